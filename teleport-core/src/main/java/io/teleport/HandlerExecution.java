@@ -1,0 +1,19 @@
+package io.teleport;
+
+/** Where handlers run. */
+public enum HandlerExecution {
+    /**
+     * On a bounded pool of platform threads (the default): handlers may block.
+     */
+    POOL,
+    /**
+     * On a new virtual thread per message when the JVM has them (Java 21+), otherwise as
+     * {@link #POOL}: handlers may block, with no pool to size.
+     */
+    VIRTUAL,
+    /**
+     * On the connection's I/O thread: the fastest, for handlers that never block. A handler that
+     * blocks here stalls every connection of that thread.
+     */
+    INLINE
+}

@@ -1,0 +1,386 @@
+package io.teleport;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * The settings of a {@link Peer}: Teleport v3's {@code PeerConfig} plus what a JVM peer needs.
+ * Immutable; built with {@link #builder()}.
+ *
+ * <p>Durations of zero mean "none" where the setting says so. Sizes are in bytes; {@code -1} for a
+ * socket buffer keeps the operating system's default.
+ */
+public final class PeerConfig {
+
+    /** The default read limit: 64 MiB. */
+    public static final int DEFAULT_READ_LIMIT = 64 * 1024 * 1024;
+
+    private final String network;
+    private final String listenAddress;
+    private final String defaultBodyCodec;
+    private final boolean printBody;
+    private final boolean countTime;
+    private final Duration slowCometDuration;
+    private final int readLimit;
+    private final int receiveBufferSize;
+    private final int sendBufferSize;
+    private final boolean noDelay;
+    private final boolean keepAlive;
+    private final Duration dialTimeout;
+    private final Duration readIdleTimeout;
+    private final Duration writeTimeout;
+    private final Duration pullTimeout;
+    private final HandlerExecution handlerExecution;
+    private final int handlerThreads;
+    private final int handlerQueueCapacity;
+    private final Executor handlerExecutor;
+    private final int ioThreads;
+
+    private PeerConfig(Builder b) {
+        network = b.network;
+        listenAddress = b.listenAddress;
+        defaultBodyCodec = b.defaultBodyCodec;
+        printBody = b.printBody;
+        countTime = b.countTime;
+        slowCometDuration = b.slowCometDuration;
+        readLimit = b.readLimit;
+        receiveBufferSize = b.receiveBufferSize;
+        sendBufferSize = b.sendBufferSize;
+        noDelay = b.noDelay;
+        keepAlive = b.keepAlive;
+        dialTimeout = b.dialTimeout;
+        readIdleTimeout = b.readIdleTimeout;
+        writeTimeout = b.writeTimeout;
+        pullTimeout = b.pullTimeout;
+        handlerExecution = b.handlerExecution;
+        handlerThreads = b.handlerThreads;
+        handlerQueueCapacity = b.handlerQueueCapacity;
+        handlerExecutor = b.handlerExecutor;
+        ioThreads = b.ioThreads;
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults. */
+    public static PeerConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder preset to this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.network = network;
+        b.listenAddress = listenAddress;
+        b.defaultBodyCodec = defaultBodyCodec;
+        b.printBody = printBody;
+        b.countTime = countTime;
+        b.slowCometDuration = slowCometDuration;
+        b.readLimit = readLimit;
+        b.receiveBufferSize = receiveBufferSize;
+        b.sendBufferSize = sendBufferSize;
+        b.noDelay = noDelay;
+        b.keepAlive = keepAlive;
+        b.dialTimeout = dialTimeout;
+        b.readIdleTimeout = readIdleTimeout;
+        b.writeTimeout = writeTimeout;
+        b.pullTimeout = pullTimeout;
+        b.handlerExecution = handlerExecution;
+        b.handlerThreads = handlerThreads;
+        b.handlerQueueCapacity = handlerQueueCapacity;
+        b.handlerExecutor = handlerExecutor;
+        b.ioThreads = ioThreads;
+        return b;
+    }
+
+    /** {@code tcp}, {@code tcp4}, {@code tcp6} or {@code unix}. Default {@code tcp}. */
+    public String network() {
+        return network;
+    }
+
+    /** Where {@link Peer#listen()} listens, such as {@code 0.0.0.0:9090} or a socket path; may be null. */
+    public String listenAddress() {
+        return listenAddress;
+    }
+
+    /** The codec name for request bodies without an explicit codec. Default {@code json}. */
+    public String defaultBodyCodec() {
+        return defaultBodyCodec;
+    }
+
+    /** Whether message logs include bodies. Default false. */
+    public boolean printBody() {
+        return printBody;
+    }
+
+    /** Whether the cost of each call is measured and logged. Default false. */
+    public boolean countTime() {
+        return countTime;
+    }
+
+    /** Calls at least this slow are logged at WARN with {@code (slow)}; zero means never. */
+    public Duration slowCometDuration() {
+        return slowCometDuration;
+    }
+
+    /** The largest frame, in bytes, that may be read or written. Default 64 MiB. */
+    public int readLimit() {
+        return readLimit;
+    }
+
+    /** SO_RCVBUF, or -1 for the OS default. */
+    public int receiveBufferSize() {
+        return receiveBufferSize;
+    }
+
+    /** SO_SNDBUF, or -1 for the OS default. */
+    public int sendBufferSize() {
+        return sendBufferSize;
+    }
+
+    /** TCP_NODELAY. Default true, as in Go. */
+    public boolean noDelay() {
+        return noDelay;
+    }
+
+    /** SO_KEEPALIVE. Default true. */
+    public boolean keepAlive() {
+        return keepAlive;
+    }
+
+    /** How long a dial may take. Default 10 s. */
+    public Duration dialTimeout() {
+        return dialTimeout;
+    }
+
+    /** A session receiving no complete frame for this long is closed; zero means never. */
+    public Duration readIdleTimeout() {
+        return readIdleTimeout;
+    }
+
+    /** A write not done within this long closes the session; zero means never. */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /** How long a pull waits for its reply unless the call sets its own timeout. Default 30 s. */
+    public Duration pullTimeout() {
+        return pullTimeout;
+    }
+
+    /** Where handlers run. Default {@link HandlerExecution#POOL}. */
+    public HandlerExecution handlerExecution() {
+        return handlerExecution;
+    }
+
+    /** The most pool threads for {@link HandlerExecution#POOL}. Default 200. */
+    public int handlerThreads() {
+        return handlerThreads;
+    }
+
+    /** How many messages may wait for a pool thread before pulls are refused with 503. */
+    public int handlerQueueCapacity() {
+        return handlerQueueCapacity;
+    }
+
+    /** An executor of the caller's for handlers, which the peer uses but does not shut down; may be null. */
+    public Executor handlerExecutor() {
+        return handlerExecutor;
+    }
+
+    /** The number of I/O threads; 0 for Netty's default (twice the cores). */
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    /** Builds a {@link PeerConfig}; every setter validates its argument at once. */
+    public static final class Builder {
+
+        private String network = "tcp";
+        private String listenAddress;
+        private String defaultBodyCodec = "json";
+        private boolean printBody;
+        private boolean countTime;
+        private Duration slowCometDuration = Duration.ZERO;
+        private int readLimit = DEFAULT_READ_LIMIT;
+        private int receiveBufferSize = -1;
+        private int sendBufferSize = -1;
+        private boolean noDelay = true;
+        private boolean keepAlive = true;
+        private Duration dialTimeout = Duration.ofSeconds(10);
+        private Duration readIdleTimeout = Duration.ZERO;
+        private Duration writeTimeout = Duration.ZERO;
+        private Duration pullTimeout = Duration.ofSeconds(30);
+        private HandlerExecution handlerExecution = HandlerExecution.POOL;
+        private int handlerThreads = 200;
+        private int handlerQueueCapacity = 100_000;
+        private Executor handlerExecutor;
+        private int ioThreads;
+
+        private Builder() {
+        }
+
+        /** See {@link PeerConfig#network()}. */
+        public Builder network(String network) {
+            this.network = Objects.requireNonNull(network, "network");
+            return this;
+        }
+
+        /** See {@link PeerConfig#listenAddress()}. */
+        public Builder listenAddress(String listenAddress) {
+            this.listenAddress = listenAddress;
+            return this;
+        }
+
+        /** See {@link PeerConfig#defaultBodyCodec()}. */
+        public Builder defaultBodyCodec(String defaultBodyCodec) {
+            this.defaultBodyCodec = Objects.requireNonNull(defaultBodyCodec, "defaultBodyCodec");
+            return this;
+        }
+
+        /** See {@link PeerConfig#printBody()}. */
+        public Builder printBody(boolean printBody) {
+            this.printBody = printBody;
+            return this;
+        }
+
+        /** See {@link PeerConfig#countTime()}. */
+        public Builder countTime(boolean countTime) {
+            this.countTime = countTime;
+            return this;
+        }
+
+        /** See {@link PeerConfig#slowCometDuration()}. */
+        public Builder slowCometDuration(Duration slowCometDuration) {
+            this.slowCometDuration = nonNegative(slowCometDuration, "slowCometDuration");
+            return this;
+        }
+
+        /** See {@link PeerConfig#readLimit()}. */
+        public Builder readLimit(int readLimit) {
+            if (readLimit < 24) {
+                throw new IllegalArgumentException("readLimit: " + readLimit + " (expected: >= 24, the smallest frame)");
+            }
+            this.readLimit = readLimit;
+            return this;
+        }
+
+        /** See {@link PeerConfig#receiveBufferSize()}. */
+        public Builder receiveBufferSize(int bytes) {
+            this.receiveBufferSize = bufferSize(bytes, "receiveBufferSize");
+            return this;
+        }
+
+        /** See {@link PeerConfig#sendBufferSize()}. */
+        public Builder sendBufferSize(int bytes) {
+            this.sendBufferSize = bufferSize(bytes, "sendBufferSize");
+            return this;
+        }
+
+        /** See {@link PeerConfig#noDelay()}. */
+        public Builder noDelay(boolean noDelay) {
+            this.noDelay = noDelay;
+            return this;
+        }
+
+        /** See {@link PeerConfig#keepAlive()}. */
+        public Builder keepAlive(boolean keepAlive) {
+            this.keepAlive = keepAlive;
+            return this;
+        }
+
+        /** See {@link PeerConfig#dialTimeout()}. */
+        public Builder dialTimeout(Duration dialTimeout) {
+            this.dialTimeout = positive(dialTimeout, "dialTimeout");
+            return this;
+        }
+
+        /** See {@link PeerConfig#readIdleTimeout()}. */
+        public Builder readIdleTimeout(Duration readIdleTimeout) {
+            this.readIdleTimeout = nonNegative(readIdleTimeout, "readIdleTimeout");
+            return this;
+        }
+
+        /** See {@link PeerConfig#writeTimeout()}. */
+        public Builder writeTimeout(Duration writeTimeout) {
+            this.writeTimeout = nonNegative(writeTimeout, "writeTimeout");
+            return this;
+        }
+
+        /** See {@link PeerConfig#pullTimeout()}. */
+        public Builder pullTimeout(Duration pullTimeout) {
+            this.pullTimeout = positive(pullTimeout, "pullTimeout");
+            return this;
+        }
+
+        /** See {@link PeerConfig#handlerExecution()}. */
+        public Builder handlerExecution(HandlerExecution handlerExecution) {
+            this.handlerExecution = Objects.requireNonNull(handlerExecution, "handlerExecution");
+            return this;
+        }
+
+        /** See {@link PeerConfig#handlerThreads()}. */
+        public Builder handlerThreads(int handlerThreads) {
+            if (handlerThreads < 1) {
+                throw new IllegalArgumentException("handlerThreads: " + handlerThreads + " (expected: >= 1)");
+            }
+            this.handlerThreads = handlerThreads;
+            return this;
+        }
+
+        /** See {@link PeerConfig#handlerQueueCapacity()}. */
+        public Builder handlerQueueCapacity(int handlerQueueCapacity) {
+            if (handlerQueueCapacity < 1) {
+                throw new IllegalArgumentException("handlerQueueCapacity: " + handlerQueueCapacity + " (expected: >= 1)");
+            }
+            this.handlerQueueCapacity = handlerQueueCapacity;
+            return this;
+        }
+
+        /** See {@link PeerConfig#handlerExecutor()}. */
+        public Builder handlerExecutor(Executor handlerExecutor) {
+            this.handlerExecutor = handlerExecutor;
+            return this;
+        }
+
+        /** See {@link PeerConfig#ioThreads()}. */
+        public Builder ioThreads(int ioThreads) {
+            if (ioThreads < 0) {
+                throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 0)");
+            }
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /** Builds the configuration. */
+        public PeerConfig build() {
+            return new PeerConfig(this);
+        }
+
+        private static Duration nonNegative(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
+            }
+            return d;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+            }
+            return d;
+        }
+
+        private static int bufferSize(int bytes, String name) {
+            if (bytes < -1 || bytes == 0) {
+                throw new IllegalArgumentException(name + ": " + bytes + " (expected: -1 for the OS default, or > 0)");
+            }
+            return bytes;
+        }
+    }
+}

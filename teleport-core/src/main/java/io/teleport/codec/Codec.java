@@ -1,0 +1,42 @@
+package io.teleport.codec;
+
+import io.netty.buffer.ByteBuf;
+
+import java.lang.reflect.Type;
+
+/**
+ * Marshals message bodies; chosen per message by the id byte that precedes the body on the wire.
+ *
+ * <p>Implementations are stateless and thread-safe. They are never called for an empty body: a
+ * {@code null} value writes no bytes and zero bytes read back as {@code null}.
+ */
+public interface Codec {
+
+    /** The id byte written before the body, such as {@code 'j'}; never 0, which means "no body". */
+    byte id();
+
+    /** The name used in configuration, such as {@code json}. */
+    String name();
+
+    /**
+     * Writes {@code body} into {@code out}.
+     *
+     * @throws CodecException when the value cannot be marshalled by this codec
+     */
+    void encode(Object body, ByteBuf out);
+
+    /**
+     * Reads a value of {@code type} from the non-empty {@code bytes}.
+     *
+     * @throws CodecException when the bytes do not decode into that type
+     */
+    Object decode(byte[] bytes, Type type);
+
+    /**
+     * The value an empty body stands for when read as {@code type}: Go's zero value. {@code null} by
+     * default; a codec overrides it where an empty encoding has a natural value (an empty message).
+     */
+    default Object emptyValue(Type type) {
+        return null;
+    }
+}

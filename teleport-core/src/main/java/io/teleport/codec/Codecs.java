@@ -1,0 +1,144 @@
+package io.teleport.codec;
+
+import io.netty.buffer.ByteBuf;
+
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The codecs a peer knows, looked up by id byte on every message and by name in configuration.
+ *
+ * <p>Starts with JSON {@code 'j'}, string {@code 's'} and, when protobuf-java is on the class path,
+ * Protobuf {@code 'p'}. Registration is meant for set-up time; lookups are lock-free and safe from
+ * any thread.
+ */
+public final class Codecs {
+
+    private volatile Codec[] byId = new Codec[256];
+
+    private Codecs() {
+    }
+
+    /** A registry with no codec. */
+    public static Codecs empty() {
+        return new Codecs();
+    }
+
+    /** A registry with the built-in codecs. */
+    public static Codecs defaults() {
+        Codecs codecs = new Codecs();
+        codecs.register(new JsonCodec());
+        codecs.register(new StringCodec());
+        if (ProtobufCodec.isAvailable()) {
+            codecs.register(new ProtobufCodec());
+        }
+        return codecs;
+    }
+
+    /**
+     * Adds a codec, replacing the one with the same id.
+     *
+     * @throws IllegalArgumentException for id 0, which is reserved for "no body", or for a name
+     *     already used by a codec with another id
+     */
+    public synchronized Codecs register(Codec codec) {
+        Objects.requireNonNull(codec, "codec");
+        int id = codec.id() & 0xFF;
+        if (id == 0) {
+            throw new IllegalArgumentException("codec id: 0 (expected: 1-255; 0 means no body)");
+        }
+        Codec sameName = byName(codec.name());
+        if (sameName != null && sameName.id() != codec.id()) {
+            throw new IllegalArgumentException("codec name: " + codec.name() + " (already used by id "
+                    + (char) sameName.id() + ")");
+        }
+        Codec[] next = byId.clone();
+        next[id] = codec;
+        byId = next;
+        return this;
+    }
+
+    /** The codec with this id, or {@code null}. */
+    public Codec get(byte id) {
+        return byId[id & 0xFF];
+    }
+
+    /** The codec with this name, or {@code null}. */
+    public Codec byName(String name) {
+        for (Codec codec : byId) {
+            if (codec != null && codec.name().equals(name)) {
+                return codec;
+            }
+        }
+        return null;
+    }
+
+    /** The codec with this name; fails with a message listing the known names. */
+    public Codec require(String name) {
+        Codec codec = byName(name);
+        if (codec == null) {
+            throw new IllegalArgumentException("body codec: " + name + " (expected one of " + names() + ")");
+        }
+        return codec;
+    }
+
+    /** Every registered codec, by id. */
+    public List<Codec> all() {
+        List<Codec> all = new ArrayList<>();
+        for (Codec codec : byId) {
+            if (codec != null) {
+                all.add(codec);
+            }
+        }
+        return Collections.unmodifiableList(all);
+    }
+
+    private List<String> names() {
+        List<String> names = new ArrayList<>();
+        all().forEach(c -> names.add(c.name()));
+        return names;
+    }
+
+    /**
+     * Writes {@code body} with codec {@code id}; a {@code null} body writes nothing.
+     *
+     * @throws CodecException for an unknown id with a non-null body, or a value the codec rejects
+     */
+    public void encode(byte id, Object body, ByteBuf out) {
+        if (body == null) {
+            return;
+        }
+        codecFor(id).encode(body, out);
+    }
+
+    /**
+     * Reads the body {@code bytes} written with codec {@code id} as {@code type}. Empty bytes give
+     * {@code null}; a {@code byte[]} target receives the bytes themselves, whatever the codec.
+     *
+     * @throws CodecException for an unknown id or bytes that do not fit the type
+     */
+    public Object decode(byte id, byte[] bytes, Type type) {
+        if (type == byte[].class) {
+            return bytes;
+        }
+        if (type == Void.class || type == void.class) {
+            return null;
+        }
+        if (bytes.length == 0) {
+            Codec codec = byId[id & 0xFF];
+            return codec == null ? null : codec.emptyValue(type);
+        }
+        return codecFor(id).decode(bytes, type);
+    }
+
+    private Codec codecFor(byte id) {
+        Codec codec = byId[id & 0xFF];
+        if (codec == null) {
+            throw new CodecException("unsupported codec id: " + (id & 0xFF));
+        }
+        return codec;
+    }
+}

@@ -1,0 +1,95 @@
+package io.teleport.codec;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import io.netty.buffer.ByteBuf;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Type;
+
+/**
+ * The Protobuf codec, id {@code 'p'}, name {@code protobuf}: any generated message (full or lite).
+ *
+ * <p>Needs protobuf-java on the class path; {@link Codecs#defaults()} registers it only then. Writes
+ * straight into the frame buffer, without an intermediate array.
+ */
+public final class ProtobufCodec implements Codec {
+
+    /** The id byte, {@code 'p'}. */
+    public static final byte ID = 'p';
+
+    private static final ClassValue<Parser<?>> PARSERS = new ClassValue<>() {
+        @Override
+        protected Parser<?> computeValue(Class<?> type) {
+            try {
+                Method defaultInstance = type.getMethod("getDefaultInstance");
+                return ((MessageLite) defaultInstance.invoke(null)).getParserForType();
+            } catch (ReflectiveOperationException | ClassCastException e) {
+                return null;
+            }
+        }
+    };
+
+    /** Whether protobuf-java can be loaded. */
+    static boolean isAvailable() {
+        try {
+            Class.forName("com.google.protobuf.MessageLite", false, ProtobufCodec.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    @Override
+    public byte id() {
+        return ID;
+    }
+
+    @Override
+    public String name() {
+        return "protobuf";
+    }
+
+    @Override
+    public void encode(Object body, ByteBuf out) {
+        if (!(body instanceof MessageLite)) {
+            throw new CodecException("protobuf: " + body.getClass().getName()
+                    + " does not implement com.google.protobuf.MessageLite");
+        }
+        MessageLite message = (MessageLite) body;
+        int size = message.getSerializedSize();
+        out.ensureWritable(size);
+        try {
+            CodedOutputStream stream = out.hasArray()
+                    ? CodedOutputStream.newInstance(out.array(), out.arrayOffset() + out.writerIndex(), size)
+                    : CodedOutputStream.newInstance(out.nioBuffer(out.writerIndex(), size));
+            message.writeTo(stream);
+            stream.checkNoSpaceLeft();
+        } catch (IOException | IllegalStateException e) {
+            throw new CodecException("protobuf: cannot marshal " + body.getClass().getName() + ": " + e.getMessage(), e);
+        }
+        out.writerIndex(out.writerIndex() + size);
+    }
+
+    @Override
+    public Object emptyValue(Type type) {
+        Parser<?> parser = type instanceof Class ? PARSERS.get((Class<?>) type) : null;
+        return parser == null ? null : decode(new byte[0], type);
+    }
+
+    @Override
+    public Object decode(byte[] bytes, Type type) {
+        Parser<?> parser = type instanceof Class ? PARSERS.get((Class<?>) type) : null;
+        if (parser == null) {
+            throw new CodecException("protobuf: " + type.getTypeName() + " does not implement com.google.protobuf.MessageLite");
+        }
+        try {
+            return parser.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new CodecException("protobuf: cannot unmarshal into " + type.getTypeName() + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.teleport.internal;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timer;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.teleport.HandlerExecution;
+import io.teleport.PeerConfig;
+import io.teleport.codec.Codecs;
+import io.teleport.proto.Proto;
+import io.teleport.proto.ProtoContext;
+import io.teleport.router.PullRouter;
+import io.teleport.router.PushRouter;
+import io.teleport.transport.Transport;
+import io.teleport.xfer.XferFilters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every session of one peer shares: configuration, registries, routers, threads and timers.
+ * Not part of the API.
+ */
+public final class PeerContext {
+
+    private static final Logger log = LoggerFactory.getLogger(PeerContext.class);
+
+    final PeerConfig config;
+    final Codecs codecs;
+    final XferFilters xferFilters;
+    final PullRouter pullRouter;
+    final PushRouter pushRouter;
+    final ProtoContext protoContext;
+    final Proto defaultProto;
+    final byte defaultCodecId;
+    final Transport transport;
+    final EventLoopGroup group;
+    final Executor executor;
+    final boolean inline;
+    private final ExecutorService ownedExecutor;
+    final Timer timer;
+    final SessionHub hub = new SessionHub();
+    final long pullTimeoutNanos;
+
+    /** Creates the shared state and starts the I/O threads. */
+    public PeerContext(PeerConfig config, Codecs codecs, XferFilters xferFilters, PullRouter pullRouter,
+            PushRouter pushRouter, Proto defaultProto, Transport transport) {
+        this.config = config;
+        this.codecs = codecs;
+        this.xferFilters = xferFilters;
+        this.pullRouter = pullRouter;
+        this.pushRouter = pushRouter;
+        this.defaultProto = defaultProto;
+        this.transport = transport;
+        this.defaultCodecId = codecs.require(config.defaultBodyCodec()).id();
+        this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit());
+        this.pullTimeoutNanos = config.pullTimeout().toNanos();
+        this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config) : null;
+        this.executor = config.handlerExecutor() != null ? config.handlerExecutor()
+                : ownedExecutor != null ? ownedExecutor : Runnable::run;
+        this.inline = config.handlerExecutor() == null && config.handlerExecution() == HandlerExecution.INLINE;
+        this.timer = new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
+        this.group = transport.newEventLoopGroup(config.ioThreads(), "teleport-io");
+    }
+
+    private static ExecutorService newExecutor(PeerConfig config) {
+        switch (config.handlerExecution()) {
+            case INLINE:
+                return null;
+            case VIRTUAL:
+                ExecutorService virtual = VirtualThreads.newExecutor();
+                if (virtual != null) {
+                    return virtual;
+                }
+                log.warn("handler-execution VIRTUAL needs Java 21+ (running {}); using a pool of {} platform threads",
+                        Runtime.version(), config.handlerThreads());
+                return newPool(config);
+            default:
+                return newPool(config);
+        }
+    }
+
+    private static ExecutorService newPool(PeerConfig config) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(config.handlerThreads(), config.handlerThreads(),
+                60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.handlerQueueCapacity()),
+                new DefaultThreadFactory("teleport-handler", true));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** The sessions. */
+    public SessionHub hub() {
+        return hub;
+    }
+
+    /** The I/O threads. */
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    /** The configuration. */
+    public PeerConfig config() {
+        return config;
+    }
+
+    /** The default protocol. */
+    public Proto defaultProto() {
+        return defaultProto;
+    }
+
+    /** The transport. */
+    public Transport transport() {
+        return transport;
+    }
+
+    /** Stops the threads this context owns; waits up to {@code timeoutMillis}. */
+    public void shutdown(long timeoutMillis) {
+        timer.stop();
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
+        group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
+        if (ownedExecutor != null) {
+            try {
+                if (!ownedExecutor.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                    ownedExecutor.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                ownedExecutor.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Used by tests and diagnostics: whether handlers may run on I/O threads. */
+    public boolean isInline() {
+        return inline;
+    }
+}

@@ -1,0 +1,126 @@
+package io.teleport.internal;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.EncoderException;
+import io.netty.util.Timeout;
+import io.netty.util.TimerTask;
+import io.teleport.Rerror;
+import io.teleport.RerrorException;
+import io.teleport.codec.CodecException;
+import io.teleport.message.Meta;
+import io.teleport.message.Packet;
+import io.teleport.session.Reply;
+
+import java.lang.reflect.Type;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pull waiting for its reply. Whoever removes it from the session's pending map (the reply, the
+ * timer, a failed write or the closing connection) completes it, so it completes exactly once.
+ */
+final class PendingPull implements ChannelFutureListener, TimerTask {
+
+    static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
+
+    final DefaultSession session;
+    final Packet request;
+    private final Type replyType;
+    private final boolean sync;
+    final CompletableFuture<Reply<Object>> future = new CompletableFuture<>();
+    private final long timeoutNanos;
+    private Timeout timeout;
+
+    PendingPull(DefaultSession session, Packet request, Type replyType, boolean sync, long timeoutNanos) {
+        this.session = session;
+        this.request = request;
+        this.replyType = replyType;
+        this.sync = sync;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    void startTimer() {
+        timeout = session.peer.timer.newTimeout(this, timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The write finished. */
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        if (!f.isSuccess() && session.removePending(this)) {
+            fail(writeFailed(f.cause()));
+        }
+    }
+
+    /** The timeout passed. */
+    @Override
+    public void run(Timeout t) {
+        if (session.removePending(this)) {
+            fail(new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
+                    "no reply to " + request.uri() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+        }
+    }
+
+    /** The reply arrived; this pull was already removed from the pending map. Runs on the I/O thread. */
+    void onReply(Packet reply) {
+        cancelTimer();
+        Rerror rerror = Rerror.fromMeta(reply.hasMeta() ? reply.meta() : null);
+        if (rerror != null) {
+            fail(rerror);
+            return;
+        }
+        Object body;
+        try {
+            body = session.peer.codecs.decode(reply.bodyCodec(), reply.bodyBytes(), replyType);
+        } catch (CodecException e) {
+            fail(new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", "reply body: " + e.getMessage()));
+            return;
+        }
+        Reply<Object> result = new Reply<>(body, reply.hasMeta() ? reply.meta() : new Meta(), reply.bodyCodec());
+        deliver(() -> future.complete(result));
+    }
+
+    /** The connection closed; this pull was already removed. */
+    void onClosed() {
+        fail(CONNECTION_CLOSED);
+    }
+
+    void fail(Rerror rerror) {
+        cancelTimer();
+        RerrorException e = rerror.toException();
+        deliver(() -> future.completeExceptionally(e));
+    }
+
+    private void cancelTimer() {
+        Timeout t = timeout;
+        if (t != null) {
+            t.cancel();
+        }
+    }
+
+    /**
+     * Completes the future. A blocked caller is only woken up, so that happens here; callbacks of an
+     * asynchronous caller are user code, which must not run on an I/O thread unless handlers run
+     * inline anyway.
+     */
+    private void deliver(Runnable completion) {
+        if (sync || session.peer.inline || future.getNumberOfDependents() == 0) {
+            completion.run();
+            return;
+        }
+        try {
+            session.peer.executor.execute(completion);
+        } catch (RejectedExecutionException e) {
+            completion.run();
+        }
+    }
+
+    static Rerror writeFailed(Throwable cause) {
+        Throwable c = cause instanceof EncoderException && cause.getCause() != null ? cause.getCause() : cause;
+        String detail = c instanceof ClosedChannelException || c == null || c.getMessage() == null
+                ? "connection is closed" : c.getMessage();
+        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", detail);
+    }
+}

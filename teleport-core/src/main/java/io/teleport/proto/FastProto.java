@@ -1,0 +1,206 @@
+package io.teleport.proto;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.teleport.message.Meta;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.xfer.XferFilter;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Teleport v3's default protocol, {@code 'f'} ("fast"), byte for byte.
+ *
+ * <pre>
+ * +----------+-------+---------+-----------+--------------------------------------------------+
+ * | size u32 | 'f'   | N u8    | N filter  | payload (through the filters when N &gt; 0)          |
+ * | (whole   | 0x66  |         | ids       | seq u64 | ptype u8 | uriLen u32 | uri |           |
+ * |  frame)  |       |         |           | metaLen u32 | meta | codec u8 | body (to end)  |
+ * +----------+-------+---------+-----------+--------------------------------------------------+
+ * </pre>
+ *
+ * <p>All integers are big-endian and {@code size} counts itself. Filters are applied inner-most
+ * (last id) first when sending and from the first id when receiving. The codec byte is always
+ * present; the body has no length of its own.
+ */
+public final class FastProto implements Proto {
+
+    /** The shared instance. */
+    public static final FastProto INSTANCE = new FastProto();
+
+    /** The protocol id byte, {@code 'f'}. */
+    public static final byte ID = 'f';
+
+    // size, proto id, filter count
+    private static final int PREFIX = 6;
+    // seq, ptype, uriLen, metaLen, codec
+    private static final int MIN_PAYLOAD = 8 + 1 + 4 + 4 + 1;
+    private static final int INITIAL_CAPACITY = 256;
+
+    private FastProto() {
+    }
+
+    @Override
+    public String name() {
+        return "fast";
+    }
+
+    @Override
+    public ByteBuf encode(Packet packet, ProtoContext ctx, ByteBufAllocator alloc) {
+        byte[] pipe = packet.xferPipe();
+        ByteBuf frame = alloc.ioBuffer(INITIAL_CAPACITY);
+        try {
+            frame.writeInt(0);
+            frame.writeByte(ID);
+            frame.writeByte(pipe.length);
+            frame.writeBytes(pipe);
+            if (pipe.length == 0) {
+                writePayload(packet, ctx, frame);
+            } else {
+                writeFiltered(packet, ctx, alloc, frame);
+            }
+            int size = frame.readableBytes();
+            if (size > ctx.readLimit()) {
+                throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
+                        + ctx.readLimit() + ")");
+            }
+            frame.setInt(0, size);
+            packet.size(size);
+            return frame;
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
+        }
+    }
+
+    private static void writeFiltered(Packet packet, ProtoContext ctx, ByteBufAllocator alloc, ByteBuf frame) {
+        byte[] pipe = packet.xferPipe();
+        XferFilter[] filters = new XferFilter[pipe.length];
+        for (int i = 0; i < pipe.length; i++) {
+            filters[i] = ctx.xferFilters().require(pipe[i]);
+        }
+        ByteBuf payload = alloc.buffer(INITIAL_CAPACITY);
+        try {
+            writePayload(packet, ctx, payload);
+            for (int i = filters.length - 1; i >= 0; i--) {
+                ByteBuf next = filters[i].pack(payload, alloc);
+                payload.release();
+                payload = next;
+            }
+            frame.writeBytes(payload);
+        } finally {
+            payload.release();
+        }
+    }
+
+    private static void writePayload(Packet packet, ProtoContext ctx, ByteBuf out) {
+        out.writeLong(packet.seq());
+        out.writeByte(packet.type().code());
+        int uriLenAt = out.writerIndex();
+        out.writeInt(0);
+        int uriLen = out.writeCharSequence(packet.uri(), StandardCharsets.UTF_8);
+        out.setInt(uriLenAt, uriLen);
+        int metaLenAt = out.writerIndex();
+        out.writeInt(0);
+        if (packet.hasMeta()) {
+            out.setInt(metaLenAt, packet.meta().writeTo(out));
+        }
+        out.writeByte(packet.bodyCodec());
+        ctx.codecs().encode(packet.bodyCodec(), packet.body(), out);
+    }
+
+    @Override
+    public Packet decode(ByteBuf in, ProtoContext ctx, ByteBufAllocator alloc) {
+        int readable = in.readableBytes();
+        if (readable < 4) {
+            return null;
+        }
+        int start = in.readerIndex();
+        long size = in.getUnsignedInt(start);
+        if (size > ctx.readLimit()) {
+            throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
+                    + ctx.readLimit() + ")");
+        }
+        if (size < PREFIX) {
+            throw new ProtoException("bad frame size: " + size + " (expected: >= " + PREFIX + ")");
+        }
+        if (readable >= 5 && in.getByte(start + 4) != ID) {
+            throw new ProtoException("Mismatched protocol: id 0x" + Integer.toHexString(in.getByte(start + 4) & 0xFF)
+                    + " (expected: 0x66 'f')");
+        }
+        if (readable < size) {
+            return null;
+        }
+        int frameSize = (int) size;
+        int filterCount = in.getUnsignedByte(start + 5);
+        if (PREFIX + filterCount > frameSize) {
+            throw new ProtoException("bad frame: " + filterCount + " filter ids in a " + frameSize + "-byte frame");
+        }
+        byte[] pipe = new byte[filterCount];
+        in.getBytes(start + PREFIX, pipe);
+        int payloadStart = start + PREFIX + filterCount;
+        int payloadLength = frameSize - PREFIX - filterCount;
+        ByteBuf payload = in.slice(payloadStart, payloadLength);
+        boolean owned = false;
+        try {
+            for (byte id : pipe) {
+                ByteBuf next = ctx.xferFilters().require(id).unpack(payload, alloc, ctx.readLimit());
+                if (owned) {
+                    payload.release();
+                }
+                payload = next;
+                owned = true;
+            }
+            Packet packet = readPayload(payload);
+            packet.xferPipe(pipe);
+            packet.size(frameSize);
+            return packet;
+        } finally {
+            if (owned) {
+                payload.release();
+            }
+            in.skipBytes(frameSize);
+        }
+    }
+
+    private static Packet readPayload(ByteBuf p) {
+        int i = p.readerIndex();
+        int end = p.writerIndex();
+        if (end - i < MIN_PAYLOAD) {
+            throw new ProtoException("bad frame: payload of " + (end - i) + " bytes (expected: >= " + MIN_PAYLOAD + ")");
+        }
+        long seq = p.getLong(i);
+        byte typeCode = p.getByte(i + 8);
+        PacketType type = PacketType.fromCode(typeCode);
+        if (type == null) {
+            throw new ProtoException("unsupported packet type: " + typeCode);
+        }
+        i += 9;
+        long uriLen = p.getUnsignedInt(i);
+        i += 4;
+        checkLength("uri", uriLen, end - i - 5);
+        String uri = p.toString(i, (int) uriLen, StandardCharsets.UTF_8);
+        i += (int) uriLen;
+        long metaLen = p.getUnsignedInt(i);
+        i += 4;
+        checkLength("meta", metaLen, end - i - 1);
+        Meta meta = metaLen == 0 ? null : Meta.parse(p, i, (int) metaLen);
+        i += (int) metaLen;
+        byte codec = p.getByte(i++);
+        byte[] body = new byte[end - i];
+        p.getBytes(i, body);
+        Packet packet = new Packet(type).seq(seq).uri(uri).bodyCodec(codec).bodyBytes(body);
+        if (meta != null) {
+            packet.meta(meta);
+        }
+        return packet;
+    }
+
+    private static void checkLength(String field, long length, int available) {
+        if (length > available) {
+            throw new ProtoException("bad frame: " + field + " length " + length + " exceeds the " + available
+                    + " bytes left");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.teleport.router;
+
+import io.teleport.message.Meta;
+import io.teleport.session.Session;
+
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a handler knows about the message it is handling. Valid only while the handler runs.
+ */
+public interface MessageContext {
+
+    /** The session the message came from; pull or push it back through this. */
+    Session session();
+
+    /** The sender's sequence number of the message. */
+    long seq();
+
+    /** The full URI as sent, query included. */
+    String uri();
+
+    /** The decoded path the message was routed by. */
+    String path();
+
+    /** The query as sent, without {@code ?}; empty when there is none. */
+    String rawQuery();
+
+    /** The decoded query parameters, in order; repeated keys keep every value. */
+    Map<String, List<String>> query();
+
+    /** The first value of a query parameter, or {@code null}. */
+    default String queryValue(String name) {
+        List<String> values = query().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** The request metadata. */
+    Meta meta();
+
+    /** The id byte of the request body's codec. */
+    byte bodyCodec();
+
+    /** The remote address of the session. */
+    default SocketAddress remoteAddress() {
+        return session().remoteAddress();
+    }
+}

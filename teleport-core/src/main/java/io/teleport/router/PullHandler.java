@@ -1,0 +1,17 @@
+package io.teleport.router;
+
+/**
+ * A pull handler function.
+ *
+ * <p>The returned value is the reply body ({@code null} for none; a
+ * {@link java.util.concurrent.CompletionStage} replies when it completes). Throwing
+ * {@link io.teleport.RerrorException} replies with its error; any other exception replies 500.
+ *
+ * @param <T> the request body type
+ */
+@FunctionalInterface
+public interface PullHandler<T> {
+
+    /** Handles one pull. */
+    Object handle(T body, PullContext ctx) throws Exception;
+}

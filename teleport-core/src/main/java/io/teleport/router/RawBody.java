@@ -1,0 +1,24 @@
+package io.teleport.router;
+
+import java.lang.reflect.Type;
+
+/** Access to a body that was not decoded, as unknown handlers receive it. */
+public interface RawBody {
+
+    /** The body bytes as received; empty, never {@code null}. */
+    byte[] bodyBytes();
+
+    /**
+     * Decodes the body with the request's codec. An empty body gives the codec's empty value
+     * ({@code null} for most types).
+     *
+     * @throws io.teleport.codec.CodecException when the bytes do not fit the type
+     */
+    Object bind(Type type);
+
+    /** Typed form of {@link #bind(Type)}. */
+    @SuppressWarnings("unchecked")
+    default <T> T bind(Class<T> type) {
+        return (T) bind((Type) type);
+    }
+}

@@ -1,0 +1,68 @@
+package io.teleport.router;
+
+import java.lang.reflect.Type;
+import java.util.Objects;
+
+/**
+ * One registered handler: its path, the type its body is decoded into, and how to call it.
+ */
+public final class Route {
+
+    /** Calls the handler with the decoded body. */
+    @FunctionalInterface
+    public interface Invoker {
+
+        /** Calls the handler; returns the reply body, if any. */
+        Object invoke(Object body, MessageContext ctx) throws Exception;
+    }
+
+    private final String path;
+    private final Type bodyType;
+    private final String handlerName;
+    private final Invoker invoker;
+
+    /**
+     * Creates a route.
+     *
+     * @param path the full path
+     * @param bodyType the body type, or {@code null} for a handler that takes the raw body
+     * @param handlerName a description for logs, such as {@code Home#test}
+     * @param invoker calls the handler
+     */
+    public Route(String path, Type bodyType, String handlerName, Invoker invoker) {
+        this.path = Objects.requireNonNull(path, "path");
+        this.bodyType = bodyType;
+        this.handlerName = Objects.requireNonNull(handlerName, "handlerName");
+        this.invoker = Objects.requireNonNull(invoker, "invoker");
+    }
+
+    /** The full path. */
+    public String path() {
+        return path;
+    }
+
+    /** The type the body is decoded into; {@code null} when the handler takes the raw body. */
+    public Type bodyType() {
+        return bodyType;
+    }
+
+    /** Whether the handler takes the raw body (unknown handlers). */
+    public boolean isRaw() {
+        return bodyType == null;
+    }
+
+    /** A description of the handler for logs. */
+    public String handlerName() {
+        return handlerName;
+    }
+
+    /** Calls the handler. */
+    public Object invoke(Object body, MessageContext ctx) throws Exception {
+        return invoker.invoke(body, ctx);
+    }
+
+    @Override
+    public String toString() {
+        return path + " -> " + handlerName;
+    }
+}

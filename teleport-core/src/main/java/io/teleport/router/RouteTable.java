@@ -1,0 +1,62 @@
+package io.teleport.router;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The routes of one message kind, shared by a router and its groups. */
+final class RouteTable {
+
+    private static final Logger log = LoggerFactory.getLogger(RouteTable.class);
+
+    private final String kind;
+    private final Map<String, Route> routes = new ConcurrentHashMap<>();
+    private volatile Route unknown;
+
+    RouteTable(String kind) {
+        this.kind = kind;
+    }
+
+    String kind() {
+        return kind;
+    }
+
+    void add(Route route) {
+        Route previous = routes.putIfAbsent(route.path(), route);
+        if (previous != null) {
+            throw new IllegalStateException("There is a " + kind + " handler conflict: " + route.path()
+                    + " (" + previous.handlerName() + " and " + route.handlerName() + ")");
+        }
+        log.info("register {} handler: {}", kind, route.path());
+    }
+
+    void setUnknown(Route route) {
+        if (unknown != null) {
+            log.warn("covered unknown_{}_handle handler", kind);
+        } else {
+            log.info("set unknown_{}_handle handler", kind);
+        }
+        unknown = route;
+    }
+
+    Route get(String path) {
+        return routes.get(path);
+    }
+
+    Route unknown() {
+        return unknown;
+    }
+
+    Collection<Route> all() {
+        List<Route> all = new ArrayList<>(routes.values());
+        all.sort(Comparator.comparing(Route::path));
+        return Collections.unmodifiableList(all);
+    }
+}

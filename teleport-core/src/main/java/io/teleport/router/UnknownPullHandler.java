@@ -1,0 +1,12 @@
+package io.teleport.router;
+
+/**
+ * Handles pulls to paths with no route, instead of the 404 reply. Results and errors as for
+ * {@link PullHandler}.
+ */
+@FunctionalInterface
+public interface UnknownPullHandler {
+
+    /** Handles one pull to an unknown path. */
+    Object handle(UnknownPullContext ctx) throws Exception;
+}

@@ -1,0 +1,5 @@
+package io.teleport.router;
+
+/** The context of the unknown-push handler: a push context whose body is still raw. */
+public interface UnknownPushContext extends PushContext, RawBody {
+}

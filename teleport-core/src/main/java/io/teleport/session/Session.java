@@ -1,0 +1,79 @@
+package io.teleport.session;
+
+import java.lang.reflect.Type;
+import java.net.SocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * One connection between two peers, the same on both ends: whichever side dialed, either side can
+ * pull and push through it.
+ *
+ * <p>Every pull ends: with its reply, with {@code 408} when its timeout passes, with {@code 102} when
+ * the connection closes while it waits, or with {@code 104} when it cannot be written. Failures are
+ * {@link io.teleport.RerrorException}s. All methods are thread-safe.
+ */
+public interface Session {
+
+    /**
+     * The session's id in its peer's hub: by default the remote address on the accepting side and
+     * the local address on the dialing side. A local label only; it never goes on the wire.
+     */
+    String id();
+
+    /**
+     * Changes the id. A session already holding {@code newId} in the same peer is closed.
+     */
+    void setId(String newId);
+
+    /** The remote address. */
+    SocketAddress remoteAddress();
+
+    /** The local address. */
+    SocketAddress localAddress();
+
+    /** Whether the connection is open and the session is not closing. */
+    boolean isHealthy();
+
+    /**
+     * Per-session attributes for the application and plugins; they live as long as the session.
+     */
+    ConcurrentMap<String, Object> attributes();
+
+    /**
+     * Pulls and waits for the reply body.
+     *
+     * @param uri the URI, such as {@code /home/test?id=1}
+     * @param body the request body, or {@code null} for none
+     * @param replyType the type to decode the reply body into; {@code byte[]} for the raw bytes,
+     *     {@code Void} to discard it
+     * @throws io.teleport.RerrorException when the pull fails
+     * @throws IllegalStateException when called on this session's I/O thread, which it would block
+     */
+    <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options);
+
+    /** Pulls without waiting; the future completes with the reply body or a {@code RerrorException}. */
+    <T> CompletableFuture<T> pullAsync(String uri, Object body, Class<T> replyType, CallOption... options);
+
+    /**
+     * Pulls without waiting, for the whole reply: body, metadata and codec. Accepts generic types.
+     */
+    <T> CompletableFuture<Reply<T>> pullReply(String uri, Object body, Type replyType, CallOption... options);
+
+    /**
+     * Pushes a one-way message. The future completes when the frame is written, or fails with
+     * {@code 104} when it cannot be.
+     */
+    CompletableFuture<Void> push(String uri, Object body, CallOption... options);
+
+    /**
+     * Closes the session: no new pulls or pushes; the connection closes and pulls still waiting end
+     * with {@code 102}. Idempotent.
+     *
+     * @return completes when the connection is closed
+     */
+    CompletableFuture<Void> close();
+
+    /** Completes when the session has closed, whoever closed it. */
+    CompletableFuture<Void> closeFuture();
+}

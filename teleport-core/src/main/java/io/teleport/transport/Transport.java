@@ -1,0 +1,134 @@
+package io.teleport.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
+
+/**
+ * The I/O layer's choices: epoll when the native transport is available, NIO otherwise, and the
+ * channel classes and addresses for each {@link Network}.
+ */
+public final class Transport {
+
+    private final boolean epoll;
+
+    private Transport(boolean epoll) {
+        this.epoll = epoll;
+    }
+
+    /**
+     * Epoll when {@code netty-transport-native-epoll} is present and loads, unless the system
+     * property {@code teleport.transport.nio} is {@code true}.
+     */
+    public static Transport detect() {
+        return new Transport(!Boolean.getBoolean("teleport.transport.nio") && Epoll.isAvailable());
+    }
+
+    /** Always NIO. */
+    public static Transport nio() {
+        return new Transport(false);
+    }
+
+    /** Whether the native epoll transport is used. */
+    public boolean isEpoll() {
+        return epoll;
+    }
+
+    /** A new event loop group of {@code threads} threads (0 for Netty's default). */
+    public EventLoopGroup newEventLoopGroup(int threads, String name) {
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), io);
+    }
+
+    /** The listening channel class for a network. */
+    public Class<? extends ServerChannel> serverChannel(Network network) {
+        if (network == Network.UNIX) {
+            return epoll ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class;
+        }
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** The connecting channel class for a network. */
+    public Class<? extends Channel> clientChannel(Network network) {
+        if (network == Network.UNIX) {
+            return epoll ? EpollDomainSocketChannel.class : NioDomainSocketChannel.class;
+        }
+        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /**
+     * Resolves an address: {@code host:port}, {@code [v6]:port} or {@code :port} (every interface)
+     * for TCP; a file path for {@code unix}.
+     *
+     * @throws IllegalArgumentException for an address that does not fit the network
+     */
+    public SocketAddress resolve(Network network, String address) {
+        if (address == null || address.isBlank()) {
+            throw new IllegalArgumentException("address: empty (expected: "
+                    + (network == Network.UNIX ? "a socket file path" : "host:port") + ")");
+        }
+        if (network == Network.UNIX) {
+            return epoll ? new DomainSocketAddress(address) : UnixDomainSocketAddress.of(address);
+        }
+        int colon = address.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("address: " + address + " (expected: host:port)");
+        }
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("address: " + address + " (expected: a port number after ':')");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("address: " + address + " (expected: port 0-65535)");
+        }
+        if (host.isEmpty()) {
+            host = network == Network.TCP4 ? "0.0.0.0" : network == Network.TCP6 ? "::" : "0.0.0.0";
+        }
+        return new InetSocketAddress(pick(network, host, address), port);
+    }
+
+    private static InetAddress pick(Network network, String host, String address) {
+        try {
+            for (InetAddress candidate : InetAddress.getAllByName(host)) {
+                if (network == Network.TCP
+                        || (network == Network.TCP4 && candidate instanceof Inet4Address)
+                        || (network == Network.TCP6 && candidate instanceof Inet6Address)) {
+                    return candidate;
+                }
+            }
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("address: " + address + ": unknown host " + host, e);
+        }
+        throw new IllegalArgumentException("address: " + address + " has no "
+                + (network == Network.TCP4 ? "IPv4" : "IPv6") + " address for network " + network.goName());
+    }
+}

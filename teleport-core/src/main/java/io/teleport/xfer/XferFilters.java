@@ -1,0 +1,77 @@
+package io.teleport.xfer;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The transfer filters a peer knows, by id byte. Starts with gzip {@code 'g'}.
+ *
+ * <p>Registration is meant for set-up time; lookups are lock-free and safe from any thread.
+ */
+public final class XferFilters {
+
+    private volatile XferFilter[] byId = new XferFilter[256];
+
+    private XferFilters() {
+    }
+
+    /** A registry with no filter. */
+    public static XferFilters empty() {
+        return new XferFilters();
+    }
+
+    /** A registry with the built-in filters. */
+    public static XferFilters defaults() {
+        return new XferFilters().register(new GzipFilter());
+    }
+
+    /** Adds a filter, replacing the one with the same id. */
+    public synchronized XferFilters register(XferFilter filter) {
+        Objects.requireNonNull(filter, "filter");
+        XferFilter[] next = byId.clone();
+        next[filter.id() & 0xFF] = filter;
+        byId = next;
+        return this;
+    }
+
+    /** The filter with this id, or {@code null}. */
+    public XferFilter get(byte id) {
+        return byId[id & 0xFF];
+    }
+
+    /**
+     * The filter with this id.
+     *
+     * @throws XferException when none is registered
+     */
+    public XferFilter require(byte id) {
+        XferFilter filter = byId[id & 0xFF];
+        if (filter == null) {
+            throw new XferException("unsupported transfer filter id: " + (id & 0xFF));
+        }
+        return filter;
+    }
+
+    /** The filter with this name, or {@code null}. */
+    public XferFilter byName(String name) {
+        for (XferFilter filter : byId) {
+            if (filter != null && filter.name().equals(name)) {
+                return filter;
+            }
+        }
+        return null;
+    }
+
+    /** Every registered filter, by id. */
+    public List<XferFilter> all() {
+        List<XferFilter> all = new ArrayList<>();
+        for (XferFilter filter : byId) {
+            if (filter != null) {
+                all.add(filter);
+            }
+        }
+        return Collections.unmodifiableList(all);
+    }
+}

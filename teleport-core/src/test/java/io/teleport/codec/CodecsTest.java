@@ -1,0 +1,114 @@
+package io.teleport.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.teleport.testproto.PbTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CodecsTest {
+
+    private final Codecs codecs = Codecs.defaults();
+    private final ByteBuf out = Unpooled.buffer();
+
+    @AfterEach
+    void release() {
+        out.release();
+    }
+
+    private String encode(byte id, Object body) {
+        codecs.encode(id, body, out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A Go-style struct: fields in declaration order, a byte slice, a nested raw value. */
+    public static class Args {
+        public byte[] bytes;
+        public String name;
+        public int count;
+    }
+
+    @Test
+    void jsonFollowsGoEncodingRules() {
+        Args args = new Args();
+        args.name = "<a&b>";
+        args.bytes = "test bytes".getBytes(StandardCharsets.UTF_8);
+        args.count = 3;
+        assertThat(encode(JsonCodec.ID, args))
+                .isEqualTo("{\"bytes\":\"dGVzdCBieXRlcw==\",\"name\":\"\\u003ca\\u0026b\\u003e\",\"count\":3}");
+        out.clear();
+        assertThat(encode(JsonCodec.ID, new TreeMap<>(Map.of("b", 1, "a", 2)))).isEqualTo("{\"a\":2,\"b\":1}");
+        out.clear();
+        assertThat(encode(JsonCodec.ID, Map.of("z", 1, "y", 2))).as("map keys sorted").isEqualTo("{\"y\":2,\"z\":1}");
+    }
+
+    @Test
+    void jsonDecodesCaseInsensitivelyAndIgnoresUnknownFields() {
+        byte[] json = "{\"BYTES\":\"dGVzdCBieXRlcw==\",\"Name\":\"x\",\"extra\":{\"deep\":[1]}}".getBytes(StandardCharsets.UTF_8);
+        Args args = (Args) codecs.decode(JsonCodec.ID, json, Args.class);
+        assertThat(args.name).isEqualTo("x");
+        assertThat(new String(args.bytes, StandardCharsets.UTF_8)).isEqualTo("test bytes");
+    }
+
+    @Test
+    void stringCodecWritesRawAndRejectsOtherTypes() {
+        assertThat(encode(StringCodec.ID, "héllo")).isEqualTo("héllo");
+        assertThat(codecs.decode(StringCodec.ID, "abc".getBytes(StandardCharsets.UTF_8), String.class)).isEqualTo("abc");
+        assertThatThrownBy(() -> codecs.encode(StringCodec.ID, 42, out))
+                .isInstanceOf(CodecException.class).hasMessageContaining("can not be directly converted");
+        assertThatThrownBy(() -> codecs.decode(StringCodec.ID, new byte[] {1}, Integer.class))
+                .isInstanceOf(CodecException.class);
+    }
+
+    @Test
+    void protobufWritesAnyMessageAndEmptyIsTheDefaultInstance() {
+        codecs.encode(ProtobufCodec.ID, PbTest.newBuilder().setA(10).setB(2).build(), out);
+        assertThat(out.readableBytes()).isEqualTo(4);
+        out.clear();
+        codecs.encode(ProtobufCodec.ID, PbTest.getDefaultInstance(), out);
+        assertThat(out.readableBytes()).as("an empty message is 0 bytes").isZero();
+        assertThat(codecs.decode(ProtobufCodec.ID, new byte[0], PbTest.class)).isEqualTo(PbTest.getDefaultInstance());
+        assertThatThrownBy(() -> codecs.encode(ProtobufCodec.ID, "not a message", out))
+                .isInstanceOf(CodecException.class).hasMessageContaining("does not implement");
+        assertThatThrownBy(() -> codecs.decode(ProtobufCodec.ID, new byte[] {(byte) 0xff}, PbTest.class))
+                .isInstanceOf(CodecException.class);
+    }
+
+    @Test
+    void nilBodiesAndRawTargets() {
+        codecs.encode((byte) 0, null, out);
+        assertThat(out.readableBytes()).isZero();
+        assertThatThrownBy(() -> codecs.encode((byte) 0, "x", out)).hasMessage("unsupported codec id: 0");
+        assertThatThrownBy(() -> codecs.decode((byte) 0, new byte[] {1}, String.class)).hasMessage("unsupported codec id: 0");
+        assertThat(codecs.decode(JsonCodec.ID, new byte[0], Args.class)).as("empty body, zero value").isNull();
+        byte[] raw = {'{', '}'};
+        assertThat(codecs.decode(JsonCodec.ID, raw, byte[].class)).as("byte[] takes the raw body").isEqualTo(raw);
+    }
+
+    @Test
+    void registryRefusesIdZeroAndNameClashes() {
+        assertThatThrownBy(() -> Codecs.empty().register(new TestCodec((byte) 0, "x")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Codecs.defaults().register(new TestCodec((byte) 'J', "json")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Codecs.defaults().require("xml")).hasMessageContaining("expected one of");
+    }
+
+    private record TestCodec(byte id, String name) implements Codec {
+        @Override
+        public void encode(Object body, ByteBuf out) {
+        }
+
+        @Override
+        public Object decode(byte[] bytes, java.lang.reflect.Type type) {
+            return null;
+        }
+    }
+}
