@@ -32,10 +32,20 @@ public final class Codecs {
         Codecs codecs = new Codecs();
         codecs.register(new JsonCodec());
         codecs.register(new StringCodec());
-        if (ProtobufCodec.isAvailable()) {
+        if (protobufAvailable()) {
             codecs.register(new ProtobufCodec());
         }
         return codecs;
+    }
+
+    // Must not touch ProtobufCodec itself: loading it needs protobuf-java, an optional dependency.
+    private static boolean protobufAvailable() {
+        try {
+            Class.forName("com.google.protobuf.MessageLite", false, Codecs.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /**

@@ -33,16 +33,6 @@ public final class ProtobufCodec implements Codec {
         }
     };
 
-    /** Whether protobuf-java can be loaded. */
-    static boolean isAvailable() {
-        try {
-            Class.forName("com.google.protobuf.MessageLite", false, ProtobufCodec.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
-    }
-
     @Override
     public byte id() {
         return ID;

@@ -33,15 +33,23 @@ public final class DefaultSession implements Session {
     private volatile ConcurrentHashMap<String, Object> attributes;
     private volatile boolean closing;
 
+    private final boolean dialed;
+
     DefaultSession(PeerContext peer, Channel channel, boolean dialed) {
         this.peer = peer;
         this.channel = channel;
-        this.id = Addresses.format(dialed ? channel.localAddress() : channel.remoteAddress());
+        this.dialed = dialed;
     }
 
     @Override
     public String id() {
-        return id;
+        String current = id;
+        return current != null ? current : defaultId();
+    }
+
+    /** Teleport's default: the remote address on the accepting side, the local one on the dialing side. */
+    private String defaultId() {
+        return Addresses.format(dialed ? channel.localAddress() : channel.remoteAddress());
     }
 
     @Override
@@ -49,7 +57,7 @@ public final class DefaultSession implements Session {
         Objects.requireNonNull(newId, "newId");
         String oldId;
         synchronized (this) {
-            oldId = id;
+            oldId = id();
             if (oldId.equals(newId)) {
                 return;
             }
@@ -193,6 +201,11 @@ public final class DefaultSession implements Session {
 
     /** The connection is up: join the hub. */
     void onActive() {
+        synchronized (this) {
+            if (id == null) {
+                id = defaultId();
+            }
+        }
         peer.hub.add(this);
     }
 

@@ -1,0 +1,121 @@
+package io.teleport.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalChannel;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.session.Session;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class NetworksTest {
+
+    private final List<Peer> peers = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        peers.forEach(Peer::close);
+        System.clearProperty("teleport.transport.nio");
+    }
+
+    private Peer peer(String network) {
+        Peer peer = new Peer(PeerConfig.builder().network(network).build());
+        peer.pullRouter().route("/echo", String.class, (body, ctx) -> body + " via " + ctx.session().localAddress());
+        peers.add(peer);
+        return peer;
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void tcp4AndTcp6OnEpollAndNio(boolean nio) {
+        System.setProperty("teleport.transport.nio", String.valueOf(nio));
+        assertThat(Transport.detect().isEpoll()).isEqualTo(!nio && io.netty.channel.epoll.Epoll.isAvailable());
+        Peer v4 = peer("tcp4");
+        int port4 = ((InetSocketAddress) v4.listen("127.0.0.1:0", null)).getPort();
+        assertThat(peer("tcp4").dial("127.0.0.1:" + port4).pull("/echo", "hi", String.class)).startsWith("hi via /127.0.0.1");
+
+        Peer v6 = peer("tcp6");
+        int port6 = ((InetSocketAddress) v6.listen("[::1]:0", null)).getPort();
+        assertThat(peer("tcp6").dial("[::1]:" + port6).pull("/echo", "hi", String.class)).contains("0:0:0:0:0:0:0:1");
+
+        assertThatThrownBy(() -> peer("tcp4").listen("[::1]:0", null)).hasMessageContaining("has no IPv4 address");
+        assertThatThrownBy(() -> peer("tcp6").listen("127.0.0.1:0", null)).hasMessageContaining("has no IPv6 address");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void unixDomainSockets(boolean nio, @TempDir Path dir) {
+        System.setProperty("teleport.transport.nio", String.valueOf(nio));
+        String path = dir.resolve("teleport.sock").toString();
+        peer("unix").listen(path, null);
+        Session session = peer("unix").dial(path);
+        assertThat(session.pull("/echo", "over unix", String.class)).startsWith("over unix via");
+    }
+
+    @Test
+    void unixpacketAndUnknownNetworksAreRefusedByName() {
+        assertThatThrownBy(() -> peer("unixpacket"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unixpacket is not supported")
+                .hasMessageContaining("supported: tcp, tcp4, tcp6, unix");
+        assertThatThrownBy(() -> peer("udp")).hasMessageContaining("expected one of: tcp, tcp4, tcp6, unix");
+    }
+
+    @Test
+    void badAddressesAreRefusedWithTheExpectedForm() {
+        Peer peer = peer("tcp");
+        assertThatThrownBy(() -> peer.listen("nohostport", null)).hasMessageContaining("expected: host:port");
+        assertThatThrownBy(() -> peer.listen("127.0.0.1:99999", null)).hasMessageContaining("port 0-65535");
+        assertThatThrownBy(() -> peer.dial("127.0.0.1:x")).hasMessageContaining("Dial Failed");
+    }
+
+    @Test
+    void servesAChannelConnectedElsewhere() throws Exception {
+        Peer server = peer("tcp");
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());
+        try {
+            CompletableFuture<Session> accepted = new CompletableFuture<>();
+            LocalAddress address = new LocalAddress("teleport-serve-test");
+            new ServerBootstrap().group(group).channel(LocalServerChannel.class)
+                    .childHandler(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+                            Channel ch = ctx.channel();
+                            ch.pipeline().remove(this);
+                            CompletableFuture.runAsync(() -> accepted.complete(server.serve(ch, null)));
+                        }
+                    })
+                    .bind(address).sync();
+            Channel clientChannel = new Bootstrap().group(group).channel(LocalChannel.class)
+                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter()).connect(address).sync().channel();
+            Peer client = peer("tcp");
+            Session session = client.serve(clientChannel, null);
+            Session serverSide = accepted.get(5, TimeUnit.SECONDS);
+            assertThat(serverSide.pull("/echo", "local", String.class)).startsWith("local via local:");
+            assertThat(session.pull("/echo", "back", String.class)).startsWith("back via local:");
+            assertThat(server.sessionCount()).isEqualTo(1);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+}
