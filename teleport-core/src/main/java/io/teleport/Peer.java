@@ -1,22 +1,22 @@
 package io.teleport;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.teleport.codec.Codecs;
+import io.teleport.internal.Connections;
 import io.teleport.internal.DefaultSession;
 import io.teleport.internal.PeerContext;
 import io.teleport.internal.Pipelines;
+import io.teleport.plugin.Plugin;
+import io.teleport.plugin.PluginChain;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.router.PullRouter;
 import io.teleport.router.PushRouter;
+import io.teleport.router.Route;
 import io.teleport.session.Session;
 import io.teleport.transport.Network;
 import io.teleport.transport.Transport;
@@ -25,7 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -61,32 +63,57 @@ public final class Peer implements AutoCloseable {
     private final PullRouter pullRouter = new PullRouter();
     private final PushRouter pushRouter = new PushRouter();
     private final Network network;
+    private final PluginChain plugins;
     private final PeerContext context;
     private final ChannelGroup listeners = new DefaultChannelGroup("teleport-listeners", GlobalEventExecutor.INSTANCE);
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** A peer with the built-in codecs and filters. */
-    public Peer(PeerConfig config) {
-        this(config, Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE);
+    /** A peer with the built-in codecs and filters and these plugins, in order. */
+    public Peer(PeerConfig config, Plugin... plugins) {
+        this(config, List.of(plugins), Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE);
     }
 
     /**
-     * A peer with the caller's registries and default protocol.
+     * A peer with the caller's plugins, registries and default protocol. {@code PreNewPeer} plugins
+     * may change the configuration first; {@code PostNewPeer} plugins run last.
      *
-     * @throws IllegalArgumentException for an unknown network or default codec
+     * @throws IllegalArgumentException for an unknown network or default codec, or plugins with the
+     *     same name
      */
-    public Peer(PeerConfig config, Codecs codecs, XferFilters xferFilters, Proto defaultProto) {
-        this.config = Objects.requireNonNull(config, "config");
+    public Peer(PeerConfig config, List<? extends Plugin> plugins, Codecs codecs, XferFilters xferFilters,
+            Proto defaultProto) {
+        this.plugins = PluginChain.of(plugins);
+        PeerConfig.Builder adjusted = Objects.requireNonNull(config, "config").toBuilder();
+        this.plugins.preNewPeer(adjusted);
+        this.config = adjusted.build();
         this.codecs = Objects.requireNonNull(codecs, "codecs");
         this.xferFilters = Objects.requireNonNull(xferFilters, "xferFilters");
-        this.network = Network.of(config.network());
-        this.context = new PeerContext(config, codecs, xferFilters, pullRouter, pushRouter,
+        this.network = Network.of(this.config.network());
+        this.context = new PeerContext(this.config, codecs, xferFilters, pullRouter, pushRouter, this.plugins,
                 Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect());
+        pullRouter.onRegister(this::postReg);
+        pushRouter.onRegister(this::postReg);
+        try {
+            this.plugins.postNewPeer(this);
+        } catch (RuntimeException e) {
+            context.shutdown(1000);
+            throw e;
+        }
     }
 
-    /** The configuration. */
+    private void postReg(Route route) {
+        plugins.postReg(route);
+        route.plugins().postReg(route);
+    }
+
+    /** The configuration, after any {@code PreNewPeer} plugin changed it. */
     public PeerConfig config() {
         return config;
+    }
+
+    /** The peer's plugins, in order. */
+    public PluginChain plugins() {
+        return plugins;
     }
 
     /** The pull routes. */
@@ -133,18 +160,7 @@ public final class Peer implements AutoCloseable {
     public SocketAddress listen(String address, Proto proto) {
         ensureOpen();
         SocketAddress local = context.transport().resolve(network, address);
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(context.group())
-                .channel(context.transport().serverChannel(network))
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        Pipelines.install(context, ch, proto, false, null);
-                        log.trace("accept session(network:{}, addr:{})", network.goName(), ch.remoteAddress());
-                    }
-                });
-        applySocketOptions(bootstrap);
-        ChannelFuture bound = bootstrap.bind(local).awaitUninterruptibly();
+        ChannelFuture bound = Connections.listen(context, network, local, proto).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             throw new IllegalStateException("listen " + network.goName() + " " + address + ": " + bound.cause().getMessage(),
                     bound.cause());
@@ -157,7 +173,8 @@ public final class Peer implements AutoCloseable {
     /**
      * Dials {@code address} with the default protocol and waits for the session.
      *
-     * @throws RerrorException with code 105 when the connection cannot be made
+     * @throws RerrorException with code 105 when the connection cannot be made, or the error of a
+     *     {@code PostDial} plugin
      */
     public Session dial(String address) {
         return dial(address, null);
@@ -178,53 +195,13 @@ public final class Peer implements AutoCloseable {
         }
     }
 
-    /** Dials without waiting; fails with a {@link RerrorException} of code 105. */
+    /** Dials without waiting; fails with a {@link RerrorException}. */
     public CompletableFuture<Session> dialAsync(String address, Proto proto) {
         ensureOpen();
-        CompletableFuture<Session> result = new CompletableFuture<>();
-        SocketAddress remote;
-        try {
-            remote = context.transport().resolve(network, address);
-        } catch (IllegalArgumentException e) {
-            result.completeExceptionally(dialFailed(address, e));
-            return result;
-        }
-        CompletableFuture<DefaultSession> active = new CompletableFuture<>();
-        Bootstrap bootstrap = new Bootstrap()
-                .group(context.group())
-                .channel(context.transport().clientChannel(network))
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.dialTimeout().toMillis()))
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        Pipelines.install(context, ch, proto, true, active);
-                    }
-                });
-        if (network.isTcp()) {
-            bootstrap.option(ChannelOption.TCP_NODELAY, config.noDelay())
-                    .option(ChannelOption.SO_KEEPALIVE, config.keepAlive());
-        }
-        if (config.receiveBufferSize() > 0) {
-            bootstrap.option(ChannelOption.SO_RCVBUF, config.receiveBufferSize());
-        }
-        if (config.sendBufferSize() > 0) {
-            bootstrap.option(ChannelOption.SO_SNDBUF, config.sendBufferSize());
-        }
-        bootstrap.connect(remote).addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                result.completeExceptionally(dialFailed(address, f.cause()));
-            }
-        });
-        active.thenAccept(session -> {
+        return Connections.dial(context, network, address, proto, null).thenApply(session -> {
             log.info("dial ok (network:{}, addr:{}, id:{})", network.goName(), address, session.id());
-            result.complete(session);
+            return session;
         });
-        return result;
-    }
-
-    private static RerrorException dialFailed(String address, Throwable cause) {
-        return new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed",
-                "dial " + address + ": " + cause.getMessage()), cause);
     }
 
     /**
@@ -237,27 +214,9 @@ public final class Peer implements AutoCloseable {
         if (!channel.isActive()) {
             throw new IllegalArgumentException("channel: not connected");
         }
-        CompletableFuture<DefaultSession> installed = new CompletableFuture<>();
-        channel.eventLoop().execute(() -> {
-            DefaultSession session = Pipelines.install(context, channel, proto, false, null);
-            Pipelines.activate(session);
-            installed.complete(session);
-        });
+        CompletableFuture<Session> installed = new CompletableFuture<>();
+        channel.eventLoop().execute(() -> installed.complete(Pipelines.serve(context, channel, proto)));
         return installed.join();
-    }
-
-    private void applySocketOptions(ServerBootstrap bootstrap) {
-        if (network.isTcp()) {
-            bootstrap.childOption(ChannelOption.TCP_NODELAY, config.noDelay())
-                    .childOption(ChannelOption.SO_KEEPALIVE, config.keepAlive());
-        }
-        if (config.receiveBufferSize() > 0) {
-            bootstrap.option(ChannelOption.SO_RCVBUF, config.receiveBufferSize())
-                    .childOption(ChannelOption.SO_RCVBUF, config.receiveBufferSize());
-        }
-        if (config.sendBufferSize() > 0) {
-            bootstrap.childOption(ChannelOption.SO_SNDBUF, config.sendBufferSize());
-        }
     }
 
     /** The live session with this id. */
@@ -285,26 +244,37 @@ public final class Peer implements AutoCloseable {
         return listeners.stream().map(Channel::localAddress).toList();
     }
 
-    /**
-     * Closes the peer: stops listening, closes every session (their waiting pulls end with 102) and
-     * stops its threads. Idempotent.
-     */
+    /** Closes gracefully within the configured {@link PeerConfig#shutdownTimeout()}. */
     @Override
     public void close() {
+        shutdown(config.shutdownTimeout());
+    }
+
+    /**
+     * Shuts down gracefully: stops listening at once, lets handlers in flight finish and their
+     * replies flush, waits for this side's pulls to be answered, then closes every session (the
+     * other side's waiting pulls end with 102) and stops the threads, all within {@code timeout}.
+     * Idempotent.
+     */
+    public void shutdown(Duration timeout) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        context.markClosing();
         listeners.close().awaitUninterruptibly();
         CompletableFuture<?>[] closing = context.hub().snapshot().stream()
-                .map(Session::close).toArray(CompletableFuture[]::new);
+                .map(s -> ((DefaultSession) s).close(timeout)).toArray(CompletableFuture[]::new);
         try {
-            CompletableFuture.allOf(closing).get(5, TimeUnit.SECONDS);
+            CompletableFuture.allOf(closing).get(Math.max(0, deadline - System.nanoTime()) + 1_000_000_000L,
+                    TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             log.warn("sessions did not all close in time: {}", e.toString());
         }
-        context.shutdown(5_000);
+        context.shutdown(1_000);
+        log.info("peer shut down (network:{})", network.goName());
     }
 
     /** Whether {@link #close()} was called. */

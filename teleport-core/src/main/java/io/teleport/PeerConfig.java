@@ -1,5 +1,7 @@
 package io.teleport;
 
+import io.netty.handler.ssl.SslContext;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -36,6 +38,13 @@ public final class PeerConfig {
     private final int handlerQueueCapacity;
     private final Executor handlerExecutor;
     private final int ioThreads;
+    private final boolean reusePort;
+    private final int redialTimes;
+    private final Duration redialInterval;
+    private final Duration redialMaxInterval;
+    private final Duration shutdownTimeout;
+    private final SslContext serverSslContext;
+    private final SslContext clientSslContext;
 
     private PeerConfig(Builder b) {
         network = b.network;
@@ -58,6 +67,13 @@ public final class PeerConfig {
         handlerQueueCapacity = b.handlerQueueCapacity;
         handlerExecutor = b.handlerExecutor;
         ioThreads = b.ioThreads;
+        reusePort = b.reusePort;
+        redialTimes = b.redialTimes;
+        redialInterval = b.redialInterval;
+        redialMaxInterval = b.redialMaxInterval;
+        shutdownTimeout = b.shutdownTimeout;
+        serverSslContext = b.serverSslContext;
+        clientSslContext = b.clientSslContext;
     }
 
     /** A builder with the defaults. */
@@ -93,6 +109,13 @@ public final class PeerConfig {
         b.handlerQueueCapacity = handlerQueueCapacity;
         b.handlerExecutor = handlerExecutor;
         b.ioThreads = ioThreads;
+        b.reusePort = reusePort;
+        b.redialTimes = redialTimes;
+        b.redialInterval = redialInterval;
+        b.redialMaxInterval = redialMaxInterval;
+        b.shutdownTimeout = shutdownTimeout;
+        b.serverSslContext = serverSslContext;
+        b.clientSslContext = clientSslContext;
         return b;
     }
 
@@ -196,6 +219,47 @@ public final class PeerConfig {
         return ioThreads;
     }
 
+    /**
+     * Whether listening sockets set SO_REUSEPORT, so that a new process can bind the same port and
+     * take new connections while the old one drains (graceful restart). Default false.
+     */
+    public boolean reusePort() {
+        return reusePort;
+    }
+
+    /**
+     * How many times a dialed session redials after its connection breaks: 0 never (the default),
+     * -1 without limit.
+     */
+    public int redialTimes() {
+        return redialTimes;
+    }
+
+    /** The wait before the first redial; it doubles, with jitter, up to {@link #redialMaxInterval()}. */
+    public Duration redialInterval() {
+        return redialInterval;
+    }
+
+    /** The longest wait between redials. */
+    public Duration redialMaxInterval() {
+        return redialMaxInterval;
+    }
+
+    /** How long a graceful close may wait for handlers and pulls in flight. Default 15 s, as in Go. */
+    public Duration shutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    /** TLS for accepted connections; {@code null} for plain TCP. */
+    public SslContext serverSslContext() {
+        return serverSslContext;
+    }
+
+    /** TLS for dialed connections; {@code null} for plain TCP. */
+    public SslContext clientSslContext() {
+        return clientSslContext;
+    }
+
     /** Builds a {@link PeerConfig}; every setter validates its argument at once. */
     public static final class Builder {
 
@@ -219,8 +283,66 @@ public final class PeerConfig {
         private int handlerQueueCapacity = 100_000;
         private Executor handlerExecutor;
         private int ioThreads;
+        private boolean reusePort;
+        private int redialTimes;
+        private Duration redialInterval = Duration.ofMillis(100);
+        private Duration redialMaxInterval = Duration.ofSeconds(10);
+        private Duration shutdownTimeout = Duration.ofSeconds(15);
+        private SslContext serverSslContext;
+        private SslContext clientSslContext;
 
         private Builder() {
+        }
+
+        /** See {@link PeerConfig#reusePort()}. */
+        public Builder reusePort(boolean reusePort) {
+            this.reusePort = reusePort;
+            return this;
+        }
+
+        /** See {@link PeerConfig#redialTimes()}. */
+        public Builder redialTimes(int redialTimes) {
+            if (redialTimes < -1) {
+                throw new IllegalArgumentException("redialTimes: " + redialTimes + " (expected: -1 for unlimited, or >= 0)");
+            }
+            this.redialTimes = redialTimes;
+            return this;
+        }
+
+        /** See {@link PeerConfig#redialInterval()}. */
+        public Builder redialInterval(Duration redialInterval) {
+            this.redialInterval = positive(redialInterval, "redialInterval");
+            return this;
+        }
+
+        /** See {@link PeerConfig#redialMaxInterval()}. */
+        public Builder redialMaxInterval(Duration redialMaxInterval) {
+            this.redialMaxInterval = positive(redialMaxInterval, "redialMaxInterval");
+            return this;
+        }
+
+        /** See {@link PeerConfig#shutdownTimeout()}. */
+        public Builder shutdownTimeout(Duration shutdownTimeout) {
+            this.shutdownTimeout = nonNegative(shutdownTimeout, "shutdownTimeout");
+            return this;
+        }
+
+        /** See {@link PeerConfig#serverSslContext()}. */
+        public Builder serverSslContext(SslContext serverSslContext) {
+            if (serverSslContext != null && !serverSslContext.isServer()) {
+                throw new IllegalArgumentException("serverSslContext: a client context (expected: SslContextBuilder.forServer)");
+            }
+            this.serverSslContext = serverSslContext;
+            return this;
+        }
+
+        /** See {@link PeerConfig#clientSslContext()}. */
+        public Builder clientSslContext(SslContext clientSslContext) {
+            if (clientSslContext != null && !clientSslContext.isClient()) {
+                throw new IllegalArgumentException("clientSslContext: a server context (expected: SslContextBuilder.forClient)");
+            }
+            this.clientSslContext = clientSslContext;
+            return this;
         }
 
         /** See {@link PeerConfig#network()}. */

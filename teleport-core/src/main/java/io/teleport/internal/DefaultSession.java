@@ -1,44 +1,72 @@
 package io.teleport.internal;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.teleport.Rerror;
 import io.teleport.RerrorException;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
+import io.teleport.proto.Proto;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
+import io.teleport.transport.Network;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.lang.reflect.Type;
 import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
-/** The session of one Netty channel, on either end. Not part of the API: use {@link Session}. */
+/**
+ * The session of one connection, on either end; a dialed session may outlive its connection by
+ * redialing. Not part of the API: use {@link Session}.
+ */
 public final class DefaultSession implements Session {
 
+    private static final Logger log = LoggerFactory.getLogger(DefaultSession.class);
     private static final AtomicLongFieldUpdater<DefaultSession> SEQ =
             AtomicLongFieldUpdater.newUpdater(DefaultSession.class, "seq");
+    /** The session whose dial hooks run on this thread: its pulls go out while it is still redialing. */
+    private static final ThreadLocal<DefaultSession> IN_DIAL_HOOKS = new ThreadLocal<>();
+
+    private enum State { OPEN, CLOSING, CLOSED }
 
     final PeerContext peer;
-    final Channel channel;
+    private final String dialAddress;
+    private final Proto proto;
+    private volatile Channel channel;
     private final ConcurrentHashMap<Long, PendingPull> pending = new ConcurrentHashMap<>();
+    private final AtomicInteger activeHandlers = new AtomicInteger();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile long seq;
     private volatile String id;
+    private volatile boolean customId;
     private volatile ConcurrentHashMap<String, Object> attributes;
-    private volatile boolean closing;
+    private volatile State state = State.OPEN;
+    private volatile boolean admitted;
+    /** Set while a broken dialed connection is being replaced; writes wait for it. */
+    private volatile CompletableFuture<Void> reconnecting;
 
-    private final boolean dialed;
-
-    DefaultSession(PeerContext peer, Channel channel, boolean dialed) {
+    DefaultSession(PeerContext peer, Channel channel, String dialAddress, Proto proto) {
         this.peer = peer;
         this.channel = channel;
-        this.dialed = dialed;
+        this.dialAddress = dialAddress;
+        this.proto = proto;
+    }
+
+    boolean dialed() {
+        return dialAddress != null;
     }
 
     @Override
@@ -49,7 +77,8 @@ public final class DefaultSession implements Session {
 
     /** Teleport's default: the remote address on the accepting side, the local one on the dialing side. */
     private String defaultId() {
-        return Addresses.format(dialed ? channel.localAddress() : channel.remoteAddress());
+        Channel ch = channel;
+        return Addresses.format(dialed() ? ch.localAddress() : ch.remoteAddress());
     }
 
     @Override
@@ -58,12 +87,13 @@ public final class DefaultSession implements Session {
         String oldId;
         synchronized (this) {
             oldId = id();
+            customId = true;
             if (oldId.equals(newId)) {
                 return;
             }
             id = newId;
         }
-        if (!closing) {
+        if (admitted && state != State.CLOSED) {
             peer.hub.rename(this, oldId, newId);
         }
     }
@@ -80,7 +110,7 @@ public final class DefaultSession implements Session {
 
     @Override
     public boolean isHealthy() {
-        return !closing && channel.isActive();
+        return state == State.OPEN && reconnecting == null && channel.isActive();
     }
 
     @Override
@@ -98,7 +128,7 @@ public final class DefaultSession implements Session {
         return a;
     }
 
-    /** The Netty channel; for integrations such as plugins and tests. */
+    /** The current Netty channel; for integrations such as plugins and tests. */
     public Channel channel() {
         return channel;
     }
@@ -107,6 +137,13 @@ public final class DefaultSession implements Session {
     public int pendingPulls() {
         return pending.size();
     }
+
+    /** The number of pulls and pushes of the other side being handled. */
+    public int activeHandlers() {
+        return activeHandlers.get();
+    }
+
+    // ---------------------------------------------------------------- pulls and pushes
 
     @Override
     public <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options) {
@@ -147,15 +184,20 @@ public final class DefaultSession implements Session {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(replyType, "replyType");
         Packet packet = new Packet(PacketType.PULL, SEQ.getAndIncrement(this), uri, body).bodyCodec(peer.defaultCodecId);
-        OutgoingCall call = new OutgoingCall(packet, peer.pullTimeoutNanos).apply(options);
+        OutgoingCall call = new OutgoingCall(this, packet, peer.pullTimeoutNanos).apply(options);
         PendingPull pull = new PendingPull(this, packet, replyType, sync, call.timeoutNanos());
-        if (!isHealthy()) {
+        if (state != State.OPEN) {
             pull.fail(PendingPull.writeFailed(null));
+            return pull.future;
+        }
+        Rerror rejected = peer.plugins.preWritePull(pull);
+        if (rejected != null) {
+            pull.fail(rejected);
             return pull.future;
         }
         pending.put(packet.seq(), pull);
         pull.startTimer();
-        channel.writeAndFlush(packet).addListener(pull);
+        write(packet, pull);
         return pull.future;
     }
 
@@ -163,14 +205,22 @@ public final class DefaultSession implements Session {
     public CompletableFuture<Void> push(String uri, Object body, CallOption... options) {
         Objects.requireNonNull(uri, "uri");
         Packet packet = new Packet(PacketType.PUSH, SEQ.getAndIncrement(this), uri, body).bodyCodec(peer.defaultCodecId);
-        new OutgoingCall(packet, 0).apply(options);
+        OutgoingCall call = new OutgoingCall(this, packet, 0).apply(options);
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (!isHealthy()) {
+        if (state != State.OPEN) {
             done.completeExceptionally(PendingPull.writeFailed(null).toException());
             return done;
         }
-        channel.writeAndFlush(packet).addListener(f -> {
+        Rerror rejected = peer.plugins.preWritePush(call);
+        if (rejected != null) {
+            done.completeExceptionally(rejected.toException());
+            return done;
+        }
+        long start = peer.messageLog.start();
+        write(packet, f -> {
             if (f.isSuccess()) {
+                peer.messageLog.pushLaunch(id(), packet, start);
+                logHookError(peer.plugins.postWritePush(call), "PostWritePush");
                 done.complete(null);
             } else {
                 done.completeExceptionally(PendingPull.writeFailed(f.cause()).toException());
@@ -179,19 +229,232 @@ public final class DefaultSession implements Session {
         return done;
     }
 
+    /**
+     * Writes a packet, or, while a broken dialed connection is being replaced, once it is (or fails
+     * it when that fails). Dial hooks of the reconnection itself write at once.
+     */
+    void write(Packet packet, ChannelFutureListener listener) {
+        CompletableFuture<Void> waiting = reconnecting;
+        if (waiting == null || IN_DIAL_HOOKS.get() == this) {
+            channel.writeAndFlush(packet).addListener(listener);
+            return;
+        }
+        waiting.whenComplete((ok, error) -> {
+            Channel ch = channel;
+            if (error == null) {
+                ch.writeAndFlush(packet).addListener(listener);
+            } else {
+                try {
+                    listener.operationComplete(ch.newFailedFuture(new ClosedChannelException()));
+                } catch (Exception e) {
+                    log.debug("write listener failed", e);
+                }
+            }
+        });
+    }
+
+    /** Writes a reply: allowed while the session closes gracefully, so in-flight pulls get answered. */
+    void writeReply(Packet reply, ChannelFutureListener listener) {
+        channel.writeAndFlush(reply).addListener(listener);
+    }
+
     boolean removePending(PendingPull pull) {
         return pending.remove(pull.request.seq(), pull);
+    }
+
+    boolean isPending(PendingPull pull) {
+        return pending.get(pull.request.seq()) == pull;
     }
 
     PendingPull takePending(long seq) {
         return pending.remove(seq);
     }
 
+    void handlerStarted() {
+        activeHandlers.incrementAndGet();
+    }
+
+    void handlerFinished() {
+        activeHandlers.decrementAndGet();
+    }
+
+    static void logHookError(Rerror rerror, String hook) {
+        if (rerror != null) {
+            log.error("{} hook failed: {}", hook, rerror.toJson());
+        }
+    }
+
+    // ---------------------------------------------------------------- connection life
+
+    /**
+     * A connection of this session is up (TLS done): run the dial or accept hooks off the I/O
+     * thread when there are any, then admit the session to the hub.
+     */
+    void connected(Channel ch, CompletableFuture<DefaultSession> ready) {
+        channel = ch;
+        boolean hooks = dialed() ? peer.plugins.hasPostDial() : peer.plugins.hasPostAccept();
+        if (!hooks) {
+            admit(ready);
+            return;
+        }
+        peer.runBlocking(() -> {
+            Rerror rerror;
+            IN_DIAL_HOOKS.set(this);
+            try {
+                rerror = dialed() ? peer.plugins.postDial(this) : peer.plugins.postAccept(this);
+            } finally {
+                IN_DIAL_HOOKS.remove();
+            }
+            if (rerror == null) {
+                admit(ready);
+                return;
+            }
+            log.debug("{} hook refused {}: {}", dialed() ? "PostDial" : "PostAccept", id(), rerror.toJson());
+            if (ready != null) {
+                ready.completeExceptionally(rerror.toException());
+            }
+            ch.close();
+        });
+    }
+
+    private void admit(CompletableFuture<DefaultSession> ready) {
+        synchronized (this) {
+            if (!customId) {
+                id = defaultId();
+            }
+        }
+        admitted = true;
+        peer.hub.add(this);
+        CompletableFuture<Void> waiting = reconnecting;
+        if (waiting != null) {
+            reconnecting = null;
+            log.info("redial ok (network:{}, addr:{}, id:{})", network().goName(), dialAddress, id());
+            waiting.complete(null);
+        }
+        if (ready != null) {
+            ready.complete(this);
+        }
+    }
+
+    /** A connection of this session is gone. */
+    void disconnected(Channel ch) {
+        if (ch != channel) {
+            return;
+        }
+        failPending();
+        if (state == State.OPEN && dialed() && peer.config.redialTimes() != 0 && admitted && !peer.closing) {
+            peer.hub.remove(this);
+            reconnecting = new CompletableFuture<>();
+            redial(1, peer.config.redialInterval().toNanos());
+            return;
+        }
+        finish();
+    }
+
+    private Network network() {
+        return Network.of(peer.config.network());
+    }
+
+    private void redial(int attempt, long delayNanos) {
+        long jittered = delayNanos / 2 + ThreadLocalRandom.current().nextLong(delayNanos / 2 + 1);
+        peer.group.next().schedule(() -> {
+            if (state != State.OPEN || peer.closing) {
+                giveUp(new IllegalStateException("session closed"));
+                return;
+            }
+            Connections.dial(peer, network(), dialAddress, proto, this).whenComplete((session, error) -> {
+                if (error == null) {
+                    return;
+                }
+                int times = peer.config.redialTimes();
+                if (times < 0 || attempt < times) {
+                    long next = Math.min(delayNanos * 2, peer.config.redialMaxInterval().toNanos());
+                    redial(attempt + 1, next);
+                } else {
+                    giveUp(error);
+                }
+            });
+        }, jittered, TimeUnit.NANOSECONDS);
+    }
+
+    private void giveUp(Throwable error) {
+        CompletableFuture<Void> waiting = reconnecting;
+        log.error("redial fail (network:{}, addr:{}, id:{}): {}", network().goName(), dialAddress, id(),
+                error.getMessage());
+        reconnecting = null;
+        if (waiting != null) {
+            waiting.completeExceptionally(error);
+        }
+        finish();
+    }
+
+    private void failPending() {
+        for (Long key : pending.keySet()) {
+            PendingPull pull = pending.remove(key);
+            if (pull != null) {
+                pull.onClosed();
+            }
+        }
+    }
+
+    private void finish() {
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+        }
+        peer.hub.remove(this);
+        failPending();
+        closeFuture.complete(null);
+        if (peer.plugins.hasPostDisconnect()) {
+            peer.runBlocking(() -> peer.plugins.postDisconnect(this));
+        }
+    }
+
     @Override
     public CompletableFuture<Void> close() {
-        closing = true;
-        channel.close();
+        return close(peer.config.shutdownTimeout());
+    }
+
+    /**
+     * Closes gracefully: no new pulls or pushes from now on, while handlers in flight finish and
+     * reply and this side's pulls get their replies, for at most {@code timeout}; then the
+     * connection closes and whatever still waits ends with 102.
+     */
+    public CompletableFuture<Void> close(Duration timeout) {
+        synchronized (this) {
+            if (state != State.OPEN) {
+                return closeFuture;
+            }
+            state = State.CLOSING;
+        }
+        CompletableFuture<Void> waiting = reconnecting;
+        if (waiting != null) {
+            waiting.completeExceptionally(new IllegalStateException("session closed"));
+            finish();
+            return closeFuture;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        drainThenClose(deadline);
         return closeFuture;
+    }
+
+    private void drainThenClose(long deadline) {
+        Channel ch = channel;
+        if ((activeHandlers.get() == 0 && pending.isEmpty()) || System.nanoTime() - deadline >= 0 || !ch.isActive()) {
+            ch.close();
+            if (!ch.isRegistered()) {
+                finish();
+            }
+            return;
+        }
+        try {
+            ch.eventLoop().schedule(() -> drainThenClose(deadline), 5, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+            ch.close();
+            finish();
+        }
     }
 
     @Override
@@ -199,35 +462,8 @@ public final class DefaultSession implements Session {
         return closeFuture;
     }
 
-    /** The connection is up: join the hub. */
-    void onActive() {
-        synchronized (this) {
-            if (id == null) {
-                id = defaultId();
-            }
-        }
-        peer.hub.add(this);
-    }
-
-    /** The connection is gone: leave the hub and end every pull still waiting with 102. */
-    void onInactive() {
-        closing = true;
-        peer.hub.remove(this);
-        for (Long key : pending.keySet()) {
-            PendingPull pull = pending.remove(key);
-            if (pull != null) {
-                pull.onClosed();
-            }
-        }
-        closeFuture.complete(null);
-    }
-
     @Override
     public String toString() {
-        return "Session[" + id + ", remote " + Addresses.format(channel.remoteAddress()) + "]";
-    }
-
-    static Rerror connectionClosed() {
-        return PendingPull.CONNECTION_CLOSED;
+        return "Session[" + id() + ", remote " + Addresses.format(channel.remoteAddress()) + "]";
     }
 }

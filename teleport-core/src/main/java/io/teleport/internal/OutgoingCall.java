@@ -1,18 +1,22 @@
 package io.teleport.internal;
 
 import io.teleport.message.Packet;
+import io.teleport.plugin.WriteContext;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallSpec;
+import io.teleport.session.Session;
 
 import java.time.Duration;
 
-/** The mutable call the {@link CallOption}s of one pull or push are applied to. */
-final class OutgoingCall implements CallSpec {
+/** One pull or push being built: what its {@link CallOption}s and the push write hooks see. */
+final class OutgoingCall implements CallSpec, WriteContext {
 
+    private final Session session;
     private final Packet packet;
     private long timeoutNanos;
 
-    OutgoingCall(Packet packet, long timeoutNanos) {
+    OutgoingCall(Session session, Packet packet, long timeoutNanos) {
+        this.session = session;
         this.packet = packet;
         this.timeoutNanos = timeoutNanos;
     }
@@ -39,5 +43,20 @@ final class OutgoingCall implements CallSpec {
 
     long timeoutNanos() {
         return timeoutNanos;
+    }
+
+    @Override
+    public Session session() {
+        return session;
+    }
+
+    @Override
+    public Packet output() {
+        return packet;
+    }
+
+    @Override
+    public Packet input() {
+        return null;
     }
 }

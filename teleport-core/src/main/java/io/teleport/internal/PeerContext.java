@@ -7,6 +7,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.teleport.HandlerExecution;
 import io.teleport.PeerConfig;
 import io.teleport.codec.Codecs;
+import io.teleport.plugin.PluginChain;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.router.PullRouter;
@@ -19,12 +20,14 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What every session of one peer shares: configuration, registries, routers, threads and timers.
- * Not part of the API.
+ * What every session of one peer shares: configuration, registries, routers, plugins, threads and
+ * timers. Not part of the API.
  */
 public final class PeerContext {
 
@@ -35,6 +38,7 @@ public final class PeerContext {
     final XferFilters xferFilters;
     final PullRouter pullRouter;
     final PushRouter pushRouter;
+    final PluginChain plugins;
     final ProtoContext protoContext;
     final Proto defaultProto;
     final byte defaultCodecId;
@@ -43,23 +47,28 @@ public final class PeerContext {
     final Executor executor;
     final boolean inline;
     private final ExecutorService ownedExecutor;
+    private volatile ExecutorService hookExecutor;
     final Timer timer;
     final SessionHub hub = new SessionHub();
+    final MessageLog messageLog;
     final long pullTimeoutNanos;
+    volatile boolean closing;
 
     /** Creates the shared state and starts the I/O threads. */
     public PeerContext(PeerConfig config, Codecs codecs, XferFilters xferFilters, PullRouter pullRouter,
-            PushRouter pushRouter, Proto defaultProto, Transport transport) {
+            PushRouter pushRouter, PluginChain plugins, Proto defaultProto, Transport transport) {
         this.config = config;
         this.codecs = codecs;
         this.xferFilters = xferFilters;
         this.pullRouter = pullRouter;
         this.pushRouter = pushRouter;
+        this.plugins = plugins;
         this.defaultProto = defaultProto;
         this.transport = transport;
         this.defaultCodecId = codecs.require(config.defaultBodyCodec()).id();
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
+        this.messageLog = new MessageLog(config);
         this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config) : null;
         this.executor = config.handlerExecutor() != null ? config.handlerExecutor()
                 : ownedExecutor != null ? ownedExecutor : Runnable::run;
@@ -93,6 +102,34 @@ public final class PeerContext {
         return pool;
     }
 
+    /**
+     * Runs work that may block, such as dial and accept hooks that pull: on the handler executor,
+     * or, when handlers run inline on I/O threads, on a small pool of its own.
+     */
+    void runBlocking(Runnable task) {
+        Executor target = inline ? hookExecutor() : executor;
+        try {
+            target.execute(task);
+        } catch (RejectedExecutionException e) {
+            // Shutting down: better late on this thread than never.
+            task.run();
+        }
+    }
+
+    private ExecutorService hookExecutor() {
+        ExecutorService e = hookExecutor;
+        if (e == null) {
+            synchronized (this) {
+                e = hookExecutor;
+                if (e == null) {
+                    e = Executors.newCachedThreadPool(new DefaultThreadFactory("teleport-hook", true));
+                    hookExecutor = e;
+                }
+            }
+        }
+        return e;
+    }
+
     /** The sessions. */
     public SessionHub hub() {
         return hub;
@@ -118,11 +155,25 @@ public final class PeerContext {
         return transport;
     }
 
+    /** The peer's plugins. */
+    public PluginChain plugins() {
+        return plugins;
+    }
+
+    /** Marks the peer as closing: sessions no longer redial. */
+    public void markClosing() {
+        closing = true;
+    }
+
     /** Stops the threads this context owns; waits up to {@code timeoutMillis}. */
     public void shutdown(long timeoutMillis) {
         timer.stop();
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
+        }
+        ExecutorService hooks = hookExecutor;
+        if (hooks != null) {
+            hooks.shutdown();
         }
         group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
         if (ownedExecutor != null) {
@@ -137,7 +188,7 @@ public final class PeerContext {
         }
     }
 
-    /** Used by tests and diagnostics: whether handlers may run on I/O threads. */
+    /** Whether handlers run on I/O threads. */
     public boolean isInline() {
         return inline;
     }

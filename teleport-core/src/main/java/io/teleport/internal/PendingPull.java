@@ -10,7 +10,12 @@ import io.teleport.RerrorException;
 import io.teleport.codec.CodecException;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
+import io.teleport.plugin.PluginChain;
+import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.WriteContext;
+import io.teleport.router.Route;
 import io.teleport.session.Reply;
+import io.teleport.session.Session;
 
 import java.lang.reflect.Type;
 import java.nio.channels.ClosedChannelException;
@@ -20,9 +25,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A pull waiting for its reply. Whoever removes it from the session's pending map (the reply, the
- * timer, a failed write or the closing connection) completes it, so it completes exactly once.
+ * timer, a failed write or the closing connection) completes it, so it completes exactly once. It is
+ * also what the pull's write and reply-read hooks see.
  */
-final class PendingPull implements ChannelFutureListener, TimerTask {
+final class PendingPull implements ChannelFutureListener, TimerTask, WriteContext, ReadContext {
 
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
 
@@ -32,7 +38,10 @@ final class PendingPull implements ChannelFutureListener, TimerTask {
     private final boolean sync;
     final CompletableFuture<Reply<Object>> future = new CompletableFuture<>();
     private final long timeoutNanos;
+    private final long start;
     private Timeout timeout;
+    private Packet reply;
+    private Object body;
 
     PendingPull(DefaultSession session, Packet request, Type replyType, boolean sync, long timeoutNanos) {
         this.session = session;
@@ -40,6 +49,7 @@ final class PendingPull implements ChannelFutureListener, TimerTask {
         this.replyType = replyType;
         this.sync = sync;
         this.timeoutNanos = timeoutNanos;
+        this.start = session.peer.messageLog.start();
     }
 
     void startTimer() {
@@ -49,7 +59,12 @@ final class PendingPull implements ChannelFutureListener, TimerTask {
     /** The write finished. */
     @Override
     public void operationComplete(ChannelFuture f) {
-        if (!f.isSuccess() && session.removePending(this)) {
+        if (f.isSuccess()) {
+            PluginChain plugins = session.peer.plugins;
+            if (plugins.hasPostWritePull()) {
+                DefaultSession.logHookError(plugins.postWritePull(this), "PostWritePull");
+            }
+        } else if (session.removePending(this)) {
             fail(writeFailed(f.cause()));
         }
     }
@@ -63,19 +78,35 @@ final class PendingPull implements ChannelFutureListener, TimerTask {
         }
     }
 
-    /** The reply arrived; this pull was already removed from the pending map. Runs on the I/O thread. */
+    /**
+     * The reply arrived; this pull was already removed from the pending map. Runs the reply-read
+     * hooks, decodes the body and completes.
+     */
     void onReply(Packet reply) {
         cancelTimer();
-        Rerror rerror = Rerror.fromMeta(reply.hasMeta() ? reply.meta() : null);
+        this.reply = reply;
+        session.peer.messageLog.pullLaunch(session.id(), request, reply, start);
+        PluginChain plugins = session.peer.plugins;
+        Rerror rerror = plugins.postReadReplyHeader(this);
+        if (rerror == null) {
+            rerror = plugins.preReadReplyBody(this);
+        }
+        if (rerror == null) {
+            rerror = Rerror.fromMeta(reply.hasMeta() ? reply.meta() : null);
+        }
         if (rerror != null) {
             fail(rerror);
             return;
         }
-        Object body;
         try {
             body = session.peer.codecs.decode(reply.bodyCodec(), reply.bodyBytes(), replyType);
         } catch (CodecException e) {
             fail(new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", "reply body: " + e.getMessage()));
+            return;
+        }
+        rerror = plugins.postReadReplyBody(this);
+        if (rerror != null) {
+            fail(rerror);
             return;
         }
         Reply<Object> result = new Reply<>(body, reply.hasMeta() ? reply.meta() : new Meta(), reply.bodyCodec());
@@ -122,5 +153,32 @@ final class PendingPull implements ChannelFutureListener, TimerTask {
         String detail = c instanceof ClosedChannelException || c == null || c.getMessage() == null
                 ? "connection is closed" : c.getMessage();
         return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", detail);
+    }
+
+    // WriteContext (the pull) and ReadContext (its reply)
+
+    @Override
+    public Session session() {
+        return session;
+    }
+
+    @Override
+    public Packet output() {
+        return request;
+    }
+
+    @Override
+    public Packet input() {
+        return reply;
+    }
+
+    @Override
+    public Route route() {
+        return null;
+    }
+
+    @Override
+    public Object body() {
+        return body;
     }
 }

@@ -2,35 +2,65 @@ package io.teleport.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.handler.timeout.WriteTimeoutHandler;
+import io.teleport.PeerConfig;
 import io.teleport.proto.Proto;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
-/** Builds a connection's pipeline and its session. Not part of the API. */
+/**
+ * Builds a connection's pipeline: TLS, write timeout, frame decoder, read-idle timeout (counting
+ * whole frames, as it sits after the decoder), frame encoder, session. Not part of the API.
+ */
 public final class Pipelines {
 
     private Pipelines() {
     }
 
     /**
-     * Installs the protocol and session handlers on {@code channel} and returns its session.
+     * Installs the handlers on {@code channel} for {@code session}.
      *
-     * @param dialed whether this side dialed, which decides the default session id
-     * @param active completed with the session once it is in the hub, or {@code null}
+     * @param ready completed with the session once it is ready, or {@code null}
      */
-    public static DefaultSession install(PeerContext peer, Channel channel, Proto proto, boolean dialed,
-            CompletableFuture<DefaultSession> active) {
+    static void install(PeerContext peer, Channel channel, Proto proto, DefaultSession session,
+            CompletableFuture<DefaultSession> ready) {
+        PeerConfig config = peer.config;
         Proto p = proto == null ? peer.defaultProto : proto;
-        DefaultSession session = new DefaultSession(peer, channel, dialed);
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast("teleport-decoder", new PacketDecoder(p, peer.protoContext));
+        SslContext ssl = session.dialed() ? config.clientSslContext() : config.serverSslContext();
+        if (ssl != null) {
+            if (session.dialed() && channel.remoteAddress() instanceof InetSocketAddress) {
+                InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
+                pipeline.addLast("teleport-tls", ssl.newHandler(channel.alloc(), remote.getHostString(), remote.getPort()));
+            } else {
+                pipeline.addLast("teleport-tls", ssl.newHandler(channel.alloc()));
+            }
+        }
+        if (!config.writeTimeout().isZero()) {
+            pipeline.addLast("teleport-write-timeout",
+                    new WriteTimeoutHandler(config.writeTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        }
+        pipeline.addLast("teleport-decoder", new PacketDecoder(p, peer.protoContext, session));
+        if (!config.readIdleTimeout().isZero()) {
+            pipeline.addLast("teleport-read-timeout",
+                    new ReadTimeoutHandler(config.readIdleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        }
         pipeline.addLast("teleport-encoder", new PacketEncoder(p, peer.protoContext));
-        pipeline.addLast("teleport-session", new SessionHandler(session, active));
-        return session;
+        pipeline.addLast("teleport-session", new SessionHandler(session, ready));
     }
 
-    /** Puts a session whose channel was already active when installed into the hub. */
-    public static void activate(DefaultSession session) {
-        session.onActive();
+    /**
+     * Installs the handlers on a channel that is already connected and active, and admits its
+     * session as an accepted one.
+     */
+    public static DefaultSession serve(PeerContext peer, Channel channel, Proto proto) {
+        DefaultSession session = new DefaultSession(peer, channel, null, proto);
+        install(peer, channel, proto, session, null);
+        session.connected(channel, null);
+        return session;
     }
 }

@@ -1,8 +1,8 @@
 package io.teleport.router;
 
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
+import io.teleport.plugin.Plugin;
+import io.teleport.plugin.PluginChain;
+
 import java.util.Objects;
 
 /**
@@ -15,93 +15,43 @@ import java.util.Objects;
  *
  * <p>Registration is meant for start-up; lookups are lock-free.
  */
-public final class PushRouter {
-
-    private final RouteTable table;
-    private final String prefix;
+public final class PushRouter extends Router<PushRouter> {
 
     /** An empty root router. */
     public PushRouter() {
-        this(new RouteTable("push"), "/");
+        super(new RouteTable("push"), "/", PluginChain.empty());
     }
 
-    private PushRouter(RouteTable table, String prefix) {
-        this.table = table;
-        this.prefix = prefix;
+    private PushRouter(RouteTable table, String prefix, PluginChain plugins) {
+        super(table, prefix, plugins);
     }
 
-    /** A group whose routes are registered under {@code prefix}, inside this router's prefix. */
-    public PushRouter group(String prefix) {
-        return new PushRouter(table, RouteNames.join(this.prefix, prefix));
+    @Override
+    PushRouter newGroup(RouteTable table, String prefix, PluginChain plugins) {
+        return new PushRouter(table, prefix, plugins);
     }
 
-    /** This router's prefix; {@code /} for the root. */
-    public String prefix() {
-        return prefix;
-    }
-
-    /**
-     * Registers every public method of {@code controller} as a route named
-     * {@code <prefix>/<snake class name>/<snake method name>}.
-     *
-     * @return the registered paths
-     * @throws IllegalArgumentException for a method that cannot be a handler
-     * @throws IllegalStateException for a path already registered
-     */
-    public List<String> register(Object controller) {
-        Objects.requireNonNull(controller, "controller");
-        return addAll(ControllerRoutes.of(controller, prefix, UnknownPushContext.class));
+    @Override
+    Class<? extends MessageContext> contextType() {
+        return UnknownPushContext.class;
     }
 
     /** Registers a function handler at {@code path}, inside this router's prefix. */
-    public <T> String route(String path, Class<T> bodyType, PushHandler<T> handler) {
-        Objects.requireNonNull(bodyType, "bodyType");
+    public <T> String route(String path, Class<T> bodyType, PushHandler<T> handler, Plugin... plugins) {
         Objects.requireNonNull(handler, "handler");
-        String full = RouteNames.join(prefix, path);
-        table.add(new Route(full, bodyType, "function " + full, (body, ctx) -> {
+        addFunction(path, bodyType, (body, ctx) -> {
             handler.handle(bodyType.cast(body), (PushContext) ctx);
             return null;
-        }));
-        return full;
+        }, plugins);
+        return RouteNames.join(prefix(), path);
     }
 
-    /** Registers a prepared route as is; for integrations that resolve handler methods themselves. */
-    public String route(Route route) {
-        table.add(Objects.requireNonNull(route, "route"));
-        return route.path();
-    }
-
-    /** Sets the handler of pushes to unregistered paths, for every group of this peer. */
-    public void setUnknown(UnknownPushHandler handler) {
+    /** Sets the handler of pushes to unregistered paths, for the whole peer. */
+    public void setUnknown(UnknownPushHandler handler, Plugin... plugins) {
         Objects.requireNonNull(handler, "handler");
-        table.setUnknown(new Route("unknown_push_handle", null, "unknown_push_handle",
-                (body, ctx) -> {
-                    handler.handle((UnknownPushContext) ctx);
-                    return null;
-                }));
-    }
-
-    /** The route registered at exactly this path, or {@code null}. */
-    public Route lookup(String path) {
-        return table.get(path);
-    }
-
-    /** The unknown-push route, or {@code null}. */
-    public Route unknown() {
-        return table.unknown();
-    }
-
-    /** Every registered route, sorted by path. */
-    public Collection<Route> routes() {
-        return table.all();
-    }
-
-    private List<String> addAll(List<Route> routes) {
-        List<String> paths = new ArrayList<>(routes.size());
-        for (Route route : routes) {
-            table.add(route);
-            paths.add(route.path());
-        }
-        return paths;
+        setUnknownRoute("unknown_push_handle", (body, ctx) -> {
+            handler.handle((UnknownPushContext) ctx);
+            return null;
+        }, plugins);
     }
 }

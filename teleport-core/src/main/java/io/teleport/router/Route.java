@@ -1,5 +1,7 @@
 package io.teleport.router;
 
+import io.teleport.plugin.PluginChain;
+
 import java.lang.reflect.Type;
 import java.util.Objects;
 
@@ -20,6 +22,7 @@ public final class Route {
     private final Type bodyType;
     private final String handlerName;
     private final Invoker invoker;
+    private final PluginChain plugins;
 
     /**
      * Creates a route.
@@ -30,10 +33,28 @@ public final class Route {
      * @param invoker calls the handler
      */
     public Route(String path, Type bodyType, String handlerName, Invoker invoker) {
+        this(path, bodyType, handlerName, invoker, PluginChain.empty());
+    }
+
+    private Route(String path, Type bodyType, String handlerName, Invoker invoker, PluginChain plugins) {
         this.path = Objects.requireNonNull(path, "path");
         this.bodyType = bodyType;
         this.handlerName = Objects.requireNonNull(handlerName, "handlerName");
         this.invoker = Objects.requireNonNull(invoker, "invoker");
+        this.plugins = Objects.requireNonNull(plugins, "plugins");
+    }
+
+    /** The same route with these route-scoped plugins (its groups', then its own). */
+    public Route withPlugins(PluginChain plugins) {
+        return new Route(path, bodyType, handlerName, invoker, plugins);
+    }
+
+    /**
+     * The plugins of this route's groups and registration, which run after the peer's for the
+     * handler-scoped hooks.
+     */
+    public PluginChain plugins() {
+        return plugins;
     }
 
     /** The full path. */

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /** The routes of one message kind, shared by a router and its groups. */
 final class RouteTable {
@@ -19,6 +20,7 @@ final class RouteTable {
     private final String kind;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private volatile Route unknown;
+    private volatile Consumer<Route> onRegister = route -> { };
 
     RouteTable(String kind) {
         this.kind = kind;
@@ -28,7 +30,13 @@ final class RouteTable {
         return kind;
     }
 
+    /** Called for each route before it is added; an exception refuses the route. */
+    void onRegister(Consumer<Route> listener) {
+        this.onRegister = listener;
+    }
+
     void add(Route route) {
+        onRegister.accept(route);
         Route previous = routes.putIfAbsent(route.path(), route);
         if (previous != null) {
             throw new IllegalStateException("There is a " + kind + " handler conflict: " + route.path()
@@ -38,6 +46,7 @@ final class RouteTable {
     }
 
     void setUnknown(Route route) {
+        onRegister.accept(route);
         if (unknown != null) {
             log.warn("covered unknown_{}_handle handler", kind);
         } else {

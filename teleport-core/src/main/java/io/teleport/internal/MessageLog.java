@@ -1,0 +1,145 @@
+package io.teleport.internal;
+
+import io.teleport.PeerConfig;
+import io.teleport.Rerror;
+import io.teleport.message.Packet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Teleport v3's per-message log lines ({@code [pull-launch]}, {@code [pull-handle]},
+ * {@code [push-launch]}, {@code [push-handle]}) on the logger {@code io.teleport.message}: INFO, or
+ * WARN with {@code (slow)} when the cost reaches the slow-comet threshold. Nothing is formatted
+ * unless the line will be written.
+ */
+final class MessageLog {
+
+    static final String LOGGER = "io.teleport.message";
+    private static final Logger log = LoggerFactory.getLogger(LOGGER);
+
+    private final boolean printBody;
+    private final boolean countTime;
+    private final long slowNanos;
+
+    MessageLog(PeerConfig config) {
+        this.printBody = config.printBody();
+        this.countTime = config.countTime();
+        long slow = config.slowCometDuration().toNanos();
+        this.slowNanos = slow <= 0 ? Long.MAX_VALUE : slow;
+    }
+
+    /** A start time for a cost, or 0 when costs are not counted (the clock is never read then). */
+    long start() {
+        return countTime ? System.nanoTime() : 0;
+    }
+
+    private long cost(long start) {
+        return countTime && start != 0 ? System.nanoTime() - start : 0;
+    }
+
+    /** A pull of this side got its reply. */
+    void pullLaunch(String remote, Packet request, Packet reply, long start) {
+        long cost = cost(start);
+        boolean slow = cost >= slowNanos;
+        if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
+            return;
+        }
+        StringBuilder sb = head("[pull-launch]", remote, request, cost, slow);
+        sb.append("\nSEND:");
+        section(sb, request, null);
+        sb.append("\nRECV:");
+        section(sb, reply, status(reply));
+        write(slow, sb);
+    }
+
+    /** A pull from the other side was answered. */
+    void pullHandle(String remote, Packet request, Packet reply, long start) {
+        long cost = cost(start);
+        boolean slow = cost >= slowNanos;
+        if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
+            return;
+        }
+        StringBuilder sb = head("[pull-handle]", remote, request, cost, slow);
+        sb.append("\nRECV:");
+        section(sb, request, null);
+        sb.append("\nSEND:");
+        section(sb, reply, status(reply));
+        write(slow, sb);
+    }
+
+    /** A push of this side was written. */
+    void pushLaunch(String remote, Packet push, long start) {
+        one("[push-launch]", "\nSEND:", remote, push, start);
+    }
+
+    /** A push from the other side was handled. */
+    void pushHandle(String remote, Packet push, long start) {
+        one("[push-handle]", "\nRECV:", remote, push, start);
+    }
+
+    private void one(String kind, String direction, String remote, Packet packet, long start) {
+        long cost = cost(start);
+        boolean slow = cost >= slowNanos;
+        if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
+            return;
+        }
+        StringBuilder sb = head(kind, remote, packet, cost, slow);
+        sb.append(direction);
+        section(sb, packet, null);
+        write(slow, sb);
+    }
+
+    private StringBuilder head(String kind, String remote, Packet packet, long cost, boolean slow) {
+        StringBuilder sb = new StringBuilder(160).append(kind).append(" remote-ip: ").append(remote)
+                .append(" | seq: ").append(Long.toUnsignedString(packet.seq())).append(" | ");
+        if (countTime) {
+            sb.append("cost-time: ").append(GoDuration.format(cost));
+            if (slow) {
+                sb.append("(slow)");
+            }
+            sb.append(" | ");
+        }
+        sb.append("uri: ").append(packet.uri());
+        for (int pad = packet.uri().length(); pad < 30; pad++) {
+            sb.append(' ');
+        }
+        return sb.append(" |");
+    }
+
+    private static String status(Packet reply) {
+        return reply != null && reply.hasMeta() ? String.valueOf(reply.meta().peek(Rerror.META_KEY) == null ? ""
+                : reply.meta().peek(Rerror.META_KEY)) : "";
+    }
+
+    private void section(StringBuilder sb, Packet packet, String status) {
+        sb.append("\n size: ").append(packet == null ? 0 : packet.size());
+        if (status != null) {
+            sb.append("\n status: ").append(status);
+        }
+        if (printBody && packet != null) {
+            sb.append('\n').append(packet.bodyCodec() == 'j' ? " body-json: " : " body: ").append(bodyText(packet));
+        }
+    }
+
+    private static String bodyText(Packet packet) {
+        if (packet.body() != null) {
+            return packet.body() instanceof byte[] ? new String((byte[]) packet.body(), StandardCharsets.UTF_8)
+                    : String.valueOf(packet.body());
+        }
+        byte[] bytes = packet.bodyBytes();
+        if (bytes.length == 0) {
+            return "null";
+        }
+        return packet.bodyCodec() == 'p' ? "<" + bytes.length + " bytes protobuf>" : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static void write(boolean slow, StringBuilder sb) {
+        if (slow) {
+            log.warn("{}", sb);
+        } else {
+            log.info("{}", sb);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+import io.teleport.session.Session;
+
+/**
+ * Hook. After a dial connects (and after each redial), before the session is handed out; it may pull. An
+ * error closes the session and fails the dial with that error.
+ */
+public interface PostDial extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror postDial(Session session);
+}

@@ -1,0 +1,16 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+
+/**
+ * Hook. After a PULL's body is decoded, before the handler (handler scope). An error is the reply; the
+ * handler does not run.
+ */
+public interface PostReadPullBody extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror postReadPullBody(ReadContext ctx);
+}

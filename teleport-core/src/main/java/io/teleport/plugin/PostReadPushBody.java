@@ -1,0 +1,15 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+
+/**
+ * Hook. After a PUSH's body is decoded, before the handler (handler scope). An error drops the push.
+ */
+public interface PostReadPushBody extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror postReadPushBody(ReadContext ctx);
+}

@@ -1,0 +1,15 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+
+/**
+ * Hook. After a PUSH's header is read, before routing. An error drops the push with a warning.
+ */
+public interface PostReadPushHeader extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror postReadPushHeader(ReadContext ctx);
+}

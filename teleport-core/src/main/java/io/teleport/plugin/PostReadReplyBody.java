@@ -1,0 +1,15 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+
+/**
+ * Hook. After a successful REPLY's body is decoded. An error becomes the pull's result.
+ */
+public interface PostReadReplyBody extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror postReadReplyBody(ReadContext ctx);
+}

@@ -1,0 +1,15 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+
+/**
+ * Hook. After a REPLY's header is read and matched to its pull. An error becomes the pull's result.
+ */
+public interface PostReadReplyHeader extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror postReadReplyHeader(ReadContext ctx);
+}

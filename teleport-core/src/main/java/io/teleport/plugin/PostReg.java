@@ -1,0 +1,12 @@
+package io.teleport.plugin;
+
+import io.teleport.router.Route;
+
+/**
+ * Hook. When a route is registered, with the plugins of its scope. An exception fails the registration.
+ */
+public interface PostReg extends Plugin {
+
+    /** Runs the hook. */
+    void postReg(Route route);
+}

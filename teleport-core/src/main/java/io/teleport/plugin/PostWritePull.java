@@ -1,0 +1,15 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+
+/**
+ * Hook. After a PULL is written. An error is logged.
+ */
+public interface PostWritePull extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror postWritePull(WriteContext ctx);
+}

@@ -1,0 +1,15 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+
+/**
+ * Hook. After a REPLY is written, or failed to be (handler scope). An error is logged.
+ */
+public interface PostWriteReply extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror postWriteReply(WriteContext ctx);
+}

@@ -1,0 +1,16 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+import io.teleport.session.Session;
+
+/**
+ * Hook. Before each frame is read, on the I/O thread. An error closes the connection.
+ */
+public interface PreReadHeader extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror preReadHeader(Session session);
+}

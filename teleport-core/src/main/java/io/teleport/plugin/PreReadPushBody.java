@@ -1,0 +1,15 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+
+/**
+ * Hook. Before a PUSH's body is decoded (handler scope). An error drops the push with a warning.
+ */
+public interface PreReadPushBody extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror preReadPushBody(ReadContext ctx);
+}

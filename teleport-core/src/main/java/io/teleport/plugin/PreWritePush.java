@@ -1,0 +1,15 @@
+package io.teleport.plugin;
+
+import io.teleport.Rerror;
+
+/**
+ * Hook. Before a PUSH is written. An error fails the push with it; nothing is written.
+ */
+public interface PreWritePush extends Plugin {
+
+    /** Runs the hook.
+     *
+     * @return {@code null} to go on, or the error
+     */
+    Rerror preWritePush(WriteContext ctx);
+}

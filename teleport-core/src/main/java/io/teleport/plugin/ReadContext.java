@@ -1,0 +1,27 @@
+package io.teleport.plugin;
+
+import io.teleport.message.Packet;
+import io.teleport.router.Route;
+import io.teleport.session.Session;
+
+/**
+ * What the read hooks see: the incoming packet. A header hook may rewrite its URI, which then
+ * decides the route.
+ */
+public interface ReadContext {
+
+    /** The session the packet came in on. */
+    Session session();
+
+    /** The incoming packet; its body is still raw in the header hooks. */
+    Packet input();
+
+    /** The route chosen for a PULL or PUSH, once known; {@code null} in header hooks and for replies. */
+    Route route();
+
+    /** The decoded body, in the post-body hooks; {@code null} before. */
+    Object body();
+
+    /** For a REPLY, the PULL it answers; otherwise {@code null}. */
+    Packet output();
+}

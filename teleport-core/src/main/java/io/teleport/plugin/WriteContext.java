@@ -1,0 +1,17 @@
+package io.teleport.plugin;
+
+import io.teleport.message.Packet;
+import io.teleport.session.Session;
+
+/** What the write hooks see: the outgoing packet, which they may still change before it is written. */
+public interface WriteContext {
+
+    /** The session the packet goes out on. */
+    Session session();
+
+    /** The outgoing packet: a PULL, a PUSH or a REPLY. */
+    Packet output();
+
+    /** For a REPLY, the PULL it answers; otherwise {@code null}. */
+    Packet input();
+}

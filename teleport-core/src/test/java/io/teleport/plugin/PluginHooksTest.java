@@ -1,0 +1,191 @@
+package io.teleport.plugin;
+
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.Rerror;
+import io.teleport.RerrorException;
+import io.teleport.codec.Codecs;
+import io.teleport.proto.FastProto;
+import io.teleport.router.PullRouter;
+import io.teleport.session.Session;
+import io.teleport.xfer.XferFilters;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The order of every hook in every flow, and what an error at each hook does. */
+class PluginHooksTest {
+
+    private final List<Peer> peers = new ArrayList<>();
+    private final AtomicInteger handled = new AtomicInteger();
+
+    @AfterEach
+    void closeAll() {
+        peers.forEach(p -> p.shutdown(Duration.ofSeconds(2)));
+    }
+
+    private Peer peer(Plugin... plugins) {
+        Peer peer = new Peer(PeerConfig.builder().shutdownTimeout(Duration.ofSeconds(2)).build(), plugins);
+        peers.add(peer);
+        return peer;
+    }
+
+    private String listen(Peer server) {
+        server.pullRouter().route("/p", String.class, (body, ctx) -> {
+            handled.incrementAndGet();
+            return body;
+        });
+        server.pushRouter().route("/q", String.class, (body, ctx) -> handled.incrementAndGet());
+        return "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+    }
+
+    @Test
+    void peerHooksRunAtConstructionAndRegistration() {
+        RecordingPlugin plugin = new RecordingPlugin("rec");
+        Peer peer = peer((PreNewPeer) config -> config.readLimit(4096), plugin);
+        assertThat(peer.config().readLimit()).as("PreNewPeer may change the configuration").isEqualTo(4096);
+        assertThat(plugin.calls).containsExactly("rec:PreNewPeer", "rec:PostNewPeer");
+        peer.pullRouter().route("/x", String.class, (b, c) -> b);
+        assertThat(plugin.calls).endsWith("rec:PostReg /x");
+        Peer refusing = peer((PostReg) route -> {
+            if (route.path().startsWith("/forbidden")) {
+                throw new IllegalArgumentException("no " + route.path());
+            }
+        });
+        assertThatThrownBy(() -> refusing.pullRouter().route("/forbidden/x", String.class, (b, c) -> b))
+                .hasMessage("no /forbidden/x");
+        assertThat(refusing.pullRouter().lookup("/forbidden/x")).isNull();
+    }
+
+    @Test
+    void orderOfDialAcceptPullPushAndDisconnect() {
+        RecordingPlugin server = new RecordingPlugin("S");
+        RecordingPlugin client = new RecordingPlugin("C");
+        String address = listen(peer(server));
+        Session session = peer(client).dial(address);
+        await().until(() -> server.calls.contains("S:PostAccept"));
+        assertThat(client.calls).contains("C:PostDial");
+
+        assertThat(session.pull("/p", "x", String.class)).isEqualTo("x");
+        await().until(() -> server.callsAbout("/p").size() == 5);
+        assertThat(client.callsAbout("/p")).containsExactly("C:PreWritePull", "C:PostWritePull",
+                "C:PostReadReplyHeader", "C:PreReadReplyBody", "C:PostReadReplyBody");
+        assertThat(server.callsAbout("/p")).containsExactly("S:PostReadPullHeader", "S:PreReadPullBody",
+                "S:PostReadPullBody", "S:PreWriteReply", "S:PostWriteReply");
+        assertThat(server.calls).contains("S:PreReadHeader");
+
+        session.push("/q", "y").join();
+        await().until(() -> server.callsAbout("/q").size() == 3);
+        assertThat(client.callsAbout("/q")).containsExactly("C:PreWritePush", "C:PostWritePush");
+        assertThat(server.callsAbout("/q")).containsExactly("S:PostReadPushHeader", "S:PreReadPushBody",
+                "S:PostReadPushBody");
+
+        session.close().join();
+        await().until(() -> client.calls.contains("C:PostDisconnect") && server.calls.contains("S:PostDisconnect"));
+    }
+
+    @Test
+    void handlerScopedHooksRunPeerThenGroupThenRegistrationPlugins() {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        Peer server = peer(new RecordingPlugin("peer", calls));
+        PullRouter group = server.pullRouter().group("g", new RecordingPlugin("group", calls));
+        group.group("inner", new RecordingPlugin("inner", calls))
+                .route("/echo", String.class, (b, c) -> b, new RecordingPlugin("reg", calls));
+        String address = "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        peer().dial(address).pull("/g/inner/echo", "x", String.class);
+        await().until(() -> calls.stream().filter(c -> c.contains("PostWriteReply")).count() == 4);
+        List<String> preBody = calls.stream().filter(c -> c.contains("PreReadPullBody")).toList();
+        assertThat(preBody).containsExactly("peer:PreReadPullBody /g/inner/echo", "group:PreReadPullBody /g/inner/echo",
+                "inner:PreReadPullBody /g/inner/echo", "reg:PreReadPullBody /g/inner/echo");
+        assertThat(calls.stream().filter(c -> c.contains("PostReadPullHeader")).toList())
+                .as("header hooks are the peer's only").containsExactly("peer:PostReadPullHeader /g/inner/echo");
+        assertThat(calls).contains("group:PostReg /g/inner/echo", "reg:PostReg /g/inner/echo");
+    }
+
+    @Test
+    void firstErrorStopsTheChain() {
+        RecordingPlugin first = new RecordingPlugin("first").failing("PreWritePull", Rerror.of(1, "stop"));
+        RecordingPlugin second = new RecordingPlugin("second");
+        Session session = peer(first, second).dial(listen(peer()));
+        assertThatThrownBy(() -> session.pull("/p", "x", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror()).isEqualTo(Rerror.of(1, "stop")));
+        assertThat(second.callsAbout("/p")).isEmpty();
+        assertThat(handled).as("nothing was written").hasValue(0);
+    }
+
+    @Test
+    void readHookErrorsBecomeTheReplyAndTheHandlerDoesNotRun() {
+        for (String hook : List.of("PostReadPullHeader", "PreReadPullBody", "PostReadPullBody", "PreWriteReply")) {
+            Peer server = peer(new RecordingPlugin("S-" + hook).failing(hook, new Rerror(1001, hook, "no")));
+            Session session = peer().dial(listen(server));
+            int before = handled.get();
+            assertThatThrownBy(() -> session.pull("/p", "x", String.class))
+                    .as(hook).isInstanceOfSatisfying(RerrorException.class,
+                            e -> assertThat(e.rerror()).isEqualTo(new Rerror(1001, hook, "no")));
+            if (!hook.equals("PreWriteReply")) {
+                assertThat(handled.get()).as(hook).isEqualTo(before);
+            }
+        }
+    }
+
+    @Test
+    void replyReadHookErrorsBecomeThePullsResult() {
+        for (String hook : List.of("PostReadReplyHeader", "PreReadReplyBody", "PostReadReplyBody")) {
+            Session session = peer(new RecordingPlugin("C-" + hook).failing(hook, Rerror.of(7, hook)))
+                    .dial(listen(peer()));
+            assertThatThrownBy(() -> session.pull("/p", "x", String.class)).as(hook)
+                    .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror()).isEqualTo(Rerror.of(7, hook)));
+        }
+    }
+
+    @Test
+    void pushHookErrorsDropThePushOrFailIt() throws Exception {
+        for (String hook : List.of("PostReadPushHeader", "PreReadPushBody", "PostReadPushBody")) {
+            Peer server = peer(new RecordingPlugin("S-" + hook).failing(hook, Rerror.of(9, hook)));
+            Session session = peer().dial(listen(server));
+            int before = handled.get();
+            session.push("/q", "y").join();
+            Thread.sleep(100);
+            assertThat(handled.get()).as(hook).isEqualTo(before);
+        }
+        Session refused = peer(new RecordingPlugin("C").failing("PreWritePush", Rerror.of(5, "no push")))
+                .dial(listen(peer()));
+        assertThatThrownBy(() -> refused.push("/q", "y").join()).hasCauseInstanceOf(RerrorException.class);
+    }
+
+    @Test
+    void dialAcceptAndHeaderErrorsCloseTheSession() {
+        RecordingPlugin dial = new RecordingPlugin("D").failing("PostDial", Rerror.of(401, "Unauthorized"));
+        String address = listen(peer());
+        assertThatThrownBy(() -> peer(dial).dial(address))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(401));
+        await().until(() -> dial.calls.contains("D:PostDisconnect"));
+
+        Peer refusing = peer(new RecordingPlugin("A").failing("PostAccept", Rerror.of(403, "Forbidden")));
+        Session refused = peer().dial(listen(refusing));
+        await().until(() -> !refused.isHealthy());
+        assertThat(refusing.sessionCount()).isZero();
+
+        Peer deaf = peer(new RecordingPlugin("H").failing("PreReadHeader", Rerror.of(1, "deaf")));
+        Session ignored = peer().dial(listen(deaf));
+        assertThatThrownBy(() -> ignored.pull("/p", "x", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(102));
+    }
+
+    @Test
+    void duplicatePluginNamesAreRefused() {
+        assertThatThrownBy(() -> new Peer(PeerConfig.defaults(), List.of(new RecordingPlugin("x"), new RecordingPlugin("x")),
+                Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE))
+                .hasMessageContaining("plugin name: x");
+    }
+}
