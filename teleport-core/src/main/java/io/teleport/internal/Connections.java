@@ -37,7 +37,7 @@ public final class Connections {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        Pipelines.install(peer, ch, proto, new DefaultSession(peer, ch, null, proto), null);
+                        Pipelines.install(peer, ch, proto, new DefaultSession(peer, ch, null, proto), null, null);
                         log.trace("accept session(network:{}, addr:{})", network.goName(), ch.remoteAddress());
                     }
                 });
@@ -89,7 +89,7 @@ public final class Connections {
                     @Override
                     protected void initChannel(Channel ch) {
                         DefaultSession s = session != null ? session : new DefaultSession(peer, ch, address, proto);
-                        Pipelines.install(peer, ch, proto, s, ready);
+                        Pipelines.install(peer, ch, proto, s, ready, remote);
                     }
                 });
         if (network.isTcp()) {

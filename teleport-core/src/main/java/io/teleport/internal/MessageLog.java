@@ -1,7 +1,10 @@
 package io.teleport.internal;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.teleport.PeerConfig;
 import io.teleport.Rerror;
+import io.teleport.codec.Codecs;
 import io.teleport.message.Packet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,11 +22,13 @@ final class MessageLog {
     static final String LOGGER = "io.teleport.message";
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
 
+    private final Codecs codecs;
     private final boolean printBody;
     private final boolean countTime;
     private final long slowNanos;
 
-    MessageLog(PeerConfig config) {
+    MessageLog(PeerConfig config, Codecs codecs) {
+        this.codecs = codecs;
         this.printBody = config.printBody();
         this.countTime = config.countTime();
         long slow = config.slowCometDuration().toNanos();
@@ -123,10 +128,25 @@ final class MessageLog {
         }
     }
 
-    private static String bodyText(Packet packet) {
-        if (packet.body() != null) {
-            return packet.body() instanceof byte[] ? new String((byte[]) packet.body(), StandardCharsets.UTF_8)
-                    : String.valueOf(packet.body());
+    private String bodyText(Packet packet) {
+        Object body = packet.body();
+        if (body != null) {
+            if (body instanceof byte[]) {
+                return new String((byte[]) body, StandardCharsets.UTF_8);
+            }
+            if (packet.bodyCodec() == 'j' || packet.bodyCodec() == 's') {
+                // Printed as it goes on the wire, as Teleport prints bodies as JSON.
+                ByteBuf buf = Unpooled.buffer();
+                try {
+                    codecs.encode(packet.bodyCodec(), body, buf);
+                    return buf.toString(StandardCharsets.UTF_8);
+                } catch (RuntimeException e) {
+                    return String.valueOf(body);
+                } finally {
+                    buf.release();
+                }
+            }
+            return String.valueOf(body);
         }
         byte[] bytes = packet.bodyBytes();
         if (bytes.length == 0) {

@@ -68,7 +68,7 @@ public final class PeerContext {
         this.defaultCodecId = codecs.require(config.defaultBodyCodec()).id();
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
-        this.messageLog = new MessageLog(config);
+        this.messageLog = new MessageLog(config, codecs);
         this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config) : null;
         this.executor = config.handlerExecutor() != null ? config.handlerExecutor()
                 : ownedExecutor != null ? ownedExecutor : Runnable::run;

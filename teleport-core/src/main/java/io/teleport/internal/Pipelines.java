@@ -9,6 +9,7 @@ import io.teleport.PeerConfig;
 import io.teleport.proto.Proto;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -27,14 +28,15 @@ public final class Pipelines {
      * @param ready completed with the session once it is ready, or {@code null}
      */
     static void install(PeerContext peer, Channel channel, Proto proto, DefaultSession session,
-            CompletableFuture<DefaultSession> ready) {
+            CompletableFuture<DefaultSession> ready, SocketAddress dialed) {
         PeerConfig config = peer.config;
         Proto p = proto == null ? peer.defaultProto : proto;
         ChannelPipeline pipeline = channel.pipeline();
         SslContext ssl = session.dialed() ? config.clientSslContext() : config.serverSslContext();
         if (ssl != null) {
-            if (session.dialed() && channel.remoteAddress() instanceof InetSocketAddress) {
-                InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
+            if (dialed instanceof InetSocketAddress) {
+                // The peer's name, for SNI and for checking it against the server's certificate.
+                InetSocketAddress remote = (InetSocketAddress) dialed;
                 pipeline.addLast("teleport-tls", ssl.newHandler(channel.alloc(), remote.getHostString(), remote.getPort()));
             } else {
                 pipeline.addLast("teleport-tls", ssl.newHandler(channel.alloc()));
@@ -59,7 +61,7 @@ public final class Pipelines {
      */
     public static DefaultSession serve(PeerContext peer, Channel channel, Proto proto) {
         DefaultSession session = new DefaultSession(peer, channel, null, proto);
-        install(peer, channel, proto, session, null);
+        install(peer, channel, proto, session, null, null);
         session.connected(channel, null);
         return session;
     }

@@ -1,0 +1,196 @@
+package io.teleport.lifecycle;
+
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.RerrorException;
+import io.teleport.internal.DefaultSession;
+import io.teleport.session.CallOptions;
+import io.teleport.session.Session;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Graceful shutdown, graceful restart on a shared port, redial, and the read and write timeouts. */
+class LifecycleTest {
+
+    private final List<Peer> peers = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        peers.forEach(p -> p.shutdown(Duration.ofSeconds(2)));
+    }
+
+    private Peer peer(PeerConfig config) {
+        Peer peer = new Peer(config);
+        peers.add(peer);
+        return peer;
+    }
+
+    private static int port(java.net.SocketAddress address) {
+        return ((InetSocketAddress) address).getPort();
+    }
+
+    @Test
+    void gracefulShutdownDuringAThousandInFlightPullsLosesNoReply() throws Exception {
+        Peer server = peer(PeerConfig.builder().handlerThreads(200).build());
+        CountDownLatch started = new CountDownLatch(200);
+        AtomicInteger done = new AtomicInteger();
+        server.pullRouter().route("/work", Integer.class, (n, ctx) -> {
+            started.countDown();
+            Thread.sleep(200);
+            done.incrementAndGet();
+            return n * 2;
+        });
+        int port = port(server.listen("127.0.0.1:0", null));
+        Peer client = peer(PeerConfig.builder().pullTimeout(Duration.ofSeconds(30)).build());
+        List<Session> sessions = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            sessions.add(client.dial("127.0.0.1:" + port));
+        }
+        List<CompletableFuture<Integer>> pulls = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            pulls.add(sessions.get(i % 10).pullAsync("/work", i, Integer.class));
+        }
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        await().until(() -> done.get()
+                + server.sessions().stream().mapToInt(s -> ((DefaultSession) s).activeHandlers()).sum() >= 1000);
+        assertThat(done.get()).as("most pulls are still in flight when the shutdown starts").isLessThan(500);
+
+        server.shutdown(Duration.ofSeconds(20));
+
+        for (int i = 0; i < 1000; i++) {
+            assertThat(pulls.get(i).get(1, TimeUnit.SECONDS)).isEqualTo(i * 2);
+        }
+        assertThatThrownBy(() -> client.dial("127.0.0.1:" + port)).isInstanceOf(RerrorException.class)
+                .as("the listener is closed");
+        await().atMost(Duration.ofSeconds(5)).until(() -> client.sessionCount() == 0);
+    }
+
+    @Test
+    void twoPeersShareAPortAndTheFirstDrainsWhileTheSecondServes() throws Exception {
+        PeerConfig reuse = PeerConfig.builder().reusePort(true).build();
+        Peer old = peer(reuse);
+        old.pullRouter().route("/who", String.class, (b, ctx) -> {
+            Thread.sleep(300);
+            return "old";
+        });
+        int port = port(old.listen("127.0.0.1:0", null));
+        Peer next = peer(reuse);
+        next.pullRouter().route("/who", String.class, (b, ctx) -> "new");
+        next.listen("127.0.0.1:" + port, null);
+
+        // Connections spread over both listeners; find one that reached the old process.
+        Peer client = peer(PeerConfig.defaults());
+        Session onOld = null;
+        for (int i = 0; i < 50 && onOld == null; i++) {
+            Session s = client.dial("127.0.0.1:" + port);
+            if (s.pull("/who", "", String.class).equals("old")) {
+                onOld = s;
+            }
+        }
+        assertThat(onOld).as("the kernel balanced a connection to the old peer").isNotNull();
+        CompletableFuture<String> inFlight = onOld.pullAsync("/who", "", String.class);
+        Thread.sleep(50);
+        old.shutdown(Duration.ofSeconds(5));
+        assertThat(inFlight.get(5, TimeUnit.SECONDS)).as("the old peer drained its pull").isEqualTo("old");
+        for (int i = 0; i < 10; i++) {
+            assertThat(client.dial("127.0.0.1:" + port).pull("/who", "", String.class)).isEqualTo("new");
+        }
+    }
+
+    @Test
+    void aClientRedialsARestartedServerKeepingItsSession() {
+        Peer first = peer(PeerConfig.defaults());
+        first.pullRouter().route("/hello", String.class, (b, ctx) -> "first");
+        int port = port(first.listen("127.0.0.1:0", null));
+        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(20))
+                .redialMaxInterval(Duration.ofMillis(200)).pullTimeout(Duration.ofSeconds(10)).build());
+        Session session = client.dial("127.0.0.1:" + port);
+        session.setId("keep-me");
+        session.attributes().put("user", "ann");
+        assertThat(session.pull("/hello", "", String.class)).isEqualTo("first");
+
+        first.shutdown(Duration.ofSeconds(1));
+        await().until(() -> !session.isHealthy());
+        Peer second = peer(PeerConfig.defaults());
+        second.pullRouter().route("/hello", String.class, (b, ctx) -> "second");
+        second.listen("127.0.0.1:" + port, null);
+
+        // A pull made while redialing waits for the new connection.
+        assertThat(session.pull("/hello", "", String.class)).isEqualTo("second");
+        await().until(session::isHealthy);
+        assertThat(client.session("keep-me")).containsSame(session);
+        assertThat(session.attributes()).containsEntry("user", "ann");
+    }
+
+    @Test
+    void redialGivesUpAfterItsAttemptsAndWaitingPullsEnd() {
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/hello", String.class, (b, ctx) -> "hi");
+        int port = port(server.listen("127.0.0.1:0", null));
+        Peer client = peer(PeerConfig.builder().redialTimes(3).redialInterval(Duration.ofMillis(10)).build());
+        Session session = client.dial("127.0.0.1:" + port);
+        server.shutdown(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> session.pull("/hello", "", String.class, CallOptions.timeout(Duration.ofSeconds(10))))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isIn(102, 104));
+        await().until(() -> session.closeFuture().isDone());
+    }
+
+    @Test
+    void aSessionWithNoCompleteFrameWithinTheReadIdleTimeoutIsClosed() throws Exception {
+        Peer server = peer(PeerConfig.builder().readIdleTimeout(Duration.ofMillis(300)).build());
+        server.pullRouter().route("/ping", String.class, (b, ctx) -> "pong");
+        int port = port(server.listen("127.0.0.1:0", null));
+        Session active = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        try (Socket silent = new Socket("127.0.0.1", port)) {
+            silent.getOutputStream().write(new byte[] {0, 0, 0, 60, 'f'});
+            for (int i = 0; i < 6; i++) {
+                assertThat(active.pull("/ping", "", String.class)).isEqualTo("pong");
+                Thread.sleep(100);
+            }
+            silent.setSoTimeout(3000);
+            assertThat(silent.getInputStream().read()).as("closed for sending half a frame, then nothing").isEqualTo(-1);
+        }
+        assertThat(active.isHealthy()).isTrue();
+    }
+
+    @Test
+    void aWriteThatCannotCompleteWithinTheWriteTimeoutClosesTheSession() throws Exception {
+        try (ServerSocket deaf = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            AtomicInteger accepted = new AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                try (Socket s = deaf.accept()) {
+                    accepted.incrementAndGet();
+                    Thread.sleep(10_000);
+                } catch (IOException | InterruptedException ignored) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Peer client = peer(PeerConfig.builder().writeTimeout(Duration.ofMillis(200)).sendBufferSize(4096).build());
+            Session session = client.dial("127.0.0.1:" + deaf.getLocalPort());
+            byte[] chunk = new byte[1 << 20];
+            for (int i = 0; i < 64 && session.isHealthy(); i++) {
+                session.push("/sink", chunk);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> session.closeFuture().isDone());
+            acceptor.interrupt();
+        }
+    }
+}

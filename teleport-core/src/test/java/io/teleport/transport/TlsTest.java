@@ -1,0 +1,95 @@
+package io.teleport.transport;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.RerrorException;
+import io.teleport.session.Session;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** TLS and mutual TLS between two peers, with certificates made for the test. */
+class TlsTest {
+
+    private static X509Bundle ca;
+    private static X509Bundle server;
+    private static X509Bundle client;
+    private static X509Bundle stranger;
+    private final List<Peer> peers = new ArrayList<>();
+
+    @BeforeAll
+    static void certificates() throws Exception {
+        CertificateBuilder template = new CertificateBuilder().ecp256().notAfter(java.time.Instant.now().plus(Duration.ofDays(1)));
+        ca = template.copy().subject("CN=teleport test CA").setIsCertificateAuthority(true).buildSelfSigned();
+        server = template.copy().subject("CN=localhost").addSanDnsName("localhost").addSanIpAddress("127.0.0.1")
+                .addExtendedKeyUsageServerAuth().buildIssuedBy(ca);
+        client = template.copy().subject("CN=client").addExtendedKeyUsageClientAuth().buildIssuedBy(ca);
+        stranger = template.copy().subject("CN=stranger").setIsCertificateAuthority(true).buildSelfSigned();
+    }
+
+    @AfterEach
+    void closeAll() {
+        peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
+    }
+
+    private String listen(SslContext context) {
+        Peer peer = new Peer(PeerConfig.builder().serverSslContext(context).build());
+        peers.add(peer);
+        peer.pullRouter().route("/secret", String.class, (body, ctx) -> "told " + body);
+        return "127.0.0.1:" + ((InetSocketAddress) peer.listen("127.0.0.1:0", null)).getPort();
+    }
+
+    private Session dial(String address, SslContext context) {
+        Peer peer = new Peer(PeerConfig.builder().clientSslContext(context).dialTimeout(Duration.ofSeconds(5)).build());
+        peers.add(peer);
+        return peer.dial(address);
+    }
+
+    @Test
+    void tlsBetweenTwoPeers() throws Exception {
+        String address = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());
+        Session session = dial(address, SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build());
+        assertThat(session.pull("/secret", "x", String.class)).isEqualTo("told x");
+    }
+
+    @Test
+    void aClientThatDoesNotTrustTheServerCannotDial() throws Exception {
+        String address = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());
+        assertThatThrownBy(() -> dial(address, SslContextBuilder.forClient()
+                .trustManager(stranger.toTrustManagerFactory()).build()))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(105));
+    }
+
+    @Test
+    void mutualTlsAcceptsTrustedClientsAndRefusesOthers() throws Exception {
+        String address = listen(SslContextBuilder.forServer(server.toKeyManagerFactory())
+                .trustManager(ca.toTrustManagerFactory()).clientAuth(ClientAuth.REQUIRE).build());
+        Session trusted = dial(address, SslContextBuilder.forClient().keyManager(client.toKeyManagerFactory())
+                .trustManager(ca.toTrustManagerFactory()).build());
+        assertThat(trusted.pull("/secret", "mtls", String.class)).isEqualTo("told mtls");
+
+        assertThatThrownBy(() -> {
+            Session anonymous = dial(address, SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build());
+            // With TLS 1.3 the client may finish its handshake before the server refuses it.
+            anonymous.pull("/secret", "x", String.class);
+        }).isInstanceOf(RerrorException.class);
+        assertThatThrownBy(() -> {
+            Session untrusted = dial(address, SslContextBuilder.forClient().keyManager(stranger.toKeyManagerFactory())
+                    .trustManager(ca.toTrustManagerFactory()).build());
+            untrusted.pull("/secret", "x", String.class);
+        }).isInstanceOf(RerrorException.class);
+    }
+}
