@@ -113,12 +113,18 @@ public final class Codecs {
     }
 
     /**
-     * Writes {@code body} with codec {@code id}; a {@code null} body writes nothing.
+     * Writes {@code body} with codec {@code id}; a {@code null} body writes nothing and a
+     * {@link PreEncoded} body is written as it is.
      *
      * @throws CodecException for an unknown id with a non-null body, or a value the codec rejects
      */
     public void encode(byte id, Object body, ByteBuf out) {
         if (body == null) {
+            return;
+        }
+        if (body instanceof PreEncoded) {
+            codecFor(id);
+            out.writeBytes(((PreEncoded) body).bytes());
             return;
         }
         codecFor(id).encode(body, out);

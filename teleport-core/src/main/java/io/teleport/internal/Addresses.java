@@ -6,13 +6,14 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-/** Formats addresses as Go does: {@code ip:port}, {@code [v6]:port}, or the socket path. */
-final class Addresses {
+/** Formats addresses as Go does: {@code ip:port}, {@code [v6]:port}, or the socket path. Not part of the API. */
+public final class Addresses {
 
     private Addresses() {
     }
 
-    static String format(SocketAddress address) {
+    /** The Go form of an address. */
+    public static String format(SocketAddress address) {
         if (address instanceof InetSocketAddress) {
             InetSocketAddress inet = (InetSocketAddress) address;
             String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();

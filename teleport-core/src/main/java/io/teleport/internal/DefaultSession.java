@@ -442,6 +442,12 @@ public final class DefaultSession implements Session {
 
     private void drainThenClose(long deadline) {
         Channel ch = channel;
+        if (ch.eventLoop().isShuttingDown()) {
+            // Its I/O thread is gone (a channel served from another group): nothing more will happen on it.
+            ch.close();
+            finish();
+            return;
+        }
         if ((activeHandlers.get() == 0 && pending.isEmpty()) || System.nanoTime() - deadline >= 0 || !ch.isActive()) {
             ch.close();
             if (!ch.isRegistered()) {

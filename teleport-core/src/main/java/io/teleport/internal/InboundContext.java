@@ -41,6 +41,8 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
 
     final DefaultSession session;
     final Packet request;
+    /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */
+    private final String sentUri;
     private final long start;
     private RequestUri requestUri;
     private Route route;
@@ -54,6 +56,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
     InboundContext(DefaultSession session, Packet request) {
         this.session = session;
         this.request = request;
+        this.sentUri = request.uri();
         this.start = session.peer.messageLog.start();
     }
 
@@ -135,7 +138,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
      * {@code PreWriteReply} error replaces the reply, so the puller learns of it.
      */
     void reply(Object value, Rerror rerror) {
-        reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(request.uri());
+        reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(sentUri);
         reply.xferPipe(request.xferPipe());
         if (extraXfer != null) {
             reply.appendXfer(extraXfer);

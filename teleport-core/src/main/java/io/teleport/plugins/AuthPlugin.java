@@ -1,0 +1,156 @@
+package io.teleport.plugins;
+
+import io.teleport.Peer;
+import io.teleport.Rerror;
+import io.teleport.RerrorException;
+import io.teleport.codec.StringCodec;
+import io.teleport.plugin.PostAccept;
+import io.teleport.plugin.PostDial;
+import io.teleport.plugin.PostNewPeer;
+import io.teleport.plugin.PostReadPullHeader;
+import io.teleport.plugin.PostReadPushHeader;
+import io.teleport.plugin.ReadContext;
+import io.teleport.router.RequestUri;
+import io.teleport.session.CallOptions;
+import io.teleport.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Token authentication right after a connection is made, before any handler runs.
+ *
+ * <p>The dialing side pulls {@value #URI} with its token (string codec) from its {@code PostDial}
+ * hook, so it runs again after every redial. The accepting side answers that pull, and until it has
+ * accepted a token it refuses every other message of the session with 401 and closes it; a session
+ * that does not authenticate within the timeout is closed. One plugin can play both roles.
+ */
+public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader, PostReadPushHeader {
+
+    /** The authentication route. */
+    public static final String URI = "/auth/verify";
+
+    private static final Logger log = LoggerFactory.getLogger(AuthPlugin.class);
+    private static final String VERIFIED = AuthPlugin.class.getName() + ".verified";
+    private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "authenticate with " + URI + " first");
+
+    private final Supplier<String> token;
+    private final Function<String, Rerror> verifier;
+    private final Duration timeout;
+
+    private AuthPlugin(Supplier<String> token, Function<String, Rerror> verifier, Duration timeout) {
+        this.token = token;
+        this.verifier = verifier;
+        this.timeout = timeout;
+    }
+
+    /** The dialing side: sends {@code token} after every dial and redial. */
+    public static AuthPlugin client(Supplier<String> token) {
+        return new AuthPlugin(Objects.requireNonNull(token, "token"), null, null);
+    }
+
+    /**
+     * The accepting side: {@code verifier} returns {@code null} to accept a token, or the error to
+     * refuse it with; sessions not authenticated within {@code timeout} are closed.
+     */
+    public static AuthPlugin server(Function<String, Rerror> verifier, Duration timeout) {
+        return new AuthPlugin(null, Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** Both roles in one peer. */
+    public static AuthPlugin both(Supplier<String> token, Function<String, Rerror> verifier, Duration timeout) {
+        return new AuthPlugin(Objects.requireNonNull(token, "token"), Objects.requireNonNull(verifier, "verifier"),
+                Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    @Override
+    public String name() {
+        return "auth";
+    }
+
+    @Override
+    public void postNewPeer(Peer peer) {
+        if (verifier == null) {
+            return;
+        }
+        peer.pullRouter().route(URI, String.class, (offered, ctx) -> {
+            Rerror refused = verifier.apply(offered == null ? "" : offered);
+            if (refused != null) {
+                log.debug("auth refused {}: {}", ctx.session().id(), refused.toJson());
+                closeSoon(ctx.session());
+                throw refused.toException();
+            }
+            ctx.session().attributes().put(VERIFIED, Boolean.TRUE);
+            return "ok";
+        });
+    }
+
+    @Override
+    public Rerror postDial(Session session) {
+        if (token == null) {
+            return null;
+        }
+        try {
+            session.pull(URI, token.get(), String.class, CallOptions.bodyCodec(StringCodec.ID));
+            return null;
+        } catch (RerrorException e) {
+            return e.rerror();
+        }
+    }
+
+    @Override
+    public Rerror postAccept(Session session) {
+        if (verifier != null) {
+            CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+                if (!isVerified(session) && session.isHealthy()) {
+                    log.debug("auth timeout: closing {}", session.id());
+                    session.close();
+                }
+            });
+        }
+        return null;
+    }
+
+    @Override
+    public Rerror postReadPullHeader(ReadContext ctx) {
+        return gate(ctx);
+    }
+
+    @Override
+    public Rerror postReadPushHeader(ReadContext ctx) {
+        return gate(ctx);
+    }
+
+    private Rerror gate(ReadContext ctx) {
+        if (verifier == null || isVerified(ctx.session())) {
+            return null;
+        }
+        String path;
+        try {
+            path = RequestUri.parse(ctx.input().uri()).path();
+        } catch (IllegalArgumentException e) {
+            path = "";
+        }
+        if (path.equals(URI)) {
+            return null;
+        }
+        closeSoon(ctx.session());
+        return UNAUTHORIZED;
+    }
+
+    /** Whether the session authenticated with this peer. */
+    public static boolean isVerified(Session session) {
+        return Boolean.TRUE.equals(session.attributes().get(VERIFIED));
+    }
+
+    private static void closeSoon(Session session) {
+        // Let the refusal reply go out first: a graceful close waits for handlers in flight.
+        CompletableFuture.runAsync(session::close);
+    }
+}

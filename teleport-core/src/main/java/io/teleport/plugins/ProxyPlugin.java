@@ -1,0 +1,77 @@
+package io.teleport.plugins;
+
+import io.teleport.Peer;
+import io.teleport.RerrorException;
+import io.teleport.codec.PreEncoded;
+import io.teleport.internal.Addresses;
+import io.teleport.message.Meta;
+import io.teleport.plugin.PostNewPeer;
+import io.teleport.router.MessageContext;
+import io.teleport.session.CallOption;
+import io.teleport.session.CallOptions;
+import io.teleport.session.Reply;
+import io.teleport.session.Session;
+
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * Forwards pulls and pushes that have no route here to another peer, as they came: same URI, meta
+ * and codec, the body bytes untouched, plus {@value #REAL_IP} naming the original sender. The
+ * target's reply, or its error, goes back to the caller.
+ */
+public final class ProxyPlugin implements PostNewPeer {
+
+    /** The meta key naming the original sender's address. */
+    public static final String REAL_IP = "X-Real-IP";
+
+    private final Function<MessageContext, Session> target;
+
+    /** Forwards to the session {@code target} picks for each message. */
+    public ProxyPlugin(Function<MessageContext, Session> target) {
+        this.target = Objects.requireNonNull(target, "target");
+    }
+
+    @Override
+    public String name() {
+        return "proxy";
+    }
+
+    @Override
+    public void postNewPeer(Peer peer) {
+        peer.pullRouter().setUnknown(ctx -> {
+            CompletableFuture<Reply<byte[]>> forwarded = target.apply(ctx).pullReply(ctx.uri(), body(ctx.bodyBytes()),
+                    byte[].class, forward(ctx));
+            return forwarded.handle((reply, error) -> {
+                if (error != null) {
+                    throw unwrap(error);
+                }
+                Meta meta = reply.meta();
+                meta.forEach((k, v) -> ctx.replyMeta().add(k, v));
+                ctx.replyBodyCodec(reply.bodyCodec());
+                return body(reply.body());
+            });
+        });
+        peer.pushRouter().setUnknown(ctx -> target.apply(ctx).push(ctx.uri(), body(ctx.bodyBytes()), forward(ctx)));
+    }
+
+    private static CallOption forward(MessageContext ctx) {
+        // Behind a chain of proxies the first one's value is the sender's.
+        String realIp = ctx.meta().peek(REAL_IP) != null ? ctx.meta().peek(REAL_IP) : Addresses.format(ctx.remoteAddress());
+        return call -> {
+            call.packet().meta().addAll(ctx.meta()).set(REAL_IP, realIp);
+            CallOptions.bodyCodec(ctx.bodyCodec()).apply(call);
+        };
+    }
+
+    private static PreEncoded body(byte[] bytes) {
+        return bytes == null || bytes.length == 0 ? null : new PreEncoded(bytes);
+    }
+
+    private static RuntimeException unwrap(Throwable error) {
+        Throwable c = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return c instanceof RerrorException ? (RerrorException) c : new CompletionException(c);
+    }
+}

@@ -1,0 +1,199 @@
+package io.teleport.plugins;
+
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.Rerror;
+import io.teleport.RerrorException;
+import io.teleport.message.Packet;
+import io.teleport.plugin.Plugin;
+import io.teleport.plugin.PostReadPullHeader;
+import io.teleport.session.Reply;
+import io.teleport.session.Session;
+import jakarta.validation.Validation;
+import jakarta.validation.Validator;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class BuiltinPluginsTest {
+
+    private final List<Peer> peers = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
+    }
+
+    private Peer peer(PeerConfig config, Plugin... plugins) {
+        Peer peer = new Peer(config, plugins);
+        peers.add(peer);
+        return peer;
+    }
+
+    private static int port(Peer peer, String address) {
+        return ((InetSocketAddress) peer.listen(address, null)).getPort();
+    }
+
+    private static AuthPlugin serverAuth() {
+        return AuthPlugin.server(token -> token.equals("secret") ? null : new Rerror(401, "Unauthorized", "bad token"),
+                Duration.ofSeconds(2));
+    }
+
+    private Peer authServer(String address) {
+        Peer server = peer(PeerConfig.defaults(), serverAuth());
+        server.pullRouter().route("/hello", String.class, (b, ctx) -> "hello " + b);
+        port(server, address);
+        return server;
+    }
+
+    @Test
+    void authChecksTheTokenBeforeAnyHandlerRuns() {
+        Peer server = peer(PeerConfig.defaults(), serverAuth());
+        List<String> handled = new CopyOnWriteArrayList<>();
+        server.pullRouter().route("/hello", String.class, (b, ctx) -> {
+            handled.add(b);
+            return "hello " + b;
+        });
+        int port = port(server, "127.0.0.1:0");
+
+        Session good = peer(PeerConfig.defaults(), AuthPlugin.client(() -> "secret")).dial("127.0.0.1:" + port);
+        assertThat(good.pull("/hello", "ann", String.class)).isEqualTo("hello ann");
+
+        assertThatThrownBy(() -> peer(PeerConfig.defaults(), AuthPlugin.client(() -> "wrong")).dial("127.0.0.1:" + port))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail()).isEqualTo("bad token"));
+
+        Session anonymous = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        assertThatThrownBy(() -> anonymous.pull("/hello", "eve", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(401));
+        await().until(() -> !anonymous.isHealthy());
+        assertThat(handled).containsExactly("ann");
+    }
+
+    @Test
+    void authRunsAgainAfterARedialToARestartedServer() {
+        Peer first = authServer("127.0.0.1:0");
+        int port = ((InetSocketAddress) first.listenAddresses().iterator().next()).getPort();
+        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(20))
+                .redialMaxInterval(Duration.ofMillis(200)).build(), AuthPlugin.client(() -> "secret"));
+        Session session = client.dial("127.0.0.1:" + port);
+        assertThat(session.pull("/hello", "one", String.class)).isEqualTo("hello one");
+
+        first.shutdown(Duration.ofSeconds(1));
+        await().until(() -> !session.isHealthy());
+        authServer("127.0.0.1:" + port);
+        assertThat(session.pull("/hello", "two", String.class)).isEqualTo("hello two");
+        assertThat(session.pull("/hello", "three", String.class)).isEqualTo("hello three");
+    }
+
+    @Test
+    void heartbeatPingsLookLikeTpExtsAndKeepSessionsAlive() throws Exception {
+        BlockingQueue<Packet> pings = new LinkedBlockingQueue<>();
+        PostReadPullHeader spy = ctx -> {
+            if (ctx.input().uri().equals(HeartbeatPlugin.URI)) {
+                pings.add(ctx.input());
+            }
+            return null;
+        };
+        Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.pong(Duration.ofMillis(100)), spy);
+        int port = port(server, "127.0.0.1:0");
+        Session pinging = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(Duration.ofMillis(100))).dial("127.0.0.1:" + port);
+
+        Packet ping = pings.poll(5, TimeUnit.SECONDS);
+        assertThat(ping).isNotNull();
+        assertThat(ping.bodyCodec()).isEqualTo((byte) 'j');
+        assertThat(ping.bodyBytes()).isEmpty();
+        Thread.sleep(600);
+        assertThat(pinging.isHealthy()).as("pinged sessions stay").isTrue();
+
+        try (Socket silent = new Socket("127.0.0.1", port)) {
+            silent.setSoTimeout(5000);
+            assertThat(silent.getInputStream().read()).as("silent sessions are closed after three rates").isEqualTo(-1);
+        } catch (IOException reset) {
+            // closed as well
+        }
+        assertThat(pinging.isHealthy()).isTrue();
+    }
+
+    @Test
+    void aliasRoutesOnePathToAnother() {
+        Peer server = peer(PeerConfig.defaults(), new AliasPlugin(Map.of("/old/name", "/new/name")));
+        server.pullRouter().route("/new/name", String.class, (b, ctx) -> ctx.path() + "?" + ctx.rawQuery() + " " + b);
+        Session session = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server, "127.0.0.1:0"));
+        assertThat(session.pull("/old/name?x=1", "hi", String.class)).isEqualTo("/new/name?x=1 hi");
+        assertThat(session.pull("/new/name", "direct", String.class)).isEqualTo("/new/name? direct");
+    }
+
+    @Test
+    void proxyForwardsUnknownPullsAndPushesAndRelaysRepliesAndErrors() throws Exception {
+        BlockingQueue<String> pushes = new LinkedBlockingQueue<>();
+        Peer backend = peer(PeerConfig.defaults());
+        backend.pullRouter().route("/svc/echo", Map.class, (body, ctx) -> {
+            ctx.replyMeta().set("X-Backend", "yes");
+            return Map.of("body", body, "real_ip", ctx.meta().peek(ProxyPlugin.REAL_IP), "trace", ctx.meta().peek("trace"));
+        });
+        backend.pushRouter().route("/svc/note", String.class, (body, ctx) -> pushes.add(body + " from "
+                + ctx.meta().peek(ProxyPlugin.REAL_IP)));
+        int backendPort = port(backend, "127.0.0.1:0");
+
+        Peer gatewayClient = peer(PeerConfig.defaults());
+        Session toBackend = gatewayClient.dial("127.0.0.1:" + backendPort);
+        Peer gateway = peer(PeerConfig.defaults(), new ProxyPlugin(ctx -> toBackend));
+        Session client = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(gateway, "127.0.0.1:0"));
+
+        Reply<Map> reply = client.<Map>pullReply("/svc/echo?q=1", Map.of("a", 1), Map.class,
+                io.teleport.session.CallOptions.setMeta("trace", "t-1")).join();
+        assertThat(reply.body().get("body")).isEqualTo(Map.of("a", 1));
+        assertThat(reply.body().get("trace")).isEqualTo("t-1");
+        assertThat((String) reply.body().get("real_ip")).isEqualTo(client.localAddress().toString().replace("/", ""));
+        assertThat(reply.meta().peek("X-Backend")).isEqualTo("yes");
+
+        assertThatThrownBy(() -> client.pull("/svc/missing", null, Map.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror()).isEqualTo(Rerror.of(404, "Not Found")));
+
+        client.push("/svc/note", "hello", io.teleport.session.CallOptions.bodyCodec((byte) 's')).join();
+        assertThat(pushes.poll(5, TimeUnit.SECONDS)).startsWith("hello from 127.0.0.1:");
+    }
+
+    /** A handler argument with constraints. */
+    public record Signup(@NotBlank String name, @Min(18) int age) {
+    }
+
+    @Test
+    void validationAnswersViolationsWithTheFieldAndReason() {
+        Validator validator = Validation.byDefaultProvider().configure()
+                .messageInterpolator(new ParameterMessageInterpolator()).buildValidatorFactory().getValidator();
+        Peer server = peer(PeerConfig.defaults(), new ValidationPlugin(validator));
+        List<Signup> accepted = new CopyOnWriteArrayList<>();
+        server.pullRouter().route("/signup", Signup.class, (s, ctx) -> {
+            accepted.add(s);
+            return "welcome " + s.name();
+        });
+        Session session = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server, "127.0.0.1:0"));
+        assertThat(session.pull("/signup", new Signup("ann", 30), String.class)).isEqualTo("welcome ann");
+        assertThatThrownBy(() -> session.pull("/signup", new Signup(" ", 12), String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(400);
+                    assertThat(e.rerror().message()).isEqualTo("Invalid Argument");
+                    assertThat(e.rerror().detail()).isEqualTo("age: must be greater than or equal to 18; name: must not be blank");
+                });
+        assertThat(accepted).hasSize(1);
+    }
+}
