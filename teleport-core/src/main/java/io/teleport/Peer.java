@@ -214,9 +214,22 @@ public final class Peer implements AutoCloseable {
         if (!channel.isActive()) {
             throw new IllegalArgumentException("channel: not connected");
         }
+        if (channel.eventLoop().inEventLoop()) {
+            return Pipelines.serve(context, channel, proto);
+        }
         CompletableFuture<Session> installed = new CompletableFuture<>();
-        channel.eventLoop().execute(() -> installed.complete(Pipelines.serve(context, channel, proto)));
-        return installed.join();
+        channel.eventLoop().execute(() -> {
+            try {
+                installed.complete(Pipelines.serve(context, channel, proto));
+            } catch (RuntimeException e) {
+                installed.completeExceptionally(e);
+            }
+        });
+        try {
+            return installed.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
+        }
     }
 
     /** The live session with this id. */
@@ -263,8 +276,9 @@ public final class Peer implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         context.markClosing();
         listeners.close().awaitUninterruptibly();
-        CompletableFuture<?>[] closing = context.hub().snapshot().stream()
-                .map(s -> ((DefaultSession) s).close(timeout)).toArray(CompletableFuture[]::new);
+        // Every unfinished session, redialing ones included (they are out of the hub meanwhile).
+        CompletableFuture<?>[] closing = context.liveSessions().stream()
+                .map(s -> s.close(timeout)).toArray(CompletableFuture[]::new);
         try {
             CompletableFuture.allOf(closing).get(Math.max(0, deadline - System.nanoTime()) + 1_000_000_000L,
                     TimeUnit.NANOSECONDS);

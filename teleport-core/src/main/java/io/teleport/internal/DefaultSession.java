@@ -2,6 +2,7 @@ package io.teleport.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.Rerror;
 import io.teleport.RerrorException;
 import io.teleport.message.Packet;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,14 +57,20 @@ public final class DefaultSession implements Session {
     private volatile ConcurrentHashMap<String, Object> attributes;
     private volatile State state = State.OPEN;
     private volatile boolean admitted;
+    private volatile java.time.Instant connectedAt = java.time.Instant.now();
     /** Set while a broken dialed connection is being replaced; writes wait for it. */
     private volatile CompletableFuture<Void> reconnecting;
+    private volatile ScheduledFuture<?> redialTask;
+    /** Whether a connection got as far as the dial or accept hooks: then PostDisconnect is due. */
+    private volatile boolean everConnected;
 
     DefaultSession(PeerContext peer, Channel channel, String dialAddress, Proto proto) {
         this.peer = peer;
         this.channel = channel;
         this.dialAddress = dialAddress;
         this.proto = proto;
+        // Tracked from the start, so that a shutdown racing with an accept still closes it.
+        peer.live.add(this);
     }
 
     boolean dialed() {
@@ -92,9 +100,9 @@ public final class DefaultSession implements Session {
                 return;
             }
             id = newId;
-        }
-        if (admitted && state != State.CLOSED) {
-            peer.hub.rename(this, oldId, newId);
+            if (admitted && state != State.CLOSED && reconnecting == null) {
+                peer.hub.rename(this, oldId, newId);
+            }
         }
     }
 
@@ -133,7 +141,12 @@ public final class DefaultSession implements Session {
         return channel;
     }
 
-    /** The number of pulls of this side still waiting for a reply. */
+    @Override
+    public java.time.Instant connectedAt() {
+        return connectedAt;
+    }
+
+    @Override
     public int pendingPulls() {
         return pending.size();
     }
@@ -196,7 +209,9 @@ public final class DefaultSession implements Session {
             return pull.future;
         }
         pending.put(packet.seq(), pull);
-        pull.startTimer();
+        if (!pull.startTimer()) {
+            return pull.future;
+        }
         write(packet, pull);
         return pull.future;
     }
@@ -216,14 +231,16 @@ public final class DefaultSession implements Session {
             done.completeExceptionally(rejected.toException());
             return done;
         }
-        long start = peer.messageLog.start();
         write(packet, f -> {
             if (f.isSuccess()) {
-                peer.messageLog.pushLaunch(id(), packet, start);
-                logHookError(peer.plugins.postWritePush(call), "PostWritePush");
-                done.complete(null);
+                peer.messageLog.pushLaunch(id(), packet, call.startNanos());
+                peer.offIoThread(peer.plugins.hasPostWritePush() || done.getNumberOfDependents() > 0, () -> {
+                    logHookError(peer.plugins.postWritePush(call), "PostWritePush");
+                    done.complete(null);
+                });
             } else {
-                done.completeExceptionally(PendingPull.writeFailed(f.cause()).toException());
+                RerrorException failed = PendingPull.writeFailed(f.cause()).toException();
+                peer.offIoThread(done.getNumberOfDependents() > 0, () -> done.completeExceptionally(failed));
             }
         });
         return done;
@@ -292,9 +309,12 @@ public final class DefaultSession implements Session {
      */
     void connected(Channel ch, CompletableFuture<DefaultSession> ready) {
         channel = ch;
+        connectedAt = java.time.Instant.now();
+        everConnected = true;
+        peer.live.add(this);
         boolean hooks = dialed() ? peer.plugins.hasPostDial() : peer.plugins.hasPostAccept();
         if (!hooks) {
-            admit(ready);
+            admit(ch, ready);
             return;
         }
         peer.runBlocking(() -> {
@@ -302,11 +322,13 @@ public final class DefaultSession implements Session {
             IN_DIAL_HOOKS.set(this);
             try {
                 rerror = dialed() ? peer.plugins.postDial(this) : peer.plugins.postAccept(this);
+            } catch (RuntimeException e) {
+                rerror = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", e.toString());
             } finally {
                 IN_DIAL_HOOKS.remove();
             }
             if (rerror == null) {
-                admit(ready);
+                admit(ch, ready);
                 return;
             }
             log.debug("{} hook refused {}: {}", dialed() ? "PostDial" : "PostAccept", id(), rerror.toJson());
@@ -317,17 +339,27 @@ public final class DefaultSession implements Session {
         });
     }
 
-    private void admit(CompletableFuture<DefaultSession> ready) {
+    private void admit(Channel ch, CompletableFuture<DefaultSession> ready) {
+        CompletableFuture<Void> waiting;
         synchronized (this) {
+            if (state != State.OPEN || !ch.isActive() || ch != channel) {
+                // Closed (or replaced) while the hooks ran: this connection is not wanted any more.
+                ch.close();
+                if (ready != null) {
+                    ready.completeExceptionally(Connections.dialFailed(String.valueOf(dialAddress),
+                            new ClosedChannelException()));
+                }
+                return;
+            }
             if (!customId) {
                 id = defaultId();
             }
-        }
-        admitted = true;
-        peer.hub.add(this);
-        CompletableFuture<Void> waiting = reconnecting;
-        if (waiting != null) {
+            admitted = true;
+            peer.hub.add(this);
+            waiting = reconnecting;
             reconnecting = null;
+        }
+        if (waiting != null) {
             log.info("redial ok (network:{}, addr:{}, id:{})", network().goName(), dialAddress, id());
             waiting.complete(null);
         }
@@ -336,19 +368,39 @@ public final class DefaultSession implements Session {
         }
     }
 
+    /** A channel of this session left its event loop; if it never connected, the session is over. */
+    void unregistered(Channel ch) {
+        if (ch == channel && !everConnected) {
+            finish();
+        }
+    }
+
     /** A connection of this session is gone. */
     void disconnected(Channel ch) {
-        if (ch != channel) {
-            return;
+        boolean redial;
+        log.debug("connection of {} closed (state {}, reconnecting {}, current {})", id(), state, reconnecting != null,
+                ch == channel);
+        synchronized (this) {
+            if (ch != channel || (reconnecting != null && state == State.OPEN)) {
+                // A stale connection, or a redial attempt that failed: its dial future says so.
+                return;
+            }
+            redial = state == State.OPEN && dialed() && peer.config.redialTimes() != 0 && admitted && !peer.closing;
+            if (redial) {
+                peer.hub.remove(this);
+                reconnecting = new CompletableFuture<>();
+            }
         }
         failPending();
-        if (state == State.OPEN && dialed() && peer.config.redialTimes() != 0 && admitted && !peer.closing) {
-            peer.hub.remove(this);
-            reconnecting = new CompletableFuture<>();
-            redial(1, peer.config.redialInterval().toNanos());
+        if (!redial) {
+            finish();
             return;
         }
-        finish();
+        // This connection is over, even though the session goes on.
+        if (peer.plugins.hasPostDisconnect()) {
+            peer.runBlocking(() -> peer.plugins.postDisconnect(this));
+        }
+        redial(1, peer.config.redialInterval().toNanos());
     }
 
     private Network network() {
@@ -357,34 +409,41 @@ public final class DefaultSession implements Session {
 
     private void redial(int attempt, long delayNanos) {
         long jittered = delayNanos / 2 + ThreadLocalRandom.current().nextLong(delayNanos / 2 + 1);
-        peer.group.next().schedule(() -> {
-            if (state != State.OPEN || peer.closing) {
-                giveUp(new IllegalStateException("session closed"));
-                return;
-            }
-            Connections.dial(peer, network(), dialAddress, proto, this).whenComplete((session, error) -> {
-                if (error == null) {
+        try {
+            redialTask = peer.group.next().schedule(() -> {
+                if (state != State.OPEN || peer.closing) {
+                    giveUp(new IllegalStateException("session closed"));
                     return;
                 }
-                int times = peer.config.redialTimes();
-                if (times < 0 || attempt < times) {
-                    long next = Math.min(delayNanos * 2, peer.config.redialMaxInterval().toNanos());
-                    redial(attempt + 1, next);
-                } else {
-                    giveUp(error);
-                }
-            });
-        }, jittered, TimeUnit.NANOSECONDS);
+                Connections.dial(peer, network(), dialAddress, proto, this).whenComplete((session, error) -> {
+                    if (error == null) {
+                        return;
+                    }
+                    int times = peer.config.redialTimes();
+                    if ((times < 0 || attempt < times) && state == State.OPEN && !peer.closing) {
+                        redial(attempt + 1, Math.min(delayNanos * 2, peer.config.redialMaxInterval().toNanos()));
+                    } else {
+                        giveUp(error);
+                    }
+                });
+            }, jittered, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            giveUp(shuttingDown);
+        }
     }
 
     private void giveUp(Throwable error) {
-        CompletableFuture<Void> waiting = reconnecting;
+        CompletableFuture<Void> waiting;
+        synchronized (this) {
+            waiting = reconnecting;
+            reconnecting = null;
+        }
+        if (waiting == null) {
+            return;
+        }
         log.error("redial fail (network:{}, addr:{}, id:{}): {}", network().goName(), dialAddress, id(),
                 error.getMessage());
-        reconnecting = null;
-        if (waiting != null) {
-            waiting.completeExceptionally(error);
-        }
+        waiting.completeExceptionally(error);
         finish();
     }
 
@@ -405,10 +464,20 @@ public final class DefaultSession implements Session {
             state = State.CLOSED;
         }
         peer.hub.remove(this);
+        peer.live.remove(this);
         failPending();
-        closeFuture.complete(null);
-        if (peer.plugins.hasPostDisconnect()) {
-            peer.runBlocking(() -> peer.plugins.postDisconnect(this));
+        if (peer.plugins.hasPostDisconnect() && everConnected) {
+            peer.runBlocking(() -> {
+                try {
+                    peer.plugins.postDisconnect(this);
+                } finally {
+                    closeFuture.complete(null);
+                }
+            });
+        } else if (closeFuture.getNumberOfDependents() > 0 && !peer.inline) {
+            peer.runBlocking(() -> closeFuture.complete(null));
+        } else {
+            closeFuture.complete(null);
         }
     }
 
@@ -429,8 +498,17 @@ public final class DefaultSession implements Session {
             }
             state = State.CLOSING;
         }
-        CompletableFuture<Void> waiting = reconnecting;
+        CompletableFuture<Void> waiting;
+        synchronized (this) {
+            waiting = reconnecting;
+            reconnecting = null;
+        }
         if (waiting != null) {
+            ScheduledFuture<?> task = redialTask;
+            if (task != null) {
+                task.cancel(false);
+            }
+            channel.close();
             waiting.completeExceptionally(new IllegalStateException("session closed"));
             finish();
             return closeFuture;
@@ -448,16 +526,19 @@ public final class DefaultSession implements Session {
             finish();
             return;
         }
-        if ((activeHandlers.get() == 0 && pending.isEmpty()) || System.nanoTime() - deadline >= 0 || !ch.isActive()) {
+        if (!ch.isActive()) {
+            // Never connected, or already gone: no channelInactive will come to finish it.
             ch.close();
-            if (!ch.isRegistered()) {
-                finish();
-            }
+            finish();
+            return;
+        }
+        if ((activeHandlers.get() == 0 && pending.isEmpty()) || System.nanoTime() - deadline >= 0) {
+            ch.close();
             return;
         }
         try {
             ch.eventLoop().schedule(() -> drainThenClose(deadline), 5, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+        } catch (RejectedExecutionException shutDown) {
             ch.close();
             finish();
         }

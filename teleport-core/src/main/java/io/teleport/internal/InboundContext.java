@@ -43,7 +43,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
     final Packet request;
     /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */
     private final String sentUri;
-    private final long start;
+    private final long startNanos = System.nanoTime();
     private RequestUri requestUri;
     private Route route;
     private Object body;
@@ -57,13 +57,22 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
         this.session = session;
         this.request = request;
         this.sentUri = request.uri();
-        this.start = session.peer.messageLog.start();
     }
 
     // ---------------------------------------------------------------- pull
 
     /** Handles a PULL to its reply. Runs on the handler executor. */
     void runPull() {
+        try {
+            handlePull();
+        } catch (Throwable t) {
+            // A failure outside the handler (a codec or plugin bug) must still answer the puller.
+            log.warn("pull {} from {} failed before its handler ran", request.uri(), session.id(), t);
+            reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString()));
+        }
+    }
+
+    private void handlePull() {
         PluginChain peerPlugins = session.peer.plugins;
         Rerror rerror = peerPlugins.postReadPullHeader(this);
         if (rerror != null) {
@@ -158,23 +167,34 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
                 codec = request.bodyCodec() != Packet.NO_CODEC ? request.bodyCodec() : session.peer.defaultCodecId;
             }
             reply.bodyCodec(codec).body(value);
+        } else {
+            // No body: codec 0 unless the handler chose one, as Teleport writes it.
+            reply.bodyCodec(replyBodyCodec);
         }
         boolean isError = rerror != null;
         session.writeReply(reply, f -> {
             if (!f.isSuccess() && !isError && f.channel().isActive()) {
                 // The reply could not be built (marshalling, size limit): answer with the reason
-                // rather than leave the puller waiting.
+                // rather than leave the puller waiting. Its hooks are user code: off the I/O thread.
                 Rerror failed = PendingPull.writeFailed(f.cause());
                 log.warn("reply to {} (seq {}) could not be written: {}", request.uri(), request.seq(), failed.detail());
-                reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", "reply: " + failed.detail()));
+                session.peer.offIoThread(true, () -> reply(null,
+                        new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", "reply: " + failed.detail())));
                 return;
             }
             if (!f.isSuccess()) {
                 log.debug("reply to {} (seq {}) not written: {}", request.uri(), request.seq(), String.valueOf(f.cause()));
             }
-            DefaultSession.logHookError(scoped(ScopedHook.POST_WRITE_REPLY), "PostWriteReply");
-            session.peer.messageLog.pullHandle(session.id(), request, reply, start);
-            session.handlerFinished();
+            session.peer.messageLog.pullHandle(session.id(), request, reply, startNanos);
+            boolean hooks = session.peer.plugins.hasPostWriteReply()
+                    || (route != null && route.plugins().hasPostWriteReply());
+            session.peer.offIoThread(hooks, () -> {
+                try {
+                    DefaultSession.logHookError(scoped(ScopedHook.POST_WRITE_REPLY), "PostWriteReply");
+                } finally {
+                    session.handlerFinished();
+                }
+            });
         });
     }
 
@@ -211,7 +231,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
         } catch (Throwable t) {
             logPushError(t);
         } finally {
-            session.peer.messageLog.pushHandle(session.id(), request, start);
+            session.peer.messageLog.pushHandle(session.id(), request, startNanos);
             session.handlerFinished();
         }
     }
@@ -387,5 +407,10 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
     @Override
     public Object body() {
         return body;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
     }
 }

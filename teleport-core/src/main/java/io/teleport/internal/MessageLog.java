@@ -35,13 +35,9 @@ final class MessageLog {
         this.slowNanos = slow <= 0 ? Long.MAX_VALUE : slow;
     }
 
-    /** A start time for a cost, or 0 when costs are not counted (the clock is never read then). */
-    long start() {
-        return countTime ? System.nanoTime() : 0;
-    }
-
-    private long cost(long start) {
-        return countTime && start != 0 ? System.nanoTime() - start : 0;
+    /** The cost since {@code startNanos}; 0 when costs are not counted. */
+    private long cost(long startNanos) {
+        return countTime ? System.nanoTime() - startNanos : 0;
     }
 
     /** A pull of this side got its reply. */

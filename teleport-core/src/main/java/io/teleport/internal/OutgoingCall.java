@@ -14,6 +14,7 @@ final class OutgoingCall implements CallSpec, WriteContext {
     private final Session session;
     private final Packet packet;
     private long timeoutNanos;
+    private final long startNanos = System.nanoTime();
 
     OutgoingCall(Session session, Packet packet, long timeoutNanos) {
         this.session = session;
@@ -57,6 +58,16 @@ final class OutgoingCall implements CallSpec, WriteContext {
 
     @Override
     public Packet input() {
+        return null;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public io.teleport.router.Route route() {
         return null;
     }
 }

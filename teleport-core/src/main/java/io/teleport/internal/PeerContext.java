@@ -50,6 +50,8 @@ public final class PeerContext {
     private volatile ExecutorService hookExecutor;
     final Timer timer;
     final SessionHub hub = new SessionHub();
+    /** Every session not yet finished, in the hub or redialing: what a shutdown must close. */
+    final java.util.Set<DefaultSession> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final MessageLog messageLog;
     final long pullTimeoutNanos;
     volatile boolean closing;
@@ -107,13 +109,37 @@ public final class PeerContext {
      * or, when handlers run inline on I/O threads, on a small pool of its own.
      */
     void runBlocking(Runnable task) {
-        Executor target = inline ? hookExecutor() : executor;
+        if (!inline) {
+            try {
+                executor.execute(task);
+                return;
+            } catch (RejectedExecutionException saturatedOrShutDown) {
+                // fall through to the hook pool
+            }
+        }
         try {
-            target.execute(task);
-        } catch (RejectedExecutionException e) {
-            // Shutting down: better late on this thread than never.
+            hookExecutor().execute(task);
+        } catch (RejectedExecutionException shutDown) {
+            // The peer is gone: better late on this thread than never.
             task.run();
         }
+    }
+
+    /**
+     * Runs {@code task} here when nothing user-written can run in it ({@code needed} false) or
+     * handlers run inline anyway; otherwise off the I/O thread.
+     */
+    void offIoThread(boolean needed, Runnable task) {
+        if (!needed || inline) {
+            task.run();
+        } else {
+            runBlocking(task);
+        }
+    }
+
+    /** Sessions not yet finished, in the hub or redialing. */
+    public java.util.Collection<DefaultSession> liveSessions() {
+        return java.util.List.copyOf(live);
     }
 
     private ExecutorService hookExecutor() {

@@ -20,7 +20,6 @@ import io.teleport.session.Session;
 import java.lang.reflect.Type;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,8 +37,8 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
     private final boolean sync;
     final CompletableFuture<Reply<Object>> future = new CompletableFuture<>();
     private final long timeoutNanos;
-    private final long start;
-    private Timeout timeout;
+    private final long startNanos = System.nanoTime();
+    private volatile Timeout timeout;
     private Packet reply;
     private Object body;
 
@@ -49,11 +48,24 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
         this.replyType = replyType;
         this.sync = sync;
         this.timeoutNanos = timeoutNanos;
-        this.start = session.peer.messageLog.start();
     }
 
-    void startTimer() {
-        timeout = session.peer.timer.newTimeout(this, timeoutNanos, TimeUnit.NANOSECONDS);
+    /** Arms the timeout; returns false when the pull already ended (closed, or the timer is stopped). */
+    boolean startTimer() {
+        try {
+            timeout = session.peer.timer.newTimeout(this, timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (IllegalStateException stopped) {
+            if (session.removePending(this)) {
+                fail(CONNECTION_CLOSED);
+            }
+            return false;
+        }
+        if (!session.isPending(this)) {
+            // Ended between registration and arming (the connection closed): disarm.
+            cancelTimer();
+            return false;
+        }
+        return true;
     }
 
     /** The write finished. */
@@ -62,7 +74,8 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
         if (f.isSuccess()) {
             PluginChain plugins = session.peer.plugins;
             if (plugins.hasPostWritePull()) {
-                DefaultSession.logHookError(plugins.postWritePull(this), "PostWritePull");
+                session.peer.offIoThread(true,
+                        () -> DefaultSession.logHookError(plugins.postWritePull(this), "PostWritePull"));
             }
         } else if (session.removePending(this)) {
             fail(writeFailed(f.cause()));
@@ -84,8 +97,17 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
      */
     void onReply(Packet reply) {
         cancelTimer();
+        try {
+            readReply(reply);
+        } catch (Throwable t) {
+            // Whatever failed, this pull left the pending map: it must still end.
+            fail(new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", "reply: " + t));
+        }
+    }
+
+    private void readReply(Packet reply) {
         this.reply = reply;
-        session.peer.messageLog.pullLaunch(session.id(), request, reply, start);
+        session.peer.messageLog.pullLaunch(session.id(), request, reply, startNanos);
         PluginChain plugins = session.peer.plugins;
         Rerror rerror = plugins.postReadReplyHeader(this);
         if (rerror == null) {
@@ -141,11 +163,7 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
             completion.run();
             return;
         }
-        try {
-            session.peer.executor.execute(completion);
-        } catch (RejectedExecutionException e) {
-            completion.run();
-        }
+        session.peer.runBlocking(completion);
     }
 
     static Rerror writeFailed(Throwable cause) {
@@ -180,5 +198,10 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
     @Override
     public Object body() {
         return body;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
     }
 }

@@ -62,7 +62,12 @@ public final class Pipelines {
     public static DefaultSession serve(PeerContext peer, Channel channel, Proto proto) {
         DefaultSession session = new DefaultSession(peer, channel, null, proto);
         install(peer, channel, proto, session, null, null);
-        session.connected(channel, null);
+        if (!channel.isActive()) {
+            // Closed before the handlers were in place: their channelInactive never comes.
+            session.disconnected(channel);
+            throw new IllegalArgumentException("channel: closed while being served");
+        }
+        channel.pipeline().get(SessionHandler.class).activate(channel);
         return session;
     }
 }

@@ -1,5 +1,6 @@
 package io.teleport.internal;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
@@ -35,24 +36,28 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        SslHandler tls = ctx.pipeline().get(SslHandler.class);
-        if (tls == null) {
-            session.connected(ctx.channel(), ready);
-        } else {
-            tls.handshakeFuture().addListener(f -> {
-                if (f.isSuccess()) {
-                    session.connected(ctx.channel(), ready);
-                } else {
-                    log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), String.valueOf(f.cause()));
-                    if (ready != null) {
-                        ready.completeExceptionally(Connections.dialFailed(String.valueOf(ctx.channel().remoteAddress()),
-                                f.cause()));
-                    }
-                    ctx.close();
-                }
-            });
-        }
+        activate(ctx.channel());
         super.channelActive(ctx);
+    }
+
+    /** The connection is up: the session is connected once TLS, if any, has finished its handshake. */
+    void activate(Channel channel) {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            session.connected(channel, ready);
+            return;
+        }
+        tls.handshakeFuture().addListener(f -> {
+            if (f.isSuccess()) {
+                session.connected(channel, ready);
+            } else {
+                log.debug("TLS handshake with {} failed: {}", channel.remoteAddress(), String.valueOf(f.cause()));
+                if (ready != null) {
+                    ready.completeExceptionally(Connections.dialFailed(String.valueOf(channel.remoteAddress()), f.cause()));
+                }
+                channel.close();
+            }
+        });
     }
 
     @Override
@@ -63,6 +68,12 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
         }
         session.disconnected(ctx.channel());
         super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelUnregistered(ChannelHandlerContext ctx) throws Exception {
+        session.unregistered(ctx.channel());
+        super.channelUnregistered(ctx);
     }
 
     @Override

@@ -24,4 +24,10 @@ public interface ReadContext {
 
     /** For a REPLY, the PULL it answers; otherwise {@code null}. */
     Packet output();
+
+    /**
+     * {@link System#nanoTime()} when the message was received (for a reply, when its pull was
+     * launched): the start of its cost, for plugins that time calls.
+     */
+    long startNanos();
 }

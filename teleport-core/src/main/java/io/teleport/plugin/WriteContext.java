@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Packet;
+import io.teleport.router.Route;
 import io.teleport.session.Session;
 
 /** What the write hooks see: the outgoing packet, which they may still change before it is written. */
@@ -14,4 +15,13 @@ public interface WriteContext {
 
     /** For a REPLY, the PULL it answers; otherwise {@code null}. */
     Packet input();
+
+    /** For a REPLY, the route that handled the pull ({@code null} for 404s); otherwise {@code null}. */
+    Route route();
+
+    /**
+     * {@link System#nanoTime()} when the message was launched (for a reply, when its pull was
+     * launched): the start of its cost, for plugins that time calls.
+     */
+    long startNanos();
 }

@@ -32,6 +32,12 @@ public interface Session {
     /** The local address. */
     SocketAddress localAddress();
 
+    /** When the session's connection was made (the latest one, after a redial). */
+    java.time.Instant connectedAt();
+
+    /** The number of this side's pulls on this session still waiting for a reply. */
+    int pendingPulls();
+
     /** Whether the connection is open and the session is not closing. */
     boolean isHealthy();
 

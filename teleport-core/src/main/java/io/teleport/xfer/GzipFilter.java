@@ -101,7 +101,11 @@ public final class GzipFilter implements XferFilter {
             while (!inflater.finished()) {
                 if (out.writableBytes() == 0) {
                     if (out.capacity() >= maxSize) {
-                        throw new XferException("gzip: payload expands past " + maxSize + " bytes");
+                        // Full at the limit: an error only if there is more to come.
+                        if (inflater.inflate(new byte[1]) > 0) {
+                            throw new XferException("gzip: payload expands past " + maxSize + " bytes");
+                        }
+                        break;
                     }
                     out.capacity(Math.min(maxSize, out.capacity() * 2));
                 }
@@ -138,6 +142,7 @@ public final class GzipFilter implements XferFilter {
         if ((flags & FEXTRA) != 0) {
             require(in, i, 2);
             i += 2 + in.getUnsignedShortLE(i);
+            require(in, i, 0);
         }
         if ((flags & FNAME) != 0) {
             i = skipZeroTerminated(in, i, end);

@@ -145,6 +145,7 @@ class LifecycleTest {
         int port = port(server.listen("127.0.0.1:0", null));
         Peer client = peer(PeerConfig.builder().redialTimes(3).redialInterval(Duration.ofMillis(10)).build());
         Session session = client.dial("127.0.0.1:" + port);
+        await().until(() -> server.sessionCount() == 1);
         server.shutdown(Duration.ofSeconds(1));
         assertThatThrownBy(() -> session.pull("/hello", "", String.class, CallOptions.timeout(Duration.ofSeconds(10))))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isIn(102, 104));

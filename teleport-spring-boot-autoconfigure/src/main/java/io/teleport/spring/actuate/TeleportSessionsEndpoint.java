@@ -1,0 +1,70 @@
+package io.teleport.spring.actuate;
+
+import io.teleport.Peer;
+import io.teleport.session.Session;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The {@code teleport} actuator endpoint: lists the live sessions (id, addresses, age, pulls in
+ * flight) and closes one on a DELETE of its id.
+ */
+@Endpoint(id = "teleport")
+public class TeleportSessionsEndpoint {
+
+    private final Peer peer;
+
+    /** The endpoint of {@code peer}. */
+    public TeleportSessionsEndpoint(Peer peer) {
+        this.peer = peer;
+    }
+
+    /** The live sessions, by id. */
+    @ReadOperation
+    public SessionsDescriptor sessions() {
+        Instant now = Instant.now();
+        List<SessionDescriptor> sessions = peer.sessions().stream()
+                .map(s -> new SessionDescriptor(s.id(), String.valueOf(s.remoteAddress()), String.valueOf(s.localAddress()),
+                        s.connectedAt(), Duration.between(s.connectedAt(), now).toSeconds(), s.pendingPulls(), s.isHealthy()))
+                .sorted(Comparator.comparing(SessionDescriptor::id))
+                .toList();
+        return new SessionsDescriptor(peer.listenAddresses().stream().map(String::valueOf).toList(), sessions);
+    }
+
+    /** Closes the session with this id gracefully; returns whether there was one. */
+    @DeleteOperation
+    public boolean close(@Selector String id) {
+        return peer.session(id).map(Session::close).isPresent();
+    }
+
+    /**
+     * What the endpoint shows.
+     *
+     * @param listening the addresses the peer listens on
+     * @param sessions the live sessions
+     */
+    public record SessionsDescriptor(List<String> listening, List<SessionDescriptor> sessions) {
+    }
+
+    /**
+     * One session.
+     *
+     * @param id the session id
+     * @param remoteAddress the remote address
+     * @param localAddress the local address
+     * @param connectedAt when its connection was made
+     * @param ageSeconds its age in seconds
+     * @param pendingPulls this side's pulls waiting for a reply
+     * @param healthy whether it is open and not closing
+     */
+    public record SessionDescriptor(String id, String remoteAddress, String localAddress, Instant connectedAt,
+            long ageSeconds, int pendingPulls, boolean healthy) {
+    }
+}

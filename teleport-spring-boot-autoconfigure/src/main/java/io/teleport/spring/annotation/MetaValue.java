@@ -1,0 +1,17 @@
+package io.teleport.spring.annotation;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/** Binds a handler parameter to the first value of a request metadata key ({@code null} when absent). */
+@Target(ElementType.PARAMETER)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface MetaValue {
+
+    /** The metadata key; matched exactly, case-sensitively. */
+    String value();
+}

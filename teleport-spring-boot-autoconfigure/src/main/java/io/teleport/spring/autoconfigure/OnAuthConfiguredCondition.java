@@ -1,0 +1,24 @@
+package io.teleport.spring.autoconfigure;
+
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+
+import java.util.List;
+
+/** Matches when {@code teleport.auth.token} or {@code teleport.auth.accepted-tokens} is set. */
+class OnAuthConfiguredCondition extends SpringBootCondition {
+
+    @Override
+    public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+        Binder binder = Binder.get(context.getEnvironment());
+        boolean token = binder.bind("teleport.auth.token", String.class).isBound();
+        boolean accepted = binder.bind("teleport.auth.accepted-tokens", Bindable.listOf(String.class))
+                .map(list -> !list.isEmpty()).orElse(false);
+        return token || accepted ? ConditionOutcome.match("teleport.auth is configured")
+                : ConditionOutcome.noMatch("no teleport.auth.token or teleport.auth.accepted-tokens");
+    }
+}

@@ -1,0 +1,47 @@
+package io.teleport.spring.autoconfigure;
+
+import io.teleport.Peer;
+import io.teleport.spring.actuate.TeleportHealthIndicator;
+import io.teleport.spring.actuate.TeleportSessionsEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Actuator support: the {@code teleport} health indicator and the {@code teleport} sessions endpoint. */
+@AutoConfiguration(after = TeleportAutoConfiguration.class)
+@ConditionalOnClass(Peer.class)
+public final class TeleportActuatorAutoConfiguration {
+
+    /** The health indicator, when Spring Boot's health module is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(HealthIndicator.class)
+    @ConditionalOnBean(Peer.class)
+    @ConditionalOnEnabledHealthIndicator("teleport")
+    static class HealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "teleportHealthIndicator")
+        TeleportHealthIndicator teleportHealthIndicator(Peer peer) {
+            return new TeleportHealthIndicator(peer, peer.config().listenAddress() != null);
+        }
+    }
+
+    /** The sessions endpoint, when Spring Boot's actuator is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(Endpoint.class)
+    @ConditionalOnBean(Peer.class)
+    static class EndpointConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        TeleportSessionsEndpoint teleportSessionsEndpoint(Peer peer) {
+            return new TeleportSessionsEndpoint(peer);
+        }
+    }
+}

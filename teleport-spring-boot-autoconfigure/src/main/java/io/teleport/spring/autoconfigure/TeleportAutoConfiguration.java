@@ -1,0 +1,172 @@
+package io.teleport.spring.autoconfigure;
+
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.Rerror;
+import io.teleport.codec.Codec;
+import io.teleport.codec.Codecs;
+import io.teleport.plugin.Plugin;
+import io.teleport.plugins.AuthPlugin;
+import io.teleport.plugins.HeartbeatPlugin;
+import io.teleport.proto.FastProto;
+import io.teleport.proto.Proto;
+import io.teleport.spring.annotation.PullController;
+import io.teleport.spring.annotation.PushController;
+import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.client.SessionTemplates;
+import io.teleport.spring.handler.ControllerRouteRegistrar;
+import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
+import io.teleport.spring.server.TeleportSessions;
+import io.teleport.xfer.XferFilter;
+import io.teleport.xfer.XferFilters;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Auto-configuration of a Teleport peer: present when the application listens
+ * ({@code teleport.server.listen-address}) or calls a remote ({@code teleport.client.address},
+ * {@code teleport.clients.*}). Every bean can be replaced by one of the application's.
+ */
+@AutoConfiguration
+@ConditionalOnClass(Peer.class)
+@Conditional(OnTeleportRoleCondition.class)
+@EnableConfigurationProperties(TeleportProperties.class)
+public final class TeleportAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    PeerConfig teleportPeerConfig(TeleportProperties properties, Environment environment,
+            ObjectProvider<SslBundles> sslBundles, ObjectProvider<TeleportPeerConfigCustomizer> customizers) {
+        return PeerConfigFactory.create(properties, environment, sslBundles.getIfAvailable(),
+                customizers.orderedStream().toList());
+    }
+
+    /**
+     * The peer, with every plugin bean in {@code @Order} (except those a controller names for its own
+     * routes), every codec, filter and protocol bean.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    Peer teleportPeer(PeerConfig config, ListableBeanFactory beanFactory, ObjectProvider<Plugin> plugins,
+            ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto) {
+        Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
+        List<Plugin> chain = new ArrayList<>();
+        plugins.orderedStream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p))).forEach(chain::add);
+        Codecs codecs = Codecs.defaults();
+        codecBeans.orderedStream().forEach(codecs::register);
+        XferFilters filters = XferFilters.defaults();
+        filterBeans.orderedStream().forEach(filters::register);
+        try {
+            return new Peer(config, chain, codecs, filters, proto.getIfAvailable(() -> FastProto.INSTANCE));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("teleport: " + e.getMessage() + " (check teleport.default-body-codec, "
+                    + "teleport.network and the plugin beans)", e);
+        }
+    }
+
+    private static Set<Class<?>> controllerScopedPlugins(ListableBeanFactory beanFactory) {
+        Set<Class<?>> types = new HashSet<>();
+        for (String name : beanFactory.getBeanNamesForAnnotation(PullController.class)) {
+            types.addAll(List.of(beanFactory.findAnnotationOnBean(name, PullController.class).plugins()));
+        }
+        for (String name : beanFactory.getBeanNamesForAnnotation(PushController.class)) {
+            types.addAll(List.of(beanFactory.findAnnotationOnBean(name, PushController.class).plugins()));
+        }
+        return types;
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    TeleportPeerLifecycle teleportPeerLifecycle(Peer peer, TeleportProperties properties, Environment environment) {
+        Duration phase = Binder.get(environment).bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+                .orElse(Duration.ofSeconds(30));
+        Duration timeout = properties.shutdownTimeout().compareTo(phase) < 0 ? properties.shutdownTimeout() : phase;
+        return new TeleportPeerLifecycle(peer, properties.server().listenAddress(), timeout);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ControllerRouteRegistrar teleportControllerRouteRegistrar(Peer peer, ListableBeanFactory beanFactory) {
+        return new ControllerRouteRegistrar(peer, beanFactory);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    TeleportSessions teleportSessions(Peer peer) {
+        return new TeleportSessions(peer);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "teleport.client", name = "address")
+    SessionTemplate sessionTemplate(Peer peer, TeleportProperties properties) {
+        return new SessionTemplate(peer, "default", properties.client().address());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SessionTemplates sessionTemplates(Peer peer, TeleportProperties properties) {
+        Map<String, SessionTemplate> templates = new LinkedHashMap<>();
+        properties.clients().forEach((name, client) -> {
+            if (client.address() == null || client.address().isBlank()) {
+                throw new IllegalStateException("teleport.clients." + name + ".address: not set");
+            }
+            templates.put(name, new SessionTemplate(peer, name, client.address()));
+        });
+        return new SessionTemplates(templates);
+    }
+
+    /** The built-in plugins switched on by properties. */
+    @Configuration(proxyBeanMethods = false)
+    static class BuiltinPluginsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(AuthPlugin.class)
+        @Conditional(OnAuthConfiguredCondition.class)
+        AuthPlugin teleportAuthPlugin(TeleportProperties properties) {
+            TeleportProperties.Auth auth = properties.auth();
+            List<String> accepted = auth.acceptedTokens();
+            Rerror refused = new Rerror(401, "Unauthorized", "invalid token");
+            if (auth.token() != null && !accepted.isEmpty()) {
+                return AuthPlugin.both(auth::token, t -> accepted.contains(t) ? null : refused, auth.timeout());
+            }
+            if (auth.token() != null) {
+                return AuthPlugin.client(auth::token);
+            }
+            return AuthPlugin.server(t -> accepted.contains(t) ? null : refused, auth.timeout());
+        }
+
+        @Bean
+        @ConditionalOnProperty(prefix = "teleport.heartbeat", name = "ping-rate")
+        @ConditionalOnMissingBean(name = "teleportHeartbeatPing")
+        HeartbeatPlugin teleportHeartbeatPing(TeleportProperties properties) {
+            return HeartbeatPlugin.ping(properties.heartbeat().pingRate());
+        }
+
+        @Bean
+        @ConditionalOnProperty(prefix = "teleport.heartbeat", name = "pong-rate")
+        @ConditionalOnMissingBean(name = "teleportHeartbeatPong")
+        HeartbeatPlugin teleportHeartbeatPong(TeleportProperties properties) {
+            return HeartbeatPlugin.pong(properties.heartbeat().pongRate());
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.teleport.spring.autoconfigure;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.teleport.Peer;
+import io.teleport.spring.metrics.MicrometerPlugin;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+
+/**
+ * Micrometer meters of the peer (see {@link MicrometerPlugin}): present when Micrometer is on the
+ * class path and a {@link MeterRegistry} bean exists; {@code teleport.metrics.enabled=false} turns it off.
+ */
+@AutoConfiguration(before = TeleportAutoConfiguration.class, afterName = {
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+@ConditionalOnClass({Peer.class, MeterRegistry.class})
+@ConditionalOnBean(MeterRegistry.class)
+@Conditional(OnTeleportRoleCondition.class)
+@ConditionalOnBooleanProperty(name = "teleport.metrics.enabled", matchIfMissing = true)
+public final class TeleportMetricsAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    MicrometerPlugin teleportMicrometerPlugin(MeterRegistry registry) {
+        return new MicrometerPlugin(registry);
+    }
+}

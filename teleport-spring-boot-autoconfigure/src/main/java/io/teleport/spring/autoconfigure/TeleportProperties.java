@@ -1,0 +1,220 @@
+package io.teleport.spring.autoconfigure;
+
+import io.teleport.HandlerExecution;
+import io.teleport.transport.Network;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Configuration of the Teleport peer, under {@code teleport}.
+ *
+ * @param network the network: tcp, tcp4, tcp6 or unix
+ * @param defaultBodyCodec codec name of requests that choose none: json, protobuf or string
+ * @param printBody whether message logs include bodies
+ * @param countTime whether each call's cost is measured and logged
+ * @param slowCometDuration calls at least this slow log at WARN with "(slow)"; 0 never
+ * @param readLimit the largest frame read or written
+ * @param dialTimeout how long a dial may take
+ * @param readIdleTimeout a session receiving no complete frame for this long is closed; 0 never
+ * @param writeTimeout a write not done within this long closes the session; 0 never
+ * @param pullTimeout how long a pull waits for its reply unless the call sets its own timeout
+ * @param shutdownTimeout how long a graceful shutdown may wait for handlers and pulls in flight
+ *     (and never longer than spring.lifecycle.timeout-per-shutdown-phase)
+ * @param ioThreads the number of I/O threads; 0 for twice the cores
+ * @param socket socket options
+ * @param handler where handlers run
+ * @param server the listening side
+ * @param redial redialing of dialed sessions whose connection broke
+ * @param heartbeat heartbeats
+ * @param auth token authentication of sessions
+ * @param ssl TLS from a Spring Boot SSL bundle
+ * @param client the default remote peer, behind the SessionTemplate bean
+ * @param clients more remote peers by name, behind SessionTemplates
+ */
+@ConfigurationProperties("teleport")
+public record TeleportProperties(
+        @DefaultValue("tcp") String network,
+        @DefaultValue("json") String defaultBodyCodec,
+        boolean printBody,
+        boolean countTime,
+        @DefaultValue("0s") Duration slowCometDuration,
+        @DefaultValue("64MB") DataSize readLimit,
+        @DefaultValue("10s") Duration dialTimeout,
+        @DefaultValue("0s") Duration readIdleTimeout,
+        @DefaultValue("0s") Duration writeTimeout,
+        @DefaultValue("30s") Duration pullTimeout,
+        @DefaultValue("15s") Duration shutdownTimeout,
+        int ioThreads,
+        @DefaultValue Socket socket,
+        @DefaultValue Handler handler,
+        @DefaultValue Server server,
+        @DefaultValue Redial redial,
+        @DefaultValue Heartbeat heartbeat,
+        @DefaultValue Auth auth,
+        @DefaultValue Ssl ssl,
+        @DefaultValue Client client,
+        Map<String, Client> clients) {
+
+    /** Checks every value, naming the key of a bad one. */
+    public TeleportProperties {
+        try {
+            Network.of(network);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("teleport.network: " + e.getMessage(), e);
+        }
+        if (readLimit.toBytes() < 24 || readLimit.toBytes() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("teleport.read-limit: " + readLimit + " (expected: 24B to 2GB)");
+        }
+        requirePositive(dialTimeout, "teleport.dial-timeout");
+        requirePositive(pullTimeout, "teleport.pull-timeout");
+        requireNotNegative(slowCometDuration, "teleport.slow-comet-duration");
+        requireNotNegative(readIdleTimeout, "teleport.read-idle-timeout");
+        requireNotNegative(writeTimeout, "teleport.write-timeout");
+        requireNotNegative(shutdownTimeout, "teleport.shutdown-timeout");
+        if (ioThreads < 0) {
+            throw new IllegalArgumentException("teleport.io-threads: " + ioThreads + " (expected: >= 0)");
+        }
+        clients = clients == null ? Map.of() : Map.copyOf(clients);
+    }
+
+    static void requirePositive(Duration d, String key) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(key + ": " + d + " (expected: > 0)");
+        }
+    }
+
+    static void requireNotNegative(Duration d, String key) {
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(key + ": " + d + " (expected: >= 0)");
+        }
+    }
+
+    /**
+     * Socket options.
+     *
+     * @param receiveBufferSize SO_RCVBUF; unset for the OS default
+     * @param sendBufferSize SO_SNDBUF; unset for the OS default
+     * @param noDelay TCP_NODELAY, on as in Go
+     * @param keepAlive SO_KEEPALIVE
+     */
+    public record Socket(DataSize receiveBufferSize, DataSize sendBufferSize,
+            @DefaultValue("true") boolean noDelay, @DefaultValue("true") boolean keepAlive) {
+
+        /** Checks the buffer sizes. */
+        public Socket {
+            for (DataSize size : new DataSize[] {receiveBufferSize, sendBufferSize}) {
+                if (size != null && (size.toBytes() <= 0 || size.toBytes() > Integer.MAX_VALUE)) {
+                    throw new IllegalArgumentException("teleport.socket buffer size: " + size + " (expected: > 0)");
+                }
+            }
+        }
+    }
+
+    /**
+     * Where handlers run.
+     *
+     * @param execution pool (bounded platform threads), virtual (Java 21+; also chosen by
+     *     spring.threads.virtual.enabled) or inline (on the I/O thread, for handlers that never block)
+     * @param threads the most pool threads
+     * @param queueCapacity how many messages may wait for a pool thread before pulls are refused with 503
+     */
+    public record Handler(@DefaultValue("pool") HandlerExecution execution, @DefaultValue("200") int threads,
+            @DefaultValue("100000") int queueCapacity) {
+
+        /** Checks the pool sizes. */
+        public Handler {
+            if (threads < 1) {
+                throw new IllegalArgumentException("teleport.handler.threads: " + threads + " (expected: >= 1)");
+            }
+            if (queueCapacity < 1) {
+                throw new IllegalArgumentException("teleport.handler.queue-capacity: " + queueCapacity + " (expected: >= 1)");
+            }
+        }
+    }
+
+    /**
+     * The listening side: present when listen-address is set.
+     *
+     * @param listenAddress host:port (or a socket path for unix) to listen on, such as 0.0.0.0:9090
+     * @param reusePort whether to bind with SO_REUSEPORT, so that a new process can take the port
+     *     while this one drains (graceful restart)
+     */
+    public record Server(String listenAddress, boolean reusePort) {
+    }
+
+    /**
+     * Redialing of dialed sessions whose connection broke.
+     *
+     * @param times attempts: 0 never, -1 without limit
+     * @param interval the wait before the first attempt; it doubles, with jitter
+     * @param maxInterval the longest wait between attempts
+     */
+    public record Redial(int times, @DefaultValue("100ms") Duration interval, @DefaultValue("10s") Duration maxInterval) {
+
+        /** Checks the values. */
+        public Redial {
+            if (times < -1) {
+                throw new IllegalArgumentException("teleport.redial.times: " + times + " (expected: -1 or >= 0)");
+            }
+            requirePositive(interval, "teleport.redial.interval");
+            requirePositive(maxInterval, "teleport.redial.max-interval");
+        }
+    }
+
+    /**
+     * Heartbeats compatible with tp-ext's /heart/beat.
+     *
+     * @param pingRate send a heartbeat to sessions idle this long, closing those that do not answer; unset for none
+     * @param pongRate answer heartbeats and close sessions silent for three rates; unset for none
+     */
+    public record Heartbeat(Duration pingRate, Duration pongRate) {
+    }
+
+    /**
+     * Token authentication of sessions right after they connect.
+     *
+     * @param token the token this peer sends after every dial and redial; unset for none
+     * @param acceptedTokens the tokens this peer accepts from the sessions it accepts; empty for no check
+     * @param timeout how long an accepted session may take to authenticate
+     */
+    public record Auth(String token, List<String> acceptedTokens, @DefaultValue("5s") Duration timeout) {
+
+        /** Normalises the list. */
+        public Auth {
+            acceptedTokens = acceptedTokens == null ? List.of() : List.copyOf(acceptedTokens);
+        }
+    }
+
+    /**
+     * TLS from a Spring Boot SSL bundle (spring.ssl.bundle.*), for both roles.
+     *
+     * @param bundle the bundle name; unset for plain TCP
+     * @param clientAuth whether accepted sessions must present a certificate the bundle trusts: none,
+     *     optional or require
+     */
+    public record Ssl(String bundle, @DefaultValue("none") ClientAuth clientAuth) {
+    }
+
+    /** Client certificate policy of the listening side. */
+    public enum ClientAuth {
+        /** No client certificate is asked for. */
+        NONE,
+        /** A client certificate is asked for and checked when given. */
+        OPTIONAL,
+        /** A trusted client certificate is required (mutual TLS). */
+        REQUIRE
+    }
+
+    /**
+     * A remote peer.
+     *
+     * @param address host:port (or a socket path for unix) of the remote peer; dialed on first use
+     */
+    public record Client(String address) {
+    }
+}

@@ -1,0 +1,81 @@
+package io.teleport.spring.client;
+
+import io.teleport.Peer;
+import io.teleport.session.CallOption;
+import io.teleport.session.Reply;
+import io.teleport.session.Session;
+
+import java.lang.reflect.Type;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Calls one remote peer through this application's peer: the session is dialed on first use,
+ * redialed by the peer's redial settings, dialed again if it was closed, and closed on shutdown.
+ *
+ * <pre>{@code
+ * Reply r = teleport.pull("/home/test?peer_id=1", args, Reply.class);
+ * teleport.push("/chat/say", "hello");
+ * }</pre>
+ */
+public class SessionTemplate {
+
+    private final Peer peer;
+    private final String name;
+    private final String address;
+    private Session session;
+
+    /** A template for the remote at {@code address}, known by {@code name}. */
+    public SessionTemplate(Peer peer, String name, String address) {
+        this.peer = Objects.requireNonNull(peer, "peer");
+        this.name = Objects.requireNonNull(name, "name");
+        this.address = Objects.requireNonNull(address, "address");
+    }
+
+    /** The remote's name: {@code default}, or its key under {@code teleport.clients}. */
+    public String name() {
+        return name;
+    }
+
+    /** The remote's address. */
+    public String address() {
+        return address;
+    }
+
+    /**
+     * The session to the remote, dialed now if there is none or the last one closed.
+     *
+     * @throws io.teleport.RerrorException with code 105 when the remote cannot be reached
+     */
+    public synchronized Session session() {
+        if (session == null || session.closeFuture().isDone()) {
+            session = peer.dial(address);
+        }
+        return session;
+    }
+
+    /** Pulls and waits for the reply body; see {@link Session#pull}. */
+    public <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options) {
+        return session().pull(uri, body, replyType, options);
+    }
+
+    /** Pulls without waiting; see {@link Session#pullAsync}. */
+    public <T> CompletableFuture<T> pullAsync(String uri, Object body, Class<T> replyType, CallOption... options) {
+        return session().pullAsync(uri, body, replyType, options);
+    }
+
+    /** Pulls without waiting, for the whole reply; see {@link Session#pullReply}. */
+    public <T> CompletableFuture<Reply<T>> pullReply(String uri, Object body, Type replyType, CallOption... options) {
+        return session().pullReply(uri, body, replyType, options);
+    }
+
+    /** Pushes; see {@link Session#push}. */
+    public CompletableFuture<Void> push(String uri, Object body, CallOption... options) {
+        return session().push(uri, body, options);
+    }
+
+    @Override
+    public String toString() {
+        return "SessionTemplate[" + name + " -> " + address + "]";
+    }
+}

@@ -1,0 +1,100 @@
+package io.teleport.spring.handler;
+
+import io.teleport.Peer;
+import io.teleport.plugin.Plugin;
+import io.teleport.router.MessageContext;
+import io.teleport.router.Router;
+import io.teleport.router.RouteNames;
+import io.teleport.router.UnknownPullContext;
+import io.teleport.router.UnknownPullHandler;
+import io.teleport.router.UnknownPushContext;
+import io.teleport.router.UnknownPushHandler;
+import io.teleport.spring.annotation.PullController;
+import io.teleport.spring.annotation.PushController;
+import io.teleport.spring.annotation.RoutePath;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ClassUtils;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Registers every {@link PullController} and {@link PushController} bean's handler methods, and the
+ * unknown-pull and unknown-push handler beans, once all singletons exist and before the peer starts
+ * listening.
+ */
+public final class ControllerRouteRegistrar implements SmartInitializingSingleton {
+
+    private static final Logger log = LoggerFactory.getLogger(ControllerRouteRegistrar.class);
+
+    private final Peer peer;
+    private final ListableBeanFactory beans;
+
+    /** A registrar for {@code peer}, finding controllers in {@code beans}. */
+    public ControllerRouteRegistrar(Peer peer, ListableBeanFactory beans) {
+        this.peer = peer;
+        this.beans = beans;
+    }
+
+    @Override
+    public void afterSingletonsInstantiated() {
+        for (Map.Entry<String, Object> entry : beans.getBeansWithAnnotation(PullController.class).entrySet()) {
+            PullController annotation = beans.findAnnotationOnBean(entry.getKey(), PullController.class);
+            register(entry.getValue(), annotation.group(), annotation.plugins(), peer.pullRouter(), UnknownPullContext.class);
+        }
+        for (Map.Entry<String, Object> entry : beans.getBeansWithAnnotation(PushController.class).entrySet()) {
+            PushController annotation = beans.findAnnotationOnBean(entry.getKey(), PushController.class);
+            register(entry.getValue(), annotation.group(), annotation.plugins(), peer.pushRouter(), UnknownPushContext.class);
+        }
+        beans.getBeanProvider(UnknownPullHandler.class).ifAvailable(handler -> peer.pullRouter().setUnknown(handler));
+        beans.getBeanProvider(UnknownPushHandler.class).ifAvailable(handler -> peer.pushRouter().setUnknown(handler));
+    }
+
+    private void register(Object bean, String group, Class<? extends Plugin>[] pluginTypes, Router<?> root,
+            Class<? extends MessageContext> contextType) {
+        Class<?> type = AopUtils.getTargetClass(bean);
+        Plugin[] plugins = Arrays.stream(pluginTypes).map(beans::getBean).toArray(Plugin[]::new);
+        Router<?> router = group.isEmpty() && plugins.length == 0 ? root : root.group(group, plugins);
+        String controller = RouteNames.snake(ClassUtils.getUserClass(type).getSimpleName());
+        List<Method> methods = handlerMethods(type);
+        if (methods.isEmpty()) {
+            throw new IllegalStateException(type.getName() + " is a Teleport controller without a public handler method");
+        }
+        for (Method method : methods) {
+            RoutePath override = AnnotatedElementUtils.findMergedAnnotation(method, RoutePath.class);
+            String path = override != null ? RouteNames.join(router.prefix(), override.value())
+                    : RouteNames.join(router.prefix(), controller, RouteNames.snake(method.getName()));
+            Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+            router.route(HandlerMethodRoute.create(bean, invocable, path, contextType));
+        }
+        log.debug("registered {} handler(s) of {}", methods.size(), type.getName());
+    }
+
+    /** The public instance methods the class itself declares or inherits from a class of the application. */
+    private static List<Method> handlerMethods(Class<?> type) {
+        Set<Method> methods = new LinkedHashSet<>();
+        for (Method method : type.getMethods()) {
+            int modifiers = method.getModifiers();
+            if (method.getDeclaringClass() == Object.class || Modifier.isStatic(modifiers) || method.isBridge()
+                    || method.isSynthetic() || method.getDeclaringClass().getName().startsWith("org.springframework.")) {
+                continue;
+            }
+            methods.add(method);
+        }
+        List<Method> sorted = new ArrayList<>(methods);
+        sorted.sort(Comparator.comparing(Method::getName));
+        return sorted;
+    }
+}

@@ -1,0 +1,71 @@
+package io.teleport.spring.lifecycle;
+
+import io.teleport.Peer;
+import org.springframework.context.SmartLifecycle;
+
+import java.time.Duration;
+
+/**
+ * Starts the peer listening once the context is refreshed, and shuts it down gracefully in Spring's
+ * shutdown phase: no new connections, handlers in flight finish and reply, this side's pulls get
+ * their answers, then the sessions close, within the shutdown timeout.
+ */
+public final class TeleportPeerLifecycle implements SmartLifecycle {
+
+    /** Stops with the web server's graceful shutdown, before ordinary lifecycle beans. */
+    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
+
+    private final Peer peer;
+    private final String listenAddress;
+    private final Duration shutdownTimeout;
+    private volatile boolean running;
+
+    /**
+     * A lifecycle for {@code peer}.
+     *
+     * @param listenAddress where to listen on start, or {@code null} for a peer that only dials
+     * @param shutdownTimeout the longest graceful shutdown
+     */
+    public TeleportPeerLifecycle(Peer peer, String listenAddress, Duration shutdownTimeout) {
+        this.peer = peer;
+        this.listenAddress = listenAddress;
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
+    @Override
+    public void start() {
+        if (listenAddress != null && !listenAddress.isBlank()) {
+            peer.listen(listenAddress, null);
+        }
+        running = true;
+    }
+
+    @Override
+    public void stop() {
+        peer.shutdown(shutdownTimeout);
+        running = false;
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        Thread stopper = new Thread(() -> {
+            try {
+                stop();
+            } finally {
+                callback.run();
+            }
+        }, "teleport-shutdown");
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+}

@@ -1,0 +1,191 @@
+package io.teleport.spring.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.teleport.Peer;
+import io.teleport.Rerror;
+import io.teleport.message.Packet;
+import io.teleport.plugin.PostAccept;
+import io.teleport.plugin.PostDial;
+import io.teleport.plugin.PostDisconnect;
+import io.teleport.plugin.PostNewPeer;
+import io.teleport.plugin.PostReadPullHeader;
+import io.teleport.plugin.PostReadPushHeader;
+import io.teleport.plugin.PostReadReplyHeader;
+import io.teleport.plugin.PostWritePull;
+import io.teleport.plugin.PostWritePush;
+import io.teleport.plugin.PostWriteReply;
+import io.teleport.plugin.PreReadPushBody;
+import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.WriteContext;
+import io.teleport.router.Route;
+import io.teleport.session.Session;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Micrometer meters for a peer, as a plugin.
+ *
+ * <ul>
+ * <li>{@code teleport.pull.handle} and {@code teleport.pull.launch} timers (tags {@code route},
+ * {@code code}, {@code outcome}): pulls answered here, and pulls of this side that got a reply;</li>
+ * <li>{@code teleport.push.handle} counter and {@code teleport.push.launch} timer (tag
+ * {@code route});</li>
+ * <li>{@code teleport.calls.slow} counter (tags {@code kind}, {@code route}): calls at least as slow
+ * as the peer's slow-comet duration;</li>
+ * <li>{@code teleport.sessions.active} gauge, {@code teleport.sessions.opened} and
+ * {@code teleport.sessions.closed} counters;</li>
+ * <li>{@code teleport.bytes.read} and {@code teleport.bytes.written} counters (frame bytes).</li>
+ * </ul>
+ *
+ * <p>The route tag is the path without the query, never the raw URI; handled pulls to no route are
+ * tagged {@code NOT_FOUND}. Meters are created once per tag set and cached.
+ */
+public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept, PostDisconnect, PostReadPullHeader,
+        PostReadPushHeader, PostReadReplyHeader, PostWritePull, PostWritePush, PostWriteReply, PreReadPushBody {
+
+    private static final String NOT_FOUND = "NOT_FOUND";
+
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<MeterKey, Timer> timers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<MeterKey, Counter> counters = new ConcurrentHashMap<>();
+    private final Counter opened;
+    private final Counter closed;
+    private final Counter bytesRead;
+    private final Counter bytesWritten;
+    private volatile long slowNanos = Long.MAX_VALUE;
+
+    private record MeterKey(String name, String route, int code) {
+    }
+
+    /** Meters in {@code registry}. */
+    public MicrometerPlugin(MeterRegistry registry) {
+        this.registry = registry;
+        this.opened = Counter.builder("teleport.sessions.opened").description("Sessions opened").register(registry);
+        this.closed = Counter.builder("teleport.sessions.closed").description("Sessions closed").register(registry);
+        this.bytesRead = Counter.builder("teleport.bytes.read").baseUnit("bytes").description("Frame bytes read")
+                .register(registry);
+        this.bytesWritten = Counter.builder("teleport.bytes.written").baseUnit("bytes").description("Frame bytes written")
+                .register(registry);
+    }
+
+    @Override
+    public String name() {
+        return "micrometer";
+    }
+
+    @Override
+    public void postNewPeer(Peer peer) {
+        Duration slow = peer.config().slowCometDuration();
+        slowNanos = slow.isZero() ? Long.MAX_VALUE : slow.toNanos();
+        Gauge.builder("teleport.sessions.active", peer, Peer::sessionCount).description("Live sessions")
+                .register(registry);
+    }
+
+    @Override
+    public Rerror postDial(Session session) {
+        opened.increment();
+        return null;
+    }
+
+    @Override
+    public Rerror postAccept(Session session) {
+        opened.increment();
+        return null;
+    }
+
+    @Override
+    public void postDisconnect(Session session) {
+        closed.increment();
+    }
+
+    @Override
+    public Rerror postReadPullHeader(ReadContext ctx) {
+        bytesRead.increment(ctx.input().size());
+        return null;
+    }
+
+    @Override
+    public Rerror postReadPushHeader(ReadContext ctx) {
+        bytesRead.increment(ctx.input().size());
+        return null;
+    }
+
+    @Override
+    public Rerror preReadPushBody(ReadContext ctx) {
+        counter("teleport.push.handle", ctx.route() == null ? NOT_FOUND : ctx.route().path()).increment();
+        return null;
+    }
+
+    @Override
+    public Rerror postReadReplyHeader(ReadContext ctx) {
+        bytesRead.increment(ctx.input().size());
+        record("teleport.pull.launch", "pull-launch", path(ctx.output().uri()), code(ctx.input()), ctx.startNanos());
+        return null;
+    }
+
+    @Override
+    public Rerror postWritePull(WriteContext ctx) {
+        bytesWritten.increment(ctx.output().size());
+        return null;
+    }
+
+    @Override
+    public Rerror postWritePush(WriteContext ctx) {
+        bytesWritten.increment(ctx.output().size());
+        record("teleport.push.launch", "push-launch", path(ctx.output().uri()), 0, ctx.startNanos());
+        return null;
+    }
+
+    @Override
+    public Rerror postWriteReply(WriteContext ctx) {
+        bytesWritten.increment(ctx.output().size());
+        Route route = ctx.route();
+        record("teleport.pull.handle", "pull-handle", route == null ? NOT_FOUND : route.path(), code(ctx.output()),
+                ctx.startNanos());
+        return null;
+    }
+
+    private void record(String name, String kind, String route, int code, long startNanos) {
+        long cost = System.nanoTime() - startNanos;
+        timer(name, route, code).record(cost, TimeUnit.NANOSECONDS);
+        if (cost >= slowNanos) {
+            counters.computeIfAbsent(new MeterKey("teleport.calls.slow:" + kind, route, 0), k -> Counter
+                    .builder("teleport.calls.slow").tag("kind", kind).tag("route", route)
+                    .description("Calls at least as slow as the slow-comet duration").register(registry)).increment();
+        }
+    }
+
+    private Timer timer(String name, String route, int code) {
+        return timers.computeIfAbsent(new MeterKey(name, route, code), k -> {
+            Timer.Builder builder = Timer.builder(name).tag("route", route);
+            if (!name.startsWith("teleport.push")) {
+                builder.tag("code", Integer.toString(code)).tag("outcome", code == 0 ? "SUCCESS" : "ERROR");
+            }
+            return builder.register(registry);
+        });
+    }
+
+    private Counter counter(String name, String route) {
+        return counters.computeIfAbsent(new MeterKey(name, route, 0),
+                k -> Counter.builder(name).tag("route", route).register(registry));
+    }
+
+    /** 0 for a successful reply, else the error's code (a code-0 error counts as an error: -1). */
+    private static int code(Packet reply) {
+        if (reply == null || !reply.hasMeta()) {
+            return 0;
+        }
+        Rerror rerror = Rerror.fromMeta(reply.meta());
+        return rerror == null ? 0 : rerror.code() == 0 ? -1 : rerror.code();
+    }
+
+    private static String path(String uri) {
+        int end = uri.indexOf('?');
+        return end < 0 ? uri : uri.substring(0, end);
+    }
+}

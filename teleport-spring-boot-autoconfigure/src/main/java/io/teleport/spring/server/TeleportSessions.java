@@ -1,0 +1,62 @@
+package io.teleport.spring.server;
+
+import io.teleport.Peer;
+import io.teleport.session.CallOption;
+import io.teleport.session.Session;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+
+/**
+ * The live sessions of this application's peer, on either side: find one by id, or push to all of
+ * them or to those a predicate selects.
+ */
+public final class TeleportSessions {
+
+    private final Peer peer;
+
+    /** The sessions of {@code peer}. */
+    public TeleportSessions(Peer peer) {
+        this.peer = peer;
+    }
+
+    /** The live session with this id. */
+    public Optional<Session> find(String id) {
+        return peer.session(id);
+    }
+
+    /** A snapshot of the live sessions. */
+    public Collection<Session> all() {
+        return peer.sessions();
+    }
+
+    /** The number of live sessions. */
+    public int count() {
+        return peer.sessionCount();
+    }
+
+    /** Pushes to every live session; completes when every push is written (or has failed). */
+    public CompletableFuture<Integer> pushAll(String uri, Object body, CallOption... options) {
+        return push(session -> true, uri, body, options);
+    }
+
+    /**
+     * Pushes to the live sessions {@code selector} accepts; completes with how many pushes were
+     * written once every one is written or has failed.
+     */
+    public CompletableFuture<Integer> push(Predicate<Session> selector, String uri, Object body, CallOption... options) {
+        List<CompletableFuture<Boolean>> pushes = new ArrayList<>();
+        peer.forEachSession(session -> {
+            if (selector.test(session)) {
+                pushes.add(session.push(uri, body, options).handle((ok, error) -> error == null));
+            }
+            return true;
+        });
+        return CompletableFuture.allOf(pushes.toArray(CompletableFuture[]::new))
+                .thenApply(done -> (int) pushes.stream().filter(CompletableFuture::join).count());
+    }
+}

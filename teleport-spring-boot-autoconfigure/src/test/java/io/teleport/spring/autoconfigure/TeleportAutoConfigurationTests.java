@@ -1,0 +1,242 @@
+package io.teleport.spring.autoconfigure;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import io.teleport.HandlerExecution;
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.plugin.Plugin;
+import io.teleport.plugin.PostAccept;
+import io.teleport.plugins.AuthPlugin;
+import io.teleport.plugins.HeartbeatPlugin;
+import io.teleport.spring.actuate.TeleportHealthIndicator;
+import io.teleport.spring.actuate.TeleportSessionsEndpoint;
+import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.client.SessionTemplates;
+import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
+import io.teleport.spring.metrics.MicrometerPlugin;
+import io.teleport.spring.server.TeleportSessions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every condition of the auto-configuration, with ApplicationContextRunner. */
+class TeleportAutoConfigurationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class,
+                    TeleportMetricsAutoConfiguration.class, TeleportActuatorAutoConfiguration.class));
+
+    private static final String SERVER = "teleport.server.listen-address=127.0.0.1:0";
+    private static final String CLIENT = "teleport.client.address=127.0.0.1:1";
+
+    @Test
+    void neitherRoleMeansNoPeer() {
+        runner.run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx).doesNotHaveBean(Peer.class).doesNotHaveBean(TeleportSessions.class)
+                    .doesNotHaveBean(MicrometerPlugin.class);
+        });
+    }
+
+    @Test
+    void serverOnly() {
+        runner.withPropertyValues(SERVER).run(ctx -> {
+            assertThat(ctx).hasSingleBean(Peer.class).hasSingleBean(TeleportPeerLifecycle.class)
+                    .hasSingleBean(TeleportSessions.class).doesNotHaveBean(SessionTemplate.class);
+            Peer peer = ctx.getBean(Peer.class);
+            assertThat(peer.listenAddresses()).as("the lifecycle started listening").hasSize(1);
+            assertThat(ctx.getBean(SessionTemplates.class).names()).isEmpty();
+        });
+    }
+
+    @Test
+    void clientOnly() {
+        runner.withPropertyValues(CLIENT).run(ctx -> {
+            assertThat(ctx).hasSingleBean(Peer.class).hasSingleBean(SessionTemplate.class);
+            assertThat(ctx.getBean(Peer.class).listenAddresses()).as("a client does not listen").isEmpty();
+            assertThat(ctx.getBean(SessionTemplate.class).address()).isEqualTo("127.0.0.1:1");
+        });
+    }
+
+    @Test
+    void bothRolesAndNamedRemotes() {
+        runner.withPropertyValues(SERVER, CLIENT, "teleport.clients.billing.address=127.0.0.1:2",
+                "teleport.clients.audit.address=127.0.0.1:3").run(ctx -> {
+                    assertThat(ctx).hasSingleBean(SessionTemplate.class);
+                    assertThat(ctx.getBean(Peer.class).listenAddresses()).hasSize(1);
+                    SessionTemplates templates = ctx.getBean(SessionTemplates.class);
+                    assertThat(templates.names()).containsExactlyInAnyOrder("billing", "audit");
+                    assertThat(templates.get("billing").address()).isEqualTo("127.0.0.1:2");
+                });
+        runner.withPropertyValues("teleport.clients.only.address=127.0.0.1:2").run(ctx ->
+                assertThat(ctx).hasSingleBean(Peer.class).doesNotHaveBean(SessionTemplate.class));
+    }
+
+    @Test
+    void propertiesReachThePeerConfig() {
+        runner.withPropertyValues(CLIENT, "teleport.read-limit=1MB", "teleport.slow-comet-duration=500ms",
+                "teleport.print-body=true", "teleport.count-time=true", "teleport.pull-timeout=3s",
+                "teleport.redial.times=-1", "teleport.redial.interval=50ms", "teleport.handler.execution=inline",
+                "teleport.socket.receive-buffer-size=64KB", "teleport.socket.no-delay=false",
+                "teleport.server.reuse-port=true", "teleport.shutdown-timeout=7s").run(ctx -> {
+                    PeerConfig config = ctx.getBean(PeerConfig.class);
+                    assertThat(config.readLimit()).isEqualTo(1024 * 1024);
+                    assertThat(config.slowCometDuration()).isEqualTo(Duration.ofMillis(500));
+                    assertThat(config.printBody()).isTrue();
+                    assertThat(config.countTime()).isTrue();
+                    assertThat(config.pullTimeout()).isEqualTo(Duration.ofSeconds(3));
+                    assertThat(config.redialTimes()).isEqualTo(-1);
+                    assertThat(config.redialInterval()).isEqualTo(Duration.ofMillis(50));
+                    assertThat(config.handlerExecution()).isEqualTo(HandlerExecution.INLINE);
+                    assertThat(config.receiveBufferSize()).isEqualTo(64 * 1024);
+                    assertThat(config.noDelay()).isFalse();
+                    assertThat(config.reusePort()).isTrue();
+                    assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(7));
+                });
+    }
+
+    @Test
+    void virtualThreadsFollowSpringThreadsVirtualEnabled() {
+        runner.withPropertyValues(CLIENT, "spring.threads.virtual.enabled=true").run(ctx -> {
+            HandlerExecution expected = Runtime.version().feature() >= 21 ? HandlerExecution.VIRTUAL : HandlerExecution.POOL;
+            assertThat(ctx.getBean(PeerConfig.class).handlerExecution()).isEqualTo(expected);
+        });
+    }
+
+    @Test
+    void badValuesFailStartUpNamingTheKey() {
+        runner.withPropertyValues(CLIENT, "teleport.read-limit=1B").run(ctx ->
+                assertThat(ctx).getFailure().rootCause().hasMessageContaining("teleport.read-limit"));
+        runner.withPropertyValues(CLIENT, "teleport.network=unixpacket").run(ctx ->
+                assertThat(ctx).getFailure().hasStackTraceContaining("teleport.network: network: unixpacket is not supported"));
+        runner.withPropertyValues(CLIENT, "teleport.pull-timeout=0s").run(ctx ->
+                assertThat(ctx).getFailure().rootCause().hasMessageContaining("teleport.pull-timeout"));
+        runner.withPropertyValues(CLIENT, "teleport.handler.threads=0").run(ctx ->
+                assertThat(ctx).getFailure().rootCause().hasMessageContaining("teleport.handler.threads"));
+        runner.withPropertyValues(CLIENT, "teleport.default-body-codec=xml").run(ctx ->
+                assertThat(ctx).getFailure().hasStackTraceContaining("teleport.default-body-codec"));
+        runner.withPropertyValues(CLIENT, "teleport.slow-comet-duration=soon").run(ctx ->
+                assertThat(ctx).getFailure().hasStackTraceContaining("teleport.slow-comet-duration"));
+        runner.withPropertyValues(CLIENT, "teleport.ssl.bundle=missing").run(ctx ->
+                assertThat(ctx).getFailure().hasStackTraceContaining("teleport.ssl.bundle"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserBeans {
+        @Bean
+        Peer userPeer() {
+            return new Peer(PeerConfig.defaults());
+        }
+
+        @Bean
+        SessionTemplate userTemplate(Peer peer) {
+            return new SessionTemplate(peer, "mine", "127.0.0.1:9");
+        }
+    }
+
+    @Test
+    void userSuppliedBeansWin() {
+        runner.withPropertyValues(SERVER, CLIENT).withUserConfiguration(UserBeans.class).run(ctx -> {
+            assertThat(ctx.getBeanNamesForType(Peer.class)).containsExactly("userPeer");
+            assertThat(ctx.getBeanNamesForType(SessionTemplate.class)).containsExactly("userTemplate");
+        });
+        runner.withPropertyValues(CLIENT).withBean("customConfig", PeerConfig.class,
+                () -> PeerConfig.builder().readLimit(4096).build()).run(ctx ->
+                assertThat(ctx.getBean(Peer.class).config().readLimit()).isEqualTo(4096));
+    }
+
+    @Order(2)
+    static final class Second implements PostAccept {
+        @Override
+        public io.teleport.Rerror postAccept(io.teleport.session.Session session) {
+            return null;
+        }
+    }
+
+    @Order(1)
+    static final class First implements PostAccept {
+        @Override
+        public io.teleport.Rerror postAccept(io.teleport.session.Session session) {
+            return null;
+        }
+    }
+
+    @Test
+    void pluginBeansJoinTheChainInOrder() {
+        runner.withPropertyValues(CLIENT, "teleport.auth.token=t", "teleport.heartbeat.ping-rate=1s")
+                .withBean(Second.class).withBean(First.class).run(ctx -> {
+                    List<String> names = ctx.getBean(Peer.class).plugins().plugins().stream().map(Plugin::name).toList();
+                    assertThat(names).containsSubsequence("First", "Second");
+                    assertThat(names).contains("auth", "heartbeat-ping");
+                    assertThat(ctx).hasSingleBean(AuthPlugin.class);
+                    assertThat(ctx.getBeansOfType(HeartbeatPlugin.class)).hasSize(1);
+                });
+    }
+
+    @Test
+    void micrometerOnlyWithARegistry() {
+        runner.withPropertyValues(CLIENT).withBean(SimpleMeterRegistry.class).run(ctx -> {
+            assertThat(ctx).hasSingleBean(MicrometerPlugin.class);
+            assertThat(ctx.getBean(Peer.class).plugins().plugins()).contains(ctx.getBean(MicrometerPlugin.class));
+        });
+        runner.withPropertyValues(CLIENT).run(ctx -> assertThat(ctx).doesNotHaveBean(MicrometerPlugin.class));
+        runner.withPropertyValues(CLIENT, "teleport.metrics.enabled=false").withBean(SimpleMeterRegistry.class)
+                .run(ctx -> assertThat(ctx).doesNotHaveBean(MicrometerPlugin.class));
+        runner.withPropertyValues(CLIENT).withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx).hasSingleBean(Peer.class).doesNotHaveBean(MicrometerPlugin.class);
+        });
+    }
+
+    @Test
+    void actuatorSupportOnlyWhenActuatorIsPresent() {
+        runner.withPropertyValues(SERVER).run(ctx ->
+                assertThat(ctx).hasSingleBean(TeleportHealthIndicator.class).hasSingleBean(TeleportSessionsEndpoint.class));
+        runner.withPropertyValues(SERVER).withClassLoader(new FilteredClassLoader(Endpoint.class, HealthIndicator.class))
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx).doesNotHaveBean(TeleportHealthIndicator.class)
+                            .doesNotHaveBean(TeleportSessionsEndpoint.class);
+                });
+        runner.withPropertyValues(SERVER, "management.health.teleport.enabled=false").run(ctx ->
+                assertThat(ctx).doesNotHaveBean(TeleportHealthIndicator.class));
+    }
+
+    @Test
+    void tlsFromAnSslBundle(@TempDir Path dir) throws Exception {
+        X509Bundle ca = new CertificateBuilder().ecp256().subject("CN=ca").setIsCertificateAuthority(true).buildSelfSigned();
+        X509Bundle cert = new CertificateBuilder().ecp256().subject("CN=localhost").addSanDnsName("localhost")
+                .addSanIpAddress("127.0.0.1").buildIssuedBy(ca);
+        Path chain = Files.writeString(dir.resolve("cert.pem"), cert.getCertificatePEM());
+        Path key = Files.writeString(dir.resolve("key.pem"), cert.getPrivateKeyPEM());
+        Path trust = Files.writeString(dir.resolve("ca.pem"), ca.getCertificatePEM());
+        runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+                .withPropertyValues(SERVER, CLIENT, "teleport.ssl.bundle=tp", "teleport.ssl.client-auth=require",
+                        "spring.ssl.bundle.pem.tp.keystore.certificate=" + chain.toUri(),
+                        "spring.ssl.bundle.pem.tp.keystore.private-key=" + key.toUri(),
+                        "spring.ssl.bundle.pem.tp.truststore.certificate=" + trust.toUri())
+                .run(ctx -> {
+                    PeerConfig config = ctx.getBean(PeerConfig.class);
+                    assertThat(config.serverSslContext()).isNotNull();
+                    assertThat(config.clientSslContext()).isNotNull();
+                });
+    }
+}
