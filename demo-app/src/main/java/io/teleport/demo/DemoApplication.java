@@ -1,52 +1,26 @@
 package io.teleport.demo;
 
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Runs the seed's example. {@code server} listens, {@code client} dials, no role does both in one
- * JVM: the client runs its pulls against the local server and the process exits with the client's
- * result.
- *
- * <p>Options: {@code --listen=0.0.0.0:9090}, {@code --connect=127.0.0.1:9090}, {@code --delay-ms=600}.
+ * The seed's complete example. {@code --spring.profiles.active=server} listens,
+ * {@code --spring.profiles.active=client} dials, runs its two pulls and exits with their result;
+ * without a profile both run in one JVM and the server keeps serving after the client is done.
  */
-public final class DemoApplication {
-
-    private DemoApplication() {
-    }
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class DemoApplication {
 
     /** Entry point. */
-    public static void main(String[] args) throws Exception {
-        List<String> list = Arrays.asList(args);
-        String listen = option(list, "--listen=", "0.0.0.0:9090");
-        String connect = option(list, "--connect=", "127.0.0.1:9090");
-        Duration delay = Duration.ofMillis(Long.parseLong(option(list, "--delay-ms=", "600")));
-        boolean server = list.contains("server") || !list.contains("client");
-        boolean client = list.contains("client") || !list.contains("server");
-        if (server && !client) {
-            DemoServer demo = new DemoServer(listen, delay);
-            demo.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(demo::close));
-            Thread.currentThread().join();
-            return;
+    public static void main(String[] args) {
+        ConfigurableApplicationContext context = SpringApplication.run(DemoApplication.class, args);
+        boolean serving = context.getEnvironment().getProperty("teleport.server.listen-address") != null;
+        if (!serving) {
+            // The client role alone: its pulls ran during start-up; exit with their result.
+            System.exit(SpringApplication.exit(context));
         }
-        int status;
-        if (server) {
-            try (DemoServer demo = new DemoServer(listen, delay); DemoClient demoClient = new DemoClient()) {
-                demo.start();
-                status = demoClient.run(connect, 5) ? 0 : 1;
-            }
-        } else {
-            try (DemoClient demoClient = new DemoClient()) {
-                status = demoClient.run(connect, 30) ? 0 : 1;
-            }
-        }
-        System.exit(status);
-    }
-
-    private static String option(List<String> args, String prefix, String fallback) {
-        return args.stream().filter(a -> a.startsWith(prefix)).map(a -> a.substring(prefix.length()))
-                .findFirst().orElse(fallback);
     }
 }

@@ -233,7 +233,7 @@ public final class DefaultSession implements Session {
         }
         write(packet, f -> {
             if (f.isSuccess()) {
-                peer.messageLog.pushLaunch(id(), packet, call.startNanos());
+                peer.messageLog.pushLaunch(Addresses.format(remoteAddress()), packet, call.startNanos());
                 peer.offIoThread(peer.plugins.hasPostWritePush() || done.getNumberOfDependents() > 0, () -> {
                     logHookError(peer.plugins.postWritePush(call), "PostWritePush");
                     done.complete(null);
@@ -351,11 +351,8 @@ public final class DefaultSession implements Session {
                 }
                 return;
             }
-            if (!customId) {
-                id = defaultId();
-            }
+            id = peer.hub.add(this, customId ? id : defaultId(), !customId);
             admitted = true;
-            peer.hub.add(this);
             waiting = reconnecting;
             reconnecting = null;
         }

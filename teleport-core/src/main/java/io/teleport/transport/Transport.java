@@ -57,10 +57,13 @@ public final class Transport {
         return epoll;
     }
 
-    /** A new event loop group of {@code threads} threads (0 for Netty's default). */
+    /**
+     * A new event loop group of {@code threads} threads (0 for Netty's default). Its threads are not
+     * daemons, as in Netty: a listening peer keeps the JVM alive until it is closed.
+     */
     public EventLoopGroup newEventLoopGroup(int threads, String name) {
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), io);
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, false), io);
     }
 
     /** The listening channel class for a network. */

@@ -141,6 +141,19 @@ class PeerOptionsTest {
     }
 
     @Test
+    void aPeerConnectedToItselfKeepsBothEnds() {
+        Peer peer = peer(PeerConfig.defaults());
+        peer.pullRouter().route("/echo", String.class, (body, ctx) -> body + " via " + ctx.session().id());
+        int port = ((InetSocketAddress) peer.listen("127.0.0.1:0", null)).getPort();
+        for (int i = 0; i < 20; i++) {
+            Session self = peer.dial("127.0.0.1:" + port);
+            assertThat(self.pull("/echo", "hi", String.class)).startsWith("hi via ");
+            assertThat(self.isHealthy()).isTrue();
+        }
+        await().until(() -> peer.sessionCount() == 40);
+    }
+
+    @Test
     void invalidConfigurationIsRefusedByName() {
         assertThatThrownBy(() -> PeerConfig.builder().readLimit(10)).hasMessageContaining("readLimit: 10");
         assertThatThrownBy(() -> PeerConfig.builder().pullTimeout(java.time.Duration.ZERO)).hasMessageContaining("pullTimeout");

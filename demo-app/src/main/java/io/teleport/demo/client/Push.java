@@ -1,0 +1,29 @@
+package io.teleport.demo.client;
+
+import io.teleport.router.PushContext;
+import io.teleport.spring.annotation.PushController;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Profile;
+
+import java.util.Map;
+
+/** The seed's {@code Push} controller: {@code /push/test}. */
+@PushController
+@Profile("client")
+public class Push {
+
+    private static final Logger log = LoggerFactory.getLogger(Push.class);
+
+    private final PushLog pushes;
+
+    Push(PushLog pushes) {
+        this.pushes = pushes;
+    }
+
+    /** Logs a push from the server. */
+    public void test(Map<String, Object> args, PushContext ctx) {
+        log.info("receive push({}):\nargs: {}\nquery: {}", ctx.remoteAddress(), args, ctx.query());
+        pushes.add(ctx.uri() + " " + args);
+    }
+}
