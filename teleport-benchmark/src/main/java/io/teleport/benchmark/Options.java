@@ -1,0 +1,48 @@
+package io.teleport.benchmark;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@code --name value} and {@code --flag} command-line options. */
+public final class Options {
+
+    private final Map<String, String> values = new HashMap<>();
+
+    Options(String[] args, int from) {
+        for (int i = from; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("-")) {
+                throw new IllegalArgumentException("unexpected argument: " + a);
+            }
+            String name = a.replaceFirst("^--?", "");
+            if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                values.put(name, args[++i]);
+            } else {
+                values.put(name, "true");
+            }
+        }
+    }
+
+    public String string(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
+    int integer(String name, int fallback) {
+        return values.containsKey(name) ? Integer.parseInt(values.get(name)) : fallback;
+    }
+
+    long number(String name, long fallback) {
+        return values.containsKey(name) ? Long.parseLong(values.get(name)) : fallback;
+    }
+
+    public int required(String name) {
+        if (!values.containsKey(name)) {
+            throw new IllegalArgumentException("missing --" + name);
+        }
+        return Integer.parseInt(values.get(name));
+    }
+
+    boolean flag(String name) {
+        return Boolean.parseBoolean(values.getOrDefault(name, "false"));
+    }
+}

@@ -1,0 +1,56 @@
+package io.teleport.benchmark.scale;
+
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Holds idle sessions and reports what they cost: {@code /scale/stats} answers the session count,
+ * the heap used after a full GC and the process RSS; {@code /scale/push_all} pushes one small
+ * message to every session.
+ */
+public final class ScaleServer {
+
+    private ScaleServer() {
+    }
+
+    /** Runs until killed. */
+    public static void run(io.teleport.benchmark.Options options) throws InterruptedException {
+        Peer peer = new Peer(PeerConfig.defaults());
+        peer.pullRouter().route("/scale/stats", Void.class, (body, ctx) -> stats(peer));
+        peer.pullRouter().route("/scale/push_all", Void.class, (body, ctx) -> {
+            CompletableFuture<?>[] pushes = peer.sessions().stream()
+                    .filter(s -> s != ctx.session())
+                    .map(s -> s.push("/scale/ping", "p"))
+                    .toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(pushes).thenApply(v -> pushes.length);
+        });
+        String address = options.string("host", "127.0.0.1") + ":" + options.required("port");
+        peer.listen(address, null);
+        System.err.println("scale-server: " + address);
+        Thread.currentThread().join();
+    }
+
+    static Map<String, Object> stats(Peer peer) throws IOException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        return Map.of("sessions", peer.sessionCount(), "heap_bytes", heap, "rss_bytes", rss());
+    }
+
+    private static long rss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+}
