@@ -6,6 +6,7 @@ import io.teleport.PeerConfig;
 import io.teleport.benchmark.proto.BenchmarkMessage;
 import io.teleport.session.Session;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -39,8 +40,12 @@ final class BenchClient {
             Worker[] workers = new Worker[c];
             CountDownLatch warmed = new CountDownLatch(c);
             CountDownLatch done = new CountDownLatch(c);
+            // One recorder for every session: a histogram per session would be C live histograms
+            // for the garbage collector to copy, and its pauses would show up as our latency.
+            Recorder recorder = new Recorder(3);
             for (int i = 0; i < c; i++) {
-                workers[i] = new Worker(peer.dial(address), request, n / c + (i < n % c ? 1 : 0), warmup, warmed, done);
+                workers[i] = new Worker(peer.dial(address), request, n / c + (i < n % c ? 1 : 0), warmup, warmed, done,
+                        recorder);
             }
             for (Worker w : workers) {
                 w.next();
@@ -57,12 +62,11 @@ final class BenchClient {
                 System.err.println("run timed out");
                 return 3;
             }
-            Histogram all = new Histogram(3);
             long end = start;
             long ok = 0;
             long errors = 0;
+            Histogram all = recorder.getIntervalHistogram();
             for (Worker w : workers) {
-                all.add(w.latencies);
                 end = Math.max(end, w.doneAt);
                 ok += w.ok;
                 errors += w.errors;
@@ -92,7 +96,7 @@ final class BenchClient {
         private final BenchmarkMessage request;
         private final CountDownLatch warmed;
         private final CountDownLatch done;
-        final Histogram latencies = new Histogram(3);
+        private final Recorder latencies;
         private int warmupLeft;
         private long remaining;
         private volatile boolean measuring;
@@ -101,7 +105,8 @@ final class BenchClient {
         long doneAt;
 
         Worker(Session session, BenchmarkMessage request, long calls, int warmup, CountDownLatch warmed,
-                CountDownLatch done) {
+                CountDownLatch done, Recorder latencies) {
+            this.latencies = latencies;
             this.session = session;
             this.request = request;
             this.remaining = calls;

@@ -33,6 +33,14 @@ public interface Codec {
     Object decode(byte[] bytes, Type type);
 
     /**
+     * How many bytes {@code body} will take, when the codec knows it cheaply; -1 otherwise. Lets the
+     * protocol size the frame buffer once instead of growing it.
+     */
+    default int sizeHint(Object body) {
+        return -1;
+    }
+
+    /**
      * The value an empty body stands for when read as {@code type}: Go's zero value. {@code null} by
      * default; a codec overrides it where an empty encoding has a natural value (an empty message).
      */

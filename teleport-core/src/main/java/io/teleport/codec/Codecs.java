@@ -150,6 +150,18 @@ public final class Codecs {
         return codecFor(id).decode(bytes, type);
     }
 
+    /** The encoded size of {@code body} when its codec knows it cheaply; -1 otherwise. */
+    public int sizeHint(byte id, Object body) {
+        if (body == null) {
+            return 0;
+        }
+        if (body instanceof PreEncoded) {
+            return ((PreEncoded) body).bytes().length;
+        }
+        Codec codec = byId[id & 0xFF];
+        return codec == null ? -1 : codec.sizeHint(body);
+    }
+
     private Codec codecFor(byte id) {
         Codec codec = byId[id & 0xFF];
         if (codec == null) {

@@ -65,6 +65,12 @@ public final class ProtobufCodec implements Codec {
     }
 
     @Override
+    public int sizeHint(Object body) {
+        // Messages cache their size: the encode that follows does not compute it again.
+        return body instanceof MessageLite ? ((MessageLite) body).getSerializedSize() : -1;
+    }
+
+    @Override
     public Object emptyValue(Type type) {
         Parser<?> parser = type instanceof Class ? PARSERS.get((Class<?>) type) : null;
         return parser == null ? null : decode(new byte[0], type);

@@ -233,7 +233,7 @@ public final class DefaultSession implements Session {
         }
         write(packet, f -> {
             if (f.isSuccess()) {
-                peer.messageLog.pushLaunch(Addresses.format(remoteAddress()), packet, call.startNanos());
+                peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
                 peer.offIoThread(peer.plugins.hasPostWritePush() || done.getNumberOfDependents() > 0, () -> {
                     logHookError(peer.plugins.postWritePush(call), "PostWritePush");
                     done.complete(null);

@@ -185,7 +185,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
             if (!f.isSuccess()) {
                 log.debug("reply to {} (seq {}) not written: {}", request.uri(), request.seq(), String.valueOf(f.cause()));
             }
-            session.peer.messageLog.pullHandle(Addresses.format(session.remoteAddress()), request, reply, startNanos);
+            session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, startNanos);
             boolean hooks = session.peer.plugins.hasPostWriteReply()
                     || (route != null && route.plugins().hasPostWriteReply());
             session.peer.offIoThread(hooks, () -> {
@@ -231,7 +231,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
         } catch (Throwable t) {
             logPushError(t);
         } finally {
-            session.peer.messageLog.pushHandle(Addresses.format(session.remoteAddress()), request, startNanos);
+            session.peer.messageLog.pushHandle(session.remoteAddress(), request, startNanos);
             session.handlerFinished();
         }
     }

@@ -41,7 +41,7 @@ final class MessageLog {
     }
 
     /** A pull of this side got its reply. */
-    void pullLaunch(String remote, Packet request, Packet reply, long start) {
+    void pullLaunch(java.net.SocketAddress remote, Packet request, Packet reply, long start) {
         long cost = cost(start);
         boolean slow = cost >= slowNanos;
         if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
@@ -56,7 +56,7 @@ final class MessageLog {
     }
 
     /** A pull from the other side was answered. */
-    void pullHandle(String remote, Packet request, Packet reply, long start) {
+    void pullHandle(java.net.SocketAddress remote, Packet request, Packet reply, long start) {
         long cost = cost(start);
         boolean slow = cost >= slowNanos;
         if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
@@ -71,16 +71,16 @@ final class MessageLog {
     }
 
     /** A push of this side was written. */
-    void pushLaunch(String remote, Packet push, long start) {
+    void pushLaunch(java.net.SocketAddress remote, Packet push, long start) {
         one("[push-launch]", "\nSEND:", remote, push, start);
     }
 
     /** A push from the other side was handled. */
-    void pushHandle(String remote, Packet push, long start) {
+    void pushHandle(java.net.SocketAddress remote, Packet push, long start) {
         one("[push-handle]", "\nRECV:", remote, push, start);
     }
 
-    private void one(String kind, String direction, String remote, Packet packet, long start) {
+    private void one(String kind, String direction, java.net.SocketAddress remote, Packet packet, long start) {
         long cost = cost(start);
         boolean slow = cost >= slowNanos;
         if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
@@ -92,8 +92,8 @@ final class MessageLog {
         write(slow, sb);
     }
 
-    private StringBuilder head(String kind, String remote, Packet packet, long cost, boolean slow) {
-        StringBuilder sb = new StringBuilder(160).append(kind).append(" remote-ip: ").append(remote)
+    private StringBuilder head(String kind, java.net.SocketAddress remote, Packet packet, long cost, boolean slow) {
+        StringBuilder sb = new StringBuilder(160).append(kind).append(" remote-ip: ").append(Addresses.format(remote))
                 .append(" | seq: ").append(Long.toUnsignedString(packet.seq())).append(" | ");
         if (countTime) {
             sb.append("cost-time: ").append(GoDuration.format(cost));

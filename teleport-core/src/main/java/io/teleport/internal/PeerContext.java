@@ -17,12 +17,10 @@ import io.teleport.xfer.XferFilters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -97,11 +95,7 @@ public final class PeerContext {
     }
 
     private static ExecutorService newPool(PeerConfig config) {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(config.handlerThreads(), config.handlerThreads(),
-                60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.handlerQueueCapacity()),
-                new DefaultThreadFactory("teleport-handler", true));
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        return HandlerPool.create(config.handlerThreads(), config.handlerQueueCapacity());
     }
 
     /**

@@ -107,7 +107,7 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
 
     private void readReply(Packet reply) {
         this.reply = reply;
-        session.peer.messageLog.pullLaunch(Addresses.format(session.remoteAddress()), request, reply, startNanos);
+        session.peer.messageLog.pullLaunch(session.remoteAddress(), request, reply, startNanos);
         PluginChain plugins = session.peer.plugins;
         Rerror rerror = plugins.postReadReplyHeader(this);
         if (rerror == null) {

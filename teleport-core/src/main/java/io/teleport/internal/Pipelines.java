@@ -2,6 +2,7 @@ package io.teleport.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.handler.timeout.WriteTimeoutHandler;
@@ -42,6 +43,8 @@ public final class Pipelines {
                 pipeline.addLast("teleport-tls", ssl.newHandler(channel.alloc()));
             }
         }
+        // Replies written while a read is in progress (inline handlers) go out in one flush per read.
+        pipeline.addLast("teleport-flush", new FlushConsolidationHandler(256, false));
         if (!config.writeTimeout().isZero()) {
             pipeline.addLast("teleport-write-timeout",
                     new WriteTimeoutHandler(config.writeTimeout().toNanos(), TimeUnit.NANOSECONDS));

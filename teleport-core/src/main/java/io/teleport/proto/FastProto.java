@@ -49,7 +49,7 @@ public final class FastProto implements Proto {
     @Override
     public ByteBuf encode(Packet packet, ProtoContext ctx, ByteBufAllocator alloc) {
         byte[] pipe = packet.xferPipe();
-        ByteBuf frame = alloc.ioBuffer(INITIAL_CAPACITY);
+        ByteBuf frame = alloc.ioBuffer(capacityFor(packet, ctx));
         try {
             frame.writeInt(0);
             frame.writeByte(ID);
@@ -72,6 +72,16 @@ public final class FastProto implements Proto {
             frame.release();
             throw e;
         }
+    }
+
+    /** The frame size when it can be known up front, so that the buffer is not grown while writing. */
+    private static int capacityFor(Packet packet, ProtoContext ctx) {
+        int body = ctx.codecs().sizeHint(packet.bodyCodec(), packet.body());
+        if (body < 0) {
+            return INITIAL_CAPACITY;
+        }
+        // prefix, filter ids, seq, type, lengths, codec; the URI and meta at one byte a char (grows if not)
+        return 32 + packet.xferPipe().length + packet.uri().length() + (packet.hasMeta() ? 64 : 0) + body;
     }
 
     private static void writeFiltered(Packet packet, ProtoContext ctx, ByteBufAllocator alloc, ByteBuf frame) {
