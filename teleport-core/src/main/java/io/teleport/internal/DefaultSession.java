@@ -63,6 +63,8 @@ public final class DefaultSession implements Session {
     private volatile ScheduledFuture<?> redialTask;
     /** Whether a connection got as far as the dial or accept hooks: then PostDisconnect is due. */
     private volatile boolean everConnected;
+    /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
+    private volatile boolean hooksRunning;
 
     DefaultSession(PeerContext peer, Channel channel, String dialAddress, Proto proto) {
         this.peer = peer;
@@ -317,6 +319,7 @@ public final class DefaultSession implements Session {
             admit(ch, ready);
             return;
         }
+        hooksRunning = true;
         peer.runBlocking(() -> {
             Rerror rerror;
             IN_DIAL_HOOKS.set(this);
@@ -326,6 +329,7 @@ public final class DefaultSession implements Session {
                 rerror = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", e.toString());
             } finally {
                 IN_DIAL_HOOKS.remove();
+                hooksRunning = false;
             }
             if (rerror == null) {
                 admit(ch, ready);
@@ -363,6 +367,11 @@ public final class DefaultSession implements Session {
         if (ready != null) {
             ready.complete(this);
         }
+    }
+
+    /** Whether the dial or accept hooks of a connection are still running. */
+    boolean hooksRunning() {
+        return hooksRunning;
     }
 
     /** A channel of this session left its event loop; if it never connected, the session is over. */

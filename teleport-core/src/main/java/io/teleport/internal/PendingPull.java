@@ -41,6 +41,8 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
     private volatile Timeout timeout;
     private Packet reply;
     private Object body;
+    private boolean postWriteRunning;
+    private Packet earlyReply;
 
     PendingPull(DefaultSession session, Packet request, Type replyType, boolean sync, long timeoutNanos) {
         this.session = session;
@@ -74,8 +76,21 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
         if (f.isSuccess()) {
             PluginChain plugins = session.peer.plugins;
             if (plugins.hasPostWritePull()) {
-                session.peer.offIoThread(true,
-                        () -> DefaultSession.logHookError(plugins.postWritePull(this), "PostWritePull"));
+                synchronized (this) {
+                    postWriteRunning = true;
+                }
+                session.peer.offIoThread(true, () -> {
+                    DefaultSession.logHookError(plugins.postWritePull(this), "PostWritePull");
+                    Packet early;
+                    synchronized (this) {
+                        postWriteRunning = false;
+                        early = earlyReply;
+                        earlyReply = null;
+                    }
+                    if (early != null) {
+                        onReply(early);
+                    }
+                });
             }
         } else if (session.removePending(this)) {
             fail(writeFailed(f.cause()));
@@ -96,6 +111,13 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
      * hooks, decodes the body and completes.
      */
     void onReply(Packet reply) {
+        synchronized (this) {
+            if (postWriteRunning) {
+                // The reply overtook the pull's own PostWritePull hooks: read it after them, in order.
+                earlyReply = reply;
+                return;
+            }
+        }
         cancelTimer();
         try {
             readReply(reply);

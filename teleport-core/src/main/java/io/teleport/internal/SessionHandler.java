@@ -62,7 +62,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (ready != null && !ready.isDone()) {
+        if (ready != null && !ready.isDone() && !session.hooksRunning()) {
             ready.completeExceptionally(Connections.dialFailed(String.valueOf(ctx.channel().remoteAddress()),
                     new IOException("connection closed before the session was ready")));
         }

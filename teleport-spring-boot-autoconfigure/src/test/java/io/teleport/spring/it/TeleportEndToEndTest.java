@@ -101,15 +101,18 @@ class TeleportEndToEndTest {
         assertThat(sessions.find(back.id())).containsSame(back);
 
         // Meters, with the route (never the raw URI) and the code.
-        assertThat(meters.get("teleport.pull.handle").tag("route", "/group/home/test").tag("code", "0")
-                .tag("outcome", "SUCCESS").timer().count()).isEqualTo(1);
-        assertThat(meters.get("teleport.pull.handle").tag("route", "/group/home/refuse").tag("code", "1001")
-                .tag("outcome", "ERROR").timer().count()).isEqualTo(1);
-        assertThat(meters.get("teleport.pull.launch").tag("route", "/client_info/name").timer().count()).isEqualTo(1);
-        assertThat(meters.get("teleport.push.launch").tag("route", "/push/test").timer().count()).isEqualTo(2);
-        assertThat(meters.get("teleport.sessions.active").gauge().value()).isEqualTo(1.0);
-        assertThat(meters.get("teleport.sessions.opened").counter().count()).isGreaterThanOrEqualTo(1.0);
-        assertThat(meters.get("teleport.bytes.read").counter().count()).isPositive();
+        // Hooks that record meters run after the write, so a meter may lag the reply a moment.
+        await().untilAsserted(() -> {
+            assertThat(meters.get("teleport.pull.handle").tag("route", "/group/home/test").tag("code", "0")
+                    .tag("outcome", "SUCCESS").timer().count()).isEqualTo(1);
+            assertThat(meters.get("teleport.pull.handle").tag("route", "/group/home/refuse").tag("code", "1001")
+                    .tag("outcome", "ERROR").timer().count()).isEqualTo(1);
+            assertThat(meters.get("teleport.pull.launch").tag("route", "/client_info/name").timer().count()).isEqualTo(1);
+            assertThat(meters.get("teleport.push.launch").tag("route", "/push/test").timer().count()).isEqualTo(2);
+            assertThat(meters.get("teleport.sessions.active").gauge().value()).isEqualTo(1.0);
+            assertThat(meters.get("teleport.sessions.opened").counter().count()).isGreaterThanOrEqualTo(1.0);
+            assertThat(meters.get("teleport.bytes.read").counter().count()).isPositive();
+        });
         assertThat(meters.find("teleport.pull.handle").tag("route", "/group/home/test?peer_id=call-1").timer()).isNull();
 
         // The actuator sees the session and the health.
@@ -126,8 +129,10 @@ class TeleportEndToEndTest {
                 .tag("route", "/group/home/slow").counter();
         double before = slowCalls == null ? 0 : slowCalls.count();
         teleport.pull("/group/home/slow", "s", String.class);
-        assertThat(meters.get("teleport.calls.slow").tag("kind", "pull-handle").tag("route", "/group/home/slow")
-                .counter().count()).isEqualTo(before + 1);
+        // Recorded by the reply's post-write hook, which may finish just after the caller has its reply.
+        await().until(() -> meters.find("teleport.calls.slow").tag("kind", "pull-handle").tag("route", "/group/home/slow")
+                .counter() != null && meters.get("teleport.calls.slow").tag("kind", "pull-handle")
+                .tag("route", "/group/home/slow").counter().count() == before + 1);
     }
 
     @Test
