@@ -1,11 +1,17 @@
 package io.teleport;
 
 import io.netty.channel.Channel;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.teleport.codec.Codecs;
+import io.teleport.codec.PreEncoded;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.session.CallOption;
 import io.teleport.internal.Connections;
 import io.teleport.internal.DefaultSession;
 import io.teleport.internal.PeerContext;
@@ -26,7 +32,10 @@ import org.slf4j.LoggerFactory;
 
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,6 +44,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -250,6 +260,79 @@ public final class Peer implements AutoCloseable {
     /** The number of live sessions. */
     public int sessionCount() {
         return context.hub().count();
+    }
+
+    /**
+     * Pushes one message to every live session {@code selector} accepts, as a broadcast: the body is
+     * encoded once, and each I/O thread writes its own sessions' frames in one task.
+     *
+     * @return completes with the number of pushes written, once every one is written or has failed
+     */
+    public CompletableFuture<Integer> pushAll(String uri, Object body, Predicate<Session> selector,
+            CallOption... options) {
+        Objects.requireNonNull(uri, "uri");
+        // The codec the options choose, to encode the body once for all.
+        Packet probe = new Packet(PacketType.PUSH).bodyCodec(context.defaultCodecId());
+        for (CallOption option : options) {
+            option.apply(new io.teleport.session.CallSpec() {
+                @Override
+                public Packet packet() {
+                    return probe;
+                }
+
+                @Override
+                public void timeout(Duration timeout) {
+                }
+            });
+        }
+        PreEncoded encoded = body == null ? new PreEncoded(new byte[0]) : encodeOnce(probe.bodyCodec(), body);
+        Map<EventLoop, List<DefaultSession>> byLoop = new HashMap<>();
+        context.hub().forEach(session -> {
+            if (selector.test(session)) {
+                DefaultSession s = (DefaultSession) session;
+                byLoop.computeIfAbsent(s.channel().eventLoop(), loop -> new ArrayList<>()).add(s);
+            }
+            return true;
+        });
+        int total = byLoop.values().stream().mapToInt(List::size).sum();
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        if (total == 0) {
+            result.complete(0);
+            return result;
+        }
+        AtomicInteger remaining = new AtomicInteger(total);
+        AtomicInteger written = new AtomicInteger();
+        java.util.function.Consumer<Boolean> done = ok -> {
+            if (ok) {
+                written.incrementAndGet();
+            }
+            if (remaining.decrementAndGet() == 0) {
+                result.complete(written.get());
+            }
+        };
+        byLoop.forEach((loop, sessions) -> loop.execute(() -> {
+            for (DefaultSession s : sessions) {
+                s.pushEncoded(uri, encoded, options, done);
+            }
+        }));
+        return result;
+    }
+
+    private PreEncoded encodeOnce(byte codec, Object body) {
+        if (body instanceof PreEncoded) {
+            return (PreEncoded) body;
+        }
+        ByteBuf buf = io.netty.buffer.Unpooled.buffer();
+        try {
+            codecs.encode(codec, body, buf);
+            byte[] bytes = new byte[buf.readableBytes()];
+            buf.readBytes(bytes);
+            return new PreEncoded(bytes);
+        } catch (io.teleport.codec.CodecException e) {
+            throw new RerrorException(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", e.getMessage()), e);
+        } finally {
+            buf.release();
+        }
     }
 
     /** The addresses this peer listens on. */

@@ -236,16 +236,42 @@ public final class DefaultSession implements Session {
         write(packet, f -> {
             if (f.isSuccess()) {
                 peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
-                peer.offIoThread(peer.plugins.hasPostWritePush() || done.getNumberOfDependents() > 0, () -> {
-                    logHookError(peer.plugins.postWritePush(call), "PostWritePush");
+                if (peer.plugins.hasPostWritePush()) {
+                    peer.offIoThread(true, () -> {
+                        logHookError(peer.plugins.postWritePush(call), "PostWritePush");
+                        done.complete(null);
+                    });
+                } else {
                     done.complete(null);
-                });
+                }
             } else {
-                RerrorException failed = PendingPull.writeFailed(f.cause()).toException();
-                peer.offIoThread(done.getNumberOfDependents() > 0, () -> done.completeExceptionally(failed));
+                done.completeExceptionally(PendingPull.writeFailed(f.cause()).toException());
             }
         });
         return done;
+    }
+
+    /**
+     * Pushes a body already encoded with {@code codec}, from this session's I/O thread (a broadcast
+     * batches its writes per thread); {@code done} is called with whether the frame was written.
+     */
+    public void pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options,
+            java.util.function.Consumer<Boolean> done) {
+        Packet packet = new Packet(PacketType.PUSH, SEQ.getAndIncrement(this), uri, body).bodyCodec(peer.defaultCodecId);
+        OutgoingCall call = new OutgoingCall(this, packet, 0).apply(options);
+        if (state != State.OPEN || peer.plugins.preWritePush(call) != null) {
+            done.accept(false);
+            return;
+        }
+        write(packet, f -> {
+            if (f.isSuccess()) {
+                peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
+                if (peer.plugins.hasPostWritePush()) {
+                    peer.offIoThread(true, () -> logHookError(peer.plugins.postWritePush(call), "PostWritePush"));
+                }
+            }
+            done.accept(f.isSuccess());
+        });
     }
 
     /**

@@ -175,6 +175,11 @@ public final class PeerContext {
         return transport;
     }
 
+    /** The id of the default body codec. */
+    public byte defaultCodecId() {
+        return defaultCodecId;
+    }
+
     /** The peer's plugins. */
     public PluginChain plugins() {
         return plugins;

@@ -154,6 +154,28 @@ class PeerOptionsTest {
     }
 
     @Test
+    void pushAllBroadcastsToTheSelectedSessions() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        Peer client = peer(PeerConfig.defaults());
+        client.pushRouter().route("/news", Map.class, (body, ctx) -> received.add(ctx.session().id() + " " + body));
+        for (int i = 0; i < 30; i++) {
+            client.dial("127.0.0.1:" + port);
+        }
+        await().until(() -> server.sessionCount() == 30);
+        server.sessions().stream().limit(10).forEach(s -> s.attributes().put("muted", true));
+        int written = server.pushAll("/news", Map.of("n", 1), s -> !s.attributes().containsKey("muted"))
+                .get(5, TimeUnit.SECONDS);
+        assertThat(written).isEqualTo(20);
+        for (int i = 0; i < 20; i++) {
+            assertThat(received.poll(5, TimeUnit.SECONDS)).endsWith(" {n=1}");
+        }
+        assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        assertThat(server.pushAll("/news", null, s -> false).get(1, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
     void invalidConfigurationIsRefusedByName() {
         assertThatThrownBy(() -> PeerConfig.builder().readLimit(10)).hasMessageContaining("readLimit: 10");
         assertThatThrownBy(() -> PeerConfig.builder().pullTimeout(java.time.Duration.ZERO)).hasMessageContaining("pullTimeout");

@@ -2,6 +2,8 @@ package io.teleport.benchmark.scale;
 
 import io.teleport.Peer;
 import io.teleport.PeerConfig;
+import io.teleport.codec.StringCodec;
+import io.teleport.session.CallOptions;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -25,11 +27,13 @@ public final class ScaleServer {
         Peer peer = new Peer(PeerConfig.defaults());
         peer.pullRouter().route("/scale/stats", Void.class, (body, ctx) -> stats(peer));
         peer.pullRouter().route("/scale/push_all", Void.class, (body, ctx) -> {
-            CompletableFuture<?>[] pushes = peer.sessions().stream()
-                    .filter(s -> s != ctx.session())
-                    .map(s -> s.push("/scale/ping", "p"))
-                    .toArray(CompletableFuture[]::new);
-            return CompletableFuture.allOf(pushes).thenApply(v -> pushes.length);
+            long t0 = System.nanoTime();
+            return peer.pushAll("/scale/ping", "p", s -> s != ctx.session(), CallOptions.bodyCodec(StringCodec.ID))
+                    .thenApply(written -> {
+                        System.err.printf("scale-server: %d pushes written in %.1f ms%n", written,
+                                (System.nanoTime() - t0) / 1e6);
+                        return written;
+                    });
         });
         String address = options.string("host", "127.0.0.1") + ":" + options.required("port");
         peer.listen(address, null);

@@ -4,9 +4,7 @@ import io.teleport.Peer;
 import io.teleport.session.CallOption;
 import io.teleport.session.Session;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -45,18 +43,10 @@ public final class TeleportSessions {
     }
 
     /**
-     * Pushes to the live sessions {@code selector} accepts; completes with how many pushes were
-     * written once every one is written or has failed.
+     * Pushes to the live sessions {@code selector} accepts, as a broadcast (the body is encoded
+     * once); completes with how many pushes were written once every one is written or has failed.
      */
     public CompletableFuture<Integer> push(Predicate<Session> selector, String uri, Object body, CallOption... options) {
-        List<CompletableFuture<Boolean>> pushes = new ArrayList<>();
-        peer.forEachSession(session -> {
-            if (selector.test(session)) {
-                pushes.add(session.push(uri, body, options).handle((ok, error) -> error == null));
-            }
-            return true;
-        });
-        return CompletableFuture.allOf(pushes.toArray(CompletableFuture[]::new))
-                .thenApply(done -> (int) pushes.stream().filter(CompletableFuture::join).count());
+        return peer.pushAll(uri, body, selector, options);
     }
 }
