@@ -191,6 +191,81 @@ class TeleportAutoConfigurationTests {
                 });
     }
 
+    /** A codec of the application's. */
+    record XmlCodec() implements io.teleport.codec.Codec {
+        @Override
+        public byte id() {
+            return 'x';
+        }
+
+        @Override
+        public String name() {
+            return "xml";
+        }
+
+        @Override
+        public void encode(Object body, io.netty.buffer.ByteBuf out) {
+            out.writeCharSequence("<x/>", java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public Object decode(byte[] bytes, java.lang.reflect.Type type) {
+            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A transfer filter of the application's. */
+    record NoopFilter() implements io.teleport.xfer.XferFilter {
+        @Override
+        public byte id() {
+            return 'n';
+        }
+
+        @Override
+        public String name() {
+            return "noop";
+        }
+
+        @Override
+        public io.netty.buffer.ByteBuf pack(io.netty.buffer.ByteBuf in, io.netty.buffer.ByteBufAllocator alloc) {
+            return in.retainedDuplicate();
+        }
+
+        @Override
+        public io.netty.buffer.ByteBuf unpack(io.netty.buffer.ByteBuf in, io.netty.buffer.ByteBufAllocator alloc, int max) {
+            return in.retainedDuplicate();
+        }
+    }
+
+    @Test
+    void codecFilterAndProtocolBeansAreRegistered() {
+        io.teleport.proto.Proto proto = new io.teleport.proto.Proto() {
+            @Override
+            public String name() {
+                return "custom";
+            }
+
+            @Override
+            public io.netty.buffer.ByteBuf encode(io.teleport.message.Packet p, io.teleport.proto.ProtoContext c,
+                    io.netty.buffer.ByteBufAllocator a) {
+                return io.teleport.proto.FastProto.INSTANCE.encode(p, c, a);
+            }
+
+            @Override
+            public io.teleport.message.Packet decode(io.netty.buffer.ByteBuf in, io.teleport.proto.ProtoContext c,
+                    io.netty.buffer.ByteBufAllocator a) {
+                return io.teleport.proto.FastProto.INSTANCE.decode(in, c, a);
+            }
+        };
+        runner.withPropertyValues(CLIENT, "teleport.default-body-codec=xml").withBean(XmlCodec.class)
+                .withBean(NoopFilter.class).withBean(io.teleport.proto.Proto.class, () -> proto).run(ctx -> {
+                    Peer peer = ctx.getBean(Peer.class);
+                    assertThat(peer.codecs().byName("xml")).isInstanceOf(XmlCodec.class);
+                    assertThat(peer.xferFilters().get((byte) 'n')).isInstanceOf(NoopFilter.class);
+                    assertThat(peer.config().defaultBodyCodec()).isEqualTo("xml");
+                });
+    }
+
     @Test
     void micrometerOnlyWithARegistry() {
         runner.withPropertyValues(CLIENT).withBean(SimpleMeterRegistry.class).run(ctx -> {
