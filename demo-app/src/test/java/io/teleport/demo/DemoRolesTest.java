@@ -19,7 +19,9 @@ import static org.awaitility.Awaitility.await;
 class DemoRolesTest {
 
     private static ConfigurableApplicationContext start(String profile, String... properties) {
-        return new SpringApplicationBuilder(DemoApplication.class).profiles(profile).properties(properties).run();
+        // Command-line arguments: they win over application.yml's profile sections.
+        String[] args = java.util.Arrays.stream(properties).map(p -> "--" + p).toArray(String[]::new);
+        return new SpringApplicationBuilder(DemoApplication.class).profiles(profile).run(args);
     }
 
     @Test
@@ -71,9 +73,9 @@ class DemoRolesTest {
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        try (ConfigurableApplicationContext both = new SpringApplicationBuilder(DemoApplication.class).properties(
-                "teleport.server.listen-address=127.0.0.1:" + port, "teleport.client.address=127.0.0.1:" + port,
-                "demo.delay=50ms").run()) {
+        try (ConfigurableApplicationContext both = new SpringApplicationBuilder(DemoApplication.class).run(
+                "--teleport.server.listen-address=127.0.0.1:" + port, "--teleport.client.address=127.0.0.1:" + port,
+                "--demo.delay=50ms")) {
             assertThat(both.getBean(DemoClient.class).getExitCode()).isZero();
             assertThat(both.getBean(Peer.class).listenAddresses()).as("the server keeps serving").hasSize(1);
         }

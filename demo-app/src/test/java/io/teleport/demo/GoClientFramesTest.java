@@ -42,7 +42,7 @@ class GoClientFramesTest {
     @BeforeAll
     static void start() {
         server = new SpringApplicationBuilder(DemoApplication.class).profiles("server")
-                .properties("teleport.server.listen-address=127.0.0.1:0", "demo.delay=10ms").run();
+                .run("--teleport.server.listen-address=127.0.0.1:0", "--demo.delay=10ms");
         port = ((InetSocketAddress) server.getBean(Peer.class).listenAddresses().iterator().next()).getPort();
     }
 
