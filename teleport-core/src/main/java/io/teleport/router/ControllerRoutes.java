@@ -85,9 +85,20 @@ final class ControllerRoutes {
     private static boolean isHandler(Method method) {
         int modifiers = method.getModifiers();
         return method.getDeclaringClass() != Object.class
+                && !overridesObject(method)
                 && !Modifier.isStatic(modifiers)
                 && !method.isBridge()
                 && !method.isSynthetic();
+    }
+
+    /** {@code toString}, {@code equals} and {@code hashCode} overrides are never routes. */
+    private static boolean overridesObject(Method method) {
+        try {
+            Object.class.getMethod(method.getName(), method.getParameterTypes());
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
     }
 
     /** The class the user wrote, behind any generated subclass such as a Spring CGLIB proxy. */

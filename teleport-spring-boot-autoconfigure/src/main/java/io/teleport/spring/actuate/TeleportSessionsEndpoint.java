@@ -2,6 +2,7 @@ package io.teleport.spring.actuate;
 
 import io.teleport.Peer;
 import io.teleport.session.Session;
+import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -14,9 +15,10 @@ import java.util.List;
 
 /**
  * The {@code teleport} actuator endpoint: lists the live sessions (id, addresses, age, pulls in
- * flight) and closes one on a DELETE of its id.
+ * flight) and closes one on a DELETE of its id. Read-only unless
+ * {@code management.endpoint.teleport.access=unrestricted}, as Boot's own destructive operations.
  */
-@Endpoint(id = "teleport")
+@Endpoint(id = "teleport", defaultAccess = Access.READ_ONLY)
 public class TeleportSessionsEndpoint {
 
     private final Peer peer;

@@ -15,7 +15,7 @@ class OnTeleportRoleCondition extends SpringBootCondition {
     @Override
     public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
         Binder binder = Binder.get(context.getEnvironment());
-        if (binder.bind("teleport.server.listen-address", String.class).isBound()) {
+        if (!binder.bind("teleport.server.listen-address", String.class).orElse("").isBlank()) {
             return ConditionOutcome.match("teleport.server.listen-address is set");
         }
         if (binder.bind("teleport.client.address", String.class).isBound()) {

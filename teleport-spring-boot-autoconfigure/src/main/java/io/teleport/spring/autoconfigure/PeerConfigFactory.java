@@ -23,7 +23,7 @@ final class PeerConfigFactory {
             List<TeleportPeerConfigCustomizer> customizers) {
         PeerConfig.Builder b = PeerConfig.builder()
                 .network(p.network())
-                .listenAddress(p.server().listenAddress())
+                .listenAddress(blankToNull(p.server().listenAddress()))
                 .reusePort(p.server().reusePort())
                 .defaultBodyCodec(p.defaultBodyCodec())
                 .printBody(p.printBody())
@@ -57,11 +57,15 @@ final class PeerConfigFactory {
         return b.build();
     }
 
-    /** spring.threads.virtual.enabled moves pooled handlers to virtual threads. */
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    /** Unless chosen explicitly, spring.threads.virtual.enabled puts handlers on virtual threads. */
     private static HandlerExecution execution(TeleportProperties p, Environment environment) {
         HandlerExecution configured = p.handler().execution();
-        if (configured == HandlerExecution.POOL && Threading.VIRTUAL.isActive(environment)) {
-            return HandlerExecution.VIRTUAL;
+        if (configured == null) {
+            return Threading.VIRTUAL.isActive(environment) ? HandlerExecution.VIRTUAL : HandlerExecution.POOL;
         }
         return configured;
     }

@@ -96,12 +96,17 @@ public final class TeleportAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    TeleportPeerLifecycle teleportPeerLifecycle(Peer peer, TeleportProperties properties, Environment environment) {
+    TeleportPeerLifecycle teleportPeerLifecycle(Peer peer, Environment environment) {
         Duration phase = Binder.get(environment).bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
                 .orElse(Duration.ofSeconds(30));
-        Duration timeout = properties.shutdownTimeout().compareTo(phase) < 0 ? properties.shutdownTimeout() : phase;
-        return new TeleportPeerLifecycle(peer, properties.server().listenAddress(), timeout);
+        // The peer needs a little past its drain timeout to stop its threads: stay inside the phase.
+        Duration withinPhase = phase.minus(SHUTDOWN_SLACK).isNegative() ? Duration.ZERO : phase.minus(SHUTDOWN_SLACK);
+        Duration configured = peer.config().shutdownTimeout();
+        Duration timeout = configured.compareTo(withinPhase) < 0 ? configured : withinPhase;
+        return new TeleportPeerLifecycle(peer, peer.config().listenAddress(), timeout);
     }
+
+    private static final Duration SHUTDOWN_SLACK = Duration.ofSeconds(3);
 
     @Bean
     @ConditionalOnMissingBean

@@ -118,12 +118,13 @@ public record TeleportProperties(
     /**
      * Where handlers run.
      *
-     * @param execution pool (bounded platform threads), virtual (Java 21+; also chosen by
-     *     spring.threads.virtual.enabled) or inline (on the I/O thread, for handlers that never block)
+     * @param execution pool (bounded platform threads), virtual (Java 21+) or inline (on the I/O
+     *     thread, for handlers that never block); when unset, virtual if spring.threads.virtual.enabled
+     *     is true and pool otherwise
      * @param threads the most pool threads
      * @param queueCapacity how many messages may wait for a pool thread before pulls are refused with 503
      */
-    public record Handler(@DefaultValue("pool") HandlerExecution execution, @DefaultValue("200") int threads,
+    public record Handler(HandlerExecution execution, @DefaultValue("200") int threads,
             @DefaultValue("100000") int queueCapacity) {
 
         /** Checks the pool sizes. */

@@ -23,7 +23,7 @@ public class SessionTemplate {
     private final Peer peer;
     private final String name;
     private final String address;
-    private Session session;
+    private CompletableFuture<Session> session;
 
     /** A template for the remote at {@code address}, known by {@code name}. */
     public SessionTemplate(Peer peer, String name, String address) {
@@ -47,11 +47,30 @@ public class SessionTemplate {
      *
      * @throws io.teleport.RerrorException with code 105 when the remote cannot be reached
      */
-    public synchronized Session session() {
-        if (session == null || session.closeFuture().isDone()) {
-            session = peer.dial(address);
+    public Session session() {
+        try {
+            return sessionAsync().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof io.teleport.RerrorException) {
+                throw new io.teleport.RerrorException(((io.teleport.RerrorException) e.getCause()).rerror(), e.getCause());
+            }
+            throw e;
         }
-        return session;
+    }
+
+    /**
+     * The session to the remote, without waiting: the current one, or a dial started now when there
+     * is none, the last dial failed or the last session closed.
+     */
+    public synchronized CompletableFuture<Session> sessionAsync() {
+        CompletableFuture<Session> current = session;
+        boolean usable = current != null && (!current.isDone()
+                || (!current.isCompletedExceptionally() && !current.join().closeFuture().isDone()));
+        if (!usable) {
+            current = peer.dialAsync(address, null);
+            session = current;
+        }
+        return current;
     }
 
     /** Pulls and waits for the reply body; see {@link Session#pull}. */
@@ -59,19 +78,19 @@ public class SessionTemplate {
         return session().pull(uri, body, replyType, options);
     }
 
-    /** Pulls without waiting; see {@link Session#pullAsync}. */
+    /** Pulls without waiting, not even for the first dial; see {@link Session#pullAsync}. */
     public <T> CompletableFuture<T> pullAsync(String uri, Object body, Class<T> replyType, CallOption... options) {
-        return session().pullAsync(uri, body, replyType, options);
+        return sessionAsync().thenCompose(s -> s.pullAsync(uri, body, replyType, options));
     }
 
     /** Pulls without waiting, for the whole reply; see {@link Session#pullReply}. */
     public <T> CompletableFuture<Reply<T>> pullReply(String uri, Object body, Type replyType, CallOption... options) {
-        return session().pullReply(uri, body, replyType, options);
+        return sessionAsync().thenCompose(s -> s.<T>pullReply(uri, body, replyType, options));
     }
 
-    /** Pushes; see {@link Session#push}. */
+    /** Pushes without waiting, not even for the first dial; see {@link Session#push}. */
     public CompletableFuture<Void> push(String uri, Object body, CallOption... options) {
-        return session().push(uri, body, options);
+        return sessionAsync().thenCompose(s -> s.push(uri, body, options));
     }
 
     @Override

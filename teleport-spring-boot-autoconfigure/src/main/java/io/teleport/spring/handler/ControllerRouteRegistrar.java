@@ -77,18 +77,24 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
             String path = override != null ? RouteNames.join(router.prefix(), override.value())
                     : RouteNames.join(router.prefix(), controller, RouteNames.snake(method.getName()));
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
-            router.route(HandlerMethodRoute.create(bean, invocable, path, contextType));
+            router.route(HandlerMethodRoute.create(bean, invocable, path, contextType, ClassUtils.getUserClass(type)));
         }
         log.debug("registered {} handler(s) of {}", methods.size(), type.getName());
     }
 
-    /** The public instance methods the class itself declares or inherits from a class of the application. */
+    /**
+     * The public instance methods that are the application's handlers: not those of {@code Object}
+     * (even overridden), of framework interfaces the bean implements (lifecycle callbacks, Aware
+     * setters), or carrying framework annotations (injection, lifecycle), which must never be
+     * callable from the network.
+     */
     private static List<Method> handlerMethods(Class<?> type) {
         Set<Method> methods = new LinkedHashSet<>();
         for (Method method : type.getMethods()) {
             int modifiers = method.getModifiers();
-            if (method.getDeclaringClass() == Object.class || Modifier.isStatic(modifiers) || method.isBridge()
-                    || method.isSynthetic() || method.getDeclaringClass().getName().startsWith("org.springframework.")) {
+            if (Modifier.isStatic(modifiers) || method.isBridge() || method.isSynthetic()
+                    || isFrameworkType(method.getDeclaringClass()) || overridesObject(method)
+                    || implementsFrameworkInterface(type, method) || hasFrameworkAnnotation(method)) {
                 continue;
             }
             methods.add(method);
@@ -96,5 +102,45 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
         List<Method> sorted = new ArrayList<>(methods);
         sorted.sort(Comparator.comparing(Method::getName));
         return sorted;
+    }
+
+    private static boolean isFrameworkType(Class<?> type) {
+        String name = type.getName();
+        return type == Object.class || name.startsWith("java.") || name.startsWith("javax.")
+                || name.startsWith("jakarta.") || name.startsWith("org.springframework.");
+    }
+
+    private static boolean overridesObject(Method method) {
+        try {
+            Object.class.getMethod(method.getName(), method.getParameterTypes());
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    private static boolean implementsFrameworkInterface(Class<?> type, Method method) {
+        for (Class<?> iface : ClassUtils.getAllInterfacesForClassAsSet(type)) {
+            if (isFrameworkType(iface)) {
+                try {
+                    iface.getMethod(method.getName(), method.getParameterTypes());
+                    return true;
+                } catch (NoSuchMethodException e) {
+                    // not this interface's
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasFrameworkAnnotation(Method method) {
+        for (java.lang.annotation.Annotation annotation : method.getAnnotations()) {
+            String name = annotation.annotationType().getName();
+            if (name.startsWith("org.springframework.") || name.startsWith("jakarta.annotation.")
+                    || name.startsWith("jakarta.inject.") || name.startsWith("javax.annotation.")) {
+                return !name.equals(RoutePath.class.getName());
+            }
+        }
+        return false;
     }
 }

@@ -28,7 +28,8 @@ final class HandlerMethodRoute {
     private HandlerMethodRoute() {
     }
 
-    static Route create(Object bean, Method method, String path, Class<? extends MessageContext> contextType) {
+    static Route create(Object bean, Method method, String path, Class<? extends MessageContext> contextType,
+            Class<?> userClass) {
         String name = method.getDeclaringClass().getSimpleName() + "#" + method.getName();
         ArgumentResolver[] resolvers = new ArgumentResolver[method.getParameterCount()];
         Type bodyType = Void.class;
@@ -54,7 +55,9 @@ final class HandlerMethodRoute {
             } else if (type == Session.class) {
                 resolvers[i] = (body, ctx) -> ctx.session();
             } else if (bodyType == Void.class) {
-                bodyType = parameter.getGenericParameterType();
+                // Resolved against the controller class: Crud<User>.save(T) takes a User.
+                bodyType = bodyType(org.springframework.core.ResolvableType.forMethodParameter(parameter,
+                        org.springframework.core.ResolvableType.forClass(userClass)));
                 resolvers[i] = (body, ctx) -> body;
             } else {
                 throw new IllegalStateException(name + ": more than one body parameter (expected: one body, plus the "
@@ -77,6 +80,30 @@ final class HandlerMethodRoute {
                 throw (Error) cause;
             }
         });
+    }
+
+    /** The declared type when it names no type variable; otherwise the class it resolves to. */
+    private static Type bodyType(org.springframework.core.ResolvableType type) {
+        Type declared = type.getType();
+        if (declared instanceof Class || (declared instanceof java.lang.reflect.ParameterizedType
+                && !type.hasUnresolvableGenerics() && !containsVariable(declared))) {
+            return declared;
+        }
+        return type.resolve(Object.class);
+    }
+
+    private static boolean containsVariable(Type type) {
+        if (type instanceof java.lang.reflect.TypeVariable || type instanceof java.lang.reflect.WildcardType) {
+            return true;
+        }
+        if (type instanceof java.lang.reflect.ParameterizedType) {
+            for (Type argument : ((java.lang.reflect.ParameterizedType) type).getActualTypeArguments()) {
+                if (containsVariable(argument)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static void requireString(Class<?> type, String name, String annotation) {

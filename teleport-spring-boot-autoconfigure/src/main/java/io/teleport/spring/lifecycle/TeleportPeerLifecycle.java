@@ -59,6 +59,12 @@ public final class TeleportPeerLifecycle implements SmartLifecycle {
         stopper.start();
     }
 
+    /** A stopped peer cannot start again: it is not for context pause and restart. */
+    @Override
+    public boolean isPauseable() {
+        return false;
+    }
+
     @Override
     public boolean isRunning() {
         return running;

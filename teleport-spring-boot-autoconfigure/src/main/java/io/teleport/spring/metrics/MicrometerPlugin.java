@@ -17,7 +17,6 @@ import io.teleport.plugin.PostReadReplyHeader;
 import io.teleport.plugin.PostWritePull;
 import io.teleport.plugin.PostWritePush;
 import io.teleport.plugin.PostWriteReply;
-import io.teleport.plugin.PreReadPushBody;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
 import io.teleport.router.Route;
@@ -43,12 +42,18 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>The route tag is the path without the query, never the raw URI; handled pulls to no route are
- * tagged {@code NOT_FOUND}. Meters are created once per tag set and cached.
+ * tagged {@code NOT_FOUND}. Paths on the calling side and of received pushes are tagged as they are
+ * for the first 256 distinct ones and {@code OTHER} after, so a peer cannot grow the registry without
+ * bound. Meters are created once per tag set and cached. Pulls that end without a reply (timeout,
+ * lost connection) have no launch timing.
  */
 public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept, PostDisconnect, PostReadPullHeader,
-        PostReadPushHeader, PostReadReplyHeader, PostWritePull, PostWritePush, PostWriteReply, PreReadPushBody {
+        PostReadPushHeader, PostReadReplyHeader, PostWritePull, PostWritePush, PostWriteReply {
 
     private static final String NOT_FOUND = "NOT_FOUND";
+    private static final String OTHER = "OTHER";
+    /** Calling-side routes are whatever paths the application uses: at most this many get their own tag. */
+    private static final int MAX_CALLED_ROUTES = 256;
 
     private final MeterRegistry registry;
     private final ConcurrentHashMap<MeterKey, Timer> timers = new ConcurrentHashMap<>();
@@ -58,6 +63,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     private final Counter bytesRead;
     private final Counter bytesWritten;
     private volatile long slowNanos = Long.MAX_VALUE;
+    private final java.util.Set<String> calledRoutes = ConcurrentHashMap.newKeySet();
 
     private record MeterKey(String name, String route, int code) {
     }
@@ -112,19 +118,15 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     @Override
     public Rerror postReadPushHeader(ReadContext ctx) {
         bytesRead.increment(ctx.input().size());
-        return null;
-    }
-
-    @Override
-    public Rerror preReadPushBody(ReadContext ctx) {
-        counter("teleport.push.handle", ctx.route() == null ? NOT_FOUND : ctx.route().path()).increment();
+        // Counted here, before routing, so that pushes to no route count too (their path is bounded).
+        counter("teleport.push.handle", bounded(path(ctx.input().uri()))).increment();
         return null;
     }
 
     @Override
     public Rerror postReadReplyHeader(ReadContext ctx) {
         bytesRead.increment(ctx.input().size());
-        record("teleport.pull.launch", "pull-launch", path(ctx.output().uri()), code(ctx.input()), ctx.startNanos());
+        record("teleport.pull.launch", "pull-launch", bounded(path(ctx.output().uri())), code(ctx.input()), ctx.startNanos());
         return null;
     }
 
@@ -137,7 +139,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     @Override
     public Rerror postWritePush(WriteContext ctx) {
         bytesWritten.increment(ctx.output().size());
-        record("teleport.push.launch", "push-launch", path(ctx.output().uri()), 0, ctx.startNanos());
+        record("teleport.push.launch", "push-launch", bounded(path(ctx.output().uri())), 0, ctx.startNanos());
         return null;
     }
 
@@ -182,6 +184,18 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         }
         Rerror rerror = Rerror.fromMeta(reply.meta());
         return rerror == null ? 0 : rerror.code() == 0 ? -1 : rerror.code();
+    }
+
+    /** The path as a tag while fewer than {@value #MAX_CALLED_ROUTES} paths were seen; then {@code OTHER}. */
+    private String bounded(String path) {
+        if (calledRoutes.contains(path)) {
+            return path;
+        }
+        if (calledRoutes.size() < MAX_CALLED_ROUTES) {
+            calledRoutes.add(path);
+            return path;
+        }
+        return OTHER;
     }
 
     private static String path(String uri) {

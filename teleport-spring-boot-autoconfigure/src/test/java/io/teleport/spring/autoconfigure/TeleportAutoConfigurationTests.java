@@ -114,11 +114,15 @@ class TeleportAutoConfigurationTests {
     }
 
     @Test
-    void virtualThreadsFollowSpringThreadsVirtualEnabled() {
+    void virtualThreadsFollowSpringThreadsVirtualEnabledUnlessChosen() {
         runner.withPropertyValues(CLIENT, "spring.threads.virtual.enabled=true").run(ctx -> {
             HandlerExecution expected = Runtime.version().feature() >= 21 ? HandlerExecution.VIRTUAL : HandlerExecution.POOL;
             assertThat(ctx.getBean(PeerConfig.class).handlerExecution()).isEqualTo(expected);
         });
+        runner.withPropertyValues(CLIENT, "spring.threads.virtual.enabled=true", "teleport.handler.execution=pool")
+                .run(ctx -> assertThat(ctx.getBean(PeerConfig.class).handlerExecution()).isEqualTo(HandlerExecution.POOL));
+        runner.withPropertyValues(CLIENT).run(ctx ->
+                assertThat(ctx.getBean(PeerConfig.class).handlerExecution()).isEqualTo(HandlerExecution.POOL));
     }
 
     @Test
@@ -264,6 +268,62 @@ class TeleportAutoConfigurationTests {
                     assertThat(peer.xferFilters().get((byte) 'n')).isInstanceOf(NoopFilter.class);
                     assertThat(peer.config().defaultBodyCodec()).isEqualTo("xml");
                 });
+    }
+
+    /** A generic base controller. */
+    public abstract static class Crud<T> {
+        /** Echoes the decoded body's class. */
+        public String save(T body) {
+            return body.getClass().getSimpleName();
+        }
+    }
+
+    /** A record the generic controller binds to. */
+    public record User(String name) {
+    }
+
+    /** A controller with methods that must never be routes. */
+    @io.teleport.spring.annotation.PullController
+    public static class Users extends Crud<User> implements org.springframework.beans.factory.DisposableBean {
+        /** An injection method. */
+        @org.springframework.beans.factory.annotation.Autowired
+        public void setEnvironment(org.springframework.core.env.Environment environment) {
+        }
+
+        @Override
+        public void destroy() {
+        }
+
+        @Override
+        public String toString() {
+            return "users";
+        }
+    }
+
+    @Test
+    void onlyApplicationMethodsBecomeRoutesAndGenericBodiesResolve() {
+        runner.withPropertyValues(SERVER).withBean(Users.class).run(ctx -> {
+            Peer server = ctx.getBean(Peer.class);
+            assertThat(server.pullRouter().routes()).extracting(io.teleport.router.Route::path).containsExactly("/users/save");
+            Peer client = new Peer(PeerConfig.defaults());
+            try {
+                int port = ((java.net.InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+                assertThat(client.dial("127.0.0.1:" + port).pull("/users/save", new User("ann"), String.class))
+                        .isEqualTo("User");
+            } finally {
+                client.close();
+            }
+        });
+    }
+
+    @Test
+    void aBlankListenAddressIsNoServer() {
+        runner.withPropertyValues("teleport.server.listen-address=").run(ctx -> assertThat(ctx).doesNotHaveBean(Peer.class));
+        runner.withPropertyValues("teleport.server.listen-address=", CLIENT).run(ctx -> {
+            assertThat(ctx.getBean(Peer.class).listenAddresses()).isEmpty();
+            assertThat(ctx.getBean(TeleportHealthIndicator.class).health(true).getStatus())
+                    .isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+        });
     }
 
     @Test
