@@ -5,11 +5,10 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.teleport.Peer;
 import io.teleport.Rerror;
-import io.teleport.codec.Codecs;
+import io.teleport.codec.PreEncoded;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
-import io.teleport.proto.FastProto;
-import io.teleport.proto.ProtoContext;
+import io.teleport.testing.Frames;
 import io.teleport.xfer.XferFilters;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +17,6 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import java.io.DataInputStream;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -35,7 +33,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class GoClientFramesTest {
 
-    private static final ProtoContext CTX = new ProtoContext(Codecs.defaults(), XferFilters.defaults(), 1 << 20);
     private static ConfigurableApplicationContext server;
     private static int port;
 
@@ -74,46 +71,10 @@ class GoClientFramesTest {
 
     /** client.go's second pull: seq 1, gzip, Go's JSON of {RawMessage, Bytes}. */
     private static byte[] goUnknownPull() {
-        Packet pull = new Packet(PacketType.PULL, 1, "/group/home/test_unknown?peer_id=call-2",
-                "{\"RawMessage\":{\"RawMessage\":\"test_unknown\"},\"Bytes\":\"dGVzdCBieXRlcw==\"}".getBytes(StandardCharsets.UTF_8))
-                .bodyCodec((byte) 's').xferPipe((byte) 'g');
-        ByteBuf frame = FastProto.INSTANCE.encode(pull, CTX, ByteBufAllocator.DEFAULT);
-        try {
-            byte[] bytes = new byte[frame.readableBytes()];
-            frame.readBytes(bytes);
-            // Go sends it with the JSON codec: the body bytes are the same, only the id differs.
-            return withCodec(bytes, (byte) 'j');
-        } finally {
-            frame.release();
-        }
-    }
-
-    private static byte[] withCodec(byte[] frame, byte codec) {
-        ByteBuf in = Unpooled.wrappedBuffer(frame);
-        Packet p = FastProto.INSTANCE.decode(in, CTX, ByteBufAllocator.DEFAULT);
-        in.release();
-        Packet copy = new Packet(p.type(), p.seq(), p.uri(), new io.teleport.codec.PreEncoded(p.bodyBytes()))
-                .bodyCodec(codec).xferPipe(p.xferPipe());
-        ByteBuf out = FastProto.INSTANCE.encode(copy, CTX, ByteBufAllocator.DEFAULT);
-        try {
-            byte[] bytes = new byte[out.readableBytes()];
-            out.readBytes(bytes);
-            return bytes;
-        } finally {
-            out.release();
-        }
-    }
-
-    private static Packet read(DataInputStream in) throws IOException {
-        int size = in.readInt();
-        byte[] frame = ByteBuffer.allocate(size).putInt(size).array();
-        in.readFully(frame, 4, size - 4);
-        ByteBuf buf = Unpooled.wrappedBuffer(frame);
-        try {
-            return FastProto.INSTANCE.decode(buf, CTX, ByteBufAllocator.DEFAULT);
-        } finally {
-            buf.release();
-        }
+        byte[] json = "{\"RawMessage\":{\"RawMessage\":\"test_unknown\"},\"Bytes\":\"dGVzdCBieXRlcw==\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        return Frames.encode(new Packet(PacketType.PULL, 1, "/group/home/test_unknown?peer_id=call-2", new PreEncoded(json))
+                .bodyCodec((byte) 'j').xferPipe((byte) 'g'));
     }
 
     @Test
@@ -124,11 +85,11 @@ class GoClientFramesTest {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             List<Packet> received = new ArrayList<>();
             while (received.stream().noneMatch(p -> p.type() == PacketType.REPLY)) {
-                received.add(read(in));
+                received.add(Frames.read(in));
             }
             socket.getOutputStream().write(goUnknownPull());
             while (received.stream().filter(p -> p.type() == PacketType.REPLY).count() < 2) {
-                received.add(read(in));
+                received.add(Frames.read(in));
             }
 
             List<Packet> pushes = received.stream().filter(p -> p.type() == PacketType.PUSH).toList();

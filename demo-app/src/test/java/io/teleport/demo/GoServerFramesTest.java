@@ -1,17 +1,11 @@
 package io.teleport.demo;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
-import io.teleport.codec.Codecs;
 import io.teleport.codec.PreEncoded;
 import io.teleport.demo.client.DemoClient;
 import io.teleport.demo.client.PushLog;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
-import io.teleport.proto.FastProto;
-import io.teleport.proto.ProtoContext;
-import io.teleport.xfer.XferFilters;
+import io.teleport.testing.Frames;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -22,7 +16,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Go's JSON (sorted keys, {@code &} as {@code \u0026}), gzip kept from the request.
  */
 class GoServerFramesTest {
-
-    private static final ProtoContext CTX = new ProtoContext(Codecs.defaults(), XferFilters.defaults(), 1 << 20);
 
     @Test
     void completesAgainstServerGoFrames() throws Exception {
@@ -80,12 +71,12 @@ class GoServerFramesTest {
                 "{\"meta\":\"\",\"server_time\":\"2018-01-08T12:00:01+08:00\",\"your_args\":{\"Bytes\":\"dGVzdCBieXRlcw==\","
                         + "\"RawMessage\":{\"RawMessage\":\"test_unknown\"}}}"};
             for (int i = 0; i < 2; i++) {
-                Packet pull = read(in);
+                Packet pull = Frames.read(in);
                 pulls.add(pull);
                 String peerId = pull.uri().substring(pull.uri().indexOf("peer_id=") + 8);
-                out.write(encode(new Packet(PacketType.PUSH, pushSeq++, "/push/test?tag=from home-test",
+                out.write(Frames.encode(new Packet(PacketType.PUSH, pushSeq++, "/push/test?tag=from home-test",
                         json("{\"your_id\":\"" + peerId + "\"}")).bodyCodec((byte) 'j')));
-                out.write(encode(new Packet(PacketType.REPLY, pull.seq(), pull.uri(), json(replies[i]))
+                out.write(Frames.encode(new Packet(PacketType.REPLY, pull.seq(), pull.uri(), json(replies[i]))
                         .bodyCodec((byte) 'j').xferPipe(pull.xferPipe())));
                 out.flush();
             }
@@ -100,28 +91,5 @@ class GoServerFramesTest {
 
     private static PreEncoded json(String text) {
         return new PreEncoded(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static Packet read(DataInputStream in) throws IOException {
-        int size = in.readInt();
-        byte[] frame = ByteBuffer.allocate(size).putInt(size).array();
-        in.readFully(frame, 4, size - 4);
-        ByteBuf buf = Unpooled.wrappedBuffer(frame);
-        try {
-            return FastProto.INSTANCE.decode(buf, CTX, ByteBufAllocator.DEFAULT);
-        } finally {
-            buf.release();
-        }
-    }
-
-    private static byte[] encode(Packet packet) {
-        ByteBuf buf = FastProto.INSTANCE.encode(packet, CTX, ByteBufAllocator.DEFAULT);
-        try {
-            byte[] bytes = new byte[buf.readableBytes()];
-            buf.readBytes(bytes);
-            return bytes;
-        } finally {
-            buf.release();
-        }
     }
 }

@@ -9,6 +9,7 @@ import io.teleport.message.Packet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -41,58 +42,48 @@ final class MessageLog {
     }
 
     /** A pull of this side got its reply. */
-    void pullLaunch(java.net.SocketAddress remote, Packet request, Packet reply, long start) {
-        long cost = cost(start);
-        boolean slow = cost >= slowNanos;
-        if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
-            return;
-        }
-        StringBuilder sb = head("[pull-launch]", remote, request, cost, slow);
-        sb.append("\nSEND:");
-        section(sb, request, null);
-        sb.append("\nRECV:");
-        section(sb, reply, status(reply));
-        write(slow, sb);
+    void pullLaunch(SocketAddress remote, Packet request, Packet reply, long start) {
+        write("[pull-launch]", remote, start, "\nSEND:", request, "\nRECV:", reply);
     }
 
     /** A pull from the other side was answered. */
-    void pullHandle(java.net.SocketAddress remote, Packet request, Packet reply, long start) {
-        long cost = cost(start);
-        boolean slow = cost >= slowNanos;
-        if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
-            return;
-        }
-        StringBuilder sb = head("[pull-handle]", remote, request, cost, slow);
-        sb.append("\nRECV:");
-        section(sb, request, null);
-        sb.append("\nSEND:");
-        section(sb, reply, status(reply));
-        write(slow, sb);
+    void pullHandle(SocketAddress remote, Packet request, Packet reply, long start) {
+        write("[pull-handle]", remote, start, "\nRECV:", request, "\nSEND:", reply);
     }
 
     /** A push of this side was written. */
-    void pushLaunch(java.net.SocketAddress remote, Packet push, long start) {
-        one("[push-launch]", "\nSEND:", remote, push, start);
+    void pushLaunch(SocketAddress remote, Packet push, long start) {
+        write("[push-launch]", remote, start, "\nSEND:", push, null, null);
     }
 
     /** A push from the other side was handled. */
-    void pushHandle(java.net.SocketAddress remote, Packet push, long start) {
-        one("[push-handle]", "\nRECV:", remote, push, start);
+    void pushHandle(SocketAddress remote, Packet push, long start) {
+        write("[push-handle]", remote, start, "\nRECV:", push, null, null);
     }
 
-    private void one(String kind, String direction, java.net.SocketAddress remote, Packet packet, long start) {
+    /** One line: the head, the first packet's section, and for pulls the reply's with its status. */
+    private void write(String kind, SocketAddress remote, long start, String firstLabel, Packet first,
+            String replyLabel, Packet reply) {
         long cost = cost(start);
         boolean slow = cost >= slowNanos;
         if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
             return;
         }
-        StringBuilder sb = head(kind, remote, packet, cost, slow);
-        sb.append(direction);
-        section(sb, packet, null);
-        write(slow, sb);
+        StringBuilder sb = head(kind, remote, first, cost, slow);
+        sb.append(firstLabel);
+        section(sb, first, null);
+        if (replyLabel != null) {
+            sb.append(replyLabel);
+            section(sb, reply, status(reply));
+        }
+        if (slow) {
+            log.warn("{}", sb);
+        } else {
+            log.info("{}", sb);
+        }
     }
 
-    private StringBuilder head(String kind, java.net.SocketAddress remote, Packet packet, long cost, boolean slow) {
+    private StringBuilder head(String kind, SocketAddress remote, Packet packet, long cost, boolean slow) {
         StringBuilder sb = new StringBuilder(160).append(kind).append(" remote-ip: ").append(Addresses.format(remote))
                 .append(" | seq: ").append(Long.toUnsignedString(packet.seq())).append(" | ");
         if (countTime) {
@@ -149,13 +140,5 @@ final class MessageLog {
             return "null";
         }
         return packet.bodyCodec() == 'p' ? "<" + bytes.length + " bytes protobuf>" : new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static void write(boolean slow, StringBuilder sb) {
-        if (slow) {
-            log.warn("{}", sb);
-        } else {
-            log.info("{}", sb);
-        }
     }
 }

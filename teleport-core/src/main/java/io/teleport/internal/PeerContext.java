@@ -212,9 +212,4 @@ public final class PeerContext {
             }
         }
     }
-
-    /** Whether handlers run on I/O threads. */
-    public boolean isInline() {
-        return inline;
-    }
 }

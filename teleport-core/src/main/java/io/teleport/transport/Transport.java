@@ -47,11 +47,6 @@ public final class Transport {
         return new Transport(!Boolean.getBoolean("teleport.transport.nio") && Epoll.isAvailable());
     }
 
-    /** Always NIO. */
-    public static Transport nio() {
-        return new Transport(false);
-    }
-
     /** Whether the native epoll transport is used. */
     public boolean isEpoll() {
         return epoll;

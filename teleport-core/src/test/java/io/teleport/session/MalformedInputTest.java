@@ -1,15 +1,12 @@
 package io.teleport.session;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.teleport.Peer;
 import io.teleport.PeerConfig;
 import io.teleport.Rerror;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
-import io.teleport.proto.FastProto;
-import io.teleport.proto.ProtoContext;
+import io.teleport.testing.Frames;
 import io.teleport.testing.GoldenFrames;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,7 +104,7 @@ class MalformedInputTest {
     @Test
     void anUnknownBodyCodecFailsThatCallWith400() throws Exception {
         Packet pull = new Packet(PacketType.PULL, 0, "/echo/json", "x".getBytes(StandardCharsets.UTF_8)).bodyCodec((byte) 's');
-        byte[] bytes = encode(pull);
+        byte[] bytes = Frames.encode(pull);
         bytes[bytes.length - 2] = 'q';
         Packet reply = exchange(bytes);
         assertThat(Rerror.fromMeta(reply.meta())).satisfies(r -> {
@@ -120,7 +117,7 @@ class MalformedInputTest {
     void invalidMetaEscapesAreKeptLiterallyAsTeleportDoes() throws Exception {
         Packet pull = new Packet(PacketType.PULL, 0, "/meta", "x").bodyCodec((byte) 's');
         pull.meta().set("k", "PLACEHOLDER");
-        byte[] bytes = encode(pull);
+        byte[] bytes = Frames.encode(pull);
         String text = new String(bytes, StandardCharsets.ISO_8859_1).replace("PLACEHOLDER", "%zz%4_%FF__");
         Packet reply = exchange(text.getBytes(StandardCharsets.ISO_8859_1));
         assertThat(new String(reply.bodyBytes(), StandardCharsets.UTF_8)).isEqualTo("k=%25zz%254_%EF%BF%BD__|%zz%4_\uFFFD__");
@@ -151,37 +148,15 @@ class MalformedInputTest {
         assertServerStillServes();
     }
 
-    private static byte[] encode(Packet packet) {
-        ByteBuf buf = FastProto.INSTANCE.encode(packet, new ProtoContext(io.teleport.codec.Codecs.defaults(),
-                io.teleport.xfer.XferFilters.defaults(), 1 << 20), ByteBufAllocator.DEFAULT);
-        try {
-            byte[] bytes = new byte[buf.readableBytes()];
-            buf.readBytes(bytes);
-            return bytes;
-        } finally {
-            buf.release();
-        }
-    }
-
     private static Packet exchange(byte[] request) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(3000);
             socket.getOutputStream().write(request);
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            int size = in.readInt();
-            byte[] frame = ByteBuffer.allocate(size).putInt(size).array();
-            in.readFully(frame, 4, size - 4);
-            ByteBuf buf = io.netty.buffer.Unpooled.wrappedBuffer(frame);
-            try {
-                Packet reply = FastProto.INSTANCE.decode(buf, new ProtoContext(io.teleport.codec.Codecs.defaults(),
-                        io.teleport.xfer.XferFilters.defaults(), 1 << 20), ByteBufAllocator.DEFAULT);
-                if (!reply.hasMeta()) {
-                    reply.meta(new Meta());
-                }
-                return reply;
-            } finally {
-                buf.release();
+            Packet reply = Frames.read(new DataInputStream(socket.getInputStream()));
+            if (!reply.hasMeta()) {
+                reply.meta(new Meta());
             }
+            return reply;
         }
     }
 
