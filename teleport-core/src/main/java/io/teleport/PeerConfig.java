@@ -20,6 +20,7 @@ public final class PeerConfig {
 
     private final String network;
     private final String listenAddress;
+    private final String localIp;
     private final String defaultBodyCodec;
     private final boolean printBody;
     private final boolean countTime;
@@ -49,6 +50,7 @@ public final class PeerConfig {
     private PeerConfig(Builder b) {
         network = b.network;
         listenAddress = b.listenAddress;
+        localIp = b.localIp;
         defaultBodyCodec = b.defaultBodyCodec;
         printBody = b.printBody;
         countTime = b.countTime;
@@ -91,6 +93,7 @@ public final class PeerConfig {
         Builder b = new Builder();
         b.network = network;
         b.listenAddress = listenAddress;
+        b.localIp = localIp;
         b.defaultBodyCodec = defaultBodyCodec;
         b.printBody = printBody;
         b.countTime = countTime;
@@ -127,6 +130,14 @@ public final class PeerConfig {
     /** Where {@link Peer#listen()} listens, such as {@code 0.0.0.0:9090} or a socket path; may be null. */
     public String listenAddress() {
         return listenAddress;
+    }
+
+    /**
+     * The local IP that TCP dials go out from (Teleport's {@code LocalIP}), such as {@code 127.0.0.2}
+     * to spread many sessions over several source addresses; null lets the OS choose.
+     */
+    public String localIp() {
+        return localIp;
     }
 
     /** The codec name for request bodies without an explicit codec. Default {@code json}. */
@@ -265,6 +276,7 @@ public final class PeerConfig {
 
         private String network = "tcp";
         private String listenAddress;
+        private String localIp;
         private String defaultBodyCodec = "json";
         private boolean printBody;
         private boolean countTime;
@@ -402,6 +414,15 @@ public final class PeerConfig {
             return this;
         }
 
+        /**
+         * See {@link PeerConfig#localIp()}: an IPv4 or IPv6 literal (a name is refused: a source
+         * address that changes with DNS is not what anyone wants), or null for the OS's choice.
+         */
+        public Builder localIp(String ip) {
+            this.localIp = ip == null || ip.isBlank() ? null : ipLiteral(ip.trim());
+            return this;
+        }
+
         /** See {@link PeerConfig#noDelay()}. */
         public Builder noDelay(boolean noDelay) {
             this.noDelay = noDelay;
@@ -496,6 +517,14 @@ public final class PeerConfig {
                 throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
             }
             return d;
+        }
+
+        private static String ipLiteral(String ip) {
+            String bare = ip.startsWith("[") && ip.endsWith("]") ? ip.substring(1, ip.length() - 1) : ip;
+            if (!io.netty.util.NetUtil.isValidIpV4Address(bare) && !io.netty.util.NetUtil.isValidIpV6Address(bare)) {
+                throw new IllegalArgumentException("localIp: " + ip + " (expected: an IPv4 or IPv6 address)");
+            }
+            return bare;
         }
 
         private static int bufferSize(int bytes, String name) {

@@ -7,7 +7,8 @@ package io.teleport.benchmark;
  *   spring-server --port P [--host H] [--handler pool|virtual|inline] [--metrics]
  *   client        --port P -c C -n N [--warmup W] [--host H]
  *   scale-server  --port P [--host H]
- *   scale-client  --port P --sessions S [--hosts 127.0.0.1,127.0.0.2,...]
+ *   scale-client  --port P --sessions S [--processes K] [--sources 127.0.0.1,127.0.0.2,...] [--rounds R]
+ *   scale-holder  (started by scale-client)
  *   jmh           [JMH options], e.g. -prof gc
  *   msg-size
  * </pre>
@@ -39,6 +40,9 @@ public final class BenchMain {
                 break;
             case "scale-client":
                 rc = io.teleport.benchmark.scale.ScaleClient.run(new Options(args, 1));
+                break;
+            case "scale-holder":
+                rc = io.teleport.benchmark.scale.ScaleHolder.run(new Options(args, 1));
                 break;
             case "jmh":
                 org.openjdk.jmh.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));

@@ -16,6 +16,7 @@ import io.teleport.transport.Network;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.util.concurrent.CompletableFuture;
@@ -95,6 +96,10 @@ public final class Connections {
         if (network.isTcp()) {
             bootstrap.option(ChannelOption.TCP_NODELAY, config.noDelay())
                     .option(ChannelOption.SO_KEEPALIVE, config.keepAlive());
+            if (config.localIp() != null) {
+                bootstrap.localAddress(new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(
+                        config.localIp()), 0));
+            }
         }
         if (config.receiveBufferSize() > 0) {
             bootstrap.option(ChannelOption.SO_RCVBUF, config.receiveBufferSize());

@@ -39,8 +39,12 @@ final class HandlerPool extends ThreadPoolExecutor {
         try {
             super.execute(task);
         } catch (RejectedExecutionException e) {
-            submitted.decrementAndGet();
-            throw e;
+            // Two submitters can both see room for one more thread, refuse the queue, and race for
+            // the last thread: the loser queues rather than fails, unless the pool is shut down.
+            if (isShutdown() || !((GrowingQueue) getQueue()).force(task)) {
+                submitted.decrementAndGet();
+                throw e;
+            }
         }
     }
 
@@ -67,6 +71,11 @@ final class HandlerPool extends ThreadPoolExecutor {
             if (p.submitted.get() > threads && threads < p.getMaximumPoolSize()) {
                 return false;
             }
+            return super.offer(task);
+        }
+
+        /** Queues a task whatever the pool's size, if the queue has room. */
+        boolean force(Runnable task) {
             return super.offer(task);
         }
     }

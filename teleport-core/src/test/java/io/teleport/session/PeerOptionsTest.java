@@ -129,6 +129,21 @@ class PeerOptionsTest {
     }
 
     @Test
+    void dialsGoOutFromTheLocalIp() {
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/who", Void.class, (body, ctx) -> ctx.session().remoteAddress().toString());
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session session = peer(PeerConfig.builder().localIp("127.0.0.2").build()).dial("127.0.0.1:" + port);
+        assertThat(((InetSocketAddress) session.localAddress()).getAddress().getHostAddress()).isEqualTo("127.0.0.2");
+        // The server sees the connection come from there too.
+        assertThat(session.pull("/who", null, String.class)).startsWith("/127.0.0.2:");
+        assertThat(PeerConfig.builder().localIp("[::1]").build().localIp()).isEqualTo("::1");
+        assertThat(PeerConfig.builder().localIp(" ").build().localIp()).isNull();
+        assertThatThrownBy(() -> PeerConfig.builder().localIp("localhost"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("localIp: localhost");
+    }
+
+    @Test
     void unknownPushHandlerGetsTheRawBody() throws Exception {
         BlockingQueue<String> seen = new LinkedBlockingQueue<>();
         Peer server = peer(PeerConfig.defaults());

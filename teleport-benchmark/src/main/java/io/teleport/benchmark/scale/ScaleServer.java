@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Holds idle sessions and reports what they cost: {@code /scale/stats} answers the session count,
- * the heap used after a full GC and the process RSS; {@code /scale/push_all} pushes one small
+ * the heap used after a full GC and the process RSS; {@code /scale/count} the session count alone; {@code /scale/push_all} pushes one small
  * message to every session.
  */
 public final class ScaleServer {
@@ -24,8 +24,10 @@ public final class ScaleServer {
 
     /** Runs until killed. */
     public static void run(io.teleport.benchmark.Options options) throws InterruptedException {
-        Peer peer = new Peer(PeerConfig.defaults());
+        Peer peer = new Peer(PeerConfig.builder()
+                .ioThreads(Integer.parseInt(options.string("io-threads", "0"))).build());
         peer.pullRouter().route("/scale/stats", Void.class, (body, ctx) -> stats(peer));
+        peer.pullRouter().route("/scale/count", Void.class, (body, ctx) -> peer.sessionCount());
         peer.pullRouter().route("/scale/push_all", Void.class, (body, ctx) -> {
             long t0 = System.nanoTime();
             return peer.pushAll("/scale/ping", "p", s -> s != ctx.session(), CallOptions.bodyCodec(StringCodec.ID))

@@ -38,6 +38,7 @@ final class PeerConfigFactory {
                 .pullTimeout(p.pullTimeout())
                 .shutdownTimeout(p.shutdownTimeout())
                 .ioThreads(p.ioThreads())
+                .localIp(p.localIp())
                 .handlerExecution(execution(p, environment))
                 .handlerThreads(p.handler().threads())
                 .handlerQueueCapacity(p.handler().queueCapacity())

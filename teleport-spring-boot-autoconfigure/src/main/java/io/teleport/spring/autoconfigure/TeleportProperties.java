@@ -26,6 +26,7 @@ import java.util.Map;
  * @param shutdownTimeout how long a graceful shutdown may wait for handlers and pulls in flight
  *     (and never longer than spring.lifecycle.timeout-per-shutdown-phase)
  * @param ioThreads the number of I/O threads; 0 for twice the cores
+ * @param localIp the local IP that dials go out from (Teleport's LocalIP); unset for the OS's choice
  * @param socket socket options
  * @param handler where handlers run
  * @param server the listening side
@@ -50,6 +51,7 @@ public record TeleportProperties(
         @DefaultValue("30s") Duration pullTimeout,
         @DefaultValue("15s") Duration shutdownTimeout,
         int ioThreads,
+        String localIp,
         @DefaultValue Socket socket,
         @DefaultValue Handler handler,
         @DefaultValue Server server,
@@ -78,6 +80,10 @@ public record TeleportProperties(
         requireNotNegative(shutdownTimeout, "teleport.shutdown-timeout");
         if (ioThreads < 0) {
             throw new IllegalArgumentException("teleport.io-threads: " + ioThreads + " (expected: >= 0)");
+        }
+        if (localIp != null && !localIp.isBlank() && !io.netty.util.NetUtil.isValidIpV4Address(localIp.trim())
+                && !io.netty.util.NetUtil.isValidIpV6Address(localIp.trim())) {
+            throw new IllegalArgumentException("teleport.local-ip: " + localIp + " (expected: an IPv4 or IPv6 address)");
         }
         clients = clients == null ? Map.of() : Map.copyOf(clients);
     }

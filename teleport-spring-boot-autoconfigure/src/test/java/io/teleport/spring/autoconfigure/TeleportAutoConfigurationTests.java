@@ -96,7 +96,7 @@ class TeleportAutoConfigurationTests {
                 "teleport.print-body=true", "teleport.count-time=true", "teleport.pull-timeout=3s",
                 "teleport.redial.times=-1", "teleport.redial.interval=50ms", "teleport.handler.execution=inline",
                 "teleport.socket.receive-buffer-size=64KB", "teleport.socket.no-delay=false",
-                "teleport.server.reuse-port=true", "teleport.shutdown-timeout=7s").run(ctx -> {
+                "teleport.server.reuse-port=true", "teleport.shutdown-timeout=7s", "teleport.local-ip=127.0.0.2").run(ctx -> {
                     PeerConfig config = ctx.getBean(PeerConfig.class);
                     assertThat(config.readLimit()).isEqualTo(1024 * 1024);
                     assertThat(config.slowCometDuration()).isEqualTo(Duration.ofMillis(500));
@@ -110,6 +110,7 @@ class TeleportAutoConfigurationTests {
                     assertThat(config.noDelay()).isFalse();
                     assertThat(config.reusePort()).isTrue();
                     assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(7));
+                    assertThat(config.localIp()).isEqualTo("127.0.0.2");
                 });
     }
 
@@ -131,6 +132,8 @@ class TeleportAutoConfigurationTests {
                 assertThat(ctx).getFailure().rootCause().hasMessageContaining("teleport.read-limit"));
         runner.withPropertyValues(CLIENT, "teleport.network=unixpacket").run(ctx ->
                 assertThat(ctx).getFailure().hasStackTraceContaining("teleport.network: network: unixpacket is not supported"));
+        runner.withPropertyValues(CLIENT, "teleport.local-ip=my-host").run(ctx ->
+                assertThat(ctx).getFailure().rootCause().hasMessageContaining("teleport.local-ip: my-host"));
         runner.withPropertyValues(CLIENT, "teleport.pull-timeout=0s").run(ctx ->
                 assertThat(ctx).getFailure().rootCause().hasMessageContaining("teleport.pull-timeout"));
         runner.withPropertyValues(CLIENT, "teleport.handler.threads=0").run(ctx ->
