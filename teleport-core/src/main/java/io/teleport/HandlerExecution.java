@@ -3,7 +3,9 @@ package io.teleport;
 /** Where handlers run. */
 public enum HandlerExecution {
     /**
-     * On a bounded pool of platform threads (the default): handlers may block.
+     * On a bounded pool of platform threads (the default): handlers may block. The pool keeps one
+     * thread per core and adds threads only while all of them are stuck in blocking handlers, up
+     * to {@link PeerConfig#handlerThreads()}.
      */
     POOL,
     /**

@@ -210,7 +210,10 @@ public final class PeerConfig {
         return handlerExecution;
     }
 
-    /** The most pool threads for {@link HandlerExecution#POOL}. Default 200. */
+    /**
+     * The most pool threads for {@link HandlerExecution#POOL}. Default 200. The pool runs one thread
+     * per core and grows toward this only while every thread is blocked.
+     */
     public int handlerThreads() {
         return handlerThreads;
     }

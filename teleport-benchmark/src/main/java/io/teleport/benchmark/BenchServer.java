@@ -23,6 +23,7 @@ final class BenchServer {
                 .defaultBodyCodec("protobuf")
                 .handlerExecution(execution)
                 .ioThreads(o.integer("io-threads", 0))
+                .handlerThreads(o.integer("handler-threads", 200))
                 .build(), plugins);
         peer.pullRouter().register(new Workload.Hello());
         String address = o.string("host", "127.0.0.1") + ":" + o.required("port");

@@ -69,15 +69,15 @@ public final class PeerContext {
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
         this.messageLog = new MessageLog(config, codecs);
-        this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config) : null;
+        this.timer = new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
+        this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config, timer) : null;
         this.executor = config.handlerExecutor() != null ? config.handlerExecutor()
                 : ownedExecutor != null ? ownedExecutor : Runnable::run;
         this.inline = config.handlerExecutor() == null && config.handlerExecution() == HandlerExecution.INLINE;
-        this.timer = new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
         this.group = transport.newEventLoopGroup(config.ioThreads(), "teleport-io");
     }
 
-    private static ExecutorService newExecutor(PeerConfig config) {
+    private static ExecutorService newExecutor(PeerConfig config, Timer timer) {
         switch (config.handlerExecution()) {
             case INLINE:
                 return null;
@@ -88,14 +88,14 @@ public final class PeerContext {
                 }
                 log.warn("handler-execution VIRTUAL needs Java 21+ (running {}); using a pool of {} platform threads",
                         Runtime.version(), config.handlerThreads());
-                return newPool(config);
+                return newPool(config, timer);
             default:
-                return newPool(config);
+                return newPool(config, timer);
         }
     }
 
-    private static ExecutorService newPool(PeerConfig config) {
-        return HandlerPool.create(config.handlerThreads(), config.handlerQueueCapacity());
+    private static ExecutorService newPool(PeerConfig config, Timer timer) {
+        return HandlerPool.create(config.handlerThreads(), config.handlerQueueCapacity(), timer);
     }
 
     /**
