@@ -237,7 +237,7 @@ public final class DefaultSession implements Session {
             if (f.isSuccess()) {
                 peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
                 if (peer.plugins.hasPostWritePush()) {
-                    peer.offIoThread(true, () -> {
+                    peer.offIoThread(peer.plugins.postWritePushBlocks(), () -> {
                         logHookError(peer.plugins.postWritePush(call), "PostWritePush");
                         done.complete(null);
                     });
@@ -267,7 +267,8 @@ public final class DefaultSession implements Session {
             if (f.isSuccess()) {
                 peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
                 if (peer.plugins.hasPostWritePush()) {
-                    peer.offIoThread(true, () -> logHookError(peer.plugins.postWritePush(call), "PostWritePush"));
+                    peer.offIoThread(peer.plugins.postWritePushBlocks(),
+                            () -> logHookError(peer.plugins.postWritePush(call), "PostWritePush"));
                 }
             }
             done.accept(f.isSuccess());

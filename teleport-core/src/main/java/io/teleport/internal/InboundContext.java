@@ -186,8 +186,8 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
                 log.debug("reply to {} (seq {}) not written: {}", request.uri(), request.seq(), String.valueOf(f.cause()));
             }
             session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, startNanos);
-            boolean hooks = session.peer.plugins.hasPostWriteReply()
-                    || (route != null && route.plugins().hasPostWriteReply());
+            boolean hooks = session.peer.plugins.postWriteReplyBlocks()
+                    || (route != null && route.plugins().postWriteReplyBlocks());
             session.peer.offIoThread(hooks, () -> {
                 try {
                     DefaultSession.logHookError(scoped(ScopedHook.POST_WRITE_REPLY), "PostWriteReply");

@@ -79,7 +79,7 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
                 synchronized (this) {
                     postWriteRunning = true;
                 }
-                session.peer.offIoThread(true, () -> {
+                session.peer.offIoThread(plugins.postWritePullBlocks(), () -> {
                     DefaultSession.logHookError(plugins.postWritePull(this), "PostWritePull");
                     Packet early;
                     synchronized (this) {

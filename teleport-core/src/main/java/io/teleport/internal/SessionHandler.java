@@ -9,7 +9,6 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
 import io.teleport.Rerror;
 import io.teleport.message.Packet;
-import io.teleport.plugin.PluginChain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,10 +96,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
             log.debug("not found pull cmd (late or unknown reply), dropped: seq {} uri {}", reply.seq(), reply.uri());
             return;
         }
-        PluginChain plugins = session.peer.plugins;
-        boolean hooks = plugins.hasPostReadReplyHeader() || plugins.hasPreReadReplyBody() || plugins.hasPostReadReplyBody();
-        if (hooks && !session.peer.inline) {
-            // Reply hooks are user code: keep them off the I/O thread.
+        if (session.peer.plugins.replyHooksBlock() && !session.peer.inline) {
+            // Reply hooks are user code that may block: keep them off the I/O thread.
             session.peer.runBlocking(() -> pull.onReply(reply));
         } else {
             pull.onReply(reply);

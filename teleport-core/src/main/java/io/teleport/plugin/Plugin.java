@@ -14,4 +14,14 @@ public interface Plugin {
     default String name() {
         return getClass().getSimpleName();
     }
+
+    /**
+     * Whether every hook of this plugin returns quickly without blocking (no I/O, no waiting on
+     * locks or other calls), so that the peer may run the hooks that follow a write or a received
+     * reply on the I/O thread where they arise instead of handing them to the handler executor.
+     * {@code false} by default: a hook that blocks an I/O thread stalls every connection on it.
+     */
+    default boolean nonBlocking() {
+        return false;
+    }
 }

@@ -51,6 +51,10 @@ public final class PluginChain {
     private final PreReadReplyBody[] preReadReplyBody;
     private final PostReadReplyBody[] postReadReplyBody;
     private final PostDisconnect[] postDisconnect;
+    private final boolean postWritePullBlocks;
+    private final boolean postWriteReplyBlocks;
+    private final boolean postWritePushBlocks;
+    private final boolean replyHooksBlock;
 
     private PluginChain(List<Plugin> all) {
         this.all = all;
@@ -76,6 +80,20 @@ public final class PluginChain {
         preReadReplyBody = select(all, PreReadReplyBody.class);
         postReadReplyBody = select(all, PostReadReplyBody.class);
         postDisconnect = select(all, PostDisconnect.class);
+        postWritePullBlocks = anyBlocking(postWritePull);
+        postWriteReplyBlocks = anyBlocking(postWriteReply);
+        postWritePushBlocks = anyBlocking(postWritePush);
+        replyHooksBlock = anyBlocking(postReadReplyHeader) || anyBlocking(preReadReplyBody)
+                || anyBlocking(postReadReplyBody);
+    }
+
+    private static boolean anyBlocking(Plugin[] hooks) {
+        for (Plugin p : hooks) {
+            if (!p.nonBlocking()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The chain with no plugin. */
@@ -260,6 +278,11 @@ public final class PluginChain {
         return postWritePull.length > 0;
     }
 
+    /** Whether a {@link PostWritePull} hook may block (see {@link Plugin#nonBlocking()}). */
+    public boolean postWritePullBlocks() {
+        return postWritePullBlocks;
+    }
+
     /** Runs every {@link PreWriteReply} hook in order; returns the first error, or {@code null}. */
     public Rerror preWriteReply(WriteContext ctx) {
         for (PreWriteReply p : preWriteReply) {
@@ -302,6 +325,11 @@ public final class PluginChain {
         return postWriteReply.length > 0;
     }
 
+    /** Whether a {@link PostWriteReply} hook may block (see {@link Plugin#nonBlocking()}). */
+    public boolean postWriteReplyBlocks() {
+        return postWriteReplyBlocks;
+    }
+
     /** Runs every {@link PreWritePush} hook in order; returns the first error, or {@code null}. */
     public Rerror preWritePush(WriteContext ctx) {
         for (PreWritePush p : preWritePush) {
@@ -342,6 +370,11 @@ public final class PluginChain {
     /** Whether any plugin has the {@link PostWritePush} hook. */
     public boolean hasPostWritePush() {
         return postWritePush.length > 0;
+    }
+
+    /** Whether a {@link PostWritePush} hook may block (see {@link Plugin#nonBlocking()}). */
+    public boolean postWritePushBlocks() {
+        return postWritePushBlocks;
     }
 
     /** Runs every {@link PreReadHeader} hook in order; returns the first error, or {@code null}. */
@@ -552,6 +585,14 @@ public final class PluginChain {
     /** Whether any plugin has the {@link PostReadReplyBody} hook. */
     public boolean hasPostReadReplyBody() {
         return postReadReplyBody.length > 0;
+    }
+
+    /**
+     * Whether a hook of a received reply ({@link PostReadReplyHeader}, {@link PreReadReplyBody},
+     * {@link PostReadReplyBody}) may block (see {@link Plugin#nonBlocking()}).
+     */
+    public boolean replyHooksBlock() {
+        return replyHooksBlock;
     }
 
     /** Runs every {@link PostDisconnect} hook; an exception is logged and the others still run. */

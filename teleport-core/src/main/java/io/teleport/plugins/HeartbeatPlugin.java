@@ -106,6 +106,12 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         });
     }
 
+    /** Its hooks only note the time in a session attribute. */
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
+
     private static Rerror touch(Session session) {
         session.attributes().put(LAST, System.nanoTime());
         return null;

@@ -67,6 +67,76 @@ class PluginHooksTest {
         assertThat(refusing.pullRouter().lookup("/forbidden/x")).isNull();
     }
 
+    /** Records the thread each write and reply hook ran on. */
+    private static final class ThreadRecorder implements PostWritePull, PostWriteReply, PostWritePush,
+            PostReadReplyHeader {
+        final List<String> threads = new CopyOnWriteArrayList<>();
+        private final boolean nonBlocking;
+        private final String name;
+
+        ThreadRecorder(String name, boolean nonBlocking) {
+            this.name = name;
+            this.nonBlocking = nonBlocking;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public boolean nonBlocking() {
+            return nonBlocking;
+        }
+
+        private Rerror record(String hook) {
+            threads.add(hook + "@" + (Thread.currentThread().getName().startsWith("teleport-io") ? "io" : "other"));
+            return null;
+        }
+
+        @Override
+        public Rerror postWritePull(WriteContext ctx) {
+            return record("PostWritePull");
+        }
+
+        @Override
+        public Rerror postWriteReply(WriteContext ctx) {
+            return record("PostWriteReply");
+        }
+
+        @Override
+        public Rerror postWritePush(WriteContext ctx) {
+            return record("PostWritePush");
+        }
+
+        @Override
+        public Rerror postReadReplyHeader(ReadContext ctx) {
+            return record("PostReadReplyHeader");
+        }
+    }
+
+    @Test
+    void writeAndReplyHooksStayOnTheIoThreadOnlyWhenEveryPluginSaysItNeverBlocks() {
+        for (boolean nonBlocking : new boolean[] {true, false}) {
+            ThreadRecorder server = new ThreadRecorder("server", nonBlocking);
+            ThreadRecorder client = new ThreadRecorder("client", nonBlocking);
+            Session session = peer(client).dial(listen(peer(server)));
+            assertThat(session.pull("/p", "x", String.class)).isEqualTo("x");
+            session.push("/q", "y").join();
+            String where = nonBlocking ? "io" : "other";
+            await().until(() -> server.threads.size() == 1 && client.threads.size() == 3);
+            assertThat(server.threads).containsExactly("PostWriteReply@" + where);
+            assertThat(client.threads).containsExactlyInAnyOrder("PostWritePull@" + where,
+                    "PostReadReplyHeader@" + where, "PostWritePush@" + where);
+        }
+        // One plugin that may block is enough to keep the hooks of the whole chain off the I/O thread.
+        ThreadRecorder quick = new ThreadRecorder("quick", true);
+        Session session = peer(quick, new ThreadRecorder("slow", false)).dial(listen(peer()));
+        assertThat(session.pull("/p", "x", String.class)).isEqualTo("x");
+        await().until(() -> quick.threads.size() == 2);
+        assertThat(quick.threads).containsExactlyInAnyOrder("PostWritePull@other", "PostReadReplyHeader@other");
+    }
+
     @Test
     void orderOfDialAcceptPullPushAndDisconnect() {
         RecordingPlugin server = new RecordingPlugin("S");

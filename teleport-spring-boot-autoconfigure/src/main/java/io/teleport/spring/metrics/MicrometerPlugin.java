@@ -84,6 +84,12 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         return "micrometer";
     }
 
+    /** Recording into Micrometer's meters never blocks: the write and reply hooks stay on the I/O thread. */
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
+
     @Override
     public void postNewPeer(Peer peer) {
         Duration slow = peer.config().slowCometDuration();
