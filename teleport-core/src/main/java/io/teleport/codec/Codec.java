@@ -26,7 +26,9 @@ public interface Codec {
     void encode(Object body, ByteBuf out);
 
     /**
-     * Reads a value of {@code type} from the non-empty {@code bytes}.
+     * Reads a value of {@code type} from the non-empty {@code bytes}. The array is the caller's to
+     * give away: the peer never writes to a body after decoding it, so a codec may keep views of it
+     * in the value instead of copies (the Protobuf codec does).
      *
      * @throws CodecException when the bytes do not decode into that type
      */

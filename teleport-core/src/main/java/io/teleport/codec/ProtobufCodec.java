@@ -1,5 +1,6 @@
 package io.teleport.codec;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
@@ -14,7 +15,8 @@ import java.lang.reflect.Type;
  * The Protobuf codec, id {@code 'p'}, name {@code protobuf}: any generated message (full or lite).
  *
  * <p>Needs protobuf-java on the class path; {@link Codecs#defaults()} registers it only then. Writes
- * straight into the frame buffer, without an intermediate array.
+ * straight into the frame buffer, without an intermediate array, and reads bytes and string fields
+ * as views of the body rather than copies.
  */
 public final class ProtobufCodec implements Codec {
 
@@ -83,7 +85,11 @@ public final class ProtobufCodec implements Codec {
             throw new CodecException("protobuf: " + type.getTypeName() + " does not implement com.google.protobuf.MessageLite");
         }
         try {
-            return parser.parseFrom(bytes);
+            // The body array belongs to this message alone and is never written again, so bytes and
+            // string fields may point into it instead of being copied out of it.
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.enableAliasing(true);
+            return parser.parseFrom(in);
         } catch (InvalidProtocolBufferException e) {
             throw new CodecException("protobuf: cannot unmarshal into " + type.getTypeName() + ": " + e.getMessage(), e);
         }

@@ -166,9 +166,9 @@ public final class DefaultSession implements Session {
             throw new IllegalStateException("a blocking pull on this session's I/O thread would deadlock it; "
                     + "use pullAsync, or run handlers off the I/O thread");
         }
-        CompletableFuture<Reply<Object>> future = start(uri, body, replyType, true, options);
+        CompletableFuture<Object> future = start(uri, body, replyType, true, false, options);
         try {
-            return replyType.cast(future.get().body());
+            return replyType.cast(future.get());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RerrorException) {
@@ -183,24 +183,25 @@ public final class DefaultSession implements Session {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public <T> CompletableFuture<T> pullAsync(String uri, Object body, Class<T> replyType, CallOption... options) {
-        return start(uri, body, replyType, false, options).thenApply(reply -> (T) reply.body());
+        return (CompletableFuture) start(uri, body, replyType, false, false, options);
     }
 
     @Override
     @SuppressWarnings({"unchecked", "rawtypes"})
     public <T> CompletableFuture<Reply<T>> pullReply(String uri, Object body, Type replyType, CallOption... options) {
-        return (CompletableFuture) start(uri, body, replyType, false, options);
+        return (CompletableFuture) start(uri, body, replyType, false, true, options);
     }
 
-    private CompletableFuture<Reply<Object>> start(String uri, Object body, Type replyType, boolean sync,
+    /** Sends a pull; its future completes with the reply's body, or the whole {@link Reply}. */
+    private CompletableFuture<Object> start(String uri, Object body, Type replyType, boolean sync, boolean wholeReply,
             CallOption[] options) {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(replyType, "replyType");
         Packet packet = new Packet(PacketType.PULL, SEQ.getAndIncrement(this), uri, body).bodyCodec(peer.defaultCodecId);
         OutgoingCall call = new OutgoingCall(this, packet, peer.pullTimeoutNanos).apply(options);
-        PendingPull pull = new PendingPull(this, packet, replyType, sync, call.timeoutNanos());
+        PendingPull pull = new PendingPull(this, packet, replyType, sync, wholeReply, call.timeoutNanos());
         if (state != State.OPEN) {
             pull.fail(PendingPull.writeFailed(null));
             return pull.future;
@@ -210,7 +211,7 @@ public final class DefaultSession implements Session {
             pull.fail(rejected);
             return pull.future;
         }
-        pending.put(packet.seq(), pull);
+        pending.put(pull.key, pull);
         if (!pull.startTimer()) {
             return pull.future;
         }
@@ -305,11 +306,11 @@ public final class DefaultSession implements Session {
     }
 
     boolean removePending(PendingPull pull) {
-        return pending.remove(pull.request.seq(), pull);
+        return pending.remove(pull.key, pull);
     }
 
     boolean isPending(PendingPull pull) {
-        return pending.get(pull.request.seq()) == pull;
+        return pending.get(pull.key) == pull;
     }
 
     PendingPull takePending(long seq) {

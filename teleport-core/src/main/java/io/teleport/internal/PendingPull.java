@@ -35,7 +35,11 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
     final Packet request;
     private final Type replyType;
     private final boolean sync;
-    final CompletableFuture<Reply<Object>> future = new CompletableFuture<>();
+    private final boolean wholeReply;
+    /** The seq, boxed once for the pending map. */
+    final Long key;
+    /** Completed with the reply's body, or with the whole {@link Reply} when that was asked for. */
+    final CompletableFuture<Object> future = new CompletableFuture<>();
     private final long timeoutNanos;
     private final long startNanos = System.nanoTime();
     private volatile Timeout timeout;
@@ -44,11 +48,14 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
     private boolean postWriteRunning;
     private Packet earlyReply;
 
-    PendingPull(DefaultSession session, Packet request, Type replyType, boolean sync, long timeoutNanos) {
+    PendingPull(DefaultSession session, Packet request, Type replyType, boolean sync, boolean wholeReply,
+            long timeoutNanos) {
         this.session = session;
         this.request = request;
+        this.key = request.seq();
         this.replyType = replyType;
         this.sync = sync;
+        this.wholeReply = wholeReply;
         this.timeoutNanos = timeoutNanos;
     }
 
@@ -153,8 +160,8 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
             fail(rerror);
             return;
         }
-        Reply<Object> result = new Reply<>(body, reply.hasMeta() ? reply.meta() : new Meta(), reply.bodyCodec());
-        deliver(() -> future.complete(result));
+        deliver(wholeReply ? new Reply<>(body, reply.hasMeta() ? reply.meta() : new Meta(), reply.bodyCodec()) : body,
+                null);
     }
 
     /** The connection closed; this pull was already removed. */
@@ -164,8 +171,7 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
 
     void fail(Rerror rerror) {
         cancelTimer();
-        RerrorException e = rerror.toException();
-        deliver(() -> future.completeExceptionally(e));
+        deliver(null, rerror.toException());
     }
 
     private void cancelTimer() {
@@ -180,12 +186,20 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
      * asynchronous caller are user code, which must not run on an I/O thread unless handlers run
      * inline anyway.
      */
-    private void deliver(Runnable completion) {
+    private void deliver(Object value, RerrorException error) {
         if (sync || session.peer.inline || future.getNumberOfDependents() == 0) {
-            completion.run();
+            complete(value, error);
             return;
         }
-        session.peer.runBlocking(completion);
+        session.peer.runBlocking(() -> complete(value, error));
+    }
+
+    private void complete(Object value, RerrorException error) {
+        if (error == null) {
+            future.complete(value);
+        } else {
+            future.completeExceptionally(error);
+        }
     }
 
     static Rerror writeFailed(Throwable cause) {
