@@ -5,6 +5,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
 import io.netty.buffer.ByteBuf;
 
 import java.io.IOException;
@@ -87,7 +88,7 @@ public final class ProtobufCodec implements Codec {
         try {
             // The body array belongs to this message alone and is never written again, so bytes and
             // string fields may point into it instead of being copied out of it.
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
             in.enableAliasing(true);
             return parser.parseFrom(in);
         } catch (InvalidProtocolBufferException e) {

@@ -37,6 +37,7 @@ public final class FastProto implements Proto {
     // seq, ptype, uriLen, metaLen, codec
     private static final int MIN_PAYLOAD = 8 + 1 + 4 + 4 + 1;
     private static final int INITIAL_CAPACITY = 256;
+    private static final byte[] NO_FILTERS = new byte[0];
 
     private FastProto() {
     }
@@ -147,10 +148,21 @@ public final class FastProto implements Proto {
         if (PREFIX + filterCount > frameSize) {
             throw new ProtoException("bad frame: " + filterCount + " filter ids in a " + frameSize + "-byte frame");
         }
-        byte[] pipe = new byte[filterCount];
+        byte[] pipe = filterCount == 0 ? NO_FILTERS : new byte[filterCount];
         in.getBytes(start + PREFIX, pipe);
         int payloadStart = start + PREFIX + filterCount;
         int payloadLength = frameSize - PREFIX - filterCount;
+        if (filterCount == 0) {
+            // Read in place: no slice to allocate.
+            try {
+                Packet packet = readPayload(in, payloadStart, payloadStart + payloadLength);
+                packet.xferPipe(pipe);
+                packet.size(frameSize);
+                return packet;
+            } finally {
+                in.skipBytes(frameSize);
+            }
+        }
         ByteBuf payload = in.slice(payloadStart, payloadLength);
         boolean owned = false;
         try {
@@ -162,7 +174,7 @@ public final class FastProto implements Proto {
                 payload = next;
                 owned = true;
             }
-            Packet packet = readPayload(payload);
+            Packet packet = readPayload(payload, payload.readerIndex(), payload.writerIndex());
             packet.xferPipe(pipe);
             packet.size(frameSize);
             return packet;
@@ -174,9 +186,9 @@ public final class FastProto implements Proto {
         }
     }
 
-    private static Packet readPayload(ByteBuf p) {
-        int i = p.readerIndex();
-        int end = p.writerIndex();
+    /** The packet in bytes {@code from} to {@code end} (exclusive) of {@code p}. */
+    private static Packet readPayload(ByteBuf p, int from, int end) {
+        int i = from;
         if (end - i < MIN_PAYLOAD) {
             throw new ProtoException("bad frame: payload of " + (end - i) + " bytes (expected: >= " + MIN_PAYLOAD + ")");
         }
