@@ -228,7 +228,11 @@ public final class PeerConfig {
         return handlerExecutor;
     }
 
-    /** The number of I/O threads; 0 for Netty's default (twice the cores). */
+    /**
+     * The number of I/O threads; 0 (the default) for one per core when handlers run on an executor,
+     * where I/O threads only read, frame and write, and for Netty's default (twice the cores) when
+     * handlers run inline on them.
+     */
     public int ioThreads() {
         return ioThreads;
     }

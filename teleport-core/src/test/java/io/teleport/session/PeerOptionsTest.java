@@ -129,6 +129,26 @@ class PeerOptionsTest {
     }
 
     @Test
+    void ioThreadsDefaultToOnePerCoreUnlessHandlersRunOnThem() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertThat(ioThreadsOf(PeerConfig.defaults())).isEqualTo(cores);
+        assertThat(ioThreadsOf(PeerConfig.builder().handlerExecution(io.teleport.HandlerExecution.INLINE).build()))
+                .as("inline handlers keep Netty's default").isEqualTo(2 * cores);
+        assertThat(ioThreadsOf(PeerConfig.builder().ioThreads(3).build())).isEqualTo(3);
+    }
+
+    private int ioThreadsOf(PeerConfig config) {
+        Peer server = peer(config);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session session = peer(config).dial("127.0.0.1:" + port);
+        int threads = 0;
+        for (var loop : ((DefaultSession) session).channel().eventLoop().parent()) {
+            threads++;
+        }
+        return threads;
+    }
+
+    @Test
     void dialsGoOutFromTheLocalIp() {
         Peer server = peer(PeerConfig.defaults());
         server.pullRouter().route("/who", Void.class, (body, ctx) -> ctx.session().remoteAddress().toString());

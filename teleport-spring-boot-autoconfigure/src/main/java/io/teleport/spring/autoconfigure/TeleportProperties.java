@@ -25,7 +25,7 @@ import java.util.Map;
  * @param pullTimeout how long a pull waits for its reply unless the call sets its own timeout
  * @param shutdownTimeout how long a graceful shutdown may wait for handlers and pulls in flight
  *     (and never longer than spring.lifecycle.timeout-per-shutdown-phase)
- * @param ioThreads the number of I/O threads; 0 for twice the cores
+ * @param ioThreads the number of I/O threads; 0 for one per core (twice the cores when handlers run inline)
  * @param localIp the local IP that dials go out from (Teleport's LocalIP); unset for the OS's choice
  * @param socket socket options
  * @param handler where handlers run
