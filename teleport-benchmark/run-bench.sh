@@ -8,8 +8,9 @@
 # The harness is copied from ../shared/bench/harness (next to the repository) into $HARNESS
 # (default /tmp/teleport-bench-harness) and built there; it is never copied into the repository.
 # With --rounds R the whole run (every system at every level) is repeated R times, and the table
-# shows, per system and level, the round with the median TPS (its latencies with it) and the
-# lowest and highest TPS of all rounds: on a shared machine one run moves by 10 to 20%.
+# shows, per system and level, the round with the median TPS (the lower one of the middle two for
+# an even R; its latencies with it) and the lowest and highest TPS of all rounds: on a shared
+# machine one run moves by 10 to 20%. A system that failed in a round is left out of that round.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -52,7 +53,7 @@ for ROUND in $(seq 1 "$ROUNDS"); do
     --define teleport-inline "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port} --handler inline" "$client" \
     --define teleport-metrics "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port} --metrics" "$client" \
     --define teleport-spring "{java} {server_jvm_opts} -jar $JAR spring-server --host 127.0.0.1 --port {port}" "$client" \
-    | tee -a "$OUT/lines.txt"
+    | tee -a "$OUT/lines.txt" || echo "round $ROUND: a system failed (NA in $OUT/lines.txt; logs in $OUT/round-$ROUND)" >&2
 done
 
 {

@@ -5,7 +5,7 @@
 # Usage: teleport-benchmark/run-scale.sh [--sessions 10000] [--processes K] [--sources A,B,...]
 #                                        [--rounds 10] [--runs 1]
 #   --sessions max  as many as the machine allows: the open-file limit of one process, less what the
-#                   server needs for itself, over 2 holder processes and 4 loopback source addresses.
+#                   server needs for itself, over several holder processes and loopback source addresses.
 #   --runs R        repeats the whole test R times (a new server each time).
 # Builds the jar if it is missing. Runs nothing else; measure on an otherwise idle machine.
 set -euo pipefail
@@ -27,10 +27,12 @@ while [ $# -gt 0 ]; do
 done
 
 [ -f "$JAR" ] || "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" -pl teleport-benchmark -am package -DskipTests
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$SESSIONS" = max ]; then
-  # The server's own descriptors (jars, epoll, eventfds, listener, control session) stay well under 100.
-  SESSIONS=$(( $(ulimit -n) - 100 ))
-  CLIENT_ARGS=(--processes 2 --sources 127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4 "${CLIENT_ARGS[@]}")
+  # The JVM raises its own soft limit to the hard one; the server's own descriptors (jars, epoll,
+  # eventfds, listener, control session) stay well under 100. The client spreads the sessions over
+  # holder processes and loopback source addresses as their limits need.
+  SESSIONS=$(( $(ulimit -Hn) - 100 ))
 fi
 
 for run in $(seq 1 "$RUNS"); do
@@ -40,6 +42,7 @@ for run in $(seq 1 "$RUNS"); do
   SERVER=$!
   trap 'kill $SERVER 2>/dev/null || true' EXIT
   for i in $(seq 1 100); do
+    kill -0 "$SERVER" 2>/dev/null || { echo "scale server died (target/scale-server.log)" >&2; exit 1; }
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
     sleep 0.1
   done

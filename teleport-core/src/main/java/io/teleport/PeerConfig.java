@@ -528,7 +528,9 @@ public final class PeerConfig {
 
         private static String ipLiteral(String ip) {
             String bare = ip.startsWith("[") && ip.endsWith("]") ? ip.substring(1, ip.length() - 1) : ip;
-            if (!io.netty.util.NetUtil.isValidIpV4Address(bare) && !io.netty.util.NetUtil.isValidIpV6Address(bare)) {
+            // A zone (fe80::1%eth0) passes the syntax check but does not become an address: refuse it
+            // rather than bind to every interface.
+            if (io.netty.util.NetUtil.createInetAddressFromIpAddressString(bare) == null) {
                 throw new IllegalArgumentException("localIp: " + ip + " (expected: an IPv4 or IPv6 address)");
             }
             return bare;

@@ -16,8 +16,8 @@ import java.lang.reflect.Type;
  * The Protobuf codec, id {@code 'p'}, name {@code protobuf}: any generated message (full or lite).
  *
  * <p>Needs protobuf-java on the class path; {@link Codecs#defaults()} registers it only then. Writes
- * straight into the frame buffer, without an intermediate array, and reads bytes and string fields
- * as views of the body rather than copies.
+ * straight into the frame buffer, without an intermediate array, and reads bytes fields (and proto2
+ * string fields) as views of the body rather than copies.
  */
 public final class ProtobufCodec implements Codec {
 
@@ -86,11 +86,14 @@ public final class ProtobufCodec implements Codec {
             throw new CodecException("protobuf: " + type.getTypeName() + " does not implement com.google.protobuf.MessageLite");
         }
         try {
-            // The body array belongs to this message alone and is never written again, so bytes and
-            // string fields may point into it instead of being copied out of it.
+            // The body array belongs to this message alone and is never written again, so bytes fields
+            // (and proto2 strings, decoded lazily) may point into it instead of being copied out.
             CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
             in.enableAliasing(true);
-            return parser.parseFrom(in);
+            Object message = parser.parseFrom(in);
+            // What parseFrom(byte[]) checks too: the message ended at the end of the body, not at a stray end-group tag.
+            in.checkLastTagWas(0);
+            return message;
         } catch (InvalidProtocolBufferException e) {
             throw new CodecException("protobuf: cannot unmarshal into " + type.getTypeName() + ": " + e.getMessage(), e);
         }

@@ -2,59 +2,74 @@ package io.teleport.internal;
 
 import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
  * The default handler executor: one platform thread per core, and more only while the ones there
- * are all stuck.
+ * are held up.
  *
  * <p>A plain {@link ThreadPoolExecutor} either starts a thread per task up to its core size or
  * grows only once its queue is full; growing whenever a task has to wait (as Tomcat's executor
  * does) gives handlers that never block a hundred threads fighting over two cores, which costs
- * throughput and tail latency for nothing. Here the pool grows when work is waiting, no thread is
- * idle, and no thread has taken any work for two periods of {@link #STARVATION_NANOS}: every thread
- * is blocked (in a database call, a sleep, a pull of its own), so another one helps. It grows by
- * about half its size at a time, so a burst of blocking handlers gets its threads within a few tens
- * of milliseconds, and it
- * shrinks back, once the extra threads have been idle for a minute, to the most that were busy at
- * once. When the queue is full it starts threads at once up to the maximum, and past that it
- * refuses the task.
+ * throughput and tail latency for nothing. Here the pool looks at itself at most once per
+ * {@link #PERIOD_NANOS} while work is queued, and counts it as held up when no thread is idle and
+ * either no thread has taken any work since the last look (every thread is blocked: in a database
+ * call, a sleep, a pull of its own) or the oldest queued message has waited {@link #MAX_WAIT_NANOS}
+ * (threads blocking for a few milliseconds each, which take work but too slowly). Two looks in a
+ * row must agree, so that a pause of the whole JVM (a garbage collection) is not taken for either.
+ * It then grows by about half its size, so a burst of blocking handlers gets its threads within a
+ * few tens of milliseconds; it shrinks back, after a minute, to the most threads busy at once
+ * during it, and threads beyond that end as soon as they find no work. When the queue is full it
+ * starts threads at once up to the maximum, and past that it refuses the task.
  */
 final class HandlerPool extends ThreadPoolExecutor {
 
-    /** How long work may wait with every thread busy and none taking any before the pool grows. */
-    static final long STARVATION_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-    /** How often the pool looks at itself when no task arrives to make it look. */
+    /** The least time between two looks of the pool at itself. */
+    static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How long the oldest queued message may wait before the pool counts as held up. */
+    static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** How often the timer looks when no submission does. */
     static final long CHECK_MILLIS = 10;
     private static final long SHRINK_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final Logger log = LoggerFactory.getLogger(HandlerPool.class);
+
+    /** A task that knows when it was queued, so that the pool can tell how long work waits. */
+    interface Queued extends Runnable {
+        /** {@link System#nanoTime()} when the task was handed to the executor. */
+        long queuedNanos();
+    }
 
     private final int baseThreads;
     private final LongSupplier clock;
-    private volatile long lastTakeNanos;
-    /** Whether the threads looked stuck at {@link #suspectedAt}; guarded by this. */
-    private boolean suspecting;
-    private long suspectedAt;
-    /** The most threads busy at once since the last shrink; only the checking thread uses it. */
+    private final LongAdder taken = new LongAdder();
+    private volatile long lastLookNanos;
+    // Guarded by this.
+    private long takenAtLastLook;
+    private boolean heldUpAtLastLook;
+    // Only the timer thread uses these.
     private int busiest;
     private long lastShrinkNanos;
 
     HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock) {
-        super(baseThreads, maxThreads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(queueCapacity),
+        super(baseThreads, maxThreads, 60, TimeUnit.SECONDS, new ShrinkingQueue(queueCapacity),
                 new DefaultThreadFactory("teleport-handler", true));
+        ((ShrinkingQueue) getQueue()).pool = this;
         this.baseThreads = baseThreads;
         this.clock = clock;
-        this.lastTakeNanos = clock.getAsLong();
-        this.lastShrinkNanos = lastTakeNanos;
+        this.lastLookNanos = clock.getAsLong();
+        this.lastShrinkNanos = lastLookNanos;
     }
 
     /**
      * A pool of one thread per core (at most {@code maxThreads}), growing to {@code maxThreads}, with
-     * {@code queueCapacity} waiting tasks; {@code timer} drives the checks between submissions.
+     * {@code queueCapacity} waiting tasks; {@code timer} drives the looks between submissions.
      */
     static HandlerPool create(int maxThreads, int queueCapacity, Timer timer) {
         int base = Math.min(maxThreads, Runtime.getRuntime().availableProcessors());
@@ -66,47 +81,48 @@ final class HandlerPool extends ThreadPoolExecutor {
     @Override
     public void execute(Runnable task) {
         super.execute(task);
-        if (!getQueue().isEmpty()) {
-            relieveStarvation();
+        if (!getQueue().isEmpty() && clock.getAsLong() - lastLookNanos >= PERIOD_NANOS) {
+            try {
+                relieveStarvation();
+            } catch (RuntimeException | OutOfMemoryError cannotGrow) {
+                // The task is queued already; the pool just could not add a thread this time.
+                log.warn("handler pool could not grow: {}", cannotGrow.toString());
+            }
         }
     }
 
     @Override
     protected void beforeExecute(Thread t, Runnable r) {
-        lastTakeNanos = clock.getAsLong();
+        taken.increment();
     }
 
-    /**
-     * Adds threads when work is waiting, every thread is busy, and none has taken any work for two
-     * periods in a row: the first period only raises the suspicion, so that a pause of the whole
-     * JVM (a garbage collection) is not taken for blocked threads.
-     */
+    /** Looks at the pool, at most once a period, and grows it when it was held up at two looks in a row. */
     void relieveStarvation() {
         long now = clock.getAsLong();
-        if (now - lastTakeNanos < STARVATION_NANOS) {
-            return;
-        }
         synchronized (this) {
-            if (!suspecting || lastTakeNanos - suspectedAt > 0) {
-                suspecting = true;
-                suspectedAt = now;
+            if (now - lastLookNanos < PERIOD_NANOS) {
                 return;
             }
-            int core = getCorePoolSize();
-            int waiting = getQueue().size();
-            if (now - suspectedAt < STARVATION_NANOS || waiting == 0 || core >= getMaximumPoolSize() || isShutdown()
-                    || getActiveCount() < getPoolSize()) {
-                // Not long enough, nothing waiting, no room, or a thread is idle and about to take the work.
+            lastLookNanos = now;
+            long takenNow = taken.sum();
+            boolean noneTaken = takenNow == takenAtLastLook;
+            takenAtLastLook = takenNow;
+            Runnable oldest = getQueue().peek();
+            boolean waitedTooLong = oldest instanceof Queued && now - ((Queued) oldest).queuedNanos() >= MAX_WAIT_NANOS;
+            // An idle thread is about to take the work: the pool is not held up, the work is just not there yet.
+            boolean heldUp = oldest != null && (noneTaken || waitedTooLong) && getActiveCount() >= getPoolSize();
+            boolean confirmed = heldUp && heldUpAtLastLook;
+            heldUpAtLastLook = heldUp && !confirmed;
+            int size = Math.max(getCorePoolSize(), getPoolSize());
+            if (!confirmed || size >= getMaximumPoolSize() || isShutdown()) {
                 return;
             }
-            suspecting = false;
-            // The new threads get a period of their own before the pool may grow again.
-            lastTakeNanos = now;
-            setCorePoolSize(Math.min(getMaximumPoolSize(), core + Math.min(waiting, Math.max(baseThreads, core / 2))));
+            int grow = Math.min(getQueue().size(), Math.max(baseThreads, size / 2));
+            setCorePoolSize(Math.min(getMaximumPoolSize(), size + Math.max(1, grow)));
         }
     }
 
-    /** Lowers the core size, after a minute, to the most threads busy at once during it. */
+    /** Lowers the core size, once a minute, to the most threads busy at once during it. */
     void shrinkIfIdle() {
         busiest = Math.max(busiest, getActiveCount());
         long now = clock.getAsLong();
@@ -117,7 +133,7 @@ final class HandlerPool extends ThreadPoolExecutor {
         synchronized (this) {
             int target = Math.max(baseThreads, busiest);
             if (target < getCorePoolSize()) {
-                // Threads above the core size end once they have been idle for the keep-alive time.
+                // Threads above the core size end as soon as they find the queue empty (ShrinkingQueue).
                 setCorePoolSize(target);
             }
         }
@@ -135,14 +151,48 @@ final class HandlerPool extends ThreadPoolExecutor {
                 if (isShutdown()) {
                     return;
                 }
-                if (!getQueue().isEmpty()) {
-                    relieveStarvation();
+                try {
+                    if (!getQueue().isEmpty()) {
+                        relieveStarvation();
+                    }
+                    shrinkIfIdle();
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    log.warn("handler pool check failed: {}", e.toString());
+                } finally {
+                    scheduleCheck(timer);
                 }
-                shrinkIfIdle();
-                scheduleCheck(timer);
             }, CHECK_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (IllegalStateException | RejectedExecutionException timerStopped) {
+        } catch (IllegalStateException | java.util.concurrent.RejectedExecutionException timerStopped) {
             // The peer is shutting down: nothing left to grow or shrink.
+        }
+    }
+
+    /**
+     * The pool's queue. Threads above the core size wait for work with a timeout (the keep-alive);
+     * with plain round-robin hand-out they would all keep getting some and never end, so here one
+     * that finds the queue empty ends at once.
+     */
+    private static final class ShrinkingQueue extends LinkedBlockingQueue<Runnable> {
+
+        private static final long serialVersionUID = 1L;
+
+        private transient HandlerPool pool;
+
+        ShrinkingQueue(int capacity) {
+            super(capacity);
+        }
+
+        @Override
+        public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
+            Runnable task = poll();
+            if (task != null) {
+                return task;
+            }
+            HandlerPool p = pool;
+            if (p != null && p.getPoolSize() > p.getCorePoolSize()) {
+                return null;
+            }
+            return super.poll(timeout, unit);
         }
     }
 }

@@ -34,7 +34,8 @@ import java.util.concurrent.ExecutionException;
  * routing, body decoding, the handler, and the reply. It is also every context the handler and the
  * plugins see.
  */
-final class InboundContext implements UnknownPullContext, UnknownPushContext, ReadContext, WriteContext {
+final class InboundContext implements UnknownPullContext, UnknownPushContext, ReadContext, WriteContext,
+        HandlerPool.Queued {
 
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
@@ -57,6 +58,21 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
         this.session = session;
         this.request = request;
         this.sentUri = request.uri();
+    }
+
+    /** Handles the pull or push; runs on the handler executor. */
+    @Override
+    public void run() {
+        if (request.type() == PacketType.PULL) {
+            runPull();
+        } else {
+            runPush();
+        }
+    }
+
+    @Override
+    public long queuedNanos() {
+        return startNanos;
     }
 
     // ---------------------------------------------------------------- pull

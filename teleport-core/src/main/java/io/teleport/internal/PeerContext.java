@@ -78,16 +78,20 @@ public final class PeerContext {
     }
 
     /**
-     * The configured count, or the default: I/O threads that hand every handler to an executor do
-     * little per message, and more of them than cores only adds context switches (measured: about
-     * 10% more throughput with one per core on two cores); inline handlers keep Netty's twice the
-     * cores, since their work is on these threads.
+     * The configured count, or the default: when handlers run on an executor, I/O threads have only
+     * the framing, codecs and writes to do, and more of them than cores only adds context switches
+     * (measured: about 10% more throughput with one per core on two cores); inline handlers keep
+     * Netty's default, twice the cores, since their work is on these threads. Netty's own
+     * {@code io.netty.eventLoopThreads} setting, when given, wins over both defaults.
      */
     static int ioThreads(PeerConfig config, boolean inline) {
         if (config.ioThreads() > 0) {
             return config.ioThreads();
         }
-        return inline ? 0 : Runtime.getRuntime().availableProcessors();
+        if (inline || io.netty.util.internal.SystemPropertyUtil.get("io.netty.eventLoopThreads") != null) {
+            return 0;
+        }
+        return io.netty.util.NettyRuntime.availableProcessors();
     }
 
     private static ExecutorService newExecutor(PeerConfig config, Timer timer) {

@@ -184,10 +184,11 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
     /**
      * Completes the future. A blocked caller is only woken up, so that happens here; callbacks of an
      * asynchronous caller are user code, which must not run on an I/O thread unless handlers run
-     * inline anyway.
+     * inline anyway. (Whether callbacks are attached yet cannot be told without a race: one attached
+     * just after the look would run here.)
      */
     private void deliver(Object value, RerrorException error) {
-        if (sync || session.peer.inline || future.getNumberOfDependents() == 0) {
+        if (sync || session.peer.inline) {
             complete(value, error);
             return;
         }

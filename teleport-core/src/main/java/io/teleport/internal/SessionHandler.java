@@ -107,7 +107,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
     private void dispatch(InboundContext inbound, boolean pull) {
         session.handlerStarted();
         try {
-            session.peer.executor.execute(pull ? inbound::runPull : inbound::runPush);
+            session.peer.executor.execute(inbound);
         } catch (RejectedExecutionException e) {
             log.warn("handler executor refused {} {} from {}: {}", pull ? "pull" : "push", inbound.request.uri(),
                     session.id(), e.toString());

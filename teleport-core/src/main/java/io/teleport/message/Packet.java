@@ -118,7 +118,10 @@ public final class Packet {
         return this;
     }
 
-    /** The body bytes as received (incoming packets); empty, never {@code null}. */
+    /**
+     * The body bytes as received (incoming packets); empty, never {@code null}. Read them, do not
+     * write to them: a decoded body may share them (Protobuf bytes fields are views of this array).
+     */
     public byte[] bodyBytes() {
         return bodyBytes;
     }

@@ -5,7 +5,10 @@ import java.lang.reflect.Type;
 /** Access to a body that was not decoded, as unknown handlers receive it. */
 public interface RawBody {
 
-    /** The body bytes as received; empty, never {@code null}. */
+    /**
+     * The body bytes as received; empty, never {@code null}. Read them, do not write to them: a
+     * decoded body may share them.
+     */
     byte[] bodyBytes();
 
     /**

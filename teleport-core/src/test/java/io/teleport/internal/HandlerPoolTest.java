@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,18 +18,19 @@ import static org.awaitility.Awaitility.await;
 
 class HandlerPoolTest {
 
-    private static final long PERIOD = HandlerPool.STARVATION_NANOS;
+    private static final long PERIOD = HandlerPool.PERIOD_NANOS;
 
     /** The pool's clock, moved by the test: growth depends on time passing, never on the machine's speed. */
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicInteger started = new AtomicInteger();
     private final List<HandlerPool> pools = new ArrayList<>();
 
     @AfterEach
     void stop() throws InterruptedException {
         release.countDown();
         for (HandlerPool pool : pools) {
-            pool.shutdown();
+            pool.shutdownNow();
             assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         }
     }
@@ -39,25 +41,29 @@ class HandlerPoolTest {
         return pool;
     }
 
+    /** Tasks that block until the test ends; {@link #started} counts those that began. */
     private void blocking(HandlerPool pool, int tasks) {
         for (int i = 0; i < tasks; i++) {
             pool.execute(() -> {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                started.incrementAndGet();
+                waitFor(release);
             });
         }
     }
 
+    /** One look at the pool, a period after the last. */
+    private void look(HandlerPool pool) {
+        now.addAndGet(PERIOD);
+        pool.relieveStarvation();
+    }
+
     @Test
-    void threadsThatKeepTakingWorkAreNotJoinedByMore() throws Exception {
+    void threadsThatKeepTakingWorkAreNotJoinedByMore() {
         HandlerPool pool = pool(2, 50, 10_000);
         AtomicInteger ran = new AtomicInteger();
         for (int i = 0; i < 2_000; i++) {
             // Work waits in the queue and time passes as the threads work through it: they are
-            // busy, not stuck, and more threads would only share the same cores.
+            // busy, not held up, and more threads would only share the same cores.
             pool.execute(() -> {
                 now.addAndGet(PERIOD / 4);
                 ran.incrementAndGet();
@@ -69,64 +75,84 @@ class HandlerPoolTest {
     }
 
     @Test
-    void threadsStuckForTwoPeriodsAreJoinedByHalfAsManyAgainEachTime() {
+    void threadsBlockedAtTwoLooksInARowAreJoinedByHalfAsManyAgain() {
         HandlerPool pool = pool(2, 5, 100);
         blocking(pool, 20);
-        await().until(() -> pool.getActiveCount() == 2);
-        assertThat(pool.getPoolSize()).isEqualTo(2);
-
-        now.addAndGet(PERIOD);
-        pool.relieveStarvation();
-        assertThat(pool.getPoolSize()).as("one period only raises the suspicion").isEqualTo(2);
-        now.addAndGet(PERIOD);
-        pool.relieveStarvation();
+        await().until(() -> started.get() == 2);
+        look(pool);
+        look(pool);
+        assertThat(pool.getPoolSize()).as("one look only raises the suspicion").isEqualTo(2);
+        look(pool);
         assertThat(pool.getCorePoolSize()).isEqualTo(4);
-        await().until(() -> pool.getActiveCount() == 4);
+        await().until(() -> started.get() == 4);
 
-        now.addAndGet(PERIOD);
-        pool.relieveStarvation();
-        now.addAndGet(PERIOD);
-        pool.relieveStarvation();
+        look(pool);
+        look(pool);
+        look(pool);
         assertThat(pool.getCorePoolSize()).as("never past the maximum").isEqualTo(5);
-        await().until(() -> pool.getActiveCount() == 5);
+        await().until(() -> started.get() == 5);
     }
 
     @Test
-    void aPauseOfTheWholeProcessIsNotTakenForStuckThreads() throws Exception {
+    void threadsThatTakeWorkTooSlowlyAreJoined() throws Exception {
+        HandlerPool pool = pool(2, 10, 100);
+        Semaphore done = new Semaphore(0);
+        AtomicInteger finished = new AtomicInteger();
+        long queuedAt = now.get();
+        for (int i = 0; i < 30; i++) {
+            pool.execute(new HandlerPool.Queued() {
+                @Override
+                public void run() {
+                    started.incrementAndGet();
+                    done.acquireUninterruptibly();
+                    finished.incrementAndGet();
+                }
+
+                @Override
+                public long queuedNanos() {
+                    return queuedAt;
+                }
+            });
+        }
+        await().until(() -> started.get() == 2);
+        now.addAndGet(HandlerPool.MAX_WAIT_NANOS);
+        for (int i = 0; i < 3; i++) {
+            // Each period one thread finishes a task and takes the next: they take work, but the
+            // oldest message has been waiting longer than it should.
+            int next = started.get() + 1;
+            done.release();
+            await().until(() -> started.get() >= next);
+            look(pool);
+        }
+        assertThat(pool.getCorePoolSize()).isGreaterThan(2);
+        done.release(100);
+    }
+
+    @Test
+    void aPauseOfTheWholeProcessIsNotTakenForBlockedThreads() {
         HandlerPool pool = pool(2, 50, 10_000);
         CountDownLatch busy = new CountDownLatch(1);
-        pool.execute(() -> waitFor(busy));
-        pool.execute(() -> waitFor(busy));
         AtomicInteger ran = new AtomicInteger();
+        for (int i = 0; i < 2; i++) {
+            pool.execute(() -> {
+                started.incrementAndGet();
+                waitFor(busy);
+            });
+        }
         for (int i = 0; i < 10; i++) {
             pool.execute(ran::incrementAndGet);
         }
-        await().until(() -> pool.getActiveCount() == 2);
-        // A pause: a period without any take, seen once...
+        await().until(() -> started.get() == 2);
+        look(pool);
+        // A pause: a long stretch without any take, seen by one look...
         now.addAndGet(PERIOD * 3);
         pool.relieveStarvation();
-        // ...after which the threads go on taking work.
+        // ...after which the threads go on taking work before the next one.
         busy.countDown();
         await().until(() -> ran.get() == 10);
-        now.addAndGet(PERIOD);
-        pool.execute(ran::incrementAndGet);
-        pool.relieveStarvation();
-        assertThat(pool.getCorePoolSize()).isEqualTo(2);
-    }
-
-    @Test
-    void anIdleThreadAboutToTakeTheWorkIsNotStuck() throws Exception {
-        HandlerPool pool = pool(2, 50, 10_000);
-        AtomicInteger ran = new AtomicInteger();
-        pool.execute(ran::incrementAndGet);
-        pool.execute(ran::incrementAndGet);
-        await().until(() -> ran.get() == 2 && pool.getActiveCount() == 0);
-        // Long idle, then a burst: the idle threads take it, whatever the clock says.
-        now.addAndGet(PERIOD * 100);
-        for (int i = 0; i < 3; i++) {
-            pool.relieveStarvation();
-            now.addAndGet(PERIOD);
-        }
+        blocking(pool, 3);
+        await().until(() -> started.get() == 4);
+        look(pool);
         assertThat(pool.getCorePoolSize()).isEqualTo(2);
     }
 
@@ -140,21 +166,28 @@ class HandlerPoolTest {
     }
 
     @Test
-    void extraThreadsGoAfterAMinuteWithoutNeed() {
+    void extraThreadsEndAMinuteAfterTheyWereLastNeeded() throws Exception {
         HandlerPool pool = pool(2, 10, 100);
-        blocking(pool, 10);
-        now.addAndGet(PERIOD);
-        pool.relieveStarvation();
-        now.addAndGet(PERIOD);
-        pool.relieveStarvation();
+        CountDownLatch work = new CountDownLatch(1);
+        for (int i = 0; i < 10; i++) {
+            pool.execute(() -> {
+                started.incrementAndGet();
+                waitFor(work);
+            });
+        }
+        await().until(() -> started.get() == 2);
+        look(pool);
+        look(pool);
+        look(pool);
         assertThat(pool.getCorePoolSize()).isEqualTo(4);
-        release.countDown();
+        await().until(() -> started.get() == 4);
+        work.countDown();
         await().until(() -> pool.getActiveCount() == 0 && pool.getQueue().isEmpty());
         pool.shrinkIfIdle();
         now.addAndGet(TimeUnit.SECONDS.toNanos(61));
         pool.shrinkIfIdle();
-        // The busiest sample of the minute may have caught the last tasks running: at most that many stay.
-        assertThat(pool.getCorePoolSize()).isLessThan(4).isGreaterThanOrEqualTo(pool.baseThreads());
+        assertThat(pool.getCorePoolSize()).isEqualTo(pool.baseThreads());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.getPoolSize() == pool.baseThreads());
     }
 
     private static void waitFor(CountDownLatch latch) {

@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * The scale test's coordinator: starts holder processes ({@link ScaleHolder}) that open S idle
  * sessions to a {@link ScaleServer} from several loopback source addresses, reports the server's
  * heap and RSS per session (the growth from half the sessions to all of them, divided by the
- * sessions added), then times R broadcasts (one small push to every session, after one
- * unmeasured round) from the pull that asks for it to the last delivery in any holder.
+ * sessions added), then times R broadcasts (one small push to every session, after unmeasured
+ * warm-up rounds) from the pull that asks for it to the last delivery in any holder, and prints
+ * their median, lowest and highest.
  *
  * <p>Holders are separate processes because a process here may open about 20,000 files, and the
  * sources are several addresses because one source address reaches one server port from about
@@ -37,7 +38,7 @@ public final class ScaleClient {
     /** Sessions one holder process takes by default: well inside its open-file limit. */
     private static final int SESSIONS_PER_HOLDER = 12_000;
     /** Sessions one source address carries by default: well inside the ephemeral port range. */
-    private static final int SESSIONS_PER_SOURCE = 20_000;
+    private static final int SESSIONS_PER_SOURCE = 10_000;
 
     private ScaleClient() {
     }
@@ -50,7 +51,7 @@ public final class ScaleClient {
         int processes = Integer.parseInt(options.string("processes",
                 String.valueOf(Math.max(1, (sessions + SESSIONS_PER_HOLDER - 1) / SESSIONS_PER_HOLDER))));
         String sources = options.string("sources", defaultSources(sessions));
-        int rounds = Integer.parseInt(options.string("rounds", "10"));
+        int rounds = Integer.parseInt(options.string("rounds", "11"));
         int warmupRounds = Integer.parseInt(options.string("warmup-rounds", "5"));
         String holderIoThreads = options.string("holder-io-threads", "1");
         if (sessions < processes || processes < 1 || rounds < 1) {

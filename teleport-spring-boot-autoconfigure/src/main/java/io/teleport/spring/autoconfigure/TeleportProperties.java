@@ -81,8 +81,8 @@ public record TeleportProperties(
         if (ioThreads < 0) {
             throw new IllegalArgumentException("teleport.io-threads: " + ioThreads + " (expected: >= 0)");
         }
-        if (localIp != null && !localIp.isBlank() && !io.netty.util.NetUtil.isValidIpV4Address(localIp.trim())
-                && !io.netty.util.NetUtil.isValidIpV6Address(localIp.trim())) {
+        if (localIp != null && !localIp.isBlank()
+                && io.netty.util.NetUtil.createInetAddressFromIpAddressString(localIp.trim()) == null) {
             throw new IllegalArgumentException("teleport.local-ip: " + localIp + " (expected: an IPv4 or IPv6 address)");
         }
         clients = clients == null ? Map.of() : Map.copyOf(clients);
