@@ -4,7 +4,7 @@ package io.teleport;
 public enum HandlerExecution {
     /**
      * On a bounded pool of platform threads (the default): handlers may block. The pool keeps one
-     * thread per core and adds threads only while all of them are stuck in blocking handlers, up
+     * thread per core and adds threads only while blocking handlers hold all of them up, up
      * to {@link PeerConfig#handlerThreads()}.
      */
     POOL,

@@ -212,7 +212,7 @@ public final class PeerConfig {
 
     /**
      * The most pool threads for {@link HandlerExecution#POOL}. Default 200. The pool runs one thread
-     * per core and grows toward this only while every thread is blocked.
+     * per core and grows toward this only while blocking handlers hold it up.
      */
     public int handlerThreads() {
         return handlerThreads;
