@@ -168,6 +168,32 @@ class ConcurrencyAndFailureTest {
     }
 
     @Test
+    void handlersThatBlockAFewMillisecondsEachGetMoreThreadsThanCores() throws Exception {
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/io", Integer.class, (n, ctx) -> {
+            threads.add(Thread.currentThread().getName());
+            Thread.sleep(3);
+            return n;
+        });
+        String address = listen(server);
+        Peer client = peer(PeerConfig.defaults());
+        List<Session> sessions = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            sessions.add(client.dial(address));
+        }
+        List<CompletableFuture<Integer>> pulls = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            pulls.add(sessions.get(i % 4).pullAsync("/io", i, Integer.class));
+        }
+        for (int i = 0; i < 400; i++) {
+            assertThat(pulls.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(i);
+        }
+        // Each thread keeps taking work, but too slowly for what waits: the pool adds threads.
+        assertThat(threads.size()).isGreaterThan(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
     void aSaturatedHandlerPoolRepliesWith503() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         Peer server = peer(PeerConfig.builder().handlerThreads(1).handlerQueueCapacity(1).build());
