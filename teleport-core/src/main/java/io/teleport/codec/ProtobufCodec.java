@@ -91,7 +91,8 @@ public final class ProtobufCodec implements Codec {
             CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
             in.enableAliasing(true);
             Object message = parser.parseFrom(in);
-            // What parseFrom(byte[]) checks too: the message ended at the end of the body, not at a stray end-group tag.
+            // As parseFrom(byte[]) does, rather than rely on each generated parser: the message ended at
+            // the end of the body, not at an end-group tag.
             in.checkLastTagWas(0);
             return message;
         } catch (InvalidProtocolBufferException e) {

@@ -97,8 +97,8 @@ public final class Connections {
             bootstrap.option(ChannelOption.TCP_NODELAY, config.noDelay())
                     .option(ChannelOption.SO_KEEPALIVE, config.keepAlive());
             if (config.localIp() != null) {
-                bootstrap.localAddress(new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(
-                        config.localIp()), 0));
+                // A literal, checked by PeerConfig: no name lookup here.
+                bootstrap.localAddress(new InetSocketAddress(config.localIp(), 0));
             }
         }
         if (config.receiveBufferSize() > 0) {

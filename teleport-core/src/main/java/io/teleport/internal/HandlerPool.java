@@ -36,7 +36,7 @@ final class HandlerPool extends ThreadPoolExecutor {
     /** How long the oldest queued message may wait before the pool counts as held up. */
     static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** How often the timer looks when no submission does. */
-    static final long CHECK_MILLIS = 10;
+    private static final long CHECK_MILLIS = 10;
     private static final long SHRINK_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final Logger log = LoggerFactory.getLogger(HandlerPool.class);
 
@@ -72,7 +72,7 @@ final class HandlerPool extends ThreadPoolExecutor {
      * {@code queueCapacity} waiting tasks; {@code timer} drives the looks between submissions.
      */
     static HandlerPool create(int maxThreads, int queueCapacity, Timer timer) {
-        int base = Math.min(maxThreads, Runtime.getRuntime().availableProcessors());
+        int base = Math.min(maxThreads, io.netty.util.NettyRuntime.availableProcessors());
         HandlerPool pool = new HandlerPool(base, maxThreads, queueCapacity, System::nanoTime);
         pool.scheduleCheck(timer);
         return pool;
@@ -138,11 +138,6 @@ final class HandlerPool extends ThreadPoolExecutor {
             }
         }
         busiest = 0;
-    }
-
-    /** The threads the pool keeps when it has not had to grow. */
-    int baseThreads() {
-        return baseThreads;
     }
 
     private void scheduleCheck(Timer timer) {

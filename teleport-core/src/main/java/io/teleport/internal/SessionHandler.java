@@ -9,6 +9,7 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
 import io.teleport.Rerror;
 import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,16 +78,10 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
-        switch (packet.type()) {
-            case REPLY:
-                onReply(packet);
-                break;
-            case PULL:
-                dispatch(new InboundContext(session, packet), true);
-                break;
-            default:
-                dispatch(new InboundContext(session, packet), false);
-                break;
+        if (packet.type() == PacketType.REPLY) {
+            onReply(packet);
+        } else {
+            dispatch(new InboundContext(session, packet));
         }
     }
 
@@ -104,11 +99,13 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
         }
     }
 
-    private void dispatch(InboundContext inbound, boolean pull) {
+    /** Hands a pull or push to the handler executor: the context runs itself there. */
+    private void dispatch(InboundContext inbound) {
         session.handlerStarted();
         try {
             session.peer.executor.execute(inbound);
         } catch (RejectedExecutionException e) {
+            boolean pull = inbound.request.type() == PacketType.PULL;
             log.warn("handler executor refused {} {} from {}: {}", pull ? "pull" : "push", inbound.request.uri(),
                     session.id(), e.toString());
             if (pull) {

@@ -151,36 +151,29 @@ public final class FastProto implements Proto {
         byte[] pipe = filterCount == 0 ? NO_FILTERS : new byte[filterCount];
         in.getBytes(start + PREFIX, pipe);
         int payloadStart = start + PREFIX + filterCount;
-        int payloadLength = frameSize - PREFIX - filterCount;
-        if (filterCount == 0) {
-            // Read in place: no slice to allocate.
-            try {
-                Packet packet = readPayload(in, payloadStart, payloadStart + payloadLength);
-                packet.xferPipe(pipe);
-                packet.size(frameSize);
-                return packet;
-            } finally {
-                in.skipBytes(frameSize);
-            }
-        }
-        ByteBuf payload = in.slice(payloadStart, payloadLength);
-        boolean owned = false;
+        int payloadEnd = start + frameSize;
+        // Without filters the payload is read in place; each filter gives a buffer of its own.
+        ByteBuf unpacked = null;
         try {
-            for (byte id : pipe) {
-                ByteBuf next = ctx.xferFilters().require(id).unpack(payload, alloc, ctx.readLimit());
-                if (owned) {
-                    payload.release();
+            if (filterCount > 0) {
+                ByteBuf payload = in.slice(payloadStart, payloadEnd - payloadStart);
+                for (byte id : pipe) {
+                    ByteBuf next = ctx.xferFilters().require(id).unpack(payload, alloc, ctx.readLimit());
+                    if (unpacked != null) {
+                        unpacked.release();
+                    }
+                    payload = unpacked = next;
                 }
-                payload = next;
-                owned = true;
+                payloadStart = unpacked.readerIndex();
+                payloadEnd = unpacked.writerIndex();
             }
-            Packet packet = readPayload(payload, payload.readerIndex(), payload.writerIndex());
+            Packet packet = readPayload(unpacked != null ? unpacked : in, payloadStart, payloadEnd);
             packet.xferPipe(pipe);
             packet.size(frameSize);
             return packet;
         } finally {
-            if (owned) {
-                payload.release();
+            if (unpacked != null) {
+                unpacked.release();
             }
             in.skipBytes(frameSize);
         }

@@ -79,6 +79,9 @@ class CodecsTest {
                 .isInstanceOf(CodecException.class).hasMessageContaining("does not implement");
         assertThatThrownBy(() -> codecs.decode(ProtobufCodec.ID, new byte[] {(byte) 0xff}, PbTest.class))
                 .isInstanceOf(CodecException.class);
+        // a = 10, then an end-group tag that closes no group: a clear error, not a message cut short.
+        assertThatThrownBy(() -> codecs.decode(ProtobufCodec.ID, new byte[] {0x08, 0x0A, 0x0C}, PbTest.class))
+                .isInstanceOf(CodecException.class).hasMessageContaining("end-group tag");
     }
 
     @Test

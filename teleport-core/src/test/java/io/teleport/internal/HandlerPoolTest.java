@@ -186,8 +186,8 @@ class HandlerPoolTest {
         pool.shrinkIfIdle();
         now.addAndGet(TimeUnit.SECONDS.toNanos(61));
         pool.shrinkIfIdle();
-        assertThat(pool.getCorePoolSize()).isEqualTo(pool.baseThreads());
-        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.getPoolSize() == pool.baseThreads());
+        assertThat(pool.getCorePoolSize()).as("back to its base").isEqualTo(2);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.getPoolSize() == 2);
     }
 
     private static void waitFor(CountDownLatch latch) {

@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -167,9 +169,27 @@ class ConcurrencyAndFailureTest {
         assertThat(session.pull("/echo", "small", String.class)).isEqualTo("small");
     }
 
+    @ParameterizedTest
+    @EnumSource(value = HandlerExecution.class, names = {"POOL", "INLINE"})
+    void asyncPullCallbacksRunOffTheIoThreadUnlessHandlersRunInline(HandlerExecution execution) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/later", String.class, (body, ctx) -> {
+            release.await(10, TimeUnit.SECONDS);
+            return body;
+        });
+        Session session = peer(PeerConfig.builder().handlerExecution(execution).build()).dial(listen(server));
+        // The callback is attached before the reply can arrive: it runs where the peer completes the pull.
+        CompletableFuture<String> where = session.pullAsync("/later", "x", String.class)
+                .thenApply(reply -> Thread.currentThread().getName());
+        release.countDown();
+        assertThat(where.get(10, TimeUnit.SECONDS))
+                .startsWith(execution == HandlerExecution.INLINE ? "teleport-io" : "teleport-handler");
+    }
+
     @Test
     void handlersThatBlockAFewMillisecondsEachGetMoreThreadsThanCores() throws Exception {
-        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> threads = ConcurrentHashMap.newKeySet();
         Peer server = peer(PeerConfig.defaults());
         server.pullRouter().route("/io", Integer.class, (n, ctx) -> {
             threads.add(Thread.currentThread().getName());

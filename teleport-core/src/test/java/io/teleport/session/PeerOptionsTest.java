@@ -161,6 +161,9 @@ class PeerOptionsTest {
         assertThat(PeerConfig.builder().localIp(" ").build().localIp()).isNull();
         assertThatThrownBy(() -> PeerConfig.builder().localIp("localhost"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("localIp: localhost");
+        assertThatThrownBy(() -> PeerConfig.builder().localIp("fe80::1%eth0"))
+                .as("a zone would not become an address, and the dial would go out from anywhere")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("localIp: fe80::1%eth0");
     }
 
     @Test

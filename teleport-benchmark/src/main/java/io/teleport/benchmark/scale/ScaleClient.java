@@ -48,11 +48,10 @@ public final class ScaleClient {
         int sessions = options.required("sessions");
         int port = options.required("port");
         String host = options.string("host", "127.0.0.1");
-        int processes = Integer.parseInt(options.string("processes",
-                String.valueOf(Math.max(1, (sessions + SESSIONS_PER_HOLDER - 1) / SESSIONS_PER_HOLDER))));
+        int processes = options.integer("processes", Math.max(1, (sessions + SESSIONS_PER_HOLDER - 1) / SESSIONS_PER_HOLDER));
         String sources = options.string("sources", defaultSources(sessions));
-        int rounds = Integer.parseInt(options.string("rounds", "11"));
-        int warmupRounds = Integer.parseInt(options.string("warmup-rounds", "5"));
+        int rounds = options.integer("rounds", 11);
+        int warmupRounds = options.integer("warmup-rounds", 5);
         String holderIoThreads = options.string("holder-io-threads", "1");
         if (sessions < processes || processes < 1 || rounds < 1) {
             throw new IllegalArgumentException("need --sessions >= --processes >= 1 and --rounds >= 1");

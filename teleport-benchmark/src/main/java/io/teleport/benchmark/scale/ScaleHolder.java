@@ -37,7 +37,7 @@ public final class ScaleHolder {
         String address = options.string("host", "127.0.0.1") + ":" + options.required("port");
         String[] sources = options.string("sources", "").isBlank() ? new String[] {null}
                 : options.string("sources", "").split(",");
-        int ioThreads = Integer.parseInt(options.string("io-threads", "1"));
+        int ioThreads = options.integer("io-threads", 1);
         Round round = new Round();
         List<Peer> peers = new ArrayList<>();
         try {

@@ -25,7 +25,7 @@ public final class ScaleServer {
     /** Runs until killed. */
     public static void run(io.teleport.benchmark.Options options) throws InterruptedException {
         Peer peer = new Peer(PeerConfig.builder()
-                .ioThreads(Integer.parseInt(options.string("io-threads", "0"))).build());
+                .ioThreads(options.integer("io-threads", 0)).build());
         peer.pullRouter().route("/scale/stats", Void.class, (body, ctx) -> stats(peer));
         peer.pullRouter().route("/scale/count", Void.class, (body, ctx) -> peer.sessionCount());
         peer.pullRouter().route("/scale/push_all", Void.class, (body, ctx) -> {

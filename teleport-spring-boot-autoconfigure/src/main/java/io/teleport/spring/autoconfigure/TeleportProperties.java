@@ -1,6 +1,7 @@
 package io.teleport.spring.autoconfigure;
 
 import io.teleport.HandlerExecution;
+import io.teleport.PeerConfig;
 import io.teleport.transport.Network;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -81,9 +82,10 @@ public record TeleportProperties(
         if (ioThreads < 0) {
             throw new IllegalArgumentException("teleport.io-threads: " + ioThreads + " (expected: >= 0)");
         }
-        if (localIp != null && !localIp.isBlank()
-                && io.netty.util.NetUtil.createInetAddressFromIpAddressString(localIp.trim()) == null) {
-            throw new IllegalArgumentException("teleport.local-ip: " + localIp + " (expected: an IPv4 or IPv6 address)");
+        try {
+            PeerConfig.builder().localIp(localIp);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("teleport.local-ip: " + e.getMessage(), e);
         }
         clients = clients == null ? Map.of() : Map.copyOf(clients);
     }

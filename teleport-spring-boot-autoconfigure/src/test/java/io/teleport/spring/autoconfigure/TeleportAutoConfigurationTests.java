@@ -133,7 +133,7 @@ class TeleportAutoConfigurationTests {
         runner.withPropertyValues(CLIENT, "teleport.network=unixpacket").run(ctx ->
                 assertThat(ctx).getFailure().hasStackTraceContaining("teleport.network: network: unixpacket is not supported"));
         runner.withPropertyValues(CLIENT, "teleport.local-ip=my-host").run(ctx ->
-                assertThat(ctx).getFailure().rootCause().hasMessageContaining("teleport.local-ip: my-host"));
+                assertThat(ctx).getFailure().hasStackTraceContaining("teleport.local-ip: localIp: my-host"));
         runner.withPropertyValues(CLIENT, "teleport.pull-timeout=0s").run(ctx ->
                 assertThat(ctx).getFailure().rootCause().hasMessageContaining("teleport.pull-timeout"));
         runner.withPropertyValues(CLIENT, "teleport.handler.threads=0").run(ctx ->
