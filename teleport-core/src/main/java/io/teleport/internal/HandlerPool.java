@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -48,21 +49,25 @@ final class HandlerPool extends ThreadPoolExecutor {
 
     private final int baseThreads;
     private final LongSupplier clock;
+    /** Drives the looks between submissions; null when the caller looks itself (tests). */
+    private final Timer timer;
+    /** Whether a look is scheduled on the timer: only while work waits or the pool is above its base. */
+    private final AtomicBoolean checking = new AtomicBoolean();
     private final LongAdder taken = new LongAdder();
     private volatile long lastLookNanos;
     // Guarded by this.
     private long takenAtLastLook;
     private boolean heldUpAtLastLook;
-    // Only the timer thread uses these.
     private int busiest;
     private long lastShrinkNanos;
 
-    HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock) {
+    HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, Timer timer) {
         super(baseThreads, maxThreads, 60, TimeUnit.SECONDS, new ShrinkingQueue(queueCapacity),
                 new DefaultThreadFactory("teleport-handler", true));
         ((ShrinkingQueue) getQueue()).pool = this;
         this.baseThreads = baseThreads;
         this.clock = clock;
+        this.timer = timer;
         this.lastLookNanos = clock.getAsLong();
         this.lastShrinkNanos = lastLookNanos;
     }
@@ -73,15 +78,19 @@ final class HandlerPool extends ThreadPoolExecutor {
      */
     static HandlerPool create(int maxThreads, int queueCapacity, Timer timer) {
         int base = Math.min(maxThreads, io.netty.util.NettyRuntime.availableProcessors());
-        HandlerPool pool = new HandlerPool(base, maxThreads, queueCapacity, System::nanoTime);
-        pool.scheduleCheck(timer);
-        return pool;
+        return new HandlerPool(base, maxThreads, queueCapacity, System::nanoTime, timer);
     }
 
     @Override
     public void execute(Runnable task) {
         super.execute(task);
-        if (!getQueue().isEmpty() && clock.getAsLong() - lastLookNanos >= PERIOD_NANOS) {
+        if (getQueue().isEmpty()) {
+            return;
+        }
+        if (!checking.get()) {
+            armCheck();
+        }
+        if (clock.getAsLong() - lastLookNanos >= PERIOD_NANOS) {
             try {
                 relieveStarvation();
             } catch (RuntimeException | OutOfMemoryError cannotGrow) {
@@ -119,46 +128,62 @@ final class HandlerPool extends ThreadPoolExecutor {
             }
             int grow = Math.min(getQueue().size(), Math.max(baseThreads, size / 2));
             setCorePoolSize(Math.min(getMaximumPoolSize(), size + Math.max(1, grow)));
+            // The minute before the pool may shrink starts now.
+            lastShrinkNanos = now;
         }
     }
 
-    /** Lowers the core size, once a minute, to the most threads busy at once during it. */
-    void shrinkIfIdle() {
+    /** Lowers the core size, a minute after it last changed, to the most threads busy at once since. */
+    synchronized void shrinkIfIdle() {
         busiest = Math.max(busiest, getActiveCount());
         long now = clock.getAsLong();
         if (now - lastShrinkNanos < SHRINK_NANOS) {
             return;
         }
         lastShrinkNanos = now;
-        synchronized (this) {
-            int target = Math.max(baseThreads, busiest);
-            if (target < getCorePoolSize()) {
-                // Threads above the core size end as soon as they find the queue empty (ShrinkingQueue).
-                setCorePoolSize(target);
-            }
+        int target = Math.max(baseThreads, busiest);
+        if (target < getCorePoolSize()) {
+            // Threads above the core size end as soon as they find the queue empty (ShrinkingQueue).
+            setCorePoolSize(target);
         }
         busiest = 0;
     }
 
-    private void scheduleCheck(Timer timer) {
+    /** Whether there is anything to grow (work waits) or to shrink (threads above the base). */
+    private boolean needsLooks() {
+        return !getQueue().isEmpty() || getCorePoolSize() > baseThreads;
+    }
+
+    /** Schedules a look on the timer unless one is scheduled; an idle pool wakes nothing up. */
+    private void armCheck() {
+        if (timer == null || !checking.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            timer.newTimeout(t -> {
-                if (isShutdown()) {
-                    return;
-                }
-                try {
-                    if (!getQueue().isEmpty()) {
-                        relieveStarvation();
-                    }
-                    shrinkIfIdle();
-                } catch (RuntimeException | OutOfMemoryError e) {
-                    log.warn("handler pool check failed: {}", e.toString());
-                } finally {
-                    scheduleCheck(timer);
-                }
-            }, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            timer.newTimeout(t -> check(), CHECK_MILLIS, TimeUnit.MILLISECONDS);
         } catch (IllegalStateException | java.util.concurrent.RejectedExecutionException timerStopped) {
             // The peer is shutting down: nothing left to grow or shrink.
+            checking.set(false);
+        }
+    }
+
+    private void check() {
+        if (isShutdown()) {
+            return;
+        }
+        try {
+            if (!getQueue().isEmpty()) {
+                relieveStarvation();
+            }
+            shrinkIfIdle();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            log.warn("handler pool check failed: {}", e.toString());
+        } finally {
+            checking.set(false);
+            // Work queued while this look ran found it still scheduled and armed nothing: arm here.
+            if (needsLooks()) {
+                armCheck();
+            }
         }
     }
 

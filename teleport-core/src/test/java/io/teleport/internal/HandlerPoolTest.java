@@ -1,5 +1,6 @@
 package io.teleport.internal;
 
+import io.netty.util.HashedWheelTimer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +37,7 @@ class HandlerPoolTest {
     }
 
     private HandlerPool pool(int base, int max, int queue) {
-        HandlerPool pool = new HandlerPool(base, max, queue, now::get);
+        HandlerPool pool = new HandlerPool(base, max, queue, now::get, null);
         pools.add(pool);
         return pool;
     }
@@ -188,6 +189,27 @@ class HandlerPoolTest {
         pool.shrinkIfIdle();
         assertThat(pool.getCorePoolSize()).as("back to its base").isEqualTo(2);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.getPoolSize() == 2);
+    }
+
+    @Test
+    void theTimerLooksOnlyWhileThereIsSomethingToGrowOrShrink() throws Exception {
+        HashedWheelTimer timer = new HashedWheelTimer(10, TimeUnit.MILLISECONDS);
+        try {
+            HandlerPool pool = HandlerPool.create(50, 1_000, timer);
+            pools.add(pool);
+            int base = pool.getCorePoolSize();
+            pool.execute(started::incrementAndGet);
+            await().until(() -> started.get() == 1);
+            assertThat(timer.pendingTimeouts()).as("an idle pool wakes nothing up").isZero();
+            // Blocked threads and no submission after the burst: only the timer's looks can grow the pool.
+            blocking(pool, base + 20);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> pool.getCorePoolSize() > base);
+            // Above its base it keeps looking, to shrink later (between two looks the count is 0 for a moment).
+            Thread.sleep(50);
+            await().atMost(5, TimeUnit.SECONDS).until(() -> timer.pendingTimeouts() == 1);
+        } finally {
+            timer.stop();
+        }
     }
 
     private static void waitFor(CountDownLatch latch) {
