@@ -146,6 +146,14 @@ public final class Peer implements AutoCloseable {
         return xferFilters;
     }
 
+    /**
+     * What this peer's {@link Limits} have done so far: sessions paused, messages refused or dropped
+     * and why, inbound bytes held. A live view, for metrics.
+     */
+    public PeerStats stats() {
+        return context.stats();
+    }
+
     /** The network in use. */
     public Network network() {
         return network;
@@ -264,9 +272,13 @@ public final class Peer implements AutoCloseable {
 
     /**
      * Pushes one message to every live session {@code selector} accepts, as a broadcast: the body is
-     * encoded once, and each I/O thread writes its own sessions' frames in one task.
+     * encoded once, and each I/O thread writes its own sessions' frames in one task. Sessions that
+     * read too slowly (not {@linkplain Session#isWritable() writable}) are skipped and counted in
+     * {@link PeerStats#broadcastSkipped()}, so one slow reader neither holds up the broadcast nor
+     * makes this peer queue without bound.
      *
-     * @return completes with the number of pushes written, once every one is written or has failed
+     * @return completes with the number of sessions the push was handed to, once each has been
+     *     handed it or skipped
      */
     public CompletableFuture<Integer> pushAll(String uri, Object body, Predicate<Session> selector,
             CallOption... options) {
@@ -312,7 +324,13 @@ public final class Peer implements AutoCloseable {
         };
         byLoop.forEach((loop, sessions) -> loop.execute(() -> {
             for (DefaultSession s : sessions) {
-                s.pushEncoded(uri, encoded, options, done);
+                try {
+                    s.pushEncoded(uri, encoded, options, done);
+                } catch (RuntimeException e) {
+                    // One session's failure (a throwing hook) must not leave the broadcast unfinished.
+                    log.warn("broadcast to {} failed", s.id(), e);
+                    done.accept(false);
+                }
             }
         }));
         return result;

@@ -15,8 +15,12 @@ import java.util.concurrent.Executor;
  */
 public final class PeerConfig {
 
-    /** The default read limit: 64 MiB. */
-    public static final int DEFAULT_READ_LIMIT = 64 * 1024 * 1024;
+    /**
+     * The default read limit: 16 MiB. Go Teleport v3 allows 4 GiB and gRPC-java 4 MiB; 16 MiB keeps
+     * the messages Go peers commonly send while bounding what one frame can claim before it is
+     * refused.
+     */
+    public static final int DEFAULT_READ_LIMIT = 16 * 1024 * 1024;
 
     private final String network;
     private final String listenAddress;
@@ -46,6 +50,7 @@ public final class PeerConfig {
     private final Duration shutdownTimeout;
     private final SslContext serverSslContext;
     private final SslContext clientSslContext;
+    private final Limits limits;
 
     private PeerConfig(Builder b) {
         network = b.network;
@@ -76,6 +81,7 @@ public final class PeerConfig {
         shutdownTimeout = b.shutdownTimeout;
         serverSslContext = b.serverSslContext;
         clientSslContext = b.clientSslContext;
+        limits = b.limits;
     }
 
     /** A builder with the defaults. */
@@ -119,6 +125,7 @@ public final class PeerConfig {
         b.shutdownTimeout = shutdownTimeout;
         b.serverSslContext = serverSslContext;
         b.clientSslContext = clientSslContext;
+        b.limits = limits;
         return b;
     }
 
@@ -160,7 +167,7 @@ public final class PeerConfig {
         return slowCometDuration;
     }
 
-    /** The largest frame, in bytes, that may be read or written. Default 64 MiB. */
+    /** The largest frame, in bytes, that may be read or written. Default 16 MiB ({@link #DEFAULT_READ_LIMIT}). */
     public int readLimit() {
         return readLimit;
     }
@@ -218,7 +225,11 @@ public final class PeerConfig {
         return handlerThreads;
     }
 
-    /** How many messages may wait for a pool thread before pulls are refused with 503. */
+    /**
+     * How many messages may wait for a pool thread, across all sessions, before pulls are refused
+     * with 503 and pushes dropped. Default 10,000: the per-session limits ({@link Limits}) stop
+     * reading a session long before one session alone could fill it.
+     */
     public int handlerQueueCapacity() {
         return handlerQueueCapacity;
     }
@@ -278,6 +289,11 @@ public final class PeerConfig {
         return clientSslContext;
     }
 
+    /** What a remote peer may make this peer spend: see {@link Limits}. */
+    public Limits limits() {
+        return limits;
+    }
+
     /** Builds a {@link PeerConfig}; every setter validates its argument at once. */
     public static final class Builder {
 
@@ -299,7 +315,7 @@ public final class PeerConfig {
         private Duration pullTimeout = Duration.ofSeconds(30);
         private HandlerExecution handlerExecution = HandlerExecution.POOL;
         private int handlerThreads = 200;
-        private int handlerQueueCapacity = 100_000;
+        private int handlerQueueCapacity = 10_000;
         private Executor handlerExecutor;
         private int ioThreads;
         private boolean reusePort;
@@ -309,8 +325,15 @@ public final class PeerConfig {
         private Duration shutdownTimeout = Duration.ofSeconds(15);
         private SslContext serverSslContext;
         private SslContext clientSslContext;
+        private Limits limits = Limits.defaults();
 
         private Builder() {
+        }
+
+        /** See {@link PeerConfig#limits()}. */
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
         }
 
         /** See {@link PeerConfig#reusePort()}. */

@@ -1,5 +1,6 @@
 package io.teleport.internal;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -65,6 +66,13 @@ public final class DefaultSession implements Session {
     private volatile boolean everConnected;
     /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
     private volatile boolean hooksRunning;
+    /** Bytes of frames handed to the connection and not yet written to its socket (or failed). */
+    private final java.util.concurrent.atomic.AtomicLong outboundBytes = new java.util.concurrent.atomic.AtomicLong();
+    /** Whether this side ever wrote on the session: an accepted connection it uses is wanted. */
+    private volatile boolean wroteAny;
+    /** Callers waiting for the connection to become writable; completed off the I/O thread. */
+    private final java.util.Queue<CompletableFuture<Void>> writableWaiters =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     DefaultSession(PeerContext peer, Channel channel, String dialAddress, Proto proto) {
         this.peer = peer;
@@ -153,6 +161,55 @@ public final class DefaultSession implements Session {
         return pending.size();
     }
 
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable() && outboundBytes.get() < peer.limits.maxOutboundBytesPerSession();
+    }
+
+    @Override
+    public long outboundBytes() {
+        return outboundBytes.get();
+    }
+
+    @Override
+    public CompletableFuture<Void> whenWritable() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (state == State.CLOSED) {
+            f.completeExceptionally(PendingPull.writeFailed(null).toException());
+            return f;
+        }
+        writableWaiters.add(f);
+        // Writable already, or became so before the waiter was visible: settle it now.
+        if (channel.isWritable() || state == State.CLOSED) {
+            releaseWritableWaiters();
+        }
+        return f;
+    }
+
+    /** The outbound buffer crossed a water mark (I/O thread). */
+    void writabilityChanged(Channel ch) {
+        if (ch.isWritable() && !writableWaiters.isEmpty()) {
+            peer.offIoThread(true, this::releaseWritableWaiters);
+        }
+    }
+
+    private void releaseWritableWaiters() {
+        boolean closed = state == State.CLOSED;
+        CompletableFuture<Void> f;
+        while ((f = writableWaiters.poll()) != null) {
+            if (closed) {
+                f.completeExceptionally(PendingPull.writeFailed(null).toException());
+            } else {
+                f.complete(null);
+            }
+        }
+    }
+
+    /** Whether this side ever wrote on this session. */
+    boolean wroteAny() {
+        return wroteAny;
+    }
+
     /** The number of pulls and pushes of the other side being handled. */
     public int activeHandlers() {
         return activeHandlers.get();
@@ -211,11 +268,18 @@ public final class DefaultSession implements Session {
             pull.fail(rejected);
             return pull.future;
         }
-        pending.put(pull.key, pull);
-        if (!pull.startTimer()) {
+        ByteBuf frame = encode(packet);
+        Rerror full = checkOutbound(frame, packet);
+        if (full != null) {
+            pull.fail(full);
             return pull.future;
         }
-        write(packet, pull);
+        pending.put(pull.key, pull);
+        if (!pull.startTimer()) {
+            frame.release();
+            return pull.future;
+        }
+        write(frame, pull);
         return pull.future;
     }
 
@@ -234,7 +298,13 @@ public final class DefaultSession implements Session {
             done.completeExceptionally(rejected.toException());
             return done;
         }
-        write(packet, f -> {
+        ByteBuf frame = encode(packet);
+        Rerror full = checkOutbound(frame, packet);
+        if (full != null) {
+            done.completeExceptionally(full.toException());
+            return done;
+        }
+        write(frame, f -> {
             if (f.isSuccess()) {
                 peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
                 if (peer.plugins.hasPostWritePush()) {
@@ -254,7 +324,8 @@ public final class DefaultSession implements Session {
 
     /**
      * Pushes a body already encoded with {@code codec}, from this session's I/O thread (a broadcast
-     * batches its writes per thread); {@code done} is called with whether the frame was written.
+     * batches its writes per thread); {@code done} is called with whether the frame was handed to the
+     * connection: not when the session is closed, refused by a hook, or a slow reader (not writable).
      */
     public void pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options,
             java.util.function.Consumer<Boolean> done) {
@@ -264,7 +335,24 @@ public final class DefaultSession implements Session {
             done.accept(false);
             return;
         }
-        write(packet, f -> {
+        ByteBuf frame;
+        try {
+            frame = encode(packet);
+        } catch (RerrorException e) {
+            log.debug("broadcast to {} not encoded: {}", id(), e.rerror().detail());
+            done.accept(false);
+            return;
+        }
+        if (!channel.isWritable()
+                || outboundBytes.get() + frame.readableBytes() > peer.limits.maxOutboundBytesPerSession()) {
+            // A slow reader: a broadcast goes on without it rather than queue more for it.
+            frame.release();
+            peer.counters.broadcastSkipped.increment();
+            peer.outboundLog.record("broadcast " + LogText.safe(uri, peer.limits.logValueLimit()) + " skipped " + id());
+            done.accept(false);
+            return;
+        }
+        write(frame, f -> {
             if (f.isSuccess()) {
                 peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
                 if (peer.plugins.hasPostWritePush()) {
@@ -272,27 +360,68 @@ public final class DefaultSession implements Session {
                             () -> logHookError(peer.plugins.postWritePush(call), "PostWritePush"));
                 }
             }
-            done.accept(f.isSuccess());
         });
+        done.accept(true);
     }
 
     /**
-     * Writes a packet, or, while a broken dialed connection is being replaced, once it is (or fails
+     * Encodes a packet into its frame on the calling thread, so that codecs and filters never run on
+     * an I/O thread and the caller owns its body only until the call returns.
+     *
+     * @throws RerrorException {@code 104} when the body cannot be marshalled or the frame is over
+     *     the read limit
+     */
+    ByteBuf encode(Packet packet) {
+        peer.messageLog.capture(packet);
+        try {
+            return (proto != null ? proto : peer.defaultProto).encode(packet, peer.protoContext, channel.alloc());
+        } catch (RuntimeException e) {
+            throw PendingPull.writeFailed(e).toException();
+        }
+    }
+
+    /** {@code 104} when the frame does not fit in this session's outbound bytes (the frame is then released). */
+    private Rerror checkOutbound(ByteBuf frame, Packet packet) {
+        long queued = outboundBytes.get();
+        long max = peer.limits.maxOutboundBytesPerSession();
+        if (queued + frame.readableBytes() <= max) {
+            return null;
+        }
+        int size = frame.readableBytes();
+        frame.release();
+        peer.counters.outboundRefused.increment();
+        peer.outboundLog.record(packet.type() + " " + LogText.safe(packet.uri(), peer.limits.logValueLimit())
+                + " to " + id());
+        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "outbound buffer of session " + id() + " is full: "
+                + queued + " bytes queued, " + size + " more would pass the limit of " + max
+                + " (the other side reads too slowly; see Session.whenWritable)");
+    }
+
+    /**
+     * Writes a frame, or, while a broken dialed connection is being replaced, once it is (or fails
      * it when that fails). Dial hooks of the reconnection itself write at once.
      */
-    void write(Packet packet, ChannelFutureListener listener) {
+    void write(ByteBuf frame, ChannelFutureListener listener) {
+        int size = frame.readableBytes();
+        outboundBytes.addAndGet(size);
+        wroteAny = true;
+        ChannelFutureListener counted = f -> {
+            outboundBytes.addAndGet(-size);
+            listener.operationComplete(f);
+        };
         CompletableFuture<Void> waiting = reconnecting;
         if (waiting == null || IN_DIAL_HOOKS.get() == this) {
-            channel.writeAndFlush(packet).addListener(listener);
+            channel.writeAndFlush(frame).addListener(counted);
             return;
         }
         waiting.whenComplete((ok, error) -> {
             Channel ch = channel;
             if (error == null) {
-                ch.writeAndFlush(packet).addListener(listener);
+                ch.writeAndFlush(frame).addListener(counted);
             } else {
+                frame.release();
                 try {
-                    listener.operationComplete(ch.newFailedFuture(new ClosedChannelException()));
+                    counted.operationComplete(ch.newFailedFuture(new ClosedChannelException()));
                 } catch (Exception e) {
                     log.debug("write listener failed", e);
                 }
@@ -300,9 +429,18 @@ public final class DefaultSession implements Session {
         });
     }
 
-    /** Writes a reply: allowed while the session closes gracefully, so in-flight pulls get answered. */
-    void writeReply(Packet reply, ChannelFutureListener listener) {
-        channel.writeAndFlush(reply).addListener(listener);
+    /**
+     * Writes a reply's frame: allowed while the session closes gracefully, so in-flight pulls get
+     * answered, and never refused for the outbound limit: reading stops before replies pile up.
+     */
+    void writeReply(ByteBuf frame, ChannelFutureListener listener) {
+        int size = frame.readableBytes();
+        outboundBytes.addAndGet(size);
+        wroteAny = true;
+        channel.writeAndFlush(frame).addListener((ChannelFutureListener) f -> {
+            outboundBytes.addAndGet(-size);
+            listener.operationComplete(f);
+        });
     }
 
     boolean removePending(PendingPull pull) {
@@ -500,6 +638,7 @@ public final class DefaultSession implements Session {
         peer.hub.remove(this);
         peer.live.remove(this);
         failPending();
+        releaseWritableWaiters();
         if (peer.plugins.hasPostDisconnect() && everConnected) {
             peer.runBlocking(() -> {
                 try {

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One inbound pull or push, handled from its header to its reply: the hooks in Teleport's order,
@@ -42,6 +43,11 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
 
     final DefaultSession session;
     final Packet request;
+    /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
+    private final io.netty.channel.Channel channel;
+    private final ReadGate gate;
+    /** The bytes this message holds until it is finished. */
+    final long charge;
     /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */
     private final String sentUri;
     private final long startNanos = System.nanoTime();
@@ -54,20 +60,73 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
     private byte[] extraXfer;
     private Packet reply;
 
-    InboundContext(DefaultSession session, Packet request) {
+    InboundContext(DefaultSession session, Packet request, ReadGate gate, long charge) {
         this.session = session;
         this.request = request;
         this.sentUri = request.uri();
+        this.channel = session.channel();
+        this.gate = gate;
+        this.charge = charge;
     }
 
-    /** Handles the pull or push; runs on the handler executor. */
+    /**
+     * Handles the pull or push; runs on the handler executor. Work whose connection closed while it
+     * waited is dropped (nobody would get the reply), and a message that waited past the queue bound
+     * is refused rather than run late.
+     */
     @Override
     public void run() {
+        if (!channel.isActive()) {
+            session.peer.counters.droppedClosed.increment();
+            finish();
+            return;
+        }
+        long maxWait = session.peer.limits.maxQueueWait().toNanos();
+        if (maxWait > 0 && !session.peer.inline) {
+            long waited = System.nanoTime() - startNanos;
+            if (waited > maxWait) {
+                refuse(Rerror.CODE_UNAVAILABLE, "waited " + TimeUnit.NANOSECONDS.toMillis(waited)
+                        + " ms for a handler (limit " + TimeUnit.NANOSECONDS.toMillis(maxWait) + " ms)",
+                        session.peer.expiredLog, null);
+                return;
+            }
+        }
         if (request.type() == PacketType.PULL) {
             runPull();
         } else {
             runPush();
         }
+    }
+
+    /**
+     * Refuses the message without running its handler: a pull is answered {@code code}, a push is
+     * dropped; either is counted and logged at most once per interval.
+     *
+     * @param why the executor's reason, for the log; {@code null} when the message expired
+     */
+    void refuse(int code, String detail, RefusalLog refusals, String why) {
+        boolean pull = request.type() == PacketType.PULL;
+        Counters counters = session.peer.counters;
+        if (why == null) {
+            counters.expired.increment();
+        } else if (pull) {
+            counters.pullsRefused.increment();
+        } else {
+            counters.pushesRefused.increment();
+        }
+        refusals.record((pull ? "pull " : "push ") + LogText.safe(request.uri(), session.peer.limits.logValueLimit())
+                + " from " + session.id() + (why == null ? "" : ": " + why));
+        if (pull) {
+            reply(null, new Rerror(code, "Service Unavailable", detail));
+        } else {
+            finish();
+        }
+    }
+
+    /** The message is done with: its handler slot and bytes are free. */
+    private void finish() {
+        session.handlerFinished();
+        gate.finished(charge);
     }
 
     @Override
@@ -83,7 +142,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
             handlePull();
         } catch (Throwable t) {
             // A failure outside the handler (a codec or plugin bug) must still answer the puller.
-            log.warn("pull {} from {} failed before its handler ran", request.uri(), session.id(), t);
+            log.warn("pull {} from {} failed before its handler ran", safeUri(), session.id(), t);
             reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString()));
         }
     }
@@ -111,6 +170,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
             reply(null, rerror);
             return;
         }
+        releaseBodyBytes();
         Object result;
         try {
             result = route.invoke(body, this);
@@ -128,6 +188,16 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
             });
         } else {
             reply(result, null);
+        }
+    }
+
+    /**
+     * Drops the received bytes once the handler's argument is bound from them, so that a slow handler
+     * does not hold both. Raw routes read the bytes themselves, and printed bodies need them later.
+     */
+    private void releaseBodyBytes() {
+        if (!route.isRaw() && !session.peer.config.printBody()) {
+            request.bodyBytes(null);
         }
     }
 
@@ -187,19 +257,23 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
             // No body: codec 0 unless the handler chose one, as Teleport writes it.
             reply.bodyCodec(replyBodyCodec);
         }
-        boolean isError = rerror != null;
-        session.writeReply(reply, f -> {
-            if (!f.isSuccess() && !isError && f.channel().isActive()) {
-                // The reply could not be built (marshalling, size limit): answer with the reason
-                // rather than leave the puller waiting. Its hooks are user code: off the I/O thread.
-                Rerror failed = PendingPull.writeFailed(f.cause());
-                log.warn("reply to {} (seq {}) could not be written: {}", request.uri(), request.seq(), failed.detail());
-                session.peer.offIoThread(true, () -> reply(null,
-                        new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", "reply: " + failed.detail())));
-                return;
+        io.netty.buffer.ByteBuf frame;
+        try {
+            frame = session.encode(reply);
+        } catch (RerrorException e) {
+            // The reply could not be built (marshalling, size limit): answer with the reason rather
+            // than leave the puller waiting; an error reply that cannot be built either ends here.
+            log.warn("reply to {} (seq {}) could not be encoded: {}", safeUri(), request.seq(), e.rerror().detail());
+            if (rerror == null) {
+                reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", "reply: " + e.rerror().detail()));
+            } else {
+                finish();
             }
+            return;
+        }
+        session.writeReply(frame, f -> {
             if (!f.isSuccess()) {
-                log.debug("reply to {} (seq {}) not written: {}", request.uri(), request.seq(), String.valueOf(f.cause()));
+                log.debug("reply to {} (seq {}) not written: {}", safeUri(), request.seq(), String.valueOf(f.cause()));
             }
             session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, startNanos);
             boolean hooks = session.peer.plugins.postWriteReplyBlocks()
@@ -208,7 +282,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
                 try {
                     DefaultSession.logHookError(scoped(ScopedHook.POST_WRITE_REPLY), "PostWriteReply");
                 } finally {
-                    session.handlerFinished();
+                    finish();
                 }
             });
         });
@@ -230,12 +304,13 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
                 rerror = decodeBody();
             }
             if (rerror != null) {
-                log.warn("{} push {} from {}", rerror.toJson(), request.uri(), session.id());
+                log.warn("{} push {} from {}", safe(rerror.toJson()), safeUri(), session.id());
                 return;
             }
             if (scoped(ScopedHook.POST_READ_PUSH_BODY) != null) {
                 return;
             }
+            releaseBodyBytes();
             Object result = route.invoke(body, this);
             if (result instanceof CompletionStage) {
                 ((CompletionStage<?>) result).whenComplete((v, error) -> {
@@ -248,16 +323,24 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
             logPushError(t);
         } finally {
             session.peer.messageLog.pushHandle(session.remoteAddress(), request, startNanos);
-            session.handlerFinished();
+            finish();
         }
     }
 
     private void logPushError(Throwable t) {
         if (t instanceof RerrorException) {
-            log.warn("{} push {} from {}", ((RerrorException) t).rerror().toJson(), request.uri(), session.id());
+            log.warn("{} push {} from {}", safe(((RerrorException) t).rerror().toJson()), safeUri(), session.id());
         } else {
-            log.warn("push handler {} failed on {} from {}", route.handlerName(), request.uri(), session.id(), t);
+            log.warn("push handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
         }
+    }
+
+    private String safeUri() {
+        return safe(request.uri());
+    }
+
+    private String safe(String text) {
+        return LogText.safe(text, session.peer.limits.logValueLimit());
     }
 
     // ---------------------------------------------------------------- shared
@@ -295,7 +378,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
         if (t instanceof RerrorException) {
             return ((RerrorException) t).rerror();
         }
-        log.warn("handler {} failed on {} from {}", route.handlerName(), request.uri(), session.id(), t);
+        log.warn("handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
         return new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString());
     }
 

@@ -27,10 +27,14 @@ final class MessageLog {
     private final boolean printBody;
     private final boolean countTime;
     private final long slowNanos;
+    private final int valueLimit;
+    private final int bodyLimit;
 
     MessageLog(PeerConfig config, Codecs codecs) {
         this.codecs = codecs;
         this.printBody = config.printBody();
+        this.valueLimit = config.limits().logValueLimit();
+        this.bodyLimit = config.limits().printBodyLimit();
         this.countTime = config.countTime();
         long slow = config.slowCometDuration().toNanos();
         this.slowNanos = slow <= 0 ? Long.MAX_VALUE : slow;
@@ -39,6 +43,29 @@ final class MessageLog {
     /** The cost since {@code startNanos}; 0 when costs are not counted. */
     private long cost(long startNanos) {
         return countTime ? System.nanoTime() - startNanos : 0;
+    }
+
+    /**
+     * Keeps the start of an outgoing body's wire form in the packet, when bodies are printed, so
+     * that the line written later (on an I/O thread) needs no codec. Runs on the sending thread.
+     */
+    void capture(Packet packet) {
+        Object body = packet.body();
+        if (!printBody || body == null || !log.isInfoEnabled()) {
+            return;
+        }
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            codecs.encode(packet.bodyCodec(), body, buf);
+            // One byte past the limit tells the printer that there was more.
+            byte[] head = new byte[Math.min(buf.readableBytes(), bodyLimit + 1)];
+            buf.getBytes(buf.readerIndex(), head);
+            packet.bodyBytes(head);
+        } catch (RuntimeException e) {
+            // The frame's own encoding reports the failure; the log just goes without the body.
+        } finally {
+            buf.release();
+        }
     }
 
     /** A pull of this side got its reply. */
@@ -93,16 +120,17 @@ final class MessageLog {
             }
             sb.append(" | ");
         }
-        sb.append("uri: ").append(packet.uri());
-        for (int pad = packet.uri().length(); pad < 30; pad++) {
+        String uri = LogText.safe(packet.uri(), valueLimit);
+        sb.append("uri: ").append(uri);
+        for (int pad = uri.length(); pad < 30; pad++) {
             sb.append(' ');
         }
         return sb.append(" |");
     }
 
-    private static String status(Packet reply) {
-        return reply != null && reply.hasMeta() ? String.valueOf(reply.meta().peek(Rerror.META_KEY) == null ? ""
-                : reply.meta().peek(Rerror.META_KEY)) : "";
+    private String status(Packet reply) {
+        String status = reply != null && reply.hasMeta() ? reply.meta().peek(Rerror.META_KEY) : null;
+        return status == null ? "" : LogText.safe(status, valueLimit);
     }
 
     private void section(StringBuilder sb, Packet packet, String status) {
@@ -115,30 +143,25 @@ final class MessageLog {
         }
     }
 
+    /** At most the print limit of the body, as text, escaped, with its size when it was cut. */
     private String bodyText(Packet packet) {
-        Object body = packet.body();
-        if (body != null) {
-            if (body instanceof byte[]) {
-                return new String((byte[]) body, StandardCharsets.UTF_8);
-            }
-            if (packet.bodyCodec() == 'j' || packet.bodyCodec() == 's') {
-                // Printed as it goes on the wire, as Teleport prints bodies as JSON.
-                ByteBuf buf = Unpooled.buffer();
-                try {
-                    codecs.encode(packet.bodyCodec(), body, buf);
-                    return buf.toString(StandardCharsets.UTF_8);
-                } catch (RuntimeException e) {
-                    return String.valueOf(body);
-                } finally {
-                    buf.release();
-                }
-            }
-            return String.valueOf(body);
-        }
         byte[] bytes = packet.bodyBytes();
+        boolean outgoing = packet.body() != null;
+        if (outgoing && bytes.length == 0) {
+            // Not captured (encoding failed, or logging was off then): never encode here.
+            return "<" + packet.body().getClass().getSimpleName() + ">";
+        }
         if (bytes.length == 0) {
             return "null";
         }
-        return packet.bodyCodec() == 'p' ? "<" + bytes.length + " bytes protobuf>" : new String(bytes, StandardCharsets.UTF_8);
+        if (packet.bodyCodec() == 'p') {
+            return outgoing ? "<protobuf>" : "<" + bytes.length + " bytes protobuf>";
+        }
+        int shown = Math.min(bytes.length, bodyLimit);
+        String text = LogText.safe(new String(bytes, 0, shown, StandardCharsets.UTF_8), Integer.MAX_VALUE);
+        if (shown < bytes.length) {
+            text += outgoing ? "...(cut)" : "...(" + bytes.length + " bytes)";
+        }
+        return text;
     }
 }

@@ -5,6 +5,7 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.teleport.HandlerExecution;
+import io.teleport.Limits;
 import io.teleport.PeerConfig;
 import io.teleport.codec.Codecs;
 import io.teleport.plugin.PluginChain;
@@ -19,7 +20,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -52,6 +52,12 @@ public final class PeerContext {
     final java.util.Set<DefaultSession> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final MessageLog messageLog;
     final long pullTimeoutNanos;
+    final Limits limits;
+    final InboundBudget budget;
+    final Counters counters;
+    final RefusalLog overloadLog = new RefusalLog(log, "handler executor full or shut down, refused (503) or dropped");
+    final RefusalLog expiredLog = new RefusalLog(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
+    final RefusalLog outboundLog = new RefusalLog(log, "outbound bytes of a session at the limit, failed (104) or skipped");
     volatile boolean closing;
 
     /** Creates the shared state and starts the I/O threads. */
@@ -66,13 +72,19 @@ public final class PeerContext {
         this.defaultProto = defaultProto;
         this.transport = transport;
         this.defaultCodecId = codecs.require(config.defaultBodyCodec()).id();
-        this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit());
+        this.limits = config.limits();
+        this.budget = new InboundBudget(limits.maxInboundBytes());
+        this.counters = new Counters(budget);
+        this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
+                limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
         this.messageLog = new MessageLog(config, codecs);
         this.timer = new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
         this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config, timer) : null;
         this.executor = config.handlerExecutor() != null ? config.handlerExecutor()
-                : ownedExecutor != null ? ownedExecutor : Runnable::run;
+                : ownedExecutor == null ? Runnable::run
+                : ownedExecutor instanceof HandlerPool ? ownedExecutor
+                : new BoundedExecutor(ownedExecutor, limits.maxConcurrentHandlers());
         this.inline = config.handlerExecutor() == null && config.handlerExecution() == HandlerExecution.INLINE;
         this.group = transport.newEventLoopGroup(ioThreads(config, inline), "teleport-io");
     }
@@ -159,12 +171,24 @@ public final class PeerContext {
             synchronized (this) {
                 e = hookExecutor;
                 if (e == null) {
-                    e = Executors.newCachedThreadPool(new DefaultThreadFactory("teleport-hook", true));
+                    // Bounded in threads: completions and hooks are bounded in number by the
+                    // in-flight limits, so they queue here rather than start a thread each.
+                    int threads = Math.max(2, io.netty.util.NettyRuntime.availableProcessors());
+                    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads,
+                            threads, 60, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+                            new DefaultThreadFactory("teleport-hook", true));
+                    pool.allowCoreThreadTimeOut(true);
+                    e = pool;
                     hookExecutor = e;
                 }
             }
         }
         return e;
+    }
+
+    /** What the limits have done so far. */
+    public io.teleport.PeerStats stats() {
+        return counters;
     }
 
     /** The sessions. */

@@ -2,10 +2,12 @@ package io.teleport.internal;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.handler.timeout.WriteTimeoutHandler;
+import io.teleport.Limits;
 import io.teleport.PeerConfig;
 import io.teleport.proto.Proto;
 
@@ -15,8 +17,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds a connection's pipeline: TLS, write timeout, frame decoder, read-idle timeout (counting
- * whole frames, as it sits after the decoder), frame encoder, session. Not part of the API.
+ * Builds a connection's pipeline: TLS, flush consolidation, write timeout, frame decoder, read-idle
+ * timeout (counting whole frames, as it sits after the decoder), frame encoder (for packets written
+ * by integrations; the session writes frames it encoded on the caller's thread), session; sets the
+ * write water marks and gives the decoder and the session handler one {@link ReadGate}. Not part of
+ * the API.
  */
 public final class Pipelines {
 
@@ -31,8 +36,12 @@ public final class Pipelines {
     static void install(PeerContext peer, Channel channel, Proto proto, DefaultSession session,
             CompletableFuture<DefaultSession> ready, SocketAddress dialed) {
         PeerConfig config = peer.config;
+        Limits limits = peer.limits;
         Proto p = proto == null ? peer.defaultProto : proto;
         ChannelPipeline pipeline = channel.pipeline();
+        channel.config().setWriteBufferWaterMark(
+                new WriteBufferWaterMark(limits.writeBufferLowWaterMark(), limits.writeBufferHighWaterMark()));
+        ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits);
         SslContext ssl = session.dialed() ? config.clientSslContext() : config.serverSslContext();
         if (ssl != null) {
             if (dialed instanceof InetSocketAddress) {
@@ -49,13 +58,15 @@ public final class Pipelines {
             pipeline.addLast("teleport-write-timeout",
                     new WriteTimeoutHandler(config.writeTimeout().toNanos(), TimeUnit.NANOSECONDS));
         }
-        pipeline.addLast("teleport-decoder", new PacketDecoder(p, peer.protoContext, session));
+        PacketDecoder decoder = new PacketDecoder(p, peer.protoContext, session, gate,
+                limits.frameReadTimeout().toNanos());
+        pipeline.addLast("teleport-decoder", decoder);
         if (!config.readIdleTimeout().isZero()) {
             pipeline.addLast("teleport-read-timeout",
                     new ReadTimeoutHandler(config.readIdleTimeout().toNanos(), TimeUnit.NANOSECONDS));
         }
         pipeline.addLast("teleport-encoder", new PacketEncoder(p, peer.protoContext));
-        pipeline.addLast("teleport-session", new SessionHandler(session, ready));
+        pipeline.addLast("teleport-session", new SessionHandler(session, ready, gate, decoder));
     }
 
     /**

@@ -217,11 +217,29 @@ public final class Meta {
      * moving its indexes.
      */
     public static Meta parse(ByteBuf buf, int index, int length) {
+        return parse(buf, index, length, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Parses like {@link #parse(ByteBuf, int, int)}, refusing more than {@code maxPairs} pieces before
+     * anything is allocated for them: a pair can be two bytes on the wire and far more on the heap.
+     *
+     * @throws IllegalArgumentException when there are more than {@code maxPairs} pieces
+     */
+    public static Meta parse(ByteBuf buf, int index, int length, int maxPairs) {
         Meta meta = new Meta();
         if (length == 0) {
             return meta;
         }
         int end = index + length;
+        if (maxPairs < length / 2 + 1) {
+            // Counting the separators is cheap next to one object per piece.
+            int[] pieces = {1};
+            buf.forEachByte(index, length, b -> b != '&' || ++pieces[0] <= maxPairs);
+            if (pieces[0] > maxPairs) {
+                throw new IllegalArgumentException("meta has more than " + maxPairs + " pairs");
+            }
+        }
         byte[] scratch = new byte[length];
         int pieceStart = index;
         while (pieceStart <= end) {
@@ -272,7 +290,7 @@ public final class Meta {
                 scratch[n++] = b;
             }
         }
-        return new String(scratch, 0, n, StandardCharsets.UTF_8);
+        return n == 0 ? "" : new String(scratch, 0, n, StandardCharsets.UTF_8);
     }
 
     private static int hexValue(byte b) {

@@ -122,10 +122,10 @@ public final class FastProto implements Proto {
     }
 
     @Override
-    public Packet decode(ByteBuf in, ProtoContext ctx, ByteBufAllocator alloc) {
+    public long frameSize(ByteBuf in, ProtoContext ctx) {
         int readable = in.readableBytes();
         if (readable < 4) {
-            return null;
+            return -1;
         }
         int start = in.readerIndex();
         long size = in.getUnsignedInt(start);
@@ -140,9 +140,16 @@ public final class FastProto implements Proto {
             throw new ProtoException("Mismatched protocol: id 0x" + Integer.toHexString(in.getByte(start + 4) & 0xFF)
                     + " (expected: 0x66 'f')");
         }
-        if (readable < size) {
+        return size;
+    }
+
+    @Override
+    public Packet decode(ByteBuf in, ProtoContext ctx, ByteBufAllocator alloc) {
+        long size = frameSize(in, ctx);
+        if (size < 0 || in.readableBytes() < size) {
             return null;
         }
+        int start = in.readerIndex();
         int frameSize = (int) size;
         int filterCount = in.getUnsignedByte(start + 5);
         if (PREFIX + filterCount > frameSize) {
@@ -158,7 +165,7 @@ public final class FastProto implements Proto {
             if (filterCount > 0) {
                 ByteBuf payload = in.slice(payloadStart, payloadEnd - payloadStart);
                 for (byte id : pipe) {
-                    ByteBuf next = ctx.xferFilters().require(id).unpack(payload, alloc, ctx.readLimit());
+                    ByteBuf next = ctx.xferFilters().require(id).unpack(payload, alloc, ctx.maxUnpackedBytes());
                     if (unpacked != null) {
                         unpacked.release();
                     }
@@ -167,7 +174,7 @@ public final class FastProto implements Proto {
                 payloadStart = unpacked.readerIndex();
                 payloadEnd = unpacked.writerIndex();
             }
-            Packet packet = readPayload(unpacked != null ? unpacked : in, payloadStart, payloadEnd);
+            Packet packet = readPayload(unpacked != null ? unpacked : in, payloadStart, payloadEnd, ctx);
             packet.xferPipe(pipe);
             packet.size(frameSize);
             return packet;
@@ -180,7 +187,7 @@ public final class FastProto implements Proto {
     }
 
     /** The packet in bytes {@code from} to {@code end} (exclusive) of {@code p}. */
-    private static Packet readPayload(ByteBuf p, int from, int end) {
+    private static Packet readPayload(ByteBuf p, int from, int end, ProtoContext ctx) {
         int i = from;
         if (end - i < MIN_PAYLOAD) {
             throw new ProtoException("bad frame: payload of " + (end - i) + " bytes (expected: >= " + MIN_PAYLOAD + ")");
@@ -195,12 +202,23 @@ public final class FastProto implements Proto {
         long uriLen = p.getUnsignedInt(i);
         i += 4;
         checkLength("uri", uriLen, end - i - 5);
+        if (uriLen > ctx.maxUriBytes()) {
+            throw new ProtoException("uri of " + uriLen + " bytes exceeds the limit of " + ctx.maxUriBytes());
+        }
         String uri = p.toString(i, (int) uriLen, StandardCharsets.UTF_8);
         i += (int) uriLen;
         long metaLen = p.getUnsignedInt(i);
         i += 4;
         checkLength("meta", metaLen, end - i - 1);
-        Meta meta = metaLen == 0 ? null : Meta.parse(p, i, (int) metaLen);
+        if (metaLen > ctx.maxMetaBytes()) {
+            throw new ProtoException("meta of " + metaLen + " bytes exceeds the limit of " + ctx.maxMetaBytes());
+        }
+        Meta meta;
+        try {
+            meta = metaLen == 0 ? null : Meta.parse(p, i, (int) metaLen, ctx.maxMetaPairs());
+        } catch (IllegalArgumentException tooManyPairs) {
+            throw new ProtoException(tooManyPairs.getMessage());
+        }
         i += (int) metaLen;
         byte codec = p.getByte(i++);
         byte[] body = new byte[end - i];

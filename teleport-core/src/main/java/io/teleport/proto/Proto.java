@@ -36,4 +36,17 @@ public interface Proto {
      * @throws ProtoException for a malformed or oversize frame; the connection cannot go on
      */
     Packet decode(ByteBuf in, ProtoContext ctx, ByteBufAllocator alloc);
+
+    /**
+     * The size of the frame starting at the reader index of {@code in}, as its header declares it,
+     * so that the peer can reserve memory for it before the rest arrives. Consumes nothing.
+     *
+     * @return the size, length prefix included, or {@code -1} while too little of the header has
+     *     arrived, or when this protocol cannot tell before the whole frame is there (then the frame
+     *     is accounted once decoded)
+     * @throws ProtoException when the declared size breaks {@link ProtoContext#readLimit()} or the format
+     */
+    default long frameSize(ByteBuf in, ProtoContext ctx) {
+        return -1;
+    }
 }

@@ -12,6 +12,10 @@ import java.util.concurrent.ConcurrentMap;
  * <p>Every pull ends: with its reply, with {@code 408} when its timeout passes, with {@code 102} when
  * the connection closes while it waits, or with {@code 104} when it cannot be written. Failures are
  * {@link io.teleport.RerrorException}s. All methods are thread-safe.
+ *
+ * <p>Pulls and pushes encode their body on the calling thread, before they return: the caller may
+ * change the body object afterwards, and a body that cannot be encoded (or a frame over the read
+ * limit) throws {@code RerrorException} with {@code 104} at once, from the asynchronous methods too.
  */
 public interface Session {
 
@@ -40,6 +44,24 @@ public interface Session {
 
     /** Whether the connection is open and the session is not closing. */
     boolean isHealthy();
+
+    /**
+     * Whether the connection takes more writes without queueing: its outbound buffer is below the
+     * high water mark and this session's queued bytes below {@link io.teleport.Limits#maxOutboundBytesPerSession()}.
+     * A producer that pushes faster than the other side reads should wait for {@link #whenWritable()}
+     * when this turns false; pulls and pushes past the limit fail at once with {@code 104}.
+     */
+    boolean isWritable();
+
+    /** Bytes of this side's frames handed to the connection and not yet written to its socket. */
+    long outboundBytes();
+
+    /**
+     * Completes when the connection's outbound buffer is below its high water mark: at once when it
+     * is now, and otherwise off the I/O thread once the other side has read enough. Fails with
+     * {@code 104} once the session is closed.
+     */
+    CompletableFuture<Void> whenWritable();
 
     /**
      * Per-session attributes for the application and plugins; they live as long as the session.

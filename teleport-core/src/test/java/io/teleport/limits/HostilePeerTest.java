@@ -1,0 +1,508 @@
+package io.teleport.limits;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.teleport.Limits;
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.RerrorException;
+import io.teleport.internal.DefaultSession;
+import io.teleport.message.Meta;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.session.CallOptions;
+import io.teleport.session.Session;
+import io.teleport.testing.Frames;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.Deflater;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The attacks that used to take a server down, each against a real server over real sockets with
+ * small limits so that they run in a moment: the attacker is slowed down or refused, the bound
+ * holds, a well-behaved client is served during and after, nothing accepted is lost, and the log
+ * grows by a few lines at most.
+ */
+class HostilePeerTest {
+
+    private final List<Peer> peers = new ArrayList<>();
+    private final List<Socket> sockets = new ArrayList<>();
+    private final Logger teleportLog = (Logger) LoggerFactory.getLogger("io.teleport");
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+    @BeforeEach
+    void captureLogs() {
+        logged.start();
+        teleportLog.addAppender(logged);
+    }
+
+    @AfterEach
+    void stop() {
+        teleportLog.detachAppender(logged);
+        for (Socket s : sockets) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
+    }
+
+    private Peer peer(PeerConfig config) {
+        Peer peer = new Peer(config);
+        peers.add(peer);
+        return peer;
+    }
+
+    private static int port(Peer server) {
+        return ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+    }
+
+    private Socket raw(int port) throws IOException {
+        Socket s = new Socket("127.0.0.1", port);
+        s.setSoTimeout(5000);
+        sockets.add(s);
+        return s;
+    }
+
+    /** A client that must keep being served: a pull answered within a second. */
+    private Session wellBehaved(int port) {
+        Session s = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        assertServed(s);
+        return s;
+    }
+
+    private static void assertServed(Session s) {
+        assertThat(s.pull("/fast", "x", String.class, CallOptions.timeout(Duration.ofSeconds(1)))).isEqualTo("x!");
+    }
+
+    private static byte[] pull(long seq, String uri, String jsonBody) {
+        return Frames.encode(new Packet(PacketType.PULL, seq, uri, jsonBody == null ? null
+                : new io.teleport.codec.PreEncoded(jsonBody.getBytes(StandardCharsets.UTF_8))).bodyCodec((byte) 'j'));
+    }
+
+    private long warnLines() {
+        return logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).count();
+    }
+
+    // ---------------------------------------------------------------- inbound back-pressure
+
+    @Test
+    void aPullFloodThatNeverReadsIsNoLongerReadAndItsWorkEndsWithIt() throws Exception {
+        Limits limits = Limits.builder().maxInflightPerSession(32).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).handlerThreads(8).build());
+        AtomicInteger slowRuns = new AtomicInteger();
+        server.pullRouter().route("/slow", String.class, (b, ctx) -> {
+            slowRuns.incrementAndGet();
+            Thread.sleep(20);
+            return b;
+        });
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        Socket attacker = raw(port);
+        attacker.setReceiveBufferSize(4096);
+        byte[] frame = pull(1, "/slow", "\"x\"");
+        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
+            int sent = 0;
+            try {
+                OutputStream out = attacker.getOutputStream();
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                while (sent < 100_000 && System.nanoTime() < end) {
+                    out.write(frame);
+                    sent++;
+                }
+            } catch (IOException closed) {
+                // the test closed it
+            }
+            return sent;
+        });
+        DefaultSession attackerSession = await().until(() -> server.sessions().stream()
+                .map(DefaultSession.class::cast).filter(s -> !s.channel().config().isAutoRead()).findFirst()
+                .orElse(null), s -> s != null);
+        for (int i = 0; i < 20; i++) {
+            assertThat(attackerSession.activeHandlers()).as("in flight for the attacker").isLessThanOrEqualTo(32);
+            assertServed(good);
+        }
+        assertThat(server.stats().readPauses()).isPositive();
+
+        attacker.close();
+        int sent = writer.get(10, TimeUnit.SECONDS);
+        await().until(() -> attackerSession.closeFuture().isDone());
+        int runsAtClose = slowRuns.get();
+        assertThat(runsAtClose).as("the attacker's pulls were not all read").isLessThan(sent);
+        await().atMost(Duration.ofSeconds(2)).until(() -> attackerSession.activeHandlers() == 0);
+        assertThat(slowRuns.get() - runsAtClose).as("queued work of the closed session is dropped, not run")
+                .isLessThanOrEqualTo(8 + 1);
+        assertServed(good);
+        assertThat(warnLines()).as("log lines for one attacker").isLessThanOrEqualTo(3);
+        await().atMost(Duration.ofSeconds(2)).until(() -> server.stats().inboundBytes() == 0);
+    }
+
+    @Test
+    void aFullHandlerQueueAnswers503AndLogsOnceNotPerMessage() throws Exception {
+        Peer server = peer(PeerConfig.builder().handlerThreads(1).handlerQueueCapacity(2).build());
+        CountDownLatch hold = new CountDownLatch(1);
+        server.pullRouter().route("/hold", String.class, (b, ctx) -> {
+            hold.await(5, TimeUnit.SECONDS);
+            return b;
+        });
+        int port = port(server);
+        Peer client = peer(PeerConfig.defaults());
+        List<Session> sessions = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            sessions.add(client.dial("127.0.0.1:" + port));
+        }
+        List<CompletableFuture<String>> pulls = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            pulls.add(sessions.get(i % 4).pullAsync("/hold", "x" + i, String.class));
+        }
+        await().until(() -> server.stats().pullsRefused() >= 190);
+        hold.countDown();
+        int ok = 0;
+        int refused = 0;
+        for (CompletableFuture<String> p : pulls) {
+            try {
+                p.get(5, TimeUnit.SECONDS);
+                ok++;
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertThat(((RerrorException) e.getCause()).code()).isEqualTo(503);
+                refused++;
+            }
+        }
+        assertThat(ok + refused).as("every pull ended").isEqualTo(200);
+        assertThat(ok).as("what was admitted ran").isEqualTo(3);
+        assertThat(logged.list.stream().filter(e -> e.getFormattedMessage().contains("handler executor full")).count())
+                .as("refusals are logged once per interval").isEqualTo(1);
+    }
+
+    @Test
+    void aPullThatWaitedPastTheQueueBoundIsAnswered503() throws Exception {
+        Limits limits = Limits.builder().maxQueueWait(Duration.ofMillis(100)).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).handlerThreads(1).build());
+        AtomicInteger runs = new AtomicInteger();
+        server.pullRouter().route("/slow", String.class, (b, ctx) -> {
+            runs.incrementAndGet();
+            Thread.sleep(300);
+            return b;
+        });
+        Session session = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server));
+        CompletableFuture<String> first = session.pullAsync("/slow", "1", String.class);
+        CompletableFuture<String> second = session.pullAsync("/slow", "2", String.class);
+        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo("1");
+        assertThatThrownBy(() -> second.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(RerrorException.class)
+                .cause().satisfies(e -> {
+                    assertThat(((RerrorException) e).code()).isEqualTo(503);
+                    assertThat(((RerrorException) e).rerror().detail()).contains("for a handler");
+                });
+        assertThat(runs.get()).as("the late pull did not run").isEqualTo(1);
+        assertThat(server.stats().expired()).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------- outbound back-pressure
+
+    @Test
+    void pushesToAPeerThatNeverReadsFailFastAtTheOutboundLimit() throws Exception {
+        long cap = 256 * 1024;
+        Limits limits = Limits.builder().maxOutboundBytesPerSession(cap).writeBufferWaterMarks(32 * 1024, 64 * 1024)
+                .build();
+        Peer server = peer(PeerConfig.builder().limits(limits).ioThreads(1).sendBufferSize(8 * 1024).build());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        server.pushRouter().route("/hello", String.class, (b, ctx) -> { });
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        Socket attacker = raw(port);
+        attacker.setReceiveBufferSize(4096);
+        attacker.getOutputStream().write(Frames.encode(new Packet(PacketType.PUSH, 1, "/hello", null)));
+        Session victim = await().until(() -> server.sessions().stream()
+                .filter(s -> ((InetSocketAddress) s.remoteAddress()).getPort() == attacker.getLocalPort())
+                .findFirst().orElse(null), s -> s != null);
+
+        byte[] body = new byte[8 * 1024];
+        int written = 0;
+        RerrorException refused = null;
+        for (int i = 0; i < 100_000 && refused == null; i++) {
+            CompletableFuture<Void> push = victim.push("/data", body);
+            if (push.isCompletedExceptionally()) {
+                // Refused before anything was queued: the future is already failed.
+                refused = (RerrorException) push.handle((v, e) -> e).join();
+            } else {
+                written++;
+            }
+        }
+        assertThat(refused).as("a push past the limit fails").isNotNull();
+        assertThat(refused.code()).isEqualTo(104);
+        assertThat(refused.rerror().detail()).contains("outbound buffer");
+        assertThat(victim.outboundBytes()).isLessThanOrEqualTo(cap);
+        assertThat(victim.isWritable()).isFalse();
+        assertThat(written).as("far fewer than asked were queued").isLessThan(100);
+        assertThat(server.stats().outboundRefused()).isPositive();
+        CompletableFuture<Void> writable = victim.whenWritable();
+        assertThat(writable).isNotDone();
+        // The same I/O thread keeps serving everyone else.
+        assertServed(good);
+
+        // A broadcast skips the full session and reaches the others.
+        assertThat(server.pushAll("/note", "hi", s -> true).get(5, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(server.stats().broadcastSkipped()).isEqualTo(1);
+
+        // Once the peer reads, the session is writable again.
+        InputStream in = attacker.getInputStream();
+        byte[] sink = new byte[64 * 1024];
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!writable.isDone() && System.nanoTime() < end) {
+            if (in.read(sink) < 0) {
+                break;
+            }
+        }
+        writable.get(1, TimeUnit.SECONDS);
+    }
+
+    // ---------------------------------------------------------------- amplification
+
+    @Test
+    void metadataPastItsLimitsClosesTheConnectionBeforeParsing() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        // 1 MiB of "a&a&a&...": half a million pairs on the wire, over both meta bounds.
+        assertClosedAfter(port, frameWithMeta("a&".repeat(512 * 1024)));
+        // 4 KiB of two-byte pairs: under the byte bound, over the pair bound.
+        assertClosedAfter(port, frameWithMeta("a&".repeat(2048)));
+        assertThat(server.stats().badFrames()).isEqualTo(2);
+        assertServed(good);
+        assertThat(warnLines()).isLessThanOrEqualTo(2);
+    }
+
+    private void assertClosedAfter(int port, byte[] frame) throws IOException {
+        Socket s = raw(port);
+        s.getOutputStream().write(frame);
+        assertThat(drainUntilClosed(s.getInputStream())).as("closed by the server").isTrue();
+    }
+
+    private static boolean drainUntilClosed(InputStream in) throws IOException {
+        byte[] sink = new byte[8192];
+        try {
+            while (in.read(sink) >= 0) {
+                // replies, if any, before the close
+            }
+            return true;
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
+        } catch (IOException reset) {
+            return true;
+        }
+    }
+
+    private static byte[] frameWithMeta(String meta) {
+        byte[] uri = "/fast".getBytes(StandardCharsets.US_ASCII);
+        byte[] m = meta.getBytes(StandardCharsets.US_ASCII);
+        int size = 4 + 1 + 1 + 8 + 1 + 4 + uri.length + 4 + m.length + 1;
+        return ByteBuffer.allocate(size).putInt(size).put((byte) 'f').put((byte) 0).putLong(1).put((byte) 1)
+                .putInt(uri.length).put(uri).putInt(m.length).put(m).put((byte) 0).array();
+    }
+
+    @Test
+    void aUriPastItsLimitClosesTheConnection() throws Exception {
+        Peer server = peer(PeerConfig.builder().limits(Limits.builder().maxUriBytes(1024).build()).build());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+        assertClosedAfter(port, pull(1, "/fast?" + "q".repeat(2000), "\"x\""));
+        assertThat(server.stats().badFrames()).isEqualTo(1);
+        assertServed(good);
+    }
+
+    /** A gzip frame the way Go writes it: header, deflate blocks ending in a sync flush, no trailer. */
+    private static byte[] gzipPull(long seq, String uri, byte[] jsonBody) {
+        byte[] u = uri.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer payload = ByteBuffer.allocate(8 + 1 + 4 + u.length + 4 + 1 + jsonBody.length);
+        payload.putLong(seq).put((byte) 1).putInt(u.length).put(u).putInt(0).put((byte) 'j').put(jsonBody);
+        Deflater deflater = new Deflater(9, true);
+        deflater.setInput(payload.array());
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        packed.writeBytes(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff});
+        byte[] chunk = new byte[64 * 1024];
+        int n;
+        while ((n = deflater.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH)) > 0) {
+            packed.write(chunk, 0, n);
+        }
+        deflater.end();
+        byte[] p = packed.toByteArray();
+        int size = 4 + 1 + 1 + 1 + p.length;
+        return ByteBuffer.allocate(size).putInt(size).put((byte) 'f').put((byte) 1).put((byte) 'g').put(p).array();
+    }
+
+    private static byte[] jsonString(int chars) {
+        byte[] b = new byte[chars + 2];
+        java.util.Arrays.fill(b, (byte) 'a');
+        b[0] = '"';
+        b[b.length - 1] = '"';
+        return b;
+    }
+
+    @Test
+    void gzipPastTheInflateLimitClosesAndWithinItIsHeldToTheSessionShare() throws Exception {
+        Limits limits = Limits.builder().maxUnpackedBytes(1024 * 1024).maxInflightBytesPerSession(4 * 1024 * 1024)
+                .build();
+        Peer server = peer(PeerConfig.builder().limits(limits).build());
+        CountDownLatch hold = new CountDownLatch(1);
+        AtomicInteger handled = new AtomicInteger();
+        server.pullRouter().route("/big", String.class, (b, ctx) -> {
+            hold.await(10, TimeUnit.SECONDS);
+            handled.incrementAndGet();
+            return "ok";
+        });
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        byte[] bomb = gzipPull(1, "/big", jsonString(2 * 1024 * 1024));
+        assertThat(bomb.length).as("a small frame").isLessThan(16 * 1024);
+        assertClosedAfter(port, bomb);
+
+        // 16 frames of ~1 KB inflating to ~900 KB each: the session's 4 MiB share stops reading
+        // after a few; they are all handled in the end, none lost.
+        Socket s = raw(port);
+        OutputStream out = s.getOutputStream();
+        for (int i = 1; i <= 16; i++) {
+            out.write(gzipPull(i, "/big", jsonString(900 * 1024)));
+        }
+        out.flush();
+        await().until(() -> server.stats().pausedSessions() == 1);
+        assertThat(server.stats().inboundBytes()).as("bytes held for the slow handler")
+                .isLessThanOrEqualTo(4L * 1024 * 1024 + 1024 * 1024);
+        assertServed(good);
+        hold.countDown();
+        InputStream in = new java.io.DataInputStream(s.getInputStream());
+        for (int i = 0; i < 16; i++) {
+            Packet reply = Frames.read((java.io.DataInputStream) in);
+            assertThat(reply.type()).isEqualTo(PacketType.REPLY);
+            assertThat(reply.hasMeta()).as("no error reply").isFalse();
+        }
+        assertThat(handled.get()).isEqualTo(16);
+        await().until(() -> server.stats().inboundBytes() == 0);
+    }
+
+    // ---------------------------------------------------------------- time bounds
+
+    @Test
+    void partialFramesAreBoundedByTheBudgetAndClosedByTheFrameReadTimeout() throws Exception {
+        Limits limits = Limits.builder().maxInboundBytes(8 * 1024 * 1024).frameReadTimeout(Duration.ofMillis(400))
+                .build();
+        Peer server = peer(PeerConfig.builder().limits(limits).readLimit(3 * 1024 * 1024).build());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        List<Socket> stalled = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Socket s = raw(port);
+            // Declares 3 MiB, sends 1 KiB of it, and stalls.
+            s.getOutputStream().write(ByteBuffer.allocate(1024).putInt(3 * 1024 * 1024).put((byte) 'f').array());
+            stalled.add(s);
+        }
+        await().until(() -> server.stats().inboundBytes() > 0);
+        assertThat(server.stats().inboundBytes()).as("large frames take at most half the budget")
+                .isLessThanOrEqualTo(4L * 1024 * 1024);
+        assertServed(good);
+        for (Socket s : stalled) {
+            assertThat(drainUntilClosed(s.getInputStream())).isTrue();
+        }
+        assertThat(server.stats().frameReadTimeouts()).isEqualTo(6);
+        await().until(() -> server.stats().inboundBytes() == 0);
+        assertServed(good);
+    }
+
+    @Test
+    void aSilentConnectionIsClosedAfterTheHandshakeTimeoutButAQuietOneStays() throws Exception {
+        Limits limits = Limits.builder().handshakeTimeout(Duration.ofMillis(300)).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).build());
+        server.pushRouter().route("/hello", String.class, (b, ctx) -> { });
+        int port = port(server);
+
+        Socket silent = raw(port);
+        Socket quiet = raw(port);
+        quiet.getOutputStream().write(Frames.encode(new Packet(PacketType.PUSH, 1, "/hello", null)));
+        assertThat(drainUntilClosed(silent.getInputStream())).isTrue();
+        assertThat(server.stats().handshakeTimeouts()).isEqualTo(1);
+        quiet.setSoTimeout(500);
+        assertThat(drainUntilClosed(quiet.getInputStream())).as("a connection that spoke stays open").isFalse();
+    }
+
+    // ---------------------------------------------------------------- logs
+
+    @Test
+    void remoteTextInLogsIsEscapedAndCut() throws Exception {
+        Logger messages = (Logger) LoggerFactory.getLogger("io.teleport.message");
+        Level previous = messages.getLevel();
+        messages.setLevel(Level.INFO);
+        try {
+            Peer server = peer(PeerConfig.builder().printBody(true).build());
+            server.pullRouter().route("/echo", String.class, (b, ctx) -> "ok");
+            Socket s = raw(port(server));
+            s.getOutputStream().write(pull(1, "/echo?x=1\r\n[pull-handle] forged line\u2028", "\"" + "b".repeat(100_000) + "\""));
+            s.getOutputStream().write(pull(2, "/echo?" + "q".repeat(10_000), "\"y\""));
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+            Frames.read(in);
+            Frames.read(in);
+            await().until(() -> logged.list.stream().filter(e -> e.getFormattedMessage().startsWith("[pull-handle]"))
+                    .count() == 2);
+            for (ILoggingEvent e : logged.list) {
+                String line = e.getFormattedMessage();
+                assertThat(line).doesNotContain("\r").doesNotContain("\u2028").doesNotContain("\nforged")
+                        .doesNotContain("\n[pull-handle] forged");
+                assertThat(line.length()).as("one message line stays small").isLessThan(2048);
+            }
+            assertThat(logged.list.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(l -> l.startsWith("[pull-handle]") && l.contains("seq: 1 ")).findFirst().orElseThrow())
+                    .contains("\\r\\n[pull-handle] forged line\\u2028");
+        } finally {
+            messages.setLevel(previous);
+        }
+    }
+
+    // ---------------------------------------------------------------- meta parse bound, unit
+
+    @Test
+    void metaParsingRefusesTooManyPairsBeforeAllocatingThem() {
+        io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.copiedBuffer("a&b&c", StandardCharsets.US_ASCII);
+        try {
+            assertThat(Meta.parse(buf, 0, 5, 3).size()).isEqualTo(3);
+            assertThatThrownBy(() -> Meta.parse(buf, 0, 5, 2)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("more than 2 pairs");
+        } finally {
+            buf.release();
+        }
+    }
+}
