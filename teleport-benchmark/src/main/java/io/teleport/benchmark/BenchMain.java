@@ -9,6 +9,10 @@ package io.teleport.benchmark;
  *   scale-server  --port P [--host H]
  *   scale-client  --port P --sessions S [--processes K] [--sources 127.0.0.1,127.0.0.2,...] [--rounds R]
  *   scale-holder  (started by scale-client)
+ *   soak          --minutes M | --seconds S [--interval S] [--port P] [--server-heap 512m] [--server-jvm "OPTS"]
+ *                 [--server-log FILE] [--pullers 4] [--rate 1000] [--pushers 2] [--push-rate 20] [--timeout 10]
+ *                 [--hostile 4] [--attacks all|a,b,..] [--attack-seconds 20] [--verbose]
+ *   soak-server   --port P [server options] [--stats-every 60]  (started by soak)
  *   jmh           [JMH options], e.g. -prof gc
  *   msg-size
  * </pre>
@@ -21,7 +25,7 @@ public final class BenchMain {
     /** Entry point. */
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: server|spring-server|client|scale-server|scale-client|jmh|msg-size [options]");
+            System.err.println("usage: server|spring-server|client|scale-server|scale-client|soak|jmh|msg-size [options]");
             System.exit(64);
         }
         int rc = 0;
@@ -43,6 +47,12 @@ public final class BenchMain {
                 break;
             case "scale-holder":
                 rc = io.teleport.benchmark.scale.ScaleHolder.run(new Options(args, 1));
+                break;
+            case "soak":
+                rc = io.teleport.benchmark.soak.Soak.run(new Options(args, 1));
+                break;
+            case "soak-server":
+                rc = io.teleport.benchmark.soak.SoakServer.run(new Options(args, 1));
                 break;
             case "jmh":
                 org.openjdk.jmh.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));

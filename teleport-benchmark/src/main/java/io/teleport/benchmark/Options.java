@@ -35,6 +35,16 @@ public final class Options {
         return values.containsKey(name) ? Long.parseLong(values.get(name)) : fallback;
     }
 
+    /** A number that may have a fraction, such as {@code --minutes 0.5}. */
+    public double decimal(String name, double fallback) {
+        return values.containsKey(name) ? Double.parseDouble(values.get(name)) : fallback;
+    }
+
+    /** Whether the option was given at all. */
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
+
     public int required(String name) {
         if (!values.containsKey(name)) {
             throw new IllegalArgumentException("missing --" + name);
@@ -42,7 +52,7 @@ public final class Options {
         return Integer.parseInt(values.get(name));
     }
 
-    boolean flag(String name) {
+    public boolean flag(String name) {
         return Boolean.parseBoolean(values.getOrDefault(name, "false"));
     }
 }
