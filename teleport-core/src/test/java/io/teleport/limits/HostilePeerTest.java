@@ -226,6 +226,64 @@ class HostilePeerTest {
         assertThat(server.stats().expired()).isEqualTo(1);
     }
 
+    @Test
+    void virtualThreadHandlersAreCappedAndAnswer503Beyond() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21");
+        Limits limits = Limits.builder().maxConcurrentHandlers(3).build();
+        Peer server = peer(PeerConfig.builder().limits(limits)
+                .handlerExecution(io.teleport.HandlerExecution.VIRTUAL).build());
+        CountDownLatch hold = new CountDownLatch(1);
+        AtomicInteger running = new AtomicInteger();
+        server.pullRouter().route("/hold", String.class, (b, ctx) -> {
+            running.incrementAndGet();
+            hold.await(5, TimeUnit.SECONDS);
+            return b;
+        });
+        Session session = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server));
+        List<CompletableFuture<String>> pulls = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            pulls.add(session.pullAsync("/hold", "x", String.class));
+        }
+        await().until(() -> server.stats().pullsRefused() == 7);
+        assertThat(running.get()).isEqualTo(3);
+        hold.countDown();
+        long ok = pulls.stream().filter(p -> p.handle((v, e) -> e == null).join()).count();
+        assertThat(ok).isEqualTo(3);
+    }
+
+    @Test
+    void completionsWhileTheHandlerPoolIsFullRunOnABoundedPool() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        // A client whose own handler pool is full: completing its pulls must not start a thread each.
+        Peer client = peer(PeerConfig.builder().handlerThreads(1).handlerQueueCapacity(1).build());
+        client.pushRouter().route("/block", String.class, (b, ctx) -> Thread.sleep(2000));
+        Session session = client.dial("127.0.0.1:" + port);
+        server.sessions().forEach(s -> {
+            s.push("/block", "1");
+            s.push("/block", "2");
+        });
+        await().until(() -> ((DefaultSession) session).activeHandlers() == 2);
+        List<CompletableFuture<String>> pulls = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            pulls.add(session.pullAsync("/fast", "x", String.class).thenApply(v -> {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return v;
+            }));
+        }
+        for (CompletableFuture<String> p : pulls) {
+            assertThat(p.get(10, TimeUnit.SECONDS)).isEqualTo("x!");
+        }
+        long hookThreads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("teleport-hook")).count();
+        assertThat(hookThreads).isLessThanOrEqualTo(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    }
+
     // ---------------------------------------------------------------- outbound back-pressure
 
     @Test
