@@ -1,11 +1,16 @@
 package io.teleport.internal;
 
 import io.netty.util.HashedWheelTimer;
+import io.netty.util.NettyRuntime;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
+import io.netty.util.TimerTask;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -192,23 +197,42 @@ class HandlerPoolTest {
     }
 
     @Test
-    void theTimerLooksOnlyWhileThereIsSomethingToGrowOrShrink() throws Exception {
-        HashedWheelTimer timer = new HashedWheelTimer(10, TimeUnit.MILLISECONDS);
+    void theTimerLooksOnlyWhileThereIsSomethingToGrowOrShrink() {
+        CountingTimer timer = new CountingTimer();
         try {
-            HandlerPool pool = HandlerPool.create(50, 1_000, timer);
+            // Room for 20 threads above the base whatever the number of cores.
+            HandlerPool pool = HandlerPool.create(NettyRuntime.availableProcessors() + 20, 1_000, timer);
             pools.add(pool);
             int base = pool.getCorePoolSize();
             pool.execute(started::incrementAndGet);
             await().until(() -> started.get() == 1);
-            assertThat(timer.pendingTimeouts()).as("an idle pool wakes nothing up").isZero();
+            assertThat(timer.scheduled).as("an idle pool wakes nothing up").hasValue(0);
             // Blocked threads and no submission after the burst: only the timer's looks can grow the pool.
             blocking(pool, base + 20);
             await().atMost(10, TimeUnit.SECONDS).until(() -> pool.getCorePoolSize() > base);
-            // Above its base it keeps looking, to shrink later (between two looks the count is 0 for a moment).
-            Thread.sleep(50);
-            await().atMost(5, TimeUnit.SECONDS).until(() -> timer.pendingTimeouts() == 1);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> pool.getQueue().isEmpty());
+            // Nothing waits any more, but above its base the pool keeps looking, to shrink later.
+            int looks = timer.scheduled.get();
+            await().atMost(5, TimeUnit.SECONDS).until(() -> timer.scheduled.get() >= looks + 3);
         } finally {
             timer.stop();
+        }
+    }
+
+    /** A timer that counts the looks scheduled on it. */
+    private static final class CountingTimer implements Timer {
+        final AtomicInteger scheduled = new AtomicInteger();
+        private final HashedWheelTimer wheel = new HashedWheelTimer(10, TimeUnit.MILLISECONDS);
+
+        @Override
+        public Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
+            scheduled.incrementAndGet();
+            return wheel.newTimeout(task, delay, unit);
+        }
+
+        @Override
+        public Set<Timeout> stop() {
+            return wheel.stop();
         }
     }
 

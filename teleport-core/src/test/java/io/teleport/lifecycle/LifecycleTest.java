@@ -18,7 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,14 +52,12 @@ class LifecycleTest {
     void gracefulShutdownDuringAThousandInFlightPullsLosesNoReply() throws Exception {
         Peer server = peer(PeerConfig.builder().handlerThreads(200).build());
         CountDownLatch started = new CountDownLatch(200);
-        // Handlers hold until the shutdown has begun, so that every pull is in flight when it does,
-        // however long the pulls took to send.
-        CountDownLatch shutdownBegun = new CountDownLatch(1);
+        CountDownLatch closing = new CountDownLatch(1);
         AtomicInteger done = new AtomicInteger();
         server.pullRouter().route("/work", Integer.class, (n, ctx) -> {
             started.countDown();
-            shutdownBegun.await();
-            Thread.sleep(20);
+            // No reply before the shutdown has begun: every one of them must be drained by it.
+            assertThat(closing.await(20, TimeUnit.SECONDS)).isTrue();
             done.incrementAndGet();
             return n * 2;
         });
@@ -71,14 +72,14 @@ class LifecycleTest {
             pulls.add(sessions.get(i % 10).pullAsync("/work", i, Integer.class));
         }
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-        await().until(() -> done.get()
-                + server.sessions().stream().mapToInt(s -> ((DefaultSession) s).activeHandlers()).sum() >= 1000);
-        assertThat(done.get()).as("every pull is still in flight when the shutdown starts").isZero();
+        await().until(() -> server.sessions().stream().mapToInt(s -> ((DefaultSession) s).activeHandlers()).sum() == 1000);
+        assertThat(done.get()).as("every pull is in flight when the shutdown starts").isZero();
 
+        List<Session> accepted = List.copyOf(server.sessions());
         CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> server.shutdown(Duration.ofSeconds(20)));
-        await().until(() -> server.isClosed());
-        shutdownBegun.countDown();
-        shutdown.get(25, TimeUnit.SECONDS);
+        await().until(() -> accepted.stream().noneMatch(Session::isHealthy));
+        closing.countDown();
+        shutdown.get(30, TimeUnit.SECONDS);
 
         for (int i = 0; i < 1000; i++) {
             assertThat(pulls.get(i).get(1, TimeUnit.SECONDS)).isEqualTo(i * 2);
@@ -92,8 +93,13 @@ class LifecycleTest {
     void twoPeersShareAPortAndTheFirstDrainsWhileTheSecondServes() throws Exception {
         PeerConfig reuse = PeerConfig.builder().reusePort(true).build();
         Peer old = peer(reuse);
+        CountDownLatch draining = new CountDownLatch(1);
         old.pullRouter().route("/who", String.class, (b, ctx) -> {
-            Thread.sleep(300);
+            if (b.equals("drain")) {
+                draining.countDown();
+                // Answered only once the shutdown is closing this session: the reply has to be drained.
+                await().atMost(Duration.ofSeconds(10)).until(() -> !ctx.session().isHealthy());
+            }
             return "old";
         });
         int port = port(old.listen("127.0.0.1:0", null));
@@ -111,8 +117,8 @@ class LifecycleTest {
             }
         }
         assertThat(onOld).as("the kernel balanced a connection to the old peer").isNotNull();
-        CompletableFuture<String> inFlight = onOld.pullAsync("/who", "", String.class);
-        Thread.sleep(50);
+        CompletableFuture<String> inFlight = onOld.pullAsync("/who", "drain", String.class);
+        assertThat(draining.await(5, TimeUnit.SECONDS)).as("the pull is in the old peer's handler").isTrue();
         old.shutdown(Duration.ofSeconds(5));
         assertThat(inFlight.get(5, TimeUnit.SECONDS)).as("the old peer drained its pull").isEqualTo("old");
         for (int i = 0; i < 10; i++) {
@@ -174,14 +180,29 @@ class LifecycleTest {
         Session active = client.dial("127.0.0.1:" + port);
         try (Socket silent = new Socket("127.0.0.1", port)) {
             silent.getOutputStream().write(new byte[] {0, 0, 0, 60, 'f'});
-            for (int i = 0; i < 6; i++) {
+            silent.setSoTimeout(5000);
+            FutureTask<Integer> end = new FutureTask<>(() -> silent.getInputStream().read());
+            Thread reader = new Thread(end, "silent-reader");
+            reader.setDaemon(true);
+            reader.start();
+            // The active session, connected first, gets a complete frame every few milliseconds, far
+            // inside the timeout, for as long as the silent one stays open.
+            do {
                 assertThat(active.pull("/ping", "", String.class)).isEqualTo("pong");
-                Thread.sleep(100);
-            }
-            silent.setSoTimeout(3000);
-            assertThat(silent.getInputStream().read()).as("closed for sending half a frame, then nothing").isEqualTo(-1);
+            } while (!ended(end, 20));
+            assertThat(end.get()).as("closed for sending half a frame, then nothing").isEqualTo(-1);
         }
+        assertThat(active.pull("/ping", "", String.class)).as("the active session outlived it").isEqualTo("pong");
         assertThat(active.isHealthy()).isTrue();
+    }
+
+    private static boolean ended(Future<?> future, long millis) throws Exception {
+        try {
+            future.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException stillOpen) {
+            return false;
+        }
     }
 
     @Test

@@ -27,7 +27,8 @@ import static org.awaitility.Awaitility.await;
 class PluginHooksTest {
 
     private final List<Peer> peers = new ArrayList<>();
-    private final AtomicInteger handled = new AtomicInteger();
+    private final AtomicInteger pulls = new AtomicInteger();
+    private final AtomicInteger pushes = new AtomicInteger();
 
     @AfterEach
     void closeAll() {
@@ -35,17 +36,30 @@ class PluginHooksTest {
     }
 
     private Peer peer(Plugin... plugins) {
-        Peer peer = new Peer(PeerConfig.builder().shutdownTimeout(Duration.ofSeconds(2)).build(), plugins);
+        return peer(PeerConfig.builder().shutdownTimeout(Duration.ofSeconds(2)).build(), plugins);
+    }
+
+    private Peer peer(PeerConfig config, Plugin... plugins) {
+        Peer peer = new Peer(config, plugins);
         peers.add(peer);
         return peer;
     }
 
+    /**
+     * A peer with one handler thread: it handles the messages of a connection one after the other, in
+     * the order it reads them, so a reply or a handled push proves that everything sent before it on
+     * the same session has been dealt with, handler included.
+     */
+    private Peer serialPeer(Plugin... plugins) {
+        return peer(PeerConfig.builder().shutdownTimeout(Duration.ofSeconds(2)).handlerThreads(1).build(), plugins);
+    }
+
     private String listen(Peer server) {
         server.pullRouter().route("/p", String.class, (body, ctx) -> {
-            handled.incrementAndGet();
+            pulls.incrementAndGet();
             return body;
         });
-        server.pushRouter().route("/q", String.class, (body, ctx) -> handled.incrementAndGet());
+        server.pushRouter().route("/q", String.class, (body, ctx) -> pushes.incrementAndGet());
         return "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
     }
 
@@ -186,11 +200,14 @@ class PluginHooksTest {
     void firstErrorStopsTheChain() {
         RecordingPlugin first = new RecordingPlugin("first").failing("PreWritePull", Rerror.of(1, "stop"));
         RecordingPlugin second = new RecordingPlugin("second");
-        Session session = peer(first, second).dial(listen(peer()));
+        Session session = peer(first, second).dial(listen(serialPeer()));
         assertThatThrownBy(() -> session.pull("/p", "x", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror()).isEqualTo(Rerror.of(1, "stop")));
         assertThat(second.callsAbout("/p")).isEmpty();
-        assertThat(handled).as("nothing was written").hasValue(0);
+        // Had the pull been written, the server would have read and handled it before this push.
+        session.push("/q", "after").join();
+        await().until(() -> pushes.get() == 1);
+        assertThat(pulls).as("nothing was written").hasValue(0);
     }
 
     @Test
@@ -198,12 +215,12 @@ class PluginHooksTest {
         for (String hook : List.of("PostReadPullHeader", "PreReadPullBody", "PostReadPullBody", "PreWriteReply")) {
             Peer server = peer(new RecordingPlugin("S-" + hook).failing(hook, new Rerror(1001, hook, "no")));
             Session session = peer().dial(listen(server));
-            int before = handled.get();
+            int before = pulls.get();
             assertThatThrownBy(() -> session.pull("/p", "x", String.class))
                     .as(hook).isInstanceOfSatisfying(RerrorException.class,
                             e -> assertThat(e.rerror()).isEqualTo(new Rerror(1001, hook, "no")));
             if (!hook.equals("PreWriteReply")) {
-                assertThat(handled.get()).as(hook).isEqualTo(before);
+                assertThat(pulls.get()).as(hook).isEqualTo(before);
             }
         }
     }
@@ -219,14 +236,19 @@ class PluginHooksTest {
     }
 
     @Test
-    void pushHookErrorsDropThePushOrFailIt() throws Exception {
-        for (String hook : List.of("PostReadPushHeader", "PreReadPushBody", "PostReadPushBody")) {
-            Peer server = peer(new RecordingPlugin("S-" + hook).failing(hook, Rerror.of(9, hook)));
-            Session session = peer().dial(listen(server));
-            int before = handled.get();
+    void pushHookErrorsDropThePushOrFailIt() {
+        List<String> hooks = List.of("PostReadPushHeader", "PreReadPushBody", "PostReadPushBody");
+        for (String hook : hooks) {
+            RecordingPlugin refusing = new RecordingPlugin("S").failing(hook, Rerror.of(9, hook));
+            Session session = peer().dial(listen(serialPeer(refusing)));
+            int before = pushes.get();
             session.push("/q", "y").join();
-            Thread.sleep(100);
-            assertThat(handled.get()).as(hook).isEqualTo(before);
+            // The pull is read after the push and, with one handler thread, handled after it.
+            assertThat(session.pull("/p", "after", String.class)).isEqualTo("after");
+            assertThat(refusing.callsAbout("/q")).as("the push arrived and its hooks stopped at the failing one")
+                    .containsExactlyElementsOf(hooks.subList(0, hooks.indexOf(hook) + 1).stream()
+                            .map(h -> "S:" + h).toList());
+            assertThat(pushes.get()).as(hook).isEqualTo(before);
         }
         Session refused = peer(new RecordingPlugin("C").failing("PreWritePush", Rerror.of(5, "no push")))
                 .dial(listen(peer()));
