@@ -15,6 +15,7 @@ import io.teleport.transport.Network;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Type;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
@@ -161,6 +162,7 @@ public final class DefaultSession implements Session {
     // ---------------------------------------------------------------- pulls and pushes
 
     @Override
+    @SuppressWarnings("unchecked")
     public <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options) {
         if (channel.eventLoop().inEventLoop()) {
             throw new IllegalStateException("a blocking pull on this session's I/O thread would deadlock it; "
@@ -168,7 +170,8 @@ public final class DefaultSession implements Session {
         }
         CompletableFuture<Object> future = start(uri, body, replyType, true, false, options);
         try {
-            return replyType.cast(future.get());
+            // int.class casts nothing, not even the Integer the codec gave: cast with the wrapper.
+            return (T) MethodType.methodType(replyType).wrap().returnType().cast(future.get());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RerrorException) {

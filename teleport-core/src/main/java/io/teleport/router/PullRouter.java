@@ -3,6 +3,7 @@ package io.teleport.router;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PluginChain;
 
+import java.lang.invoke.MethodType;
 import java.util.Objects;
 
 /**
@@ -39,7 +40,10 @@ public final class PullRouter extends Router<PullRouter> {
     /** Registers a function handler at {@code path}, inside this router's prefix. */
     public <T> String route(String path, Class<T> bodyType, PullHandler<T> handler, Plugin... plugins) {
         Objects.requireNonNull(handler, "handler");
-        addFunction(path, bodyType, (body, ctx) -> handler.handle(bodyType.cast(body), (PullContext) ctx), plugins);
+        // int.class casts nothing, not even the Integer the codec gave: cast with the wrapper.
+        @SuppressWarnings("unchecked")
+        Class<T> boxed = (Class<T>) MethodType.methodType(Objects.requireNonNull(bodyType, "bodyType")).wrap().returnType();
+        addFunction(path, bodyType, (body, ctx) -> handler.handle(boxed.cast(body), (PullContext) ctx), plugins);
         return RouteNames.join(prefix(), path);
     }
 

@@ -3,6 +3,7 @@ package io.teleport.router;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PluginChain;
 
+import java.lang.invoke.MethodType;
 import java.util.Objects;
 
 /**
@@ -39,8 +40,11 @@ public final class PushRouter extends Router<PushRouter> {
     /** Registers a function handler at {@code path}, inside this router's prefix. */
     public <T> String route(String path, Class<T> bodyType, PushHandler<T> handler, Plugin... plugins) {
         Objects.requireNonNull(handler, "handler");
+        // int.class casts nothing, not even the Integer the codec gave: cast with the wrapper.
+        @SuppressWarnings("unchecked")
+        Class<T> boxed = (Class<T>) MethodType.methodType(Objects.requireNonNull(bodyType, "bodyType")).wrap().returnType();
         addFunction(path, bodyType, (body, ctx) -> {
-            handler.handle(bodyType.cast(body), (PushContext) ctx);
+            handler.handle(boxed.cast(body), (PushContext) ctx);
             return null;
         }, plugins);
         return RouteNames.join(prefix(), path);
