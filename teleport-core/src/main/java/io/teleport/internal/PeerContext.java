@@ -12,16 +12,21 @@ import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.router.PullRouter;
 import io.teleport.router.PushRouter;
+import io.teleport.transport.Network;
 import io.teleport.transport.Transport;
 import io.teleport.xfer.XferFilters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 /**
  * What every session of one peer shares: configuration, registries, routers, plugins, threads and
@@ -46,6 +51,9 @@ public final class PeerContext {
     final boolean inline;
     private final ExecutorService ownedExecutor;
     private volatile ExecutorService hookExecutor;
+    private volatile ExecutorService lookupExecutor;
+    /** Turns a dial address into a socket address; not final, so that tests can watch where names are looked up. */
+    volatile BiFunction<Network, String, SocketAddress> resolver;
     final Timer timer;
     final SessionHub hub = new SessionHub();
     /** Every session not yet finished, in the hub or redialing: what a shutdown must close. */
@@ -65,6 +73,7 @@ public final class PeerContext {
         this.plugins = plugins;
         this.defaultProto = defaultProto;
         this.transport = transport;
+        this.resolver = transport::resolve;
         this.defaultCodecId = codecs.require(config.defaultBodyCodec()).id();
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
@@ -148,6 +157,37 @@ public final class PeerContext {
         }
     }
 
+    /** Whether the calling thread is one of this peer's I/O threads. */
+    boolean inIoThread() {
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            if (loop.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Where dials asked for on an I/O thread (redials) run: a host name lookup blocks, and would
+     * stall every connection of that loop. Two threads at most, and a bounded queue.
+     */
+    Executor lookupExecutor() {
+        ExecutorService e = lookupExecutor;
+        if (e == null) {
+            synchronized (this) {
+                e = lookupExecutor;
+                if (e == null) {
+                    ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 10, TimeUnit.SECONDS,
+                            new LinkedBlockingQueue<>(1024), new DefaultThreadFactory("teleport-lookup", true));
+                    pool.allowCoreThreadTimeOut(true);
+                    e = pool;
+                    lookupExecutor = e;
+                }
+            }
+        }
+        return e;
+    }
+
     /** Sessions not yet finished, in the hub or redialing. */
     public java.util.Collection<DefaultSession> liveSessions() {
         return java.util.List.copyOf(live);
@@ -216,6 +256,10 @@ public final class PeerContext {
         ExecutorService hooks = hookExecutor;
         if (hooks != null) {
             hooks.shutdown();
+        }
+        ExecutorService lookups = lookupExecutor;
+        if (lookups != null) {
+            lookups.shutdown();
         }
         group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
         if (ownedExecutor != null) {
