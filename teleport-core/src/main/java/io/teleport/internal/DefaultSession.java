@@ -164,8 +164,9 @@ public final class DefaultSession implements Session {
     @Override
     @SuppressWarnings("unchecked")
     public <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options) {
-        if (channel.eventLoop().inEventLoop()) {
-            throw new IllegalStateException("a blocking pull on this session's I/O thread would deadlock it; "
+        // Any I/O thread of the peer, not only this channel's: waiting there stalls every connection of that loop.
+        if (channel.eventLoop().inEventLoop() || peer.inIoThread()) {
+            throw new IllegalStateException("a blocking pull on an I/O thread would stall or deadlock it; "
                     + "use pullAsync, or run handlers off the I/O thread");
         }
         CompletableFuture<Object> future = start(uri, body, replyType, true, false, options);
