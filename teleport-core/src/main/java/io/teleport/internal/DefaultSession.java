@@ -512,7 +512,9 @@ public final class DefaultSession implements Session {
                     closeFuture.complete(null);
                 }
             });
-        } else if (closeFuture.getNumberOfDependents() > 0 && !peer.inline) {
+        } else if (!peer.inline) {
+            // Callbacks are user code, and whether any are attached cannot be told without a race:
+            // one attached just after the look would run here, maybe on an I/O thread.
             peer.runBlocking(() -> closeFuture.complete(null));
         } else {
             closeFuture.complete(null);
