@@ -215,6 +215,8 @@ public final class DefaultSession implements Session {
             pull.fail(rejected);
             return pull.future;
         }
+        // The reply is matched by the seq the pull waits under, and only a PULL gets one.
+        packet.seq(pull.key).type(PacketType.PULL);
         pending.put(pull.key, pull);
         if (!pull.startTimer()) {
             return pull.future;
