@@ -8,8 +8,11 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
 import io.teleport.Rerror;
+import io.teleport.codec.CodecException;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
+import io.teleport.proto.ProtoException;
+import io.teleport.xfer.XferException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,7 +129,9 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
             log.debug("disconnect({}) when writing: write timeout", session.id());
         } else if (c instanceof IOException) {
             log.debug("disconnect({}) when reading: {}", session.id(), c.toString());
-        } else if (c instanceof RuntimeException) {
+        } else if (c instanceof ProtoException || c instanceof XferException || c instanceof CodecException
+                || c instanceof DecoderException) {
+            // Bad input from the other side: the message says what; a stack would only say where it was noticed.
             log.warn("disconnect({}) when reading: {}", session.id(), c.getMessage());
         } else {
             log.warn("disconnect({}) after an unexpected error", session.id(), c);
