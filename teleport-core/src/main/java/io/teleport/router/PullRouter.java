@@ -5,6 +5,7 @@ import io.teleport.plugin.PluginChain;
 
 import java.lang.invoke.MethodType;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The pull routes of a peer, or of a group of them under a common prefix.
@@ -21,6 +22,15 @@ public final class PullRouter extends Router<PullRouter> {
     /** An empty root router. */
     public PullRouter() {
         super(new RouteTable("pull"), "/", PluginChain.empty());
+    }
+
+    /**
+     * An empty root router that runs {@code onRegister} for every route before it is added, such as
+     * a peer's {@code PostReg} plugins; an exception refuses the route.
+     */
+    public PullRouter(Consumer<Route> onRegister) {
+        this();
+        onRegister(onRegister);
     }
 
     private PullRouter(RouteTable table, String prefix, PluginChain plugins) {

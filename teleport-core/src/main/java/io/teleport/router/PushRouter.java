@@ -5,6 +5,7 @@ import io.teleport.plugin.PluginChain;
 
 import java.lang.invoke.MethodType;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The push routes of a peer, or of a group of them under a common prefix.
@@ -21,6 +22,15 @@ public final class PushRouter extends Router<PushRouter> {
     /** An empty root router. */
     public PushRouter() {
         super(new RouteTable("push"), "/", PluginChain.empty());
+    }
+
+    /**
+     * An empty root router that runs {@code onRegister} for every route before it is added, such as
+     * a peer's {@code PostReg} plugins; an exception refuses the route.
+     */
+    public PushRouter(Consumer<Route> onRegister) {
+        this();
+        onRegister(onRegister);
     }
 
     private PushRouter(RouteTable table, String prefix, PluginChain plugins) {
