@@ -255,6 +255,9 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
     private void logPushError(Throwable t) {
         if (t instanceof RerrorException) {
             log.warn("{} push {} from {}", ((RerrorException) t).rerror().toJson(), request.uri(), session.id());
+        } else if (t instanceof InterruptedException && session.peer.closing) {
+            // Abandoned by a shutdown past its timeout, which says so once for all.
+            log.debug("push handler {} interrupted by the shutdown on {}", route.handlerName(), request.uri());
         } else {
             log.warn("push handler {} failed on {} from {}", route.handlerName(), request.uri(), session.id(), t);
         }
@@ -295,7 +298,12 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
         if (t instanceof RerrorException) {
             return ((RerrorException) t).rerror();
         }
-        log.warn("handler {} failed on {} from {}", route.handlerName(), request.uri(), session.id(), t);
+        if (t instanceof InterruptedException && session.peer.closing) {
+            // Abandoned by a shutdown past its timeout, which says so once for all.
+            log.debug("handler {} interrupted by the shutdown on {}", route.handlerName(), request.uri());
+        } else {
+            log.warn("handler {} failed on {} from {}", route.handlerName(), request.uri(), session.id(), t);
+        }
         return new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString());
     }
 

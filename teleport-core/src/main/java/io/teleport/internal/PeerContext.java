@@ -261,16 +261,63 @@ public final class PeerContext {
         if (lookups != null) {
             lookups.shutdown();
         }
-        group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
+        // Handlers before the I/O threads: one that is interrupted still replies, or fails to, through
+        // them, where a stopped loop would log an error for each of its writes.
         if (ownedExecutor != null) {
-            try {
-                if (!ownedExecutor.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                    ownedExecutor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                ownedExecutor.shutdownNow();
-                Thread.currentThread().interrupt();
+            stopHandlers(timeoutMillis);
+        }
+        group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
+    }
+
+    /**
+     * Waits for the handlers to end; past the timeout, interrupts the running ones, drops the
+     * queued ones and says so in one line, and runs the peer's own queued work here.
+     */
+    private void stopHandlers(long timeoutMillis) {
+        boolean interrupted = false;
+        try {
+            if (ownedExecutor.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                return;
             }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        int running = ownedExecutor instanceof ThreadPoolExecutor
+                ? ((ThreadPoolExecutor) ownedExecutor).getActiveCount() : -1;
+        int queued = 0;
+        java.util.List<Runnable> peerWork = new java.util.ArrayList<>();
+        for (Runnable task : ownedExecutor.shutdownNow()) {
+            if (task instanceof InboundContext) {
+                queued++;
+            } else {
+                peerWork.add(task);
+            }
+        }
+        int pulls = 0;
+        for (DefaultSession session : live) {
+            pulls += session.pendingPulls();
+        }
+        // Virtual threads cannot be counted.
+        log.warn("shutdown timed out: abandoned {} handlers, {} pulls",
+                running >= 0 ? String.valueOf(running + queued) : "the running and " + queued + " queued", pulls);
+        // The rest completes futures (pulls, session closes) and runs hooks: dropped, those futures would never end.
+        for (Runnable task : peerWork) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.debug("queued work failed during the shutdown", e);
+            }
+        }
+        if (!interrupted) {
+            try {
+                // A moment for the interrupted ones to reply while the I/O threads still run.
+                ownedExecutor.awaitTermination(Math.min(timeoutMillis, 100), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }
