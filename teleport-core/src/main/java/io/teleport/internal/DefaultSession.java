@@ -289,21 +289,34 @@ public final class DefaultSession implements Session {
     void write(Packet packet, ChannelFutureListener listener) {
         CompletableFuture<Void> waiting = reconnecting;
         if (waiting == null || IN_DIAL_HOOKS.get() == this) {
+            if (timedOutUnsent(listener)) {
+                return;
+            }
             channel.writeAndFlush(packet).addListener(listener);
             return;
         }
         waiting.whenComplete((ok, error) -> {
+            if (timedOutUnsent(listener)) {
+                return;
+            }
             Channel ch = channel;
             if (error == null) {
                 ch.writeAndFlush(packet).addListener(listener);
             } else {
                 try {
-                    listener.operationComplete(ch.newFailedFuture(new ClosedChannelException()));
+                    // Never written: say so, as "connection is closed" also ends pulls that were.
+                    listener.operationComplete(ch.newFailedFuture(
+                            new java.io.IOException("not sent: the session did not reconnect")));
                 } catch (Exception e) {
                     log.debug("write listener failed", e);
                 }
             }
         });
+    }
+
+    /** Whether {@code listener} is a pull whose timeout already ended it as not sent. */
+    private static boolean timedOutUnsent(ChannelFutureListener listener) {
+        return listener instanceof PendingPull && !((PendingPull) listener).claimWrite();
     }
 
     /** Writes a reply: allowed while the session closes gracefully, so in-flight pulls get answered. */
