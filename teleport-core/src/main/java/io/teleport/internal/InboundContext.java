@@ -9,6 +9,7 @@ import io.teleport.message.PacketType;
 import io.teleport.plugin.PluginChain;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
+import io.teleport.router.QueryString;
 import io.teleport.router.RequestUri;
 import io.teleport.router.Route;
 import io.teleport.router.Router;
@@ -19,10 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.reflect.Type;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -345,14 +343,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
     @Override
     public Map<String, List<String>> query() {
         if (query == null) {
-            Map<String, List<String>> parsed = new LinkedHashMap<>();
-            String raw = rawQuery();
-            if (!raw.isEmpty()) {
-                // Go's ParseQuery also splits on ';'.
-                Meta pairs = Meta.parse(raw.replace(';', '&'));
-                pairs.forEach((k, v) -> parsed.computeIfAbsent(k, key -> new ArrayList<>(1)).add(v));
-            }
-            query = Collections.unmodifiableMap(parsed);
+            query = QueryString.parse(rawQuery());
         }
         return query;
     }
