@@ -70,8 +70,8 @@ public final class Peer implements AutoCloseable {
     private final PeerConfig config;
     private final Codecs codecs;
     private final XferFilters xferFilters;
-    private final PullRouter pullRouter = new PullRouter();
-    private final PushRouter pushRouter = new PushRouter();
+    private final PullRouter pullRouter = new PullRouter(this::postReg);
+    private final PushRouter pushRouter = new PushRouter(this::postReg);
     private final Network network;
     private final PluginChain plugins;
     private final PeerContext context;
@@ -101,8 +101,6 @@ public final class Peer implements AutoCloseable {
         this.network = Network.of(this.config.network());
         this.context = new PeerContext(this.config, codecs, xferFilters, pullRouter, pushRouter, this.plugins,
                 Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect());
-        pullRouter.onRegister(this::postReg);
-        pushRouter.onRegister(this::postReg);
         try {
             this.plugins.postNewPeer(this);
         } catch (RuntimeException e) {

@@ -2,6 +2,8 @@ package io.teleport.codec;
 
 import io.netty.buffer.ByteBuf;
 
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Array;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -132,7 +134,8 @@ public final class Codecs {
 
     /**
      * Reads the body {@code bytes} written with codec {@code id} as {@code type}. Empty bytes give
-     * {@code null}; a {@code byte[]} target receives the bytes themselves, whatever the codec.
+     * {@code null}; a {@code byte[]} target receives the bytes themselves, whatever the codec. A
+     * primitive type is read as its wrapper and never gives {@code null}, but the primitive's zero.
      *
      * @throws CodecException for an unknown id or bytes that do not fit the type
      */
@@ -142,6 +145,12 @@ public final class Codecs {
         }
         if (type == Void.class || type == void.class) {
             return null;
+        }
+        if (type instanceof Class && ((Class<?>) type).isPrimitive()) {
+            // Codecs know wrappers, not int.class; Go decodes into a zero-valued variable, so nothing
+            // (an empty body, a JSON null) leaves the zero rather than a null nobody can unbox.
+            Object value = decode(id, bytes, MethodType.methodType((Class<?>) type).wrap().returnType());
+            return value != null ? value : Array.get(Array.newInstance((Class<?>) type, 1), 0);
         }
         if (bytes.length == 0) {
             Codec codec = byId[id & 0xFF];

@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /** Opens connections for a peer: listening and dialing, with the configured socket options. Not part of the API. */
 public final class Connections {
@@ -73,10 +74,26 @@ public final class Connections {
      */
     public static CompletableFuture<DefaultSession> dial(PeerContext peer, Network network, String address,
             Proto proto, DefaultSession session) {
+        if (peer.inIoThread()) {
+            // The address may name a host, and looking it up blocks: not on an I/O thread.
+            CompletableFuture<DefaultSession> dialed = new CompletableFuture<>();
+            try {
+                peer.lookupExecutor().execute(() -> dial(peer, network, address, proto, session).whenComplete((s, e) -> {
+                    if (e == null) {
+                        dialed.complete(s);
+                    } else {
+                        dialed.completeExceptionally(e);
+                    }
+                }));
+            } catch (RejectedExecutionException e) {
+                dialed.completeExceptionally(dialFailed(address, e));
+            }
+            return dialed;
+        }
         CompletableFuture<DefaultSession> ready = new CompletableFuture<>();
         SocketAddress remote;
         try {
-            remote = peer.transport.resolve(network, address);
+            remote = peer.resolver.apply(network, address);
         } catch (IllegalArgumentException e) {
             ready.completeExceptionally(dialFailed(address, e));
             return ready;

@@ -16,6 +16,7 @@ import io.teleport.transport.Network;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Type;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
@@ -218,14 +219,17 @@ public final class DefaultSession implements Session {
     // ---------------------------------------------------------------- pulls and pushes
 
     @Override
+    @SuppressWarnings("unchecked")
     public <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options) {
-        if (channel.eventLoop().inEventLoop()) {
-            throw new IllegalStateException("a blocking pull on this session's I/O thread would deadlock it; "
+        // Any I/O thread of the peer, not only this channel's: waiting there stalls every connection of that loop.
+        if (channel.eventLoop().inEventLoop() || peer.inIoThread()) {
+            throw new IllegalStateException("a blocking pull on an I/O thread would stall or deadlock it; "
                     + "use pullAsync, or run handlers off the I/O thread");
         }
         CompletableFuture<Object> future = start(uri, body, replyType, true, false, options);
         try {
-            return replyType.cast(future.get());
+            // int.class casts nothing, not even the Integer the codec gave: cast with the wrapper.
+            return (T) MethodType.methodType(replyType).wrap().returnType().cast(future.get());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RerrorException) {
@@ -268,6 +272,8 @@ public final class DefaultSession implements Session {
             pull.fail(rejected);
             return pull.future;
         }
+        // The reply is matched by the seq the pull waits under, and only a PULL gets one.
+        packet.seq(pull.key).type(PacketType.PULL);
         ByteBuf frame = encode(packet);
         Rerror full = checkOutbound(frame, packet);
         if (full != null) {
@@ -411,22 +417,43 @@ public final class DefaultSession implements Session {
         };
         CompletableFuture<Void> waiting = reconnecting;
         if (waiting == null || IN_DIAL_HOOKS.get() == this) {
+            if (timedOutUnsent(listener)) {
+                dropUnsent(frame, size);
+                return;
+            }
             channel.writeAndFlush(frame).addListener(counted);
             return;
         }
         waiting.whenComplete((ok, error) -> {
+            if (timedOutUnsent(listener)) {
+                dropUnsent(frame, size);
+                return;
+            }
             Channel ch = channel;
             if (error == null) {
                 ch.writeAndFlush(frame).addListener(counted);
             } else {
                 frame.release();
                 try {
-                    counted.operationComplete(ch.newFailedFuture(new ClosedChannelException()));
+                    // Never written: say so, as "connection is closed" also ends pulls that were.
+                    counted.operationComplete(ch.newFailedFuture(
+                            new java.io.IOException("not sent: the session did not reconnect")));
                 } catch (Exception e) {
                     log.debug("write listener failed", e);
                 }
             }
         });
+    }
+
+    /** Whether {@code listener} is a pull whose timeout already ended it as not sent. */
+    private static boolean timedOutUnsent(ChannelFutureListener listener) {
+        return listener instanceof PendingPull && !((PendingPull) listener).claimWrite();
+    }
+
+    /** A frame that will never be written: its bytes no longer count as queued. */
+    private void dropUnsent(ByteBuf frame, int size) {
+        frame.release();
+        outboundBytes.addAndGet(-size);
     }
 
     /**
@@ -647,7 +674,9 @@ public final class DefaultSession implements Session {
                     closeFuture.complete(null);
                 }
             });
-        } else if (closeFuture.getNumberOfDependents() > 0 && !peer.inline) {
+        } else if (!peer.inline) {
+            // Callbacks are user code, and whether any are attached cannot be told without a race:
+            // one attached just after the look would run here, maybe on an I/O thread.
             peer.runBlocking(() -> closeFuture.complete(null));
         } else {
             closeFuture.complete(null);

@@ -9,6 +9,7 @@ import io.teleport.message.PacketType;
 import io.teleport.plugin.PluginChain;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
+import io.teleport.router.QueryString;
 import io.teleport.router.RequestUri;
 import io.teleport.router.Route;
 import io.teleport.router.Router;
@@ -19,10 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.reflect.Type;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -330,6 +328,9 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
     private void logPushError(Throwable t) {
         if (t instanceof RerrorException) {
             log.warn("{} push {} from {}", safe(((RerrorException) t).rerror().toJson()), safeUri(), session.id());
+        } else if (t instanceof InterruptedException && session.peer.closing) {
+            // Abandoned by a shutdown past its timeout, which says so once for all.
+            log.debug("push handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
         } else {
             log.warn("push handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
         }
@@ -378,7 +379,12 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
         if (t instanceof RerrorException) {
             return ((RerrorException) t).rerror();
         }
-        log.warn("handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
+        if (t instanceof InterruptedException && session.peer.closing) {
+            // Abandoned by a shutdown past its timeout, which says so once for all.
+            log.debug("handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
+        } else {
+            log.warn("handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
+        }
         return new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString());
     }
 
@@ -420,14 +426,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
     @Override
     public Map<String, List<String>> query() {
         if (query == null) {
-            Map<String, List<String>> parsed = new LinkedHashMap<>();
-            String raw = rawQuery();
-            if (!raw.isEmpty()) {
-                // Go's ParseQuery also splits on ';'.
-                Meta pairs = Meta.parse(raw.replace(';', '&'));
-                pairs.forEach((k, v) -> parsed.computeIfAbsent(k, key -> new ArrayList<>(1)).add(v));
-            }
-            query = Collections.unmodifiableMap(parsed);
+            query = QueryString.parse(rawQuery());
         }
         return query;
     }

@@ -13,15 +13,20 @@ import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.router.PullRouter;
 import io.teleport.router.PushRouter;
+import io.teleport.transport.Network;
 import io.teleport.transport.Transport;
 import io.teleport.xfer.XferFilters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 /**
  * What every session of one peer shares: configuration, registries, routers, plugins, threads and
@@ -46,6 +51,9 @@ public final class PeerContext {
     final boolean inline;
     private final ExecutorService ownedExecutor;
     private volatile ExecutorService hookExecutor;
+    private volatile ExecutorService lookupExecutor;
+    /** Turns a dial address into a socket address; not final, so that tests can watch where names are looked up. */
+    volatile BiFunction<Network, String, SocketAddress> resolver;
     final Timer timer;
     final SessionHub hub = new SessionHub();
     /** Every session not yet finished, in the hub or redialing: what a shutdown must close. */
@@ -71,6 +79,7 @@ public final class PeerContext {
         this.plugins = plugins;
         this.defaultProto = defaultProto;
         this.transport = transport;
+        this.resolver = transport::resolve;
         this.defaultCodecId = codecs.require(config.defaultBodyCodec()).id();
         this.limits = config.limits();
         this.budget = new InboundBudget(limits.maxInboundBytes());
@@ -160,6 +169,37 @@ public final class PeerContext {
         }
     }
 
+    /** Whether the calling thread is one of this peer's I/O threads. */
+    boolean inIoThread() {
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            if (loop.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Where dials asked for on an I/O thread (redials) run: a host name lookup blocks, and would
+     * stall every connection of that loop. Two threads at most, and a bounded queue.
+     */
+    Executor lookupExecutor() {
+        ExecutorService e = lookupExecutor;
+        if (e == null) {
+            synchronized (this) {
+                e = lookupExecutor;
+                if (e == null) {
+                    ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 10, TimeUnit.SECONDS,
+                            new LinkedBlockingQueue<>(1024), new DefaultThreadFactory("teleport-lookup", true));
+                    pool.allowCoreThreadTimeOut(true);
+                    e = pool;
+                    lookupExecutor = e;
+                }
+            }
+        }
+        return e;
+    }
+
     /** Sessions not yet finished, in the hub or redialing. */
     public java.util.Collection<DefaultSession> liveSessions() {
         return java.util.List.copyOf(live);
@@ -241,16 +281,67 @@ public final class PeerContext {
         if (hooks != null) {
             hooks.shutdown();
         }
-        group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
+        ExecutorService lookups = lookupExecutor;
+        if (lookups != null) {
+            lookups.shutdown();
+        }
+        // Handlers before the I/O threads: one that is interrupted still replies, or fails to, through
+        // them, where a stopped loop would log an error for each of its writes.
         if (ownedExecutor != null) {
-            try {
-                if (!ownedExecutor.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                    ownedExecutor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                ownedExecutor.shutdownNow();
-                Thread.currentThread().interrupt();
+            stopHandlers(timeoutMillis);
+        }
+        group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
+    }
+
+    /**
+     * Waits for the handlers to end; past the timeout, interrupts the running ones, drops the
+     * queued ones and says so in one line, and runs the peer's own queued work here.
+     */
+    private void stopHandlers(long timeoutMillis) {
+        boolean interrupted = false;
+        try {
+            if (ownedExecutor.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                return;
             }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        int running = ownedExecutor instanceof ThreadPoolExecutor
+                ? ((ThreadPoolExecutor) ownedExecutor).getActiveCount() : -1;
+        int queued = 0;
+        java.util.List<Runnable> peerWork = new java.util.ArrayList<>();
+        for (Runnable task : ownedExecutor.shutdownNow()) {
+            if (task instanceof InboundContext) {
+                queued++;
+            } else {
+                peerWork.add(task);
+            }
+        }
+        int pulls = 0;
+        for (DefaultSession session : live) {
+            pulls += session.pendingPulls();
+        }
+        // Virtual threads cannot be counted.
+        log.warn("shutdown timed out: abandoned {} handlers, {} pulls",
+                running >= 0 ? String.valueOf(running + queued) : "the running and " + queued + " queued", pulls);
+        // The rest completes futures (pulls, session closes) and runs hooks: dropped, those futures would never end.
+        for (Runnable task : peerWork) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.debug("queued work failed during the shutdown", e);
+            }
+        }
+        if (!interrupted) {
+            try {
+                // A moment for the interrupted ones to reply while the I/O threads still run.
+                ownedExecutor.awaitTermination(Math.min(timeoutMillis, 100), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -21,6 +21,7 @@ import java.lang.reflect.Type;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * A pull waiting for its reply. Whoever removes it from the session's pending map (the reply, the
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class PendingPull implements ChannelFutureListener, TimerTask, WriteContext, ReadContext {
 
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
+    private static final AtomicIntegerFieldUpdater<PendingPull> WRITE_DECIDED =
+            AtomicIntegerFieldUpdater.newUpdater(PendingPull.class, "writeDecided");
 
     final DefaultSession session;
     final Packet request;
@@ -43,6 +46,8 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
     private final long timeoutNanos;
     private final long startNanos = System.nanoTime();
     private volatile Timeout timeout;
+    /** 1 once the pull was handed to a connection, or its timeout gave up waiting for one: the first decides. */
+    private volatile int writeDecided;
     private Packet reply;
     private Object body;
     private boolean postWriteRunning;
@@ -108,9 +113,19 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
     @Override
     public void run(Timeout t) {
         if (session.removePending(this)) {
-            fail(new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
+            // Not written yet, waiting for the redial: the caller must know it was never sent.
+            fail(claimWrite() ? new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: the session is reconnecting")
+                    : new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
                     "no reply to " + request.uri() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
         }
+    }
+
+    /**
+     * Claims the pull for its write, or for its timeout; false when the other had it first. Once the
+     * timeout said "not sent", the pull must stay so.
+     */
+    boolean claimWrite() {
+        return WRITE_DECIDED.compareAndSet(this, 0, 1);
     }
 
     /**

@@ -176,8 +176,10 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
             log.debug("disconnect({}) when writing: write timeout", session.id());
         } else if (c instanceof IOException) {
             log.debug("disconnect({}) when reading: {}", session.id(), LogText.safe(c.toString(), limit));
-        } else if (c instanceof ProtoException || c instanceof XferException || c instanceof CodecException) {
-            // The other side broke the protocol or a limit: one line per connection, no stack.
+        } else if (c instanceof ProtoException || c instanceof XferException || c instanceof CodecException
+                || c instanceof DecoderException) {
+            // The other side broke the protocol or a limit: one line per connection; a stack would
+            // only say where it was noticed.
             log.warn("disconnect({}) when reading: {}", session.id(), LogText.safe(c.getMessage(), limit));
         } else {
             log.warn("disconnect({}) after an unexpected error", session.id(), c);

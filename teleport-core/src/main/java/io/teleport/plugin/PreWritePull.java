@@ -4,6 +4,10 @@ import io.teleport.Rerror;
 
 /**
  * Hook. Before a PULL is written. An error ends the pull with it; nothing is written.
+ *
+ * <p>The hook may change the outgoing packet (URI, meta, body, codec, filters) but not its seq or
+ * type: the pull waits for the reply to the seq it was given, so a change to either is undone
+ * before the packet is written.
  */
 public interface PreWritePull extends Plugin {
 

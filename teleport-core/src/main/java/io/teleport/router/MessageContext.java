@@ -27,7 +27,10 @@ public interface MessageContext {
     /** The query as sent, without {@code ?}; empty when there is none. */
     String rawQuery();
 
-    /** The decoded query parameters, in order; repeated keys keep every value. */
+    /**
+     * The decoded query parameters, read as {@link QueryString#parse} reads them: in order; repeated
+     * keys keep every value.
+     */
     Map<String, List<String>> query();
 
     /** The first value of a query parameter, or {@code null}. */

@@ -3,7 +3,9 @@ package io.teleport.router;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PluginChain;
 
+import java.lang.invoke.MethodType;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The push routes of a peer, or of a group of them under a common prefix.
@@ -20,6 +22,15 @@ public final class PushRouter extends Router<PushRouter> {
     /** An empty root router. */
     public PushRouter() {
         super(new RouteTable("push"), "/", PluginChain.empty());
+    }
+
+    /**
+     * An empty root router that runs {@code onRegister} for every route before it is added, such as
+     * a peer's {@code PostReg} plugins; an exception refuses the route.
+     */
+    public PushRouter(Consumer<Route> onRegister) {
+        this();
+        onRegister(onRegister);
     }
 
     private PushRouter(RouteTable table, String prefix, PluginChain plugins) {
@@ -39,8 +50,11 @@ public final class PushRouter extends Router<PushRouter> {
     /** Registers a function handler at {@code path}, inside this router's prefix. */
     public <T> String route(String path, Class<T> bodyType, PushHandler<T> handler, Plugin... plugins) {
         Objects.requireNonNull(handler, "handler");
+        // int.class casts nothing, not even the Integer the codec gave: cast with the wrapper.
+        @SuppressWarnings("unchecked")
+        Class<T> boxed = (Class<T>) MethodType.methodType(Objects.requireNonNull(bodyType, "bodyType")).wrap().returnType();
         addFunction(path, bodyType, (body, ctx) -> {
-            handler.handle(bodyType.cast(body), (PushContext) ctx);
+            handler.handle(boxed.cast(body), (PushContext) ctx);
             return null;
         }, plugins);
         return RouteNames.join(prefix(), path);

@@ -86,7 +86,7 @@ public record RequestUri(String path, String rawQuery) {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static int hex(byte b) {
+    static int hex(byte b) {
         if (b >= '0' && b <= '9') {
             return b - '0';
         }

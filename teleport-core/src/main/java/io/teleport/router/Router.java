@@ -92,9 +92,10 @@ public abstract class Router<R extends Router<R>> {
 
     /**
      * Sets what runs for every route registered from now on, before it is added; an exception
-     * refuses the route. The peer uses it for {@code PostReg} plugins.
+     * refuses the route. Not public: set once, by the root router's constructor, so that nobody can
+     * replace the peer's {@code PostReg} plugins afterwards.
      */
-    public void onRegister(Consumer<Route> listener) {
+    void onRegister(Consumer<Route> listener) {
         table.onRegister(Objects.requireNonNull(listener, "listener"));
     }
 

@@ -1,0 +1,87 @@
+package io.teleport.router;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The query of a message URI, parsed as Teleport v3's {@code ctx.Query()} parses it: with Go's
+ * {@code url.ParseQuery} of that time (Go 1.9, early 2018).
+ *
+ * <ul>
+ *   <li>Pairs are separated by {@code &} <em>and</em> {@code ;}. Go 1.17 stopped accepting
+ *       {@code ;} (it drops a pair that contains one), but a Go v3 peer ran on a Go that split on
+ *       it, so this does too.</li>
+ *   <li>Empty pairs are skipped; the first {@code =} separates key from value; a pair without
+ *       {@code =} has the empty value; a pair with an empty key is kept.</li>
+ *   <li>{@code +} is a space and {@code %XX} a byte; the bytes are read as UTF-8.</li>
+ *   <li>A pair whose key or value has a {@code %} not followed by two hex digits is dropped, and
+ *       the rest is parsed: Teleport ignores the error {@code ParseQuery} returns with the rest.</li>
+ * </ul>
+ *
+ * <p>Unlike the message metadata ({@link io.teleport.message.Meta}), which keeps a bad escape as it
+ * is, a query pair with a bad escape never reaches a handler.
+ */
+public final class QueryString {
+
+    private QueryString() {
+    }
+
+    /**
+     * Parses a raw query (the text after {@code ?}, without it).
+     *
+     * @return the values of each key in order, keys in the order they first appear; unmodifiable
+     */
+    public static Map<String, List<String>> parse(String rawQuery) {
+        Map<String, List<String>> values = new LinkedHashMap<>();
+        int start = 0;
+        while (start <= rawQuery.length()) {
+            int end = start;
+            while (end < rawQuery.length() && rawQuery.charAt(end) != '&' && rawQuery.charAt(end) != ';') {
+                end++;
+            }
+            if (end > start) {
+                int eq = rawQuery.indexOf('=', start);
+                boolean hasValue = eq >= 0 && eq < end;
+                String key = unescape(rawQuery, start, hasValue ? eq : end);
+                String value = hasValue ? unescape(rawQuery, eq + 1, end) : "";
+                if (key != null && value != null) {
+                    values.computeIfAbsent(key, k -> new ArrayList<>(1)).add(value);
+                }
+            }
+            start = end + 1;
+        }
+        values.replaceAll((key, list) -> Collections.unmodifiableList(list));
+        return Collections.unmodifiableMap(values);
+    }
+
+    /** Go's {@code QueryUnescape} of {@code s[from, to)}; {@code null} for a bad escape. */
+    private static String unescape(String s, int from, int to) {
+        boolean plain = true;
+        for (int i = from; i < to && plain; i++) {
+            plain = s.charAt(i) != '%' && s.charAt(i) != '+';
+        }
+        if (plain) {
+            return s.substring(from, to);
+        }
+        byte[] bytes = s.substring(from, to).getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
+        for (int i = 0; i < bytes.length; i++) {
+            byte b = bytes[i];
+            if (b == '%') {
+                if (i + 2 >= bytes.length || RequestUri.hex(bytes[i + 1]) < 0 || RequestUri.hex(bytes[i + 2]) < 0) {
+                    return null;
+                }
+                out.write(RequestUri.hex(bytes[i + 1]) << 4 | RequestUri.hex(bytes[i + 2]));
+                i += 2;
+            } else {
+                out.write(b == '+' ? ' ' : b);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}

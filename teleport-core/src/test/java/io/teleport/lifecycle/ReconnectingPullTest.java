@@ -1,0 +1,108 @@
+package io.teleport.lifecycle;
+
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.RerrorException;
+import io.teleport.session.CallOptions;
+import io.teleport.session.Session;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** A pull made while the client redials, and never written, says so: 104, not a timeout. */
+class ReconnectingPullTest {
+
+    private final List<Peer> peers = new ArrayList<>();
+    private Socket reserved;
+
+    @AfterEach
+    void closeAll() throws IOException {
+        peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
+        reserved.close();
+    }
+
+    /**
+     * A port that stays ours while no server listens on it, so that redials to it are refused: bound
+     * with SO_REUSEPORT and never listening (a freed port may be taken by another process at once).
+     */
+    private int reservePort() throws IOException {
+        reserved = new Socket();
+        reserved.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        reserved.bind(new InetSocketAddress("127.0.0.1", 0));
+        return reserved.getLocalPort();
+    }
+
+    private static PeerConfig sharingThePort() {
+        return PeerConfig.builder().reusePort(true).build();
+    }
+
+    private Peer peer(PeerConfig config) {
+        Peer peer = new Peer(config);
+        peers.add(peer);
+        return peer;
+    }
+
+    @Test
+    void aPullWhoseTimeoutPassesWhileRedialingEndsAsNotSentAndIsNeverSentLater() throws IOException {
+        int port = reservePort();
+        Peer first = peer(sharingThePort());
+        first.listen("127.0.0.1:" + port, null);
+        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(50))
+                .redialMaxInterval(Duration.ofMillis(100)).build());
+        Session session = client.dial("127.0.0.1:" + port);
+        // Accepted and served: a shutdown racing with the accept may leave the connection open.
+        await().until(() -> first.sessionCount() == 1);
+        first.shutdown(Duration.ofSeconds(1));
+        await().until(() -> !session.isHealthy());
+
+        // Redialing a dead port: the pull waits for a connection that does not come.
+        assertThatThrownBy(() -> session.pull("/hello", "early", String.class, CallOptions.timeout(Duration.ofMillis(300))))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(104);
+                    assertThat(e.rerror().message()).isEqualTo("Write Failed");
+                    assertThat(e.rerror().detail()).isEqualTo("not sent: the session is reconnecting");
+                });
+
+        Peer second = peer(sharingThePort());
+        AtomicInteger handled = new AtomicInteger();
+        second.pullRouter().route("/hello", String.class, (body, ctx) -> {
+            handled.incrementAndGet();
+            return body;
+        });
+        second.listen("127.0.0.1:" + port, null);
+        await().until(session::isHealthy);
+        assertThat(session.pull("/hello", "late", String.class)).isEqualTo("late");
+        assertThat(handled).as("the pull given up as not sent stayed unsent").hasValue(1);
+    }
+
+    @Test
+    void aPullWaitingForARedialThatFailsEndsAsNotSent() throws IOException {
+        int port = reservePort();
+        Peer server = peer(sharingThePort());
+        server.listen("127.0.0.1:" + port, null);
+        Peer client = peer(PeerConfig.builder().redialTimes(2).redialInterval(Duration.ofMillis(400)).build());
+        Session session = client.dial("127.0.0.1:" + port);
+        await().until(() -> server.sessionCount() == 1);
+        server.shutdown(Duration.ofSeconds(1));
+        await().until(() -> !session.isHealthy());
+
+        assertThatThrownBy(() -> session.pull("/hello", "x", String.class, CallOptions.timeout(Duration.ofSeconds(10))))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(104);
+                    assertThat(e.rerror().detail()).isEqualTo("not sent: the session did not reconnect");
+                });
+        await().until(() -> session.closeFuture().isDone());
+    }
+}

@@ -1,0 +1,102 @@
+package io.teleport.lifecycle;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.internal.DefaultSession;
+import io.teleport.session.Session;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A shutdown that outlasts its timeout says what it abandoned once, without flooding the log. */
+class ShutdownTimeoutLogTest {
+
+    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    private Peer client;
+
+    @BeforeEach
+    void capture() {
+        appender.start();
+        root.addAppender(appender);
+    }
+
+    @AfterEach
+    void release() {
+        root.detachAppender(appender);
+        if (client != null) {
+            client.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void handlersThatNeverEndAreAbandonedWithOneWarningAndNoErrors() throws Exception {
+        Peer server = new Peer(PeerConfig.defaults());
+        CountDownLatch started = new CountDownLatch(2);
+        CountDownLatch never = new CountDownLatch(1);
+        server.pullRouter().route("/forever", String.class, (body, ctx) -> {
+            started.countDown();
+            never.await();
+            return body;
+        });
+        server.pushRouter().route("/forever", String.class, (body, ctx) -> {
+            started.countDown();
+            never.await();
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        client = new Peer(PeerConfig.defaults());
+        Session session = client.dial("127.0.0.1:" + port);
+        CompletableFuture<String> pull = session.pullAsync("/forever", "x", String.class);
+        session.push("/forever", "y").join();
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+        server.shutdown(Duration.ofMillis(200));
+        assertThat(pull).failsWithin(Duration.ofSeconds(5));
+        Thread.sleep(500);
+
+        List<ILoggingEvent> events = List.copyOf(appender.list);
+        assertThat(events).filteredOn(e -> e.getLevel() == Level.ERROR).as("errors").isEmpty();
+        assertThat(events).filteredOn(e -> e.getLevel() == Level.WARN).as("warnings")
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.getFormattedMessage()).isEqualTo("shutdown timed out: abandoned 2 handlers, 0 pulls");
+                    assertThat(e.getThrowableProxy()).isNull();
+                });
+    }
+
+    @Test
+    void workOfThePeerQueuedBehindAbandonedHandlersStillRuns() throws Exception {
+        // One handler thread, held forever: the server session's close is completed behind it.
+        Peer server = new Peer(PeerConfig.builder().handlerThreads(1).build());
+        CountDownLatch started = new CountDownLatch(1);
+        server.pullRouter().route("/forever", String.class, (body, ctx) -> {
+            started.countDown();
+            new CountDownLatch(1).await();
+            return body;
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        client = new Peer(PeerConfig.defaults());
+        CompletableFuture<String> pull = client.dial("127.0.0.1:" + port).pullAsync("/forever", "x", String.class);
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        DefaultSession accepted = (DefaultSession) server.sessions().iterator().next();
+
+        server.shutdown(Duration.ofMillis(200));
+        assertThat(accepted.closeFuture()).as("not dropped with the abandoned handler").succeedsWithin(Duration.ofSeconds(5));
+        assertThat(pull).failsWithin(Duration.ofSeconds(5));
+        assertThat(appender.list).filteredOn(e -> e.getLevel() == Level.ERROR).as("errors").isEmpty();
+    }
+}

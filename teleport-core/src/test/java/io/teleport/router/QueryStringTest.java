@@ -1,0 +1,89 @@
+package io.teleport.router;
+
+import io.teleport.Peer;
+import io.teleport.PeerConfig;
+import io.teleport.session.Session;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Query strings as Go 1.9's url.ParseQuery reads them, and what a handler sees of them. */
+class QueryStringTest {
+
+    private static Map<String, List<String>> values(String... keysAndValues) {
+        Map<String, List<String>> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.computeIfAbsent(keysAndValues[i], k -> new java.util.ArrayList<>()).add(keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
+    @Test
+    void pairsAndRepeatedKeys() {
+        assertThat(QueryString.parse("a=1&b=2")).isEqualTo(values("a", "1", "b", "2"));
+        assertThat(QueryString.parse("a=1&a=2&a=banana")).isEqualTo(values("a", "1", "a", "2", "a", "banana"));
+        assertThat(QueryString.parse("")).isEmpty();
+    }
+
+    @Test
+    void semicolonsSeparateAsInTheGoOfTeleportV3() {
+        assertThat(QueryString.parse("a=1;b=2")).isEqualTo(values("a", "1", "b", "2"));
+        assertThat(QueryString.parse("a=1&a=2;a=banana")).isEqualTo(values("a", "1", "a", "2", "a", "banana"));
+    }
+
+    @Test
+    void plusIsASpaceAndEscapesAreUtf8Bytes() {
+        assertThat(QueryString.parse("ascii=%3Ckey%3A+0x90%3E")).isEqualTo(values("ascii", "<key: 0x90>"));
+        assertThat(QueryString.parse("a+b=c+d&e=%e2%82%AC")).isEqualTo(values("a b", "c d", "e", "€"));
+        assertThat(QueryString.parse("p=%2B%26%3D")).isEqualTo(values("p", "+&="));
+    }
+
+    @Test
+    void aPairWithABadEscapeIsDroppedAndTheRestKept() {
+        assertThat(QueryString.parse("a=%zz&b=1")).isEqualTo(values("b", "1"));
+        assertThat(QueryString.parse("%zz=1&b=2")).as("in the key").isEqualTo(values("b", "2"));
+        assertThat(QueryString.parse("a=1&b=%4")).as("truncated").isEqualTo(values("a", "1"));
+        assertThat(QueryString.parse("a=%&b=%%41")).isEmpty();
+        assertThat(QueryString.parse("a=%41%4")).isEmpty();
+    }
+
+    @Test
+    void emptyPairsKeysWithoutValuesAndEmptyKeys() {
+        assertThat(QueryString.parse("a&&b=&;c")).isEqualTo(values("a", "", "b", "", "c", ""));
+        assertThat(QueryString.parse("=1&a=b=c")).isEqualTo(values("", "1", "a", "b=c"));
+        assertThat(QueryString.parse("&;&")).isEmpty();
+    }
+
+    @Test
+    void theResultIsReadOnly() {
+        Map<String, List<String>> parsed = QueryString.parse("a=1");
+        assertThatThrownBy(() -> parsed.put("b", List.of())).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> parsed.get("a").add("2")).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void aHandlerSeesTheQueryAsGoParsesIt() {
+        Peer server = new Peer(PeerConfig.defaults());
+        Peer client = new Peer(PeerConfig.defaults());
+        try {
+            server.pullRouter().route("/q", String.class, (body, ctx) -> Map.of("query", ctx.query(),
+                    "a", String.valueOf(ctx.queryValue("a")), "raw", ctx.rawQuery()));
+            int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+            Session session = client.dial("127.0.0.1:" + port);
+            Map<?, ?> reply = session.pull("/q?a=%zz&b=1;c=x+y&b=%C3%A9", "", Map.class);
+            assertThat(reply.get("query")).isEqualTo(Map.of("b", List.of("1", "é"), "c", List.of("x y")));
+            assertThat(reply.get("a")).as("the pair with a bad escape is gone").isEqualTo("null");
+            assertThat(reply.get("raw")).isEqualTo("a=%zz&b=1;c=x+y&b=%C3%A9");
+        } finally {
+            client.shutdown(Duration.ofSeconds(1));
+            server.shutdown(Duration.ofSeconds(1));
+        }
+    }
+}
