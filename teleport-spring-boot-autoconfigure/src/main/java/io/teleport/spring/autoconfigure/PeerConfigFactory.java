@@ -4,17 +4,23 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.teleport.HandlerExecution;
+import io.teleport.Limits;
 import io.teleport.PeerConfig;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.thread.Threading;
 import org.springframework.core.env.Environment;
+import org.springframework.util.unit.DataSize;
 
 import javax.net.ssl.SSLException;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /** Builds the {@link PeerConfig} from {@link TeleportProperties}, the environment and the customizers. */
 final class PeerConfigFactory {
+
+    private static final String LIMITS = "teleport.limits.";
 
     private PeerConfigFactory() {
     }
@@ -44,7 +50,8 @@ final class PeerConfigFactory {
                 .handlerQueueCapacity(p.handler().queueCapacity())
                 .redialTimes(p.redial().times())
                 .redialInterval(p.redial().interval())
-                .redialMaxInterval(p.redial().maxInterval());
+                .redialMaxInterval(p.redial().maxInterval())
+                .limits(limits(p.limits()));
         if (p.socket().receiveBufferSize() != null) {
             b.receiveBufferSize((int) p.socket().receiveBufferSize().toBytes());
         }
@@ -56,6 +63,69 @@ final class PeerConfigFactory {
         }
         customizers.forEach(c -> c.customize(b));
         return b.build();
+    }
+
+    /**
+     * The core {@link Limits} of {@code teleport.limits.*}. Each value goes through the core builder's
+     * own check, so that Spring accepts exactly what the core does; a value the core refuses fails
+     * with its property key in front of the core's message. Empty values keep the core's default.
+     */
+    static Limits limits(TeleportProperties.Limits p) {
+        Limits.Builder b = Limits.builder();
+        set("max-inflight-per-session", p.maxInflightPerSession(), b::maxInflightPerSession);
+        set("max-inflight-bytes-per-session", p.maxInflightBytesPerSession(),
+                size -> b.maxInflightBytesPerSession(size.toBytes()));
+        set("max-inbound-bytes", p.maxInboundBytes(), size -> b.maxInboundBytes(size.toBytes()));
+        set("max-queue-wait", p.maxQueueWait(), b::maxQueueWait);
+        set("max-concurrent-handlers", p.maxConcurrentHandlers(), b::maxConcurrentHandlers);
+        waterMarks(b, p.writeBufferLowWaterMark(), p.writeBufferHighWaterMark());
+        set("max-outbound-bytes-per-session", p.maxOutboundBytesPerSession(),
+                size -> b.maxOutboundBytesPerSession(size.toBytes()));
+        setInt("max-uri-bytes", p.maxUriBytes(), b::maxUriBytes);
+        setInt("max-meta-bytes", p.maxMetaBytes(), b::maxMetaBytes);
+        set("max-meta-pairs", p.maxMetaPairs(), b::maxMetaPairs);
+        setInt("max-unpacked-bytes", p.maxUnpackedBytes(), b::maxUnpackedBytes);
+        set("frame-read-timeout", p.frameReadTimeout(), b::frameReadTimeout);
+        set("handshake-timeout", p.handshakeTimeout(), b::handshakeTimeout);
+        set("log-value-limit", p.logValueLimit(), b::logValueLimit);
+        setInt("print-body-limit", p.printBodyLimit(), b::printBodyLimit);
+        return b.build();
+    }
+
+    /** The core sets both marks at once (the high one may not be below the low one). */
+    private static void waterMarks(Limits.Builder b, DataSize low, DataSize high) {
+        Limits defaults = Limits.defaults();
+        int lowBytes = low == null ? defaults.writeBufferLowWaterMark() : toInt("write-buffer-low-water-mark", low);
+        int highBytes = high == null ? defaults.writeBufferHighWaterMark() : toInt("write-buffer-high-water-mark", high);
+        // The core checks the low mark alone first; any other refusal is about the high one.
+        String key = lowBytes < 0 ? "write-buffer-low-water-mark" : "write-buffer-high-water-mark";
+        set(key, highBytes, h -> b.writeBufferWaterMarks(lowBytes, h));
+    }
+
+    private static <T> void set(String key, T value, Consumer<T> setter) {
+        if (value == null) {
+            return;
+        }
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(LIMITS + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void setInt(String key, DataSize size, IntConsumer setter) {
+        if (size != null) {
+            int bytes = toInt(key, size);
+            set(key, bytes, setter::accept);
+        }
+    }
+
+    private static int toInt(String key, DataSize size) {
+        long bytes = size.toBytes();
+        if (bytes < Integer.MIN_VALUE || bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(LIMITS + key + ": " + size + " (expected: below 2GB)");
+        }
+        return (int) bytes;
     }
 
     private static String blankToNull(String value) {

@@ -19,7 +19,8 @@ import java.util.Map;
  * @param printBody whether message logs include bodies
  * @param countTime whether each call's cost is measured and logged
  * @param slowCometDuration calls at least this slow log at WARN with "(slow)"; 0 never
- * @param readLimit the largest frame read or written
+ * @param readLimit the largest frame read or written; checked on the length prefix, before the frame
+ *     is buffered
  * @param dialTimeout how long a dial may take
  * @param readIdleTimeout a session receiving no complete frame for this long is closed; 0 never
  * @param writeTimeout a write not done within this long closes the session; 0 never
@@ -30,6 +31,7 @@ import java.util.Map;
  * @param localIp the local IP that dials go out from (Teleport's LocalIP); unset for the OS's choice
  * @param socket socket options
  * @param handler where handlers run
+ * @param limits what a remote peer may make this peer spend: memory, handler slots, time and log bytes
  * @param server the listening side
  * @param redial redialing of dialed sessions whose connection broke
  * @param heartbeat heartbeats
@@ -45,7 +47,7 @@ public record TeleportProperties(
         boolean printBody,
         boolean countTime,
         @DefaultValue("0s") Duration slowCometDuration,
-        @DefaultValue("64MB") DataSize readLimit,
+        @DefaultValue("16MB") DataSize readLimit,
         @DefaultValue("10s") Duration dialTimeout,
         @DefaultValue("0s") Duration readIdleTimeout,
         @DefaultValue("0s") Duration writeTimeout,
@@ -55,6 +57,7 @@ public record TeleportProperties(
         String localIp,
         @DefaultValue Socket socket,
         @DefaultValue Handler handler,
+        @DefaultValue Limits limits,
         @DefaultValue Server server,
         @DefaultValue Redial redial,
         @DefaultValue Heartbeat heartbeat,
@@ -86,6 +89,10 @@ public record TeleportProperties(
             PeerConfig.builder().localIp(localIp);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("teleport.local-ip: " + e.getMessage(), e);
+        }
+        if (limits != null) {
+            // Through the core's own checks, so that a bad limit fails binding with its key named.
+            PeerConfigFactory.limits(limits);
         }
         clients = clients == null ? Map.of() : Map.copyOf(clients);
     }
@@ -130,10 +137,11 @@ public record TeleportProperties(
      *     thread, for handlers that never block); when unset, virtual if spring.threads.virtual.enabled
      *     is true and pool otherwise
      * @param threads the most pool threads
-     * @param queueCapacity how many messages may wait for a pool thread before pulls are refused with 503
+     * @param queueCapacity how many messages may wait for a pool thread, across all sessions, before
+     *     pulls are refused with 503 and pushes dropped
      */
     public record Handler(HandlerExecution execution, @DefaultValue("200") int threads,
-            @DefaultValue("100000") int queueCapacity) {
+            @DefaultValue("10000") int queueCapacity) {
 
         /** Checks the pool sizes. */
         public Handler {
@@ -144,6 +152,62 @@ public record TeleportProperties(
                 throw new IllegalArgumentException("teleport.handler.queue-capacity: " + queueCapacity + " (expected: >= 1)");
             }
         }
+    }
+
+    /**
+     * What a remote peer may make this peer spend (see {@link io.teleport.Limits}). Every bound is on
+     * by default; a session over its share is first no longer read, and only what back-pressure cannot
+     * stop is refused. A value left empty keeps the core's default.
+     *
+     * @param maxInflightPerSession pulls and pushes received on one session and not yet finished; at
+     *     this many the session is no longer read until half of them are done
+     * @param maxInflightBytesPerSession bytes of the messages counted by max-inflight-per-session,
+     *     inflated sizes included; at this many the session is no longer read until half are released
+     * @param maxInboundBytes bytes of inbound frames the whole peer holds at once (being received, or
+     *     waiting for or in their handler); a connection whose next frame does not fit is not read until
+     *     room is freed, and frames over 1MB may take only half; unset for a quarter of the maximum heap,
+     *     at least 64MB
+     * @param maxQueueWait the longest a pull may wait for a handler thread; one that waited longer is
+     *     answered 503 instead of run late; 0 for no bound
+     * @param maxConcurrentHandlers the most handlers running at once on virtual threads
+     *     (handler.execution=virtual); beyond it pulls are answered 503
+     * @param writeBufferLowWaterMark a connection becomes writable again once its outbound buffer drains
+     *     below this
+     * @param writeBufferHighWaterMark above this many queued outbound bytes a connection is not writable:
+     *     it is no longer read, and Session.isWritable() is false
+     * @param maxOutboundBytesPerSession outbound bytes one session may have queued and not yet written;
+     *     a pull or push past it fails at once with 104 and a broadcast skips the session
+     * @param maxUriBytes the longest URI a frame may carry; a longer one closes the connection
+     * @param maxMetaBytes the most metadata a frame may carry; more closes the connection
+     * @param maxMetaPairs the most metadata pairs a frame may carry, counted before parsing; more closes
+     *     the connection
+     * @param maxUnpackedBytes the largest payload a transfer filter (gzip) may expand a frame into; past
+     *     it the connection closes
+     * @param frameReadTimeout how long a frame may take to arrive once its first bytes have, while the
+     *     connection is being read; past it the connection closes; 0 for no bound
+     * @param handshakeTimeout an accepted connection on which no frame was received and nothing was sent
+     *     within this long is closed (TLS handshake included); 0 for no bound
+     * @param logValueLimit the most characters of a remote-controlled value (URI, metadata, error
+     *     detail) in a log line
+     * @param printBodyLimit the most bytes of a body that print-body prints; its size is always printed
+     */
+    public record Limits(
+            @DefaultValue("256") int maxInflightPerSession,
+            @DefaultValue("16MB") DataSize maxInflightBytesPerSession,
+            DataSize maxInboundBytes,
+            @DefaultValue("10s") Duration maxQueueWait,
+            @DefaultValue("10000") int maxConcurrentHandlers,
+            @DefaultValue("256KB") DataSize writeBufferLowWaterMark,
+            @DefaultValue("1MB") DataSize writeBufferHighWaterMark,
+            @DefaultValue("8MB") DataSize maxOutboundBytesPerSession,
+            @DefaultValue("16KB") DataSize maxUriBytes,
+            @DefaultValue("64KB") DataSize maxMetaBytes,
+            @DefaultValue("256") int maxMetaPairs,
+            @DefaultValue("4MB") DataSize maxUnpackedBytes,
+            @DefaultValue("10s") Duration frameReadTimeout,
+            @DefaultValue("10s") Duration handshakeTimeout,
+            @DefaultValue("256") int logValueLimit,
+            @DefaultValue("256B") DataSize printBodyLimit) {
     }
 
     /**

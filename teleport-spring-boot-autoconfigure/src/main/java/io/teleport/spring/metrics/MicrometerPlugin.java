@@ -38,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  * as the peer's slow-comet duration;</li>
  * <li>{@code teleport.sessions.active} gauge, {@code teleport.sessions.opened} and
  * {@code teleport.sessions.closed} counters;</li>
- * <li>{@code teleport.bytes.read} and {@code teleport.bytes.written} counters (frame bytes).</li>
+ * <li>{@code teleport.bytes.read} and {@code teleport.bytes.written} counters (frame bytes);</li>
+ * <li>the {@code teleport.limits.*} meters of {@link TeleportLimitsMetrics}: sessions paused, messages
+ * refused and connections closed by the peer's limits.</li>
  * </ul>
  *
  * <p>The route tag is the path without the query, never the raw URI; handled pulls to no route are
@@ -96,6 +98,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         slowNanos = slow.isZero() ? Long.MAX_VALUE : slow.toNanos();
         Gauge.builder("teleport.sessions.active", peer, Peer::sessionCount).description("Live sessions")
                 .register(registry);
+        new TeleportLimitsMetrics(peer).bindTo(registry);
     }
 
     @Override

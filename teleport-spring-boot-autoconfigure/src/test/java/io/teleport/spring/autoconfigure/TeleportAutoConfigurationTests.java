@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.teleport.HandlerExecution;
+import io.teleport.Limits;
 import io.teleport.Peer;
 import io.teleport.PeerConfig;
 import io.teleport.plugin.Plugin;
@@ -112,6 +113,85 @@ class TeleportAutoConfigurationTests {
                     assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(7));
                     assertThat(config.localIp()).isEqualTo("127.0.0.2");
                 });
+    }
+
+    @Test
+    void everyLimitReachesThePeerConfig() {
+        runner.withPropertyValues(CLIENT, "teleport.limits.max-inflight-per-session=7",
+                "teleport.limits.max-inflight-bytes-per-session=2MB", "teleport.limits.max-inbound-bytes=100MB",
+                "teleport.limits.max-queue-wait=250ms", "teleport.limits.max-concurrent-handlers=33",
+                "teleport.limits.write-buffer-low-water-mark=8KB", "teleport.limits.write-buffer-high-water-mark=32KB",
+                "teleport.limits.max-outbound-bytes-per-session=3MB", "teleport.limits.max-uri-bytes=1KB",
+                "teleport.limits.max-meta-bytes=2KB", "teleport.limits.max-meta-pairs=9",
+                "teleport.limits.max-unpacked-bytes=5MB", "teleport.limits.frame-read-timeout=3s",
+                "teleport.limits.handshake-timeout=0s", "teleport.limits.log-value-limit=40",
+                "teleport.limits.print-body-limit=1KB").run(ctx -> {
+                    Limits limits = ctx.getBean(PeerConfig.class).limits();
+                    assertThat(limits.maxInflightPerSession()).isEqualTo(7);
+                    assertThat(limits.maxInflightBytesPerSession()).isEqualTo(2L * 1024 * 1024);
+                    assertThat(limits.maxInboundBytes()).isEqualTo(100L * 1024 * 1024);
+                    assertThat(limits.maxQueueWait()).isEqualTo(Duration.ofMillis(250));
+                    assertThat(limits.maxConcurrentHandlers()).isEqualTo(33);
+                    assertThat(limits.writeBufferLowWaterMark()).isEqualTo(8 * 1024);
+                    assertThat(limits.writeBufferHighWaterMark()).isEqualTo(32 * 1024);
+                    assertThat(limits.maxOutboundBytesPerSession()).isEqualTo(3L * 1024 * 1024);
+                    assertThat(limits.maxUriBytes()).isEqualTo(1024);
+                    assertThat(limits.maxMetaBytes()).isEqualTo(2 * 1024);
+                    assertThat(limits.maxMetaPairs()).isEqualTo(9);
+                    assertThat(limits.maxUnpackedBytes()).isEqualTo(5 * 1024 * 1024);
+                    assertThat(limits.frameReadTimeout()).isEqualTo(Duration.ofSeconds(3));
+                    assertThat(limits.handshakeTimeout()).isZero();
+                    assertThat(limits.logValueLimit()).isEqualTo(40);
+                    assertThat(limits.printBodyLimit()).isEqualTo(1024);
+                    assertThat(ctx.getBean(Peer.class).config().limits()).as("the peer runs with them").isSameAs(limits);
+                });
+    }
+
+    @Test
+    void unsetLimitsAreTheCoreDefaults() {
+        runner.withPropertyValues(CLIENT).run(ctx -> {
+            PeerConfig config = ctx.getBean(PeerConfig.class);
+            assertThat(config.limits()).usingRecursiveComparison().isEqualTo(Limits.defaults());
+            assertThat(config.readLimit()).isEqualTo(PeerConfig.DEFAULT_READ_LIMIT);
+            assertThat(config.handlerQueueCapacity()).isEqualTo(PeerConfig.defaults().handlerQueueCapacity());
+        });
+        // An empty value keeps the core's default rather than failing or meaning zero.
+        runner.withPropertyValues(CLIENT, "teleport.limits.max-uri-bytes=", "teleport.limits.max-inbound-bytes=",
+                "teleport.limits.max-queue-wait=").run(ctx -> {
+                    Limits limits = ctx.getBean(PeerConfig.class).limits();
+                    assertThat(limits.maxUriBytes()).isEqualTo(Limits.defaults().maxUriBytes());
+                    assertThat(limits.maxInboundBytes()).isEqualTo(Limits.defaults().maxInboundBytes());
+                    assertThat(limits.maxQueueWait()).isEqualTo(Limits.defaults().maxQueueWait());
+                });
+    }
+
+    @Test
+    void badLimitsFailStartUpNamingTheKey() {
+        assertFailsWith("teleport.limits.max-inflight-per-session=0",
+                "teleport.limits.max-inflight-per-session: maxInflightPerSession: 0 (expected: >= 1)");
+        assertFailsWith("teleport.limits.max-inflight-bytes-per-session=1B",
+                "teleport.limits.max-inflight-bytes-per-session: maxInflightBytesPerSession: 1");
+        assertFailsWith("teleport.limits.max-inbound-bytes=1KB", "teleport.limits.max-inbound-bytes: maxInboundBytes: 1024");
+        assertFailsWith("teleport.limits.max-queue-wait=-1s", "teleport.limits.max-queue-wait: maxQueueWait: PT-1S");
+        assertFailsWith("teleport.limits.max-concurrent-handlers=0", "teleport.limits.max-concurrent-handlers:");
+        assertFailsWith("teleport.limits.write-buffer-low-water-mark=-1B", "teleport.limits.write-buffer-low-water-mark:");
+        runner.withPropertyValues(CLIENT, "teleport.limits.write-buffer-low-water-mark=64KB",
+                "teleport.limits.write-buffer-high-water-mark=32KB").run(ctx -> assertThat(ctx).getFailure()
+                        .hasStackTraceContaining("teleport.limits.write-buffer-high-water-mark: writeBufferHighWaterMark: 32768"));
+        assertFailsWith("teleport.limits.max-outbound-bytes-per-session=10B", "teleport.limits.max-outbound-bytes-per-session:");
+        assertFailsWith("teleport.limits.max-uri-bytes=0B", "teleport.limits.max-uri-bytes: maxUriBytes: 0 (expected: >= 1)");
+        assertFailsWith("teleport.limits.max-meta-bytes=-1B", "teleport.limits.max-meta-bytes:");
+        assertFailsWith("teleport.limits.max-meta-pairs=-1", "teleport.limits.max-meta-pairs:");
+        assertFailsWith("teleport.limits.max-unpacked-bytes=4GB", "teleport.limits.max-unpacked-bytes: 4294967296B (expected: below 2GB)");
+        assertFailsWith("teleport.limits.frame-read-timeout=-5ms", "teleport.limits.frame-read-timeout:");
+        assertFailsWith("teleport.limits.handshake-timeout=-1s", "teleport.limits.handshake-timeout:");
+        assertFailsWith("teleport.limits.log-value-limit=1", "teleport.limits.log-value-limit: logValueLimit: 1 (expected: >= 16)");
+        assertFailsWith("teleport.limits.print-body-limit=-1B", "teleport.limits.print-body-limit:");
+        assertFailsWith("teleport.limits.max-uri-bytes=lots", "teleport.limits.max-uri-bytes");
+    }
+
+    private void assertFailsWith(String property, String message) {
+        runner.withPropertyValues(CLIENT, property).run(ctx -> assertThat(ctx).getFailure().hasStackTraceContaining(message));
     }
 
     @Test

@@ -1,0 +1,89 @@
+package io.teleport.spring.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.teleport.Peer;
+import io.teleport.PeerStats;
+
+import java.util.function.ToLongFunction;
+
+/**
+ * Meters of what a peer's {@link io.teleport.Limits} did, read from {@link Peer#stats()} when the
+ * registry is scraped (nothing is recorded per message):
+ *
+ * <ul>
+ * <li>{@code teleport.limits.read.pauses} counter: times a session stopped being read (too much in
+ * flight, not writable, or no inbound room);</li>
+ * <li>{@code teleport.limits.refused} counter, tag {@code reason}: {@code pull-handlers-full} (pulls
+ * answered 503, no handler slot), {@code push-handlers-full} (pushes dropped, no handler slot),
+ * {@code queue-wait} (pulls answered 503 and pushes dropped after waiting past max-queue-wait),
+ * {@code session-closed} (work dropped because its session closed first), {@code outbound-full}
+ * (this side's pulls and pushes failed with 104) and {@code broadcast-skipped} (sessions a
+ * broadcast skipped);</li>
+ * <li>{@code teleport.limits.connections.closed} counter, tag {@code reason}: {@code bad-frame},
+ * {@code frame-read-timeout}, {@code handshake-timeout};</li>
+ * <li>{@code teleport.limits.sessions.paused} gauge: sessions not being read now;</li>
+ * <li>{@code teleport.limits.inbound.bytes} gauge: inbound frame bytes held now, and
+ * {@code teleport.limits.inbound.max.bytes}, the peer's max-inbound-bytes, to graph it against.</li>
+ * </ul>
+ *
+ * <p>The reason tags are this fixed set, so the meters stay bounded whatever the remote peers send.
+ * Meters hold the stats weakly, as Micrometer's function meters do: a discarded peer's meters read NaN.
+ * {@link MicrometerPlugin} binds them for its peer.
+ */
+public final class TeleportLimitsMetrics implements MeterBinder {
+
+    private final PeerStats stats;
+    private final long maxInboundBytes;
+
+    /** Meters of {@code peer}'s stats. */
+    public TeleportLimitsMetrics(Peer peer) {
+        this(peer.stats(), peer.config().limits().maxInboundBytes());
+    }
+
+    TeleportLimitsMetrics(PeerStats stats, long maxInboundBytes) {
+        this.stats = stats;
+        this.maxInboundBytes = maxInboundBytes;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        counter(registry, "teleport.limits.read.pauses", null, PeerStats::readPauses,
+                "Times a session stopped being read: too much in flight, not writable, or no inbound room");
+        // One description per meter name: registries such as Prometheus keep one help text per name.
+        String refused = "teleport.limits.refused";
+        String refusedHelp = "Messages refused or dropped by the peer's limits, by reason";
+        counter(registry, refused, "pull-handlers-full", PeerStats::pullsRefused, refusedHelp);
+        counter(registry, refused, "push-handlers-full", PeerStats::pushesRefused, refusedHelp);
+        counter(registry, refused, "queue-wait", PeerStats::expired, refusedHelp);
+        counter(registry, refused, "session-closed", PeerStats::droppedClosed, refusedHelp);
+        counter(registry, refused, "outbound-full", PeerStats::outboundRefused, refusedHelp);
+        counter(registry, refused, "broadcast-skipped", PeerStats::broadcastSkipped, refusedHelp);
+        String closed = "teleport.limits.connections.closed";
+        String closedHelp = "Connections closed by the peer's limits, by reason";
+        counter(registry, closed, "bad-frame", PeerStats::badFrames, closedHelp);
+        counter(registry, closed, "frame-read-timeout", PeerStats::frameReadTimeouts, closedHelp);
+        counter(registry, closed, "handshake-timeout", PeerStats::handshakeTimeouts, closedHelp);
+
+        Gauge.builder("teleport.limits.sessions.paused", stats, PeerStats::pausedSessions)
+                .description("Sessions not being read now").register(registry);
+        Gauge.builder("teleport.limits.inbound.bytes", stats, PeerStats::inboundBytes).baseUnit("bytes")
+                .description("Bytes of inbound frames the peer holds now").register(registry);
+        long max = maxInboundBytes;
+        Gauge.builder("teleport.limits.inbound.max.bytes", stats, s -> max).baseUnit("bytes")
+                .description("The most bytes of inbound frames the peer holds at once (max-inbound-bytes)")
+                .register(registry);
+    }
+
+    private void counter(MeterRegistry registry, String name, String reason, ToLongFunction<PeerStats> value,
+            String description) {
+        FunctionCounter.Builder<PeerStats> builder = FunctionCounter
+                .builder(name, stats, s -> value.applyAsLong(s)).description(description);
+        if (reason != null) {
+            builder.tag("reason", reason);
+        }
+        builder.register(registry);
+    }
+}

@@ -1,0 +1,97 @@
+package io.teleport.spring.autoconfigure;
+
+import io.teleport.Limits;
+import io.teleport.PeerConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.util.unit.DataSize;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The configuration metadata that the processor generated for IDEs: every core {@link Limits}
+ * setting has its {@code teleport.limits.*} property, with a description and the core's default.
+ */
+class TeleportPropertiesMetadataTests {
+
+    private static final Set<String> NOT_SETTINGS = Set.of("toString", "toBuilder", "hashCode");
+
+    private static Map<String, JsonNode> properties;
+
+    @BeforeAll
+    static void readMetadata() throws Exception {
+        JsonMapper json = JsonMapper.builder().build();
+        for (URL url : Collections.list(TeleportPropertiesMetadataTests.class.getClassLoader()
+                .getResources("META-INF/spring-configuration-metadata.json"))) {
+            try (InputStream in = url.openStream()) {
+                JsonNode root = json.readTree(in);
+                Map<String, JsonNode> byName = new HashMap<>();
+                root.get("properties").values().forEach(p -> byName.put(p.get("name").asString(), p));
+                if (byName.containsKey("teleport.read-limit")) {
+                    properties = byName;
+                }
+            }
+        }
+        assertThat(properties).as("this module's generated metadata is on the class path").isNotNull();
+    }
+
+    @Test
+    void everyCoreLimitHasADocumentedPropertyWithTheCoreDefault() throws Exception {
+        Limits defaults = Limits.defaults();
+        List<Method> settings = Arrays.stream(Limits.class.getDeclaredMethods())
+                .filter(m -> Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers()))
+                .filter(m -> m.getParameterCount() == 0 && !NOT_SETTINGS.contains(m.getName())).toList();
+        assertThat(settings).hasSize(16);
+        for (Method setting : settings) {
+            String key = "teleport.limits." + kebab(setting.getName());
+            JsonNode property = properties.get(key);
+            assertThat(property).as(key).isNotNull();
+            assertThat(property.path("description").asString("")).as(key + " description").isNotBlank();
+            JsonNode defaultValue = property.get("defaultValue");
+            if (setting.getName().equals("maxInboundBytes")) {
+                assertThat(defaultValue).as("unset: the core's heap-derived default").isNull();
+                continue;
+            }
+            assertThat(defaultValue).as(key + " default").isNotNull();
+            Object core = setting.invoke(defaults);
+            Object documented = switch (property.get("type").asString()) {
+                case "java.lang.Integer" -> Long.parseLong(defaultValue.asString());
+                case "org.springframework.util.unit.DataSize" -> DataSize.parse(defaultValue.asString()).toBytes();
+                case "java.time.Duration" -> DurationStyle.detectAndParse(defaultValue.asString());
+                default -> throw new AssertionError(key + ": unexpected type " + property.get("type"));
+            };
+            Object expected = core instanceof Number n ? (Object) n.longValue() : core;
+            assertThat(documented).as(key + " default").isEqualTo(expected);
+        }
+        Set<String> documented = properties.keySet().stream().filter(k -> k.startsWith("teleport.limits."))
+                .collect(Collectors.toSet());
+        assertThat(documented).as("no property without a core setting").hasSize(settings.size());
+    }
+
+    @Test
+    void readLimitAndQueueCapacityDefaultsAreTheCoreDefaults() {
+        assertThat(DataSize.parse(properties.get("teleport.read-limit").get("defaultValue").asString()).toBytes())
+                .isEqualTo(PeerConfig.DEFAULT_READ_LIMIT);
+        assertThat(properties.get("teleport.handler.queue-capacity").get("defaultValue").asInt())
+                .isEqualTo(PeerConfig.defaults().handlerQueueCapacity());
+    }
+
+    private static String kebab(String camel) {
+        return camel.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+    }
+}
