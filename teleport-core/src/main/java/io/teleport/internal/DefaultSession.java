@@ -1,6 +1,6 @@
 package io.teleport.internal;
 
-import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -67,8 +67,12 @@ public final class DefaultSession implements Session {
     private volatile boolean everConnected;
     /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
     private volatile boolean hooksRunning;
-    /** Bytes of frames handed to the connection and not yet written to its socket (or failed). */
-    private final java.util.concurrent.atomic.AtomicLong outboundBytes = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Bytes of frames waiting for a redial. Frames handed to the connection are counted by Netty
+     * itself (its outbound buffer counts writes submitted from other threads too), so the hot path
+     * pays for no counter of its own.
+     */
+    private final java.util.concurrent.atomic.AtomicLong waitingBytes = new java.util.concurrent.atomic.AtomicLong();
     /** Whether this side ever wrote on the session: an accepted connection it uses is wanted. */
     private volatile boolean wroteAny;
     /** Callers waiting for the connection to become writable; completed off the I/O thread. */
@@ -164,12 +168,13 @@ public final class DefaultSession implements Session {
 
     @Override
     public boolean isWritable() {
-        return channel.isWritable() && outboundBytes.get() < peer.limits.maxOutboundBytesPerSession();
+        return channel.isWritable() && outboundBytes() < peer.limits.maxOutboundBytesPerSession();
     }
 
     @Override
     public long outboundBytes() {
-        return outboundBytes.get();
+        io.netty.channel.ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        return waitingBytes.get() + (buffer == null ? 0 : buffer.totalPendingWriteBytes());
     }
 
     @Override
@@ -274,7 +279,7 @@ public final class DefaultSession implements Session {
         }
         // The reply is matched by the seq the pull waits under, and only a PULL gets one.
         packet.seq(pull.key).type(PacketType.PULL);
-        ByteBuf frame = encode(packet);
+        Object frame = encode(packet);
         Rerror full = checkOutbound(frame, packet);
         if (full != null) {
             pull.fail(full);
@@ -282,7 +287,7 @@ public final class DefaultSession implements Session {
         }
         pending.put(pull.key, pull);
         if (!pull.startTimer()) {
-            frame.release();
+            ReferenceCountUtil.release(frame);
             return pull.future;
         }
         write(frame, pull);
@@ -304,7 +309,7 @@ public final class DefaultSession implements Session {
             done.completeExceptionally(rejected.toException());
             return done;
         }
-        ByteBuf frame = encode(packet);
+        Object frame = encode(packet);
         Rerror full = checkOutbound(frame, packet);
         if (full != null) {
             done.completeExceptionally(full.toException());
@@ -341,7 +346,7 @@ public final class DefaultSession implements Session {
             done.accept(false);
             return;
         }
-        ByteBuf frame;
+        Object frame;
         try {
             frame = encode(packet);
         } catch (RerrorException e) {
@@ -350,9 +355,9 @@ public final class DefaultSession implements Session {
             return;
         }
         if (!channel.isWritable()
-                || outboundBytes.get() + frame.readableBytes() > peer.limits.maxOutboundBytesPerSession()) {
+                || outboundBytes() + SenderEncoding.size(frame) > peer.limits.maxOutboundBytesPerSession()) {
             // A slow reader: a broadcast goes on without it rather than queue more for it.
-            frame.release();
+            ReferenceCountUtil.release(frame);
             peer.counters.broadcastSkipped.increment();
             peer.outboundLog.record("broadcast " + LogText.safe(uri, peer.limits.logValueLimit()) + " skipped " + id());
             done.accept(false);
@@ -371,30 +376,32 @@ public final class DefaultSession implements Session {
     }
 
     /**
-     * Encodes a packet into its frame on the calling thread, so that codecs and filters never run on
-     * an I/O thread and the caller owns its body only until the call returns.
+     * Marshals a packet's body on the calling thread (see {@link SenderEncoding}), so that codecs and
+     * filters never run on an I/O thread and the caller owns its body only until the call returns.
      *
-     * @throws RerrorException {@code 104} when the body cannot be marshalled or the frame is over
-     *     the read limit
+     * @return what to write: the packet, or its whole frame when it has transfer filters
+     * @throws RerrorException {@code 104} when the body cannot be marshalled or is over the read limit
      */
-    ByteBuf encode(Packet packet) {
-        peer.messageLog.capture(packet);
+    Object encode(Packet packet) {
         try {
-            return (proto != null ? proto : peer.defaultProto).encode(packet, peer.protoContext, channel.alloc());
+            Object prepared = SenderEncoding.prepare(packet, proto != null ? proto : peer.defaultProto,
+                    peer.protoContext, channel.alloc());
+            peer.messageLog.capture(packet);
+            return prepared;
         } catch (RuntimeException e) {
             throw PendingPull.writeFailed(e).toException();
         }
     }
 
     /** {@code 104} when the frame does not fit in this session's outbound bytes (the frame is then released). */
-    private Rerror checkOutbound(ByteBuf frame, Packet packet) {
-        long queued = outboundBytes.get();
+    private Rerror checkOutbound(Object frame, Packet packet) {
+        long queued = outboundBytes();
         long max = peer.limits.maxOutboundBytesPerSession();
-        if (queued + frame.readableBytes() <= max) {
+        int size = SenderEncoding.size(frame);
+        if (queued + size <= max) {
             return null;
         }
-        int size = frame.readableBytes();
-        frame.release();
+        ReferenceCountUtil.release(frame);
         peer.counters.outboundRefused.increment();
         peer.outboundLog.record(packet.type() + " " + LogText.safe(packet.uri(), peer.limits.logValueLimit())
                 + " to " + id());
@@ -407,36 +414,33 @@ public final class DefaultSession implements Session {
      * Writes a frame, or, while a broken dialed connection is being replaced, once it is (or fails
      * it when that fails). Dial hooks of the reconnection itself write at once.
      */
-    void write(ByteBuf frame, ChannelFutureListener listener) {
-        int size = frame.readableBytes();
-        outboundBytes.addAndGet(size);
-        wroteAny = true;
-        ChannelFutureListener counted = f -> {
-            outboundBytes.addAndGet(-size);
-            listener.operationComplete(f);
-        };
+    void write(Object frame, ChannelFutureListener listener) {
+        markWritten();
         CompletableFuture<Void> waiting = reconnecting;
         if (waiting == null || IN_DIAL_HOOKS.get() == this) {
             if (timedOutUnsent(listener)) {
-                dropUnsent(frame, size);
+                ReferenceCountUtil.release(frame);
                 return;
             }
-            channel.writeAndFlush(frame).addListener(counted);
+            channel.writeAndFlush(frame).addListener(listener);
             return;
         }
+        int size = SenderEncoding.size(frame);
+        waitingBytes.addAndGet(size);
         waiting.whenComplete((ok, error) -> {
+            waitingBytes.addAndGet(-size);
             if (timedOutUnsent(listener)) {
-                dropUnsent(frame, size);
+                ReferenceCountUtil.release(frame);
                 return;
             }
             Channel ch = channel;
             if (error == null) {
-                ch.writeAndFlush(frame).addListener(counted);
+                ch.writeAndFlush(frame).addListener(listener);
             } else {
-                frame.release();
+                ReferenceCountUtil.release(frame);
                 try {
                     // Never written: say so, as "connection is closed" also ends pulls that were.
-                    counted.operationComplete(ch.newFailedFuture(
+                    listener.operationComplete(ch.newFailedFuture(
                             new java.io.IOException("not sent: the session did not reconnect")));
                 } catch (Exception e) {
                     log.debug("write listener failed", e);
@@ -450,24 +454,19 @@ public final class DefaultSession implements Session {
         return listener instanceof PendingPull && !((PendingPull) listener).claimWrite();
     }
 
-    /** A frame that will never be written: its bytes no longer count as queued. */
-    private void dropUnsent(ByteBuf frame, int size) {
-        frame.release();
-        outboundBytes.addAndGet(-size);
+    private void markWritten() {
+        if (!wroteAny) {
+            wroteAny = true;
+        }
     }
 
     /**
      * Writes a reply's frame: allowed while the session closes gracefully, so in-flight pulls get
      * answered, and never refused for the outbound limit: reading stops before replies pile up.
      */
-    void writeReply(ByteBuf frame, ChannelFutureListener listener) {
-        int size = frame.readableBytes();
-        outboundBytes.addAndGet(size);
-        wroteAny = true;
-        channel.writeAndFlush(frame).addListener((ChannelFutureListener) f -> {
-            outboundBytes.addAndGet(-size);
-            listener.operationComplete(f);
-        });
+    void writeReply(Object frame, ChannelFutureListener listener) {
+        markWritten();
+        channel.writeAndFlush(frame).addListener(listener);
     }
 
     boolean removePending(PendingPull pull) {

@@ -255,7 +255,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
             // No body: codec 0 unless the handler chose one, as Teleport writes it.
             reply.bodyCodec(replyBodyCodec);
         }
-        io.netty.buffer.ByteBuf frame;
+        Object frame;
         try {
             frame = session.encode(reply);
         } catch (RerrorException e) {

@@ -54,6 +54,12 @@ final class MessageLog {
         if (!printBody || body == null || !log.isInfoEnabled()) {
             return;
         }
+        byte[] encoded = packet.encodedBody();
+        if (encoded != null) {
+            // One byte past the limit tells the printer that there was more.
+            packet.bodyBytes(java.util.Arrays.copyOf(encoded, Math.min(encoded.length, bodyLimit + 1)));
+            return;
+        }
         ByteBuf buf = Unpooled.buffer();
         try {
             codecs.encode(packet.bodyCodec(), body, buf);

@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds a connection's pipeline: TLS, flush consolidation, write timeout, frame decoder, read-idle
- * timeout (counting whole frames, as it sits after the decoder), frame encoder (for packets written
- * by integrations; the session writes frames it encoded on the caller's thread), session; sets the
- * write water marks and gives the decoder and the session handler one {@link ReadGate}. Not part of
- * the API.
+ * timeout (counting whole frames, as it sits after the decoder), frame encoder (which frames packets
+ * whose bodies the sending thread marshalled, see {@link SenderEncoding}), session; sets the write
+ * water marks and the size estimator, and gives the decoder and the session handler one
+ * {@link ReadGate}. Not part of the API.
  */
 public final class Pipelines {
 
@@ -39,6 +39,7 @@ public final class Pipelines {
         Limits limits = peer.limits;
         Proto p = proto == null ? peer.defaultProto : proto;
         ChannelPipeline pipeline = channel.pipeline();
+        channel.config().setMessageSizeEstimator(SenderEncoding.ESTIMATOR);
         channel.config().setWriteBufferWaterMark(
                 new WriteBufferWaterMark(limits.writeBufferLowWaterMark(), limits.writeBufferHighWaterMark()));
         ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits);

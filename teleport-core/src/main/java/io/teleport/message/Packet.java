@@ -29,6 +29,7 @@ public final class Packet {
     private Object body;
     private byte[] bodyBytes = NO_BYTES;
     private byte[] xferPipe = NO_BYTES;
+    private byte[] encodedBody;
     private int size;
 
     /** Creates an empty packet of the given type. */
@@ -115,6 +116,21 @@ public final class Packet {
     /** Sets the body value to marshal. */
     public Packet body(Object body) {
         this.body = body;
+        return this;
+    }
+
+    /**
+     * The body already marshalled by its codec on the sending thread, or {@code null}: a protocol
+     * writes these bytes rather than marshal {@link #body()} again, so that codecs never run on an
+     * I/O thread. {@link #body()} keeps the value, for the hooks that see the packet after it is written.
+     */
+    public byte[] encodedBody() {
+        return encodedBody;
+    }
+
+    /** Sets the body as already marshalled; see {@link #encodedBody()}. */
+    public Packet encodedBody(byte[] bytes) {
+        this.encodedBody = bytes;
         return this;
     }
 

@@ -77,7 +77,8 @@ public final class FastProto implements Proto {
 
     /** The frame size when it can be known up front, so that the buffer is not grown while writing. */
     private static int capacityFor(Packet packet, ProtoContext ctx) {
-        int body = ctx.codecs().sizeHint(packet.bodyCodec(), packet.body());
+        byte[] encoded = packet.encodedBody();
+        int body = encoded != null ? encoded.length : ctx.codecs().sizeHint(packet.bodyCodec(), packet.body());
         if (body < 0) {
             return INITIAL_CAPACITY;
         }
@@ -118,7 +119,12 @@ public final class FastProto implements Proto {
             out.setInt(metaLenAt, packet.meta().writeTo(out));
         }
         out.writeByte(packet.bodyCodec());
-        ctx.codecs().encode(packet.bodyCodec(), packet.body(), out);
+        byte[] encoded = packet.encodedBody();
+        if (encoded != null) {
+            out.writeBytes(encoded);
+        } else {
+            ctx.codecs().encode(packet.bodyCodec(), packet.body(), out);
+        }
     }
 
     @Override
