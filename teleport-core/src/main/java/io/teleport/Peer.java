@@ -1,5 +1,6 @@
 package io.teleport;
 
+import io.teleport.plugin.Hook;
 import io.netty.channel.Channel;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -94,7 +95,7 @@ public final class Peer implements AutoCloseable {
             Proto defaultProto) {
         this.plugins = PluginChain.of(plugins);
         PeerConfig.Builder adjusted = Objects.requireNonNull(config, "config").toBuilder();
-        this.plugins.preNewPeer(adjusted);
+        this.plugins.run(Hook.PRE_NEW_PEER, adjusted);
         this.config = adjusted.build();
         this.codecs = Objects.requireNonNull(codecs, "codecs");
         this.xferFilters = Objects.requireNonNull(xferFilters, "xferFilters");
@@ -102,7 +103,7 @@ public final class Peer implements AutoCloseable {
         this.context = new PeerContext(this.config, codecs, xferFilters, pullRouter, pushRouter, this.plugins,
                 Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect());
         try {
-            this.plugins.postNewPeer(this);
+            this.plugins.run(Hook.POST_NEW_PEER, this);
         } catch (RuntimeException e) {
             context.shutdown(1000);
             throw e;
@@ -110,8 +111,8 @@ public final class Peer implements AutoCloseable {
     }
 
     private void postReg(Route route) {
-        plugins.postReg(route);
-        route.plugins().postReg(route);
+        plugins.run(Hook.POST_REG, route);
+        route.plugins().run(Hook.POST_REG, route);
     }
 
     /** The configuration, after any {@code PreNewPeer} plugin changed it. */
@@ -120,8 +121,8 @@ public final class Peer implements AutoCloseable {
     }
 
     /** The peer's plugins, in order. */
-    public PluginChain plugins() {
-        return plugins;
+    public List<Plugin> plugins() {
+        return plugins.plugins();
     }
 
     /** The pull routes. */

@@ -1,5 +1,6 @@
 package io.teleport.internal;
 
+import io.teleport.plugin.Hook;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -272,7 +273,7 @@ public final class DefaultSession implements Session {
             pull.fail(PendingPull.writeFailed(null));
             return pull.future;
         }
-        Rerror rejected = peer.plugins.preWritePull(pull);
+        Rerror rejected = peer.plugins.run(Hook.PRE_WRITE_PULL, pull);
         if (rejected != null) {
             pull.fail(rejected);
             return pull.future;
@@ -304,7 +305,7 @@ public final class DefaultSession implements Session {
             done.completeExceptionally(PendingPull.writeFailed(null).toException());
             return done;
         }
-        Rerror rejected = peer.plugins.preWritePush(call);
+        Rerror rejected = peer.plugins.run(Hook.PRE_WRITE_PUSH, call);
         if (rejected != null) {
             done.completeExceptionally(rejected.toException());
             return done;
@@ -318,9 +319,9 @@ public final class DefaultSession implements Session {
         write(frame, f -> {
             if (f.isSuccess()) {
                 peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
-                if (peer.plugins.hasPostWritePush()) {
-                    peer.offIoThread(peer.plugins.postWritePushBlocks(), () -> {
-                        logHookError(peer.plugins.postWritePush(call), "PostWritePush");
+                if (peer.plugins.has(Hook.POST_WRITE_PUSH)) {
+                    peer.offIoThread(peer.plugins.blocks(Hook.POST_WRITE_PUSH), () -> {
+                        logHookError(peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush");
                         done.complete(null);
                     });
                 } else {
@@ -342,7 +343,7 @@ public final class DefaultSession implements Session {
             java.util.function.Consumer<Boolean> done) {
         Packet packet = new Packet(PacketType.PUSH, SEQ.getAndIncrement(this), uri, body).bodyCodec(peer.defaultCodecId);
         OutgoingCall call = new OutgoingCall(this, packet, 0).apply(options);
-        if (state != State.OPEN || peer.plugins.preWritePush(call) != null) {
+        if (state != State.OPEN || peer.plugins.run(Hook.PRE_WRITE_PUSH, call) != null) {
             done.accept(false);
             return;
         }
@@ -366,9 +367,9 @@ public final class DefaultSession implements Session {
         write(frame, f -> {
             if (f.isSuccess()) {
                 peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
-                if (peer.plugins.hasPostWritePush()) {
-                    peer.offIoThread(peer.plugins.postWritePushBlocks(),
-                            () -> logHookError(peer.plugins.postWritePush(call), "PostWritePush"));
+                if (peer.plugins.has(Hook.POST_WRITE_PUSH)) {
+                    peer.offIoThread(peer.plugins.blocks(Hook.POST_WRITE_PUSH),
+                            () -> logHookError(peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush"));
                 }
             }
         });
@@ -506,7 +507,7 @@ public final class DefaultSession implements Session {
         connectedAt = java.time.Instant.now();
         everConnected = true;
         peer.live.add(this);
-        boolean hooks = dialed() ? peer.plugins.hasPostDial() : peer.plugins.hasPostAccept();
+        boolean hooks = dialed() ? peer.plugins.has(Hook.POST_DIAL) : peer.plugins.has(Hook.POST_ACCEPT);
         if (!hooks) {
             admit(ch, ready);
             return;
@@ -516,7 +517,7 @@ public final class DefaultSession implements Session {
             Rerror rerror;
             IN_DIAL_HOOKS.set(this);
             try {
-                rerror = dialed() ? peer.plugins.postDial(this) : peer.plugins.postAccept(this);
+                rerror = dialed() ? peer.plugins.run(Hook.POST_DIAL, this) : peer.plugins.run(Hook.POST_ACCEPT, this);
             } catch (RuntimeException e) {
                 rerror = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", e.toString());
             } finally {
@@ -595,8 +596,8 @@ public final class DefaultSession implements Session {
             return;
         }
         // This connection is over, even though the session goes on.
-        if (peer.plugins.hasPostDisconnect()) {
-            peer.runBlocking(() -> peer.plugins.postDisconnect(this));
+        if (peer.plugins.has(Hook.POST_DISCONNECT)) {
+            peer.runBlocking(() -> peer.plugins.run(Hook.POST_DISCONNECT, this));
         }
         redial(1, peer.config.redialInterval().toNanos());
     }
@@ -665,10 +666,10 @@ public final class DefaultSession implements Session {
         peer.live.remove(this);
         failPending();
         releaseWritableWaiters();
-        if (peer.plugins.hasPostDisconnect() && everConnected) {
+        if (peer.plugins.has(Hook.POST_DISCONNECT) && everConnected) {
             peer.runBlocking(() -> {
                 try {
-                    peer.plugins.postDisconnect(this);
+                    peer.plugins.run(Hook.POST_DISCONNECT, this);
                 } finally {
                     closeFuture.complete(null);
                 }

@@ -1,5 +1,6 @@
 package io.teleport.internal;
 
+import io.teleport.plugin.Hook;
 import io.teleport.Rerror;
 import io.teleport.RerrorException;
 import io.teleport.codec.CodecException;
@@ -147,7 +148,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
 
     private void handlePull() {
         PluginChain peerPlugins = session.peer.plugins;
-        Rerror rerror = peerPlugins.postReadPullHeader(this);
+        Rerror rerror = peerPlugins.run(Hook.POST_READ_PULL_HEADER, this);
         if (rerror != null) {
             reply(null, rerror);
             return;
@@ -157,12 +158,12 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
             reply(null, rerror);
             return;
         }
-        rerror = scoped(ScopedHook.PRE_READ_PULL_BODY);
+        rerror = scoped(Hook.PRE_READ_PULL_BODY, this);
         if (rerror == null) {
             rerror = decodeBody();
         }
         if (rerror == null) {
-            rerror = scoped(ScopedHook.POST_READ_PULL_BODY);
+            rerror = scoped(Hook.POST_READ_PULL_BODY, this);
         }
         if (rerror != null) {
             reply(null, rerror);
@@ -240,7 +241,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
             reply.meta(replyMeta);
         }
         if (rerror == null) {
-            rerror = scoped(ScopedHook.PRE_WRITE_REPLY);
+            rerror = scoped(Hook.PRE_WRITE_REPLY, this);
         }
         if (rerror != null) {
             rerror.writeTo(reply.meta());
@@ -274,11 +275,11 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
                 log.debug("reply to {} (seq {}) not written: {}", safeUri(), request.seq(), String.valueOf(f.cause()));
             }
             session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, startNanos);
-            boolean hooks = session.peer.plugins.postWriteReplyBlocks()
-                    || (route != null && route.plugins().postWriteReplyBlocks());
+            boolean hooks = session.peer.plugins.blocks(Hook.POST_WRITE_REPLY)
+                    || (route != null && route.plugins().blocks(Hook.POST_WRITE_REPLY));
             session.peer.offIoThread(hooks, () -> {
                 try {
-                    DefaultSession.logHookError(scoped(ScopedHook.POST_WRITE_REPLY), "PostWriteReply");
+                    DefaultSession.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
                 } finally {
                     finish();
                 }
@@ -291,12 +292,12 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
     /** Handles a PUSH. Runs on the handler executor. */
     void runPush() {
         try {
-            Rerror rerror = session.peer.plugins.postReadPushHeader(this);
+            Rerror rerror = session.peer.plugins.run(Hook.POST_READ_PUSH_HEADER, this);
             if (rerror == null) {
                 rerror = resolve(session.peer.pushRouter);
             }
             if (rerror == null) {
-                rerror = scoped(ScopedHook.PRE_READ_PUSH_BODY);
+                rerror = scoped(Hook.PRE_READ_PUSH_BODY, this);
             }
             if (rerror == null) {
                 rerror = decodeBody();
@@ -305,7 +306,7 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
                 log.warn("{} push {} from {}", safe(rerror.toJson()), safeUri(), session.id());
                 return;
             }
-            if (scoped(ScopedHook.POST_READ_PUSH_BODY) != null) {
+            if (scoped(Hook.POST_READ_PUSH_BODY, this) != null) {
                 return;
             }
             releaseBodyBytes();
@@ -346,33 +347,13 @@ final class InboundContext implements UnknownPullContext, UnknownPushContext, Re
 
     // ---------------------------------------------------------------- shared
 
-    private enum ScopedHook { PRE_READ_PULL_BODY, POST_READ_PULL_BODY, PRE_WRITE_REPLY, POST_WRITE_REPLY,
-        PRE_READ_PUSH_BODY, POST_READ_PUSH_BODY }
-
     /** Runs a handler-scoped hook: the peer's plugins, then the route's (its groups', then its own). */
-    private Rerror scoped(ScopedHook hook) {
-        Rerror rerror = run(session.peer.plugins, hook);
+    private <C> Rerror scoped(Hook<?, C> hook, C context) {
+        Rerror rerror = session.peer.plugins.run(hook, context);
         if (rerror == null && route != null && !route.plugins().isEmpty()) {
-            rerror = run(route.plugins(), hook);
+            rerror = route.plugins().run(hook, context);
         }
         return rerror;
-    }
-
-    private Rerror run(PluginChain chain, ScopedHook hook) {
-        switch (hook) {
-            case PRE_READ_PULL_BODY:
-                return chain.preReadPullBody(this);
-            case POST_READ_PULL_BODY:
-                return chain.postReadPullBody(this);
-            case PRE_WRITE_REPLY:
-                return chain.preWriteReply(this);
-            case POST_WRITE_REPLY:
-                return chain.postWriteReply(this);
-            case PRE_READ_PUSH_BODY:
-                return chain.preReadPushBody(this);
-            default:
-                return chain.postReadPushBody(this);
-        }
     }
 
     private Rerror handlerError(Throwable t) {

@@ -1,5 +1,6 @@
 package io.teleport.internal;
 
+import io.teleport.plugin.Hook;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -76,8 +77,8 @@ final class PacketDecoder extends ByteToMessageDecoder {
             return;
         }
         try {
-            if (!headerHooksRan && session.peer.plugins.hasPreReadHeader()) {
-                Rerror rerror = session.peer.plugins.preReadHeader(session);
+            if (!headerHooksRan && session.peer.plugins.has(Hook.PRE_READ_HEADER)) {
+                Rerror rerror = session.peer.plugins.run(Hook.PRE_READ_HEADER, session);
                 if (rerror != null) {
                     throw new ProtoException("disconnected when reading: " + rerror.toJson());
                 }

@@ -1,5 +1,6 @@
 package io.teleport.internal;
 
+import io.teleport.plugin.Hook;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.EncoderException;
@@ -87,12 +88,12 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
     public void operationComplete(ChannelFuture f) {
         if (f.isSuccess()) {
             PluginChain plugins = session.peer.plugins;
-            if (plugins.hasPostWritePull()) {
+            if (plugins.has(Hook.POST_WRITE_PULL)) {
                 synchronized (this) {
                     postWriteRunning = true;
                 }
-                session.peer.offIoThread(plugins.postWritePullBlocks(), () -> {
-                    DefaultSession.logHookError(plugins.postWritePull(this), "PostWritePull");
+                session.peer.offIoThread(plugins.blocks(Hook.POST_WRITE_PULL), () -> {
+                    DefaultSession.logHookError(plugins.run(Hook.POST_WRITE_PULL, this), "PostWritePull");
                     Packet early;
                     synchronized (this) {
                         postWriteRunning = false;
@@ -153,9 +154,9 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
         this.reply = reply;
         session.peer.messageLog.pullLaunch(session.remoteAddress(), request, reply, startNanos);
         PluginChain plugins = session.peer.plugins;
-        Rerror rerror = plugins.postReadReplyHeader(this);
+        Rerror rerror = plugins.run(Hook.POST_READ_REPLY_HEADER, this);
         if (rerror == null) {
-            rerror = plugins.preReadReplyBody(this);
+            rerror = plugins.run(Hook.PRE_READ_REPLY_BODY, this);
         }
         if (rerror == null) {
             rerror = Rerror.fromMeta(reply.hasMeta() ? reply.meta() : null);
@@ -170,7 +171,7 @@ final class PendingPull implements ChannelFutureListener, TimerTask, WriteContex
             fail(new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", "reply body: " + e.getMessage()));
             return;
         }
-        rerror = plugins.postReadReplyBody(this);
+        rerror = plugins.run(Hook.POST_READ_REPLY_BODY, this);
         if (rerror != null) {
             fail(rerror);
             return;

@@ -1,5 +1,7 @@
 package io.teleport.internal;
 
+import io.teleport.plugin.Hook;
+import io.teleport.plugin.PluginChain;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -143,7 +145,10 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
                     LogText.safe(reply.uri(), session.peer.limits.logValueLimit()));
             return;
         }
-        if (session.peer.plugins.replyHooksBlock() && !session.peer.inline) {
+        PluginChain plugins = session.peer.plugins;
+        boolean hooksBlock = plugins.blocks(Hook.POST_READ_REPLY_HEADER) || plugins.blocks(Hook.PRE_READ_REPLY_BODY)
+                || plugins.blocks(Hook.POST_READ_REPLY_BODY);
+        if (hooksBlock && !session.peer.inline) {
             // Reply hooks are user code that may block: keep them off the I/O thread.
             session.peer.runBlocking(() -> pull.onReply(reply));
         } else {

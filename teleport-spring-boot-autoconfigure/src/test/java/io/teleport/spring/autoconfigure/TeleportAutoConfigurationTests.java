@@ -270,7 +270,7 @@ class TeleportAutoConfigurationTests {
     void pluginBeansJoinTheChainInOrder() {
         runner.withPropertyValues(CLIENT, "teleport.auth.token=t", "teleport.heartbeat.ping-rate=1s")
                 .withBean(Second.class).withBean(First.class).run(ctx -> {
-                    List<String> names = ctx.getBean(Peer.class).plugins().plugins().stream().map(Plugin::name).toList();
+                    List<String> names = ctx.getBean(Peer.class).plugins().stream().map(Plugin::name).toList();
                     assertThat(names).containsSubsequence("First", "Second");
                     assertThat(names).contains("auth", "heartbeat-ping");
                     assertThat(ctx).hasSingleBean(AuthPlugin.class);
@@ -413,7 +413,7 @@ class TeleportAutoConfigurationTests {
     void micrometerOnlyWithARegistry() {
         runner.withPropertyValues(CLIENT).withBean(SimpleMeterRegistry.class).run(ctx -> {
             assertThat(ctx).hasSingleBean(MicrometerPlugin.class);
-            assertThat(ctx.getBean(Peer.class).plugins().plugins()).contains(ctx.getBean(MicrometerPlugin.class));
+            assertThat(ctx.getBean(Peer.class).plugins()).contains(ctx.getBean(MicrometerPlugin.class));
         });
         runner.withPropertyValues(CLIENT).run(ctx -> assertThat(ctx).doesNotHaveBean(MicrometerPlugin.class));
         runner.withPropertyValues(CLIENT, "teleport.metrics.enabled=false").withBean(SimpleMeterRegistry.class)

@@ -1,0 +1,128 @@
+package io.teleport.plugin;
+
+import io.teleport.PeerConfig;
+import io.teleport.Rerror;
+import io.teleport.session.Session;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The hook table: one row per hook interface, and one runner whose failure policy follows the row. */
+class HookTableTest {
+
+    @Test
+    void everyHookInterfaceHasExactlyOneRow() throws Exception {
+        Set<Class<?>> rows = Hook.all().stream().map(Hook::type).collect(Collectors.toSet());
+        assertThat(rows).hasSize(Hook.all().size());
+        List<Class<?>> interfaces = new ArrayList<>();
+        for (String name : List.of("PreNewPeer", "PostNewPeer", "PostReg", "PostDial", "PostAccept", "PreWritePull",
+                "PostWritePull", "PreWriteReply", "PostWriteReply", "PreWritePush", "PostWritePush", "PreReadHeader",
+                "PostReadPullHeader", "PreReadPullBody", "PostReadPullBody", "PostReadPushHeader", "PreReadPushBody",
+                "PostReadPushBody", "PostReadReplyHeader", "PreReadReplyBody", "PostReadReplyBody", "PostDisconnect")) {
+            interfaces.add(Class.forName("io.teleport.plugin." + name));
+        }
+        assertThat(rows).containsExactlyInAnyOrderElementsOf(interfaces);
+        for (Hook<?, ?> hook : Hook.all()) {
+            assertThat(hook.name()).isEqualTo(hook.type().getSimpleName());
+        }
+    }
+
+    @Test
+    void theFirstErrorStopsAndAThrowingPluginCountsAs500() {
+        List<String> ran = new ArrayList<>();
+        PreReadHeader ok = named("ok", s -> {
+            ran.add("ok");
+            return null;
+        });
+        PreReadHeader boom = named("boom", s -> {
+            ran.add("boom");
+            throw new IllegalStateException("bug");
+        });
+        PreReadHeader never = named("never", s -> {
+            ran.add("never");
+            return null;
+        });
+        Rerror r = PluginChain.of(List.of(ok, boom, never)).run(Hook.PRE_READ_HEADER, null);
+        assertThat(r.code()).isEqualTo(Rerror.CODE_INTERNAL_ERROR);
+        assertThat(r.detail()).contains("boom").contains("bug");
+        assertThat(ran).containsExactly("ok", "boom");
+    }
+
+    @Test
+    void setUpHooksThrowAndDisconnectHooksLogAndGoOn() {
+        PreNewPeer failing = new PreNewPeer() {
+            @Override
+            public void preNewPeer(PeerConfig.Builder config) {
+                throw new IllegalArgumentException("bad config");
+            }
+        };
+        assertThatThrownBy(() -> PluginChain.of(List.of(failing)).run(Hook.PRE_NEW_PEER, PeerConfig.builder()))
+                .hasMessage("bad config");
+
+        List<String> ran = new ArrayList<>();
+        PostDisconnect first = new PostDisconnect() {
+            @Override
+            public void postDisconnect(Session session) {
+                throw new IllegalStateException("first fails");
+            }
+
+            @Override
+            public String name() {
+                return "first";
+            }
+        };
+        PostDisconnect second = new PostDisconnect() {
+            @Override
+            public void postDisconnect(Session session) {
+                ran.add("second");
+            }
+
+            @Override
+            public String name() {
+                return "second";
+            }
+        };
+        assertThat(PluginChain.of(List.of(first, second)).run(Hook.POST_DISCONNECT, null)).isNull();
+        assertThat(ran).containsExactly("second");
+    }
+
+    @Test
+    void aChainKnowsWhichHooksItHasAndWhetherTheyMayBlock() {
+        PostWritePull quick = new PostWritePull() {
+            @Override
+            public Rerror postWritePull(WriteContext ctx) {
+                return null;
+            }
+
+            @Override
+            public boolean nonBlocking() {
+                return true;
+            }
+        };
+        PluginChain chain = PluginChain.of(List.of(quick));
+        assertThat(chain.has(Hook.POST_WRITE_PULL)).isTrue();
+        assertThat(chain.blocks(Hook.POST_WRITE_PULL)).isFalse();
+        assertThat(chain.has(Hook.PRE_WRITE_PULL)).isFalse();
+        assertThat(chain.run(Hook.PRE_WRITE_PULL, null)).isNull();
+    }
+
+    private static PreReadHeader named(String name, java.util.function.Function<Session, Rerror> body) {
+        return new PreReadHeader() {
+            @Override
+            public Rerror preReadHeader(Session session) {
+                return body.apply(session);
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+        };
+    }
+}
