@@ -78,6 +78,7 @@ public final class Peer implements AutoCloseable {
     private final PeerContext context;
     private final ChannelGroup listeners = new DefaultChannelGroup("teleport-listeners", GlobalEventExecutor.INSTANCE);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     /** A peer with the built-in codecs and filters and these plugins, in order. */
     public Peer(PeerConfig config, Plugin... plugins) {
@@ -364,15 +365,49 @@ public final class Peer implements AutoCloseable {
     }
 
     /**
-     * Shuts down gracefully: stops listening at once, lets handlers in flight finish and their
-     * replies flush, waits for this side's pulls to be answered, then closes every session (the
-     * other side's waiting pulls end with 102) and stops the threads, all within {@code timeout}.
-     * Idempotent.
+     * Shuts down gracefully and waits until it is done: stops listening at once, lets handlers in
+     * flight finish and their replies flush, waits for this side's pulls to be answered, then closes
+     * every session (the other side's waiting pulls end with 102) and stops the threads, all within
+     * {@code timeout}. Idempotent; a second call waits for the first shutdown.
      */
     public void shutdown(Duration timeout) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        try {
+            closeAsync(timeout).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
         }
+    }
+
+    /** {@link #closeAsync(Duration)} within the configured {@link PeerConfig#shutdownTimeout()}. */
+    public CompletableFuture<Void> closeAsync() {
+        return closeAsync(config.shutdownTimeout());
+    }
+
+    /**
+     * Starts the graceful shutdown described at {@link #shutdown(Duration)} and returns at once.
+     *
+     * @return completes, on a thread of the shutdown's own, once the peer is shut down; the same
+     *     future for every call
+     */
+    public CompletableFuture<Void> closeAsync(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (closed.compareAndSet(false, true)) {
+            // Waiting for handlers and event loops blocks: never on a caller's thread, which may be one of them.
+            Thread shutdown = new Thread(() -> {
+                try {
+                    drainAndStop(timeout);
+                    terminated.complete(null);
+                } catch (Throwable t) {
+                    terminated.completeExceptionally(t);
+                }
+            }, "teleport-shutdown");
+            shutdown.setDaemon(true);
+            shutdown.start();
+        }
+        return terminated;
+    }
+
+    private void drainAndStop(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         context.markClosing();
         listeners.close().awaitUninterruptibly();

@@ -90,6 +90,30 @@ class LifecycleTest {
     }
 
     @Test
+    void closeAsyncReturnsAtOnceAndCompletesOnceInFlightWorkIsAnswered() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        CountDownLatch handling = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        server.pullRouter().route("/slow", String.class, (b, ctx) -> {
+            handling.countDown();
+            release.await(10, TimeUnit.SECONDS);
+            return b + "!";
+        });
+        int port = port(server.listen("127.0.0.1:0", null));
+        Session session = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        CompletableFuture<String> pull = session.pullAsync("/slow", "x", String.class);
+        assertThat(handling.await(5, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> closing = server.closeAsync(Duration.ofSeconds(10));
+        assertThat(server.isClosed()).isTrue();
+        assertThat(closing).as("the caller is not held while the handler runs").isNotDone();
+        assertThat(server.closeAsync()).as("one shutdown, one future").isSameAs(closing);
+        release.countDown();
+        closing.get(10, TimeUnit.SECONDS);
+        assertThat(pull.get(1, TimeUnit.SECONDS)).isEqualTo("x!");
+    }
+
+    @Test
     void twoPeersShareAPortAndTheFirstDrainsWhileTheSecondServes() throws Exception {
         PeerConfig reuse = PeerConfig.builder().reusePort(true).build();
         Peer old = peer(reuse);

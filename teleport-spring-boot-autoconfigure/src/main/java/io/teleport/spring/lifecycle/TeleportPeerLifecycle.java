@@ -48,15 +48,11 @@ public final class TeleportPeerLifecycle implements SmartLifecycle {
 
     @Override
     public void stop(Runnable callback) {
-        Thread stopper = new Thread(() -> {
-            try {
-                stop();
-            } finally {
-                callback.run();
-            }
-        }, "teleport-shutdown");
-        stopper.setDaemon(true);
-        stopper.start();
+        // Spring's other lifecycle beans stop meanwhile; the peer says when it is done.
+        peer.closeAsync(shutdownTimeout).whenComplete((done, error) -> {
+            running = false;
+            callback.run();
+        });
     }
 
     /** A stopped peer cannot start again: it is not for context pause and restart. */
