@@ -51,7 +51,7 @@ public final class DefaultSession implements Session {
     private final String dialAddress;
     private final Proto proto;
     private volatile Channel channel;
-    private final ConcurrentHashMap<Long, PendingPull> pending = new ConcurrentHashMap<>();
+    private final PendingCalls pending = new PendingCalls();
     private final AtomicInteger activeHandlers = new AtomicInteger();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile long seq;
@@ -68,17 +68,8 @@ public final class DefaultSession implements Session {
     private volatile boolean everConnected;
     /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
     private volatile boolean hooksRunning;
-    /**
-     * Bytes of frames waiting for a redial. Frames handed to the connection are counted by Netty
-     * itself (its outbound buffer counts writes submitted from other threads too), so the hot path
-     * pays for no counter of its own.
-     */
-    private final java.util.concurrent.atomic.AtomicLong waitingBytes = new java.util.concurrent.atomic.AtomicLong();
-    /** Whether this side ever wrote on the session: an accepted connection it uses is wanted. */
-    private volatile boolean wroteAny;
-    /** Callers waiting for the connection to become writable; completed off the I/O thread. */
-    private final java.util.Queue<CompletableFuture<Void>> writableWaiters =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Queued bytes, the outbound limit, writability waiters. */
+    private final SessionOutbound outbound = new SessionOutbound(this);
 
     DefaultSession(PeerContext peer, Channel channel, String dialAddress, Proto proto) {
         this.peer = peer;
@@ -169,52 +160,32 @@ public final class DefaultSession implements Session {
 
     @Override
     public boolean isWritable() {
-        return channel.isWritable() && outboundBytes() < peer.limits.maxOutboundBytesPerSession();
+        return outbound.isWritable();
     }
 
     @Override
     public long outboundBytes() {
-        io.netty.channel.ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
-        return waitingBytes.get() + (buffer == null ? 0 : buffer.totalPendingWriteBytes());
+        return outbound.bytes();
     }
 
     @Override
     public CompletableFuture<Void> whenWritable() {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        if (state == State.CLOSED) {
-            f.completeExceptionally(PendingPull.writeFailed(null).toException());
-            return f;
-        }
-        writableWaiters.add(f);
-        // Writable already, or became so before the waiter was visible: settle it now.
-        if (channel.isWritable() || state == State.CLOSED) {
-            releaseWritableWaiters();
-        }
-        return f;
+        return outbound.whenWritable();
     }
 
     /** The outbound buffer crossed a water mark (I/O thread). */
     void writabilityChanged(Channel ch) {
-        if (ch.isWritable() && !writableWaiters.isEmpty()) {
-            peer.offIoThread(true, this::releaseWritableWaiters);
-        }
-    }
-
-    private void releaseWritableWaiters() {
-        boolean closed = state == State.CLOSED;
-        CompletableFuture<Void> f;
-        while ((f = writableWaiters.poll()) != null) {
-            if (closed) {
-                f.completeExceptionally(PendingPull.writeFailed(null).toException());
-            } else {
-                f.complete(null);
-            }
-        }
+        outbound.writabilityChanged(ch);
     }
 
     /** Whether this side ever wrote on this session. */
     boolean wroteAny() {
-        return wroteAny;
+        return outbound.wroteAny();
+    }
+
+    /** Whether the session is over for good. */
+    boolean isFinished() {
+        return state == State.CLOSED;
     }
 
     /** The number of pulls and pushes of the other side being handled. */
@@ -281,12 +252,12 @@ public final class DefaultSession implements Session {
         // The reply is matched by the seq the pull waits under, and only a PULL gets one.
         packet.seq(pull.key).type(PacketType.PULL);
         Object frame = encode(packet);
-        Rerror full = checkOutbound(frame, packet);
+        Rerror full = outbound.refuse(frame, packet);
         if (full != null) {
             pull.fail(full);
             return pull.future;
         }
-        pending.put(pull.key, pull);
+        pending.add(pull);
         if (!pull.startTimer()) {
             ReferenceCountUtil.release(frame);
             return pull.future;
@@ -311,7 +282,7 @@ public final class DefaultSession implements Session {
             return done;
         }
         Object frame = encode(packet);
-        Rerror full = checkOutbound(frame, packet);
+        Rerror full = outbound.refuse(frame, packet);
         if (full != null) {
             done.completeExceptionally(full.toException());
             return done;
@@ -355,8 +326,7 @@ public final class DefaultSession implements Session {
             done.accept(false);
             return;
         }
-        if (!channel.isWritable()
-                || outboundBytes() + SenderEncoding.size(frame) > peer.limits.maxOutboundBytesPerSession()) {
+        if (outbound.isSlowReader(frame)) {
             // A slow reader: a broadcast goes on without it rather than queue more for it.
             ReferenceCountUtil.release(frame);
             peer.counters.broadcastSkipped.increment();
@@ -394,29 +364,12 @@ public final class DefaultSession implements Session {
         }
     }
 
-    /** {@code 104} when the frame does not fit in this session's outbound bytes (the frame is then released). */
-    private Rerror checkOutbound(Object frame, Packet packet) {
-        long queued = outboundBytes();
-        long max = peer.limits.maxOutboundBytesPerSession();
-        int size = SenderEncoding.size(frame);
-        if (queued + size <= max) {
-            return null;
-        }
-        ReferenceCountUtil.release(frame);
-        peer.counters.outboundRefused.increment();
-        peer.outboundLog.record(packet.type() + " " + LogText.safe(packet.uri(), peer.limits.logValueLimit())
-                + " to " + id());
-        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "outbound buffer of session " + id() + " is full: "
-                + queued + " bytes queued, " + size + " more would pass the limit of " + max
-                + " (the other side reads too slowly; see Session.whenWritable)");
-    }
-
     /**
      * Writes a frame, or, while a broken dialed connection is being replaced, once it is (or fails
      * it when that fails). Dial hooks of the reconnection itself write at once.
      */
     void write(Object frame, ChannelFutureListener listener) {
-        markWritten();
+        outbound.markWritten();
         CompletableFuture<Void> waiting = reconnecting;
         if (waiting == null || IN_DIAL_HOOKS.get() == this) {
             if (timedOutUnsent(listener)) {
@@ -427,9 +380,9 @@ public final class DefaultSession implements Session {
             return;
         }
         int size = SenderEncoding.size(frame);
-        waitingBytes.addAndGet(size);
+        outbound.holding(size);
         waiting.whenComplete((ok, error) -> {
-            waitingBytes.addAndGet(-size);
+            outbound.released(size);
             if (timedOutUnsent(listener)) {
                 ReferenceCountUtil.release(frame);
                 return;
@@ -455,31 +408,25 @@ public final class DefaultSession implements Session {
         return listener instanceof PendingPull && !((PendingPull) listener).claimWrite();
     }
 
-    private void markWritten() {
-        if (!wroteAny) {
-            wroteAny = true;
-        }
-    }
-
     /**
      * Writes a reply's frame: allowed while the session closes gracefully, so in-flight pulls get
      * answered, and never refused for the outbound limit: reading stops before replies pile up.
      */
     void writeReply(Object frame, ChannelFutureListener listener) {
-        markWritten();
+        outbound.markWritten();
         channel.writeAndFlush(frame).addListener(listener);
     }
 
     boolean removePending(PendingPull pull) {
-        return pending.remove(pull.key, pull);
+        return pending.remove(pull);
     }
 
     boolean isPending(PendingPull pull) {
-        return pending.get(pull.key) == pull;
+        return pending.contains(pull);
     }
 
     PendingPull takePending(long seq) {
-        return pending.remove(seq);
+        return pending.take(seq);
     }
 
     void handlerStarted() {
@@ -590,7 +537,7 @@ public final class DefaultSession implements Session {
                 reconnecting = new CompletableFuture<>();
             }
         }
-        failPending();
+        pending.failAll();
         if (!redial) {
             finish();
             return;
@@ -646,15 +593,6 @@ public final class DefaultSession implements Session {
         finish();
     }
 
-    private void failPending() {
-        for (Long key : pending.keySet()) {
-            PendingPull pull = pending.remove(key);
-            if (pull != null) {
-                pull.onClosed();
-            }
-        }
-    }
-
     private void finish() {
         synchronized (this) {
             if (state == State.CLOSED) {
@@ -664,8 +602,8 @@ public final class DefaultSession implements Session {
         }
         peer.hub.remove(this);
         peer.live.remove(this);
-        failPending();
-        releaseWritableWaiters();
+        pending.failAll();
+        outbound.releaseWaiters();
         if (peer.plugins.has(Hook.POST_DISCONNECT) && everConnected) {
             peer.runBlocking(() -> {
                 try {
