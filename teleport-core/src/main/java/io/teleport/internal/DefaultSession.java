@@ -418,7 +418,11 @@ public final class DefaultSession implements Session {
     }
 
     boolean removePending(PendingPull pull) {
-        return pending.remove(pull);
+        boolean removed = pending.remove(pull);
+        if (removed) {
+            closeIfDrained();
+        }
+        return removed;
     }
 
     boolean isPending(PendingPull pull) {
@@ -426,7 +430,11 @@ public final class DefaultSession implements Session {
     }
 
     PendingPull takePending(long seq) {
-        return pending.take(seq);
+        PendingPull pull = pending.take(seq);
+        if (pull != null) {
+            closeIfDrained();
+        }
+        return pull;
     }
 
     void handlerStarted() {
@@ -434,7 +442,9 @@ public final class DefaultSession implements Session {
     }
 
     void handlerFinished() {
-        activeHandlers.decrementAndGet();
+        if (activeHandlers.decrementAndGet() == 0) {
+            closeIfDrained();
+        }
     }
 
     static void logHookError(Rerror rerror, String hook) {
@@ -672,15 +682,33 @@ public final class DefaultSession implements Session {
             finish();
             return;
         }
-        if ((activeHandlers.get() == 0 && pending.isEmpty()) || System.nanoTime() - deadline >= 0) {
+        long left = deadline - System.nanoTime();
+        if (drained() || left <= 0) {
             ch.close();
             return;
         }
+        // The last handler or pull to end closes it (closeIfDrained); the deadline closes it anyway.
         try {
-            ch.eventLoop().schedule(() -> drainThenClose(deadline), 5, TimeUnit.MILLISECONDS);
+            ch.eventLoop().schedule(() -> {
+                ch.close();
+            }, left, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException shutDown) {
             ch.close();
             finish();
+            return;
+        }
+        // The last one may have ended before this session was seen closing.
+        closeIfDrained();
+    }
+
+    private boolean drained() {
+        return activeHandlers.get() == 0 && pending.isEmpty();
+    }
+
+    /** A handler or pull of this session ended: if the session is closing and it was the last, close now. */
+    private void closeIfDrained() {
+        if (state == State.CLOSING && drained()) {
+            channel.close();
         }
     }
 
