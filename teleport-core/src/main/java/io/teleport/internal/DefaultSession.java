@@ -4,7 +4,6 @@ import io.teleport.plugin.Hook;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.Rerror;
 import io.teleport.RerrorException;
 import io.teleport.message.Packet;
@@ -28,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -63,7 +61,8 @@ public final class DefaultSession implements Session {
     private volatile java.time.Instant connectedAt = java.time.Instant.now();
     /** Set while a broken dialed connection is being replaced; writes wait for it. */
     private volatile CompletableFuture<Void> reconnecting;
-    private volatile ScheduledFuture<?> redialTask;
+    /** Dials again after a dialed connection breaks; null for accepted sessions. */
+    private final Redialer redialer;
     /** Whether a connection got as far as the dial or accept hooks: then PostDisconnect is due. */
     private volatile boolean everConnected;
     /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
@@ -76,6 +75,7 @@ public final class DefaultSession implements Session {
         this.channel = channel;
         this.dialAddress = dialAddress;
         this.proto = proto;
+        this.redialer = dialAddress == null ? null : new Redialer(this, peer, dialAddress, proto);
         // Tracked from the start, so that a shutdown racing with an accept still closes it.
         peer.live.add(this);
     }
@@ -556,39 +556,20 @@ public final class DefaultSession implements Session {
         if (peer.plugins.has(Hook.POST_DISCONNECT)) {
             peer.runBlocking(() -> peer.plugins.run(Hook.POST_DISCONNECT, this));
         }
-        redial(1, peer.config.redialInterval().toNanos());
+        redialer.start();
     }
 
     private Network network() {
         return Network.of(peer.config.network());
     }
 
-    private void redial(int attempt, long delayNanos) {
-        long jittered = delayNanos / 2 + ThreadLocalRandom.current().nextLong(delayNanos / 2 + 1);
-        try {
-            redialTask = peer.group.next().schedule(() -> {
-                if (state != State.OPEN || peer.closing) {
-                    giveUp(new IllegalStateException("session closed"));
-                    return;
-                }
-                Connections.dial(peer, network(), dialAddress, proto, this).whenComplete((session, error) -> {
-                    if (error == null) {
-                        return;
-                    }
-                    int times = peer.config.redialTimes();
-                    if ((times < 0 || attempt < times) && state == State.OPEN && !peer.closing) {
-                        redial(attempt + 1, Math.min(delayNanos * 2, peer.config.redialMaxInterval().toNanos()));
-                    } else {
-                        giveUp(error);
-                    }
-                });
-            }, jittered, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException shuttingDown) {
-            giveUp(shuttingDown);
-        }
+    /** Whether a redial is still wanted: the session is open and the peer is not shutting down. */
+    boolean wantsRedial() {
+        return state == State.OPEN && !peer.closing;
     }
 
-    private void giveUp(Throwable error) {
+    /** Redialing failed for good (or is no longer wanted): the session is over. */
+    void giveUp(Throwable error) {
         CompletableFuture<Void> waiting;
         synchronized (this) {
             waiting = reconnecting;
@@ -654,10 +635,7 @@ public final class DefaultSession implements Session {
             reconnecting = null;
         }
         if (waiting != null) {
-            ScheduledFuture<?> task = redialTask;
-            if (task != null) {
-                task.cancel(false);
-            }
+            redialer.cancel();
             channel.close();
             waiting.completeExceptionally(new IllegalStateException("session closed"));
             finish();
