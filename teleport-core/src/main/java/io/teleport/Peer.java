@@ -1,6 +1,5 @@
 package io.teleport;
 
-import io.teleport.plugin.Hook;
 import io.netty.channel.Channel;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -12,6 +11,7 @@ import io.teleport.codec.Codecs;
 import io.teleport.codec.PreEncoded;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
+import io.teleport.plugin.Hook;
 import io.teleport.session.CallOption;
 import io.teleport.internal.Connections;
 import io.teleport.internal.DefaultSession;

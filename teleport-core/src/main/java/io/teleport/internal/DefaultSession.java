@@ -1,13 +1,12 @@
 package io.teleport.internal;
 
-import io.teleport.plugin.Hook;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.util.ReferenceCountUtil;
 import io.teleport.Rerror;
 import io.teleport.RerrorException;
 import io.teleport.message.Packet;
-import io.teleport.message.PacketType;
+import io.teleport.plugin.Hook;
 import io.teleport.proto.Proto;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
@@ -69,6 +68,8 @@ public final class DefaultSession implements Session {
     private volatile boolean hooksRunning;
     /** Queued bytes, the outbound limit, writability waiters. */
     private final SessionOutbound outbound = new SessionOutbound(this);
+    /** This side's pulls and pushes: the invocation layer above this connection. */
+    private final SessionCalls calls = new SessionCalls(this);
 
     DefaultSession(PeerContext peer, Channel channel, String dialAddress, Proto proto) {
         this.peer = peer;
@@ -235,115 +236,42 @@ public final class DefaultSession implements Session {
     /** Sends a pull; its future completes with the reply's body, or the whole {@link Reply}. */
     private CompletableFuture<Object> start(String uri, Object body, Type replyType, boolean sync, boolean wholeReply,
             CallOption[] options) {
-        Objects.requireNonNull(uri, "uri");
-        Objects.requireNonNull(replyType, "replyType");
-        Packet packet = new Packet(PacketType.PULL, SEQ.getAndIncrement(this), uri, body).bodyCodec(peer.defaultCodecId);
-        OutgoingCall call = new OutgoingCall(this, packet, peer.pullTimeoutNanos).apply(options);
-        PendingPull pull = new PendingPull(this, packet, replyType, sync, wholeReply, call.timeoutNanos());
-        if (state != State.OPEN) {
-            pull.fail(PendingPull.writeFailed(null));
-            return pull.future;
-        }
-        Rerror rejected = peer.plugins.run(Hook.PRE_WRITE_PULL, pull);
-        if (rejected != null) {
-            pull.fail(rejected);
-            return pull.future;
-        }
-        // The reply is matched by the seq the pull waits under, and only a PULL gets one.
-        packet.seq(pull.key).type(PacketType.PULL);
-        Object frame = encode(packet);
-        Rerror full = outbound.refuse(frame, packet);
-        if (full != null) {
-            pull.fail(full);
-            return pull.future;
-        }
-        pending.add(pull);
-        if (!pull.startTimer()) {
-            ReferenceCountUtil.release(frame);
-            return pull.future;
-        }
-        write(frame, pull);
-        return pull.future;
+        return calls.pull(uri, body, replyType, sync, wholeReply, options);
     }
 
     @Override
     public CompletableFuture<Void> push(String uri, Object body, CallOption... options) {
-        Objects.requireNonNull(uri, "uri");
-        Packet packet = new Packet(PacketType.PUSH, SEQ.getAndIncrement(this), uri, body).bodyCodec(peer.defaultCodecId);
-        OutgoingCall call = new OutgoingCall(this, packet, 0).apply(options);
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (state != State.OPEN) {
-            done.completeExceptionally(PendingPull.writeFailed(null).toException());
-            return done;
-        }
-        Rerror rejected = peer.plugins.run(Hook.PRE_WRITE_PUSH, call);
-        if (rejected != null) {
-            done.completeExceptionally(rejected.toException());
-            return done;
-        }
-        Object frame = encode(packet);
-        Rerror full = outbound.refuse(frame, packet);
-        if (full != null) {
-            done.completeExceptionally(full.toException());
-            return done;
-        }
-        write(frame, f -> {
-            if (f.isSuccess()) {
-                peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
-                if (peer.plugins.has(Hook.POST_WRITE_PUSH)) {
-                    peer.offIoThread(peer.plugins.blocks(Hook.POST_WRITE_PUSH), () -> {
-                        logHookError(peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush");
-                        done.complete(null);
-                    });
-                } else {
-                    done.complete(null);
-                }
-            } else {
-                done.completeExceptionally(PendingPull.writeFailed(f.cause()).toException());
-            }
-        });
-        return done;
+        return calls.push(uri, body, options);
     }
 
     /**
-     * Pushes a body already encoded with {@code codec}, from this session's I/O thread (a broadcast
-     * batches its writes per thread); {@code done} is called with whether the frame was handed to the
-     * connection: not when the session is closed, refused by a hook, or a slow reader (not writable).
+     * Pushes a body already encoded with the default codec, from this session's I/O thread (a
+     * broadcast batches its writes per thread); {@code done} says whether the frame was handed to the
+     * connection.
      */
     public void pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options,
             java.util.function.Consumer<Boolean> done) {
-        Packet packet = new Packet(PacketType.PUSH, SEQ.getAndIncrement(this), uri, body).bodyCodec(peer.defaultCodecId);
-        OutgoingCall call = new OutgoingCall(this, packet, 0).apply(options);
-        if (state != State.OPEN || peer.plugins.run(Hook.PRE_WRITE_PUSH, call) != null) {
-            done.accept(false);
-            return;
-        }
-        Object frame;
-        try {
-            frame = encode(packet);
-        } catch (RerrorException e) {
-            log.debug("broadcast to {} not encoded: {}", id(), e.rerror().detail());
-            done.accept(false);
-            return;
-        }
-        if (outbound.isSlowReader(frame)) {
-            // A slow reader: a broadcast goes on without it rather than queue more for it.
-            ReferenceCountUtil.release(frame);
-            peer.counters.broadcastSkipped.increment();
-            peer.outboundLog.record("broadcast " + LogText.safe(uri, peer.limits.logValueLimit()) + " skipped " + id());
-            done.accept(false);
-            return;
-        }
-        write(frame, f -> {
-            if (f.isSuccess()) {
-                peer.messageLog.pushLaunch(remoteAddress(), packet, call.startNanos());
-                if (peer.plugins.has(Hook.POST_WRITE_PUSH)) {
-                    peer.offIoThread(peer.plugins.blocks(Hook.POST_WRITE_PUSH),
-                            () -> logHookError(peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush"));
-                }
-            }
-        });
-        done.accept(true);
+        calls.pushEncoded(uri, body, options, done);
+    }
+
+    /** The next seq for a pull or push of this side. */
+    long nextSeq() {
+        return SEQ.getAndIncrement(this);
+    }
+
+    /** Whether new pulls and pushes may start: not closing, not closed. */
+    boolean isOpen() {
+        return state == State.OPEN;
+    }
+
+    /** The outbound side: queued bytes, the limit, writability. */
+    SessionOutbound outbound() {
+        return outbound;
+    }
+
+    /** A pull now waits for its reply. */
+    void addPending(PendingPull pull) {
+        pending.add(pull);
     }
 
     /**

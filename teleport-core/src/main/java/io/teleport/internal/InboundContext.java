@@ -1,12 +1,12 @@
 package io.teleport.internal;
 
-import io.teleport.plugin.Hook;
 import io.teleport.Rerror;
 import io.teleport.RerrorException;
 import io.teleport.codec.CodecException;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
+import io.teleport.plugin.Hook;
 import io.teleport.plugin.PluginChain;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;

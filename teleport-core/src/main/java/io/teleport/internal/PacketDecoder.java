@@ -1,6 +1,5 @@
 package io.teleport.internal;
 
-import io.teleport.plugin.Hook;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,6 +7,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.Rerror;
 import io.teleport.message.Packet;
+import io.teleport.plugin.Hook;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;

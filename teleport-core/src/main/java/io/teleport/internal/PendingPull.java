@@ -1,6 +1,5 @@
 package io.teleport.internal;
 
-import io.teleport.plugin.Hook;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.EncoderException;
@@ -11,6 +10,7 @@ import io.teleport.RerrorException;
 import io.teleport.codec.CodecException;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
+import io.teleport.plugin.Hook;
 import io.teleport.plugin.PluginChain;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
