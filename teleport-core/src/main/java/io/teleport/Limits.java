@@ -97,7 +97,8 @@ public final class Limits {
 
     /**
      * Pulls and pushes received on one session and not yet finished (replied to, or handled). At
-     * this many the session is no longer read until half of them are done. Default 256.
+     * this many the session is no longer read until half of them are done. Default 128: below the
+     * default 200 handler threads, so that one session pulling a slow route never holds them all.
      */
     public int maxInflightPerSession() {
         return maxInflightPerSession;
@@ -225,7 +226,7 @@ public final class Limits {
     /** Builds {@link Limits}; every setter validates its argument at once. */
     public static final class Builder {
 
-        private int maxInflightPerSession = 256;
+        private int maxInflightPerSession = 128;
         private long maxInflightBytesPerSession = 16L * 1024 * 1024;
         private long maxInboundBytes;
         private Duration maxQueueWait = Duration.ofSeconds(10);

@@ -167,6 +167,35 @@ class HostilePeerTest {
     }
 
     @Test
+    void oneSessionOnASlowRouteCannotHoldEveryHandlerThread() throws Exception {
+        // The defaults keep the same relation: 128 in flight per session, 200 handler threads.
+        assertThat(Limits.defaults().maxInflightPerSession()).isLessThan(PeerConfig.defaults().handlerThreads());
+        Limits limits = Limits.builder().maxInflightPerSession(3).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).handlerThreads(4).build());
+        CountDownLatch hold = new CountDownLatch(1);
+        AtomicInteger stuck = new AtomicInteger();
+        server.pullRouter().route("/stuck", String.class, (b, ctx) -> {
+            stuck.incrementAndGet();
+            hold.await(10, TimeUnit.SECONDS);
+            return b;
+        });
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session hog = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        for (int i = 0; i < 50; i++) {
+            hog.pullAsync("/stuck", "x", String.class);
+        }
+        await().until(() -> stuck.get() == 3);
+        // The pool grows past the hog's three stuck handlers; the rest of the hog's pulls wait unread.
+        Session good = wellBehaved(port);
+        for (int i = 0; i < 5; i++) {
+            assertServed(good);
+        }
+        assertThat(stuck.get()).isEqualTo(3);
+        hold.countDown();
+    }
+
+    @Test
     void aFullHandlerQueueAnswers503AndLogsOnceNotPerMessage() throws Exception {
         Peer server = peer(PeerConfig.builder().handlerThreads(1).handlerQueueCapacity(2).build());
         CountDownLatch hold = new CountDownLatch(1);

@@ -192,7 +192,7 @@ public record TeleportProperties(
      * @param printBodyLimit the most bytes of a body that print-body prints; its size is always printed
      */
     public record Limits(
-            @DefaultValue("256") int maxInflightPerSession,
+            @DefaultValue("128") int maxInflightPerSession,
             @DefaultValue("16MB") DataSize maxInflightBytesPerSession,
             DataSize maxInboundBytes,
             @DefaultValue("10s") Duration maxQueueWait,
