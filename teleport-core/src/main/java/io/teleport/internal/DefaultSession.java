@@ -283,8 +283,9 @@ public final class DefaultSession implements Session {
      */
     Object encode(Packet packet) {
         try {
+            Channel ch = channel;
             Object prepared = SenderEncoding.prepare(packet, proto != null ? proto : peer.defaultProto,
-                    peer.protoContext, channel.alloc());
+                    peer.protoContext, ch.alloc(), ch.eventLoop().inEventLoop());
             peer.messageLog.capture(packet);
             return prepared;
         } catch (RuntimeException e) {

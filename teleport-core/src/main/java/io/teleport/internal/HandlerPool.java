@@ -48,6 +48,8 @@ final class HandlerPool extends ThreadPoolExecutor {
     }
 
     private final int baseThreads;
+    /** The CPU time of the pool's threads: computing threads are not held up, only slow. */
+    private final ThreadCpu cpu;
     private final LongSupplier clock;
     /** Drives the looks between submissions; null when the caller looks itself (tests). */
     private final Timer timer;
@@ -58,18 +60,26 @@ final class HandlerPool extends ThreadPoolExecutor {
     // Guarded by this.
     private long takenAtLastLook;
     private boolean heldUpAtLastLook;
+    private long lookBeforeNanos;
     private int busiest;
     private long lastShrinkNanos;
 
     HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, Timer timer) {
+        this(baseThreads, maxThreads, queueCapacity, clock, timer, new ThreadCpu());
+    }
+
+    private HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, Timer timer,
+            ThreadCpu cpu) {
         super(baseThreads, maxThreads, 60, TimeUnit.SECONDS, new ShrinkingQueue(queueCapacity),
-                new DefaultThreadFactory("teleport-handler", true));
+                cpu.recording(new DefaultThreadFactory("teleport-handler", true)));
+        this.cpu = cpu;
         ((ShrinkingQueue) getQueue()).pool = this;
         this.baseThreads = baseThreads;
         this.clock = clock;
         this.timer = timer;
         this.lastLookNanos = clock.getAsLong();
         this.lastShrinkNanos = lastLookNanos;
+        this.lookBeforeNanos = lastLookNanos;
     }
 
     /**
@@ -118,6 +128,14 @@ final class HandlerPool extends ThreadPoolExecutor {
             takenAtLastLook = takenNow;
             Runnable oldest = getQueue().peek();
             boolean waitedTooLong = oldest instanceof Queued && now - ((Queued) oldest).queuedNanos() >= MAX_WAIT_NANOS;
+            long busyCpu = cpu.sinceLastLook();
+            if (waitedTooLong && !noneTaken && busyCpu >= 0
+                    && busyCpu * 2 >= (now - lookBeforeNanos) * (long) getPoolSize()) {
+                // The threads spent half the time or more computing: the backlog is CPU, which more
+                // threads on the same cores would only slow down.
+                waitedTooLong = false;
+            }
+            lookBeforeNanos = now;
             // An idle thread is about to take the work: the pool is not held up, the work is just not there yet.
             boolean heldUp = oldest != null && (noneTaken || waitedTooLong) && getActiveCount() >= getPoolSize();
             boolean confirmed = heldUp && heldUpAtLastLook;

@@ -16,9 +16,10 @@ import io.teleport.proto.ProtoException;
 
 /**
  * What the sending thread does to a message before its connection's I/O thread sees it: the body
- * is marshalled here, so that codecs (Jackson, Protobuf) never run on an I/O thread and the caller
- * owns its body object only until the call returns. The I/O thread then only frames bytes. A
- * message with transfer filters (gzip) is framed here whole, since the filters cover the header too.
+ * is marshalled here, so that codecs (Jackson, Protobuf) never run on an I/O thread that did not
+ * send it, and the caller owns its body object only until the call returns. The I/O thread then only
+ * frames bytes. A message with transfer filters (gzip) is framed here whole, since the filters cover
+ * the header too, and so is one sent from its connection's own I/O thread.
  *
  * <p>Framing unfiltered messages on the I/O thread is measured to be cheaper than framing them here:
  * the frame's buffer is then allocated, written and freed by one thread.
@@ -51,8 +52,10 @@ final class SenderEncoding {
      * @throws RuntimeException from the codec, or a {@link ProtoException} when the body alone is
      *     over the read limit
      */
-    static Object prepare(Packet packet, Proto proto, ProtoContext ctx, ByteBufAllocator alloc) {
-        if (packet.xferPipe().length > 0) {
+    static Object prepare(Packet packet, Proto proto, ProtoContext ctx, ByteBufAllocator alloc, boolean onIoThread) {
+        if (packet.xferPipe().length > 0 || onIoThread) {
+            // On the connection's own I/O thread (inline handlers, callbacks there) the frame is built,
+            // written and freed by one thread anyway: build it whole, with no copy of the body.
             return proto.encode(packet, ctx, alloc);
         }
         byte[] body = marshal(ctx.codecs(), packet);

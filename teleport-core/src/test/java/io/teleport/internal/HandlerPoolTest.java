@@ -243,4 +243,61 @@ class HandlerPoolTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void aBacklogOfComputingHandlersDoesNotGrowThePoolButBlockingOnesDo() throws Exception {
+        HashedWheelTimer timer = new HashedWheelTimer(5, TimeUnit.MILLISECONDS);
+        try {
+            assertThat(largestPoolFor(timer, () -> {
+                // Compute for 2 ms: more threads on the same cores would not finish the backlog sooner.
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2);
+                long x = 0;
+                while (System.nanoTime() < end) {
+                    x += System.identityHashCode(new Object());
+                }
+                return x;
+            })).as("computing handlers").isEqualTo(baseSize(16));
+            assertThat(largestPoolFor(timer, () -> {
+                Thread.sleep(2);
+                return 0L;
+            })).as("blocking handlers").isGreaterThan(baseSize(16));
+        } finally {
+            timer.stop();
+        }
+    }
+
+    private static int baseSize(int max) {
+        return Math.min(max, NettyRuntime.availableProcessors());
+    }
+
+    private static int largestPoolFor(Timer timer, java.util.concurrent.Callable<Long> work) throws Exception {
+        HandlerPool pool = HandlerPool.create(16, 10_000, timer);
+        try {
+            CountDownLatch done = new CountDownLatch(300);
+            for (int i = 0; i < 300; i++) {
+                long queued = System.nanoTime();
+                pool.execute(new HandlerPool.Queued() {
+                    @Override
+                    public long queuedNanos() {
+                        return queued;
+                    }
+
+                    @Override
+                    public void run() {
+                        try {
+                            work.call();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        } finally {
+                            done.countDown();
+                        }
+                    }
+                });
+            }
+            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+            return pool.getLargestPoolSize();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
