@@ -60,7 +60,6 @@ final class HandlerPool extends ThreadPoolExecutor {
     // Guarded by this.
     private long takenAtLastLook;
     private boolean heldUpAtLastLook;
-    private long lookBeforeNanos;
     private int busiest;
     private long lastShrinkNanos;
 
@@ -79,7 +78,6 @@ final class HandlerPool extends ThreadPoolExecutor {
         this.timer = timer;
         this.lastLookNanos = clock.getAsLong();
         this.lastShrinkNanos = lastLookNanos;
-        this.lookBeforeNanos = lastLookNanos;
     }
 
     /**
@@ -128,14 +126,11 @@ final class HandlerPool extends ThreadPoolExecutor {
             takenAtLastLook = takenNow;
             Runnable oldest = getQueue().peek();
             boolean waitedTooLong = oldest instanceof Queued && now - ((Queued) oldest).queuedNanos() >= MAX_WAIT_NANOS;
-            long busyCpu = cpu.sinceLastLook();
-            if (waitedTooLong && !noneTaken && busyCpu >= 0
-                    && busyCpu * 2 >= (now - lookBeforeNanos) * (long) getPoolSize()) {
-                // The threads spent half the time or more computing: the backlog is CPU, which more
-                // threads on the same cores would only slow down.
+            boolean computing = cpu.computing(getPoolSize());
+            if (waitedTooLong && !noneTaken && computing) {
+                // The backlog is CPU, which more threads on the same cores would only slow down.
                 waitedTooLong = false;
             }
-            lookBeforeNanos = now;
             // An idle thread is about to take the work: the pool is not held up, the work is just not there yet.
             boolean heldUp = oldest != null && (noneTaken || waitedTooLong) && getActiveCount() >= getPoolSize();
             boolean confirmed = heldUp && heldUpAtLastLook;

@@ -14,11 +14,16 @@ import java.util.concurrent.ThreadFactory;
 final class ThreadCpu {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** The process's CPU time, where the JVM offers it (HotSpot and OpenJ9 do); null elsewhere. */
+    private static final com.sun.management.OperatingSystemMXBean PROCESS = processBean();
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
 
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final boolean supported;
     // Guarded by the pool's look (one at a time).
     private long lastTotal;
+    private long lastProcess = -1;
+    private long lastWall;
 
     ThreadCpu() {
         boolean on;
@@ -28,6 +33,38 @@ final class ThreadCpu {
             on = false;
         }
         this.supported = on;
+    }
+
+    private static com.sun.management.OperatingSystemMXBean processBean() {
+        try {
+            java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+            return os instanceof com.sun.management.OperatingSystemMXBean
+                    ? (com.sun.management.OperatingSystemMXBean) os : null;
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether, since the previous call, the pool's threads spent half their time or more computing,
+     * or the whole process kept at least 80% of the machine's cores busy: either way the backlog is
+     * CPU, not threads waiting. Wall time is read here, whatever clock the pool looks with.
+     */
+    boolean computing(int poolSize) {
+        long wall = System.nanoTime();
+        long before = lastWall;
+        lastWall = wall;
+        long threadCpu = sinceLastLook();
+        long process = PROCESS == null ? -1 : PROCESS.getProcessCpuTime();
+        long processBefore = lastProcess;
+        lastProcess = process;
+        long period = wall - before;
+        if (before == 0 || period <= 0) {
+            return false;
+        }
+        boolean threadsComputing = threadCpu >= 0 && threadCpu * 2 >= period * (long) poolSize;
+        boolean coresBusy = process >= 0 && processBefore >= 0 && (process - processBefore) * 10 >= period * 8L * CORES;
+        return threadsComputing || coresBusy;
     }
 
     /** Wraps a factory so that the threads it makes are measured. */
@@ -43,7 +80,7 @@ final class ThreadCpu {
      * Nanoseconds of CPU the live threads used since the last call (threads that ended are
      * forgotten), or {@code -1} when the JVM cannot measure it.
      */
-    long sinceLastLook() {
+    private long sinceLastLook() {
         if (!supported) {
             return -1;
         }
