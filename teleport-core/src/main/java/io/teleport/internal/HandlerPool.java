@@ -23,7 +23,8 @@ import java.util.function.LongSupplier;
  * {@link #PERIOD_NANOS} while work is queued, and counts it as held up when no thread is idle and
  * either no thread has taken any work since the last look (every thread is blocked: in a database
  * call, a sleep, a pull of its own) or the oldest queued message has waited {@link #MAX_WAIT_NANOS}
- * (threads blocking for a few milliseconds each, which take work but too slowly). Two looks in a
+ * (threads blocking for a few milliseconds each, which take work but too slowly, as long as they
+ * are not computing: see {@link ThreadCpu}; a CPU-bound backlog gets no threads). Two looks in a
  * row must agree, so that a pause of the whole JVM (a garbage collection) is not taken for either.
  * It then grows by about half its size, so a burst of blocking handlers gets its threads within a
  * few tens of milliseconds; it shrinks back, after a minute, to the most threads busy at once
