@@ -5,15 +5,13 @@ import io.teleport.HandlerExecution;
 import io.teleport.Peer;
 import io.teleport.PeerConfig;
 import io.teleport.session.Session;
-import org.junit.jupiter.api.AfterEach;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -23,17 +21,11 @@ import static org.awaitility.Awaitility.await;
 /** Callbacks on a session's close future run off the I/O threads, however late they are attached. */
 class CloseFutureThreadTest {
 
-    private final List<Peer> peers = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
-    }
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
 
     private Peer peer(PeerConfig config) {
-        Peer peer = new Peer(config);
-        peers.add(peer);
-        return peer;
+        return peers.add(new Peer(config));
     }
 
     /**

@@ -5,13 +5,13 @@ import io.teleport.Peer;
 import io.teleport.PeerConfig;
 import io.teleport.session.Session;
 import io.teleport.transport.Network;
-import org.junit.jupiter.api.AfterEach;
+import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
@@ -22,17 +22,11 @@ import static org.awaitility.Awaitility.await;
 /** A redial to a host name looks the name up off the I/O threads, then connects. */
 class RedialLookupTest {
 
-    private final List<Peer> peers = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
-    }
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
 
     private Peer peer(PeerConfig config) {
-        Peer peer = new Peer(config);
-        peers.add(peer);
-        return peer;
+        return peers.add(new Peer(config));
     }
 
     @Test

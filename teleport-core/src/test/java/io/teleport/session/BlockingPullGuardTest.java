@@ -4,11 +4,11 @@ import io.teleport.HandlerExecution;
 import io.teleport.Peer;
 import io.teleport.PeerConfig;
 import io.teleport.internal.DefaultSession;
-import org.junit.jupiter.api.AfterEach;
+import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,17 +18,11 @@ import static org.awaitility.Awaitility.await;
 /** A blocking pull is refused on every I/O thread of the peer, not only on the session's own. */
 class BlockingPullGuardTest {
 
-    private final List<Peer> peers = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
-    }
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
 
     private Peer peer(PeerConfig config) {
-        Peer peer = new Peer(config);
-        peers.add(peer);
-        return peer;
+        return peers.add(new Peer(config));
     }
 
     @Test
