@@ -1,5 +1,10 @@
 package io.teleport;
 
+import io.teleport.config.PeerConfig;
+import io.teleport.limits.Limits;
+import io.teleport.limits.PeerStats;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.netty.channel.Channel;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -13,12 +18,15 @@ import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.plugin.Hook;
 import io.teleport.session.CallOption;
-import io.teleport.internal.Connections;
-import io.teleport.internal.DefaultSession;
-import io.teleport.internal.PeerContext;
-import io.teleport.internal.Pipelines;
+import io.teleport.internal.transport.Connections;
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.PeerContext;
+import io.teleport.internal.transport.Pipelines;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PluginChain;
+import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.plugin.setup.PostNewPeer;
+import io.teleport.plugin.setup.PreNewPeer;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.router.PullRouter;
@@ -64,7 +72,7 @@ import java.util.function.Predicate;
  *
  * <p>Register routes, codecs and filters before listening or dialing. Thread-safe.
  */
-public final class Peer implements AutoCloseable {
+public final class Peer implements PeerSetup, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Peer.class);
 
@@ -96,15 +104,24 @@ public final class Peer implements AutoCloseable {
             Proto defaultProto) {
         this.plugins = PluginChain.of(plugins);
         PeerConfig.Builder adjusted = Objects.requireNonNull(config, "config").toBuilder();
-        this.plugins.run(Hook.PRE_NEW_PEER, adjusted);
+        for (Plugin plugin : this.plugins.plugins()) {
+            if (plugin instanceof PreNewPeer hook) {
+                hook.preNewPeer(adjusted);
+            }
+        }
         this.config = adjusted.build();
         this.codecs = Objects.requireNonNull(codecs, "codecs");
         this.xferFilters = Objects.requireNonNull(xferFilters, "xferFilters");
         this.network = Network.of(this.config.network());
         this.context = new PeerContext(this.config, codecs, xferFilters, pullRouter, pushRouter, this.plugins,
                 Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect());
+        this.context.dialer = (address, proto, session) -> Connections.dial(context, network, address, proto, session);
         try {
-            this.plugins.run(Hook.POST_NEW_PEER, this);
+            for (Plugin plugin : this.plugins.plugins()) {
+                if (plugin instanceof PostNewPeer hook) {
+                    hook.postNewPeer(this);
+                }
+            }
         } catch (RuntimeException e) {
             context.shutdown(1000);
             throw e;
@@ -216,7 +233,7 @@ public final class Peer implements AutoCloseable {
     /** Dials without waiting; fails with a {@link RerrorException}. */
     public CompletableFuture<Session> dialAsync(String address, Proto proto) {
         ensureOpen();
-        return Connections.dial(context, network, address, proto, null).thenApply(session -> {
+        return context.dialer.dial(address, proto, null).thenApply(session -> {
             log.info("dial ok (network:{}, addr:{}, id:{})", network.goName(), address, session.id());
             return session;
         });

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.teleport.Peer;
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 import io.teleport.codec.PreEncoded;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;

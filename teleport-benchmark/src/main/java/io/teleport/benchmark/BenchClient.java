@@ -1,8 +1,8 @@
 package io.teleport.benchmark;
 
-import io.teleport.HandlerExecution;
+import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.benchmark.proto.BenchmarkMessage;
 import io.teleport.session.Session;
 import org.HdrHistogram.Histogram;

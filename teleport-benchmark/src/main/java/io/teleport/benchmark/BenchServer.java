@@ -1,9 +1,9 @@
 package io.teleport.benchmark;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.teleport.HandlerExecution;
+import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.codec.StringCodec;
 import io.teleport.plugin.Plugin;
 import io.teleport.router.MessageContext;

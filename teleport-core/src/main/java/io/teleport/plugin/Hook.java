@@ -1,9 +1,6 @@
 package io.teleport.plugin;
 
-import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.Rerror;
-import io.teleport.router.Route;
+import io.teleport.message.Rerror;
 import io.teleport.session.Session;
 
 import java.util.ArrayList;
@@ -33,14 +30,8 @@ public final class Hook<P extends Plugin, C> {
 
     private static final List<Hook<?, ?>> ALL = new ArrayList<>();
 
-    /** Before the peer is built; may change its configuration. */
-    public static final Hook<PreNewPeer, PeerConfig.Builder> PRE_NEW_PEER =
-            setUp(PreNewPeer.class, "PreNewPeer", PreNewPeer::preNewPeer);
-    /** Once the peer is built. */
-    public static final Hook<PostNewPeer, Peer> POST_NEW_PEER =
-            setUp(PostNewPeer.class, "PostNewPeer", PostNewPeer::postNewPeer);
     /** After a route is registered. */
-    public static final Hook<PostReg, Route> POST_REG = setUp(PostReg.class, "PostReg", PostReg::postReg);
+    public static final Hook<PostReg, RouteInfo> POST_REG = setUp(PostReg.class, "PostReg", PostReg::postReg);
     /** A dialed connection is up; an error closes it. */
     public static final Hook<PostDial, Session> POST_DIAL = checks(PostDial.class, "PostDial", PostDial::postDial);
     /** An accepted connection is up; an error closes it. */

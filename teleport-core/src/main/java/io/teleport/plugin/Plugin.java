@@ -5,7 +5,7 @@ package io.teleport.plugin;
  * {@link PostReadPullHeader}. The chain asks each plugin once, when it is added, which hooks it has,
  * so a hook that no plugin implements costs nothing per message.
  *
- * <p>Hooks that return a {@link io.teleport.Rerror} return {@code null} to go on; the first error
+ * <p>Hooks that return a {@link io.teleport.message.Rerror} return {@code null} to go on; the first error
  * stops the chain, and what it then does depends on the hook (see each interface).
  */
 public interface Plugin {

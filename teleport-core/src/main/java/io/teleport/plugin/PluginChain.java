@@ -1,6 +1,6 @@
 package io.teleport.plugin;
 
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package io.teleport.plugin;
 
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 
 /**
  * Hook. After a PULL's header is read, before routing: a rewritten URI changes the route. An error is

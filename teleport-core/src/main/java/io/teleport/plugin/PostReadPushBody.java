@@ -1,6 +1,6 @@
 package io.teleport.plugin;
 
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 
 /**
  * Hook. After a PUSH's body is decoded, before the handler (handler scope). An error drops the push.

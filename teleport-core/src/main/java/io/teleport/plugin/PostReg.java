@@ -1,6 +1,5 @@
 package io.teleport.plugin;
 
-import io.teleport.router.Route;
 
 /**
  * Hook. When a route is registered, with the plugins of its scope. An exception fails the registration.
@@ -8,5 +7,5 @@ import io.teleport.router.Route;
 public interface PostReg extends Plugin {
 
     /** Runs the hook. */
-    void postReg(Route route);
+    void postReg(RouteInfo route);
 }

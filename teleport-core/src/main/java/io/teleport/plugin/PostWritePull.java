@@ -1,6 +1,6 @@
 package io.teleport.plugin;
 
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 
 /**
  * Hook. After a PULL is written. An error is logged.

@@ -1,6 +1,6 @@
 package io.teleport.plugin;
 
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 
 /**
  * Hook. After a REPLY is written, or failed to be (handler scope). An error is logged.

@@ -1,6 +1,6 @@
 package io.teleport.plugin;
 
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 
 /**
  * Hook. Before a PUSH's body is decoded (handler scope). An error drops the push with a warning.

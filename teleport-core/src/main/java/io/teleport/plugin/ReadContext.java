@@ -1,7 +1,6 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Packet;
-import io.teleport.router.Route;
 import io.teleport.session.Session;
 
 /**
@@ -17,7 +16,7 @@ public interface ReadContext {
     Packet input();
 
     /** The route chosen for a PULL or PUSH, once known; {@code null} in header hooks and for replies. */
-    Route route();
+    RouteInfo route();
 
     /** The decoded body, in the post-body hooks; {@code null} before. */
     Object body();

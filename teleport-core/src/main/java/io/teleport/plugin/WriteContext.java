@@ -1,7 +1,6 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Packet;
-import io.teleport.router.Route;
 import io.teleport.session.Session;
 
 /** What the write hooks see: the outgoing packet, which they may still change before it is written. */
@@ -17,7 +16,7 @@ public interface WriteContext {
     Packet input();
 
     /** For a REPLY, the route that handled the pull ({@code null} for 404s); otherwise {@code null}. */
-    Route route();
+    RouteInfo route();
 
     /**
      * {@link System#nanoTime()} when the message was launched (for a reply, when its pull was

@@ -1,6 +1,6 @@
 package io.teleport.plugins;
 
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
 import io.teleport.plugin.ReadContext;

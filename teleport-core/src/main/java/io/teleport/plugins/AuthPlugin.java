@@ -1,12 +1,12 @@
 package io.teleport.plugins;
 
-import io.teleport.Peer;
-import io.teleport.Rerror;
-import io.teleport.RerrorException;
+import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.codec.StringCodec;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
-import io.teleport.plugin.PostNewPeer;
+import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
 import io.teleport.plugin.ReadContext;
@@ -75,7 +75,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     }
 
     @Override
-    public void postNewPeer(Peer peer) {
+    public void postNewPeer(PeerSetup peer) {
         if (verifier == null) {
             return;
         }

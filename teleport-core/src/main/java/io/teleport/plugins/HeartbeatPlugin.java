@@ -1,11 +1,11 @@
 package io.teleport.plugins;
 
+import io.teleport.plugin.setup.PeerSetup;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.teleport.Peer;
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
-import io.teleport.plugin.PostNewPeer;
+import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
 import io.teleport.plugin.PostReadReplyHeader;
@@ -70,7 +70,7 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     }
 
     @Override
-    public void postNewPeer(Peer peer) {
+    public void postNewPeer(PeerSetup peer) {
         if (!ping) {
             peer.pullRouter().route(URI, Void.class, (body, ctx) -> null);
         }
@@ -80,7 +80,7 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         t.scheduleAtFixedRate(() -> tick(peer, t), period, period, TimeUnit.NANOSECONDS);
     }
 
-    private void tick(Peer peer, ScheduledExecutorService t) {
+    private void tick(PeerSetup peer, ScheduledExecutorService t) {
         if (peer.isClosed()) {
             t.shutdown();
             return;

@@ -1,11 +1,11 @@
 package io.teleport.plugins;
 
-import io.teleport.Peer;
-import io.teleport.RerrorException;
+import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.message.RerrorException;
 import io.teleport.codec.PreEncoded;
-import io.teleport.internal.Addresses;
+import io.teleport.transport.Addresses;
 import io.teleport.message.Meta;
-import io.teleport.plugin.PostNewPeer;
+import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.router.MessageContext;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
@@ -40,7 +40,7 @@ public final class ProxyPlugin implements PostNewPeer {
     }
 
     @Override
-    public void postNewPeer(Peer peer) {
+    public void postNewPeer(PeerSetup peer) {
         peer.pullRouter().setUnknown(ctx -> {
             CompletableFuture<Reply<byte[]>> forwarded = target.apply(ctx).pullReply(ctx.uri(), body(ctx.bodyBytes()),
                     byte[].class, forward(ctx));

@@ -1,6 +1,6 @@
 package io.teleport.plugins;
 
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 import io.teleport.plugin.PostReadPullBody;
 import io.teleport.plugin.PostReadPushBody;
 import io.teleport.plugin.ReadContext;

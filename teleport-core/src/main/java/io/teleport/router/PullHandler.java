@@ -5,7 +5,7 @@ package io.teleport.router;
  *
  * <p>The returned value is the reply body ({@code null} for none; a
  * {@link java.util.concurrent.CompletionStage} replies when it completes). Throwing
- * {@link io.teleport.RerrorException} replies with its error; any other exception replies 500.
+ * {@link io.teleport.message.RerrorException} replies with its error; any other exception replies 500.
  *
  * @param <T> the request body type
  */

@@ -1,6 +1,7 @@
 package io.teleport.router;
 
 import io.teleport.plugin.PluginChain;
+import io.teleport.plugin.RouteInfo;
 
 import java.lang.reflect.Type;
 import java.util.Objects;
@@ -8,7 +9,7 @@ import java.util.Objects;
 /**
  * One registered handler: its path, the type its body is decoded into, and how to call it.
  */
-public final class Route {
+public final class Route implements RouteInfo {
 
     /** Calls the handler with the decoded body. */
     @FunctionalInterface

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>Every pull ends: with its reply, with {@code 408} when its timeout passes, with {@code 102} when
  * the connection closes while it waits, or with {@code 104} when it cannot be written. Failures are
- * {@link io.teleport.RerrorException}s. All methods are thread-safe.
+ * {@link io.teleport.message.RerrorException}s. All methods are thread-safe.
  *
  * <p>Pulls and pushes encode their body on the calling thread, before they return: the caller may
  * change the body object afterwards, and a body that cannot be encoded (or a frame over the read
@@ -47,7 +47,7 @@ public interface Session {
 
     /**
      * Whether the connection takes more writes without queueing: its outbound buffer is below the
-     * high water mark and this session's queued bytes below {@link io.teleport.Limits#maxOutboundBytesPerSession()}.
+     * high water mark and this session's queued bytes below {@link io.teleport.limits.Limits#maxOutboundBytesPerSession()}.
      * A producer that pushes faster than the other side reads should wait for {@link #whenWritable()}
      * when this turns false; pulls and pushes past the limit fail at once with {@code 104}.
      */
@@ -75,7 +75,7 @@ public interface Session {
      * @param body the request body, or {@code null} for none
      * @param replyType the type to decode the reply body into; {@code byte[]} for the raw bytes,
      *     {@code Void} to discard it
-     * @throws io.teleport.RerrorException when the pull fails
+     * @throws io.teleport.message.RerrorException when the pull fails
      * @throws IllegalStateException when called on this session's I/O thread, which it would block
      */
     <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options);

@@ -1,8 +1,8 @@
 package io.teleport.lifecycle;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.RerrorException;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.RerrorException;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import org.junit.jupiter.api.AfterEach;

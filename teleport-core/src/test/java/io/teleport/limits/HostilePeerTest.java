@@ -4,11 +4,10 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.teleport.Limits;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.RerrorException;
-import io.teleport.internal.DefaultSession;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.RerrorException;
+import io.teleport.internal.session.DefaultSession;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
@@ -261,7 +260,7 @@ class HostilePeerTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21");
         Limits limits = Limits.builder().maxConcurrentHandlers(3).build();
         Peer server = peer(PeerConfig.builder().limits(limits)
-                .handlerExecution(io.teleport.HandlerExecution.VIRTUAL).build());
+                .handlerExecution(io.teleport.config.HandlerExecution.VIRTUAL).build());
         CountDownLatch hold = new CountDownLatch(1);
         AtomicInteger running = new AtomicInteger();
         server.pullRouter().route("/hold", String.class, (b, ctx) -> {

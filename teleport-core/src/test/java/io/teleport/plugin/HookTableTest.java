@@ -1,7 +1,11 @@
 package io.teleport.plugin;
 
-import io.teleport.PeerConfig;
-import io.teleport.Rerror;
+import io.teleport.plugin.setup.PreNewPeer;
+import io.teleport.plugin.setup.PostNewPeer;
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.plugin.setup.PreNewPeer;
+import io.teleport.message.Rerror;
 import io.teleport.session.Session;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +25,7 @@ class HookTableTest {
         Set<Class<?>> rows = Hook.all().stream().map(Hook::type).collect(Collectors.toSet());
         assertThat(rows).hasSize(Hook.all().size());
         List<Class<?>> interfaces = new ArrayList<>();
-        for (String name : List.of("PreNewPeer", "PostNewPeer", "PostReg", "PostDial", "PostAccept", "PreWritePull",
+        for (String name : List.of("PostReg", "PostDial", "PostAccept", "PreWritePull",
                 "PostWritePull", "PreWriteReply", "PostWriteReply", "PreWritePush", "PostWritePush", "PreReadHeader",
                 "PostReadPullHeader", "PreReadPullBody", "PostReadPullBody", "PostReadPushHeader", "PreReadPushBody",
                 "PostReadPushBody", "PostReadReplyHeader", "PreReadReplyBody", "PostReadReplyBody", "PostDisconnect")) {
@@ -56,14 +60,32 @@ class HookTableTest {
 
     @Test
     void setUpHooksThrowAndDisconnectHooksLogAndGoOn() {
-        PreNewPeer failing = new PreNewPeer() {
+        PostReg refusing = route -> {
+            throw new IllegalArgumentException("bad route " + route.path());
+        };
+        RouteInfo route = new RouteInfo() {
             @Override
-            public void preNewPeer(PeerConfig.Builder config) {
-                throw new IllegalArgumentException("bad config");
+            public String path() {
+                return "/a";
+            }
+
+            @Override
+            public java.lang.reflect.Type bodyType() {
+                return String.class;
+            }
+
+            @Override
+            public String handlerName() {
+                return "a";
             }
         };
-        assertThatThrownBy(() -> PluginChain.of(List.of(failing)).run(Hook.PRE_NEW_PEER, PeerConfig.builder()))
-                .hasMessage("bad config");
+        assertThatThrownBy(() -> PluginChain.of(List.of(refusing)).run(Hook.POST_REG, route))
+                .hasMessage("bad route /a");
+        // The peer's own set-up hooks are not rows: the peer runs them, and a failure fails its construction.
+        PreNewPeer failing = config -> {
+            throw new IllegalArgumentException("bad config");
+        };
+        assertThatThrownBy(() -> new Peer(PeerConfig.defaults(), failing)).hasMessage("bad config");
 
         List<String> ran = new ArrayList<>();
         PostDisconnect first = new PostDisconnect() {

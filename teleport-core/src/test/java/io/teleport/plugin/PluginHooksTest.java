@@ -1,9 +1,11 @@
 package io.teleport.plugin;
 
+import io.teleport.plugin.setup.PreNewPeer;
+import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.Rerror;
-import io.teleport.RerrorException;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.codec.Codecs;
 import io.teleport.proto.FastProto;
 import io.teleport.router.PullRouter;

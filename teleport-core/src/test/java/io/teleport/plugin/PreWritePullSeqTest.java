@@ -1,7 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.message.PacketType;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;

@@ -1,9 +1,10 @@
 package io.teleport.plugin;
 
-import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.Rerror;
-import io.teleport.router.Route;
+import io.teleport.plugin.setup.PreNewPeer;
+import io.teleport.plugin.setup.PostNewPeer;
+import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
 import io.teleport.session.Session;
 
 import java.util.List;
@@ -57,12 +58,12 @@ class RecordingPlugin implements PreNewPeer, PostNewPeer, PostReg, PostDial, Pos
     }
 
     @Override
-    public void postNewPeer(Peer peer) {
+    public void postNewPeer(PeerSetup peer) {
         record("PostNewPeer", null);
     }
 
     @Override
-    public void postReg(Route route) {
+    public void postReg(RouteInfo route) {
         record("PostReg", route.path());
     }
 

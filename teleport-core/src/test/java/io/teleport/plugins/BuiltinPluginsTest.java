@@ -1,9 +1,9 @@
 package io.teleport.plugins;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.Rerror;
-import io.teleport.RerrorException;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.message.Packet;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PostReadPullHeader;

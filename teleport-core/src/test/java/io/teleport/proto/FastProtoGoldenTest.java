@@ -4,7 +4,7 @@ import bench.proto.BenchmarkMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 import io.teleport.codec.Codec;
 import io.teleport.codec.Codecs;
 import io.teleport.message.Meta;

@@ -1,7 +1,7 @@
 package io.teleport.router;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.plugin.PostReg;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.teleport.router;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.session.Session;
 import org.junit.jupiter.api.Test;
 

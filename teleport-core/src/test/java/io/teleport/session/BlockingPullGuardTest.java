@@ -1,9 +1,9 @@
 package io.teleport.session;
 
-import io.teleport.HandlerExecution;
+import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.internal.DefaultSession;
+import io.teleport.config.PeerConfig;
+import io.teleport.internal.session.DefaultSession;
 import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,8 +1,8 @@
 package io.teleport.session;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.Rerror;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;

@@ -1,13 +1,13 @@
 package io.teleport.session;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.Rerror;
-import io.teleport.RerrorException;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.codec.JsonCodec;
 import io.teleport.codec.ProtobufCodec;
 import io.teleport.codec.StringCodec;
-import io.teleport.internal.DefaultSession;
+import io.teleport.internal.session.DefaultSession;
 import io.teleport.router.PullContext;
 import io.teleport.router.PushContext;
 import io.teleport.router.UnknownPullContext;
@@ -280,7 +280,7 @@ class PeerInteropTest {
     @Test
     void blockingPullOnTheIoThreadIsRefused() throws Exception {
         CompletableFuture<Throwable> seen = new CompletableFuture<>();
-        ((io.teleport.internal.DefaultSession) session).channel().eventLoop().execute(() -> {
+        ((io.teleport.internal.session.DefaultSession) session).channel().eventLoop().execute(() -> {
             try {
                 session.pull("/group/home/test", Map.of(), Map.class);
                 seen.complete(null);

@@ -4,8 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.internal.DefaultSession;
+import io.teleport.config.PeerConfig;
+import io.teleport.internal.session.DefaultSession;
 import io.teleport.message.Packet;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
@@ -95,7 +95,7 @@ class PeerOptionsTest {
         assertThat(client.dial("127.0.0.1:" + fast).pull("/echo", "fast", String.class)).isEqualTo("fast");
         // Mismatched protocols do not understand each other: the call fails, it does not hang.
         Session wrong = client.dial("127.0.0.1:" + inverted);
-        assertThatThrownBy(() -> wrong.pull("/echo", "x", String.class)).isInstanceOf(io.teleport.RerrorException.class);
+        assertThatThrownBy(() -> wrong.pull("/echo", "x", String.class)).isInstanceOf(io.teleport.message.RerrorException.class);
     }
 
     @Test
@@ -132,7 +132,7 @@ class PeerOptionsTest {
     void ioThreadsDefaultToOnePerCoreUnlessHandlersRunOnThem() {
         int cores = Runtime.getRuntime().availableProcessors();
         assertThat(ioThreadsOf(PeerConfig.defaults())).isEqualTo(cores);
-        assertThat(ioThreadsOf(PeerConfig.builder().handlerExecution(io.teleport.HandlerExecution.INLINE).build()))
+        assertThat(ioThreadsOf(PeerConfig.builder().handlerExecution(io.teleport.config.HandlerExecution.INLINE).build()))
                 .as("inline handlers keep Netty's default").isEqualTo(2 * cores);
         assertThat(ioThreadsOf(PeerConfig.builder().ioThreads(3).build())).isEqualTo(3);
     }

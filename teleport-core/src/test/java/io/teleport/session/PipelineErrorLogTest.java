@@ -7,7 +7,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.message.Packet;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
@@ -29,7 +29,7 @@ import static org.awaitility.Awaitility.await;
 /** Malformed input is logged in one line; a bug that breaks the pipeline is logged with its stack trace. */
 class PipelineErrorLogTest {
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger("io.teleport.internal.SessionHandler");
+    private final Logger logger = (Logger) LoggerFactory.getLogger("io.teleport.internal.transport.SessionHandler");
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private Peer server;
 

@@ -1,7 +1,7 @@
 package io.teleport.session;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.codec.StringCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

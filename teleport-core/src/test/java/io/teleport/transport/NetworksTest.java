@@ -10,7 +10,7 @@ import io.netty.channel.local.LocalChannel;
 import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.session.Session;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.teleport.demo.client;
 
-import io.teleport.RerrorException;
+import io.teleport.message.RerrorException;
 import io.teleport.demo.Args;
 import io.teleport.demo.DemoProperties;
 import io.teleport.spring.client.SessionTemplate;

@@ -1,6 +1,6 @@
 package io.teleport.demo.server;
 
-import io.teleport.RerrorException;
+import io.teleport.message.RerrorException;
 import io.teleport.codec.CodecException;
 import io.teleport.demo.Args;
 import io.teleport.router.UnknownPullContext;

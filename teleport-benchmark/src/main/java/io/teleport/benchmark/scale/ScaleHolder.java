@@ -1,8 +1,8 @@
 package io.teleport.benchmark.scale;
 
-import io.teleport.HandlerExecution;
+import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.benchmark.Options;
 
 import java.io.BufferedReader;

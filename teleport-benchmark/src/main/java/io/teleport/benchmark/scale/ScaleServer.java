@@ -1,7 +1,7 @@
 package io.teleport.benchmark.scale;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.codec.StringCodec;
 import io.teleport.session.CallOptions;
 

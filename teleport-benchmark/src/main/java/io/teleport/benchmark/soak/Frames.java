@@ -3,7 +3,7 @@ package io.teleport.benchmark.soak;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.codec.Codecs;
 import io.teleport.codec.StringCodec;
 import io.teleport.message.Packet;

@@ -1,8 +1,8 @@
 package io.teleport.benchmark.soak;
 
-import io.teleport.HandlerExecution;
+import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.benchmark.BenchServer;
 import io.teleport.benchmark.Workload;
 import io.teleport.benchmark.proto.BenchmarkMessage;

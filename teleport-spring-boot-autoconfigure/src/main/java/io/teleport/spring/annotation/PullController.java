@@ -18,7 +18,7 @@ import java.lang.annotation.Target;
  * {@link io.teleport.router.PullContext}, the {@link io.teleport.session.Session}, {@link MetaValue}
  * and {@link QueryValue} parameters; it returns the reply body, {@code void}, or a
  * {@link java.util.concurrent.CompletableFuture} of the body, and fails by throwing
- * {@link io.teleport.RerrorException}.
+ * {@link io.teleport.message.RerrorException}.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)

@@ -18,7 +18,7 @@ import java.lang.annotation.Target;
  * {@link io.teleport.router.PushContext}, the {@link io.teleport.session.Session}, {@link MetaValue}
  * and {@link QueryValue} parameters; it returns {@code void} (or a
  * {@link java.util.concurrent.CompletableFuture}); what it throws is logged, as a push has no reply:
- * {@link io.teleport.RerrorException} or any other exception.
+ * {@link io.teleport.message.RerrorException} or any other exception.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)

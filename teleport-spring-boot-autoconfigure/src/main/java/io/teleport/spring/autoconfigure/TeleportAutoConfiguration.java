@@ -1,8 +1,8 @@
 package io.teleport.spring.autoconfigure;
 
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
-import io.teleport.Rerror;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
 import io.teleport.codec.Codec;
 import io.teleport.codec.Codecs;
 import io.teleport.plugin.Plugin;

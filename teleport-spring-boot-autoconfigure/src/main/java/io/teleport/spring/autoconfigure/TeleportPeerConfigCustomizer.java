@@ -1,6 +1,6 @@
 package io.teleport.spring.autoconfigure;
 
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 
 /**
  * Customizes the peer's configuration after the {@code teleport.*} properties were applied. Beans of

@@ -1,7 +1,7 @@
 package io.teleport.spring.autoconfigure;
 
-import io.teleport.HandlerExecution;
-import io.teleport.PeerConfig;
+import io.teleport.config.HandlerExecution;
+import io.teleport.config.PeerConfig;
 import io.teleport.transport.Network;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -155,7 +155,7 @@ public record TeleportProperties(
     }
 
     /**
-     * What a remote peer may make this peer spend (see {@link io.teleport.Limits}). Every bound is on
+     * What a remote peer may make this peer spend (see {@link io.teleport.limits.Limits}). Every bound is on
      * by default; a session over its share is first no longer read, and only what back-pressure cannot
      * stop is refused. A value left empty keeps the core's default.
      *

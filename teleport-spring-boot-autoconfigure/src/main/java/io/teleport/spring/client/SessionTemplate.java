@@ -45,14 +45,14 @@ public class SessionTemplate {
     /**
      * The session to the remote, dialed now if there is none or the last one closed.
      *
-     * @throws io.teleport.RerrorException with code 105 when the remote cannot be reached
+     * @throws io.teleport.message.RerrorException with code 105 when the remote cannot be reached
      */
     public Session session() {
         try {
             return sessionAsync().join();
         } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof io.teleport.RerrorException) {
-                throw new io.teleport.RerrorException(((io.teleport.RerrorException) e.getCause()).rerror(), e.getCause());
+            if (e.getCause() instanceof io.teleport.message.RerrorException) {
+                throw new io.teleport.message.RerrorException(((io.teleport.message.RerrorException) e.getCause()).rerror(), e.getCause());
             }
             throw e;
         }

@@ -1,16 +1,17 @@
 package io.teleport.spring.metrics;
 
+import io.teleport.plugin.setup.PeerSetup;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.teleport.Peer;
-import io.teleport.Rerror;
+import io.teleport.message.Rerror;
 import io.teleport.message.Packet;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
 import io.teleport.plugin.PostDisconnect;
-import io.teleport.plugin.PostNewPeer;
+import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
 import io.teleport.plugin.PostReadReplyHeader;
@@ -19,7 +20,7 @@ import io.teleport.plugin.PostWritePush;
 import io.teleport.plugin.PostWriteReply;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
-import io.teleport.router.Route;
+import io.teleport.plugin.RouteInfo;
 import io.teleport.session.Session;
 
 import java.time.Duration;
@@ -93,10 +94,10 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     }
 
     @Override
-    public void postNewPeer(Peer peer) {
+    public void postNewPeer(PeerSetup peer) {
         Duration slow = peer.config().slowCometDuration();
         slowNanos = slow.isZero() ? Long.MAX_VALUE : slow.toNanos();
-        Gauge.builder("teleport.sessions.active", peer, Peer::sessionCount).description("Live sessions")
+        Gauge.builder("teleport.sessions.active", peer, PeerSetup::sessionCount).description("Live sessions")
                 .register(registry);
         new TeleportLimitsMetrics(peer).bindTo(registry);
     }
@@ -155,7 +156,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     @Override
     public Rerror postWriteReply(WriteContext ctx) {
         bytesWritten.increment(ctx.output().size());
-        Route route = ctx.route();
+        RouteInfo route = ctx.route();
         record("teleport.pull.handle", "pull-handle", route == null ? NOT_FOUND : route.path(), code(ctx.output()),
                 ctx.startNanos());
         return null;

@@ -4,13 +4,13 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.teleport.Peer;
-import io.teleport.PeerStats;
+import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.limits.PeerStats;
 
 import java.util.function.ToLongFunction;
 
 /**
- * Meters of what a peer's {@link io.teleport.Limits} did, read from {@link Peer#stats()} when the
+ * Meters of what a peer's {@link io.teleport.limits.Limits} did, read from {@link PeerSetup#stats()} when the
  * registry is scraped (nothing is recorded per message):
  *
  * <ul>
@@ -39,7 +39,7 @@ public final class TeleportLimitsMetrics implements MeterBinder {
     private final long maxInboundBytes;
 
     /** Meters of {@code peer}'s stats. */
-    public TeleportLimitsMetrics(Peer peer) {
+    public TeleportLimitsMetrics(PeerSetup peer) {
         this(peer.stats(), peer.config().limits().maxInboundBytes());
     }
 

@@ -4,10 +4,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
-import io.teleport.HandlerExecution;
-import io.teleport.Limits;
+import io.teleport.config.HandlerExecution;
+import io.teleport.limits.Limits;
 import io.teleport.Peer;
-import io.teleport.PeerConfig;
+import io.teleport.config.PeerConfig;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugins.AuthPlugin;
@@ -253,7 +253,7 @@ class TeleportAutoConfigurationTests {
     @Order(2)
     static final class Second implements PostAccept {
         @Override
-        public io.teleport.Rerror postAccept(io.teleport.session.Session session) {
+        public io.teleport.message.Rerror postAccept(io.teleport.session.Session session) {
             return null;
         }
     }
@@ -261,7 +261,7 @@ class TeleportAutoConfigurationTests {
     @Order(1)
     static final class First implements PostAccept {
         @Override
-        public io.teleport.Rerror postAccept(io.teleport.session.Session session) {
+        public io.teleport.message.Rerror postAccept(io.teleport.session.Session session) {
             return null;
         }
     }

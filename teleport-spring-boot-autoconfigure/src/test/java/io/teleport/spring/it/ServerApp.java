@@ -1,7 +1,7 @@
 package io.teleport.spring.it;
 
-import io.teleport.Rerror;
-import io.teleport.RerrorException;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.ReadContext;
 import io.teleport.router.PullContext;

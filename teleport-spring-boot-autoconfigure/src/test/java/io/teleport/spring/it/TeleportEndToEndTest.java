@@ -2,7 +2,7 @@ package io.teleport.spring.it;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.teleport.Peer;
-import io.teleport.RerrorException;
+import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
 import io.teleport.spring.actuate.TeleportHealthIndicator;
 import io.teleport.spring.actuate.TeleportSessionsEndpoint;

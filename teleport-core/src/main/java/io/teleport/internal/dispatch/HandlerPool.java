@@ -1,0 +1,232 @@
+package io.teleport.internal.dispatch;
+
+import io.netty.util.Timer;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The default handler executor: one platform thread per core, and more only while the ones there
+ * are held up.
+ *
+ * <p>A plain {@link ThreadPoolExecutor} either starts a thread per task up to its core size or
+ * grows only once its queue is full; growing whenever a task has to wait (as Tomcat's executor
+ * does) gives handlers that never block a hundred threads fighting over two cores, which costs
+ * throughput and tail latency for nothing. Here the pool looks at itself at most once per
+ * {@link #PERIOD_NANOS} while work is queued, and counts it as held up when no thread is idle and
+ * either no thread has taken any work since the last look (every thread is blocked: in a database
+ * call, a sleep, a pull of its own) or the oldest queued message has waited {@link #MAX_WAIT_NANOS}
+ * (threads blocking for a few milliseconds each, which take work but too slowly, as long as they
+ * are not computing: see {@link ThreadCpu}; a CPU-bound backlog gets no threads). Two looks in a
+ * row must agree, so that a pause of the whole JVM (a garbage collection) is not taken for either.
+ * It then grows by about half its size, so a burst of blocking handlers gets its threads within a
+ * few tens of milliseconds; it shrinks back, after a minute, to the most threads busy at once
+ * during it, and threads beyond that end as soon as they find no work. When the queue is full it
+ * starts threads at once up to the maximum, and past that it refuses the task.
+ */
+public final class HandlerPool extends ThreadPoolExecutor {
+
+    /** The least time between two looks of the pool at itself. */
+    static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How long the oldest queued message may wait before the pool counts as held up. */
+    static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** How often the timer looks when no submission does. */
+    private static final long CHECK_MILLIS = 10;
+    private static final long SHRINK_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final Logger log = LoggerFactory.getLogger(HandlerPool.class);
+
+    /** A task that knows when it was queued, so that the pool can tell how long work waits. */
+    public interface Queued extends Runnable {
+        /** {@link System#nanoTime()} when the task was handed to the executor. */
+        long queuedNanos();
+    }
+
+    private final int baseThreads;
+    /** The CPU time of the pool's threads: computing threads are not held up, only slow. */
+    private final ThreadCpu cpu;
+    private final LongSupplier clock;
+    /** Drives the looks between submissions; null when the caller looks itself (tests). */
+    private final Timer timer;
+    /** Whether a look is scheduled on the timer: only while work waits or the pool is above its base. */
+    private final AtomicBoolean checking = new AtomicBoolean();
+    private final LongAdder taken = new LongAdder();
+    private volatile long lastLookNanos;
+    // Guarded by this.
+    private long takenAtLastLook;
+    private boolean heldUpAtLastLook;
+    private int busiest;
+    private long lastShrinkNanos;
+
+    HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, Timer timer) {
+        this(baseThreads, maxThreads, queueCapacity, clock, timer, new ThreadCpu());
+    }
+
+    private HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, Timer timer,
+            ThreadCpu cpu) {
+        super(baseThreads, maxThreads, 60, TimeUnit.SECONDS, new ShrinkingQueue(queueCapacity),
+                cpu.recording(new DefaultThreadFactory("teleport-handler", true)));
+        this.cpu = cpu;
+        ((ShrinkingQueue) getQueue()).pool = this;
+        this.baseThreads = baseThreads;
+        this.clock = clock;
+        this.timer = timer;
+        this.lastLookNanos = clock.getAsLong();
+        this.lastShrinkNanos = lastLookNanos;
+    }
+
+    /**
+     * A pool of one thread per core (at most {@code maxThreads}), growing to {@code maxThreads}, with
+     * {@code queueCapacity} waiting tasks; {@code timer} drives the looks between submissions.
+     */
+    public static HandlerPool create(int maxThreads, int queueCapacity, Timer timer) {
+        int base = Math.min(maxThreads, io.netty.util.NettyRuntime.availableProcessors());
+        return new HandlerPool(base, maxThreads, queueCapacity, System::nanoTime, timer);
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        super.execute(task);
+        if (getQueue().isEmpty()) {
+            return;
+        }
+        if (!checking.get()) {
+            armCheck();
+        }
+        if (clock.getAsLong() - lastLookNanos >= PERIOD_NANOS) {
+            try {
+                relieveStarvation();
+            } catch (RuntimeException | OutOfMemoryError cannotGrow) {
+                // The task is queued already; the pool just could not add a thread this time.
+                log.warn("handler pool could not grow: {}", cannotGrow.toString());
+            }
+        }
+    }
+
+    @Override
+    protected void beforeExecute(Thread t, Runnable r) {
+        taken.increment();
+    }
+
+    /** Looks at the pool, at most once a period, and grows it when it was held up at two looks in a row. */
+    void relieveStarvation() {
+        long now = clock.getAsLong();
+        synchronized (this) {
+            if (now - lastLookNanos < PERIOD_NANOS) {
+                return;
+            }
+            lastLookNanos = now;
+            long takenNow = taken.sum();
+            boolean noneTaken = takenNow == takenAtLastLook;
+            takenAtLastLook = takenNow;
+            Runnable oldest = getQueue().peek();
+            boolean waitedTooLong = oldest instanceof Queued && now - ((Queued) oldest).queuedNanos() >= MAX_WAIT_NANOS;
+            boolean computing = cpu.computing(getPoolSize());
+            if (waitedTooLong && !noneTaken && computing) {
+                // The backlog is CPU, which more threads on the same cores would only slow down.
+                waitedTooLong = false;
+            }
+            // An idle thread is about to take the work: the pool is not held up, the work is just not there yet.
+            boolean heldUp = oldest != null && (noneTaken || waitedTooLong) && getActiveCount() >= getPoolSize();
+            boolean confirmed = heldUp && heldUpAtLastLook;
+            heldUpAtLastLook = heldUp && !confirmed;
+            int size = Math.max(getCorePoolSize(), getPoolSize());
+            if (!confirmed || size >= getMaximumPoolSize() || isShutdown()) {
+                return;
+            }
+            int grow = Math.min(getQueue().size(), Math.max(baseThreads, size / 2));
+            setCorePoolSize(Math.min(getMaximumPoolSize(), size + Math.max(1, grow)));
+            // The minute before the pool may shrink starts now.
+            lastShrinkNanos = now;
+        }
+    }
+
+    /** Lowers the core size, a minute after it last changed, to the most threads busy at once since. */
+    synchronized void shrinkIfIdle() {
+        busiest = Math.max(busiest, getActiveCount());
+        long now = clock.getAsLong();
+        if (now - lastShrinkNanos < SHRINK_NANOS) {
+            return;
+        }
+        lastShrinkNanos = now;
+        int target = Math.max(baseThreads, busiest);
+        if (target < getCorePoolSize()) {
+            // Threads above the core size end as soon as they find the queue empty (ShrinkingQueue).
+            setCorePoolSize(target);
+        }
+        busiest = 0;
+    }
+
+    /** Whether there is anything to grow (work waits) or to shrink (threads above the base). */
+    private boolean needsLooks() {
+        return !getQueue().isEmpty() || getCorePoolSize() > baseThreads;
+    }
+
+    /** Schedules a look on the timer unless one is scheduled; an idle pool wakes nothing up. */
+    private void armCheck() {
+        if (timer == null || !checking.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            timer.newTimeout(t -> check(), CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (IllegalStateException | java.util.concurrent.RejectedExecutionException timerStopped) {
+            // The peer is shutting down: nothing left to grow or shrink.
+            checking.set(false);
+        }
+    }
+
+    private void check() {
+        if (isShutdown()) {
+            return;
+        }
+        try {
+            if (!getQueue().isEmpty()) {
+                relieveStarvation();
+            }
+            shrinkIfIdle();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            log.warn("handler pool check failed: {}", e.toString());
+        } finally {
+            checking.set(false);
+            // Work queued while this look ran found it still scheduled and armed nothing: arm here.
+            if (needsLooks()) {
+                armCheck();
+            }
+        }
+    }
+
+    /**
+     * The pool's queue. Threads above the core size wait for work with a timeout (the keep-alive);
+     * with plain round-robin hand-out they would all keep getting some and never end, so here one
+     * that finds the queue empty ends at once.
+     */
+    private static final class ShrinkingQueue extends LinkedBlockingQueue<Runnable> {
+
+        private static final long serialVersionUID = 1L;
+
+        private transient HandlerPool pool;
+
+        ShrinkingQueue(int capacity) {
+            super(capacity);
+        }
+
+        @Override
+        public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
+            Runnable task = poll();
+            if (task != null) {
+                return task;
+            }
+            HandlerPool p = pool;
+            if (p != null && p.getPoolSize() > p.getCorePoolSize()) {
+                return null;
+            }
+            return super.poll(timeout, unit);
+        }
+    }
+}

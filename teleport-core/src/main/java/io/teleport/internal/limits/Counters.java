@@ -1,0 +1,96 @@
+package io.teleport.internal.limits;
+
+import io.teleport.limits.PeerStats;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/** The live {@link PeerStats} of one peer. Not part of the API. */
+public final class Counters implements PeerStats {
+
+    final LongAdder readPauses = new LongAdder();
+    final AtomicInteger pausedSessions = new AtomicInteger();
+    public final LongAdder pullsRefused = new LongAdder();
+    public final LongAdder pushesRefused = new LongAdder();
+    public final LongAdder expired = new LongAdder();
+    public final LongAdder droppedClosed = new LongAdder();
+    public final LongAdder outboundRefused = new LongAdder();
+    public final LongAdder broadcastSkipped = new LongAdder();
+    public final LongAdder badFrames = new LongAdder();
+    public final LongAdder frameReadTimeouts = new LongAdder();
+    public final LongAdder handshakeTimeouts = new LongAdder();
+    private final InboundBudget budget;
+
+    public Counters(InboundBudget budget) {
+        this.budget = budget;
+    }
+
+    @Override
+    public long readPauses() {
+        return readPauses.sum();
+    }
+
+    @Override
+    public int pausedSessions() {
+        return pausedSessions.get();
+    }
+
+    @Override
+    public long inboundBytes() {
+        return budget.used();
+    }
+
+    @Override
+    public long pullsRefused() {
+        return pullsRefused.sum();
+    }
+
+    @Override
+    public long pushesRefused() {
+        return pushesRefused.sum();
+    }
+
+    @Override
+    public long expired() {
+        return expired.sum();
+    }
+
+    @Override
+    public long droppedClosed() {
+        return droppedClosed.sum();
+    }
+
+    @Override
+    public long outboundRefused() {
+        return outboundRefused.sum();
+    }
+
+    @Override
+    public long broadcastSkipped() {
+        return broadcastSkipped.sum();
+    }
+
+    @Override
+    public long badFrames() {
+        return badFrames.sum();
+    }
+
+    @Override
+    public long frameReadTimeouts() {
+        return frameReadTimeouts.sum();
+    }
+
+    @Override
+    public long handshakeTimeouts() {
+        return handshakeTimeouts.sum();
+    }
+
+    @Override
+    public String toString() {
+        return "PeerStats[readPauses=" + readPauses() + ", paused=" + pausedSessions() + ", inboundBytes="
+                + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused()
+                + ", expired=" + expired() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
+                + outboundRefused() + ", broadcastSkipped=" + broadcastSkipped() + ", badFrames=" + badFrames()
+                + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts() + "]";
+    }
+}

@@ -1,0 +1,213 @@
+package io.teleport.internal.limits;
+
+import io.netty.channel.Channel;
+import io.teleport.limits.Limits;
+import io.teleport.message.Packet;
+
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Decides whether one connection is read. It stops reading (Netty's auto-read off, so that TCP
+ * pushes back on the sender) while any of three holds: the messages received on it and not yet
+ * finished reach {@link Limits#maxInflightPerSession()} or {@link Limits#maxInflightBytesPerSession()}
+ * (until half are done), its outbound buffer is over the high water mark (its replies would pile up),
+ * or the peer's {@link InboundBudget} has no room for its next frame.
+ *
+ * <p>While paused, the decoder also leaves the bytes it already has undecoded, so the bound is exact
+ * rather than one socket read's worth of frames over; on resumption it decodes them.
+ *
+ * <p>Reasons change on the connection's event loop only; messages finish on any thread and hand the
+ * resumption back to the event loop.
+ */
+public final class ReadGate implements InboundBudget.Waiter {
+
+    private static final int INFLIGHT = 1;
+    private static final int UNWRITABLE = 2;
+    private static final int NO_ROOM = 4;
+
+    private final Channel channel;
+    private final InboundBudget budget;
+    private final Counters counters;
+    private final int maxInflight;
+    private final long maxInflightBytes;
+    private final AtomicInteger inflight = new AtomicInteger();
+    private final AtomicLong inflightBytes = new AtomicLong();
+    /** Set on the event loop; read by finishing messages to know whether a resumption may be due. */
+    private volatile boolean inflightPaused;
+    // Event loop only.
+    private int reasons;
+    private boolean closed;
+    /** Decodes what is buffered: run on the event loop when reading resumes or room may be free. */
+    private Runnable resumeDecoding = () -> { };
+
+    public ReadGate(Channel channel, InboundBudget budget, Counters counters, Limits limits) {
+        this.channel = channel;
+        this.budget = budget;
+        this.counters = counters;
+        this.maxInflight = limits.maxInflightPerSession();
+        this.maxInflightBytes = limits.maxInflightBytesPerSession();
+    }
+
+    /**
+     * The bytes a received message holds until it is finished: its frame, or its inflated body when
+     * a transfer filter made that larger.
+     */
+    public static long charge(Packet packet) {
+        return Math.max(packet.size(), packet.bodyBytes().length);
+    }
+
+    // ---------------------------------------------------------------- frames (event loop)
+
+    /** Sets what decodes the buffered bytes again once reading resumes (the decoder's). */
+    public void onResume(Runnable decode) {
+        this.resumeDecoding = decode;
+    }
+
+    /**
+     * Reserves room for a frame whose header declares {@code bytes}; when there is none, stops reading
+     * and returns false: decoding is tried again once room may have been freed.
+     */
+    public boolean reserveFrame(long bytes) {
+        if (budget.reserveOrWait(bytes, this)) {
+            resume(NO_ROOM);
+            return true;
+        }
+        pause(NO_ROOM);
+        return false;
+    }
+
+    /** Room may have been freed: try the waiting frame again (it reserves, or waits again). */
+    @Override
+    public void roomFreed() {
+        runOnLoop(() -> {
+            // The decoder tries to reserve again: on success it resumes, else it waits again.
+            if (!closed && reasons == NO_ROOM) {
+                resumeDecoding.run();
+            }
+        });
+    }
+
+    private void runOnLoop(Runnable task) {
+        try {
+            channel.eventLoop().execute(task);
+        } catch (RejectedExecutionException shutDown) {
+            // The connection's event loop is gone, and so is the connection.
+        }
+    }
+
+    /** Takes what a decoded frame holds beyond its reservation (an inflated body). */
+    public void settle(long reserved, long charge) {
+        if (charge > reserved) {
+            budget.force(charge - reserved);
+        }
+    }
+
+    /** Gives back a reservation whose frame will never be handled (the connection failed or closed). */
+    public void unreserve(long bytes) {
+        budget.release(bytes);
+    }
+
+    // ---------------------------------------------------------------- messages
+
+    /** A pull or push was received and is handed to its handler (event loop). */
+    public void admit(long charge) {
+        int n = inflight.incrementAndGet();
+        long b = inflightBytes.addAndGet(charge);
+        if (n >= maxInflight || b >= maxInflightBytes) {
+            inflightPaused = true;
+            pause(INFLIGHT);
+            // Every message may have finished before the flag was visible to them: look again.
+            inflightDrained();
+        }
+    }
+
+    /** A message admitted with {@code charge} is finished, whatever the outcome (any thread). */
+    public void finished(long charge) {
+        int n = inflight.decrementAndGet();
+        long b = inflightBytes.addAndGet(-charge);
+        budget.release(charge);
+        if (inflightPaused && n <= maxInflight / 2 && b <= maxInflightBytes / 2) {
+            runOnLoop(this::inflightDrained);
+        }
+    }
+
+    private void inflightDrained() {
+        if (inflight.get() <= maxInflight / 2 && inflightBytes.get() <= maxInflightBytes / 2) {
+            inflightPaused = false;
+            resume(INFLIGHT);
+        }
+    }
+
+    /** Messages received on this connection and not yet finished. */
+    int inflight() {
+        return inflight.get();
+    }
+
+    // ---------------------------------------------------------------- connection (event loop)
+
+    /** The outbound buffer crossed a water mark. */
+    public void writabilityChanged() {
+        if (channel.isWritable()) {
+            resume(UNWRITABLE);
+        } else {
+            pause(UNWRITABLE);
+        }
+    }
+
+    /** Whether the connection is not being read now. */
+    public boolean paused() {
+        return reasons != 0;
+    }
+
+    /** Whether decoding must wait: too much in flight, or replies could not be written. */
+    public boolean holdsDecoding() {
+        return (reasons & ~NO_ROOM) != 0;
+    }
+
+    /** The connection is gone: it no longer counts as paused or waits for room. */
+    public void closed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        budget.cancel(this);
+        if (reasons != 0) {
+            reasons = 0;
+            counters.pausedSessions.decrementAndGet();
+        }
+    }
+
+    private void pause(int reason) {
+        if (closed || (reasons & reason) != 0) {
+            return;
+        }
+        if (reasons == 0) {
+            channel.config().setAutoRead(false);
+            counters.readPauses.increment();
+            counters.pausedSessions.incrementAndGet();
+        }
+        reasons |= reason;
+    }
+
+    private void resume(int reason) {
+        if (closed || (reasons & reason) == 0) {
+            return;
+        }
+        reasons &= ~reason;
+        if (reasons == 0) {
+            counters.pausedSessions.decrementAndGet();
+            channel.config().setAutoRead(true);
+        }
+        if ((reasons & ~NO_ROOM) == 0 && reason != NO_ROOM) {
+            // Frames may wait in the decoder's buffer with nothing more to come from the socket;
+            // one still waiting for room tries again too.
+            runOnLoop(() -> {
+                if (!closed && (reasons & ~NO_ROOM) == 0) {
+                    resumeDecoding.run();
+                }
+            });
+        }
+    }
+}

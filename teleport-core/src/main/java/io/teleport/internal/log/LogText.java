@@ -1,0 +1,63 @@
+package io.teleport.internal.log;
+
+/**
+ * Makes text that a remote peer chose (URIs, metadata, bodies, error details) safe for a log line:
+ * control characters, line and paragraph separators are escaped, so no line can be forged, and the
+ * text is cut at a bound with the size of what was left out.
+ */
+public final class LogText {
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private LogText() {
+    }
+
+    /** {@code text} escaped and cut to at most {@code max} characters of the original. */
+    public static String safe(CharSequence text, int max) {
+        if (text == null) {
+            return "null";
+        }
+        int n = text.length();
+        int end = Math.min(n, max);
+        int i = 0;
+        while (i < end && printable(text.charAt(i))) {
+            i++;
+        }
+        if (i == n) {
+            return text.toString();
+        }
+        StringBuilder sb = new StringBuilder(end + 24);
+        sb.append(text, 0, i);
+        for (; i < end; i++) {
+            char c = text.charAt(i);
+            if (printable(c)) {
+                sb.append(c);
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\r') {
+                sb.append("\\r");
+            } else if (c == '\t') {
+                sb.append("\\t");
+            } else {
+                sb.append("\\u").append(HEX[(c >> 12) & 0xF]).append(HEX[(c >> 8) & 0xF])
+                        .append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
+            }
+        }
+        if (n > end) {
+            sb.append("...(").append(n - end).append(" more chars)");
+        }
+        return sb.toString();
+    }
+
+    private static boolean printable(char c) {
+        if (c < 0x20 || c == 0x7f) {
+            return false;
+        }
+        if (c < 0x80) {
+            return true;
+        }
+        // C1 controls, line/paragraph separators and bidi overrides can also forge or hide log lines.
+        return !(c <= 0x9f || c == '\u2028' || c == '\u2029' || (c >= '\u202a' && c <= '\u202e')
+                || (c >= '\u2066' && c <= '\u2069'));
+    }
+}

@@ -1,0 +1,30 @@
+package io.teleport.internal.session;
+
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.proto.Proto;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The transport's half of a dial, as the session engine sees it: open a connection to an address and
+ * bind it to a session (a new one, or the given one when it redials). The engine names only this, so
+ * bootstraps and pipelines stay in the transport package, which depends on the engine and not back.
+ */
+@FunctionalInterface
+public interface Dialer {
+
+    /**
+     * Connects; the future completes with the session once its connection is admitted, or fails with a
+     * {@link RerrorException} (code {@link Rerror#CODE_DIAL_FAILED}).
+     *
+     * @param session the session to rebind on a redial, or {@code null} for a new one
+     */
+    CompletableFuture<DefaultSession> dial(String address, Proto proto, DefaultSession session);
+
+    /** The error of a dial that did not connect, worded as Go Teleport words it. */
+    static RerrorException failed(String address, Throwable cause) {
+        return new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed",
+                "dial " + address + ": " + cause.getMessage()), cause);
+    }
+}

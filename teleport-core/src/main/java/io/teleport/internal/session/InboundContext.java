@@ -1,0 +1,500 @@
+package io.teleport.internal.session;
+
+import io.teleport.internal.dispatch.HandlerPool;
+import io.teleport.internal.limits.Counters;
+import io.teleport.internal.limits.ReadGate;
+import io.teleport.internal.log.LogText;
+import io.teleport.internal.log.RefusalLog;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.codec.CodecException;
+import io.teleport.message.Meta;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.plugin.Hook;
+import io.teleport.plugin.PluginChain;
+import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.WriteContext;
+import io.teleport.router.QueryString;
+import io.teleport.router.RequestUri;
+import io.teleport.router.Route;
+import io.teleport.router.Router;
+import io.teleport.router.UnknownPullContext;
+import io.teleport.router.UnknownPushContext;
+import io.teleport.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.reflect.Type;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One inbound pull or push, handled from its header to its reply: the hooks in Teleport's order,
+ * routing, body decoding, the handler, and the reply. It is also every context the handler and the
+ * plugins see.
+ */
+public final class InboundContext implements UnknownPullContext, UnknownPushContext, ReadContext, WriteContext,
+        HandlerPool.Queued {
+
+    private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
+    private static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
+
+    final DefaultSession session;
+    final Packet request;
+    /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
+    private final io.netty.channel.Channel channel;
+    private final ReadGate gate;
+    /** The bytes this message holds until it is finished. */
+    public final long charge;
+    /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */
+    private final String sentUri;
+    private final long startNanos = System.nanoTime();
+    private RequestUri requestUri;
+    private Route route;
+    private Object body;
+    private Map<String, List<String>> query;
+    private Meta replyMeta;
+    private byte replyBodyCodec;
+    private byte[] extraXfer;
+    private Packet reply;
+
+    public InboundContext(DefaultSession session, Packet request, ReadGate gate, long charge) {
+        this.session = session;
+        this.request = request;
+        this.sentUri = request.uri();
+        this.channel = session.channel();
+        this.gate = gate;
+        this.charge = charge;
+    }
+
+    /**
+     * Handles the pull or push; runs on the handler executor. Work whose connection closed while it
+     * waited is dropped (nobody would get the reply), and a message that waited past the queue bound
+     * is refused rather than run late.
+     */
+    @Override
+    public void run() {
+        if (!channel.isActive()) {
+            session.peer.counters.droppedClosed.increment();
+            finish();
+            return;
+        }
+        long maxWait = session.peer.limits.maxQueueWait().toNanos();
+        if (maxWait > 0 && !session.peer.inline) {
+            long waited = System.nanoTime() - startNanos;
+            if (waited > maxWait) {
+                refuse(Rerror.CODE_UNAVAILABLE, "waited " + TimeUnit.NANOSECONDS.toMillis(waited)
+                        + " ms for a handler (limit " + TimeUnit.NANOSECONDS.toMillis(maxWait) + " ms)",
+                        session.peer.expiredLog, null);
+                return;
+            }
+        }
+        if (request.type() == PacketType.PULL) {
+            runPull();
+        } else {
+            runPush();
+        }
+    }
+
+    /**
+     * Refuses the message without running its handler: a pull is answered {@code code}, a push is
+     * dropped; either is counted and logged at most once per interval.
+     *
+     * @param why the executor's reason, for the log; {@code null} when the message expired
+     */
+    public void refuse(int code, String detail, RefusalLog refusals, String why) {
+        boolean pull = request.type() == PacketType.PULL;
+        Counters counters = session.peer.counters;
+        if (why == null) {
+            counters.expired.increment();
+        } else if (pull) {
+            counters.pullsRefused.increment();
+        } else {
+            counters.pushesRefused.increment();
+        }
+        refusals.record((pull ? "pull " : "push ") + LogText.safe(request.uri(), session.peer.limits.logValueLimit())
+                + " from " + session.id() + (why == null ? "" : ": " + why));
+        if (pull) {
+            reply(null, new Rerror(code, "Service Unavailable", detail));
+        } else {
+            finish();
+        }
+    }
+
+    /** The message is done with: its handler slot and bytes are free. */
+    private void finish() {
+        session.handlerFinished();
+        gate.finished(charge);
+    }
+
+    @Override
+    public long queuedNanos() {
+        return startNanos;
+    }
+
+    // ---------------------------------------------------------------- pull
+
+    /** Handles a PULL to its reply. Runs on the handler executor. */
+    void runPull() {
+        try {
+            handlePull();
+        } catch (Throwable t) {
+            // A failure outside the handler (a codec or plugin bug) must still answer the puller.
+            log.warn("pull {} from {} failed before its handler ran", safeUri(), session.id(), t);
+            reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString()));
+        }
+    }
+
+    private void handlePull() {
+        PluginChain peerPlugins = session.peer.plugins;
+        Rerror rerror = peerPlugins.run(Hook.POST_READ_PULL_HEADER, this);
+        if (rerror != null) {
+            reply(null, rerror);
+            return;
+        }
+        rerror = resolve(session.peer.pullRouter);
+        if (rerror != null) {
+            reply(null, rerror);
+            return;
+        }
+        rerror = scoped(Hook.PRE_READ_PULL_BODY, this);
+        if (rerror == null) {
+            rerror = decodeBody();
+        }
+        if (rerror == null) {
+            rerror = scoped(Hook.POST_READ_PULL_BODY, this);
+        }
+        if (rerror != null) {
+            reply(null, rerror);
+            return;
+        }
+        releaseBodyBytes();
+        Object result;
+        try {
+            result = route.invoke(body, this);
+        } catch (Throwable t) {
+            reply(null, handlerError(t));
+            return;
+        }
+        if (result instanceof CompletionStage) {
+            ((CompletionStage<?>) result).whenComplete((value, error) -> {
+                if (error != null) {
+                    reply(null, handlerError(unwrap(error)));
+                } else {
+                    reply(value, null);
+                }
+            });
+        } else {
+            reply(result, null);
+        }
+    }
+
+    /**
+     * Drops the received bytes once the handler's argument is bound from them, so that a slow handler
+     * does not hold both. Raw routes read the bytes themselves, and printed bodies need them later.
+     */
+    private void releaseBodyBytes() {
+        if (!route.isRaw() && !session.peer.config.printBody()) {
+            request.bodyBytes(null);
+        }
+    }
+
+    /** Parses the (possibly rewritten) URI and finds the route; returns 400 or 404 when it cannot. */
+    private Rerror resolve(Router<?> router) {
+        try {
+            requestUri = RequestUri.parse(request.uri());
+        } catch (IllegalArgumentException e) {
+            // Teleport splices the cause into the message rather than the detail: keep its wire form.
+            return Rerror.of(Rerror.CODE_BAD_PACKET, "Bad Packet" + e.getMessage());
+        }
+        route = router.lookup(requestUri.path());
+        if (route == null) {
+            route = router.unknown();
+        }
+        return route == null ? NOT_FOUND : null;
+    }
+
+    private Rerror decodeBody() {
+        if (route.isRaw()) {
+            return null;
+        }
+        try {
+            body = session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), route.bodyType());
+            return null;
+        } catch (CodecException e) {
+            return new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", e.getMessage());
+        }
+    }
+
+    /**
+     * Writes the reply: the handler's value, or an error with codec 0 and no body. A
+     * {@code PreWriteReply} error replaces the reply, so the puller learns of it.
+     */
+    void reply(Object value, Rerror rerror) {
+        reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(sentUri);
+        reply.xferPipe(request.xferPipe());
+        if (extraXfer != null) {
+            reply.appendXfer(extraXfer);
+        }
+        if (replyMeta != null) {
+            reply.meta(replyMeta);
+        }
+        if (rerror == null) {
+            rerror = scoped(Hook.PRE_WRITE_REPLY, this);
+        }
+        if (rerror != null) {
+            rerror.writeTo(reply.meta());
+            reply.bodyCodec(Packet.NO_CODEC).body(null);
+        } else if (value != null) {
+            byte codec = replyBodyCodec;
+            if (codec == Packet.NO_CODEC) {
+                codec = request.bodyCodec() != Packet.NO_CODEC ? request.bodyCodec() : session.peer.defaultCodecId;
+            }
+            reply.bodyCodec(codec).body(value);
+        } else {
+            // No body: codec 0 unless the handler chose one, as Teleport writes it.
+            reply.bodyCodec(replyBodyCodec);
+        }
+        Object frame;
+        try {
+            frame = session.encode(reply);
+        } catch (RerrorException e) {
+            // The reply could not be built (marshalling, size limit): answer with the reason rather
+            // than leave the puller waiting; an error reply that cannot be built either ends here.
+            log.warn("reply to {} (seq {}) could not be encoded: {}", safeUri(), request.seq(), e.rerror().detail());
+            if (rerror == null) {
+                reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", "reply: " + e.rerror().detail()));
+            } else {
+                finish();
+            }
+            return;
+        }
+        session.writeReply(frame, f -> {
+            if (!f.isSuccess()) {
+                log.debug("reply to {} (seq {}) not written: {}", safeUri(), request.seq(), String.valueOf(f.cause()));
+            }
+            session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, startNanos);
+            boolean hooks = session.peer.plugins.blocks(Hook.POST_WRITE_REPLY)
+                    || (route != null && route.plugins().blocks(Hook.POST_WRITE_REPLY));
+            session.peer.offIoThread(hooks, () -> {
+                try {
+                    DefaultSession.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
+                } finally {
+                    finish();
+                }
+            });
+        });
+    }
+
+    // ---------------------------------------------------------------- push
+
+    /** Handles a PUSH. Runs on the handler executor. */
+    void runPush() {
+        try {
+            Rerror rerror = session.peer.plugins.run(Hook.POST_READ_PUSH_HEADER, this);
+            if (rerror == null) {
+                rerror = resolve(session.peer.pushRouter);
+            }
+            if (rerror == null) {
+                rerror = scoped(Hook.PRE_READ_PUSH_BODY, this);
+            }
+            if (rerror == null) {
+                rerror = decodeBody();
+            }
+            if (rerror != null) {
+                log.warn("{} push {} from {}", safe(rerror.toJson()), safeUri(), session.id());
+                return;
+            }
+            if (scoped(Hook.POST_READ_PUSH_BODY, this) != null) {
+                return;
+            }
+            releaseBodyBytes();
+            Object result = route.invoke(body, this);
+            if (result instanceof CompletionStage) {
+                ((CompletionStage<?>) result).whenComplete((v, error) -> {
+                    if (error != null) {
+                        logPushError(unwrap(error));
+                    }
+                });
+            }
+        } catch (Throwable t) {
+            logPushError(t);
+        } finally {
+            session.peer.messageLog.pushHandle(session.remoteAddress(), request, startNanos);
+            finish();
+        }
+    }
+
+    private void logPushError(Throwable t) {
+        if (t instanceof RerrorException) {
+            log.warn("{} push {} from {}", safe(((RerrorException) t).rerror().toJson()), safeUri(), session.id());
+        } else if (t instanceof InterruptedException && session.peer.closing) {
+            // Abandoned by a shutdown past its timeout, which says so once for all.
+            log.debug("push handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
+        } else {
+            log.warn("push handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
+        }
+    }
+
+    private String safeUri() {
+        return safe(request.uri());
+    }
+
+    private String safe(String text) {
+        return LogText.safe(text, session.peer.limits.logValueLimit());
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    /** Runs a handler-scoped hook: the peer's plugins, then the route's (its groups', then its own). */
+    private <C> Rerror scoped(Hook<?, C> hook, C context) {
+        Rerror rerror = session.peer.plugins.run(hook, context);
+        if (rerror == null && route != null && !route.plugins().isEmpty()) {
+            rerror = route.plugins().run(hook, context);
+        }
+        return rerror;
+    }
+
+    private Rerror handlerError(Throwable t) {
+        if (t instanceof RerrorException) {
+            return ((RerrorException) t).rerror();
+        }
+        if (t instanceof InterruptedException && session.peer.closing) {
+            // Abandoned by a shutdown past its timeout, which says so once for all.
+            log.debug("handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
+        } else {
+            log.warn("handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
+        }
+        return new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString());
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    // ---------------------------------------------------------------- contexts
+
+    @Override
+    public Session session() {
+        return session;
+    }
+
+    @Override
+    public long seq() {
+        return request.seq();
+    }
+
+    @Override
+    public String uri() {
+        return request.uri();
+    }
+
+    @Override
+    public String path() {
+        return requestUri == null ? RequestUri.parse(request.uri()).path() : requestUri.path();
+    }
+
+    @Override
+    public String rawQuery() {
+        return requestUri == null ? RequestUri.parse(request.uri()).rawQuery() : requestUri.rawQuery();
+    }
+
+    @Override
+    public Map<String, List<String>> query() {
+        if (query == null) {
+            query = QueryString.parse(rawQuery());
+        }
+        return query;
+    }
+
+    @Override
+    public Meta meta() {
+        return request.meta();
+    }
+
+    @Override
+    public byte bodyCodec() {
+        return request.bodyCodec();
+    }
+
+    @Override
+    public Meta replyMeta() {
+        if (replyMeta == null) {
+            replyMeta = new Meta();
+        }
+        return replyMeta;
+    }
+
+    @Override
+    public InboundContext replyBodyCodec(byte codecId) {
+        this.replyBodyCodec = codecId;
+        return this;
+    }
+
+    @Override
+    public byte replyBodyCodec() {
+        return replyBodyCodec;
+    }
+
+    @Override
+    public InboundContext addReplyXfer(byte... filterIds) {
+        for (byte id : filterIds) {
+            // Unknown ids are dropped rather than failing the reply, as Teleport does.
+            if (session.peer.xferFilters.get(id) != null) {
+                extraXfer = extraXfer == null ? new byte[] {id} : append(extraXfer, id);
+            }
+        }
+        return this;
+    }
+
+    private static byte[] append(byte[] ids, byte id) {
+        byte[] next = Arrays.copyOf(ids, ids.length + 1);
+        next[ids.length] = id;
+        return next;
+    }
+
+    @Override
+    public byte[] bodyBytes() {
+        return request.bodyBytes();
+    }
+
+    @Override
+    public Object bind(Type type) {
+        return session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), type);
+    }
+
+    @Override
+    public Packet input() {
+        return request;
+    }
+
+    @Override
+    public Packet output() {
+        return reply;
+    }
+
+    @Override
+    public Route route() {
+        return route;
+    }
+
+    @Override
+    public Object body() {
+        return body;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+}

@@ -1,0 +1,356 @@
+package io.teleport.internal.session;
+
+import io.teleport.internal.dispatch.BoundedExecutor;
+import io.teleport.internal.dispatch.HandlerPool;
+import io.teleport.internal.dispatch.VirtualThreads;
+import io.teleport.internal.limits.Counters;
+import io.teleport.internal.limits.InboundBudget;
+import io.teleport.internal.log.MessageLog;
+import io.teleport.internal.log.RefusalLog;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timer;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.teleport.config.HandlerExecution;
+import io.teleport.limits.Limits;
+import io.teleport.config.PeerConfig;
+import io.teleport.codec.Codecs;
+import io.teleport.plugin.PluginChain;
+import io.teleport.proto.Proto;
+import io.teleport.proto.ProtoContext;
+import io.teleport.router.PullRouter;
+import io.teleport.router.PushRouter;
+import io.teleport.transport.Network;
+import io.teleport.transport.Transport;
+import io.teleport.xfer.XferFilters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.SocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+/**
+ * What every session of one peer shares: configuration, registries, routers, plugins, threads and
+ * timers. Not part of the API.
+ */
+public final class PeerContext {
+
+    private static final Logger log = LoggerFactory.getLogger(PeerContext.class);
+
+    public final PeerConfig config;
+    final Codecs codecs;
+    final XferFilters xferFilters;
+    final PullRouter pullRouter;
+    final PushRouter pushRouter;
+    public final PluginChain plugins;
+    public final ProtoContext protoContext;
+    public final Proto defaultProto;
+    final byte defaultCodecId;
+    public final Transport transport;
+    public final EventLoopGroup group;
+    public final Executor executor;
+    public final boolean inline;
+    private final ExecutorService ownedExecutor;
+    private volatile ExecutorService hookExecutor;
+    private volatile ExecutorService lookupExecutor;
+    /** Turns a dial address into a socket address; not final, so that tests can watch where names are looked up. */
+    public volatile BiFunction<Network, String, SocketAddress> resolver;
+    /** Set once by the peer before its first dial; redials go through it. */
+    public volatile Dialer dialer;
+    final Timer timer;
+    final SessionHub hub = new SessionHub();
+    /** Every session not yet finished, in the hub or redialing: what a shutdown must close. */
+    final java.util.Set<DefaultSession> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final MessageLog messageLog;
+    final long pullTimeoutNanos;
+    public final Limits limits;
+    public final InboundBudget budget;
+    public final Counters counters;
+    public final RefusalLog overloadLog = new RefusalLog(log, "handler executor full or shut down, refused (503) or dropped");
+    final RefusalLog expiredLog = new RefusalLog(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
+    final RefusalLog outboundLog = new RefusalLog(log, "outbound bytes of a session at the limit, failed (104) or skipped");
+    volatile boolean closing;
+
+    /** Creates the shared state and starts the I/O threads. */
+    public PeerContext(PeerConfig config, Codecs codecs, XferFilters xferFilters, PullRouter pullRouter,
+            PushRouter pushRouter, PluginChain plugins, Proto defaultProto, Transport transport) {
+        this.config = config;
+        this.codecs = codecs;
+        this.xferFilters = xferFilters;
+        this.pullRouter = pullRouter;
+        this.pushRouter = pushRouter;
+        this.plugins = plugins;
+        this.defaultProto = defaultProto;
+        this.transport = transport;
+        this.resolver = transport::resolve;
+        this.defaultCodecId = codecs.require(config.defaultBodyCodec()).id();
+        this.limits = config.limits();
+        this.budget = new InboundBudget(limits.maxInboundBytes());
+        this.counters = new Counters(budget);
+        this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
+                limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
+        this.pullTimeoutNanos = config.pullTimeout().toNanos();
+        this.messageLog = new MessageLog(config, codecs);
+        this.timer = new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
+        this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config, timer) : null;
+        this.executor = config.handlerExecutor() != null ? config.handlerExecutor()
+                : ownedExecutor == null ? Runnable::run
+                : ownedExecutor instanceof HandlerPool ? ownedExecutor
+                : new BoundedExecutor(ownedExecutor, limits.maxConcurrentHandlers());
+        this.inline = config.handlerExecutor() == null && config.handlerExecution() == HandlerExecution.INLINE;
+        this.group = transport.newEventLoopGroup(ioThreads(config, inline), "teleport-io");
+    }
+
+    /**
+     * The configured count, or the default: when handlers run on an executor, I/O threads have only
+     * the framing, codecs and writes to do, and more of them than cores only adds context switches
+     * (measured: about 10% more throughput with one per core on two cores); inline handlers keep
+     * Netty's default, twice the cores, since their work is on these threads. Netty's own
+     * {@code io.netty.eventLoopThreads} setting, when given, wins over both defaults.
+     */
+    static int ioThreads(PeerConfig config, boolean inline) {
+        if (config.ioThreads() > 0) {
+            return config.ioThreads();
+        }
+        if (inline || io.netty.util.internal.SystemPropertyUtil.get("io.netty.eventLoopThreads") != null) {
+            return 0;
+        }
+        return io.netty.util.NettyRuntime.availableProcessors();
+    }
+
+    private static ExecutorService newExecutor(PeerConfig config, Timer timer) {
+        switch (config.handlerExecution()) {
+            case INLINE:
+                return null;
+            case VIRTUAL:
+                ExecutorService virtual = VirtualThreads.newExecutor();
+                if (virtual != null) {
+                    return virtual;
+                }
+                log.warn("handler-execution VIRTUAL needs Java 21+ (running {}); using a pool of {} platform threads",
+                        Runtime.version(), config.handlerThreads());
+                return newPool(config, timer);
+            default:
+                return newPool(config, timer);
+        }
+    }
+
+    private static ExecutorService newPool(PeerConfig config, Timer timer) {
+        return HandlerPool.create(config.handlerThreads(), config.handlerQueueCapacity(), timer);
+    }
+
+    /**
+     * Runs work that may block, such as dial and accept hooks that pull: on the handler executor,
+     * or, when handlers run inline on I/O threads, on a small pool of its own.
+     */
+    public void runBlocking(Runnable task) {
+        if (!inline) {
+            try {
+                executor.execute(task);
+                return;
+            } catch (RejectedExecutionException saturatedOrShutDown) {
+                // fall through to the hook pool
+            }
+        }
+        try {
+            hookExecutor().execute(task);
+        } catch (RejectedExecutionException shutDown) {
+            // The peer is gone: better late on this thread than never.
+            task.run();
+        }
+    }
+
+    /**
+     * Runs {@code task} here when nothing user-written can run in it ({@code needed} false) or
+     * handlers run inline anyway; otherwise off the I/O thread.
+     */
+    void offIoThread(boolean needed, Runnable task) {
+        if (!needed || inline) {
+            task.run();
+        } else {
+            runBlocking(task);
+        }
+    }
+
+    /** Whether the calling thread is one of this peer's I/O threads. */
+    public boolean inIoThread() {
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            if (loop.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Where dials asked for on an I/O thread (redials) run: a host name lookup blocks, and would
+     * stall every connection of that loop. Two threads at most, and a bounded queue.
+     */
+    public Executor lookupExecutor() {
+        ExecutorService e = lookupExecutor;
+        if (e == null) {
+            synchronized (this) {
+                e = lookupExecutor;
+                if (e == null) {
+                    ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 10, TimeUnit.SECONDS,
+                            new LinkedBlockingQueue<>(1024), new DefaultThreadFactory("teleport-lookup", true));
+                    pool.allowCoreThreadTimeOut(true);
+                    e = pool;
+                    lookupExecutor = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    /** Sessions not yet finished, in the hub or redialing. */
+    public java.util.Collection<DefaultSession> liveSessions() {
+        return java.util.List.copyOf(live);
+    }
+
+    private ExecutorService hookExecutor() {
+        ExecutorService e = hookExecutor;
+        if (e == null) {
+            synchronized (this) {
+                e = hookExecutor;
+                if (e == null) {
+                    // Bounded in threads: completions and hooks are bounded in number by the
+                    // in-flight limits, so they queue here rather than start a thread each.
+                    int threads = Math.max(2, io.netty.util.NettyRuntime.availableProcessors());
+                    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads,
+                            threads, 60, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+                            new DefaultThreadFactory("teleport-hook", true));
+                    pool.allowCoreThreadTimeOut(true);
+                    e = pool;
+                    hookExecutor = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    /** What the limits have done so far. */
+    public io.teleport.limits.PeerStats stats() {
+        return counters;
+    }
+
+    /** The sessions. */
+    public SessionHub hub() {
+        return hub;
+    }
+
+    /** The I/O threads. */
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    /** The configuration. */
+    public PeerConfig config() {
+        return config;
+    }
+
+    /** The default protocol. */
+    public Proto defaultProto() {
+        return defaultProto;
+    }
+
+    /** The transport. */
+    public Transport transport() {
+        return transport;
+    }
+
+    /** The id of the default body codec. */
+    public byte defaultCodecId() {
+        return defaultCodecId;
+    }
+
+    /** The peer's plugins. */
+    public PluginChain plugins() {
+        return plugins;
+    }
+
+    /** Marks the peer as closing: sessions no longer redial. */
+    public void markClosing() {
+        closing = true;
+    }
+
+    /** Stops the threads this context owns; waits up to {@code timeoutMillis}. */
+    public void shutdown(long timeoutMillis) {
+        timer.stop();
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
+        ExecutorService hooks = hookExecutor;
+        if (hooks != null) {
+            hooks.shutdown();
+        }
+        ExecutorService lookups = lookupExecutor;
+        if (lookups != null) {
+            lookups.shutdown();
+        }
+        // Handlers before the I/O threads: one that is interrupted still replies, or fails to, through
+        // them, where a stopped loop would log an error for each of its writes.
+        if (ownedExecutor != null) {
+            stopHandlers(timeoutMillis);
+        }
+        group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
+    }
+
+    /**
+     * Waits for the handlers to end; past the timeout, interrupts the running ones, drops the
+     * queued ones and says so in one line, and runs the peer's own queued work here.
+     */
+    private void stopHandlers(long timeoutMillis) {
+        boolean interrupted = false;
+        try {
+            if (ownedExecutor.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        int running = ownedExecutor instanceof ThreadPoolExecutor
+                ? ((ThreadPoolExecutor) ownedExecutor).getActiveCount() : -1;
+        int queued = 0;
+        java.util.List<Runnable> peerWork = new java.util.ArrayList<>();
+        for (Runnable task : ownedExecutor.shutdownNow()) {
+            if (task instanceof InboundContext) {
+                queued++;
+            } else {
+                peerWork.add(task);
+            }
+        }
+        int pulls = 0;
+        for (DefaultSession session : live) {
+            pulls += session.pendingPulls();
+        }
+        // Virtual threads cannot be counted.
+        log.warn("shutdown timed out: abandoned {} handlers, {} pulls",
+                running >= 0 ? String.valueOf(running + queued) : "the running and " + queued + " queued", pulls);
+        // The rest completes futures (pulls, session closes) and runs hooks: dropped, those futures would never end.
+        for (Runnable task : peerWork) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.debug("queued work failed during the shutdown", e);
+            }
+        }
+        if (!interrupted) {
+            try {
+                // A moment for the interrupted ones to reply while the I/O threads still run.
+                ownedExecutor.awaitTermination(Math.min(timeoutMillis, 100), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package io.teleport.internal.session;
+
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.EncoderException;
+import io.netty.util.Timeout;
+import io.netty.util.TimerTask;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.codec.CodecException;
+import io.teleport.message.Meta;
+import io.teleport.message.Packet;
+import io.teleport.plugin.Hook;
+import io.teleport.plugin.PluginChain;
+import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.WriteContext;
+import io.teleport.router.Route;
+import io.teleport.session.Reply;
+import io.teleport.session.Session;
+
+import java.lang.reflect.Type;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+/**
+ * A pull waiting for its reply. Whoever removes it from the session's pending map (the reply, the
+ * timer, a failed write or the closing connection) completes it, so it completes exactly once. It is
+ * also what the pull's write and reply-read hooks see.
+ */
+public final class PendingPull implements ChannelFutureListener, TimerTask, WriteContext, ReadContext {
+
+    static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
+    private static final AtomicIntegerFieldUpdater<PendingPull> WRITE_DECIDED =
+            AtomicIntegerFieldUpdater.newUpdater(PendingPull.class, "writeDecided");
+
+    final DefaultSession session;
+    final Packet request;
+    private final Type replyType;
+    private final boolean sync;
+    private final boolean wholeReply;
+    /** The seq, boxed once for the pending map. */
+    final Long key;
+    /** Completed with the reply's body, or with the whole {@link Reply} when that was asked for. */
+    final CompletableFuture<Object> future = new CompletableFuture<>();
+    private final long timeoutNanos;
+    private final long startNanos = System.nanoTime();
+    private volatile Timeout timeout;
+    /** 1 once the pull was handed to a connection, or its timeout gave up waiting for one: the first decides. */
+    private volatile int writeDecided;
+    private Packet reply;
+    private Object body;
+    private boolean postWriteRunning;
+    private Packet earlyReply;
+
+    PendingPull(DefaultSession session, Packet request, Type replyType, boolean sync, boolean wholeReply,
+            long timeoutNanos) {
+        this.session = session;
+        this.request = request;
+        this.key = request.seq();
+        this.replyType = replyType;
+        this.sync = sync;
+        this.wholeReply = wholeReply;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    /** Arms the timeout; returns false when the pull already ended (closed, or the timer is stopped). */
+    boolean startTimer() {
+        try {
+            timeout = session.peer.timer.newTimeout(this, timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (IllegalStateException stopped) {
+            if (session.removePending(this)) {
+                fail(CONNECTION_CLOSED);
+            }
+            return false;
+        }
+        if (!session.isPending(this)) {
+            // Ended between registration and arming (the connection closed): disarm.
+            cancelTimer();
+            return false;
+        }
+        return true;
+    }
+
+    /** The write finished. */
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        if (f.isSuccess()) {
+            PluginChain plugins = session.peer.plugins;
+            if (plugins.has(Hook.POST_WRITE_PULL)) {
+                synchronized (this) {
+                    postWriteRunning = true;
+                }
+                session.peer.offIoThread(plugins.blocks(Hook.POST_WRITE_PULL), () -> {
+                    DefaultSession.logHookError(plugins.run(Hook.POST_WRITE_PULL, this), "PostWritePull");
+                    Packet early;
+                    synchronized (this) {
+                        postWriteRunning = false;
+                        early = earlyReply;
+                        earlyReply = null;
+                    }
+                    if (early != null) {
+                        onReply(early);
+                    }
+                });
+            }
+        } else if (session.removePending(this)) {
+            fail(writeFailed(f.cause()));
+        }
+    }
+
+    /** The timeout passed. */
+    @Override
+    public void run(Timeout t) {
+        if (session.removePending(this)) {
+            // Not written yet, waiting for the redial: the caller must know it was never sent.
+            fail(claimWrite() ? new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: the session is reconnecting")
+                    : new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
+                    "no reply to " + request.uri() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+        }
+    }
+
+    /**
+     * Claims the pull for its write, or for its timeout; false when the other had it first. Once the
+     * timeout said "not sent", the pull must stay so.
+     */
+    boolean claimWrite() {
+        return WRITE_DECIDED.compareAndSet(this, 0, 1);
+    }
+
+    /**
+     * The reply arrived; this pull was already removed from the pending map. Runs the reply-read
+     * hooks, decodes the body and completes.
+     */
+    public void onReply(Packet reply) {
+        synchronized (this) {
+            if (postWriteRunning) {
+                // The reply overtook the pull's own PostWritePull hooks: read it after them, in order.
+                earlyReply = reply;
+                return;
+            }
+        }
+        cancelTimer();
+        try {
+            readReply(reply);
+        } catch (Throwable t) {
+            // Whatever failed, this pull left the pending map: it must still end.
+            fail(new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", "reply: " + t));
+        }
+    }
+
+    private void readReply(Packet reply) {
+        this.reply = reply;
+        session.peer.messageLog.pullLaunch(session.remoteAddress(), request, reply, startNanos);
+        PluginChain plugins = session.peer.plugins;
+        Rerror rerror = plugins.run(Hook.POST_READ_REPLY_HEADER, this);
+        if (rerror == null) {
+            rerror = plugins.run(Hook.PRE_READ_REPLY_BODY, this);
+        }
+        if (rerror == null) {
+            rerror = Rerror.fromMeta(reply.hasMeta() ? reply.meta() : null);
+        }
+        if (rerror != null) {
+            fail(rerror);
+            return;
+        }
+        try {
+            body = session.peer.codecs.decode(reply.bodyCodec(), reply.bodyBytes(), replyType);
+        } catch (CodecException e) {
+            fail(new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", "reply body: " + e.getMessage()));
+            return;
+        }
+        rerror = plugins.run(Hook.POST_READ_REPLY_BODY, this);
+        if (rerror != null) {
+            fail(rerror);
+            return;
+        }
+        deliver(wholeReply ? new Reply<>(body, reply.hasMeta() ? reply.meta() : new Meta(), reply.bodyCodec()) : body,
+                null);
+    }
+
+    /** The connection closed; this pull was already removed. */
+    void onClosed() {
+        fail(CONNECTION_CLOSED);
+    }
+
+    void fail(Rerror rerror) {
+        cancelTimer();
+        deliver(null, rerror.toException());
+    }
+
+    private void cancelTimer() {
+        Timeout t = timeout;
+        if (t != null) {
+            t.cancel();
+        }
+    }
+
+    /**
+     * Completes the future. A blocked caller is only woken up, so that happens here; callbacks of an
+     * asynchronous caller are user code, which must not run on an I/O thread unless handlers run
+     * inline anyway. (Whether callbacks are attached yet cannot be told without a race: one attached
+     * just after the look would run here.)
+     */
+    private void deliver(Object value, RerrorException error) {
+        if (sync || session.peer.inline) {
+            complete(value, error);
+            return;
+        }
+        session.peer.runBlocking(() -> complete(value, error));
+    }
+
+    private void complete(Object value, RerrorException error) {
+        if (error == null) {
+            future.complete(value);
+        } else {
+            future.completeExceptionally(error);
+        }
+    }
+
+    static Rerror writeFailed(Throwable cause) {
+        Throwable c = cause instanceof EncoderException && cause.getCause() != null ? cause.getCause() : cause;
+        String detail = c instanceof ClosedChannelException || c == null || c.getMessage() == null
+                ? "connection is closed" : c.getMessage();
+        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", detail);
+    }
+
+    // WriteContext (the pull) and ReadContext (its reply)
+
+    @Override
+    public Session session() {
+        return session;
+    }
+
+    @Override
+    public Packet output() {
+        return request;
+    }
+
+    @Override
+    public Packet input() {
+        return reply;
+    }
+
+    @Override
+    public Route route() {
+        return null;
+    }
+
+    @Override
+    public Object body() {
+        return body;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+}

@@ -1,0 +1,147 @@
+package io.teleport.internal.session;
+
+import io.teleport.internal.log.LogText;
+import io.netty.util.ReferenceCountUtil;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.plugin.Hook;
+import io.teleport.session.CallOption;
+import io.teleport.session.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.reflect.Type;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The invocation layer of one session, above its connection (as SOFABolt keeps invocation apart from
+ * connections): starts this side's pulls and pushes: seq, call options, write hooks, the body
+ * marshalled on the caller's thread, the outbound limit, then the write.
+ */
+final class SessionCalls {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionCalls.class);
+
+    private final DefaultSession session;
+
+    SessionCalls(DefaultSession session) {
+        this.session = session;
+    }
+
+    /** Sends a pull; its future completes with the reply's body, or the whole {@link Reply}. */
+    CompletableFuture<Object> pull(String uri, Object body, Type replyType, boolean sync, boolean wholeReply,
+            CallOption[] options) {
+        Objects.requireNonNull(uri, "uri");
+        Objects.requireNonNull(replyType, "replyType");
+        Packet packet = new Packet(PacketType.PULL, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
+        OutgoingCall call = new OutgoingCall(session, packet, session.peer.pullTimeoutNanos).apply(options);
+        PendingPull pull = new PendingPull(session, packet, replyType, sync, wholeReply, call.timeoutNanos());
+        if (!session.isOpen()) {
+            pull.fail(PendingPull.writeFailed(null));
+            return pull.future;
+        }
+        Rerror rejected = session.peer.plugins.run(Hook.PRE_WRITE_PULL, pull);
+        if (rejected != null) {
+            pull.fail(rejected);
+            return pull.future;
+        }
+        // The reply is matched by the seq the pull waits under, and only a PULL gets one.
+        packet.seq(pull.key).type(PacketType.PULL);
+        Object frame = session.encode(packet);
+        Rerror full = session.outbound().refuse(frame, packet);
+        if (full != null) {
+            pull.fail(full);
+            return pull.future;
+        }
+        session.addPending(pull);
+        if (!pull.startTimer()) {
+            ReferenceCountUtil.release(frame);
+            return pull.future;
+        }
+        session.write(frame, pull);
+        return pull.future;
+    }
+
+    /** Sends a push; its future completes once the frame is written. */
+    CompletableFuture<Void> push(String uri, Object body, CallOption... options) {
+        Objects.requireNonNull(uri, "uri");
+        Packet packet = new Packet(PacketType.PUSH, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
+        OutgoingCall call = new OutgoingCall(session, packet, 0).apply(options);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!session.isOpen()) {
+            done.completeExceptionally(PendingPull.writeFailed(null).toException());
+            return done;
+        }
+        Rerror rejected = session.peer.plugins.run(Hook.PRE_WRITE_PUSH, call);
+        if (rejected != null) {
+            done.completeExceptionally(rejected.toException());
+            return done;
+        }
+        Object frame = session.encode(packet);
+        Rerror full = session.outbound().refuse(frame, packet);
+        if (full != null) {
+            done.completeExceptionally(full.toException());
+            return done;
+        }
+        session.write(frame, f -> {
+            if (f.isSuccess()) {
+                session.peer.messageLog.pushLaunch(session.remoteAddress(), packet, call.startNanos());
+                if (session.peer.plugins.has(Hook.POST_WRITE_PUSH)) {
+                    session.peer.offIoThread(session.peer.plugins.blocks(Hook.POST_WRITE_PUSH), () -> {
+                        DefaultSession.logHookError(session.peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush");
+                        done.complete(null);
+                    });
+                } else {
+                    done.complete(null);
+                }
+            } else {
+                done.completeExceptionally(PendingPull.writeFailed(f.cause()).toException());
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Pushes a body already encoded with {@code codec}, from this session's I/O thread (a broadcast
+     * batches its writes per thread); {@code done} is called with whether the frame was handed to the
+     * connection: not when the session is closed, refused by a hook, or a slow reader (not writable).
+     */
+    void pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options,
+            java.util.function.Consumer<Boolean> done) {
+        Packet packet = new Packet(PacketType.PUSH, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
+        OutgoingCall call = new OutgoingCall(session, packet, 0).apply(options);
+        if (!session.isOpen() || session.peer.plugins.run(Hook.PRE_WRITE_PUSH, call) != null) {
+            done.accept(false);
+            return;
+        }
+        Object frame;
+        try {
+            frame = session.encode(packet);
+        } catch (RerrorException e) {
+            log.debug("broadcast to {} not encoded: {}", session.id(), e.rerror().detail());
+            done.accept(false);
+            return;
+        }
+        if (session.outbound().isSlowReader(frame)) {
+            // A slow reader: a broadcast goes on without it rather than queue more for it.
+            ReferenceCountUtil.release(frame);
+            session.peer.counters.broadcastSkipped.increment();
+            session.peer.outboundLog.record("broadcast " + LogText.safe(uri, session.peer.limits.logValueLimit()) + " skipped " + session.id());
+            done.accept(false);
+            return;
+        }
+        session.write(frame, f -> {
+            if (f.isSuccess()) {
+                session.peer.messageLog.pushLaunch(session.remoteAddress(), packet, call.startNanos());
+                if (session.peer.plugins.has(Hook.POST_WRITE_PUSH)) {
+                    session.peer.offIoThread(session.peer.plugins.blocks(Hook.POST_WRITE_PUSH),
+                            () -> DefaultSession.logHookError(session.peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush"));
+                }
+            }
+        });
+        done.accept(true);
+    }
+}

@@ -1,0 +1,95 @@
+package io.teleport.internal.session;
+
+import io.teleport.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/** A peer's live sessions by id. */
+public final class SessionHub {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionHub.class);
+
+    private final ConcurrentHashMap<String, DefaultSession> sessions = new ConcurrentHashMap<>();
+
+    /**
+     * Adds a session under {@code id} and returns it; a different session holding that id is closed.
+     * Atomic with the choice of a free default id, so that two ends admitted at once cannot take the
+     * same one.
+     */
+    String add(DefaultSession session, String id, boolean isDefault) {
+        String key;
+        DefaultSession previous;
+        synchronized (this) {
+            key = isDefault ? freeDefaultId(id, session) : id;
+            previous = sessions.put(key, session);
+        }
+        evict(previous, session, key);
+        return key;
+    }
+
+    // Outside the hub's lock: closing takes the other session's lock.
+    private static void evict(DefaultSession previous, DefaultSession session, String key) {
+        if (previous != null && previous != session) {
+            log.debug("session id {} taken over; closing the previous holder {}", key, previous.remoteAddress());
+            previous.close();
+        }
+    }
+
+    /**
+     * A default id for {@code session}: normally {@code id} itself. A peer connected to itself holds
+     * both ends of one connection, whose default ids are the same address; the second end then gets
+     * {@code id} with {@code #dial} or {@code #accept} appended rather than closing the first.
+     */
+    private String freeDefaultId(String id, DefaultSession session) {
+        DefaultSession holder = sessions.get(id);
+        if (holder == null || holder == session || holder.dialed() == session.dialed()) {
+            return id;
+        }
+        return id + (session.dialed() ? "#dial" : "#accept");
+    }
+
+    /** Re-keys a session after its id changed. */
+    void rename(DefaultSession session, String oldId, String newId) {
+        DefaultSession previous;
+        synchronized (this) {
+            previous = sessions.put(newId, session);
+            sessions.remove(oldId, session);
+        }
+        log.trace("session changes id: {} -> {}", oldId, newId);
+        evict(previous, session, newId);
+    }
+
+    synchronized void remove(DefaultSession session) {
+        sessions.remove(session.id(), session);
+    }
+
+    /** The session with this id, or {@code null}. */
+    public Session get(String id) {
+        return sessions.get(id);
+    }
+
+    /** The number of live sessions. */
+    public int count() {
+        return sessions.size();
+    }
+
+    /** Calls {@code action} for each session until it returns false. */
+    public void forEach(Predicate<Session> action) {
+        for (DefaultSession session : sessions.values()) {
+            if (!action.test(session)) {
+                return;
+            }
+        }
+    }
+
+    /** A snapshot of the live sessions. */
+    public Collection<Session> snapshot() {
+        return Collections.unmodifiableList(new ArrayList<>(sessions.values()));
+    }
+}

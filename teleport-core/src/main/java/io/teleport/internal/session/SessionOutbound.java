@@ -1,0 +1,129 @@
+package io.teleport.internal.session;
+
+import io.teleport.internal.log.LogText;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.util.ReferenceCountUtil;
+import io.teleport.message.Rerror;
+import io.teleport.message.Packet;
+
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The outbound side of one session: how many bytes it has queued, whether it may queue more (the
+ * write water marks and {@link io.teleport.limits.Limits#maxOutboundBytesPerSession()}), who waits for it
+ * to become writable, and whether this side ever wrote on it.
+ *
+ * <p>Frames handed to the connection are counted by Netty itself, whose outbound buffer also counts
+ * writes submitted from other threads (see {@link SenderEncoding#ESTIMATOR}); only frames held back
+ * while the session redials are counted here.
+ */
+final class SessionOutbound {
+
+    private final DefaultSession session;
+    private final AtomicLong waitingBytes = new AtomicLong();
+    private final Queue<CompletableFuture<Void>> writableWaiters = new ConcurrentLinkedQueue<>();
+    private volatile boolean wroteAny;
+
+    SessionOutbound(DefaultSession session) {
+        this.session = session;
+    }
+
+    /** Bytes of this side's frames queued and not yet written to the socket. */
+    long bytes() {
+        ChannelOutboundBuffer buffer = session.channel().unsafe().outboundBuffer();
+        return waitingBytes.get() + (buffer == null ? 0 : buffer.totalPendingWriteBytes());
+    }
+
+    /** Below the high water mark and the session's outbound limit. */
+    boolean isWritable() {
+        return session.channel().isWritable() && bytes() < session.peer.limits.maxOutboundBytesPerSession();
+    }
+
+    /** Whether a broadcast should pass this session by: a slow reader. */
+    boolean isSlowReader(Object frame) {
+        return !session.channel().isWritable()
+                || bytes() + SenderEncoding.size(frame) > session.peer.limits.maxOutboundBytesPerSession();
+    }
+
+    /**
+     * {@code 104} when {@code frame} does not fit under the session's outbound limit (the frame is
+     * then released, the refusal counted and logged once per interval); {@code null} when it fits.
+     */
+    Rerror refuse(Object frame, Packet packet) {
+        PeerContext peer = session.peer;
+        long queued = bytes();
+        long max = peer.limits.maxOutboundBytesPerSession();
+        int size = SenderEncoding.size(frame);
+        if (queued + size <= max) {
+            return null;
+        }
+        ReferenceCountUtil.release(frame);
+        peer.counters.outboundRefused.increment();
+        peer.outboundLog.record(packet.type() + " " + LogText.safe(packet.uri(), peer.limits.logValueLimit())
+                + " to " + session.id());
+        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "outbound buffer of session " + session.id()
+                + " is full: " + queued + " bytes queued, " + size + " more would pass the limit of " + max
+                + " (the other side reads too slowly; see Session.whenWritable)");
+    }
+
+    /** A frame held back until a redial settles. */
+    void holding(int size) {
+        waitingBytes.addAndGet(size);
+    }
+
+    /** A frame held back is written or dropped. */
+    void released(int size) {
+        waitingBytes.addAndGet(-size);
+    }
+
+    /** This side writes on the session. */
+    void markWritten() {
+        if (!wroteAny) {
+            wroteAny = true;
+        }
+    }
+
+    /** Whether this side ever wrote on the session. */
+    boolean wroteAny() {
+        return wroteAny;
+    }
+
+    /** See {@link io.teleport.session.Session#whenWritable()}. */
+    CompletableFuture<Void> whenWritable() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (session.isFinished()) {
+            f.completeExceptionally(PendingPull.writeFailed(null).toException());
+            return f;
+        }
+        writableWaiters.add(f);
+        // Writable already, or became so (or closed) before the waiter was visible: settle it now.
+        if (session.channel().isWritable() || session.isFinished()) {
+            releaseWaiters();
+        }
+        return f;
+    }
+
+    /** The outbound buffer crossed a water mark (I/O thread): waiters are user code, run off it. */
+    void writabilityChanged(Channel ch) {
+        if (ch.isWritable() && !writableWaiters.isEmpty()) {
+            session.peer.offIoThread(true, this::releaseWaiters);
+        }
+    }
+
+    /** Completes every waiter: writable, or failed with {@code 104} once the session is finished. */
+    void releaseWaiters() {
+        boolean closed = session.isFinished();
+        CompletableFuture<Void> f;
+        while ((f = writableWaiters.poll()) != null) {
+            if (closed) {
+                f.completeExceptionally(PendingPull.writeFailed(null).toException());
+            } else {
+                f.complete(null);
+            }
+        }
+    }
+}

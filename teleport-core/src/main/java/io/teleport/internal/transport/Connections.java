@@ -1,0 +1,138 @@
+package io.teleport.internal.transport;
+
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.Dialer;
+import io.teleport.internal.session.PeerContext;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.proto.Proto;
+import io.teleport.transport.Network;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+
+/** Opens connections for a peer: listening and dialing, with the configured socket options. Not part of the API. */
+public final class Connections {
+
+    private static final Logger log = LoggerFactory.getLogger(Connections.class);
+
+    private Connections() {
+    }
+
+    /** Binds a listener; accepted connections get sessions with {@code proto} (the default when null). */
+    public static ChannelFuture listen(PeerContext peer, Network network, SocketAddress local, Proto proto) {
+        PeerConfig config = peer.config;
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(peer.group)
+                .channel(peer.transport.serverChannel(network))
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        Pipelines.install(peer, ch, proto, new DefaultSession(peer, ch, null, proto), null, null);
+                        log.trace("accept session(network:{}, addr:{})", network.goName(), ch.remoteAddress());
+                    }
+                });
+        if (network.isTcp()) {
+            bootstrap.childOption(ChannelOption.TCP_NODELAY, config.noDelay())
+                    .childOption(ChannelOption.SO_KEEPALIVE, config.keepAlive());
+        }
+        if (config.receiveBufferSize() > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, config.receiveBufferSize())
+                    .childOption(ChannelOption.SO_RCVBUF, config.receiveBufferSize());
+        }
+        if (config.sendBufferSize() > 0) {
+            bootstrap.childOption(ChannelOption.SO_SNDBUF, config.sendBufferSize());
+        }
+        if (config.reusePort() && network.isTcp()) {
+            if (peer.transport.isEpoll()) {
+                bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            } else {
+                bootstrap.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+            }
+        }
+        return bootstrap.bind(local);
+    }
+
+    /**
+     * Dials {@code address}. The future completes once the session is ready (TLS done, dial hooks
+     * passed, in the hub) and fails with a {@link RerrorException}: 105 when the connection cannot
+     * be made, or the error a dial hook returned.
+     *
+     * @param session the session to attach the new connection to (a redial), or {@code null} for a
+     *     new one
+     */
+    public static CompletableFuture<DefaultSession> dial(PeerContext peer, Network network, String address,
+            Proto proto, DefaultSession session) {
+        if (peer.inIoThread()) {
+            // The address may name a host, and looking it up blocks: not on an I/O thread.
+            CompletableFuture<DefaultSession> dialed = new CompletableFuture<>();
+            try {
+                peer.lookupExecutor().execute(() -> dial(peer, network, address, proto, session).whenComplete((s, e) -> {
+                    if (e == null) {
+                        dialed.complete(s);
+                    } else {
+                        dialed.completeExceptionally(e);
+                    }
+                }));
+            } catch (RejectedExecutionException e) {
+                dialed.completeExceptionally(Dialer.failed(address, e));
+            }
+            return dialed;
+        }
+        CompletableFuture<DefaultSession> ready = new CompletableFuture<>();
+        SocketAddress remote;
+        try {
+            remote = peer.resolver.apply(network, address);
+        } catch (IllegalArgumentException e) {
+            ready.completeExceptionally(Dialer.failed(address, e));
+            return ready;
+        }
+        PeerConfig config = peer.config;
+        Bootstrap bootstrap = new Bootstrap()
+                .group(peer.group)
+                .channel(peer.transport.clientChannel(network))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.dialTimeout().toMillis()))
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        DefaultSession s = session != null ? session : new DefaultSession(peer, ch, address, proto);
+                        Pipelines.install(peer, ch, proto, s, ready, remote);
+                    }
+                });
+        if (network.isTcp()) {
+            bootstrap.option(ChannelOption.TCP_NODELAY, config.noDelay())
+                    .option(ChannelOption.SO_KEEPALIVE, config.keepAlive());
+            if (config.localIp() != null) {
+                // A literal, checked by PeerConfig: no name lookup here.
+                bootstrap.localAddress(new InetSocketAddress(config.localIp(), 0));
+            }
+        }
+        if (config.receiveBufferSize() > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, config.receiveBufferSize());
+        }
+        if (config.sendBufferSize() > 0) {
+            bootstrap.option(ChannelOption.SO_SNDBUF, config.sendBufferSize());
+        }
+        bootstrap.connect(remote).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                ready.completeExceptionally(Dialer.failed(address, f.cause()));
+            }
+        });
+        return ready;
+    }
+
+}

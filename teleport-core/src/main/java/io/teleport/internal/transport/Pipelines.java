@@ -1,0 +1,92 @@
+package io.teleport.internal.transport;
+
+import io.teleport.internal.limits.ReadGate;
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.PeerContext;
+import io.teleport.internal.session.SenderEncoding;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.handler.timeout.WriteTimeoutHandler;
+import io.teleport.limits.Limits;
+import io.teleport.config.PeerConfig;
+import io.teleport.proto.Proto;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds a connection's pipeline: TLS, flush consolidation, write timeout, frame decoder, read-idle
+ * timeout (counting whole frames, as it sits after the decoder), frame encoder (which frames packets
+ * whose bodies the sending thread marshalled, see {@link SenderEncoding}), session; sets the write
+ * water marks and the size estimator, and gives the decoder and the session handler one
+ * {@link ReadGate}. Not part of the API.
+ */
+public final class Pipelines {
+
+    private Pipelines() {
+    }
+
+    /**
+     * Installs the handlers on {@code channel} for {@code session}.
+     *
+     * @param ready completed with the session once it is ready, or {@code null}
+     */
+    static void install(PeerContext peer, Channel channel, Proto proto, DefaultSession session,
+            CompletableFuture<DefaultSession> ready, SocketAddress dialed) {
+        PeerConfig config = peer.config;
+        Limits limits = peer.limits;
+        Proto p = proto == null ? peer.defaultProto : proto;
+        ChannelPipeline pipeline = channel.pipeline();
+        channel.config().setMessageSizeEstimator(SenderEncoding.ESTIMATOR);
+        channel.config().setWriteBufferWaterMark(
+                new WriteBufferWaterMark(limits.writeBufferLowWaterMark(), limits.writeBufferHighWaterMark()));
+        ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits);
+        SslContext ssl = session.dialed() ? config.clientSslContext() : config.serverSslContext();
+        if (ssl != null) {
+            if (dialed instanceof InetSocketAddress) {
+                // The peer's name, for SNI and for checking it against the server's certificate.
+                InetSocketAddress remote = (InetSocketAddress) dialed;
+                pipeline.addLast("teleport-tls", ssl.newHandler(channel.alloc(), remote.getHostString(), remote.getPort()));
+            } else {
+                pipeline.addLast("teleport-tls", ssl.newHandler(channel.alloc()));
+            }
+        }
+        // Replies written while a read is in progress (inline handlers) go out in one flush per read.
+        pipeline.addLast("teleport-flush", new FlushConsolidationHandler(256, false));
+        if (!config.writeTimeout().isZero()) {
+            pipeline.addLast("teleport-write-timeout",
+                    new WriteTimeoutHandler(config.writeTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        }
+        PacketDecoder decoder = new PacketDecoder(p, peer.protoContext, session, gate,
+                limits.frameReadTimeout().toNanos());
+        pipeline.addLast("teleport-decoder", decoder);
+        if (!config.readIdleTimeout().isZero()) {
+            pipeline.addLast("teleport-read-timeout",
+                    new ReadTimeoutHandler(config.readIdleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        }
+        pipeline.addLast("teleport-encoder", new PacketEncoder(p, peer.protoContext));
+        pipeline.addLast("teleport-session", new SessionHandler(session, ready, gate, decoder));
+    }
+
+    /**
+     * Installs the handlers on a channel that is already connected and active, and admits its
+     * session as an accepted one.
+     */
+    public static DefaultSession serve(PeerContext peer, Channel channel, Proto proto) {
+        DefaultSession session = new DefaultSession(peer, channel, null, proto);
+        install(peer, channel, proto, session, null, null);
+        if (!channel.isActive()) {
+            // Closed before the handlers were in place: their channelInactive never comes.
+            session.disconnected(channel);
+            throw new IllegalArgumentException("channel: closed while being served");
+        }
+        channel.pipeline().get(SessionHandler.class).activate(channel);
+        return session;
+    }
+}

@@ -1,0 +1,200 @@
+package io.teleport.internal.transport;
+
+import io.teleport.internal.limits.ReadGate;
+import io.teleport.internal.log.LogText;
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.Dialer;
+import io.teleport.internal.session.InboundContext;
+import io.teleport.internal.session.PendingPull;
+import io.teleport.plugin.Hook;
+import io.teleport.plugin.PluginChain;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.handler.timeout.WriteTimeoutException;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.teleport.message.Rerror;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.codec.CodecException;
+import io.teleport.proto.ProtoException;
+import io.teleport.xfer.XferException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The last inbound handler of a connection: admits the session once the connection is ready,
+ * matches replies to pending pulls, and hands pulls and pushes to the handler executor through the
+ * connection's {@link ReadGate}. It also closes an accepted connection on which nothing happens
+ * within the handshake timeout.
+ */
+final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
+
+    private final DefaultSession session;
+    private final CompletableFuture<DefaultSession> ready;
+    private final ReadGate gate;
+    private final PacketDecoder decoder;
+    private ScheduledFuture<?> handshakeTimer;
+
+    SessionHandler(DefaultSession session, CompletableFuture<DefaultSession> ready, ReadGate gate,
+            PacketDecoder decoder) {
+        super(Packet.class, false);
+        this.session = session;
+        this.ready = ready;
+        this.gate = gate;
+        this.decoder = decoder;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        armHandshakeTimer(ctx.channel());
+        activate(ctx.channel());
+        super.channelActive(ctx);
+    }
+
+    /** The connection is up: the session is connected once TLS, if any, has finished its handshake. */
+    void activate(Channel channel) {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            session.connected(channel, ready);
+            return;
+        }
+        tls.handshakeFuture().addListener(f -> {
+            if (f.isSuccess()) {
+                session.connected(channel, ready);
+            } else {
+                log.debug("TLS handshake with {} failed: {}", channel.remoteAddress(), String.valueOf(f.cause()));
+                if (ready != null) {
+                    ready.completeExceptionally(Dialer.failed(String.valueOf(channel.remoteAddress()), f.cause()));
+                }
+                channel.close();
+            }
+        });
+    }
+
+    /**
+     * An accepted connection must speak (one whole frame) or be spoken to within the handshake
+     * timeout; otherwise it only holds a descriptor and memory for whoever opened it.
+     */
+    void armHandshakeTimer(Channel channel) {
+        long timeout = session.peer.limits.handshakeTimeout().toNanos();
+        if (session.dialed() || timeout <= 0 || handshakeTimer != null) {
+            return;
+        }
+        handshakeTimer = channel.eventLoop().schedule(() -> {
+            if (channel.isActive() && !decoder.anyFrame() && !session.wroteAny()) {
+                session.peer.counters.handshakeTimeouts.increment();
+                log.debug("closing {}: no frame within the handshake timeout of {} ms", channel.remoteAddress(),
+                        TimeUnit.NANOSECONDS.toMillis(timeout));
+                channel.close();
+            }
+        }, timeout, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ScheduledFuture<?> t = handshakeTimer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        gate.closed();
+        if (ready != null && !ready.isDone() && !session.hooksRunning()) {
+            ready.completeExceptionally(Dialer.failed(String.valueOf(ctx.channel().remoteAddress()),
+                    new IOException("connection closed before the session was ready")));
+        }
+        session.disconnected(ctx.channel());
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelUnregistered(ChannelHandlerContext ctx) throws Exception {
+        session.unregistered(ctx.channel());
+        super.channelUnregistered(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        gate.writabilityChanged();
+        session.writabilityChanged(ctx.channel());
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
+        if (packet.type() == PacketType.REPLY) {
+            try {
+                onReply(packet);
+            } finally {
+                // The reply is this side's own pull coming back: what it holds is bounded by what
+                // this side asked for, so its bytes are not held against the sender.
+                gate.unreserve(ReadGate.charge(packet));
+            }
+        } else {
+            dispatch(new InboundContext(session, packet, gate, ReadGate.charge(packet)));
+        }
+    }
+
+    private void onReply(Packet reply) {
+        PendingPull pull = session.takePending(reply.seq());
+        if (pull == null) {
+            log.debug("not found pull cmd (late or unknown reply), dropped: seq {} uri {}", reply.seq(),
+                    LogText.safe(reply.uri(), session.peer.limits.logValueLimit()));
+            return;
+        }
+        PluginChain plugins = session.peer.plugins;
+        boolean hooksBlock = plugins.blocks(Hook.POST_READ_REPLY_HEADER) || plugins.blocks(Hook.PRE_READ_REPLY_BODY)
+                || plugins.blocks(Hook.POST_READ_REPLY_BODY);
+        if (hooksBlock && !session.peer.inline) {
+            // Reply hooks are user code that may block: keep them off the I/O thread.
+            session.peer.runBlocking(() -> pull.onReply(reply));
+        } else {
+            pull.onReply(reply);
+        }
+    }
+
+    /**
+     * Hands a pull or push to the handler executor: the context runs itself there. When the executor
+     * refuses it, a pull is answered 503 and a push dropped, counted and logged once per interval.
+     */
+    private void dispatch(InboundContext inbound) {
+        gate.admit(inbound.charge);
+        session.handlerStarted();
+        try {
+            session.peer.executor.execute(inbound);
+        } catch (RejectedExecutionException e) {
+            inbound.refuse(Rerror.CODE_UNAVAILABLE, "the handler executor is saturated or shut down",
+                    session.peer.overloadLog, e.getMessage());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        int limit = session.peer.limits.logValueLimit();
+        if (c instanceof ReadTimeoutException) {
+            log.debug("disconnect({}) when reading: read idle timeout", session.id());
+        } else if (c instanceof WriteTimeoutException) {
+            log.debug("disconnect({}) when writing: write timeout", session.id());
+        } else if (c instanceof IOException) {
+            log.debug("disconnect({}) when reading: {}", session.id(), LogText.safe(c.toString(), limit));
+        } else if (c instanceof ProtoException || c instanceof XferException || c instanceof CodecException
+                || c instanceof DecoderException) {
+            // The other side broke the protocol or a limit: one line per connection; a stack would
+            // only say where it was noticed.
+            log.warn("disconnect({}) when reading: {}", session.id(), LogText.safe(c.getMessage(), limit));
+        } else {
+            log.warn("disconnect({}) after an unexpected error", session.id(), c);
+        }
+        ctx.close();
+    }
+}

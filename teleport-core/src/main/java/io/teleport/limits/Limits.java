@@ -1,0 +1,374 @@
+package io.teleport.limits;
+
+import io.teleport.config.HandlerExecution;
+import io.teleport.config.PeerConfig;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What a remote peer may make this peer spend: memory for the messages it sends and the replies it
+ * does not read, handler slots, time, and log bytes. Every bound is on by default. Immutable; built
+ * with {@link #builder()} and given to {@link PeerConfig.Builder#limits(Limits)}.
+ *
+ * <p>The order of defence is the one TCP already offers: a session over its share first stops being
+ * read (its sender then blocks in its own socket buffer), and only what no back-pressure can stop is
+ * refused: a full handler queue answers {@code 503}, an oversize or malformed frame closes its
+ * connection. Nothing accepted is dropped silently; every refusal is counted in {@link PeerStats}.
+ *
+ * <p>Durations of zero switch the bound off where the setting says so.
+ */
+public final class Limits {
+
+    /** Frames larger than this may take only half of {@link #maxInboundBytes()}, leaving room for small ones. */
+    public static final int LARGE_FRAME = 1024 * 1024;
+
+    private final int maxInflightPerSession;
+    private final long maxInflightBytesPerSession;
+    private final long maxInboundBytes;
+    private final Duration maxQueueWait;
+    private final int maxConcurrentHandlers;
+    private final int writeBufferLowWaterMark;
+    private final int writeBufferHighWaterMark;
+    private final long maxOutboundBytesPerSession;
+    private final int maxUriBytes;
+    private final int maxMetaBytes;
+    private final int maxMetaPairs;
+    private final int maxUnpackedBytes;
+    private final Duration frameReadTimeout;
+    private final Duration handshakeTimeout;
+    private final int logValueLimit;
+    private final int printBodyLimit;
+
+    private Limits(Builder b) {
+        maxInflightPerSession = b.maxInflightPerSession;
+        maxInflightBytesPerSession = b.maxInflightBytesPerSession;
+        maxInboundBytes = b.maxInboundBytes > 0 ? b.maxInboundBytes : defaultInboundBytes();
+        maxQueueWait = b.maxQueueWait;
+        maxConcurrentHandlers = b.maxConcurrentHandlers;
+        writeBufferLowWaterMark = b.writeBufferLowWaterMark;
+        writeBufferHighWaterMark = b.writeBufferHighWaterMark;
+        maxOutboundBytesPerSession = b.maxOutboundBytesPerSession;
+        maxUriBytes = b.maxUriBytes;
+        maxMetaBytes = b.maxMetaBytes;
+        maxMetaPairs = b.maxMetaPairs;
+        maxUnpackedBytes = b.maxUnpackedBytes;
+        frameReadTimeout = b.frameReadTimeout;
+        handshakeTimeout = b.handshakeTimeout;
+        logValueLimit = b.logValueLimit;
+        printBodyLimit = b.printBodyLimit;
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults. */
+    public static Limits defaults() {
+        return builder().build();
+    }
+
+    /** A builder preset to these limits. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxInflightPerSession = maxInflightPerSession;
+        b.maxInflightBytesPerSession = maxInflightBytesPerSession;
+        b.maxInboundBytes = maxInboundBytes;
+        b.maxQueueWait = maxQueueWait;
+        b.maxConcurrentHandlers = maxConcurrentHandlers;
+        b.writeBufferLowWaterMark = writeBufferLowWaterMark;
+        b.writeBufferHighWaterMark = writeBufferHighWaterMark;
+        b.maxOutboundBytesPerSession = maxOutboundBytesPerSession;
+        b.maxUriBytes = maxUriBytes;
+        b.maxMetaBytes = maxMetaBytes;
+        b.maxMetaPairs = maxMetaPairs;
+        b.maxUnpackedBytes = maxUnpackedBytes;
+        b.frameReadTimeout = frameReadTimeout;
+        b.handshakeTimeout = handshakeTimeout;
+        b.logValueLimit = logValueLimit;
+        b.printBodyLimit = printBodyLimit;
+        return b;
+    }
+
+    /** A quarter of the heap the JVM may grow to, at least 64 MiB: the default of {@link #maxInboundBytes()}. */
+    static long defaultInboundBytes() {
+        long heap = Runtime.getRuntime().maxMemory();
+        long quarter = heap == Long.MAX_VALUE ? 1L << 30 : heap / 4;
+        return Math.max(64L * 1024 * 1024, quarter);
+    }
+
+    /**
+     * Pulls and pushes received on one session and not yet finished (replied to, or handled). At
+     * this many the session is no longer read until half of them are done. Default 128: below the
+     * default 200 handler threads, so that one session pulling a slow route never holds them all.
+     */
+    public int maxInflightPerSession() {
+        return maxInflightPerSession;
+    }
+
+    /**
+     * Bytes of the frames counted by {@link #maxInflightPerSession()}, inflated sizes included. At
+     * this many the session is no longer read until half are released. Default 16 MiB.
+     */
+    public long maxInflightBytesPerSession() {
+        return maxInflightBytesPerSession;
+    }
+
+    /**
+     * Bytes of inbound frames the whole peer holds at once: frames being received (reserved at their
+     * declared size when their header arrives) and messages waiting for or in their handler. A
+     * connection whose next frame does not fit is not read until room is freed; frames larger than
+     * {@link #LARGE_FRAME} may take only half, so that large senders cannot starve small ones.
+     * Default: a quarter of the maximum heap, at least 64 MiB.
+     */
+    public long maxInboundBytes() {
+        return maxInboundBytes;
+    }
+
+    /**
+     * The longest a pull may wait for a handler thread; one that waited longer is answered
+     * {@code 503} instead of run late, since its caller has likely given up. Zero: no bound. Default 10 s.
+     */
+    public Duration maxQueueWait() {
+        return maxQueueWait;
+    }
+
+    /**
+     * The most handlers running at once on virtual threads ({@link HandlerExecution#VIRTUAL}); beyond
+     * it pulls are answered {@code 503}. Default 10,000.
+     */
+    public int maxConcurrentHandlers() {
+        return maxConcurrentHandlers;
+    }
+
+    /** The connection becomes writable again once its outbound buffer drains below this. Default 256 KiB. */
+    public int writeBufferLowWaterMark() {
+        return writeBufferLowWaterMark;
+    }
+
+    /**
+     * Above this many queued outbound bytes a connection is not writable: it is then no longer read
+     * (its replies would pile up), and {@link io.teleport.session.Session#isWritable()} says so.
+     * Default 1 MiB.
+     */
+    public int writeBufferHighWaterMark() {
+        return writeBufferHighWaterMark;
+    }
+
+    /**
+     * Outbound bytes one session may have queued and not yet written to its socket. A pull or push
+     * that would go past it fails at once with {@code 104}; a broadcast skips the session and counts
+     * it. Replies are never refused: reading stops before they can pile up. Default 8 MiB.
+     */
+    public long maxOutboundBytesPerSession() {
+        return maxOutboundBytesPerSession;
+    }
+
+    /** The longest URI, in bytes, a frame may carry; a longer one closes the connection. Default 16 KiB. */
+    public int maxUriBytes() {
+        return maxUriBytes;
+    }
+
+    /** The most bytes of metadata a frame may carry; more closes the connection. Default 64 KiB. */
+    public int maxMetaBytes() {
+        return maxMetaBytes;
+    }
+
+    /** The most metadata pairs a frame may carry, counted before parsing; more closes the connection. Default 256. */
+    public int maxMetaPairs() {
+        return maxMetaPairs;
+    }
+
+    /**
+     * The largest payload a transfer filter (gzip) may expand a frame into; past it the connection
+     * closes. Smaller than the read limit because a few KB of gzip can claim it. Default 4 MiB.
+     */
+    public int maxUnpackedBytes() {
+        return maxUnpackedBytes;
+    }
+
+    /**
+     * How long a frame may take to arrive once its first bytes have, while the connection is being
+     * read; past it the connection closes. Runs even when the idle timeout is off. Zero: no bound.
+     * Default 10 s.
+     */
+    public Duration frameReadTimeout() {
+        return frameReadTimeout;
+    }
+
+    /**
+     * An accepted connection on which no frame was received and nothing was sent within this long is
+     * closed (TLS handshake included). Connections that are complete and quiet stay open, and so do
+     * those this side has used, such as a push receiver it wrote to. Zero: no bound. Default 10 s.
+     */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** The most characters of a remote-controlled value (URI, metadata, error detail) in a log line. Default 256. */
+    public int logValueLimit() {
+        return logValueLimit;
+    }
+
+    /** The most bytes of a body that {@link PeerConfig#printBody()} prints; its size is always printed. Default 256. */
+    public int printBodyLimit() {
+        return printBodyLimit;
+    }
+
+    @Override
+    public String toString() {
+        return "Limits[inflight=" + maxInflightPerSession + ", inflightBytes=" + maxInflightBytesPerSession
+                + ", inboundBytes=" + maxInboundBytes + ", queueWait=" + maxQueueWait + ", handlers="
+                + maxConcurrentHandlers + ", waterMarks=" + writeBufferLowWaterMark + "/" + writeBufferHighWaterMark
+                + ", outboundBytes=" + maxOutboundBytesPerSession + ", uri=" + maxUriBytes + ", meta="
+                + maxMetaBytes + "/" + maxMetaPairs + " pairs, unpacked=" + maxUnpackedBytes + ", frameRead="
+                + frameReadTimeout + ", handshake=" + handshakeTimeout + "]";
+    }
+
+    /** Builds {@link Limits}; every setter validates its argument at once. */
+    public static final class Builder {
+
+        private int maxInflightPerSession = 128;
+        private long maxInflightBytesPerSession = 16L * 1024 * 1024;
+        private long maxInboundBytes;
+        private Duration maxQueueWait = Duration.ofSeconds(10);
+        private int maxConcurrentHandlers = 10_000;
+        private int writeBufferLowWaterMark = 256 * 1024;
+        private int writeBufferHighWaterMark = 1024 * 1024;
+        private long maxOutboundBytesPerSession = 8L * 1024 * 1024;
+        private int maxUriBytes = 16 * 1024;
+        private int maxMetaBytes = 64 * 1024;
+        private int maxMetaPairs = 256;
+        private int maxUnpackedBytes = 4 * 1024 * 1024;
+        private Duration frameReadTimeout = Duration.ofSeconds(10);
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private int logValueLimit = 256;
+        private int printBodyLimit = 256;
+
+        private Builder() {
+        }
+
+        /** See {@link Limits#maxInflightPerSession()}. */
+        public Builder maxInflightPerSession(int n) {
+            this.maxInflightPerSession = atLeast(n, 1, "maxInflightPerSession");
+            return this;
+        }
+
+        /** See {@link Limits#maxInflightBytesPerSession()}. */
+        public Builder maxInflightBytesPerSession(long bytes) {
+            this.maxInflightBytesPerSession = atLeast(bytes, 1024, "maxInflightBytesPerSession");
+            return this;
+        }
+
+        /** See {@link Limits#maxInboundBytes()}; 0 for the default (a quarter of the heap). */
+        public Builder maxInboundBytes(long bytes) {
+            this.maxInboundBytes = bytes == 0 ? 0 : atLeast(bytes, 64 * 1024, "maxInboundBytes");
+            return this;
+        }
+
+        /** See {@link Limits#maxQueueWait()}. */
+        public Builder maxQueueWait(Duration wait) {
+            this.maxQueueWait = nonNegative(wait, "maxQueueWait");
+            return this;
+        }
+
+        /** See {@link Limits#maxConcurrentHandlers()}. */
+        public Builder maxConcurrentHandlers(int n) {
+            this.maxConcurrentHandlers = atLeast(n, 1, "maxConcurrentHandlers");
+            return this;
+        }
+
+        /** See {@link Limits#writeBufferLowWaterMark()} and {@link Limits#writeBufferHighWaterMark()}. */
+        public Builder writeBufferWaterMarks(int low, int high) {
+            atLeast(low, 0, "writeBufferLowWaterMark");
+            if (high < low || high < 1) {
+                throw new IllegalArgumentException("writeBufferHighWaterMark: " + high + " (expected: >= low water mark "
+                        + low + " and >= 1)");
+            }
+            this.writeBufferLowWaterMark = low;
+            this.writeBufferHighWaterMark = high;
+            return this;
+        }
+
+        /** See {@link Limits#maxOutboundBytesPerSession()}. */
+        public Builder maxOutboundBytesPerSession(long bytes) {
+            this.maxOutboundBytesPerSession = atLeast(bytes, 1024, "maxOutboundBytesPerSession");
+            return this;
+        }
+
+        /** See {@link Limits#maxUriBytes()}. */
+        public Builder maxUriBytes(int bytes) {
+            this.maxUriBytes = atLeast(bytes, 1, "maxUriBytes");
+            return this;
+        }
+
+        /** See {@link Limits#maxMetaBytes()}. */
+        public Builder maxMetaBytes(int bytes) {
+            this.maxMetaBytes = atLeast(bytes, 0, "maxMetaBytes");
+            return this;
+        }
+
+        /** See {@link Limits#maxMetaPairs()}. */
+        public Builder maxMetaPairs(int pairs) {
+            this.maxMetaPairs = atLeast(pairs, 0, "maxMetaPairs");
+            return this;
+        }
+
+        /** See {@link Limits#maxUnpackedBytes()}. */
+        public Builder maxUnpackedBytes(int bytes) {
+            this.maxUnpackedBytes = atLeast(bytes, 1024, "maxUnpackedBytes");
+            return this;
+        }
+
+        /** See {@link Limits#frameReadTimeout()}. */
+        public Builder frameReadTimeout(Duration timeout) {
+            this.frameReadTimeout = nonNegative(timeout, "frameReadTimeout");
+            return this;
+        }
+
+        /** See {@link Limits#handshakeTimeout()}. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = nonNegative(timeout, "handshakeTimeout");
+            return this;
+        }
+
+        /** See {@link Limits#logValueLimit()}. */
+        public Builder logValueLimit(int chars) {
+            this.logValueLimit = atLeast(chars, 16, "logValueLimit");
+            return this;
+        }
+
+        /** See {@link Limits#printBodyLimit()}. */
+        public Builder printBodyLimit(int bytes) {
+            this.printBodyLimit = atLeast(bytes, 0, "printBodyLimit");
+            return this;
+        }
+
+        /** Builds the limits. */
+        public Limits build() {
+            return new Limits(this);
+        }
+
+        private static int atLeast(int value, int min, String name) {
+            if (value < min) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: >= " + min + ")");
+            }
+            return value;
+        }
+
+        private static long atLeast(long value, long min, String name) {
+            if (value < min) {
+                throw new IllegalArgumentException(name + ": " + value + " (expected: >= " + min + ")");
+            }
+            return value;
+        }
+
+        private static Duration nonNegative(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.teleport.limits;
+
+import io.teleport.Peer;
+
+/**
+ * What the {@link Limits} of a peer have done so far: how often sessions were slowed down, and what
+ * was refused or dropped and why. Counters only grow; gauges are read when asked. Thread-safe;
+ * {@link Peer#stats()} returns the live view, for metrics.
+ */
+public interface PeerStats {
+
+    /** Times a session stopped being read: too much in flight, not writable, or no inbound room. */
+    long readPauses();
+
+    /** Sessions not being read right now. */
+    int pausedSessions();
+
+    /** Bytes of inbound frames held now (see {@link Limits#maxInboundBytes()}). */
+    long inboundBytes();
+
+    /** Pulls answered {@code 503} because no handler slot was free (queue full or shut down). */
+    long pullsRefused();
+
+    /** Pushes dropped because no handler slot was free. */
+    long pushesRefused();
+
+    /** Pulls answered {@code 503} and pushes dropped because they waited longer than {@link Limits#maxQueueWait()}. */
+    long expired();
+
+    /** Pulls and pushes dropped because their session closed before a handler took them. */
+    long droppedClosed();
+
+    /** This side's pulls and pushes failed with {@code 104} because their session's outbound bytes were at the limit. */
+    long outboundRefused();
+
+    /** Sessions a broadcast skipped because their outbound bytes were at the limit. */
+    long broadcastSkipped();
+
+    /** Connections closed for a frame that broke a limit or the protocol (size, URI, metadata, filters, format). */
+    long badFrames();
+
+    /** Connections closed because a frame did not arrive whole within {@link Limits#frameReadTimeout()}. */
+    long frameReadTimeouts();
+
+    /** Accepted connections closed because nothing happened on them within {@link Limits#handshakeTimeout()}. */
+    long handshakeTimeouts();
+}

@@ -1,0 +1,141 @@
+package io.teleport.message;
+
+import tools.jackson.core.json.JsonReadFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.util.Objects;
+
+/**
+ * A reply error: what a failed pull ends with, on either side.
+ *
+ * <p>On the wire it travels only in REPLY metadata under {@value #META_KEY}, as the JSON that Teleport
+ * v3 writes by hand: {@code {"code":N}} followed by {@code "message"} and {@code "detail"} when they
+ * are not empty, with {@code "} as the only escaped character. Decoding is lenient. A reply that
+ * carries this key is a failure even when the code is 0. Codes above 1000 are for applications.
+ *
+ * @param code the error code
+ * @param message a short text, may be empty
+ * @param detail more text, may be empty
+ */
+public record Rerror(int code, String message, String detail) {
+
+    /** The reply metadata key that carries the error. */
+    public static final String META_KEY = "X-Reply-Error";
+
+    /** A pull in flight when its connection closed. */
+    public static final int CODE_CONNECTION_CLOSED = 102;
+    /** A pull or push that could not be written. */
+    public static final int CODE_WRITE_FAILED = 104;
+    /** A dial that could not connect. */
+    public static final int CODE_DIAL_FAILED = 105;
+    /** A message that could not be parsed or whose body does not fit the handler. */
+    public static final int CODE_BAD_PACKET = 400;
+    /** No handler for the path. */
+    public static final int CODE_NOT_FOUND = 404;
+    /** A pull that got no reply within its timeout. */
+    public static final int CODE_PULL_TIMEOUT = 408;
+    /** A handler that threw something other than a {@link RerrorException}. */
+    public static final int CODE_INTERNAL_ERROR = 500;
+    /** A message kind the peer does not implement. */
+    public static final int CODE_NOT_IMPLEMENTED = 501;
+    /** The handler executor refused the work: the peer is overloaded or shutting down. */
+    public static final int CODE_UNAVAILABLE = 503;
+
+    private static final JsonMapper LENIENT = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
+            .enable(JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER)
+            .build();
+
+    /** Null texts become empty. */
+    public Rerror {
+        message = message == null ? "" : message;
+        detail = detail == null ? "" : detail;
+    }
+
+    /** An error with a code and message and no detail. */
+    public static Rerror of(int code, String message) {
+        return new Rerror(code, message, "");
+    }
+
+    /** A copy with another detail. */
+    public Rerror withDetail(String detail) {
+        return new Rerror(code, message, detail);
+    }
+
+    /** The Teleport v3 JSON form: {@code {"code":N,"message":"...","detail":"..."}}. */
+    public String toJson() {
+        StringBuilder sb = new StringBuilder(32 + message.length() + detail.length());
+        sb.append("{\"code\":").append(code);
+        if (!message.isEmpty()) {
+            appendQuoted(sb.append(",\"message\":"), message);
+        }
+        if (!detail.isEmpty()) {
+            appendQuoted(sb.append(",\"detail\":"), detail);
+        }
+        return sb.append('}').toString();
+    }
+
+    private static void appendQuoted(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"') {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        sb.append('"');
+    }
+
+    /** Sets this error into reply metadata, replacing any previous one. */
+    public void writeTo(Meta meta) {
+        meta.set(META_KEY, toJson());
+    }
+
+    /** The error carried by reply metadata, or {@code null} when the key is absent or empty. */
+    public static Rerror fromMeta(Meta meta) {
+        if (meta == null) {
+            return null;
+        }
+        String json = meta.peek(META_KEY);
+        if (json == null || json.isEmpty()) {
+            return null;
+        }
+        return parse(json);
+    }
+
+    /**
+     * Parses the JSON form leniently: missing fields are zero or empty, and text that is not JSON at
+     * all becomes the message of a code-0 error, which still counts as an error.
+     */
+    public static Rerror parse(String json) {
+        Objects.requireNonNull(json, "json");
+        try {
+            JsonNode node = LENIENT.readTree(json);
+            if (node != null && node.isObject()) {
+                return new Rerror(node.path("code").asInt(0), text(node.get("message")), text(node.get("detail")));
+            }
+        } catch (RuntimeException notJson) {
+            // fall through: keep the raw text so the caller still sees what the peer said
+        }
+        return new Rerror(0, json, "");
+    }
+
+    private static String text(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return "";
+        }
+        return node.isString() ? node.stringValue() : node.toString();
+    }
+
+    /** The exception carrying this error. */
+    public RerrorException toException() {
+        return new RerrorException(this);
+    }
+
+    @Override
+    public String toString() {
+        return toJson();
+    }
+}

@@ -1,0 +1,303 @@
+package io.teleport.internal.dispatch;
+
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.NettyRuntime;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
+import io.netty.util.TimerTask;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class HandlerPoolTest {
+
+    private static final long PERIOD = HandlerPool.PERIOD_NANOS;
+
+    /** The pool's clock, moved by the test: growth depends on time passing, never on the machine's speed. */
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicInteger started = new AtomicInteger();
+    private final List<HandlerPool> pools = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        release.countDown();
+        for (HandlerPool pool : pools) {
+            pool.shutdownNow();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private HandlerPool pool(int base, int max, int queue) {
+        HandlerPool pool = new HandlerPool(base, max, queue, now::get, null);
+        pools.add(pool);
+        return pool;
+    }
+
+    /** Tasks that block until the test ends; {@link #started} counts those that began. */
+    private void blocking(HandlerPool pool, int tasks) {
+        for (int i = 0; i < tasks; i++) {
+            pool.execute(() -> {
+                started.incrementAndGet();
+                waitFor(release);
+            });
+        }
+    }
+
+    /** One look at the pool, a period after the last. */
+    private void look(HandlerPool pool) {
+        now.addAndGet(PERIOD);
+        pool.relieveStarvation();
+    }
+
+    @Test
+    void threadsThatKeepTakingWorkAreNotJoinedByMore() {
+        HandlerPool pool = pool(2, 50, 10_000);
+        AtomicInteger ran = new AtomicInteger();
+        for (int i = 0; i < 2_000; i++) {
+            // Work waits in the queue and time passes as the threads work through it: they are
+            // busy, not held up, and more threads would only share the same cores.
+            pool.execute(() -> {
+                now.addAndGet(PERIOD / 4);
+                ran.incrementAndGet();
+            });
+            pool.relieveStarvation();
+        }
+        await().until(() -> ran.get() == 2_000);
+        assertThat(pool.getLargestPoolSize()).isEqualTo(2);
+    }
+
+    @Test
+    void threadsBlockedAtTwoLooksInARowAreJoinedByHalfAsManyAgain() {
+        HandlerPool pool = pool(2, 5, 100);
+        blocking(pool, 20);
+        await().until(() -> started.get() == 2);
+        look(pool);
+        look(pool);
+        assertThat(pool.getPoolSize()).as("one look only raises the suspicion").isEqualTo(2);
+        look(pool);
+        assertThat(pool.getCorePoolSize()).isEqualTo(4);
+        await().until(() -> started.get() == 4);
+
+        look(pool);
+        look(pool);
+        look(pool);
+        assertThat(pool.getCorePoolSize()).as("never past the maximum").isEqualTo(5);
+        await().until(() -> started.get() == 5);
+    }
+
+    @Test
+    void threadsThatTakeWorkTooSlowlyAreJoined() throws Exception {
+        HandlerPool pool = pool(2, 10, 100);
+        Semaphore done = new Semaphore(0);
+        AtomicInteger finished = new AtomicInteger();
+        long queuedAt = now.get();
+        for (int i = 0; i < 30; i++) {
+            pool.execute(new HandlerPool.Queued() {
+                @Override
+                public void run() {
+                    started.incrementAndGet();
+                    done.acquireUninterruptibly();
+                    finished.incrementAndGet();
+                }
+
+                @Override
+                public long queuedNanos() {
+                    return queuedAt;
+                }
+            });
+        }
+        await().until(() -> started.get() == 2);
+        now.addAndGet(HandlerPool.MAX_WAIT_NANOS);
+        for (int i = 0; i < 3; i++) {
+            // Each period one thread finishes a task and takes the next: they take work, but the
+            // oldest message has been waiting longer than it should.
+            int next = started.get() + 1;
+            done.release();
+            await().until(() -> started.get() >= next);
+            look(pool);
+        }
+        assertThat(pool.getCorePoolSize()).isGreaterThan(2);
+        done.release(100);
+    }
+
+    @Test
+    void aPauseOfTheWholeProcessIsNotTakenForBlockedThreads() {
+        HandlerPool pool = pool(2, 50, 10_000);
+        CountDownLatch busy = new CountDownLatch(1);
+        AtomicInteger ran = new AtomicInteger();
+        for (int i = 0; i < 2; i++) {
+            pool.execute(() -> {
+                started.incrementAndGet();
+                waitFor(busy);
+            });
+        }
+        for (int i = 0; i < 10; i++) {
+            pool.execute(ran::incrementAndGet);
+        }
+        await().until(() -> started.get() == 2);
+        look(pool);
+        // A pause: a long stretch without any take, seen by one look...
+        now.addAndGet(PERIOD * 3);
+        pool.relieveStarvation();
+        // ...after which the threads go on taking work before the next one.
+        busy.countDown();
+        await().until(() -> ran.get() == 10);
+        blocking(pool, 3);
+        await().until(() -> started.get() == 4);
+        look(pool);
+        assertThat(pool.getCorePoolSize()).isEqualTo(2);
+    }
+
+    @Test
+    void aFullQueueStartsThreadsUpToTheMaximumThenRefuses() {
+        HandlerPool pool = pool(1, 3, 2);
+        blocking(pool, 5);
+        assertThat(pool.getPoolSize()).isEqualTo(3);
+        assertThat(pool.getQueue()).hasSize(2);
+        assertThatThrownBy(() -> pool.execute(() -> { })).isInstanceOf(RejectedExecutionException.class);
+    }
+
+    @Test
+    void extraThreadsEndAMinuteAfterTheyWereLastNeeded() throws Exception {
+        HandlerPool pool = pool(2, 10, 100);
+        CountDownLatch work = new CountDownLatch(1);
+        for (int i = 0; i < 10; i++) {
+            pool.execute(() -> {
+                started.incrementAndGet();
+                waitFor(work);
+            });
+        }
+        await().until(() -> started.get() == 2);
+        look(pool);
+        look(pool);
+        look(pool);
+        assertThat(pool.getCorePoolSize()).isEqualTo(4);
+        await().until(() -> started.get() == 4);
+        work.countDown();
+        await().until(() -> pool.getActiveCount() == 0 && pool.getQueue().isEmpty());
+        pool.shrinkIfIdle();
+        now.addAndGet(TimeUnit.SECONDS.toNanos(61));
+        pool.shrinkIfIdle();
+        assertThat(pool.getCorePoolSize()).as("back to its base").isEqualTo(2);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.getPoolSize() == 2);
+    }
+
+    @Test
+    void theTimerLooksOnlyWhileThereIsSomethingToGrowOrShrink() {
+        CountingTimer timer = new CountingTimer();
+        try {
+            // Room for 20 threads above the base whatever the number of cores.
+            HandlerPool pool = HandlerPool.create(NettyRuntime.availableProcessors() + 20, 1_000, timer);
+            pools.add(pool);
+            int base = pool.getCorePoolSize();
+            pool.execute(started::incrementAndGet);
+            await().until(() -> started.get() == 1);
+            assertThat(timer.scheduled).as("an idle pool wakes nothing up").hasValue(0);
+            // Blocked threads and no submission after the burst: only the timer's looks can grow the pool.
+            blocking(pool, base + 20);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> pool.getCorePoolSize() > base);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> pool.getQueue().isEmpty());
+            // Nothing waits any more, but above its base the pool keeps looking, to shrink later.
+            int looks = timer.scheduled.get();
+            await().atMost(5, TimeUnit.SECONDS).until(() -> timer.scheduled.get() >= looks + 3);
+        } finally {
+            timer.stop();
+        }
+    }
+
+    /** A timer that counts the looks scheduled on it. */
+    private static final class CountingTimer implements Timer {
+        final AtomicInteger scheduled = new AtomicInteger();
+        private final HashedWheelTimer wheel = new HashedWheelTimer(10, TimeUnit.MILLISECONDS);
+
+        @Override
+        public Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
+            scheduled.incrementAndGet();
+            return wheel.newTimeout(task, delay, unit);
+        }
+
+        @Override
+        public Set<Timeout> stop() {
+            return wheel.stop();
+        }
+    }
+
+    private static void waitFor(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void aBacklogOfComputingHandlersDoesNotGrowThePoolButBlockingOnesDo() throws Exception {
+        HashedWheelTimer timer = new HashedWheelTimer(5, TimeUnit.MILLISECONDS);
+        try {
+            assertThat(largestPoolFor(timer, () -> {
+                // Compute for 2 ms: more threads on the same cores would not finish the backlog sooner.
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2);
+                long x = 0;
+                while (System.nanoTime() < end) {
+                    x += System.identityHashCode(new Object());
+                }
+                return x;
+            })).as("computing handlers").isEqualTo(baseSize(16));
+            assertThat(largestPoolFor(timer, () -> {
+                Thread.sleep(2);
+                return 0L;
+            })).as("blocking handlers").isGreaterThan(baseSize(16));
+        } finally {
+            timer.stop();
+        }
+    }
+
+    private static int baseSize(int max) {
+        return Math.min(max, NettyRuntime.availableProcessors());
+    }
+
+    private static int largestPoolFor(Timer timer, java.util.concurrent.Callable<Long> work) throws Exception {
+        HandlerPool pool = HandlerPool.create(16, 10_000, timer);
+        try {
+            CountDownLatch done = new CountDownLatch(300);
+            for (int i = 0; i < 300; i++) {
+                long queued = System.nanoTime();
+                pool.execute(new HandlerPool.Queued() {
+                    @Override
+                    public long queuedNanos() {
+                        return queued;
+                    }
+
+                    @Override
+                    public void run() {
+                        try {
+                            work.call();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        } finally {
+                            done.countDown();
+                        }
+                    }
+                });
+            }
+            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+            return pool.getLargestPoolSize();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

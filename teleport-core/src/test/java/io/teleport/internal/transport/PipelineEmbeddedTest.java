@@ -1,0 +1,149 @@
+package io.teleport.internal.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.teleport.config.HandlerExecution;
+import io.teleport.limits.Limits;
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.codec.PreEncoded;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.plugin.PreReadHeader;
+import io.teleport.session.Session;
+import io.teleport.testing.Frames;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real pipeline (decoder, read gate, session handler, encoder) on an {@link EmbeddedChannel},
+ * with handlers inline: every step is on the test's thread, so the order of events is exact.
+ */
+class PipelineEmbeddedTest {
+
+    private final AtomicInteger headerHooks = new AtomicInteger();
+    private final List<CompletableFuture<String>> held = new ArrayList<>();
+    private final AtomicInteger handled = new AtomicInteger();
+    private Peer peer;
+    private EmbeddedChannel channel;
+
+    private void start(Limits limits) {
+        PreReadHeader counting = new PreReadHeader() {
+            @Override
+            public Rerror preReadHeader(Session session) {
+                headerHooks.incrementAndGet();
+                return null;
+            }
+        };
+        peer = new Peer(PeerConfig.builder().handlerExecution(HandlerExecution.INLINE).limits(limits).build(), counting);
+        peer.pullRouter().route("/echo", String.class, (b, ctx) -> {
+            handled.incrementAndGet();
+            return b + "!";
+        });
+        peer.pullRouter().route("/held", String.class, (b, ctx) -> {
+            handled.incrementAndGet();
+            CompletableFuture<String> f = new CompletableFuture<>();
+            held.add(f);
+            return f;
+        });
+        channel = new EmbeddedChannel();
+        peer.serve(channel, null);
+    }
+
+    @AfterEach
+    void stop() {
+        if (channel != null) {
+            channel.finishAndReleaseAll();
+        }
+        if (peer != null) {
+            peer.shutdown(Duration.ofMillis(200));
+        }
+    }
+
+    private static byte[] pull(long seq, String uri, String text) {
+        return Frames.encode(new Packet(PacketType.PULL, seq, uri,
+                new PreEncoded(("\"" + text + "\"").getBytes(StandardCharsets.UTF_8))).bodyCodec((byte) 'j'));
+    }
+
+    private List<Packet> replies() {
+        channel.runPendingTasks();
+        List<Packet> out = new ArrayList<>();
+        ByteBuf frame;
+        while ((frame = channel.readOutbound()) != null) {
+            try {
+                byte[] bytes = new byte[frame.readableBytes()];
+                frame.readBytes(bytes);
+                out.add(Frames.decode(bytes));
+            } finally {
+                frame.release();
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aFrameSplitIntoSingleBytesIsDecodedOnceWithOneHeaderHook() {
+        start(Limits.defaults());
+        byte[] frame = pull(7, "/echo", "x");
+        for (byte b : frame) {
+            channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+        }
+        List<Packet> replies = replies();
+        assertThat(replies).hasSize(1);
+        assertThat(replies.get(0).seq()).isEqualTo(7);
+        assertThat(handled.get()).isEqualTo(1);
+        assertThat(headerHooks.get()).as("one PreReadHeader per frame, not per read").isEqualTo(1);
+        assertThat(peer.stats().inboundBytes()).isZero();
+    }
+
+    @Test
+    void twoFramesInOneReadRunTheHeaderHookTwice() {
+        start(Limits.defaults());
+        ByteBuf both = Unpooled.wrappedBuffer(pull(1, "/echo", "a"), pull(2, "/echo", "b"));
+        channel.writeInbound(both);
+        assertThat(replies()).extracting(Packet::seq).containsExactly(1L, 2L);
+        assertThat(headerHooks.get()).isEqualTo(2);
+    }
+
+    @Test
+    void afterABadFrameNothingMoreIsDecodedAndTheConnectionCloses() {
+        start(Limits.defaults());
+        byte[] bad = {0, 0, 0, 12, 'x', 0, 0, 0, 0, 0, 0, 0};
+        channel.writeInbound(Unpooled.wrappedBuffer(bad, pull(1, "/echo", "a")));
+        channel.runPendingTasks();
+        assertThat(channel.isActive()).isFalse();
+        assertThat(handled.get()).isZero();
+        assertThat(peer.stats().badFrames()).isEqualTo(1);
+    }
+
+    @Test
+    void atTheInflightLimitBufferedFramesWaitUndecodedUntilOneFinishes() {
+        start(Limits.builder().maxInflightPerSession(1).build());
+        channel.writeInbound(Unpooled.wrappedBuffer(pull(1, "/held", "a"), pull(2, "/held", "b")));
+        channel.runPendingTasks();
+        assertThat(handled.get()).as("the second frame is buffered, not decoded").isEqualTo(1);
+        assertThat(channel.config().isAutoRead()).isFalse();
+        assertThat(peer.stats().pausedSessions()).isEqualTo(1);
+
+        held.get(0).complete("A");
+        assertThat(replies()).extracting(Packet::seq).containsExactly(1L);
+        assertThat(handled.get()).as("decoding resumed without new bytes").isEqualTo(2);
+
+        held.get(1).complete("B");
+        assertThat(replies()).extracting(Packet::seq).containsExactly(2L);
+        assertThat(channel.config().isAutoRead()).isTrue();
+        assertThat(peer.stats().pausedSessions()).isZero();
+        assertThat(peer.stats().inboundBytes()).isZero();
+    }
+}

@@ -1,0 +1,62 @@
+package io.teleport.internal.transport;
+
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.PeerContext;
+import io.netty.util.concurrent.EventExecutor;
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.session.Session;
+import io.teleport.transport.Network;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A redial to a host name looks the name up off the I/O threads, then connects. */
+class RedialLookupTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    private Peer peer(PeerConfig config) {
+        return peers.add(new Peer(config));
+    }
+
+    @Test
+    void aRedialToAHostNameNeverLooksItUpOnAnIoThread() {
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/hello", String.class, (body, ctx) -> "hi");
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        // tcp4: "localhost" then means 127.0.0.1, where the server listens, whatever the resolver's order.
+        Peer client = peer(PeerConfig.builder().network("tcp4").redialTimes(-1)
+                .redialInterval(Duration.ofMillis(20)).redialMaxInterval(Duration.ofMillis(100)).build());
+        Session session = client.dial("localhost:" + port);
+        PeerContext context = ((DefaultSession) session).peer;
+        List<Thread> lookups = new CopyOnWriteArrayList<>();
+        BiFunction<Network, String, SocketAddress> real = context.resolver;
+        context.resolver = (network, address) -> {
+            lookups.add(Thread.currentThread());
+            return real.apply(network, address);
+        };
+
+        await().until(() -> server.sessionCount() == 1);
+        ((DefaultSession) server.sessions().iterator().next()).channel().close();
+        await().until(() -> !lookups.isEmpty() && session.isHealthy());
+
+        for (Thread lookup : lookups) {
+            for (EventExecutor loop : context.group) {
+                assertThat(loop.inEventLoop(lookup)).as("looked up on %s", lookup.getName()).isFalse();
+            }
+        }
+        assertThat(session.pull("/hello", "", String.class)).as("the redial went on to connect").isEqualTo("hi");
+    }
+}
