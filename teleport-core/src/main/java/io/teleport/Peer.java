@@ -3,23 +3,17 @@ package io.teleport;
 import io.teleport.config.PeerConfig;
 import io.teleport.limits.Limits;
 import io.teleport.limits.PeerStats;
-import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.netty.channel.Channel;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.teleport.codec.Codecs;
-import io.teleport.codec.PreEncoded;
-import io.teleport.message.Packet;
-import io.teleport.message.PacketType;
 import io.teleport.plugin.Hook;
 import io.teleport.session.CallOption;
 import io.teleport.internal.transport.Connections;
-import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.Broadcast;
 import io.teleport.internal.session.PeerContext;
 import io.teleport.internal.transport.Pipelines;
 import io.teleport.plugin.Plugin;
@@ -41,9 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Objects;
@@ -53,7 +45,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -93,14 +84,13 @@ public final class Peer implements PeerSetup, AutoCloseable {
         this(config, List.of(plugins), Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE);
     }
 
-    /**
-     * A peer with the caller's plugins, registries and default protocol. {@code PreNewPeer} plugins
-     * may change the configuration first; {@code PostNewPeer} plugins run last.
-     *
-     * @throws IllegalArgumentException for an unknown network or default codec, or plugins with the
-     *     same name
-     */
-    public Peer(PeerConfig config, List<? extends Plugin> plugins, Codecs codecs, XferFilters xferFilters,
+    /** A builder for a peer with the caller's plugins, codecs, filters or default protocol. */
+    public static PeerBuilder builder() {
+        return new PeerBuilder();
+    }
+
+    /** See {@link PeerBuilder#build()}; the registries are copied and fixed here. */
+    Peer(PeerConfig config, List<? extends Plugin> plugins, Codecs codecs, XferFilters xferFilters,
             Proto defaultProto) {
         this.plugins = PluginChain.of(plugins);
         PeerConfig.Builder adjusted = Objects.requireNonNull(config, "config").toBuilder();
@@ -110,10 +100,10 @@ public final class Peer implements PeerSetup, AutoCloseable {
             }
         }
         this.config = adjusted.build();
-        this.codecs = Objects.requireNonNull(codecs, "codecs");
-        this.xferFilters = Objects.requireNonNull(xferFilters, "xferFilters");
+        this.codecs = codecs.frozenCopy();
+        this.xferFilters = xferFilters.frozenCopy();
         this.network = Network.of(this.config.network());
-        this.context = new PeerContext(this.config, codecs, xferFilters, pullRouter, pushRouter, this.plugins,
+        this.context = new PeerContext(this.config, this.codecs, this.xferFilters, pullRouter, pushRouter, this.plugins,
                 Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect());
         this.context.dialer = (address, proto, session) -> Connections.dial(context, network, address, proto, session);
         try {
@@ -299,75 +289,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
      */
     public CompletableFuture<Integer> pushAll(String uri, Object body, Predicate<Session> selector,
             CallOption... options) {
-        Objects.requireNonNull(uri, "uri");
-        // The codec the options choose, to encode the body once for all.
-        Packet probe = new Packet(PacketType.PUSH).bodyCodec(context.defaultCodecId());
-        for (CallOption option : options) {
-            option.apply(new io.teleport.session.CallSpec() {
-                @Override
-                public Packet packet() {
-                    return probe;
-                }
-
-                @Override
-                public void timeout(Duration timeout) {
-                }
-            });
-        }
-        PreEncoded encoded = body == null ? new PreEncoded(new byte[0]) : encodeOnce(probe.bodyCodec(), body);
-        Map<EventLoop, List<DefaultSession>> byLoop = new HashMap<>();
-        context.hub().forEach(session -> {
-            if (selector.test(session)) {
-                DefaultSession s = (DefaultSession) session;
-                byLoop.computeIfAbsent(s.channel().eventLoop(), loop -> new ArrayList<>()).add(s);
-            }
-            return true;
-        });
-        int total = byLoop.values().stream().mapToInt(List::size).sum();
-        CompletableFuture<Integer> result = new CompletableFuture<>();
-        if (total == 0) {
-            result.complete(0);
-            return result;
-        }
-        AtomicInteger remaining = new AtomicInteger(total);
-        AtomicInteger written = new AtomicInteger();
-        java.util.function.Consumer<Boolean> done = ok -> {
-            if (ok) {
-                written.incrementAndGet();
-            }
-            if (remaining.decrementAndGet() == 0) {
-                result.complete(written.get());
-            }
-        };
-        byLoop.forEach((loop, sessions) -> loop.execute(() -> {
-            for (DefaultSession s : sessions) {
-                try {
-                    s.pushEncoded(uri, encoded, options, done);
-                } catch (RuntimeException e) {
-                    // One session's failure (a throwing hook) must not leave the broadcast unfinished.
-                    log.warn("broadcast to {} failed", s.id(), e);
-                    done.accept(false);
-                }
-            }
-        }));
-        return result;
-    }
-
-    private PreEncoded encodeOnce(byte codec, Object body) {
-        if (body instanceof PreEncoded) {
-            return (PreEncoded) body;
-        }
-        ByteBuf buf = io.netty.buffer.Unpooled.buffer();
-        try {
-            codecs.encode(codec, body, buf);
-            byte[] bytes = new byte[buf.readableBytes()];
-            buf.readBytes(bytes);
-            return new PreEncoded(bytes);
-        } catch (io.teleport.codec.CodecException e) {
-            throw new RerrorException(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", e.getMessage()), e);
-        } finally {
-            buf.release();
-        }
+        return Broadcast.push(context, uri, body, selector, options);
     }
 
     /** The addresses this peer listens on. */

@@ -20,6 +20,8 @@ import java.util.Objects;
 public final class Codecs {
 
     private volatile Codec[] byId = new Codec[256];
+    /** Set on a peer's own copy: what a running peer decodes with does not change under it. */
+    private boolean frozen;
 
     private Codecs() {
     }
@@ -57,6 +59,9 @@ public final class Codecs {
      *     already used by a codec with another id
      */
     public synchronized Codecs register(Codec codec) {
+        if (frozen) {
+            throw new IllegalStateException("a peer's registry is fixed once the peer is built; register before");
+        }
         Objects.requireNonNull(codec, "codec");
         int id = codec.id() & 0xFF;
         if (id == 0) {
@@ -71,6 +76,14 @@ public final class Codecs {
         next[id] = codec;
         byId = next;
         return this;
+    }
+
+    /** An unchangeable copy with the same entries, for a peer to keep. */
+    public Codecs frozenCopy() {
+        Codecs copy = new Codecs();
+        copy.byId = byId;
+        copy.frozen = true;
+        return copy;
     }
 
     /** The codec with this id, or {@code null}. */

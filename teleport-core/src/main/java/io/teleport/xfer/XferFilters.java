@@ -13,6 +13,8 @@ import java.util.Objects;
 public final class XferFilters {
 
     private volatile XferFilter[] byId = new XferFilter[256];
+    /** Set on a peer's own copy: what a running peer decodes with does not change under it. */
+    private boolean frozen;
 
     private XferFilters() {
     }
@@ -29,11 +31,22 @@ public final class XferFilters {
 
     /** Adds a filter, replacing the one with the same id. */
     public synchronized XferFilters register(XferFilter filter) {
+        if (frozen) {
+            throw new IllegalStateException("a peer's registry is fixed once the peer is built; register before");
+        }
         Objects.requireNonNull(filter, "filter");
         XferFilter[] next = byId.clone();
         next[filter.id() & 0xFF] = filter;
         byId = next;
         return this;
+    }
+
+    /** An unchangeable copy with the same entries, for a peer to keep. */
+    public XferFilters frozenCopy() {
+        XferFilters copy = new XferFilters();
+        copy.byId = byId;
+        copy.frozen = true;
+        return copy;
     }
 
     /** The filter with this id, or {@code null}. */

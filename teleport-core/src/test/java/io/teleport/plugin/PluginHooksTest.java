@@ -6,11 +6,8 @@ import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
-import io.teleport.codec.Codecs;
-import io.teleport.proto.FastProto;
 import io.teleport.router.PullRouter;
 import io.teleport.session.Session;
-import io.teleport.xfer.XferFilters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -278,8 +275,8 @@ class PluginHooksTest {
 
     @Test
     void duplicatePluginNamesAreRefused() {
-        assertThatThrownBy(() -> new Peer(PeerConfig.defaults(), List.of(new RecordingPlugin("x"), new RecordingPlugin("x")),
-                Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE))
+        assertThatThrownBy(() -> Peer.builder()
+                .plugins(List.of(new RecordingPlugin("x"), new RecordingPlugin("x"))).build())
                 .hasMessageContaining("plugin name: x");
     }
 }

@@ -68,7 +68,8 @@ public final class HandlerPool extends ThreadPoolExecutor {
         this(baseThreads, maxThreads, queueCapacity, clock, timer, new ThreadCpu());
     }
 
-    private HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, Timer timer,
+    /** With the caller's CPU reading: tests decide whether the threads compute. */
+    HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, Timer timer,
             ThreadCpu cpu) {
         super(baseThreads, maxThreads, 60, TimeUnit.SECONDS, new ShrinkingQueue(queueCapacity),
                 cpu.recording(new DefaultThreadFactory("teleport-handler", true)));

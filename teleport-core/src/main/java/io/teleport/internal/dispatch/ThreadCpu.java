@@ -11,7 +11,7 @@ import java.util.concurrent.ThreadFactory;
  * wait (in I/O, a sleep, a lock: more threads help) from threads that compute (more threads on the
  * same cores do not).
  */
-final class ThreadCpu {
+class ThreadCpu {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** The process's CPU time, where the JVM offers it (HotSpot and OpenJ9 do); null elsewhere. */
@@ -62,8 +62,17 @@ final class ThreadCpu {
         if (before == 0 || period <= 0) {
             return false;
         }
+        return computing(period, threadCpu, poolSize, process >= 0 && processBefore >= 0 ? process - processBefore : -1,
+                CORES);
+    }
+
+    /**
+     * The rule, apart from the measuring: over {@code period} ns, the pool's {@code poolSize} threads
+     * used {@code threadCpu} ns of CPU and the process {@code processCpu} ns ({@code -1}: unknown).
+     */
+    static boolean computing(long period, long threadCpu, int poolSize, long processCpu, int cores) {
         boolean threadsComputing = threadCpu >= 0 && threadCpu * 2 >= period * (long) poolSize;
-        boolean coresBusy = process >= 0 && processBefore >= 0 && (process - processBefore) * 10 >= period * 8L * CORES;
+        boolean coresBusy = processCpu >= 0 && processCpu * 10 >= period * 8L * cores;
         return threadsComputing || coresBusy;
     }
 
@@ -80,7 +89,7 @@ final class ThreadCpu {
      * Nanoseconds of CPU the live threads used since the last call (threads that ended are
      * forgotten), or {@code -1} when the JVM cannot measure it.
      */
-    private long sinceLastLook() {
+    long sinceLastLook() {
         if (!supported) {
             return -1;
         }

@@ -8,27 +8,15 @@ import io.teleport.internal.log.RefusalLog;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.codec.CodecException;
-import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.plugin.Hook;
 import io.teleport.plugin.PluginChain;
-import io.teleport.plugin.ReadContext;
-import io.teleport.plugin.WriteContext;
-import io.teleport.router.QueryString;
 import io.teleport.router.RequestUri;
-import io.teleport.router.Route;
 import io.teleport.router.Router;
-import io.teleport.router.UnknownPullContext;
-import io.teleport.router.UnknownPushContext;
-import io.teleport.session.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.reflect.Type;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -36,17 +24,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One inbound pull or push, handled from its header to its reply: the hooks in Teleport's order,
- * routing, body decoding, the handler, and the reply. It is also every context the handler and the
- * plugins see.
+ * routing, body decoding, the handler, and the reply. The contexts the handler and the plugins see
+ * are its {@link InboundView}.
  */
-public final class InboundContext implements UnknownPullContext, UnknownPushContext, ReadContext, WriteContext,
-        HandlerPool.Queued {
+public final class InboundContext extends InboundView implements HandlerPool.Queued {
 
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
 
-    final DefaultSession session;
-    final Packet request;
     /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
     private final io.netty.channel.Channel channel;
     private final ReadGate gate;
@@ -54,19 +39,9 @@ public final class InboundContext implements UnknownPullContext, UnknownPushCont
     public final long charge;
     /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */
     private final String sentUri;
-    private final long startNanos = System.nanoTime();
-    private RequestUri requestUri;
-    private Route route;
-    private Object body;
-    private Map<String, List<String>> query;
-    private Meta replyMeta;
-    private byte replyBodyCodec;
-    private byte[] extraXfer;
-    private Packet reply;
 
     public InboundContext(DefaultSession session, Packet request, ReadGate gate, long charge) {
-        this.session = session;
-        this.request = request;
+        super(session, request);
         this.sentUri = request.uri();
         this.channel = session.channel();
         this.gate = gate;
@@ -380,121 +355,5 @@ public final class InboundContext implements UnknownPullContext, UnknownPushCont
             c = c.getCause();
         }
         return c;
-    }
-
-    // ---------------------------------------------------------------- contexts
-
-    @Override
-    public Session session() {
-        return session;
-    }
-
-    @Override
-    public long seq() {
-        return request.seq();
-    }
-
-    @Override
-    public String uri() {
-        return request.uri();
-    }
-
-    @Override
-    public String path() {
-        return requestUri == null ? RequestUri.parse(request.uri()).path() : requestUri.path();
-    }
-
-    @Override
-    public String rawQuery() {
-        return requestUri == null ? RequestUri.parse(request.uri()).rawQuery() : requestUri.rawQuery();
-    }
-
-    @Override
-    public Map<String, List<String>> query() {
-        if (query == null) {
-            query = QueryString.parse(rawQuery());
-        }
-        return query;
-    }
-
-    @Override
-    public Meta meta() {
-        return request.meta();
-    }
-
-    @Override
-    public byte bodyCodec() {
-        return request.bodyCodec();
-    }
-
-    @Override
-    public Meta replyMeta() {
-        if (replyMeta == null) {
-            replyMeta = new Meta();
-        }
-        return replyMeta;
-    }
-
-    @Override
-    public InboundContext replyBodyCodec(byte codecId) {
-        this.replyBodyCodec = codecId;
-        return this;
-    }
-
-    @Override
-    public byte replyBodyCodec() {
-        return replyBodyCodec;
-    }
-
-    @Override
-    public InboundContext addReplyXfer(byte... filterIds) {
-        for (byte id : filterIds) {
-            // Unknown ids are dropped rather than failing the reply, as Teleport does.
-            if (session.peer.xferFilters.get(id) != null) {
-                extraXfer = extraXfer == null ? new byte[] {id} : append(extraXfer, id);
-            }
-        }
-        return this;
-    }
-
-    private static byte[] append(byte[] ids, byte id) {
-        byte[] next = Arrays.copyOf(ids, ids.length + 1);
-        next[ids.length] = id;
-        return next;
-    }
-
-    @Override
-    public byte[] bodyBytes() {
-        return request.bodyBytes();
-    }
-
-    @Override
-    public Object bind(Type type) {
-        return session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), type);
-    }
-
-    @Override
-    public Packet input() {
-        return request;
-    }
-
-    @Override
-    public Packet output() {
-        return reply;
-    }
-
-    @Override
-    public Route route() {
-        return route;
-    }
-
-    @Override
-    public Object body() {
-        return body;
-    }
-
-    @Override
-    public long startNanos() {
-        return startNanos;
     }
 }

@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 import java.lang.reflect.Type;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.lang.invoke.MethodType;
 
 /**
  * The invocation layer of one session, above its connection (as SOFABolt keeps invocation apart from
@@ -30,6 +32,33 @@ final class SessionCalls {
     SessionCalls(DefaultSession session) {
         this.session = session;
     }
+    /**
+     * A pull whose caller waits for the reply. Refused on any I/O thread of the peer, not only this
+     * channel's: waiting there stalls every connection of that loop.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T pullAndWait(String uri, Object body, Class<T> replyType, CallOption[] options) {
+        if (session.channel().eventLoop().inEventLoop() || session.peer.inIoThread()) {
+            throw new IllegalStateException("a blocking pull on an I/O thread would stall or deadlock it; "
+                    + "use pullAsync, or run handlers off the I/O thread");
+        }
+        CompletableFuture<Object> future = pull(uri, body, replyType, true, false, options);
+        try {
+            // int.class casts nothing, not even the Integer the codec gave: cast with the wrapper.
+            return (T) MethodType.methodType(replyType).wrap().returnType().cast(future.get());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RerrorException) {
+                // A fresh exception so that the caller's stack trace shows where it pulled.
+                throw new RerrorException(((RerrorException) cause).rerror(), cause);
+            }
+            throw new IllegalStateException(cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the reply to " + uri, e);
+        }
+    }
+
 
     /** Sends a pull; its future completes with the reply's body, or the whole {@link Reply}. */
     CompletableFuture<Object> pull(String uri, Object body, Type replyType, boolean sync, boolean wholeReply,

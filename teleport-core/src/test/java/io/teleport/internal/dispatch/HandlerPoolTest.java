@@ -41,8 +41,16 @@ class HandlerPoolTest {
         }
     }
 
+    /** What the pool's CPU reading says: the tests decide whether the threads compute. */
+    private volatile boolean computing;
+
     private HandlerPool pool(int base, int max, int queue) {
-        HandlerPool pool = new HandlerPool(base, max, queue, now::get, null);
+        HandlerPool pool = new HandlerPool(base, max, queue, now::get, null, new ThreadCpu() {
+            @Override
+            boolean computing(int poolSize) {
+                return computing;
+            }
+        });
         pools.add(pool);
         return pool;
     }
@@ -100,10 +108,24 @@ class HandlerPoolTest {
     }
 
     @Test
-    void threadsThatTakeWorkTooSlowlyAreJoined() throws Exception {
+    void threadsThatTakeWorkTooSlowlyAreJoined() {
+        assertThat(sizeAfterSlowTaking()).isGreaterThan(2);
+    }
+
+    @Test
+    void threadsThatTakeWorkSlowlyBecauseTheyComputeAreNotJoined() {
+        // More threads on the same cores would not finish a CPU-bound backlog sooner.
+        computing = true;
+        assertThat(sizeAfterSlowTaking()).isEqualTo(2);
+    }
+
+    /**
+     * Two threads take work, one message a period, while the oldest queued message has waited past
+     * {@link HandlerPool#MAX_WAIT_NANOS}; returns the pool's core size after three looks.
+     */
+    private int sizeAfterSlowTaking() {
         HandlerPool pool = pool(2, 10, 100);
         Semaphore done = new Semaphore(0);
-        AtomicInteger finished = new AtomicInteger();
         long queuedAt = now.get();
         for (int i = 0; i < 30; i++) {
             pool.execute(new HandlerPool.Queued() {
@@ -111,7 +133,6 @@ class HandlerPoolTest {
                 public void run() {
                     started.incrementAndGet();
                     done.acquireUninterruptibly();
-                    finished.incrementAndGet();
                 }
 
                 @Override
@@ -123,15 +144,14 @@ class HandlerPoolTest {
         await().until(() -> started.get() == 2);
         now.addAndGet(HandlerPool.MAX_WAIT_NANOS);
         for (int i = 0; i < 3; i++) {
-            // Each period one thread finishes a task and takes the next: they take work, but the
-            // oldest message has been waiting longer than it should.
             int next = started.get() + 1;
             done.release();
             await().until(() -> started.get() >= next);
             look(pool);
         }
-        assertThat(pool.getCorePoolSize()).isGreaterThan(2);
+        int size = pool.getCorePoolSize();
         done.release(100);
+        return size;
     }
 
     @Test
@@ -245,25 +265,30 @@ class HandlerPoolTest {
     }
 
     @Test
-    void aBacklogOfComputingHandlersDoesNotGrowThePoolButBlockingOnesDo() throws Exception {
-        HashedWheelTimer timer = new HashedWheelTimer(5, TimeUnit.MILLISECONDS);
-        try {
-            assertThat(largestPoolFor(timer, () -> {
-                // Compute for 2 ms: more threads on the same cores would not finish the backlog sooner.
-                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2);
-                long x = 0;
-                while (System.nanoTime() < end) {
-                    x += System.identityHashCode(new Object());
-                }
-                return x;
-            })).as("computing handlers").isEqualTo(baseSize(16));
-            assertThat(largestPoolFor(timer, () -> {
-                Thread.sleep(2);
-                return 0L;
-            })).as("blocking handlers").isGreaterThan(baseSize(16));
-        } finally {
-            timer.stop();
-        }
+    void theComputingRuleWeighsThreadCpuAgainstWallTimeAndTheProcessAgainstTheCores() {
+        long period = 10_000_000L;
+        assertThat(ThreadCpu.computing(period, 2 * period / 2, 2, -1, 4)).as("half of two threads' time").isTrue();
+        assertThat(ThreadCpu.computing(period, period / 4, 2, -1, 4)).as("an eighth: they wait").isFalse();
+        assertThat(ThreadCpu.computing(period, -1, 2, -1, 4)).as("nothing measured").isFalse();
+        assertThat(ThreadCpu.computing(period, 0, 2, 8 * period * 4 / 10, 4)).as("80% of the cores").isTrue();
+        assertThat(ThreadCpu.computing(period, 0, 2, 7 * period * 4 / 10, 4)).as("70% of the cores").isFalse();
+    }
+
+    @Test
+    void aSleepingThreadOfThePoolIsMeasuredAsUsingAlmostNoCpu() throws Exception {
+        // Sleeping costs no CPU whatever else the machine runs, so this holds on a busy machine too.
+        ThreadCpu cpu = new ThreadCpu();
+        CountDownLatch measured = new CountDownLatch(1);
+        Thread sleeper = cpu.recording(Thread::new).newThread(() -> waitFor(measured));
+        sleeper.start();
+        cpu.sinceLastLook();
+        long wallBefore = System.nanoTime();
+        Thread.sleep(50);
+        long used = cpu.sinceLastLook();
+        long wall = System.nanoTime() - wallBefore;
+        measured.countDown();
+        sleeper.join();
+        assertThat(used).as("CPU ns of a waiting thread over %d ns", wall).isBetween(-1L, wall / 4);
     }
 
     private static int baseSize(int max) {

@@ -52,9 +52,11 @@ class CloseFutureThreadTest {
         Peer client = peer(PeerConfig.builder().handlerExecution(execution).build());
         DefaultSession session = (DefaultSession) client.dial("127.0.0.1:" + port);
         LateCallback late = new LateCallback();
-        Field closeFuture = DefaultSession.class.getDeclaredField("closeFuture");
+        Field lifecycle = DefaultSession.class.getDeclaredField("lifecycle");
+        lifecycle.setAccessible(true);
+        Field closeFuture = SessionLifecycle.class.getDeclaredField("closeFuture");
         closeFuture.setAccessible(true);
-        closeFuture.set(session, late);
+        closeFuture.set(lifecycle.get(session), late);
 
         await().until(() -> server.sessionCount() == 1);
         // The server drops the connection: the client's session ends on its I/O thread.

@@ -1,14 +1,13 @@
 package io.teleport.spring.autoconfigure;
 
 import io.teleport.Peer;
+import io.teleport.PeerBuilder;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.codec.Codec;
-import io.teleport.codec.Codecs;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugins.AuthPlugin;
 import io.teleport.plugins.HeartbeatPlugin;
-import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
@@ -18,7 +17,6 @@ import io.teleport.spring.handler.ControllerRouteRegistrar;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
 import io.teleport.spring.server.TeleportSessions;
 import io.teleport.xfer.XferFilter;
-import io.teleport.xfer.XferFilters;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -34,7 +32,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,14 +66,13 @@ public final class TeleportAutoConfiguration {
     Peer teleportPeer(PeerConfig config, ListableBeanFactory beanFactory, ObjectProvider<Plugin> plugins,
             ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto) {
         Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
-        List<Plugin> chain = new ArrayList<>();
-        plugins.orderedStream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p))).forEach(chain::add);
-        Codecs codecs = Codecs.defaults();
-        codecBeans.orderedStream().forEach(codecs::register);
-        XferFilters filters = XferFilters.defaults();
-        filterBeans.orderedStream().forEach(filters::register);
+        PeerBuilder builder = Peer.builder().config(config);
+        plugins.orderedStream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p))).forEach(builder::plugin);
+        codecBeans.orderedStream().forEach(builder::codec);
+        filterBeans.orderedStream().forEach(builder::xferFilter);
+        proto.ifAvailable(builder::defaultProto);
         try {
-            return new Peer(config, chain, codecs, filters, proto.getIfAvailable(() -> FastProto.INSTANCE));
+            return builder.build();
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("teleport: " + e.getMessage() + " (check teleport.default-body-codec, "
                     + "teleport.network and the plugin beans)", e);

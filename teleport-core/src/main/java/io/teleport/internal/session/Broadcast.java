@@ -1,0 +1,121 @@
+package io.teleport.internal.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.teleport.codec.CodecException;
+import io.teleport.codec.Codecs;
+import io.teleport.codec.PreEncoded;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.session.CallOption;
+import io.teleport.session.CallSpec;
+import io.teleport.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * One push to many sessions ({@code Peer.pushAll}): the body is encoded once, and each I/O thread
+ * writes its own sessions' frames in one task. Sessions that read too slowly (not writable) are
+ * skipped and counted, so one slow reader neither holds up the broadcast nor makes the peer queue
+ * without bound.
+ */
+public final class Broadcast {
+
+    private static final Logger log = LoggerFactory.getLogger(Broadcast.class);
+
+    private Broadcast() {
+    }
+
+    /**
+     * Pushes to every live session {@code selector} accepts.
+     *
+     * @return completes with the number of sessions the push was handed to, once each has been
+     *     handed it or skipped
+     */
+    public static CompletableFuture<Integer> push(PeerContext context, String uri, Object body, Predicate<Session> selector,
+            CallOption... options) {
+        Objects.requireNonNull(uri, "uri");
+        // The codec the options choose, to encode the body once for all.
+        Packet probe = new Packet(PacketType.PUSH).bodyCodec(context.defaultCodecId());
+        for (CallOption option : options) {
+            option.apply(new CallSpec() {
+                @Override
+                public Packet packet() {
+                    return probe;
+                }
+
+                @Override
+                public void timeout(Duration timeout) {
+                }
+            });
+        }
+        PreEncoded encoded = body == null ? new PreEncoded(new byte[0]) : encodeOnce(context.codecs, probe.bodyCodec(), body);
+        Map<EventLoop, List<DefaultSession>> byLoop = new HashMap<>();
+        context.hub().forEach(session -> {
+            if (selector.test(session)) {
+                DefaultSession s = (DefaultSession) session;
+                byLoop.computeIfAbsent(s.channel().eventLoop(), loop -> new ArrayList<>()).add(s);
+            }
+            return true;
+        });
+        int total = byLoop.values().stream().mapToInt(List::size).sum();
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        if (total == 0) {
+            result.complete(0);
+            return result;
+        }
+        AtomicInteger remaining = new AtomicInteger(total);
+        AtomicInteger written = new AtomicInteger();
+        Consumer<Boolean> done = ok -> {
+            if (ok) {
+                written.incrementAndGet();
+            }
+            if (remaining.decrementAndGet() == 0) {
+                result.complete(written.get());
+            }
+        };
+        byLoop.forEach((loop, sessions) -> loop.execute(() -> {
+            for (DefaultSession s : sessions) {
+                try {
+                    s.pushEncoded(uri, encoded, options, done);
+                } catch (RuntimeException e) {
+                    // One session's failure (a throwing hook) must not leave the broadcast unfinished.
+                    log.warn("broadcast to {} failed", s.id(), e);
+                    done.accept(false);
+                }
+            }
+        }));
+        return result;
+    }
+
+    private static PreEncoded encodeOnce(Codecs codecs, byte codec, Object body) {
+        if (body instanceof PreEncoded) {
+            return (PreEncoded) body;
+        }
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            codecs.encode(codec, body, buf);
+            byte[] bytes = new byte[buf.readableBytes()];
+            buf.readBytes(bytes);
+            return new PreEncoded(bytes);
+        } catch (CodecException e) {
+            throw new RerrorException(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", e.getMessage()), e);
+        } finally {
+            buf.release();
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.teleport.internal.session;
+
+import io.teleport.message.Meta;
+import io.teleport.message.Packet;
+import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.WriteContext;
+import io.teleport.router.QueryString;
+import io.teleport.router.RequestUri;
+import io.teleport.router.Route;
+import io.teleport.router.UnknownPullContext;
+import io.teleport.router.UnknownPushContext;
+import io.teleport.session.Session;
+
+import java.lang.reflect.Type;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An inbound pull or push as its handler and the plugins see it: every context interface over one
+ * object, so a message costs one allocation. {@link InboundContext} fills it in as the message moves
+ * from routing to reply.
+ */
+abstract class InboundView implements UnknownPullContext, UnknownPushContext, ReadContext, WriteContext {
+
+    final DefaultSession session;
+    final Packet request;
+    final long startNanos = System.nanoTime();
+    RequestUri requestUri;
+    Route route;
+    Object body;
+    Map<String, List<String>> query;
+    Meta replyMeta;
+    byte replyBodyCodec;
+    byte[] extraXfer;
+    Packet reply;
+
+    InboundView(DefaultSession session, Packet request) {
+        this.session = session;
+        this.request = request;
+    }
+
+    @Override
+    public Session session() {
+        return session;
+    }
+
+    @Override
+    public long seq() {
+        return request.seq();
+    }
+
+    @Override
+    public String uri() {
+        return request.uri();
+    }
+
+    @Override
+    public String path() {
+        return requestUri == null ? RequestUri.parse(request.uri()).path() : requestUri.path();
+    }
+
+    @Override
+    public String rawQuery() {
+        return requestUri == null ? RequestUri.parse(request.uri()).rawQuery() : requestUri.rawQuery();
+    }
+
+    @Override
+    public Map<String, List<String>> query() {
+        if (query == null) {
+            query = QueryString.parse(rawQuery());
+        }
+        return query;
+    }
+
+    @Override
+    public Meta meta() {
+        return request.meta();
+    }
+
+    @Override
+    public byte bodyCodec() {
+        return request.bodyCodec();
+    }
+
+    @Override
+    public Meta replyMeta() {
+        if (replyMeta == null) {
+            replyMeta = new Meta();
+        }
+        return replyMeta;
+    }
+
+    @Override
+    public InboundView replyBodyCodec(byte codecId) {
+        this.replyBodyCodec = codecId;
+        return this;
+    }
+
+    @Override
+    public byte replyBodyCodec() {
+        return replyBodyCodec;
+    }
+
+    @Override
+    public InboundView addReplyXfer(byte... filterIds) {
+        for (byte id : filterIds) {
+            // Unknown ids are dropped rather than failing the reply, as Teleport does.
+            if (session.peer.xferFilters.get(id) != null) {
+                extraXfer = extraXfer == null ? new byte[] {id} : append(extraXfer, id);
+            }
+        }
+        return this;
+    }
+
+    private static byte[] append(byte[] ids, byte id) {
+        byte[] next = Arrays.copyOf(ids, ids.length + 1);
+        next[ids.length] = id;
+        return next;
+    }
+
+    @Override
+    public byte[] bodyBytes() {
+        return request.bodyBytes();
+    }
+
+    @Override
+    public Object bind(Type type) {
+        return session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), type);
+    }
+
+    @Override
+    public Packet input() {
+        return request;
+    }
+
+    @Override
+    public Packet output() {
+        return reply;
+    }
+
+    @Override
+    public Route route() {
+        return route;
+    }
+
+    @Override
+    public Object body() {
+        return body;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+}

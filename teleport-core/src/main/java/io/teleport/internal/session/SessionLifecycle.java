@@ -1,0 +1,297 @@
+package io.teleport.internal.session;
+
+import io.netty.channel.Channel;
+import io.teleport.message.Rerror;
+import io.teleport.plugin.Hook;
+import io.teleport.transport.Network;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The life of one session: its connections coming up (dial or accept hooks, then admission to the
+ * hub), breaking (redial or end), and its graceful close (drain, then close). States go
+ * {@code OPEN → CLOSING → CLOSED}; while OPEN a dialed session may be <em>reconnecting</em>, when writes
+ * wait for the new connection. The drain ends on an event: the last handler or pull to finish calls
+ * {@link #closeIfDrained}, and a deadline on the I/O thread closes it anyway.
+ *
+ * <p>Transitions hold the session's monitor, the same one {@link DefaultSession#setId} holds, so an
+ * admission and a rename never interleave.
+ */
+final class SessionLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(DefaultSession.class);
+    /** The session whose dial hooks run on this thread: its pulls go out while it is still redialing. */
+    private static final ThreadLocal<DefaultSession> IN_DIAL_HOOKS = new ThreadLocal<>();
+
+    private enum State { OPEN, CLOSING, CLOSED }
+
+    private final DefaultSession session;
+    private final PeerContext peer;
+    /** Dials again after a dialed connection breaks; null for accepted sessions. */
+    private final Redialer redialer;
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private volatile State state = State.OPEN;
+    private volatile boolean admitted;
+    /** Set while a broken dialed connection is being replaced; writes wait for it. */
+    private volatile CompletableFuture<Void> reconnecting;
+    /** Whether a connection got as far as the dial or accept hooks: then PostDisconnect is due. */
+    private volatile boolean everConnected;
+    /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
+    private volatile boolean hooksRunning;
+
+    SessionLifecycle(DefaultSession session, PeerContext peer, Redialer redialer) {
+        this.session = session;
+        this.peer = peer;
+        this.redialer = redialer;
+    }
+
+    boolean isOpen() {
+        return state == State.OPEN;
+    }
+
+    boolean isFinished() {
+        return state == State.CLOSED;
+    }
+
+    /** Open, connected and not between connections. */
+    boolean isHealthy(Channel channel) {
+        return state == State.OPEN && reconnecting == null && channel.isActive();
+    }
+
+    /** Whether the session is listed in the hub under its id (so a new id must be renamed there). */
+    boolean isListed() {
+        return admitted && state != State.CLOSED && reconnecting == null;
+    }
+
+    /** What a write waits for: the reconnection under way, or null to write at once. */
+    CompletableFuture<Void> writeBarrier() {
+        CompletableFuture<Void> waiting = reconnecting;
+        return waiting == null || IN_DIAL_HOOKS.get() == session ? null : waiting;
+    }
+
+    boolean hooksRunning() {
+        return hooksRunning;
+    }
+
+    CompletableFuture<Void> closeFuture() {
+        return closeFuture;
+    }
+
+    /**
+     * A connection is up (TLS done): run the dial or accept hooks off the I/O thread when there are
+     * any, then admit the session to the hub.
+     */
+    void connected(Channel ch, CompletableFuture<DefaultSession> ready) {
+        everConnected = true;
+        boolean dialed = session.dialed();
+        Hook<?, io.teleport.session.Session> hook = dialed ? Hook.POST_DIAL : Hook.POST_ACCEPT;
+        if (!peer.plugins.has(hook)) {
+            admit(ch, ready);
+            return;
+        }
+        hooksRunning = true;
+        peer.runBlocking(() -> {
+            Rerror rerror;
+            IN_DIAL_HOOKS.set(session);
+            try {
+                rerror = peer.plugins.run(hook, session);
+            } catch (RuntimeException e) {
+                rerror = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", e.toString());
+            } finally {
+                IN_DIAL_HOOKS.remove();
+                hooksRunning = false;
+            }
+            if (rerror == null) {
+                admit(ch, ready);
+                return;
+            }
+            log.debug("{} hook refused {}: {}", hook.name(), session.id(), rerror.toJson());
+            if (ready != null) {
+                ready.completeExceptionally(rerror.toException());
+            }
+            ch.close();
+        });
+    }
+
+    private void admit(Channel ch, CompletableFuture<DefaultSession> ready) {
+        CompletableFuture<Void> waiting;
+        synchronized (session) {
+            if (state != State.OPEN || !ch.isActive() || ch != session.channel()) {
+                // Closed (or replaced) while the hooks ran: this connection is not wanted any more.
+                ch.close();
+                if (ready != null) {
+                    ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()),
+                            new ClosedChannelException()));
+                }
+                return;
+            }
+            session.listIn(peer.hub);
+            admitted = true;
+            waiting = reconnecting;
+            reconnecting = null;
+        }
+        if (waiting != null) {
+            log.info("redial ok (network:{}, addr:{}, id:{})", network().goName(), session.dialAddress(), session.id());
+            waiting.complete(null);
+        }
+        if (ready != null) {
+            ready.complete(session);
+        }
+    }
+
+    /** A channel left its event loop; if it never connected, the session is over. */
+    void unregistered(Channel ch) {
+        if (ch == session.channel() && !everConnected) {
+            finish();
+        }
+    }
+
+    /** A connection is gone: redial a dialed session that asks for it, otherwise end. */
+    void disconnected(Channel ch) {
+        boolean redial;
+        log.debug("connection of {} closed (state {}, reconnecting {}, current {})", session.id(), state,
+                reconnecting != null, ch == session.channel());
+        synchronized (session) {
+            if (ch != session.channel() || (reconnecting != null && state == State.OPEN)) {
+                // A stale connection, or a redial attempt that failed: its dial future says so.
+                return;
+            }
+            redial = state == State.OPEN && session.dialed() && peer.config.redialTimes() != 0 && admitted
+                    && !peer.closing;
+            if (redial) {
+                peer.hub.remove(session);
+                reconnecting = new CompletableFuture<>();
+            }
+        }
+        session.failPending();
+        if (!redial) {
+            finish();
+            return;
+        }
+        // This connection is over, even though the session goes on.
+        if (peer.plugins.has(Hook.POST_DISCONNECT)) {
+            peer.runBlocking(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
+        }
+        redialer.start();
+    }
+
+    private Network network() {
+        return Network.of(peer.config.network());
+    }
+
+    /** Whether a redial is still wanted: the session is open and the peer is not shutting down. */
+    boolean wantsRedial() {
+        return state == State.OPEN && !peer.closing;
+    }
+
+    /** Redialing failed for good (or is no longer wanted): the session is over. */
+    void giveUp(Throwable error) {
+        CompletableFuture<Void> waiting;
+        synchronized (session) {
+            waiting = reconnecting;
+            reconnecting = null;
+        }
+        if (waiting == null) {
+            return;
+        }
+        log.error("redial fail (network:{}, addr:{}, id:{}): {}", network().goName(), session.dialAddress(),
+                session.id(), error.getMessage());
+        waiting.completeExceptionally(error);
+        finish();
+    }
+
+    private void finish() {
+        synchronized (session) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+        }
+        peer.hub.remove(session);
+        peer.live.remove(session);
+        session.failPending();
+        session.outbound().releaseWaiters();
+        if (peer.plugins.has(Hook.POST_DISCONNECT) && everConnected) {
+            peer.runBlocking(() -> {
+                try {
+                    peer.plugins.run(Hook.POST_DISCONNECT, session);
+                } finally {
+                    closeFuture.complete(null);
+                }
+            });
+        } else if (!peer.inline) {
+            // Callbacks are user code, and whether any are attached cannot be told without a race:
+            // one attached just after the look would run here, maybe on an I/O thread.
+            peer.runBlocking(() -> closeFuture.complete(null));
+        } else {
+            closeFuture.complete(null);
+        }
+    }
+
+    /**
+     * Closes gracefully: no new pulls or pushes from now on, while handlers in flight finish and
+     * reply and this side's pulls get their replies, for at most {@code timeout}; then the
+     * connection closes and whatever still waits ends with 102.
+     */
+    CompletableFuture<Void> close(Duration timeout) {
+        CompletableFuture<Void> waiting;
+        synchronized (session) {
+            if (state != State.OPEN) {
+                return closeFuture;
+            }
+            state = State.CLOSING;
+            waiting = reconnecting;
+            reconnecting = null;
+        }
+        if (waiting != null) {
+            redialer.cancel();
+            session.channel().close();
+            waiting.completeExceptionally(new IllegalStateException("session closed"));
+            finish();
+            return closeFuture;
+        }
+        drainThenClose(System.nanoTime() + timeout.toNanos());
+        return closeFuture;
+    }
+
+    private void drainThenClose(long deadline) {
+        Channel ch = session.channel();
+        if (ch.eventLoop().isShuttingDown() || !ch.isActive()) {
+            // Its I/O thread is gone (a channel served from another group), or it never connected or is
+            // already gone: no channelInactive will come to finish it.
+            ch.close();
+            finish();
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (session.drained() || left <= 0) {
+            ch.close();
+            return;
+        }
+        // The last handler or pull to end closes it (closeIfDrained); the deadline closes it anyway.
+        try {
+            ch.eventLoop().schedule(() -> {
+                ch.close();
+            }, left, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException shutDown) {
+            ch.close();
+            finish();
+            return;
+        }
+        // The last one may have ended before this session was seen closing.
+        closeIfDrained();
+    }
+
+    /** A handler or pull of this session ended: if the session is closing and it was the last, close now. */
+    void closeIfDrained() {
+        if (state == State.CLOSING && session.drained()) {
+            session.channel().close();
+        }
+    }
+}
