@@ -1,5 +1,7 @@
 package io.teleport.xfer;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -12,7 +14,7 @@ import java.util.Objects;
  */
 public final class XferFilters {
 
-    private volatile XferFilter[] byId = new XferFilter[256];
+    private volatile @Nullable XferFilter[] byId = new XferFilter[256];
 
     private XferFilters() {
     }
@@ -30,14 +32,14 @@ public final class XferFilters {
     /** Adds a filter, replacing the one with the same id. */
     public synchronized XferFilters register(XferFilter filter) {
         Objects.requireNonNull(filter, "filter");
-        XferFilter[] next = byId.clone();
+        @Nullable XferFilter[] next = byId.clone();
         next[filter.id() & 0xFF] = filter;
         byId = next;
         return this;
     }
 
     /** The filter with this id, or {@code null}. */
-    public XferFilter get(byte id) {
+    public @Nullable XferFilter get(byte id) {
         return byId[id & 0xFF];
     }
 
@@ -55,7 +57,7 @@ public final class XferFilters {
     }
 
     /** The filter with this name, or {@code null}. */
-    public XferFilter byName(String name) {
+    public @Nullable XferFilter byName(String name) {
         for (XferFilter filter : byId) {
             if (filter != null && filter.name().equals(name)) {
                 return filter;
