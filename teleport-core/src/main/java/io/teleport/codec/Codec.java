@@ -1,6 +1,7 @@
 package io.teleport.codec;
 
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Type;
 
@@ -30,9 +31,10 @@ public interface Codec {
      * give away: the peer never writes to a body after decoding it, so a codec may keep views of it
      * in the value instead of copies (the Protobuf codec does).
      *
+     * @return the value; {@code null} where the encoding has one (JSON's {@code null})
      * @throws CodecException when the bytes do not decode into that type
      */
-    Object decode(byte[] bytes, Type type);
+    @Nullable Object decode(byte[] bytes, Type type);
 
     /**
      * How many bytes {@code body} will take, when the codec knows it cheaply; -1 otherwise. Lets the
@@ -46,7 +48,7 @@ public interface Codec {
      * The value an empty body stands for when read as {@code type}: Go's zero value. {@code null} by
      * default; a codec overrides it where an empty encoding has a natural value (an empty message).
      */
-    default Object emptyValue(Type type) {
+    default @Nullable Object emptyValue(Type type) {
         return null;
     }
 }

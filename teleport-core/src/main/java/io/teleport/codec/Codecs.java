@@ -1,6 +1,7 @@
 package io.teleport.codec;
 
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Array;
@@ -19,7 +20,7 @@ import java.util.Objects;
  */
 public final class Codecs {
 
-    private volatile Codec[] byId = new Codec[256];
+    private volatile @Nullable Codec[] byId = new Codec[256];
     /** Set on a peer's own copy: what a running peer decodes with does not change under it. */
     private boolean frozen;
 
@@ -72,7 +73,7 @@ public final class Codecs {
             throw new IllegalArgumentException("codec name: " + codec.name() + " (already used by id "
                     + (char) sameName.id() + ")");
         }
-        Codec[] next = byId.clone();
+        @Nullable Codec[] next = byId.clone();
         next[id] = codec;
         byId = next;
         return this;
@@ -87,12 +88,12 @@ public final class Codecs {
     }
 
     /** The codec with this id, or {@code null}. */
-    public Codec get(byte id) {
+    public @Nullable Codec get(byte id) {
         return byId[id & 0xFF];
     }
 
     /** The codec with this name, or {@code null}. */
-    public Codec byName(String name) {
+    public @Nullable Codec byName(String name) {
         for (Codec codec : byId) {
             if (codec != null && codec.name().equals(name)) {
                 return codec;
@@ -133,7 +134,7 @@ public final class Codecs {
      *
      * @throws CodecException for an unknown id with a non-null body, or a value the codec rejects
      */
-    public void encode(byte id, Object body, ByteBuf out) {
+    public void encode(byte id, @Nullable Object body, ByteBuf out) {
         if (body == null) {
             return;
         }
@@ -152,7 +153,7 @@ public final class Codecs {
      *
      * @throws CodecException for an unknown id or bytes that do not fit the type
      */
-    public Object decode(byte id, byte[] bytes, Type type) {
+    public @Nullable Object decode(byte id, byte[] bytes, Type type) {
         if (type == byte[].class) {
             return bytes;
         }
@@ -173,7 +174,7 @@ public final class Codecs {
     }
 
     /** The encoded size of {@code body} when its codec knows it cheaply; -1 otherwise. */
-    public int sizeHint(byte id, Object body) {
+    public int sizeHint(byte id, @Nullable Object body) {
         if (body == null) {
             return 0;
         }

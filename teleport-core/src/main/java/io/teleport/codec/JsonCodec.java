@@ -2,6 +2,7 @@ package io.teleport.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.SerializableString;
 import tools.jackson.core.io.CharacterEscapes;
@@ -83,7 +84,7 @@ public final class JsonCodec implements Codec {
     }
 
     @Override
-    public Object decode(byte[] bytes, Type type) {
+    public @Nullable Object decode(byte[] bytes, Type type) {
         try {
             return mapper.readValue(bytes, mapper.constructType(type));
         } catch (JacksonException e) {
@@ -113,7 +114,7 @@ public final class JsonCodec implements Codec {
         }
 
         @Override
-        public SerializableString getEscapeSequence(int ch) {
+        public @Nullable SerializableString getEscapeSequence(int ch) {
             switch (ch) {
                 case '<':
                     return new SerializedString("\\u003c");

@@ -7,6 +7,7 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -24,9 +25,9 @@ public final class ProtobufCodec implements Codec {
     /** The id byte, {@code 'p'}. */
     public static final byte ID = 'p';
 
-    private static final ClassValue<Parser<?>> PARSERS = new ClassValue<>() {
+    private static final ClassValue<@Nullable Parser<?>> PARSERS = new ClassValue<>() {
         @Override
-        protected Parser<?> computeValue(Class<?> type) {
+        protected @Nullable Parser<?> computeValue(Class<?> type) {
             try {
                 Method defaultInstance = type.getMethod("getDefaultInstance");
                 return ((MessageLite) defaultInstance.invoke(null)).getParserForType();
@@ -74,7 +75,7 @@ public final class ProtobufCodec implements Codec {
     }
 
     @Override
-    public Object emptyValue(Type type) {
+    public @Nullable Object emptyValue(Type type) {
         Parser<?> parser = type instanceof Class ? PARSERS.get((Class<?>) type) : null;
         return parser == null ? null : decode(new byte[0], type);
     }

@@ -1,6 +1,7 @@
 package io.teleport.codec;
 
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,7 @@ public final class StringCodec implements Codec {
     }
 
     @Override
-    public Object emptyValue(Type type) {
+    public @Nullable Object emptyValue(Type type) {
         return type == String.class || type == CharSequence.class ? "" : null;
     }
 

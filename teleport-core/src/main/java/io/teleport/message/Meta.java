@@ -2,6 +2,7 @@ package io.teleport.message;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -108,7 +109,7 @@ public final class Meta {
     }
 
     /** The value of the first pair with this key, or {@code null}. */
-    public String peek(String key) {
+    public @Nullable String peek(String key) {
         for (int i = 0; i < size; i++) {
             if (pairs[i << 1].equals(key)) {
                 return pairs[(i << 1) + 1];
@@ -322,7 +323,7 @@ public final class Meta {
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         if (this == o) {
             return true;
         }

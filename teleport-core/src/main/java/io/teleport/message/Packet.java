@@ -1,5 +1,7 @@
 package io.teleport.message;
 
+import org.jspecify.annotations.Nullable;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -24,12 +26,12 @@ public final class Packet {
     private long seq;
     private PacketType type;
     private String uri = "";
-    private Meta meta;
+    private @Nullable Meta meta;
     private byte bodyCodec = NO_CODEC;
-    private Object body;
+    private @Nullable Object body;
     private byte[] bodyBytes = NO_BYTES;
     private byte[] xferPipe = NO_BYTES;
-    private byte[] encodedBody;
+    private byte @Nullable [] encodedBody;
     private int size;
 
     /** Creates an empty packet of the given type. */
@@ -38,7 +40,7 @@ public final class Packet {
     }
 
     /** Creates an outgoing packet. */
-    public Packet(PacketType type, long seq, String uri, Object body) {
+    public Packet(PacketType type, long seq, String uri, @Nullable Object body) {
         this(type);
         this.seq = seq;
         this.uri = Objects.requireNonNull(uri, "uri");
@@ -109,12 +111,12 @@ public final class Packet {
     }
 
     /** The body value to marshal (outgoing packets); {@code null} for an empty body. */
-    public Object body() {
+    public @Nullable Object body() {
         return body;
     }
 
     /** Sets the body value to marshal. */
-    public Packet body(Object body) {
+    public Packet body(@Nullable Object body) {
         this.body = body;
         return this;
     }
@@ -124,12 +126,12 @@ public final class Packet {
      * writes these bytes rather than marshal {@link #body()} again, so that codecs never run on an
      * I/O thread. {@link #body()} keeps the value, for the hooks that see the packet after it is written.
      */
-    public byte[] encodedBody() {
+    public byte @Nullable [] encodedBody() {
         return encodedBody;
     }
 
     /** Sets the body as already marshalled; see {@link #encodedBody()}. */
-    public Packet encodedBody(byte[] bytes) {
+    public Packet encodedBody(byte @Nullable [] bytes) {
         this.encodedBody = bytes;
         return this;
     }
@@ -143,7 +145,7 @@ public final class Packet {
     }
 
     /** Sets the body bytes as received. */
-    public Packet bodyBytes(byte[] bodyBytes) {
+    public Packet bodyBytes(byte @Nullable [] bodyBytes) {
         this.bodyBytes = bodyBytes == null ? NO_BYTES : bodyBytes;
         return this;
     }

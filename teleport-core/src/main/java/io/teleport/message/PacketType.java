@@ -1,5 +1,7 @@
 package io.teleport.message;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The kind of a message, as carried in the {@code ptype} byte of a frame.
  *
@@ -35,7 +37,7 @@ public enum PacketType {
      * Returns the type for a wire byte, or {@code null} when the byte names no known type (Teleport's
      * "Undefined"), so that decoders can reject it without an exception on the common path.
      */
-    public static PacketType fromCode(byte code) {
+    public static @Nullable PacketType fromCode(byte code) {
         switch (code) {
             case 1:
                 return PULL;

@@ -1,5 +1,6 @@
 package io.teleport.message;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -47,19 +48,21 @@ public record Rerror(int code, String message, String detail) {
             .enable(JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER)
             .build();
 
-    /** Null texts become empty. */
-    public Rerror {
-        message = message == null ? "" : message;
-        detail = detail == null ? "" : detail;
+    /** Null texts become empty: {@link #message()} and {@link #detail()} are never {@code null}. */
+    public Rerror(int code, @Nullable String message, @Nullable String detail) {
+        // Declared in full, not compact: only so can the parameters be nullable and the components not.
+        this.code = code;
+        this.message = message == null ? "" : message;
+        this.detail = detail == null ? "" : detail;
     }
 
     /** An error with a code and message and no detail. */
-    public static Rerror of(int code, String message) {
+    public static Rerror of(int code, @Nullable String message) {
         return new Rerror(code, message, "");
     }
 
     /** A copy with another detail. */
-    public Rerror withDetail(String detail) {
+    public Rerror withDetail(@Nullable String detail) {
         return new Rerror(code, message, detail);
     }
 
@@ -94,7 +97,7 @@ public record Rerror(int code, String message, String detail) {
     }
 
     /** The error carried by reply metadata, or {@code null} when the key is absent or empty. */
-    public static Rerror fromMeta(Meta meta) {
+    public static @Nullable Rerror fromMeta(@Nullable Meta meta) {
         if (meta == null) {
             return null;
         }
@@ -122,7 +125,7 @@ public record Rerror(int code, String message, String detail) {
         return new Rerror(0, json, "");
     }
 
-    private static String text(JsonNode node) {
+    private static String text(@Nullable JsonNode node) {
         if (node == null || node.isNull()) {
             return "";
         }

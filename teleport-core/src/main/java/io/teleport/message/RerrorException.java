@@ -1,5 +1,7 @@
 package io.teleport.message;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Objects;
 
 /**
@@ -19,13 +21,13 @@ public class RerrorException extends RuntimeException {
     }
 
     /** Wraps an error and keeps its local cause. */
-    public RerrorException(Rerror rerror, Throwable cause) {
+    public RerrorException(Rerror rerror, @Nullable Throwable cause) {
         super(Objects.requireNonNull(rerror, "rerror").toJson(), cause);
         this.rerror = rerror;
     }
 
     /** Creates the error from a code, message and detail. */
-    public RerrorException(int code, String message, String detail) {
+    public RerrorException(int code, @Nullable String message, @Nullable String detail) {
         this(new Rerror(code, message, detail));
     }
 

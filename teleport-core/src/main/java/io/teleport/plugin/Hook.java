@@ -2,6 +2,7 @@ package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -95,10 +96,10 @@ public final class Hook<P extends Plugin, C> {
     final int index;
     final Class<P> type;
     private final String name;
-    private final BiFunction<P, C, Rerror> invoker;
+    private final BiFunction<P, C, @Nullable Rerror> invoker;
     private final OnFailure onFailure;
 
-    private Hook(Class<P> type, String name, BiFunction<P, C, Rerror> invoker, OnFailure onFailure) {
+    private Hook(Class<P> type, String name, BiFunction<P, C, @Nullable Rerror> invoker, OnFailure onFailure) {
         this.type = type;
         this.name = name;
         this.invoker = invoker;
@@ -109,7 +110,8 @@ public final class Hook<P extends Plugin, C> {
         }
     }
 
-    private static <P extends Plugin, C> Hook<P, C> checks(Class<P> type, String name, BiFunction<P, C, Rerror> invoker) {
+    private static <P extends Plugin, C> Hook<P, C> checks(Class<P> type, String name,
+            BiFunction<P, C, @Nullable Rerror> invoker) {
         return new Hook<>(type, name, invoker, OnFailure.FIRST_ERROR_STOPS);
     }
 
@@ -141,7 +143,7 @@ public final class Hook<P extends Plugin, C> {
         return onFailure;
     }
 
-    Rerror invoke(Plugin plugin, C context) {
+    @Nullable Rerror invoke(Plugin plugin, C context) {
         return invoker.apply(type.cast(plugin), context);
     }
 

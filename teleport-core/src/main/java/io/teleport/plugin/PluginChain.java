@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +114,7 @@ public final class PluginChain {
      * @return the first error, or {@code null} (always {@code null} for hooks that return nothing)
      * @throws RuntimeException from a plugin, for {@link Hook.OnFailure#THROWS} hooks
      */
-    public <C> Rerror run(Hook<?, C> hook, C context) {
+    public <C> @Nullable Rerror run(Hook<?, C> hook, C context) {
         for (Plugin p : byHook[hook.index]) {
             Rerror r;
             try {

@@ -2,6 +2,7 @@ package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a connection is accepted. An error closes the session.
@@ -12,5 +13,5 @@ public interface PostAccept extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror postAccept(Session session);
+    @Nullable Rerror postAccept(Session session);
 }

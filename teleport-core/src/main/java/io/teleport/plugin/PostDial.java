@@ -2,6 +2,7 @@ package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a dial connects (and after each redial), before the session is handed out; it may pull. An
@@ -13,5 +14,5 @@ public interface PostDial extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror postDial(Session session);
+    @Nullable Rerror postDial(Session session);
 }

@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a PULL's body is decoded, before the handler (handler scope). An error is the reply; the
@@ -12,5 +13,5 @@ public interface PostReadPullBody extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror postReadPullBody(ReadContext ctx);
+    @Nullable Rerror postReadPullBody(ReadContext ctx);
 }

@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a PULL's header is read, before routing: a rewritten URI changes the route. An error is
@@ -12,5 +13,5 @@ public interface PostReadPullHeader extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror postReadPullHeader(ReadContext ctx);
+    @Nullable Rerror postReadPullHeader(ReadContext ctx);
 }

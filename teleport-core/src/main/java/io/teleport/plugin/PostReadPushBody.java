@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a PUSH's body is decoded, before the handler (handler scope). An error drops the push.
@@ -11,5 +12,5 @@ public interface PostReadPushBody extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror postReadPushBody(ReadContext ctx);
+    @Nullable Rerror postReadPushBody(ReadContext ctx);
 }

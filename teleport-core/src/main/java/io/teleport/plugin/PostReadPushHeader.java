@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a PUSH's header is read, before routing. An error drops the push with a warning.
@@ -11,5 +12,5 @@ public interface PostReadPushHeader extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror postReadPushHeader(ReadContext ctx);
+    @Nullable Rerror postReadPushHeader(ReadContext ctx);
 }

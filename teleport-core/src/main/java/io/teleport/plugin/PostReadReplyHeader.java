@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a REPLY's header is read and matched to its pull. An error becomes the pull's result.
@@ -11,5 +12,5 @@ public interface PostReadReplyHeader extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror postReadReplyHeader(ReadContext ctx);
+    @Nullable Rerror postReadReplyHeader(ReadContext ctx);
 }

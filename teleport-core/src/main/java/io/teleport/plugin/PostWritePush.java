@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a PUSH is written. An error is logged.
@@ -11,5 +12,5 @@ public interface PostWritePush extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror postWritePush(WriteContext ctx);
+    @Nullable Rerror postWritePush(WriteContext ctx);
 }

@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a REPLY is written, or failed to be (handler scope). An error is logged.
@@ -11,5 +12,5 @@ public interface PostWriteReply extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror postWriteReply(WriteContext ctx);
+    @Nullable Rerror postWriteReply(WriteContext ctx);
 }

@@ -2,6 +2,7 @@ package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. Before each frame is read, on the I/O thread. An error closes the connection.
@@ -12,5 +13,5 @@ public interface PreReadHeader extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror preReadHeader(Session session);
+    @Nullable Rerror preReadHeader(Session session);
 }

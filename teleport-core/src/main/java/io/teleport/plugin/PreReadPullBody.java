@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. Before a PULL's body is decoded (handler scope). An error is the reply; the handler does not
@@ -12,5 +13,5 @@ public interface PreReadPullBody extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror preReadPullBody(ReadContext ctx);
+    @Nullable Rerror preReadPullBody(ReadContext ctx);
 }

@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. Before a PUSH's body is decoded (handler scope). An error drops the push with a warning.
@@ -11,5 +12,5 @@ public interface PreReadPushBody extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror preReadPushBody(ReadContext ctx);
+    @Nullable Rerror preReadPushBody(ReadContext ctx);
 }

@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. Before a REPLY's body is decoded. An error becomes the pull's result.
@@ -11,5 +12,5 @@ public interface PreReadReplyBody extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror preReadReplyBody(ReadContext ctx);
+    @Nullable Rerror preReadReplyBody(ReadContext ctx);
 }

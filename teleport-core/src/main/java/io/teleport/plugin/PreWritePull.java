@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. Before a PULL is written. An error ends the pull with it; nothing is written.
@@ -15,5 +16,5 @@ public interface PreWritePull extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror preWritePull(WriteContext ctx);
+    @Nullable Rerror preWritePull(WriteContext ctx);
 }

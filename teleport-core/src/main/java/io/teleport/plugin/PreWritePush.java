@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. Before a PUSH is written. An error fails the push with it; nothing is written.
@@ -11,5 +12,5 @@ public interface PreWritePush extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror preWritePush(WriteContext ctx);
+    @Nullable Rerror preWritePush(WriteContext ctx);
 }

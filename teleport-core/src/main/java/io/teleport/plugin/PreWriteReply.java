@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. Before a REPLY is written (handler scope). An error replaces the reply: the puller gets that
@@ -12,5 +13,5 @@ public interface PreWriteReply extends Plugin {
      *
      * @return {@code null} to go on, or the error
      */
-    Rerror preWriteReply(WriteContext ctx);
+    @Nullable Rerror preWriteReply(WriteContext ctx);
 }

@@ -2,6 +2,7 @@ package io.teleport.plugin;
 
 import io.teleport.message.Packet;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the read hooks see: the incoming packet. A header hook may rewrite its URI, which then
@@ -16,13 +17,13 @@ public interface ReadContext {
     Packet input();
 
     /** The route chosen for a PULL or PUSH, once known; {@code null} in header hooks and for replies. */
-    RouteInfo route();
+    @Nullable RouteInfo route();
 
     /** The decoded body, in the post-body hooks; {@code null} before. */
-    Object body();
+    @Nullable Object body();
 
     /** For a REPLY, the PULL it answers; otherwise {@code null}. */
-    Packet output();
+    @Nullable Packet output();
 
     /**
      * {@link System#nanoTime()} when the message was received (for a reply, when its pull was

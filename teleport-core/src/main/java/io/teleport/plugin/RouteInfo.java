@@ -1,5 +1,7 @@
 package io.teleport.plugin;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.reflect.Type;
 
 /**
@@ -12,8 +14,11 @@ public interface RouteInfo {
     /** The route's path, for example {@code /home/test}. */
     String path();
 
-    /** The type the body is decoded to before the handler runs. */
-    Type bodyType();
+    /**
+     * The type the body is decoded to before the handler runs; {@code null} when the handler takes the
+     * raw body (the handler of unknown paths).
+     */
+    @Nullable Type bodyType();
 
     /** The handler's name for logs, such as {@code Home.test}. */
     String handlerName();

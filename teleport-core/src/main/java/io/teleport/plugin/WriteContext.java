@@ -2,6 +2,7 @@ package io.teleport.plugin;
 
 import io.teleport.message.Packet;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 /** What the write hooks see: the outgoing packet, which they may still change before it is written. */
 public interface WriteContext {
@@ -13,10 +14,10 @@ public interface WriteContext {
     Packet output();
 
     /** For a REPLY, the PULL it answers; otherwise {@code null}. */
-    Packet input();
+    @Nullable Packet input();
 
     /** For a REPLY, the route that handled the pull ({@code null} for 404s); otherwise {@code null}. */
-    RouteInfo route();
+    @Nullable RouteInfo route();
 
     /**
      * {@link System#nanoTime()} when the message was launched (for a reply, when its pull was

@@ -4,6 +4,7 @@ import io.teleport.message.Rerror;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
 import io.teleport.plugin.ReadContext;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Map;
 
@@ -26,13 +27,13 @@ public final class AliasPlugin implements PostReadPullHeader, PostReadPushHeader
     }
 
     @Override
-    public Rerror postReadPullHeader(ReadContext ctx) {
+    public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
         rewrite(ctx);
         return null;
     }
 
     @Override
-    public Rerror postReadPushHeader(ReadContext ctx) {
+    public @Nullable Rerror postReadPushHeader(ReadContext ctx) {
         rewrite(ctx);
         return null;
     }

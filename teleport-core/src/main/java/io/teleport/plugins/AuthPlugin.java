@@ -13,6 +13,7 @@ import io.teleport.plugin.ReadContext;
 import io.teleport.router.RequestUri;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +41,12 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private static final String VERIFIED = AuthPlugin.class.getName() + ".verified";
     private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "authenticate with " + URI + " first");
 
-    private final Supplier<String> token;
-    private final Function<String, Rerror> verifier;
-    private final Duration timeout;
+    private final @Nullable Supplier<String> token;
+    private final @Nullable Function<String, @Nullable Rerror> verifier;
+    private final @Nullable Duration timeout;
 
-    private AuthPlugin(Supplier<String> token, Function<String, Rerror> verifier, Duration timeout) {
+    private AuthPlugin(@Nullable Supplier<String> token, @Nullable Function<String, @Nullable Rerror> verifier,
+            @Nullable Duration timeout) {
         this.token = token;
         this.verifier = verifier;
         this.timeout = timeout;
@@ -59,12 +61,13 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
      * The accepting side: {@code verifier} returns {@code null} to accept a token, or the error to
      * refuse it with; sessions not authenticated within {@code timeout} are closed.
      */
-    public static AuthPlugin server(Function<String, Rerror> verifier, Duration timeout) {
+    public static AuthPlugin server(Function<String, @Nullable Rerror> verifier, Duration timeout) {
         return new AuthPlugin(null, Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(timeout, "timeout"));
     }
 
     /** Both roles in one peer. */
-    public static AuthPlugin both(Supplier<String> token, Function<String, Rerror> verifier, Duration timeout) {
+    public static AuthPlugin both(Supplier<String> token, Function<String, @Nullable Rerror> verifier,
+            Duration timeout) {
         return new AuthPlugin(Objects.requireNonNull(token, "token"), Objects.requireNonNull(verifier, "verifier"),
                 Objects.requireNonNull(timeout, "timeout"));
     }
@@ -92,7 +95,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     }
 
     @Override
-    public Rerror postDial(Session session) {
+    public @Nullable Rerror postDial(Session session) {
         if (token == null) {
             return null;
         }
@@ -105,7 +108,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     }
 
     @Override
-    public Rerror postAccept(Session session) {
+    public @Nullable Rerror postAccept(Session session) {
         if (verifier != null) {
             CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
                 if (!isVerified(session) && session.isHealthy()) {
@@ -118,16 +121,16 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     }
 
     @Override
-    public Rerror postReadPullHeader(ReadContext ctx) {
+    public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
         return gate(ctx);
     }
 
     @Override
-    public Rerror postReadPushHeader(ReadContext ctx) {
+    public @Nullable Rerror postReadPushHeader(ReadContext ctx) {
         return gate(ctx);
     }
 
-    private Rerror gate(ReadContext ctx) {
+    private @Nullable Rerror gate(ReadContext ctx) {
         if (verifier == null || isVerified(ctx.session())) {
             return null;
         }

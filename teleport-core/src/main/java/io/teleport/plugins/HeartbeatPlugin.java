@@ -15,6 +15,7 @@ import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
 
     private final Duration rate;
     private final boolean ping;
-    private volatile ScheduledExecutorService ticker;
+    private volatile @Nullable ScheduledExecutorService ticker;
 
     private HeartbeatPlugin(Duration rate, boolean ping) {
         Objects.requireNonNull(rate, "rate");
@@ -112,43 +113,43 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         return true;
     }
 
-    private static Rerror touch(Session session) {
+    private static @Nullable Rerror touch(Session session) {
         session.attributes().put(LAST, System.nanoTime());
         return null;
     }
 
     @Override
-    public Rerror postDial(Session session) {
+    public @Nullable Rerror postDial(Session session) {
         return touch(session);
     }
 
     @Override
-    public Rerror postAccept(Session session) {
+    public @Nullable Rerror postAccept(Session session) {
         return touch(session);
     }
 
     @Override
-    public Rerror postReadPullHeader(ReadContext ctx) {
+    public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
         return touch(ctx.session());
     }
 
     @Override
-    public Rerror postReadPushHeader(ReadContext ctx) {
+    public @Nullable Rerror postReadPushHeader(ReadContext ctx) {
         return touch(ctx.session());
     }
 
     @Override
-    public Rerror postReadReplyHeader(ReadContext ctx) {
+    public @Nullable Rerror postReadReplyHeader(ReadContext ctx) {
         return touch(ctx.session());
     }
 
     @Override
-    public Rerror postWritePull(WriteContext ctx) {
+    public @Nullable Rerror postWritePull(WriteContext ctx) {
         return touch(ctx.session());
     }
 
     @Override
-    public Rerror postWritePush(WriteContext ctx) {
+    public @Nullable Rerror postWritePush(WriteContext ctx) {
         return touch(ctx.session());
     }
 }

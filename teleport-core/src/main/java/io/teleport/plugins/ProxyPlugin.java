@@ -11,6 +11,7 @@ import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -59,14 +60,15 @@ public final class ProxyPlugin implements PostNewPeer {
 
     private static CallOption forward(MessageContext ctx) {
         // Behind a chain of proxies the first one's value is the sender's.
-        String realIp = ctx.meta().peek(REAL_IP) != null ? ctx.meta().peek(REAL_IP) : Addresses.format(ctx.remoteAddress());
+        String sent = ctx.meta().peek(REAL_IP);
+        String realIp = sent != null ? sent : Addresses.format(ctx.remoteAddress());
         return call -> {
             call.packet().meta().addAll(ctx.meta()).set(REAL_IP, realIp);
             CallOptions.bodyCodec(ctx.bodyCodec()).apply(call);
         };
     }
 
-    private static PreEncoded body(byte[] bytes) {
+    private static @Nullable PreEncoded body(byte @Nullable [] bytes) {
         return bytes == null || bytes.length == 0 ? null : new PreEncoded(bytes);
     }
 

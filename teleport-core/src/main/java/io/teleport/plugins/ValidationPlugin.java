@@ -6,6 +6,7 @@ import io.teleport.plugin.PostReadPushBody;
 import io.teleport.plugin.ReadContext;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Comparator;
 import java.util.Objects;
@@ -42,16 +43,16 @@ public final class ValidationPlugin implements PostReadPullBody, PostReadPushBod
     }
 
     @Override
-    public Rerror postReadPullBody(ReadContext ctx) {
+    public @Nullable Rerror postReadPullBody(ReadContext ctx) {
         return validate(ctx.body());
     }
 
     @Override
-    public Rerror postReadPushBody(ReadContext ctx) {
+    public @Nullable Rerror postReadPushBody(ReadContext ctx) {
         return validate(ctx.body());
     }
 
-    private Rerror validate(Object body) {
+    private @Nullable Rerror validate(@Nullable Object body) {
         if (body == null || body.getClass().getName().startsWith("java.")) {
             return null;
         }

@@ -6,6 +6,7 @@ import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.xfer.XferFilter;
+import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
 
@@ -150,7 +151,7 @@ public final class FastProto implements Proto {
     }
 
     @Override
-    public Packet decode(ByteBuf in, ProtoContext ctx, ByteBufAllocator alloc) {
+    public @Nullable Packet decode(ByteBuf in, ProtoContext ctx, ByteBufAllocator alloc) {
         long size = frameSize(in, ctx);
         if (size < 0 || in.readableBytes() < size) {
             return null;

@@ -3,6 +3,7 @@ package io.teleport.proto;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.teleport.message.Packet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A wire protocol: how a {@link Packet} becomes a frame and back.
@@ -35,7 +36,7 @@ public interface Proto {
      *
      * @throws ProtoException for a malformed or oversize frame; the connection cannot go on
      */
-    Packet decode(ByteBuf in, ProtoContext ctx, ByteBufAllocator alloc);
+    @Nullable Packet decode(ByteBuf in, ProtoContext ctx, ByteBufAllocator alloc);
 
     /**
      * The size of the frame starting at the reader index of {@code in}, as its header declares it,

@@ -1,6 +1,7 @@
 package io.teleport.session;
 
 import io.teleport.message.Meta;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A successful pull's reply.
@@ -10,5 +11,5 @@ import io.teleport.message.Meta;
  * @param bodyCodec the id byte of the reply body's codec
  * @param <T> the body type
  */
-public record Reply<T>(T body, Meta meta, byte bodyCodec) {
+public record Reply<T>(@Nullable T body, Meta meta, byte bodyCodec) {
 }

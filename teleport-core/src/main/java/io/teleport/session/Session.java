@@ -1,5 +1,7 @@
 package io.teleport.session;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.reflect.Type;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -75,25 +77,31 @@ public interface Session {
      * @param body the request body, or {@code null} for none
      * @param replyType the type to decode the reply body into; {@code byte[]} for the raw bytes,
      *     {@code Void} to discard it
+     * @return the reply body, {@code null} when the reply had none
      * @throws io.teleport.message.RerrorException when the pull fails
      * @throws IllegalStateException when called on this session's I/O thread, which it would block
      */
-    <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options);
+    <T> @Nullable T pull(String uri, @Nullable Object body, Class<T> replyType, CallOption... options);
 
-    /** Pulls without waiting; the future completes with the reply body or a {@code RerrorException}. */
-    <T> CompletableFuture<T> pullAsync(String uri, Object body, Class<T> replyType, CallOption... options);
+    /**
+     * Pulls without waiting; the future completes with the reply body ({@code null} when the reply had
+     * none) or a {@code RerrorException}.
+     */
+    <T> CompletableFuture<@Nullable T> pullAsync(String uri, @Nullable Object body, Class<T> replyType,
+            CallOption... options);
 
     /**
      * Pulls without waiting, for the whole reply: body, metadata and codec. Accepts generic types.
      */
-    <T> CompletableFuture<Reply<T>> pullReply(String uri, Object body, Type replyType, CallOption... options);
+    <T> CompletableFuture<Reply<T>> pullReply(String uri, @Nullable Object body, Type replyType,
+            CallOption... options);
 
     /**
      * Pushes a one-way message. The future completes when the frame is written, or fails with
      * {@code 104} when it cannot be. It completes on the connection's I/O thread, as Netty's write
      * futures do: chain blocking work with the {@code *Async} methods of the future.
      */
-    CompletableFuture<Void> push(String uri, Object body, CallOption... options);
+    CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options);
 
     /**
      * Closes the session: no new pulls or pushes; the connection closes and pulls still waiting end

@@ -1,6 +1,7 @@
 package io.teleport.transport;
 
 import io.netty.channel.unix.DomainSocketAddress;
+import org.jspecify.annotations.Nullable;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -12,8 +13,8 @@ public final class Addresses {
     private Addresses() {
     }
 
-    /** The Go form of an address. */
-    public static String format(SocketAddress address) {
+    /** The Go form of an address; {@code "null"} for none, as Netty gives for a channel not connected. */
+    public static String format(@Nullable SocketAddress address) {
         if (address instanceof InetSocketAddress) {
             InetSocketAddress inet = (InetSocketAddress) address;
             String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();

@@ -1,5 +1,7 @@
 package io.teleport.transport;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Locale;
 
 /** The networks a peer can listen on and dial, named as in Go. */
@@ -30,12 +32,12 @@ public enum Network {
     }
 
     /**
-     * The network with this Go name, case-insensitive.
+     * The network with this Go name, case-insensitive; {@code tcp} for {@code null} or blank.
      *
      * @throws IllegalArgumentException for anything else, {@code unixpacket} included, which the
      *     JVM cannot open
      */
-    public static Network of(String name) {
+    public static Network of(@Nullable String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         if (n.isEmpty()) {
             return TCP;

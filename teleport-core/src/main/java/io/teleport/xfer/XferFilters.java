@@ -1,5 +1,7 @@
 package io.teleport.xfer;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -12,7 +14,7 @@ import java.util.Objects;
  */
 public final class XferFilters {
 
-    private volatile XferFilter[] byId = new XferFilter[256];
+    private volatile @Nullable XferFilter[] byId = new XferFilter[256];
     /** Set on a peer's own copy: what a running peer decodes with does not change under it. */
     private boolean frozen;
 
@@ -35,7 +37,7 @@ public final class XferFilters {
             throw new IllegalStateException("a peer's registry is fixed once the peer is built; register before");
         }
         Objects.requireNonNull(filter, "filter");
-        XferFilter[] next = byId.clone();
+        @Nullable XferFilter[] next = byId.clone();
         next[filter.id() & 0xFF] = filter;
         byId = next;
         return this;
@@ -50,7 +52,7 @@ public final class XferFilters {
     }
 
     /** The filter with this id, or {@code null}. */
-    public XferFilter get(byte id) {
+    public @Nullable XferFilter get(byte id) {
         return byId[id & 0xFF];
     }
 
@@ -68,7 +70,7 @@ public final class XferFilters {
     }
 
     /** The filter with this name, or {@code null}. */
-    public XferFilter byName(String name) {
+    public @Nullable XferFilter byName(String name) {
         for (XferFilter filter : byId) {
             if (filter != null && filter.name().equals(name)) {
                 return filter;

@@ -2,6 +2,7 @@ package io.teleport.internal.dispatch;
 
 import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
     private final ThreadCpu cpu;
     private final LongSupplier clock;
     /** Drives the looks between submissions; null when the caller looks itself (tests). */
-    private final Timer timer;
+    private final @Nullable Timer timer;
     /** Whether a look is scheduled on the timer: only while work waits or the pool is above its base. */
     private final AtomicBoolean checking = new AtomicBoolean();
     private final LongAdder taken = new LongAdder();
@@ -64,12 +65,12 @@ public final class HandlerPool extends ThreadPoolExecutor {
     private int busiest;
     private long lastShrinkNanos;
 
-    HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, Timer timer) {
+    HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, @Nullable Timer timer) {
         this(baseThreads, maxThreads, queueCapacity, clock, timer, new ThreadCpu());
     }
 
     /** With the caller's CPU reading: tests decide whether the threads compute. */
-    HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, Timer timer,
+    HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, @Nullable Timer timer,
             ThreadCpu cpu) {
         super(baseThreads, maxThreads, 60, TimeUnit.SECONDS, new ShrinkingQueue(queueCapacity),
                 cpu.recording(new DefaultThreadFactory("teleport-handler", true)));
@@ -211,14 +212,14 @@ public final class HandlerPool extends ThreadPoolExecutor {
 
         private static final long serialVersionUID = 1L;
 
-        private transient HandlerPool pool;
+        private transient @Nullable HandlerPool pool;
 
         ShrinkingQueue(int capacity) {
             super(capacity);
         }
 
         @Override
-        public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
+        public @Nullable Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
             Runnable task = poll();
             if (task != null) {
                 return task;

@@ -1,5 +1,7 @@
 package io.teleport.internal.dispatch;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Set;
@@ -15,7 +17,7 @@ class ThreadCpu {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** The process's CPU time, where the JVM offers it (HotSpot and OpenJ9 do); null elsewhere. */
-    private static final com.sun.management.OperatingSystemMXBean PROCESS = processBean();
+    private static final com.sun.management.@Nullable OperatingSystemMXBean PROCESS = processBean();
     private static final int CORES = Runtime.getRuntime().availableProcessors();
 
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -35,7 +37,7 @@ class ThreadCpu {
         this.supported = on;
     }
 
-    private static com.sun.management.OperatingSystemMXBean processBean() {
+    private static com.sun.management.@Nullable OperatingSystemMXBean processBean() {
         try {
             java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
             return os instanceof com.sun.management.OperatingSystemMXBean

@@ -1,5 +1,7 @@
 package io.teleport.internal.dispatch;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.reflect.Method;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -11,7 +13,7 @@ public final class VirtualThreads {
     }
 
     /** A thread-per-task executor of virtual threads, or {@code null} before Java 21. */
-    public static ExecutorService newExecutor() {
+    public static @Nullable ExecutorService newExecutor() {
         try {
             Method factory = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
             return (ExecutorService) factory.invoke(null);

@@ -1,5 +1,7 @@
 package io.teleport.internal.log;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Makes text that a remote peer chose (URIs, metadata, bodies, error details) safe for a log line:
  * control characters, line and paragraph separators are escaped, so no line can be forged, and the
@@ -12,8 +14,8 @@ public final class LogText {
     private LogText() {
     }
 
-    /** {@code text} escaped and cut to at most {@code max} characters of the original. */
-    public static String safe(CharSequence text, int max) {
+    /** {@code text} escaped and cut to at most {@code max} characters of the original; {@code "null"} for none. */
+    public static String safe(@Nullable CharSequence text, int max) {
         if (text == null) {
             return "null";
         }

@@ -7,6 +7,7 @@ import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.codec.Codecs;
 import io.teleport.message.Packet;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +98,7 @@ public final class MessageLog {
 
     /** One line: the head, the first packet's section, and for pulls the reply's with its status. */
     private void write(String kind, SocketAddress remote, long start, String firstLabel, Packet first,
-            String replyLabel, Packet reply) {
+            @Nullable String replyLabel, @Nullable Packet reply) {
         long cost = cost(start);
         boolean slow = cost >= slowNanos;
         if (!(slow ? log.isWarnEnabled() : log.isInfoEnabled())) {
@@ -135,12 +136,12 @@ public final class MessageLog {
         return sb.append(" |");
     }
 
-    private String status(Packet reply) {
+    private String status(@Nullable Packet reply) {
         String status = reply != null && reply.hasMeta() ? reply.meta().peek(Rerror.META_KEY) : null;
         return status == null ? "" : LogText.safe(status, valueLimit);
     }
 
-    private void section(StringBuilder sb, Packet packet, String status) {
+    private void section(StringBuilder sb, @Nullable Packet packet, @Nullable String status) {
         sb.append("\n size: ").append(packet == null ? 0 : packet.size());
         if (status != null) {
             sb.append("\n status: ").append(status);
