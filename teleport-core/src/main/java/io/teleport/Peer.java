@@ -30,6 +30,8 @@ import io.teleport.session.Session;
 import io.teleport.transport.Network;
 import io.teleport.transport.Transport;
 import io.teleport.xfer.XferFilters;
+import io.netty.util.Timer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +83,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     /** A peer with the built-in codecs and filters and these plugins, in order. */
     public Peer(PeerConfig config, Plugin... plugins) {
-        this(config, List.of(plugins), Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE);
+        this(config, List.of(plugins), Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE, null);
     }
 
     /** A builder for a peer with the caller's plugins, codecs, filters or default protocol. */
@@ -91,7 +93,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     /** See {@link PeerBuilder#build()}; the registries are copied and fixed here. */
     Peer(PeerConfig config, List<? extends Plugin> plugins, Codecs codecs, XferFilters xferFilters,
-            Proto defaultProto) {
+            Proto defaultProto, @Nullable Timer timer) {
         this.plugins = PluginChain.of(plugins);
         PeerConfig.Builder adjusted = Objects.requireNonNull(config, "config").toBuilder();
         for (Plugin plugin : this.plugins.plugins()) {
@@ -104,7 +106,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
         this.xferFilters = xferFilters.frozenCopy();
         this.network = Network.of(this.config.network());
         this.context = new PeerContext(this.config, this.codecs, this.xferFilters, pullRouter, pushRouter, this.plugins,
-                Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect());
+                Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect(), timer);
         this.context.dialer = (address, proto, session) -> Connections.dial(context, network, address, proto, session);
         try {
             for (Plugin plugin : this.plugins.plugins()) {

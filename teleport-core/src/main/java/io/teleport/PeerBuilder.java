@@ -1,5 +1,7 @@
 package io.teleport;
 
+import io.netty.util.Timer;
+import org.jspecify.annotations.Nullable;
 import io.teleport.codec.Codec;
 import io.teleport.codec.Codecs;
 import io.teleport.config.PeerConfig;
@@ -35,6 +37,7 @@ public final class PeerBuilder {
     private Codecs codecs = Codecs.defaults();
     private XferFilters xferFilters = XferFilters.defaults();
     private Proto defaultProto = FastProto.INSTANCE;
+    private @Nullable Timer timer;
 
     PeerBuilder() {
     }
@@ -94,6 +97,16 @@ public final class PeerBuilder {
     }
 
     /**
+     * The timer for pull timeouts, redial backoff, drain deadlines and the handler pool's looks,
+     * for example one {@code HashedWheelTimer} shared by many peers; the peer does not stop it. By
+     * default the peer runs its own, on one daemon thread, and stops it on shutdown.
+     */
+    public PeerBuilder timer(Timer timer) {
+        this.timer = Objects.requireNonNull(timer, "timer");
+        return this;
+    }
+
+    /**
      * Builds the peer: {@code PreNewPeer} plugins may change the configuration first,
      * {@code PostNewPeer} plugins run last. The peer does not listen until {@link Peer#listen()}.
      *
@@ -101,6 +114,6 @@ public final class PeerBuilder {
      *     same name
      */
     public Peer build() {
-        return new Peer(config.build(), plugins, codecs, xferFilters, defaultProto);
+        return new Peer(config.build(), plugins, codecs, xferFilters, defaultProto, timer);
     }
 }

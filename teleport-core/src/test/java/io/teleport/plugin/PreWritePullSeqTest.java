@@ -15,7 +15,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A PreWritePull hook cannot change the seq or type of the pull it sees: such a change is undone. */
+/** Write hooks cannot change the seq or type of the packet they see (pull, push or reply): such a change is undone. */
 class PreWritePullSeqTest {
 
     private final List<Peer> peers = new ArrayList<>();
@@ -56,5 +56,36 @@ class PreWritePullSeqTest {
         });
         assertThat(session.pull("/seq", "pull", String.class, CallOptions.timeout(Duration.ofSeconds(2))))
                 .isEqualTo("pull 0 null");
+    }
+
+    @Test
+    void aReplyHookCannotUnpairTheReplyFromItsPull() {
+        Peer server = new Peer(PeerConfig.defaults(), (PreWriteReply) ctx -> {
+            ctx.output().seq(ctx.output().seq() + 7).type(PacketType.PUSH);
+            return null;
+        });
+        peers.add(server);
+        server.pullRouter().route("/seq", String.class, (body, ctx) -> body + "!");
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = new Peer(PeerConfig.defaults());
+        peers.add(client);
+        assertThat(client.dial("127.0.0.1:" + port).pull("/seq", "hi", String.class,
+                CallOptions.timeout(Duration.ofSeconds(2)))).isEqualTo("hi!");
+    }
+
+    @Test
+    void aPushHookCannotTurnThePushIntoAPull() throws Exception {
+        Peer server = new Peer(PeerConfig.defaults());
+        peers.add(server);
+        java.util.concurrent.CompletableFuture<String> got = new java.util.concurrent.CompletableFuture<>();
+        server.pushRouter().route("/note", String.class, (body, ctx) -> got.complete(body));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = new Peer(PeerConfig.defaults(), (PreWritePush) ctx -> {
+            ctx.output().type(PacketType.PULL);
+            return null;
+        });
+        peers.add(client);
+        client.dial("127.0.0.1:" + port).push("/note", "pushed").join();
+        assertThat(got.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("pushed");
     }
 }

@@ -222,6 +222,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         }
         if (rerror == null) {
             rerror = scoped(Hook.PRE_WRITE_REPLY, this);
+            // The pull is matched by the reply's seq: hooks may change the reply, not what it answers.
+            reply.seq(request.seq()).type(PacketType.REPLY);
         }
         if (rerror != null) {
             rerror.writeTo(reply.meta());

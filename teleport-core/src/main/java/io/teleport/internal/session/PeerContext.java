@@ -23,6 +23,7 @@ import io.teleport.router.PushRouter;
 import io.teleport.transport.Network;
 import io.teleport.transport.Transport;
 import io.teleport.xfer.XferFilters;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +64,10 @@ public final class PeerContext {
     public volatile BiFunction<Network, String, SocketAddress> resolver;
     /** Set once by the peer before its first dial; redials go through it. */
     public volatile Dialer dialer;
+    /** Pull timeouts, redial backoff, drain deadlines and the handler pool's looks. */
     final Timer timer;
+    /** Whether the timer is the peer's own (stopped with it) rather than the caller's. */
+    private final boolean ownsTimer;
     final SessionHub hub = new SessionHub();
     /** Every session not yet finished, in the hub or redialing: what a shutdown must close. */
     final java.util.Set<DefaultSession> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -79,7 +83,8 @@ public final class PeerContext {
 
     /** Creates the shared state and starts the I/O threads. */
     public PeerContext(PeerConfig config, Codecs codecs, XferFilters xferFilters, PullRouter pullRouter,
-            PushRouter pushRouter, PluginChain plugins, Proto defaultProto, Transport transport) {
+            PushRouter pushRouter, PluginChain plugins, Proto defaultProto, Transport transport,
+            @Nullable Timer timer) {
         this.config = config;
         this.codecs = codecs;
         this.xferFilters = xferFilters;
@@ -97,8 +102,10 @@ public final class PeerContext {
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
         this.messageLog = new MessageLog(config, codecs);
-        this.timer = new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
-        this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config, timer) : null;
+        this.ownsTimer = timer == null;
+        this.timer = timer != null ? timer
+                : new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
+        this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config, this.timer) : null;
         this.executor = config.handlerExecutor() != null ? config.handlerExecutor()
                 : ownedExecutor == null ? Runnable::run
                 : ownedExecutor instanceof HandlerPool ? ownedExecutor
@@ -282,7 +289,9 @@ public final class PeerContext {
 
     /** Stops the threads this context owns; waits up to {@code timeoutMillis}. */
     public void shutdown(long timeoutMillis) {
-        timer.stop();
+        if (ownsTimer) {
+            timer.stop();
+        }
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
         }

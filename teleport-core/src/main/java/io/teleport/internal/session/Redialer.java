@@ -1,5 +1,7 @@
 package io.teleport.internal.session;
 
+import io.netty.util.Timeout;
+import org.jspecify.annotations.Nullable;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.proto.Proto;
 
@@ -20,7 +22,7 @@ final class Redialer {
     private final PeerContext peer;
     private final String address;
     private final Proto proto;
-    private volatile ScheduledFuture<?> next;
+    private volatile @Nullable Timeout next;
 
     Redialer(DefaultSession session, PeerContext peer, String address, Proto proto) {
         this.session = session;
@@ -36,16 +38,16 @@ final class Redialer {
 
     /** The session closed while redialing: no further attempt. */
     void cancel() {
-        ScheduledFuture<?> task = next;
+        Timeout task = next;
         if (task != null) {
-            task.cancel(false);
+            task.cancel();
         }
     }
 
     private void attempt(int attempt, long delayNanos) {
         long jittered = delayNanos / 2 + ThreadLocalRandom.current().nextLong(delayNanos / 2 + 1);
         try {
-            next = peer.group.next().schedule(() -> {
+            next = peer.timer.newTimeout(timeout -> {
                 if (!session.wantsRedial()) {
                     session.giveUp(new IllegalStateException("session closed"));
                     return;
@@ -63,7 +65,8 @@ final class Redialer {
                             }
                         });
             }, jittered, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException shuttingDown) {
+        } catch (IllegalStateException | RejectedExecutionException shuttingDown) {
+            // The timer stopped: the peer is shutting down.
             session.giveUp(shuttingDown);
         }
     }

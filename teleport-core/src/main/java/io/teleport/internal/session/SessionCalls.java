@@ -104,11 +104,14 @@ final class SessionCalls {
             done.completeExceptionally(PendingPull.writeFailed(null).toException());
             return done;
         }
+        long seq = packet.seq();
         Rerror rejected = session.peer.plugins.run(Hook.PRE_WRITE_PUSH, call);
         if (rejected != null) {
             done.completeExceptionally(rejected.toException());
             return done;
         }
+        // Hooks may change the packet, but not what it is: its seq and its type stay.
+        packet.seq(seq).type(PacketType.PUSH);
         Object frame = session.encode(packet);
         Rerror full = session.outbound().refuse(frame, packet);
         if (full != null) {
@@ -142,10 +145,12 @@ final class SessionCalls {
             java.util.function.Consumer<Boolean> done) {
         Packet packet = new Packet(PacketType.PUSH, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
         OutgoingCall call = new OutgoingCall(session, packet, 0).apply(options);
+        long seq = packet.seq();
         if (!session.isOpen() || session.peer.plugins.run(Hook.PRE_WRITE_PUSH, call) != null) {
             done.accept(false);
             return;
         }
+        packet.seq(seq).type(PacketType.PUSH);
         Object frame;
         try {
             frame = session.encode(packet);

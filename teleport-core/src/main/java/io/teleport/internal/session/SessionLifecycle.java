@@ -276,10 +276,8 @@ final class SessionLifecycle {
         }
         // The last handler or pull to end closes it (closeIfDrained); the deadline closes it anyway.
         try {
-            ch.eventLoop().schedule(() -> {
-                ch.close();
-            }, left, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException shutDown) {
+            peer.timer.newTimeout(timeout -> ch.close(), left, TimeUnit.NANOSECONDS);
+        } catch (IllegalStateException | RejectedExecutionException shutDown) {
             ch.close();
             finish();
             return;

@@ -29,6 +29,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 @Import({ServerApp.Home.class, ServerApp.Audited.class})
 public class ServerApp {
 
+    /** How many {@code /group/home/slow} calls began: tests wait on it instead of sleeping. */
+    static final java.util.concurrent.atomic.AtomicInteger SLOW_STARTED = new java.util.concurrent.atomic.AtomicInteger();
+
+
     /** Records the order in which plugins ran. */
     static final List<String> PLUGIN_CALLS = new CopyOnWriteArrayList<>();
 
@@ -62,6 +66,7 @@ public class ServerApp {
 
         /** {@code /group/home/slow}: takes its time, for graceful shutdown. */
         public String slow(String in) throws InterruptedException {
+            SLOW_STARTED.incrementAndGet();
             Thread.sleep(500);
             return "slow " + in;
         }

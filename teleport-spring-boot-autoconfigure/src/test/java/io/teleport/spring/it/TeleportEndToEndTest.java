@@ -138,8 +138,9 @@ class TeleportEndToEndTest {
     @Test
     void closingTheClientContextLosesNoReply() throws Exception {
         SessionTemplate teleport = startClient();
+        int began = ServerApp.SLOW_STARTED.get();
         CompletableFuture<String> slow = teleport.pullAsync("/group/home/slow", "last", String.class);
-        Thread.sleep(100);
+        await().until(() -> ServerApp.SLOW_STARTED.get() > began);
         client.close();
         client = null;
         assertThat(slow.get(5, TimeUnit.SECONDS)).isEqualTo("slow last");
