@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Array;
 import java.lang.reflect.Type;
 import java.lang.reflect.UndeclaredThrowableException;
+import java.util.List;
 
 /**
  * A handler method bound by {@link HandlerBinder}: the type to decode its body into, and the call.
@@ -15,16 +16,16 @@ public final class BoundHandler<C> {
     private final String description;
     private final Type bodyType;
     private final HandlerParameter[] parameters;
-    private final HandlerArgumentResolver<? super C>[] resolvers;
+    private final List<HandlerArgumentResolver<? super C>> resolvers;
     private final Object[] zeros;
     private final MethodHandle invoker;
 
     BoundHandler(String description, Type bodyType, HandlerParameter[] parameters,
-            HandlerArgumentResolver<? super C>[] resolvers, MethodHandle invoker) {
+            List<HandlerArgumentResolver<? super C>> resolvers, MethodHandle invoker) {
         this.description = description;
         this.bodyType = bodyType;
         this.parameters = parameters;
-        this.resolvers = resolvers;
+        this.resolvers = List.copyOf(resolvers);
         this.invoker = invoker;
         this.zeros = new Object[parameters.length];
         for (int i = 0; i < parameters.length; i++) {
@@ -54,9 +55,9 @@ public final class BoundHandler<C> {
      * @return what the method returned, boxed; {@code null} for {@code void}
      */
     public Object invoke(Object body, C ctx) throws Exception {
-        Object[] args = new Object[resolvers.length];
+        Object[] args = new Object[parameters.length];
         for (int i = 0; i < args.length; i++) {
-            Object arg = resolvers[i].resolve(parameters[i], body, ctx);
+            Object arg = resolvers.get(i).resolve(parameters[i], body, ctx);
             args[i] = arg != null ? arg : zeros[i];
         }
         try {

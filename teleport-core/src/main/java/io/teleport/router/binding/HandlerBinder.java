@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -39,13 +40,12 @@ public final class HandlerBinder<C> {
         String handler = describe(controllerClass, method);
         int count = method.getParameterCount();
         HandlerParameter[] parameters = new HandlerParameter[count];
-        @SuppressWarnings("unchecked")
-        HandlerArgumentResolver<? super C>[] chosen = new HandlerArgumentResolver[count];
+        List<HandlerArgumentResolver<? super C>> chosen = new ArrayList<>(count);
         HandlerParameter body = null;
         for (int i = 0; i < count; i++) {
             parameters[i] = new HandlerParameter(method, i, controllerClass, contextType, handler);
-            chosen[i] = resolverOf(parameters[i]);
-            if (!chosen[i].readsBody()) {
+            chosen.add(resolverOf(parameters[i]));
+            if (!chosen.get(i).readsBody()) {
                 continue;
             }
             if (body != null) {
