@@ -15,8 +15,9 @@ import java.lang.annotation.Target;
  * {@code testUnknown} and group {@code group} give {@code /group/home/test_unknown}.
  *
  * <p>A handler method takes at most one body parameter plus any of the
- * {@link io.teleport.router.PullContext}, the {@link io.teleport.session.Session}, {@link MetaValue}
- * and {@link QueryValue} parameters; it returns the reply body, {@code void}, or a
+ * {@link io.teleport.router.PullContext}, the {@link io.teleport.session.Session},
+ * {@link io.teleport.router.MetaValue} and {@link io.teleport.router.QueryValue} parameters (any type
+ * the application's {@code ConversionService} converts text to); it returns the reply body, {@code void}, or a
  * {@link java.util.concurrent.CompletableFuture} of the body, and fails by throwing
  * {@link io.teleport.message.RerrorException}.
  */

@@ -15,8 +15,9 @@ import java.lang.annotation.Target;
  * {@code test} give {@code /push/test}.
  *
  * <p>A handler method takes at most one body parameter plus any of the
- * {@link io.teleport.router.PushContext}, the {@link io.teleport.session.Session}, {@link MetaValue}
- * and {@link QueryValue} parameters; it returns {@code void} (or a
+ * {@link io.teleport.router.PushContext}, the {@link io.teleport.session.Session},
+ * {@link io.teleport.router.MetaValue} and {@link io.teleport.router.QueryValue} parameters (any type
+ * the application's {@code ConversionService} converts text to); it returns {@code void} (or a
  * {@link java.util.concurrent.CompletableFuture}); what it throws is logged, as a push has no reply:
  * {@link io.teleport.message.RerrorException} or any other exception.
  */

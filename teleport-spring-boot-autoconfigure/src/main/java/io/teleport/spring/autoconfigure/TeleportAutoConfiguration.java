@@ -25,10 +25,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.ConversionService;
 import org.springframework.core.env.Environment;
 
 import java.time.Duration;
@@ -106,8 +108,11 @@ public final class TeleportAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    ControllerRouteRegistrar teleportControllerRouteRegistrar(Peer peer, ListableBeanFactory beanFactory) {
-        return new ControllerRouteRegistrar(peer, beanFactory);
+    ControllerRouteRegistrar teleportControllerRouteRegistrar(Peer peer, ListableBeanFactory beanFactory,
+            ObjectProvider<ConversionService> conversionService) {
+        // The application's own service (a web application's, with its converters) when it has one.
+        return new ControllerRouteRegistrar(peer, beanFactory,
+                conversionService.getIfUnique(ApplicationConversionService::getSharedInstance));
     }
 
     @Bean

@@ -3,6 +3,7 @@ package io.teleport.spring.handler;
 import io.teleport.Peer;
 import io.teleport.plugin.Plugin;
 import io.teleport.router.MessageContext;
+import io.teleport.router.MethodRoutes;
 import io.teleport.router.Router;
 import io.teleport.router.RouteNames;
 import io.teleport.router.UnknownPullContext;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.convert.ConversionService;
 import org.springframework.util.ClassUtils;
 
 import java.lang.reflect.Method;
@@ -33,7 +36,10 @@ import java.util.Set;
 /**
  * Registers every {@link PullController} and {@link PushController} bean's handler methods, and the
  * unknown-pull and unknown-push handler beans, once all singletons exist and before the peer starts
- * listening.
+ * listening. Finding the methods and naming their routes is the Spring module's own (framework
+ * methods are never routes, {@link RoutePath} overrides a name); binding them is core's
+ * {@link MethodRoutes}, with the {@link ConversionService} for non-{@code String}
+ * {@code @QueryValue} and {@code @MetaValue} parameters.
  */
 public final class ControllerRouteRegistrar implements SmartInitializingSingleton {
 
@@ -41,11 +47,18 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
 
     private final Peer peer;
     private final ListableBeanFactory beans;
+    private final MethodRoutes methodRoutes;
 
-    /** A registrar for {@code peer}, finding controllers in {@code beans}. */
+    /** A registrar for {@code peer}, finding controllers in {@code beans}, converting with Boot's shared service. */
     public ControllerRouteRegistrar(Peer peer, ListableBeanFactory beans) {
+        this(peer, beans, ApplicationConversionService.getSharedInstance());
+    }
+
+    /** A registrar for {@code peer}, finding controllers in {@code beans}, converting values with {@code conversions}. */
+    public ControllerRouteRegistrar(Peer peer, ListableBeanFactory beans, ConversionService conversions) {
         this.peer = peer;
         this.beans = beans;
+        this.methodRoutes = MethodRoutes.withResolvers(List.of(new ConvertedValueResolver(conversions)));
     }
 
     @Override
@@ -77,7 +90,7 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
             String path = override != null ? RouteNames.join(router.prefix(), override.value())
                     : RouteNames.join(router.prefix(), controller, RouteNames.snake(method.getName()));
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
-            router.route(HandlerMethodRoute.create(bean, invocable, path, contextType, ClassUtils.getUserClass(type)));
+            router.route(methodRoutes.route(bean, ClassUtils.getUserClass(type), invocable, path, contextType));
         }
         log.debug("registered {} handler(s) of {}", methods.size(), type.getName());
     }

@@ -1,4 +1,4 @@
-package io.teleport.spring.annotation;
+package io.teleport.router;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -6,7 +6,12 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Binds a handler parameter to the first value of a request metadata key ({@code null} when absent). */
+/**
+ * Binds a handler parameter to the first value of a request metadata key: {@code null} when absent
+ * (the zero for a primitive). Core binds {@code String} parameters; the Spring module converts the
+ * value to any type its {@code ConversionService} can, and answers a value that does not convert
+ * with 400.
+ */
 @Target(ElementType.PARAMETER)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented

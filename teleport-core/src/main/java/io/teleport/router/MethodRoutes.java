@@ -1,0 +1,52 @@
+package io.teleport.router;
+
+import io.teleport.router.binding.BoundHandler;
+import io.teleport.router.binding.HandlerArgumentResolver;
+import io.teleport.router.binding.HandlerBinder;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns one controller method into a {@link Route}: the one handler-binding engine of Teleport, used
+ * by {@link Router#register} and by integrations that find controllers their own way (the Spring
+ * module), which add their resolvers in front of the standard ones.
+ */
+public final class MethodRoutes {
+
+    private static final MethodRoutes STANDARD = new MethodRoutes(List.of());
+
+    private final HandlerBinder<MessageContext> binder;
+
+    private MethodRoutes(List<? extends HandlerArgumentResolver<? super MessageContext>> first) {
+        List<HandlerArgumentResolver<? super MessageContext>> resolvers = new ArrayList<>(first);
+        resolvers.addAll(List.of(StandardArgument.values()));
+        this.binder = new HandlerBinder<>(resolvers);
+    }
+
+    /** The standard parameters only: the context, the session, the body, String query and metadata values. */
+    public static MethodRoutes standard() {
+        return STANDARD;
+    }
+
+    /** The standard parameters, after these resolvers, which are asked first. */
+    public static MethodRoutes withResolvers(List<? extends HandlerArgumentResolver<? super MessageContext>> first) {
+        return new MethodRoutes(first);
+    }
+
+    /**
+     * The route at {@code path} calling {@code method} of {@code controller}.
+     *
+     * @param controllerClass the class the user wrote, behind any generated proxy; generic
+     *        parameter types are resolved against it
+     * @param contextType the class of the contexts of the router the route joins
+     * @throws IllegalArgumentException for a method that cannot be a handler, naming it
+     */
+    public Route route(Object controller, Class<?> controllerClass, Method method, String path,
+            Class<? extends MessageContext> contextType) {
+        BoundHandler<MessageContext> handler = binder.bind(controller, controllerClass, method, contextType);
+        String name = method.getDeclaringClass().getSimpleName() + "#" + method.getName();
+        return new Route(path, handler.bodyType(), name, handler::invoke);
+    }
+}

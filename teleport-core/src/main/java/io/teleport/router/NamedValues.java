@@ -1,0 +1,31 @@
+package io.teleport.router;
+
+import io.teleport.router.binding.HandlerParameter;
+
+/**
+ * The text a {@link QueryValue} or {@link MetaValue} parameter is bound from, in one place for core's
+ * resolver of strings and for integrations that convert the text to other types.
+ */
+public final class NamedValues {
+
+    private NamedValues() {
+    }
+
+    /** Whether the parameter carries {@link QueryValue} or {@link MetaValue}. */
+    public static boolean isNamed(HandlerParameter parameter) {
+        return parameter.hasAnnotation(QueryValue.class) || parameter.hasAnnotation(MetaValue.class);
+    }
+
+    /** The first value the parameter's annotation names in this message, or {@code null}. */
+    public static String text(HandlerParameter parameter, MessageContext ctx) {
+        QueryValue query = parameter.annotation(QueryValue.class);
+        return query != null ? ctx.queryValue(query.value()) : ctx.meta().peek(parameter.annotation(MetaValue.class).value());
+    }
+
+    /** Such as {@code query parameter "page"}, for messages. */
+    public static String describe(HandlerParameter parameter) {
+        QueryValue query = parameter.annotation(QueryValue.class);
+        return query != null ? "query parameter \"" + query.value() + "\""
+                : "metadata key \"" + parameter.annotation(MetaValue.class).value() + "\"";
+    }
+}

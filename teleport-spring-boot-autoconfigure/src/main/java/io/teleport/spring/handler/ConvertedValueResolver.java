@@ -1,0 +1,65 @@
+package io.teleport.spring.handler;
+
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.router.MessageContext;
+import io.teleport.router.MetaValue;
+import io.teleport.router.NamedValues;
+import io.teleport.router.QueryValue;
+import io.teleport.router.binding.HandlerArgumentResolver;
+import io.teleport.router.binding.HandlerParameter;
+import org.springframework.core.MethodParameter;
+import org.springframework.core.convert.ConversionException;
+import org.springframework.core.convert.ConversionService;
+import org.springframework.core.convert.TypeDescriptor;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Converts {@link QueryValue} and {@link MetaValue} text to the parameter's type with Spring's
+ * {@link ConversionService}, as a Spring user expects {@code @QueryValue("page") int page} to work;
+ * core binds the {@code String} ones itself. Text that does not convert is the caller's mistake,
+ * so it is answered with 400; absent text is {@code null}, or the zero for a primitive.
+ */
+final class ConvertedValueResolver implements HandlerArgumentResolver<MessageContext> {
+
+    private static final TypeDescriptor TEXT = TypeDescriptor.valueOf(String.class);
+
+    private final ConversionService conversions;
+    /** Built at start-up: with the parameter's annotations (such as {@code @DateTimeFormat}) and generics. */
+    private final Map<HandlerParameter, TypeDescriptor> targets = new ConcurrentHashMap<>();
+
+    ConvertedValueResolver(ConversionService conversions) {
+        this.conversions = conversions;
+    }
+
+    @Override
+    public boolean supports(HandlerParameter parameter) {
+        if (parameter.type() == String.class || !NamedValues.isNamed(parameter)) {
+            return false;
+        }
+        TypeDescriptor target = new TypeDescriptor(new MethodParameter(parameter.method(), parameter.index())
+                .withContainingClass(parameter.controllerClass()));
+        if (!conversions.canConvert(TEXT, target)) {
+            return false;
+        }
+        targets.put(parameter, target);
+        return true;
+    }
+
+    @Override
+    public Object resolve(HandlerParameter parameter, Object body, MessageContext ctx) {
+        String text = NamedValues.text(parameter, ctx);
+        TypeDescriptor target = targets.get(parameter);
+        if (text == null && target.isPrimitive()) {
+            return null;
+        }
+        try {
+            return conversions.convert(text, TEXT, target);
+        } catch (ConversionException e) {
+            throw new RerrorException(Rerror.CODE_BAD_PACKET, "Bad Packet", NamedValues.describe(parameter)
+                    + ": cannot convert \"" + text + "\" to " + target.getType().getSimpleName());
+        }
+    }
+}
