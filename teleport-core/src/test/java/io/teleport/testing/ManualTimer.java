@@ -27,25 +27,22 @@ public final class ManualTimer implements Timer {
     private long seq;
     private boolean stopped;
 
-    /** Moves time forward by {@code step}, running each task that falls due, in order. */
+    /**
+     * Moves time forward by {@code step}, then runs each task that fell due, in deadline order. The
+     * clock jumps first, so a task scheduled while these run (by them, or by another thread they woke)
+     * counts from the new time and is never due within this same step: what runs does not depend on
+     * how fast other threads react.
+     */
     public void advance(Duration step) {
-        long until;
+        List<Task> due;
         synchronized (this) {
-            until = nowNanos + step.toNanos();
+            nowNanos += step.toNanos();
+            due = pending.stream().filter(t -> t.deadline <= nowNanos)
+                    .sorted(Comparator.comparingLong((Task t) -> t.deadline).thenComparingLong(t -> t.seq)).toList();
+            pending.removeAll(due);
+            due.forEach(t -> t.expired = true);
         }
-        while (true) {
-            Task next;
-            synchronized (this) {
-                next = pending.stream().filter(t -> t.deadline <= until)
-                        .min(Comparator.comparingLong((Task t) -> t.deadline).thenComparingLong(t -> t.seq)).orElse(null);
-                if (next == null) {
-                    nowNanos = until;
-                    return;
-                }
-                pending.remove(next);
-                nowNanos = Math.max(nowNanos, next.deadline);
-                next.expired = true;
-            }
+        for (Task next : due) {
             try {
                 next.task.run(next);
             } catch (Exception e) {
