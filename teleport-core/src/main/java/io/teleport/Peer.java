@@ -352,6 +352,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         context.markClosing();
         listeners.close().awaitUninterruptibly();
+        context.awaitQueuedIo(1_000);
         // Every unfinished session, redialing ones included (they are out of the hub meanwhile).
         CompletableFuture<?>[] closing = context.liveSessions().stream()
                 .map(s -> s.close(timeout)).toArray(CompletableFuture[]::new);

@@ -282,6 +282,22 @@ public final class PeerContext {
         return plugins;
     }
 
+    /**
+     * Waits until each I/O thread has run what was queued on it so far. Called once the listeners are
+     * closed: a connection accepted just before is registered (and has its session) only after this,
+     * and one registered after the threads began to stop would be left open by Netty, its socket leaked
+     * and the other end waiting forever.
+     */
+    public void awaitQueuedIo(long timeoutMillis) {
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            try {
+                loop.submit(() -> { }).awaitUninterruptibly(timeoutMillis);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // Already stopping: nothing more will be registered on it.
+            }
+        }
+    }
+
     /** Marks the peer as closing: sessions no longer redial. */
     public void markClosing() {
         closing = true;
