@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * <pre>{@code
  * Peer peer = Peer.builder()
  *         .configure(c -> c.listenAddress(":9090"))
- *         .plugin(new HeartbeatPlugin(Duration.ofSeconds(30)))
+ *         .plugin(HeartbeatPlugin.ping(Duration.ofSeconds(30)))
  *         .build();
  * }</pre>
  */
