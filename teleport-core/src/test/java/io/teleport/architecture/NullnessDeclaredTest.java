@@ -47,7 +47,6 @@ class NullnessDeclaredTest {
      */
     private static final Set<String> NOT_YET_MARKED = Set.of(
             "io.teleport",
-            "io.teleport.config",
             "io.teleport.router..",
             "io.teleport.internal.session",
             "io.teleport.internal.transport");
