@@ -46,7 +46,6 @@ class NullnessDeclaredTest {
      * end empty.
      */
     private static final Set<String> NOT_YET_MARKED = Set.of(
-            "io.teleport.router..",
             "io.teleport.internal.session",
             "io.teleport.internal.transport");
 
