@@ -174,8 +174,10 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
         try {
             session.peer.executor.execute(inbound);
         } catch (RejectedExecutionException e) {
+            // A reason even when the executor gave none: without one, refuse counts an expiry.
+            String why = e.getMessage() != null ? e.getMessage() : e.toString();
             inbound.refuse(Rerror.CODE_UNAVAILABLE, "the handler executor is saturated or shut down",
-                    session.peer.overloadLog, e.getMessage());
+                    session.peer.overloadLog, why);
         }
     }
 
