@@ -311,6 +311,9 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     private void logPushError(Throwable t) {
         if (t instanceof RerrorException) {
             log.warn("{} push {} from {}", safe(((RerrorException) t).rerror().toJson()), safeUri(), session.id());
+        } else if (route == null) {
+            // An Error from a header hook (message hooks turn exceptions into errors): no handler yet.
+            log.warn("push {} from {} failed before its handler ran", safeUri(), session.id(), t);
         } else if (t instanceof InterruptedException && session.peer.closing) {
             // Abandoned by a shutdown past its timeout, which says so once for all.
             log.debug("push handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
