@@ -85,10 +85,11 @@ public final class DefaultSession implements Session {
         synchronized (this) {
             oldId = id();
             customId = true;
+            // Kept even when it is the default: listing a session with a custom id reads it.
+            id = newId;
             if (oldId.equals(newId)) {
                 return;
             }
-            id = newId;
             if (lifecycle.isListed()) {
                 peer.hub.rename(this, oldId, newId);
             }
