@@ -184,7 +184,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
      * Listens on {@code address}; accepted connections use {@code proto}, or the default when
      * {@code null}. Returns once bound.
      */
-    public SocketAddress listen(String address, Proto proto) {
+    public SocketAddress listen(String address, @Nullable Proto proto) {
         ensureOpen();
         SocketAddress local = context.transport().resolve(network, address);
         ChannelFuture bound = Connections.listen(context, network, local, proto).awaitUninterruptibly();
@@ -208,7 +208,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
     }
 
     /** Dials with a protocol of the caller's (the default when {@code null}) and waits. */
-    public Session dial(String address, Proto proto) {
+    public Session dial(String address, @Nullable Proto proto) {
         try {
             return dialAsync(address, proto).get();
         } catch (ExecutionException e) {
@@ -222,8 +222,11 @@ public final class Peer implements PeerSetup, AutoCloseable {
         }
     }
 
-    /** Dials without waiting; fails with a {@link RerrorException}. */
-    public CompletableFuture<Session> dialAsync(String address, Proto proto) {
+    /**
+     * Dials without waiting, with {@code proto} (the default when {@code null}); fails with a
+     * {@link RerrorException}.
+     */
+    public CompletableFuture<Session> dialAsync(String address, @Nullable Proto proto) {
         ensureOpen();
         return context.dialer.dial(address, proto, null).thenApply(session -> {
             log.info("dial ok (network:{}, addr:{}, id:{})", network.goName(), address, session.id());
@@ -233,9 +236,10 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     /**
      * Serves a channel that is already connected and registered with an event loop, such as one
-     * accepted by another server: installs this peer's protocol handlers and returns its session.
+     * accepted by another server: installs this peer's protocol handlers, with {@code proto} or the
+     * default when {@code null}, and returns its session.
      */
-    public Session serve(Channel channel, Proto proto) {
+    public Session serve(Channel channel, @Nullable Proto proto) {
         ensureOpen();
         Objects.requireNonNull(channel, "channel");
         if (!channel.isActive()) {
@@ -286,10 +290,11 @@ public final class Peer implements PeerSetup, AutoCloseable {
      * {@link PeerStats#broadcastSkipped()}, so one slow reader neither holds up the broadcast nor
      * makes this peer queue without bound.
      *
+     * @param body the body, or {@code null} for none
      * @return completes with the number of sessions the push was handed to, once each has been
      *     handed it or skipped
      */
-    public CompletableFuture<Integer> pushAll(String uri, Object body, Predicate<Session> selector,
+    public CompletableFuture<Integer> pushAll(String uri, @Nullable Object body, Predicate<Session> selector,
             CallOption... options) {
         return Broadcast.push(context, uri, body, selector, options);
     }

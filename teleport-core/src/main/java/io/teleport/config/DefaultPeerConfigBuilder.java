@@ -2,6 +2,7 @@ package io.teleport.config;
 
 import io.teleport.limits.Limits;
 import io.netty.handler.ssl.SslContext;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -14,8 +15,8 @@ import java.util.concurrent.Executor;
 final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
 
     String network = "tcp";
-    String listenAddress;
-    String localIp;
+    @Nullable String listenAddress;
+    @Nullable String localIp;
     String defaultBodyCodec = "json";
     boolean printBody;
     boolean countTime;
@@ -32,15 +33,15 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     HandlerExecution handlerExecution = HandlerExecution.POOL;
     int handlerThreads = 200;
     int handlerQueueCapacity = 10_000;
-    Executor handlerExecutor;
+    @Nullable Executor handlerExecutor;
     int ioThreads;
     boolean reusePort;
     int redialTimes;
     Duration redialInterval = Duration.ofMillis(100);
     Duration redialMaxInterval = Duration.ofSeconds(10);
     Duration shutdownTimeout = Duration.ofSeconds(15);
-    SslContext serverSslContext;
-    SslContext clientSslContext;
+    @Nullable SslContext serverSslContext;
+    @Nullable SslContext clientSslContext;
     Limits limits = Limits.defaults();
 
     DefaultPeerConfigBuilder() {
@@ -86,7 +87,7 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     }
 
     @Override
-    public PeerConfig.Builder serverSslContext(SslContext serverSslContext) {
+    public PeerConfig.Builder serverSslContext(@Nullable SslContext serverSslContext) {
         if (serverSslContext != null && !serverSslContext.isServer()) {
             throw new IllegalArgumentException("serverSslContext: a client context (expected: SslContextBuilder.forServer)");
         }
@@ -95,7 +96,7 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     }
 
     @Override
-    public PeerConfig.Builder clientSslContext(SslContext clientSslContext) {
+    public PeerConfig.Builder clientSslContext(@Nullable SslContext clientSslContext) {
         if (clientSslContext != null && !clientSslContext.isClient()) {
             throw new IllegalArgumentException("clientSslContext: a server context (expected: SslContextBuilder.forClient)");
         }
@@ -110,7 +111,7 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     }
 
     @Override
-    public PeerConfig.Builder listenAddress(String listenAddress) {
+    public PeerConfig.Builder listenAddress(@Nullable String listenAddress) {
         this.listenAddress = listenAddress;
         return this;
     }
@@ -161,7 +162,7 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     }
 
     @Override
-    public PeerConfig.Builder localIp(String ip) {
+    public PeerConfig.Builder localIp(@Nullable String ip) {
         this.localIp = ip == null || ip.isBlank() ? null : ipLiteral(ip.trim());
         return this;
     }
@@ -227,7 +228,7 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     }
 
     @Override
-    public PeerConfig.Builder handlerExecutor(Executor handlerExecutor) {
+    public PeerConfig.Builder handlerExecutor(@Nullable Executor handlerExecutor) {
         this.handlerExecutor = handlerExecutor;
         return this;
     }

@@ -3,6 +3,7 @@ package io.teleport.config;
 import io.teleport.Peer;
 import io.teleport.limits.Limits;
 import io.netty.handler.ssl.SslContext;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -51,8 +52,11 @@ public final class PeerConfig {
         return settings.network;
     }
 
-    /** Where {@link Peer#listen()} listens, such as {@code 0.0.0.0:9090} or a socket path; may be null. */
-    public String listenAddress() {
+    /**
+     * Where {@link Peer#listen()} listens, such as {@code 0.0.0.0:9090} or a socket path; null (the
+     * default) for a peer that only dials or listens on addresses it is given.
+     */
+    public @Nullable String listenAddress() {
         return settings.listenAddress;
     }
 
@@ -60,7 +64,7 @@ public final class PeerConfig {
      * The local IP that TCP dials go out from (Teleport's {@code LocalIP}), such as {@code 127.0.0.2}
      * to spread many sessions over several source addresses; null lets the OS choose.
      */
-    public String localIp() {
+    public @Nullable String localIp() {
         return settings.localIp;
     }
 
@@ -151,8 +155,11 @@ public final class PeerConfig {
         return settings.handlerQueueCapacity;
     }
 
-    /** An executor of the caller's for handlers, which the peer uses but does not shut down; may be null. */
-    public Executor handlerExecutor() {
+    /**
+     * An executor of the caller's for handlers, which the peer uses but does not shut down; null (the
+     * default) to run them as {@link #handlerExecution()} says.
+     */
+    public @Nullable Executor handlerExecutor() {
         return settings.handlerExecutor;
     }
 
@@ -197,12 +204,12 @@ public final class PeerConfig {
     }
 
     /** TLS for accepted connections; {@code null} for plain TCP. */
-    public SslContext serverSslContext() {
+    public @Nullable SslContext serverSslContext() {
         return settings.serverSslContext;
     }
 
     /** TLS for dialed connections; {@code null} for plain TCP. */
-    public SslContext clientSslContext() {
+    public @Nullable SslContext clientSslContext() {
         return settings.clientSslContext;
     }
 
@@ -233,16 +240,16 @@ public final class PeerConfig {
         Builder shutdownTimeout(Duration shutdownTimeout);
 
         /** See {@link PeerConfig#serverSslContext()}. */
-        Builder serverSslContext(SslContext serverSslContext);
+        Builder serverSslContext(@Nullable SslContext serverSslContext);
 
         /** See {@link PeerConfig#clientSslContext()}. */
-        Builder clientSslContext(SslContext clientSslContext);
+        Builder clientSslContext(@Nullable SslContext clientSslContext);
 
         /** See {@link PeerConfig#network()}. */
         Builder network(String network);
 
         /** See {@link PeerConfig#listenAddress()}. */
-        Builder listenAddress(String listenAddress);
+        Builder listenAddress(@Nullable String listenAddress);
 
         /** See {@link PeerConfig#defaultBodyCodec()}. */
         Builder defaultBodyCodec(String defaultBodyCodec);
@@ -269,7 +276,7 @@ public final class PeerConfig {
          * See {@link PeerConfig#localIp()}: an IPv4 or IPv6 literal (a name is refused: a source
          * address that changes with DNS is not what anyone wants), or null for the OS's choice.
          */
-        Builder localIp(String ip);
+        Builder localIp(@Nullable String ip);
 
         /** See {@link PeerConfig#noDelay()}. */
         Builder noDelay(boolean noDelay);
@@ -299,7 +306,7 @@ public final class PeerConfig {
         Builder handlerQueueCapacity(int handlerQueueCapacity);
 
         /** See {@link PeerConfig#handlerExecutor()}. */
-        Builder handlerExecutor(Executor handlerExecutor);
+        Builder handlerExecutor(@Nullable Executor handlerExecutor);
 
         /** See {@link PeerConfig#ioThreads()}. */
         Builder ioThreads(int ioThreads);

@@ -2,6 +2,7 @@ package io.teleport.router;
 
 import io.teleport.message.Meta;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 import java.net.SocketAddress;
 import java.util.List;
@@ -34,7 +35,7 @@ public interface MessageContext {
     Map<String, List<String>> query();
 
     /** The first value of a query parameter, or {@code null}. */
-    default String queryValue(String name) {
+    default @Nullable String queryValue(String name) {
         List<String> values = query().get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
     }

@@ -1,5 +1,7 @@
 package io.teleport.router;
 
+import org.jspecify.annotations.Nullable;
+
 import io.teleport.router.binding.HandlerParameter;
 
 /**
@@ -17,7 +19,7 @@ public final class NamedValues {
     }
 
     /** The first value the parameter's annotation names in this message, or {@code null}. */
-    public static String text(HandlerParameter parameter, MessageContext ctx) {
+    public static @Nullable String text(HandlerParameter parameter, MessageContext ctx) {
         QueryValue query = parameter.annotation(QueryValue.class);
         return query != null ? ctx.queryValue(query.value()) : ctx.meta().peek(parameter.annotation(MetaValue.class).value());
     }

@@ -1,5 +1,7 @@
 package io.teleport.router;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A pull handler function.
  *
@@ -12,6 +14,9 @@ package io.teleport.router;
 @FunctionalInterface
 public interface PullHandler<T> {
 
-    /** Handles one pull. */
-    Object handle(T body, PullContext ctx) throws Exception;
+    /**
+     * Handles one pull; {@code body} is {@code null} when the request had none (or JSON's {@code null}),
+     * except for a primitive body type, which gets its zero.
+     */
+    @Nullable Object handle(@Nullable T body, PullContext ctx) throws Exception;
 }

@@ -1,5 +1,7 @@
 package io.teleport.router;
 
+import org.jspecify.annotations.Nullable;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -60,7 +62,7 @@ public final class QueryString {
     }
 
     /** Go's {@code QueryUnescape} of {@code s[from, to)}; {@code null} for a bad escape. */
-    private static String unescape(String s, int from, int to) {
+    private static @Nullable String unescape(String s, int from, int to) {
         boolean plain = true;
         for (int i = from; i < to && plain; i++) {
             plain = s.charAt(i) != '%' && s.charAt(i) != '+';

@@ -1,5 +1,7 @@
 package io.teleport.router;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.reflect.Type;
 
 /** Access to a body that was not decoded, as unknown handlers receive it. */
@@ -17,11 +19,11 @@ public interface RawBody {
      *
      * @throws io.teleport.codec.CodecException when the bytes do not fit the type
      */
-    Object bind(Type type);
+    @Nullable Object bind(Type type);
 
     /** Typed form of {@link #bind(Type)}. */
     @SuppressWarnings("unchecked")
-    default <T> T bind(Class<T> type) {
+    default <T> @Nullable T bind(Class<T> type) {
         return (T) bind((Type) type);
     }
 }

@@ -2,6 +2,7 @@ package io.teleport.router;
 
 import io.teleport.plugin.PluginChain;
 import io.teleport.plugin.RouteInfo;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Type;
 import java.util.Objects;
@@ -16,11 +17,11 @@ public final class Route implements RouteInfo {
     public interface Invoker {
 
         /** Calls the handler; returns the reply body, if any. */
-        Object invoke(Object body, MessageContext ctx) throws Exception;
+        @Nullable Object invoke(@Nullable Object body, MessageContext ctx) throws Exception;
     }
 
     private final String path;
-    private final Type bodyType;
+    private final @Nullable Type bodyType;
     private final String handlerName;
     private final Invoker invoker;
     private final PluginChain plugins;
@@ -33,11 +34,11 @@ public final class Route implements RouteInfo {
      * @param handlerName a description for logs, such as {@code Home#test}
      * @param invoker calls the handler
      */
-    public Route(String path, Type bodyType, String handlerName, Invoker invoker) {
+    public Route(String path, @Nullable Type bodyType, String handlerName, Invoker invoker) {
         this(path, bodyType, handlerName, invoker, PluginChain.empty());
     }
 
-    private Route(String path, Type bodyType, String handlerName, Invoker invoker, PluginChain plugins) {
+    private Route(String path, @Nullable Type bodyType, String handlerName, Invoker invoker, PluginChain plugins) {
         this.path = Objects.requireNonNull(path, "path");
         this.bodyType = bodyType;
         this.handlerName = Objects.requireNonNull(handlerName, "handlerName");
@@ -64,7 +65,7 @@ public final class Route implements RouteInfo {
     }
 
     /** The type the body is decoded into; {@code null} when the handler takes the raw body. */
-    public Type bodyType() {
+    public @Nullable Type bodyType() {
         return bodyType;
     }
 
@@ -78,8 +79,8 @@ public final class Route implements RouteInfo {
         return handlerName;
     }
 
-    /** Calls the handler. */
-    public Object invoke(Object body, MessageContext ctx) throws Exception {
+    /** Calls the handler with the decoded body, which may be {@code null}; returns the reply body, if any. */
+    public @Nullable Object invoke(@Nullable Object body, MessageContext ctx) throws Exception {
         return invoker.invoke(body, ctx);
     }
 

@@ -1,5 +1,7 @@
 package io.teleport.router;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.StringJoiner;
@@ -36,7 +38,7 @@ public final class RouteNames {
     }
 
     /** Go's {@code path.Join}: joins with {@code /} and cleans the result, which starts with {@code /}. */
-    public static String join(String... elements) {
+    public static String join(@Nullable String... elements) {
         StringJoiner joiner = new StringJoiner("/", "/", "");
         for (String element : elements) {
             if (element != null && !element.isEmpty()) {

@@ -2,6 +2,7 @@ package io.teleport.router;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,7 +20,7 @@ final class RouteTable {
 
     private final String kind;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
-    private volatile Route unknown;
+    private volatile @Nullable Route unknown;
     private volatile Consumer<Route> onRegister = route -> { };
 
     RouteTable(String kind) {
@@ -55,11 +56,11 @@ final class RouteTable {
         unknown = route;
     }
 
-    Route get(String path) {
+    @Nullable Route get(String path) {
         return routes.get(path);
     }
 
-    Route unknown() {
+    @Nullable Route unknown() {
         return unknown;
     }
 

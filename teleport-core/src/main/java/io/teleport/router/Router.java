@@ -2,6 +2,7 @@ package io.teleport.router;
 
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PluginChain;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -76,12 +77,12 @@ public abstract class Router<R extends Router<R>> {
     }
 
     /** The route registered at exactly this path, or {@code null}. */
-    public Route lookup(String path) {
+    public @Nullable Route lookup(String path) {
         return table.get(path);
     }
 
     /** The unknown-message route, or {@code null}. */
-    public Route unknown() {
+    public @Nullable Route unknown() {
         return table.unknown();
     }
 

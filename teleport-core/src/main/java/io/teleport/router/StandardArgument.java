@@ -3,6 +3,7 @@ package io.teleport.router;
 import io.teleport.router.binding.HandlerArgumentResolver;
 import io.teleport.router.binding.HandlerParameter;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The parameters every Teleport handler may take, in the order they are asked: its context, its
@@ -20,7 +21,7 @@ enum StandardArgument implements HandlerArgumentResolver<MessageContext> {
         }
 
         @Override
-        public Object resolve(HandlerParameter parameter, Object body, MessageContext ctx) {
+        public Object resolve(HandlerParameter parameter, @Nullable Object body, MessageContext ctx) {
             return ctx;
         }
     },
@@ -33,7 +34,7 @@ enum StandardArgument implements HandlerArgumentResolver<MessageContext> {
         }
 
         @Override
-        public Object resolve(HandlerParameter parameter, Object body, MessageContext ctx) {
+        public Object resolve(HandlerParameter parameter, @Nullable Object body, MessageContext ctx) {
             return ctx.session();
         }
     },
@@ -46,7 +47,7 @@ enum StandardArgument implements HandlerArgumentResolver<MessageContext> {
         }
 
         @Override
-        public Object resolve(HandlerParameter parameter, Object body, MessageContext ctx) {
+        public @Nullable Object resolve(HandlerParameter parameter, @Nullable Object body, MessageContext ctx) {
             return NamedValues.text(parameter, ctx);
         }
     },
@@ -64,7 +65,7 @@ enum StandardArgument implements HandlerArgumentResolver<MessageContext> {
         }
 
         @Override
-        public Object resolve(HandlerParameter parameter, Object body, MessageContext ctx) {
+        public @Nullable Object resolve(HandlerParameter parameter, @Nullable Object body, MessageContext ctx) {
             return body;
         }
 

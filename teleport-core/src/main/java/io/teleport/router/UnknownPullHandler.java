@@ -1,5 +1,7 @@
 package io.teleport.router;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Handles pulls to paths with no route, instead of the 404 reply. Results and errors as for
  * {@link PullHandler}.
@@ -8,5 +10,5 @@ package io.teleport.router;
 public interface UnknownPullHandler {
 
     /** Handles one pull to an unknown path. */
-    Object handle(UnknownPullContext ctx) throws Exception;
+    @Nullable Object handle(UnknownPullContext ctx) throws Exception;
 }

@@ -233,6 +233,20 @@ class HostilePeerTest {
     }
 
     @Test
+    void anExecutorRefusingWithoutAReasonCountsARefusalNotAnExpiry() throws Exception {
+        // A shut-down ForkJoinPool, for one, refuses with no message.
+        Peer server = peer(PeerConfig.builder().handlerExecutor(task -> {
+            throw new java.util.concurrent.RejectedExecutionException();
+        }).build());
+        server.pullRouter().route("/echo", String.class, (b, ctx) -> b);
+        Session session = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server));
+        assertThatThrownBy(() -> session.pull("/echo", "x", String.class)).isInstanceOf(RerrorException.class)
+                .satisfies(e -> assertThat(((RerrorException) e).code()).isEqualTo(503));
+        assertThat(server.stats().pullsRefused()).isEqualTo(1);
+        assertThat(server.stats().expired()).isZero();
+    }
+
+    @Test
     void aPullThatWaitedPastTheQueueBoundIsAnswered503() throws Exception {
         Limits limits = Limits.builder().maxQueueWait(Duration.ofMillis(100)).build();
         Peer server = peer(PeerConfig.builder().limits(limits).handlerThreads(1).build());

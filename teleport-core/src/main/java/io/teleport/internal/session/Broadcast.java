@@ -13,6 +13,7 @@ import io.teleport.message.RerrorException;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallSpec;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +47,8 @@ public final class Broadcast {
      * @return completes with the number of sessions the push was handed to, once each has been
      *     handed it or skipped
      */
-    public static CompletableFuture<Integer> push(PeerContext context, String uri, Object body, Predicate<Session> selector,
-            CallOption... options) {
+    public static CompletableFuture<Integer> push(PeerContext context, String uri, @Nullable Object body,
+            Predicate<Session> selector, CallOption... options) {
         Objects.requireNonNull(uri, "uri");
         // The codec the options choose, to encode the body once for all.
         Packet probe = new Packet(PacketType.PUSH).bodyCodec(context.defaultCodecId());

@@ -11,6 +11,7 @@ import io.teleport.proto.Proto;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,15 +35,17 @@ public final class DefaultSession implements Session {
     private static final AtomicLongFieldUpdater<DefaultSession> SEQ =
             AtomicLongFieldUpdater.newUpdater(DefaultSession.class, "seq");
     public final PeerContext peer;
-    private final String dialAddress;
-    private final Proto proto;
+    /** The address dialed; null for an accepted session. */
+    private final @Nullable String dialAddress;
+    private final @Nullable Proto proto;
     private volatile Channel channel;
     private final PendingCalls pending = new PendingCalls();
     private final AtomicInteger activeHandlers = new AtomicInteger();
     private volatile long seq;
-    private volatile String id;
+    /** The id, once set or listed in the hub; null for the default until then. */
+    private volatile @Nullable String id;
     private volatile boolean customId;
-    private volatile ConcurrentHashMap<String, Object> attributes;
+    private volatile @Nullable ConcurrentHashMap<String, Object> attributes;
     private volatile java.time.Instant connectedAt = java.time.Instant.now();
     /** Connections coming up and breaking, redial, graceful close. */
     private final SessionLifecycle lifecycle;
@@ -51,7 +54,7 @@ public final class DefaultSession implements Session {
     /** This side's pulls and pushes: the invocation layer above this connection. */
     private final SessionCalls calls = new SessionCalls(this);
 
-    public DefaultSession(PeerContext peer, Channel channel, String dialAddress, Proto proto) {
+    public DefaultSession(PeerContext peer, Channel channel, @Nullable String dialAddress, @Nullable Proto proto) {
         this.peer = peer;
         this.channel = channel;
         this.dialAddress = dialAddress;
@@ -85,16 +88,18 @@ public final class DefaultSession implements Session {
         synchronized (this) {
             oldId = id();
             customId = true;
+            // Kept even when it is the default: listing a session with a custom id reads it.
+            id = newId;
             if (oldId.equals(newId)) {
                 return;
             }
-            id = newId;
             if (lifecycle.isListed()) {
                 peer.hub.rename(this, oldId, newId);
             }
         }
     }
 
+    // Never null: handed out once connected, and Netty keeps a connected channel's addresses after it closes.
     @Override
     public SocketAddress remoteAddress() {
         return channel.remoteAddress();
@@ -178,25 +183,26 @@ public final class DefaultSession implements Session {
     // ---------------------------------------------------------------- pulls and pushes
 
     @Override
-    public <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options) {
+    public <T> @Nullable T pull(String uri, @Nullable Object body, Class<T> replyType, CallOption... options) {
         return calls.pullAndWait(uri, body, replyType, options);
     }
 
     @Override
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public <T> CompletableFuture<T> pullAsync(String uri, Object body, Class<T> replyType, CallOption... options) {
+    public <T> CompletableFuture<@Nullable T> pullAsync(String uri, @Nullable Object body, Class<T> replyType,
+            CallOption... options) {
         return (CompletableFuture) calls.pull(uri, body, replyType, false, false, options);
     }
 
     @Override
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public <T> CompletableFuture<Reply<T>> pullReply(String uri, Object body, Type replyType, CallOption... options) {
+    public <T> CompletableFuture<Reply<T>> pullReply(String uri, @Nullable Object body, Type replyType,
+            CallOption... options) {
         return (CompletableFuture) calls.pull(uri, body, replyType, false, true, options);
     }
 
-
     @Override
-    public CompletableFuture<Void> push(String uri, Object body, CallOption... options) {
+    public CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options) {
         return calls.push(uri, body, options);
     }
 
@@ -314,7 +320,7 @@ public final class DefaultSession implements Session {
         return pending.contains(pull);
     }
 
-    public PendingPull takePending(long seq) {
+    public @Nullable PendingPull takePending(long seq) {
         PendingPull pull = pending.take(seq);
         if (pull != null) {
             lifecycle.closeIfDrained();
@@ -332,7 +338,7 @@ public final class DefaultSession implements Session {
         }
     }
 
-    static void logHookError(Rerror rerror, String hook) {
+    static void logHookError(@Nullable Rerror rerror, String hook) {
         if (rerror != null) {
             log.error("{} hook failed: {}", hook, rerror.toJson());
         }
@@ -341,7 +347,7 @@ public final class DefaultSession implements Session {
     // ---------------------------------------------------------------- connection life (SessionLifecycle)
 
     /** A connection of this session is up (TLS done): hooks, then admission to the hub. */
-    public void connected(Channel ch, CompletableFuture<DefaultSession> ready) {
+    public void connected(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         channel = ch;
         connectedAt = java.time.Instant.now();
         peer.live.add(this);
@@ -368,7 +374,7 @@ public final class DefaultSession implements Session {
         lifecycle.disconnected(ch);
     }
 
-    String dialAddress() {
+    @Nullable String dialAddress() {
         return dialAddress;
     }
 

@@ -3,6 +3,7 @@ package io.teleport.internal.session;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.proto.Proto;
+import org.jspecify.annotations.Nullable;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -18,9 +19,10 @@ public interface Dialer {
      * Connects; the future completes with the session once its connection is admitted, or fails with a
      * {@link RerrorException} (code {@link Rerror#CODE_DIAL_FAILED}).
      *
+     * @param proto the connection's protocol, or {@code null} for the peer's default
      * @param session the session to rebind on a redial, or {@code null} for a new one
      */
-    CompletableFuture<DefaultSession> dial(String address, Proto proto, DefaultSession session);
+    CompletableFuture<DefaultSession> dial(String address, @Nullable Proto proto, @Nullable DefaultSession session);
 
     /** The error of a dial that did not connect, worded as Go Teleport words it. */
     static RerrorException failed(String address, Throwable cause) {

@@ -14,6 +14,7 @@ import io.teleport.plugin.Hook;
 import io.teleport.plugin.PluginChain;
 import io.teleport.router.RequestUri;
 import io.teleport.router.Router;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
      *
      * @param why the executor's reason, for the log; {@code null} when the message expired
      */
-    public void refuse(int code, String detail, RefusalLog refusals, String why) {
+    public void refuse(int code, String detail, RefusalLog refusals, @Nullable String why) {
         boolean pull = request.type() == PacketType.PULL;
         Counters counters = session.peer.counters;
         if (why == null) {
@@ -181,7 +182,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     }
 
     /** Parses the (possibly rewritten) URI and finds the route; returns 400 or 404 when it cannot. */
-    private Rerror resolve(Router<?> router) {
+    private @Nullable Rerror resolve(Router<?> router) {
         try {
             requestUri = RequestUri.parse(request.uri());
         } catch (IllegalArgumentException e) {
@@ -195,7 +196,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         return route == null ? NOT_FOUND : null;
     }
 
-    private Rerror decodeBody() {
+    private @Nullable Rerror decodeBody() {
         if (route.isRaw()) {
             return null;
         }
@@ -211,7 +212,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
      * Writes the reply: the handler's value, or an error with codec 0 and no body. A
      * {@code PreWriteReply} error replaces the reply, so the puller learns of it.
      */
-    void reply(Object value, Rerror rerror) {
+    void reply(@Nullable Object value, @Nullable Rerror rerror) {
         reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(sentUri);
         reply.xferPipe(request.xferPipe());
         if (extraXfer != null) {
@@ -311,6 +312,9 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     private void logPushError(Throwable t) {
         if (t instanceof RerrorException) {
             log.warn("{} push {} from {}", safe(((RerrorException) t).rerror().toJson()), safeUri(), session.id());
+        } else if (route == null) {
+            // An Error from a header hook (message hooks turn exceptions into errors): no handler yet.
+            log.warn("push {} from {} failed before its handler ran", safeUri(), session.id(), t);
         } else if (t instanceof InterruptedException && session.peer.closing) {
             // Abandoned by a shutdown past its timeout, which says so once for all.
             log.debug("push handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
@@ -330,7 +334,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     // ---------------------------------------------------------------- shared
 
     /** Runs a handler-scoped hook: the peer's plugins, then the route's (its groups', then its own). */
-    private <C> Rerror scoped(Hook<?, C> hook, C context) {
+    private <C> @Nullable Rerror scoped(Hook<?, C> hook, C context) {
         Rerror rerror = session.peer.plugins.run(hook, context);
         if (rerror == null && route != null && !route.plugins().isEmpty()) {
             rerror = route.plugins().run(hook, context);

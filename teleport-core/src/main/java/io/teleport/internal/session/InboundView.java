@@ -10,6 +10,7 @@ import io.teleport.router.Route;
 import io.teleport.router.UnknownPullContext;
 import io.teleport.router.UnknownPushContext;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Type;
 import java.util.Arrays;
@@ -26,14 +27,15 @@ abstract class InboundView implements UnknownPullContext, UnknownPushContext, Re
     final DefaultSession session;
     final Packet request;
     final long startNanos = System.nanoTime();
-    RequestUri requestUri;
-    Route route;
-    Object body;
-    Map<String, List<String>> query;
-    Meta replyMeta;
+    /** The rest, filled in as the message moves on: null until then. */
+    @Nullable RequestUri requestUri;
+    @Nullable Route route;
+    @Nullable Object body;
+    @Nullable Map<String, List<String>> query;
+    @Nullable Meta replyMeta;
     byte replyBodyCodec;
-    byte[] extraXfer;
-    Packet reply;
+    byte @Nullable [] extraXfer;
+    @Nullable Packet reply;
 
     InboundView(DefaultSession session, Packet request) {
         this.session = session;
@@ -125,7 +127,7 @@ abstract class InboundView implements UnknownPullContext, UnknownPushContext, Re
     }
 
     @Override
-    public Object bind(Type type) {
+    public @Nullable Object bind(Type type) {
         return session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), type);
     }
 
@@ -134,18 +136,23 @@ abstract class InboundView implements UnknownPullContext, UnknownPushContext, Re
         return request;
     }
 
+    /**
+     * The reply, in the reply hooks, which see this as a {@link WriteContext}: {@link InboundContext#reply}
+     * builds it before they run. Before, in the read hooks, null, as {@link ReadContext#output()} allows;
+     * one object cannot declare both, so the declaration is the write side's.
+     */
     @Override
     public Packet output() {
         return reply;
     }
 
     @Override
-    public Route route() {
+    public @Nullable Route route() {
         return route;
     }
 
     @Override
-    public Object body() {
+    public @Nullable Object body() {
         return body;
     }
 

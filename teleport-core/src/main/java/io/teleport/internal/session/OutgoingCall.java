@@ -5,6 +5,7 @@ import io.teleport.plugin.WriteContext;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallSpec;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 
@@ -57,7 +58,7 @@ final class OutgoingCall implements CallSpec, WriteContext {
     }
 
     @Override
-    public Packet input() {
+    public @Nullable Packet input() {
         return null;
     }
 
@@ -67,7 +68,7 @@ final class OutgoingCall implements CallSpec, WriteContext {
     }
 
     @Override
-    public io.teleport.router.Route route() {
+    public io.teleport.router.@Nullable Route route() {
         return null;
     }
 }

@@ -57,12 +57,16 @@ public final class PeerContext {
     public final EventLoopGroup group;
     public final Executor executor;
     public final boolean inline;
-    private final ExecutorService ownedExecutor;
-    private volatile ExecutorService hookExecutor;
-    private volatile ExecutorService lookupExecutor;
+    /** The handler executor the peer made and stops; null when it runs handlers inline or on the caller's. */
+    private final @Nullable ExecutorService ownedExecutor;
+    private volatile @Nullable ExecutorService hookExecutor;
+    private volatile @Nullable ExecutorService lookupExecutor;
     /** Turns a dial address into a socket address; not final, so that tests can watch where names are looked up. */
     public volatile BiFunction<Network, String, SocketAddress> resolver;
-    /** Set once by the peer before its first dial; redials go through it. */
+    /**
+     * Set once by the peer right after it constructs this, before anything can dial, so never read
+     * null; redials go through it.
+     */
     public volatile Dialer dialer;
     /** Pull timeouts, redial backoff, drain deadlines and the handler pool's looks. */
     final Timer timer;
@@ -131,7 +135,7 @@ public final class PeerContext {
         return io.netty.util.NettyRuntime.availableProcessors();
     }
 
-    private static ExecutorService newExecutor(PeerConfig config, Timer timer) {
+    private static @Nullable ExecutorService newExecutor(PeerConfig config, Timer timer) {
         switch (config.handlerExecution()) {
             case INLINE:
                 return null;

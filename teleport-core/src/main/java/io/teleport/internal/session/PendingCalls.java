@@ -1,5 +1,7 @@
 package io.teleport.internal.session;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -25,7 +27,7 @@ final class PendingCalls {
     }
 
     /** The pull a reply with {@code seq} answers, removed; {@code null} when none waits (late or unknown). */
-    PendingPull take(long seq) {
+    @Nullable PendingPull take(long seq) {
         return bySeq.remove(seq);
     }
 

@@ -17,6 +17,7 @@ import io.teleport.plugin.WriteContext;
 import io.teleport.router.Route;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Type;
 import java.nio.channels.ClosedChannelException;
@@ -43,16 +44,19 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     /** The seq, boxed once for the pending map. */
     final Long key;
     /** Completed with the reply's body, or with the whole {@link Reply} when that was asked for. */
-    final CompletableFuture<Object> future = new CompletableFuture<>();
+    final CompletableFuture<@Nullable Object> future = new CompletableFuture<>();
     private final long timeoutNanos;
     private final long startNanos = System.nanoTime();
-    private volatile Timeout timeout;
+    private volatile @Nullable Timeout timeout;
     /** 1 once the pull was handed to a connection, or its timeout gave up waiting for one: the first decides. */
     private volatile int writeDecided;
-    private Packet reply;
-    private Object body;
+    /** The reply, once it arrived. */
+    private @Nullable Packet reply;
+    /** The reply's body, once decoded. */
+    private @Nullable Object body;
     private boolean postWriteRunning;
-    private Packet earlyReply;
+    /** A reply that came while the pull's PostWritePull hooks still ran. */
+    private @Nullable Packet earlyReply;
 
     PendingPull(DefaultSession session, Packet request, Type replyType, boolean sync, boolean wholeReply,
             long timeoutNanos) {
@@ -203,7 +207,7 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
      * inline anyway. (Whether callbacks are attached yet cannot be told without a race: one attached
      * just after the look would run here.)
      */
-    private void deliver(Object value, RerrorException error) {
+    private void deliver(@Nullable Object value, @Nullable RerrorException error) {
         if (sync || session.peer.inline) {
             complete(value, error);
             return;
@@ -211,7 +215,7 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         session.peer.runBlocking(() -> complete(value, error));
     }
 
-    private void complete(Object value, RerrorException error) {
+    private void complete(@Nullable Object value, @Nullable RerrorException error) {
         if (error == null) {
             future.complete(value);
         } else {
@@ -219,7 +223,7 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         }
     }
 
-    static Rerror writeFailed(Throwable cause) {
+    static Rerror writeFailed(@Nullable Throwable cause) {
         Throwable c = cause instanceof EncoderException && cause.getCause() != null ? cause.getCause() : cause;
         String detail = c instanceof ClosedChannelException || c == null || c.getMessage() == null
                 ? "connection is closed" : c.getMessage();
@@ -238,18 +242,23 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         return request;
     }
 
+    /**
+     * The reply, in the reply hooks, which see this as a {@link ReadContext}: it is set before they run.
+     * Before, in the pull's write hooks, null, as {@link WriteContext#input()} allows; one object cannot
+     * declare both, so the declaration is the read side's.
+     */
     @Override
     public Packet input() {
         return reply;
     }
 
     @Override
-    public Route route() {
+    public @Nullable Route route() {
         return null;
     }
 
     @Override
-    public Object body() {
+    public @Nullable Object body() {
         return body;
     }
 

@@ -21,10 +21,10 @@ final class Redialer {
     private final DefaultSession session;
     private final PeerContext peer;
     private final String address;
-    private final Proto proto;
+    private final @Nullable Proto proto;
     private volatile @Nullable Timeout next;
 
-    Redialer(DefaultSession session, PeerContext peer, String address, Proto proto) {
+    Redialer(DefaultSession session, PeerContext peer, String address, @Nullable Proto proto) {
         this.session = session;
         this.peer = peer;
         this.address = address;

@@ -13,6 +13,7 @@ import io.teleport.message.Packet;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the sending thread does to a message before its connection's I/O thread sees it: the body
@@ -67,7 +68,7 @@ public final class SenderEncoding {
         return packet;
     }
 
-    private static byte[] marshal(Codecs codecs, Packet packet) {
+    private static byte @Nullable [] marshal(Codecs codecs, Packet packet) {
         Object body = packet.body();
         if (body == null) {
             return null;

@@ -9,6 +9,7 @@ import io.teleport.message.PacketType;
 import io.teleport.plugin.Hook;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +38,12 @@ final class SessionCalls {
      * channel's: waiting there stalls every connection of that loop.
      */
     @SuppressWarnings("unchecked")
-    <T> T pullAndWait(String uri, Object body, Class<T> replyType, CallOption[] options) {
+    <T> @Nullable T pullAndWait(String uri, @Nullable Object body, Class<T> replyType, CallOption[] options) {
         if (session.channel().eventLoop().inEventLoop() || session.peer.inIoThread()) {
             throw new IllegalStateException("a blocking pull on an I/O thread would stall or deadlock it; "
                     + "use pullAsync, or run handlers off the I/O thread");
         }
-        CompletableFuture<Object> future = pull(uri, body, replyType, true, false, options);
+        CompletableFuture<@Nullable Object> future = pull(uri, body, replyType, true, false, options);
         try {
             // int.class casts nothing, not even the Integer the codec gave: cast with the wrapper.
             return (T) MethodType.methodType(replyType).wrap().returnType().cast(future.get());
@@ -61,8 +62,8 @@ final class SessionCalls {
 
 
     /** Sends a pull; its future completes with the reply's body, or the whole {@link Reply}. */
-    CompletableFuture<Object> pull(String uri, Object body, Type replyType, boolean sync, boolean wholeReply,
-            CallOption[] options) {
+    CompletableFuture<@Nullable Object> pull(String uri, @Nullable Object body, Type replyType, boolean sync,
+            boolean wholeReply, CallOption[] options) {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(replyType, "replyType");
         Packet packet = new Packet(PacketType.PULL, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
@@ -95,7 +96,7 @@ final class SessionCalls {
     }
 
     /** Sends a push; its future completes once the frame is written. */
-    CompletableFuture<Void> push(String uri, Object body, CallOption... options) {
+    CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options) {
         Objects.requireNonNull(uri, "uri");
         Packet packet = new Packet(PacketType.PUSH, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
         OutgoingCall call = new OutgoingCall(session, packet, 0).apply(options);

@@ -1,6 +1,7 @@
 package io.teleport.internal.session;
 
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ public final class SessionHub {
     }
 
     // Outside the hub's lock: closing takes the other session's lock.
-    private static void evict(DefaultSession previous, DefaultSession session, String key) {
+    private static void evict(@Nullable DefaultSession previous, DefaultSession session, String key) {
         if (previous != null && previous != session) {
             log.debug("session id {} taken over; closing the previous holder {}", key, previous.remoteAddress());
             previous.close();
@@ -70,7 +71,7 @@ public final class SessionHub {
     }
 
     /** The session with this id, or {@code null}. */
-    public Session get(String id) {
+    public @Nullable Session get(String id) {
         return sessions.get(id);
     }
 

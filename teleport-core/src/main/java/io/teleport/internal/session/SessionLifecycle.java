@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.teleport.message.Rerror;
 import io.teleport.plugin.Hook;
 import io.teleport.transport.Network;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,18 +35,18 @@ final class SessionLifecycle {
     private final DefaultSession session;
     private final PeerContext peer;
     /** Dials again after a dialed connection breaks; null for accepted sessions. */
-    private final Redialer redialer;
+    private final @Nullable Redialer redialer;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile State state = State.OPEN;
     private volatile boolean admitted;
     /** Set while a broken dialed connection is being replaced; writes wait for it. */
-    private volatile CompletableFuture<Void> reconnecting;
+    private volatile @Nullable CompletableFuture<Void> reconnecting;
     /** Whether a connection got as far as the dial or accept hooks: then PostDisconnect is due. */
     private volatile boolean everConnected;
     /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
     private volatile boolean hooksRunning;
 
-    SessionLifecycle(DefaultSession session, PeerContext peer, Redialer redialer) {
+    SessionLifecycle(DefaultSession session, PeerContext peer, @Nullable Redialer redialer) {
         this.session = session;
         this.peer = peer;
         this.redialer = redialer;
@@ -70,7 +71,7 @@ final class SessionLifecycle {
     }
 
     /** What a write waits for: the reconnection under way, or null to write at once. */
-    CompletableFuture<Void> writeBarrier() {
+    @Nullable CompletableFuture<Void> writeBarrier() {
         CompletableFuture<Void> waiting = reconnecting;
         return waiting == null || IN_DIAL_HOOKS.get() == session ? null : waiting;
     }
@@ -87,7 +88,7 @@ final class SessionLifecycle {
      * A connection is up (TLS done): run the dial or accept hooks off the I/O thread when there are
      * any, then admit the session to the hub.
      */
-    void connected(Channel ch, CompletableFuture<DefaultSession> ready) {
+    void connected(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         everConnected = true;
         boolean dialed = session.dialed();
         Hook<?, io.teleport.session.Session> hook = dialed ? Hook.POST_DIAL : Hook.POST_ACCEPT;
@@ -119,7 +120,7 @@ final class SessionLifecycle {
         });
     }
 
-    private void admit(Channel ch, CompletableFuture<DefaultSession> ready) {
+    private void admit(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         CompletableFuture<Void> waiting;
         synchronized (session) {
             if (state != State.OPEN || !ch.isActive() || ch != session.channel()) {

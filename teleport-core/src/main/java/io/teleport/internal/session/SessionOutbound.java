@@ -6,6 +6,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.ReferenceCountUtil;
 import io.teleport.message.Rerror;
 import io.teleport.message.Packet;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -53,7 +54,7 @@ final class SessionOutbound {
      * {@code 104} when {@code frame} does not fit under the session's outbound limit (the frame is
      * then released, the refusal counted and logged once per interval); {@code null} when it fits.
      */
-    Rerror refuse(Object frame, Packet packet) {
+    @Nullable Rerror refuse(Object frame, Packet packet) {
         PeerContext peer = session.peer;
         long queued = bytes();
         long max = peer.limits.maxOutboundBytesPerSession();

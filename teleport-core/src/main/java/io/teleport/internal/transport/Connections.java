@@ -16,6 +16,7 @@ import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.proto.Proto;
 import io.teleport.transport.Network;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ public final class Connections {
     }
 
     /** Binds a listener; accepted connections get sessions with {@code proto} (the default when null). */
-    public static ChannelFuture listen(PeerContext peer, Network network, SocketAddress local, Proto proto) {
+    public static ChannelFuture listen(PeerContext peer, Network network, SocketAddress local, @Nullable Proto proto) {
         PeerConfig config = peer.config;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(peer.group)
@@ -72,11 +73,12 @@ public final class Connections {
      * passed, in the hub) and fails with a {@link RerrorException}: 105 when the connection cannot
      * be made, or the error a dial hook returned.
      *
+     * @param proto the connection's protocol, or {@code null} for the peer's default
      * @param session the session to attach the new connection to (a redial), or {@code null} for a
      *     new one
      */
     public static CompletableFuture<DefaultSession> dial(PeerContext peer, Network network, String address,
-            Proto proto, DefaultSession session) {
+            @Nullable Proto proto, @Nullable DefaultSession session) {
         if (peer.inIoThread()) {
             // The address may name a host, and looking it up blocks: not on an I/O thread.
             CompletableFuture<DefaultSession> dialed = new CompletableFuture<>();

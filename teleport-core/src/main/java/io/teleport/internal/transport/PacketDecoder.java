@@ -13,6 +13,7 @@ import io.teleport.plugin.Hook;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +41,10 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private long reserved;
     /** When the frame being received started arriving (or reading resumed); 0 when none is partial. */
     private long partialSince;
-    private ScheduledFuture<?> frameTimer;
-    private ChannelHandlerContext ctx;
+    /** The frame-read timeout's next look, while one is scheduled. */
+    private @Nullable ScheduledFuture<?> frameTimer;
+    /** Set once the decoder is in the pipeline. */
+    private @Nullable ChannelHandlerContext ctx;
     /** Whether a whole frame was received: the connection has spoken. */
     private volatile boolean anyFrame;
 

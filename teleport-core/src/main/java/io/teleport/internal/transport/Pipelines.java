@@ -14,6 +14,7 @@ import io.netty.handler.timeout.WriteTimeoutHandler;
 import io.teleport.limits.Limits;
 import io.teleport.config.PeerConfig;
 import io.teleport.proto.Proto;
+import org.jspecify.annotations.Nullable;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -35,10 +36,12 @@ public final class Pipelines {
     /**
      * Installs the handlers on {@code channel} for {@code session}.
      *
+     * @param proto the connection's protocol, or {@code null} for the peer's default
      * @param ready completed with the session once it is ready, or {@code null}
+     * @param dialed the address dialed, whose name TLS checks; {@code null} for an accepted connection
      */
-    static void install(PeerContext peer, Channel channel, Proto proto, DefaultSession session,
-            CompletableFuture<DefaultSession> ready, SocketAddress dialed) {
+    static void install(PeerContext peer, Channel channel, @Nullable Proto proto, DefaultSession session,
+            @Nullable CompletableFuture<DefaultSession> ready, @Nullable SocketAddress dialed) {
         PeerConfig config = peer.config;
         Limits limits = peer.limits;
         Proto p = proto == null ? peer.defaultProto : proto;
@@ -78,7 +81,7 @@ public final class Pipelines {
      * Installs the handlers on a channel that is already connected and active, and admits its
      * session as an accepted one.
      */
-    public static DefaultSession serve(PeerContext peer, Channel channel, Proto proto) {
+    public static DefaultSession serve(PeerContext peer, Channel channel, @Nullable Proto proto) {
         DefaultSession session = new DefaultSession(peer, channel, null, proto);
         install(peer, channel, proto, session, null, null);
         if (!channel.isActive()) {

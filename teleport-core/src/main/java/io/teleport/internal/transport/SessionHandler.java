@@ -22,6 +22,7 @@ import io.teleport.message.PacketType;
 import io.teleport.codec.CodecException;
 import io.teleport.proto.ProtoException;
 import io.teleport.xfer.XferException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,12 +42,13 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
     private final DefaultSession session;
-    private final CompletableFuture<DefaultSession> ready;
+    /** Completed once the session is ready, for a dial that waits for it; {@code null} otherwise. */
+    private final @Nullable CompletableFuture<DefaultSession> ready;
     private final ReadGate gate;
     private final PacketDecoder decoder;
-    private ScheduledFuture<?> handshakeTimer;
+    private @Nullable ScheduledFuture<?> handshakeTimer;
 
-    SessionHandler(DefaultSession session, CompletableFuture<DefaultSession> ready, ReadGate gate,
+    SessionHandler(DefaultSession session, @Nullable CompletableFuture<DefaultSession> ready, ReadGate gate,
             PacketDecoder decoder) {
         super(Packet.class, false);
         this.session = session;
@@ -172,8 +174,10 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
         try {
             session.peer.executor.execute(inbound);
         } catch (RejectedExecutionException e) {
+            // A reason even when the executor gave none: without one, refuse counts an expiry.
+            String why = e.getMessage() != null ? e.getMessage() : e.toString();
             inbound.refuse(Rerror.CODE_UNAVAILABLE, "the handler executor is saturated or shut down",
-                    session.peer.overloadLog, e.getMessage());
+                    session.peer.overloadLog, why);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.teleport.router.binding;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Array;
 import java.lang.reflect.Type;
@@ -17,7 +19,7 @@ public final class BoundHandler<C> {
     private final Type bodyType;
     private final HandlerParameter[] parameters;
     private final List<HandlerArgumentResolver<? super C>> resolvers;
-    private final Object[] zeros;
+    private final @Nullable Object[] zeros;
     private final MethodHandle invoker;
 
     BoundHandler(String description, Type bodyType, HandlerParameter[] parameters,
@@ -54,8 +56,8 @@ public final class BoundHandler<C> {
      *
      * @return what the method returned, boxed; {@code null} for {@code void}
      */
-    public Object invoke(Object body, C ctx) throws Exception {
-        Object[] args = new Object[parameters.length];
+    public @Nullable Object invoke(@Nullable Object body, C ctx) throws Exception {
+        @Nullable Object[] args = new Object[parameters.length];
         for (int i = 0; i < args.length; i++) {
             Object arg = resolvers.get(i).resolve(parameters[i], body, ctx);
             args[i] = arg != null ? arg : zeros[i];

@@ -1,5 +1,7 @@
 package io.teleport.router.binding;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.reflect.Array;
 import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.ParameterizedType;
@@ -28,7 +30,7 @@ final class GenericTypes {
      * it to; {@code type} itself when it has none; {@code null} when one is not bound, such as the
      * {@code T} of a {@code Crud<T>} registered as is, or a method's own type variable.
      */
-    static Type resolve(Type type, Class<?> owner) {
+    static @Nullable Type resolve(Type type, Class<?> owner) {
         if (type instanceof Class) {
             return type;
         }
@@ -38,7 +40,7 @@ final class GenericTypes {
     }
 
     /** Binds the type variables of {@code type}'s class and of all its supertypes, subclass first. */
-    private static void collect(Type type, Map<TypeVariable<?>, Type> bindings, Set<Class<?>> seen) {
+    private static void collect(@Nullable Type type, Map<TypeVariable<?>, Type> bindings, Set<Class<?>> seen) {
         Class<?> raw;
         if (type instanceof ParameterizedType) {
             ParameterizedType parameterized = (ParameterizedType) type;
@@ -67,7 +69,7 @@ final class GenericTypes {
     }
 
     /** {@code type} with its variables bound; the same instance when nothing changed; null if one is unbound. */
-    private static Type substitute(Type type, Map<TypeVariable<?>, Type> bindings) {
+    private static @Nullable Type substitute(Type type, Map<TypeVariable<?>, Type> bindings) {
         if (type instanceof TypeVariable) {
             return bindings.get(type);
         }
@@ -110,7 +112,7 @@ final class GenericTypes {
     }
 
     /** The types substituted; the same array when none changed; null if one has an unbound variable. */
-    private static Type[] substituteAll(Type[] types, Map<TypeVariable<?>, Type> bindings) {
+    private static Type @Nullable [] substituteAll(Type[] types, Map<TypeVariable<?>, Type> bindings) {
         Type[] result = types;
         for (int i = 0; i < types.length; i++) {
             Type substituted = substitute(types[i], bindings);

@@ -1,5 +1,7 @@
 package io.teleport.router.binding;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Where the value of one kind of handler parameter comes from. {@link HandlerBinder} asks its
  * resolvers in order, once per parameter at start-up, so a resolver listed first takes a parameter
@@ -25,11 +27,12 @@ public interface HandlerArgumentResolver<C> {
      * The argument for {@code parameter} in one call. {@code null} for a primitive parameter is
      * passed as the primitive's zero, as the codecs read an absent body.
      *
-     * @param body the decoded body of the message, whether or not this parameter takes it
+     * @param body the decoded body of the message, whether or not this parameter takes it; {@code null}
+     *        when it had none
      * @throws Exception fails the call as the handler failing would (a
      *         {@link io.teleport.message.RerrorException} is the reply)
      */
-    Object resolve(HandlerParameter parameter, Object body, C ctx) throws Exception;
+    @Nullable Object resolve(HandlerParameter parameter, @Nullable Object body, C ctx) throws Exception;
 
     /**
      * Whether the parameters this resolver supports take the message body: a handler may have one,

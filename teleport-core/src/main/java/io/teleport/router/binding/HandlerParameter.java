@@ -1,5 +1,7 @@
 package io.teleport.router.binding;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
@@ -16,7 +18,7 @@ public final class HandlerParameter {
     private final int index;
     private final Class<?> type;
     private final Type declaredType;
-    private final Type resolvedType;
+    private final @Nullable Type resolvedType;
     private final Annotation[] annotations;
     private final Class<?> controllerClass;
     private final Class<?> contextType;
@@ -63,7 +65,7 @@ public final class HandlerParameter {
     }
 
     /** The annotation of this type on the parameter, or {@code null}. */
-    public <A extends Annotation> A annotation(Class<A> annotationType) {
+    public <A extends Annotation> @Nullable A annotation(Class<A> annotationType) {
         for (Annotation annotation : annotations) {
             if (annotation.annotationType() == annotationType) {
                 return annotationType.cast(annotation);

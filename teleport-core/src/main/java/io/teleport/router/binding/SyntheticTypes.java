@@ -1,5 +1,7 @@
 package io.teleport.router.binding;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
@@ -23,9 +25,9 @@ final class SyntheticTypes {
 
         private final Class<?> raw;
         private final Type[] arguments;
-        private final Type owner;
+        private final @Nullable Type owner;
 
-        Parameterized(Class<?> raw, Type[] arguments, Type owner) {
+        Parameterized(Class<?> raw, Type[] arguments, @Nullable Type owner) {
             this.raw = raw;
             this.arguments = arguments;
             this.owner = owner;
@@ -42,12 +44,12 @@ final class SyntheticTypes {
         }
 
         @Override
-        public Type getOwnerType() {
+        public @Nullable Type getOwnerType() {
             return owner;
         }
 
         @Override
-        public boolean equals(Object o) {
+        public boolean equals(@Nullable Object o) {
             if (!(o instanceof ParameterizedType)) {
                 return false;
             }
@@ -86,7 +88,7 @@ final class SyntheticTypes {
         }
 
         @Override
-        public boolean equals(Object o) {
+        public boolean equals(@Nullable Object o) {
             return o instanceof GenericArrayType && component.equals(((GenericArrayType) o).getGenericComponentType());
         }
 
@@ -123,7 +125,7 @@ final class SyntheticTypes {
         }
 
         @Override
-        public boolean equals(Object o) {
+        public boolean equals(@Nullable Object o) {
             return o instanceof WildcardType && Arrays.equals(upper, ((WildcardType) o).getUpperBounds())
                     && Arrays.equals(lower, ((WildcardType) o).getLowerBounds());
         }

@@ -4,6 +4,7 @@ import io.teleport.Peer;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Type;
 import java.util.Objects;
@@ -74,22 +75,24 @@ public class SessionTemplate {
     }
 
     /** Pulls and waits for the reply body; see {@link Session#pull}. */
-    public <T> T pull(String uri, Object body, Class<T> replyType, CallOption... options) {
+    public <T> @Nullable T pull(String uri, @Nullable Object body, Class<T> replyType, CallOption... options) {
         return session().pull(uri, body, replyType, options);
     }
 
     /** Pulls without waiting, not even for the first dial; see {@link Session#pullAsync}. */
-    public <T> CompletableFuture<T> pullAsync(String uri, Object body, Class<T> replyType, CallOption... options) {
+    public <T> CompletableFuture<@Nullable T> pullAsync(String uri, @Nullable Object body, Class<T> replyType,
+            CallOption... options) {
         return sessionAsync().thenCompose(s -> s.pullAsync(uri, body, replyType, options));
     }
 
     /** Pulls without waiting, for the whole reply; see {@link Session#pullReply}. */
-    public <T> CompletableFuture<Reply<T>> pullReply(String uri, Object body, Type replyType, CallOption... options) {
+    public <T> CompletableFuture<Reply<T>> pullReply(String uri, @Nullable Object body, Type replyType,
+            CallOption... options) {
         return sessionAsync().thenCompose(s -> s.<T>pullReply(uri, body, replyType, options));
     }
 
     /** Pushes without waiting, not even for the first dial; see {@link Session#push}. */
-    public CompletableFuture<Void> push(String uri, Object body, CallOption... options) {
+    public CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options) {
         return sessionAsync().thenCompose(s -> s.push(uri, body, options));
     }
 

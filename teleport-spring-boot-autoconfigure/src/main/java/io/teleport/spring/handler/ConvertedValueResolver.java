@@ -8,6 +8,7 @@ import io.teleport.router.NamedValues;
 import io.teleport.router.QueryValue;
 import io.teleport.router.binding.HandlerArgumentResolver;
 import io.teleport.router.binding.HandlerParameter;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.convert.ConversionException;
 import org.springframework.core.convert.ConversionService;
@@ -49,7 +50,7 @@ final class ConvertedValueResolver implements HandlerArgumentResolver<MessageCon
     }
 
     @Override
-    public Object resolve(HandlerParameter parameter, Object body, MessageContext ctx) {
+    public @Nullable Object resolve(HandlerParameter parameter, @Nullable Object body, MessageContext ctx) {
         String text = NamedValues.text(parameter, ctx);
         TypeDescriptor target = targets.get(parameter);
         if (text == null && target.isPrimitive()) {

@@ -1,0 +1,43 @@
+package io.teleport.internal.session;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.plugin.PostAccept;
+import io.teleport.session.Session;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A session's id as the hooks that run before it is listed may set it. */
+class SessionIdTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    /** Sets the id a session already has by default, before the session is in the hub. */
+    private static final class KeepsTheDefaultId implements PostAccept {
+        @Override
+        public Rerror postAccept(Session session) {
+            session.setId(session.id());
+            return null;
+        }
+    }
+
+    @Test
+    void anAcceptHookSettingTheDefaultIdListsTheSessionUnderIt() {
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), new KeepsTheDefaultId()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session client = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        assertThat(client.pull("/echo", "x", String.class)).isEqualTo("x");
+        await().until(() -> server.sessionCount() == 1);
+        Session accepted = server.sessions().iterator().next();
+        assertThat(server.session(accepted.id())).containsSame(accepted);
+    }
+}
