@@ -3,7 +3,6 @@ package io.teleport.internal.session;
 import io.teleport.transport.Addresses;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.util.ReferenceCountUtil;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.message.Packet;
@@ -260,43 +259,7 @@ public final class DefaultSession implements Session {
      * it when that fails). Dial hooks of the reconnection itself write at once.
      */
     void write(Object frame, ChannelFutureListener listener) {
-        outbound.markWritten();
-        CompletableFuture<Void> waiting = lifecycle.writeBarrier();
-        if (waiting == null) {
-            if (timedOutUnsent(listener)) {
-                ReferenceCountUtil.release(frame);
-                return;
-            }
-            channel.writeAndFlush(frame).addListener(listener);
-            return;
-        }
-        int size = SenderEncoding.size(frame);
-        outbound.holding(size);
-        waiting.whenComplete((ok, error) -> {
-            outbound.released(size);
-            if (timedOutUnsent(listener)) {
-                ReferenceCountUtil.release(frame);
-                return;
-            }
-            Channel ch = channel;
-            if (error == null) {
-                ch.writeAndFlush(frame).addListener(listener);
-            } else {
-                ReferenceCountUtil.release(frame);
-                try {
-                    // Never written: say so, as "connection is closed" also ends pulls that were.
-                    listener.operationComplete(ch.newFailedFuture(
-                            new java.io.IOException("not sent: the session did not reconnect")));
-                } catch (Exception e) {
-                    log.debug("write listener failed", e);
-                }
-            }
-        });
-    }
-
-    /** Whether {@code listener} is a pull whose timeout already ended it as not sent. */
-    private static boolean timedOutUnsent(ChannelFutureListener listener) {
-        return listener instanceof PendingPull && !((PendingPull) listener).claimWrite();
+        outbound.write(frame, listener, lifecycle.writeBarrier());
     }
 
     /**

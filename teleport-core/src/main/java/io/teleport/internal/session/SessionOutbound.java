@@ -1,12 +1,15 @@
 package io.teleport.internal.session;
 
-import io.teleport.internal.log.LogText;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.ReferenceCountUtil;
-import io.teleport.message.Rerror;
+import io.teleport.internal.log.LogText;
 import io.teleport.message.Packet;
+import io.teleport.message.Rerror;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * while the session redials are counted here.
  */
 final class SessionOutbound {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionOutbound.class);
 
     private final DefaultSession session;
     private final AtomicLong waitingBytes = new AtomicLong();
@@ -126,5 +131,48 @@ final class SessionOutbound {
                 f.complete(null);
             }
         }
+    }
+
+    /**
+     * Writes a frame, or, while a broken dialed connection is being replaced ({@code waiting}), once it
+     * is (or fails it when that fails).
+     */
+    void write(Object frame, ChannelFutureListener listener, @Nullable CompletableFuture<Void> waiting) {
+        markWritten();
+        if (waiting == null) {
+            if (timedOutUnsent(listener)) {
+                ReferenceCountUtil.release(frame);
+                return;
+            }
+            session.channel().writeAndFlush(frame).addListener(listener);
+            return;
+        }
+        int size = SenderEncoding.size(frame);
+        holding(size);
+        waiting.whenComplete((ok, error) -> {
+            released(size);
+            if (timedOutUnsent(listener)) {
+                ReferenceCountUtil.release(frame);
+                return;
+            }
+            Channel ch = session.channel();
+            if (error == null) {
+                ch.writeAndFlush(frame).addListener(listener);
+            } else {
+                ReferenceCountUtil.release(frame);
+                try {
+                    // Never written: say so, as "connection is closed" also ends pulls that were.
+                    listener.operationComplete(ch.newFailedFuture(
+                            new java.io.IOException("not sent: the session did not reconnect")));
+                } catch (Exception e) {
+                    log.debug("write listener failed", e);
+                }
+            }
+        });
+    }
+
+    /** Whether {@code listener} is a pull whose timeout already ended it as not sent. */
+    private static boolean timedOutUnsent(ChannelFutureListener listener) {
+        return listener instanceof PendingPull && !((PendingPull) listener).claimWrite();
     }
 }
