@@ -7,7 +7,7 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-/** Formats addresses as Go does: {@code ip:port}, {@code [v6]:port}, or the socket path. Not part of the API. */
+/** Formats addresses as Go does: {@code ip:port}, {@code [v6]:port}, or the socket path; message logs and {@code X-Real-IP} use it. */
 public final class Addresses {
 
     private Addresses() {
