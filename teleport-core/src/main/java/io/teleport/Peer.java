@@ -23,6 +23,7 @@ import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.setup.PreNewPeer;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
+import io.teleport.router.ExceptionMapper;
 import io.teleport.router.PullRouter;
 import io.teleport.router.PushRouter;
 import io.teleport.router.Route;
@@ -83,7 +84,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     /** A peer with the built-in codecs and filters and these plugins, in order. */
     public Peer(PeerConfig config, Plugin... plugins) {
-        this(config, List.of(plugins), Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE, null);
+        this(config, List.of(plugins), Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE, null, List.of());
     }
 
     /** A builder for a peer with the caller's plugins, codecs, filters or default protocol. */
@@ -93,7 +94,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     /** See {@link PeerBuilder#build()}; the registries are copied and fixed here. */
     Peer(PeerConfig config, List<? extends Plugin> plugins, Codecs codecs, XferFilters xferFilters,
-            Proto defaultProto, @Nullable Timer timer) {
+            Proto defaultProto, @Nullable Timer timer, List<ExceptionMapper> exceptionMappers) {
         this.plugins = PluginChain.of(plugins);
         PeerConfig.Builder adjusted = Objects.requireNonNull(config, "config").toBuilder();
         for (Plugin plugin : this.plugins.plugins()) {
@@ -106,7 +107,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
         this.xferFilters = xferFilters.frozenCopy();
         this.network = Network.of(this.config.network());
         this.context = new PeerContext(this.config, this.codecs, this.xferFilters, pullRouter, pushRouter, this.plugins,
-                Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect(), timer);
+                Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect(), timer, exceptionMappers);
         this.context.dialer = (address, proto, session) -> Connections.dial(context, network, address, proto, session);
         try {
             for (Plugin plugin : this.plugins.plugins()) {

@@ -20,6 +20,7 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     boolean printBody;
     boolean countTime;
     Duration slowCometDuration = Duration.ZERO;
+    boolean includeErrorMessage;
     int readLimit = PeerConfig.DEFAULT_READ_LIMIT;
     int receiveBufferSize = -1;
     int sendBufferSize = -1;
@@ -136,6 +137,12 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     @Override
     public PeerConfig.Builder slowCometDuration(Duration slowCometDuration) {
         this.slowCometDuration = nonNegative(slowCometDuration, "slowCometDuration");
+        return this;
+    }
+
+    @Override
+    public PeerConfig.Builder includeErrorMessage(boolean includeErrorMessage) {
+        this.includeErrorMessage = includeErrorMessage;
         return this;
     }
 

@@ -84,6 +84,17 @@ public final class PeerConfig {
         return settings.slowCometDuration;
     }
 
+    /**
+     * Whether the caller of a handler that failed unexpectedly (an exception that is neither a
+     * {@code RerrorException} nor mapped by an {@code ExceptionMapper}) gets the exception's message
+     * as the detail of its {@code 500}. Default false: callers get the code and "Internal Server
+     * Error" only, as with Spring Boot's {@code server.error.include-message=never}, since a message
+     * may name internals.
+     */
+    public boolean includeErrorMessage() {
+        return settings.includeErrorMessage;
+    }
+
     /** The largest frame, in bytes, that may be read or written. Default 16 MiB ({@link #DEFAULT_READ_LIMIT}). */
     public int readLimit() {
         return settings.readLimit;
@@ -255,6 +266,9 @@ public final class PeerConfig {
 
         /** See {@link PeerConfig#slowCometDuration()}. */
         Builder slowCometDuration(Duration slowCometDuration);
+
+        /** See {@link PeerConfig#includeErrorMessage()}. */
+        Builder includeErrorMessage(boolean includeErrorMessage);
 
         /** See {@link PeerConfig#readLimit()}. */
         Builder readLimit(int readLimit);

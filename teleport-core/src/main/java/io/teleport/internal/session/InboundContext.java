@@ -122,7 +122,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         } catch (Throwable t) {
             // A failure outside the handler (a codec or plugin bug) must still answer the puller.
             log.warn("pull {} from {} failed before its handler ran", safeUri(), session.id(), t);
-            reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString()));
+            reply(null, session.peer.errors.internal(t));
         }
     }
 
@@ -154,19 +154,28 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         try {
             result = route.invoke(body, this);
         } catch (Throwable t) {
-            reply(null, handlerError(t));
+            reply(null, session.peer.errors.handlerFailed(t, this));
             return;
         }
         if (result instanceof CompletionStage) {
             ((CompletionStage<?>) result).whenComplete((value, error) -> {
                 if (error != null) {
-                    reply(null, handlerError(unwrap(error)));
+                    reply(null, session.peer.errors.handlerFailed(unwrap(error), this));
                 } else {
-                    reply(value, null);
+                    replyWith(value);
                 }
             });
         } else {
-            reply(result, null);
+            replyWith(result);
+        }
+    }
+
+    /** Replies with what the handler returned: a {@link Rerror} is an error reply, as in Go. */
+    private void replyWith(Object value) {
+        if (value instanceof Rerror) {
+            reply(null, session.peer.errors.answered((Rerror) value, this));
+        } else {
+            reply(value, null);
         }
     }
 
@@ -246,7 +255,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             // than leave the puller waiting; an error reply that cannot be built either ends here.
             log.warn("reply to {} (seq {}) could not be encoded: {}", safeUri(), request.seq(), e.rerror().detail());
             if (rerror == null) {
-                reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", "reply: " + e.rerror().detail()));
+                reply(null, session.peer.errors.internal("reply: " + e.rerror().detail()));
             } else {
                 finish();
             }
@@ -296,30 +305,23 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             if (result instanceof CompletionStage) {
                 ((CompletionStage<?>) result).whenComplete((v, error) -> {
                     if (error != null) {
-                        logPushError(unwrap(error));
+                        session.peer.errors.handlerFailed(unwrap(error), this);
+                    } else if (v instanceof Rerror) {
+                        session.peer.errors.answered((Rerror) v, this);
                     }
                 });
+            } else if (result instanceof Rerror) {
+                session.peer.errors.answered((Rerror) result, this);
             }
         } catch (Throwable t) {
-            logPushError(t);
+            session.peer.errors.handlerFailed(t, this);
         } finally {
             session.peer.messageLog.pushHandle(session.remoteAddress(), request, startNanos);
             finish();
         }
     }
 
-    private void logPushError(Throwable t) {
-        if (t instanceof RerrorException) {
-            log.warn("{} push {} from {}", safe(((RerrorException) t).rerror().toJson()), safeUri(), session.id());
-        } else if (t instanceof InterruptedException && session.peer.closing) {
-            // Abandoned by a shutdown past its timeout, which says so once for all.
-            log.debug("push handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
-        } else {
-            log.warn("push handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
-        }
-    }
-
-    private String safeUri() {
+    String safeUri() {
         return safe(request.uri());
     }
 
@@ -336,19 +338,6 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             rerror = route.plugins().run(hook, context);
         }
         return rerror;
-    }
-
-    private Rerror handlerError(Throwable t) {
-        if (t instanceof RerrorException) {
-            return ((RerrorException) t).rerror();
-        }
-        if (t instanceof InterruptedException && session.peer.closing) {
-            // Abandoned by a shutdown past its timeout, which says so once for all.
-            log.debug("handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
-        } else {
-            log.warn("handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
-        }
-        return new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString());
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -19,6 +19,7 @@ import io.teleport.plugin.PluginChain;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.router.PullRouter;
+import io.teleport.router.ExceptionMapper;
 import io.teleport.router.PushRouter;
 import io.teleport.transport.Network;
 import io.teleport.transport.Transport;
@@ -28,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -72,6 +74,8 @@ public final class PeerContext {
     /** Every session not yet finished, in the hub or redialing: what a shutdown must close. */
     final java.util.Set<DefaultSession> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final MessageLog messageLog;
+    /** What a handler's failure becomes: the caller's error and the log line. */
+    final HandlerErrors errors;
     final long pullTimeoutNanos;
     public final Limits limits;
     public final InboundBudget budget;
@@ -84,7 +88,7 @@ public final class PeerContext {
     /** Creates the shared state and starts the I/O threads. */
     public PeerContext(PeerConfig config, Codecs codecs, XferFilters xferFilters, PullRouter pullRouter,
             PushRouter pushRouter, PluginChain plugins, Proto defaultProto, Transport transport,
-            @Nullable Timer timer) {
+            @Nullable Timer timer, List<ExceptionMapper> exceptionMappers) {
         this.config = config;
         this.codecs = codecs;
         this.xferFilters = xferFilters;
@@ -102,6 +106,7 @@ public final class PeerContext {
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
         this.messageLog = new MessageLog(config, codecs);
+        this.errors = new HandlerErrors(exceptionMappers, config.includeErrorMessage(), limits.logValueLimit());
         this.ownsTimer = timer == null;
         this.timer = timer != null ? timer
                 : new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);

@@ -35,6 +35,7 @@ final class PeerConfigFactory {
                 .printBody(p.printBody())
                 .countTime(p.countTime())
                 .slowCometDuration(p.slowCometDuration())
+                .includeErrorMessage(p.error().includeMessage() == TeleportProperties.IncludeMessage.ALWAYS)
                 .readLimit((int) p.readLimit().toBytes())
                 .noDelay(p.socket().noDelay())
                 .keepAlive(p.socket().keepAlive())

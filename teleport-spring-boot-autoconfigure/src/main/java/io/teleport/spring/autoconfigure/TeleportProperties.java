@@ -39,6 +39,7 @@ import java.util.Map;
  * @param ssl TLS from a Spring Boot SSL bundle
  * @param client the default remote peer, behind the SessionTemplate bean
  * @param clients more remote peers by name, behind SessionTemplates
+ * @param error what the caller of a failed handler is told
  */
 @ConfigurationProperties("teleport")
 public record TeleportProperties(
@@ -64,7 +65,8 @@ public record TeleportProperties(
         @DefaultValue Auth auth,
         @DefaultValue Ssl ssl,
         @DefaultValue Client client,
-        Map<String, Client> clients) {
+        Map<String, Client> clients,
+        @DefaultValue ErrorReplies error) {
 
     /** Checks every value, naming the key of a bad one. */
     public TeleportProperties {
@@ -281,6 +283,25 @@ public record TeleportProperties(
         OPTIONAL,
         /** A trusted client certificate is required (mutual TLS). */
         REQUIRE
+    }
+
+    /**
+     * What the caller of a handler that failed unexpectedly is told, as server.error.* does for HTTP.
+     * Errors the application chose (a Rerror returned or thrown, a @TeleportExceptionHandler's) are
+     * always sent as they are.
+     *
+     * @param includeMessage whether the 500 of an unexpected exception carries its message as the
+     *     detail: never (the code and "Internal Server Error" only) or always
+     */
+    public record ErrorReplies(@DefaultValue("never") IncludeMessage includeMessage) {
+    }
+
+    /** Whether an unexpected exception's message reaches the caller. */
+    public enum IncludeMessage {
+        /** Never: the message may name internals. */
+        NEVER,
+        /** Always, as the detail of the 500. */
+        ALWAYS
     }
 
     /**
