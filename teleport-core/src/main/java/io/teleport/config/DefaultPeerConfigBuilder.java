@@ -21,6 +21,7 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     boolean countTime;
     Duration slowCometDuration = Duration.ZERO;
     boolean includeErrorMessage;
+    MessageLogFormat messageLogFormat = MessageLogFormat.KEY_VALUE;
     int readLimit = PeerConfig.DEFAULT_READ_LIMIT;
     int receiveBufferSize = -1;
     int sendBufferSize = -1;
@@ -137,6 +138,12 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     @Override
     public PeerConfig.Builder slowCometDuration(Duration slowCometDuration) {
         this.slowCometDuration = nonNegative(slowCometDuration, "slowCometDuration");
+        return this;
+    }
+
+    @Override
+    public PeerConfig.Builder messageLogFormat(MessageLogFormat messageLogFormat) {
+        this.messageLogFormat = Objects.requireNonNull(messageLogFormat, "messageLogFormat");
         return this;
     }
 

@@ -69,6 +69,14 @@ public final class PeerConfig {
         return settings.defaultBodyCodec;
     }
 
+    /**
+     * The shape of the per-message log: one {@code key=value} line per message at DEBUG
+     * ({@link MessageLogFormat#KEY_VALUE}, the default) or Go Teleport's lines at INFO.
+     */
+    public MessageLogFormat messageLogFormat() {
+        return settings.messageLogFormat;
+    }
+
     /** Whether message logs include bodies. Default false. */
     public boolean printBody() {
         return settings.printBody;
@@ -79,7 +87,10 @@ public final class PeerConfig {
         return settings.countTime;
     }
 
-    /** Calls at least this slow are logged at WARN with {@code (slow)}; zero means never. */
+    /**
+     * Calls at least this slow are logged at WARN ({@code slow=true}, or {@code (slow)} in Go's
+     * lines) whatever the message log's level; zero means never. Needs {@link #countTime()}.
+     */
     public Duration slowCometDuration() {
         return settings.slowCometDuration;
     }
@@ -257,6 +268,9 @@ public final class PeerConfig {
 
         /** See {@link PeerConfig#defaultBodyCodec()}. */
         Builder defaultBodyCodec(String defaultBodyCodec);
+
+        /** See {@link PeerConfig#messageLogFormat()}. */
+        Builder messageLogFormat(MessageLogFormat messageLogFormat);
 
         /** See {@link PeerConfig#printBody()}. */
         Builder printBody(boolean printBody);

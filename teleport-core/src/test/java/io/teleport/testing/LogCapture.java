@@ -54,6 +54,11 @@ public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
         logger.setLevel(previous);
     }
 
+    /** Sets the logger's level for the rest of this test. */
+    public void level(Level level) {
+        logger.setLevel(level);
+    }
+
     /** A copy of the events so far. */
     public List<ILoggingEvent> events() {
         // ListAppender appends under the appender's lock.

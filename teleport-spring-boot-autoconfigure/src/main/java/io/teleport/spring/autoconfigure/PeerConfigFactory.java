@@ -32,6 +32,7 @@ final class PeerConfigFactory {
                 .listenAddress(blankToNull(p.server().listenAddress()))
                 .reusePort(p.server().reusePort())
                 .defaultBodyCodec(p.defaultBodyCodec())
+                .messageLogFormat(p.messageLogFormat())
                 .printBody(p.printBody())
                 .countTime(p.countTime())
                 .slowCometDuration(p.slowCometDuration())

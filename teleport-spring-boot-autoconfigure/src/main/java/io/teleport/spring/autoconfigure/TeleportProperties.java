@@ -1,6 +1,7 @@
 package io.teleport.spring.autoconfigure;
 
 import io.teleport.config.HandlerExecution;
+import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
 import io.teleport.transport.Network;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -18,7 +19,7 @@ import java.util.Map;
  * @param defaultBodyCodec codec name of requests that choose none: json, protobuf or string
  * @param printBody whether message logs include bodies
  * @param countTime whether each call's cost is measured and logged
- * @param slowCometDuration calls at least this slow log at WARN with "(slow)"; 0 never
+ * @param slowCometDuration calls at least this slow (with count-time) log at WARN as an alarm; 0 never
  * @param readLimit the largest frame read or written; checked on the length prefix, before the frame
  *     is buffered
  * @param dialTimeout how long a dial may take
@@ -40,6 +41,8 @@ import java.util.Map;
  * @param client the default remote peer, behind the SessionTemplate bean
  * @param clients more remote peers by name, behind SessionTemplates
  * @param error what the caller of a failed handler is told
+ * @param messageLogFormat the per-message log (logger io.teleport.message): key-value (one line per
+ *     message at DEBUG) or multi-line (Go Teleport's lines at INFO); slow calls log at WARN in both
  */
 @ConfigurationProperties("teleport")
 public record TeleportProperties(
@@ -66,7 +69,8 @@ public record TeleportProperties(
         @DefaultValue Ssl ssl,
         @DefaultValue Client client,
         Map<String, Client> clients,
-        @DefaultValue ErrorReplies error) {
+        @DefaultValue ErrorReplies error,
+        @DefaultValue("key-value") MessageLogFormat messageLogFormat) {
 
     /** Checks every value, naming the key of a bad one. */
     public TeleportProperties {
