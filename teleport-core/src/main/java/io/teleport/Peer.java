@@ -45,8 +45,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
@@ -307,8 +305,9 @@ public final class Peer implements PeerSetup, AutoCloseable {
     }
 
     /**
-     * Shuts down gracefully and waits until it is done: stops listening at once, lets handlers in
-     * flight finish and their replies flush, waits for this side's pulls to be answered, then closes
+     * Shuts down gracefully and waits until it is done: stops listening at once, answers new pulls
+     * on every session with 503 and drops new pushes, lets handlers in flight finish and their
+     * replies flush, waits for this side's pulls to be answered, then closes
      * every session (the other side's waiting pulls end with 102) and stops the threads, all within
      * {@code timeout}. Idempotent; a second call waits for the first shutdown.
      */
@@ -334,6 +333,8 @@ public final class Peer implements PeerSetup, AutoCloseable {
     public CompletableFuture<Void> closeAsync(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (closed.compareAndSet(false, true)) {
+            // From now on: the pulls that arrive while the listeners close are refused already.
+            context.markClosing();
             // Waiting for handlers and event loops blocks: never on a caller's thread, which may be one of them.
             Thread shutdown = new Thread(() -> {
                 try {
@@ -351,20 +352,9 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     private void drainAndStop(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        context.markClosing();
         listeners.close().awaitUninterruptibly();
         context.awaitQueuedIo(1_000);
-        // Every unfinished session, redialing ones included (they are out of the hub meanwhile).
-        CompletableFuture<?>[] closing = context.liveSessions().stream()
-                .map(s -> s.close(timeout)).toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(closing).get(Math.max(0, deadline - System.nanoTime()) + 1_000_000_000L,
-                    TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            log.warn("sessions did not all close in time: {}", e.toString());
-        }
+        context.drain.run(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         context.shutdown(1_000);
         log.info("peer shut down (network:{})", network.goName());
     }

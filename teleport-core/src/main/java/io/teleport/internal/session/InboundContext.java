@@ -31,6 +31,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
+    private static final Rerror SHUTTING_DOWN = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable", "shutting down");
 
     /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
     private final io.netty.channel.Channel channel;
@@ -100,6 +101,29 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         } else {
             finish();
         }
+    }
+
+    /**
+     * Refuses the message if the peer is draining or the session closing ({@link PeerDrain}): a pull
+     * is answered 503 "shutting down", a push dropped. Runs on the I/O thread, before the message is
+     * queued for a handler.
+     *
+     * @return whether it was refused
+     */
+    public boolean refuseIfDraining() {
+        PeerDrain drain = session.peer.drain;
+        if (!drain.refuses(session)) {
+            return false;
+        }
+        boolean pull = request.type() == PacketType.PULL;
+        drain.refused(pull);
+        log.debug("{} {} from {} refused: shutting down", pull ? "pull" : "push", safeUri(), session.id());
+        if (pull) {
+            reply(null, SHUTTING_DOWN);
+        } else {
+            finish();
+        }
+        return true;
     }
 
     /** The message is done with: its handler slot and bytes are free. */

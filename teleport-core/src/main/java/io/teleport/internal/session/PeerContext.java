@@ -84,6 +84,8 @@ public final class PeerContext {
     final RefusalLog expiredLog = new RefusalLog(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
     final RefusalLog outboundLog = new RefusalLog(log, "outbound bytes of a session at the limit, failed (104) or skipped");
     volatile boolean closing;
+    /** The graceful shutdown of the sessions, and what it refused. */
+    public final PeerDrain drain = new PeerDrain(this);
 
     /** Creates the shared state and starts the I/O threads. */
     public PeerContext(PeerConfig config, Codecs codecs, XferFilters xferFilters, PullRouter pullRouter,
@@ -303,7 +305,7 @@ public final class PeerContext {
         }
     }
 
-    /** Marks the peer as closing: sessions no longer redial. */
+    /** Marks the peer as closing: sessions no longer redial, new pulls are refused and new pushes dropped. */
     public void markClosing() {
         closing = true;
     }
