@@ -23,6 +23,7 @@ import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.setup.PreNewPeer;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
+import io.teleport.router.ExceptionMapper;
 import io.teleport.router.PullRouter;
 import io.teleport.router.PushRouter;
 import io.teleport.router.Route;
@@ -44,8 +45,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
@@ -83,7 +82,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     /** A peer with the built-in codecs and filters and these plugins, in order. */
     public Peer(PeerConfig config, Plugin... plugins) {
-        this(config, List.of(plugins), Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE, null);
+        this(config, List.of(plugins), Codecs.defaults(), XferFilters.defaults(), FastProto.INSTANCE, null, List.of());
     }
 
     /** A builder for a peer with the caller's plugins, codecs, filters or default protocol. */
@@ -93,7 +92,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     /** See {@link PeerBuilder#build()}; the registries are copied and fixed here. */
     Peer(PeerConfig config, List<? extends Plugin> plugins, Codecs codecs, XferFilters xferFilters,
-            Proto defaultProto, @Nullable Timer timer) {
+            Proto defaultProto, @Nullable Timer timer, List<ExceptionMapper> exceptionMappers) {
         this.plugins = PluginChain.of(plugins);
         PeerConfig.Builder adjusted = Objects.requireNonNull(config, "config").toBuilder();
         for (Plugin plugin : this.plugins.plugins()) {
@@ -106,7 +105,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
         this.xferFilters = xferFilters.frozenCopy();
         this.network = Network.of(this.config.network());
         this.context = new PeerContext(this.config, this.codecs, this.xferFilters, pullRouter, pushRouter, this.plugins,
-                Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect(), timer);
+                Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect(), timer, exceptionMappers);
         this.context.dialer = (address, proto, session) -> Connections.dial(context, network, address, proto, session);
         try {
             for (Plugin plugin : this.plugins.plugins()) {
@@ -311,8 +310,9 @@ public final class Peer implements PeerSetup, AutoCloseable {
     }
 
     /**
-     * Shuts down gracefully and waits until it is done: stops listening at once, lets handlers in
-     * flight finish and their replies flush, waits for this side's pulls to be answered, then closes
+     * Shuts down gracefully and waits until it is done: stops listening at once, answers new pulls
+     * on every session with 503 and drops new pushes, lets handlers in flight finish and their
+     * replies flush, waits for this side's pulls to be answered, then closes
      * every session (the other side's waiting pulls end with 102) and stops the threads, all within
      * {@code timeout}. Idempotent; a second call waits for the first shutdown.
      */
@@ -338,6 +338,8 @@ public final class Peer implements PeerSetup, AutoCloseable {
     public CompletableFuture<Void> closeAsync(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (closed.compareAndSet(false, true)) {
+            // From now on: the pulls that arrive while the listeners close are refused already.
+            context.markClosing();
             // Waiting for handlers and event loops blocks: never on a caller's thread, which may be one of them.
             Thread shutdown = new Thread(() -> {
                 try {
@@ -355,20 +357,9 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     private void drainAndStop(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        context.markClosing();
         listeners.close().awaitUninterruptibly();
         context.awaitQueuedIo(1_000);
-        // Every unfinished session, redialing ones included (they are out of the hub meanwhile).
-        CompletableFuture<?>[] closing = context.liveSessions().stream()
-                .map(s -> s.close(timeout)).toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(closing).get(Math.max(0, deadline - System.nanoTime()) + 1_000_000_000L,
-                    TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            log.warn("sessions did not all close in time: {}", e.toString());
-        }
+        context.drain.run(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         context.shutdown(1_000);
         log.info("peer shut down (network:{})", network.goName());
     }

@@ -8,6 +8,7 @@ import io.teleport.config.PeerConfig;
 import io.teleport.plugin.Plugin;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
+import io.teleport.router.ExceptionMapper;
 import io.teleport.xfer.XferFilter;
 import io.teleport.xfer.XferFilters;
 
@@ -38,6 +39,7 @@ public final class PeerBuilder {
     private XferFilters xferFilters = XferFilters.defaults();
     private Proto defaultProto = FastProto.INSTANCE;
     private @Nullable Timer timer;
+    private final List<ExceptionMapper> exceptionMappers = new ArrayList<>();
 
     PeerBuilder() {
     }
@@ -107,6 +109,16 @@ public final class PeerBuilder {
     }
 
     /**
+     * Adds an {@link ExceptionMapper}, asked after those added before it: an exception a handler
+     * throws that a mapper turns into an error is answered with that error and logged in one line,
+     * without its stack.
+     */
+    public PeerBuilder exceptionMapper(ExceptionMapper mapper) {
+        exceptionMappers.add(Objects.requireNonNull(mapper, "mapper"));
+        return this;
+    }
+
+    /**
      * Builds the peer: {@code PreNewPeer} plugins may change the configuration first,
      * {@code PostNewPeer} plugins run last. The peer does not listen until {@link Peer#listen()}.
      *
@@ -114,6 +126,6 @@ public final class PeerBuilder {
      *     same name
      */
     public Peer build() {
-        return new Peer(config.build(), plugins, codecs, xferFilters, defaultProto, timer);
+        return new Peer(config.build(), plugins, codecs, xferFilters, defaultProto, timer, exceptionMappers);
     }
 }

@@ -148,14 +148,18 @@ public final class Codecs {
 
     /**
      * Reads the body {@code bytes} written with codec {@code id} as {@code type}. Empty bytes give
-     * {@code null}; a {@code byte[]} target receives the bytes themselves, whatever the codec. A
-     * primitive type is read as its wrapper and never gives {@code null}, but the primitive's zero.
+     * the codec's empty value ({@code null} for most types). A {@code byte[]} target is read by the
+     * codec like any other value (base64 text in JSON, the bytes themselves with the string codec),
+     * so that what {@link #encode} wrote reads back the same; a {@link PreEncoded} target receives
+     * the body as it came, whatever the codec. A primitive type is read as its wrapper and never
+     * gives {@code null}, but the primitive's zero.
      *
      * @throws CodecException for an unknown id or bytes that do not fit the type
      */
     public @Nullable Object decode(byte id, byte[] bytes, Type type) {
-        if (type == byte[].class) {
-            return bytes;
+        if (type == PreEncoded.class) {
+            // The raw-bytes type both ways: written as it is, read as it came.
+            return bytes.length == 0 ? null : new PreEncoded(bytes);
         }
         if (type == Void.class || type == void.class) {
             return null;

@@ -41,6 +41,9 @@ public final class StringCodec implements Codec {
 
     @Override
     public @Nullable Object emptyValue(Type type) {
+        if (type == byte[].class) {
+            return new byte[0];
+        }
         return type == String.class || type == CharSequence.class ? "" : null;
     }
 

@@ -21,6 +21,8 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     boolean printBody;
     boolean countTime;
     Duration slowCometDuration = Duration.ZERO;
+    boolean includeErrorMessage;
+    MessageLogFormat messageLogFormat = MessageLogFormat.KEY_VALUE;
     int readLimit = PeerConfig.DEFAULT_READ_LIMIT;
     int receiveBufferSize = -1;
     int sendBufferSize = -1;
@@ -137,6 +139,18 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     @Override
     public PeerConfig.Builder slowCometDuration(Duration slowCometDuration) {
         this.slowCometDuration = nonNegative(slowCometDuration, "slowCometDuration");
+        return this;
+    }
+
+    @Override
+    public PeerConfig.Builder messageLogFormat(MessageLogFormat messageLogFormat) {
+        this.messageLogFormat = Objects.requireNonNull(messageLogFormat, "messageLogFormat");
+        return this;
+    }
+
+    @Override
+    public PeerConfig.Builder includeErrorMessage(boolean includeErrorMessage) {
+        this.includeErrorMessage = includeErrorMessage;
         return this;
     }
 

@@ -73,6 +73,14 @@ public final class PeerConfig {
         return settings.defaultBodyCodec;
     }
 
+    /**
+     * The shape of the per-message log: one {@code key=value} line per message at DEBUG
+     * ({@link MessageLogFormat#KEY_VALUE}, the default) or Go Teleport's lines at INFO.
+     */
+    public MessageLogFormat messageLogFormat() {
+        return settings.messageLogFormat;
+    }
+
     /** Whether message logs include bodies. Default false. */
     public boolean printBody() {
         return settings.printBody;
@@ -83,9 +91,23 @@ public final class PeerConfig {
         return settings.countTime;
     }
 
-    /** Calls at least this slow are logged at WARN with {@code (slow)}; zero means never. */
+    /**
+     * Calls at least this slow are logged at WARN ({@code slow=true}, or {@code (slow)} in Go's
+     * lines) whatever the message log's level; zero means never. Needs {@link #countTime()}.
+     */
     public Duration slowCometDuration() {
         return settings.slowCometDuration;
+    }
+
+    /**
+     * Whether the caller of a handler that failed unexpectedly (an exception that is neither a
+     * {@code RerrorException} nor mapped by an {@code ExceptionMapper}) gets the exception's message
+     * as the detail of its {@code 500}. Default false: callers get the code and "Internal Server
+     * Error" only, as with Spring Boot's {@code server.error.include-message=never}, since a message
+     * may name internals.
+     */
+    public boolean includeErrorMessage() {
+        return settings.includeErrorMessage;
     }
 
     /** The largest frame, in bytes, that may be read or written. Default 16 MiB ({@link #DEFAULT_READ_LIMIT}). */
@@ -254,6 +276,9 @@ public final class PeerConfig {
         /** See {@link PeerConfig#defaultBodyCodec()}. */
         Builder defaultBodyCodec(String defaultBodyCodec);
 
+        /** See {@link PeerConfig#messageLogFormat()}. */
+        Builder messageLogFormat(MessageLogFormat messageLogFormat);
+
         /** See {@link PeerConfig#printBody()}. */
         Builder printBody(boolean printBody);
 
@@ -262,6 +287,9 @@ public final class PeerConfig {
 
         /** See {@link PeerConfig#slowCometDuration()}. */
         Builder slowCometDuration(Duration slowCometDuration);
+
+        /** See {@link PeerConfig#includeErrorMessage()}. */
+        Builder includeErrorMessage(boolean includeErrorMessage);
 
         /** See {@link PeerConfig#readLimit()}. */
         Builder readLimit(int readLimit);

@@ -43,8 +43,8 @@ public final class ProxyPlugin implements PostNewPeer {
     @Override
     public void postNewPeer(PeerSetup peer) {
         peer.pullRouter().setUnknown(ctx -> {
-            CompletableFuture<Reply<byte[]>> forwarded = target.apply(ctx).pullReply(ctx.uri(), body(ctx.bodyBytes()),
-                    byte[].class, forward(ctx));
+            CompletableFuture<Reply<PreEncoded>> forwarded = target.apply(ctx).pullReply(ctx.uri(),
+                    body(ctx.bodyBytes()), PreEncoded.class, forward(ctx));
             return forwarded.handle((reply, error) -> {
                 if (error != null) {
                     throw unwrap(error);
@@ -52,7 +52,7 @@ public final class ProxyPlugin implements PostNewPeer {
                 Meta meta = reply.meta();
                 meta.forEach((k, v) -> ctx.replyMeta().add(k, v));
                 ctx.replyBodyCodec(reply.bodyCodec());
-                return body(reply.body());
+                return reply.body();
             });
         });
         peer.pushRouter().setUnknown(ctx -> target.apply(ctx).push(ctx.uri(), body(ctx.bodyBytes()), forward(ctx)));

@@ -92,7 +92,14 @@ class CodecsTest {
         assertThatThrownBy(() -> codecs.decode((byte) 0, new byte[] {1}, String.class)).hasMessage("unsupported codec id: 0");
         assertThat(codecs.decode(JsonCodec.ID, new byte[0], Args.class)).as("empty body, zero value").isNull();
         byte[] raw = {'{', '}'};
-        assertThat(codecs.decode(JsonCodec.ID, raw, byte[].class)).as("byte[] takes the raw body").isEqualTo(raw);
+        assertThat(codecs.decode(JsonCodec.ID, raw, PreEncoded.class)).as("PreEncoded takes the raw body")
+                .isEqualTo(new PreEncoded(raw));
+        assertThat(codecs.decode(JsonCodec.ID, new byte[0], PreEncoded.class)).as("no body").isNull();
+        assertThat(codecs.decode(JsonCodec.ID, "\"e30=\"".getBytes(StandardCharsets.UTF_8), byte[].class))
+                .as("byte[] is base64 in JSON, as encode writes it").isEqualTo(raw);
+        assertThat(codecs.decode(StringCodec.ID, raw, byte[].class)).as("and the bytes with the string codec")
+                .isEqualTo(raw);
+        assertThat(codecs.decode(StringCodec.ID, new byte[0], byte[].class)).isEqualTo(new byte[0]);
     }
 
     @Test

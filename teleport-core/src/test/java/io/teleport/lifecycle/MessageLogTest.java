@@ -1,16 +1,15 @@
 package io.teleport.lifecycle;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.teleport.Peer;
+import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
 import io.teleport.session.Session;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.teleport.testing.LogCapture;
+import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -20,37 +19,20 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The v3 message log lines, with and without bodies and costs, and the slow-call alarm. */
+/**
+ * The per-message log: by default one {@code key=value} line per message at DEBUG, the slow-call
+ * alarm at WARN; Go Teleport's multi-line entries at INFO as an option.
+ */
 class MessageLogTest {
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger("io.teleport.message");
-    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    private Level previous;
-    private Peer server;
-    private Peer client;
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
 
-    @BeforeEach
-    void capture() {
-        previous = logger.getLevel();
-        logger.setLevel(Level.INFO);
-        appender.start();
-        logger.addAppender(appender);
-    }
-
-    @AfterEach
-    void release() {
-        logger.detachAppender(appender);
-        logger.setLevel(previous);
-        if (client != null) {
-            client.shutdown(Duration.ofSeconds(1));
-        }
-        if (server != null) {
-            server.shutdown(Duration.ofSeconds(1));
-        }
-    }
+    @RegisterExtension
+    final LogCapture log = LogCapture.of("io.teleport.message", Level.DEBUG);
 
     private Session start(PeerConfig config) {
-        server = new Peer(config);
+        Peer server = peers.add(new Peer(config));
         server.pullRouter().route("/slow", Map.class, (body, ctx) -> {
             Thread.sleep(150);
             return Map.of("ok", true);
@@ -58,18 +40,68 @@ class MessageLogTest {
         server.pullRouter().route("/fast", Map.class, (body, ctx) -> Map.of("ok", true));
         server.pushRouter().route("/note", Map.class, (body, ctx) -> { });
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        client = new Peer(config);
-        return client.dial("127.0.0.1:" + port);
+        return peers.add(new Peer(config)).dial("127.0.0.1:" + port);
     }
 
     private List<ILoggingEvent> lines(String kind) {
-        return appender.list.stream().filter(e -> e.getFormattedMessage().startsWith(kind)).toList();
+        return log.startingWith(kind);
     }
 
     @Test
-    void linesWithBodiesCostsAndTheSlowMarker() {
-        Session session = start(PeerConfig.builder().printBody(true).countTime(true)
-                .slowCometDuration(Duration.ofMillis(100)).build());
+    void byDefaultOneKeyValueLinePerMessageAtDebug() {
+        Session session = start(PeerConfig.builder().countTime(true).build());
+        session.pull("/fast?x=a b", Map.of("b", 2), Map.class);
+        session.push("/note", Map.of("c", 3)).join();
+        await().until(() -> lines("kind=push-handle").size() == 1 && lines("kind=pull-handle").size() == 1);
+
+        assertThat(log.events()).allSatisfy(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.DEBUG);
+            assertThat(e.getFormattedMessage()).doesNotContain("\n");
+        });
+        assertThat(lines("kind=pull-launch").get(0).getFormattedMessage())
+                .matches("kind=pull-launch remote=127\\.0\\.0\\.1:\\d+ seq=0 uri=\"/fast\\?x=a b\" status=ok "
+                        + "cost=[0-9.]+[µm]?s size=\\d+ reply-size=\\d+");
+        assertThat(lines("kind=pull-handle").get(0).getFormattedMessage())
+                .matches("kind=pull-handle remote=127\\.0\\.0\\.1:\\d+ seq=0 uri=\"/fast\\?x=a b\" status=ok .*");
+        assertThat(lines("kind=push-launch").get(0).getFormattedMessage())
+                .matches("kind=push-launch remote=\\S+ seq=1 uri=/note cost=\\S+ size=\\d+");
+        assertThat(lines("kind=push-handle")).hasSize(1);
+    }
+
+    @Test
+    void nothingAtInfoUnlessSlow() {
+        log.level(Level.INFO);
+        Session session = start(PeerConfig.builder().countTime(true).slowCometDuration(Duration.ofMillis(100)).build());
+        session.pull("/fast", Map.of(), Map.class);
+        session.pull("/slow", Map.of(), Map.class);
+        await().until(() -> lines("kind=pull-handle").size() == 1);
+        assertThat(log.events()).as("only the slow pull's two alarms").hasSize(2).allSatisfy(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.WARN);
+            assertThat(e.getFormattedMessage()).contains(" uri=/slow ").contains(" slow=true ");
+        });
+    }
+
+    @Test
+    void failedPullsShowTheirCodeAndReasonAndBodiesAreQuoted() {
+        Session session = start(PeerConfig.builder().printBody(true).build());
+        try {
+            session.pull("/missing", null, Map.class);
+        } catch (RuntimeException expected) {
+            // 404
+        }
+        session.pull("/fast", Map.of("say", "a \"b\""), Map.class);
+        await().until(() -> lines("kind=pull-handle").size() == 2);
+        assertThat(lines("kind=pull-launch").get(0).getFormattedMessage())
+                .matches("kind=pull-launch .* uri=/missing status=404 reason=\"Not Found\" size=\\d+ reply-size=\\d+ "
+                        + "body=null reply-body=null");
+        assertThat(lines("kind=pull-launch").get(1).getFormattedMessage())
+                .endsWith(" body=\"{\\\"say\\\":\\\"a \\\\\\\"b\\\\\\\"\\\"}\" reply-body=\"{\\\"ok\\\":true}\"");
+    }
+
+    @Test
+    void goLinesWithBodiesCostsAndTheSlowMarkerAsAnOption() {
+        Session session = start(PeerConfig.builder().messageLogFormat(MessageLogFormat.MULTI_LINE).printBody(true)
+                .countTime(true).slowCometDuration(Duration.ofMillis(100)).build());
         session.pull("/slow?x=1", Map.of("a", 1), Map.class);
         session.pull("/fast", Map.of("b", 2), Map.class);
         session.push("/note", Map.of("c", 3)).join();
@@ -95,25 +127,20 @@ class MessageLogTest {
     }
 
     @Test
-    void withoutCountTimeThereIsNoCostAndWithoutPrintBodyNoBody() {
-        Session session = start(PeerConfig.builder().slowCometDuration(Duration.ofMillis(100)).build());
+    void goLinesWithoutCountTimeHaveNoCostAndWithoutPrintBodyNoBody() {
+        Session session = start(PeerConfig.builder().messageLogFormat(MessageLogFormat.MULTI_LINE)
+                .slowCometDuration(Duration.ofMillis(100)).build());
         session.pull("/slow", Map.of(), Map.class);
-        await().until(() -> lines("[pull-handle]").size() == 1);
-        String line = lines("[pull-launch]").get(0).getFormattedMessage();
-        assertThat(line).doesNotContain("cost-time").doesNotContain("body");
-        assertThat(lines("[pull-launch]").get(0).getLevel()).as("never slow when time is not counted").isEqualTo(Level.INFO);
-    }
-
-    @Test
-    void errorRepliesShowTheirStatus() {
-        Session session = start(PeerConfig.defaults());
         try {
             session.pull("/missing", null, Map.class);
         } catch (RuntimeException expected) {
             // 404
         }
-        await().until(() -> lines("[pull-handle]").size() == 1);
-        assertThat(lines("[pull-launch]").get(0).getFormattedMessage())
+        await().until(() -> lines("[pull-handle]").size() == 2);
+        String line = lines("[pull-launch]").get(0).getFormattedMessage();
+        assertThat(line).doesNotContain("cost-time").doesNotContain("body");
+        assertThat(lines("[pull-launch]").get(0).getLevel()).as("never slow when time is not counted").isEqualTo(Level.INFO);
+        assertThat(lines("[pull-launch]").get(1).getFormattedMessage())
                 .contains("\n status: {\"code\":404,\"message\":\"Not Found\"}");
     }
 }

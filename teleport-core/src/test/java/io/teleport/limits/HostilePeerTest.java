@@ -572,7 +572,7 @@ class HostilePeerTest {
     void remoteTextInLogsIsEscapedAndCut() throws Exception {
         Logger messages = (Logger) LoggerFactory.getLogger("io.teleport.message");
         Level previous = messages.getLevel();
-        messages.setLevel(Level.INFO);
+        messages.setLevel(Level.DEBUG);
         try {
             Peer server = peer(PeerConfig.builder().printBody(true).build());
             server.pullRouter().route("/echo", String.class, (b, ctx) -> "ok");
@@ -582,7 +582,7 @@ class HostilePeerTest {
             java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
             Frames.read(in);
             Frames.read(in);
-            await().until(() -> logged.list.stream().filter(e -> e.getFormattedMessage().startsWith("[pull-handle]"))
+            await().until(() -> logged.list.stream().filter(e -> e.getFormattedMessage().startsWith("kind=pull-handle"))
                     .count() == 2);
             for (ILoggingEvent e : logged.list) {
                 String line = e.getFormattedMessage();
@@ -591,8 +591,8 @@ class HostilePeerTest {
                 assertThat(line.length()).as("one message line stays small").isLessThan(2048);
             }
             assertThat(logged.list.stream().map(ILoggingEvent::getFormattedMessage)
-                    .filter(l -> l.startsWith("[pull-handle]") && l.contains("seq: 1 ")).findFirst().orElseThrow())
-                    .contains("\\r\\n[pull-handle] forged line\\u2028");
+                    .filter(l -> l.startsWith("kind=pull-handle") && l.contains(" seq=1 ")).findFirst().orElseThrow())
+                    .as("escaped, then quoted as a logfmt value").contains("\\\\r\\\\n[pull-handle] forged line\\\\u2028");
         } finally {
             messages.setLevel(previous);
         }

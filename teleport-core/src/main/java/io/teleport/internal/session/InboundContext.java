@@ -32,6 +32,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
+    private static final Rerror SHUTTING_DOWN = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable", "shutting down");
 
     /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
     private final io.netty.channel.Channel channel;
@@ -103,6 +104,29 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         }
     }
 
+    /**
+     * Refuses the message if the peer is draining or the session closing ({@link PeerDrain}): a pull
+     * is answered 503 "shutting down", a push dropped. Runs on the I/O thread, before the message is
+     * queued for a handler.
+     *
+     * @return whether it was refused
+     */
+    public boolean refuseIfDraining() {
+        PeerDrain drain = session.peer.drain;
+        if (!drain.refuses(session)) {
+            return false;
+        }
+        boolean pull = request.type() == PacketType.PULL;
+        drain.refused(pull);
+        log.debug("{} {} from {} refused: shutting down", pull ? "pull" : "push", safeUri(), session.id());
+        if (pull) {
+            reply(null, SHUTTING_DOWN);
+        } else {
+            finish();
+        }
+        return true;
+    }
+
     /** The message is done with: its handler slot and bytes are free. */
     private void finish() {
         session.handlerFinished();
@@ -123,7 +147,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         } catch (Throwable t) {
             // A failure outside the handler (a codec or plugin bug) must still answer the puller.
             log.warn("pull {} from {} failed before its handler ran", safeUri(), session.id(), t);
-            reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString()));
+            reply(null, session.peer.errors.internal(t));
         }
     }
 
@@ -155,19 +179,28 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         try {
             result = route.invoke(body, this);
         } catch (Throwable t) {
-            reply(null, handlerError(t));
+            reply(null, session.peer.errors.handlerFailed(t, this));
             return;
         }
         if (result instanceof CompletionStage) {
             ((CompletionStage<?>) result).whenComplete((value, error) -> {
                 if (error != null) {
-                    reply(null, handlerError(unwrap(error)));
+                    reply(null, session.peer.errors.handlerFailed(unwrap(error), this));
                 } else {
-                    reply(value, null);
+                    replyWith(value);
                 }
             });
         } else {
-            reply(result, null);
+            replyWith(result);
+        }
+    }
+
+    /** Replies with what the handler returned: a {@link Rerror} is an error reply, as in Go. */
+    private void replyWith(Object value) {
+        if (value instanceof Rerror) {
+            reply(null, session.peer.errors.answered((Rerror) value, this));
+        } else {
+            reply(value, null);
         }
     }
 
@@ -247,7 +280,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             // than leave the puller waiting; an error reply that cannot be built either ends here.
             log.warn("reply to {} (seq {}) could not be encoded: {}", safeUri(), request.seq(), e.rerror().detail());
             if (rerror == null) {
-                reply(null, new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", "reply: " + e.rerror().detail()));
+                reply(null, session.peer.errors.internal("reply: " + e.rerror().detail()));
             } else {
                 finish();
             }
@@ -297,33 +330,23 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             if (result instanceof CompletionStage) {
                 ((CompletionStage<?>) result).whenComplete((v, error) -> {
                     if (error != null) {
-                        logPushError(unwrap(error));
+                        session.peer.errors.handlerFailed(unwrap(error), this);
+                    } else if (v instanceof Rerror) {
+                        session.peer.errors.answered((Rerror) v, this);
                     }
                 });
+            } else if (result instanceof Rerror) {
+                session.peer.errors.answered((Rerror) result, this);
             }
         } catch (Throwable t) {
-            logPushError(t);
+            session.peer.errors.handlerFailed(t, this);
         } finally {
             session.peer.messageLog.pushHandle(session.remoteAddress(), request, startNanos);
             finish();
         }
     }
 
-    private void logPushError(Throwable t) {
-        if (t instanceof RerrorException) {
-            log.warn("{} push {} from {}", safe(((RerrorException) t).rerror().toJson()), safeUri(), session.id());
-        } else if (route == null) {
-            // An Error from a header hook (message hooks turn exceptions into errors): no handler yet.
-            log.warn("push {} from {} failed before its handler ran", safeUri(), session.id(), t);
-        } else if (t instanceof InterruptedException && session.peer.closing) {
-            // Abandoned by a shutdown past its timeout, which says so once for all.
-            log.debug("push handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
-        } else {
-            log.warn("push handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
-        }
-    }
-
-    private String safeUri() {
+    String safeUri() {
         return safe(request.uri());
     }
 
@@ -340,19 +363,6 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             rerror = route.plugins().run(hook, context);
         }
         return rerror;
-    }
-
-    private Rerror handlerError(Throwable t) {
-        if (t instanceof RerrorException) {
-            return ((RerrorException) t).rerror();
-        }
-        if (t instanceof InterruptedException && session.peer.closing) {
-            // Abandoned by a shutdown past its timeout, which says so once for all.
-            log.debug("handler {} interrupted by the shutdown on {}", route.handlerName(), safeUri());
-        } else {
-            log.warn("handler {} failed on {} from {}", route.handlerName(), safeUri(), session.id(), t);
-        }
-        return new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", t.toString());
     }
 
     private static Throwable unwrap(Throwable t) {

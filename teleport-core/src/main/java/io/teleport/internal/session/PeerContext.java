@@ -19,6 +19,7 @@ import io.teleport.plugin.PluginChain;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.router.PullRouter;
+import io.teleport.router.ExceptionMapper;
 import io.teleport.router.PushRouter;
 import io.teleport.transport.Network;
 import io.teleport.transport.Transport;
@@ -28,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -76,6 +78,8 @@ public final class PeerContext {
     /** Every session not yet finished, in the hub or redialing: what a shutdown must close. */
     final java.util.Set<DefaultSession> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final MessageLog messageLog;
+    /** What a handler's failure becomes: the caller's error and the log line. */
+    final HandlerErrors errors;
     final long pullTimeoutNanos;
     public final Limits limits;
     public final InboundBudget budget;
@@ -84,11 +88,13 @@ public final class PeerContext {
     final RefusalLog expiredLog = new RefusalLog(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
     final RefusalLog outboundLog = new RefusalLog(log, "outbound bytes of a session at the limit, failed (104) or skipped");
     volatile boolean closing;
+    /** The graceful shutdown of the sessions, and what it refused. */
+    public final PeerDrain drain = new PeerDrain(this);
 
     /** Creates the shared state and starts the I/O threads. */
     public PeerContext(PeerConfig config, Codecs codecs, XferFilters xferFilters, PullRouter pullRouter,
             PushRouter pushRouter, PluginChain plugins, Proto defaultProto, Transport transport,
-            @Nullable Timer timer) {
+            @Nullable Timer timer, List<ExceptionMapper> exceptionMappers) {
         this.config = config;
         this.codecs = codecs;
         this.xferFilters = xferFilters;
@@ -106,6 +112,7 @@ public final class PeerContext {
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
         this.messageLog = new MessageLog(config, codecs);
+        this.errors = new HandlerErrors(exceptionMappers, config.includeErrorMessage(), limits.logValueLimit());
         this.ownsTimer = timer == null;
         this.timer = timer != null ? timer
                 : new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
@@ -302,7 +309,7 @@ public final class PeerContext {
         }
     }
 
-    /** Marks the peer as closing: sessions no longer redial. */
+    /** Marks the peer as closing: sessions no longer redial, new pulls are refused and new pushes dropped. */
     public void markClosing() {
         closing = true;
     }

@@ -165,12 +165,15 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
     }
 
     /**
-     * Hands a pull or push to the handler executor: the context runs itself there. When the executor
-     * refuses it, a pull is answered 503 and a push dropped, counted and logged once per interval.
+     * Hands a pull or push to the handler executor: the context runs itself there. During a drain, or
+     * when the executor refuses it, a pull is answered 503 and a push dropped.
      */
     private void dispatch(InboundContext inbound) {
         gate.admit(inbound.charge);
         session.handlerStarted();
+        if (inbound.refuseIfDraining()) {
+            return;
+        }
         try {
             session.peer.executor.execute(inbound);
         } catch (RejectedExecutionException e) {

@@ -9,11 +9,13 @@ import io.teleport.plugin.Plugin;
 import io.teleport.plugins.AuthPlugin;
 import io.teleport.plugins.HeartbeatPlugin;
 import io.teleport.proto.Proto;
+import io.teleport.router.ExceptionMapper;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
 import io.teleport.spring.handler.ControllerRouteRegistrar;
+import io.teleport.spring.handler.TeleportExceptionHandlers;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
 import io.teleport.spring.server.TeleportSessions;
 import io.teleport.xfer.XferFilter;
@@ -61,18 +63,20 @@ public final class TeleportAutoConfiguration {
 
     /**
      * The peer, with every plugin bean in {@code @Order} (except those a controller names for its own
-     * routes), every codec, filter and protocol bean.
+     * routes), every codec, filter and protocol bean, and the exception mappers in {@code @Order}.
      */
     @Bean
     @ConditionalOnMissingBean
     Peer teleportPeer(PeerConfig config, ListableBeanFactory beanFactory, ObjectProvider<Plugin> plugins,
-            ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto) {
+            ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto,
+            ObjectProvider<ExceptionMapper> exceptionMappers) {
         Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
         PeerBuilder builder = Peer.builder().config(config);
         plugins.orderedStream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p))).forEach(builder::plugin);
         codecBeans.orderedStream().forEach(builder::codec);
         filterBeans.orderedStream().forEach(builder::xferFilter);
         proto.ifAvailable(builder::defaultProto);
+        exceptionMappers.orderedStream().forEach(builder::exceptionMapper);
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
@@ -113,6 +117,13 @@ public final class TeleportAutoConfiguration {
         // The application's own service (a web application's, with its converters) when it has one.
         return new ControllerRouteRegistrar(peer, beanFactory,
                 conversionService.getIfUnique(ApplicationConversionService::getSharedInstance));
+    }
+
+    /** The {@code @TeleportControllerAdvice} beans' handler methods, as one of the peer's exception mappers. */
+    @Bean
+    @ConditionalOnMissingBean
+    TeleportExceptionHandlers teleportExceptionHandlers(ListableBeanFactory beanFactory) {
+        return new TeleportExceptionHandlers(beanFactory);
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package io.teleport.spring.autoconfigure;
 
 import io.teleport.config.HandlerExecution;
+import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
 import io.teleport.transport.Network;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -18,7 +19,7 @@ import java.util.Map;
  * @param defaultBodyCodec codec name of requests that choose none: json, protobuf or string
  * @param printBody whether message logs include bodies
  * @param countTime whether each call's cost is measured and logged
- * @param slowCometDuration calls at least this slow log at WARN with "(slow)"; 0 never
+ * @param slowCometDuration calls at least this slow (with count-time) log at WARN as an alarm; 0 never
  * @param readLimit the largest frame read or written; checked on the length prefix, before the frame
  *     is buffered
  * @param dialTimeout how long a dial may take
@@ -39,6 +40,9 @@ import java.util.Map;
  * @param ssl TLS from a Spring Boot SSL bundle
  * @param client the default remote peer, behind the SessionTemplate bean
  * @param clients more remote peers by name, behind SessionTemplates
+ * @param error what the caller of a failed handler is told
+ * @param messageLogFormat the per-message log (logger io.teleport.message): key-value (one line per
+ *     message at DEBUG) or multi-line (Go Teleport's lines at INFO); slow calls log at WARN in both
  */
 @ConfigurationProperties("teleport")
 public record TeleportProperties(
@@ -64,7 +68,9 @@ public record TeleportProperties(
         @DefaultValue Auth auth,
         @DefaultValue Ssl ssl,
         @DefaultValue Client client,
-        Map<String, Client> clients) {
+        Map<String, Client> clients,
+        @DefaultValue ErrorReplies error,
+        @DefaultValue("key-value") MessageLogFormat messageLogFormat) {
 
     /** Checks every value, naming the key of a bad one. */
     public TeleportProperties {
@@ -281,6 +287,25 @@ public record TeleportProperties(
         OPTIONAL,
         /** A trusted client certificate is required (mutual TLS). */
         REQUIRE
+    }
+
+    /**
+     * What the caller of a handler that failed unexpectedly is told, as server.error.* does for HTTP.
+     * Errors the application chose (a Rerror returned or thrown, a @TeleportExceptionHandler's) are
+     * always sent as they are.
+     *
+     * @param includeMessage whether the 500 of an unexpected exception carries its message as the
+     *     detail: never (the code and "Internal Server Error" only) or always
+     */
+    public record ErrorReplies(@DefaultValue("never") IncludeMessage includeMessage) {
+    }
+
+    /** Whether an unexpected exception's message reaches the caller. */
+    public enum IncludeMessage {
+        /** Never: the message may name internals. */
+        NEVER,
+        /** Always, as the detail of the 500. */
+        ALWAYS
     }
 
     /**

@@ -13,6 +13,7 @@ import io.teleport.router.UnknownPushHandler;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.annotation.RoutePath;
+import io.teleport.spring.annotation.TeleportExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.aop.support.AopUtils;
@@ -86,6 +87,10 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
             throw new IllegalStateException(type.getName() + " is a Teleport controller without a public handler method");
         }
         for (Method method : methods) {
+            if (AnnotatedElementUtils.hasAnnotation(method, TeleportExceptionHandler.class)) {
+                throw new IllegalStateException("@TeleportExceptionHandler " + type.getName() + "." + method.getName()
+                        + " is on a controller, where it would be a route: move it to a @TeleportControllerAdvice bean");
+            }
             RoutePath override = AnnotatedElementUtils.findMergedAnnotation(method, RoutePath.class);
             String path = override != null ? RouteNames.join(router.prefix(), override.value())
                     : RouteNames.join(router.prefix(), controller, RouteNames.snake(method.getName()));

@@ -1,30 +1,25 @@
 package io.teleport.spring.handler;
 
-import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
 import io.teleport.message.RerrorException;
 import io.teleport.router.MetaValue;
 import io.teleport.router.PushContext;
 import io.teleport.router.QueryValue;
-import io.teleport.session.Session;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.format.annotation.DateTimeFormat;
 
-import java.net.InetSocketAddress;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 import static io.teleport.session.CallOptions.setMeta;
+import static io.teleport.spring.handler.LoopbackClient.withSession;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -62,18 +57,6 @@ class ControllerBindingTests {
         /** Records n times the factor. */
         public void add(int n, @MetaValue("times") long times) {
             RECEIVED.add(n * times);
-        }
-    }
-
-    /** Runs {@code test} with a session dialed to the context's peer. */
-    private static void withSession(ConfigurableApplicationContext ctx, Consumer<Session> test) {
-        Peer server = ctx.getBean(Peer.class);
-        int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
-        Peer client = new Peer(PeerConfig.defaults());
-        try {
-            test.accept(client.dial("127.0.0.1:" + port));
-        } finally {
-            client.close();
         }
     }
 

@@ -1,0 +1,106 @@
+package io.teleport.internal.session;
+
+import io.teleport.internal.log.LogText;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.router.ExceptionMapper;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * What a handler's failure becomes: the error its caller gets and the line the log gets. Answers
+ * the application chose (a {@link Rerror} returned or thrown, an exception an {@link ExceptionMapper}
+ * knows) go to the caller as they are and to the log as one DEBUG line; anything else is a bug, so
+ * the caller gets {@code 500} without this peer's class names or messages (unless the configuration
+ * includes them) and the log gets the stack, once.
+ */
+final class HandlerErrors {
+
+    private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
+    private static final String INTERNAL = "Internal Server Error";
+
+    private final List<ExceptionMapper> mappers;
+    private final boolean includeMessage;
+    private final int valueLimit;
+
+    HandlerErrors(List<ExceptionMapper> mappers, boolean includeMessage, int valueLimit) {
+        this.mappers = List.copyOf(mappers);
+        this.includeMessage = includeMessage;
+        this.valueLimit = valueLimit;
+    }
+
+    /**
+     * The error for {@code error}, thrown by the handler of {@code ctx} (the cause, unwrapped), and
+     * logged as it deserves.
+     */
+    Rerror handlerFailed(Throwable error, InboundContext ctx) {
+        if (error instanceof RerrorException) {
+            return answered(((RerrorException) error).rerror(), ctx);
+        }
+        if (error instanceof InterruptedException && ctx.session.peer.closing) {
+            // Abandoned by a shutdown past its timeout, which says so once for all.
+            log.debug("handler {} interrupted by the shutdown on {}", handlerName(ctx), ctx.safeUri());
+            return internal(error);
+        }
+        Rerror mapped = map(error, ctx);
+        if (mapped != null) {
+            if (log.isDebugEnabled()) {
+                log.debug("handler {} on {} from {}: {} answered {}", handlerName(ctx), ctx.safeUri(),
+                        ctx.session.id(), safe(error.toString()), safe(mapped.toJson()));
+            }
+            return mapped;
+        }
+        log.warn("handler {} failed on {} from {}", handlerName(ctx), ctx.safeUri(), ctx.session.id(), error);
+        return internal(error);
+    }
+
+    /** An error the handler returned (or threw as a {@link RerrorException}): its answer, logged in one line. */
+    Rerror answered(Rerror rerror, InboundContext ctx) {
+        if (log.isDebugEnabled()) {
+            log.debug("handler {} on {} from {} answered {}", handlerName(ctx), ctx.safeUri(),
+                    ctx.session.id(), safe(rerror.toJson()));
+        }
+        return rerror;
+    }
+
+    /**
+     * The reply to an unexpected failure: {@code 500}, with {@code error}'s message as the detail
+     * only when the configuration includes messages.
+     */
+    Rerror internal(Throwable error) {
+        return internal(error.getMessage());
+    }
+
+    /** {@link #internal(Throwable)} for a failure described by {@code message}. */
+    Rerror internal(@Nullable String message) {
+        return new Rerror(Rerror.CODE_INTERNAL_ERROR, INTERNAL, includeMessage ? message : "");
+    }
+
+    private @Nullable Rerror map(Throwable error, InboundContext ctx) {
+        for (ExceptionMapper mapper : mappers) {
+            try {
+                Rerror mapped = mapper.toRerror(error, ctx);
+                if (mapped != null) {
+                    return mapped;
+                }
+            } catch (RerrorException e) {
+                return e.rerror();
+            } catch (RuntimeException e) {
+                log.warn("exception mapper {} failed on {}", mapper, safe(error.toString()), e);
+            }
+        }
+        return null;
+    }
+
+    private String safe(String text) {
+        return LogText.safe(text, valueLimit);
+    }
+
+    /** The handler's name for a log line; an Error thrown by a header hook comes before routing. */
+    private static String handlerName(InboundContext ctx) {
+        return ctx.route == null ? "(not routed yet)" : ctx.route.handlerName();
+    }
+}

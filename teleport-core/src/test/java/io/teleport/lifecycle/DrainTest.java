@@ -1,0 +1,98 @@
+package io.teleport.lifecycle;
+
+import ch.qos.logback.classic.Level;
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.session.Session;
+import io.teleport.testing.LogCapture;
+import io.teleport.testing.PullFailures;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A draining peer, as Tomcat or gRPC: new pulls on any session are refused with 503 "shutting
+ * down" and new pushes dropped, while the work in flight finishes; idle sessions close at once; the
+ * start and the end are one INFO line each.
+ */
+class DrainTest {
+
+    private static final Rerror SHUTTING_DOWN = new Rerror(503, "Service Unavailable", "shutting down");
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    @RegisterExtension
+    final LogCapture log = LogCapture.of("io.teleport.internal.session.PeerDrain", Level.INFO);
+
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicInteger pushes = new AtomicInteger();
+
+    private Peer server() {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        server.pullRouter().route("/slow", String.class, (body, ctx) -> {
+            started.countDown();
+            release.await(10, TimeUnit.SECONDS);
+            return "done " + body;
+        });
+        server.pullRouter().route("/fast", String.class, (body, ctx) -> "fast " + body);
+        server.pushRouter().route("/note", String.class, (body, ctx) -> pushes.incrementAndGet());
+        server.listen("127.0.0.1:0", null);
+        return server;
+    }
+
+    private Session dial(Peer server) {
+        int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+        return peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+    }
+
+    @Test
+    void newPullsAreRefusedWhileThoseInFlightFinishAndIdleSessionsCloseFirst() throws Exception {
+        Peer server = server();
+        Session busy = dial(server);
+        Session idle = dial(server);
+        CompletableFuture<String> inFlight = busy.pullAsync("/slow", "x", String.class);
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> down = server.closeAsync(Duration.ofSeconds(10));
+        busy.push("/note", "dropped").join();
+        assertThat(PullFailures.of(busy, "/fast", "y")).isEqualTo(SHUTTING_DOWN);
+        idle.closeFuture().get(5, TimeUnit.SECONDS);
+        assertThat(inFlight).as("the idle session closed first; the busy one waits for its pull").isNotDone();
+
+        release.countDown();
+        assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("done x");
+        down.get(5, TimeUnit.SECONDS);
+        assertThat(pushes).hasValue(0);
+        assertThat(log.events(Level.INFO)).extracting(e -> e.getFormattedMessage()).satisfiesExactly(
+                start -> assertThat(start).startsWith("draining 2 sessions / 1 pulls and pushes in flight (1 being "
+                        + "handled here, 0 awaiting replies), timeout "),
+                end -> assertThat(end).matches("drained 2 sessions in \\d+ ms; refused 1 new pulls \\(503\\) and "
+                        + "dropped 1 new pushes"));
+    }
+
+    @Test
+    void aClosingSessionRefusesNewPullsToo() throws Exception {
+        Peer server = server();
+        Session client = dial(server);
+        CompletableFuture<String> inFlight = client.pullAsync("/slow", "x", String.class);
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> closed = server.sessions().iterator().next().close();
+        assertThat(PullFailures.of(client, "/fast", "y")).isEqualTo(SHUTTING_DOWN);
+        release.countDown();
+        assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("done x");
+        closed.get(5, TimeUnit.SECONDS);
+    }
+}

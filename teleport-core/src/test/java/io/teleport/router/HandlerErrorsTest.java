@@ -1,0 +1,134 @@
+package io.teleport.router;
+
+import ch.qos.logback.classic.Level;
+import io.teleport.Peer;
+import io.teleport.PeerBuilder;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.session.Session;
+import io.teleport.testing.LogCapture;
+import io.teleport.testing.PullFailures;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What a failing handler's caller gets and what the log gets: a returned or thrown {@link Rerror}
+ * and a mapped exception are answers (one DEBUG line); anything else is a 500 without this peer's
+ * class names or messages, logged once with its stack.
+ */
+class HandlerErrorsTest {
+
+    private static final Rerror OUT_OF_STOCK = new Rerror(1409, "Out Of Stock", "sku-1");
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    @RegisterExtension
+    final LogCapture log = LogCapture.of("io.teleport.internal.session.InboundContext", Level.DEBUG);
+
+    /** An application exception that a mapper knows. */
+    static final class OutOfStockException extends RuntimeException {
+        OutOfStockException(String sku) {
+            super("out of stock: " + sku + " (warehouse db-7)");
+        }
+    }
+
+    private Session connect(PeerBuilder builder) {
+        Peer server = peers.add(builder.build());
+        server.pullRouter().route("/boom", String.class, (body, ctx) -> {
+            throw new IllegalStateException("password rejected by com.example.internal.Vault");
+        });
+        server.pullRouter().route("/unmarshallable", String.class, (body, ctx) -> new Object() {
+            public Object getSelf() {
+                return this;
+            }
+        });
+        server.pullRouter().route("/returned", String.class, (body, ctx) -> OUT_OF_STOCK);
+        server.pullRouter().route("/returned_later", String.class,
+                (body, ctx) -> CompletableFuture.completedFuture(OUT_OF_STOCK));
+        server.pullRouter().route("/thrown", String.class, (body, ctx) -> {
+            throw OUT_OF_STOCK.toException();
+        });
+        server.pullRouter().route("/mapped", String.class, (body, ctx) -> {
+            throw new OutOfStockException(body);
+        });
+        server.pullRouter().route("/mapped_later", String.class,
+                (body, ctx) -> CompletableFuture.failedFuture(new OutOfStockException(body)));
+        server.pushRouter().route("/note", String.class, (body, ctx) -> {
+            throw OUT_OF_STOCK.toException();
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        return peers.add(Peer.builder().build()).dial("127.0.0.1:" + port);
+    }
+
+    private static Rerror failure(Session session, String uri) {
+        return PullFailures.of(session, uri, "sku-1");
+    }
+
+    @Test
+    void anUnexpectedExceptionIsA500WithoutInternalsAndOneStackInTheLog() {
+        Session session = connect(Peer.builder());
+        assertThat(failure(session, "/boom")).isEqualTo(new Rerror(500, "Internal Server Error", ""));
+        await().until(() -> !log.events(Level.WARN).isEmpty());
+        assertThat(log.events(Level.WARN)).singleElement().satisfies(e -> {
+            assertThat(e.getFormattedMessage()).contains("failed on /boom");
+            assertThat(e.getThrowableProxy().getMessage()).contains("Vault");
+        });
+    }
+
+    @Test
+    void includeErrorMessageSendsTheMessageButNotTheClassName() {
+        Session session = connect(Peer.builder().configure(c -> c.includeErrorMessage(true)));
+        assertThat(failure(session, "/boom"))
+                .isEqualTo(new Rerror(500, "Internal Server Error", "password rejected by com.example.internal.Vault"));
+        assertThat(failure(session, "/unmarshallable").detail()).startsWith("reply: json: cannot marshal");
+    }
+
+    @Test
+    void aReturnedRerrorIsAnErrorReplyAsInGo() {
+        Session session = connect(Peer.builder());
+        assertThat(failure(session, "/returned")).isEqualTo(OUT_OF_STOCK);
+        assertThat(failure(session, "/returned_later")).isEqualTo(OUT_OF_STOCK);
+        assertThat(failure(session, "/thrown")).isEqualTo(OUT_OF_STOCK);
+        session.push("/note", "x").join();
+        await().until(() -> log.events(Level.DEBUG).size() >= 4);
+        assertThat(log.events(Level.DEBUG)).allSatisfy(e -> {
+            assertThat(e.getFormattedMessage()).contains("answered {\"code\":1409");
+            assertThat(e.getThrowableProxy()).as("an answer, not a bug: no stack").isNull();
+        });
+        assertThat(log.events(Level.WARN)).isEmpty();
+    }
+
+    @Test
+    void mappedExceptionsAreAnsweredAsTheMapperSaysWithoutAStack() {
+        Session session = connect(Peer.builder()
+                .exceptionMapper((error, ctx) -> null)
+                .exceptionMapper((error, ctx) -> error instanceof OutOfStockException
+                        ? OUT_OF_STOCK.withDetail(ctx.path()) : null)
+                .exceptionMapper((error, ctx) -> {
+                    throw new AssertionError("the first mapper that answers wins");
+                }));
+        assertThat(failure(session, "/mapped")).isEqualTo(OUT_OF_STOCK.withDetail("/mapped"));
+        assertThat(failure(session, "/mapped_later")).isEqualTo(OUT_OF_STOCK.withDetail("/mapped_later"));
+        assertThat(log.events(Level.WARN)).isEmpty();
+        assertThat(log.events(Level.DEBUG)).hasSize(2).allSatisfy(e -> {
+            assertThat(e.getFormattedMessage()).contains("OutOfStockException").contains("answered {\"code\":1409");
+            assertThat(e.getThrowableProxy()).isNull();
+        });
+    }
+
+    @Test
+    void aMapperThatThrowsARerrorExceptionAnswersWithIt() {
+        Session session = connect(Peer.builder().exceptionMapper((error, ctx) -> {
+            throw new RerrorException(409, "Conflict", "");
+        }));
+        assertThat(failure(session, "/boom")).isEqualTo(new Rerror(409, "Conflict", ""));
+    }
+}
