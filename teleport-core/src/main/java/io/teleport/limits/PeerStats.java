@@ -18,10 +18,10 @@ public interface PeerStats {
     /** Bytes of inbound frames held now (see {@link Limits#maxInboundBytes()}). */
     long inboundBytes();
 
-    /** Pulls answered {@code 503} because no handler slot was free (queue full or shut down). */
+    /** Pulls answered {@code 503} because no handler slot was free (queue full or shut down) or the peer drains. */
     long pullsRefused();
 
-    /** Pushes dropped because no handler slot was free. */
+    /** Pushes dropped because no handler slot was free or the peer drains. */
     long pushesRefused();
 
     /** Pulls answered {@code 503} and pushes dropped because they waited longer than {@link Limits#maxQueueWait()}. */

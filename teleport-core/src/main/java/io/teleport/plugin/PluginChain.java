@@ -128,7 +128,9 @@ public final class PluginChain {
                         continue;
                     default:
                         log.error("{}-{}Plugin failed", p.name(), hook.name(), e);
-                        r = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", p.name() + ": " + e);
+                        // The remote caller learns which plugin failed, not its exception: class names
+                        // and messages stay in this side's log.
+                        r = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", p.name() + " failed");
                 }
             }
             if (r != null) {

@@ -75,6 +75,8 @@ class DrainTest {
         assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("done x");
         down.get(5, TimeUnit.SECONDS);
         assertThat(pushes).hasValue(0);
+        assertThat(server.stats().pullsRefused()).as("counted like the limits' refusals").isEqualTo(1);
+        assertThat(server.stats().pushesRefused()).isEqualTo(1);
         assertThat(log.events(Level.INFO)).extracting(e -> e.getFormattedMessage()).satisfiesExactly(
                 start -> assertThat(start).startsWith("draining 2 sessions / 1 pulls and pushes in flight (1 being "
                         + "handled here, 0 awaiting replies), timeout "),

@@ -40,6 +40,8 @@ public final class PeerDrain {
     /** Counts a pull refused or a push dropped by the drain. */
     void refused(boolean pull) {
         (pull ? refusedPulls : droppedPushes).increment();
+        // Refusals like those of the limits: PeerStats and its meters count them too.
+        (pull ? peer.counters.pullsRefused : peer.counters.pushesRefused).increment();
     }
 
     /**
