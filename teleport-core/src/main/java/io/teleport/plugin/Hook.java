@@ -7,6 +7,7 @@ import org.jspecify.annotations.Nullable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 
 /**
@@ -86,12 +87,12 @@ public final class Hook<P extends Plugin, C> {
     /** After a reply's body is decoded. */
     public static final Hook<PostReadReplyBody, ReadContext> POST_READ_REPLY_BODY =
             checks(PostReadReplyBody.class, "PostReadReplyBody", PostReadReplyBody::postReadReplyBody);
+    /** A pull of this side ended, with its reply or an error made here (timeout, lost connection, ...). */
+    public static final Hook<PostPullEnd, ReadContext> POST_PULL_END = observes(PostPullEnd.class, "PostPullEnd",
+            PostPullEnd::postPullEnd);
     /** A connection is gone. */
-    public static final Hook<PostDisconnect, Session> POST_DISCONNECT = new Hook<>(PostDisconnect.class,
-            "PostDisconnect", (p, s) -> {
-                p.postDisconnect(s);
-                return null;
-            }, OnFailure.LOGS);
+    public static final Hook<PostDisconnect, Session> POST_DISCONNECT = observes(PostDisconnect.class,
+            "PostDisconnect", PostDisconnect::postDisconnect);
 
     final int index;
     final Class<P> type;
@@ -115,12 +116,20 @@ public final class Hook<P extends Plugin, C> {
         return new Hook<>(type, name, invoker, OnFailure.FIRST_ERROR_STOPS);
     }
 
-    private static <P extends Plugin, C> Hook<P, C> setUp(Class<P> type, String name,
-            java.util.function.BiConsumer<P, C> action) {
-        return new Hook<>(type, name, (p, c) -> {
+    /** A hook that only observes something already over: a failure is logged and the chain goes on. */
+    private static <P extends Plugin, C> Hook<P, C> observes(Class<P> type, String name, BiConsumer<P, C> action) {
+        return new Hook<>(type, name, noError(action), OnFailure.LOGS);
+    }
+
+    private static <P extends Plugin, C> Hook<P, C> setUp(Class<P> type, String name, BiConsumer<P, C> action) {
+        return new Hook<>(type, name, noError(action), OnFailure.THROWS);
+    }
+
+    private static <P, C> BiFunction<P, C, @Nullable Rerror> noError(BiConsumer<P, C> action) {
+        return (p, c) -> {
             action.accept(p, c);
             return null;
-        }, OnFailure.THROWS);
+        };
     }
 
     /** Every hook, in the order they are declared. */

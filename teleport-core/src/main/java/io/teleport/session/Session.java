@@ -32,6 +32,20 @@ public interface Session {
      */
     void setId(String newId);
 
+    /**
+     * Whether this side dialed the connection (a client's session, which may redial) rather than
+     * accepted it. A peer that both listens and dials holds both kinds: a broadcast to "the clients"
+     * means the accepted ones.
+     */
+    boolean dialed();
+
+    /**
+     * While this dialed session redials, why its latest attempt failed; {@code null} once a connection
+     * is up again, for accepted sessions, and before the first attempt of an outage has ended. For
+     * health checks, which otherwise see only that the session is not {@linkplain #isHealthy() healthy}.
+     */
+    @Nullable Throwable redialFailure();
+
     /** The remote address. */
     SocketAddress remoteAddress();
 

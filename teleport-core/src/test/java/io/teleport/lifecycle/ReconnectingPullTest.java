@@ -5,13 +5,11 @@ import io.teleport.config.PeerConfig;
 import io.teleport.message.RerrorException;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
+import io.teleport.testing.ReservedPort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.StandardSocketOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +23,7 @@ import static org.awaitility.Awaitility.await;
 class ReconnectingPullTest {
 
     private final List<Peer> peers = new ArrayList<>();
-    private Socket reserved;
+    private ReservedPort reserved;
 
     @AfterEach
     void closeAll() throws IOException {
@@ -33,15 +31,9 @@ class ReconnectingPullTest {
         reserved.close();
     }
 
-    /**
-     * A port that stays ours while no server listens on it, so that redials to it are refused: bound
-     * with SO_REUSEPORT and never listening (a freed port may be taken by another process at once).
-     */
-    private int reservePort() throws IOException {
-        reserved = new Socket();
-        reserved.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-        reserved.bind(new InetSocketAddress("127.0.0.1", 0));
-        return reserved.getLocalPort();
+    private int reservePort() {
+        reserved = new ReservedPort();
+        return reserved.port();
     }
 
     private static PeerConfig sharingThePort() {

@@ -28,7 +28,7 @@ class HookTableTest {
         for (String name : List.of("PostReg", "PostDial", "PostAccept", "PreWritePull",
                 "PostWritePull", "PreWriteReply", "PostWriteReply", "PreWritePush", "PostWritePush", "PreReadHeader",
                 "PostReadPullHeader", "PreReadPullBody", "PostReadPullBody", "PostReadPushHeader", "PreReadPushBody",
-                "PostReadPushBody", "PostReadReplyHeader", "PreReadReplyBody", "PostReadReplyBody", "PostDisconnect")) {
+                "PostReadPushBody", "PostReadReplyHeader", "PreReadReplyBody", "PostReadReplyBody", "PostPullEnd", "PostDisconnect")) {
             interfaces.add(Class.forName("io.teleport.plugin." + name));
         }
         assertThat(rows).containsExactlyInAnyOrderElementsOf(interfaces);

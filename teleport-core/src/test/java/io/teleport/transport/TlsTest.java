@@ -1,5 +1,6 @@
 package io.teleport.transport;
 
+import ch.qos.logback.classic.Level;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -9,9 +10,11 @@ import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
+import io.teleport.testing.CapturedLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -20,6 +23,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** TLS and mutual TLS between two peers, with certificates made for the test. */
 class TlsTest {
@@ -29,6 +33,8 @@ class TlsTest {
     private static X509Bundle client;
     private static X509Bundle stranger;
     private final List<Peer> peers = new ArrayList<>();
+    @RegisterExtension
+    final CapturedLog log = new CapturedLog("io.teleport.internal.session", Level.WARN);
 
     @BeforeAll
     static void certificates() throws Exception {
@@ -71,6 +77,31 @@ class TlsTest {
         assertThatThrownBy(() -> dial(address, SslContextBuilder.forClient()
                 .trustManager(stranger.toTrustManagerFactory()).build()))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(105));
+    }
+
+    @Test
+    void refusalsAreWarnedWithTheirReasonOnBothSidesAtMostOncePerInterval() throws Exception {
+        String address = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());
+        Peer distrustful = new Peer(PeerConfig.builder().clientSslContext(SslContextBuilder.forClient()
+                .trustManager(stranger.toTrustManagerFactory()).build()).build());
+        peers.add(distrustful);
+        for (int i = 0; i < 5; i++) {
+            assertThatThrownBy(() -> distrustful.dial(address)).isInstanceOf(RerrorException.class);
+        }
+        await().until(() -> log.warnings("TLS with a connecting peer failed").size() == 1);
+        assertThat(log.warnings("TLS with a dialed peer failed")).singleElement().asString()
+                .contains(address).containsIgnoringCase("certificat");
+        assertThat(log.warnings("TLS with a connecting peer failed")).singleElement().asString()
+                .contains("127.0.0.1:").contains("alert");
+
+        // Mutual TLS refusing a client without a certificate: with TLS 1.3 the client learns it only
+        // after its own handshake, from the server's alert, and says so.
+        String mutual = listen(SslContextBuilder.forServer(server.toKeyManagerFactory())
+                .trustManager(ca.toTrustManagerFactory()).clientAuth(ClientAuth.REQUIRE).build());
+        assertThatThrownBy(() -> dial(mutual, SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory())
+                .build()).pull("/secret", "x", String.class)).isInstanceOf(RerrorException.class);
+        await().until(() -> log.warnings("TLS with a dialed peer failed").stream().anyMatch(l -> l.contains(mutual)));
+        await().until(() -> log.warnings("TLS with a connecting peer failed").size() == 2);
     }
 
     @Test

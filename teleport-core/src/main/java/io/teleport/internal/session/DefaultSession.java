@@ -64,8 +64,14 @@ public final class DefaultSession implements Session {
         peer.live.add(this);
     }
 
+    @Override
     public boolean dialed() {
         return dialAddress != null;
+    }
+
+    @Override
+    public Throwable redialFailure() {
+        return lifecycle.redialFailure();
     }
 
     @Override

@@ -87,6 +87,9 @@ public final class PeerContext {
     public final RefusalLog overloadLog = new RefusalLog(log, "handler executor full or shut down, refused (503) or dropped");
     final RefusalLog expiredLog = new RefusalLog(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
     final RefusalLog outboundLog = new RefusalLog(log, "outbound bytes of a session at the limit, failed (104) or skipped");
+    /** TLS failures: a hostile peer can cause any number on the accepting side, and a redial loop on the dialing one. */
+    public final RefusalLog acceptedTlsLog = new RefusalLog(log, "TLS with a connecting peer failed");
+    public final RefusalLog dialedTlsLog = new RefusalLog(log, "TLS with a dialed peer failed");
     volatile boolean closing;
     /** The graceful shutdown of the sessions, and what it refused. */
     public final PeerDrain drain = new PeerDrain(this);

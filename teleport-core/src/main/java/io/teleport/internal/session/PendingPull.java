@@ -10,6 +10,7 @@ import io.teleport.message.RerrorException;
 import io.teleport.codec.CodecException;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
 import io.teleport.plugin.Hook;
 import io.teleport.plugin.PluginChain;
 import io.teleport.plugin.ReadContext;
@@ -21,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Type;
 import java.nio.channels.ClosedChannelException;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -28,7 +30,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 /**
  * A pull waiting for its reply. Whoever removes it from the session's pending map (the reply, the
  * timer, a failed write or the closing connection) completes it, so it completes exactly once. It is
- * also what the pull's write and reply-read hooks see.
+ * also what the pull's write and reply-read hooks see, and what {@code PostPullEnd} sees once it ends:
+ * then a pull that ended without a usable reply shows one made here, carrying its error, and is
+ * logged with it, so that every outcome is timed, counted and logged once.
  */
 public final class PendingPull implements ChannelFutureListener, TimerTask, WriteContext, ReadContext {
 
@@ -162,11 +166,14 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         if (rerror == null) {
             rerror = plugins.run(Hook.PRE_READ_REPLY_BODY, this);
         }
-        if (rerror == null) {
-            rerror = Rerror.fromMeta(reply.hasMeta() ? reply.meta() : null);
-        }
         if (rerror != null) {
             fail(rerror);
+            return;
+        }
+        rerror = Rerror.fromMeta(reply.hasMeta() ? reply.meta() : null);
+        if (rerror != null) {
+            // The remote's own error reply: the caller gets it as it came.
+            end(null, rerror, reply);
             return;
         }
         try {
@@ -180,8 +187,8 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
             fail(rerror);
             return;
         }
-        deliver(wholeReply ? new Reply<>(body, reply.hasMeta() ? reply.meta() : new Meta(), reply.bodyCodec()) : body,
-                null);
+        end(wholeReply ? new Reply<>(body, reply.hasMeta() ? reply.meta() : new Meta(), reply.bodyCodec()) : body,
+                null, reply);
     }
 
     /** The connection closed; this pull was already removed. */
@@ -189,9 +196,43 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         fail(CONNECTION_CLOSED);
     }
 
+    /** Ends the pull with an error of this side's, shown to {@code PostPullEnd} as a reply made here. */
     void fail(Rerror rerror) {
+        end(null, rerror, null);
+    }
+
+    /**
+     * The one way a pull ends: the {@code PostPullEnd} hooks see {@code shown}, the reply as the caller
+     * gets it ({@code null}: one made here, carrying {@code rerror}), then the caller gets the outcome.
+     * A pull that never got a reply from the wire is logged here, with the reply made for it.
+     */
+    private void end(@Nullable Object value, @Nullable Rerror rerror, @Nullable Packet shown) {
         cancelTimer();
-        deliver(null, rerror.toException());
+        Packet seen = shown;
+        if (seen == null) {
+            seen = new Packet(PacketType.REPLY, request.seq(), request.uri(), null);
+            Objects.requireNonNull(rerror, "rerror").writeTo(seen.meta());
+            if (reply == null) {
+                session.peer.messageLog.pullLaunch(session.remoteAddress(), request, seen, startNanos);
+            }
+        }
+        RerrorException error = rerror == null ? null : rerror.toException();
+        PluginChain plugins = session.peer.plugins;
+        if (!plugins.has(Hook.POST_PULL_END)) {
+            deliver(value, error);
+            return;
+        }
+        reply = seen;
+        if (plugins.blocks(Hook.POST_PULL_END) && !session.peer.inline) {
+            // Plugins that may block never run on the I/O thread or the timer's.
+            session.peer.runBlocking(() -> {
+                plugins.run(Hook.POST_PULL_END, this);
+                complete(value, error);
+            });
+        } else {
+            plugins.run(Hook.POST_PULL_END, this);
+            deliver(value, error);
+        }
     }
 
     private void cancelTimer() {

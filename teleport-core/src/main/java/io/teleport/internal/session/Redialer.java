@@ -1,10 +1,15 @@
 package io.teleport.internal.session;
 
 import io.netty.util.Timeout;
+import io.teleport.internal.log.LogText;
+import io.teleport.transport.Network;
 import org.jspecify.annotations.Nullable;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.proto.Proto;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -15,14 +20,29 @@ import java.util.concurrent.TimeUnit;
  * up to {@link io.teleport.config.PeerConfig#redialMaxInterval()}), until one connects, the session no longer
  * wants it, or {@link io.teleport.config.PeerConfig#redialTimes()} attempts failed. Attempts start on an I/O
  * thread's timer; name lookups happen off it (the {@link Dialer} does them).
+ *
+ * <p>An outage is logged, not flooded: one WARN when the connection is lost, one for the first failed
+ * attempt and one per {@value #LOG_EVERY} after. A connection that breaks again before it has stayed up
+ * for the longest wait (a server that accepts, then refuses, such as TLS refusing the client's
+ * certificate) does not start a new outage: it counts as one more failed attempt, and the waits keep
+ * growing, so that neither the log nor the dialing spins.
  */
 final class Redialer {
+
+    private static final Logger log = LoggerFactory.getLogger(DefaultSession.class);
+    /** After the first failed attempt of an outage, one line per this many. */
+    static final int LOG_EVERY = 10;
 
     private final DefaultSession session;
     private final PeerContext peer;
     private final String address;
     private final @Nullable Proto proto;
     private volatile @Nullable Timeout next;
+    /** Failed attempts of the current outage; attempts run one after the other, never at once. */
+    private volatile int failures;
+    /** The wait before the next attempt, before jitter; 0 before the first outage. */
+    private volatile long delayNanos;
+    private volatile @Nullable Throwable failure;
 
     Redialer(DefaultSession session, PeerContext peer, String address, @Nullable Proto proto) {
         this.session = session;
@@ -31,9 +51,29 @@ final class Redialer {
         this.proto = proto;
     }
 
-    /** The connection broke: start redialing. */
-    void start() {
-        attempt(1, peer.config.redialInterval().toNanos());
+    /** The connection made at {@code connectedAt} broke: start redialing. */
+    void start(Instant connectedAt) {
+        long upNanos = Duration.between(connectedAt, Instant.now()).toNanos();
+        if (delayNanos == 0 || upNanos >= peer.config.redialMaxInterval().toNanos()) {
+            failures = 0;
+            delayNanos = peer.config.redialInterval().toNanos();
+            log.warn("connection lost, redialing (network:{}, addr:{}, id:{})", network(), address, session.id());
+            schedule();
+            return;
+        }
+        // Up again only briefly: the same outage goes on.
+        failed(new IllegalStateException("connected, then lost again after " + TimeUnit.NANOSECONDS.toMillis(upNanos)
+                + " ms"));
+    }
+
+    /** A redial connected: the outage is over, though a connection that breaks again at once resumes it. */
+    void connected() {
+        failure = null;
+    }
+
+    /** Why the latest attempt failed; {@code null} when none has since the last connection. */
+    @Nullable Throwable failure() {
+        return failure;
     }
 
     /** The session closed while redialing: no further attempt. */
@@ -44,30 +84,48 @@ final class Redialer {
         }
     }
 
-    private void attempt(int attempt, long delayNanos) {
-        long jittered = delayNanos / 2 + ThreadLocalRandom.current().nextLong(delayNanos / 2 + 1);
+    private void schedule() {
+        long delay = delayNanos;
+        long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
         try {
             next = peer.timer.newTimeout(timeout -> {
                 if (!session.wantsRedial()) {
                     session.giveUp(new IllegalStateException("session closed"));
                     return;
                 }
-                peer.dialer.dial(address, proto, session)
-                        .whenComplete((connected, error) -> {
-                            if (error == null) {
-                                return;
-                            }
-                            int times = peer.config.redialTimes();
-                            if ((times < 0 || attempt < times) && session.wantsRedial()) {
-                                attempt(attempt + 1, Math.min(delayNanos * 2, peer.config.redialMaxInterval().toNanos()));
-                            } else {
-                                session.giveUp(error);
-                            }
-                        });
+                peer.dialer.dial(address, proto, session).whenComplete((connected, error) -> {
+                    if (error != null) {
+                        failed(error);
+                    }
+                });
             }, jittered, TimeUnit.NANOSECONDS);
         } catch (IllegalStateException | RejectedExecutionException shuttingDown) {
             // The timer stopped: the peer is shutting down.
             session.giveUp(shuttingDown);
         }
+    }
+
+    /** An attempt failed: log it if it is the first or a {@value #LOG_EVERY}th, then try again or give up. */
+    private void failed(Throwable error) {
+        int attempt = ++failures;
+        failure = error;
+        int times = peer.config.redialTimes();
+        boolean again = (times < 0 || attempt < times) && session.wantsRedial();
+        delayNanos = Math.min(delayNanos * 2, peer.config.redialMaxInterval().toNanos());
+        if (again && (attempt == 1 || attempt % LOG_EVERY == 0)) {
+            log.warn("redial attempt {} failed (network:{}, addr:{}, id:{}): {}; next within {} ms{}", attempt, network(),
+                    address, session.id(), LogText.safe(String.valueOf(error.getMessage()), peer.limits.logValueLimit()),
+                    TimeUnit.NANOSECONDS.toMillis(delayNanos), attempt == 1 ? " (then one line per " + LOG_EVERY
+                    + " attempts)" : "");
+        }
+        if (again) {
+            schedule();
+        } else {
+            session.giveUp(error);
+        }
+    }
+
+    private String network() {
+        return Network.of(peer.config.network()).goName();
     }
 }

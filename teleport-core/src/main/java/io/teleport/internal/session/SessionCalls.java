@@ -80,7 +80,14 @@ final class SessionCalls {
         }
         // The reply is matched by the seq the pull waits under, and only a PULL gets one.
         packet.seq(pull.key).type(PacketType.PULL);
-        Object frame = session.encode(packet);
+        Object frame;
+        try {
+            frame = session.encode(packet);
+        } catch (RerrorException unwritable) {
+            // Thrown to the caller, as documented; ended here too, so that it is seen and logged.
+            pull.fail(unwritable.rerror());
+            throw unwritable;
+        }
         Rerror full = session.outbound().refuse(frame, packet);
         if (full != null) {
             pull.fail(full);

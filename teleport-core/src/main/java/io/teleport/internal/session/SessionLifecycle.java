@@ -138,6 +138,7 @@ final class SessionLifecycle {
             reconnecting = null;
         }
         if (waiting != null) {
+            redialer.connected();
             log.info("redial ok (network:{}, addr:{}, id:{})", network().goName(), session.dialAddress(), session.id());
             waiting.complete(null);
         }
@@ -156,6 +157,7 @@ final class SessionLifecycle {
     /** A connection is gone: redial a dialed session that asks for it, otherwise end. */
     void disconnected(Channel ch) {
         boolean redial;
+        boolean lost;
         log.debug("connection of {} closed (state {}, reconnecting {}, current {})", session.id(), state,
                 reconnecting != null, ch == session.channel());
         synchronized (session) {
@@ -163,8 +165,9 @@ final class SessionLifecycle {
                 // A stale connection, or a redial attempt that failed: its dial future says so.
                 return;
             }
-            redial = state == State.OPEN && session.dialed() && peer.config.redialTimes() != 0 && admitted
-                    && !peer.closing;
+            // A dialed connection this side did not mean to close: the remote, or the network, went away.
+            lost = state == State.OPEN && session.dialed() && admitted && !peer.closing;
+            redial = lost && peer.config.redialTimes() != 0;
             if (redial) {
                 peer.hub.remove(session);
                 reconnecting = new CompletableFuture<>();
@@ -172,6 +175,10 @@ final class SessionLifecycle {
         }
         session.failPending();
         if (!redial) {
+            if (lost) {
+                log.warn("connection lost (network:{}, addr:{}, id:{}); redial is off", network().goName(),
+                        session.dialAddress(), session.id());
+            }
             finish();
             return;
         }
@@ -179,11 +186,16 @@ final class SessionLifecycle {
         if (peer.plugins.has(Hook.POST_DISCONNECT)) {
             peer.runBlocking(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
         }
-        redialer.start();
+        redialer.start(session.connectedAt());
     }
 
     private Network network() {
         return Network.of(peer.config.network());
+    }
+
+    /** Why the latest redial attempt failed, while redialing; {@code null} otherwise. */
+    Throwable redialFailure() {
+        return redialer == null || reconnecting == null ? null : redialer.failure();
     }
 
     /** Whether a redial is still wanted: the session is open and the peer is not shutting down. */

@@ -21,11 +21,13 @@ import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.codec.CodecException;
 import io.teleport.proto.ProtoException;
+import io.teleport.transport.Addresses;
 import io.teleport.xfer.XferException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -75,7 +77,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
             if (f.isSuccess()) {
                 session.connected(channel, ready);
             } else {
-                log.debug("TLS handshake with {} failed: {}", channel.remoteAddress(), String.valueOf(f.cause()));
+                tlsFailed(channel, f.cause());
                 if (ready != null) {
                     ready.completeExceptionally(Dialer.failed(String.valueOf(channel.remoteAddress()), f.cause()));
                 }
@@ -184,11 +186,25 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
         }
     }
 
+    /**
+     * A TLS handshake failed, or a TLS alert closed the connection: at WARN with the reason, on both
+     * sides, at most one line per interval for each (the other side decides how often this happens).
+     */
+    private void tlsFailed(Channel channel, Throwable cause) {
+        Throwable reason = cause instanceof SSLException || cause.getCause() == null ? cause : cause.getCause();
+        String text = Addresses.format(channel.remoteAddress()) + ": "
+                + LogText.safe(String.valueOf(reason.getMessage()), session.peer.limits.logValueLimit());
+        (session.dialed() ? session.peer.dialedTlsLog : session.peer.acceptedTlsLog).record(text);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         int limit = session.peer.limits.logValueLimit();
-        if (c instanceof ReadTimeoutException) {
+        if (c instanceof SSLException || c.getCause() instanceof SSLException) {
+            // After the handshake: with TLS 1.3 the server refuses a client's certificate only now.
+            tlsFailed(ctx.channel(), c);
+        } else if (c instanceof ReadTimeoutException) {
             log.debug("disconnect({}) when reading: read idle timeout", session.id());
         } else if (c instanceof WriteTimeoutException) {
             log.debug("disconnect({}) when writing: write timeout", session.id());

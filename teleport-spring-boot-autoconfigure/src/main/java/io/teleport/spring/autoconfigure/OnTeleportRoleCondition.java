@@ -18,12 +18,24 @@ class OnTeleportRoleCondition extends SpringBootCondition {
         if (!binder.bind("teleport.server.listen-address", String.class).orElse("").isBlank()) {
             return ConditionOutcome.match("teleport.server.listen-address is set");
         }
-        if (binder.bind("teleport.client.address", String.class).isBound()) {
-            return ConditionOutcome.match("teleport.client.address is set");
-        }
-        boolean remotes = binder.bind("teleport.clients", Bindable.mapOf(String.class, TeleportProperties.Client.class))
-                .map(Map::isEmpty).map(empty -> !empty).orElse(false);
-        return remotes ? ConditionOutcome.match("teleport.clients are set")
+        return hasRemotes(binder) ? ConditionOutcome.match("teleport.client.address or teleport.clients is set")
                 : ConditionOutcome.noMatch("no teleport.server.listen-address, teleport.client.address or teleport.clients");
+    }
+
+    /** Whether a default remote ({@code teleport.client.address}) or named remotes are configured. */
+    static boolean hasRemotes(Binder binder) {
+        return binder.bind("teleport.client.address", String.class).isBound()
+                || binder.bind("teleport.clients", Bindable.mapOf(String.class, TeleportProperties.Client.class))
+                        .map(Map::isEmpty).map(empty -> !empty).orElse(false);
+    }
+
+    /** Matches when the application calls remotes, so that there is a template to check. */
+    static class Remotes extends SpringBootCondition {
+
+        @Override
+        public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return hasRemotes(Binder.get(context.getEnvironment())) ? ConditionOutcome.match("remotes are configured")
+                    : ConditionOutcome.noMatch("no teleport.client.address or teleport.clients");
+        }
     }
 }

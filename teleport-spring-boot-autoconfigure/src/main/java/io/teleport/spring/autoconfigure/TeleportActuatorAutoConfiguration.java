@@ -1,19 +1,31 @@
 package io.teleport.spring.autoconfigure;
 
 import io.teleport.Peer;
+import io.teleport.spring.actuate.RemoteHealthIndicator;
 import io.teleport.spring.actuate.TeleportHealthIndicator;
 import io.teleport.spring.actuate.TeleportSessionsEndpoint;
+import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.client.SessionTemplates;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
-/** Actuator support: the {@code teleport} health indicator and the {@code teleport} sessions endpoint. */
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Actuator support: the {@code teleport} health indicator, the {@code teleportRemotes} health of each
+ * remote, and the {@code teleport} sessions endpoint.
+ */
 @AutoConfiguration(after = TeleportAutoConfiguration.class)
 @ConditionalOnClass(Peer.class)
 public final class TeleportActuatorAutoConfiguration {
@@ -29,6 +41,18 @@ public final class TeleportActuatorAutoConfiguration {
         @ConditionalOnMissingBean(name = "teleportHealthIndicator")
         TeleportHealthIndicator teleportHealthIndicator(Peer peer) {
             return new TeleportHealthIndicator(peer, peer.config().listenAddress() != null);
+        }
+
+        /** {@code teleportRemotes}: one indicator per remote, {@code default} for teleport.client, then by name. */
+        @Bean
+        @ConditionalOnMissingBean(name = "teleportRemotesHealthContributor")
+        @Conditional(OnTeleportRoleCondition.Remotes.class)
+        CompositeHealthContributor teleportRemotesHealthContributor(ObjectProvider<SessionTemplate> template,
+                ObjectProvider<SessionTemplates> named) {
+            Map<String, RemoteHealthIndicator> remotes = new LinkedHashMap<>();
+            template.ifAvailable(t -> remotes.put(t.name(), new RemoteHealthIndicator(t)));
+            named.ifAvailable(all -> all.names().forEach(n -> remotes.put(n, new RemoteHealthIndicator(all.get(n)))));
+            return CompositeHealthContributor.fromMap(remotes);
         }
     }
 

@@ -14,6 +14,8 @@ import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
+import io.teleport.spring.client.UndialedPulls;
+import io.teleport.spring.client.EagerRemotes;
 import io.teleport.spring.handler.ControllerRouteRegistrar;
 import io.teleport.spring.handler.TeleportExceptionHandlers;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
@@ -36,6 +38,7 @@ import org.springframework.core.convert.ConversionService;
 import org.springframework.core.env.Environment;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,21 +138,43 @@ public final class TeleportAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "teleport.client", name = "address")
-    SessionTemplate sessionTemplate(Peer peer, TeleportProperties properties) {
-        return new SessionTemplate(peer, "default", properties.client().address());
+    SessionTemplate sessionTemplate(Peer peer, TeleportProperties properties, ObjectProvider<UndialedPulls> undialed) {
+        return RemoteTemplates.create(peer, "teleport.client", "default", properties.client(),
+                undialed.orderedStream().toList());
     }
 
     @Bean
     @ConditionalOnMissingBean
-    SessionTemplates sessionTemplates(Peer peer, TeleportProperties properties) {
+    SessionTemplates sessionTemplates(Peer peer, TeleportProperties properties, ObjectProvider<UndialedPulls> undialed) {
         Map<String, SessionTemplate> templates = new LinkedHashMap<>();
         properties.clients().forEach((name, client) -> {
             if (client.address() == null || client.address().isBlank()) {
                 throw new IllegalStateException("teleport.clients." + name + ".address: not set");
             }
-            templates.put(name, new SessionTemplate(peer, name, client.address()));
+            templates.put(name, RemoteTemplates.create(peer, "teleport.clients." + name, name, client,
+                    undialed.orderedStream().toList()));
         });
         return new SessionTemplates(templates);
+    }
+
+    /** Dials at start-up the remotes that connect eagerly (see {@link RemoteTemplates#eager}). */
+    @Bean
+    @ConditionalOnMissingBean
+    EagerRemotes teleportEagerRemotes(TeleportProperties properties, ObjectProvider<SessionTemplate> template,
+            SessionTemplates named, ListableBeanFactory beanFactory, PeerConfig config) {
+        boolean listens = config.listenAddress() != null;
+        List<SessionTemplate> eager = new ArrayList<>();
+        template.ifAvailable(t -> {
+            if (RemoteTemplates.eager(properties.client(), beanFactory, listens)) {
+                eager.add(t);
+            }
+        });
+        properties.clients().forEach((name, client) -> {
+            if (RemoteTemplates.eager(client, beanFactory, listens)) {
+                eager.add(named.get(name));
+            }
+        });
+        return new EagerRemotes(eager);
     }
 
     /** The built-in plugins switched on by properties. */

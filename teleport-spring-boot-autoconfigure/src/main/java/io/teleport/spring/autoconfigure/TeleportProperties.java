@@ -34,7 +34,7 @@ import java.util.Map;
  * @param handler where handlers run
  * @param limits what a remote peer may make this peer spend: memory, handler slots, time and log bytes
  * @param server the listening side
- * @param redial redialing of dialed sessions whose connection broke
+ * @param redial redialing of dialed sessions whose connection broke (and of remotes that connect eagerly)
  * @param heartbeat heartbeats
  * @param auth token authentication of sessions
  * @param ssl TLS from a Spring Boot SSL bundle
@@ -229,11 +229,12 @@ public record TeleportProperties(
     /**
      * Redialing of dialed sessions whose connection broke.
      *
-     * @param times attempts: 0 never, -1 without limit
+     * @param times attempts: 0 never, -1 without limit (the core's default is 0, as in Go; a
+     *     Spring application's remotes redial by default)
      * @param interval the wait before the first attempt; it doubles, with jitter
      * @param maxInterval the longest wait between attempts
      */
-    public record Redial(int times, @DefaultValue("100ms") Duration interval, @DefaultValue("10s") Duration maxInterval) {
+    public record Redial(@DefaultValue("-1") int times, @DefaultValue("100ms") Duration interval, @DefaultValue("10s") Duration maxInterval) {
 
         /** Checks the values. */
         public Redial {
@@ -311,8 +312,22 @@ public record TeleportProperties(
     /**
      * A remote peer.
      *
-     * @param address host:port (or a socket path for unix) of the remote peer; dialed on first use
+     * @param address host:port (or a socket path for unix) of the remote peer
+     * @param connect when to dial it: eager (at start-up, then again with the redial backoff until it
+     *     connects) or lazy (on first use); unset: eager when the application has @PushController beans,
+     *     or @PullController beans and no listen address (nothing reaches them until it dials), else lazy
+     * @param pullTimeout how long pulls to this remote wait for their reply; unset for teleport.pull-timeout
+     * @param bodyCodec the codec of bodies sent to this remote (json, protobuf, string, or a codec
+     *     bean's name); unset for teleport.default-body-codec
      */
-    public record Client(String address) {
+    public record Client(String address, Connect connect, Duration pullTimeout, String bodyCodec) {
+    }
+
+    /** When a remote is dialed. */
+    public enum Connect {
+        /** At start-up, and again with the redial backoff until it connects. */
+        EAGER,
+        /** On first use. */
+        LAZY
     }
 }

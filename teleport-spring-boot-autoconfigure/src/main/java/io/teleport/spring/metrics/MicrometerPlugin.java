@@ -11,6 +11,7 @@ import io.teleport.message.Packet;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
 import io.teleport.plugin.PostDisconnect;
+import io.teleport.plugin.PostPullEnd;
 import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
@@ -21,9 +22,12 @@ import io.teleport.plugin.PostWriteReply;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
 import io.teleport.plugin.RouteInfo;
+import io.teleport.router.Route;
 import io.teleport.session.Session;
+import io.teleport.spring.client.UndialedPulls;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -32,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  * <li>{@code teleport.pull.handle} and {@code teleport.pull.launch} timers (tags {@code route},
- * {@code code}, {@code outcome}): pulls answered here, and pulls of this side that got a reply;</li>
+ * {@code code}, {@code outcome}): pulls answered here, and pulls of this side however they ended:
+ * with a reply, or with an error of this side's (408 timeout, 102 lost connection, 104 not written,
+ * 105 not dialed, a plugin's refusal);</li>
  * <li>{@code teleport.push.handle} counter and {@code teleport.push.launch} timer (tag
  * {@code route});</li>
  * <li>{@code teleport.calls.slow} counter (tags {@code kind}, {@code route}): calls at least as slow
@@ -45,16 +51,29 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>The route tag is the path without the query, never the raw URI; handled pulls to no route are
- * tagged {@code NOT_FOUND}. Paths on the calling side and of received pushes are tagged as they are
+ * tagged {@code NOT_FOUND}, and a pull a plugin refused before routing is tagged with the route its
+ * path names when there is one. Paths on the calling side and of received pushes are tagged as they are
  * for the first 256 distinct ones and {@code OTHER} after, so a peer cannot grow the registry without
- * bound. Meters are created once per tag set and cached. Pulls that end without a reply (timeout,
- * lost connection) have no launch timing.
+ * bound. For the same reason the calling side's {@code code} tag is one of Teleport's own codes
+ * ({@link #KNOWN_CODES}) or {@code OTHER}: the codes of error replies are the remote peer's choice.
+ * Meters are created once per tag set and cached.
  */
 public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept, PostDisconnect, PostReadPullHeader,
-        PostReadPushHeader, PostReadReplyHeader, PostWritePull, PostWritePush, PostWriteReply {
+        PostReadPushHeader, PostReadReplyHeader, PostPullEnd, PostWritePull, PostWritePush, PostWriteReply,
+        UndialedPulls {
+
+    /**
+     * The codes the calling side tags as themselves: success (0), an error reply without a code (-1),
+     * and Teleport's codes (102, 104, 105, 400, 401, 403, 404, 408, 500, 501, 503); any other is {@code OTHER}.
+     */
+    public static final Set<Integer> KNOWN_CODES = Set.of(0, -1, Rerror.CODE_CONNECTION_CLOSED,
+            Rerror.CODE_WRITE_FAILED, Rerror.CODE_DIAL_FAILED, Rerror.CODE_BAD_PACKET, 401, 403, Rerror.CODE_NOT_FOUND,
+            Rerror.CODE_PULL_TIMEOUT, Rerror.CODE_INTERNAL_ERROR, Rerror.CODE_NOT_IMPLEMENTED, Rerror.CODE_UNAVAILABLE);
 
     private static final String NOT_FOUND = "NOT_FOUND";
     private static final String OTHER = "OTHER";
+    /** The code of {@code OTHER} in meter keys: never a real code's. */
+    private static final int OTHER_CODE = Integer.MIN_VALUE;
     /** Calling-side routes are whatever paths the application uses: at most this many get their own tag. */
     private static final int MAX_CALLED_ROUTES = 256;
 
@@ -66,6 +85,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     private final Counter bytesRead;
     private final Counter bytesWritten;
     private volatile long slowNanos = Long.MAX_VALUE;
+    private volatile PeerSetup peer;
     private final java.util.Set<String> calledRoutes = ConcurrentHashMap.newKeySet();
 
     private record MeterKey(String name, String route, int code) {
@@ -97,6 +117,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     public void postNewPeer(PeerSetup peer) {
         Duration slow = peer.config().slowCometDuration();
         slowNanos = slow.isZero() ? Long.MAX_VALUE : slow.toNanos();
+        this.peer = peer;
         Gauge.builder("teleport.sessions.active", peer, PeerSetup::sessionCount).description("Live sessions")
                 .register(registry);
         new TeleportLimitsMetrics(peer).bindTo(registry);
@@ -136,8 +157,20 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     @Override
     public Rerror postReadReplyHeader(ReadContext ctx) {
         bytesRead.increment(ctx.input().size());
-        record("teleport.pull.launch", "pull-launch", bounded(path(ctx.output().uri())), code(ctx.input()), ctx.startNanos());
         return null;
+    }
+
+    /** Every pull of this side, timed once it has ended, with the code its caller got. */
+    @Override
+    public void postPullEnd(ReadContext ctx) {
+        record("teleport.pull.launch", "pull-launch", bounded(path(ctx.output().uri())), knownOrOther(code(ctx.input())),
+                ctx.startNanos());
+    }
+
+    /** A pull that never reached a session: the remote could not be dialed (105). */
+    @Override
+    public void pullNotDialed(String remote, String uri, Rerror rerror, long startNanos) {
+        record("teleport.pull.launch", "pull-launch", bounded(path(uri)), knownOrOther(rerror.code()), startNanos);
     }
 
     @Override
@@ -156,10 +189,23 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     @Override
     public Rerror postWriteReply(WriteContext ctx) {
         bytesWritten.increment(ctx.output().size());
-        RouteInfo route = ctx.route();
-        record("teleport.pull.handle", "pull-handle", route == null ? NOT_FOUND : route.path(), code(ctx.output()),
-                ctx.startNanos());
+        record("teleport.pull.handle", "pull-handle", handledRoute(ctx), code(ctx.output()), ctx.startNanos());
         return null;
+    }
+
+    /**
+     * The route that handled the pull; for a pull refused before routing (by a plugin), the route its
+     * path names. Either is a registered path, so a remote peer cannot add tag values.
+     */
+    private String handledRoute(WriteContext ctx) {
+        RouteInfo route = ctx.route();
+        if (route != null) {
+            return route.path();
+        }
+        PeerSetup setup = peer;
+        Packet pull = ctx.input();
+        Route named = setup == null || pull == null ? null : setup.pullRouter().lookup(path(pull.uri()));
+        return named == null ? NOT_FOUND : named.path();
     }
 
     private void record(String name, String kind, String route, int code, long startNanos) {
@@ -176,7 +222,8 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         return timers.computeIfAbsent(new MeterKey(name, route, code), k -> {
             Timer.Builder builder = Timer.builder(name).tag("route", route);
             if (!name.startsWith("teleport.push")) {
-                builder.tag("code", Integer.toString(code)).tag("outcome", code == 0 ? "SUCCESS" : "ERROR");
+                builder.tag("code", code == OTHER_CODE ? OTHER : Integer.toString(code))
+                        .tag("outcome", code == 0 ? "SUCCESS" : "ERROR");
             }
             return builder.register(registry);
         });
@@ -194,6 +241,10 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         }
         Rerror rerror = Rerror.fromMeta(reply.meta());
         return rerror == null ? 0 : rerror.code() == 0 ? -1 : rerror.code();
+    }
+
+    private static int knownOrOther(int code) {
+        return KNOWN_CODES.contains(code) ? code : OTHER_CODE;
     }
 
     /** The path as a tag while fewer than {@value #MAX_CALLED_ROUTES} paths were seen; then {@code OTHER}. */

@@ -10,8 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
 /**
- * The live sessions of this application's peer, on either side: find one by id, or push to all of
- * them or to those a predicate selects.
+ * The live sessions of this application's peer, on either side: find one by id, push to the sessions
+ * it accepted (its clients), or to those a predicate selects. A broadcast does not go to the servers
+ * this application dialed: those are its own remotes, reached through their {@code SessionTemplate}s,
+ * and one that is also a client of this application would otherwise get each broadcast twice.
  */
 public final class TeleportSessions {
 
@@ -37,14 +39,18 @@ public final class TeleportSessions {
         return peer.sessionCount();
     }
 
-    /** Pushes to every live session; completes when every push is written (or has failed). */
+    /**
+     * Pushes to every live session this peer accepted, not to those it dialed; completes with how
+     * many pushes were written once every one is written or has failed.
+     */
     public CompletableFuture<Integer> pushAll(String uri, Object body, CallOption... options) {
-        return push(session -> true, uri, body, options);
+        return push(session -> !session.dialed(), uri, body, options);
     }
 
     /**
-     * Pushes to the live sessions {@code selector} accepts, as a broadcast (the body is encoded
-     * once); completes with how many pushes were written once every one is written or has failed.
+     * Pushes to the live sessions {@code selector} accepts, dialed ones included, as a broadcast (the
+     * body is encoded once); completes with how many pushes were written once every one is written or
+     * has failed.
      */
     public CompletableFuture<Integer> push(Predicate<Session> selector, String uri, Object body, CallOption... options) {
         return peer.pushAll(uri, body, selector, options);

@@ -13,6 +13,9 @@ import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -89,6 +92,62 @@ class TeleportPropertiesMetadataTests {
                 .isEqualTo(PeerConfig.DEFAULT_READ_LIMIT);
         assertThat(properties.get("teleport.handler.queue-capacity").get("defaultValue").asInt())
                 .isEqualTo(PeerConfig.defaults().handlerQueueCapacity());
+    }
+
+    /**
+     * README's yml sample is what a user copies: each value it shows is the real default, unless its
+     * comment starts with "example"; keys that are unset by default are shown commented out.
+     */
+    @Test
+    void readmesYamlSampleShowsTheDefaultsOrSaysItIsAnExample() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        int section = readme.indexOf("## Spring Boot");
+        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        String sample = readme.substring(start, readme.indexOf("```", start));
+        List<String> keys = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        int checked = 0;
+        for (String line : sample.split("\n")) {
+            if (line.isBlank() || line.strip().startsWith("#")) {
+                continue;
+            }
+            int depth = (line.length() - line.stripLeading().length()) / 2;
+            int colon = line.indexOf(':');
+            int hash = line.indexOf(" #");
+            String value = line.substring(colon + 1, hash < 0 ? line.length() : hash).strip();
+            String comment = hash < 0 ? "" : line.substring(hash + 2).strip();
+            keys.subList(depth, keys.size()).clear();
+            keys.add(line.substring(0, colon).strip());
+            String key = String.join(".", keys);
+            if (value.isEmpty()) {
+                continue;
+            }
+            JsonNode property = properties.get(key);
+            boolean known = property != null || key.startsWith("teleport.clients.");
+            if (!known) {
+                problems.add(key + ": no such property");
+            } else if (comment.startsWith("example")) {
+                continue;
+            } else if (property == null || property.get("defaultValue") == null) {
+                problems.add(key + ": " + value + " is shown but the property has no default: mark it \"# example\"");
+            } else if (!sameValue(property, value)) {
+                problems.add(key + ": " + value + " is shown but the default is " + property.get("defaultValue"));
+            } else {
+                checked++;
+            }
+        }
+        assertThat(problems).isEmpty();
+        assertThat(checked).as("defaults shown").isGreaterThan(20);
+    }
+
+    private static boolean sameValue(JsonNode property, String shown) {
+        String documented = property.get("defaultValue").asString();
+        return switch (property.get("type").asString()) {
+            case "java.time.Duration" -> DurationStyle.detectAndParse(shown).equals(DurationStyle.detectAndParse(documented));
+            case "org.springframework.util.unit.DataSize" -> DataSize.parse(shown).equals(DataSize.parse(documented));
+            case "java.lang.Integer" -> Long.parseLong(shown) == Long.parseLong(documented);
+            default -> shown.equalsIgnoreCase(documented);
+        };
     }
 
     private static String kebab(String camel) {

@@ -1,0 +1,47 @@
+package io.teleport.spring.actuate;
+
+import io.teleport.spring.client.RemoteState;
+import io.teleport.spring.client.SessionTemplate;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+/**
+ * Health of one remote behind a {@link SessionTemplate}: UP while connected (or not dialed yet, for a
+ * remote dialed on first use), DOWN while its connection is being redialed or its last dial failed,
+ * with the state, the address and the last error. The peer's own indicator stays UP meanwhile: the
+ * peer runs; it is the remote that cannot be reached.
+ */
+public final class RemoteHealthIndicator extends AbstractHealthIndicator {
+
+    private final SessionTemplate template;
+
+    /** Health of {@code template}'s remote. */
+    public RemoteHealthIndicator(SessionTemplate template) {
+        super("Teleport remote health check failed");
+        this.template = template;
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        RemoteState state = template.state();
+        Throwable error = template.lastError();
+        switch (state) {
+            case CONNECTED, IDLE -> builder.up();
+            case CONNECTING -> {
+                if (error == null) {
+                    builder.unknown();
+                } else {
+                    builder.down();
+                }
+            }
+            default -> builder.down();
+        }
+        builder.withDetail("address", template.address()).withDetail("state", state.name());
+        if (error != null) {
+            builder.withDetail("lastError", String.valueOf(error.getMessage()));
+        }
+        if (template.failedDials() > 0) {
+            builder.withDetail("failedDials", template.failedDials());
+        }
+    }
+}

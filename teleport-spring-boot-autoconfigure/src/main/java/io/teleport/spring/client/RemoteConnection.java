@@ -1,0 +1,141 @@
+package io.teleport.spring.client;
+
+import io.teleport.Peer;
+import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A template's session to its remote: dialed on first use, or at start-up and again with the peer's
+ * redial backoff until it connects. Once connected, the peer itself redials a broken connection and
+ * the session object lives on. Failed dials are logged without flooding (the first, then one per
+ * {@value #LOG_EVERY}), and the state and last error are kept for health checks.
+ */
+final class RemoteConnection {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionTemplate.class);
+    /** After the first failed dial in a row, one line per this many. */
+    static final int LOG_EVERY = 10;
+
+    private final Peer peer;
+    private final String name;
+    private final String address;
+    private final AtomicInteger failures = new AtomicInteger();
+    private @Nullable CompletableFuture<Session> session;
+    private volatile @Nullable Throwable lastError;
+    private volatile boolean stopped;
+
+    RemoteConnection(Peer peer, String name, String address) {
+        this.peer = peer;
+        this.name = name;
+        this.address = address;
+    }
+
+    /** The current session, or a dial started now when there is none, the last dial failed or the session closed. */
+    synchronized CompletableFuture<Session> session() {
+        CompletableFuture<Session> current = session;
+        if (current == null || (current.isDone() && (current.isCompletedExceptionally()
+                || current.join().closeFuture().isDone()))) {
+            current = peer.dialAsync(address, null);
+            current.whenComplete(this::dialed);
+            session = current;
+        }
+        return current;
+    }
+
+    private void dialed(@Nullable Session connected, @Nullable Throwable error) {
+        if (error == null) {
+            lastError = null;
+            int failed = failures.getAndSet(0);
+            if (failed > 0) {
+                log.info("remote '{}' ({}) connected after {} failed dials", name, address, failed);
+            }
+            return;
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        lastError = cause;
+        int failed = failures.incrementAndGet();
+        if (failed == 1 || failed % LOG_EVERY == 0) {
+            log.warn("remote '{}' ({}) could not be dialed ({} in a row{}): {}", name, address, failed,
+                    failed == 1 ? "; then one line per " + LOG_EVERY : "", cause.getMessage());
+        }
+    }
+
+    /**
+     * Dials now and, while that fails, again after the peer's redial interval, doubling (with jitter)
+     * up to its longest interval, for at most its redial times (-1: until connected), until the peer
+     * closes or {@link #stop()}.
+     */
+    void connect() {
+        stopped = false;
+        attempt(0, peer.config().redialInterval().toNanos());
+    }
+
+    private void attempt(int attempt, long delayNanos) {
+        CompletableFuture<Session> dialing;
+        try {
+            dialing = stopped || peer.isClosed() ? null : session();
+        } catch (IllegalStateException closedMeanwhile) {
+            dialing = null;
+        }
+        if (dialing == null) {
+            return;
+        }
+        dialing.whenComplete((connected, error) -> {
+            int times = peer.config().redialTimes();
+            if (error == null || stopped || (times >= 0 && attempt >= times)) {
+                return;
+            }
+            long jittered = delayNanos / 2 + ThreadLocalRandom.current().nextLong(delayNanos / 2 + 1);
+            long next = Math.min(delayNanos * 2, peer.config().redialMaxInterval().toNanos());
+            CompletableFuture.delayedExecutor(jittered, TimeUnit.NANOSECONDS).execute(() -> attempt(attempt + 1, next));
+        });
+    }
+
+    /** No more attempts of {@link #connect()}: the application is stopping. */
+    void stop() {
+        stopped = true;
+    }
+
+    RemoteState state() {
+        CompletableFuture<Session> current;
+        synchronized (this) {
+            current = session;
+        }
+        if (current == null) {
+            return RemoteState.IDLE;
+        }
+        if (!current.isDone()) {
+            return RemoteState.CONNECTING;
+        }
+        if (current.isCompletedExceptionally() || current.join().closeFuture().isDone()) {
+            return RemoteState.DOWN;
+        }
+        return current.join().isHealthy() ? RemoteState.CONNECTED : RemoteState.REDIALING;
+    }
+
+    /** Why the remote is not connected: the peer's latest redial failure, or the template's last failed dial. */
+    @Nullable Throwable lastError() {
+        CompletableFuture<Session> current;
+        synchronized (this) {
+            current = session;
+        }
+        if (current != null && current.isDone() && !current.isCompletedExceptionally()) {
+            Throwable redial = current.join().redialFailure();
+            return redial != null ? redial : lastError;
+        }
+        return lastError;
+    }
+
+    /** Failed dials in a row. */
+    int failedDials() {
+        return failures.get();
+    }
+}

@@ -1,0 +1,207 @@
+package io.teleport.spring.autoconfigure;
+
+import ch.qos.logback.classic.Level;
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.RerrorException;
+import io.teleport.plugin.PostReadPullHeader;
+import io.teleport.router.PushContext;
+import io.teleport.session.Session;
+import io.teleport.spring.annotation.PushController;
+import io.teleport.spring.client.RemoteState;
+import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.client.SessionTemplates;
+import io.teleport.spring.server.TeleportSessions;
+import io.teleport.testing.CapturedLog;
+import io.teleport.testing.ReservedPort;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Client connections a production application can run on: remotes dialed at start-up when the
+ * application receives from them, redial on by default, per-remote timeout and codec, a health
+ * indicator per remote that is DOWN while it cannot connect, and broadcasts that reach the
+ * application's clients only.
+ */
+class TeleportRemotesTests {
+
+    private static final List<String> RECEIVED = new CopyOnWriteArrayList<>();
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+    @RegisterExtension
+    final CapturedLog log = new CapturedLog("io.teleport.spring.client", Level.INFO);
+    private final ReservedPort reserved = new ReservedPort();
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class,
+                    TeleportActuatorAutoConfiguration.class));
+
+    @AfterEach
+    void release() throws Exception {
+        release.countDown();
+        reserved.close();
+        RECEIVED.clear();
+    }
+
+    /** A push-only controller: {@code /news/item}. */
+    @PushController
+    public static class News {
+        /** Records each push. */
+        public void item(String body, PushContext ctx) {
+            RECEIVED.add(body);
+        }
+    }
+
+    /** A core server on {@code port} (0 for any), sharing the port so that it may take a reserved one. */
+    private Peer server(int port, io.teleport.plugin.Plugin... plugins) {
+        Peer server = peers.add(new Peer(PeerConfig.builder().reusePort(true).build(), plugins));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        server.pullRouter().route("/hold", String.class, (body, ctx) -> {
+            release.await(10, TimeUnit.SECONDS);
+            return body;
+        });
+        server.listen("127.0.0.1:" + port, null);
+        return server;
+    }
+
+    private static String address(Peer server) {
+        return "127.0.0.1:" + ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+    }
+
+    private static Health remote(AssertableApplicationContext ctx, String name) {
+        CompositeHealthContributor remotes = ctx.getBean("teleportRemotesHealthContributor", CompositeHealthContributor.class);
+        return ((HealthIndicator) remotes.getContributor(name)).health(true);
+    }
+
+    @Test
+    void aPushOnlyClientConnectsAtStartUpAndReceives() {
+        Peer server = server(0);
+        runner.withBean(News.class).withPropertyValues("teleport.client.address=" + address(server)).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            // The application never calls: the remote reaches it all the same.
+            await().until(() -> server.sessionCount() == 1);
+            server.sessions().iterator().next().push("/news/item", "hello").join();
+            await().until(() -> RECEIVED.contains("hello"));
+            assertThat(remote(ctx, "default").getStatus()).isEqualTo(Status.UP);
+            assertThat(remote(ctx, "default").getDetails()).containsEntry("state", "CONNECTED");
+        });
+    }
+
+    @Test
+    void aClientThatOnlyCallsDialsOnFirstUseUnlessToldOtherwise() {
+        Peer server = server(0);
+        runner.withPropertyValues("teleport.client.address=" + address(server)).run(ctx -> {
+            assertThat(ctx.getBean(SessionTemplate.class).state()).isEqualTo(RemoteState.IDLE);
+            assertThat(remote(ctx, "default").getStatus()).as("nothing wrong yet").isEqualTo(Status.UP);
+            assertThat(ctx.getBean(PeerConfig.class).redialTimes()).as("remotes redial by default").isEqualTo(-1);
+        });
+        runner.withPropertyValues("teleport.clients.audit.address=" + address(server), "teleport.clients.audit.connect=eager")
+                .run(ctx -> await().until(() -> ctx.getBean(SessionTemplates.class).get("audit").state()
+                        == RemoteState.CONNECTED));
+        runner.withBean(News.class).withPropertyValues("teleport.client.address=" + address(server),
+                "teleport.client.connect=lazy").run(ctx ->
+                        assertThat(ctx.getBean(SessionTemplate.class).state()).isEqualTo(RemoteState.IDLE));
+    }
+
+    @Test
+    void aRemoteHasItsOwnPullTimeoutAndCodec() {
+        List<Byte> codecs = new CopyOnWriteArrayList<>();
+        PostReadPullHeader seen = ctx -> {
+            codecs.add(ctx.input().bodyCodec());
+            return null;
+        };
+        Peer server = server(0, seen);
+        runner.withPropertyValues("teleport.clients.slow.address=" + address(server),
+                "teleport.clients.slow.pull-timeout=100ms", "teleport.clients.slow.body-codec=string").run(ctx -> {
+                    SessionTemplate slow = ctx.getBean(SessionTemplates.class).get("slow");
+                    assertThat(slow.pull("/echo", "x", String.class)).isEqualTo("x");
+                    assertThat(codecs).containsExactly((byte) 's');
+                    assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThatThrownBy(
+                            () -> slow.pull("/hold", "x", String.class))
+                            .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(408)));
+                });
+        runner.withPropertyValues("teleport.clients.x.address=127.0.0.1:1", "teleport.clients.x.body-codec=xml")
+                .run(ctx -> assertThat(ctx).getFailure().hasStackTraceContaining("teleport.clients.x.body-codec: xml"));
+        runner.withPropertyValues("teleport.clients.x.address=127.0.0.1:1", "teleport.clients.x.pull-timeout=0s")
+                .run(ctx -> assertThat(ctx).getFailure().hasStackTraceContaining("teleport.clients.x.pull-timeout"));
+    }
+
+    @Test
+    void aBroadcastReachesTheApplicationsClientsNotTheServersItDialed() {
+        AtomicInteger upstreamGot = new AtomicInteger();
+        Peer upstream = server(0);
+        upstream.pushRouter().route("/news/item", String.class, (body, ctx) -> upstreamGot.incrementAndGet());
+        runner.withPropertyValues("teleport.server.listen-address=127.0.0.1:0",
+                "teleport.clients.upstream.address=" + address(upstream), "teleport.clients.upstream.connect=eager")
+                .run(ctx -> {
+                    await().until(() -> upstream.sessionCount() == 1);
+                    Peer client = peers.add(new Peer(PeerConfig.defaults()));
+                    AtomicInteger clientGot = new AtomicInteger();
+                    client.pushRouter().route("/news/item", String.class, (body, c) -> clientGot.incrementAndGet());
+                    Session dialed = client.dial(address(ctx.getBean(Peer.class)));
+                    await().until(() -> ctx.getBean(Peer.class).sessionCount() == 2);
+
+                    assertThat(ctx.getBean(TeleportSessions.class).pushAll("/news/item", "x").get(5, TimeUnit.SECONDS))
+                            .isEqualTo(1);
+                    await().until(() -> clientGot.get() == 1);
+                    // A fence: a push on the same session, sent after, arrives after anything sent before.
+                    ctx.getBean(SessionTemplates.class).get("upstream").push("/news/item", "fence").join();
+                    await().until(() -> upstreamGot.get() >= 1);
+                    assertThat(upstreamGot).as("only the fence").hasValue(1);
+                    assertThat(dialed.dialed()).isTrue();
+                });
+    }
+
+    @Test
+    void aRemoteThatCannotConnectIsDownWithItsReasonUntilItConnects() {
+        runner.withPropertyValues("teleport.clients.up.address=" + reserved.address(), "teleport.clients.up.connect=eager",
+                "teleport.redial.interval=20ms", "teleport.redial.max-interval=50ms").run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    await().until(() -> ctx.getBean(SessionTemplates.class).get("up").failedDials() >= 12);
+                    Health down = remote(ctx, "up");
+                    assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(down.getDetails()).containsEntry("address", reserved.address())
+                            .containsKey("failedDials");
+                    assertThat(String.valueOf(down.getDetails().get("lastError"))).containsIgnoringCase("refused");
+                    int warned = log.warnings("could not be dialed").size();
+                    int failed = ctx.getBean(SessionTemplates.class).get("up").failedDials();
+                    assertThat(warned).as("the first failure, then one per ten").isBetween(2, 1 + failed / 10);
+
+                    Peer server = server(reserved.port());
+                    await().until(() -> remote(ctx, "up").getStatus().equals(Status.UP));
+                    assertThat(log.lines("connected after")).hasSize(1);
+
+                    // Lost: DOWN while the peer redials, with why; UP once it is back.
+                    server.shutdown(Duration.ofSeconds(1));
+                    await().until(() -> "REDIALING".equals(remote(ctx, "up").getDetails().get("state"))
+                            && remote(ctx, "up").getDetails().containsKey("lastError"));
+                    assertThat(remote(ctx, "up").getStatus()).isEqualTo(Status.DOWN);
+                    server(reserved.port());
+                    await().until(() -> remote(ctx, "up").getStatus().equals(Status.UP));
+                });
+    }
+}
