@@ -5,7 +5,6 @@ import io.teleport.PeerBuilder;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.codec.Codec;
-import io.teleport.plugin.Plugin;
 import io.teleport.plugins.AuthPlugin;
 import io.teleport.plugins.HeartbeatPlugin;
 import io.teleport.proto.Proto;
@@ -60,16 +59,17 @@ public final class TeleportAutoConfiguration {
     }
 
     /**
-     * The peer, with every plugin bean in {@code @Order} (except those a controller names for its own
-     * routes), every codec, filter and protocol bean.
+     * The peer, with every plugin bean in {@link TeleportPluginOrder} (except those a controller names
+     * for its own routes), every codec, filter and protocol bean.
      */
     @Bean
     @ConditionalOnMissingBean
-    Peer teleportPeer(PeerConfig config, ListableBeanFactory beanFactory, ObjectProvider<Plugin> plugins,
+    Peer teleportPeer(PeerConfig config, ListableBeanFactory beanFactory,
             ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto) {
         Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
         PeerBuilder builder = Peer.builder().config(config);
-        plugins.orderedStream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p))).forEach(builder::plugin);
+        TeleportPluginOrder.sorted(beanFactory).stream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p)))
+                .forEach(builder::plugin);
         codecBeans.orderedStream().forEach(builder::codec);
         filterBeans.orderedStream().forEach(builder::xferFilter);
         proto.ifAvailable(builder::defaultProto);
