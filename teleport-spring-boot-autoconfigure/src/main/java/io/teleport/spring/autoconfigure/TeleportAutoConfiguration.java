@@ -8,10 +8,12 @@ import io.teleport.codec.Codec;
 import io.teleport.plugins.AuthPlugin;
 import io.teleport.plugins.HeartbeatPlugin;
 import io.teleport.proto.Proto;
+import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
+import io.teleport.spring.handler.BeanValidationArguments;
 import io.teleport.spring.handler.ControllerRouteRegistrar;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
 import io.teleport.spring.server.TeleportSessions;
@@ -109,10 +111,22 @@ public final class TeleportAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     ControllerRouteRegistrar teleportControllerRouteRegistrar(Peer peer, ListableBeanFactory beanFactory,
-            ObjectProvider<ConversionService> conversionService) {
+            ObjectProvider<ConversionService> conversionService, ObjectProvider<HandlerArgumentValidator> validator) {
         // The application's own service (a web application's, with its converters) when it has one.
         return new ControllerRouteRegistrar(peer, beanFactory,
-                conversionService.getIfUnique(ApplicationConversionService::getSharedInstance));
+                conversionService.getIfUnique(ApplicationConversionService::getSharedInstance), validator.getIfUnique());
+    }
+
+    /** Handler arguments validated with the application's {@code Validator}, when Jakarta Validation is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "jakarta.validation.Validator")
+    static class ValidationConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        HandlerArgumentValidator teleportArgumentValidator(ObjectProvider<jakarta.validation.Validator> validators) {
+            return new BeanValidationArguments(validators);
+        }
     }
 
     @Bean

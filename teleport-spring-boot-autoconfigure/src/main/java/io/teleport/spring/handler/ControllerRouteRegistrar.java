@@ -10,9 +10,11 @@ import io.teleport.router.UnknownPullContext;
 import io.teleport.router.UnknownPullHandler;
 import io.teleport.router.UnknownPushContext;
 import io.teleport.router.UnknownPushHandler;
+import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.annotation.RoutePath;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.aop.support.AopUtils;
@@ -39,7 +41,8 @@ import java.util.Set;
  * listening. Finding the methods and naming their routes is the Spring module's own (framework
  * methods are never routes, {@link RoutePath} overrides a name); binding them is core's
  * {@link MethodRoutes}, with the {@link ConversionService} for non-{@code String}
- * {@code @QueryValue} and {@code @MetaValue} parameters.
+ * {@code @QueryValue} and {@code @MetaValue} parameters and, when the application has a
+ * {@code Validator}, its constraints checked before each call ({@link BeanValidationArguments}).
  */
 public final class ControllerRouteRegistrar implements SmartInitializingSingleton {
 
@@ -56,9 +59,20 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
 
     /** A registrar for {@code peer}, finding controllers in {@code beans}, converting values with {@code conversions}. */
     public ControllerRouteRegistrar(Peer peer, ListableBeanFactory beans, ConversionService conversions) {
+        this(peer, beans, conversions, null);
+    }
+
+    /**
+     * A registrar for {@code peer}, finding controllers in {@code beans}, converting values with
+     * {@code conversions}, and checking handler arguments with {@code validator} before each call
+     * (none when {@code null}).
+     */
+    public ControllerRouteRegistrar(Peer peer, ListableBeanFactory beans, ConversionService conversions,
+            @Nullable HandlerArgumentValidator validator) {
         this.peer = peer;
         this.beans = beans;
-        this.methodRoutes = MethodRoutes.withResolvers(List.of(new ConvertedValueResolver(conversions)));
+        MethodRoutes routes = MethodRoutes.withResolvers(List.of(new ConvertedValueResolver(conversions)));
+        this.methodRoutes = validator == null ? routes : routes.withValidator(validator);
     }
 
     @Override

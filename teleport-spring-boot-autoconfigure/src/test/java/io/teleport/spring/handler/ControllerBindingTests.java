@@ -66,7 +66,7 @@ class ControllerBindingTests {
     }
 
     /** Runs {@code test} with a session dialed to the context's peer. */
-    private static void withSession(ConfigurableApplicationContext ctx, Consumer<Session> test) {
+    static void withSession(ConfigurableApplicationContext ctx, Consumer<Session> test) {
         Peer server = ctx.getBean(Peer.class);
         int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
         Peer client = new Peer(PeerConfig.defaults());
