@@ -3,6 +3,7 @@ package io.teleport.spring.autoconfigure;
 import io.teleport.Peer;
 import io.teleport.spring.actuate.TeleportHealthIndicator;
 import io.teleport.spring.actuate.TeleportSessionsEndpoint;
+import io.teleport.spring.actuate.TeleportSessionsWebExtension;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -13,7 +14,10 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Actuator support: the {@code teleport} health indicator and the {@code teleport} sessions endpoint. */
+/**
+ * Actuator support: the {@code teleport} health indicator and the {@code teleport} sessions endpoint,
+ * with its web extension.
+ */
 @AutoConfiguration(after = TeleportAutoConfiguration.class)
 @ConditionalOnClass(Peer.class)
 public final class TeleportActuatorAutoConfiguration {
@@ -42,6 +46,12 @@ public final class TeleportActuatorAutoConfiguration {
         @ConditionalOnMissingBean
         TeleportSessionsEndpoint teleportSessionsEndpoint(Peer peer) {
             return new TeleportSessionsEndpoint(peer);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        TeleportSessionsWebExtension teleportSessionsWebExtension(TeleportSessionsEndpoint endpoint) {
+            return new TeleportSessionsWebExtension(endpoint);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.teleport.Peer;
 import io.teleport.plugin.Plugin;
 import io.teleport.router.MessageContext;
 import io.teleport.router.MethodRoutes;
+import io.teleport.router.NotRoute;
 import io.teleport.router.Router;
 import io.teleport.router.RouteNames;
 import io.teleport.router.UnknownPullContext;
@@ -112,8 +113,8 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
     /**
      * The public instance methods that are the application's handlers: not those of {@code Object}
      * (even overridden), of framework interfaces the bean implements (lifecycle callbacks, Aware
-     * setters), or carrying framework annotations (injection, lifecycle), which must never be
-     * callable from the network.
+     * setters), carrying framework annotations (injection, lifecycle), which must never be callable
+     * from the network, or marked {@link NotRoute} (here or where they are overridden).
      */
     private static List<Method> handlerMethods(Class<?> type) {
         Set<Method> methods = new LinkedHashSet<>();
@@ -121,7 +122,8 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
             int modifiers = method.getModifiers();
             if (Modifier.isStatic(modifiers) || method.isBridge() || method.isSynthetic()
                     || isFrameworkType(method.getDeclaringClass()) || overridesObject(method)
-                    || implementsFrameworkInterface(type, method) || hasFrameworkAnnotation(method)) {
+                    || implementsFrameworkInterface(type, method) || hasFrameworkAnnotation(method)
+                    || AnnotatedElementUtils.hasAnnotation(method, NotRoute.class)) {
                 continue;
             }
             methods.add(method);
