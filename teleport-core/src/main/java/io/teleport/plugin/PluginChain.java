@@ -8,7 +8,9 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -18,34 +20,52 @@ import java.util.Set;
  *
  * <p>Hooks run in list order. For hooks that return a {@link Rerror} the first error stops the chain
  * and a plugin that throws counts as returning a 500 error; see {@link Hook.OnFailure} for the
- * others. Plugin names must be unique.
+ * others. Plugin names must be unique. Messages to the paths of a {@link PrivatePaths} plugin are
+ * not shown to the plugins after it.
  */
 public final class PluginChain {
 
     private static final Logger log = LoggerFactory.getLogger(PluginChain.class);
     private static final Plugin[] NONE = new Plugin[0];
+    private static final int WHOLE_CHAIN = Integer.MAX_VALUE;
     private static final PluginChain EMPTY = new PluginChain(List.of());
 
     private final List<Plugin> all;
     /** By {@link Hook#index}: the plugins that have the hook, in order. */
     private final Plugin[][] byHook;
+    /** By {@link Hook#index}: where each of them is in {@link #all}. */
+    private final int[][] positions;
     /** By {@link Hook#index}: whether one of them may block (see {@link Plugin#nonBlocking()}). */
     private final boolean[] blocks;
+    /** Each private path and where its plugin is in {@link #all}; empty in most chains. */
+    private final Map<String, Integer> privatePaths = new LinkedHashMap<>();
 
     private PluginChain(List<Plugin> all) {
         this.all = all;
         List<Hook<?, ?>> hooks = Hook.all();
         byHook = new Plugin[hooks.size()][];
+        positions = new int[hooks.size()][];
         blocks = new boolean[hooks.size()];
         for (Hook<?, ?> hook : hooks) {
             List<Plugin> having = new ArrayList<>();
-            for (Plugin p : all) {
+            List<Integer> at = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                Plugin p = all.get(i);
                 if (hook.type.isInstance(p)) {
                     having.add(p);
+                    at.add(i);
                     blocks[hook.index] |= !p.nonBlocking();
                 }
             }
             byHook[hook.index] = having.isEmpty() ? NONE : having.toArray(NONE);
+            positions[hook.index] = at.stream().mapToInt(Integer::intValue).toArray();
+        }
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i) instanceof PrivatePaths) {
+                for (String path : ((PrivatePaths) all.get(i)).privatePaths()) {
+                    privatePaths.putIfAbsent(path, i);
+                }
+            }
         }
     }
 
@@ -115,7 +135,10 @@ public final class PluginChain {
      * @throws RuntimeException from a plugin, for {@link Hook.OnFailure#THROWS} hooks
      */
     public <C> @Nullable Rerror run(Hook<?, C> hook, C context) {
-        for (Plugin p : byHook[hook.index]) {
+        Plugin[] plugins = byHook[hook.index];
+        int last = privatePaths.isEmpty() || plugins.length == 0 ? WHOLE_CHAIN : lastToSee(context);
+        for (int i = 0; i < plugins.length && positions[hook.index][i] <= last; i++) {
+            Plugin p = plugins[i];
             Rerror r;
             try {
                 r = hook.invoke(p, context);
@@ -138,5 +161,32 @@ public final class PluginChain {
             }
         }
         return null;
+    }
+
+    /**
+     * Where the last plugin that may see this message is in the chain: the plugin whose private path
+     * the message goes to, or the whole chain. A pull's reply goes to the pull's path.
+     */
+    private int lastToSee(@Nullable Object context) {
+        String uri = null;
+        if (context instanceof ReadContext) {
+            ReadContext read = (ReadContext) context;
+            uri = read.output() != null ? read.output().uri() : read.input().uri();
+        } else if (context instanceof WriteContext) {
+            WriteContext write = (WriteContext) context;
+            uri = write.input() != null ? write.input().uri() : write.output().uri();
+        }
+        if (uri == null) {
+            return WHOLE_CHAIN;
+        }
+        int query = uri.indexOf('?');
+        int length = query < 0 ? uri.length() : query;
+        for (Map.Entry<String, Integer> entry : privatePaths.entrySet()) {
+            String path = entry.getKey();
+            if (path.length() == length && uri.startsWith(path)) {
+                return entry.getValue();
+            }
+        }
+        return WHOLE_CHAIN;
     }
 }

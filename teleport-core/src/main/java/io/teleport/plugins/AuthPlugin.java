@@ -9,6 +9,7 @@ import io.teleport.plugin.PostDial;
 import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
+import io.teleport.plugin.PrivatePaths;
 import io.teleport.plugin.ReadContext;
 import io.teleport.router.RequestUri;
 import io.teleport.session.CallOptions;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -31,8 +33,14 @@ import java.util.function.Supplier;
  * hook, so it runs again after every redial. The accepting side answers that pull, and until it has
  * accepted a token it refuses every other message of the session with 401 and closes it; a session
  * that does not authenticate within the timeout is closed. One plugin can play both roles.
+ *
+ * <p>The handshake is private to this plugin ({@link PrivatePaths}): the plugins after it in the chain
+ * do not see {@value #URI} messages on either side, as in Go, where the handshake is read before the
+ * session's other hooks run. Put it first in the chain, so that no other plugin acts on a message
+ * from a peer that has not authenticated.
  */
-public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader, PostReadPushHeader {
+public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader, PostReadPushHeader,
+        PrivatePaths {
 
     /** The authentication route. */
     public static final String URI = "/auth/verify";
@@ -75,6 +83,12 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     @Override
     public String name() {
         return "auth";
+    }
+
+    /** The handshake's path: plugins after this one do not see it. */
+    @Override
+    public Set<String> privatePaths() {
+        return Set.of(URI);
     }
 
     @Override

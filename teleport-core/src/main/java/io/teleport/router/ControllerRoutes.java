@@ -1,5 +1,7 @@
 package io.teleport.router;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -12,7 +14,8 @@ import java.util.List;
  *
  * <p>A handler method takes at most one body parameter plus, in any order, the handler context, the
  * {@link io.teleport.session.Session}, {@link QueryValue} and {@link MetaValue} strings (see
- * {@link MethodRoutes}). Its return value is the reply body.
+ * {@link MethodRoutes}). Its return value is the reply body. A public method marked {@link NotRoute} is
+ * not a route.
  */
 final class ControllerRoutes {
 
@@ -26,7 +29,7 @@ final class ControllerRoutes {
         Arrays.sort(methods, Comparator.comparing(Method::getName));
         List<Route> routes = new ArrayList<>();
         for (Method method : methods) {
-            if (!isHandler(method)) {
+            if (!isHandler(type, method)) {
                 continue;
             }
             String path = RouteNames.join(prefix, controllerName, RouteNames.snake(method.getName()));
@@ -38,13 +41,34 @@ final class ControllerRoutes {
         return routes;
     }
 
-    private static boolean isHandler(Method method) {
+    private static boolean isHandler(Class<?> type, Method method) {
         int modifiers = method.getModifiers();
         return method.getDeclaringClass() != Object.class
                 && !overridesObject(method)
                 && !Modifier.isStatic(modifiers)
                 && !method.isBridge()
-                && !method.isSynthetic();
+                && !method.isSynthetic()
+                && !isNotRoute(type, method);
+    }
+
+    /** Whether the method, or a method of a supertype it overrides, carries {@link NotRoute}. */
+    private static boolean isNotRoute(@Nullable Class<?> type, Method method) {
+        if (type == null || type == Object.class) {
+            return false;
+        }
+        try {
+            if (type.getDeclaredMethod(method.getName(), method.getParameterTypes()).isAnnotationPresent(NotRoute.class)) {
+                return true;
+            }
+        } catch (NoSuchMethodException e) {
+            // not declared here: look further up
+        }
+        for (Class<?> implemented : type.getInterfaces()) {
+            if (isNotRoute(implemented, method)) {
+                return true;
+            }
+        }
+        return isNotRoute(type.getSuperclass(), method);
     }
 
     /** {@code toString}, {@code equals} and {@code hashCode} overrides are never routes. */

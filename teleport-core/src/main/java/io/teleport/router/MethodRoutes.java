@@ -2,11 +2,14 @@ package io.teleport.router;
 
 import io.teleport.router.binding.BoundHandler;
 import io.teleport.router.binding.HandlerArgumentResolver;
+import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.router.binding.HandlerBinder;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Turns one controller method into a {@link Route}: the one handler-binding engine of Teleport, used
@@ -15,14 +18,18 @@ import java.util.List;
  */
 public final class MethodRoutes {
 
-    private static final MethodRoutes STANDARD = new MethodRoutes(List.of());
+    private static final MethodRoutes STANDARD = new MethodRoutes(List.of(), null);
 
+    /** The integration's resolvers, asked before the standard ones. */
+    private final List<HandlerArgumentResolver<? super MessageContext>> first;
     private final HandlerBinder<MessageContext> binder;
 
-    private MethodRoutes(List<? extends HandlerArgumentResolver<? super MessageContext>> first) {
+    private MethodRoutes(List<? extends HandlerArgumentResolver<? super MessageContext>> first,
+            @Nullable HandlerArgumentValidator validator) {
+        this.first = List.copyOf(first);
         List<HandlerArgumentResolver<? super MessageContext>> resolvers = new ArrayList<>(first);
         resolvers.addAll(List.of(StandardArgument.values()));
-        this.binder = new HandlerBinder<>(resolvers);
+        this.binder = new HandlerBinder<>(resolvers, validator);
     }
 
     /** The standard parameters only: the context, the session, the body, String query and metadata values. */
@@ -32,7 +39,15 @@ public final class MethodRoutes {
 
     /** The standard parameters, after these resolvers, which are asked first. */
     public static MethodRoutes withResolvers(List<? extends HandlerArgumentResolver<? super MessageContext>> first) {
-        return new MethodRoutes(first);
+        return new MethodRoutes(first, null);
+    }
+
+    /**
+     * The same parameters, with every handler's arguments checked by {@code validator} just before it
+     * runs (see {@link HandlerArgumentValidator}).
+     */
+    public MethodRoutes withValidator(HandlerArgumentValidator validator) {
+        return new MethodRoutes(first, Objects.requireNonNull(validator, "validator"));
     }
 
     /**

@@ -51,8 +51,9 @@ public abstract class Router<R extends Router<R>> {
     }
 
     /**
-     * Registers every public method of {@code controller} as a route named
-     * {@code <prefix>/<snake class name>/<snake method name>}, with these plugins after the groups'.
+     * Registers every public method of {@code controller} (but those marked {@link NotRoute}) as a
+     * route named {@code <prefix>/<snake class name>/<snake method name>}, with these plugins after the
+     * groups'.
      *
      * @return the registered paths
      * @throws IllegalArgumentException for a method that cannot be a handler

@@ -7,10 +7,64 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-/** Formats addresses as Go does: {@code ip:port}, {@code [v6]:port}, or the socket path; message logs and {@code X-Real-IP} use it. */
+/**
+ * Addresses as Go writes them: {@code ip:port}, {@code [v6]:port}, or the socket path. Formats them,
+ * and reads their text without resolving it, so that a configuration is checked when it is loaded
+ * rather than at its first dial. Message logs and {@code X-Real-IP} use the format.
+ */
 public final class Addresses {
 
     private Addresses() {
+    }
+
+    /** A TCP address as written: its host without brackets (empty for every interface) and its port. */
+    record HostPort(String host, int port) {
+    }
+
+    /**
+     * Checks the text of an address for a network, without resolving it: {@code host:port},
+     * {@code [v6]:port} or {@code :port} with a port from 0 to 65535 for TCP, any path for unix.
+     *
+     * @throws IllegalArgumentException naming the address and what is expected
+     */
+    public static void check(Network network, @Nullable String address) {
+        parse(network, address);
+    }
+
+    /**
+     * The host and port of a TCP address, or {@code null} for a unix socket path.
+     *
+     * @throws IllegalArgumentException naming the address and what is expected
+     */
+    static @Nullable HostPort parse(Network network, @Nullable String address) {
+        if (address == null || address.isBlank()) {
+            throw new IllegalArgumentException("address: empty (expected: "
+                    + (network == Network.UNIX ? "a socket file path" : "host:port") + ")");
+        }
+        if (network == Network.UNIX) {
+            return null;
+        }
+        int colon = address.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("address: " + address + " (expected: host:port)");
+        }
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '[' || c == ']' || c == '/')) {
+            throw new IllegalArgumentException("address: " + address + " (expected: host:port, or [v6]:port)");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("address: " + address + " (expected: a port number after ':')");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("address: " + address + " (expected: port 0-65535)");
+        }
+        return new HostPort(host, port);
     }
 
     /** The Go form of an address; {@code "null"} for none, as Netty gives for a channel not connected. */

@@ -84,34 +84,15 @@ public final class Transport {
      * @throws IllegalArgumentException for an address that does not fit the network
      */
     public SocketAddress resolve(Network network, String address) {
-        if (address == null || address.isBlank()) {
-            throw new IllegalArgumentException("address: empty (expected: "
-                    + (network == Network.UNIX ? "a socket file path" : "host:port") + ")");
-        }
-        if (network == Network.UNIX) {
+        Addresses.HostPort written = Addresses.parse(network, address);
+        if (written == null) {
             return epoll ? new DomainSocketAddress(address) : UnixDomainSocketAddress.of(address);
         }
-        int colon = address.lastIndexOf(':');
-        if (colon < 0) {
-            throw new IllegalArgumentException("address: " + address + " (expected: host:port)");
-        }
-        String host = address.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(address.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("address: " + address + " (expected: a port number after ':')");
-        }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("address: " + address + " (expected: port 0-65535)");
-        }
+        String host = written.host();
         if (host.isEmpty()) {
-            host = network == Network.TCP4 ? "0.0.0.0" : network == Network.TCP6 ? "::" : "0.0.0.0";
+            host = network == Network.TCP6 ? "::" : "0.0.0.0";
         }
-        return new InetSocketAddress(pick(network, host, address), port);
+        return new InetSocketAddress(pick(network, host, address), written.port());
     }
 
     private static InetAddress pick(Network network, String host, String address) {

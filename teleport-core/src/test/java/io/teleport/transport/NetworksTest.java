@@ -90,6 +90,22 @@ class NetworksTest {
     }
 
     @Test
+    void addressTextIsCheckedWithoutResolvingIt() {
+        Addresses.check(Network.TCP, "no-such-host.invalid:9090");
+        Addresses.check(Network.TCP, ":0");
+        Addresses.check(Network.TCP6, "[::1]:9090");
+        Addresses.check(Network.UNIX, "/tmp/teleport.sock");
+        assertThatThrownBy(() -> Addresses.check(Network.TCP, "")).hasMessage("address: empty (expected: host:port)");
+        assertThatThrownBy(() -> Addresses.check(Network.UNIX, " ")).hasMessage("address: empty (expected: a socket file path)");
+        assertThatThrownBy(() -> Addresses.check(Network.TCP, "localhost")).hasMessage("address: localhost (expected: host:port)");
+        assertThatThrownBy(() -> Addresses.check(Network.TCP, "host:http"))
+                .hasMessage("address: host:http (expected: a port number after ':')");
+        assertThatThrownBy(() -> Addresses.check(Network.TCP, "host:70000")).hasMessage("address: host:70000 (expected: port 0-65535)");
+        assertThatThrownBy(() -> Addresses.check(Network.TCP, "my host:1")).hasMessageContaining("(expected: host:port, or [v6]:port)");
+        assertThatThrownBy(() -> Addresses.check(Network.TCP, "tcp://host:1")).hasMessageContaining("(expected: host:port");
+    }
+
+    @Test
     void servesAChannelConnectedElsewhere() throws Exception {
         Peer server = peer("tcp");
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, LocalIoHandler.newFactory());

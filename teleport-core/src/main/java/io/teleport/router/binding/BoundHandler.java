@@ -20,14 +20,17 @@ public final class BoundHandler<C> {
     private final HandlerParameter[] parameters;
     private final List<HandlerArgumentResolver<? super C>> resolvers;
     private final @Nullable Object[] zeros;
+    private final HandlerArgumentValidator.@Nullable Check check;
     private final MethodHandle invoker;
 
     BoundHandler(String description, Type bodyType, HandlerParameter[] parameters,
-            List<HandlerArgumentResolver<? super C>> resolvers, MethodHandle invoker) {
+            List<HandlerArgumentResolver<? super C>> resolvers, HandlerArgumentValidator.@Nullable Check check,
+            MethodHandle invoker) {
         this.description = description;
         this.bodyType = bodyType;
         this.parameters = parameters;
         this.resolvers = List.copyOf(resolvers);
+        this.check = check;
         this.invoker = invoker;
         this.zeros = new Object[parameters.length];
         for (int i = 0; i < parameters.length; i++) {
@@ -51,8 +54,8 @@ public final class BoundHandler<C> {
 
     /**
      * Calls the handler: each argument from its resolver ({@code null} for a primitive becomes its
-     * zero, as Go leaves a variable nothing was decoded into), then the method. What the method
-     * throws is thrown as is.
+     * zero, as Go leaves a variable nothing was decoded into), the arguments' check if the binder had
+     * a validator, then the method. What the check or the method throws is thrown as is.
      *
      * @return what the method returned, boxed; {@code null} for {@code void}
      */
@@ -61,6 +64,9 @@ public final class BoundHandler<C> {
         for (int i = 0; i < args.length; i++) {
             Object arg = resolvers.get(i).resolve(parameters[i], body, ctx);
             args[i] = arg != null ? arg : zeros[i];
+        }
+        if (check != null) {
+            check.check(args);
         }
         try {
             return (Object) invoker.invokeExact(args);

@@ -1,5 +1,7 @@
 package io.teleport.router.binding;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
@@ -19,10 +21,21 @@ import java.util.StringJoiner;
 public final class HandlerBinder<C> {
 
     private final List<HandlerArgumentResolver<? super C>> resolvers;
+    private final @Nullable HandlerArgumentValidator validator;
 
     /** A binder asking these resolvers in this order; the first that supports a parameter gives it. */
     public HandlerBinder(List<? extends HandlerArgumentResolver<? super C>> resolvers) {
+        this(resolvers, null);
+    }
+
+    /**
+     * A binder asking these resolvers in this order, whose handlers have their arguments checked by
+     * {@code validator} before they run; none when {@code null}.
+     */
+    public HandlerBinder(List<? extends HandlerArgumentResolver<? super C>> resolvers,
+            @Nullable HandlerArgumentValidator validator) {
         this.resolvers = List.copyOf(resolvers);
+        this.validator = validator;
     }
 
     /**
@@ -59,8 +72,10 @@ public final class HandlerBinder<C> {
             }
             body = parameters[i];
         }
+        HandlerArgumentValidator.Check check = validator == null ? null
+                : validator.prepare(controller, method, List.of(parameters), body);
         return new BoundHandler<>(handler, body == null ? Void.class : body.genericType(), parameters, chosen,
-                invoker(controller, method, handler));
+                check, invoker(controller, method, handler));
     }
 
     private HandlerArgumentResolver<? super C> resolverOf(HandlerParameter parameter) {

@@ -40,7 +40,10 @@ public class TeleportSessionsEndpoint {
         return new SessionsDescriptor(peer.listenAddresses().stream().map(String::valueOf).toList(), sessions);
     }
 
-    /** Closes the session with this id gracefully; returns whether there was one. */
+    /**
+     * Closes the session with this id gracefully; returns whether there was one (over HTTP, no session
+     * is a 404: {@link TeleportSessionsWebExtension}).
+     */
     @DeleteOperation
     public boolean close(@Selector String id) {
         return peer.session(id).map(Session::close).isPresent();

@@ -7,6 +7,7 @@ import io.teleport.spring.actuate.TeleportSessionsEndpoint;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
 import org.springframework.beans.factory.ObjectProvider;
+import io.teleport.spring.actuate.TeleportSessionsWebExtension;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -24,7 +25,8 @@ import java.util.Map;
 
 /**
  * Actuator support: the {@code teleport} health indicator, the {@code teleportRemotes} health of each
- * remote, and the {@code teleport} sessions endpoint.
+ * remote, and the {@code teleport} sessions endpoint,
+ * with its web extension.
  */
 @AutoConfiguration(after = TeleportAutoConfiguration.class)
 @ConditionalOnClass(Peer.class)
@@ -66,6 +68,12 @@ public final class TeleportActuatorAutoConfiguration {
         @ConditionalOnMissingBean
         TeleportSessionsEndpoint teleportSessionsEndpoint(Peer peer) {
             return new TeleportSessionsEndpoint(peer);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        TeleportSessionsWebExtension teleportSessionsWebExtension(TeleportSessionsEndpoint endpoint) {
+            return new TeleportSessionsWebExtension(endpoint);
         }
     }
 }

@@ -5,17 +5,18 @@ import io.teleport.PeerBuilder;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.codec.Codec;
-import io.teleport.plugin.Plugin;
 import io.teleport.plugins.AuthPlugin;
 import io.teleport.plugins.HeartbeatPlugin;
 import io.teleport.proto.Proto;
 import io.teleport.router.ExceptionMapper;
+import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
 import io.teleport.spring.client.UndialedPulls;
 import io.teleport.spring.client.EagerRemotes;
+import io.teleport.spring.handler.BeanValidationArguments;
 import io.teleport.spring.handler.ControllerRouteRegistrar;
 import io.teleport.spring.handler.TeleportExceptionHandlers;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
@@ -65,17 +66,18 @@ public final class TeleportAutoConfiguration {
     }
 
     /**
-     * The peer, with every plugin bean in {@code @Order} (except those a controller names for its own
-     * routes), every codec, filter and protocol bean, and the exception mappers in {@code @Order}.
+     * The peer, with every plugin bean in {@link TeleportPluginOrder} (except those a controller names
+     * for its own routes), every codec, filter and protocol bean, and the exception mappers in {@code @Order}.
      */
     @Bean
     @ConditionalOnMissingBean
-    Peer teleportPeer(PeerConfig config, ListableBeanFactory beanFactory, ObjectProvider<Plugin> plugins,
+    Peer teleportPeer(PeerConfig config, ListableBeanFactory beanFactory,
             ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto,
             ObjectProvider<ExceptionMapper> exceptionMappers) {
         Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
         PeerBuilder builder = Peer.builder().config(config);
-        plugins.orderedStream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p))).forEach(builder::plugin);
+        TeleportPluginOrder.sorted(beanFactory).stream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p)))
+                .forEach(builder::plugin);
         codecBeans.orderedStream().forEach(builder::codec);
         filterBeans.orderedStream().forEach(builder::xferFilter);
         proto.ifAvailable(builder::defaultProto);
@@ -116,10 +118,22 @@ public final class TeleportAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     ControllerRouteRegistrar teleportControllerRouteRegistrar(Peer peer, ListableBeanFactory beanFactory,
-            ObjectProvider<ConversionService> conversionService) {
+            ObjectProvider<ConversionService> conversionService, ObjectProvider<HandlerArgumentValidator> validator) {
         // The application's own service (a web application's, with its converters) when it has one.
         return new ControllerRouteRegistrar(peer, beanFactory,
-                conversionService.getIfUnique(ApplicationConversionService::getSharedInstance));
+                conversionService.getIfUnique(ApplicationConversionService::getSharedInstance), validator.getIfUnique());
+    }
+
+    /** Handler arguments validated with the application's {@code Validator}, when Jakarta Validation is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "jakarta.validation.Validator")
+    static class ValidationConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        HandlerArgumentValidator teleportArgumentValidator(ObjectProvider<jakarta.validation.Validator> validators) {
+            return new BeanValidationArguments(validators);
+        }
     }
 
     /** The {@code @TeleportControllerAdvice} beans' handler methods, as one of the peer's exception mappers. */

@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.core.annotation.Order;
 
 /**
  * Micrometer meters of the peer (see {@link MicrometerPlugin}): present when Micrometer is on the
@@ -26,6 +27,7 @@ public final class TeleportMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
+    @Order(TeleportPluginOrder.METRICS)
     MicrometerPlugin teleportMicrometerPlugin(MeterRegistry registry) {
         return new MicrometerPlugin(registry);
     }

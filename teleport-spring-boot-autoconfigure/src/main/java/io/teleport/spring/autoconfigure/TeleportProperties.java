@@ -3,6 +3,7 @@ package io.teleport.spring.autoconfigure;
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
+import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import io.teleport.transport.Network;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -94,13 +95,15 @@ public record TeleportProperties(
         try {
             PeerConfig.builder().localIp(localIp);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("teleport.local-ip: " + e.getMessage(), e);
+            throw new TeleportConfigurationException("teleport.local-ip", e.getMessage(),
+                    "Set teleport.local-ip to an IP address of this host, or leave it unset for the system's choice.", e);
         }
         if (limits != null) {
             // Through the core's own checks, so that a bad limit fails binding with its key named.
             PeerConfigFactory.limits(limits);
         }
         clients = clients == null ? Map.of() : Map.copyOf(clients);
+        AddressProperties.check(network, server, client, clients);
     }
 
     static void requirePositive(Duration d, String key) {

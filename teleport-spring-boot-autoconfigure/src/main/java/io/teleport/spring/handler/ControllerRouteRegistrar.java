@@ -4,16 +4,19 @@ import io.teleport.Peer;
 import io.teleport.plugin.Plugin;
 import io.teleport.router.MessageContext;
 import io.teleport.router.MethodRoutes;
+import io.teleport.router.NotRoute;
 import io.teleport.router.Router;
 import io.teleport.router.RouteNames;
 import io.teleport.router.UnknownPullContext;
 import io.teleport.router.UnknownPullHandler;
 import io.teleport.router.UnknownPushContext;
 import io.teleport.router.UnknownPushHandler;
+import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.annotation.RoutePath;
 import io.teleport.spring.annotation.TeleportExceptionHandler;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.aop.support.AopUtils;
@@ -40,7 +43,8 @@ import java.util.Set;
  * listening. Finding the methods and naming their routes is the Spring module's own (framework
  * methods are never routes, {@link RoutePath} overrides a name); binding them is core's
  * {@link MethodRoutes}, with the {@link ConversionService} for non-{@code String}
- * {@code @QueryValue} and {@code @MetaValue} parameters.
+ * {@code @QueryValue} and {@code @MetaValue} parameters and, when the application has a
+ * {@code Validator}, its constraints checked before each call ({@link BeanValidationArguments}).
  */
 public final class ControllerRouteRegistrar implements SmartInitializingSingleton {
 
@@ -57,9 +61,20 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
 
     /** A registrar for {@code peer}, finding controllers in {@code beans}, converting values with {@code conversions}. */
     public ControllerRouteRegistrar(Peer peer, ListableBeanFactory beans, ConversionService conversions) {
+        this(peer, beans, conversions, null);
+    }
+
+    /**
+     * A registrar for {@code peer}, finding controllers in {@code beans}, converting values with
+     * {@code conversions}, and checking handler arguments with {@code validator} before each call
+     * (none when {@code null}).
+     */
+    public ControllerRouteRegistrar(Peer peer, ListableBeanFactory beans, ConversionService conversions,
+            @Nullable HandlerArgumentValidator validator) {
         this.peer = peer;
         this.beans = beans;
-        this.methodRoutes = MethodRoutes.withResolvers(List.of(new ConvertedValueResolver(conversions)));
+        MethodRoutes routes = MethodRoutes.withResolvers(List.of(new ConvertedValueResolver(conversions)));
+        this.methodRoutes = validator == null ? routes : routes.withValidator(validator);
     }
 
     @Override
@@ -103,8 +118,8 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
     /**
      * The public instance methods that are the application's handlers: not those of {@code Object}
      * (even overridden), of framework interfaces the bean implements (lifecycle callbacks, Aware
-     * setters), or carrying framework annotations (injection, lifecycle), which must never be
-     * callable from the network.
+     * setters), carrying framework annotations (injection, lifecycle), which must never be callable
+     * from the network, or marked {@link NotRoute} (here or where they are overridden).
      */
     private static List<Method> handlerMethods(Class<?> type) {
         Set<Method> methods = new LinkedHashSet<>();
@@ -112,7 +127,8 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
             int modifiers = method.getModifiers();
             if (Modifier.isStatic(modifiers) || method.isBridge() || method.isSynthetic()
                     || isFrameworkType(method.getDeclaringClass()) || overridesObject(method)
-                    || implementsFrameworkInterface(type, method) || hasFrameworkAnnotation(method)) {
+                    || implementsFrameworkInterface(type, method) || hasFrameworkAnnotation(method)
+                    || AnnotatedElementUtils.hasAnnotation(method, NotRoute.class)) {
                 continue;
             }
             methods.add(method);

@@ -1,6 +1,7 @@
 package io.teleport.spring.lifecycle;
 
 import io.teleport.Peer;
+import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import org.springframework.context.SmartLifecycle;
 
 import java.time.Duration;
@@ -35,7 +36,12 @@ public final class TeleportPeerLifecycle implements SmartLifecycle {
     @Override
     public void start() {
         if (listenAddress != null && !listenAddress.isBlank()) {
-            peer.listen(listenAddress, null);
+            try {
+                peer.listen(listenAddress, null);
+            } catch (RuntimeException e) {
+                // Named for Boot's failure analysis: a port in use is the usual reason.
+                throw TeleportConfigurationException.cannotListen(listenAddress, e);
+            }
         }
         running = true;
     }

@@ -1,0 +1,50 @@
+package io.teleport.spring.autoconfigure;
+
+import io.teleport.spring.diagnostics.TeleportConfigurationException;
+import io.teleport.transport.Addresses;
+import io.teleport.transport.Network;
+
+import java.util.Map;
+
+/**
+ * Checks every address of {@link TeleportProperties} when the properties are bound, so that a bad one
+ * fails start-up naming its property, whichever role it belongs to: a client address would otherwise
+ * fail only each call, and a listen address only after the rest of the application started. Only the
+ * text is checked: host names are resolved when they are dialed, as they may not resolve yet.
+ */
+final class AddressProperties {
+
+    private static final String FORMS = "such as 127.0.0.1:9090 (a socket path when teleport.network is unix)";
+
+    private AddressProperties() {
+    }
+
+    static void check(String networkName, TeleportProperties.Server server, TeleportProperties.Client client,
+            Map<String, TeleportProperties.Client> clients) {
+        Network network = Network.of(networkName);
+        String listen = server == null ? null : server.listenAddress();
+        if (listen != null && !listen.isBlank()) {
+            check(network, "teleport.server.listen-address", listen, "Set teleport.server.listen-address to the "
+                    + "address to listen on, such as 0.0.0.0:9090 or :9090 (a socket path when teleport.network is "
+                    + "unix), or leave it empty for no server.");
+        }
+        if (client != null && client.address() != null) {
+            check(network, "teleport.client.address", client.address(), "Set teleport.client.address to the remote "
+                    + "peer's host:port, " + FORMS + ", or remove it.");
+        }
+        clients.forEach((name, named) -> {
+            String key = "teleport.clients." + name + ".address";
+            check(network, key, named.address(), "Set " + key + " to the remote peer's host:port, " + FORMS
+                    + ", or remove teleport.clients." + name + ".");
+        });
+    }
+
+    private static void check(Network network, String key, String address, String action) {
+        try {
+            Addresses.check(network, address);
+        } catch (IllegalArgumentException e) {
+            // The key says which address: core's "address: " in front would only repeat it.
+            throw new TeleportConfigurationException(key, e.getMessage().replaceFirst("^address: ", ""), action, e);
+        }
+    }
+}

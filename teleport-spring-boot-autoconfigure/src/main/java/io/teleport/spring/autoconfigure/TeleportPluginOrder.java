@@ -1,0 +1,86 @@
+package io.teleport.spring.autoconfigure;
+
+import io.teleport.plugin.Plugin;
+import io.teleport.plugins.AuthPlugin;
+import io.teleport.plugins.HeartbeatPlugin;
+import io.teleport.plugins.ProxyPlugin;
+import io.teleport.plugins.ValidationPlugin;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.annotation.OrderUtils;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where Teleport's own plugins sit in the peer's chain, so that an application can place its plugins
+ * around them with {@code @Order}: authentication first, so that nothing acts on a message from a peer
+ * that has not authenticated, then the other built-in plugins, all before any application plugin that
+ * does not ask otherwise (an unordered plugin, or {@code @Order(10)}, runs after every one of them).
+ * Each constant leaves room before it and after it. A bean of a built-in plugin type without an order
+ * of its own takes its constant; an order given on the bean wins.
+ */
+public final class TeleportPluginOrder {
+
+    /**
+     * {@link AuthPlugin}. Its handshake ({@code /auth/verify}) is seen by no plugin after it; a plugin
+     * ordered before it sees the handshake and messages from unauthenticated peers.
+     */
+    public static final int AUTH = Ordered.HIGHEST_PRECEDENCE + 100;
+    /** {@link HeartbeatPlugin}: pings and pongs of authenticated sessions. */
+    public static final int HEARTBEAT = AUTH + 100;
+    /** The Micrometer plugin: it sees every authenticated message, including those later plugins refuse. */
+    public static final int METRICS = AUTH + 200;
+    /** {@link ProxyPlugin}: forwarding of unknown routes. */
+    public static final int PROXY = AUTH + 300;
+    /** {@link ValidationPlugin}, when an application declares one (the starter validates without it). */
+    public static final int VALIDATION = AUTH + 400;
+
+    private static final String VALIDATION_PLUGIN = "io.teleport.plugins.ValidationPlugin";
+
+    private TeleportPluginOrder() {
+    }
+
+    /**
+     * The plugin beans in chain order: by {@link Ordered}, by {@code @Order} on the class or the bean
+     * method, or {@code @Priority}, else by the built-in type's constant, else last; ties keep the
+     * order the beans were defined in.
+     */
+    static List<Plugin> sorted(ListableBeanFactory beans) {
+        List<Map.Entry<String, Plugin>> entries = new ArrayList<>(beans.getBeansOfType(Plugin.class).entrySet());
+        entries.sort(Comparator.comparingInt(entry -> order(beans, entry.getKey(), entry.getValue())));
+        return entries.stream().map(Map.Entry::getValue).toList();
+    }
+
+    private static int order(ListableBeanFactory beans, String name, Plugin plugin) {
+        if (plugin instanceof Ordered) {
+            return ((Ordered) plugin).getOrder();
+        }
+        Order order = beans.findAnnotationOnBean(name, Order.class);
+        if (order != null) {
+            return order.value();
+        }
+        Integer priority = OrderUtils.getPriority(plugin.getClass());
+        if (priority != null) {
+            return priority;
+        }
+        return builtIn(plugin);
+    }
+
+    private static int builtIn(Plugin plugin) {
+        if (plugin instanceof AuthPlugin) {
+            return AUTH;
+        }
+        if (plugin instanceof HeartbeatPlugin) {
+            return HEARTBEAT;
+        }
+        if (plugin instanceof ProxyPlugin) {
+            return PROXY;
+        }
+        // By name: ValidationPlugin's class needs Jakarta Validation, which an application may not have.
+        return plugin.getClass().getName().equals(VALIDATION_PLUGIN) ? VALIDATION : Ordered.LOWEST_PRECEDENCE;
+    }
+}

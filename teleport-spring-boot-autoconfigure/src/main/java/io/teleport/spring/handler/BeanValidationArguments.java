@@ -1,0 +1,137 @@
+package io.teleport.spring.handler;
+
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.router.MetaValue;
+import io.teleport.router.QueryValue;
+import io.teleport.router.binding.HandlerArgumentValidator;
+import io.teleport.router.binding.HandlerParameter;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
+import jakarta.validation.Validator;
+import jakarta.validation.executable.ExecutableValidator;
+import jakarta.validation.metadata.MethodDescriptor;
+import org.jspecify.annotations.Nullable;
+import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.util.ClassUtils;
+import org.springframework.validation.annotation.Validated;
+
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Validates handler arguments with the application's {@link Validator} before the handler runs, as
+ * Spring MVC validates a controller's: the body when it is {@code @Valid} (its elements too, for
+ * {@code List<@Valid Item>}), constraints on parameters ({@code @QueryValue("page") @Min(1) int page}),
+ * and the groups of {@code @Validated} on the method or the controller. A violation is the caller's
+ * mistake, so it is answered with 400 naming each field as the caller knows it (the body is the root:
+ * {@code items[0].name: must not be blank}; a query value by its name) rather than reaching the handler,
+ * or a {@code @Validated} proxy that would throw it as a 500. Handlers without constraints are not
+ * checked at all. The validator is looked up when the handlers are bound; without one nothing is checked.
+ */
+public final class BeanValidationArguments implements HandlerArgumentValidator {
+
+    /** The code of a violation, as core's {@code ValidationPlugin} answers. */
+    public static final int CODE_INVALID = 400;
+
+    private final ObjectProvider<Validator> validators;
+
+    /** Validates with the unique (or primary) {@link Validator} of {@code validators}, if any. */
+    public BeanValidationArguments(ObjectProvider<Validator> validators) {
+        this.validators = validators;
+    }
+
+    @Override
+    public @Nullable Check prepare(Object controller, Method method, List<HandlerParameter> parameters,
+            @Nullable HandlerParameter body) {
+        Validator validator = validators.getIfUnique();
+        if (validator == null || parameters.isEmpty()) {
+            return null;
+        }
+        // Validated on the object the user wrote: a proxy's class carries no constraints.
+        Object singleton = AopProxyUtils.getSingletonTarget(controller);
+        Object target = singleton != null ? singleton : controller;
+        MethodDescriptor described = validator.getConstraintsForClass(target.getClass())
+                .getConstraintsForMethod(method.getName(), method.getParameterTypes());
+        if (described == null || !constrained(described)) {
+            return null;
+        }
+        Class<?>[] groups = groups(target, method);
+        String[] labels = labels(method, parameters, body);
+        ExecutableValidator executables = validator.forExecutables();
+        return arguments -> {
+            Set<ConstraintViolation<Object>> violations = executables.validateParameters(target, method, arguments, groups);
+            if (!violations.isEmpty()) {
+                throw new RerrorException(new Rerror(CODE_INVALID, "Invalid Argument", describe(violations, labels)));
+            }
+        };
+    }
+
+    /** Whether the parameters have constraints, {@code @Valid}, or either on their elements ({@code List<@Valid Item>}). */
+    private static boolean constrained(MethodDescriptor described) {
+        return described.hasConstrainedParameters() || described.getParameterDescriptors().stream()
+                .anyMatch(parameter -> !parameter.getConstrainedContainerElementTypes().isEmpty());
+    }
+
+    /** The groups of {@code @Validated} on the method, else on the controller; none for the default group. */
+    private static Class<?>[] groups(Object target, Method method) {
+        Validated validated = AnnotationUtils.findAnnotation(method, Validated.class);
+        if (validated == null) {
+            validated = AnnotationUtils.findAnnotation(ClassUtils.getUserClass(target), Validated.class);
+        }
+        return validated == null ? new Class<?>[0] : validated.value();
+    }
+
+    /**
+     * What each parameter is called in a violation: nothing for the body (its fields are the root),
+     * the name of a query parameter or metadata key, else the Java name.
+     */
+    private static String[] labels(Method method, List<HandlerParameter> parameters, @Nullable HandlerParameter body) {
+        String[] labels = new String[parameters.size()];
+        for (HandlerParameter parameter : parameters) {
+            QueryValue query = parameter.annotation(QueryValue.class);
+            MetaValue meta = parameter.annotation(MetaValue.class);
+            labels[parameter.index()] = parameter == body ? ""
+                    : query != null ? query.value()
+                    : meta != null ? meta.value()
+                    : method.getParameters()[parameter.index()].getName();
+        }
+        return labels;
+    }
+
+    private static String describe(Set<ConstraintViolation<Object>> violations, String[] labels) {
+        return violations.stream().map(v -> path(v.getPropertyPath(), labels) + ": " + v.getMessage())
+                .sorted().collect(Collectors.joining("; "));
+    }
+
+    /** Such as {@code items[0].name} or {@code page}: the path below the method, from the parameter's label. */
+    private static String path(Path path, String[] labels) {
+        StringBuilder text = new StringBuilder();
+        String root = "";
+        for (Path.Node node : path) {
+            if (node.getKind() == ElementKind.METHOD) {
+                continue;
+            }
+            if (node.getKind() == ElementKind.PARAMETER) {
+                root = node.getName();
+                text.append(labels[node.as(Path.ParameterNode.class).getParameterIndex()]);
+                continue;
+            }
+            if (node.isInIterable()) {
+                text.append('[').append(node.getIndex() != null ? node.getIndex()
+                        : node.getKey() != null ? node.getKey() : "").append(']');
+            }
+            if (node.getName() != null && node.getKind() != ElementKind.CONTAINER_ELEMENT
+                    && node.getKind() != ElementKind.BEAN) {
+                text.append(text.length() == 0 ? "" : ".").append(node.getName());
+            }
+        }
+        // A constraint on the body itself (or on the arguments together) has no path below it.
+        return text.length() == 0 ? root : text.toString();
+    }
+}

@@ -1,0 +1,75 @@
+package io.teleport.spring.actuate;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.session.Session;
+import io.teleport.spring.autoconfigure.TeleportActuatorAutoConfiguration;
+import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.endpoint.InvocationContext;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.invoke.convert.ConversionServiceParameterValueMapper;
+import org.springframework.boot.actuate.endpoint.web.EndpointMediaTypes;
+import org.springframework.boot.actuate.endpoint.web.ExposableWebEndpoint;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointHttpMethod;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+import org.springframework.boot.actuate.endpoint.web.WebOperation;
+import org.springframework.boot.actuate.endpoint.web.annotation.WebEndpointDiscoverer;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** {@code DELETE /actuator/teleport/{id}} as Boot's web layer runs it: 404 for no such session. */
+class SessionsEndpointWebTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class, TeleportActuatorAutoConfiguration.class))
+            .withPropertyValues("teleport.server.listen-address=127.0.0.1:0");
+
+    @Test
+    void deletingAnUnknownSessionIs404AndAKnownOneIsClosed() {
+        runner.run(ctx -> {
+            WebOperation delete = deleteOperation(ctx);
+            assertThat(delete.getRequestPredicate().getPath()).isEqualTo("teleport/{id}");
+            assertThat(delete.invoke(context("nobody"))).isInstanceOfSatisfying(WebEndpointResponse.class,
+                    response -> assertThat(response.getStatus()).isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND));
+
+            Peer server = ctx.getBean(Peer.class);
+            Peer client = new Peer(PeerConfig.defaults());
+            try {
+                int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+                Session dialed = client.dial("127.0.0.1:" + port);
+                await().until(() -> server.sessionCount() == 1);
+                String id = server.sessions().iterator().next().id();
+                assertThat(delete.invoke(context(id))).isInstanceOfSatisfying(WebEndpointResponse.class, response -> {
+                    assertThat(response.getStatus()).isEqualTo(WebEndpointResponse.STATUS_OK);
+                    assertThat(response.getBody()).isEqualTo(true);
+                });
+                await().until(() -> dialed.closeFuture().isDone());
+            } finally {
+                client.close();
+            }
+        });
+    }
+
+    private static WebOperation deleteOperation(ApplicationContext ctx) {
+        WebEndpointDiscoverer discoverer = new WebEndpointDiscoverer(ctx, new ConversionServiceParameterValueMapper(),
+                EndpointMediaTypes.DEFAULT, List.of(), List.of(), List.of(), List.of(), List.of());
+        ExposableWebEndpoint endpoint = discoverer.getEndpoints().stream()
+                .filter(e -> e.getEndpointId().toString().equals("teleport")).findFirst().orElseThrow();
+        return endpoint.getOperations().stream()
+                .filter(op -> op.getRequestPredicate().getHttpMethod() == WebEndpointHttpMethod.DELETE)
+                .findFirst().orElseThrow();
+    }
+
+    private static InvocationContext context(String id) {
+        return new InvocationContext(SecurityContext.NONE, Map.of("id", id));
+    }
+}

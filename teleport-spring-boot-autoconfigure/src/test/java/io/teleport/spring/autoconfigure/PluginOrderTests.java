@@ -1,0 +1,134 @@
+package io.teleport.spring.autoconfigure;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.plugin.Plugin;
+import io.teleport.plugin.PostReadPullHeader;
+import io.teleport.plugin.PreWritePull;
+import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.WriteContext;
+import io.teleport.plugins.AuthPlugin;
+import io.teleport.plugins.ProxyPlugin;
+import io.teleport.session.Session;
+import io.teleport.spring.client.SessionTemplate;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.annotation.Order;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The built-in plugins run first, authentication before all, in {@link TeleportPluginOrder}; the
+ * application's plugins see neither the handshake nor messages of unauthenticated peers.
+ */
+class PluginOrderTests {
+
+    private static final String SERVER = "teleport.server.listen-address=127.0.0.1:0";
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class, TeleportMetricsAutoConfiguration.class));
+
+    /** An application plugin that refuses every pull, and records what it saw. */
+    @Order(1)
+    static final class Forbidding implements PostReadPullHeader {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
+            seen.add(ctx.input().uri());
+            return new Rerror(403, "Forbidden", "not for you");
+        }
+    }
+
+    /** An application plugin that asks to see the handshake. */
+    @Order(TeleportPluginOrder.AUTH - 1)
+    static final class Watching implements PostReadPullHeader {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
+            seen.add(ctx.input().uri());
+            return null;
+        }
+    }
+
+    /** A client-side plugin recording the pulls it sees written. */
+    static final class Outgoing implements PreWritePull {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public @Nullable Rerror preWritePull(WriteContext ctx) {
+            seen.add(ctx.output().uri());
+            return null;
+        }
+    }
+
+    /** An unordered application plugin. */
+    static final class Unordered implements PostReadPullHeader {
+        @Override
+        public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void theBuiltInPluginsComeFirstInTheDocumentedOrder() {
+        runner.withPropertyValues(SERVER, "teleport.auth.accepted-tokens=secret", "teleport.heartbeat.ping-rate=1m")
+                .withBean(Unordered.class).withBean(Forbidding.class).withBean(SimpleMeterRegistry.class)
+                .withBean(ProxyPlugin.class, () -> new ProxyPlugin(ctx -> ctx.session()))
+                .run(ctx -> {
+                    List<String> names = ctx.getBean(Peer.class).plugins().stream().map(Plugin::name).toList();
+                    assertThat(names).containsExactly("auth", "heartbeat-ping", "micrometer", "proxy", "Forbidding",
+                            "Unordered");
+                });
+    }
+
+    @Test
+    void anUnauthenticatedPeerIsRefusedByAuthBeforeAnyApplicationPlugin() {
+        runner.withPropertyValues(SERVER, "teleport.auth.accepted-tokens=secret").withBean(Forbidding.class)
+                .run(ctx -> {
+                    Peer client = new Peer(PeerConfig.defaults());
+                    try {
+                        Session session = client.dial("127.0.0.1:" + port(ctx));
+                        assertThatThrownBy(() -> session.pull("/anything", null, String.class))
+                                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(401));
+                        assertThat(ctx.getBean(Forbidding.class).seen).as("nothing from an unauthenticated peer").isEmpty();
+                    } finally {
+                        client.close();
+                    }
+                });
+    }
+
+    @Test
+    void applicationPluginsDoNotSeeTheHandshakeUnlessOrderedBeforeAuth() {
+        runner.withPropertyValues(SERVER, "teleport.auth.accepted-tokens=secret").withBean(Forbidding.class)
+                .withBean(Watching.class).run(server -> new ApplicationContextRunner()
+                        .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class))
+                        .withPropertyValues("teleport.client.address=127.0.0.1:" + port(server), "teleport.auth.token=secret")
+                        .withBean(Outgoing.class).run(client -> {
+                            SessionTemplate template = client.getBean(SessionTemplate.class);
+                            assertThatThrownBy(() -> template.pull("/orders/list", null, String.class))
+                                    .as("authenticated; then the application's own refusal")
+                                    .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(403));
+                            assertThat(server.getBean(Forbidding.class).seen).containsExactly("/orders/list");
+                            assertThat(server.getBean(Watching.class).seen).containsExactly(AuthPlugin.URI, "/orders/list");
+                            assertThat(client.getBean(Outgoing.class).seen).as("the dialing side too")
+                                    .containsExactly("/orders/list");
+                        }));
+    }
+
+    private static int port(ConfigurableApplicationContext ctx) {
+        return ((InetSocketAddress) ctx.getBean(Peer.class).listenAddresses().iterator().next()).getPort();
+    }
+}

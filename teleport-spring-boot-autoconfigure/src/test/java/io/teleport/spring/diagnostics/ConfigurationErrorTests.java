@@ -1,0 +1,94 @@
+package io.teleport.spring.diagnostics;
+
+import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Every address is checked when the properties are bound, and a bad one, or a listen port in use,
+ * fails start-up with Boot's failure analysis naming the property and what to do.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ConfigurationErrorTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class));
+
+    @Test
+    void anEmptyOrMalformedClientAddressFailsStartUpNamingIt() {
+        assertAnalysis("teleport.client.address=", "Teleport cannot start with teleport.client.address: empty "
+                + "(expected: host:port).", "Set teleport.client.address to the remote peer's host:port, such as "
+                + "127.0.0.1:9090 (a socket path when teleport.network is unix), or remove it.");
+        assertAnalysis("teleport.client.address=localhost",
+                "Teleport cannot start with teleport.client.address: localhost (expected: host:port).",
+                "Set teleport.client.address to the remote peer's host:port");
+        assertAnalysis("teleport.clients.billing.address=billing:http", "Teleport cannot start with "
+                + "teleport.clients.billing.address: billing:http (expected: a port number after ':').",
+                "Set teleport.clients.billing.address to the remote peer's host:port");
+        // A host name is not resolved at start-up: it may not resolve yet.
+        runner.withPropertyValues("teleport.client.address=not-yet-resolvable.invalid:9090")
+                .run(ctx -> assertThat(ctx).hasNotFailed());
+    }
+
+    @Test
+    void aMalformedListenAddressOrLocalIpFailsStartUpNamingIt() {
+        assertAnalysis("teleport.server.listen-address=0.0.0.0:99999", "Teleport cannot start with "
+                + "teleport.server.listen-address: 0.0.0.0:99999 (expected: port 0-65535).",
+                "Set teleport.server.listen-address to the address to listen on");
+        assertAnalysis("teleport.local-ip=my-host,teleport.client.address=127.0.0.1:1", "Teleport cannot start with teleport.local-ip: localIp: my-host",
+                "Set teleport.local-ip to an IP address of this host");
+    }
+
+    @Test
+    void aListenPortInUseIsReportedAsBootReportsAWebServers() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            assertAnalysis("teleport.server.listen-address=127.0.0.1:" + port, "Teleport cannot start with "
+                    + "teleport.server.listen-address: 127.0.0.1:" + port + ": port " + port + " is already in use.",
+                    "Identify and stop the process that is listening on port " + port
+                            + ", or set teleport.server.listen-address to another port.");
+        }
+    }
+
+    /** An application of Teleport alone. */
+    @SpringBootConfiguration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(TeleportAutoConfiguration.class)
+    static class App {
+    }
+
+    @Test
+    void springApplicationPrintsTheAnalysis(CapturedOutput output) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+                .properties("teleport.client.address=", "spring.main.banner-mode=off").run())
+                .hasStackTraceContaining("teleport.client.address: empty");
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Teleport cannot start with teleport.client.address: empty (expected: host:port).")
+                .contains("Set teleport.client.address to the remote peer's host:port");
+    }
+
+    /** The failure analysis of start-up with {@code properties} (comma-separated). */
+    private void assertAnalysis(String properties, String description, String action) {
+        runner.withPropertyValues(properties.split(",")).run(ctx -> {
+            assertThat(ctx).hasFailed();
+            FailureAnalysis analysis = new TeleportFailureAnalyzer().analyze(ctx.getStartupFailure());
+            assertThat(analysis).as("an analysis of %s", properties).isNotNull();
+            assertThat(analysis.getDescription()).startsWith(description);
+            assertThat(analysis.getAction()).startsWith(action);
+        });
+    }
+}

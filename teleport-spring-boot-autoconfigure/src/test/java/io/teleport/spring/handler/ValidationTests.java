@@ -1,0 +1,168 @@
+package io.teleport.spring.handler;
+
+import io.teleport.message.RerrorException;
+import io.teleport.router.MetaValue;
+import io.teleport.router.QueryValue;
+import io.teleport.router.binding.HandlerArgumentValidator;
+import io.teleport.spring.annotation.PullController;
+import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
+import jakarta.validation.Valid;
+import jakarta.validation.Validator;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.validation.annotation.Validated;
+import org.springframework.validation.beanvalidation.LocalValidatorFactoryBean;
+import org.springframework.validation.beanvalidation.MethodValidationPostProcessor;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.teleport.session.CallOptions.setMeta;
+import static io.teleport.spring.handler.LoopbackClient.withSession;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * With a {@code Validator} bean (Boot makes one when Hibernate Validator is present), handler
+ * arguments are validated before the handler runs, and a violation is a 400 naming the fields.
+ */
+class ValidationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class))
+            .withPropertyValues("teleport.server.listen-address=127.0.0.1:0");
+
+    /** Boot's validator, but without an expression language implementation (as Boot falls back to). */
+    private final ApplicationContextRunner validating = runner.withBean("defaultValidator", LocalValidatorFactoryBean.class,
+            () -> {
+                LocalValidatorFactoryBean validator = new LocalValidatorFactoryBean();
+                validator.setMessageInterpolator(new ParameterMessageInterpolator());
+                return validator;
+            });
+
+    /** A line of an order. */
+    public record Item(@NotBlank String name, @Min(1) int quantity) {
+    }
+
+    /** An order. */
+    public record Order(@NotBlank String customer, List<@Valid Item> items) {
+    }
+
+    /** Handlers with constraints of every kind. */
+    @PullController
+    public static class Orders {
+        /** A body validated when @Valid. */
+        public String place(@Valid Order order) {
+            return "placed " + order.items().size();
+        }
+
+        /** A body not marked @Valid is not validated, as in Spring MVC. */
+        public String draft(Order order) {
+            return "drafted";
+        }
+
+        /** Constraints on query and metadata values. */
+        public String page(@QueryValue("page") @Min(1) int page, @MetaValue("user") @NotBlank String user) {
+            return user + " " + page;
+        }
+
+        /** A body whose elements are validated. */
+        public int count(List<@Valid Item> items) {
+            return items.size();
+        }
+    }
+
+    /** Groups of @Validated, on a controller that Spring's method validation proxies. */
+    public interface Strict {
+    }
+
+    /** A controller validated in the {@link Strict} group. */
+    @PullController
+    @Validated(Strict.class)
+    public static class Checked {
+        /** Only the Strict constraint applies. */
+        public int at(@QueryValue("n") @Min(value = 10, groups = Strict.class) @Min(1000) int n) {
+            return n;
+        }
+    }
+
+    @Test
+    void aViolatedBodyIsA400WithFieldPaths() {
+        validating.withBean(Orders.class).run(ctx -> withSession(ctx, session -> {
+            Map<String, Object> bad = Map.of("customer", " ", "items", List.of(Map.of("name", "", "quantity", 2),
+                    Map.of("name", "pen", "quantity", 0)));
+            assertInvalid(() -> session.pull("/orders/place", bad, String.class),
+                    "customer: must not be blank; items[0].name: must not be blank; items[1].quantity: must be greater "
+                            + "than or equal to 1");
+            Map<String, Object> good = Map.of("customer", "ann", "items", List.of(Map.of("name", "pen", "quantity", 1)));
+            assertThat(session.pull("/orders/place", good, String.class)).isEqualTo("placed 1");
+            assertThat(session.pull("/orders/draft", bad, String.class)).isEqualTo("drafted");
+        }));
+    }
+
+    @Test
+    void parameterAndContainerElementConstraintsAreChecked() {
+        validating.withBean(Orders.class).run(ctx -> withSession(ctx, session -> {
+            assertInvalid(() -> session.pull("/orders/page?page=0", null, String.class, setMeta("user", "")),
+                    "page: must be greater than or equal to 1; user: must not be blank");
+            assertInvalid(() -> session.pull("/orders/page", null, String.class, setMeta("user", "ann")),
+                    "page: must be greater than or equal to 1");
+            assertThat(session.pull("/orders/page?page=2", null, String.class, setMeta("user", "ann"))).isEqualTo("ann 2");
+            assertInvalid(() -> session.pull("/orders/count", List.of(Map.of("name", "a", "quantity", 1),
+                    Map.of("name", "", "quantity", 1)), int.class), "[1].name: must not be blank");
+        }));
+    }
+
+    /** Spring's method validation of {@code @Validated} beans, with the application's validator, as Boot sets it up. */
+    @Configuration(proxyBeanMethods = false)
+    static class MethodValidation {
+        @Bean
+        static MethodValidationPostProcessor methodValidationPostProcessor(ObjectProvider<Validator> validator) {
+            MethodValidationPostProcessor processor = new MethodValidationPostProcessor();
+            processor.setValidatorProvider(validator);
+            return processor;
+        }
+    }
+
+    @Test
+    void theGroupsOfValidatedAreHonouredAndAViolationIsNotA500() {
+        validating.withUserConfiguration(MethodValidation.class).withBean(Checked.class)
+                .run(ctx -> withSession(ctx, session -> {
+                    assertInvalid(() -> session.pull("/checked/at?n=5", null, int.class),
+                            "n: must be greater than or equal to 10");
+                    int n = session.pull("/checked/at?n=12", null, int.class);
+                    assertThat(n).as("the default group's @Min(1000) does not apply").isEqualTo(12);
+                }));
+    }
+
+    @Test
+    void withoutAValidatorNothingIsChecked() {
+        runner.withBean(Orders.class).run(ctx -> withSession(ctx, session ->
+                assertThat(session.pull("/orders/place", Map.of("customer", "", "items", List.of()), String.class))
+                        .isEqualTo("placed 0")));
+    }
+
+    @Test
+    void withoutJakartaValidationThereIsNoValidator() {
+        runner.withClassLoader(new FilteredClassLoader("jakarta.validation.")).withBean(Orders.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx).doesNotHaveBean(HandlerArgumentValidator.class);
+        });
+    }
+
+    private static void assertInvalid(ThrowingCallable call, String detail) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(RerrorException.class, e -> {
+            assertThat(e.code()).isEqualTo(400);
+            assertThat(e.rerror().detail()).isEqualTo(detail);
+        });
+    }
+}
