@@ -48,6 +48,15 @@ class ManualClockTest {
         return ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
     }
 
+    /** A pull from a client of real time to {@code server}'s {@code /hold}, once its handler runs. */
+    private CompletableFuture<String> heldPull(Peer server) {
+        int port = holdingServer(server);
+        Peer client = peer(c -> { }, false);
+        CompletableFuture<String> pull = client.dial("127.0.0.1:" + port).pullAsync("/hold", "x", String.class);
+        await().until(() -> entered.getCount() == 0);
+        return pull;
+    }
+
     private static int code(CompletableFuture<?> failed) {
         assertThatThrownBy(failed::get).isInstanceOf(ExecutionException.class).cause().isInstanceOf(RerrorException.class);
         return ((RerrorException) failed.handle((v, e) -> e.getCause() != null ? e.getCause() : e).join()).code();
@@ -107,10 +116,7 @@ class ManualClockTest {
     @Test
     void aDrainEndsWhenTheLastHandlerFinishesWithoutAnyTimerTick() throws Exception {
         Peer server = peer(c -> { }, true);
-        int port = holdingServer(server);
-        Peer client = peer(c -> { }, false);
-        CompletableFuture<String> pull = client.dial("127.0.0.1:" + port).pullAsync("/hold", "x", String.class);
-        await().until(() -> entered.getCount() == 0);
+        CompletableFuture<String> pull = heldPull(server);
         Session accepted = server.sessions().iterator().next();
 
         CompletableFuture<Void> closed = accepted.close();
@@ -126,10 +132,7 @@ class ManualClockTest {
     void aDrainThatOutlivesItsTimeoutClosesAtTheDeadline() {
         try {
             Peer server = peer(c -> { }, true);
-            int port = holdingServer(server);
-            Peer client = peer(c -> { }, false);
-            CompletableFuture<String> pull = client.dial("127.0.0.1:" + port).pullAsync("/hold", "x", String.class);
-            await().until(() -> entered.getCount() == 0);
+            CompletableFuture<String> pull = heldPull(server);
             Session accepted = server.sessions().iterator().next();
 
             CompletableFuture<Void> closed = ((io.teleport.internal.session.DefaultSession) accepted)

@@ -6,7 +6,7 @@ import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.plugin.PostAccept;
 import io.teleport.session.Session;
-import io.teleport.testing.CapturedLog;
+import io.teleport.testing.LogCapture;
 import io.teleport.testing.ManualTimer;
 import io.teleport.testing.ReservedPort;
 import io.teleport.testing.TestPeers;
@@ -32,7 +32,7 @@ class OutageLogTest {
     @RegisterExtension
     final TestPeers peers = new TestPeers();
     @RegisterExtension
-    final CapturedLog log = new CapturedLog("io.teleport.internal.session", Level.INFO);
+    final LogCapture log = LogCapture.of("io.teleport.internal.session", Level.INFO);
     private final ManualTimer timer = new ManualTimer();
     private final ReservedPort reserved = new ReservedPort();
 

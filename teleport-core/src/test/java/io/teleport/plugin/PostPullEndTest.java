@@ -7,7 +7,7 @@ import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
-import io.teleport.testing.CapturedLog;
+import io.teleport.testing.LogCapture;
 import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +35,7 @@ class PostPullEndTest {
     @RegisterExtension
     final TestPeers peers = new TestPeers();
     @RegisterExtension
-    final CapturedLog log = new CapturedLog("io.teleport.message", Level.DEBUG);
+    final LogCapture log = LogCapture.of("io.teleport.message", Level.DEBUG);
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch entered = new CountDownLatch(1);
     private final List<String> ends = new CopyOnWriteArrayList<>();

@@ -76,4 +76,15 @@ public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
     public List<ILoggingEvent> startingWith(String prefix) {
         return events().stream().filter(e -> e.getFormattedMessage().startsWith(prefix)).toList();
     }
+
+    /** The formatted messages so far that contain {@code text}. */
+    public List<String> lines(String text) {
+        return events().stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(text)).toList();
+    }
+
+    /** The formatted WARN messages so far that contain {@code text}. */
+    public List<String> warnings(String text) {
+        return events(Level.WARN).stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(text))
+                .toList();
+    }
 }

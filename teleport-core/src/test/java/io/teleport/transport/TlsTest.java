@@ -10,7 +10,7 @@ import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
-import io.teleport.testing.CapturedLog;
+import io.teleport.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ class TlsTest {
     private static X509Bundle stranger;
     private final List<Peer> peers = new ArrayList<>();
     @RegisterExtension
-    final CapturedLog log = new CapturedLog("io.teleport.internal.session", Level.WARN);
+    final LogCapture log = LogCapture.of("io.teleport.internal.session", Level.WARN);
 
     @BeforeAll
     static void certificates() throws Exception {

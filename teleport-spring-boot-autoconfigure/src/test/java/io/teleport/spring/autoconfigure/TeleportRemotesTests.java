@@ -12,7 +12,7 @@ import io.teleport.spring.client.RemoteState;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
 import io.teleport.spring.server.TeleportSessions;
-import io.teleport.testing.CapturedLog;
+import io.teleport.testing.LogCapture;
 import io.teleport.testing.ReservedPort;
 import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +52,7 @@ class TeleportRemotesTests {
     @RegisterExtension
     final TestPeers peers = new TestPeers();
     @RegisterExtension
-    final CapturedLog log = new CapturedLog("io.teleport.spring.client", Level.INFO);
+    final LogCapture log = LogCapture.of("io.teleport.spring.client", Level.INFO);
     private final ReservedPort reserved = new ReservedPort();
     private final CountDownLatch release = new CountDownLatch(1);
 

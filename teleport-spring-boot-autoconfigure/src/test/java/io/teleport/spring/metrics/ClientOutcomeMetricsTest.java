@@ -13,7 +13,7 @@ import io.teleport.plugin.PreWritePull;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import io.teleport.spring.client.SessionTemplate;
-import io.teleport.testing.CapturedLog;
+import io.teleport.testing.LogCapture;
 import io.teleport.testing.ReservedPort;
 import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +41,7 @@ class ClientOutcomeMetricsTest {
     @RegisterExtension
     final TestPeers peers = new TestPeers();
     @RegisterExtension
-    final CapturedLog messages = new CapturedLog("io.teleport.message", Level.DEBUG);
+    final LogCapture messages = LogCapture.of("io.teleport.message", Level.DEBUG);
     private final MeterRegistry clientMeters = new SimpleMeterRegistry();
     private final MeterRegistry serverMeters = new SimpleMeterRegistry();
     private final CountDownLatch release = new CountDownLatch(1);
