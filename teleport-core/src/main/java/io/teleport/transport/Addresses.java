@@ -10,12 +10,16 @@ import java.net.SocketAddress;
 /**
  * Addresses as Go writes them: {@code ip:port}, {@code [v6]:port}, or the socket path. Formats them,
  * and reads their text without resolving it, so that a configuration is checked when it is loaded
- * rather than at its first dial. Message logs and {@code X-Real-IP} use the format.
+ * rather than at its first dial. Message logs and {@code X-Real-IP} use the format. A
+ * {@link Network#LOCAL local} address is a name, written {@code local:name} as Netty prints it.
  */
 public final class Addresses {
 
     private Addresses() {
     }
+
+    /** The prefix of a local address as Netty prints it, which a local address may be written with. */
+    private static final String LOCAL_PREFIX = "local:";
 
     /** A TCP address as written: its host without brackets (empty for every interface) and its port. */
     record HostPort(String host, int port) {
@@ -23,7 +27,8 @@ public final class Addresses {
 
     /**
      * Checks the text of an address for a network, without resolving it: {@code host:port},
-     * {@code [v6]:port} or {@code :port} with a port from 0 to 65535 for TCP, any path for unix.
+     * {@code [v6]:port} or {@code :port} with a port from 0 to 65535 for TCP, any path for unix, a
+     * name (or {@code local:name}) for local.
      *
      * @throws IllegalArgumentException naming the address and what is expected
      */
@@ -32,14 +37,20 @@ public final class Addresses {
     }
 
     /**
-     * The host and port of a TCP address, or {@code null} for a unix socket path.
+     * The host and port of a TCP address, or {@code null} for a unix socket path or a local name.
      *
      * @throws IllegalArgumentException naming the address and what is expected
      */
     static @Nullable HostPort parse(Network network, @Nullable String address) {
         if (address == null || address.isBlank()) {
-            throw new IllegalArgumentException("address: empty (expected: "
-                    + (network == Network.UNIX ? "a socket file path" : "host:port") + ")");
+            throw new IllegalArgumentException("address: empty (expected: " + expected(network) + ")");
+        }
+        if (network == Network.LOCAL) {
+            String name = localName(address);
+            if (name.isBlank() || name.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("address: " + address + " (expected: " + expected(network) + ")");
+            }
+            return null;
         }
         if (network == Network.UNIX) {
             return null;
@@ -59,12 +70,26 @@ public final class Addresses {
         try {
             port = Integer.parseInt(address.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("address: " + address + " (expected: a port number after ':')");
+            throw new IllegalArgumentException("address: " + address + (address.startsWith(LOCAL_PREFIX)
+                    ? " (a local address needs the network local)" : " (expected: a port number after ':')"));
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("address: " + address + " (expected: port 0-65535)");
         }
         return new HostPort(host, port);
+    }
+
+    /** The name of a local address, written {@code name} or {@code local:name}. */
+    static String localName(String address) {
+        return address.startsWith(LOCAL_PREFIX) ? address.substring(LOCAL_PREFIX.length()) : address;
+    }
+
+    private static String expected(Network network) {
+        return switch (network) {
+            case UNIX -> "a socket file path";
+            case LOCAL -> "a name without spaces, or local:name";
+            default -> "host:port";
+        };
     }
 
     /** The Go form of an address; {@code "null"} for none, as Netty gives for a channel not connected. */
@@ -81,6 +106,7 @@ public final class Addresses {
         if (address instanceof DomainSocketAddress) {
             return ((DomainSocketAddress) address).path();
         }
+        // Netty's LocalAddress prints as local:name, the form a local address may be written in.
         return String.valueOf(address);
     }
 }

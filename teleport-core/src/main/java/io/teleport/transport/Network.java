@@ -4,7 +4,10 @@ import org.jspecify.annotations.Nullable;
 
 import java.util.Locale;
 
-/** The networks a peer can listen on and dial, named as in Go. */
+/**
+ * The networks a peer can listen on and dial, named as in Go, plus {@link #LOCAL}, which Go does not
+ * have: it exists so that tests run a server and its clients in one JVM without opening a socket.
+ */
 public enum Network {
     /** TCP over IPv4 or IPv6. */
     TCP("tcp"),
@@ -13,7 +16,12 @@ public enum Network {
     /** TCP over IPv6 only. */
     TCP6("tcp6"),
     /** Unix domain stream sockets; the address is a file path. */
-    UNIX("unix");
+    UNIX("unix"),
+    /**
+     * Netty's in-JVM transport (Java only: no Go peer can reach it); the address is a name, written
+     * {@code name} or {@code local:name}, that both sides of the same JVM agree on.
+     */
+    LOCAL("local");
 
     private final String goName;
 
@@ -28,7 +36,7 @@ public enum Network {
 
     /** Whether this is one of the TCP networks. */
     public boolean isTcp() {
-        return this != UNIX;
+        return this == TCP || this == TCP4 || this == TCP6;
     }
 
     /**
@@ -49,8 +57,8 @@ public enum Network {
         }
         if (n.equals("unixpacket")) {
             throw new IllegalArgumentException("network: unixpacket is not supported: the JVM cannot open "
-                    + "SOCK_SEQPACKET sockets (supported: tcp, tcp4, tcp6, unix)");
+                    + "SOCK_SEQPACKET sockets (supported: tcp, tcp4, tcp6, unix, local)");
         }
-        throw new IllegalArgumentException("network: " + name + " (expected one of: tcp, tcp4, tcp6, unix)");
+        throw new IllegalArgumentException("network: " + name + " (expected one of: tcp, tcp4, tcp6, unix, local)");
     }
 }

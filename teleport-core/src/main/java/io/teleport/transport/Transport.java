@@ -11,6 +11,10 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalChannel;
+import io.netty.channel.local.LocalIoHandler;
+import io.netty.channel.local.LocalServerChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
@@ -29,7 +33,9 @@ import java.net.UnknownHostException;
 
 /**
  * The I/O layer's choices: epoll when the native transport is available, NIO otherwise, and the
- * channel classes and addresses for each {@link Network}.
+ * channel classes and addresses for each {@link Network}. The {@link Network#LOCAL local} network
+ * always uses Netty's local transport, whose channels register only on event loops of
+ * {@link LocalIoHandler}: a local peer gets such a group rather than an epoll or NIO one.
  */
 public final class Transport {
 
@@ -57,12 +63,24 @@ public final class Transport {
      * daemons, as in Netty: a listening peer keeps the JVM alive until it is closed.
      */
     public EventLoopGroup newEventLoopGroup(int threads, String name) {
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return newEventLoopGroup(Network.TCP, threads, name);
+    }
+
+    /**
+     * A new event loop group for the channels of {@code network}, as {@link #newEventLoopGroup(int, String)}:
+     * Netty's local channels need loops of their own kind.
+     */
+    public EventLoopGroup newEventLoopGroup(Network network, int threads, String name) {
+        IoHandlerFactory io = network == Network.LOCAL ? LocalIoHandler.newFactory()
+                : epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, false), io);
     }
 
     /** The listening channel class for a network. */
     public Class<? extends ServerChannel> serverChannel(Network network) {
+        if (network == Network.LOCAL) {
+            return LocalServerChannel.class;
+        }
         if (network == Network.UNIX) {
             return epoll ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class;
         }
@@ -71,6 +89,9 @@ public final class Transport {
 
     /** The connecting channel class for a network. */
     public Class<? extends Channel> clientChannel(Network network) {
+        if (network == Network.LOCAL) {
+            return LocalChannel.class;
+        }
         if (network == Network.UNIX) {
             return epoll ? EpollDomainSocketChannel.class : NioDomainSocketChannel.class;
         }
@@ -79,12 +100,15 @@ public final class Transport {
 
     /**
      * Resolves an address: {@code host:port}, {@code [v6]:port} or {@code :port} (every interface)
-     * for TCP; a file path for {@code unix}.
+     * for TCP; a file path for {@code unix}; a name, or {@code local:name}, for {@code local}.
      *
      * @throws IllegalArgumentException for an address that does not fit the network
      */
     public SocketAddress resolve(Network network, String address) {
         Addresses.HostPort written = Addresses.parse(network, address);
+        if (network == Network.LOCAL) {
+            return new LocalAddress(Addresses.localName(address));
+        }
         if (written == null) {
             return epoll ? new DomainSocketAddress(address) : UnixDomainSocketAddress.of(address);
         }

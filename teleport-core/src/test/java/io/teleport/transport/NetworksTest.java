@@ -73,12 +73,49 @@ class NetworksTest {
     }
 
     @Test
+    void localNetworkPullsAndPushesWithinTheJvm() throws Exception {
+        Peer server = peer("local");
+        CompletableFuture<String> pushed = new CompletableFuture<>();
+        server.pushRouter().route("/note", String.class, (body, ctx) -> pushed.complete(body + " from " + ctx.session().remoteAddress()));
+        assertThat(server.listen("local:networks-test", null)).isEqualTo(new LocalAddress("networks-test"));
+
+        Peer client = peer("local");
+        CompletableFuture<String> toClient = new CompletableFuture<>();
+        client.pushRouter().route("/back", String.class, (body, ctx) -> toClient.complete(body));
+        Session session = client.dial("networks-test");
+        assertThat(session.pull("/echo", "hi", String.class)).isEqualTo("hi via local:networks-test");
+        session.push("/note", "a note");
+        assertThat(pushed.get(5, TimeUnit.SECONDS)).startsWith("a note from local:");
+        server.pushAll("/back", "to all", s -> true);
+        assertThat(toClient.get(5, TimeUnit.SECONDS)).isEqualTo("to all");
+        assertThat(Addresses.format(session.remoteAddress())).isEqualTo("local:networks-test");
+
+        assertThat(peer("local").dial("local:networks-test").pull("/echo", "prefixed", String.class)).startsWith("prefixed via");
+        assertThatThrownBy(() -> peer("local").dial("nobody-listens")).hasMessageContaining("Dial Failed");
+        assertThatThrownBy(() -> peer("local").listen("local:networks-test", null)).hasMessageContaining("address already in use");
+    }
+
+    @Test
+    void localAddressesAreNamesAndNeedTheLocalNetwork() {
+        Addresses.check(Network.LOCAL, "orders");
+        Addresses.check(Network.LOCAL, "local:orders");
+        assertThat(Network.of("LOCAL")).isEqualTo(Network.LOCAL);
+        assertThat(Network.LOCAL.isTcp()).isFalse();
+        assertThat(Addresses.format(new LocalAddress("orders"))).isEqualTo("local:orders");
+        assertThatThrownBy(() -> Addresses.check(Network.LOCAL, "local: ")).hasMessageContaining("expected: a name without spaces");
+        assertThatThrownBy(() -> Addresses.check(Network.LOCAL, "")).hasMessage("address: empty (expected: a name without spaces, or local:name)");
+        assertThatThrownBy(() -> Addresses.check(Network.TCP, "local:orders"))
+                .hasMessage("address: local:orders (a local address needs the network local)");
+        Addresses.check(Network.TCP, "local:9090");
+    }
+
+    @Test
     void unixpacketAndUnknownNetworksAreRefusedByName() {
         assertThatThrownBy(() -> peer("unixpacket"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unixpacket is not supported")
-                .hasMessageContaining("supported: tcp, tcp4, tcp6, unix");
-        assertThatThrownBy(() -> peer("udp")).hasMessageContaining("expected one of: tcp, tcp4, tcp6, unix");
+                .hasMessageContaining("supported: tcp, tcp4, tcp6, unix, local");
+        assertThatThrownBy(() -> peer("udp")).hasMessageContaining("expected one of: tcp, tcp4, tcp6, unix, local");
     }
 
     @Test

@@ -125,7 +125,7 @@ public final class PeerContext {
                 : ownedExecutor instanceof HandlerPool ? ownedExecutor
                 : new BoundedExecutor(ownedExecutor, limits.maxConcurrentHandlers());
         this.inline = config.handlerExecutor() == null && config.handlerExecution() == HandlerExecution.INLINE;
-        this.group = transport.newEventLoopGroup(ioThreads(config, inline), "teleport-io");
+        this.group = transport.newEventLoopGroup(Network.of(config.network()), ioThreads(config, inline), "teleport-io");
     }
 
     /**

@@ -51,11 +51,12 @@ public final class Connections {
             bootstrap.childOption(ChannelOption.TCP_NODELAY, config.noDelay())
                     .childOption(ChannelOption.SO_KEEPALIVE, config.keepAlive());
         }
-        if (config.receiveBufferSize() > 0) {
+        // Socket buffers are for sockets: the local network has none, and Netty would warn of the option.
+        if (config.receiveBufferSize() > 0 && network != Network.LOCAL) {
             bootstrap.option(ChannelOption.SO_RCVBUF, config.receiveBufferSize())
                     .childOption(ChannelOption.SO_RCVBUF, config.receiveBufferSize());
         }
-        if (config.sendBufferSize() > 0) {
+        if (config.sendBufferSize() > 0 && network != Network.LOCAL) {
             bootstrap.childOption(ChannelOption.SO_SNDBUF, config.sendBufferSize());
         }
         if (config.reusePort() && network.isTcp()) {
@@ -123,10 +124,10 @@ public final class Connections {
                 bootstrap.localAddress(new InetSocketAddress(config.localIp(), 0));
             }
         }
-        if (config.receiveBufferSize() > 0) {
+        if (config.receiveBufferSize() > 0 && network != Network.LOCAL) {
             bootstrap.option(ChannelOption.SO_RCVBUF, config.receiveBufferSize());
         }
-        if (config.sendBufferSize() > 0) {
+        if (config.sendBufferSize() > 0 && network != Network.LOCAL) {
             bootstrap.option(ChannelOption.SO_SNDBUF, config.sendBufferSize());
         }
         bootstrap.connect(remote).addListener((ChannelFuture f) -> {
