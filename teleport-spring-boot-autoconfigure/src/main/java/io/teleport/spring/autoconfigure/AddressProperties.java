@@ -14,7 +14,7 @@ import java.util.Map;
  */
 final class AddressProperties {
 
-    private static final String FORMS = "such as 127.0.0.1:9090 (a socket path when teleport.network is unix)";
+    private static final String FORMS = "such as 127.0.0.1:9090 (a socket path when teleport.network is unix, a name when local)";
 
     private AddressProperties() {
     }

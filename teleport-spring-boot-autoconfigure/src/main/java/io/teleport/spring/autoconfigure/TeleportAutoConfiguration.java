@@ -20,6 +20,7 @@ import io.teleport.spring.handler.BeanValidationArguments;
 import io.teleport.spring.handler.ControllerRouteRegistrar;
 import io.teleport.spring.handler.TeleportExceptionHandlers;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
+import io.teleport.spring.lifecycle.TeleportServerPortProperties;
 import io.teleport.spring.server.TeleportSessions;
 import io.teleport.xfer.XferFilter;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -114,6 +115,13 @@ public final class TeleportAutoConfiguration {
     }
 
     private static final Duration SHUTDOWN_SLACK = Duration.ofSeconds(3);
+
+    /** Where the peer listens, as {@code local.teleport.server.port} in the environment once it does. */
+    @Bean
+    @ConditionalOnMissingBean
+    TeleportServerPortProperties teleportServerPortProperties() {
+        return new TeleportServerPortProperties();
+    }
 
     @Bean
     @ConditionalOnMissingBean

@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * Configuration of the Teleport peer, under {@code teleport}.
  *
- * @param network the network: tcp, tcp4, tcp6 or unix
+ * @param network the network: tcp, tcp4, tcp6, unix, or local (in-JVM, for tests)
  * @param defaultBodyCodec codec name of requests that choose none: json, protobuf or string
  * @param printBody whether message logs include bodies
  * @param countTime whether each call's cost is measured and logged

@@ -2,16 +2,21 @@ package io.teleport.spring.lifecycle;
 
 import io.teleport.Peer;
 import io.teleport.spring.diagnostics.TeleportConfigurationException;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ApplicationEventPublisherAware;
 import org.springframework.context.SmartLifecycle;
 
+import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Starts the peer listening once the context is refreshed, and shuts it down gracefully in Spring's
  * shutdown phase: no new connections, handlers in flight finish and reply, this side's pulls get
- * their answers, then the sessions close, within the shutdown timeout.
+ * their answers, then the sessions close, within the shutdown timeout. Once listening it publishes a
+ * {@link TeleportServerStartedEvent}, so that the chosen port of a {@code :0} address is known.
  */
-public final class TeleportPeerLifecycle implements SmartLifecycle {
+public final class TeleportPeerLifecycle implements SmartLifecycle, ApplicationEventPublisherAware {
 
     /** Stops with the web server's graceful shutdown, before ordinary lifecycle beans. */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
@@ -20,6 +25,7 @@ public final class TeleportPeerLifecycle implements SmartLifecycle {
     private final String listenAddress;
     private final Duration shutdownTimeout;
     private volatile boolean running;
+    private ApplicationEventPublisher events;
 
     /**
      * A lifecycle for {@code peer}.
@@ -34,16 +40,25 @@ public final class TeleportPeerLifecycle implements SmartLifecycle {
     }
 
     @Override
+    public void setApplicationEventPublisher(ApplicationEventPublisher events) {
+        this.events = events;
+    }
+
+    @Override
     public void start() {
+        SocketAddress bound = null;
         if (listenAddress != null && !listenAddress.isBlank()) {
             try {
-                peer.listen(listenAddress, null);
+                bound = peer.listen(listenAddress, null);
             } catch (RuntimeException e) {
                 // Named for Boot's failure analysis: a port in use is the usual reason.
                 throw TeleportConfigurationException.cannotListen(listenAddress, e);
             }
         }
         running = true;
+        if (bound != null && events != null) {
+            events.publishEvent(new TeleportServerStartedEvent(peer, List.of(bound)));
+        }
     }
 
     @Override

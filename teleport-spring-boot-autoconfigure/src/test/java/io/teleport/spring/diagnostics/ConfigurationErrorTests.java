@@ -33,7 +33,7 @@ class ConfigurationErrorTests {
     void anEmptyOrMalformedClientAddressFailsStartUpNamingIt() {
         assertAnalysis("teleport.client.address=", "Teleport cannot start with teleport.client.address: empty "
                 + "(expected: host:port).", "Set teleport.client.address to the remote peer's host:port, such as "
-                + "127.0.0.1:9090 (a socket path when teleport.network is unix), or remove it.");
+                + "127.0.0.1:9090 (a socket path when teleport.network is unix, a name when local), or remove it.");
         assertAnalysis("teleport.client.address=localhost",
                 "Teleport cannot start with teleport.client.address: localhost (expected: host:port).",
                 "Set teleport.client.address to the remote peer's host:port");
