@@ -11,10 +11,12 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Configuration;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** What the application learns once the peer listens: the event, and the port in the environment. */
 class ServerStartedTests {
@@ -42,7 +44,7 @@ class ServerStartedTests {
             Peer client = new Peer(PeerConfig.defaults());
             try {
                 client.dial("127.0.0.1:" + ctx.getEnvironment().getProperty("local.teleport.server.port"));
-                assertThat(peer.sessionCount()).isEqualTo(1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> peer.sessionCount() == 1);
             } finally {
                 client.close();
             }
