@@ -22,8 +22,9 @@ import java.time.Duration;
 
 /**
  * The test client of {@link AutoConfigureTeleportTestClient}: a peer of its own that speaks as the
- * application does (its codec, filter and protocol beans, its body codec and network, its auth token
- * when it has one), so that what the application can read, the client can send.
+ * application's clients do (its codec, filter and protocol beans, its body codec and network, the
+ * first of its accepted auth tokens, or its own token), so that what the application can read, the
+ * client can send.
  */
 @AutoConfiguration(after = TeleportAutoConfiguration.class)
 @ConditionalOnBean(Peer.class)
@@ -42,7 +43,9 @@ public final class TeleportTestClientAutoConfiguration {
         codecs.orderedStream().forEach(builder::codec);
         filters.orderedStream().forEach(builder::xferFilter);
         proto.ifAvailable(builder::defaultProto);
-        String token = properties.auth().token();
+        // A token the application accepts; its own token is what it sends to its remotes.
+        TeleportProperties.Auth auth = properties.auth();
+        String token = auth.acceptedTokens().isEmpty() ? auth.token() : auth.acceptedTokens().get(0);
         if (token != null) {
             builder.plugin(AuthPlugin.client(() -> token));
         }
