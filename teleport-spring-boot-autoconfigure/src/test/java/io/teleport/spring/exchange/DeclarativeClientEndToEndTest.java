@@ -1,5 +1,6 @@
 package io.teleport.spring.exchange;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.teleport.Peer;
 import io.teleport.codec.JsonCodec;
 import io.teleport.message.RerrorException;
@@ -136,6 +137,14 @@ class DeclarativeClientEndToEndTest {
         stock.reserve(new StockApi.Item("r", 2));
         // The reply was awaited: the handler had run.
         assertThat(RECEIVED).contains(new StockApi.Item("r", 2));
+    }
+
+    @Test
+    void callsGoThroughTheRemotesTemplateAndAreTimedThere() {
+        client.getBean(StockApi.class).item("timed");
+        MeterRegistry meters = client.getBean(MeterRegistry.class);
+        // Recorded when the pull ends, which may follow the reply by a moment.
+        await().until(() -> meters.find("teleport.pull.launch").tag("route", "/inventory/stock/item").timer() != null);
     }
 
     @Test
