@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.convert.ConversionService;
+import org.springframework.util.ClassUtils;
 
+import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 import java.net.URLEncoder;
@@ -42,6 +44,8 @@ final class ExchangeMethod {
     private final Type replyType;
     private final boolean async;
     private final boolean wholeReply;
+    /** What a method returning a primitive returns for a reply without a body; {@code null} otherwise. */
+    private final @Nullable Object zero;
     private final ConversionService conversions;
 
     ExchangeMethod(Method method, Class<?> type, String remote, ConversionService conversions) {
@@ -80,8 +84,12 @@ final class ExchangeMethod {
         ResolvableType value = async ? returned.getGeneric(0) : returned;
         this.wholeReply = value.toClass() == Reply.class;
         ResolvableType bodyType = wholeReply ? value.getGeneric(0) : value;
-        boolean none = bodyType.toClass() == void.class || bodyType.toClass() == Void.class;
-        this.replyType = none ? Void.class : bodyType.getType();
+        Class<?> raw = bodyType.toClass();
+        boolean none = raw == void.class || raw == Void.class;
+        // A primitive reply is decoded as its wrapper, and a reply without a body is the primitive's zero.
+        boolean primitive = raw.isPrimitive() && !none;
+        this.zero = primitive ? Array.get(Array.newInstance(raw, 1), 0) : null;
+        this.replyType = none ? Void.class : primitive ? ClassUtils.resolvePrimitiveIfNecessary(raw) : bodyType.getType();
         if (push && (wholeReply || !none)) {
             throw invalid(method, "is a push, which has no reply: return void or CompletableFuture<Void>");
         }
@@ -118,7 +126,7 @@ final class ExchangeMethod {
         }
         CallOption[] all = options.toArray(CallOption[]::new);
         CompletableFuture<?> result = push ? template.push(uri, body, all)
-                : template.pullReply(uri, body, replyType, all).thenApply(reply -> wholeReply ? reply : reply.body());
+                : template.pullReply(uri, body, replyType, all).thenApply(this::result);
         if (async) {
             return result.handle((value, error) -> {
                 if (error != null) {
@@ -132,6 +140,13 @@ final class ExchangeMethod {
         } catch (CompletionException e) {
             throw failure(e);
         }
+    }
+
+    private @Nullable Object result(Reply<?> reply) {
+        if (wholeReply) {
+            return reply;
+        }
+        return reply.body() == null ? zero : reply.body();
     }
 
     private String uri(@Nullable Object[] args) {

@@ -70,6 +70,11 @@ class DeclarativeClientEndToEndTest {
         }
 
         @Override
+        public int count(String sku) {
+            return sku.length();
+        }
+
+        @Override
         public List<Item> listAll(int limit) {
             return List.of(new Item("a", 1), new Item("b", 2), new Item("c", 3)).subList(0, limit);
         }
@@ -132,6 +137,7 @@ class DeclarativeClientEndToEndTest {
     void plainGenericAndVoidPulls() {
         StockApi stock = client.getBean(StockApi.class);
         assertThat(stock.item("sku-1")).isEqualTo(new StockApi.Item("sku-1", 7));
+        assertThat(stock.count("abc")).isEqualTo(3);
         assertThat(stock.listAll(2)).containsExactly(new StockApi.Item("a", 1), new StockApi.Item("b", 2));
         assertThat(stock.first()).isEqualTo(new StockApi.Item("a", 1));
         stock.reserve(new StockApi.Item("r", 2));

@@ -50,6 +50,9 @@ class ExchangeFramesTest {
         server = new Peer(PeerConfig.builder().listenAddress("127.0.0.1:0").build());
         server.pullRouter().setUnknown(ctx -> {
             frames.add(Frame.of("pull", ctx, ctx));
+            if (ctx.path().endsWith("/count")) {
+                return null;
+            }
             return ctx.path().endsWith("/item") ? Map.of("sku", "s", "count", 1)
                     : ctx.path().endsWith("/slow_echo") ? "echo" : List.of(Map.of("sku", "s", "count", 1));
         });
@@ -82,6 +85,13 @@ class ExchangeFramesTest {
 
         stock.listAll(3);
         template.pull("/inventory/stock/list_all?limit=3", null, List.class);
+        assertSameFrames();
+    }
+
+    @Test
+    void aReplyWithoutABodyIsThePrimitivesZero() throws Exception {
+        assertThat(stock.count("sku-0")).isZero();
+        template.pull("/inventory/stock/count", "sku-0", Integer.class);
         assertSameFrames();
     }
 

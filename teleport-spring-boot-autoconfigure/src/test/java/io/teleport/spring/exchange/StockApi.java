@@ -22,6 +22,9 @@ public interface StockApi {
     /** A plain type reply; {@code 1404} for an unknown sku. */
     Item item(String sku);
 
+    /** A primitive reply. */
+    int count(String sku);
+
     /** A generic reply: {@code /inventory/stock/list_all?limit=..}. */
     List<Item> listAll(@QueryValue("limit") int limit);
 
