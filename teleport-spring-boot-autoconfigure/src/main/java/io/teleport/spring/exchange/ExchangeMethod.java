@@ -7,6 +7,8 @@ import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Reply;
 import io.teleport.spring.client.SessionTemplate;
+import io.netty.channel.EventLoop;
+import io.netty.util.internal.ThreadExecutorMap;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.ResolvableType;
@@ -97,6 +99,11 @@ final class ExchangeMethod {
 
     /** Calls the route with the proxy method's arguments, returning what the method returns. */
     @Nullable Object call(SessionTemplate template, @Nullable Object[] args) {
+        if (!async && ThreadExecutorMap.currentExecutor() instanceof EventLoop) {
+            // As core refuses a blocking pull there: waiting would stall every connection of the loop.
+            throw new IllegalStateException("a blocking call of " + path + " on an I/O thread would stall or deadlock"
+                    + " it; return a CompletableFuture from the method, or run handlers off the I/O thread");
+        }
         String uri = uri(args);
         Object body = null;
         List<CallOption> options = new ArrayList<>(Arrays.asList(fixed));

@@ -8,12 +8,15 @@ import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.exchange.scanned.PingApi;
+import io.netty.channel.DefaultEventLoop;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -111,30 +114,58 @@ class ExchangeRegistrationTests {
         String call(String a);
     }
 
-    @Test
-    void signaturesAProxyCannotCallFailWhenItIsMadeAndAnUnreachableRemoteWhenCalled() {
-        Peer peer = new Peer(PeerConfig.defaults());
-        try {
-            SessionTemplate template = new SessionTemplate(peer, "default", "127.0.0.1:1");
-            TeleportExchangeProxyFactory factory = new TeleportExchangeProxyFactory();
-            assertThatThrownBy(() -> factory.create(TwoBodies.class, template))
-                    .hasMessageContaining("TwoBodies.call has two body parameters");
-            assertThatThrownBy(() -> factory.create(PushWithReply.class, template))
-                    .hasMessageContaining("PushWithReply.call is a push, which has no reply");
-            assertThatThrownBy(() -> factory.create(BadTimeout.class, template))
-                    .hasMessageContaining("BadTimeout.call has a timeout that is not a duration: soon");
-            assertThatThrownBy(() -> factory.create(NotAnnotated.class, template))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("@TeleportExchange");
+    /** A peer that never dials, and a template to an address where nothing listens. */
+    private final Peer peer = new Peer(PeerConfig.defaults());
+    private final SessionTemplate unreachable = new SessionTemplate(peer, "default", "127.0.0.1:1");
+    private final TeleportExchangeProxyFactory factory = new TeleportExchangeProxyFactory();
 
-            // A remote that cannot be dialed is the call's typed failure, as an error reply would be.
-            assertThatThrownBy(() -> factory.create(PingApi.class, template).ping("me"))
-                    .isInstanceOfSatisfying(TeleportExchangeException.class, e -> {
-                        assertThat(e.code()).isEqualTo(105);
-                        assertThat(e.remote()).isEqualTo("default");
-                        assertThat(e.path()).isEqualTo("/ping_api/ping");
-                    });
+    @AfterEach
+    void closePeer() {
+        peer.close();
+    }
+
+    @Test
+    void signaturesAProxyCannotCallFailWhenItIsMade() {
+        assertThatThrownBy(() -> factory.create(TwoBodies.class, unreachable))
+                .hasMessageContaining("TwoBodies.call has two body parameters");
+        assertThatThrownBy(() -> factory.create(PushWithReply.class, unreachable))
+                .hasMessageContaining("PushWithReply.call is a push, which has no reply");
+        assertThatThrownBy(() -> factory.create(BadTimeout.class, unreachable))
+                .hasMessageContaining("BadTimeout.call has a timeout that is not a duration: soon");
+        assertThatThrownBy(() -> factory.create(NotAnnotated.class, unreachable))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("@TeleportExchange");
+    }
+
+    @Test
+    void onAnEventLoopOnlyCallsThatDoNotWaitAreMade() throws Exception {
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            StockApi stock = factory.create(StockApi.class, unreachable);
+            // Refused before it dials, as core refuses a blocking pull there.
+            assertThat(loop.submit(() -> catching(() -> stock.item("x"))).get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("on an I/O thread");
+            assertThat(loop.submit(() -> stock.search("q", "u")).get(5, TimeUnit.SECONDS)).isNotNull();
         } finally {
-            peer.close();
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anUnreachableRemoteIsTheCallsTypedFailure() {
+        assertThatThrownBy(() -> factory.create(PingApi.class, unreachable).ping("me"))
+                .isInstanceOfSatisfying(TeleportExchangeException.class, e -> {
+                    assertThat(e.code()).isEqualTo(105);
+                    assertThat(e.remote()).isEqualTo("default");
+                    assertThat(e.path()).isEqualTo("/ping_api/ping");
+                });
+    }
+
+    private static Throwable catching(Runnable call) {
+        try {
+            call.run();
+            return new AssertionError("no exception");
+        } catch (RuntimeException e) {
+            return e;
         }
     }
 
