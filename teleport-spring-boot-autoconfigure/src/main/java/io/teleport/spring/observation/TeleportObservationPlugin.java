@@ -135,8 +135,9 @@ public final class TeleportObservationPlugin implements PostNewPeer, PostReadPul
 
     private Observation serverObservation(Packet pull, String route, String remote) {
         TeleportServerContext context = new TeleportServerContext(pull, route, remote);
+        // Its parent is the caller's span, from the metadata: never whatever is current on this thread.
         return Observation.createNotStarted(serverConvention, new DefaultTeleportServerObservationConvention(),
-                () -> context, registry);
+                () -> context, registry).parentObservation(null);
     }
 
     // ------------------------------------------------------------ calling
