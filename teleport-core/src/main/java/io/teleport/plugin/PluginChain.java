@@ -37,6 +37,9 @@ public final class PluginChain {
     private final int[][] positions;
     /** By {@link Hook#index}: whether one of them may block (see {@link Plugin#nonBlocking()}). */
     private final boolean[] blocks;
+    /** The plugins that wrap handlers, in order, and where each is in {@link #all}. */
+    private final AroundHandler[] around;
+    private final int[] aroundAt;
     /** Each private path and where its plugin is in {@link #all}; empty in most chains. */
     private final Map<String, Integer> privatePaths = new LinkedHashMap<>();
 
@@ -60,6 +63,14 @@ public final class PluginChain {
             byHook[hook.index] = having.isEmpty() ? NONE : having.toArray(NONE);
             positions[hook.index] = at.stream().mapToInt(Integer::intValue).toArray();
         }
+        List<Integer> wrapping = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i) instanceof AroundHandler) {
+                wrapping.add(i);
+            }
+        }
+        around = wrapping.stream().map(all::get).toArray(AroundHandler[]::new);
+        aroundAt = wrapping.stream().mapToInt(Integer::intValue).toArray();
         for (int i = 0; i < all.size(); i++) {
             if (all.get(i) instanceof PrivatePaths) {
                 for (String path : ((PrivatePaths) all.get(i)).privatePaths()) {
@@ -161,6 +172,39 @@ public final class PluginChain {
             }
         }
         return null;
+    }
+
+    /**
+     * Opens the {@link AroundHandler} scopes of the plugins that may see this message, in order.
+     *
+     * @return the scope that closes them in reverse order; {@link AroundHandler.Scope#NONE} when no
+     *     plugin wraps handlers
+     */
+    public AroundHandler.Scope openHandlerScopes(ReadContext ctx) {
+        if (around.length == 0) {
+            return AroundHandler.Scope.NONE;
+        }
+        int last = privatePaths.isEmpty() ? WHOLE_CHAIN : lastToSee(ctx);
+        AroundHandler.Scope[] opened = new AroundHandler.Scope[around.length];
+        int count = 0;
+        for (int i = 0; i < around.length && aroundAt[i] <= last; i++) {
+            try {
+                opened[count] = around[i].aroundHandler(ctx);
+                count++;
+            } catch (RuntimeException e) {
+                log.error("{}-AroundHandlerPlugin failed", around[i].name(), e);
+            }
+        }
+        int n = count;
+        return () -> {
+            for (int i = n - 1; i >= 0; i--) {
+                try {
+                    opened[i].close();
+                } catch (RuntimeException e) {
+                    log.error("AroundHandler scope failed to close", e);
+                }
+            }
+        };
     }
 
     /**

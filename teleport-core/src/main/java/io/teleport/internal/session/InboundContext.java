@@ -10,6 +10,7 @@ import io.teleport.message.RerrorException;
 import io.teleport.codec.CodecException;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
+import io.teleport.plugin.AroundHandler;
 import io.teleport.plugin.Hook;
 import io.teleport.plugin.PluginChain;
 import io.teleport.router.RequestUri;
@@ -176,7 +177,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         }
         releaseBodyBytes();
         Object result;
-        try {
+        try (AroundHandler.Scope scope = openHandlerScopes()) {
             result = route.invoke(body, this);
         } catch (Throwable t) {
             reply(null, session.peer.errors.handlerFailed(t, this));
@@ -326,7 +327,10 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 return;
             }
             releaseBodyBytes();
-            Object result = route.invoke(body, this);
+            Object result;
+            try (AroundHandler.Scope scope = openHandlerScopes()) {
+                result = route.invoke(body, this);
+            }
             if (result instanceof CompletionStage) {
                 ((CompletionStage<?>) result).whenComplete((v, error) -> {
                     if (error != null) {
@@ -363,6 +367,22 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             rerror = route.plugins().run(hook, context);
         }
         return rerror;
+    }
+
+    /** Opens the {@link AroundHandler} scopes of the peer's plugins, then of the route's; closed in reverse. */
+    private AroundHandler.Scope openHandlerScopes() {
+        AroundHandler.Scope peerScopes = session.peer.plugins.openHandlerScopes(this);
+        if (route.plugins().isEmpty()) {
+            return peerScopes;
+        }
+        AroundHandler.Scope routeScopes = route.plugins().openHandlerScopes(this);
+        return () -> {
+            try {
+                routeScopes.close();
+            } finally {
+                peerScopes.close();
+            }
+        };
     }
 
     private static Throwable unwrap(Throwable t) {

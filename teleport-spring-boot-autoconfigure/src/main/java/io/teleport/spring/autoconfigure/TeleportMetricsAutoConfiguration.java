@@ -3,6 +3,8 @@ package io.teleport.spring.autoconfigure;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.teleport.Peer;
 import io.teleport.spring.metrics.MicrometerPlugin;
+import io.teleport.spring.observation.TeleportObservationPlugin;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -15,6 +17,8 @@ import org.springframework.core.annotation.Order;
 /**
  * Micrometer meters of the peer (see {@link MicrometerPlugin}): present when Micrometer is on the
  * class path and a {@link MeterRegistry} bean exists; {@code teleport.metrics.enabled=false} turns it off.
+ * When {@link TeleportObservationAutoConfiguration} observes pulls, the {@code teleport.pull.*} timers
+ * come from those observations and the plugin records the other meters.
  */
 @AutoConfiguration(before = TeleportAutoConfiguration.class, afterName = {
         "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
@@ -28,7 +32,9 @@ public final class TeleportMetricsAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @Order(TeleportPluginOrder.METRICS)
-    MicrometerPlugin teleportMicrometerPlugin(MeterRegistry registry) {
-        return new MicrometerPlugin(registry);
+    MicrometerPlugin teleportMicrometerPlugin(MeterRegistry registry,
+            ObjectProvider<TeleportObservationPlugin> observations) {
+        // With observations, the pull timers come from them (DefaultMeterObservationHandler), not twice.
+        return new MicrometerPlugin(registry, observations.getIfAvailable() == null);
     }
 }

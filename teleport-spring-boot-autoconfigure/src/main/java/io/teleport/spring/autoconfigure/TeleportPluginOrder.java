@@ -32,6 +32,11 @@ public final class TeleportPluginOrder {
     public static final int AUTH = Ordered.HIGHEST_PRECEDENCE + 100;
     /** {@link HeartbeatPlugin}: pings and pongs of authenticated sessions. */
     public static final int HEARTBEAT = AUTH + 100;
+    /**
+     * The observation plugin: right before the Micrometer plugin, so that a pull's observation starts
+     * before any plugin but auth can refuse it.
+     */
+    public static final int OBSERVATION = AUTH + 150;
     /** The Micrometer plugin: it sees every authenticated message, including those later plugins refuse. */
     public static final int METRICS = AUTH + 200;
     /** {@link ProxyPlugin}: forwarding of unknown routes. */

@@ -12,10 +12,12 @@ import io.teleport.router.UnknownPullHandler;
 import io.teleport.router.UnknownPushContext;
 import io.teleport.router.UnknownPushHandler;
 import io.teleport.router.binding.HandlerArgumentValidator;
+import io.teleport.session.Reply;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.annotation.RoutePath;
 import io.teleport.spring.annotation.TeleportExceptionHandler;
+import io.teleport.spring.exchange.ExchangeRoutes;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,7 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.convert.ConversionService;
 import org.springframework.util.ClassUtils;
@@ -36,6 +39,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Registers every {@link PullController} and {@link PushController} bean's handler methods, and the
@@ -73,7 +77,8 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
             @Nullable HandlerArgumentValidator validator) {
         this.peer = peer;
         this.beans = beans;
-        MethodRoutes routes = MethodRoutes.withResolvers(List.of(new ConvertedValueResolver(conversions)));
+        MethodRoutes routes = MethodRoutes.withResolvers(
+                List.of(new ConvertedValueResolver(conversions), new ExchangeOptionsArgument()));
         this.methodRoutes = validator == null ? routes : routes.withValidator(validator);
     }
 
@@ -107,6 +112,11 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
                         + " is on a controller, where it would be a route: move it to a @TeleportControllerAdvice bean");
             }
             RoutePath override = AnnotatedElementUtils.findMergedAnnotation(method, RoutePath.class);
+            Method declared = ExchangeRoutes.declaration(type, method);
+            if (declared != null) {
+                registerExchange(bean, type, group, plugins, declared, override);
+                continue;
+            }
             String path = override != null ? RouteNames.join(router.prefix(), override.value())
                     : RouteNames.join(router.prefix(), controller, RouteNames.snake(method.getName()));
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
@@ -116,10 +126,41 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
     }
 
     /**
+     * Registers a method that implements a {@link io.teleport.spring.exchange.TeleportExchange}
+     * interface's: at the name its clients call ({@link ExchangeRoutes}), as the push or pull the
+     * interface says whatever the controller's kind, and bound as the interface declares its
+     * parameters, since Java does not pass parameter annotations on to implementations.
+     */
+    private void registerExchange(Object bean, Class<?> type, String group, Plugin[] plugins, Method declared,
+            @Nullable RoutePath override) {
+        String where = type.getName() + "." + declared.getName() + " (of @TeleportExchange "
+                + declared.getDeclaringClass().getName() + ")";
+        if (!group.isEmpty()) {
+            throw new IllegalStateException(where + ": the controller has a group, but the interface's path names"
+                    + " the routes its clients call: remove the group");
+        }
+        if (override != null) {
+            throw new IllegalStateException(where + ": @RoutePath would move the route away from its clients:"
+                    + " name it with @PullExchange or @PushExchange on the interface");
+        }
+        ResolvableType returned = ResolvableType.forMethodReturnType(declared, type);
+        ResolvableType value = returned.toClass() == CompletableFuture.class ? returned.getGeneric(0) : returned;
+        if (value.toClass() == Reply.class) {
+            throw new IllegalStateException(where + ": returns a Reply, which only a client can: return the body type");
+        }
+        boolean push = ExchangeRoutes.isPush(declared);
+        Router<?> root = push ? peer.pushRouter() : peer.pullRouter();
+        Router<?> router = plugins.length == 0 ? root : root.group("", plugins);
+        router.route(methodRoutes.route(bean, ClassUtils.getUserClass(type), declared, ExchangeRoutes.path(declared),
+                push ? UnknownPushContext.class : UnknownPullContext.class));
+    }
+
+    /**
      * The public instance methods that are the application's handlers: not those of {@code Object}
      * (even overridden), of framework interfaces the bean implements (lifecycle callbacks, Aware
      * setters), carrying framework annotations (injection, lifecycle), which must never be callable
-     * from the network, or marked {@link NotRoute} (here or where they are overridden).
+     * from the network, marked {@link NotRoute} (here or where they are overridden), or default
+     * methods of a {@code @TeleportExchange} interface, which are its callers' helpers.
      */
     private static List<Method> handlerMethods(Class<?> type) {
         Set<Method> methods = new LinkedHashSet<>();
@@ -128,7 +169,8 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
             if (Modifier.isStatic(modifiers) || method.isBridge() || method.isSynthetic()
                     || isFrameworkType(method.getDeclaringClass()) || overridesObject(method)
                     || implementsFrameworkInterface(type, method) || hasFrameworkAnnotation(method)
-                    || AnnotatedElementUtils.hasAnnotation(method, NotRoute.class)) {
+                    || AnnotatedElementUtils.hasAnnotation(method, NotRoute.class)
+                    || ExchangeRoutes.isHelper(type, method)) {
                 continue;
             }
             methods.add(method);

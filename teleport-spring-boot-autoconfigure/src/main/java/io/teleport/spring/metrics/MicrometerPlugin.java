@@ -21,8 +21,6 @@ import io.teleport.plugin.PostWritePush;
 import io.teleport.plugin.PostWriteReply;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
-import io.teleport.plugin.RouteInfo;
-import io.teleport.router.Route;
 import io.teleport.session.Session;
 import io.teleport.spring.client.UndialedPulls;
 
@@ -62,20 +60,11 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         PostReadPushHeader, PostReadReplyHeader, PostPullEnd, PostWritePull, PostWritePush, PostWriteReply,
         UndialedPulls {
 
-    /**
-     * The codes the calling side tags as themselves: success (0), an error reply without a code (-1),
-     * and Teleport's codes (102, 104, 105, 400, 401, 403, 404, 408, 500, 501, 503); any other is {@code OTHER}.
-     */
-    public static final Set<Integer> KNOWN_CODES = Set.of(0, -1, Rerror.CODE_CONNECTION_CLOSED,
-            Rerror.CODE_WRITE_FAILED, Rerror.CODE_DIAL_FAILED, Rerror.CODE_BAD_PACKET, 401, 403, Rerror.CODE_NOT_FOUND,
-            Rerror.CODE_PULL_TIMEOUT, Rerror.CODE_INTERNAL_ERROR, Rerror.CODE_NOT_IMPLEMENTED, Rerror.CODE_UNAVAILABLE);
+    /** The codes the calling side tags as themselves: {@link TeleportTags#KNOWN_CODES}. */
+    public static final Set<Integer> KNOWN_CODES = TeleportTags.KNOWN_CODES;
 
-    private static final String NOT_FOUND = "NOT_FOUND";
-    private static final String OTHER = "OTHER";
     /** The code of {@code OTHER} in meter keys: never a real code's. */
     private static final int OTHER_CODE = Integer.MIN_VALUE;
-    /** Calling-side routes are whatever paths the application uses: at most this many get their own tag. */
-    private static final int MAX_CALLED_ROUTES = 256;
 
     private final MeterRegistry registry;
     private final ConcurrentHashMap<MeterKey, Timer> timers = new ConcurrentHashMap<>();
@@ -86,14 +75,29 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     private final Counter bytesWritten;
     private volatile long slowNanos = Long.MAX_VALUE;
     private volatile PeerSetup peer;
-    private final java.util.Set<String> calledRoutes = ConcurrentHashMap.newKeySet();
+    private final BoundedPaths calledRoutes = new BoundedPaths();
+    /** Whether the pull timers are recorded here, or come from observations. */
+    private final boolean timesPulls;
 
     private record MeterKey(String name, String route, int code) {
     }
 
-    /** Meters in {@code registry}. */
+    /** Meters in {@code registry}, the pull timers included. */
     public MicrometerPlugin(MeterRegistry registry) {
+        this(registry, true);
+    }
+
+    /**
+     * Meters in {@code registry}.
+     *
+     * @param timesPulls whether to record {@code teleport.pull.handle} and {@code teleport.pull.launch}
+     *     here; {@code false} when they come from the observations of
+     *     {@link io.teleport.spring.observation.TeleportObservationPlugin}, which make timers of those
+     *     names and tags through Micrometer's {@code DefaultMeterObservationHandler}
+     */
+    public MicrometerPlugin(MeterRegistry registry, boolean timesPulls) {
         this.registry = registry;
+        this.timesPulls = timesPulls;
         this.opened = Counter.builder("teleport.sessions.opened").description("Sessions opened").register(registry);
         this.closed = Counter.builder("teleport.sessions.closed").description("Sessions closed").register(registry);
         this.bytesRead = Counter.builder("teleport.bytes.read").baseUnit("bytes").description("Frame bytes read")
@@ -189,28 +193,16 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     @Override
     public Rerror postWriteReply(WriteContext ctx) {
         bytesWritten.increment(ctx.output().size());
-        record("teleport.pull.handle", "pull-handle", handledRoute(ctx), code(ctx.output()), ctx.startNanos());
+        record("teleport.pull.handle", "pull-handle", TeleportTags.handledRoute(ctx, peer), code(ctx.output()),
+                ctx.startNanos());
         return null;
-    }
-
-    /**
-     * The route that handled the pull; for a pull refused before routing (by a plugin), the route its
-     * path names. Either is a registered path, so a remote peer cannot add tag values.
-     */
-    private String handledRoute(WriteContext ctx) {
-        RouteInfo route = ctx.route();
-        if (route != null) {
-            return route.path();
-        }
-        PeerSetup setup = peer;
-        Packet pull = ctx.input();
-        Route named = setup == null || pull == null ? null : setup.pullRouter().lookup(path(pull.uri()));
-        return named == null ? NOT_FOUND : named.path();
     }
 
     private void record(String name, String kind, String route, int code, long startNanos) {
         long cost = System.nanoTime() - startNanos;
-        timer(name, route, code).record(cost, TimeUnit.NANOSECONDS);
+        if (timesPulls || !name.startsWith("teleport.pull")) {
+            timer(name, route, code).record(cost, TimeUnit.NANOSECONDS);
+        }
         if (cost >= slowNanos) {
             counters.computeIfAbsent(new MeterKey("teleport.calls.slow:" + kind, route, 0), k -> Counter
                     .builder("teleport.calls.slow").tag("kind", kind).tag("route", route)
@@ -222,8 +214,8 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         return timers.computeIfAbsent(new MeterKey(name, route, code), k -> {
             Timer.Builder builder = Timer.builder(name).tag("route", route);
             if (!name.startsWith("teleport.push")) {
-                builder.tag("code", code == OTHER_CODE ? OTHER : Integer.toString(code))
-                        .tag("outcome", code == 0 ? "SUCCESS" : "ERROR");
+                builder.tag("code", code == OTHER_CODE ? TeleportTags.OTHER : Integer.toString(code))
+                        .tag("outcome", TeleportTags.outcome(code));
             }
             return builder.register(registry);
         });
@@ -234,33 +226,19 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
                 k -> Counter.builder(name).tag("route", route).register(registry));
     }
 
-    /** 0 for a successful reply, else the error's code (a code-0 error counts as an error: -1). */
     private static int code(Packet reply) {
-        if (reply == null || !reply.hasMeta()) {
-            return 0;
-        }
-        Rerror rerror = Rerror.fromMeta(reply.meta());
-        return rerror == null ? 0 : rerror.code() == 0 ? -1 : rerror.code();
+        return TeleportTags.code(reply);
     }
 
     private static int knownOrOther(int code) {
         return KNOWN_CODES.contains(code) ? code : OTHER_CODE;
     }
 
-    /** The path as a tag while fewer than {@value #MAX_CALLED_ROUTES} paths were seen; then {@code OTHER}. */
     private String bounded(String path) {
-        if (calledRoutes.contains(path)) {
-            return path;
-        }
-        if (calledRoutes.size() < MAX_CALLED_ROUTES) {
-            calledRoutes.add(path);
-            return path;
-        }
-        return OTHER;
+        return calledRoutes.tag(path);
     }
 
     private static String path(String uri) {
-        int end = uri.indexOf('?');
-        return end < 0 ? uri : uri.substring(0, end);
+        return TeleportTags.path(uri);
     }
 }

@@ -114,6 +114,9 @@ class TeleportEndToEndTest {
             assertThat(meters.get("teleport.bytes.read").counter().count()).isPositive();
         });
         assertThat(meters.find("teleport.pull.handle").tag("route", "/group/home/test?peer_id=call-1").timer()).isNull();
+        // Boot's observation and metrics auto-configuration make these timers from observations.
+        assertThat(meters.get("teleport.pull.handle").tag("route", "/group/home/test").timer().getId().getTag("error"))
+                .isEqualTo("none");
 
         // The actuator sees the session and the health.
         TeleportSessionsEndpoint.SessionsDescriptor described = endpoint.sessions();

@@ -12,7 +12,7 @@ import java.lang.annotation.Target;
 /**
  * The auto-configurations a {@link TeleportTest} starts, and no others: Teleport's own (the peer,
  * controllers, plugins, codecs, metrics when a registry exists), property binding, SSL bundles,
- * validation and a simple meter registry when their modules are present. The list is
+ * validation, a simple meter registry and observations when their modules are present. The list is
  * {@code META-INF/spring/io.teleport.spring.test.AutoConfigureTeleport.imports}, as Boot's slices
  * keep theirs, so that the slice is one file to read.
  */

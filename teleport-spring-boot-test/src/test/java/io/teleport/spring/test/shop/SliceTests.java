@@ -1,5 +1,6 @@
 package io.teleport.spring.test.shop;
 
+import io.micrometer.observation.ObservationRegistry;
 import io.netty.channel.local.LocalAddress;
 import io.teleport.Peer;
 import io.teleport.spring.metrics.MicrometerPlugin;
@@ -48,6 +49,7 @@ class SliceTests {
         assertThat(context.getBeansOfType(Stock.class)).isEmpty();
         assertThat(context.getBeansOfType(Inventory.class)).isEmpty();
         assertThat(context.getBeansOfType(MicrometerPlugin.class)).hasSize(1);
+        assertThat(context.getBeansOfType(ObservationRegistry.class)).as("pull timers come from observations").hasSize(1);
         assertThat(client.pullError("/stock/item?sku=apple", null).code()).isEqualTo(404);
     }
 

@@ -1,0 +1,100 @@
+package io.teleport.plugin;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.session.Session;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@link AroundHandler} scopes hold on the handler's thread exactly while the handler runs, for pulls
+ * and pushes, open in chain order and close in reverse, and a failing plugin does not stop the handler.
+ */
+class AroundHandlerTest {
+
+    private static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+    private final List<String> events = new CopyOnWriteArrayList<>();
+
+    /** Sets {@link #CURRENT} to its name while the handler runs and records opening and closing. */
+    private AroundHandler scoping(String name) {
+        return new AroundHandler() {
+            @Override
+            public Scope aroundHandler(ReadContext ctx) {
+                events.add("open " + name + " " + ctx.input().uri());
+                String before = CURRENT.get();
+                CURRENT.set(name);
+                return () -> {
+                    CURRENT.set(before);
+                    events.add("close " + name);
+                };
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+        };
+    }
+
+    private static final AroundHandler FAILING = new AroundHandler() {
+        @Override
+        public Scope aroundHandler(ReadContext ctx) {
+            throw new IllegalStateException("broken plugin");
+        }
+
+        @Override
+        public String name() {
+            return "failing";
+        }
+    };
+
+    @Test
+    void aPullHandlerRunsInsideTheScopesWhichCloseInReverse() {
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), scoping("outer"), FAILING, scoping("inner")));
+        server.pullRouter().route("/current", String.class, (body, ctx) -> {
+            events.add("handler");
+            return String.valueOf(CURRENT.get());
+        });
+        Session client = dial(server);
+
+        assertThat(client.pull("/current", "x", String.class)).isEqualTo("inner");
+        assertThat(events).containsExactly("open outer /current", "open inner /current", "handler", "close inner",
+                "close outer");
+        assertThat(client.pull("/current", "x", String.class)).as("closed on the handler thread").isEqualTo("inner");
+    }
+
+    @Test
+    void aPushHandlerRunsInsideTheScopeAndAFailingHandlerStillClosesIt() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), scoping("scope")));
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        server.pushRouter().route("/note", String.class, (body, ctx) -> seen.add(String.valueOf(CURRENT.get())));
+        server.pullRouter().route("/fail", String.class, (body, ctx) -> {
+            throw new IllegalArgumentException("handler fails");
+        });
+        Session client = dial(server);
+
+        client.push("/note", "x").join();
+        assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("scope");
+        assertThatThrownBy(() -> client.pull("/fail", "x", String.class)).hasMessageContaining("500");
+        assertThat(events).containsExactly("open scope /note", "close scope", "open scope /fail", "close scope");
+    }
+
+    private Session dial(Peer server) {
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        return peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+    }
+}

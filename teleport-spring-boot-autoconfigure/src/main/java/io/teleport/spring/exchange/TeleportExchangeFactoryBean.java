@@ -1,0 +1,77 @@
+package io.teleport.spring.exchange;
+
+import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.client.SessionTemplates;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.SmartFactoryBean;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.convert.ConversionService;
+
+/**
+ * The bean of one imported {@link TeleportExchange} interface: its proxy, over the template of the
+ * remote it names. The template is looked up when the proxy is made, not when the bean is
+ * registered, because the templates are beans of the auto-configuration, which comes later; it is
+ * made at start-up all the same, so that a missing remote or a method the proxy cannot call fails
+ * start-up rather than the first call (making it dials nothing).
+ *
+ * @param <T> the interface
+ */
+public final class TeleportExchangeFactoryBean<T> implements SmartFactoryBean<T>, BeanFactoryAware {
+
+    private final Class<T> type;
+    private final String remote;
+    private BeanFactory beans;
+
+    /**
+     * The bean of {@code type}, calling {@code remote} (a name under {@code teleport.clients}) when
+     * the interface names no remote itself; the {@code teleport.client} remote when neither does.
+     */
+    public TeleportExchangeFactoryBean(Class<T> type, String remote) {
+        this.type = type;
+        this.remote = remote;
+    }
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        this.beans = beanFactory;
+    }
+
+    @Override
+    public T getObject() {
+        ConversionService conversions = beans.getBeanProvider(ConversionService.class)
+                .getIfUnique(ApplicationConversionService::getSharedInstance);
+        return new TeleportExchangeProxyFactory(conversions).create(type, template());
+    }
+
+    @Override
+    public boolean isEagerInit() {
+        return true;
+    }
+
+    @Override
+    public Class<T> getObjectType() {
+        return type;
+    }
+
+    private SessionTemplate template() {
+        TeleportExchange exchange = AnnotatedElementUtils.findMergedAnnotation(type, TeleportExchange.class);
+        String name = exchange != null && !exchange.remote().isEmpty() ? exchange.remote() : remote;
+        if (!name.isEmpty()) {
+            SessionTemplates named = beans.getBeanProvider(SessionTemplates.class).getIfAvailable();
+            if (named == null || !named.names().contains(name)) {
+                throw new IllegalStateException(type.getName() + " calls the remote '" + name
+                        + "', which is not configured: set teleport.clients." + name + ".address");
+            }
+            return named.get(name);
+        }
+        SessionTemplate template = beans.getBeanProvider(SessionTemplate.class).getIfAvailable();
+        if (template == null) {
+            throw new IllegalStateException(type.getName() + " calls the teleport.client remote, which is not"
+                    + " configured: set teleport.client.address, or name a remote of teleport.clients in"
+                    + " @TeleportExchange(remote = ...) or @ImportTeleportExchanges(remote = ...)");
+        }
+        return template;
+    }
+}

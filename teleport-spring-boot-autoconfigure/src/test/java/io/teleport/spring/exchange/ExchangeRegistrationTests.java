@@ -1,0 +1,193 @@
+package io.teleport.spring.exchange;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.router.Route;
+import io.teleport.router.RouteNames;
+import io.teleport.spring.annotation.PullController;
+import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
+import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.exchange.scanned.PingApi;
+import io.netty.channel.DefaultEventLoop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Names agree between proxy and controller, and every way of getting an interface wrong fails at
+ * start-up, naming the method and what to do.
+ */
+class ExchangeRegistrationTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class));
+
+    @Test
+    void namesFollowTheControllerRules() throws Exception {
+        assertThat(ExchangeRoutes.path(StockApi.class.getMethod("listAll", int.class)))
+                .isEqualTo("/inventory/stock/list_all");
+        assertThat(ExchangeRoutes.path(StockApi.class.getMethod("slow", long.class, io.teleport.session.CallOption[].class)))
+                .isEqualTo("/inventory/stock/slow_echo");
+        assertThat(ExchangeRoutes.path(PingApi.class.getMethod("ping", String.class)))
+                .isEqualTo(RouteNames.join(RouteNames.snake("PingApi"), RouteNames.snake("ping"))).isEqualTo("/ping_api/ping");
+        assertThat(ExchangeRoutes.isPush(StockApi.class.getMethod("changed", StockApi.StockChanged.class))).isTrue();
+        assertThat(ExchangeRoutes.isPush(StockApi.class.getMethod("item", String.class))).isFalse();
+    }
+
+    @Test
+    void aControllerServesEachRouteAtTheNameTheProxyCalls() {
+        runner.withPropertyValues("teleport.server.listen-address=127.0.0.1:0")
+                .withBean(DeclarativeClientEndToEndTest.Stock.class).run(ctx -> {
+                    Peer peer = ctx.getBean(Peer.class);
+                    String[] pulls = Arrays.stream(StockApi.class.getMethods()).filter(ExchangeRoutes::isRoute)
+                            .filter(m -> !ExchangeRoutes.isPush(m)).map(ExchangeRoutes::path).toArray(String[]::new);
+                    assertThat(peer.pullRouter().routes()).extracting(Route::path).containsExactlyInAnyOrder(pulls);
+                    assertThat(peer.pushRouter().routes()).extracting(Route::path)
+                            .containsExactly("/inventory/stock/changed");
+                });
+    }
+
+    /** A controller in a group: its clients could not find the interface's routes. */
+    @PullController("shop")
+    static class GroupedStock extends DeclarativeClientEndToEndTest.Stock {
+    }
+
+    @Test
+    void aControllerWithAGroupFailsStartUp() {
+        runner.withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(GroupedStock.class)
+                .run(ctx -> assertThat(ctx).getFailure().hasMessageContaining("remove the group"));
+    }
+
+    @Test
+    void anImportedInterfaceWithoutItsRemoteFailsStartUp() {
+        runner.withUserConfiguration(ImportsPing.class).run(ctx -> assertThat(ctx).getFailure()
+                .hasStackTraceContaining("PingApi calls the teleport.client remote, which is not configured:"
+                        + " set teleport.client.address"));
+        runner.withUserConfiguration(ImportsStock.class).withPropertyValues("teleport.clients.other.address=127.0.0.1:1")
+                .run(ctx -> assertThat(ctx).getFailure().hasStackTraceContaining("StockApi calls the remote"
+                        + " 'inventory', which is not configured: set teleport.clients.inventory.address"));
+    }
+
+    @Test
+    void aProxyIsMadeAtStartUpWithoutDialing() {
+        runner.withUserConfiguration(ImportsPing.class).withPropertyValues("teleport.client.address=127.0.0.1:1")
+                .run(ctx -> assertThat(ctx.getBean(PingApi.class).toString())
+                        .isEqualTo("PingApi via SessionTemplate[default -> 127.0.0.1:1]"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportTeleportExchanges(PingApi.class)
+    static class ImportsPing {
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportTeleportExchanges(StockApi.class)
+    static class ImportsStock {
+    }
+
+    @TeleportExchange
+    interface TwoBodies {
+        String call(String a, String b);
+    }
+
+    @TeleportExchange
+    interface PushWithReply {
+        @PushExchange
+        String call(String a);
+    }
+
+    @TeleportExchange
+    interface BadTimeout {
+        @PullExchange(timeout = "soon")
+        String call(String a);
+    }
+
+    interface NotAnnotated {
+        String call(String a);
+    }
+
+    /** A peer that never dials, and a template to an address where nothing listens. */
+    private final Peer peer = new Peer(PeerConfig.defaults());
+    private final SessionTemplate unreachable = new SessionTemplate(peer, "default", "127.0.0.1:1");
+    private final TeleportExchangeProxyFactory factory = new TeleportExchangeProxyFactory();
+
+    @AfterEach
+    void closePeer() {
+        peer.close();
+    }
+
+    @Test
+    void signaturesAProxyCannotCallFailWhenItIsMade() {
+        assertThatThrownBy(() -> factory.create(TwoBodies.class, unreachable))
+                .hasMessageContaining("TwoBodies.call has two body parameters");
+        assertThatThrownBy(() -> factory.create(PushWithReply.class, unreachable))
+                .hasMessageContaining("PushWithReply.call is a push, which has no reply");
+        assertThatThrownBy(() -> factory.create(BadTimeout.class, unreachable))
+                .hasMessageContaining("BadTimeout.call has a timeout that is not a duration: soon");
+        assertThatThrownBy(() -> factory.create(NotAnnotated.class, unreachable))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("@TeleportExchange");
+    }
+
+    @Test
+    void onAnEventLoopOnlyCallsThatDoNotWaitAreMade() throws Exception {
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            StockApi stock = factory.create(StockApi.class, unreachable);
+            // Refused before it dials, as core refuses a blocking pull there.
+            assertThat(loop.submit(() -> catching(() -> stock.item("x"))).get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("on an I/O thread");
+            assertThat(loop.submit(() -> stock.search("q", "u")).get(5, TimeUnit.SECONDS)).isNotNull();
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anUnreachableRemoteIsTheCallsTypedFailure() {
+        assertThatThrownBy(() -> factory.create(PingApi.class, unreachable).ping("me"))
+                .isInstanceOfSatisfying(TeleportExchangeException.class, e -> {
+                    assertThat(e.code()).isEqualTo(105);
+                    assertThat(e.remote()).isEqualTo("default");
+                    assertThat(e.path()).isEqualTo("/ping_api/ping");
+                });
+    }
+
+    private static Throwable catching(Runnable call) {
+        try {
+            call.run();
+            return new AssertionError("no exception");
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    /** Serves the client-only interface: a controller cannot return a whole reply. */
+    @PullController
+    static class RepliesController implements StockReplies {
+        @Override
+        public io.teleport.session.Reply<StockApi.Item> item(String sku) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<io.teleport.session.Reply<StockApi.Item>> itemAsync(String sku,
+                String user) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    @Test
+    void aControllerCannotServeAWholeReply() {
+        runner.withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(RepliesController.class)
+                .run(ctx -> assertThat(ctx).getFailure().hasMessageContaining("returns a Reply"));
+    }
+
+}
