@@ -170,6 +170,19 @@ public final class Meta {
         return this;
     }
 
+    /**
+     * A lower bound of the wire form's length (escaping only adds to it): enough for a sender to refuse
+     * metadata that cannot fit in a frame before building the frame.
+     */
+    public int minEncodedLength() {
+        int length = Math.max(0, size - 1);
+        for (int i = 0; i < size << 1; i++) {
+            String s = pairs[i];
+            length += s.length() + ((i & 1) == 1 && !s.isEmpty() ? 1 : 0);
+        }
+        return length;
+    }
+
     /** Writes the wire form into {@code out} and returns the number of bytes written. */
     public int writeTo(ByteBuf out) {
         int start = out.writerIndex();

@@ -57,4 +57,35 @@ class MetaTest {
         assertThat(meta.peek("a")).isEqualTo("1");
         assertThat(copy.peek("a")).isEqualTo("2");
     }
+
+    @Test
+    void theMinimumEncodedLengthIsALowerBoundAndExactWithoutEscapes() {
+        long seed = System.nanoTime();
+        java.util.Random random = new java.util.Random(seed);
+        String alphabet = "abcXYZ019-_.~ &=%?é中";
+        for (int round = 0; round < 200; round++) {
+            Meta meta = new Meta();
+            boolean plain = true;
+            for (int pairs = random.nextInt(5); pairs > 0; pairs--) {
+                StringBuilder key = new StringBuilder("k");
+                StringBuilder value = new StringBuilder();
+                for (int n = random.nextInt(8); n > 0; n--) {
+                    char c = alphabet.charAt(random.nextInt(alphabet.length()));
+                    plain &= Character.isLetterOrDigit(c) && c < 0x80 || c == '-' || c == '_' || c == '.';
+                    value.append(c);
+                }
+                meta.add(key.toString(), value.toString());
+            }
+            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer();
+            try {
+                int written = meta.writeTo(out);
+                assertThat(meta.minEncodedLength()).as("seed %d", seed).isLessThanOrEqualTo(written);
+                if (plain) {
+                    assertThat(meta.minEncodedLength()).as("seed %d", seed).isEqualTo(written);
+                }
+            } finally {
+                out.release();
+            }
+        }
+    }
 }

@@ -280,10 +280,13 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             // The reply could not be built (marshalling, size limit): answer with the reason rather
             // than leave the puller waiting; an error reply that cannot be built either ends here.
             log.warn("reply to {} (seq {}) could not be encoded: {}", safeUri(), request.seq(), e.rerror().detail());
-            if (rerror == null) {
-                reply(null, session.peer.errors.internal("reply: " + e.rerror().detail()));
+            if (rerror == null || replyMeta != null || extraXfer != null) {
+                // Again as a bare error: the handler's reply metadata or filters may be what did not fit.
+                replyMeta = null;
+                extraXfer = null;
+                reply(null, rerror != null ? rerror : session.peer.errors.internal("reply: " + e.rerror().detail()));
             } else {
-                finish();
+                afterReply();
             }
             return;
         }
@@ -292,15 +295,20 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 log.debug("reply to {} (seq {}) not written: {}", safeUri(), request.seq(), String.valueOf(f.cause()));
             }
             session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, startNanos);
-            boolean hooks = session.peer.plugins.blocks(Hook.POST_WRITE_REPLY)
-                    || (route != null && route.plugins().blocks(Hook.POST_WRITE_REPLY));
-            session.peer.offIoThread(hooks, () -> {
-                try {
-                    DefaultSession.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
-                } finally {
-                    finish();
-                }
-            });
+            afterReply();
+        });
+    }
+
+    /** PostWriteReply, once for every pull this side answered or tried to (plugins pair it with PostReadPullHeader). */
+    private void afterReply() {
+        boolean hooks = session.peer.plugins.blocks(Hook.POST_WRITE_REPLY)
+                || (route != null && route.plugins().blocks(Hook.POST_WRITE_REPLY));
+        session.peer.offIoThread(hooks, () -> {
+            try {
+                DefaultSession.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
+            } finally {
+                finish();
+            }
         });
     }
 

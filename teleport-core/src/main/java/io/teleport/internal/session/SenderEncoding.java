@@ -64,6 +64,13 @@ public final class SenderEncoding {
             throw new ProtoException("Size of package exceeds limit: body of " + body.length + " bytes (limit: "
                     + ctx.readLimit() + ")");
         }
+        // Metadata that cannot fit fails here, on the sender, where the caller (or a reply's fallback
+        // to a bare error) learns it, rather than in the frame encoder on the I/O thread.
+        long atLeast = (body == null ? 0L : body.length) + packet.uri().length() + packet.meta().minEncodedLength();
+        if (atLeast > ctx.readLimit()) {
+            throw new ProtoException("Size of package exceeds limit: at least " + atLeast + " bytes (limit: "
+                    + ctx.readLimit() + ")");
+        }
         packet.encodedBody(body);
         return packet;
     }
