@@ -1,7 +1,6 @@
 package io.teleport;
 
 import io.netty.util.Timer;
-import org.jspecify.annotations.Nullable;
 import io.teleport.codec.Codec;
 import io.teleport.codec.Codecs;
 import io.teleport.config.PeerConfig;
@@ -11,6 +10,7 @@ import io.teleport.proto.Proto;
 import io.teleport.router.ExceptionMapper;
 import io.teleport.xfer.XferFilter;
 import io.teleport.xfer.XferFilters;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.teleport.benchmark;
 
-import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
 import io.teleport.benchmark.proto.BenchmarkMessage;
+import io.teleport.config.HandlerExecution;
+import io.teleport.config.PeerConfig;
 import io.teleport.session.Session;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;

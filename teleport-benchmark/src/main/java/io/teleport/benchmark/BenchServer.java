@@ -1,10 +1,10 @@
 package io.teleport.benchmark;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
 import io.teleport.codec.StringCodec;
+import io.teleport.config.HandlerExecution;
+import io.teleport.config.PeerConfig;
 import io.teleport.plugin.Plugin;
 import io.teleport.router.MessageContext;
 import io.teleport.session.CallOption;

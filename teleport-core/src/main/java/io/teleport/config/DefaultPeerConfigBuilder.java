@@ -1,7 +1,7 @@
 package io.teleport.config;
 
-import io.teleport.limits.Limits;
 import io.netty.handler.ssl.SslContext;
+import io.teleport.limits.Limits;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;

@@ -1,12 +1,11 @@
 package io.teleport.config;
 
+import io.netty.handler.ssl.SslContext;
 import io.teleport.Peer;
 import io.teleport.limits.Limits;
-import io.netty.handler.ssl.SslContext;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.Executor;
 
 /**

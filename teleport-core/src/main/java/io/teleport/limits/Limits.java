@@ -2,6 +2,7 @@ package io.teleport.limits;
 
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
+
 import java.time.Duration;
 import java.util.Objects;
 

@@ -1,16 +1,16 @@
 package io.teleport.plugins;
 
-import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.codec.StringCodec;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
-import io.teleport.codec.StringCodec;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
-import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
 import io.teleport.plugin.PrivatePaths;
 import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.router.RequestUri;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;

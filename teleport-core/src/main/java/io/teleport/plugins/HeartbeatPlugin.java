@@ -1,11 +1,9 @@
 package io.teleport.plugins;
 
-import io.teleport.plugin.setup.PeerSetup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.teleport.message.Rerror;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
-import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
 import io.teleport.plugin.PostReadReplyHeader;
@@ -13,6 +11,8 @@ import io.teleport.plugin.PostWritePull;
 import io.teleport.plugin.PostWritePush;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
+import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;

@@ -1,16 +1,16 @@
 package io.teleport.plugins;
 
-import io.teleport.plugin.setup.PeerSetup;
-import io.teleport.message.RerrorException;
 import io.teleport.codec.PreEncoded;
-import io.teleport.transport.Addresses;
 import io.teleport.message.Meta;
+import io.teleport.message.RerrorException;
+import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.router.MessageContext;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
+import io.teleport.transport.Addresses;
 import org.jspecify.annotations.Nullable;
 
 import java.util.Objects;

@@ -1,8 +1,7 @@
 package io.teleport.router;
 
-import org.jspecify.annotations.Nullable;
-
 import io.teleport.router.binding.HandlerParameter;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The text a {@link QueryValue} or {@link MetaValue} parameter is bound from, in one place for core's

@@ -6,9 +6,9 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import static io.teleport.testing.PackageSlices.EACH_PACKAGE;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static io.teleport.testing.PackageSlices.EACH_PACKAGE;
 
 /**
  * The package rules of {@code teleport-core} (see {@code docs/architecture.md}): packages depend one way,

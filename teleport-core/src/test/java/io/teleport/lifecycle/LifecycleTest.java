@@ -2,8 +2,8 @@ package io.teleport.lifecycle;
 
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
-import io.teleport.message.RerrorException;
 import io.teleport.internal.session.DefaultSession;
+import io.teleport.message.RerrorException;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import org.junit.jupiter.api.AfterEach;

@@ -1,11 +1,9 @@
 package io.teleport.plugin;
 
-import io.teleport.plugin.setup.PreNewPeer;
-import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
-import io.teleport.plugin.setup.PreNewPeer;
 import io.teleport.message.Rerror;
+import io.teleport.plugin.setup.PreNewPeer;
 import io.teleport.session.Session;
 import org.junit.jupiter.api.Test;
 

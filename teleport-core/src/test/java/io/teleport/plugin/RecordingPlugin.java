@@ -1,10 +1,10 @@
 package io.teleport.plugin;
 
-import io.teleport.plugin.setup.PreNewPeer;
-import io.teleport.plugin.setup.PostNewPeer;
-import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
+import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.plugin.setup.PostNewPeer;
+import io.teleport.plugin.setup.PreNewPeer;
 import io.teleport.session.Session;
 
 import java.util.List;

@@ -2,9 +2,9 @@ package io.teleport.plugins;
 
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
+import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
-import io.teleport.message.Packet;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.session.Reply;

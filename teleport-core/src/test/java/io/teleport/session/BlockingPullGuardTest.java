@@ -1,7 +1,7 @@
 package io.teleport.session;
 
-import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
+import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.testing.TestPeers;

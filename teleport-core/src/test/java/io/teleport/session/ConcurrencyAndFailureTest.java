@@ -1,11 +1,11 @@
 package io.teleport.session;
 
 import io.netty.util.NettyRuntime;
-import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
+import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
-import io.teleport.message.RerrorException;
 import io.teleport.internal.session.DefaultSession;
+import io.teleport.message.RerrorException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

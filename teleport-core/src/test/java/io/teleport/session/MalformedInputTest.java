@@ -2,10 +2,10 @@ package io.teleport.session;
 
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
-import io.teleport.message.Rerror;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
+import io.teleport.message.Rerror;
 import io.teleport.testing.Frames;
 import io.teleport.testing.GoldenFrames;
 import org.junit.jupiter.api.AfterAll;

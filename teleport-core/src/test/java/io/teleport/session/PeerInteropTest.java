@@ -1,15 +1,14 @@
 package io.teleport.session;
 
 import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
-import io.teleport.message.Rerror;
-import io.teleport.message.RerrorException;
 import io.teleport.codec.JsonCodec;
 import io.teleport.codec.ProtobufCodec;
 import io.teleport.codec.StringCodec;
+import io.teleport.config.PeerConfig;
 import io.teleport.internal.session.DefaultSession;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.router.PullContext;
-import io.teleport.router.PushContext;
 import io.teleport.router.UnknownPullContext;
 import io.teleport.testproto.PbTest;
 import io.teleport.xfer.GzipFilter;

@@ -1,8 +1,8 @@
 package io.teleport.session;
 
 import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
 import io.teleport.codec.StringCodec;
+import io.teleport.config.PeerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package io.teleport.demo.client;
 
-import io.teleport.message.RerrorException;
 import io.teleport.demo.Args;
 import io.teleport.demo.DemoProperties;
+import io.teleport.message.RerrorException;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.xfer.GzipFilter;
 import org.slf4j.Logger;

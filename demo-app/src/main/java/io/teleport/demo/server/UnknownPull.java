@@ -1,8 +1,8 @@
 package io.teleport.demo.server;
 
-import io.teleport.message.RerrorException;
 import io.teleport.codec.CodecException;
 import io.teleport.demo.Args;
+import io.teleport.message.RerrorException;
 import io.teleport.router.UnknownPullContext;
 import io.teleport.router.UnknownPullHandler;
 import org.slf4j.Logger;

@@ -1,10 +1,10 @@
 package io.teleport.benchmark.jmh;
 
-import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
 import io.teleport.benchmark.Workload;
 import io.teleport.benchmark.proto.BenchmarkMessage;
+import io.teleport.config.HandlerExecution;
+import io.teleport.config.PeerConfig;
 import io.teleport.session.Session;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,9 +1,9 @@
 package io.teleport.benchmark.scale;
 
 import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
 import io.teleport.benchmark.BenchMain;
 import io.teleport.benchmark.Options;
+import io.teleport.config.PeerConfig;
 import io.teleport.session.Session;
 
 import java.io.BufferedReader;

@@ -1,9 +1,9 @@
 package io.teleport.benchmark.scale;
 
-import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
 import io.teleport.benchmark.Options;
+import io.teleport.config.HandlerExecution;
+import io.teleport.config.PeerConfig;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,8 +1,8 @@
 package io.teleport.benchmark.scale;
 
 import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
 import io.teleport.codec.StringCodec;
+import io.teleport.config.PeerConfig;
 import io.teleport.session.CallOptions;
 
 import java.io.IOException;
@@ -10,7 +10,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Holds idle sessions and reports what they cost: {@code /scale/stats} answers the session count,

@@ -1,11 +1,11 @@
 package io.teleport.benchmark.soak;
 
-import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
-import io.teleport.config.PeerConfig;
 import io.teleport.benchmark.BenchServer;
 import io.teleport.benchmark.Workload;
 import io.teleport.benchmark.proto.BenchmarkMessage;
+import io.teleport.config.HandlerExecution;
+import io.teleport.config.PeerConfig;
 import io.teleport.session.Session;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;

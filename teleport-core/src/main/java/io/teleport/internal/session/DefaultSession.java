@@ -1,15 +1,15 @@
 package io.teleport.internal.session;
 
-import io.teleport.transport.Addresses;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
-import io.teleport.message.Packet;
 import io.teleport.proto.Proto;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
+import io.teleport.transport.Addresses;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,15 +1,15 @@
 package io.teleport.internal.session;
 
+import io.teleport.codec.CodecException;
 import io.teleport.internal.dispatch.HandlerPool;
 import io.teleport.internal.limits.Counters;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.log.LogText;
 import io.teleport.internal.log.RefusalLog;
-import io.teleport.message.Rerror;
-import io.teleport.message.RerrorException;
-import io.teleport.codec.CodecException;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.plugin.AroundHandler;
 import io.teleport.plugin.Hook;
 import io.teleport.plugin.PluginChain;

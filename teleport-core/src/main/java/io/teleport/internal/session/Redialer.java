@@ -2,9 +2,9 @@ package io.teleport.internal.session;
 
 import io.netty.util.Timeout;
 import io.teleport.internal.log.LogText;
+import io.teleport.proto.Proto;
 import io.teleport.transport.Network;
 import org.jspecify.annotations.Nullable;
-import io.teleport.proto.Proto;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

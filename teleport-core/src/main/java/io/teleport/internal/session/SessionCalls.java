@@ -1,11 +1,11 @@
 package io.teleport.internal.session;
 
-import io.teleport.internal.log.LogText;
 import io.netty.util.ReferenceCountUtil;
-import io.teleport.message.Rerror;
-import io.teleport.message.RerrorException;
+import io.teleport.internal.log.LogText;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.plugin.Hook;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
@@ -13,11 +13,11 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Type;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.lang.invoke.MethodType;
 
 /**
  * The invocation layer of one session, above its connection (as SOFABolt keeps invocation apart from

@@ -1,8 +1,5 @@
 package io.teleport.internal.transport;
 
-import io.teleport.internal.session.DefaultSession;
-import io.teleport.internal.session.Dialer;
-import io.teleport.internal.session.PeerContext;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -12,7 +9,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.teleport.config.PeerConfig;
-import io.teleport.message.Rerror;
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.Dialer;
+import io.teleport.internal.session.PeerContext;
 import io.teleport.message.RerrorException;
 import io.teleport.proto.Proto;
 import io.teleport.transport.Network;

@@ -1,14 +1,14 @@
 package io.teleport.internal.transport;
 
-import io.teleport.internal.limits.ReadGate;
-import io.teleport.internal.session.DefaultSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.teleport.message.Rerror;
+import io.teleport.internal.limits.ReadGate;
+import io.teleport.internal.session.DefaultSession;
 import io.teleport.message.Packet;
+import io.teleport.message.Rerror;
 import io.teleport.plugin.Hook;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;

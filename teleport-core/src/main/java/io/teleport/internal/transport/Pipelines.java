@@ -1,9 +1,5 @@
 package io.teleport.internal.transport;
 
-import io.teleport.internal.limits.ReadGate;
-import io.teleport.internal.session.DefaultSession;
-import io.teleport.internal.session.PeerContext;
-import io.teleport.internal.session.SenderEncoding;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
@@ -11,8 +7,12 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.handler.timeout.WriteTimeoutHandler;
-import io.teleport.limits.Limits;
 import io.teleport.config.PeerConfig;
+import io.teleport.internal.limits.ReadGate;
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.PeerContext;
+import io.teleport.internal.session.SenderEncoding;
+import io.teleport.limits.Limits;
 import io.teleport.proto.Proto;
 import org.jspecify.annotations.Nullable;
 

@@ -1,13 +1,5 @@
 package io.teleport.internal.transport;
 
-import io.teleport.internal.limits.ReadGate;
-import io.teleport.internal.log.LogText;
-import io.teleport.internal.session.DefaultSession;
-import io.teleport.internal.session.Dialer;
-import io.teleport.internal.session.InboundContext;
-import io.teleport.internal.session.PendingPull;
-import io.teleport.plugin.Hook;
-import io.teleport.plugin.PluginChain;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -16,10 +8,18 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.teleport.message.Rerror;
+import io.teleport.codec.CodecException;
+import io.teleport.internal.limits.ReadGate;
+import io.teleport.internal.log.LogText;
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.Dialer;
+import io.teleport.internal.session.InboundContext;
+import io.teleport.internal.session.PendingPull;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
-import io.teleport.codec.CodecException;
+import io.teleport.message.Rerror;
+import io.teleport.plugin.Hook;
+import io.teleport.plugin.PluginChain;
 import io.teleport.proto.ProtoException;
 import io.teleport.transport.Addresses;
 import io.teleport.xfer.XferException;
@@ -27,11 +27,11 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * The last inbound handler of a connection: admits the session once the connection is ready,

@@ -1,7 +1,7 @@
 package io.teleport.plugin.setup;
 
-import io.teleport.plugin.Plugin;
 import io.teleport.config.PeerConfig;
+import io.teleport.plugin.Plugin;
 
 /**
  * Hook. While a peer is built, before its configuration is checked: may change the configuration. An

@@ -1,8 +1,8 @@
 package io.teleport.internal.session;
 
 import io.netty.util.concurrent.EventExecutor;
-import io.teleport.config.HandlerExecution;
 import io.teleport.Peer;
+import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
 import io.teleport.session.Session;
 import io.teleport.testing.TestPeers;

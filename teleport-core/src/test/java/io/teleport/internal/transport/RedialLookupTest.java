@@ -1,13 +1,13 @@
 package io.teleport.internal.transport;
 
-import io.teleport.internal.session.DefaultSession;
-import io.teleport.internal.session.PeerContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.PeerContext;
 import io.teleport.session.Session;
-import io.teleport.transport.Network;
 import io.teleport.testing.TestPeers;
+import io.teleport.transport.Network;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

@@ -7,8 +7,6 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
-import java.util.List;
-
 /** Matches when {@code teleport.auth.token} or {@code teleport.auth.accepted-tokens} is set. */
 class OnAuthConfiguredCondition extends SpringBootCondition {
 

@@ -4,18 +4,18 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.teleport.config.HandlerExecution;
-import io.teleport.limits.Limits;
 import io.teleport.config.PeerConfig;
+import io.teleport.limits.Limits;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.thread.Threading;
 import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 
-import javax.net.ssl.SSLException;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import javax.net.ssl.SSLException;
 
 /** Builds the {@link PeerConfig} from {@link TeleportProperties}, the environment and the customizers. */
 final class PeerConfigFactory {

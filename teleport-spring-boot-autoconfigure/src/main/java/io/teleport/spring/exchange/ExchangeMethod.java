@@ -1,5 +1,7 @@
 package io.teleport.spring.exchange;
 
+import io.netty.channel.EventLoop;
+import io.netty.util.internal.ThreadExecutorMap;
 import io.teleport.message.RerrorException;
 import io.teleport.router.MetaValue;
 import io.teleport.router.QueryValue;
@@ -7,8 +9,6 @@ import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Reply;
 import io.teleport.spring.client.SessionTemplate;
-import io.netty.channel.EventLoop;
-import io.netty.util.internal.ThreadExecutorMap;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.ResolvableType;

@@ -1,18 +1,15 @@
 package io.teleport.spring.metrics;
 
-import io.teleport.plugin.setup.PeerSetup;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.teleport.Peer;
-import io.teleport.message.Rerror;
 import io.teleport.message.Packet;
+import io.teleport.message.Rerror;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
 import io.teleport.plugin.PostDisconnect;
 import io.teleport.plugin.PostPullEnd;
-import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
 import io.teleport.plugin.PostReadReplyHeader;
@@ -21,6 +18,8 @@ import io.teleport.plugin.PostWritePush;
 import io.teleport.plugin.PostWriteReply;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
+import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.session.Session;
 import io.teleport.spring.client.UndialedPulls;
 

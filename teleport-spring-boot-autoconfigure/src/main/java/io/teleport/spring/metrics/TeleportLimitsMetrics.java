@@ -4,8 +4,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.limits.PeerStats;
+import io.teleport.plugin.setup.PeerSetup;
 
 import java.util.function.ToLongFunction;
 

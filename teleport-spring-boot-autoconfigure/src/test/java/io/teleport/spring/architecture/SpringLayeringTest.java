@@ -5,9 +5,9 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-import static io.teleport.testing.PackageSlices.EACH_PACKAGE;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static io.teleport.testing.PackageSlices.EACH_PACKAGE;
 
 /** The Spring module's packages depend one way, and it uses core's API only, never its engine. */
 class SpringLayeringTest {

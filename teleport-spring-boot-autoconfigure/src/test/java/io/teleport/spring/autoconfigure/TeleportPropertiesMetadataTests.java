@@ -1,7 +1,7 @@
 package io.teleport.spring.autoconfigure;
 
-import io.teleport.limits.Limits;
 import io.teleport.config.PeerConfig;
+import io.teleport.limits.Limits;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.convert.DurationStyle;

@@ -1,5 +1,6 @@
 package io.teleport.spring.exchange;
 
+import io.netty.channel.DefaultEventLoop;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.router.Route;
@@ -8,7 +9,6 @@ import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.exchange.scanned.PingApi;
-import io.netty.channel.DefaultEventLoop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;

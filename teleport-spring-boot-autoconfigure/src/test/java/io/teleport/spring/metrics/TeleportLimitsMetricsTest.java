@@ -1,11 +1,10 @@
 package io.teleport.spring.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.teleport.limits.Limits;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
+import io.teleport.limits.Limits;
 import io.teleport.limits.PeerStats;
 import io.teleport.message.RerrorException;
 import io.teleport.session.Session;

@@ -1,8 +1,8 @@
 package io.teleport.spring.test;
 
+import io.micrometer.core.instrument.Measurement;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Measurement;
 import io.micrometer.core.instrument.Statistic;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
