@@ -33,6 +33,9 @@ class HandlerErrorsTest {
     @RegisterExtension
     final LogCapture log = LogCapture.of("io.teleport.internal.session.InboundContext", Level.DEBUG);
 
+    @RegisterExtension
+    final LogCapture peerLog = LogCapture.of("io.teleport.internal.session.PeerContext", null);
+
     /** An application exception that a mapper knows. */
     static final class OutOfStockException extends RuntimeException {
         OutOfStockException(String sku) {
@@ -130,5 +133,31 @@ class HandlerErrorsTest {
             throw new RerrorException(409, "Conflict", "");
         }));
         assertThat(failure(session, "/boom")).isEqualTo(new Rerror(409, "Conflict", ""));
+    }
+
+    @Test
+    void aPeerThatMakesEveryCallFailGetsOneStackInTheLogPerIntervalNotOnePerCall() {
+        Session session = connect(Peer.builder());
+        for (int i = 0; i < 20; i++) {
+            assertThat(failure(session, "/boom").code()).isEqualTo(500);
+        }
+        await().until(() -> log.events(Level.DEBUG).stream()
+                .filter(e -> e.getFormattedMessage().contains("failed on /boom")).count() == 20);
+        assertThat(log.events(Level.WARN)).singleElement().satisfies(e -> {
+            assertThat(e.getFormattedMessage()).contains("1 since the last report").contains("failed on /boom");
+            assertThat(e.getThrowableProxy()).isNotNull();
+        });
+    }
+
+    @Test
+    void refusedPushesAreCountedInOneLinePerIntervalNotOnePerPush() {
+        Session session = connect(Peer.builder());
+        for (int i = 0; i < 20; i++) {
+            session.push("/nowhere", "x").join();
+        }
+        await().until(() -> log.events(Level.DEBUG).stream()
+                .filter(e -> e.getFormattedMessage().contains("push /nowhere")).count() == 20);
+        assertThat(peerLog.events(Level.WARN)).singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).startsWith("pushes refused before their handler"));
     }
 }

@@ -1,5 +1,6 @@
 package io.teleport.internal.log;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 import java.util.concurrent.TimeUnit;
@@ -26,13 +27,26 @@ public final class RefusalLog {
 
     /** Counts one refusal; writes a line when the interval since the last one has passed. */
     public void record(String latest) {
+        record(latest, null);
+    }
+
+    /**
+     * Counts one; writes a line, with {@code cause}'s stack when there is one, when the interval since
+     * the last line has passed. The first one is written at once.
+     */
+    public void record(String latest, @Nullable Throwable cause) {
         count.increment();
         long now = System.nanoTime();
         long next = nextLineAt.get();
         if (now - next >= 0 && nextLineAt.compareAndSet(next, now + INTERVAL_NANOS)) {
             long n = count.sumThenReset();
-            log.warn("{}: {} since the last report (at most one line per {} s; latest: {})", what, n,
-                    TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS), latest);
+            String line = "{}: {} since the last report (at most one line per {} s; latest: {})";
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS);
+            if (cause == null) {
+                log.warn(line, what, n, seconds, latest);
+            } else {
+                log.warn(line, what, n, seconds, latest, cause);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.teleport.internal.session;
 
 import io.teleport.internal.log.LogText;
+import io.teleport.internal.log.RefusalLog;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.router.ExceptionMapper;
@@ -22,6 +23,7 @@ final class HandlerErrors {
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final String INTERNAL = "Internal Server Error";
 
+    private final RefusalLog failures = new RefusalLog(log, "handlers failed with an unmapped exception, answered 500");
     private final List<ExceptionMapper> mappers;
     private final boolean includeMessage;
     private final int valueLimit;
@@ -53,7 +55,11 @@ final class HandlerErrors {
             }
             return mapped;
         }
-        log.warn("handler {} failed on {} from {}", handlerName(ctx), ctx.safeUri(), ctx.session.id(), error);
+        // A remote peer can make a handler fail on every message it sends: the stack goes to the log at
+        // most once per interval, with the count since; each one is at DEBUG.
+        String what = "handler " + handlerName(ctx) + " failed on " + ctx.safeUri() + " from " + ctx.session.id();
+        log.debug(what, error);
+        failures.record(what, error);
         return internal(error);
     }
 

@@ -328,7 +328,10 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 rerror = decodeBody();
             }
             if (rerror != null) {
-                log.warn("{} push {} from {}", safe(rerror.toJson()), safeUri(), session.id());
+                // Pushes have no reply to carry the error: the log does, bounded (a peer may send many).
+                String what = safe(rerror.toJson()) + " push " + safeUri() + " from " + session.id();
+                log.debug(what);
+                session.peer.refusedPushLog.record(what);
                 return;
             }
             if (scoped(Hook.POST_READ_PUSH_BODY, this) != null) {
@@ -380,10 +383,13 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     /** Opens the {@link AroundHandler} scopes of the peer's plugins, then of the route's; closed in reverse. */
     private AroundHandler.Scope openHandlerScopes() {
         AroundHandler.Scope peerScopes = session.peer.plugins.openHandlerScopes(this);
-        if (route.plugins().isEmpty()) {
+        AroundHandler.Scope routeScopes = route.plugins().openHandlerScopes(this);
+        if (routeScopes == AroundHandler.Scope.NONE) {
             return peerScopes;
         }
-        AroundHandler.Scope routeScopes = route.plugins().openHandlerScopes(this);
+        if (peerScopes == AroundHandler.Scope.NONE) {
+            return routeScopes;
+        }
         return () -> {
             try {
                 routeScopes.close();

@@ -86,6 +86,7 @@ public final class PeerContext {
     public final Counters counters;
     public final RefusalLog overloadLog = new RefusalLog(log, "handler executor full or shut down, refused (503) or dropped");
     final RefusalLog expiredLog = new RefusalLog(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
+    final RefusalLog refusedPushLog = new RefusalLog(log, "pushes refused before their handler (route, body, a plugin), dropped");
     final RefusalLog outboundLog = new RefusalLog(log, "outbound bytes of a session at the limit, failed (104) or skipped");
     /** TLS failures: a hostile peer can cause any number on the accepting side, and a redial loop on the dialing one. */
     public final RefusalLog acceptedTlsLog = new RefusalLog(log, "TLS with a connecting peer failed");
