@@ -5,7 +5,4 @@
  * named by {@code service-id} follows that service's instances through the {@code DiscoveryClient}.
  * Present only when Spring Cloud Commons is on the class path.
  */
-@NullMarked
 package io.teleport.spring.discovery;
-
-import org.jspecify.annotations.NullMarked;
