@@ -28,15 +28,32 @@ final class AddressProperties {
                     + "address to listen on, such as 0.0.0.0:9090 or :9090 (a socket path when teleport.network is "
                     + "unix), or leave it empty for no server.");
         }
-        if (client != null && client.address() != null) {
-            check(network, "teleport.client.address", client.address(), "Set teleport.client.address to the remote "
-                    + "peer's host:port, " + FORMS + ", or remove it.");
+        if (client != null) {
+            oneTarget("teleport.client", client);
+            if (client.address() != null) {
+                check(network, "teleport.client.address", client.address(), "Set teleport.client.address to the "
+                        + "remote peer's host:port, " + FORMS + ", or remove it.");
+            }
         }
         clients.forEach((name, named) -> {
-            String key = "teleport.clients." + name + ".address";
-            check(network, key, named.address(), "Set " + key + " to the remote peer's host:port, " + FORMS
-                    + ", or remove teleport.clients." + name + ".");
+            String prefix = "teleport.clients." + name;
+            oneTarget(prefix, named);
+            if (!named.discovered()) {
+                String key = prefix + ".address";
+                check(network, key, named.address(), "Set " + key + " to the remote peer's host:port, " + FORMS
+                        + ", or " + prefix + ".service-id to a service's name, or remove " + prefix + ".");
+            }
         });
+    }
+
+    /** A remote is one address or one service's instances, not both. */
+    private static void oneTarget(String prefix, TeleportProperties.Client client) {
+        if (client.discovered() && client.address() != null) {
+            throw new TeleportConfigurationException(prefix + ".service-id", "both " + prefix + ".address and "
+                    + prefix + ".service-id are set", "Set either " + prefix + ".address (one remote peer) or "
+                    + prefix + ".service-id (the instances of a service, found through Spring Cloud's DiscoveryClient), "
+                    + "not both.", null);
+        }
     }
 
     private static void check(Network network, String key, String address, String action) {

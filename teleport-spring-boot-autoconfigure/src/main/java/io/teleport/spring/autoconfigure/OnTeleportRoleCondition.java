@@ -18,15 +18,31 @@ class OnTeleportRoleCondition extends SpringBootCondition {
         if (!binder.bind("teleport.server.listen-address", String.class).orElse("").isBlank()) {
             return ConditionOutcome.match("teleport.server.listen-address is set");
         }
-        return hasRemotes(binder) ? ConditionOutcome.match("teleport.client.address or teleport.clients is set")
+        return hasRemotes(binder) ? ConditionOutcome.match("teleport.client.address, .service-id or teleport.clients is set")
                 : ConditionOutcome.noMatch("no teleport.server.listen-address, teleport.client.address or teleport.clients");
     }
 
     /** Whether a default remote ({@code teleport.client.address}) or named remotes are configured. */
     static boolean hasRemotes(Binder binder) {
-        return binder.bind("teleport.client.address", String.class).isBound()
-                || binder.bind("teleport.clients", Bindable.mapOf(String.class, TeleportProperties.Client.class))
+        return hasDefaultRemote(binder) || binder.bind("teleport.clients", Bindable.mapOf(String.class, TeleportProperties.Client.class))
                         .map(Map::isEmpty).map(empty -> !empty).orElse(false);
+    }
+
+    /** Whether the default remote is configured: {@code teleport.client.address} or {@code .service-id}. */
+    static boolean hasDefaultRemote(Binder binder) {
+        return binder.bind("teleport.client.address", String.class).isBound()
+                || !binder.bind("teleport.client.service-id", String.class).orElse("").isBlank();
+    }
+
+    /** Matches when the default remote is configured, for the {@code SessionTemplate} bean. */
+    static class DefaultRemote extends SpringBootCondition {
+
+        @Override
+        public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return hasDefaultRemote(Binder.get(context.getEnvironment()))
+                    ? ConditionOutcome.match("teleport.client.address or teleport.client.service-id is set")
+                    : ConditionOutcome.noMatch("no teleport.client.address or teleport.client.service-id");
+        }
     }
 
     /** Matches when the application calls remotes, so that there is a template to check. */

@@ -6,9 +6,15 @@ import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
+import io.teleport.spring.client.RemoteInstances;
+import io.teleport.spring.client.RetryPolicy;
 import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.client.TeleportLoadBalancer;
+import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import io.teleport.spring.client.UndialedPulls;
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.util.ClassUtils;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +28,12 @@ final class RemoteTemplates {
     private RemoteTemplates() {
     }
 
-    /** The template of the remote under {@code key}; {@code undialed} are told of pulls that could not dial. */
+    /**
+     * The template of the remote under {@code key}; {@code undialed} are told of pulls that could not
+     * dial; {@code classLoader} is the application's, where a DiscoveryClient is looked for.
+     */
     static SessionTemplate create(Peer peer, String key, String name, TeleportProperties.Client client,
-            List<UndialedPulls> undialed) {
+            List<UndialedPulls> undialed, TeleportLoadBalancer.Factory balancers, @Nullable ClassLoader classLoader) {
         List<CallOption> defaults = new ArrayList<>();
         if (client.pullTimeout() != null) {
             TeleportProperties.requirePositive(client.pullTimeout(), key + ".pull-timeout");
@@ -38,8 +47,24 @@ final class RemoteTemplates {
             }
             defaults.add(CallOptions.bodyCodec(codec.id()));
         }
-        return new SessionTemplate(peer, name, client.address(), defaults, undialed);
+        RemoteInstances instances;
+        if (client.discovered()) {
+            if (!ClassUtils.isPresent(DISCOVERY_CLIENT, classLoader)) {
+                throw new TeleportConfigurationException(key + ".service-id", "a remote named by service-id is found "
+                        + "through Spring Cloud's DiscoveryClient, which is not on the class path", "Add a Spring Cloud "
+                        + "discovery starter (such as spring-cloud-starter-zookeeper-discovery, or spring-cloud-commons "
+                        + "for spring.cloud.discovery.client.simple), or set " + key + ".address instead.", null);
+            }
+            instances = RemoteInstances.discovered(peer, name, client.serviceId(),
+                    balancers.create(name, client.serviceId()));
+        } else {
+            instances = RemoteInstances.fixed(peer, name, client.address());
+        }
+        return new SessionTemplate(instances, defaults, undialed,
+                new RetryPolicy(client.maxAttempts(), client.idempotentPaths()));
     }
+
+    private static final String DISCOVERY_CLIENT = "org.springframework.cloud.client.discovery.DiscoveryClient";
 
     /**
      * Whether the remote is dialed at start-up: as configured, or, unset, when the application has

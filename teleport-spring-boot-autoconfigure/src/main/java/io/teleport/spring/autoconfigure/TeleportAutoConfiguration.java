@@ -13,8 +13,10 @@ import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.client.EagerRemotes;
+import io.teleport.spring.client.RoundRobinLoadBalancer;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
+import io.teleport.spring.client.TeleportLoadBalancer;
 import io.teleport.spring.client.UndialedPulls;
 import io.teleport.spring.handler.BeanValidationArguments;
 import io.teleport.spring.handler.ControllerRouteRegistrar;
@@ -38,6 +40,7 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.ConversionService;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,24 +160,33 @@ public final class TeleportAutoConfiguration {
         return new TeleportSessions(peer);
     }
 
+    /** Each remote named by service-id gets a round-robin load balancer of its own. */
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnProperty(prefix = "teleport.client", name = "address")
-    SessionTemplate sessionTemplate(Peer peer, TeleportProperties properties, ObjectProvider<UndialedPulls> undialed) {
-        return RemoteTemplates.create(peer, "teleport.client", "default", properties.client(),
-                undialed.orderedStream().toList());
+    TeleportLoadBalancer.Factory teleportLoadBalancerFactory() {
+        return (remote, serviceId) -> new RoundRobinLoadBalancer();
     }
 
     @Bean
     @ConditionalOnMissingBean
-    SessionTemplates sessionTemplates(Peer peer, TeleportProperties properties, ObjectProvider<UndialedPulls> undialed) {
+    @Conditional(OnTeleportRoleCondition.DefaultRemote.class)
+    SessionTemplate sessionTemplate(Peer peer, TeleportProperties properties, ObjectProvider<UndialedPulls> undialed,
+            TeleportLoadBalancer.Factory balancers, ResourceLoader application) {
+        return RemoteTemplates.create(peer, "teleport.client", "default", properties.client(),
+                undialed.orderedStream().toList(), balancers, application.getClassLoader());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SessionTemplates sessionTemplates(Peer peer, TeleportProperties properties, ObjectProvider<UndialedPulls> undialed,
+            TeleportLoadBalancer.Factory balancers, ResourceLoader application) {
         Map<String, SessionTemplate> templates = new LinkedHashMap<>();
         properties.clients().forEach((name, client) -> {
-            if (client.address() == null || client.address().isBlank()) {
+            if (!client.discovered() && (client.address() == null || client.address().isBlank())) {
                 throw new IllegalStateException("teleport.clients." + name + ".address: not set");
             }
             templates.put(name, RemoteTemplates.create(peer, "teleport.clients." + name, name, client,
-                    undialed.orderedStream().toList()));
+                    undialed.orderedStream().toList(), balancers, application.getClassLoader()));
         });
         return new SessionTemplates(templates);
     }

@@ -71,6 +71,7 @@ public record TeleportProperties(
         @DefaultValue Client client,
         Map<String, Client> clients,
         @DefaultValue ErrorReplies error,
+        @DefaultValue Discovery discovery,
         @DefaultValue("key-value") MessageLogFormat messageLogFormat) {
 
     /** Checks every value, naming the key of a bad one. */
@@ -315,7 +316,16 @@ public record TeleportProperties(
     /**
      * A remote peer.
      *
-     * @param address host:port (or a socket path for unix) of the remote peer
+     * @param address host:port (or a socket path for unix) of the remote peer; or, instead, service-id
+     * @param serviceId the service whose instances this remote is, found through Spring Cloud's
+     *     DiscoveryClient (ZooKeeper, Consul, Eureka, Kubernetes, or spring.cloud.discovery.client.simple);
+     *     each call goes to one instance, chosen by the TeleportLoadBalancer (round robin by default)
+     * @param maxAttempts the most attempts of one call on a service's instances, the first included: a
+     *     call that never reached a handler (dial failed, not written, refused with 503) is tried on
+     *     another instance
+     * @param idempotentPaths Ant-style patterns of paths (such as /stock/get or /query/**) whose pulls
+     *     may run twice, so that they are tried again on another instance even when the connection broke
+     *     after they were written
      * @param connect when to dial it: eager (at start-up, then again with the redial backoff until it
      *     connects) or lazy (on first use); unset: eager when the application has @PushController beans,
      *     or @PullController beans and no listen address (nothing reaches them until it dials), else lazy
@@ -323,7 +333,35 @@ public record TeleportProperties(
      * @param bodyCodec the codec of bodies sent to this remote (json, protobuf, string, or a codec
      *     bean's name); unset for teleport.default-body-codec
      */
-    public record Client(String address, Connect connect, Duration pullTimeout, String bodyCodec) {
+    public record Client(String address, String serviceId, @DefaultValue("3") int maxAttempts,
+            List<String> idempotentPaths, Connect connect, Duration pullTimeout, String bodyCodec) {
+
+        /** Checks the values; which of address and service-id is set is checked with the key named. */
+        public Client {
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("max-attempts: " + maxAttempts + " (expected: >= 1)");
+            }
+            idempotentPaths = idempotentPaths == null ? List.of() : List.copyOf(idempotentPaths);
+        }
+
+        /** Whether the remote is a service's instances rather than one address. */
+        public boolean discovered() {
+            return serviceId != null && !serviceId.isBlank();
+        }
+    }
+
+    /**
+     * Service registration and discovery through Spring Cloud Commons, when it is on the class path.
+     *
+     * @param refreshInterval how often the instances of the services that remotes name (service-id)
+     *     are looked up, besides each change the registry announces
+     */
+    public record Discovery(@DefaultValue("5s") Duration refreshInterval) {
+
+        /** Checks the interval. */
+        public Discovery {
+            requirePositive(refreshInterval, "teleport.discovery.refresh-interval");
+        }
     }
 
     /** When a remote is dialed. */

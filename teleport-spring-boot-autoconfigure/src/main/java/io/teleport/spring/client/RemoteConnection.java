@@ -1,11 +1,14 @@
 package io.teleport.spring.client;
 
 import io.teleport.Peer;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,6 +34,8 @@ final class RemoteConnection {
     private @Nullable CompletableFuture<Session> session;
     private volatile @Nullable Throwable lastError;
     private volatile boolean stopped;
+    /** Its instance left the remote's service: no more dials. */
+    private volatile boolean retired;
 
     RemoteConnection(Peer peer, String name, String address) {
         this.peer = peer;
@@ -40,6 +45,10 @@ final class RemoteConnection {
 
     /** The current session, or a dial started now when there is none, the last dial failed or the session closed. */
     synchronized CompletableFuture<Session> session() {
+        if (retired) {
+            return CompletableFuture.failedFuture(new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED,
+                    "Dial Failed", "instance " + address + " of remote '" + name + "' left its service")));
+        }
         CompletableFuture<Session> current = session;
         if (current == null || (current.isDone() && (current.isCompletedExceptionally()
                 || current.join().closeFuture().isDone()))) {
@@ -102,6 +111,41 @@ final class RemoteConnection {
     /** No more attempts of {@link #connect()}: the application is stopping. */
     void stop() {
         stopped = true;
+    }
+
+    /**
+     * Its instance left the service: no new dials, and the session closes once this side's pulls on
+     * it have their replies, or after {@code grace} at the latest, so that no call in flight is cut.
+     */
+    void retire(Duration grace) {
+        CompletableFuture<Session> current;
+        synchronized (this) {
+            retired = true;
+            stopped = true;
+            current = session;
+        }
+        if (current != null) {
+            current.thenAccept(s -> closeWhenIdle(s, System.nanoTime() + grace.toNanos()));
+        }
+    }
+
+    private static void closeWhenIdle(Session s, long deadline) {
+        if (s.pendingPulls() == 0 || System.nanoTime() - deadline >= 0 || s.closeFuture().isDone()) {
+            s.close();
+            return;
+        }
+        CompletableFuture.delayedExecutor(IDLE_CHECK_MILLIS, TimeUnit.MILLISECONDS).execute(() -> closeWhenIdle(s, deadline));
+    }
+
+    /** How often a retired session is looked at until its pulls are answered. */
+    private static final long IDLE_CHECK_MILLIS = 50;
+
+    boolean retired() {
+        return retired;
+    }
+
+    String address() {
+        return address;
     }
 
     RemoteState state() {

@@ -11,34 +11,47 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
- * Calls one remote peer through this application's peer: the session is dialed on first use (or at
- * start-up, see {@link #connect()}), redialed by the peer's redial settings, dialed again if it was
- * closed, and closed on shutdown. Per-remote call options (a pull timeout, a body codec) come before
- * each call's own.
+ * Calls one remote through this application's peer: a fixed address, or the instances of a service
+ * ({@link RemoteInstances}), one chosen per call by its {@link TeleportLoadBalancer}. Sessions are
+ * dialed on first use (or at start-up, see {@link #connect()}), redialed by the peer's redial
+ * settings, dialed again if they closed, and closed on shutdown. A call that never reached a handler
+ * is tried again on another instance as its {@link RetryPolicy} says. Per-remote call options (a pull
+ * timeout, a body codec) come before each call's own.
  *
  * <pre>{@code
  * Reply r = teleport.pull("/home/test?peer_id=1", args, Reply.class);
  * teleport.push("/chat/say", "hello");
  * }</pre>
  *
- * <p>A pull that fails because the remote cannot be dialed ({@code 105}) never reaches a session, so
+ * <p>A pull that fails because no instance can be dialed ({@code 105}) never reaches a session, so
  * the template itself logs it on {@code io.teleport.message} and tells the {@link UndialedPulls}.
  */
 public class SessionTemplate {
 
+    /**
+     * Marks one call as safe to run twice, so that it is tried again on another instance even after
+     * its connection broke once it was written (see {@link RetryPolicy}). The peer itself ignores it.
+     */
+    public static final CallOption IDEMPOTENT = call -> { };
+
     private static final Logger messages = LoggerFactory.getLogger("io.teleport.message");
 
     private final String name;
-    private final String address;
-    private final RemoteConnection connection;
+    private final RemoteInstances instances;
     private final CallOption[] defaults;
     private final List<UndialedPulls> undialed;
+    private final RetryPolicy retries;
 
     /** A template for the remote at {@code address}, known by {@code name}. */
     public SessionTemplate(Peer peer, String name, String address) {
@@ -46,7 +59,7 @@ public class SessionTemplate {
     }
 
     /**
-     * A template with call options of its own.
+     * A template for one fixed address, with call options of its own.
      *
      * @param defaults options every call starts with, before its own (which may override them)
      * @param undialed told of each pull that fails because the remote cannot be dialed; called on the
@@ -54,11 +67,25 @@ public class SessionTemplate {
      */
     public SessionTemplate(Peer peer, String name, String address, List<CallOption> defaults,
             List<UndialedPulls> undialed) {
-        this.name = Objects.requireNonNull(name, "name");
-        this.address = Objects.requireNonNull(address, "address");
-        this.connection = new RemoteConnection(Objects.requireNonNull(peer, "peer"), name, address);
+        this(RemoteInstances.fixed(Objects.requireNonNull(peer, "peer"), Objects.requireNonNull(name, "name"),
+                Objects.requireNonNull(address, "address")), defaults, undialed, RetryPolicy.DEFAULT);
+    }
+
+    /**
+     * A template for {@code instances}: a fixed address or a service's instances.
+     *
+     * @param defaults options every call starts with, before its own (which may override them)
+     * @param undialed told of each pull that fails because no instance can be dialed; called on the
+     *     thread that learnt it, which may be an I/O thread: they must not block
+     * @param retries when a failed call is tried again on another instance
+     */
+    public SessionTemplate(RemoteInstances instances, List<CallOption> defaults, List<UndialedPulls> undialed,
+            RetryPolicy retries) {
+        this.instances = Objects.requireNonNull(instances, "instances");
+        this.name = instances.remote();
         this.defaults = defaults.toArray(CallOption[]::new);
         this.undialed = List.copyOf(undialed);
+        this.retries = Objects.requireNonNull(retries, "retries");
     }
 
     /** The remote's name: {@code default}, or its key under {@code teleport.clients}. */
@@ -66,42 +93,86 @@ public class SessionTemplate {
         return name;
     }
 
-    /** The remote's address. */
+    /** The remote's address; {@code discovery:///<service-id>} for a service's instances. */
     public String address() {
-        return address;
+        String serviceId = instances.serviceId();
+        return serviceId == null ? instances.members().get(0).instance().address() : "discovery:///" + serviceId;
+    }
+
+    /** The instances this template calls. */
+    public RemoteInstances instances() {
+        return instances;
     }
 
     /**
      * Dials now, and while that fails keeps dialing in the background with the peer's redial backoff,
      * without waiting: for an application the remote pushes to (or pulls from), which would otherwise
-     * receive nothing until it first calls. Once connected, the peer redials a broken connection.
+     * receive nothing until it first calls. A service's instances are each dialed so, those that join
+     * later too. Once connected, the peer redials a broken connection.
      */
     public void connect() {
-        connection.connect();
+        instances.connect();
     }
 
     /** Stops what {@link #connect()} started: the application is stopping. */
     public void stopConnecting() {
-        connection.stop();
-    }
-
-    /** Where the connection to the remote stands. */
-    public RemoteState state() {
-        return connection.state();
-    }
-
-    /** Why the remote is not connected (the latest failed dial or redial), or {@code null}. */
-    public @Nullable Throwable lastError() {
-        return connection.lastError();
-    }
-
-    /** How many dials of this template in a row have failed. */
-    public int failedDials() {
-        return connection.failedDials();
+        instances.stopConnecting();
     }
 
     /**
-     * The session to the remote, dialed now if there is none or the last one closed.
+     * Where the connection to the remote stands. For a service: connected when any instance is, else
+     * connecting, redialing or idle when any is, else down (no instance listed, or none reachable).
+     */
+    public RemoteState state() {
+        List<RemoteInstances.Member> members = instances.members();
+        if (members.size() == 1 && instances.serviceId() == null) {
+            return members.get(0).connection().state();
+        }
+        boolean connecting = false;
+        boolean redialing = false;
+        boolean idle = false;
+        for (RemoteInstances.Member m : members) {
+            switch (m.connection().state()) {
+                case CONNECTED -> {
+                    return RemoteState.CONNECTED;
+                }
+                case CONNECTING -> connecting = true;
+                case REDIALING -> redialing = true;
+                case IDLE -> idle = true;
+                default -> { }
+            }
+        }
+        return connecting ? RemoteState.CONNECTING : redialing ? RemoteState.REDIALING
+                : idle ? RemoteState.IDLE : RemoteState.DOWN;
+    }
+
+    /** Why the remote is not connected (for a service, the first instance's reason), or {@code null}. */
+    public @Nullable Throwable lastError() {
+        List<RemoteInstances.Member> members = instances.members();
+        if (members.isEmpty()) {
+            return noInstance().getCause();
+        }
+        for (RemoteInstances.Member m : members) {
+            Throwable error = m.connection().lastError();
+            if (error != null) {
+                return error;
+            }
+        }
+        return null;
+    }
+
+    /** How many dials in a row have failed; for a service, the most of any instance. */
+    public int failedDials() {
+        int most = 0;
+        for (RemoteInstances.Member m : instances.members()) {
+            most = Math.max(most, m.connection().failedDials());
+        }
+        return most;
+    }
+
+    /**
+     * A session to the remote (for a service, to the instance chosen now), dialed now if there is
+     * none or the last one closed.
      *
      * @throws RerrorException with code 105 when the remote cannot be reached
      */
@@ -110,61 +181,210 @@ public class SessionTemplate {
     }
 
     /**
-     * The session to the remote, without waiting: the current one, or a dial started now when there
-     * is none, the last dial failed or the last session closed.
+     * A session to the remote without waiting: the current one, or a dial started now when there is
+     * none, the last dial failed or the last session closed. For a service, an instance that cannot
+     * be dialed is passed over for another.
      */
     public CompletableFuture<Session> sessionAsync() {
-        return connection.session();
+        return new Attempts<Session>("", new CallOption[0], false, CompletableFuture::completedFuture).start();
     }
 
     /** Pulls and waits for the reply body; see {@link Session#pull}. */
     public <T> @Nullable T pull(String uri, @Nullable Object body, Class<T> replyType, CallOption... options) {
-        return join(sessionFor(uri)).pull(uri, body, replyType, with(options));
+        CallOption[] all = with(options);
+        long start = System.nanoTime();
+        Set<RemoteConnection> tried = null;
+        int attempts = 0;
+        RemoteConnection connection = instances.choose(uri, null);
+        while (true) {
+            if (connection == null) {
+                RerrorException none = noInstance();
+                notDialed(uri, none.rerror(), start);
+                throw none;
+            }
+            attempts++;
+            RerrorException failure;
+            boolean dialFailed = false;
+            try {
+                return join(connection.session()).pull(uri, body, replyType, all);
+            } catch (RerrorException e) {
+                failure = e;
+                dialFailed = e.rerror().code() == Rerror.CODE_DIAL_FAILED;
+            }
+            RemoteConnection next = null;
+            if (attempts < retries.maxAttempts() && retries.retries(failure.rerror().code(), uri, all)) {
+                tried = tried == null ? new HashSet<>() : tried;
+                tried.add(connection);
+                next = instances.choose(uri, tried);
+            }
+            if (next == null) {
+                if (dialFailed) {
+                    notDialed(uri, failure.rerror(), start);
+                }
+                throw failure;
+            }
+            connection = next;
+        }
     }
 
     /** Pulls without waiting, not even for the first dial; see {@link Session#pullAsync}. */
     public <T> CompletableFuture<@Nullable T> pullAsync(String uri, @Nullable Object body, Class<T> replyType,
             CallOption... options) {
-        return sessionFor(uri).thenCompose(s -> s.pullAsync(uri, body, replyType, with(options)));
+        CallOption[] all = with(options);
+        return new Attempts<@Nullable T>(uri, all, true, s -> s.pullAsync(uri, body, replyType, all)).start();
     }
 
     /** Pulls without waiting, for the whole reply; see {@link Session#pullReply}. */
     public <T> CompletableFuture<Reply<T>> pullReply(String uri, @Nullable Object body, Type replyType,
             CallOption... options) {
-        return sessionFor(uri).thenCompose(s -> s.<T>pullReply(uri, body, replyType, with(options)));
+        CallOption[] all = with(options);
+        return new Attempts<Reply<T>>(uri, all, true, s -> s.<T>pullReply(uri, body, replyType, all)).start();
+    }
+
+    /**
+     * Pulls every instance of the remote at once, for the whole replies: to reach what only one of a
+     * service's instances holds (a session accepted there, a cache entry) without knowing which. Not
+     * retried; an instance that fails has its error in the list.
+     *
+     * @return completes when every instance answered or failed, in the order of {@link RemoteInstances#list()}
+     */
+    public <T> CompletableFuture<List<InstanceReply<T>>> pullEach(String uri, @Nullable Object body, Type replyType,
+            CallOption... options) {
+        CallOption[] all = with(options);
+        List<RemoteInstances.Member> members = instances.members();
+        List<CompletableFuture<InstanceReply<T>>> replies = new ArrayList<>(members.size());
+        for (RemoteInstances.Member m : members) {
+            CompletableFuture<Reply<T>> reply;
+            try {
+                reply = m.connection().session().thenCompose(s -> s.<T>pullReply(uri, body, replyType, all));
+            } catch (RuntimeException e) {
+                reply = CompletableFuture.failedFuture(e);
+            }
+            replies.add(reply.handle((r, error) -> new InstanceReply<>(m.instance(), r, error == null ? null : unwrap(error))));
+        }
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+                .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
     }
 
     /** Pushes without waiting, not even for the first dial; see {@link Session#push}. */
     public CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options) {
-        return sessionAsync().thenCompose(s -> s.push(uri, body, with(options)));
+        CallOption[] all = with(options);
+        return new Attempts<Void>(uri, all, false, s -> s.push(uri, body, all)).start();
     }
 
-    /** The session for a pull of {@code uri}; a failed dial is logged and told as that pull's end. */
-    private CompletableFuture<Session> sessionFor(String uri) {
-        long start = System.nanoTime();
-        return sessionAsync().whenComplete((session, error) -> {
-            if (error != null) {
-                notDialed(uri, error instanceof CompletionException && error.getCause() != null ? error.getCause() : error,
-                        start);
+    /** The error of a call for which no instance is left to try. */
+    private RerrorException noInstance() {
+        String why = instances.listed() ? "no instance of service '" + instances.serviceId() + "' is listed"
+                : "service '" + instances.serviceId() + "' not looked up yet";
+        return new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", why),
+                new IllegalStateException(why));
+    }
+
+    /**
+     * One call through its attempts: each on a connection not tried yet, until one succeeds or the
+     * failure is not one the {@link RetryPolicy} retries. Runs on whichever thread completes the
+     * previous attempt; choosing and dialing do not block.
+     */
+    private final class Attempts<T> {
+
+        private final String uri;
+        private final CallOption[] options;
+        private final boolean pull;
+        private final Function<Session, CompletableFuture<T>> call;
+        private final CompletableFuture<T> result = new CompletableFuture<>();
+        private final long start = System.nanoTime();
+        private int attempts;
+        private @Nullable Set<RemoteConnection> tried;
+
+        Attempts(String uri, CallOption[] options, boolean pull, Function<Session, CompletableFuture<T>> call) {
+            this.uri = uri;
+            this.options = options;
+            this.pull = pull;
+            this.call = call;
+        }
+
+        CompletableFuture<T> start() {
+            RemoteConnection first = instances.choose(uri, null);
+            if (first == null) {
+                end(noInstance(), true);
+            } else {
+                attempt(first);
             }
-        });
+            return result;
+        }
+
+        private void attempt(RemoteConnection connection) {
+            attempts++;
+            CompletableFuture<Session> dialed;
+            try {
+                dialed = connection.session();
+            } catch (RuntimeException peerClosed) {
+                end(peerClosed, false);
+                return;
+            }
+            dialed.whenComplete((session, dialError) -> {
+                if (dialError != null) {
+                    failed(connection, unwrap(dialError), true);
+                    return;
+                }
+                CompletableFuture<T> done;
+                try {
+                    done = call.apply(session);
+                } catch (RuntimeException e) {
+                    failed(connection, e, false);
+                    return;
+                }
+                done.whenComplete((value, error) -> {
+                    if (error == null) {
+                        result.complete(value);
+                    } else {
+                        failed(connection, unwrap(error), false);
+                    }
+                });
+            });
+        }
+
+        private void failed(RemoteConnection connection, Throwable error, boolean dial) {
+            if (error instanceof RerrorException e && attempts < retries.maxAttempts()
+                    && retries.retries(e.rerror().code(), uri, options)) {
+                if (tried == null) {
+                    tried = new HashSet<>();
+                }
+                tried.add(connection);
+                RemoteConnection next = instances.choose(uri, tried);
+                if (next != null) {
+                    attempt(next);
+                    return;
+                }
+            }
+            end(error, dial);
+        }
+
+        private void end(Throwable error, boolean dial) {
+            if (dial && pull && error instanceof RerrorException e) {
+                notDialed(uri, e.rerror(), start);
+            }
+            result.completeExceptionally(error);
+        }
     }
 
-    private void notDialed(String uri, Throwable error, long start) {
-        Rerror rerror = error instanceof RerrorException e ? e.rerror()
-                : new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", String.valueOf(error.getMessage()));
-        messages.debug("kind=pull-launch remote={} address={} uri={} status={} reason=\"{}\"", name, address, uri,
+    private void notDialed(String uri, Rerror rerror, long start) {
+        messages.debug("kind=pull-launch remote={} address={} uri={} status={} reason=\"{}\"", name, address(), uri,
                 rerror.code(), rerror.message());
         for (UndialedPulls listener : undialed) {
             listener.pullNotDialed(name, uri, rerror, start);
         }
     }
 
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
     private CallOption[] with(CallOption[] options) {
         if (defaults.length == 0) {
             return options;
         }
-        CallOption[] all = java.util.Arrays.copyOf(defaults, defaults.length + options.length);
+        CallOption[] all = Arrays.copyOf(defaults, defaults.length + options.length);
         System.arraycopy(options, 0, all, defaults.length, options.length);
         return all;
     }
@@ -183,6 +403,6 @@ public class SessionTemplate {
 
     @Override
     public String toString() {
-        return "SessionTemplate[" + name + " -> " + address + "]";
+        return "SessionTemplate[" + name + " -> " + address() + "]";
     }
 }
