@@ -80,7 +80,7 @@ final class ExchangeMethod {
                 body = true;
             }
         }
-        this.fixed = timeout(method);
+        this.fixed = fixedOptions(method);
         ResolvableType returned = ResolvableType.forMethodReturnType(method, type);
         this.async = returned.toClass() == CompletableFuture.class;
         ResolvableType value = async ? returned.getGeneric(0) : returned;
@@ -183,16 +183,24 @@ final class ExchangeMethod {
         return cause instanceof RuntimeException e ? e : new CompletionException(cause);
     }
 
-    private static CallOption[] timeout(Method method) {
+    /** The options of every call of the method, from its {@link PullExchange}: timeout, idempotence. */
+    private static CallOption[] fixedOptions(Method method) {
         PullExchange pull = method.getAnnotation(PullExchange.class);
-        if (pull == null || pull.timeout().isEmpty()) {
+        if (pull == null) {
             return new CallOption[0];
         }
-        try {
-            return new CallOption[] {CallOptions.timeout(DurationStyle.detectAndParse(pull.timeout()))};
-        } catch (IllegalArgumentException e) {
-            throw invalid(method, "has a timeout that is not a duration: " + pull.timeout());
+        List<CallOption> options = new ArrayList<>(2);
+        if (!pull.timeout().isEmpty()) {
+            try {
+                options.add(CallOptions.timeout(DurationStyle.detectAndParse(pull.timeout())));
+            } catch (IllegalArgumentException e) {
+                throw invalid(method, "has a timeout that is not a duration: " + pull.timeout());
+            }
         }
+        if (pull.idempotent()) {
+            options.add(SessionTemplate.IDEMPOTENT);
+        }
+        return options.toArray(CallOption[]::new);
     }
 
     private static IllegalStateException invalid(Method method, String why) {

@@ -28,4 +28,12 @@ public @interface PullExchange {
      * still overrides it.
      */
     String timeout() default "";
+
+    /**
+     * Whether the route may run twice for one call (a read, or a write keyed by the caller), so that a
+     * remote named by {@code service-id} tries the pull again on another instance even when the
+     * connection broke after it was written; see {@code RetryPolicy}. Calls that never reached a
+     * handler are tried again either way.
+     */
+    boolean idempotent() default false;
 }
