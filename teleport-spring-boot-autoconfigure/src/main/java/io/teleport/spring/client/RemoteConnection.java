@@ -130,7 +130,8 @@ final class RemoteConnection {
     }
 
     private static void closeWhenIdle(Session s, long deadline) {
-        if (s.pendingPulls() == 0 || System.nanoTime() - deadline >= 0 || s.closeFuture().isDone()) {
+        // A session that is redialing an instance gone from the registry would wait for nothing.
+        if (s.pendingPulls() == 0 || !s.isHealthy() || System.nanoTime() - deadline >= 0) {
             s.close();
             return;
         }
