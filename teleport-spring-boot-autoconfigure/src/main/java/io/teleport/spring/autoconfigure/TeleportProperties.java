@@ -41,6 +41,7 @@ import java.util.Map;
  * @param ssl TLS from a Spring Boot SSL bundle
  * @param client the default remote peer, behind the SessionTemplate bean
  * @param clients more remote peers by name, behind SessionTemplates
+ * @param discovery registration of the listening peer with the application's service registry
  * @param error what the caller of a failed handler is told
  * @param messageLogFormat the per-message log (logger io.teleport.message): key-value (one line per
  *     message at DEBUG) or multi-line (Go Teleport's lines at INFO); slow calls log at WARN in both
@@ -70,6 +71,7 @@ public record TeleportProperties(
         @DefaultValue Ssl ssl,
         @DefaultValue Client client,
         Map<String, Client> clients,
+        @DefaultValue Discovery discovery,
         @DefaultValue ErrorReplies error,
         @DefaultValue("key-value") MessageLogFormat messageLogFormat) {
 
@@ -281,6 +283,23 @@ public record TeleportProperties(
      *     optional or require
      */
     public record Ssl(String bundle, @DefaultValue("none") ClientAuth clientAuth) {
+    }
+
+    /**
+     * Registration of the listening peer with the application's Spring Cloud service registry
+     * (ZooKeeper, Consul, Eureka...), its Teleport port and protocol in the instance's metadata.
+     *
+     * @param register whether a listening peer registers its instance (with the registry's own
+     *     registration, as its HTTP side would) once it listens, and deregisters it first on shutdown
+     * @param deregisterDelay how long to wait, once deregistered, before the peer starts draining: the
+     *     time clients take to see the instance gone and stop sending it new calls; 0 to drain at once
+     */
+    public record Discovery(@DefaultValue("true") boolean register, @DefaultValue("2s") Duration deregisterDelay) {
+
+        /** Checks the delay. */
+        public Discovery {
+            requireNotNegative(deregisterDelay, "teleport.discovery.deregister-delay");
+        }
     }
 
     /** Client certificate policy of the listening side. */
