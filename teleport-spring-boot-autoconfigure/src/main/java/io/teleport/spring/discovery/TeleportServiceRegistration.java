@@ -4,6 +4,9 @@ import io.teleport.Peer;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.BeanWrapper;
+import org.springframework.beans.BeanWrapperImpl;
+import org.springframework.beans.BeansException;
 import org.springframework.cloud.client.discovery.event.InstanceRegisteredEvent;
 import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
@@ -232,7 +235,26 @@ public final class TeleportServiceRegistration<R extends Registration>
     }
 
     private String describe(int port) {
-        return "service " + registration.getServiceId() + " instance " + registration.getInstanceId() + " at "
+        return "service " + registration.getServiceId() + " instance " + instanceId() + " at "
                 + registration.getHost() + ":" + port;
+    }
+
+    /**
+     * The instance's id in the registry. ZooKeeper's registration leaves {@code getInstanceId()} unset: the
+     * id is its Curator instance's, which other applications' discovery clients see as the instance id.
+     */
+    private String instanceId() {
+        if (registration.getInstanceId() != null) {
+            return registration.getInstanceId();
+        }
+        BeanWrapper properties = new BeanWrapperImpl(registration);
+        try {
+            if (properties.isReadableProperty("serviceInstance.id")) {
+                return String.valueOf(properties.getPropertyValue("serviceInstance.id"));
+            }
+        } catch (BeansException e) {
+            // No such id: the registry's default naming applies.
+        }
+        return "(unnamed)";
     }
 }

@@ -1,0 +1,79 @@
+package io.teleport.spring.discovery;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.apache.curator.x.discovery.ServiceDiscovery;
+import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
+import org.apache.curator.x.discovery.details.JsonInstanceSerializer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.commons.util.InetUtils;
+import org.springframework.cloud.commons.util.InetUtilsProperties;
+import org.springframework.cloud.zookeeper.discovery.ZookeeperDiscoveryClient;
+import org.springframework.cloud.zookeeper.discovery.ZookeeperDiscoveryProperties;
+import org.springframework.cloud.zookeeper.discovery.ZookeeperInstance;
+
+import java.util.List;
+
+/**
+ * A ZooKeeper server of a test class's own (Curator's {@link TestingServer}, on a random port), started
+ * before its tests and closed after them, with a {@link ZookeeperDiscoveryClient} of the test's own over
+ * it: what another application's Spring Cloud Zookeeper sees of the registered instances.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final ZooKeeperFixture zk = new ZooKeeperFixture();
+ * }</pre>
+ */
+public final class ZooKeeperFixture implements BeforeAllCallback, AfterAllCallback {
+
+    private TestingServer server;
+    private CuratorFramework curator;
+    private ServiceDiscovery<ZookeeperInstance> serviceDiscovery;
+    private ZookeeperDiscoveryClient discoveryClient;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        server = new TestingServer(true);
+        curator = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
+        curator.start();
+        ZookeeperDiscoveryProperties properties = new ZookeeperDiscoveryProperties(new InetUtils(new InetUtilsProperties()));
+        // The paths and the JSON payload Spring Cloud Zookeeper registers instances with.
+        serviceDiscovery = ServiceDiscoveryBuilder.builder(ZookeeperInstance.class).client(curator)
+                .basePath(properties.getRoot()).serializer(new JsonInstanceSerializer<>(ZookeeperInstance.class))
+                .build();
+        serviceDiscovery.start();
+        discoveryClient = new ZookeeperDiscoveryClient(serviceDiscovery, null, properties);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        serviceDiscovery.close();
+        curator.close();
+        server.close();
+    }
+
+    /** The server's connect string, for {@code spring.cloud.zookeeper.connect-string}. */
+    public String connectString() {
+        return server.getConnectString();
+    }
+
+    /** The registered instances of {@code serviceId}, read from ZooKeeper at each call. */
+    public List<ServiceInstance> instances(String serviceId) {
+        return discoveryClient.getInstances(serviceId);
+    }
+
+    /** A discovery client over this server, as a client application's would be. */
+    public ZookeeperDiscoveryClient discoveryClient() {
+        return discoveryClient;
+    }
+
+    /** The fixture's own Curator client, to look at ZooKeeper's nodes directly. */
+    public CuratorFramework curator() {
+        return curator;
+    }
+}
