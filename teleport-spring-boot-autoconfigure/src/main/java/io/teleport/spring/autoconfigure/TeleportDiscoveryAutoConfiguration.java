@@ -20,8 +20,9 @@ import org.springframework.context.annotation.Bean;
  * Registration of a listening peer with the application's Spring Cloud service registry: present when
  * Spring Cloud Commons is on the class path, the peer listens ({@code teleport.server.listen-address}),
  * the registry's {@code ServiceRegistry} and {@code Registration} beans exist (a registry such as
- * Spring Cloud Zookeeper is configured), and neither {@code teleport.discovery.register} nor
- * {@code spring.cloud.service-registry.auto-registration.enabled} is false.
+ * Spring Cloud Zookeeper is configured), and none of {@code teleport.discovery.register},
+ * {@code spring.cloud.service-registry.auto-registration.enabled} and the registry's own
+ * {@code spring.cloud.zookeeper.discovery.register} or {@code spring.cloud.consul.discovery.register} is false.
  */
 @AutoConfiguration(after = TeleportAutoConfiguration.class, afterName = {
         "org.springframework.cloud.client.serviceregistry.ServiceRegistryAutoConfiguration",
@@ -35,6 +36,9 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(prefix = "teleport.server", name = "listen-address")
 @ConditionalOnProperty(prefix = "teleport.discovery", name = "register", matchIfMissing = true)
 @ConditionalOnProperty(prefix = "spring.cloud.service-registry.auto-registration", name = "enabled", matchIfMissing = true)
+// The registries' own switches for not registering this application, which their auto-registration obeys.
+@ConditionalOnProperty(prefix = "spring.cloud.zookeeper.discovery", name = "register", matchIfMissing = true)
+@ConditionalOnProperty(prefix = "spring.cloud.consul.discovery", name = "register", matchIfMissing = true)
 @EnableConfigurationProperties(TeleportProperties.class)
 public final class TeleportDiscoveryAutoConfiguration {
 

@@ -104,6 +104,7 @@ public final class TeleportServiceRegistration<R extends Registration>
             return;
         }
         int port = bound.get().getPort();
+        warnIfUnreachable(bound.get());
         ensurePort(port);
         putMetadata(port);
         if (registeredByOthers) {
@@ -193,6 +194,17 @@ public final class TeleportServiceRegistration<R extends Registration>
         }
     }
 
+    /** A peer on the loopback interface registered under another host is reachable by no client. */
+    private void warnIfUnreachable(InetSocketAddress bound) {
+        String host = registration.getHost();
+        boolean loopbackHost = host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("::1")
+                || host.equals("[::1]"));
+        if (bound.getAddress() != null && bound.getAddress().isLoopbackAddress() && !loopbackHost) {
+            log.warn("Teleport peer listens on {} only, but registers as {}: clients will not reach it "
+                    + "(listen on 0.0.0.0 or on that host's address)", bound, host);
+        }
+    }
+
     private void putMetadata(int port) {
         Map<String, String> metadata = registration.getMetadata();
         try {
@@ -218,11 +230,17 @@ public final class TeleportServiceRegistration<R extends Registration>
      */
     private void update() {
         if (isZooKeeper(registry.getClass())) {
-            Object status = registry.getStatus(registration);
-            registry.setStatus(registration, status == null ? "UP" : status.toString());
-        } else {
-            registry.register(registration);
+            try {
+                Object status = registry.getStatus(registration);
+                registry.setStatus(registration, status == null ? "UP" : status.toString());
+                return;
+            } catch (RuntimeException e) {
+                // Curator updates only the instances it registered: the auto-registration announced one
+                // it then did not register. Registering is what is left.
+                log.debug("Could not update the registered instance; registering it", e);
+            }
         }
+        registry.register(registration);
     }
 
     private static boolean isZooKeeper(Class<?> type) {

@@ -1,26 +1,39 @@
 package io.teleport.spring.discovery;
 
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
 import io.teleport.spring.autoconfigure.TeleportDiscoveryAutoConfiguration;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** When the registration bean exists, and what it does with a registry of the test's own. */
+@ExtendWith(OutputCaptureExtension.class)
 class DiscoveryAutoConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -40,6 +53,58 @@ class DiscoveryAutoConfigurationTests {
                     TeleportMetadata.PROTOCOL, TeleportMetadata.NETWORK);
         });
         assertThat(registry.calls).containsExactly("register", "deregister");
+    }
+
+    @Test
+    void aPeerWithTlsSaysSoInItsMetadata(@TempDir Path dir) throws Exception {
+        X509Bundle ca = new CertificateBuilder().ecp256().subject("CN=ca").setIsCertificateAuthority(true).buildSelfSigned();
+        X509Bundle cert = new CertificateBuilder().ecp256().subject("CN=localhost").addSanIpAddress("127.0.0.1")
+                .buildIssuedBy(ca);
+        Path chain = Files.writeString(dir.resolve("cert.pem"), cert.getCertificatePEM());
+        Path key = Files.writeString(dir.resolve("key.pem"), cert.getPrivateKeyPEM());
+        runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
+                .withBean(Recording.class, Recording::new).withBean(Registration.class, TestRegistration::new)
+                .withPropertyValues("teleport.ssl.bundle=tp", "spring.ssl.bundle.pem.tp.keystore.certificate=" + chain.toUri(),
+                        "spring.ssl.bundle.pem.tp.keystore.private-key=" + key.toUri())
+                .run(ctx -> assertThat(ctx.getBean(Registration.class).getMetadata())
+                        .containsEntry(TeleportMetadata.TLS, "true"));
+    }
+
+    @Test
+    void aLoopbackPeerRegisteredUnderAnotherHostIsWarnedAbout(CapturedOutput output) {
+        runner.withBean(Recording.class, Recording::new)
+                .withBean(Registration.class, () -> new TestRegistration("10.1.2.3")).run(ctx -> {
+                    assertThat(ctx).hasSingleBean(TeleportServiceRegistration.class);
+                    assertThat(output).contains("registers as 10.1.2.3: clients will not reach it");
+                });
+    }
+
+    /**
+     * The deregister delay holds up the lower phases (the peer's drain) through the stop callback, not by
+     * blocking the thread that stops the other beans of the phase.
+     */
+    @Test
+    void stopDeregistersAtOnceAndCallsBackAfterTheDelay() throws Exception {
+        Recording registry = new Recording();
+        Peer peer = new Peer(PeerConfig.defaults());
+        try {
+            peer.listen("127.0.0.1:0", null);
+            TeleportServiceRegistration<Registration> registration = new TeleportServiceRegistration<>(registry,
+                    new TestRegistration(), peer, "fast", Duration.ofMillis(500));
+            registration.start();
+            CountDownLatch calledBack = new CountDownLatch(1);
+            long stopping = System.nanoTime();
+
+            registration.stop(calledBack::countDown);
+
+            assertThat(registry.calls).containsExactly("register", "deregister");
+            assertThat(calledBack.getCount()).as("returned before the delay").isOne();
+            assertThat(calledBack.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(System.nanoTime() - stopping).isGreaterThanOrEqualTo(Duration.ofMillis(500).toNanos());
+            assertThat(registration.isRunning()).isFalse();
+        } finally {
+            peer.close();
+        }
     }
 
     @Test
@@ -115,6 +180,15 @@ class DiscoveryAutoConfigurationTests {
     static class TestRegistration implements Registration {
 
         private final Map<String, String> metadata = new HashMap<>();
+        private final String host;
+
+        TestRegistration() {
+            this("127.0.0.1");
+        }
+
+        TestRegistration(String host) {
+            this.host = host;
+        }
 
         @Override
         public String getServiceId() {
@@ -123,7 +197,7 @@ class DiscoveryAutoConfigurationTests {
 
         @Override
         public String getHost() {
-            return "127.0.0.1";
+            return host;
         }
 
         @Override

@@ -130,6 +130,14 @@ class ServiceRegistrationTests {
         assertThat(zk.instances(InventoryInstances.SERVICE_ID)).isEmpty();
     }
 
+    @Test
+    void theRegistrysOwnRegisterSwitchLeavesTheInstanceOutOfTheRegistry() {
+        ConfigurableApplicationContext ctx = start("a", "spring.cloud.zookeeper.discovery.register=false");
+
+        assertThat(ctx.getBeansOfType(TeleportServiceRegistration.class)).isEmpty();
+        assertThat(zk.instances(InventoryInstances.SERVICE_ID)).isEmpty();
+    }
+
     /**
      * Spring Cloud Zookeeper's service watch starts on the registration's event: an instance registered
      * here is told of its service's changes (HeartbeatEvent), as one registered by Spring Cloud would be.
