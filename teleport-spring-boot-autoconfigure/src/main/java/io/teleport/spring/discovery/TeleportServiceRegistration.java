@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.BeanWrapper;
 import org.springframework.beans.BeanWrapperImpl;
 import org.springframework.beans.BeansException;
+import org.springframework.cloud.client.discovery.event.InstancePreRegisteredEvent;
 import org.springframework.cloud.client.discovery.event.InstanceRegisteredEvent;
 import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
@@ -110,6 +111,10 @@ public final class TeleportServiceRegistration<R extends Registration>
         if (registeredByOthers) {
             update();
         } else {
+            if (events != null) {
+                // As Spring Cloud's auto-registration does: listeners may still add to the registration.
+                events.publishEvent(new InstancePreRegisteredEvent(this, registration));
+            }
             registry.register(registration);
             if (events != null) {
                 // What Spring Cloud's auto-registration announces after registering: ZooKeeper's service

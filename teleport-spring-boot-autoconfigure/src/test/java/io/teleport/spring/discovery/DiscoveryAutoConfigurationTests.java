@@ -16,6 +16,10 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.cloud.client.discovery.event.InstancePreRegisteredEvent;
+import org.springframework.cloud.client.discovery.event.InstanceRegisteredEvent;
 import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
 
@@ -44,8 +48,20 @@ class DiscoveryAutoConfigurationTests {
     @Test
     void aListeningPeerWithARegistryRegistersAndDeregisters() {
         Recording registry = new Recording();
-        runner.withBean(Recording.class, () -> registry).withBean(Registration.class, TestRegistration::new).run(ctx -> {
+        List<String> events = new CopyOnWriteArrayList<>();
+        runner.withBean(Recording.class, () -> registry).withBean(Registration.class, TestRegistration::new)
+                .withBean(ApplicationListener.class, () -> (ApplicationListener<ApplicationEvent>) e -> {
+                    if (e instanceof InstancePreRegisteredEvent) {
+                        events.add("pre-registered, registry calls: " + registry.calls);
+                    } else if (e instanceof InstanceRegisteredEvent) {
+                        events.add("registered, registry calls: " + registry.calls);
+                    }
+                })
+                .run(ctx -> {
             assertThat(ctx).hasSingleBean(TeleportServiceRegistration.class);
+            // Announced as Spring Cloud's auto-registration announces it.
+            assertThat(events).containsExactly("pre-registered, registry calls: []",
+                    "registered, registry calls: [register]");
             assertThat(ctx.getBean(TeleportServiceRegistration.class).getPhase())
                     .isGreaterThan(TeleportPeerLifecycle.PHASE + 1);
             assertThat(registry.calls).containsExactly("register");
