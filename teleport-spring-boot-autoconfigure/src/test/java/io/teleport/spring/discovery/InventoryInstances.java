@@ -39,14 +39,9 @@ public final class InventoryInstances {
                 "spring.main.banner-mode=off",
                 "inventory.label=" + label,
                 "teleport.server.listen-address=127.0.0.1:0",
-                "spring.cloud.zookeeper.enabled=true",
-                "spring.cloud.zookeeper.connect-string=" + zk.connectString(),
                 // Clients dial the registered host: the loopback address the instance listens on.
-                "spring.cloud.zookeeper.discovery.instance-host=127.0.0.1",
-                // A test's instance closing without deregistering leaves ZooKeeper soon.
-                "spring.cloud.zookeeper.session-timeout=6s",
-                "spring.cloud.zookeeper.connection-timeout=5s",
-                "spring.cloud.zookeeper.block-until-connected-wait=5"));
+                "spring.cloud.zookeeper.discovery.instance-host=127.0.0.1"));
+        all.addAll(zk.springProperties());
         all.addAll(List.of(properties));
         // As command-line arguments: above the test class path's application.properties, which switches
         // ZooKeeper off for every other test.

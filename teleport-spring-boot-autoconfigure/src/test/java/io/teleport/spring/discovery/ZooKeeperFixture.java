@@ -62,6 +62,18 @@ public final class ZooKeeperFixture implements BeforeAllCallback, AfterAllCallba
         return server.getConnectString();
     }
 
+    /**
+     * The properties that connect an application to this server ({@code key=value}), ZooKeeper being
+     * switched off for the other tests by the test class path's application.properties: pass them as
+     * command-line arguments ({@code --key=value}) or test properties, which rank above it.
+     */
+    public List<String> springProperties() {
+        return List.of("spring.cloud.zookeeper.enabled=true", "spring.cloud.zookeeper.connect-string=" + connectString(),
+                // A test's application closing without deregistering leaves ZooKeeper soon.
+                "spring.cloud.zookeeper.session-timeout=6s", "spring.cloud.zookeeper.connection-timeout=5s",
+                "spring.cloud.zookeeper.block-until-connected-wait=5");
+    }
+
     /** The registered instances of {@code serviceId}, read from ZooKeeper at each call. */
     public List<ServiceInstance> instances(String serviceId) {
         return discoveryClient.getInstances(serviceId);
