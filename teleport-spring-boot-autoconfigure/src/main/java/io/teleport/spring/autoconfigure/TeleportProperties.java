@@ -41,6 +41,7 @@ import java.util.Map;
  * @param ssl TLS from a Spring Boot SSL bundle
  * @param client the default remote peer, behind the SessionTemplate bean
  * @param clients more remote peers by name, behind SessionTemplates
+ * @param discovery service registration and discovery through Spring Cloud, when it is on the class path
  * @param error what the caller of a failed handler is told
  * @param messageLogFormat the per-message log (logger io.teleport.message): key-value (one line per
  *     message at DEBUG) or multi-line (Go Teleport's lines at INFO); slow calls log at WARN in both
@@ -70,8 +71,8 @@ public record TeleportProperties(
         @DefaultValue Ssl ssl,
         @DefaultValue Client client,
         Map<String, Client> clients,
-        @DefaultValue ErrorReplies error,
         @DefaultValue Discovery discovery,
+        @DefaultValue ErrorReplies error,
         @DefaultValue("key-value") MessageLogFormat messageLogFormat) {
 
     /** Checks every value, naming the key of a bad one. */
@@ -284,6 +285,29 @@ public record TeleportProperties(
     public record Ssl(String bundle, @DefaultValue("none") ClientAuth clientAuth) {
     }
 
+    /**
+     * Service registration and discovery through Spring Cloud Commons, when it is on the class path:
+     * the listening peer registers with the application's service registry (ZooKeeper, Consul,
+     * Eureka...), its Teleport port and protocol in the instance's metadata, and remotes named by
+     * service-id follow their service's instances.
+     *
+     * @param register whether a listening peer registers its instance (with the registry's own
+     *     registration, as its HTTP side would) once it listens, and deregisters it first on shutdown
+     * @param deregisterDelay how long to wait, once deregistered, before the peer starts draining: the
+     *     time clients take to see the instance gone and stop sending it new calls; 0 to drain at once
+     * @param refreshInterval how often the instances of the services that remotes name (service-id)
+     *     are looked up, besides each change the registry announces
+     */
+    public record Discovery(@DefaultValue("true") boolean register, @DefaultValue("2s") Duration deregisterDelay,
+            @DefaultValue("5s") Duration refreshInterval) {
+
+        /** Checks the durations. */
+        public Discovery {
+            requireNotNegative(deregisterDelay, "teleport.discovery.deregister-delay");
+            requirePositive(refreshInterval, "teleport.discovery.refresh-interval");
+        }
+    }
+
     /** Client certificate policy of the listening side. */
     public enum ClientAuth {
         /** No client certificate is asked for. */
@@ -347,20 +371,6 @@ public record TeleportProperties(
         /** Whether the remote is a service's instances rather than one address. */
         public boolean discovered() {
             return serviceId != null && !serviceId.isBlank();
-        }
-    }
-
-    /**
-     * Service registration and discovery through Spring Cloud Commons, when it is on the class path.
-     *
-     * @param refreshInterval how often the instances of the services that remotes name (service-id)
-     *     are looked up, besides each change the registry announces
-     */
-    public record Discovery(@DefaultValue("5s") Duration refreshInterval) {
-
-        /** Checks the interval. */
-        public Discovery {
-            requirePositive(refreshInterval, "teleport.discovery.refresh-interval");
         }
     }
 
