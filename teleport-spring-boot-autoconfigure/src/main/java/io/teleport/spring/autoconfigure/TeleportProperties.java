@@ -294,12 +294,13 @@ public record TeleportProperties(
      * @param register whether a listening peer registers its instance (with the registry's own
      *     registration, as its HTTP side would) once it listens, and deregisters it first on shutdown
      * @param deregisterDelay how long to wait, once deregistered, before the peer starts draining: the
-     *     time clients take to see the instance gone and stop sending it new calls; 0 to drain at once
+     *     time clients take to see the instance gone and stop sending it new calls (longer than their
+     *     refresh-interval); 0 to drain at once
      * @param refreshInterval how often the instances of the services that remotes name (service-id)
      *     are looked up, besides each change the registry announces
      */
-    public record Discovery(@DefaultValue("true") boolean register, @DefaultValue("2s") Duration deregisterDelay,
-            @DefaultValue("5s") Duration refreshInterval) {
+    public record Discovery(@DefaultValue("true") boolean register, @DefaultValue("3s") Duration deregisterDelay,
+            @DefaultValue("2s") Duration refreshInterval) {
 
         /** Checks the durations. */
         public Discovery {

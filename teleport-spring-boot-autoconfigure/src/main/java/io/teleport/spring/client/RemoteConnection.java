@@ -34,6 +34,8 @@ final class RemoteConnection {
     private @Nullable CompletableFuture<Session> session;
     private volatile @Nullable Throwable lastError;
     private volatile boolean stopped;
+    /** The session whose instance said it drains, if any. */
+    private volatile @Nullable Session drainingSession;
     /** Its instance left the remote's service: no more dials. */
     private volatile boolean retired;
 
@@ -143,6 +145,34 @@ final class RemoteConnection {
 
     boolean retired() {
         return retired;
+    }
+
+    /**
+     * The instance answered a call of {@code session} with 503 "shutting down": it drains, and will
+     * close the session. Calls stop choosing it at once, before the registry says it left, so that no
+     * call is on its way when it closes; a session dialed later (the instance back) is chosen again.
+     */
+    void draining(Session session) {
+        drainingSession = session;
+    }
+
+    /** Whether the current session is one whose instance said it drains. */
+    boolean isDraining() {
+        Session draining = drainingSession;
+        if (draining == null) {
+            return false;
+        }
+        CompletableFuture<Session> current;
+        synchronized (this) {
+            current = session;
+        }
+        return current != null && current.isDone() && !current.isCompletedExceptionally() && current.join() == draining;
+    }
+
+    /** Whether a failure says the instance drains: the 503 a shutting-down peer answers new calls with. */
+    static boolean saysDraining(Throwable error) {
+        return error instanceof RerrorException e && e.rerror().code() == Rerror.CODE_UNAVAILABLE
+                && "shutting down".equals(e.rerror().detail());
     }
 
     String address() {

@@ -176,7 +176,7 @@ public final class RemoteInstances {
     /**
      * The connection for a call of {@code uri}, or {@code null} when there is none left to try: among
      * instances not {@code tried}, those that are connected or may still connect (not dialed yet, or
-     * dialing); when none is, any (a redialing session may be back). The fixed address is always the one.
+     * dialing) and have not said they drain; when none is, any (a redialing session may be back). The fixed address is always the one.
      */
     @Nullable RemoteConnection choose(String uri, @Nullable Set<RemoteConnection> tried) {
         List<Member> now = members;
@@ -209,6 +209,9 @@ public final class RemoteInstances {
             }
             if (any) {
                 candidates.add(m.instance);
+                continue;
+            }
+            if (m.connection.isDraining()) {
                 continue;
             }
             RemoteState state = m.connection.state();

@@ -205,11 +205,16 @@ public class SessionTemplate {
             attempts++;
             RerrorException failure;
             boolean dialFailed = false;
+            Session session = null;
             try {
-                return join(connection.session()).pull(uri, body, replyType, all);
+                session = join(connection.session());
+                return session.pull(uri, body, replyType, all);
             } catch (RerrorException e) {
                 failure = e;
-                dialFailed = e.rerror().code() == Rerror.CODE_DIAL_FAILED;
+                dialFailed = session == null;
+                if (session != null && RemoteConnection.saysDraining(e)) {
+                    connection.draining(session);
+                }
             }
             RemoteConnection next = null;
             if (attempts < retries.maxAttempts() && retries.retries(failure.rerror().code(), uri, all)) {
@@ -337,9 +342,13 @@ public class SessionTemplate {
                 done.whenComplete((value, error) -> {
                     if (error == null) {
                         result.complete(value);
-                    } else {
-                        failed(connection, unwrap(error), false);
+                        return;
                     }
+                    Throwable cause = unwrap(error);
+                    if (RemoteConnection.saysDraining(cause)) {
+                        connection.draining(session);
+                    }
+                    failed(connection, cause, false);
                 });
             });
         }

@@ -202,7 +202,11 @@ public final class TeleportServiceRegistration<R extends Registration>
     /** A peer on the loopback interface registered under another host is reachable by no client. */
     private void warnIfUnreachable(InetSocketAddress bound) {
         String host = registration.getHost();
-        boolean loopbackHost = host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("::1")
+        if (host == null) {
+            // The registry fills it in when it registers (ZooKeeper's does): nothing to compare yet.
+            return;
+        }
+        boolean loopbackHost = (host.equals("localhost") || host.startsWith("127.") || host.equals("::1")
                 || host.equals("[::1]"));
         if (bound.getAddress() != null && bound.getAddress().isLoopbackAddress() && !loopbackHost) {
             log.warn("Teleport peer listens on {} only, but registers as {}: clients will not reach it "

@@ -122,6 +122,26 @@ class ServiceTemplateTest {
         assertThat(served.get("busy").get()).isBetween(1, 20);
     }
 
+    @Test
+    void anInstanceThatSaysItIsShuttingDownIsNotChosenAgainUntilItsSessionIsNew() {
+        Peer client = peers.add(new Peer(PeerConfig.defaults()));
+        RemoteInstances instances = inventory(client);
+        instances.update(List.of(instance(server("draining", body -> {
+            // What a draining peer answers new pulls with.
+            throw new RerrorException(new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable", "shutting down"));
+        })), instance(server("ok"))));
+        SessionTemplate template = template(instances, RetryPolicy.DEFAULT);
+        template.connect();
+        await().until(() -> instances.list().stream().allMatch(i -> instances.state(i) == RemoteState.CONNECTED));
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(template.pull("/who", "", String.class)).isEqualTo("ok");
+            assertThat(template.pullAsync("/who", "", String.class).join()).isEqualTo("ok");
+        }
+
+        assertThat(served.get("draining")).as("asked once, then passed over").hasValue(1);
+    }
+
     /** A server whose {@code /who} holds every pull until the test ends, so that it can go away under them. */
     private Peer hanging(CountDownLatch handling) {
         return server("dying", body -> {

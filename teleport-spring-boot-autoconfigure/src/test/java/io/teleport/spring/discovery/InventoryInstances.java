@@ -42,7 +42,12 @@ public final class InventoryInstances {
                 // Clients dial the registered host: the loopback address the instance listens on.
                 "spring.cloud.zookeeper.discovery.instance-host=127.0.0.1"));
         all.addAll(zk.springProperties());
-        all.addAll(List.of(properties));
+        for (String property : properties) {
+            // A property given replaces the default of the same key rather than joining it in a list.
+            String key = property.substring(0, property.indexOf('=') + 1);
+            all.removeIf(p -> p.startsWith(key));
+            all.add(property);
+        }
         // As command-line arguments: above the test class path's application.properties, which switches
         // ZooKeeper off for every other test.
         return new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)

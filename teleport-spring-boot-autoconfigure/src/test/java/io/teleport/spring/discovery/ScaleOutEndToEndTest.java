@@ -55,7 +55,8 @@ class ScaleOutEndToEndTest {
 
     private ConfigurableApplicationContext instance(String label, String... properties) {
         List<String> all = new ArrayList<>(List.of(properties));
-        all.add("teleport.discovery.deregister-delay=500ms");
+        // Longer than the client's refresh: it has dropped the instance before the instance drains.
+        all.add("teleport.discovery.deregister-delay=" + REFRESH.multipliedBy(2).toMillis() + "ms");
         ConfigurableApplicationContext ctx = InventoryInstances.start(zk, label, all.toArray(String[]::new));
         contexts.add(ctx);
         return ctx;
@@ -103,6 +104,7 @@ class ScaleOutEndToEndTest {
         ConfigurableApplicationContext a = instance("a");
         instance("b");
         instance("c");
+        int portOfA = port(a);
         SessionTemplate inventory = client();
         awaitConnected(inventory, 3);
 
@@ -114,7 +116,7 @@ class ScaleOutEndToEndTest {
 
             assertThat(pulls.failures()).as("failed pulls").isEmpty();
             assertThat(inventory.instances().list()).extracting(TeleportInstance::address)
-                    .doesNotContain("127.0.0.1:" + port(a));
+                    .doesNotContain("127.0.0.1:" + portOfA);
             pulls.reset();
             long settled = pulls.pulls();
             await().until(() -> pulls.pulls() > settled + 200);

@@ -86,7 +86,7 @@ class ServiceRegistrationTests {
 
     @Test
     void onCloseTheInstanceIsDeregisteredFirstAndServesThroughTheDelayThenTheListenerCloses() throws Exception {
-        // The default deregister delay (2s): the window in which clients stop picking the instance.
+        // The default deregister delay (3s): the window in which clients stop picking the instance.
         ConfigurableApplicationContext ctx = start("a");
         Peer server = ctx.getBean(Peer.class);
         int port = boundPort(ctx);
@@ -106,7 +106,7 @@ class ServiceRegistrationTests {
         assertThat(closed).isNotDone();
 
         closed.get(15, TimeUnit.SECONDS);
-        assertThat(System.nanoTime() - closing).isGreaterThanOrEqualTo(Duration.ofSeconds(2).toNanos());
+        assertThat(System.nanoTime() - closing).isGreaterThanOrEqualTo(Duration.ofSeconds(3).toNanos());
         assertThat(server.isClosed()).isTrue();
         assertThatThrownBy(() -> client.dial("127.0.0.1:" + port)).isInstanceOf(RuntimeException.class);
     }
