@@ -5,13 +5,13 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Profile;
 
 /** One server instance of the cluster demo: {@code /cluster/whoami} answers its name. */
-@PullController("cluster")
+@PullController
 @Profile("cluster-server")
-public class Whoami {
+public class Cluster {
 
     private final String name;
 
-    Whoami(@Value("${demo.instance}") String name) {
+    Cluster(@Value("${demo.instance}") String name) {
         this.name = name;
     }
 
