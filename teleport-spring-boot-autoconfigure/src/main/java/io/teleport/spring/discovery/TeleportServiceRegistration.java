@@ -145,7 +145,7 @@ public final class TeleportServiceRegistration<R extends Registration>
         }
         try {
             registry.deregister(registration);
-            log.info("Deregistered {} from the service registry; draining in {}", registeredAs, deregisterDelay);
+            log.info("Deregistered {} from the service registry; draining in {} ms", registeredAs, deregisterDelay.toMillis());
         } catch (RuntimeException e) {
             // The peer drains all the same: the registry's session expiry removes the instance in the end.
             log.warn("Could not deregister {} from the service registry", registeredAs, e);
