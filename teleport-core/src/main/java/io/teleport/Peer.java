@@ -31,6 +31,7 @@ import io.teleport.session.CallOption;
 import io.teleport.session.Session;
 import io.teleport.transport.Network;
 import io.teleport.transport.Transport;
+import io.teleport.transport.TransportType;
 import io.teleport.xfer.XferFilters;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -105,8 +106,9 @@ public final class Peer implements PeerSetup, AutoCloseable {
         this.xferFilters = xferFilters.frozenCopy();
         this.network = Network.of(this.config.network());
         this.context = new PeerContext(this.config, this.codecs, this.xferFilters, pullRouter, pushRouter, this.plugins,
-                Objects.requireNonNull(defaultProto, "defaultProto"), Transport.detect(), timer, exceptionMappers);
+                Objects.requireNonNull(defaultProto, "defaultProto"), transport(this.config), timer, exceptionMappers);
         this.context.dialer = (address, proto, session) -> Connections.dial(context, network, address, proto, session);
+        log.info("transport {} (configured: {})", context.transport().type().configName(), this.config.transport().configName());
         try {
             for (Plugin plugin : this.plugins.plugins()) {
                 if (plugin instanceof PostNewPeer hook) {
@@ -117,6 +119,11 @@ public final class Peer implements PeerSetup, AutoCloseable {
             context.shutdown(1000);
             throw e;
         }
+    }
+
+    /** The configured transport; {@code teleport.transport.nio=true} (a system property) still forces NIO. */
+    private static Transport transport(PeerConfig config) {
+        return config.transport() == TransportType.AUTO ? Transport.detect() : Transport.select(config.transport());
     }
 
     private void postReg(Route route) {
@@ -296,6 +303,11 @@ public final class Peer implements PeerSetup, AutoCloseable {
     public CompletableFuture<Integer> pushAll(String uri, @Nullable Object body, Predicate<Session> selector,
             CallOption... options) {
         return Broadcast.push(context, uri, body, selector, options);
+    }
+
+    /** The I/O transport the peer's sockets use, as chosen for its {@link PeerConfig#transport()}: never AUTO. */
+    public TransportType transport() {
+        return context.transport().type();
     }
 
     /** The addresses this peer listens on. */

@@ -2,6 +2,7 @@ package io.teleport.config;
 
 import io.netty.handler.ssl.SslContext;
 import io.teleport.limits.Limits;
+import io.teleport.transport.TransportType;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.concurrent.Executor;
 final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
 
     String network = "tcp";
+    TransportType transport = TransportType.AUTO;
     @Nullable String listenAddress;
     @Nullable String localIp;
     String defaultBodyCodec = "json";
@@ -109,6 +111,12 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     @Override
     public PeerConfig.Builder network(String network) {
         this.network = Objects.requireNonNull(network, "network");
+        return this;
+    }
+
+    @Override
+    public PeerConfig.Builder transport(TransportType transport) {
+        this.transport = Objects.requireNonNull(transport, "transport");
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.teleport.config;
 import io.netty.handler.ssl.SslContext;
 import io.teleport.Peer;
 import io.teleport.limits.Limits;
+import io.teleport.transport.TransportType;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -49,6 +50,14 @@ public final class PeerConfig {
     /** {@code tcp}, {@code tcp4}, {@code tcp6} or {@code unix}. Default {@code tcp}. */
     public String network() {
         return settings.network;
+    }
+
+    /**
+     * The I/O transport: {@link TransportType#AUTO} (the default: epoll on Linux, kqueue on macOS,
+     * else NIO), or one named; a native one that cannot load here fails the peer's construction.
+     */
+    public TransportType transport() {
+        return settings.transport;
     }
 
     /**
@@ -268,6 +277,9 @@ public final class PeerConfig {
 
         /** See {@link PeerConfig#network()}. */
         Builder network(String network);
+
+        /** See {@link PeerConfig#transport()}. */
+        Builder transport(TransportType transport);
 
         /** See {@link PeerConfig#listenAddress()}. */
         Builder listenAddress(@Nullable String listenAddress);

@@ -1,61 +1,112 @@
 package io.teleport.transport;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.kqueue.KQueueChannelOption;
+import io.netty.channel.kqueue.KQueueDomainSocketChannel;
+import io.netty.channel.kqueue.KQueueIoHandler;
+import io.netty.channel.kqueue.KQueueServerDomainSocketChannel;
+import io.netty.channel.kqueue.KQueueServerSocketChannel;
+import io.netty.channel.kqueue.KQueueSocketChannel;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import org.jspecify.annotations.Nullable;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 
 /**
- * The I/O layer's choices: epoll when the native transport is available, NIO otherwise, and the
- * channel classes and addresses for each {@link Network}. The {@link Network#LOCAL local} network
- * always uses Netty's local transport, whose channels register only on event loops of
- * {@link LocalIoHandler}: a local peer gets such a group rather than an epoll or NIO one.
+ * The I/O layer's choices: the {@link TransportType} a peer uses (epoll, kqueue, io_uring or NIO), and
+ * the event loops, channel classes and addresses for each {@link Network}. The {@link Network#LOCAL
+ * local} network always uses Netty's local transport, whose channels register only on event loops of
+ * {@link LocalIoHandler}: a local peer gets such a group rather than a socket one.
  */
 public final class Transport {
 
-    private final boolean epoll;
+    private final TransportType type;
 
-    private Transport(boolean epoll) {
-        this.epoll = epoll;
+    private Transport(TransportType type) {
+        this.type = type;
     }
 
     /**
-     * Epoll when {@code netty-transport-native-epoll} is present and loads, unless the system
-     * property {@code teleport.transport.nio} is {@code true}.
+     * {@link #select select(AUTO)}, or NIO when the system property {@code teleport.transport.nio} is
+     * {@code true}.
      */
     public static Transport detect() {
-        return new Transport(!Boolean.getBoolean("teleport.transport.nio") && Epoll.isAvailable());
+        return select(Boolean.getBoolean("teleport.transport.nio") ? TransportType.NIO : TransportType.AUTO);
+    }
+
+    /**
+     * The transport {@code requested}: for {@link TransportType#AUTO} the first of epoll and kqueue
+     * that loads here, else NIO.
+     *
+     * @throws IllegalStateException when a native transport is asked for by name and cannot load here,
+     *     with the reason
+     */
+    public static Transport select(TransportType requested) {
+        return new Transport(resolve(requested, TransportType::unavailabilityCause));
+    }
+
+    /** The choice, with how each native transport's availability is learnt. */
+    static TransportType resolve(TransportType requested, java.util.function.Function<TransportType, @Nullable Throwable> why) {
+        if (requested == TransportType.AUTO) {
+            for (TransportType candidate : new TransportType[] {TransportType.EPOLL, TransportType.KQUEUE}) {
+                if (why.apply(candidate) == null) {
+                    return candidate;
+                }
+            }
+            return TransportType.NIO;
+        }
+        Throwable cause = why.apply(requested);
+        if (cause != null) {
+            throw new IllegalStateException("transport " + requested.configName() + " cannot be used here: "
+                    + cause.getMessage() + " (use auto or nio, or add the netty-transport-native jar for this platform)",
+                    cause);
+        }
+        return requested;
+    }
+
+    /** The transport in use: never {@link TransportType#AUTO}. */
+    public TransportType type() {
+        return type;
     }
 
     /** Whether the native epoll transport is used. */
     public boolean isEpoll() {
-        return epoll;
+        return type == TransportType.EPOLL;
     }
 
     /**
@@ -71,8 +122,12 @@ public final class Transport {
      * Netty's local channels need loops of their own kind.
      */
     public EventLoopGroup newEventLoopGroup(Network network, int threads, String name) {
-        IoHandlerFactory io = network == Network.LOCAL ? LocalIoHandler.newFactory()
-                : epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        IoHandlerFactory io = network == Network.LOCAL ? LocalIoHandler.newFactory() : switch (type) {
+            case EPOLL -> EpollIoHandler.newFactory();
+            case KQUEUE -> KQueueIoHandler.newFactory();
+            case IO_URING -> IoUringIoHandler.newFactory();
+            default -> NioIoHandler.newFactory();
+        };
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, false), io);
     }
 
@@ -81,10 +136,13 @@ public final class Transport {
         if (network == Network.LOCAL) {
             return LocalServerChannel.class;
         }
-        if (network == Network.UNIX) {
-            return epoll ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class;
-        }
-        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        boolean unix = network == Network.UNIX;
+        return switch (type) {
+            case EPOLL -> unix ? EpollServerDomainSocketChannel.class : EpollServerSocketChannel.class;
+            case KQUEUE -> unix ? KQueueServerDomainSocketChannel.class : KQueueServerSocketChannel.class;
+            case IO_URING -> unix ? IoUringServerDomainSocketChannel.class : IoUringServerSocketChannel.class;
+            default -> unix ? NioServerDomainSocketChannel.class : NioServerSocketChannel.class;
+        };
     }
 
     /** The connecting channel class for a network. */
@@ -92,10 +150,23 @@ public final class Transport {
         if (network == Network.LOCAL) {
             return LocalChannel.class;
         }
-        if (network == Network.UNIX) {
-            return epoll ? EpollDomainSocketChannel.class : NioDomainSocketChannel.class;
-        }
-        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        boolean unix = network == Network.UNIX;
+        return switch (type) {
+            case EPOLL -> unix ? EpollDomainSocketChannel.class : EpollSocketChannel.class;
+            case KQUEUE -> unix ? KQueueDomainSocketChannel.class : KQueueSocketChannel.class;
+            case IO_URING -> unix ? IoUringDomainSocketChannel.class : IoUringSocketChannel.class;
+            default -> unix ? NioDomainSocketChannel.class : NioSocketChannel.class;
+        };
+    }
+
+    /** The option that binds a listening socket with SO_REUSEPORT on this transport. */
+    public ChannelOption<Boolean> reusePortOption() {
+        return switch (type) {
+            case EPOLL -> EpollChannelOption.SO_REUSEPORT;
+            case KQUEUE -> KQueueChannelOption.SO_REUSEPORT;
+            case IO_URING -> IoUringChannelOption.SO_REUSEPORT;
+            default -> NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT);
+        };
     }
 
     /**
@@ -110,7 +181,7 @@ public final class Transport {
             return new LocalAddress(Addresses.localName(address));
         }
         if (written == null) {
-            return epoll ? new DomainSocketAddress(address) : UnixDomainSocketAddress.of(address);
+            return type == TransportType.NIO ? UnixDomainSocketAddress.of(address) : new DomainSocketAddress(address);
         }
         String host = written.host();
         if (host.isEmpty()) {

@@ -6,8 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.socket.nio.NioChannelOption;
 import io.teleport.config.PeerConfig;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.internal.session.Dialer;
@@ -21,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardSocketOptions;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -59,11 +56,7 @@ public final class Connections {
             bootstrap.childOption(ChannelOption.SO_SNDBUF, config.sendBufferSize());
         }
         if (config.reusePort() && network.isTcp()) {
-            if (peer.transport.isEpoll()) {
-                bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
-            } else {
-                bootstrap.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
-            }
+            bootstrap.option(peer.transport.reusePortOption(), true);
         }
         return bootstrap.bind(local);
     }

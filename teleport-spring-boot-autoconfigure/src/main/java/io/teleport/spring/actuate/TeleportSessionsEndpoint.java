@@ -14,7 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The {@code teleport} actuator endpoint: lists the live sessions (id, addresses, age, pulls in
+ * The {@code teleport} actuator endpoint: shows the I/O transport in use, lists the live sessions (id, addresses, age, pulls in
  * flight) and closes one on a DELETE of its id. Read-only unless
  * {@code management.endpoint.teleport.access=unrestricted}, as Boot's own destructive operations.
  */
@@ -37,7 +37,8 @@ public class TeleportSessionsEndpoint {
                         s.connectedAt(), Duration.between(s.connectedAt(), now).toSeconds(), s.pendingPulls(), s.isHealthy()))
                 .sorted(Comparator.comparing(SessionDescriptor::id))
                 .toList();
-        return new SessionsDescriptor(peer.listenAddresses().stream().map(String::valueOf).toList(), sessions);
+        return new SessionsDescriptor(peer.transport().configName(),
+                peer.listenAddresses().stream().map(String::valueOf).toList(), sessions);
     }
 
     /**
@@ -52,10 +53,11 @@ public class TeleportSessionsEndpoint {
     /**
      * What the endpoint shows.
      *
+     * @param transport the I/O transport in use: nio, epoll, kqueue or io-uring
      * @param listening the addresses the peer listens on
      * @param sessions the live sessions
      */
-    public record SessionsDescriptor(List<String> listening, List<SessionDescriptor> sessions) {
+    public record SessionsDescriptor(String transport, List<String> listening, List<SessionDescriptor> sessions) {
     }
 
     /**

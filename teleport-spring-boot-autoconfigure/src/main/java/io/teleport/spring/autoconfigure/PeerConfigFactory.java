@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
 import io.teleport.limits.Limits;
+import io.teleport.transport.TransportType;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.thread.Threading;
@@ -29,6 +30,7 @@ final class PeerConfigFactory {
             List<TeleportPeerConfigCustomizer> customizers) {
         PeerConfig.Builder b = PeerConfig.builder()
                 .network(p.network())
+                .transport(TransportType.of(p.transport()))
                 .listenAddress(blankToNull(p.server().listenAddress()))
                 .reusePort(p.server().reusePort())
                 .defaultBodyCodec(p.defaultBodyCodec())

@@ -5,6 +5,7 @@ import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
 import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import io.teleport.transport.Network;
+import io.teleport.transport.TransportType;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -17,6 +18,8 @@ import java.util.Map;
  * Configuration of the Teleport peer, under {@code teleport}.
  *
  * @param network the network: tcp, tcp4, tcp6, unix, or local (in-JVM, for tests)
+ * @param transport the I/O transport: auto (epoll on Linux, kqueue on macOS, else NIO), nio, epoll,
+ *     kqueue or io-uring (Linux 5.9+, only when named); a native one that cannot load fails start-up
  * @param defaultBodyCodec codec name of requests that choose none: json, protobuf or string
  * @param printBody whether message logs include bodies
  * @param countTime whether each call's cost is measured and logged
@@ -49,6 +52,7 @@ import java.util.Map;
 @ConfigurationProperties("teleport")
 public record TeleportProperties(
         @DefaultValue("tcp") String network,
+        @DefaultValue("auto") String transport,
         @DefaultValue("json") String defaultBodyCodec,
         boolean printBody,
         boolean countTime,
@@ -81,6 +85,11 @@ public record TeleportProperties(
             Network.of(network);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("teleport.network: " + e.getMessage(), e);
+        }
+        try {
+            TransportType.of(transport);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("teleport." + e.getMessage(), e);
         }
         if (readLimit.toBytes() < 24 || readLimit.toBytes() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("teleport.read-limit: " + readLimit + " (expected: 24B to 2GB)");
