@@ -37,6 +37,8 @@ public final class DefaultSession implements Session {
     /** The address dialed; null for an accepted session. */
     private final @Nullable String dialAddress;
     private final @Nullable Proto proto;
+    /** The protocol frames are written and read with: the one given, the peer's, or the one detected. */
+    private volatile Proto wireProto;
     private volatile Channel channel;
     private final PendingCalls pending = new PendingCalls();
     private final AtomicInteger activeHandlers = new AtomicInteger();
@@ -58,6 +60,7 @@ public final class DefaultSession implements Session {
         this.channel = channel;
         this.dialAddress = dialAddress;
         this.proto = proto;
+        this.wireProto = proto != null ? proto : peer.defaultProto;
         this.lifecycle = new SessionLifecycle(this, peer,
                 dialAddress == null ? null : new Redialer(this, peer, dialAddress, proto));
         // Tracked from the start, so that a shutdown racing with an accept still closes it.
@@ -221,9 +224,22 @@ public final class DefaultSession implements Session {
         calls.pushEncoded(uri, body, options, done);
     }
 
-    /** The next seq for a pull or push of this side. */
+    /** The next seq for a pull or push of this side, as the connection's protocol counts. */
     long nextSeq() {
-        return SEQ.getAndIncrement(this);
+        return wireProto.seq(SEQ.getAndIncrement(this));
+    }
+
+    /** The protocol this session's frames are written and read with. */
+    public Proto wireProto() {
+        return wireProto;
+    }
+
+    /**
+     * Records the protocol detected from the first frame of an accepted connection whose protocol is
+     * chosen per connection ({@link io.teleport.proto.AutoProto}).
+     */
+    public void protoDetected(Proto detected) {
+        wireProto = detected;
     }
 
     /** Whether new pulls and pushes may start: not closing, not closed. */
@@ -251,7 +267,7 @@ public final class DefaultSession implements Session {
     Object encode(Packet packet) {
         try {
             Channel ch = channel;
-            Object prepared = SenderEncoding.prepare(packet, proto != null ? proto : peer.defaultProto,
+            Object prepared = SenderEncoding.prepare(packet, wireProto,
                     peer.protoContext, ch.alloc(), ch.eventLoop().inEventLoop());
             peer.messageLog.capture(packet);
             return prepared;
