@@ -40,7 +40,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>The status ({@code code=N&msg=..&cause=..}) of a failed reply becomes the reply's {@link Rerror}
  * under {@link Rerror#META_KEY} and back (see {@link ErpcStatus}); a failed REPLY is written with codec 0
- * and no body, as erpc writes it, while a failed AUTH_REPLY keeps its codec. A status with code 0 must be
+ * and no body, as erpc writes it, while a failed AUTH_REPLY keeps its codec ({@code 's'}, the handshake's
+ * string codec, when the packet has none). A status with code 0 must be
  * exactly {@code code=0}. The gzip filter {@code 'g'} is erpc's complete-member form ({@link ErpcGzip}),
  * never Teleport v3's flushed one; other filter ids come from the {@link ProtoContext}. Every length is
  * checked against what is left of the frame and against its bound before anything is allocated for it.
@@ -59,6 +60,9 @@ public final class ErpcRawProto implements Proto {
      * byte 4 of a frame (the filter count) far from Teleport v3's protocol byte {@code 0x66}.
      */
     public static final int MAX_FILTERS = 8;
+
+    /** The codec of the auth handshake's bodies, {@code 's'}. */
+    static final byte AUTH_CODEC = 's';
 
     static final byte CALL = 1;
     static final byte REPLY = 2;
@@ -177,7 +181,13 @@ public final class ErpcRawProto implements Proto {
             out.writeByte(Packet.NO_CODEC);
             return;
         }
-        out.writeByte(packet.bodyCodec());
+        byte codec = packet.bodyCodec();
+        if (mtype == AUTH_REPLY && codec == Packet.NO_CODEC) {
+            // erpc's auth plugin answers with its body codec even when it refuses (E40); the core's
+            // handshake is a string exchange, and a core error reply has no codec.
+            codec = AUTH_CODEC;
+        }
+        out.writeByte(codec);
         byte[] encoded = packet.encodedBody();
         if (encoded != null) {
             out.writeBytes(encoded);

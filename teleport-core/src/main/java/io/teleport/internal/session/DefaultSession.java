@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
+import io.teleport.proto.ErpcRawProto;
 import io.teleport.proto.Proto;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
@@ -229,8 +230,8 @@ public final class DefaultSession implements Session {
         return wireProto.seq(SEQ.getAndIncrement(this));
     }
 
-    /** The protocol this session's frames are written and read with. */
-    public Proto wireProto() {
+    @Override
+    public Proto proto() {
         return wireProto;
     }
 
@@ -303,6 +304,21 @@ public final class DefaultSession implements Session {
 
     boolean isPending(PendingPull pull) {
         return pending.contains(pull);
+    }
+
+    /**
+     * The auth handshake's pull an erpc v6 AUTH_REPLY answers, removed. erpc writes an AUTH_REPLY with
+     * the replying side's own counter, not the AUTH_CALL's seq (its client reads the next frame instead),
+     * so a Go server's "1" matches only by chance: after a redial this side's counter is further on.
+     * The pull of {@link ErpcRawProto#AUTH_URI} is found by its URI; there is at most one per connection.
+     */
+    public @Nullable PendingPull takePendingAuth(long seq) {
+        PendingPull pull = pending.takeByUri(ErpcRawProto.AUTH_URI);
+        if (pull == null) {
+            return takePending(seq);
+        }
+        lifecycle.closeIfDrained();
+        return pull;
     }
 
     public @Nullable PendingPull takePending(long seq) {

@@ -27,6 +27,6 @@ final class PacketEncoder extends MessageToMessageEncoder<Packet> {
 
     @Override
     protected void encode(ChannelHandlerContext ctx, Packet packet, List<Object> out) {
-        out.add(session.wireProto().encode(packet, protoContext, ctx.alloc()));
+        out.add(session.proto().encode(packet, protoContext, ctx.alloc()));
     }
 }
