@@ -34,7 +34,7 @@ final class ErpcRawReader {
             throw new ProtoException("bad seq: " + seqLen + " characters (expected: 1 to " + MAX_SEQ_TEXT + ")");
         }
         checkLength("seq", seqLen, end - i - 7);
-        long seq = parseSeq(p.toString(i, seqLen, StandardCharsets.ISO_8859_1));
+        long seq = parseSeq(p, i, seqLen);
         i += seqLen;
         byte mtype = p.getByte(i++);
         if (mtype < ErpcRawProto.CALL || mtype > ErpcRawProto.AUTH_REPLY) {
@@ -99,12 +99,39 @@ final class ErpcRawReader {
     }
 
     private static boolean isOk(ByteBuf p, int i, int length) {
-        return length == ErpcStatus.OK.length
-                && p.toString(i, length, StandardCharsets.ISO_8859_1).equals("code=0");
+        return length == ErpcStatus.OK.length && ErpcStatus.isOk(p, i);
+    }
+
+    /** {@link #parseSeq(String)} on bytes, without a string on the common path (every frame has a seq). */
+    static long parseSeq(ByteBuf p, int from, int length) {
+        int i = from;
+        int end = from + length;
+        boolean negative = p.getByte(i) == '-';
+        if (negative) {
+            i++;
+        }
+        long value = 0;
+        for (int at = i; at < end; at++) {
+            int c = p.getByte(at);
+            int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'z' ? c - 'a' + 10 : -1;
+            // No sign but the first, no upper case, no leading zero (nor "-0"): what FormatInt writes.
+            if (digit < 0 || (digit == 0 && at == i && (end - i > 1 || negative))) {
+                return parseSeq(p.toString(from, length, StandardCharsets.ISO_8859_1));
+            }
+            value = value * 36 + digit;
+        }
+        if (i == end) {
+            return parseSeq(p.toString(from, length, StandardCharsets.ISO_8859_1));
+        }
+        value = negative ? -value : value;
+        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            return parseSeq(p.toString(from, length, StandardCharsets.ISO_8859_1));
+        }
+        return Integer.toUnsignedLong((int) value);
     }
 
     /**
-     * The seq's 32 bits as an unsigned number. Only the text Go's {@code FormatInt(int32, 36)} writes is
+     * The seq's 32 bits as an unsigned number, or a {@link ProtoException} naming the fault. Only the text Go's {@code FormatInt(int32, 36)} writes is
      * accepted: lower case, no leading zero or plus sign, within int32.
      */
     static long parseSeq(String text) {

@@ -96,7 +96,8 @@ final class ErpcStatus {
         return json;
     }
 
-    private static boolean isOk(ByteBuf in, int index) {
+    /** Whether the six bytes at {@code index} are {@code code=0}. */
+    static boolean isOk(ByteBuf in, int index) {
         for (int i = 0; i < OK.length; i++) {
             if (in.getByte(index + i) != OK[i]) {
                 return false;

@@ -254,6 +254,12 @@ class ErpcRawProtoGoldenTest {
         Packet back = decode(encode(push, ctx), ctx);
         assertThat(back.seq()).isEqualTo(wrapped);
         assertThat(ErpcRawProto.INSTANCE.seq(0xFFFF_FFFFL)).isZero();
+        // The byte parser of the read path agrees with Go's FormatInt across the int32 range.
+        for (long v = Integer.MIN_VALUE; v <= Integer.MAX_VALUE; v += 99_991L * 36 + 7) {
+            byte[] text = Integer.toString((int) v, 36).getBytes(StandardCharsets.US_ASCII);
+            assertThat(ErpcRawReader.parseSeq(Unpooled.wrappedBuffer(text), 0, text.length))
+                    .isEqualTo(Integer.toUnsignedLong((int) v));
+        }
     }
 
     /** erpc6-client's {@code Person}. */

@@ -87,7 +87,8 @@ class ErpcRawProtoProbeTest {
 
     @ParameterizedTest(name = "seq ''{0}''")
     @CsvSource({"A, expected: 'a'", "01, expected: '1'", "+1, expected: '1'", "-0, expected: '0'",
-            "zzzzzzz, not a base-36 int32", "'a b', not a base-36 int32"})
+            "zzzzzzz, not a base-36 int32", "'a b', not a base-36 int32", "'-', not a base-36 int32",
+            "zik0zk, not a base-36 int32", "-zik0zl, not a base-36 int32"})
     void nonCanonicalSeqsAreRefused(String seq, String message) {
         assertRefused(frame(payload(seq, 1, "/a", "code=0", "", "")), message);
     }
