@@ -2,6 +2,7 @@ package io.teleport.proto;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.teleport.codec.Codecs;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
@@ -61,6 +62,9 @@ public final class ErpcRawProto implements Proto {
      */
     public static final int MAX_FILTERS = 8;
 
+    /** The request meta key by which an erpc caller asks for the reply's codec. */
+    public static final String ACCEPT_BODY_CODEC = "X-Accept-Body-Codec";
+
     /** The codec of the auth handshake's bodies, {@code 's'}. */
     static final byte AUTH_CODEC = 's';
 
@@ -88,6 +92,26 @@ public final class ErpcRawProto implements Proto {
     @Override
     public long seq(long counter) {
         return (counter + 1) & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * The codec of a successful reply whose handler chose none, by erpc's rule: the request's meta
+     * {@value #ACCEPT_BODY_CODEC} (a codec id in decimal) when it names a known codec, else the request's
+     * codec, even for an empty body (vector E12).
+     */
+    public static byte replyCodec(Packet request, Codecs codecs) {
+        String accept = request.hasMeta() ? request.meta().peek(ACCEPT_BODY_CODEC) : null;
+        if (accept != null && !accept.isEmpty() && accept.length() <= 3) {
+            try {
+                int id = Integer.parseInt(accept);
+                if (id > 0 && id < 256 && codecs.get((byte) id) != null) {
+                    return (byte) id;
+                }
+            } catch (NumberFormatException notANumber) {
+                // erpc ignores it too
+            }
+        }
+        return request.bodyCodec();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.teleport.session;
 
 import io.teleport.Peer;
 import io.teleport.PeerBuilder;
+import io.teleport.codec.JsonCodec;
 import io.teleport.codec.StringCodec;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.teleport.session.CallOptions.addMeta;
 import static io.teleport.session.CallOptions.bodyCodec;
+import static io.teleport.session.CallOptions.setMeta;
 import static io.teleport.session.CallOptions.xfer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -62,6 +64,8 @@ class ErpcInteropTest {
         server.pullRouter().route("/echo/fail", Map.class, (body, ctx) -> {
             throw new RerrorException(1001, "custom failure", "cause with \"quotes\", 100% & unicode 中文");
         });
+        server.pullRouter().route("/echo/empty", Void.class, (body, ctx) -> null);
+        server.pullRouter().route("/echo/name", Map.class, (body, ctx) -> String.valueOf(body.get("name")));
         server.pushRouter().route("/push/ping", Map.class, (body, ctx) -> {
             serverPushes.add(String.valueOf(body.get("n")));
             ctx.session().push("/client/ack", Map.of("got", body.get("n")));
@@ -101,6 +105,13 @@ class ErpcInteropTest {
                 .isInstanceOfSatisfying(RerrorException.class,
                         e -> assertThat(e.rerror()).isEqualTo(Rerror.of(404, "Not Found")));
 
+        Reply<String> accepted = session.<String>pullReply("/echo/name", Map.of("name", "codec"), String.class,
+                setMeta(ErpcRawProto.ACCEPT_BODY_CODEC, Integer.toString(StringCodec.ID))).join();
+        assertThat(accepted.body()).isEqualTo("codec");
+        assertThat(accepted.bodyCodec()).as("X-Accept-Body-Codec, as erpc honours it").isEqualTo(StringCodec.ID);
+        assertThat(session.<Void>pullReply("/echo/empty", null, Void.class).join().bodyCodec())
+                .as("no body, the request's codec").isEqualTo(JsonCodec.ID);
+
         String text = "gzip ".repeat(200);
         assertThat(session.pull("/echo/string", text, String.class, bodyCodec(StringCodec.ID), xfer(GzipFilter.ID)))
                 .isEqualTo("echo:" + text);
@@ -117,7 +128,9 @@ class ErpcInteropTest {
         int port = port(server.listen("127.0.0.1:0", ErpcRawProto.INSTANCE));
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(5000);
-            for (List<String> exchange : List.of(List.of("E5", "E6"), List.of("E26", "E27"), List.of("E30", "E31"))) {
+            // E11 -> E12: a success with no body keeps the request's codec, as erpc writes it.
+            for (List<String> exchange : List.of(List.of("E5", "E6"), List.of("E26", "E27"), List.of("E30", "E31"),
+                    List.of("E11", "E12"))) {
                 socket.getOutputStream().write(ErpcGoldenFrames.get(exchange.get(0)).frame());
                 assertThat(readFrame(socket.getInputStream())).as(exchange.toString())
                         .isEqualTo(ErpcGoldenFrames.get(exchange.get(1)).frame());
