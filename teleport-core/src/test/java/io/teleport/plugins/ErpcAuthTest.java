@@ -5,11 +5,11 @@ import io.netty.buffer.Unpooled;
 import io.teleport.Peer;
 import io.teleport.codec.Codecs;
 import io.teleport.codec.StringCodec;
-import io.teleport.config.PeerConfig;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
+import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PostDial;
 import io.teleport.proto.ErpcRawProto;
 import io.teleport.proto.ProtoContext;
@@ -29,6 +29,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +61,7 @@ class ErpcAuthTest {
         return CompletableFuture.supplyAsync(() -> {
             try (Socket s = socket.accept()) {
                 s.setSoTimeout(5000);
-                List<byte[]> received = new java.util.ArrayList<>();
+                List<byte[]> received = new ArrayList<>();
                 for (String answer : answers) {
                     received.add(readFrame(s.getInputStream()));
                     if (!answer.equals("-")) {
@@ -75,10 +76,9 @@ class ErpcAuthTest {
         });
     }
 
-    private Peer client(String token, io.teleport.plugin.Plugin... before) {
-        Peer client = peers.add(Peer.builder().configure(c -> c.pullTimeout(Duration.ofSeconds(5)))
+    private Peer client(String token, Plugin... before) {
+        return peers.add(Peer.builder().configure(c -> c.pullTimeout(Duration.ofSeconds(5)))
                 .plugins(List.of(before)).plugin(AuthPlugin.client(() -> token)).build());
-        return client;
     }
 
     @Test

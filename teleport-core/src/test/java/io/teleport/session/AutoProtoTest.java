@@ -19,8 +19,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -72,15 +74,15 @@ class AutoProtoTest {
         Session s3 = v3.dial("127.0.0.1:" + port);
         Session s6 = v6.dial("127.0.0.1:" + port, ErpcRawProto.INSTANCE);
 
-        var r3 = s3.pullAsync("/who", "v3", String.class, bodyCodec(StringCodec.ID));
-        var r6 = s6.pullAsync("/who", "v6", String.class, bodyCodec(StringCodec.ID));
+        CompletableFuture<String> r3 = s3.pullAsync("/who", "v3", String.class, bodyCodec(StringCodec.ID));
+        CompletableFuture<String> r6 = s6.pullAsync("/who", "v6", String.class, bodyCodec(StringCodec.ID));
         assertThat(r3.get(10, TimeUnit.SECONDS)).isEqualTo("v3 seq 0");
         assertThat(r6.get(10, TimeUnit.SECONDS)).isEqualTo("v6 seq 1");
 
         // Each accepted session writes in the protocol its client spoke, pushes included.
         sessionsByProto.get("v3").push("/hi", "3", bodyCodec(StringCodec.ID));
         sessionsByProto.get("v6").push("/hi", "6", bodyCodec(StringCodec.ID));
-        assertThat(java.util.List.of(pushes.poll(5, TimeUnit.SECONDS), pushes.poll(5, TimeUnit.SECONDS)))
+        assertThat(List.of(pushes.poll(5, TimeUnit.SECONDS), pushes.poll(5, TimeUnit.SECONDS)))
                 .containsExactlyInAnyOrder("v3 got 3 seq 0", "v6 got 6 seq 1");
         assertThatThrownBy(() -> s6.pull("/nope", "x", String.class))
                 .isInstanceOfSatisfying(RerrorException.class,
