@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the rpc-benchmark workload on the baselines (plain Netty, gRPC, SOFABolt, RSocket) and on
-# Teleport (core server with pooled and inline handlers, with the Micrometer plugin, and the Spring
-# Boot server) in one go, and writes the README table to target/bench-table.md.
+# Teleport (core server with pooled and inline handlers, on erpc v6's protocol, with the Micrometer
+# plugin, and the Spring Boot server) in one go, and writes the README table to target/bench-table.md.
 #
 # Usage: teleport-benchmark/run-bench.sh [-c 100,500,1000] [-n 1000000] [--warmup 300] [--systems LIST]
 #                                        [--rounds R]
@@ -19,7 +19,7 @@ HARNESS="${HARNESS:-/tmp/teleport-bench-harness}"
 CONCS=100,500,1000
 N=1000000
 WARMUP=300
-SYSTEMS=netty,rsocket,bolt,grpc,teleport,teleport-inline,teleport-metrics,teleport-spring
+SYSTEMS=netty,rsocket,bolt,grpc,teleport,teleport-erpc,teleport-inline,teleport-metrics,teleport-spring
 ROUNDS=1
 
 while [ $# -gt 0 ]; do
@@ -50,6 +50,7 @@ for ROUND in $(seq 1 "$ROUNDS"); do
   echo "== round $ROUND of $ROUNDS ==" >&2
   CLIENT_ARGS="--warmup $WARMUP" "$HARNESS/run.sh" -c "$CONCS" -n "$N" --systems "$SYSTEMS" --out "$OUT/round-$ROUND" \
     --define teleport "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port}" "$client" \
+    --define teleport-erpc "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port} --protocol erpc-v6" "$client --protocol erpc-v6" \
     --define teleport-inline "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port} --handler inline" "$client" \
     --define teleport-metrics "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port} --metrics" "$client" \
     --define teleport-spring "{java} {server_jvm_opts} -jar $JAR spring-server --host 127.0.0.1 --port {port}" "$client" \

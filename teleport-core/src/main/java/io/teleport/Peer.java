@@ -21,6 +21,7 @@ import io.teleport.plugin.PluginChain;
 import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.plugin.setup.PostNewPeer;
 import io.teleport.plugin.setup.PreNewPeer;
+import io.teleport.proto.AutoProto;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.router.ExceptionMapper;
@@ -231,9 +232,16 @@ public final class Peer implements PeerSetup, AutoCloseable {
     /**
      * Dials without waiting, with {@code proto} (the default when {@code null}); fails with a
      * {@link RerrorException}.
+     *
+     * @throws IllegalArgumentException when the protocol is {@link AutoProto}: the dialing side speaks
+     *     first, so it must know its protocol
      */
     public CompletableFuture<Session> dialAsync(String address, @Nullable Proto proto) {
         ensureOpen();
+        if ((proto != null ? proto : context.defaultProto) instanceof AutoProto) {
+            throw new IllegalArgumentException("dial " + address + ": protocol 'auto' is for accepting sides only;"
+                    + " a dialing side speaks first and must name its protocol (FastProto or ErpcRawProto)");
+        }
         return context.dialer.dial(address, proto, null).thenApply(session -> {
             log.info("dial ok (network:{}, addr:{}, id:{})", network.goName(), address, session.id());
             return session;

@@ -31,8 +31,8 @@ final class BenchClient {
         }
         String address = o.string("host", "127.0.0.1") + ":" + o.required("port");
         BenchmarkMessage request = Workload.request();
-        System.err.printf("teleport-client: %s c=%d n=%d warmup=%d request=%d bytes%n", address, c, n, warmup,
-                request.getSerializedSize());
+        System.err.printf("teleport-client: %s c=%d n=%d warmup=%d protocol=%s request=%d bytes%n", address, c, n,
+                warmup, o.protocol().name(), request.getSerializedSize());
         // Completions run on the I/O threads: the client has no handlers, and no thread per session.
         Peer peer = new Peer(PeerConfig.builder().defaultBodyCodec("protobuf").handlerExecution(HandlerExecution.INLINE)
                 .pullTimeout(java.time.Duration.ofSeconds(60)).build());
@@ -44,7 +44,7 @@ final class BenchClient {
             // for the garbage collector to copy, and its pauses would show up as our latency.
             Recorder recorder = new Recorder(3);
             for (int i = 0; i < c; i++) {
-                workers[i] = new Worker(peer.dial(address), request, n / c + (i < n % c ? 1 : 0), warmup, warmed, done,
+                workers[i] = new Worker(peer.dial(address, o.protocol()), request, n / c + (i < n % c ? 1 : 0), warmup, warmed, done,
                         recorder);
             }
             for (Worker w : workers) {

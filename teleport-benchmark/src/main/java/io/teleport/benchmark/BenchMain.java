@@ -4,8 +4,9 @@ package io.teleport.benchmark;
  * {@code java -jar teleport-benchmark.jar COMMAND [options]}:
  * <pre>
  *   server        --port P [--host H] [--handler pool|virtual|inline] [--metrics] [--io-threads T]
+ *                 [--protocol teleport-v3|erpc-v6|auto]
  *   spring-server --port P [--host H] [--handler pool|virtual|inline] [--metrics]
- *   client        --port P -c C -n N [--warmup W] [--host H]
+ *   client        --port P -c C -n N [--warmup W] [--host H] [--protocol teleport-v3|erpc-v6]
  *   scale-server  --port P [--host H]
  *   scale-client  --port P --sessions S [--processes K] [--sources 127.0.0.1,127.0.0.2,...] [--rounds R]
  *   scale-holder  (started by scale-client)

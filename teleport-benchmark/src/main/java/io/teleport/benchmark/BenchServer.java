@@ -56,9 +56,9 @@ public final class BenchServer {
         peer.pullRouter().register(new Workload.Hello());
         routeSoak(peer);
         String address = o.string("host", "127.0.0.1") + ":" + o.required("port");
-        peer.listen(address, null);
-        System.err.printf("teleport-server: %s handler=%s metrics=%s request=%d bytes%n", address, execution,
-                o.flag("metrics"), Workload.request().getSerializedSize());
+        peer.listen(address, o.protocol());
+        System.err.printf("teleport-server: %s handler=%s metrics=%s protocol=%s request=%d bytes%n", address, execution,
+                o.flag("metrics"), o.protocol().name(), Workload.request().getSerializedSize());
         Runtime.getRuntime().addShutdownHook(new Thread(peer::close));
         return peer;
     }

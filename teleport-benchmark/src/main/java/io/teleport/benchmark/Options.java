@@ -52,6 +52,19 @@ public final class Options {
         return Integer.parseInt(values.get(name));
     }
 
+    /**
+     * The wire protocol of {@code --protocol}: teleport-v3 (the default), erpc-v6, or, for servers, auto.
+     */
+    public io.teleport.proto.Proto protocol() {
+        String name = string("protocol", "teleport-v3");
+        return switch (name) {
+            case "teleport-v3" -> io.teleport.proto.FastProto.INSTANCE;
+            case "erpc-v6" -> io.teleport.proto.ErpcRawProto.INSTANCE;
+            case "auto" -> io.teleport.proto.AutoProto.INSTANCE;
+            default -> throw new IllegalArgumentException("--protocol " + name + " (expected: teleport-v3, erpc-v6, auto)");
+        };
+    }
+
     public boolean flag(String name) {
         return Boolean.parseBoolean(values.getOrDefault(name, "false"));
     }

@@ -11,6 +11,7 @@ import io.teleport.plugin.PrivatePaths;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.plugin.setup.PostNewPeer;
+import io.teleport.proto.ErpcRawProto;
 import io.teleport.router.RequestUri;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
@@ -34,6 +35,12 @@ import java.util.function.Supplier;
  * accepted a token it refuses every other message of the session with 401 and closes it; a session
  * that does not authenticate within the timeout is closed. One plugin can play both roles.
  *
+ * <p>On an erpc v6 session the same pull and its reply are erpc's AUTH_CALL and AUTH_REPLY
+ * ({@link ErpcRawProto} maps this URI to them): the dialing side's first frame carries the token, and a
+ * refusal is an AUTH_REPLY whose status is the verifier's error (erpc's checker plugins answer
+ * {@code 403} in the captured vectors) after which the dialing side's dial fails. A Go erpc v6 client
+ * with a bearer plugin can authenticate with a Java server and a Java client with a Go checker.
+ *
  * <p>The handshake is private to this plugin ({@link PrivatePaths}): the plugins after it in the chain
  * do not see {@value #URI} messages on either side, as in Go, where the handshake is read before the
  * session's other hooks run. Put it first in the chain, so that no other plugin acts on a message
@@ -43,7 +50,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
         PrivatePaths {
 
     /** The authentication route. */
-    public static final String URI = "/auth/verify";
+    public static final String URI = ErpcRawProto.AUTH_URI;
 
     private static final Logger log = LoggerFactory.getLogger(AuthPlugin.class);
     private static final String VERIFIED = AuthPlugin.class.getName() + ".verified";

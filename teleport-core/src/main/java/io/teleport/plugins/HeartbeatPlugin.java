@@ -1,7 +1,9 @@
 package io.teleport.plugins;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.teleport.codec.JsonCodec;
 import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
 import io.teleport.plugin.PostReadPullHeader;
@@ -13,6 +15,7 @@ import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
 import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.plugin.setup.PostNewPeer;
+import io.teleport.proto.ErpcRawProto;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
@@ -26,21 +29,35 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Heartbeats compatible with tp-ext's: a ping is an ordinary PULL of {@value #URI} with codec
- * {@code j} and no body, answered with an empty reply.
+ * Heartbeats compatible with tp-ext's on Teleport v3 sessions and with erpc v6's plugin/heartbeat on
+ * erpc v6 sessions.
+ *
+ * <p>On Teleport v3 a ping is an ordinary PULL of {@value #URI} with codec {@code j} and no body,
+ * answered with an empty reply. On erpc v6 ({@link Session#proto()} is {@link ErpcRawProto}) it is a
+ * CALL of {@value #ERPC_URI} whose meta {@value #ERPC_RATE_KEY} carries the pinging side's rate in whole
+ * seconds (vector E41); erpc's pinger may also send it as a PUSH (E43), and its answering side closes a
+ * session when twice the announced rate passes without a message.
  *
  * <p>The pinging side ({@link #ping}) pulls every session that has been idle for the rate and closes
- * it when the ping fails. The answering side ({@link #pong}) registers the route and closes sessions
- * idle for more than three rates. Any message in either direction counts as activity.
+ * it when the ping fails. The answering side ({@link #pong}) answers both routes (and the erpc push) and
+ * closes sessions idle for more than three rates; a session whose pinger announced its rate in
+ * {@value #ERPC_RATE_KEY} is closed, as erpc does, after twice that rate instead, so that a Go pinger
+ * slower than this side's rate is not cut off. Any message in either direction counts as activity.
  */
 public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader,
         PostReadPushHeader, PostReadReplyHeader, PostWritePull, PostWritePush {
 
     /** The heartbeat route. */
     public static final String URI = "/heart/beat";
+    /** erpc v6's heartbeat service method. */
+    public static final String ERPC_URI = "/heartbeat";
+    /** The erpc v6 meta key of the pinging side's rate, in whole seconds. */
+    public static final String ERPC_RATE_KEY = "hb_";
 
     private static final Logger log = LoggerFactory.getLogger(HeartbeatPlugin.class);
     private static final String LAST = HeartbeatPlugin.class.getName() + ".last";
+    /** The rate an erpc pinger announced, in nanoseconds. */
+    private static final String ANNOUNCED = HeartbeatPlugin.class.getName() + ".announced";
 
     private final Duration rate;
     private final boolean ping;
@@ -74,6 +91,17 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     public void postNewPeer(PeerSetup peer) {
         if (!ping) {
             peer.pullRouter().route(URI, Void.class, (body, ctx) -> null);
+            peer.pullRouter().route(ERPC_URI, Void.class, (body, ctx) -> {
+                announced(ctx.session(), ctx.meta().peek(ERPC_RATE_KEY));
+                return null;
+            });
+            peer.pushRouter().route(ERPC_URI, Void.class, (body, ctx) -> {
+                try {
+                    announced(ctx.session(), ctx.meta().peek(ERPC_RATE_KEY));
+                } catch (RerrorException e) {
+                    log.debug("heartbeat push from {}: {}", ctx.session().id(), e.getMessage());
+                }
+            });
         }
         ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("teleport-heartbeat", true));
         ticker = t;
@@ -92,19 +120,59 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
             long idle = last == null ? Long.MAX_VALUE : now - (Long) last;
             if (ping) {
                 if (idle >= rate.toNanos() && session.isHealthy()) {
-                    session.pullAsync(URI, null, Void.class, CallOptions.timeout(rate)).whenComplete((ok, error) -> {
+                    pingOnce(session).whenComplete((ok, error) -> {
                         if (error != null) {
                             log.debug("heartbeat to {} failed, closing: {}", session.id(), error.getMessage());
                             session.close();
                         }
                     });
                 }
-            } else if (idle > 3 * rate.toNanos()) {
+            } else if (idle > idleLimit(session)) {
                 log.debug("no heartbeat from {} for {}, closing", session.id(), Duration.ofNanos(idle));
                 session.close();
             }
             return true;
         });
+    }
+
+    /** One ping, in the convention of the session's protocol. */
+    private java.util.concurrent.CompletableFuture<?> pingOnce(Session session) {
+        if (session.proto() == ErpcRawProto.INSTANCE) {
+            // erpc announces whole seconds; rounded up, so the answering side never expects pings sooner.
+            long seconds = Math.max(1, (rate.toMillis() + 999) / 1000);
+            return session.pullAsync(ERPC_URI, null, Void.class, CallOptions.timeout(rate),
+                    CallOptions.bodyCodec(JsonCodec.ID), CallOptions.setMeta(ERPC_RATE_KEY, Long.toString(seconds)));
+        }
+        return session.pullAsync(URI, null, Void.class, CallOptions.timeout(rate));
+    }
+
+    /** How long the session may stay silent: three rates, or twice the rate its erpc pinger announced. */
+    private long idleLimit(Session session) {
+        Object announced = session.attributes().get(ANNOUNCED);
+        return announced != null ? 2 * (Long) announced : 3 * rate.toNanos();
+    }
+
+    /**
+     * Notes the rate an erpc pinger announced; none (an empty value) keeps what was known.
+     *
+     * @throws RerrorException 400 for a rate that is not a whole number of seconds, as erpc answers it
+     */
+    private static void announced(Session session, @Nullable String seconds) {
+        if (seconds == null || seconds.isEmpty()) {
+            return;
+        }
+        long value;
+        try {
+            value = Long.parseLong(seconds);
+        } catch (NumberFormatException e) {
+            value = -1;
+        }
+        if (value < 0 || value > TimeUnit.DAYS.toSeconds(1)) {
+            throw new RerrorException(Rerror.CODE_BAD_PACKET, "Invalid Heartbeat Rate", seconds);
+        }
+        if (value > 0) {
+            session.attributes().put(ANNOUNCED, TimeUnit.SECONDS.toNanos(value));
+        }
     }
 
     /** Its hooks only note the time in a session attribute. */

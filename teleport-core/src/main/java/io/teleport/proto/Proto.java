@@ -50,4 +50,13 @@ public interface Proto {
     default long frameSize(ByteBuf in, ProtoContext ctx) {
         return -1;
     }
+
+    /**
+     * The seq of a session's pull or push number {@code counter} (counting from 0): the protocol decides
+     * where sequences start and how they wrap, so that replies, which are matched by seq, come back
+     * with the very number they answer. Teleport v3 counts from 0 in 64 bits.
+     */
+    default long seq(long counter) {
+        return counter;
+    }
 }

@@ -1,5 +1,6 @@
 package io.teleport.session;
 
+import io.teleport.proto.Proto;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Type;
@@ -51,6 +52,13 @@ public interface Session {
 
     /** The local address. */
     SocketAddress localAddress();
+
+    /**
+     * The wire protocol of this session: the one it was dialed or accepted with, or, on a port that
+     * listens with {@link io.teleport.proto.AutoProto}, the one the client's first frame showed
+     * ({@code AutoProto} until that arrived). Plugins use it to follow each generation's conventions.
+     */
+    Proto proto();
 
     /** When the session's connection was made (the latest one, after a redial). */
     java.time.Instant connectedAt();

@@ -9,7 +9,9 @@ import io.teleport.codec.Codecs;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
+import io.teleport.proto.ErpcRawProto;
 import io.teleport.proto.FastProto;
+import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.xfer.XferFilters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,6 +20,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -26,7 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 
-/** Encoding and decoding one workload frame (581-byte protobuf body), and the meta query string. */
+/**
+ * Encoding and decoding one workload frame (581-byte protobuf body) in each protocol, and the meta
+ * query string.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -35,7 +41,12 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class FrameBenchmark {
 
+    /** The wire protocol of {@link #encode} and {@link #decode}. */
+    @Param({"teleport-v3", "erpc-v6"})
+    public String protocol;
+
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private Proto proto;
     private final ProtoContext ctx = new ProtoContext(Codecs.defaults(), XferFilters.defaults(), 1 << 20);
     private BenchmarkMessage message;
     private ByteBuf frame;
@@ -45,7 +56,8 @@ public class FrameBenchmark {
     @Setup
     public void setUp() {
         message = Workload.request();
-        frame = FastProto.INSTANCE.encode(pull(), ctx, alloc);
+        proto = protocol.equals("erpc-v6") ? ErpcRawProto.INSTANCE : FastProto.INSTANCE;
+        frame = proto.encode(pull(), ctx, alloc);
         meta = new Meta().set("set", "0").add("add", "1").add("add", "2");
         metaBytes = alloc.buffer();
         meta.writeTo(metaBytes);
@@ -64,7 +76,7 @@ public class FrameBenchmark {
     /** A whole PULL frame, body marshalled into the frame buffer. */
     @Benchmark
     public int encode() {
-        ByteBuf out = FastProto.INSTANCE.encode(pull(), ctx, alloc);
+        ByteBuf out = proto.encode(pull(), ctx, alloc);
         int size = out.readableBytes();
         out.release();
         return size;
@@ -75,7 +87,7 @@ public class FrameBenchmark {
     public Packet decode() {
         ByteBuf in = frame.retainedDuplicate();
         try {
-            return FastProto.INSTANCE.decode(in, ctx, alloc);
+            return proto.decode(in, ctx, alloc);
         } finally {
             in.release();
         }

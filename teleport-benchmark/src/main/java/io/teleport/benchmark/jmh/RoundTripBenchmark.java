@@ -5,6 +5,9 @@ import io.teleport.benchmark.Workload;
 import io.teleport.benchmark.proto.BenchmarkMessage;
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
+import io.teleport.proto.ErpcRawProto;
+import io.teleport.proto.FastProto;
+import io.teleport.proto.Proto;
 import io.teleport.session.Session;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,7 +26,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** One whole pull of the workload message, client and server peers in this JVM over loopback. */
+/** One whole pull of the workload message, client and server peers in this JVM over loopback, in each protocol. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -35,6 +38,10 @@ public class RoundTripBenchmark {
     @Param({"POOL", "INLINE"})
     public HandlerExecution handlers;
 
+    /** The wire protocol of both peers. */
+    @Param({"teleport-v3", "erpc-v6"})
+    public String protocol;
+
     private Peer server;
     private Peer client;
     private Session session;
@@ -44,9 +51,10 @@ public class RoundTripBenchmark {
     public void setUp() {
         server = new Peer(PeerConfig.builder().defaultBodyCodec("protobuf").handlerExecution(handlers).build());
         server.pullRouter().register(new Workload.Hello());
-        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Proto proto = protocol.equals("erpc-v6") ? ErpcRawProto.INSTANCE : FastProto.INSTANCE;
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", proto)).getPort();
         client = new Peer(PeerConfig.builder().defaultBodyCodec("protobuf").build());
-        session = client.dial("127.0.0.1:" + port);
+        session = client.dial("127.0.0.1:" + port, proto);
         request = Workload.request();
     }
 

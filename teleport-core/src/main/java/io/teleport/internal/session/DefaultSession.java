@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
+import io.teleport.proto.ErpcRawProto;
 import io.teleport.proto.Proto;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
@@ -37,6 +38,8 @@ public final class DefaultSession implements Session {
     /** The address dialed; null for an accepted session. */
     private final @Nullable String dialAddress;
     private final @Nullable Proto proto;
+    /** The protocol frames are written and read with: the one given, the peer's, or the one detected. */
+    private volatile Proto wireProto;
     private volatile Channel channel;
     private final PendingCalls pending = new PendingCalls();
     private final AtomicInteger activeHandlers = new AtomicInteger();
@@ -58,6 +61,7 @@ public final class DefaultSession implements Session {
         this.channel = channel;
         this.dialAddress = dialAddress;
         this.proto = proto;
+        this.wireProto = proto != null ? proto : peer.defaultProto;
         this.lifecycle = new SessionLifecycle(this, peer,
                 dialAddress == null ? null : new Redialer(this, peer, dialAddress, proto));
         // Tracked from the start, so that a shutdown racing with an accept still closes it.
@@ -221,9 +225,22 @@ public final class DefaultSession implements Session {
         calls.pushEncoded(uri, body, options, done);
     }
 
-    /** The next seq for a pull or push of this side. */
+    /** The next seq for a pull or push of this side, as the connection's protocol counts. */
     long nextSeq() {
-        return SEQ.getAndIncrement(this);
+        return wireProto.seq(SEQ.getAndIncrement(this));
+    }
+
+    @Override
+    public Proto proto() {
+        return wireProto;
+    }
+
+    /**
+     * Records the protocol detected from the first frame of an accepted connection whose protocol is
+     * chosen per connection ({@link io.teleport.proto.AutoProto}).
+     */
+    public void protoDetected(Proto detected) {
+        wireProto = detected;
     }
 
     /** Whether new pulls and pushes may start: not closing, not closed. */
@@ -251,7 +268,7 @@ public final class DefaultSession implements Session {
     Object encode(Packet packet) {
         try {
             Channel ch = channel;
-            Object prepared = SenderEncoding.prepare(packet, proto != null ? proto : peer.defaultProto,
+            Object prepared = SenderEncoding.prepare(packet, wireProto,
                     peer.protoContext, ch.alloc(), ch.eventLoop().inEventLoop());
             peer.messageLog.capture(packet);
             return prepared;
@@ -287,6 +304,21 @@ public final class DefaultSession implements Session {
 
     boolean isPending(PendingPull pull) {
         return pending.contains(pull);
+    }
+
+    /**
+     * The auth handshake's pull an erpc v6 AUTH_REPLY answers, removed. erpc writes an AUTH_REPLY with
+     * the replying side's own counter, not the AUTH_CALL's seq (its client reads the next frame instead),
+     * so a Go server's "1" matches only by chance: after a redial this side's counter is further on.
+     * The pull of {@link ErpcRawProto#AUTH_URI} is found by its URI; there is at most one per connection.
+     */
+    public @Nullable PendingPull takePendingAuth(long seq) {
+        PendingPull pull = pending.takeByUri(ErpcRawProto.AUTH_URI);
+        if (pull == null) {
+            return takePending(seq);
+        }
+        lifecycle.closeIfDrained();
+        return pull;
     }
 
     public @Nullable PendingPull takePending(long seq) {

@@ -13,6 +13,7 @@ import io.teleport.message.RerrorException;
 import io.teleport.plugin.AroundHandler;
 import io.teleport.plugin.Hook;
 import io.teleport.plugin.PluginChain;
+import io.teleport.proto.ErpcRawProto;
 import io.teleport.router.RequestUri;
 import io.teleport.router.Router;
 import org.jspecify.annotations.Nullable;
@@ -242,6 +243,12 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         }
     }
 
+    /** On erpc v6, a reply codec the handler did not choose follows erpc's rule, body or not. */
+    private byte erpcDefault(byte chosen) {
+        return chosen != Packet.NO_CODEC || session.proto() != ErpcRawProto.INSTANCE ? chosen
+                : ErpcRawProto.replyCodec(request, session.peer.codecs);
+    }
+
     /**
      * Writes the reply: the handler's value, or an error with codec 0 and no body. A
      * {@code PreWriteReply} error replaces the reply, so the puller learns of it.
@@ -264,14 +271,14 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             rerror.writeTo(reply.meta());
             reply.bodyCodec(Packet.NO_CODEC).body(null);
         } else if (value != null) {
-            byte codec = replyBodyCodec;
+            byte codec = erpcDefault(replyBodyCodec);
             if (codec == Packet.NO_CODEC) {
                 codec = request.bodyCodec() != Packet.NO_CODEC ? request.bodyCodec() : session.peer.defaultCodecId;
             }
             reply.bodyCodec(codec).body(value);
         } else {
-            // No body: codec 0 unless the handler chose one, as Teleport writes it.
-            reply.bodyCodec(replyBodyCodec);
+            // No body: codec 0 unless the handler chose one, as Teleport writes it (erpc v6 differs).
+            reply.bodyCodec(erpcDefault(replyBodyCodec));
         }
         Object frame;
         try {

@@ -31,6 +31,16 @@ final class PendingCalls {
         return bySeq.remove(seq);
     }
 
+    /** The first waiting pull of {@code uri}, removed; a scan, for the rare reply that is not matched by seq. */
+    @Nullable PendingPull takeByUri(String uri) {
+        for (PendingPull pull : bySeq.values()) {
+            if (pull.request.uri().equals(uri) && bySeq.remove(pull.key, pull)) {
+                return pull;
+            }
+        }
+        return null;
+    }
+
     int size() {
         return bySeq.size();
     }

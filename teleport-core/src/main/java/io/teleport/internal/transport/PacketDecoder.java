@@ -10,6 +10,7 @@ import io.teleport.internal.session.DefaultSession;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.plugin.Hook;
+import io.teleport.proto.AutoProto;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
@@ -30,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class PacketDecoder extends ByteToMessageDecoder {
 
-    private final Proto proto;
+    /** The connection's protocol; {@link AutoProto} until the first frame shows which one it is. */
+    private Proto proto;
     private final ProtoContext protoContext;
     private final DefaultSession session;
     private final ReadGate gate;
@@ -89,6 +91,15 @@ final class PacketDecoder extends ByteToMessageDecoder {
                 }
                 headerHooksRan = true;
             }
+            if (proto == AutoProto.INSTANCE) {
+                Proto detected = AutoProto.detect(in);
+                if (detected == null) {
+                    armPartial(in);
+                    return;
+                }
+                proto = detected;
+                session.protoDetected(detected);
+            }
             if (reserved == 0) {
                 long size = proto.frameSize(in, protoContext);
                 if (size > 0 && !gate.reserveFrame(size)) {
@@ -99,10 +110,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
             }
             Packet packet = proto.decode(in, protoContext, ctx.alloc());
             if (packet == null) {
-                if (in.isReadable() && partialSince == 0) {
-                    partialSince = System.nanoTime();
-                    armFrameTimer();
-                }
+                armPartial(in);
                 return;
             }
             long charge = ReadGate.charge(packet);
@@ -118,6 +126,14 @@ final class PacketDecoder extends ByteToMessageDecoder {
             unreserve();
             session.peer.counters.badFrames.increment();
             throw e;
+        }
+    }
+
+    /** A frame started arriving: it must be complete within the frame-read timeout. */
+    private void armPartial(ByteBuf in) {
+        if (in.isReadable() && partialSince == 0) {
+            partialSince = System.nanoTime();
+            armFrameTimer();
         }
     }
 

@@ -73,7 +73,7 @@ public final class Pipelines {
             pipeline.addLast("teleport-read-timeout",
                     new ReadTimeoutHandler(config.readIdleTimeout().toNanos(), TimeUnit.NANOSECONDS));
         }
-        pipeline.addLast("teleport-encoder", new PacketEncoder(p, peer.protoContext));
+        pipeline.addLast("teleport-encoder", new PacketEncoder(session, peer.protoContext));
         pipeline.addLast("teleport-session", new SessionHandler(session, ready, gate, decoder));
     }
 

@@ -19,6 +19,7 @@ import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.plugin.Hook;
+import io.teleport.proto.ErpcRawProto;
 import io.teleport.plugin.PluginChain;
 import io.teleport.proto.ProtoException;
 import io.teleport.transport.Addresses;
@@ -149,7 +150,8 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
     }
 
     private void onReply(Packet reply) {
-        PendingPull pull = session.takePending(reply.seq());
+        PendingPull pull = session.proto() == ErpcRawProto.INSTANCE && ErpcRawProto.AUTH_URI.equals(reply.uri())
+                ? session.takePendingAuth(reply.seq()) : session.takePending(reply.seq());
         if (pull == null) {
             log.debug("not found pull cmd (late or unknown reply), dropped: seq {} uri {}", reply.seq(),
                     LogText.safe(reply.uri(), session.peer.limits.logValueLimit()));

@@ -2,6 +2,8 @@ package io.teleport.spring.autoconfigure;
 
 import io.teleport.Peer;
 import io.teleport.codec.Codec;
+import io.teleport.proto.FastProto;
+import io.teleport.proto.Proto;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
 import io.teleport.spring.annotation.PullController;
@@ -32,8 +34,10 @@ final class RemoteTemplates {
      * The template of the remote under {@code key}; {@code undialed} are told of pulls that could not
      * dial; {@code classLoader} is the application's, where a DiscoveryClient is looked for.
      */
-    static SessionTemplate create(Peer peer, String key, String name, TeleportProperties.Client client,
-            List<UndialedPulls> undialed, TeleportLoadBalancer.Factory balancers, @Nullable ClassLoader classLoader) {
+    static SessionTemplate create(Peer peer, TeleportProperties properties, String key, String name,
+            TeleportProperties.Client client, List<UndialedPulls> undialed, TeleportLoadBalancer.Factory balancers,
+            @Nullable ClassLoader classLoader) {
+        Proto proto = proto(properties, key, client);
         List<CallOption> defaults = new ArrayList<>();
         if (client.pullTimeout() != null) {
             TeleportProperties.requirePositive(client.pullTimeout(), key + ".pull-timeout");
@@ -56,12 +60,29 @@ final class RemoteTemplates {
                         + "for spring.cloud.discovery.client.simple), or set " + key + ".address instead.", null);
             }
             instances = RemoteInstances.discovered(peer, name, client.serviceId(),
-                    balancers.create(name, client.serviceId()));
+                    balancers.create(name, client.serviceId()), proto);
         } else {
-            instances = RemoteInstances.fixed(peer, name, client.address());
+            instances = RemoteInstances.fixed(peer, name, client.address(), proto);
         }
         return new SessionTemplate(instances, defaults, undialed,
                 new RetryPolicy(client.maxAttempts(), client.idempotentPaths()));
+    }
+
+    /**
+     * The protocol the remote is dialed with: its own, else the peer's ({@code null}); a peer that listens
+     * with auto dials with teleport-v3, the default generation, as a dialing side cannot wait to learn.
+     */
+    private static @Nullable Proto proto(TeleportProperties properties, String key, TeleportProperties.Client client) {
+        TeleportProperties.Protocol protocol = client.protocol();
+        if (protocol == TeleportProperties.Protocol.AUTO) {
+            throw new TeleportConfigurationException(key + ".protocol", "auto is for the listening side: a client "
+                    + "speaks first, so it must know the protocol of its remote",
+                    "Set " + key + ".protocol to teleport-v3 or erpc-v6, as the remote speaks.", null);
+        }
+        if (protocol != null) {
+            return protocol.proto();
+        }
+        return properties.protocol() == TeleportProperties.Protocol.AUTO ? FastProto.INSTANCE : null;
     }
 
     private static final String DISCOVERY_CLIENT = "org.springframework.cloud.client.discovery.DiscoveryClient";

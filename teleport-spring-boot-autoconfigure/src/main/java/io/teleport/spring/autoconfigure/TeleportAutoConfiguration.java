@@ -75,7 +75,7 @@ public final class TeleportAutoConfiguration {
      */
     @Bean
     @ConditionalOnMissingBean
-    Peer teleportPeer(PeerConfig config, ListableBeanFactory beanFactory,
+    Peer teleportPeer(PeerConfig config, TeleportProperties properties, ListableBeanFactory beanFactory,
             ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto,
             ObjectProvider<ExceptionMapper> exceptionMappers) {
         Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
@@ -84,6 +84,8 @@ public final class TeleportAutoConfiguration {
                 .forEach(builder::plugin);
         codecBeans.orderedStream().forEach(builder::codec);
         filterBeans.orderedStream().forEach(builder::xferFilter);
+        // teleport.protocol, unless the application has a Proto bean of its own.
+        builder.defaultProto(properties.protocol().proto());
         proto.ifAvailable(builder::defaultProto);
         exceptionMappers.orderedStream().forEach(builder::exceptionMapper);
         try {
@@ -172,7 +174,7 @@ public final class TeleportAutoConfiguration {
     @Conditional(OnTeleportRoleCondition.DefaultRemote.class)
     SessionTemplate sessionTemplate(Peer peer, TeleportProperties properties, ObjectProvider<UndialedPulls> undialed,
             TeleportLoadBalancer.Factory balancers, ResourceLoader application) {
-        return RemoteTemplates.create(peer, "teleport.client", "default", properties.client(),
+        return RemoteTemplates.create(peer, properties, "teleport.client", "default", properties.client(),
                 undialed.orderedStream().toList(), balancers, application.getClassLoader());
     }
 
@@ -185,7 +187,7 @@ public final class TeleportAutoConfiguration {
             if (!client.discovered() && (client.address() == null || client.address().isBlank())) {
                 throw new IllegalStateException("teleport.clients." + name + ".address: not set");
             }
-            templates.put(name, RemoteTemplates.create(peer, "teleport.clients." + name, name, client,
+            templates.put(name, RemoteTemplates.create(peer, properties, "teleport.clients." + name, name, client,
                     undialed.orderedStream().toList(), balancers, application.getClassLoader()));
         });
         return new SessionTemplates(templates);

@@ -3,6 +3,10 @@ package io.teleport.spring.autoconfigure;
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
+import io.teleport.proto.AutoProto;
+import io.teleport.proto.ErpcRawProto;
+import io.teleport.proto.FastProto;
+import io.teleport.proto.Proto;
 import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import io.teleport.transport.Network;
 import io.teleport.transport.TransportType;
@@ -48,6 +52,9 @@ import java.util.Map;
  * @param error what the caller of a failed handler is told
  * @param messageLogFormat the per-message log (logger io.teleport.message): key-value (one line per
  *     message at DEBUG) or multi-line (Go Teleport's lines at INFO); slow calls log at WARN in both
+ * @param protocol the wire protocol of the whole peer: teleport-v3 (Go Teleport v3's, the default),
+ *     erpc-v6 (Go erpc v6's raw protocol), or auto (listening side only: each accepted connection speaks
+ *     the protocol of its first frame; remotes then dial with teleport-v3 unless they name theirs)
  */
 @ConfigurationProperties("teleport")
 public record TeleportProperties(
@@ -77,7 +84,8 @@ public record TeleportProperties(
         Map<String, Client> clients,
         @DefaultValue Discovery discovery,
         @DefaultValue ErrorReplies error,
-        @DefaultValue("key-value") MessageLogFormat messageLogFormat) {
+        @DefaultValue("key-value") MessageLogFormat messageLogFormat,
+        @DefaultValue("teleport-v3") Protocol protocol) {
 
     /** Checks every value, naming the key of a bad one. */
     public TeleportProperties {
@@ -115,6 +123,12 @@ public record TeleportProperties(
         }
         clients = clients == null ? Map.of() : Map.copyOf(clients);
         AddressProperties.check(network, server, client, clients);
+        if (protocol == Protocol.AUTO && (server == null || server.listenAddress() == null
+                || server.listenAddress().isBlank())) {
+            throw new TeleportConfigurationException("teleport.protocol", "auto chooses the protocol of each "
+                    + "accepted connection from its first frame, and this application does not listen",
+                    "Set teleport.server.listen-address, or name the protocol: teleport-v3 or erpc-v6.", null);
+        }
     }
 
     static void requirePositive(Duration d, String key) {
@@ -366,9 +380,12 @@ public record TeleportProperties(
      * @param pullTimeout how long pulls to this remote wait for their reply; unset for teleport.pull-timeout
      * @param bodyCodec the codec of bodies sent to this remote (json, protobuf, string, or a codec
      *     bean's name); unset for teleport.default-body-codec
+     * @param protocol the wire protocol of this remote: teleport-v3 or erpc-v6 (auto is for listening
+     *     only); unset for teleport.protocol
      */
     public record Client(String address, String serviceId, @DefaultValue("3") int maxAttempts,
-            List<String> idempotentPaths, Connect connect, Duration pullTimeout, String bodyCodec) {
+            List<String> idempotentPaths, Connect connect, Duration pullTimeout, String bodyCodec,
+            Protocol protocol) {
 
         /** Checks the values; which of address and service-id is set is checked with the key named. */
         public Client {
@@ -381,6 +398,25 @@ public record TeleportProperties(
         /** Whether the remote is a service's instances rather than one address. */
         public boolean discovered() {
             return serviceId != null && !serviceId.isBlank();
+        }
+    }
+
+    /** A wire protocol, by the generation of Go peers that speaks it. */
+    public enum Protocol {
+        /** Go Teleport v3's {@code 'f'} protocol. */
+        TELEPORT_V3,
+        /** Go erpc v6's raw protocol. */
+        ERPC_V6,
+        /** Listening side only: each accepted connection speaks the protocol of the first frame it receives. */
+        AUTO;
+
+        /** The core protocol. */
+        public Proto proto() {
+            return switch (this) {
+                case TELEPORT_V3 -> FastProto.INSTANCE;
+                case ERPC_V6 -> ErpcRawProto.INSTANCE;
+                case AUTO -> AutoProto.INSTANCE;
+            };
         }
     }
 

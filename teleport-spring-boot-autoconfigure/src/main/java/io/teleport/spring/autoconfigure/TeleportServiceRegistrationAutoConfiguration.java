@@ -1,7 +1,6 @@
 package io.teleport.spring.autoconfigure;
 
 import io.teleport.Peer;
-import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.spring.discovery.TeleportServiceRegistration;
 import org.springframework.beans.factory.ObjectProvider;
@@ -52,6 +51,6 @@ public final class TeleportServiceRegistrationAutoConfiguration {
             Peer peer, ObjectProvider<Proto> proto, TeleportProperties properties) {
         // The registry's generic type is its own registration's (ZookeeperRegistration...), the one bean it has.
         return new TeleportServiceRegistration((ServiceRegistry) registry, registration, peer,
-                proto.getIfAvailable(() -> FastProto.INSTANCE).name(), properties.discovery().deregisterDelay());
+                proto.getIfAvailable(() -> properties.protocol().proto()).name(), properties.discovery().deregisterDelay());
     }
 }

@@ -3,6 +3,7 @@ package io.teleport.spring.client;
 import io.teleport.Peer;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
+import io.teleport.proto.Proto;
 import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -39,10 +40,14 @@ final class RemoteConnection {
     /** Its instance left the remote's service: no more dials. */
     private volatile boolean retired;
 
-    RemoteConnection(Peer peer, String name, String address) {
+    /** The protocol dials use; {@code null} for the peer's default. */
+    private final @Nullable Proto proto;
+
+    RemoteConnection(Peer peer, String name, String address, @Nullable Proto proto) {
         this.peer = peer;
         this.name = name;
         this.address = address;
+        this.proto = proto;
     }
 
     /** The current session, or a dial started now when there is none, the last dial failed or the session closed. */
@@ -54,7 +59,7 @@ final class RemoteConnection {
         CompletableFuture<Session> current = session;
         if (current == null || (current.isDone() && (current.isCompletedExceptionally()
                 || current.join().closeFuture().isDone()))) {
-            current = peer.dialAsync(address, null);
+            current = peer.dialAsync(address, proto);
             current.whenComplete(this::dialed);
             session = current;
         }

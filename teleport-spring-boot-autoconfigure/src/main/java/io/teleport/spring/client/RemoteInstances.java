@@ -1,6 +1,7 @@
 package io.teleport.spring.client;
 
 import io.teleport.Peer;
+import io.teleport.proto.Proto;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,13 +30,16 @@ public final class RemoteInstances {
     private final String remote;
     private final @Nullable String serviceId;
     private final TeleportLoadBalancer balancer;
+    /** The protocol its connections dial with; {@code null} for the peer's default. */
+    private final @Nullable Proto proto;
     /** Replaced whole on each change, so that a call reads one consistent list without a lock. */
     private volatile List<Member> members;
     private boolean connecting;
     private volatile boolean listed;
 
     private RemoteInstances(Peer peer, String remote, @Nullable String serviceId, TeleportLoadBalancer balancer,
-            List<Member> members) {
+            List<Member> members, @Nullable Proto proto) {
+        this.proto = proto;
         this.peer = Objects.requireNonNull(peer, "peer");
         this.remote = Objects.requireNonNull(remote, "remote");
         this.serviceId = serviceId;
@@ -46,9 +50,14 @@ public final class RemoteInstances {
 
     /** The one instance at {@code address}, of the remote named {@code remote}. */
     public static RemoteInstances fixed(Peer peer, String remote, String address) {
+        return fixed(peer, remote, address, null);
+    }
+
+    /** The one instance at {@code address}, dialed with {@code proto} ({@code null} for the peer's default). */
+    public static RemoteInstances fixed(Peer peer, String remote, String address, @Nullable Proto proto) {
         TeleportInstance instance = TeleportInstance.of(address);
         return new RemoteInstances(peer, remote, null, (uri, candidates) -> candidates.get(0),
-                List.of(new Member(instance, new RemoteConnection(peer, remote, address))));
+                List.of(new Member(instance, new RemoteConnection(peer, remote, address, proto))), proto);
     }
 
     /**
@@ -56,7 +65,14 @@ public final class RemoteInstances {
      * choose among them with {@code balancer}.
      */
     public static RemoteInstances discovered(Peer peer, String remote, String serviceId, TeleportLoadBalancer balancer) {
-        return new RemoteInstances(peer, remote, Objects.requireNonNull(serviceId, "serviceId"), balancer, List.of());
+        return discovered(peer, remote, serviceId, balancer, null);
+    }
+
+    /** As {@link #discovered(Peer, String, String, TeleportLoadBalancer)}, dialing with {@code proto}. */
+    public static RemoteInstances discovered(Peer peer, String remote, String serviceId, TeleportLoadBalancer balancer,
+            @Nullable Proto proto) {
+        return new RemoteInstances(peer, remote, Objects.requireNonNull(serviceId, "serviceId"), balancer, List.of(),
+                proto);
     }
 
     /** The service whose instances these are, or {@code null} for a fixed address. */
@@ -116,7 +132,7 @@ public final class RemoteInstances {
                     continue;
                 }
                 RemoteConnection connection = kept != null ? kept.connection
-                        : new RemoteConnection(peer, remote, instance.address());
+                        : new RemoteConnection(peer, remote, instance.address(), proto);
                 if (kept == null) {
                     joined.add(connection);
                 }

@@ -72,6 +72,17 @@ class DiscoveryAutoConfigurationTests {
     }
 
     @Test
+    void theMetadataNamesTheProtocolThePeerSpeaks() {
+        runner.withBean(Recording.class, Recording::new).withBean(Registration.class, TestRegistration::new)
+                .run(ctx -> assertThat(ctx.getBean(Registration.class).getMetadata())
+                        .containsEntry(TeleportMetadata.PROTOCOL, "fast"));
+        runner.withBean(Recording.class, Recording::new).withBean(Registration.class, TestRegistration::new)
+                .withPropertyValues("teleport.protocol=erpc-v6")
+                .run(ctx -> assertThat(ctx.getBean(Registration.class).getMetadata())
+                        .containsEntry(TeleportMetadata.PROTOCOL, "erpc-v6"));
+    }
+
+    @Test
     void aPeerWithTlsSaysSoInItsMetadata(@TempDir Path dir) throws Exception {
         X509Bundle ca = new CertificateBuilder().ecp256().subject("CN=ca").setIsCertificateAuthority(true).buildSelfSigned();
         X509Bundle cert = new CertificateBuilder().ecp256().subject("CN=localhost").addSanIpAddress("127.0.0.1")

@@ -22,9 +22,9 @@ import java.time.Duration;
 
 /**
  * The test client of {@link AutoConfigureTeleportTestClient}: a peer of its own that speaks as the
- * application's clients do (its codec, filter and protocol beans, its body codec and network, the
- * first of its accepted auth tokens, or its own token), so that what the application can read, the
- * client can send.
+ * application's clients do (its codec, filter and protocol beans, its teleport.protocol, its body codec
+ * and network, the first of its accepted auth tokens, or its own token), so that what the application
+ * can read, the client can send.
  */
 @AutoConfiguration(after = TeleportAutoConfiguration.class)
 @ConditionalOnBean(Peer.class)
@@ -42,6 +42,10 @@ public final class TeleportTestClientAutoConfiguration {
         PeerBuilder builder = Peer.builder().config(config);
         codecs.orderedStream().forEach(builder::codec);
         filters.orderedStream().forEach(builder::xferFilter);
+        // The application's teleport.protocol (under auto, the default generation), unless a Proto bean says otherwise.
+        if (properties.protocol() != TeleportProperties.Protocol.AUTO) {
+            builder.defaultProto(properties.protocol().proto());
+        }
         proto.ifAvailable(builder::defaultProto);
         // A token the application accepts; its own token is what it sends to its remotes.
         TeleportProperties.Auth auth = properties.auth();
