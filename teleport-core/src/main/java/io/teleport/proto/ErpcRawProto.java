@@ -78,7 +78,6 @@ public final class ErpcRawProto implements Proto {
     // seqLen + 1 seq char, mtype, smLen, statusLen, metaLen, codec
     private static final int MIN_PAYLOAD = 2 + 1 + 1 + 2 + 2 + 1;
     private static final int MAX_U16 = 0xFFFF;
-    private static final byte[] NO_FILTERS = new byte[0];
 
     private ErpcRawProto() {
     }
@@ -255,41 +254,14 @@ public final class ErpcRawProto implements Proto {
         if (size < 0 || in.readableBytes() < size) {
             return null;
         }
-        int start = in.readerIndex();
-        int frameSize = (int) size;
-        int filterCount = in.getUnsignedByte(start + 4);
-        if (PREFIX + filterCount > frameSize) {
-            throw new ProtoException("bad frame: " + filterCount + " filter ids in a " + frameSize + "-byte frame");
-        }
-        byte[] pipe = filterCount == 0 ? NO_FILTERS : new byte[filterCount];
-        in.getBytes(start + PREFIX, pipe);
-        int payloadStart = start + PREFIX + filterCount;
-        int payloadEnd = start + frameSize;
-        ByteBuf unpacked = null;
-        try {
-            if (filterCount > 0) {
-                ByteBuf payload = in.slice(payloadStart, payloadEnd - payloadStart);
-                for (byte id : pipe) {
-                    ByteBuf next = id == ErpcGzip.ID
-                            ? ErpcGzip.unpack(payload, alloc, ctx.maxUnpackedBytes())
-                            : ctx.xferFilters().require(id).unpack(payload, alloc, ctx.maxUnpackedBytes());
-                    if (unpacked != null) {
-                        unpacked.release();
-                    }
-                    payload = unpacked = next;
-                }
-                payloadStart = unpacked.readerIndex();
-                payloadEnd = unpacked.writerIndex();
-            }
-            Packet packet = ErpcRawReader.read(unpacked != null ? unpacked : in, payloadStart, payloadEnd, ctx);
-            packet.xferPipe(pipe);
-            packet.size(frameSize);
-            return packet;
-        } finally {
-            if (unpacked != null) {
-                unpacked.release();
-            }
-            in.skipBytes(frameSize);
-        }
+        return FramePayload.decode(in, (int) size, PREFIX, in.getUnsignedByte(in.readerIndex() + 4), ctx, alloc,
+                ErpcRawProto::unpackFilter, ErpcRawReader::read);
+    }
+
+    /** Undoes the transfer filter {@code id}. */
+    private static ByteBuf unpackFilter(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx) {
+        // erpc's gzip writes a whole member with its trailer, not v3's flushed stream.
+        return id == ErpcGzip.ID ? ErpcGzip.unpack(payload, alloc, ctx.maxUnpackedBytes())
+                : ctx.xferFilters().require(id).unpack(payload, alloc, ctx.maxUnpackedBytes());
     }
 }

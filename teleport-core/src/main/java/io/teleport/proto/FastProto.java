@@ -38,7 +38,6 @@ public final class FastProto implements Proto {
     // seq, ptype, uriLen, metaLen, codec
     private static final int MIN_PAYLOAD = 8 + 1 + 4 + 4 + 1;
     private static final int INITIAL_CAPACITY = 256;
-    private static final byte[] NO_FILTERS = new byte[0];
 
     private FastProto() {
     }
@@ -156,41 +155,8 @@ public final class FastProto implements Proto {
         if (size < 0 || in.readableBytes() < size) {
             return null;
         }
-        int start = in.readerIndex();
-        int frameSize = (int) size;
-        int filterCount = in.getUnsignedByte(start + 5);
-        if (PREFIX + filterCount > frameSize) {
-            throw new ProtoException("bad frame: " + filterCount + " filter ids in a " + frameSize + "-byte frame");
-        }
-        byte[] pipe = filterCount == 0 ? NO_FILTERS : new byte[filterCount];
-        in.getBytes(start + PREFIX, pipe);
-        int payloadStart = start + PREFIX + filterCount;
-        int payloadEnd = start + frameSize;
-        // Without filters the payload is read in place; each filter gives a buffer of its own.
-        ByteBuf unpacked = null;
-        try {
-            if (filterCount > 0) {
-                ByteBuf payload = in.slice(payloadStart, payloadEnd - payloadStart);
-                for (byte id : pipe) {
-                    ByteBuf next = ctx.xferFilters().require(id).unpack(payload, alloc, ctx.maxUnpackedBytes());
-                    if (unpacked != null) {
-                        unpacked.release();
-                    }
-                    payload = unpacked = next;
-                }
-                payloadStart = unpacked.readerIndex();
-                payloadEnd = unpacked.writerIndex();
-            }
-            Packet packet = readPayload(unpacked != null ? unpacked : in, payloadStart, payloadEnd, ctx);
-            packet.xferPipe(pipe);
-            packet.size(frameSize);
-            return packet;
-        } finally {
-            if (unpacked != null) {
-                unpacked.release();
-            }
-            in.skipBytes(frameSize);
-        }
+        return FramePayload.decode(in, (int) size, PREFIX, in.getUnsignedByte(in.readerIndex() + 5), ctx, alloc,
+                FastProto::unpackFilter, FastProto::readPayload);
     }
 
     /** The packet in bytes {@code from} to {@code end} (exclusive) of {@code p}. */
@@ -242,5 +208,10 @@ public final class FastProto implements Proto {
             throw new ProtoException("bad frame: " + field + " length " + length + " exceeds the " + available
                     + " bytes left");
         }
+    }
+
+    /** Undoes the transfer filter {@code id}. */
+    private static ByteBuf unpackFilter(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx) {
+        return ctx.xferFilters().require(id).unpack(payload, alloc, ctx.maxUnpackedBytes());
     }
 }
