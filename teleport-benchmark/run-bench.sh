@@ -11,6 +11,9 @@
 # shows, per system and level, the round with the median TPS (the lower one of the middle two for
 # an even R; its latencies with it) and the lowest and highest TPS of all rounds: on a shared
 # machine one run moves by 10 to 20%. A system that failed in a round is left out of that round.
+# A second table gives each system's server and client CPU per call (median of the rounds): every
+# JVM runs with target/teleport-benchmark-cpu-agent.jar, and cpu-report charges a process what it
+# spent while the client measured its calls.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -41,6 +44,10 @@ if [ ! -f "$HARNESS/target/rpc-bench.jar" ]; then
 fi
 "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" -pl teleport-benchmark -am package -DskipTests
 JAR="$HERE/target/teleport-benchmark.jar"
+# Every JVM, ours and the baselines', reports its CPU time (cpu-report charges it per measured call).
+AGENT="$HERE/target/teleport-benchmark-cpu-agent.jar"
+export SERVER_JVM_OPTS="${SERVER_JVM_OPTS:--XX:ActiveProcessorCount=2 -Xms1g -Xmx1g} -javaagent:$AGENT"
+export CLIENT_JVM_OPTS="${CLIENT_JVM_OPTS:--XX:ActiveProcessorCount=2 -Xms2g -Xmx2g} -javaagent:$AGENT"
 OUT="$HERE/target/bench-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 
@@ -92,6 +99,9 @@ done
         }
       }
     }' "$OUT/lines.txt"
+  echo
+  # CPU per call of every server and client: process CPU time while the client measured its N calls.
+  java -jar "$JAR" cpu-report "$OUT"/round-* || echo "(no CPU series: see $OUT)"
   echo
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(java -version 2>&1 | head -1)."
   echo "Command: \`teleport-benchmark/run-bench.sh -c $CONCS -n $N --warmup $WARMUP --rounds $ROUNDS\`"

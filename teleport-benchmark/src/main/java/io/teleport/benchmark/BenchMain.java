@@ -15,6 +15,7 @@ package io.teleport.benchmark;
  *                 [--hostile 4] [--attacks all|a,b,..] [--attack-seconds 20] [--verbose]
  *   soak-server   --port P [server options] [--stats-every 60]  (started by soak)
  *   jmh           [JMH options], e.g. -prof gc
+ *   cpu-report    ROUND_DIR...  (CPU per call from run-bench.sh's rounds, with the cpu-agent.jar in every JVM)
  *   msg-size
  * </pre>
  */
@@ -58,6 +59,9 @@ public final class BenchMain {
             case "jmh":
                 org.openjdk.jmh.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));
                 return;
+            case "cpu-report":
+                rc = io.teleport.benchmark.cpu.CpuReport.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out);
+                break;
             case "msg-size":
                 System.out.println(Workload.request().getSerializedSize());
                 break;
