@@ -35,11 +35,15 @@ public final class CpuReport {
 
     /** Prints the table for the round directories in {@code args}. */
     public static int run(String[] args, PrintStream out) throws IOException {
-        Map<String, List<Row>> byKey = new LinkedHashMap<>();
+        List<Row> all = new ArrayList<>();
         for (String dir : args) {
-            for (Row row : rows(Path.of(dir))) {
-                byKey.computeIfAbsent(row.system() + " " + row.concurrency(), k -> new ArrayList<>()).add(row);
-            }
+            all.addAll(rows(Path.of(dir)));
+        }
+        // By level, then system, as the TPS table reads.
+        all.sort(java.util.Comparator.comparingInt(Row::concurrency).thenComparing(Row::system));
+        Map<String, List<Row>> byKey = new LinkedHashMap<>();
+        for (Row row : all) {
+            byKey.computeIfAbsent(row.system() + " " + row.concurrency(), k -> new ArrayList<>()).add(row);
         }
         out.println("| system | C | server CPU µs per call | client CPU µs per call | rounds |");
         out.println("|---|---:|---:|---:|---:|");
