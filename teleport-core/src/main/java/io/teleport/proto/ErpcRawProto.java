@@ -120,38 +120,10 @@ public final class ErpcRawProto implements Proto {
             throw new ProtoException("transfer filters: " + pipe.length + " (expected: <= " + MAX_FILTERS + ")");
         }
         ByteBuf frame = alloc.ioBuffer(64 + packet.uri().length() + bodySizeHint(packet, ctx));
-        try {
-            frame.writeInt(0);
-            frame.writeByte(pipe.length);
-            frame.writeBytes(pipe);
-            if (pipe.length == 0) {
-                writePayload(packet, ctx, frame);
-            } else {
-                ByteBuf payload = alloc.buffer(256);
-                try {
-                    writePayload(packet, ctx, payload);
-                    for (int i = pipe.length - 1; i >= 0; i--) {
-                        ByteBuf next = pack(pipe[i], payload, ctx, alloc);
-                        payload.release();
-                        payload = next;
-                    }
-                    frame.writeBytes(payload);
-                } finally {
-                    payload.release();
-                }
-            }
-            int size = frame.readableBytes();
-            if (size > ctx.readLimit()) {
-                throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
-                        + ctx.readLimit() + ")");
-            }
-            frame.setInt(0, size);
-            packet.size(size);
-            return frame;
-        } catch (RuntimeException e) {
-            frame.release();
-            throw e;
-        }
+        frame.writeInt(0);
+        frame.writeByte(pipe.length);
+        frame.writeBytes(pipe);
+        return FramePayload.encode(frame, packet, ctx, alloc, ErpcRawProto::pack, ErpcRawProto::writePayload);
     }
 
     private static int bodySizeHint(Packet packet, ProtoContext ctx) {
@@ -160,7 +132,8 @@ public final class ErpcRawProto implements Proto {
         return Math.max(hint, 0) + (packet.hasMeta() ? 64 : 0);
     }
 
-    private static ByteBuf pack(byte id, ByteBuf payload, ProtoContext ctx, ByteBufAllocator alloc) {
+    /** Packs with the transfer filter {@code id}; erpc's gzip writes a whole member with its trailer. */
+    private static ByteBuf pack(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx) {
         return id == ErpcGzip.ID ? ErpcGzip.pack(payload, alloc) : ctx.xferFilters().require(id).pack(payload, alloc);
     }
 

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
-import io.teleport.xfer.XferFilter;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
@@ -51,28 +50,11 @@ public final class FastProto implements Proto {
     public ByteBuf encode(Packet packet, ProtoContext ctx, ByteBufAllocator alloc) {
         byte[] pipe = packet.xferPipe();
         ByteBuf frame = alloc.ioBuffer(capacityFor(packet, ctx));
-        try {
-            frame.writeInt(0);
-            frame.writeByte(ID);
-            frame.writeByte(pipe.length);
-            frame.writeBytes(pipe);
-            if (pipe.length == 0) {
-                writePayload(packet, ctx, frame);
-            } else {
-                writeFiltered(packet, ctx, alloc, frame);
-            }
-            int size = frame.readableBytes();
-            if (size > ctx.readLimit()) {
-                throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
-                        + ctx.readLimit() + ")");
-            }
-            frame.setInt(0, size);
-            packet.size(size);
-            return frame;
-        } catch (RuntimeException e) {
-            frame.release();
-            throw e;
-        }
+        frame.writeInt(0);
+        frame.writeByte(ID);
+        frame.writeByte(pipe.length);
+        frame.writeBytes(pipe);
+        return FramePayload.encode(frame, packet, ctx, alloc, FastProto::packFilter, FastProto::writePayload);
     }
 
     /** The frame size when it can be known up front, so that the buffer is not grown while writing. */
@@ -86,24 +68,9 @@ public final class FastProto implements Proto {
         return 32 + packet.xferPipe().length + packet.uri().length() + (packet.hasMeta() ? 64 : 0) + body;
     }
 
-    private static void writeFiltered(Packet packet, ProtoContext ctx, ByteBufAllocator alloc, ByteBuf frame) {
-        byte[] pipe = packet.xferPipe();
-        XferFilter[] filters = new XferFilter[pipe.length];
-        for (int i = 0; i < pipe.length; i++) {
-            filters[i] = ctx.xferFilters().require(pipe[i]);
-        }
-        ByteBuf payload = alloc.buffer(INITIAL_CAPACITY);
-        try {
-            writePayload(packet, ctx, payload);
-            for (int i = filters.length - 1; i >= 0; i--) {
-                ByteBuf next = filters[i].pack(payload, alloc);
-                payload.release();
-                payload = next;
-            }
-            frame.writeBytes(payload);
-        } finally {
-            payload.release();
-        }
+    /** Packs with the transfer filter {@code id}. */
+    private static ByteBuf packFilter(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx) {
+        return ctx.xferFilters().require(id).pack(payload, alloc);
     }
 
     private static void writePayload(Packet packet, ProtoContext ctx, ByteBuf out) {

@@ -5,9 +5,11 @@ import io.netty.buffer.ByteBufAllocator;
 import io.teleport.message.Packet;
 
 /**
- * What both protocols do once a whole frame is there and its prefix checked: undo the transfer
- * filters in the order the frame lists them, let the protocol read the payload, release every buffer
- * made on the way, and consume the frame whatever happened.
+ * What both protocols do around their own payload format. Reading, once a whole frame is there and
+ * its prefix checked: undo the transfer filters in the order the frame lists them, let the protocol
+ * read the payload, release every buffer made on the way, and consume the frame whatever happened.
+ * Writing, once the prefix is written: the payload, packed by the filters in reverse order, the size
+ * checked against the read limit and written in front, the frame released on any failure.
  */
 final class FramePayload {
 
@@ -27,8 +29,65 @@ final class FramePayload {
         Packet read(ByteBuf payload, int from, int end, ProtoContext ctx);
     }
 
+    /** Packs with one filter; a static method, so that passing it allocates nothing. */
+    @FunctionalInterface
+    interface Packer {
+        /** A new buffer with {@code payload} packed by filter {@code id}. */
+        ByteBuf pack(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx);
+    }
+
+    /** Writes a packet's payload in the protocol's format. */
+    @FunctionalInterface
+    interface Writer {
+        /** Writes {@code packet}'s payload to {@code out}. */
+        void write(Packet packet, ProtoContext ctx, ByteBuf out);
+    }
+
     private FramePayload() {
     }
+
+    /**
+     * Completes {@code frame}, whose prefix (a 4-byte size to fill, then the protocol's header and the
+     * filter ids) is written: the payload, filtered when the packet has filters; then the size.
+     *
+     * @return {@code frame}, now the caller's
+     * @throws ProtoException when the frame exceeds the read limit; {@code frame} is released on every failure
+     */
+    static ByteBuf encode(ByteBuf frame, Packet packet, ProtoContext ctx, ByteBufAllocator alloc, Packer packer,
+            Writer writer) {
+        try {
+            byte[] pipe = packet.xferPipe();
+            if (pipe.length == 0) {
+                writer.write(packet, ctx, frame);
+            } else {
+                ByteBuf payload = alloc.buffer(INITIAL_PAYLOAD);
+                try {
+                    writer.write(packet, ctx, payload);
+                    for (int i = pipe.length - 1; i >= 0; i--) {
+                        ByteBuf next = packer.pack(pipe[i], payload, alloc, ctx);
+                        payload.release();
+                        payload = next;
+                    }
+                    frame.writeBytes(payload);
+                } finally {
+                    payload.release();
+                }
+            }
+            int size = frame.readableBytes();
+            if (size > ctx.readLimit()) {
+                throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
+                        + ctx.readLimit() + ")");
+            }
+            frame.setInt(0, size);
+            packet.size(size);
+            return frame;
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
+        }
+    }
+
+    private static final int INITIAL_PAYLOAD = 256;
 
     /**
      * Decodes the frame of {@code frameSize} bytes at the reader index of {@code in}, whose filter ids
