@@ -313,7 +313,7 @@ public final class DefaultSession implements Session {
      * The pull of {@link ErpcRawProto#AUTH_URI} is found by its URI; there is at most one per connection.
      */
     public @Nullable PendingPull takePendingAuth(long seq) {
-        PendingPull pull = pending.takeByUri(ErpcRawProto.AUTH_URI);
+        PendingPull pull = pending.takeHandshake();
         if (pull == null) {
             return takePending(seq);
         }

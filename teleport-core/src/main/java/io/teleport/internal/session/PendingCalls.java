@@ -1,5 +1,6 @@
 package io.teleport.internal.session;
 
+import io.teleport.proto.ErpcRawProto;
 import org.jspecify.annotations.Nullable;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,9 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
 final class PendingCalls {
 
     private final ConcurrentHashMap<Long, PendingPull> bySeq = new ConcurrentHashMap<>();
+    /**
+     * The latest pull of the auth handshake, for the one reply matched by its URI rather than its seq
+     * (erpc v6's AUTH_REPLY): found at once, so that such replies, even a flood of them, cost no scan.
+     */
+    private volatile @Nullable PendingPull handshake;
 
     void add(PendingPull pull) {
         bySeq.put(pull.key, pull);
+        if (ErpcRawProto.AUTH_URI.equals(pull.request.uri())) {
+            handshake = pull;
+        }
     }
 
     /** Removes {@code pull} if it still waits; true when this caller is the one to complete it. */
@@ -31,14 +40,14 @@ final class PendingCalls {
         return bySeq.remove(seq);
     }
 
-    /** The first waiting pull of {@code uri}, removed; a scan, for the rare reply that is not matched by seq. */
-    @Nullable PendingPull takeByUri(String uri) {
-        for (PendingPull pull : bySeq.values()) {
-            if (pull.request.uri().equals(uri) && bySeq.remove(pull.key, pull)) {
-                return pull;
-            }
+    /** The auth handshake's pull, removed if it still waits; {@code null} when none does. */
+    @Nullable PendingPull takeHandshake() {
+        PendingPull pull = handshake;
+        if (pull == null) {
+            return null;
         }
-        return null;
+        handshake = null;
+        return bySeq.remove(pull.key, pull) ? pull : null;
     }
 
     int size() {
