@@ -19,7 +19,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Function;
 
 /**
  * Calls one remote through this application's peer: a fixed address, or the instances of a service
@@ -97,6 +96,11 @@ public class SessionTemplate {
     public String address() {
         String serviceId = instances.serviceId();
         return serviceId == null ? instances.members().get(0).instance().address() : "discovery:///" + serviceId;
+    }
+
+    /** When a failed call is tried on another instance. */
+    RetryPolicy retries() {
+        return retries;
     }
 
     /** The instances this template calls. */
@@ -186,7 +190,7 @@ public class SessionTemplate {
      * be dialed is passed over for another.
      */
     public CompletableFuture<Session> sessionAsync() {
-        return new Attempts<Session>("", new CallOption[0], false, CompletableFuture::completedFuture).start();
+        return new CallAttempts<Session>(this, "", new CallOption[0], false, CompletableFuture::completedFuture).start();
     }
 
     /** Pulls and waits for the reply body; see {@link Session#pull}. */
@@ -236,14 +240,14 @@ public class SessionTemplate {
     public <T> CompletableFuture<@Nullable T> pullAsync(String uri, @Nullable Object body, Class<T> replyType,
             CallOption... options) {
         CallOption[] all = with(options);
-        return new Attempts<@Nullable T>(uri, all, true, s -> s.pullAsync(uri, body, replyType, all)).start();
+        return new CallAttempts<@Nullable T>(this, uri, all, true, s -> s.pullAsync(uri, body, replyType, all)).start();
     }
 
     /** Pulls without waiting, for the whole reply; see {@link Session#pullReply}. */
     public <T> CompletableFuture<Reply<T>> pullReply(String uri, @Nullable Object body, Type replyType,
             CallOption... options) {
         CallOption[] all = with(options);
-        return new Attempts<Reply<T>>(uri, all, true, s -> s.<T>pullReply(uri, body, replyType, all)).start();
+        return new CallAttempts<Reply<T>>(this, uri, all, true, s -> s.<T>pullReply(uri, body, replyType, all)).start();
     }
 
     /**
@@ -274,110 +278,18 @@ public class SessionTemplate {
     /** Pushes without waiting, not even for the first dial; see {@link Session#push}. */
     public CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options) {
         CallOption[] all = with(options);
-        return new Attempts<Void>(uri, all, false, s -> s.push(uri, body, all)).start();
+        return new CallAttempts<Void>(this, uri, all, false, s -> s.push(uri, body, all)).start();
     }
 
     /** The error of a call for which no instance is left to try. */
-    private RerrorException noInstance() {
+    RerrorException noInstance() {
         String why = instances.listed() ? "no instance of service '" + instances.serviceId() + "' is listed"
                 : "service '" + instances.serviceId() + "' not looked up yet";
         return new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", why),
                 new IllegalStateException(why));
     }
 
-    /**
-     * One call through its attempts: each on a connection not tried yet, until one succeeds or the
-     * failure is not one the {@link RetryPolicy} retries. Runs on whichever thread completes the
-     * previous attempt; choosing and dialing do not block.
-     */
-    private final class Attempts<T> {
-
-        private final String uri;
-        private final CallOption[] options;
-        private final boolean pull;
-        private final Function<Session, CompletableFuture<T>> call;
-        private final CompletableFuture<T> result = new CompletableFuture<>();
-        private final long start = System.nanoTime();
-        private int attempts;
-        private @Nullable Set<RemoteConnection> tried;
-
-        Attempts(String uri, CallOption[] options, boolean pull, Function<Session, CompletableFuture<T>> call) {
-            this.uri = uri;
-            this.options = options;
-            this.pull = pull;
-            this.call = call;
-        }
-
-        CompletableFuture<T> start() {
-            RemoteConnection first = instances.choose(uri, null);
-            if (first == null) {
-                end(noInstance(), true);
-            } else {
-                attempt(first);
-            }
-            return result;
-        }
-
-        private void attempt(RemoteConnection connection) {
-            attempts++;
-            CompletableFuture<Session> dialed;
-            try {
-                dialed = connection.session();
-            } catch (RuntimeException peerClosed) {
-                end(peerClosed, false);
-                return;
-            }
-            dialed.whenComplete((session, dialError) -> {
-                if (dialError != null) {
-                    failed(connection, unwrap(dialError), true);
-                    return;
-                }
-                CompletableFuture<T> done;
-                try {
-                    done = call.apply(session);
-                } catch (RuntimeException e) {
-                    failed(connection, e, false);
-                    return;
-                }
-                done.whenComplete((value, error) -> {
-                    if (error == null) {
-                        result.complete(value);
-                        return;
-                    }
-                    Throwable cause = unwrap(error);
-                    if (RemoteConnection.saysDraining(cause)) {
-                        connection.draining(session);
-                    }
-                    failed(connection, cause, false);
-                });
-            });
-        }
-
-        private void failed(RemoteConnection connection, Throwable error, boolean dial) {
-            if (error instanceof RerrorException e && attempts < retries.maxAttempts()
-                    && retries.retries(e.rerror().code(), uri, options)) {
-                if (tried == null) {
-                    tried = new HashSet<>();
-                }
-                tried.add(connection);
-                RemoteConnection next = instances.choose(uri, tried);
-                if (next != null) {
-                    attempt(next);
-                    return;
-                }
-            }
-            end(error, dial);
-        }
-
-        private void end(Throwable error, boolean dial) {
-            if (dial && pull && error instanceof RerrorException e) {
-                notDialed(uri, e.rerror(), start);
-            }
-            result.completeExceptionally(error);
-        }
-    }
-
-    private void notDialed(String uri, Rerror rerror, long start) {
+    void notDialed(String uri, Rerror rerror, long start) {
         messages.debug("kind=pull-launch remote={} address={} uri={} status={} reason=\"{}\"", name, address(), uri,
                 rerror.code(), rerror.message());
         for (UndialedPulls listener : undialed) {
@@ -385,7 +297,7 @@ public class SessionTemplate {
         }
     }
 
-    private static Throwable unwrap(Throwable error) {
+    static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
