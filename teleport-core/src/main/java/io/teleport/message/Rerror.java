@@ -42,6 +42,11 @@ public record Rerror(int code, String message, String detail) {
     public static final int CODE_NOT_IMPLEMENTED = 501;
     /** The handler executor refused the work: the peer is overloaded or shutting down. */
     public static final int CODE_UNAVAILABLE = 503;
+    /**
+     * The detail of the {@link #CODE_UNAVAILABLE} a draining peer answers new pulls with: the pull was
+     * not handled, and the peer will close; a caller may send it elsewhere and stop choosing this peer.
+     */
+    public static final String DETAIL_SHUTTING_DOWN = "shutting down";
 
     private static final JsonMapper LENIENT = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)

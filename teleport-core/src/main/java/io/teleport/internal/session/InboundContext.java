@@ -34,7 +34,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
-    private static final Rerror SHUTTING_DOWN = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable", "shutting down");
+    private static final Rerror SHUTTING_DOWN = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
+            Rerror.DETAIL_SHUTTING_DOWN);
 
     /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
     private final io.netty.channel.Channel channel;

@@ -177,7 +177,7 @@ final class RemoteConnection {
     /** Whether a failure says the instance drains: the 503 a shutting-down peer answers new calls with. */
     static boolean saysDraining(Throwable error) {
         return error instanceof RerrorException e && e.rerror().code() == Rerror.CODE_UNAVAILABLE
-                && "shutting down".equals(e.rerror().detail());
+                && Rerror.DETAIL_SHUTTING_DOWN.equals(e.rerror().detail());
     }
 
     String address() {

@@ -128,7 +128,7 @@ class ServiceTemplateTest {
         RemoteInstances instances = inventory(client);
         instances.update(List.of(instance(server("draining", body -> {
             // What a draining peer answers new pulls with.
-            throw new RerrorException(new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable", "shutting down"));
+            throw new RerrorException(new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable", Rerror.DETAIL_SHUTTING_DOWN));
         })), instance(server("ok"))));
         SessionTemplate template = template(instances, RetryPolicy.DEFAULT);
         template.connect();
