@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the rpc-benchmark workload on the baselines (plain Netty, gRPC, SOFABolt, RSocket) and on
-# Teleport (core server with pooled and inline handlers, on erpc v6's protocol, with the Micrometer
+# Teleport (core server with pooled and inline handlers (teleport-nonblocking: pooled, the route @NonBlocking), on erpc v6's protocol, with the Micrometer
 # plugin, and the Spring Boot server) in one go, and writes the README table to target/bench-table.md.
 #
 # Usage: teleport-benchmark/run-bench.sh [-c 100,500,1000] [-n 1000000] [--warmup 300] [--systems LIST]
@@ -40,7 +40,7 @@ if [ ! -f "$HARNESS/target/rpc-bench.jar" ]; then
   SRC="$ROOT/../shared/bench/harness"
   [ -d "$SRC" ] || { echo "no harness at $SRC" >&2; exit 66; }
   rm -rf "$HARNESS" && cp -r "$SRC" "$HARNESS" && chmod -R u+w "$HARNESS"
-  mvn -q -B -f "$HARNESS/pom.xml" package -DskipTests
+  "$ROOT/mvnw" -q -B -f "$HARNESS/pom.xml" package -DskipTests   # the wrapper: a machine with only a JDK has no mvn
 fi
 "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" -pl teleport-benchmark -am package -DskipTests
 JAR="$HERE/target/teleport-benchmark.jar"
@@ -59,6 +59,7 @@ for ROUND in $(seq 1 "$ROUNDS"); do
     --define teleport "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port}" "$client" \
     --define teleport-erpc "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port} --protocol erpc-v6" "$client --protocol erpc-v6" \
     --define teleport-inline "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port} --handler inline" "$client" \
+    --define teleport-nonblocking "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port} --nonblocking" "$client" \
     --define teleport-metrics "{java} {server_jvm_opts} -jar $JAR server --host 127.0.0.1 --port {port} --metrics" "$client" \
     --define teleport-spring "{java} {server_jvm_opts} -jar $JAR spring-server --host 127.0.0.1 --port {port}" "$client" \
     | tee -a "$OUT/lines.txt" || echo "round $ROUND: a system failed (NA in $OUT/lines.txt; logs in $OUT/round-$ROUND)" >&2

@@ -3,7 +3,7 @@ package io.teleport.benchmark;
 /**
  * {@code java -jar teleport-benchmark.jar COMMAND [options]}:
  * <pre>
- *   server        --port P [--host H] [--handler pool|virtual|inline] [--metrics] [--io-threads T]
+ *   server        --port P [--host H] [--handler pool|virtual|inline] [--nonblocking] [--metrics] [--io-threads T]
  *                 [--protocol teleport-v3|erpc-v6|auto]
  *   spring-server --port P [--host H] [--handler pool|virtual|inline] [--metrics]
  *   client        --port P -c C -n N [--warmup W] [--host H] [--protocol teleport-v3|erpc-v6]

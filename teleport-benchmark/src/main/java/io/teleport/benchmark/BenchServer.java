@@ -5,8 +5,10 @@ import io.teleport.Peer;
 import io.teleport.codec.StringCodec;
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
+import io.teleport.benchmark.proto.BenchmarkMessage;
 import io.teleport.plugin.Plugin;
 import io.teleport.router.MessageContext;
+import io.teleport.router.Route;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
@@ -53,12 +55,18 @@ public final class BenchServer {
                 .ioThreads(o.integer("io-threads", 0))
                 .handlerThreads(o.integer("handler-threads", 200))
                 .build(), plugins);
-        peer.pullRouter().register(new Workload.Hello());
+        if (o.flag("nonblocking")) {
+            // The same handler, marked as one that never blocks: on the I/O thread, the pool kept for the rest.
+            peer.pullRouter().route(new Route(Workload.URI, BenchmarkMessage.class, "Hello#say",
+                    (body, ctx) -> Workload.answer((BenchmarkMessage) body)).withNonBlocking(true));
+        } else {
+            peer.pullRouter().register(new Workload.Hello());
+        }
         routeSoak(peer);
         String address = o.string("host", "127.0.0.1") + ":" + o.required("port");
         peer.listen(address, o.protocol());
-        System.err.printf("teleport-server: %s handler=%s metrics=%s protocol=%s request=%d bytes%n", address, execution,
-                o.flag("metrics"), o.protocol().name(), Workload.request().getSerializedSize());
+        System.err.printf("teleport-server: %s handler=%s nonblocking=%s metrics=%s protocol=%s request=%d bytes%n",
+                address, execution, o.flag("nonblocking"), o.flag("metrics"), o.protocol().name(), Workload.request().getSerializedSize());
         Runtime.getRuntime().addShutdownHook(new Thread(peer::close));
         return peer;
     }

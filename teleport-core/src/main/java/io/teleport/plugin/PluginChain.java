@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -40,6 +41,8 @@ public final class PluginChain {
     /** The plugins that wrap handlers, in order, and where each is in {@link #all}. */
     private final AroundHandler[] around;
     private final int[] aroundAt;
+    /** Whether one of {@link #around} may block. */
+    private final boolean aroundBlocks;
     /** Each private path and where its plugin is in {@link #all}; empty in most chains. */
     private final Map<String, Integer> privatePaths = new LinkedHashMap<>();
 
@@ -71,6 +74,7 @@ public final class PluginChain {
         }
         around = wrapping.stream().map(all::get).toArray(AroundHandler[]::new);
         aroundAt = wrapping.stream().mapToInt(Integer::intValue).toArray();
+        aroundBlocks = Arrays.stream(around).anyMatch(p -> !p.nonBlocking());
         for (int i = 0; i < all.size(); i++) {
             if (all.get(i) instanceof PrivatePaths) {
                 for (String path : ((PrivatePaths) all.get(i)).privatePaths()) {
@@ -137,6 +141,11 @@ public final class PluginChain {
      */
     public boolean blocks(Hook<?, ?> hook) {
         return blocks[hook.index];
+    }
+
+    /** Whether a plugin that wraps handlers ({@link AroundHandler}) may block. */
+    public boolean aroundBlocks() {
+        return aroundBlocks;
     }
 
     /**

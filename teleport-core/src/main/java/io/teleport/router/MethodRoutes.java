@@ -62,6 +62,9 @@ public final class MethodRoutes {
             Class<? extends MessageContext> contextType) {
         BoundHandler<MessageContext> handler = binder.bind(controller, controllerClass, method, contextType);
         String name = method.getDeclaringClass().getSimpleName() + "#" + method.getName();
-        return new Route(path, handler.bodyType(), name, handler::invoke);
+        boolean nonBlocking = method.isAnnotationPresent(NonBlocking.class)
+                || method.getDeclaringClass().isAnnotationPresent(NonBlocking.class)
+                || controllerClass.isAnnotationPresent(NonBlocking.class);
+        return new Route(path, handler.bodyType(), name, handler::invoke).withNonBlocking(nonBlocking);
     }
 }

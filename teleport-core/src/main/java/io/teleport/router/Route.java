@@ -25,6 +25,7 @@ public final class Route implements RouteInfo {
     private final String handlerName;
     private final Invoker invoker;
     private final PluginChain plugins;
+    private final boolean nonBlocking;
 
     /**
      * Creates a route.
@@ -35,20 +36,32 @@ public final class Route implements RouteInfo {
      * @param invoker calls the handler
      */
     public Route(String path, @Nullable Type bodyType, String handlerName, Invoker invoker) {
-        this(path, bodyType, handlerName, invoker, PluginChain.empty());
+        this(path, bodyType, handlerName, invoker, PluginChain.empty(), false);
     }
 
-    private Route(String path, @Nullable Type bodyType, String handlerName, Invoker invoker, PluginChain plugins) {
+    private Route(String path, @Nullable Type bodyType, String handlerName, Invoker invoker, PluginChain plugins,
+            boolean nonBlocking) {
         this.path = Objects.requireNonNull(path, "path");
         this.bodyType = bodyType;
         this.handlerName = Objects.requireNonNull(handlerName, "handlerName");
         this.invoker = Objects.requireNonNull(invoker, "invoker");
         this.plugins = Objects.requireNonNull(plugins, "plugins");
+        this.nonBlocking = nonBlocking;
     }
 
     /** The same route with these route-scoped plugins (its groups', then its own). */
     public Route withPlugins(PluginChain plugins) {
-        return new Route(path, bodyType, handlerName, invoker, plugins);
+        return new Route(path, bodyType, handlerName, invoker, plugins, nonBlocking);
+    }
+
+    /** The same route, marked as one whose handler never blocks, or not (see {@link NonBlocking}). */
+    public Route withNonBlocking(boolean nonBlocking) {
+        return new Route(path, bodyType, handlerName, invoker, plugins, nonBlocking);
+    }
+
+    /** Whether the handler never blocks, and so runs on the I/O thread (see {@link NonBlocking}). */
+    public boolean isNonBlocking() {
+        return nonBlocking;
     }
 
     /**

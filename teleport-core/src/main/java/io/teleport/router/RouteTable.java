@@ -21,6 +21,8 @@ final class RouteTable {
     private final String kind;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private volatile @Nullable Route unknown;
+    /** Whether any route here never blocks: until one does, no message needs its route on the I/O thread. */
+    private volatile boolean anyNonBlocking;
     private volatile Consumer<Route> onRegister = route -> { };
 
     RouteTable(String kind) {
@@ -43,6 +45,9 @@ final class RouteTable {
             throw new IllegalStateException("There is a " + kind + " handler conflict: " + route.path()
                     + " (" + previous.handlerName() + " and " + route.handlerName() + ")");
         }
+        if (route.isNonBlocking()) {
+            anyNonBlocking = true;
+        }
         log.info("register {} handler: {}", kind, route.path());
     }
 
@@ -62,6 +67,10 @@ final class RouteTable {
 
     @Nullable Route unknown() {
         return unknown;
+    }
+
+    boolean anyNonBlocking() {
+        return anyNonBlocking;
     }
 
     Collection<Route> all() {

@@ -82,6 +82,11 @@ public abstract class Router<R extends Router<R>> {
         return table.get(path);
     }
 
+    /** Whether any route of this router (or its groups) is {@link NonBlocking}. */
+    public boolean hasNonBlockingRoutes() {
+        return table.anyNonBlocking();
+    }
+
     /** The unknown-message route, or {@code null}. */
     public @Nullable Route unknown() {
         return table.unknown();

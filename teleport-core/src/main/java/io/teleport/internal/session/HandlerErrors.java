@@ -10,6 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * What a handler's failure becomes: the error its caller gets and the line the log gets. Answers
@@ -32,6 +34,15 @@ final class HandlerErrors {
         this.mappers = List.copyOf(mappers);
         this.includeMessage = includeMessage;
         this.valueLimit = valueLimit;
+    }
+
+    /** The error for the failure of the {@code CompletionStage} the handler of {@code ctx} returned. */
+    Rerror stageFailed(Throwable error, InboundContext ctx) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return handlerFailed(cause, ctx);
     }
 
     /**

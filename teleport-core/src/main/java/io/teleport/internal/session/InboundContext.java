@@ -2,7 +2,6 @@ package io.teleport.internal.session;
 
 import io.teleport.codec.CodecException;
 import io.teleport.internal.dispatch.HandlerPool;
-import io.teleport.internal.limits.Counters;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.log.LogText;
 import io.teleport.internal.log.RefusalLog;
@@ -12,7 +11,6 @@ import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.AroundHandler;
 import io.teleport.plugin.Hook;
-import io.teleport.plugin.PluginChain;
 import io.teleport.proto.ErpcRawProto;
 import io.teleport.router.RequestUri;
 import io.teleport.router.Router;
@@ -20,9 +18,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,8 +31,6 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
-    private static final Rerror SHUTTING_DOWN = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
-            Rerror.DETAIL_SHUTTING_DOWN);
 
     /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
     private final io.netty.channel.Channel channel;
@@ -44,6 +39,10 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     public final long charge;
     /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */
     private final String sentUri;
+    /** Started on the I/O thread, for a route that may be {@link io.teleport.router.NonBlocking}. */
+    private boolean onIoThread;
+    /** The header hook ran and the route is found: what is left runs from there. */
+    private boolean headerRead;
 
     public InboundContext(DefaultSession session, Packet request, ReadGate gate, long charge) {
         super(session, request);
@@ -83,55 +82,59 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     }
 
     /**
-     * Refuses the message without running its handler: a pull is answered {@code code}, a push is
-     * dropped; either is counted and logged at most once per interval.
-     *
-     * @param why the executor's reason, for the log; {@code null} when the message expired
+     * Whether the message starts on this I/O thread rather than on the handler executor (see
+     * {@link IoThreadRoutes}); it then hands itself over once its route turns out to need it.
      */
-    public void refuse(int code, String detail, RefusalLog refusals, @Nullable String why) {
-        boolean pull = request.type() == PacketType.PULL;
-        Counters counters = session.peer.counters;
-        if (why == null) {
-            counters.expired.increment();
-        } else if (pull) {
-            counters.pullsRefused.increment();
-        } else {
-            counters.pushesRefused.increment();
-        }
-        refusals.record((pull ? "pull " : "push ") + LogText.safe(request.uri(), session.peer.limits.logValueLimit())
-                + " from " + session.id() + (why == null ? "" : ": " + why));
-        if (pull) {
-            reply(null, new Rerror(code, "Service Unavailable", detail));
-        } else {
-            finish();
-        }
+    public boolean startsOnIoThread() {
+        onIoThread = IoThreadRoutes.mayStart(session.peer, request.type());
+        return onIoThread;
     }
 
     /**
-     * Refuses the message if the peer is draining or the session closing ({@link PeerDrain}): a pull
-     * is answered 503 "shutting down", a push dropped. Runs on the I/O thread, before the message is
-     * queued for a handler.
+     * Hands the message to the handler executor; when the executor refuses it, a pull is answered
+     * 503 and a push dropped.
+     */
+    public void submit() {
+        try {
+            session.peer.executor.execute(this);
+        } catch (RejectedExecutionException e) {
+            // A reason even when the executor gave none: without one, refuse counts an expiry.
+            String why = e.getMessage() != null ? e.getMessage() : e.toString();
+            refuse(Rerror.CODE_UNAVAILABLE, "the handler executor is saturated or shut down",
+                    session.peer.overloadLog, why);
+        }
+    }
+
+    /** With its header read on the I/O thread: whether the rest went to the executor. */
+    private boolean handedOff() {
+        if (!onIoThread) {
+            return false;
+        }
+        onIoThread = false;
+        if (IoThreadRoutes.stays(session.peer, route, request.type())) {
+            return false;
+        }
+        submit();
+        return true;
+    }
+
+    /** See {@link InboundRefusals#refuse}. */
+    void refuse(int code, String detail, RefusalLog refusals, @Nullable String why) {
+        InboundRefusals.refuse(this, code, detail, refusals, why);
+    }
+
+    /**
+     * Refuses the message if the peer is draining or the session closing (see
+     * {@link InboundRefusals#ifDraining}); runs on the I/O thread, before the message is queued.
      *
      * @return whether it was refused
      */
     public boolean refuseIfDraining() {
-        PeerDrain drain = session.peer.drain;
-        if (!drain.refuses(session)) {
-            return false;
-        }
-        boolean pull = request.type() == PacketType.PULL;
-        drain.refused(pull);
-        log.debug("{} {} from {} refused: shutting down", pull ? "pull" : "push", safeUri(), session.id());
-        if (pull) {
-            reply(null, SHUTTING_DOWN);
-        } else {
-            finish();
-        }
-        return true;
+        return InboundRefusals.ifDraining(this);
     }
 
     /** The message is done with: its handler slot and bytes are free. */
-    private void finish() {
+    void finish() {
         session.handlerFinished();
         gate.finished(charge);
     }
@@ -155,16 +158,20 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     }
 
     private void handlePull() {
-        PluginChain peerPlugins = session.peer.plugins;
-        Rerror rerror = peerPlugins.run(Hook.POST_READ_PULL_HEADER, this);
-        if (rerror != null) {
-            reply(null, rerror);
-            return;
-        }
-        rerror = resolve(session.peer.pullRouter);
-        if (rerror != null) {
-            reply(null, rerror);
-            return;
+        Rerror rerror;
+        if (!headerRead) {
+            rerror = session.peer.plugins.run(Hook.POST_READ_PULL_HEADER, this);
+            if (rerror == null) {
+                rerror = resolve(session.peer.pullRouter);
+            }
+            if (rerror != null) {
+                reply(null, rerror);
+                return;
+            }
+            headerRead = true;
+            if (handedOff()) {
+                return;
+            }
         }
         rerror = scoped(Hook.PRE_READ_PULL_BODY, this);
         if (rerror == null) {
@@ -188,7 +195,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         if (result instanceof CompletionStage) {
             ((CompletionStage<?>) result).whenComplete((value, error) -> {
                 if (error != null) {
-                    reply(null, session.peer.errors.handlerFailed(unwrap(error), this));
+                    reply(null, session.peer.errors.stageFailed(error, this));
                 } else {
                     replyWith(value);
                 }
@@ -324,10 +331,21 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     /** Handles a PUSH. Runs on the handler executor. */
     void runPush() {
+        boolean handedOff = false;
         try {
-            Rerror rerror = session.peer.plugins.run(Hook.POST_READ_PUSH_HEADER, this);
-            if (rerror == null) {
-                rerror = resolve(session.peer.pushRouter);
+            Rerror rerror = null;
+            if (!headerRead) {
+                rerror = session.peer.plugins.run(Hook.POST_READ_PUSH_HEADER, this);
+                if (rerror == null) {
+                    rerror = resolve(session.peer.pushRouter);
+                }
+                if (rerror == null) {
+                    headerRead = true;
+                    handedOff = handedOff();
+                    if (handedOff) {
+                        return;
+                    }
+                }
             }
             if (rerror == null) {
                 rerror = scoped(Hook.PRE_READ_PUSH_BODY, this);
@@ -353,7 +371,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             if (result instanceof CompletionStage) {
                 ((CompletionStage<?>) result).whenComplete((v, error) -> {
                     if (error != null) {
-                        session.peer.errors.handlerFailed(unwrap(error), this);
+                        session.peer.errors.stageFailed(error, this);
                     } else if (v instanceof Rerror) {
                         session.peer.errors.answered((Rerror) v, this);
                     }
@@ -364,8 +382,10 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         } catch (Throwable t) {
             session.peer.errors.handlerFailed(t, this);
         } finally {
-            session.peer.messageLog.pushHandle(session.remoteAddress(), request, startNanos);
-            finish();
+            if (!handedOff) {
+                session.peer.messageLog.pushHandle(session.remoteAddress(), request, startNanos);
+                finish();
+            }
         }
     }
 
@@ -379,39 +399,11 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     // ---------------------------------------------------------------- shared
 
-    /** Runs a handler-scoped hook: the peer's plugins, then the route's (its groups', then its own). */
     private <C> @Nullable Rerror scoped(Hook<?, C> hook, C context) {
-        Rerror rerror = session.peer.plugins.run(hook, context);
-        if (rerror == null && route != null && !route.plugins().isEmpty()) {
-            rerror = route.plugins().run(hook, context);
-        }
-        return rerror;
+        return ScopedHooks.run(session.peer.plugins, route, hook, context);
     }
 
-    /** Opens the {@link AroundHandler} scopes of the peer's plugins, then of the route's; closed in reverse. */
     private AroundHandler.Scope openHandlerScopes() {
-        AroundHandler.Scope peerScopes = session.peer.plugins.openHandlerScopes(this);
-        AroundHandler.Scope routeScopes = route.plugins().openHandlerScopes(this);
-        if (routeScopes == AroundHandler.Scope.NONE) {
-            return peerScopes;
-        }
-        if (peerScopes == AroundHandler.Scope.NONE) {
-            return routeScopes;
-        }
-        return () -> {
-            try {
-                routeScopes.close();
-            } finally {
-                peerScopes.close();
-            }
-        };
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c;
+        return ScopedHooks.open(session.peer.plugins, route, this);
     }
 }

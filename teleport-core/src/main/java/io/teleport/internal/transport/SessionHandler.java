@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
@@ -178,14 +177,12 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
         if (inbound.refuseIfDraining()) {
             return;
         }
-        try {
-            session.peer.executor.execute(inbound);
-        } catch (RejectedExecutionException e) {
-            // A reason even when the executor gave none: without one, refuse counts an expiry.
-            String why = e.getMessage() != null ? e.getMessage() : e.toString();
-            inbound.refuse(Rerror.CODE_UNAVAILABLE, "the handler executor is saturated or shut down",
-                    session.peer.overloadLog, why);
+        if (inbound.startsOnIoThread()) {
+            // It hands itself to the executor once its route turns out to be one that may block.
+            inbound.run();
+            return;
         }
+        inbound.submit();
     }
 
     /**

@@ -1,0 +1,74 @@
+package io.teleport.internal.session;
+
+import io.teleport.internal.limits.Counters;
+import io.teleport.internal.log.LogText;
+import io.teleport.internal.log.RefusalLog;
+import io.teleport.message.PacketType;
+import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Inbound messages refused before their handler runs: during a drain, when the executor is full, or
+ * after waiting too long for a handler. A refused pull is answered, a refused push dropped; both
+ * free their handler slot and bytes.
+ */
+final class InboundRefusals {
+
+    private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
+    private static final Rerror SHUTTING_DOWN = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
+            Rerror.DETAIL_SHUTTING_DOWN);
+
+    private InboundRefusals() {
+    }
+
+    /**
+     * Refuses {@code message} without running its handler: a pull is answered {@code code}, a push is
+     * dropped; either is counted and logged at most once per interval.
+     *
+     * @param why the executor's reason, for the log; {@code null} when the message expired
+     */
+    static void refuse(InboundContext message, int code, String detail, RefusalLog refusals, @Nullable String why) {
+        boolean pull = message.request.type() == PacketType.PULL;
+        PeerContext peer = message.session.peer;
+        Counters counters = peer.counters;
+        if (why == null) {
+            counters.expired.increment();
+        } else if (pull) {
+            counters.pullsRefused.increment();
+        } else {
+            counters.pushesRefused.increment();
+        }
+        refusals.record((pull ? "pull " : "push ") + LogText.safe(message.request.uri(), peer.limits.logValueLimit())
+                + " from " + message.session.id() + (why == null ? "" : ": " + why));
+        if (pull) {
+            message.reply(null, new Rerror(code, "Service Unavailable", detail));
+        } else {
+            message.finish();
+        }
+    }
+
+    /**
+     * Refuses {@code message} if the peer is draining or the session closing ({@link PeerDrain}): a
+     * pull is answered 503 "shutting down", a push dropped.
+     *
+     * @return whether it was refused
+     */
+    static boolean ifDraining(InboundContext message) {
+        PeerDrain drain = message.session.peer.drain;
+        if (!drain.refuses(message.session)) {
+            return false;
+        }
+        boolean pull = message.request.type() == PacketType.PULL;
+        drain.refused(pull);
+        log.debug("{} {} from {} refused: shutting down", pull ? "pull" : "push", message.safeUri(),
+                message.session.id());
+        if (pull) {
+            message.reply(null, SHUTTING_DOWN);
+        } else {
+            message.finish();
+        }
+        return true;
+    }
+}
