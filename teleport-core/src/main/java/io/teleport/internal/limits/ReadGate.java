@@ -5,8 +5,8 @@ import io.teleport.limits.Limits;
 import io.teleport.message.Packet;
 
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * Decides whether one connection is read. It stops reading (Netty's auto-read off, so that TCP
@@ -32,8 +32,13 @@ public final class ReadGate implements InboundBudget.Waiter {
     private final Counters counters;
     private final int maxInflight;
     private final long maxInflightBytes;
-    private final AtomicInteger inflight = new AtomicInteger();
-    private final AtomicLong inflightBytes = new AtomicLong();
+    private static final AtomicIntegerFieldUpdater<ReadGate> INFLIGHT_COUNT =
+            AtomicIntegerFieldUpdater.newUpdater(ReadGate.class, "inflight");
+    private static final AtomicLongFieldUpdater<ReadGate> INFLIGHT_BYTES =
+            AtomicLongFieldUpdater.newUpdater(ReadGate.class, "inflightBytes");
+    // Fields rather than atomics: every session has a gate, and idle sessions are many.
+    private volatile int inflight;
+    private volatile long inflightBytes;
     /** Set on the event loop; read by finishing messages to know whether a resumption may be due. */
     private volatile boolean inflightPaused;
     // Event loop only.
@@ -113,8 +118,8 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /** A pull or push was received and is handed to its handler (event loop). */
     public void admit(long charge) {
-        int n = inflight.incrementAndGet();
-        long b = inflightBytes.addAndGet(charge);
+        int n = INFLIGHT_COUNT.incrementAndGet(this);
+        long b = INFLIGHT_BYTES.addAndGet(this, charge);
         if (n >= maxInflight || b >= maxInflightBytes) {
             inflightPaused = true;
             pause(INFLIGHT);
@@ -125,8 +130,8 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /** A message admitted with {@code charge} is finished, whatever the outcome (any thread). */
     public void finished(long charge) {
-        int n = inflight.decrementAndGet();
-        long b = inflightBytes.addAndGet(-charge);
+        int n = INFLIGHT_COUNT.decrementAndGet(this);
+        long b = INFLIGHT_BYTES.addAndGet(this, -charge);
         budget.release(charge);
         if (inflightPaused && n <= maxInflight / 2 && b <= maxInflightBytes / 2) {
             runOnLoop(this::inflightDrained);
@@ -134,7 +139,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     }
 
     private void inflightDrained() {
-        if (inflight.get() <= maxInflight / 2 && inflightBytes.get() <= maxInflightBytes / 2) {
+        if (inflight <= maxInflight / 2 && inflightBytes <= maxInflightBytes / 2) {
             inflightPaused = false;
             resume(INFLIGHT);
         }
@@ -142,7 +147,7 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /** Messages received on this connection and not yet finished. */
     int inflight() {
-        return inflight.get();
+        return inflight;
     }
 
     // ---------------------------------------------------------------- connection (event loop)

@@ -22,7 +22,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
@@ -42,7 +42,10 @@ public final class DefaultSession implements Session {
     private volatile Proto wireProto;
     private volatile Channel channel;
     private final PendingCalls pending = new PendingCalls();
-    private final AtomicInteger activeHandlers = new AtomicInteger();
+    private static final AtomicIntegerFieldUpdater<DefaultSession> ACTIVE_HANDLERS =
+            AtomicIntegerFieldUpdater.newUpdater(DefaultSession.class, "activeHandlers");
+    /** Handlers running or queued for this session (a field, not an AtomicInteger: idle sessions are many). */
+    private volatile int activeHandlers;
     private volatile long seq;
     /** The id, once set or listed in the hub; null for the default until then. */
     private volatile @Nullable String id;
@@ -186,7 +189,7 @@ public final class DefaultSession implements Session {
 
     /** The number of pulls and pushes of the other side being handled. */
     public int activeHandlers() {
-        return activeHandlers.get();
+        return activeHandlers;
     }
 
     // ---------------------------------------------------------------- pulls and pushes
@@ -330,11 +333,11 @@ public final class DefaultSession implements Session {
     }
 
     public void handlerStarted() {
-        activeHandlers.incrementAndGet();
+        ACTIVE_HANDLERS.incrementAndGet(this);
     }
 
     void handlerFinished() {
-        if (activeHandlers.decrementAndGet() == 0) {
+        if (ACTIVE_HANDLERS.decrementAndGet(this) == 0) {
             lifecycle.closeIfDrained();
         }
     }
@@ -392,7 +395,7 @@ public final class DefaultSession implements Session {
     }
 
     boolean drained() {
-        return activeHandlers.get() == 0 && pending.isEmpty();
+        return activeHandlers == 0 && pending.isEmpty();
     }
 
     @Override

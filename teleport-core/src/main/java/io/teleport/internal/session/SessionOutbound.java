@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * The outbound side of one session: how many bytes it has queued, whether it may queue more (the
@@ -30,8 +30,13 @@ final class SessionOutbound {
     private static final Logger log = LoggerFactory.getLogger(SessionOutbound.class);
 
     private final DefaultSession session;
-    private final AtomicLong waitingBytes = new AtomicLong();
-    private final Queue<CompletableFuture<Void>> writableWaiters = new ConcurrentLinkedQueue<>();
+    private static final AtomicLongFieldUpdater<SessionOutbound> WAITING_BYTES =
+            AtomicLongFieldUpdater.newUpdater(SessionOutbound.class, "waitingBytes");
+    // Fields rather than an AtomicLong and an eager queue: an idle session, of which there may be
+    // tens of thousands, should cost little.
+    private volatile long waitingBytes;
+    /** Created by the first waiter; most sessions never have one. */
+    private volatile @Nullable Queue<CompletableFuture<Void>> writableWaiters;
     private volatile boolean wroteAny;
 
     SessionOutbound(DefaultSession session) {
@@ -41,7 +46,7 @@ final class SessionOutbound {
     /** Bytes of this side's frames queued and not yet written to the socket. */
     long bytes() {
         ChannelOutboundBuffer buffer = session.channel().unsafe().outboundBuffer();
-        return waitingBytes.get() + (buffer == null ? 0 : buffer.totalPendingWriteBytes());
+        return waitingBytes + (buffer == null ? 0 : buffer.totalPendingWriteBytes());
     }
 
     /** Below the high water mark and the session's outbound limit. */
@@ -78,12 +83,12 @@ final class SessionOutbound {
 
     /** A frame held back until a redial settles. */
     void holding(int size) {
-        waitingBytes.addAndGet(size);
+        WAITING_BYTES.addAndGet(this, size);
     }
 
     /** A frame held back is written or dropped. */
     void released(int size) {
-        waitingBytes.addAndGet(-size);
+        WAITING_BYTES.addAndGet(this, -size);
     }
 
     /** This side writes on the session. */
@@ -98,6 +103,20 @@ final class SessionOutbound {
         return wroteAny;
     }
 
+    private Queue<CompletableFuture<Void>> waiters() {
+        Queue<CompletableFuture<Void>> q = writableWaiters;
+        if (q == null) {
+            synchronized (this) {
+                q = writableWaiters;
+                if (q == null) {
+                    q = new ConcurrentLinkedQueue<>();
+                    writableWaiters = q;
+                }
+            }
+        }
+        return q;
+    }
+
     /** See {@link io.teleport.session.Session#whenWritable()}. */
     CompletableFuture<Void> whenWritable() {
         CompletableFuture<Void> f = new CompletableFuture<>();
@@ -105,7 +124,7 @@ final class SessionOutbound {
             f.completeExceptionally(PendingPull.writeFailed(null).toException());
             return f;
         }
-        writableWaiters.add(f);
+        waiters().add(f);
         // Writable already, or became so (or closed) before the waiter was visible: settle it now.
         if (session.channel().isWritable() || session.isFinished()) {
             releaseWaiters();
@@ -115,7 +134,8 @@ final class SessionOutbound {
 
     /** The outbound buffer crossed a water mark (I/O thread): waiters are user code, run off it. */
     void writabilityChanged(Channel ch) {
-        if (ch.isWritable() && !writableWaiters.isEmpty()) {
+        Queue<CompletableFuture<Void>> waiters = writableWaiters;
+        if (ch.isWritable() && waiters != null && !waiters.isEmpty()) {
             session.peer.offIoThread(true, this::releaseWaiters);
         }
     }
@@ -124,7 +144,8 @@ final class SessionOutbound {
     void releaseWaiters() {
         boolean closed = session.isFinished();
         CompletableFuture<Void> f;
-        while ((f = writableWaiters.poll()) != null) {
+        Queue<CompletableFuture<Void>> waiters = writableWaiters;
+        while (waiters != null && (f = waiters.poll()) != null) {
             if (closed) {
                 f.completeExceptionally(PendingPull.writeFailed(null).toException());
             } else {

@@ -135,6 +135,12 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
+        ScheduledFuture<?> handshake = handshakeTimer;
+        if (handshake != null) {
+            // It spoke: the timer has nothing left to do, and an idle session should not keep it.
+            handshakeTimer = null;
+            handshake.cancel(false);
+        }
         if (packet.type() == PacketType.REPLY) {
             try {
                 onReply(packet);
