@@ -94,6 +94,16 @@ public final class ErpcRawProto implements Proto {
     }
 
     /**
+     * The value of {@link Rerror#META_KEY} for {@code error} (with no detail) that the status writes as
+     * {@code cause=} with nothing after it, as erpc's built-in errors do (its 404, vector E14), where a
+     * {@code Rerror} with an empty detail writes no {@code cause} key (vector E23).
+     */
+    public static String withEmptyCause(Rerror error) {
+        String json = error.toJson();
+        return json.substring(0, json.length() - 1) + ErpcStatus.EMPTY_CAUSE;
+    }
+
+    /**
      * The codec of a successful reply whose handler chose none, by erpc's rule: the request's meta
      * {@value #ACCEPT_BODY_CODEC} (a codec id in decimal) when it names a known codec, else the request's
      * codec, even for an empty body (vector E12).

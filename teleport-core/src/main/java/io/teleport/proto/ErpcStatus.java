@@ -24,7 +24,7 @@ final class ErpcStatus {
     /** The status of every CALL, PUSH and successful reply. */
     static final byte[] OK = "code=0".getBytes(StandardCharsets.US_ASCII);
 
-    private static final String EMPTY_CAUSE = ",\"detail\":\"\"}";
+    static final String EMPTY_CAUSE = ",\"detail\":\"\"}";
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private static final boolean[] UNRESERVED = new boolean[128];
 

@@ -49,6 +49,20 @@ class CodecsTest {
         assertThat(encode(JsonCodec.ID, Map.of("z", 1, "y", 2))).as("map keys sorted").isEqualTo("{\"y\":2,\"z\":1}");
     }
 
+    /** What a Go struct with omitempty ints sends a Java record. */
+    public record Item(String name, int count, boolean sold) {
+    }
+
+    @Test
+    void missingOrNullNumbersAreZeroAsInGo() {
+        byte[] missing = "{\"Name\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(codecs.decode(JsonCodec.ID, missing, Item.class)).isEqualTo(new Item("x", 0, false));
+        byte[] nulls = "{\"name\":\"y\",\"count\":null,\"sold\":null}".getBytes(StandardCharsets.UTF_8);
+        assertThat(codecs.decode(JsonCodec.ID, nulls, Item.class)).isEqualTo(new Item("y", 0, false));
+        Args args = (Args) codecs.decode(JsonCodec.ID, "{\"count\":null}".getBytes(StandardCharsets.UTF_8), Args.class);
+        assertThat(args.count).isZero();
+    }
+
     @Test
     void jsonDecodesCaseInsensitivelyAndIgnoresUnknownFields() {
         byte[] json = "{\"BYTES\":\"dGVzdCBieXRlcw==\",\"Name\":\"x\",\"extra\":{\"deep\":[1]}}".getBytes(StandardCharsets.UTF_8);

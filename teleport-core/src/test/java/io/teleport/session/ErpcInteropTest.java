@@ -66,6 +66,7 @@ class ErpcInteropTest {
         });
         server.pullRouter().route("/echo/empty", Void.class, (body, ctx) -> null);
         server.pullRouter().route("/echo/name", Map.class, (body, ctx) -> String.valueOf(body.get("name")));
+        server.pullRouter().route("/echo/json", Map.class, (body, ctx) -> body);
         server.pushRouter().route("/push/ping", Map.class, (body, ctx) -> {
             serverPushes.add(String.valueOf(body.get("n")));
             ctx.session().push("/client/ack", Map.of("got", body.get("n")));
@@ -138,6 +139,13 @@ class ErpcInteropTest {
             // erpc's own status for a handler error, as the Go server wrote it for /echo/fail (E15 -> E16).
             socket.getOutputStream().write(ErpcGoldenFrames.get("E15").frame());
             assertThat(readFrame(socket.getInputStream())).isEqualTo(ErpcGoldenFrames.get("E16").frame());
+            // erpc's built-in 404 writes cause= with nothing after it (E13 -> E14).
+            socket.getOutputStream().write(ErpcGoldenFrames.get("E13").frame());
+            assertThat(readFrame(socket.getInputStream())).as("404").isEqualTo(ErpcGoldenFrames.get("E14").frame());
+            // A body that is not JSON: erpc's wording (E25); the cause is each side's own decoder text.
+            socket.getOutputStream().write(ErpcGoldenFrames.get("E24").frame());
+            assertThat(new String(readFrame(socket.getInputStream()), java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .contains("code=400&msg=Bad%20Message&cause=");
         }
     }
 

@@ -247,13 +247,18 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             body = session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), route.bodyType());
             return null;
         } catch (CodecException e) {
-            return new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", e.getMessage());
+            // erpc v6 words it as its own decoder does (vector E25).
+            return new Rerror(Rerror.CODE_BAD_PACKET, erpc() ? "Bad Message" : "Bad Packet", e.getMessage());
         }
+    }
+
+    private boolean erpc() {
+        return session.proto() == ErpcRawProto.INSTANCE;
     }
 
     /** On erpc v6, a reply codec the handler did not choose follows erpc's rule, body or not. */
     private byte erpcDefault(byte chosen) {
-        return chosen != Packet.NO_CODEC || session.proto() != ErpcRawProto.INSTANCE ? chosen
+        return chosen != Packet.NO_CODEC || !erpc() ? chosen
                 : ErpcRawProto.replyCodec(request, session.peer.codecs);
     }
 
@@ -276,7 +281,12 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             reply.seq(request.seq()).type(PacketType.REPLY);
         }
         if (rerror != null) {
-            rerror.writeTo(reply.meta());
+            if (rerror == NOT_FOUND && erpc()) {
+                // erpc's built-in 404 says cause= with nothing after it (vector E14).
+                reply.meta().set(Rerror.META_KEY, ErpcRawProto.withEmptyCause(rerror));
+            } else {
+                rerror.writeTo(reply.meta());
+            }
             reply.bodyCodec(Packet.NO_CODEC).body(null);
         } else if (value != null) {
             byte codec = erpcDefault(replyBodyCodec);
