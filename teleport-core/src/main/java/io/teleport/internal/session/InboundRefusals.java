@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 final class InboundRefusals {
 
+    // Under InboundContext's name, where these lines were logged before they moved here.
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final Rerror SHUTTING_DOWN = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
             Rerror.DETAIL_SHUTTING_DOWN);

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class NonBlockingControllerTests {
 
-    private static final SimpleMeterRegistry METERS = new SimpleMeterRegistry();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     /** One handler that never blocks, one that may; each says where it ran. */
     @PullController
@@ -48,10 +48,10 @@ class NonBlockingControllerTests {
                 .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class,
                         TeleportMetricsAutoConfiguration.class, TeleportObservationAutoConfiguration.class))
                 .withPropertyValues("teleport.server.listen-address=127.0.0.1:0")
-                .withBean(MeterRegistry.class, () -> METERS)
+                .withBean(MeterRegistry.class, () -> meters)
                 .withBean(ObservationRegistry.class, () -> {
                     ObservationRegistry observations = ObservationRegistry.create();
-                    observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(METERS));
+                    observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
                     return observations;
                 })
                 .withBean(Prices.class)
@@ -61,7 +61,7 @@ class NonBlockingControllerTests {
                         assertThat(session.pull("/prices/cached", "a", String.class)).startsWith("teleport-io");
                         assertThat(session.pull("/prices/stored", "a", String.class)).startsWith("teleport-handler");
                     });
-                    assertThat(METERS.find("teleport.pull.handle").tag("route", "/prices/cached").timer())
+                    assertThat(meters.find("teleport.pull.handle").tag("route", "/prices/cached").timer())
                             .as("the call on the I/O thread is observed like any other").isNotNull()
                             .satisfies(t -> assertThat(t.count()).isEqualTo(1));
                 });
