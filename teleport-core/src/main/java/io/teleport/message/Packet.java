@@ -1,5 +1,6 @@
 package io.teleport.message;
 
+import io.netty.buffer.ByteBuf;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ public final class Packet {
     private @Nullable Object body;
     private byte[] bodyBytes = NO_BYTES;
     private byte[] xferPipe = NO_BYTES;
-    private byte @Nullable [] encodedBody;
+    private @Nullable ByteBuf encodedBody;
     private int size;
 
     /** Creates an empty packet of the given type. */
@@ -125,13 +126,16 @@ public final class Packet {
      * The body already marshalled by its codec on the sending thread, or {@code null}: a protocol
      * writes these bytes rather than marshal {@link #body()} again, so that codecs never run on an
      * I/O thread. {@link #body()} keeps the value, for the hooks that see the packet after it is written.
+     *
+     * <p>The buffer belongs to whoever prepared the packet, who releases it once the frame is written:
+     * read its readable bytes without moving its indexes, and do not release it.
      */
-    public byte @Nullable [] encodedBody() {
+    public @Nullable ByteBuf encodedBody() {
         return encodedBody;
     }
 
     /** Sets the body as already marshalled; see {@link #encodedBody()}. */
-    public Packet encodedBody(byte @Nullable [] bytes) {
+    public Packet encodedBody(@Nullable ByteBuf bytes) {
         this.encodedBody = bytes;
         return this;
     }

@@ -137,8 +137,8 @@ public final class ErpcRawProto implements Proto {
     }
 
     private static int bodySizeHint(Packet packet, ProtoContext ctx) {
-        byte[] encoded = packet.encodedBody();
-        int hint = encoded != null ? encoded.length : ctx.codecs().sizeHint(packet.bodyCodec(), packet.body());
+        ByteBuf encoded = packet.encodedBody();
+        int hint = encoded != null ? encoded.readableBytes() : ctx.codecs().sizeHint(packet.bodyCodec(), packet.body());
         return Math.max(hint, 0) + (packet.hasMeta() ? 64 : 0);
     }
 
@@ -194,9 +194,9 @@ public final class ErpcRawProto implements Proto {
             codec = AUTH_CODEC;
         }
         out.writeByte(codec);
-        byte[] encoded = packet.encodedBody();
+        ByteBuf encoded = packet.encodedBody();
         if (encoded != null) {
-            out.writeBytes(encoded);
+            out.writeBytes(encoded, encoded.readerIndex(), encoded.readableBytes());
         } else {
             ctx.codecs().encode(packet.bodyCodec(), packet.body(), out);
         }

@@ -59,8 +59,8 @@ public final class FastProto implements Proto {
 
     /** The frame size when it can be known up front, so that the buffer is not grown while writing. */
     private static int capacityFor(Packet packet, ProtoContext ctx) {
-        byte[] encoded = packet.encodedBody();
-        int body = encoded != null ? encoded.length : ctx.codecs().sizeHint(packet.bodyCodec(), packet.body());
+        ByteBuf encoded = packet.encodedBody();
+        int body = encoded != null ? encoded.readableBytes() : ctx.codecs().sizeHint(packet.bodyCodec(), packet.body());
         if (body < 0) {
             return INITIAL_CAPACITY;
         }
@@ -86,9 +86,9 @@ public final class FastProto implements Proto {
             out.setInt(metaLenAt, packet.meta().writeTo(out));
         }
         out.writeByte(packet.bodyCodec());
-        byte[] encoded = packet.encodedBody();
+        ByteBuf encoded = packet.encodedBody();
         if (encoded != null) {
-            out.writeBytes(encoded);
+            out.writeBytes(encoded, encoded.readerIndex(), encoded.readableBytes());
         } else {
             ctx.codecs().encode(packet.bodyCodec(), packet.body(), out);
         }

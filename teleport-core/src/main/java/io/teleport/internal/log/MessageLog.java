@@ -64,10 +64,12 @@ public final class MessageLog {
         if (!printBody || body == null || !mayWrite) {
             return;
         }
-        byte[] encoded = packet.encodedBody();
+        ByteBuf encoded = packet.encodedBody();
         if (encoded != null) {
             // One byte past the limit tells the printer that there was more.
-            packet.bodyBytes(java.util.Arrays.copyOf(encoded, Math.min(encoded.length, bodyLimit + 1)));
+            byte[] head = new byte[Math.min(encoded.readableBytes(), bodyLimit + 1)];
+            encoded.getBytes(encoded.readerIndex(), head);
+            packet.bodyBytes(head);
             return;
         }
         ByteBuf buf = Unpooled.buffer();

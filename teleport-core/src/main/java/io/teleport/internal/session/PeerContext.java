@@ -202,12 +202,9 @@ public final class PeerContext {
 
     /** Whether the calling thread is one of this peer's I/O threads. */
     public boolean inIoThread() {
-        for (io.netty.util.concurrent.EventExecutor loop : group) {
-            if (loop.inEventLoop()) {
-                return true;
-            }
-        }
-        return false;
+        // Netty records the executor a thread runs for: no walk over the group (and no iterator) per call.
+        io.netty.util.concurrent.EventExecutor current = io.netty.util.internal.ThreadExecutorMap.currentExecutor();
+        return current != null && (current.parent() == group || current == group);
     }
 
     /**

@@ -2,10 +2,8 @@ package io.teleport.internal.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.MessageSizeEstimator;
-import io.netty.util.concurrent.FastThreadLocal;
 import io.teleport.codec.CodecException;
 import io.teleport.codec.Codecs;
 import io.teleport.codec.PreEncoded;
@@ -35,13 +33,8 @@ public final class SenderEncoding {
     public static final MessageSizeEstimator ESTIMATOR = () -> SenderEncoding::size;
     /** Header fields of a frame, and room for metadata, when a packet's size is estimated. */
     private static final int FRAME_OVERHEAD = 64;
-    private static final int SCRATCH_KEPT = 64 * 1024;
-    private static final FastThreadLocal<ByteBuf> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected ByteBuf initialValue() {
-            return Unpooled.buffer(1024);
-        }
-    };
+    /** The first buffer of a body whose codec cannot tell its size up front (JSON). */
+    private static final int INITIAL_BODY = 256;
 
     private SenderEncoding() {
     }
@@ -59,23 +52,37 @@ public final class SenderEncoding {
             // written and freed by one thread anyway: build it whole, with no copy of the body.
             return proto.encode(packet, ctx, alloc);
         }
-        byte[] body = marshal(ctx.codecs(), packet);
-        if (body != null && body.length > ctx.readLimit()) {
-            throw new ProtoException("Size of package exceeds limit: body of " + body.length + " bytes (limit: "
-                    + ctx.readLimit() + ")");
-        }
-        // Metadata that cannot fit fails here, on the sender, where the caller (or a reply's fallback
-        // to a bare error) learns it, rather than in the frame encoder on the I/O thread.
-        long atLeast = (body == null ? 0L : body.length) + packet.uri().length() + packet.meta().minEncodedLength();
-        if (atLeast > ctx.readLimit()) {
-            throw new ProtoException("Size of package exceeds limit: at least " + atLeast + " bytes (limit: "
-                    + ctx.readLimit() + ")");
+        ByteBuf body = marshal(ctx.codecs(), packet, alloc);
+        try {
+            int bodyLength = body == null ? 0 : body.readableBytes();
+            if (bodyLength > ctx.readLimit()) {
+                throw new ProtoException("Size of package exceeds limit: body of " + bodyLength + " bytes (limit: "
+                        + ctx.readLimit() + ")");
+            }
+            // Metadata that cannot fit fails here, on the sender, where the caller (or a reply's fallback
+            // to a bare error) learns it, rather than in the frame encoder on the I/O thread.
+            long atLeast = (long) bodyLength + packet.uri().length() + (packet.hasMeta() ? packet.meta().minEncodedLength() : 0);
+            if (atLeast > ctx.readLimit()) {
+                throw new ProtoException("Size of package exceeds limit: at least " + atLeast + " bytes (limit: "
+                        + ctx.readLimit() + ")");
+            }
+        } catch (RuntimeException e) {
+            if (body != null) {
+                body.release();
+            }
+            throw e;
         }
         packet.encodedBody(body);
-        return packet;
+        return body == null ? packet : new PreparedPacket(packet);
     }
 
-    private static byte @Nullable [] marshal(Codecs codecs, Packet packet) {
+    /**
+     * The body in a heap buffer of the channel's allocator (pooled by default): no garbage per
+     * message, and the I/O thread copies it into the frame and frees it. Heap rather than direct,
+     * since codecs write arrays without the per-call views a direct buffer needs (protobuf's encoder
+     * over an NIO buffer), and the copy into the frame costs the same either way.
+     */
+    private static @Nullable ByteBuf marshal(Codecs codecs, Packet packet, ByteBufAllocator alloc) {
         Object body = packet.body();
         if (body == null) {
             return null;
@@ -84,17 +91,16 @@ public final class SenderEncoding {
             if (codecs.get(packet.bodyCodec()) == null) {
                 throw new CodecException("unsupported codec id: " + (packet.bodyCodec() & 0xFF));
             }
-            return ((PreEncoded) body).bytes();
+            return Unpooled.wrappedBuffer(((PreEncoded) body).bytes());
         }
-        ByteBuf scratch = SCRATCH.get().clear();
+        int hint = codecs.sizeHint(packet.bodyCodec(), body);
+        ByteBuf buf = alloc.heapBuffer(hint > 0 ? hint : INITIAL_BODY);
         try {
-            codecs.encode(packet.bodyCodec(), body, scratch);
-            return ByteBufUtil.getBytes(scratch);
-        } finally {
-            if (scratch.capacity() > SCRATCH_KEPT) {
-                // A large body once should not keep its buffer for the life of the thread.
-                scratch.clear().capacity(1024);
-            }
+            codecs.encode(packet.bodyCodec(), body, buf);
+            return buf;
+        } catch (RuntimeException | Error e) {
+            buf.release();
+            throw e;
         }
     }
 
@@ -103,10 +109,10 @@ public final class SenderEncoding {
         if (msg instanceof ByteBuf) {
             return ((ByteBuf) msg).readableBytes();
         }
-        if (msg instanceof Packet) {
-            Packet p = (Packet) msg;
-            byte[] body = p.encodedBody();
-            return FRAME_OVERHEAD + p.uri().length() + (body == null ? 0 : body.length);
+        if (msg instanceof PreparedPacket || msg instanceof Packet) {
+            Packet p = msg instanceof PreparedPacket ? ((PreparedPacket) msg).packet() : (Packet) msg;
+            ByteBuf body = p.encodedBody();
+            return FRAME_OVERHEAD + p.uri().length() + (body == null ? 0 : body.readableBytes());
         }
         return 8;
     }

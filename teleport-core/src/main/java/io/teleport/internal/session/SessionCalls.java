@@ -45,8 +45,9 @@ final class SessionCalls {
         }
         CompletableFuture<@Nullable Object> future = pull(uri, body, replyType, true, false, options);
         try {
+            Object reply = future.get();
             // int.class casts nothing, not even the Integer the codec gave: cast with the wrapper.
-            return (T) MethodType.methodType(replyType).wrap().returnType().cast(future.get());
+            return (T) (replyType.isPrimitive() ? MethodType.methodType(replyType).wrap().returnType() : replyType).cast(reply);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RerrorException) {
