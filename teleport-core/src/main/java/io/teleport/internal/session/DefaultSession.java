@@ -51,7 +51,7 @@ public final class DefaultSession implements Session {
     private volatile @Nullable String id;
     private volatile boolean customId;
     private volatile @Nullable ConcurrentHashMap<String, Object> attributes;
-    private volatile java.time.Instant connectedAt = java.time.Instant.now();
+    private volatile long connectedAt = System.currentTimeMillis(); // epoch ms: no Instant per idle session
     /** Connections coming up and breaking, redial, graceful close. */
     private final SessionLifecycle lifecycle;
     /** Queued bytes, the outbound limit, writability waiters. */
@@ -149,7 +149,7 @@ public final class DefaultSession implements Session {
 
     @Override
     public java.time.Instant connectedAt() {
-        return connectedAt;
+        return java.time.Instant.ofEpochMilli(connectedAt);
     }
 
     @Override
@@ -353,7 +353,7 @@ public final class DefaultSession implements Session {
     /** A connection of this session is up (TLS done): hooks, then admission to the hub. */
     public void connected(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         channel = ch;
-        connectedAt = java.time.Instant.now();
+        connectedAt = System.currentTimeMillis();
         peer.live.add(this);
         lifecycle.connected(ch, ready);
     }

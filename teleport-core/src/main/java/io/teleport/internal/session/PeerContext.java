@@ -82,6 +82,8 @@ public final class PeerContext {
     final HandlerErrors errors;
     final long pullTimeoutNanos;
     public final Limits limits;
+    /** Every connection's write water marks: one immutable instance rather than one per channel. */
+    public final io.netty.channel.WriteBufferWaterMark waterMark;
     public final InboundBudget budget;
     public final Counters counters;
     public final RefusalLog overloadLog = new RefusalLog(log, "handler executor full or shut down, refused (503) or dropped");
@@ -110,6 +112,8 @@ public final class PeerContext {
         this.resolver = transport::resolve;
         this.defaultCodecId = codecs.require(config.defaultBodyCodec()).id();
         this.limits = config.limits();
+        this.waterMark = new io.netty.channel.WriteBufferWaterMark(limits.writeBufferLowWaterMark(),
+                limits.writeBufferHighWaterMark());
         this.budget = new InboundBudget(limits.maxInboundBytes());
         this.counters = new Counters(budget);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),

@@ -12,15 +12,29 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class PendingCalls {
 
-    private final ConcurrentHashMap<Long, PendingPull> bySeq = new ConcurrentHashMap<>();
+    /** Made by the first pull: most sessions of a server are never pulled from this side. */
+    private volatile @Nullable ConcurrentHashMap<Long, PendingPull> bySeq;
     /**
      * The latest pull of the auth handshake, for the one reply matched by its URI rather than its seq
      * (erpc v6's AUTH_REPLY): found at once, so that such replies, even a flood of them, cost no scan.
      */
     private volatile @Nullable PendingPull handshake;
 
+    private ConcurrentHashMap<Long, PendingPull> map() {
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        if (map == null) {
+            synchronized (this) {
+                map = bySeq;
+                if (map == null) {
+                    bySeq = map = new ConcurrentHashMap<>();
+                }
+            }
+        }
+        return map;
+    }
+
     void add(PendingPull pull) {
-        bySeq.put(pull.key, pull);
+        map().put(pull.key, pull);
         if (ErpcRawProto.AUTH_URI.equals(pull.request.uri())) {
             handshake = pull;
         }
@@ -28,16 +42,19 @@ final class PendingCalls {
 
     /** Removes {@code pull} if it still waits; true when this caller is the one to complete it. */
     boolean remove(PendingPull pull) {
-        return bySeq.remove(pull.key, pull);
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        return map != null && map.remove(pull.key, pull);
     }
 
     boolean contains(PendingPull pull) {
-        return bySeq.get(pull.key) == pull;
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        return map != null && map.get(pull.key) == pull;
     }
 
     /** The pull a reply with {@code seq} answers, removed; {@code null} when none waits (late or unknown). */
     @Nullable PendingPull take(long seq) {
-        return bySeq.remove(seq);
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        return map == null ? null : map.remove(seq);
     }
 
     /** The auth handshake's pull, removed if it still waits; {@code null} when none does. */
@@ -47,21 +64,27 @@ final class PendingCalls {
             return null;
         }
         handshake = null;
-        return bySeq.remove(pull.key, pull) ? pull : null;
+        return remove(pull) ? pull : null;
     }
 
     int size() {
-        return bySeq.size();
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        return map == null ? 0 : map.size();
     }
 
     boolean isEmpty() {
-        return bySeq.isEmpty();
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        return map == null || map.isEmpty();
     }
 
     /** Ends every waiting pull with 102: the connection is gone. */
     void failAll() {
-        for (Long key : bySeq.keySet()) {
-            PendingPull pull = bySeq.remove(key);
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        if (map == null) {
+            return;
+        }
+        for (Long key : map.keySet()) {
+            PendingPull pull = map.remove(key);
             if (pull != null) {
                 pull.onClosed();
             }

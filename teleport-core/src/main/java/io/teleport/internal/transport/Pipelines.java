@@ -2,7 +2,6 @@ package io.teleport.internal.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.ReadTimeoutHandler;
@@ -23,9 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds a connection's pipeline: TLS, flush consolidation, write timeout, frame decoder, read-idle
- * timeout (counting whole frames, as it sits after the decoder), frame encoder (which frames packets
- * whose bodies the sending thread marshalled, see {@link SenderEncoding}), session; sets the write
- * water marks and the size estimator, and gives the decoder and the session handler one
+ * timeout (counting whole frames, as it sits after the decoder), session (which also frames outbound
+ * packets, whose bodies the sending thread marshalled, see {@link SenderEncoding}); sets the write
+ * water marks (one instance per peer: it is immutable) and the size estimator, and gives the decoder and the session handler one
  * {@link ReadGate}. Not part of the API.
  */
 public final class Pipelines {
@@ -47,8 +46,7 @@ public final class Pipelines {
         Proto p = proto == null ? peer.defaultProto : proto;
         ChannelPipeline pipeline = channel.pipeline();
         channel.config().setMessageSizeEstimator(SenderEncoding.ESTIMATOR);
-        channel.config().setWriteBufferWaterMark(
-                new WriteBufferWaterMark(limits.writeBufferLowWaterMark(), limits.writeBufferHighWaterMark()));
+        channel.config().setWriteBufferWaterMark(peer.waterMark);
         ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits);
         SslContext ssl = session.dialed() ? config.clientSslContext() : config.serverSslContext();
         if (ssl != null) {
@@ -73,8 +71,7 @@ public final class Pipelines {
             pipeline.addLast("teleport-read-timeout",
                     new ReadTimeoutHandler(config.readIdleTimeout().toNanos(), TimeUnit.NANOSECONDS));
         }
-        pipeline.addLast("teleport-encoder", new PacketEncoder(session, peer.protoContext));
-        pipeline.addLast("teleport-session", new SessionHandler(session, ready, gate, decoder));
+        pipeline.addLast("teleport-session", new SessionHandler(session, ready, gate, decoder, peer.protoContext));
     }
 
     /**

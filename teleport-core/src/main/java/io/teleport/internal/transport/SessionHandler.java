@@ -2,7 +2,11 @@ package io.teleport.internal.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.EncoderException;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -15,12 +19,14 @@ import io.teleport.internal.session.DefaultSession;
 import io.teleport.internal.session.Dialer;
 import io.teleport.internal.session.InboundContext;
 import io.teleport.internal.session.PendingPull;
+import io.teleport.internal.session.PreparedPacket;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.plugin.Hook;
 import io.teleport.proto.ErpcRawProto;
 import io.teleport.plugin.PluginChain;
+import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
 import io.teleport.transport.Addresses;
 import io.teleport.xfer.XferException;
@@ -34,12 +40,17 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
- * The last inbound handler of a connection: admits the session once the connection is ready,
- * matches replies to pending pulls, and hands pulls and pushes to the handler executor through the
+ * The last handler of a connection: admits the session once the connection is ready, matches
+ * replies to pending pulls, and hands pulls and pushes to the handler executor through the
  * connection's {@link ReadGate}. It also closes an accepted connection on which nothing happens
  * within the handshake timeout.
+ *
+ * <p>On the way out it encodes packets into frames with the connection's protocol, asked of the
+ * session each time (a connection that detects its protocol from the first frame knows it only
+ * then). One handler rather than a separate encoder: an idle session is mostly its pipeline, and
+ * each handler costs a context.
  */
-final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
+final class SessionHandler extends ChannelDuplexHandler {
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
 
@@ -48,15 +59,47 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
     private final @Nullable CompletableFuture<DefaultSession> ready;
     private final ReadGate gate;
     private final PacketDecoder decoder;
+    private final ProtoContext protoContext;
     private @Nullable ScheduledFuture<?> handshakeTimer;
 
     SessionHandler(DefaultSession session, @Nullable CompletableFuture<DefaultSession> ready, ReadGate gate,
-            PacketDecoder decoder) {
-        super(Packet.class, false);
+            PacketDecoder decoder, ProtoContext protoContext) {
         this.session = session;
         this.ready = ready;
         this.gate = gate;
         this.decoder = decoder;
+        this.protoContext = protoContext;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Packet) {
+            channelRead0(ctx, (Packet) msg);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        Packet packet = msg instanceof PreparedPacket ? ((PreparedPacket) msg).packet()
+                : msg instanceof Packet ? (Packet) msg : null;
+        if (packet == null) {
+            ctx.write(msg, promise);
+            return;
+        }
+        ByteBuf frame;
+        try {
+            frame = session.proto().encode(packet, protoContext, ctx.alloc());
+        } catch (RuntimeException e) {
+            // As Netty's encoders report it, which is what the write listeners unwrap.
+            promise.tryFailure(e instanceof EncoderException ? e : new EncoderException(e));
+            return;
+        } finally {
+            // A prepared packet's body is in the frame now (or the frame failed): back to the allocator.
+            ReferenceCountUtil.release(msg);
+        }
+        ctx.write(frame, promise);
     }
 
     @Override
@@ -133,8 +176,7 @@ final class SessionHandler extends SimpleChannelInboundHandler<Packet> {
         super.channelWritabilityChanged(ctx);
     }
 
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
+    private void channelRead0(ChannelHandlerContext ctx, Packet packet) {
         ScheduledFuture<?> handshake = handshakeTimer;
         if (handshake != null) {
             // It spoke: the timer has nothing left to do, and an idle session should not keep it.
