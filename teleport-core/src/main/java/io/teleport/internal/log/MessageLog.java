@@ -65,25 +65,28 @@ public final class MessageLog {
             return;
         }
         ByteBuf encoded = packet.encodedBody();
-        if (encoded != null) {
-            // One byte past the limit tells the printer that there was more.
-            byte[] head = new byte[Math.min(encoded.readableBytes(), bodyLimit + 1)];
-            encoded.getBytes(encoded.readerIndex(), head);
-            packet.bodyBytes(head);
-            return;
-        }
-        ByteBuf buf = Unpooled.buffer();
+        ByteBuf buf = encoded != null ? encoded : Unpooled.buffer();
         try {
-            codecs.encode(packet.bodyCodec(), body, buf);
-            // One byte past the limit tells the printer that there was more.
-            byte[] head = new byte[Math.min(buf.readableBytes(), bodyLimit + 1)];
+            if (encoded == null) {
+                codecs.encode(packet.bodyCodec(), body, buf);
+            }
+            byte[] head = new byte[headLength(buf.readableBytes())];
             buf.getBytes(buf.readerIndex(), head);
             packet.bodyBytes(head);
         } catch (RuntimeException e) {
-            // The frame's own encoding reports the failure; the log just goes without the body.
+            // The frame's own encoding reports the failure; the log just goes without the body. Never
+            // thrown to the sender, which holds the marshalled body and would have to give it back.
         } finally {
-            buf.release();
+            if (encoded == null) {
+                buf.release();
+            }
         }
+    }
+
+    /** The bytes of a body to keep for its entry: one past the limit tells the printer there was more. */
+    private int headLength(int readable) {
+        // As a long: a limit of Integer.MAX_VALUE means "all of it", not an overflow.
+        return (int) Math.min(readable, (long) bodyLimit + 1);
     }
 
     /** A pull of this side got its reply. */

@@ -24,6 +24,7 @@ import java.lang.reflect.Type;
 import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
@@ -45,8 +46,8 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     private final Type replyType;
     private final boolean sync;
     private final boolean wholeReply;
-    /** The seq, boxed once for the pending map. */
-    final Long key;
+    /** The seq this pull was sent with. */
+    final long seq;
     /** Completed with the reply's body, or with the whole {@link Reply} when that was asked for. */
     final CompletableFuture<@Nullable Object> future = new CompletableFuture<>();
     private final long timeoutNanos;
@@ -66,11 +67,16 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
             long timeoutNanos) {
         this.session = session;
         this.request = request;
-        this.key = request.seq();
+        this.seq = request.seq();
         this.replyType = replyType;
         this.sync = sync;
         this.wholeReply = wholeReply;
         this.timeoutNanos = timeoutNanos;
+    }
+
+    /** The seq boxed, for the pending map: only a pull sent while another waits goes there. */
+    Long key() {
+        return seq;
     }
 
     /** Arms the timeout; returns false when the pull already ended (closed, or the timer is stopped). */
@@ -80,6 +86,14 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         } catch (IllegalStateException stopped) {
             if (session.removePending(this)) {
                 fail(CONNECTION_CLOSED);
+            }
+            return false;
+        } catch (RejectedExecutionException refused) {
+            // A timer of the application's with a bound on pending timeouts: a pull that could wait
+            // forever is not sent.
+            if (session.removePending(this)) {
+                fail(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
+                        "not sent: the timer refused the pull's timeout (" + refused.getMessage() + ")"));
             }
             return false;
         }

@@ -80,7 +80,7 @@ final class SessionCalls {
             return pull.future;
         }
         // The reply is matched by the seq the pull waits under, and only a PULL gets one.
-        packet.seq(pull.key).type(PacketType.PULL);
+        packet.seq(pull.seq).type(PacketType.PULL);
         Object frame;
         try {
             frame = session.encode(packet);

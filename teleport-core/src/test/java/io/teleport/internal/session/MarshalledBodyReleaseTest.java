@@ -1,9 +1,13 @@
 package io.teleport.internal.session;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.teleport.Peer;
 import io.teleport.codec.Codec;
 import io.teleport.config.PeerConfig;
+import io.teleport.limits.Limits;
+import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
@@ -18,7 +22,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -152,5 +158,46 @@ class MarshalledBodyReleaseTest {
         assertThat(bodies).allSatisfy(b -> assertThat(b.refCnt()).isOne());
         session.close();
         assertAllReleased(1);
+    }
+
+    @Test
+    void aBodyLoggedWithoutALimitIsWrittenAndGoesBack() {
+        // The message log keeps a copy of the body's start; a limit of Integer.MAX_VALUE means all of it.
+        PeerConfig logged = PeerConfig.builder().printBody(true).countTime(true).slowCometDuration(Duration.ofSeconds(5))
+                .limits(Limits.builder().printBodyLimit(Integer.MAX_VALUE).build()).build();
+        Session session = dial(echoServer(), logged);
+
+        assertThat(session.pull("/echo", "hello", String.class, recording())).isEqualTo("hello");
+        assertAllReleased(1);
+    }
+
+    @Test
+    void aPullWhoseTimeoutTheTimerRefusesIsNotSentAndItsBodyGoesBack() throws Exception {
+        Peer server = echoServer();
+        server.pullRouter().route("/slow", String.class, (body, ctx) -> {
+            Thread.sleep(300);
+            return body;
+        });
+        // An application's timer that holds one pending timeout at most.
+        HashedWheelTimer timer = new HashedWheelTimer(new DefaultThreadFactory("bounded-timer", true),
+                10, TimeUnit.MILLISECONDS, 64, false, 1);
+        try {
+            Peer client = Peer.builder().config(PeerConfig.defaults()).codec(new RecordingCodec()).timer(timer).build();
+            peers.add(client);
+            int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+            Session session = client.dial("127.0.0.1:" + port);
+            CompletableFuture<String> first = session.pullAsync("/slow", "first", String.class);
+
+            assertThatThrownBy(() -> session.pull("/echo", "refused", String.class, recording()))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> {
+                        assertThat(e.code()).isEqualTo(Rerror.CODE_WRITE_FAILED);
+                        assertThat(e.rerror().detail()).contains("timer refused");
+                    });
+            assertAllReleased(1);
+            assertThat(session.pendingPulls()).isOne();
+            assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo("first");
+        } finally {
+            timer.stop();
+        }
     }
 }
