@@ -55,6 +55,8 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     private volatile @Nullable Timeout timeout;
     /** 1 once the pull was handed to a connection, or its timeout gave up waiting for one: the first decides. */
     private volatile int writeDecided;
+    /** The frame while it waits for a redial; null unless the session was redialing when it was sent. */
+    private volatile @Nullable HeldFrame held;
     /** The reply, once it arrived. */
     private @Nullable Packet reply;
     /** The reply's body, once decoded. */
@@ -137,7 +139,12 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     public void run(Timeout t) {
         if (session.removePending(this)) {
             // Not written yet, waiting for the redial: the caller must know it was never sent.
-            fail(claimWrite() ? new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: the session is reconnecting")
+            boolean unsent = claimWrite();
+            HeldFrame frame = held;
+            if (unsent && frame != null) {
+                frame.drop();
+            }
+            fail(unsent ? new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: the session is reconnecting")
                     : new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
                     "no reply to " + request.uri() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
         }
@@ -149,6 +156,11 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
      */
     boolean claimWrite() {
         return WRITE_DECIDED.compareAndSet(this, 0, 1);
+    }
+
+    /** The pull's frame waits for a redial: its timeout frees it if it comes first. */
+    void holding(HeldFrame frame) {
+        held = frame;
     }
 
     /**

@@ -168,19 +168,25 @@ final class SessionOutbound {
             session.channel().writeAndFlush(frame).addListener(listener);
             return;
         }
-        int size = SenderEncoding.size(frame);
-        holding(size);
+        HeldFrame held = new HeldFrame(this, frame, SenderEncoding.size(frame));
+        if (listener instanceof PendingPull) {
+            ((PendingPull) listener).holding(held);
+        }
         waiting.whenComplete((ok, error) -> {
-            released(size);
+            Object f = held.take();
+            if (f == null) {
+                // The pull timed out and freed its frame already.
+                return;
+            }
             if (timedOutUnsent(listener)) {
-                ReferenceCountUtil.release(frame);
+                ReferenceCountUtil.release(f);
                 return;
             }
             Channel ch = session.channel();
             if (error == null) {
-                ch.writeAndFlush(frame).addListener(listener);
+                ch.writeAndFlush(f).addListener(listener);
             } else {
-                ReferenceCountUtil.release(frame);
+                ReferenceCountUtil.release(f);
                 try {
                     // Never written: say so, as "connection is closed" also ends pulls that were.
                     listener.operationComplete(ch.newFailedFuture(
