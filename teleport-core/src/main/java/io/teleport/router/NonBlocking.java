@@ -13,8 +13,10 @@ import java.lang.annotation.Target;
  * to a handler thread and back, which is most of what a small call costs beyond its codec.
  *
  * <p>On a method it marks that handler; on a controller class, every handler of it. A message for
- * such a route still goes to the executor when a plugin that may see it on the way is not
- * {@linkplain io.teleport.plugin.Plugin#nonBlocking() non-blocking}. A handler marked here that
+ * such a route still goes to the executor when a plugin that may see it on the way, or see a pull or
+ * push the handler sends ({@code PreWritePull}, {@code PreWritePush}), is not
+ * {@linkplain io.teleport.plugin.Plugin#nonBlocking() non-blocking}; exception mappers, which may
+ * block, run off the I/O thread when the handler fails. A handler marked here that
  * blocks after all stalls every connection of its I/O thread, as with
  * {@link io.teleport.config.HandlerExecution#INLINE}; a handler that returns a
  * {@link java.util.concurrent.CompletionStage} for slow work never blocks and fits here.

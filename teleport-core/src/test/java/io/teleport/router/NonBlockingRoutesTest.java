@@ -8,7 +8,9 @@ import io.teleport.message.RerrorException;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PreReadPullBody;
+import io.teleport.plugin.PreWritePush;
 import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.WriteContext;
 import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -248,5 +250,76 @@ class NonBlockingRoutesTest {
         } finally {
             release.countDown();
         }
+    }
+
+    /** A marked handler that fails with an exception a mapper knows. */
+    public static class Mapped {
+        @NonBlocking
+        public String fails(String in) {
+            throw new IllegalArgumentException(in);
+        }
+    }
+
+    @Test
+    void exceptionMappersOfAMarkedHandlerRunOffTheIoThread() {
+        BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+        Peer server = Peer.builder().exceptionMapper((error, ctx) -> {
+            // An application's mapper may block (an audit write): not on an I/O thread.
+            threads.add(Thread.currentThread().getName());
+            return error instanceof IllegalArgumentException ? new Rerror(1400, "mapped", error.getMessage()) : null;
+        }).build();
+        peers.add(server);
+        server.pullRouter().register(new Mapped());
+        server.pullRouter().register(new Where());
+        Session session = dial(server);
+
+        assertThatThrownBy(() -> session.pull("/mapped/fails", "bad input", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(1400);
+                    assertThat(e.rerror().detail()).isEqualTo("bad input");
+                });
+        assertThat(threads.poll()).startsWith(HANDLER);
+        // The handler itself still ran on the I/O thread, and a failure it answers itself stays there.
+        assertThat(session.pull("/where/fast", "", String.class)).startsWith(IO);
+        assertThatThrownBy(() -> session.pull("/where/fails", "", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(1499));
+    }
+
+    /** Not declared non-blocking: sees every push this peer sends. */
+    static final class SendHook implements PreWritePush {
+        final BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+
+        @Override
+        public @Nullable Rerror preWritePush(WriteContext ctx) {
+            threads.add(Thread.currentThread().getName());
+            return null;
+        }
+    }
+
+    /** Pushes back what it gets. */
+    public static class Echo {
+        @NonBlocking
+        public void ping(String in, PushContext ctx) {
+            ctx.session().push("/pong", in + "@" + Thread.currentThread().getName());
+        }
+    }
+
+    @Test
+    void aSendHookThatMayBlockKeepsTheRouteOnTheExecutor() throws Exception {
+        SendHook hook = new SendHook();
+        Peer server = peer(PeerConfig.defaults(), hook);
+        server.pushRouter().register(new Echo());
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peer(PeerConfig.defaults());
+        BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
+        client.pushRouter().route("/pong", String.class, (body, ctx) -> pongs.add(body));
+        Session session = client.dial("127.0.0.1:" + port);
+
+        session.push("/echo/ping", "a").get(5, TimeUnit.SECONDS);
+
+        // A handler may send, and the hook would run on the sending thread: the route is not kept on
+        // the I/O thread while a send hook may block.
+        assertThat(pongs.poll(5, TimeUnit.SECONDS)).startsWith("a@" + HANDLER);
+        assertThat(hook.threads.poll(5, TimeUnit.SECONDS)).startsWith(HANDLER);
     }
 }

@@ -36,13 +36,36 @@ final class HandlerErrors {
         this.valueLimit = valueLimit;
     }
 
-    /** The error for the failure of the {@code CompletionStage} the handler of {@code ctx} returned. */
-    Rerror stageFailed(Throwable error, InboundContext ctx) {
+    /**
+     * Answers the pull of {@code ctx}, whose handler threw {@code error} or returned a stage that
+     * failed with it ({@code stage}), where exception mappers may run: they are the application's
+     * and may block, so not on an I/O thread (a {@code @NonBlocking} handler, a stage completed there).
+     */
+    void replyFailed(Throwable error, boolean stage, InboundContext ctx) {
+        Throwable cause = stage ? unwrap(error) : error;
+        whereMappersMayRun(cause, ctx, () -> ctx.reply(null, handlerFailed(cause, ctx)));
+    }
+
+    /** As {@link #replyFailed} for a push: the mapped error only decides how the failure is logged. */
+    void pushFailed(Throwable error, boolean stage, InboundContext ctx) {
+        Throwable cause = stage ? unwrap(error) : error;
+        whereMappersMayRun(cause, ctx, () -> handlerFailed(cause, ctx));
+    }
+
+    private void whereMappersMayRun(Throwable cause, InboundContext ctx, Runnable task) {
+        PeerContext peer = ctx.session.peer;
+        // A RerrorException is the answer already: no mapper sees it, so it is answered where it is.
+        boolean mappersRun = !mappers.isEmpty() && !(cause instanceof RerrorException);
+        peer.offIoThread(mappersRun && peer.inIoThread(), task);
+    }
+
+    /** The failure of a stage, without the exceptions the stage wrapped it in. */
+    private static Throwable unwrap(Throwable error) {
         Throwable cause = error;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();
         }
-        return handlerFailed(cause, ctx);
+        return cause;
     }
 
     /**

@@ -189,13 +189,13 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         try (AroundHandler.Scope scope = openHandlerScopes()) {
             result = route.invoke(body, this);
         } catch (Throwable t) {
-            reply(null, session.peer.errors.handlerFailed(t, this));
+            session.peer.errors.replyFailed(t, false, this);
             return;
         }
         if (result instanceof CompletionStage) {
             ((CompletionStage<?>) result).whenComplete((value, error) -> {
                 if (error != null) {
-                    reply(null, session.peer.errors.stageFailed(error, this));
+                    session.peer.errors.replyFailed(error, true, this);
                 } else {
                     replyWith(value);
                 }
@@ -381,7 +381,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             if (result instanceof CompletionStage) {
                 ((CompletionStage<?>) result).whenComplete((v, error) -> {
                     if (error != null) {
-                        session.peer.errors.stageFailed(error, this);
+                        session.peer.errors.pushFailed(error, true, this);
                     } else if (v instanceof Rerror) {
                         session.peer.errors.answered((Rerror) v, this);
                     }
@@ -390,7 +390,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 session.peer.errors.answered((Rerror) result, this);
             }
         } catch (Throwable t) {
-            session.peer.errors.handlerFailed(t, this);
+            session.peer.errors.pushFailed(t, false, this);
         } finally {
             if (!handedOff) {
                 session.peer.messageLog.pushHandle(session.remoteAddress(), request, startNanos);

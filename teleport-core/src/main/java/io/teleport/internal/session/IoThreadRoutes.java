@@ -8,7 +8,8 @@ import io.teleport.router.Router;
 
 /**
  * Which inbound messages run on their connection's I/O thread although handlers run on an executor:
- * those for a {@link io.teleport.router.NonBlocking} route that no plugin on their way may block.
+ * those for a {@link io.teleport.router.NonBlocking} route that no plugin on their way may block,
+ * nor one that sees a pull or push the handler sends.
  * Such a message starts on the I/O thread when its router has such routes and the header hook never
  * blocks; it reads its header there (the hook may reroute it) and stays only if its route is one.
  */
@@ -30,7 +31,16 @@ final class IoThreadRoutes {
 
     /** With its header read: whether the rest of the message runs on the I/O thread too. */
     static boolean stays(PeerContext peer, Route route, PacketType type) {
-        return route.isNonBlocking() && !mayBlock(peer.plugins, type) && !mayBlock(route.plugins(), type);
+        return route.isNonBlocking() && !mayBlock(peer.plugins, type) && !mayBlock(route.plugins(), type)
+                && !sendingMayBlock(peer.plugins);
+    }
+
+    /**
+     * Whether a pull or push the handler sends may block in its {@code PreWrite} hooks, which run on
+     * the sending thread: a handler may send, and that cannot be known before it runs.
+     */
+    private static boolean sendingMayBlock(PluginChain plugins) {
+        return plugins.blocks(Hook.PRE_WRITE_PULL) || plugins.blocks(Hook.PRE_WRITE_PUSH);
     }
 
     /** Whether a plugin of {@code plugins} that sees the rest of the message (after its header) may block. */

@@ -1,5 +1,7 @@
 package io.teleport.spring.client;
 
+import io.netty.channel.EventLoop;
+import io.netty.util.internal.ThreadExecutorMap;
 import io.teleport.Peer;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
@@ -179,6 +181,8 @@ public class SessionTemplate {
      * none or the last one closed.
      *
      * @throws RerrorException with code 105 when the remote cannot be reached
+     * @throws IllegalStateException on an I/O thread (a {@code @NonBlocking} handler) when that would
+     *     mean waiting for a dial
      */
     public Session session() {
         return join(sessionAsync());
@@ -310,7 +314,12 @@ public class SessionTemplate {
         return all;
     }
 
-    private static Session join(CompletableFuture<Session> session) {
+    private Session join(CompletableFuture<Session> session) {
+        if (!session.isDone() && ThreadExecutorMap.currentExecutor() instanceof EventLoop) {
+            // The dial's connection may be registered on this very loop: waiting here would never end.
+            throw new IllegalStateException("waiting on an I/O thread for the dial of remote '" + name
+                    + "' would stall or deadlock it; use sessionAsync() or pullAsync, or run handlers off the I/O thread");
+        }
         try {
             return session.join();
         } catch (CompletionException e) {
