@@ -197,7 +197,9 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 if (error != null) {
                     session.peer.errors.replyFailed(error, true, this);
                 } else {
-                    replyWith(value);
+                    // Completed on an I/O thread maybe (a push's future): the reply's hooks may block.
+                    boolean off = ScopedHooks.blocks(session.peer.plugins, route, Hook.PRE_WRITE_REPLY);
+                    session.peer.offIoThread(off && session.peer.inIoThread(), () -> replyWith(value));
                 }
             });
         } else {
@@ -326,9 +328,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     /** PostWriteReply, once for every pull this side answered or tried to (plugins pair it with PostReadPullHeader). */
     private void afterReply() {
-        boolean hooks = session.peer.plugins.blocks(Hook.POST_WRITE_REPLY)
-                || (route != null && route.plugins().blocks(Hook.POST_WRITE_REPLY));
-        session.peer.offIoThread(hooks, () -> {
+        session.peer.offIoThread(ScopedHooks.blocks(session.peer.plugins, route, Hook.POST_WRITE_REPLY), () -> {
             try {
                 DefaultSession.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
             } finally {

@@ -26,6 +26,11 @@ final class ScopedHooks {
         return rerror;
     }
 
+    /** Whether a plugin of the peer's or of the route's may block in {@code hook}. */
+    static boolean blocks(PluginChain peer, @Nullable Route route, Hook<?, ?> hook) {
+        return peer.blocks(hook) || (route != null && route.plugins().blocks(hook));
+    }
+
     /** Opens the {@link AroundHandler} scopes of the peer's plugins, then of the route's; closed in reverse. */
     static AroundHandler.Scope open(PluginChain peer, Route route, ReadContext ctx) {
         AroundHandler.Scope peerScopes = peer.openHandlerScopes(ctx);
