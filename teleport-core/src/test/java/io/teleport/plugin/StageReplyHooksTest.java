@@ -6,7 +6,8 @@ import io.teleport.message.Rerror;
 import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -68,21 +69,14 @@ class StageReplyHooksTest {
         return client.dial("127.0.0.1:" + port);
     }
 
-    @Test
-    void aHookThatMayBlockRunsOffTheIoThreadTheStageCompletedOn() throws Exception {
-        ReplyHook hook = new ReplyHook(false);
+    @ParameterizedTest(name = "nonBlocking={0}")
+    @CsvSource({"false, teleport-handler", "true, teleport-io"})
+    void aHookThatMayBlockRunsOffTheIoThreadTheStageCompletedOnOneThatNeverBlocksThere(boolean nonBlocking,
+            String thread) throws Exception {
+        ReplyHook hook = new ReplyHook(nonBlocking);
         Session session = dial(hook);
 
         assertThat(session.pull("/ask", "ada", String.class)).isEqualTo("hello ADA");
-        assertThat(hook.threads.poll(5, TimeUnit.SECONDS)).startsWith("teleport-handler");
-    }
-
-    @Test
-    void aHookThatNeverBlocksRunsWhereTheStageCompleted() throws Exception {
-        ReplyHook hook = new ReplyHook(true);
-        Session session = dial(hook);
-
-        assertThat(session.pull("/ask", "ada", String.class)).isEqualTo("hello ADA");
-        assertThat(hook.threads.poll(5, TimeUnit.SECONDS)).startsWith("teleport-io");
+        assertThat(hook.threads.poll(5, TimeUnit.SECONDS)).startsWith(thread);
     }
 }
