@@ -93,10 +93,30 @@ public final class Transport {
         Throwable cause = why.apply(requested);
         if (cause != null) {
             throw new IllegalStateException("transport " + requested.configName() + " cannot be used here: "
-                    + cause.getMessage() + " (use auto or nio, or add the netty-transport-native jar for this platform)",
-                    cause);
+                    + reason(cause) + (missingJar(cause) ? " (use auto or nio, or add the netty-transport-native jar "
+                    + "for this platform)" : " (use auto or nio)"), cause);
         }
         return requested;
+    }
+
+    /** The first message down the causes: Netty's is often on the error inside an initializer's. */
+    private static String reason(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return cause.toString();
+    }
+
+    /** Whether the transport's classes or native library are missing, rather than not for this system. */
+    private static boolean missingJar(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof ClassNotFoundException || t instanceof NoClassDefFoundError || t instanceof UnsatisfiedLinkError) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The transport in use: never {@link TransportType#AUTO}. */

@@ -25,7 +25,7 @@ final class HandlerErrors {
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final String INTERNAL = "Internal Server Error";
 
-    private final RefusalLog failures = new RefusalLog(log, "handlers failed with an unmapped exception, answered 500");
+    private final RefusalLog failures = new RefusalLog(log, "handlers failed with an unmapped exception (pulls answered 500)");
     private final List<ExceptionMapper> mappers;
     private final boolean includeMessage;
     private final int valueLimit;

@@ -42,12 +42,22 @@ public class TeleportSessionsEndpoint {
     }
 
     /**
-     * Closes the session with this id gracefully; returns whether there was one (over HTTP, no session
-     * is a 404: {@link TeleportSessionsWebExtension}).
+     * Closes the session with this id gracefully; says whether there was one (over HTTP, no session
+     * is a 404: {@link TeleportSessionsWebExtension}). An object rather than a bare boolean: JMX
+     * answers with a map of the result, which a scalar cannot become.
      */
     @DeleteOperation
-    public boolean close(@Selector String id) {
-        return peer.session(id).map(Session::close).isPresent();
+    public CloseDescriptor close(@Selector String id) {
+        return new CloseDescriptor(id, peer.session(id).map(Session::close).isPresent());
+    }
+
+    /**
+     * What closing a session did.
+     *
+     * @param id the session id asked for
+     * @param closed whether a live session had it and is now closing
+     */
+    public record CloseDescriptor(String id, boolean closed) {
     }
 
     /**

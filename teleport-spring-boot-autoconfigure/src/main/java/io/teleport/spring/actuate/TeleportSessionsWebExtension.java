@@ -7,8 +7,8 @@ import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExten
 
 /**
  * The HTTP form of the {@code teleport} endpoint's DELETE: {@code 404} for an id no live session has,
- * as HTTP says of a resource that is not there, rather than {@code 200 false}. JMX keeps the
- * endpoint's own boolean.
+ * as HTTP says of a resource that is not there, rather than {@code 200} with {@code closed: false}.
+ * JMX keeps the endpoint's own answer.
  */
 @EndpointWebExtension(endpoint = TeleportSessionsEndpoint.class)
 public class TeleportSessionsWebExtension {
@@ -20,10 +20,11 @@ public class TeleportSessionsWebExtension {
         this.endpoint = endpoint;
     }
 
-    /** Closes the session with this id gracefully: {@code 200 true}, or {@code 404} when there is none. */
+    /** Closes the session with this id gracefully: {@code 200} with what was done, or {@code 404} when there is none. */
     @DeleteOperation
-    public WebEndpointResponse<Boolean> close(@Selector String id) {
-        return endpoint.close(id) ? new WebEndpointResponse<>(Boolean.TRUE)
+    public WebEndpointResponse<TeleportSessionsEndpoint.CloseDescriptor> close(@Selector String id) {
+        TeleportSessionsEndpoint.CloseDescriptor result = endpoint.close(id);
+        return result.closed() ? new WebEndpointResponse<>(result)
                 : new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
     }
 }

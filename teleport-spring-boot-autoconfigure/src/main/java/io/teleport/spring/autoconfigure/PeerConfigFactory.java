@@ -6,7 +6,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
 import io.teleport.limits.Limits;
+import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import io.teleport.transport.TransportType;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.thread.Threading;
@@ -113,8 +115,14 @@ final class PeerConfigFactory {
         try {
             setter.accept(value);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(LIMITS + key + ": " + e.getMessage(), e);
+            // Core names its own parameter ("maxQueueWait: PT-1S ..."); the user wrote the key.
+            throw badLimit(key, String.valueOf(e.getMessage()).replaceFirst("^\\w+: ", ""), e);
         }
+    }
+
+    private static TeleportConfigurationException badLimit(String key, String problem, @Nullable Throwable cause) {
+        return new TeleportConfigurationException(LIMITS + key, problem, "Set " + LIMITS + key
+                + " to a value the limit allows, or remove it for the default.", cause);
     }
 
     private static void setInt(String key, DataSize size, IntConsumer setter) {
@@ -127,7 +135,7 @@ final class PeerConfigFactory {
     private static int toInt(String key, DataSize size) {
         long bytes = size.toBytes();
         if (bytes < Integer.MIN_VALUE || bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(LIMITS + key + ": " + size + " (expected: below 2GB)");
+            throw badLimit(key, size + " (expected: below 2GB)", null);
         }
         return (int) bytes;
     }

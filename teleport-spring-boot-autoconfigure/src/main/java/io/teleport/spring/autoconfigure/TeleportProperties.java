@@ -9,6 +9,7 @@ import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import io.teleport.transport.Network;
+import io.teleport.transport.Transport;
 import io.teleport.transport.TransportType;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -92,12 +93,23 @@ public record TeleportProperties(
         try {
             Network.of(network);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("teleport.network: " + e.getMessage(), e);
+            throw new TeleportConfigurationException("teleport.network", String.valueOf(e.getMessage())
+                    .replaceFirst("^network: ", ""), "Set teleport.network to tcp, tcp4, tcp6, unix or local.", e);
+        }
+        TransportType transportType;
+        try {
+            transportType = TransportType.of(transport);
+        } catch (IllegalArgumentException e) {
+            throw new TeleportConfigurationException("teleport.transport", String.valueOf(e.getMessage())
+                    .replaceFirst("^transport: ", ""), "Set teleport.transport to auto, nio, epoll, kqueue or io-uring.", e);
         }
         try {
-            TransportType.of(transport);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("teleport." + e.getMessage(), e);
+            // A native transport that cannot load here (kqueue on Linux, io_uring a container forbids).
+            Transport.select(transportType);
+        } catch (IllegalStateException e) {
+            throw new TeleportConfigurationException("teleport.transport", transport + ": " + String.valueOf(e.getMessage())
+                    .replaceFirst("^transport \\S+ ", ""), "Set teleport.transport to auto (the best this system has) "
+                    + "or nio.", e);
         }
         if (readLimit.toBytes() < 24 || readLimit.toBytes() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("teleport.read-limit: " + readLimit + " (expected: 24B to 2GB)");
@@ -123,6 +135,10 @@ public record TeleportProperties(
         }
         clients = clients == null ? Map.of() : Map.copyOf(clients);
         AddressProperties.check(network, server, client, clients);
+        if (client != null) {
+            client.checkAttempts("teleport.client");
+        }
+        clients.forEach((name, named) -> named.checkAttempts("teleport.clients." + name));
         if (protocol == Protocol.AUTO && (server == null || server.listenAddress() == null
                 || server.listenAddress().isBlank())) {
             throw new TeleportConfigurationException("teleport.protocol", "auto chooses the protocol of each "
@@ -387,12 +403,17 @@ public record TeleportProperties(
             List<String> idempotentPaths, Connect connect, Duration pullTimeout, String bodyCodec,
             Protocol protocol) {
 
-        /** Checks the values; which of address and service-id is set is checked with the key named. */
+        /** Copies the list; the values are checked with their keys named (see {@link #checkAttempts}). */
         public Client {
-            if (maxAttempts < 1) {
-                throw new IllegalArgumentException("max-attempts: " + maxAttempts + " (expected: >= 1)");
-            }
             idempotentPaths = idempotentPaths == null ? List.of() : List.copyOf(idempotentPaths);
+        }
+
+        /** Checks the retry setting under its key ({@code prefix}.max-attempts); the record knows no key. */
+        void checkAttempts(String prefix) {
+            if (maxAttempts < 1) {
+                throw new TeleportConfigurationException(prefix + ".max-attempts", maxAttempts + " (expected: >= 1)",
+                        "Set " + prefix + ".max-attempts to 1 for no retries, or more.", null);
+            }
         }
 
         /** Whether the remote is a service's instances rather than one address. */

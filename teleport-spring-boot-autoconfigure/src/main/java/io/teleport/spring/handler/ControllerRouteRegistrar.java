@@ -29,6 +29,7 @@ import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.convert.ConversionService;
 import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -102,15 +103,17 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
         Plugin[] plugins = Arrays.stream(pluginTypes).map(beans::getBean).toArray(Plugin[]::new);
         Router<?> router = group.isEmpty() && plugins.length == 0 ? root : root.group(group, plugins);
         String controller = RouteNames.snake(ClassUtils.getUserClass(type).getSimpleName());
+        // Any visibility: a package-private one (as on an advice bean) would otherwise be ignored without a word.
+        ReflectionUtils.doWithMethods(type, method -> {
+            throw new IllegalStateException("@TeleportExceptionHandler " + type.getName() + "." + method.getName()
+                    + " is on a controller, where it would be a route or never run: move it to a "
+                    + "@TeleportControllerAdvice bean");
+        }, method -> AnnotatedElementUtils.hasAnnotation(method, TeleportExceptionHandler.class));
         List<Method> methods = handlerMethods(type);
         if (methods.isEmpty()) {
             throw new IllegalStateException(type.getName() + " is a Teleport controller without a public handler method");
         }
         for (Method method : methods) {
-            if (AnnotatedElementUtils.hasAnnotation(method, TeleportExceptionHandler.class)) {
-                throw new IllegalStateException("@TeleportExceptionHandler " + type.getName() + "." + method.getName()
-                        + " is on a controller, where it would be a route: move it to a @TeleportControllerAdvice bean");
-            }
             RoutePath override = AnnotatedElementUtils.findMergedAnnotation(method, RoutePath.class);
             Method declared = ExchangeRoutes.declaration(type, method);
             if (declared != null) {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.InvocationContext;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.invoke.convert.ConversionServiceParameterValueMapper;
+import org.springframework.boot.actuate.endpoint.jmx.JacksonJmxOperationResponseMapper;
 import org.springframework.boot.actuate.endpoint.web.EndpointMediaTypes;
 import org.springframework.boot.actuate.endpoint.web.ExposableWebEndpoint;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointHttpMethod;
@@ -26,7 +27,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** {@code DELETE /actuator/teleport/{id}} as Boot's web layer runs it: 404 for no such session. */
+/** {@code DELETE /actuator/teleport/{id}} as Boot's web layer runs it (404 for no such session), and its JMX form. */
 class SessionsEndpointWebTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -50,7 +51,7 @@ class SessionsEndpointWebTests {
                 String id = server.sessions().iterator().next().id();
                 assertThat(delete.invoke(context(id))).isInstanceOfSatisfying(WebEndpointResponse.class, response -> {
                     assertThat(response.getStatus()).isEqualTo(WebEndpointResponse.STATUS_OK);
-                    assertThat(response.getBody()).isEqualTo(true);
+                    assertThat(response.getBody()).isEqualTo(new TeleportSessionsEndpoint.CloseDescriptor(id, true));
                 });
                 await().until(() -> dialed.closeFuture().isDone());
             } finally {
@@ -71,5 +72,13 @@ class SessionsEndpointWebTests {
 
     private static InvocationContext context(String id) {
         return new InvocationContext(SecurityContext.NONE, Map.of("id", id));
+    }
+
+    @Test
+    void jmxCanAnswerWhatClosingDid() {
+        // Boot's JMX operations answer with a map of the result (a scalar cannot become one).
+        TeleportSessionsEndpoint.CloseDescriptor none = new TeleportSessionsEndpoint.CloseDescriptor("nobody", false);
+        assertThat(new JacksonJmxOperationResponseMapper(null).mapResponse(none))
+                .isEqualTo(Map.of("id", "nobody", "closed", false));
     }
 }

@@ -1,6 +1,7 @@
 package io.teleport.spring.diagnostics;
 
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.SpringBootConfiguration;
@@ -65,10 +66,54 @@ class ConfigurationErrorTests {
         }
     }
 
+    /** A remote, so that the application has a peer to configure. */
+    private static final String REMOTE = "teleport.client.address=127.0.0.1:9090,";
+
+    @Test
+    void aBadLimitNetworkTransportOrRetrySettingFailsStartUpNamingItsKey() {
+        assertAnalysis(REMOTE + "teleport.limits.max-inflight-per-session=-1",
+                "Teleport cannot start with teleport.limits.max-inflight-per-session: -1 (expected: >= 1).",
+                "Set teleport.limits.max-inflight-per-session to a value the limit allows, or remove it");
+        assertAnalysis(REMOTE + "teleport.limits.max-queue-wait=-1s",
+                "Teleport cannot start with teleport.limits.max-queue-wait: PT-1S",
+                "Set teleport.limits.max-queue-wait to a value the limit allows");
+        assertAnalysis(REMOTE + "teleport.limits.max-unpacked-bytes=4GB",
+                "Teleport cannot start with teleport.limits.max-unpacked-bytes: 4294967296B (expected: below 2GB).",
+                "Set teleport.limits.max-unpacked-bytes to a value the limit allows");
+        assertAnalysis(REMOTE + "teleport.network=udp", "Teleport cannot start with teleport.network: udp (expected one of",
+                "Set teleport.network to tcp, tcp4, tcp6, unix or local.");
+        assertAnalysis(REMOTE + "teleport.transport=foo", "Teleport cannot start with teleport.transport: foo (expected:",
+                "Set teleport.transport to auto, nio, epoll, kqueue or io-uring.");
+        assertAnalysis("teleport.clients.billing.address=127.0.0.1:9090,teleport.clients.billing.max-attempts=0",
+                "Teleport cannot start with teleport.clients.billing.max-attempts: 0 (expected: >= 1).",
+                "Set teleport.clients.billing.max-attempts to 1 for no retries, or more.");
+        assertAnalysis("teleport.client.address=127.0.0.1:9090,teleport.client.max-attempts=0",
+                "Teleport cannot start with teleport.client.max-attempts: 0", "Set teleport.client.max-attempts to 1");
+    }
+
+    @Test
+    void aNativeTransportThisSystemLacksFailsStartUpWithNettysReason() {
+        Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux"), "kqueue is for macOS and BSD");
+        assertAnalysis(REMOTE + "teleport.transport=kqueue",
+                "Teleport cannot start with teleport.transport: kqueue: cannot be used here: Only supported on OSX/BSD",
+                "Set teleport.transport to auto (the best this system has) or nio.");
+    }
+
     /** An application of Teleport alone. */
     @SpringBootConfiguration(proxyBeanMethods = false)
     @ImportAutoConfiguration(TeleportAutoConfiguration.class)
     static class App {
+    }
+
+    @Test
+    void springApplicationPrintsTheKeyOfABadLimit(CapturedOutput output) {
+        // Boot's own analysis of a binding failure shows the innermost cause: it must be the one naming the key.
+        assertThatThrownBy(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+                .properties("teleport.client.address=127.0.0.1:9090", "teleport.limits.max-inflight-per-session=-1",
+                        "spring.main.banner-mode=off").run())
+                .hasStackTraceContaining("teleport.limits.max-inflight-per-session");
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("teleport.limits.max-inflight-per-session: -1 (expected: >= 1)");
     }
 
     @Test

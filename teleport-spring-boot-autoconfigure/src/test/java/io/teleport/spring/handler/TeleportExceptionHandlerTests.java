@@ -186,6 +186,20 @@ class TeleportExceptionHandlerTests {
         }
     }
 
+    /** As an advice bean's handler would be written: package-private, so never a route, and never run here. */
+    @PullController
+    public static class LocalPackagePrivateHandler {
+        /** A route. */
+        public String ok(String in) {
+            return in;
+        }
+
+        @TeleportExceptionHandler
+        Rerror oops(RuntimeException e) {
+            return null;
+        }
+    }
+
     @Test
     void handlersThatCannotWorkFailStartUp() {
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class))
@@ -195,6 +209,11 @@ class TeleportExceptionHandlerTests {
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class))
                 .withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(LocalHandler.class)
                 .run(ctx -> assertThat(NestedExceptionUtils.getMostSpecificCause(ctx.getStartupFailure()))
+                        .hasMessageContaining("move it to a @TeleportControllerAdvice bean"));
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class))
+                .withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(LocalPackagePrivateHandler.class)
+                .run(ctx -> assertThat(NestedExceptionUtils.getMostSpecificCause(ctx.getStartupFailure()))
+                        .hasMessageContaining(LocalPackagePrivateHandler.class.getName() + ".oops")
                         .hasMessageContaining("move it to a @TeleportControllerAdvice bean"));
     }
 }

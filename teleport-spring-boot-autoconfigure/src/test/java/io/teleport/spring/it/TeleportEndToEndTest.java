@@ -155,9 +155,9 @@ class TeleportEndToEndTest {
         startClient().pull("/group/math/add", new int[] {1, 1}, Integer.class);
         await().until(() -> sessions.count() == 1);
         String id = sessions.all().iterator().next().id();
-        assertThat(endpoint.close(id)).isTrue();
+        assertThat(endpoint.close(id)).isEqualTo(new TeleportSessionsEndpoint.CloseDescriptor(id, true));
         // The client redials (remotes do by default): the closed session is gone, a new one comes.
         await().until(() -> sessions.find(id).isEmpty() && sessions.count() == 1);
-        assertThat(endpoint.close("nobody")).isFalse();
+        assertThat(endpoint.close("nobody").closed()).isFalse();
     }
 }
