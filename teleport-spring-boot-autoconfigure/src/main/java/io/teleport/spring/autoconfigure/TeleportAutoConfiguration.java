@@ -18,6 +18,7 @@ import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
 import io.teleport.spring.client.TeleportLoadBalancer;
 import io.teleport.spring.client.UndialedPulls;
+import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import io.teleport.spring.handler.BeanValidationArguments;
 import io.teleport.spring.handler.ControllerRouteRegistrar;
 import io.teleport.spring.handler.TeleportExceptionHandlers;
@@ -91,8 +92,15 @@ public final class TeleportAutoConfiguration {
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("teleport: " + e.getMessage() + " (check teleport.default-body-codec, "
-                    + "teleport.network and the plugin beans)", e);
+            if (String.valueOf(e.getMessage()).startsWith("body codec: ")) {
+                // Known only now: Codec beans count, and protobuf is there only with protobuf-java.
+                throw new TeleportConfigurationException("teleport.default-body-codec", properties.defaultBodyCodec()
+                        + " is not a codec of this application (" + e.getMessage().replaceFirst("^body codec: \\S+ \\((.*)\\)$", "$1")
+                        + ")", "Set teleport.default-body-codec to json or string, add com.google.protobuf:protobuf-java "
+                        + "for protobuf, or declare a Codec bean of that name.", e);
+            }
+            throw new IllegalStateException("teleport: " + e.getMessage() + " (check teleport.network and the plugin "
+                    + "beans)", e);
         }
     }
 

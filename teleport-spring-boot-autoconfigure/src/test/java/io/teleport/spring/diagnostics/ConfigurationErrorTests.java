@@ -87,6 +87,9 @@ class ConfigurationErrorTests {
         assertAnalysis("teleport.clients.billing.address=127.0.0.1:9090,teleport.clients.billing.max-attempts=0",
                 "Teleport cannot start with teleport.clients.billing.max-attempts: 0 (expected: >= 1).",
                 "Set teleport.clients.billing.max-attempts to 1 for no retries, or more.");
+        assertAnalysis(REMOTE + "teleport.default-body-codec=xml", "Teleport cannot start with "
+                + "teleport.default-body-codec: xml is not a codec of this application (expected one of [",
+                "Set teleport.default-body-codec to json or string, add com.google.protobuf:protobuf-java for protobuf");
         assertAnalysis("teleport.client.address=127.0.0.1:9090,teleport.client.max-attempts=0",
                 "Teleport cannot start with teleport.client.max-attempts: 0", "Set teleport.client.max-attempts to 1");
     }
