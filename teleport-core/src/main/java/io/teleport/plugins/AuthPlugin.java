@@ -143,17 +143,22 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
 
     @Override
     public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
-        return gate(ctx);
+        return gate(ctx, true);
     }
 
     @Override
     public @Nullable Rerror postReadPushHeader(ReadContext ctx) {
-        return gate(ctx);
+        return gate(ctx, false);
     }
 
-    private @Nullable Rerror gate(ReadContext ctx) {
+    /** Only the handshake's own pull passes unverified: a push to its path would reach the application. */
+    private @Nullable Rerror gate(ReadContext ctx, boolean pull) {
         if (verifier == null || isVerified(ctx.session())) {
             return null;
+        }
+        if (!pull) {
+            closeSoon(ctx.session());
+            return UNAUTHORIZED;
         }
         String path;
         try {

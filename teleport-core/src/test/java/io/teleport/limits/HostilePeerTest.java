@@ -395,6 +395,34 @@ class HostilePeerTest {
     // ---------------------------------------------------------------- amplification
 
     @Test
+    void repliesAPeerNeverReadsCannotPilePastTheOutboundLimit() throws Exception {
+        long cap = 1024 * 1024;
+        Limits limits = Limits.builder().maxOutboundBytesPerSession(cap).writeBufferWaterMarks(32 * 1024, 64 * 1024)
+                .build();
+        Peer server = peer(PeerConfig.builder().limits(limits).sendBufferSize(8 * 1024).build());
+        String big = "a".repeat(128 * 1024);
+        server.pullRouter().route("/list", String.class, (b, ctx) -> big);
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        // Small pulls for big replies, pipelined, never read: reading stops at the high water mark, but
+        // the 64 admitted before would queue 8 MiB of replies.
+        Socket attacker = raw(port);
+        attacker.setReceiveBufferSize(4096);
+        java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+        for (int i = 1; i <= 64; i++) {
+            burst.write(pull(i, "/list", "\"x\""));
+        }
+        attacker.getOutputStream().write(burst.toByteArray());
+        await().until(() -> server.stats().outboundRefused() > 0);
+        await().until(() -> server.sessionCount() == 1);
+        assertThat(good.isHealthy()).isTrue();
+        assertServed(good);
+        assertThat(warnLines()).as("log lines for one attacker").isLessThanOrEqualTo(2);
+    }
+
+    @Test
     void metadataPastItsLimitsClosesTheConnectionBeforeParsing() throws Exception {
         Peer server = peer(PeerConfig.defaults());
         server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");

@@ -89,6 +89,21 @@ class BuiltinPluginsTest {
     }
 
     @Test
+    void anUnverifiedPushToTheHandshakePathReachesNoHandler() throws Exception {
+        Peer server = peer(PeerConfig.defaults(), serverAuth());
+        List<String> reached = new CopyOnWriteArrayList<>();
+        // Where a push to a path with no push route would land.
+        server.pushRouter().setUnknown(ctx -> reached.add(ctx.uri()));
+        int port = port(server, "127.0.0.1:0");
+
+        // Only the handshake's pull may pass unverified, not a push that shares its path.
+        Session anonymous = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        anonymous.push(AuthPlugin.URI + "?cmd=drop", "payload");
+        await().until(() -> !anonymous.isHealthy());
+        assertThat(reached).isEmpty();
+    }
+
+    @Test
     void authRunsAgainAfterARedialToARestartedServer() {
         Peer first = authServer("127.0.0.1:0");
         int port = ((InetSocketAddress) first.listenAddresses().iterator().next()).getPort();

@@ -29,7 +29,8 @@ import static org.awaitility.Awaitility.await;
 /** Malformed input is logged in one line; a bug that breaks the pipeline is logged with its stack trace. */
 class PipelineErrorLogTest {
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger("io.teleport.internal.transport.SessionHandler");
+    /** The connection's handler and the peer, whose interval log counts broken connections. */
+    private final Logger logger = (Logger) LoggerFactory.getLogger("io.teleport.internal");
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private Peer server;
 
@@ -82,14 +83,36 @@ class PipelineErrorLogTest {
         return appender.list.stream().filter(e -> e.getFormattedMessage().startsWith("disconnect(")).toList();
     }
 
+    private static final byte[] MISMATCHED = {0, 0, 0, 24, 'x', 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'j'};
+
+    private List<ILoggingEvent> warnings() {
+        return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList();
+    }
+
     @Test
     void aMalformedFrameIsOneWarningWithoutAStackTrace() throws Exception {
-        send(null, new byte[] {0, 0, 0, 24, 'x', 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'j'});
-        await().until(() -> disconnects().size() == 1);
-        ILoggingEvent event = disconnects().get(0);
-        assertThat(event.getLevel()).isEqualTo(Level.WARN);
-        assertThat(event.getFormattedMessage()).contains("when reading: Mismatched protocol");
+        send(null, MISMATCHED);
+        await().until(() -> warnings().size() == 1);
+        ILoggingEvent event = warnings().get(0);
+        assertThat(event.getFormattedMessage()).contains("connections closed for breaking the protocol")
+                .contains("disconnect(").contains("when reading: Mismatched protocol");
         assertThat(event.getThrowableProxy()).isNull();
+    }
+
+    @Test
+    void aPeerThatReconnectsToBreakTheProtocolAgainDoesNotFloodTheLog() throws Exception {
+        send(null, MISMATCHED);
+        int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+        for (int i = 1; i < 50; i++) {
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                socket.getOutputStream().write(MISMATCHED);
+                socket.setSoTimeout(5000);
+                assertThat(socket.getInputStream().read()).isEqualTo(-1);
+            }
+        }
+        await().until(() -> server.stats().badFrames() == 50);
+        // The first at once, the rest counted into the next line, ten seconds on.
+        assertThat(warnings()).hasSize(1);
     }
 
     @Test

@@ -288,15 +288,6 @@ public final class DefaultSession implements Session {
         outbound.write(frame, listener, lifecycle.writeBarrier());
     }
 
-    /**
-     * Writes a reply's frame: allowed while the session closes gracefully, so in-flight pulls get
-     * answered, and never refused for the outbound limit: reading stops before replies pile up.
-     */
-    void writeReply(Object frame, ChannelFutureListener listener) {
-        outbound.markWritten();
-        channel.writeAndFlush(frame).addListener(listener);
-    }
-
     boolean removePending(PendingPull pull) {
         boolean removed = pending.remove(pull);
         if (removed) {

@@ -317,7 +317,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             }
             return;
         }
-        session.writeReply(frame, f -> {
+        session.outbound().writeReply(frame, f -> {
             if (!f.isSuccess()) {
                 log.debug("reply to {} (seq {}) not written: {}", safeUri(), request.seq(), String.valueOf(f.cause()));
             }

@@ -93,6 +93,8 @@ public final class PeerContext {
     /** TLS failures: a hostile peer can cause any number on the accepting side, and a redial loop on the dialing one. */
     public final RefusalLog acceptedTlsLog = new RefusalLog(log, "TLS with a connecting peer failed");
     public final RefusalLog dialedTlsLog = new RefusalLog(log, "TLS with a dialed peer failed");
+    /** Whoever reconnects to break the protocol again decides how often: one line per interval. */
+    public final RefusalLog brokenProtocolLog = new RefusalLog(log, "connections closed for breaking the protocol or a limit");
     volatile boolean closing;
     /** The graceful shutdown of the sessions, and what it refused. */
     public final PeerDrain drain = new PeerDrain(this);

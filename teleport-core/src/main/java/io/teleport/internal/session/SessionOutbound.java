@@ -155,6 +155,36 @@ final class SessionOutbound {
     }
 
     /**
+     * Writes a reply's frame: allowed while the session closes gracefully, so that pulls in flight
+     * get answered. Reading stops at the high water mark, but each pull admitted before still
+     * answers; a reply that would take the session past its outbound limit while the connection
+     * cannot take more means the other side keeps pulling without reading the replies: the connection
+     * is closed (its pulls end with 102 there) rather than hold replies without bound.
+     */
+    void writeReply(Object frame, ChannelFutureListener listener) {
+        markWritten();
+        Channel ch = session.channel();
+        long queued = bytes();
+        int size = SenderEncoding.size(frame);
+        long max = session.peer.limits.maxOutboundBytesPerSession();
+        if (queued + size > max && !ch.isWritable()) {
+            ReferenceCountUtil.release(frame);
+            session.peer.counters.outboundRefused.increment();
+            session.peer.outboundLog.record("replies to " + session.id() + " not read: " + queued + " bytes queued, "
+                    + size + " more would pass the limit of " + max + "; connection closed");
+            ch.close();
+            try {
+                listener.operationComplete(ch.newFailedFuture(new java.io.IOException(
+                        "not sent: the other side does not read its replies")));
+            } catch (Exception e) {
+                log.debug("reply listener failed", e);
+            }
+            return;
+        }
+        ch.writeAndFlush(frame).addListener(listener);
+    }
+
+    /**
      * Writes a frame, or, while a broken dialed connection is being replaced ({@code waiting}), once it
      * is (or fails it when that fails).
      */

@@ -259,9 +259,12 @@ final class SessionHandler extends ChannelDuplexHandler {
             log.debug("disconnect({}) when reading: {}", session.id(), LogText.safe(c.toString(), limit));
         } else if (c instanceof ProtoException || c instanceof XferException || c instanceof CodecException
                 || c instanceof DecoderException) {
-            // The other side broke the protocol or a limit: one line per connection; a stack would
-            // only say where it was noticed.
-            log.warn("disconnect({}) when reading: {}", session.id(), LogText.safe(c.getMessage(), limit));
+            // The other side broke the protocol or a limit: each at DEBUG, at WARN once per interval for
+            // all connections (a peer that reconnects to do it again must not flood the log); a stack
+            // would only say where it was noticed.
+            String text = "disconnect(" + session.id() + ") when reading: " + LogText.safe(c.getMessage(), limit);
+            log.debug(text);
+            session.peer.brokenProtocolLog.record(text);
         } else {
             log.warn("disconnect({}) after an unexpected error", session.id(), c);
         }
