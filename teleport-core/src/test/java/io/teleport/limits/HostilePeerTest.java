@@ -423,6 +423,25 @@ class HostilePeerTest {
     }
 
     @Test
+    void headersThatDeclareBigFramesHoldOnlyTheBytesThatArrived() throws Exception {
+        Peer server = peer(PeerConfig.builder().limits(Limits.builder().maxInboundBytes(8L * 1024 * 1024).build()).build());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        // Five bytes each: a header declaring a 1 MiB frame, then silence. Reserving what they declare
+        // would fill the budget and stop every other connection's reading for the frame-read timeout.
+        for (int i = 0; i < 16; i++) {
+            raw(port).getOutputStream().write(java.nio.ByteBuffer.allocate(5).putInt(Limits.LARGE_FRAME).put((byte) 'f').array());
+        }
+        await().until(() -> server.sessionCount() == 17);
+        for (int i = 0; i < 5; i++) {
+            assertServed(good);
+        }
+        assertThat(server.stats().inboundBytes()).as("what 16 headers hold").isLessThan(16 * 1024);
+    }
+
+    @Test
     void metadataPastItsLimitsClosesTheConnectionBeforeParsing() throws Exception {
         Peer server = peer(PeerConfig.defaults());
         server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bytes of inbound frames one peer holds across all its connections: frames being received,
- * reserved at their declared size as soon as their header arrives, and messages waiting for or in
- * their handler. A connection whose next frame does not fit stops being read and waits here until
+ * reserved as their bytes arrive (up to the size their header declares), and messages waiting for
+ * or in their handler. A connection whose next frame does not fit stops being read and waits here until
  * another releases room.
  *
  * <p>Frames over {@link Limits#LARGE_FRAME} may only fill half the budget, so that a few senders of
@@ -31,12 +31,15 @@ public final class InboundBudget {
         this.max = max;
     }
 
-    /** Takes {@code bytes} if they fit. */
-    boolean tryReserve(long bytes) {
-        long share = bytes > Limits.LARGE_FRAME ? max / 2 : max;
+    /**
+     * Takes {@code bytes} more for a frame of {@code frameSize} that holds {@code held} already, if they
+     * fit: its share is half the budget when it is large; alone, it fits whatever its size.
+     */
+    boolean tryReserve(long bytes, long frameSize, long held) {
+        long share = frameSize > Limits.LARGE_FRAME ? max / 2 : max;
         for (;;) {
             long now = used.get();
-            if (now != 0 && now + bytes > share) {
+            if (now != held && now + bytes > share) {
                 return false;
             }
             if (used.compareAndSet(now, now + bytes)) {
@@ -49,13 +52,13 @@ public final class InboundBudget {
      * Takes {@code bytes} if they fit; otherwise queues {@code waiter}, which is called once room may
      * have been freed (it then tries again, and may queue again).
      */
-    boolean reserveOrWait(long bytes, Waiter waiter) {
-        if (tryReserve(bytes)) {
+    boolean reserveOrWait(long bytes, long frameSize, long held, Waiter waiter) {
+        if (tryReserve(bytes, frameSize, held)) {
             return true;
         }
         waiters.add(waiter);
         // Room freed between the failed try and the queueing would wake nobody: look once more.
-        if (tryReserve(bytes)) {
+        if (tryReserve(bytes, frameSize, held)) {
             waiters.remove(waiter);
             return true;
         }

@@ -71,11 +71,12 @@ public final class ReadGate implements InboundBudget.Waiter {
     }
 
     /**
-     * Reserves room for a frame whose header declares {@code bytes}; when there is none, stops reading
-     * and returns false: decoding is tried again once room may have been freed.
+     * Reserves {@code bytes} more for the frame being received, whose header declares {@code frameSize}
+     * and which holds {@code held} already; when there is no room, stops reading and returns false:
+     * decoding is tried again once room may have been freed.
      */
-    public boolean reserveFrame(long bytes) {
-        if (budget.reserveOrWait(bytes, this)) {
+    public boolean reserveFrame(long bytes, long frameSize, long held) {
+        if (budget.reserveOrWait(bytes, frameSize, held, this)) {
             resume(NO_ROOM);
             return true;
         }

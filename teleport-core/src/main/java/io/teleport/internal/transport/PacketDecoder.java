@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * Cuts the inbound byte stream into packets with the connection's {@link Proto}, running the
  * {@code PreReadHeader} hooks before each frame.
  *
- * <p>As soon as a frame's header declares its size, that many bytes are reserved from the peer's
- * inbound budget; when they do not fit, the connection stops being read until they do (see
+ * <p>A frame's bytes are reserved from the peer's inbound budget as they arrive, up to the size its
+ * header declares; when they do not fit, the connection stops being read until they do (see
  * {@link ReadGate}). A frame whose first bytes have arrived must be complete within the frame-read
  * timeout, counted while the connection is being read. After the first error the decoder discards
  * everything, since the stream cannot be resynchronised; the session handler closes the connection.
@@ -100,13 +100,16 @@ final class PacketDecoder extends ByteToMessageDecoder {
                 proto = detected;
                 session.protoDetected(detected);
             }
-            if (reserved == 0) {
-                long size = proto.frameSize(in, protoContext);
-                if (size > 0 && !gate.reserveFrame(size)) {
+            long size = proto.frameSize(in, protoContext);
+            // What has arrived of the frame, not what its header declares: a header costs its sender
+            // five bytes and must not hold a megabyte of every connection's budget.
+            long arrived = Math.min(size, in.readableBytes());
+            if (size > 0 && arrived > reserved) {
+                if (!gate.reserveFrame(arrived - reserved, size, reserved)) {
                     // No room: the connection is paused; retry() comes back once room may be free.
                     return;
                 }
-                reserved = Math.max(0, size);
+                reserved = arrived;
             }
             Packet packet = proto.decode(in, protoContext, ctx.alloc());
             if (packet == null) {
