@@ -54,6 +54,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
 
     private static final Logger log = LoggerFactory.getLogger(AuthPlugin.class);
     private static final String VERIFIED = AuthPlugin.class.getName() + ".verified";
+    private static final String TRIED = AuthPlugin.class.getName() + ".tried";
     private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "authenticate with " + URI + " first");
 
     private final @Nullable Supplier<String> token;
@@ -104,6 +105,11 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             return;
         }
         peer.pullRouter().route(URI, String.class, (offered, ctx) -> {
+            if (ctx.session().attributes().putIfAbsent(TRIED, Boolean.TRUE) != null) {
+                // One try per connection: a refused one is closing, and handshakes pipelined behind it
+                // must not each get a guess at the token before it does.
+                throw UNAUTHORIZED.toException();
+            }
             Rerror refused = verifier.apply(offered == null ? "" : offered);
             if (refused != null) {
                 log.debug("auth refused {}: {}", ctx.session().id(), refused.toJson());

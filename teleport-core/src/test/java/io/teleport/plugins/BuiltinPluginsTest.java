@@ -1,12 +1,14 @@
 package io.teleport.plugins;
 
 import io.teleport.Peer;
+import io.teleport.codec.StringCodec;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PostReadPullHeader;
+import io.teleport.session.CallOptions;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
 import jakarta.validation.Validation;
@@ -25,9 +27,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -101,6 +105,27 @@ class BuiltinPluginsTest {
         anonymous.push(AuthPlugin.URI + "?cmd=drop", "payload");
         await().until(() -> !anonymous.isHealthy());
         assertThat(reached).isEmpty();
+    }
+
+    @Test
+    void pipelinedHandshakesGetOneGuessAtTheToken() throws Exception {
+        AtomicInteger verified = new AtomicInteger();
+        Peer server = peer(PeerConfig.defaults(), AuthPlugin.server(token -> {
+            verified.incrementAndGet();
+            return token.equals("secret") ? null : new Rerror(401, "Unauthorized", "bad token");
+        }, Duration.ofSeconds(2)));
+        int port = port(server, "127.0.0.1:0");
+
+        Session guesser = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        List<CompletableFuture<String>> guesses = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            guesses.add(guesser.pullAsync(AuthPlugin.URI, "guess" + i, String.class,
+                    CallOptions.bodyCodec(StringCodec.ID)));
+        }
+        for (CompletableFuture<String> guess : guesses) {
+            assertThat(guess).failsWithin(Duration.ofSeconds(5));
+        }
+        assertThat(verified).hasValue(1);
     }
 
     @Test
