@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A draining peer, as Tomcat or gRPC: new pulls on any session are refused with 503 "shutting
@@ -66,6 +67,8 @@ class DrainTest {
         assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
 
         CompletableFuture<Void> down = server.closeAsync(Duration.ofSeconds(10));
+        // Once the drain has counted what is in flight: a push it counted while refusing it would make two.
+        await().until(() -> log.events(Level.INFO).stream().anyMatch(e -> e.getFormattedMessage().startsWith("draining")));
         busy.push("/note", "dropped").join();
         assertThat(PullFailures.of(busy, "/fast", "y")).isEqualTo(SHUTTING_DOWN);
         idle.closeFuture().get(5, TimeUnit.SECONDS);
