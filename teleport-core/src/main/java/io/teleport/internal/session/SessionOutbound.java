@@ -164,24 +164,33 @@ final class SessionOutbound {
     void writeReply(Object frame, ChannelFutureListener listener) {
         markWritten();
         Channel ch = session.channel();
-        long queued = bytes();
-        int size = SenderEncoding.size(frame);
-        long max = session.peer.limits.maxOutboundBytesPerSession();
-        if (queued + size > max && !ch.isWritable()) {
-            ReferenceCountUtil.release(frame);
-            session.peer.counters.outboundRefused.increment();
-            session.peer.outboundLog.record("replies to " + session.id() + " not read: " + queued + " bytes queued, "
-                    + size + " more would pass the limit of " + max + "; connection closed");
-            ch.close();
-            try {
-                listener.operationComplete(ch.newFailedFuture(new java.io.IOException(
-                        "not sent: the other side does not read its replies")));
-            } catch (Exception e) {
-                log.debug("reply listener failed", e);
-            }
+        // Writable is the common case, and one volatile read: sizes are summed only when it is not.
+        if (!ch.isWritable() && closedForUnreadReplies(ch, frame, listener)) {
             return;
         }
         ch.writeAndFlush(frame).addListener(listener);
+    }
+
+    /** Closes the connection when {@code frame} would take it past its outbound limit; false when it fits. */
+    private boolean closedForUnreadReplies(Channel ch, Object frame, ChannelFutureListener listener) {
+        long queued = bytes();
+        int size = SenderEncoding.size(frame);
+        long max = session.peer.limits.maxOutboundBytesPerSession();
+        if (queued + size <= max) {
+            return false;
+        }
+        ReferenceCountUtil.release(frame);
+        session.peer.counters.outboundRefused.increment();
+        session.peer.outboundLog.record("replies to " + session.id() + " not read: " + queued + " bytes queued, "
+                + size + " more would pass the limit of " + max + "; connection closed");
+        ch.close();
+        try {
+            listener.operationComplete(ch.newFailedFuture(new java.io.IOException(
+                    "not sent: the other side does not read its replies")));
+        } catch (Exception e) {
+            log.debug("reply listener failed", e);
+        }
+        return true;
     }
 
     /**
