@@ -192,7 +192,8 @@ public final class Codecs {
     private Codec codecFor(byte id) {
         Codec codec = byId[id & 0xFF];
         if (codec == null) {
-            throw new CodecException("unsupported codec id: " + (id & 0xFF));
+            String message = "unsupported codec id: " + (id & 0xFF);
+            throw new CodecException(message, message, null);
         }
         return codec;
     }

@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufOutputStream;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.SerializableString;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.io.CharacterEscapes;
 import tools.jackson.core.io.SerializedString;
 import tools.jackson.core.json.JsonFactory;
@@ -28,6 +30,9 @@ public final class JsonCodec implements Codec {
 
     /** The id byte, {@code 'j'}. */
     public static final byte ID = 'j';
+
+    /** The longest JSON path told back to a body's sender: the names come from its own input. */
+    private static final int MAX_PATH = 128;
 
     private final JsonMapper mapper;
 
@@ -92,8 +97,37 @@ public final class JsonCodec implements Codec {
             return mapper.readValue(bytes, mapper.constructType(type));
         } catch (JacksonException e) {
             throw new CodecException("json: cannot unmarshal into " + type.getTypeName() + ": "
-                    + e.getOriginalMessage(), e);
+                    + e.getOriginalMessage(), publicMessage(e), e);
         }
+    }
+
+    /**
+     * Where the body went wrong, for its sender: a syntax error in Jackson's words (they speak of the
+     * input only), otherwise the JSON path and position, since a mapping error's words name our types.
+     */
+    private static String publicMessage(JacksonException e) {
+        StringBuilder sb = new StringBuilder(64);
+        if (e instanceof StreamReadException) {
+            sb.append("json: malformed body: ").append(e.getOriginalMessage());
+        } else {
+            sb.append("json: the body does not fit the route's type");
+            StringBuilder path = new StringBuilder();
+            for (JacksonException.Reference ref : e.getPath()) {
+                if (ref.getPropertyName() != null) {
+                    path.append('.').append(ref.getPropertyName());
+                } else if (ref.getIndex() >= 0) {
+                    path.append('[').append(ref.getIndex()).append(']');
+                }
+            }
+            if (!path.isEmpty()) {
+                sb.append(" at $").append(path, 0, Math.min(path.length(), MAX_PATH));
+            }
+        }
+        TokenStreamLocation at = e.getLocation();
+        if (at != null && at.getLineNr() > 0) {
+            sb.append(" (line ").append(at.getLineNr()).append(", column ").append(at.getColumnNr()).append(')');
+        }
+        return sb.toString();
     }
 
     /** Go's HTML-safe escaping, with lower-case hex digits as Go writes them. */

@@ -84,7 +84,8 @@ public final class ProtobufCodec implements Codec {
     public Object decode(byte[] bytes, Type type) {
         Parser<?> parser = type instanceof Class ? PARSERS.get((Class<?>) type) : null;
         if (parser == null) {
-            throw new CodecException("protobuf: " + type.getTypeName() + " does not implement com.google.protobuf.MessageLite");
+            throw new CodecException("protobuf: " + type.getTypeName() + " does not implement com.google.protobuf.MessageLite",
+                    "protobuf: the route does not take a protobuf body", null);
         }
         try {
             // The body array belongs to this message alone and is never written again, so bytes fields
@@ -97,7 +98,9 @@ public final class ProtobufCodec implements Codec {
             in.checkLastTagWas(0);
             return message;
         } catch (InvalidProtocolBufferException e) {
-            throw new CodecException("protobuf: cannot unmarshal into " + type.getTypeName() + ": " + e.getMessage(), e);
+            // Protobuf's own words speak of the wire input only.
+            throw new CodecException("protobuf: cannot unmarshal into " + type.getTypeName() + ": " + e.getMessage(),
+                    "protobuf: malformed body: " + e.getMessage(), e);
         }
     }
 }

@@ -56,6 +56,6 @@ public final class StringCodec implements Codec {
             return bytes;
         }
         throw new CodecException("string: cannot unmarshal into " + type.getTypeName()
-                + " (expected: String or byte[])");
+                + " (expected: String or byte[])", "string: the route does not take a string body", null);
     }
 }

@@ -37,6 +37,8 @@ public final class Limits {
     private final int maxUnpackedBytes;
     private final Duration frameReadTimeout;
     private final Duration handshakeTimeout;
+    private final Duration writeStallTimeout;
+    private final int maxConnections;
     private final int logValueLimit;
     private final int printBodyLimit;
 
@@ -55,6 +57,8 @@ public final class Limits {
         maxUnpackedBytes = b.maxUnpackedBytes;
         frameReadTimeout = b.frameReadTimeout;
         handshakeTimeout = b.handshakeTimeout;
+        writeStallTimeout = b.writeStallTimeout;
+        maxConnections = b.maxConnections > 0 ? b.maxConnections : defaultConnections();
         logValueLimit = b.logValueLimit;
         printBodyLimit = b.printBodyLimit;
     }
@@ -86,6 +90,8 @@ public final class Limits {
         b.maxUnpackedBytes = maxUnpackedBytes;
         b.frameReadTimeout = frameReadTimeout;
         b.handshakeTimeout = handshakeTimeout;
+        b.writeStallTimeout = writeStallTimeout;
+        b.maxConnections = maxConnections;
         b.logValueLimit = logValueLimit;
         b.printBodyLimit = printBodyLimit;
         return b;
@@ -96,6 +102,13 @@ public final class Limits {
         long heap = Runtime.getRuntime().maxMemory();
         long quarter = heap == Long.MAX_VALUE ? 1L << 30 : heap / 4;
         return Math.max(64L * 1024 * 1024, quarter);
+    }
+
+    /** The default of {@link #maxConnections()}: an idle session holds about 2 KiB, the rest is for its traffic. */
+    static int defaultConnections() {
+        long heap = Runtime.getRuntime().maxMemory();
+        long perConnection = heap == Long.MAX_VALUE ? 1L << 30 : heap / (64 * 1024);
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1024, perConnection));
     }
 
     /**
@@ -206,6 +219,26 @@ public final class Limits {
         return handshakeTimeout;
     }
 
+    /**
+     * How long a connection may stay over its write high water mark while the other side reads none of
+     * what is queued for it; past it the connection closes (pulls waiting on it end with {@code 102}).
+     * Reading slowly is not stalling: any byte read restarts the wait. Zero: no bound. Default 60 s.
+     */
+    public Duration writeStallTimeout() {
+        return writeStallTimeout;
+    }
+
+    /**
+     * Accepted connections open at once, over all of the peer's listeners; dialed ones are not counted.
+     * At this many the listeners stop accepting, so that further connections wait in the kernel's
+     * backlog (and are refused by it once that is full) until one closes; a connection accepted past
+     * the bound in the same batch is closed at once. Default: one per 64 KiB of the maximum heap, at
+     * least 1,024 (16,384 for a 1 GiB heap).
+     */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
     /** The most characters of a remote-controlled value (URI, metadata, error detail) in a log line. Default 256. */
     public int logValueLimit() {
         return logValueLimit;
@@ -223,7 +256,8 @@ public final class Limits {
                 + maxConcurrentHandlers + ", waterMarks=" + writeBufferLowWaterMark + "/" + writeBufferHighWaterMark
                 + ", outboundBytes=" + maxOutboundBytesPerSession + ", uri=" + maxUriBytes + ", meta="
                 + maxMetaBytes + "/" + maxMetaPairs + " pairs, unpacked=" + maxUnpackedBytes + ", frameRead="
-                + frameReadTimeout + ", handshake=" + handshakeTimeout + "]";
+                + frameReadTimeout + ", handshake=" + handshakeTimeout + ", writeStall=" + writeStallTimeout
+                + ", connections=" + maxConnections + "]";
     }
 
     /** Builds {@link Limits}; every setter validates its argument at once. */
@@ -243,6 +277,8 @@ public final class Limits {
         private int maxUnpackedBytes = 4 * 1024 * 1024;
         private Duration frameReadTimeout = Duration.ofSeconds(10);
         private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration writeStallTimeout = Duration.ofSeconds(60);
+        private int maxConnections;
         private int logValueLimit = 256;
         private int printBodyLimit = 256;
 
@@ -345,16 +381,25 @@ public final class Limits {
             return this;
         }
 
+        /** See {@link Limits#writeStallTimeout()}. */
+        public Builder writeStallTimeout(Duration timeout) {
+            this.writeStallTimeout = nonNegative(timeout, "writeStallTimeout");
+            return this;
+        }
+
+        /** See {@link Limits#maxConnections()}. */
+        public Builder maxConnections(int n) {
+            this.maxConnections = atLeast(n, 1, "maxConnections");
+            return this;
+        }
+
         /** Builds the limits. */
         public Limits build() {
             return new Limits(this);
         }
 
         private static int atLeast(int value, int min, String name) {
-            if (value < min) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: >= " + min + ")");
-            }
-            return value;
+            return (int) atLeast((long) value, min, name);
         }
 
         private static long atLeast(long value, long min, String name) {

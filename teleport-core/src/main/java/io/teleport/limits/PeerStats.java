@@ -44,4 +44,22 @@ public interface PeerStats {
 
     /** Accepted connections closed because nothing happened on them within {@link Limits#handshakeTimeout()}. */
     long handshakeTimeouts();
+
+    /** Connections closed because the other side read none of their queued bytes within {@link Limits#writeStallTimeout()}. */
+    long writeStalls();
+
+    /**
+     * Connections closed because the replies queued for them, unread while the connection took no
+     * more, would have passed {@link Limits#maxOutboundBytesPerSession()}.
+     */
+    long unreadReplyCloses();
+
+    /** Connections accepted by the peer's listeners and open now (see {@link Limits#maxConnections()}). */
+    int acceptedConnections();
+
+    /** Times the listeners stopped accepting because {@link Limits#maxConnections()} were open. */
+    long acceptPauses();
+
+    /** Connections accepted past {@link Limits#maxConnections()} in the same batch, closed at once. */
+    long connectionsRefused();
 }

@@ -71,6 +71,41 @@ class CodecsTest {
         assertThat(new String(args.bytes, StandardCharsets.UTF_8)).isEqualTo("test bytes");
     }
 
+    /** A nested shape, for the path of a value that does not fit. */
+    public record Order(java.util.List<Item> items) {
+    }
+
+    @Test
+    void aBodysSenderIsToldWhereItWentWrongButNotOurClassNames() {
+        byte[] wrongType = "{\"items\":[{\"name\":\"a\"},{\"count\":\"many\"}]}".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, wrongType, Order.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> {
+                    assertThat(e.getMessage()).contains(Order.class.getName());
+                    assertThat(e.publicMessage())
+                            .startsWith("json: the body does not fit the route's type at $.items[1].count (line 1, column ")
+                            .doesNotContain("io.teleport").doesNotContain("int");
+                });
+        byte[] malformed = "{\"items\":[nope]}".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, malformed, Order.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
+                        .startsWith("json: malformed body: Unrecognized token 'nope'").contains("(line 1, column ")
+                        .doesNotContain("io.teleport"));
+        assertThatThrownBy(() -> codecs.decode(ProtobufCodec.ID, new byte[] {(byte) 0xFF}, PbTest.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
+                        .startsWith("protobuf: malformed body: ").doesNotContain("io.teleport"));
+        assertThatThrownBy(() -> codecs.decode(ProtobufCodec.ID, new byte[] {8, 1}, Map.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
+                        .isEqualTo("protobuf: the route does not take a protobuf body"));
+        assertThatThrownBy(() -> codecs.decode(StringCodec.ID, new byte[] {'x'}, Item.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
+                        .isEqualTo("string: the route does not take a string body"));
+        assertThatThrownBy(() -> codecs.decode((byte) 'q', new byte[] {'x'}, Item.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
+                        .isEqualTo("unsupported codec id: 113"));
+        assertThat(new CodecException("mine: cannot read into com.example.Secret").publicMessage())
+                .as("a codec that gives no public wording").isEqualTo("cannot decode the body");
+    }
+
     @Test
     void stringCodecWritesRawAndRejectsOtherTypes() {
         assertThat(encode(StringCodec.ID, "héllo")).isEqualTo("héllo");

@@ -5,6 +5,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.teleport.Peer;
 import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
 import io.teleport.testing.LogCapture;
 import io.teleport.testing.TestPeers;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -96,6 +99,19 @@ class MessageLogTest {
                         + "body=null reply-body=null");
         assertThat(lines("kind=pull-launch").get(1).getFormattedMessage())
                 .endsWith(" body=\"{\\\"say\\\":\\\"a \\\\\\\"b\\\\\\\"\\\"}\" reply-body=\"{\\\"ok\\\":true}\"");
+    }
+
+    @Test
+    void aReplyThatFailsToDecodeHereIsLoggedWithTheErrorTheCallerGets() {
+        Session session = start(PeerConfig.builder().build());
+        assertThatThrownBy(() -> session.pull("/fast", Map.of(), Integer.class))
+                .isInstanceOf(RerrorException.class)
+                .satisfies(e -> assertThat(((RerrorException) e).rerror().code()).isEqualTo(Rerror.CODE_BAD_PACKET));
+        await().until(() -> lines("kind=pull-handle").size() == 1);
+        assertThat(lines("kind=pull-launch")).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                .matches("kind=pull-launch .* uri=/fast status=400 reason=\"Bad Packet\" detail=\"reply body: .*\" "
+                        + "size=\\d+ reply-size=[1-9]\\d*"));
+        assertThat(lines("kind=pull-handle").get(0).getFormattedMessage()).contains(" status=ok ");
     }
 
     @Test

@@ -415,8 +415,10 @@ class HostilePeerTest {
             burst.write(pull(i, "/list", "\"x\""));
         }
         attacker.getOutputStream().write(burst.toByteArray());
-        await().until(() -> server.stats().outboundRefused() > 0);
+        await().until(() -> server.stats().unreadReplyCloses() == 1);
+        assertThat(server.stats().outboundRefused()).as("counted apart from this side's refused sends").isZero();
         await().until(() -> server.sessionCount() == 1);
+        assertThat(server.stats().unreadReplyCloses()).as("one close, however many replies met it").isEqualTo(1);
         assertThat(good.isHealthy()).isTrue();
         assertServed(good);
         assertThat(warnLines()).as("log lines for one attacker").isLessThanOrEqualTo(2);

@@ -54,6 +54,7 @@ class HandlerErrorsTest {
             }
         });
         server.pullRouter().route("/returned", String.class, (body, ctx) -> OUT_OF_STOCK);
+        server.pullRouter().route("/typed", Sku.class, (body, ctx) -> body);
         server.pullRouter().route("/returned_later", String.class,
                 (body, ctx) -> CompletableFuture.completedFuture(OUT_OF_STOCK));
         server.pullRouter().route("/thrown", String.class, (body, ctx) -> {
@@ -92,6 +93,19 @@ class HandlerErrorsTest {
         assertThat(failure(session, "/boom"))
                 .isEqualTo(new Rerror(500, "Internal Server Error", "password rejected by com.example.internal.Vault"));
         assertThat(failure(session, "/unmarshallable").detail()).startsWith("reply: json: cannot marshal");
+    }
+
+    /** A body type the caller's string does not fit. */
+    record Sku(String id) {
+    }
+
+    @Test
+    void aBodyThatDoesNotFitIsA400NamingOurTypeOnlyWhenMessagesAreIncluded() {
+        Rerror hidden = failure(connect(Peer.builder()), "/typed");
+        assertThat(hidden.code()).isEqualTo(400);
+        assertThat(hidden.detail()).startsWith("json: the body does not fit the route's type").doesNotContain("Sku");
+        Rerror told = failure(connect(Peer.builder().configure(c -> c.includeErrorMessage(true))), "/typed");
+        assertThat(told.detail()).startsWith("json: cannot unmarshal into " + Sku.class.getTypeName());
     }
 
     @Test

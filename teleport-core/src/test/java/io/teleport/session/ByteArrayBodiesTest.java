@@ -74,7 +74,7 @@ class ByteArrayBodiesTest {
                 bodyCodec(ProtobufCodec.ID)))
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.code()).isEqualTo(400);
-                    assertThat(e.rerror().detail()).contains("does not implement com.google.protobuf.MessageLite");
+                    assertThat(e.rerror().detail()).isEqualTo("protobuf: the route does not take a protobuf body");
                 });
     }
 }

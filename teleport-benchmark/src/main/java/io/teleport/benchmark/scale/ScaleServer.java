@@ -3,6 +3,7 @@ package io.teleport.benchmark.scale;
 import io.teleport.Peer;
 import io.teleport.codec.StringCodec;
 import io.teleport.config.PeerConfig;
+import io.teleport.limits.Limits;
 import io.teleport.session.CallOptions;
 
 import java.io.IOException;
@@ -23,8 +24,10 @@ public final class ScaleServer {
 
     /** Runs until killed. */
     public static void run(io.teleport.benchmark.Options options) throws InterruptedException {
+        // Holding many idle sessions is the point here, past the heap-sized default bound on connections.
+        Limits limits = Limits.builder().maxConnections(options.integer("max-connections", 1_000_000)).build();
         Peer peer = new Peer(PeerConfig.builder()
-                .ioThreads(options.integer("io-threads", 0)).build());
+                .ioThreads(options.integer("io-threads", 0)).limits(limits).build());
         peer.pullRouter().route("/scale/stats", Void.class, (body, ctx) -> stats(peer));
         peer.pullRouter().route("/scale/count", Void.class, (body, ctx) -> peer.sessionCount());
         peer.pullRouter().route("/scale/push_all", Void.class, (body, ctx) -> {

@@ -19,6 +19,11 @@ public final class Counters implements PeerStats {
     public final LongAdder badFrames = new LongAdder();
     public final LongAdder frameReadTimeouts = new LongAdder();
     public final LongAdder handshakeTimeouts = new LongAdder();
+    public final LongAdder writeStalls = new LongAdder();
+    public final LongAdder unreadReplies = new LongAdder();
+    final AtomicInteger acceptedConnections = new AtomicInteger();
+    final LongAdder acceptPauses = new LongAdder();
+    final LongAdder connectionsRefused = new LongAdder();
     private final InboundBudget budget;
 
     public Counters(InboundBudget budget) {
@@ -86,11 +91,39 @@ public final class Counters implements PeerStats {
     }
 
     @Override
+    public long writeStalls() {
+        return writeStalls.sum();
+    }
+
+    @Override
+    public long unreadReplyCloses() {
+        return unreadReplies.sum();
+    }
+
+    @Override
+    public int acceptedConnections() {
+        return acceptedConnections.get();
+    }
+
+    @Override
+    public long acceptPauses() {
+        return acceptPauses.sum();
+    }
+
+    @Override
+    public long connectionsRefused() {
+        return connectionsRefused.sum();
+    }
+
+    @Override
     public String toString() {
         return "PeerStats[readPauses=" + readPauses() + ", paused=" + pausedSessions() + ", inboundBytes="
                 + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused()
                 + ", expired=" + expired() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
                 + outboundRefused() + ", broadcastSkipped=" + broadcastSkipped() + ", badFrames=" + badFrames()
-                + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts() + "]";
+                + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts()
+                + ", writeStalls=" + writeStalls() + ", unreadReplyCloses=" + unreadReplyCloses()
+                + ", acceptedConnections=" + acceptedConnections() + ", acceptPauses=" + acceptPauses()
+                + ", connectionsRefused=" + connectionsRefused() + "]";
     }
 }

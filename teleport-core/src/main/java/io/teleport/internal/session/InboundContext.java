@@ -250,7 +250,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             return null;
         } catch (CodecException e) {
             // erpc v6 words it as its own decoder does (vector E25).
-            return new Rerror(Rerror.CODE_BAD_PACKET, erpc() ? "Bad Message" : "Bad Packet", e.getMessage());
+            return new Rerror(Rerror.CODE_BAD_PACKET, erpc() ? "Bad Message" : "Bad Packet",
+                    session.peer.config.includeErrorMessage() ? e.getMessage() : e.publicMessage());
         }
     }
 

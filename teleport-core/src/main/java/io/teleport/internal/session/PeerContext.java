@@ -10,6 +10,7 @@ import io.teleport.config.PeerConfig;
 import io.teleport.internal.dispatch.BoundedExecutor;
 import io.teleport.internal.dispatch.HandlerPool;
 import io.teleport.internal.dispatch.VirtualThreads;
+import io.teleport.internal.limits.AcceptGate;
 import io.teleport.internal.limits.Counters;
 import io.teleport.internal.limits.InboundBudget;
 import io.teleport.internal.log.MessageLog;
@@ -86,6 +87,8 @@ public final class PeerContext {
     public final io.netty.channel.WriteBufferWaterMark waterMark;
     public final InboundBudget budget;
     public final Counters counters;
+    /** Every listener's bound on the connections it accepts. */
+    public final AcceptGate acceptGate;
     public final RefusalLog overloadLog = new RefusalLog(log, "handler executor full or shut down, refused (503) or dropped");
     final RefusalLog expiredLog = new RefusalLog(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
     final RefusalLog refusedPushLog = new RefusalLog(log, "pushes refused before their handler (route, body, a plugin), dropped");
@@ -118,6 +121,7 @@ public final class PeerContext {
                 limits.writeBufferHighWaterMark());
         this.budget = new InboundBudget(limits.maxInboundBytes());
         this.counters = new Counters(budget);
+        this.acceptGate = new AcceptGate(limits.maxConnections(), counters);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();

@@ -186,7 +186,6 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
 
     private void readReply(Packet reply) {
         this.reply = reply;
-        session.peer.messageLog.pullLaunch(session.remoteAddress(), request, reply, startNanos);
         PluginChain plugins = session.peer.plugins;
         Rerror rerror = plugins.run(Hook.POST_READ_REPLY_HEADER, this);
         if (rerror == null) {
@@ -230,7 +229,8 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     /**
      * The one way a pull ends: the {@code PostPullEnd} hooks see {@code shown}, the reply as the caller
      * gets it ({@code null}: one made here, carrying {@code rerror}), then the caller gets the outcome.
-     * A pull that never got a reply from the wire is logged here, with the reply made for it.
+     * Every pull is logged here, once, with the status its caller gets: a reply read from the wire
+     * keeps its sizes, one that failed on this side carries this side's error.
      */
     private void end(@Nullable Object value, @Nullable Rerror rerror, @Nullable Packet shown) {
         cancelTimer();
@@ -238,10 +238,13 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         if (seen == null) {
             seen = new Packet(PacketType.REPLY, request.seq(), request.uri(), null);
             Objects.requireNonNull(rerror, "rerror").writeTo(seen.meta());
-            if (reply == null) {
-                session.peer.messageLog.pullLaunch(session.remoteAddress(), request, seen, startNanos);
+            if (reply != null) {
+                // A reply came but failed here (its body, a hook): the log says what the caller got.
+                rerror.writeTo(reply.meta());
             }
         }
+        session.peer.messageLog.pullLaunch(session.remoteAddress(), request, reply != null ? reply : seen,
+                startNanos);
         RerrorException error = rerror == null ? null : rerror.toException();
         PluginChain plugins = session.peer.plugins;
         if (!plugins.has(Hook.POST_PULL_END)) {

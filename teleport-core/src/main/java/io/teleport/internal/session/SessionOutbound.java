@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
@@ -38,6 +39,10 @@ final class SessionOutbound {
     /** Created by the first waiter; most sessions never have one. */
     private volatile @Nullable Queue<CompletableFuture<Void>> writableWaiters;
     private volatile boolean wroteAny;
+    /** 1 once replies left unread closed the connection: the close is counted once, however many replies met it. */
+    private volatile int closedUnread;
+    private static final AtomicIntegerFieldUpdater<SessionOutbound> CLOSED_UNREAD =
+            AtomicIntegerFieldUpdater.newUpdater(SessionOutbound.class, "closedUnread");
 
     SessionOutbound(DefaultSession session) {
         this.session = session;
@@ -180,7 +185,9 @@ final class SessionOutbound {
             return false;
         }
         ReferenceCountUtil.release(frame);
-        session.peer.counters.outboundRefused.increment();
+        if (CLOSED_UNREAD.compareAndSet(this, 0, 1)) {
+            session.peer.counters.unreadReplies.increment();
+        }
         session.peer.outboundLog.record("replies to " + session.id() + " not read: " + queued + " bytes queued, "
                 + size + " more would pass the limit of " + max + "; connection closed");
         ch.close();

@@ -36,6 +36,7 @@ public final class Connections {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(peer.group)
                 .channel(peer.transport.serverChannel(network))
+                .handler(peer.acceptGate)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -61,6 +61,8 @@ final class SessionHandler extends ChannelDuplexHandler {
     private final PacketDecoder decoder;
     private final ProtoContext protoContext;
     private @Nullable ScheduledFuture<?> handshakeTimer;
+    /** Made when the connection is first not writable: most never are. */
+    private @Nullable WriteStallWatch stallWatch;
 
     SessionHandler(DefaultSession session, @Nullable CompletableFuture<DefaultSession> ready, ReadGate gate,
             PacketDecoder decoder, ProtoContext protoContext) {
@@ -154,6 +156,9 @@ final class SessionHandler extends ChannelDuplexHandler {
         if (t != null) {
             t.cancel(false);
         }
+        if (stallWatch != null) {
+            stallWatch.stop();
+        }
         gate.closed();
         if (ready != null && !ready.isDone() && !session.hooksRunning()) {
             ready.completeExceptionally(Dialer.failed(String.valueOf(ctx.channel().remoteAddress()),
@@ -172,6 +177,13 @@ final class SessionHandler extends ChannelDuplexHandler {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         gate.writabilityChanged();
+        long stallNanos = session.peer.limits.writeStallTimeout().toNanos();
+        if (stallNanos > 0 && (stallWatch != null || !ctx.channel().isWritable())) {
+            if (stallWatch == null) {
+                stallWatch = new WriteStallWatch(ctx.channel(), stallNanos, session.peer.counters);
+            }
+            stallWatch.writabilityChanged();
+        }
         session.writabilityChanged(ctx.channel());
         super.channelWritabilityChanged(ctx);
     }

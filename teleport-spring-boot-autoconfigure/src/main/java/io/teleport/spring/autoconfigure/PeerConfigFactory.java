@@ -93,6 +93,8 @@ final class PeerConfigFactory {
         setInt("max-unpacked-bytes", p.maxUnpackedBytes(), b::maxUnpackedBytes);
         set("frame-read-timeout", p.frameReadTimeout(), b::frameReadTimeout);
         set("handshake-timeout", p.handshakeTimeout(), b::handshakeTimeout);
+        set("write-stall-timeout", p.writeStallTimeout(), b::writeStallTimeout);
+        set("max-connections", p.maxConnections(), b::maxConnections);
         set("log-value-limit", p.logValueLimit(), b::logValueLimit);
         setInt("print-body-limit", p.printBodyLimit(), b::printBodyLimit);
         return b.build();

@@ -2,15 +2,11 @@ package io.teleport.spring.autoconfigure;
 
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.MessageLogFormat;
-import io.teleport.config.PeerConfig;
 import io.teleport.proto.AutoProto;
 import io.teleport.proto.ErpcRawProto;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.spring.diagnostics.TeleportConfigurationException;
-import io.teleport.transport.Network;
-import io.teleport.transport.Transport;
-import io.teleport.transport.TransportType;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -90,27 +86,7 @@ public record TeleportProperties(
 
     /** Checks every value, naming the key of a bad one. */
     public TeleportProperties {
-        try {
-            Network.of(network);
-        } catch (IllegalArgumentException e) {
-            throw new TeleportConfigurationException("teleport.network", String.valueOf(e.getMessage())
-                    .replaceFirst("^network: ", ""), "Set teleport.network to tcp, tcp4, tcp6, unix or local.", e);
-        }
-        TransportType transportType;
-        try {
-            transportType = TransportType.of(transport);
-        } catch (IllegalArgumentException e) {
-            throw new TeleportConfigurationException("teleport.transport", String.valueOf(e.getMessage())
-                    .replaceFirst("^transport: ", ""), "Set teleport.transport to auto, nio, epoll, kqueue or io-uring.", e);
-        }
-        try {
-            // A native transport that cannot load here (kqueue on Linux, io_uring a container forbids).
-            Transport.select(transportType);
-        } catch (IllegalStateException e) {
-            throw new TeleportConfigurationException("teleport.transport", transport + ": " + String.valueOf(e.getMessage())
-                    .replaceFirst("^transport \\S+ ", ""), "Set teleport.transport to auto (the best this system has) "
-                    + "or nio.", e);
-        }
+        NetworkProperties.check(network, transport, localIp);
         if (readLimit.toBytes() < 24 || readLimit.toBytes() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("teleport.read-limit: " + readLimit + " (expected: 24B to 2GB)");
         }
@@ -122,12 +98,6 @@ public record TeleportProperties(
         requireNotNegative(shutdownTimeout, "teleport.shutdown-timeout");
         if (ioThreads < 0) {
             throw new IllegalArgumentException("teleport.io-threads: " + ioThreads + " (expected: >= 0)");
-        }
-        try {
-            PeerConfig.builder().localIp(localIp);
-        } catch (IllegalArgumentException e) {
-            throw new TeleportConfigurationException("teleport.local-ip", e.getMessage(),
-                    "Set teleport.local-ip to an IP address of this host, or leave it unset for the system's choice.", e);
         }
         if (limits != null) {
             // Through the core's own checks, so that a bad limit fails binding with its key named.
@@ -237,6 +207,11 @@ public record TeleportProperties(
      *     connection is being read; past it the connection closes; 0 for no bound
      * @param handshakeTimeout an accepted connection on which no frame was received and nothing was sent
      *     within this long is closed (TLS handshake included); 0 for no bound
+     * @param writeStallTimeout a connection over its write high water mark whose reader takes none of
+     *     its bytes for this long is closed; reading slowly is not stalling; 0 for no bound
+     * @param maxConnections accepted connections open at once, over all listeners; at this many the
+     *     listeners stop accepting (new connections wait in the kernel's backlog) until one closes;
+     *     unset for one per 64KB of the maximum heap, at least 1024
      * @param logValueLimit the most characters of a remote-controlled value (URI, metadata, error
      *     detail) in a log line
      * @param printBodyLimit the most bytes of a body that print-body prints; its size is always printed
@@ -256,6 +231,8 @@ public record TeleportProperties(
             @DefaultValue("4MB") DataSize maxUnpackedBytes,
             @DefaultValue("10s") Duration frameReadTimeout,
             @DefaultValue("10s") Duration handshakeTimeout,
+            @DefaultValue("60s") Duration writeStallTimeout,
+            Integer maxConnections,
             @DefaultValue("256") int logValueLimit,
             @DefaultValue("256B") DataSize printBodyLimit) {
     }

@@ -23,7 +23,13 @@ import java.util.function.ToLongFunction;
  * (this side's pulls and pushes failed with 104) and {@code broadcast-skipped} (sessions a
  * broadcast skipped);</li>
  * <li>{@code teleport.limits.connections.closed} counter, tag {@code reason}: {@code bad-frame},
- * {@code frame-read-timeout}, {@code handshake-timeout};</li>
+ * {@code frame-read-timeout}, {@code handshake-timeout}, {@code write-stall} (a reader that took
+ * nothing for write-stall-timeout), {@code replies-unread} (unread replies past
+ * max-outbound-bytes-per-session), {@code max-connections} (accepted past the bound in one batch);</li>
+ * <li>{@code teleport.limits.accept.pauses} counter: times the listeners stopped accepting at
+ * max-connections;</li>
+ * <li>{@code teleport.limits.connections.accepted} gauge: accepted connections open now, and
+ * {@code teleport.limits.connections.max}, the peer's max-connections, to graph it against;</li>
  * <li>{@code teleport.limits.sessions.paused} gauge: sessions not being read now;</li>
  * <li>{@code teleport.limits.inbound.bytes} gauge: inbound frame bytes held now, and
  * {@code teleport.limits.inbound.max.bytes}, the peer's max-inbound-bytes, to graph it against.</li>
@@ -37,15 +43,17 @@ public final class TeleportLimitsMetrics implements MeterBinder {
 
     private final PeerStats stats;
     private final long maxInboundBytes;
+    private final int maxConnections;
 
     /** Meters of {@code peer}'s stats. */
     public TeleportLimitsMetrics(PeerSetup peer) {
-        this(peer.stats(), peer.config().limits().maxInboundBytes());
+        this(peer.stats(), peer.config().limits().maxInboundBytes(), peer.config().limits().maxConnections());
     }
 
-    TeleportLimitsMetrics(PeerStats stats, long maxInboundBytes) {
+    TeleportLimitsMetrics(PeerStats stats, long maxInboundBytes, int maxConnections) {
         this.stats = stats;
         this.maxInboundBytes = maxInboundBytes;
+        this.maxConnections = maxConnections;
     }
 
     @Override
@@ -66,6 +74,16 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         counter(registry, closed, "bad-frame", PeerStats::badFrames, closedHelp);
         counter(registry, closed, "frame-read-timeout", PeerStats::frameReadTimeouts, closedHelp);
         counter(registry, closed, "handshake-timeout", PeerStats::handshakeTimeouts, closedHelp);
+        counter(registry, closed, "write-stall", PeerStats::writeStalls, closedHelp);
+        counter(registry, closed, "replies-unread", PeerStats::unreadReplyCloses, closedHelp);
+        counter(registry, closed, "max-connections", PeerStats::connectionsRefused, closedHelp);
+        counter(registry, "teleport.limits.accept.pauses", null, PeerStats::acceptPauses,
+                "Times the listeners stopped accepting because max-connections were open");
+        Gauge.builder("teleport.limits.connections.accepted", stats, PeerStats::acceptedConnections)
+                .description("Connections accepted by the peer's listeners and open now").register(registry);
+        int maxOpen = maxConnections;
+        Gauge.builder("teleport.limits.connections.max", stats, s -> maxOpen)
+                .description("The most accepted connections open at once (max-connections)").register(registry);
 
         Gauge.builder("teleport.limits.sessions.paused", stats, PeerStats::pausedSessions)
                 .description("Sessions not being read now").register(registry);

@@ -125,6 +125,7 @@ class TeleportAutoConfigurationTests {
                 "teleport.limits.max-meta-bytes=2KB", "teleport.limits.max-meta-pairs=9",
                 "teleport.limits.max-unpacked-bytes=5MB", "teleport.limits.frame-read-timeout=3s",
                 "teleport.limits.handshake-timeout=0s", "teleport.limits.log-value-limit=40",
+                "teleport.limits.write-stall-timeout=15s", "teleport.limits.max-connections=77",
                 "teleport.limits.print-body-limit=1KB").run(ctx -> {
                     Limits limits = ctx.getBean(PeerConfig.class).limits();
                     assertThat(limits.maxInflightPerSession()).isEqualTo(7);
@@ -141,6 +142,8 @@ class TeleportAutoConfigurationTests {
                     assertThat(limits.maxUnpackedBytes()).isEqualTo(5 * 1024 * 1024);
                     assertThat(limits.frameReadTimeout()).isEqualTo(Duration.ofSeconds(3));
                     assertThat(limits.handshakeTimeout()).isZero();
+                    assertThat(limits.writeStallTimeout()).isEqualTo(Duration.ofSeconds(15));
+                    assertThat(limits.maxConnections()).isEqualTo(77);
                     assertThat(limits.logValueLimit()).isEqualTo(40);
                     assertThat(limits.printBodyLimit()).isEqualTo(1024);
                     assertThat(ctx.getBean(Peer.class).config().limits()).as("the peer runs with them").isSameAs(limits);
@@ -185,6 +188,8 @@ class TeleportAutoConfigurationTests {
         assertFailsWith("teleport.limits.max-unpacked-bytes=4GB", "teleport.limits.max-unpacked-bytes: 4294967296B (expected: below 2GB)");
         assertFailsWith("teleport.limits.frame-read-timeout=-5ms", "teleport.limits.frame-read-timeout:");
         assertFailsWith("teleport.limits.handshake-timeout=-1s", "teleport.limits.handshake-timeout:");
+        assertFailsWith("teleport.limits.write-stall-timeout=-1s", "teleport.limits.write-stall-timeout:");
+        assertFailsWith("teleport.limits.max-connections=0", "teleport.limits.max-connections: 0 (expected: >= 1)");
         assertFailsWith("teleport.limits.log-value-limit=1", "teleport.limits.log-value-limit: 1 (expected: >= 16)");
         assertFailsWith("teleport.limits.print-body-limit=-1B", "teleport.limits.print-body-limit:");
         assertFailsWith("teleport.limits.max-uri-bytes=lots", "teleport.limits.max-uri-bytes");

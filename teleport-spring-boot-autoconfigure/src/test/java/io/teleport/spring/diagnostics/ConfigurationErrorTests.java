@@ -129,6 +129,37 @@ class ConfigurationErrorTests {
                 .contains("Set teleport.client.address to the remote peer's host:port");
     }
 
+    /** An application that calls the default remote. */
+    @SpringBootConfiguration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(TeleportAutoConfiguration.class)
+    static class CallingApp {
+
+        @org.springframework.context.annotation.Bean
+        Object caller(io.teleport.spring.client.SessionTemplate template) {
+            return template;
+        }
+    }
+
+    @Test
+    void anInjectedSessionTemplateWithOnlyNamedRemotesPointsToSessionTemplates(CapturedOutput output) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(CallingApp.class).web(WebApplicationType.NONE)
+                .properties("teleport.clients.billing.address=127.0.0.1:9090", "spring.main.banner-mode=off").run())
+                .hasStackTraceContaining("SessionTemplate");
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("A SessionTemplate was injected, but there is none: the SessionTemplate bean is the default "
+                        + "remote's, and neither teleport.client.address nor teleport.client.service-id is set. "
+                        + "Named remotes are configured: [billing].")
+                .contains("inject SessionTemplates and use get(\"billing\")");
+    }
+
+    @Test
+    void anInjectedSessionTemplateWithoutAnyRemoteSaysWhichKeyMakesIt(CapturedOutput output) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(CallingApp.class).web(WebApplicationType.NONE)
+                .properties("spring.main.banner-mode=off").run()).hasStackTraceContaining("SessionTemplate");
+        assertThat(output).contains("neither teleport.client.address nor teleport.client.service-id is set.")
+                .contains("Set teleport.client.address to the remote peer's host:port").doesNotContain("Named remotes");
+    }
+
     /** The failure analysis of start-up with {@code properties} (comma-separated). */
     private void assertAnalysis(String properties, String description, String action) {
         runner.withPropertyValues(properties.split(",")).run(ctx -> {

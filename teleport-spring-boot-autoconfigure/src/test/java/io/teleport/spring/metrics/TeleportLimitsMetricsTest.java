@@ -89,8 +89,13 @@ class TeleportLimitsMetricsTest {
             public long badFrames() { return 10; }
             public long frameReadTimeouts() { return 11; }
             public long handshakeTimeouts() { return 12; }
+            public int acceptedConnections() { return 14; }
+            public long acceptPauses() { return 15; }
+            public long connectionsRefused() { return 16; }
+            public long writeStalls() { return 18; }
+            public long unreadReplyCloses() { return 19; }
         };
-        new TeleportLimitsMetrics(stats, 13).bindTo(registry);
+        new TeleportLimitsMetrics(stats, 13, 17).bindTo(registry);
 
         assertThat(registry.get("teleport.limits.read.pauses").functionCounter().count()).isEqualTo(1);
         assertThat(gauge("teleport.limits.sessions.paused")).isEqualTo(2);
@@ -105,8 +110,14 @@ class TeleportLimitsMetricsTest {
         assertThat(counter("teleport.limits.connections.closed", "frame-read-timeout")).isEqualTo(11);
         assertThat(counter("teleport.limits.connections.closed", "handshake-timeout")).isEqualTo(12);
         assertThat(gauge("teleport.limits.inbound.max.bytes")).isEqualTo(13);
+        assertThat(gauge("teleport.limits.connections.accepted")).isEqualTo(14);
+        assertThat(registry.get("teleport.limits.accept.pauses").functionCounter().count()).isEqualTo(15);
+        assertThat(counter("teleport.limits.connections.closed", "max-connections")).isEqualTo(16);
+        assertThat(gauge("teleport.limits.connections.max")).isEqualTo(17);
+        assertThat(counter("teleport.limits.connections.closed", "write-stall")).isEqualTo(18);
+        assertThat(counter("teleport.limits.connections.closed", "replies-unread")).isEqualTo(19);
         assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(6);
-        assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(3);
+        assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(6);
     }
 
     @Test

@@ -1,0 +1,109 @@
+package io.teleport.limits;
+
+import io.teleport.Peer;
+import io.teleport.codec.PreEncoded;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.session.Session;
+import io.teleport.testing.Frames;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@link Limits#maxConnections()} over real sockets: at the bound the listener stops accepting, a
+ * connection made meanwhile waits in the backlog with what it sent, and is served once another closes.
+ */
+class ConnectionLimitTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    private final List<Socket> sockets = new ArrayList<>();
+
+    private Socket connect(int port) throws IOException {
+        Socket s = new Socket("127.0.0.1", port);
+        s.setSoTimeout(5000);
+        sockets.add(s);
+        return s;
+    }
+
+    private static void pull(Socket s, long seq) throws IOException {
+        s.getOutputStream().write(Frames.encode(new Packet(PacketType.PULL, seq, "/echo",
+                new PreEncoded("\"hi\"".getBytes(StandardCharsets.UTF_8))).bodyCodec((byte) 'j')));
+    }
+
+    private static String reply(Socket s) throws IOException {
+        return Frames.read(new DataInputStream(s.getInputStream())).bodyBytes().length > 0 ? "replied" : "empty";
+    }
+
+    @Test
+    void atTheBoundNewConnectionsWaitInTheBacklogUntilOneCloses() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxConnections(2).build()).build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+
+        Socket first = connect(port);
+        Socket second = connect(port);
+        pull(first, 1);
+        pull(second, 1);
+        assertThat(reply(first)).isEqualTo("replied");
+        assertThat(reply(second)).isEqualTo("replied");
+        assertThat(server.stats().acceptedConnections()).isEqualTo(2);
+        assertThat(server.stats().acceptPauses()).isEqualTo(1);
+
+        // The kernel completes the handshake; the peer does not take the connection.
+        Socket waiting = connect(port);
+        pull(waiting, 1);
+        waiting.setSoTimeout(500);
+        assertThatThrownBy(() -> reply(waiting)).isInstanceOf(SocketTimeoutException.class);
+        assertThat(server.stats().acceptedConnections()).isEqualTo(2);
+        assertThat(server.stats().connectionsRefused()).isZero();
+
+        first.close();
+        waiting.setSoTimeout(5000);
+        assertThat(reply(waiting)).as("accepted once one closed, with what it sent meanwhile").isEqualTo("replied");
+        await().until(() -> server.stats().acceptedConnections() == 2);
+        assertThat(server.stats().acceptPauses()).isEqualTo(2);
+
+        for (Socket s : sockets) {
+            s.close();
+        }
+        await().until(() -> server.stats().acceptedConnections() == 0);
+    }
+
+    @Test
+    void sessionsThisPeerDialsAreNotCounted() {
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxConnections(1).build()).build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxConnections(1).build()).build()));
+        client.listen("127.0.0.1:0", null);
+        Session session = client.dial("127.0.0.1:" + port);
+        assertThat(session.pull("/echo", "x", String.class)).isEqualTo("x");
+        assertThat(client.stats().acceptedConnections()).isZero();
+        assertThat(server.stats().acceptedConnections()).isEqualTo(1);
+    }
+
+    @Test
+    void theDefaultFollowsTheHeapAndIsNeverBelowAThousand() {
+        assertThat(Limits.defaults().maxConnections())
+                .isEqualTo((int) Math.max(1024, Runtime.getRuntime().maxMemory() / (64 * 1024)));
+        assertThatThrownBy(() -> Limits.builder().maxConnections(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxConnections: 0 (expected: >= 1)");
+    }
+}

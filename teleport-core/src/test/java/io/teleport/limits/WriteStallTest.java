@@ -1,0 +1,117 @@
+package io.teleport.limits;
+
+import io.teleport.Peer;
+import io.teleport.codec.PreEncoded;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.testing.Frames;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@link Limits#writeStallTimeout()} over real sockets, with small socket buffers so that a large
+ * reply fills them: a client that reads nothing is closed, one that reads slowly is not.
+ */
+class WriteStallTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    private final List<Socket> sockets = new ArrayList<>();
+
+    @AfterEach
+    void close() throws IOException {
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+
+    private Peer server() {
+        Limits limits = Limits.builder().writeBufferWaterMarks(1024, 4096).writeStallTimeout(Duration.ofMillis(300)).build();
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(limits).sendBufferSize(4096).build()));
+        String big = "x".repeat(2 * 1024 * 1024);
+        server.pullRouter().route("/big", String.class, (body, ctx) -> big);
+        return server;
+    }
+
+    private Socket pullBig(Peer server) throws IOException {
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Socket s = new Socket();
+        s.setReceiveBufferSize(4096);
+        s.connect(new InetSocketAddress("127.0.0.1", port));
+        sockets.add(s);
+        s.getOutputStream().write(Frames.encode(new Packet(PacketType.PULL, 1, "/big",
+                new PreEncoded("\"\"".getBytes(StandardCharsets.UTF_8))).bodyCodec((byte) 'j')));
+        return s;
+    }
+
+    @Test
+    void aClientThatReadsNothingOfAReplyIsClosedAfterTheStallTimeout() throws Exception {
+        Peer server = server();
+        Socket s = pullBig(server);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.stats().writeStalls() == 1);
+        await().until(() -> server.sessionCount() == 0);
+        // What the kernel had taken is still readable, then the end.
+        s.setSoTimeout(5000);
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[65536];
+        long read = 0;
+        for (int n; (n = in.read(buf)) >= 0; ) {
+            read += n;
+        }
+        assertThat(read).as("the reply was cut").isLessThan(2 * 1024 * 1024);
+    }
+
+    @Test
+    void aClientThatReadsSlowlyIsNotStalled() throws Exception {
+        Peer server = server();
+        Socket s = pullBig(server);
+        s.setSoTimeout(2000);
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[2048];
+        long end = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+        long read = 0;
+        while (System.nanoTime() < end) {
+            int n = in.read(buf);
+            assertThat(n).as("still open").isPositive();
+            read += n;
+            Thread.sleep(100);
+        }
+        assertThat(read).isLessThan(2 * 1024 * 1024);
+        assertThat(server.stats().writeStalls()).isZero();
+        assertThat(server.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void zeroSwitchesItOff() throws Exception {
+        Limits limits = Limits.builder().writeBufferWaterMarks(1024, 4096).writeStallTimeout(Duration.ZERO).build();
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(limits).sendBufferSize(4096).build()));
+        server.pullRouter().route("/big", String.class, (body, ctx) -> "x".repeat(2 * 1024 * 1024));
+        Socket s = pullBig(server);
+        s.setSoTimeout(1000);
+        Thread.sleep(1000);
+        assertThat(server.sessionCount()).isEqualTo(1);
+        assertThat(s.getInputStream().read()).isNotNegative();
+        assertThat(server.stats().writeStalls()).isZero();
+    }
+
+    @Test
+    void theDefaultIsAMinute() {
+        assertThat(Limits.defaults().writeStallTimeout()).isEqualTo(Duration.ofSeconds(60));
+    }
+}
