@@ -211,9 +211,9 @@ public final class Limits {
     }
 
     /**
-     * An accepted connection on which no frame was received and nothing was sent within this long is
-     * closed (TLS handshake included). Connections that are complete and quiet stay open, and so do
-     * those this side has used, such as a push receiver it wrote to. Zero: no bound. Default 10 s.
+     * An accepted connection on which no frame was received and nothing was sent within this long is a
+     * stray: closed if its TLS handshake has not finished, or once half of {@link #maxConnections()} or
+     * more are open; until then it may be a client waiting for pushes, and stays. Zero: no bound. Default 10 s.
      */
     public Duration handshakeTimeout() {
         return handshakeTimeout;

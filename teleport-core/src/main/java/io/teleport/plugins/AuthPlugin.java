@@ -55,7 +55,8 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private static final Logger log = LoggerFactory.getLogger(AuthPlugin.class);
     private static final String VERIFIED = AuthPlugin.class.getName() + ".verified";
     private static final String TRIED = AuthPlugin.class.getName() + ".tried";
-    private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "authenticate with " + URI + " first");
+    private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "this peer takes calls only after "
+            + "the handshake " + URI + ": the caller has no token, or it was refused (with Spring Boot, teleport.auth.token)");
 
     private final @Nullable Supplier<String> token;
     private final @Nullable Function<String, @Nullable Rerror> verifier;

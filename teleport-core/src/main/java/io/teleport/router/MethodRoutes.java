@@ -6,10 +6,15 @@ import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.router.binding.HandlerBinder;
 import org.jspecify.annotations.Nullable;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
 
 /**
  * Turns one controller method into a {@link Route}: the one handler-binding engine of Teleport, used
@@ -17,6 +22,8 @@ import java.util.Objects;
  * module), which add their resolvers in front of the standard ones.
  */
 public final class MethodRoutes {
+
+    private static final Logger log = LoggerFactory.getLogger(MethodRoutes.class);
 
     private static final MethodRoutes STANDARD = new MethodRoutes(List.of(), null);
 
@@ -62,6 +69,12 @@ public final class MethodRoutes {
             Class<? extends MessageContext> contextType) {
         BoundHandler<MessageContext> handler = binder.bind(controller, controllerClass, method, contextType);
         String name = method.getDeclaringClass().getSimpleName() + "#" + method.getName();
+        Class<?> returned = method.getReturnType();
+        if (PushContext.class.isAssignableFrom(contextType) && returned != void.class && returned != Void.class
+                && !CompletionStage.class.isAssignableFrom(returned) && !Future.class.isAssignableFrom(returned)) {
+            log.warn("push handler {} returns {}, which nobody receives: a push has no reply (return void, or a "
+                    + "CompletionStage to say when it is done)", name, returned.getSimpleName());
+        }
         boolean nonBlocking = method.isAnnotationPresent(NonBlocking.class)
                 || method.getDeclaringClass().isAnnotationPresent(NonBlocking.class)
                 || controllerClass.isAnnotationPresent(NonBlocking.class);

@@ -42,8 +42,11 @@ final class RouteTable {
         onRegister.accept(route);
         Route previous = routes.putIfAbsent(route.path(), route);
         if (previous != null) {
+            String why = previous.handlerName().equals(route.handlerName())
+                    ? "; overloaded methods map to one route: rename one of them (with the starter, @RoutePath gives one its own path)"
+                    : "; give one of them another path";
             throw new IllegalStateException("There is a " + kind + " handler conflict: " + route.path()
-                    + " (" + previous.handlerName() + " and " + route.handlerName() + ")");
+                    + " (" + previous.handlerName() + " and " + route.handlerName() + ")" + why);
         }
         if (route.isNonBlocking()) {
             anyNonBlocking = true;

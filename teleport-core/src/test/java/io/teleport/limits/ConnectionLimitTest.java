@@ -8,7 +8,10 @@ import io.teleport.message.PacketType;
 import io.teleport.session.Session;
 import io.teleport.testing.Frames;
 import io.teleport.testing.TestPeers;
+import io.teleport.transport.TransportType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.DataInputStream;
@@ -83,6 +86,39 @@ class ConnectionLimitTest {
         for (Socket s : sockets) {
             s.close();
         }
+        await().until(() -> server.stats().acceptedConnections() == 0);
+    }
+
+    /** NIO accepts a batch before the pause applies: those past the bound wait for places, none is closed. */
+    @ParameterizedTest
+    @EnumSource(value = TransportType.class, names = {"NIO", "AUTO"})
+    void connectionsWaitingInTheBacklogAreTakenOneByOneAsPlacesFree(TransportType transport) throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder().transport(transport)
+                .limits(Limits.builder().maxConnections(2).build()).build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        List<Socket> held = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Socket s = connect(port);
+            pull(s, 1);
+            assertThat(reply(s)).isEqualTo("replied");
+            held.add(s);
+        }
+        List<Socket> waiting = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Socket s = connect(port);
+            pull(s, 1);
+            waiting.add(s);
+        }
+        for (Socket s : held) {
+            s.close();
+        }
+        // Each one served closes and makes room for the next.
+        for (Socket s : waiting) {
+            assertThat(reply(s)).isEqualTo("replied");
+            s.close();
+        }
+        assertThat(server.stats().connectionsRefused()).isZero();
         await().until(() -> server.stats().acceptedConnections() == 0);
     }
 

@@ -600,8 +600,9 @@ class HostilePeerTest {
     }
 
     @Test
-    void aSilentConnectionIsClosedAfterTheHandshakeTimeoutButAQuietOneStays() throws Exception {
-        Limits limits = Limits.builder().handshakeTimeout(Duration.ofMillis(300)).build();
+    void whenConnectionsAreScarceASilentOneIsClosedAfterTheHandshakeTimeoutButAQuietOneStays() throws Exception {
+        // Two of four places taken: half, so strays are reaped.
+        Limits limits = Limits.builder().handshakeTimeout(Duration.ofMillis(300)).maxConnections(4).build();
         Peer server = peer(PeerConfig.builder().limits(limits).build());
         server.pushRouter().route("/hello", String.class, (b, ctx) -> { });
         int port = port(server);
@@ -613,6 +614,25 @@ class HostilePeerTest {
         assertThat(server.stats().handshakeTimeouts()).isEqualTo(1);
         quiet.setSoTimeout(500);
         assertThat(drainUntilClosed(quiet.getInputStream())).as("a connection that spoke stays open").isFalse();
+    }
+
+    @Test
+    void aSilentConnectionMayBeAPushReceiverAndStaysUntilConnectionsGrowScarce() throws Exception {
+        Limits limits = Limits.builder().handshakeTimeout(Duration.ofMillis(200)).maxConnections(6).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).build());
+        int port = port(server);
+        Peer client = peer(PeerConfig.defaults());
+        Session receiver = client.dial("127.0.0.1:" + port);
+        Thread.sleep(700);
+        assertThat(receiver.isHealthy()).as("three timeouts passed, few connections open").isTrue();
+        assertThat(server.stats().handshakeTimeouts()).isZero();
+        // Two more silent ones: three of six open, and strays go at their next look until fewer than half are.
+        raw(port);
+        raw(port);
+        await().until(() -> server.stats().acceptedConnections() == 2);
+        assertThat(server.stats().handshakeTimeouts()).isEqualTo(1);
+        Thread.sleep(500);
+        assertThat(server.stats().acceptedConnections()).as("no pressure: the rest stay").isEqualTo(2);
     }
 
     // ---------------------------------------------------------------- logs

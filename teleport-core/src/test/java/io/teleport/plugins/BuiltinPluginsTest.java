@@ -87,7 +87,11 @@ class BuiltinPluginsTest {
 
         Session anonymous = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
         assertThatThrownBy(() -> anonymous.pull("/hello", "eve", String.class))
-                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(401));
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(401);
+                    assertThat(e.rerror().detail()).as("says what the caller lacks").contains("no token")
+                            .contains("teleport.auth.token");
+                });
         await().until(() -> !anonymous.isHealthy());
         assertThat(handled).containsExactly("ann");
     }

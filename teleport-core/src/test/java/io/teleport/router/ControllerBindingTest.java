@@ -227,6 +227,57 @@ class ControllerBindingTest {
         assertThat(server.pullRouter().routes()).as("nothing of a refused controller is registered").isEmpty();
     }
 
+    /** Two handlers with one name. */
+    public static class Overloads {
+        /** One. */
+        public String say(String text) {
+            return text;
+        }
+
+        /** The same route. */
+        public String say(String text, PullContext ctx) {
+            return text;
+        }
+    }
+
+    @Test
+    void overloadedHandlersAreRefusedSayingWhy() {
+        assertThatThrownBy(() -> server.pullRouter().register(new Overloads()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("handler conflict: /overloads/say")
+                .hasMessageEndingWith("overloaded methods map to one route: rename one of them "
+                        + "(with the starter, @RoutePath gives one its own path)");
+    }
+
+    @RegisterExtension
+    final io.teleport.testing.LogCapture routesLog = io.teleport.testing.LogCapture.of(
+            "io.teleport.router.MethodRoutes", ch.qos.logback.classic.Level.WARN);
+
+    /** Push handlers: one returns what nobody receives. */
+    public static class Presence {
+        /** Fine. */
+        public void online(String user) {
+        }
+
+        /** Fine: says when it is done. */
+        public java.util.concurrent.CompletionStage<Void> away(String user) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+
+        /** Its value goes nowhere. */
+        public String typing(String user) {
+            return user;
+        }
+    }
+
+    @Test
+    void aPushHandlerThatReturnsAValueIsNamedAtWarn() {
+        server.pushRouter().register(new Presence());
+        assertThat(routesLog.events()).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                .isEqualTo("push handler Presence#typing returns String, which nobody receives: a push has no reply "
+                        + "(return void, or a CompletionStage to say when it is done)"));
+    }
+
     private void assertRefused(Object controller, String message) {
         assertThatThrownBy(() -> server.pullRouter().register(controller))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(message);

@@ -65,6 +65,9 @@ class HandlerErrorsTest {
         });
         server.pullRouter().route("/mapped_later", String.class,
                 (body, ctx) -> CompletableFuture.failedFuture(new OutOfStockException(body)));
+        server.pushRouter().route("/crash", String.class, (body, ctx) -> {
+            throw new IllegalArgumentException("bad presence");
+        });
         server.pushRouter().route("/note", String.class, (body, ctx) -> {
             throw OUT_OF_STOCK.toException();
         });
@@ -93,6 +96,17 @@ class HandlerErrorsTest {
         assertThat(failure(session, "/boom"))
                 .isEqualTo(new Rerror(500, "Internal Server Error", "password rejected by com.example.internal.Vault"));
         assertThat(failure(session, "/unmarshallable").detail()).startsWith("reply: json: cannot marshal");
+    }
+
+    @Test
+    void aFailedPushIsLoggedAtOnceEvenJustAfterAFailedPull() {
+        Session session = connect(Peer.builder());
+        assertThat(failure(session, "/boom").code()).isEqualTo(500);
+        session.push("/crash", "x").join();
+        await().until(() -> log.events(Level.WARN).size() == 2);
+        assertThat(log.events(Level.WARN).get(1).getFormattedMessage())
+                .startsWith("push handlers failed with an unmapped exception (pushes lost)")
+                .contains("failed on /crash");
     }
 
     /** A body type the caller's string does not fit. */

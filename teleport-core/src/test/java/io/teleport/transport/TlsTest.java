@@ -8,6 +8,7 @@ import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
+import io.teleport.limits.Limits;
 import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
 import io.teleport.testing.LogCapture;
@@ -62,6 +63,20 @@ class TlsTest {
         Peer peer = new Peer(PeerConfig.builder().clientSslContext(context).dialTimeout(Duration.ofSeconds(5)).build());
         peers.add(peer);
         return peer.dial(address);
+    }
+
+    @Test
+    void aConnectionThatNeverStartsItsTlsHandshakeIsClosedEvenWhenPlacesAreMany() throws Exception {
+        Limits limits = Limits.builder().handshakeTimeout(Duration.ofMillis(300)).build();
+        Peer peer = new Peer(PeerConfig.builder().limits(limits)
+                .serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory()).build()).build());
+        peers.add(peer);
+        int port = ((InetSocketAddress) peer.listen("127.0.0.1:0", null)).getPort();
+        try (java.net.Socket silent = new java.net.Socket("127.0.0.1", port)) {
+            silent.setSoTimeout(5000);
+            assertThat(silent.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        }
+        assertThat(peer.stats().handshakeTimeouts()).isEqualTo(1);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.teleport.internal.limits;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -9,6 +10,9 @@ import io.teleport.limits.Limits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,13 +22,22 @@ import java.util.concurrent.RejectedExecutionException;
  * Sits in each listener's pipeline, before Netty's acceptor, and sees every accepted channel first.
  *
  * <p>Back-pressure before refusal: at the bound every listener stops reading its socket, so new
- * connections wait in the kernel's backlog until one closes. A listener accepts a batch per read, so
- * a few may still arrive past the bound; those are closed at once and counted. Whether a listener
- * reads is decided on its own event loop from the count at that moment, so that a pause and a resume
- * racing on two threads cannot leave it paused below the bound.
+ * connections wait in the kernel's backlog until one closes. Some transports accept a batch per
+ * read (NIO up to 16) before the pause takes effect; those accepted past the bound wait here, not yet
+ * registered, and each connection that closes hands its place to the oldest of them. Only past
+ * {@link #MAX_WAITING} of them is one closed at once, and counted.
+ *
+ * <p>The count, the waiting line and whether the listeners should read change together under this
+ * object's lock (no I/O under it). Each listener applies that decision on its own event loop from the
+ * state at that moment, so that a pause and a resume racing on two threads cannot leave it paused
+ * below the bound; the acceptor's own back-off, which turns reading back on after an accept error,
+ * is undone by the next connection it accepts.
  */
 @ChannelHandler.Sharable
 public final class AcceptGate extends ChannelInboundHandlerAdapter {
+
+    /** Connections accepted past the bound that may wait for a place: a few read batches' worth. */
+    static final int MAX_WAITING = 64;
 
     private static final Logger log = LoggerFactory.getLogger(AcceptGate.class);
 
@@ -33,6 +46,14 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
     private final RefusalLog pausedLog = new RefusalLog(log,
             "listeners at limits.max-connections, not accepting until a connection closes");
+    // Guarded by this.
+    private int open;
+    private boolean full;
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+
+    /** A connection accepted past the bound, and the listener that accepted it. */
+    private record Waiting(ChannelHandlerContext listener, Channel child) {
+    }
 
     public AcceptGate(int max, Counters counters) {
         this.max = max;
@@ -43,7 +64,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         Channel listener = ctx.channel();
         listeners.add(listener);
-        listener.closeFuture().addListener(f -> listeners.remove(listener));
+        listener.closeFuture().addListener(f -> listenerClosed(listener));
         // A listener bound while the others are paused starts paused too.
         reconcile(listener);
         ctx.fireChannelActive();
@@ -52,25 +73,90 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
-        int open = counters.acceptedConnections.incrementAndGet();
-        if (open > max) {
-            counters.acceptedConnections.decrementAndGet();
-            counters.connectionsRefused.increment();
-            // Not registered with an event loop yet: nothing of Teleport's has run on it.
-            child.unsafe().closeForcibly();
-            return;
-        }
-        child.closeFuture().addListener(f -> {
-            if (counters.acceptedConnections.getAndDecrement() == max) {
-                reconcileAll();
+        boolean admit = false;
+        boolean refuse = false;
+        boolean paused = false;
+        synchronized (this) {
+            if (open < max && waiting.isEmpty()) {
+                open++;
+                admit = true;
+            } else if (waiting.size() < MAX_WAITING) {
+                waiting.add(new Waiting(ctx, child));
+            } else {
+                refuse = true;
             }
-        });
-        if (open == max) {
+            if (!full && (open >= max || !waiting.isEmpty())) {
+                full = true;
+                paused = true;
+            }
+            counters.acceptedConnections.set(open);
+        }
+        if (paused) {
             counters.acceptPauses.increment();
             pausedLog.record(max + " open, latest from " + child.remoteAddress());
             reconcileAll();
+        } else if (!admit) {
+            // Reading again although full: the acceptor's back-off after an accept error turned it on.
+            reconcile(ctx.channel());
         }
-        ctx.fireChannelRead(child);
+        if (refuse) {
+            counters.connectionsRefused.increment();
+            // Not registered with an event loop yet: nothing of Teleport's has run on it.
+            child.unsafe().closeForcibly();
+        } else if (admit) {
+            admit(ctx, child);
+        }
+    }
+
+    private void admit(ChannelHandlerContext listener, Channel child) {
+        child.closeFuture().addListener((ChannelFutureListener) f -> childClosed());
+        listener.fireChannelRead(child);
+    }
+
+    /** An admitted connection closed: its place goes to the oldest waiting one, or frees the listeners. */
+    private void childClosed() {
+        Waiting next;
+        boolean resume = false;
+        synchronized (this) {
+            next = waiting.poll();
+            if (next == null) {
+                open--;
+                if (full && open < max) {
+                    full = false;
+                    resume = true;
+                }
+            }
+            counters.acceptedConnections.set(open);
+        }
+        if (next != null) {
+            Waiting w = next;
+            try {
+                w.listener().executor().execute(() -> admit(w.listener(), w.child()));
+            } catch (RejectedExecutionException e) {
+                // Shutting down: its listener is closing, and so is what waits on it.
+                w.child().unsafe().closeForcibly();
+                childClosed();
+            }
+        }
+        if (resume) {
+            reconcileAll();
+        }
+    }
+
+    /** A listener closed: connections waiting on it will never be taken. */
+    private void listenerClosed(Channel listener) {
+        listeners.remove(listener);
+        List<Channel> dropped = new ArrayList<>();
+        synchronized (this) {
+            waiting.removeIf(w -> {
+                if (w.listener().channel() == listener) {
+                    dropped.add(w.child());
+                    return true;
+                }
+                return false;
+            });
+        }
+        dropped.forEach(c -> c.unsafe().closeForcibly());
     }
 
     private void reconcileAll() {
@@ -88,7 +174,10 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     }
 
     private void reconcile(Channel listener) {
-        boolean accept = counters.acceptedConnections.get() < max;
+        boolean accept;
+        synchronized (this) {
+            accept = !full;
+        }
         if (listener.isOpen() && listener.config().isAutoRead() != accept) {
             listener.config().setAutoRead(accept);
         }

@@ -2,6 +2,7 @@ package io.teleport.internal.session;
 
 import io.teleport.internal.log.LogText;
 import io.teleport.internal.log.RefusalLog;
+import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.router.ExceptionMapper;
@@ -25,7 +26,9 @@ final class HandlerErrors {
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final String INTERNAL = "Internal Server Error";
 
-    private final RefusalLog failures = new RefusalLog(log, "handlers failed with an unmapped exception (pulls answered 500)");
+    private final RefusalLog failures = new RefusalLog(log, "pull handlers failed with an unmapped exception (answered 500)");
+    /** Apart from the pulls': a push's failure answers nobody, and must not wait behind theirs to be seen. */
+    private final RefusalLog pushFailures = new RefusalLog(log, "push handlers failed with an unmapped exception (pushes lost)");
     private final List<ExceptionMapper> mappers;
     private final boolean includeMessage;
     private final int valueLimit;
@@ -93,7 +96,7 @@ final class HandlerErrors {
         // most once per interval, with the count since; each one is at DEBUG.
         String what = "handler " + handlerName(ctx) + " failed on " + ctx.safeUri() + " from " + ctx.session.id();
         log.debug(what, error);
-        failures.record(what, error);
+        (ctx.request.type() == PacketType.PUSH ? pushFailures : failures).record(what, error);
         return internal(error);
     }
 

@@ -132,20 +132,36 @@ final class SessionHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * An accepted connection must speak (one whole frame) or be spoken to within the handshake
-     * timeout; otherwise it only holds a descriptor and memory for whoever opened it.
+     * An accepted connection that neither spoke (one whole frame) nor was spoken to within the
+     * handshake timeout holds a descriptor and memory for whoever opened it. It is closed when its
+     * TLS handshake has not finished, or when accepted connections are scarce (half of
+     * {@code maxConnections} or more are open); otherwise it may be a client that only waits for
+     * pushes, and it is looked at again after another timeout.
      */
     void armHandshakeTimer(Channel channel) {
         long timeout = session.peer.limits.handshakeTimeout().toNanos();
         if (session.dialed() || timeout <= 0 || handshakeTimer != null) {
             return;
         }
+        scheduleHandshakeLook(channel, timeout);
+    }
+
+    private void scheduleHandshakeLook(Channel channel, long timeout) {
         handshakeTimer = channel.eventLoop().schedule(() -> {
-            if (channel.isActive() && !decoder.anyFrame() && !session.wroteAny()) {
+            handshakeTimer = null;
+            if (!channel.isActive() || decoder.anyFrame() || session.wroteAny()) {
+                return;
+            }
+            SslHandler tls = channel.pipeline().get(SslHandler.class);
+            boolean tlsPending = tls != null && !tls.handshakeFuture().isDone();
+            int max = session.peer.limits.maxConnections();
+            if (tlsPending || session.peer.counters.acceptedConnections() >= max - max / 2) {
                 session.peer.counters.handshakeTimeouts.increment();
                 log.debug("closing {}: no frame within the handshake timeout of {} ms", channel.remoteAddress(),
                         TimeUnit.NANOSECONDS.toMillis(timeout));
                 channel.close();
+            } else {
+                scheduleHandshakeLook(channel, timeout);
             }
         }, timeout, TimeUnit.NANOSECONDS);
     }

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * Closes a connection whose outbound buffer stays over the high water mark while the other side
  * reads none of it for {@code Limits.writeStallTimeout()}: a peer that stops reading must not hold
  * its queued bytes and its connection for ever. Reading slowly is not a stall: any byte written in
- * the interval counts. Progress is read from the flushed entry and how much of it went out, as
+ * the interval counts. Progress is read from the outbound buffer (its head, how much of it went out, what is queued), as
  * Netty's {@code IdleStateHandler} observes output, and only while the connection is not writable,
  * so nothing is added to the write path. Made on a connection's first unwritable moment; used on its
  * event loop only.
@@ -22,13 +22,19 @@ import java.util.concurrent.TimeUnit;
 final class WriteStallWatch implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(WriteStallWatch.class);
+    /** Looks per timeout: a stall is closed within a quarter of the timeout after it is due. */
+    private static final int LOOKS = 4;
 
     private final Channel channel;
     private final long timeoutNanos;
     private final Counters counters;
     private @Nullable ScheduledFuture<?> timer;
+    // What the outbound buffer looked like at the last look that saw progress, and when.
     private @Nullable Object entry;
     private long progress;
+    private long pendingBytes;
+    private int entries;
+    private long sinceNanos;
 
     WriteStallWatch(Channel channel, long timeoutNanos, Counters counters) {
         this.channel = channel;
@@ -40,8 +46,8 @@ final class WriteStallWatch implements Runnable {
     void writabilityChanged() {
         if (!channel.isWritable()) {
             if (timer == null) {
-                observe();
-                timer = channel.eventLoop().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+                observe(channel.unsafe().outboundBuffer());
+                schedule();
             }
         } else {
             stop();
@@ -64,20 +70,37 @@ final class WriteStallWatch implements Runnable {
             return;
         }
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        if (out != null && out.current() != null && out.current() == entry && out.currentProgress() == progress) {
+        if (out == null || moved(out)) {
+            observe(out);
+        } else if (channel.eventLoop().ticker().nanoTime() - sinceNanos >= timeoutNanos) {
             counters.writeStalls.increment();
             log.debug("closing {}: {} bytes queued and none read for {} ms", channel.remoteAddress(),
                     out.totalPendingWriteBytes(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
             channel.close();
             return;
         }
-        observe();
-        timer = channel.eventLoop().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+        schedule();
     }
 
-    private void observe() {
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+    /**
+     * Whether any byte went out since the last look. The head message alone is not enough: pooled
+     * buffers are reused, so the head may be the same object again after everything was written. A
+     * stall leaves the head, its progress, the queued bytes and the number of messages all as they were.
+     */
+    private boolean moved(ChannelOutboundBuffer out) {
+        return out.current() != entry || out.currentProgress() != progress
+                || out.totalPendingWriteBytes() != pendingBytes || out.size() != entries;
+    }
+
+    private void observe(@Nullable ChannelOutboundBuffer out) {
         entry = out == null ? null : out.current();
         progress = out == null ? 0 : out.currentProgress();
+        pendingBytes = out == null ? 0 : out.totalPendingWriteBytes();
+        entries = out == null ? 0 : out.size();
+        sinceNanos = channel.eventLoop().ticker().nanoTime();
+    }
+
+    private void schedule() {
+        timer = channel.eventLoop().schedule(this, Math.max(1, timeoutNanos / LOOKS), TimeUnit.NANOSECONDS);
     }
 }

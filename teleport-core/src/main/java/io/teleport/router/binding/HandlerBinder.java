@@ -63,7 +63,9 @@ public final class HandlerBinder<C> {
             }
             if (body != null) {
                 throw new IllegalArgumentException(handler + ": more than one body parameter, " + body + " and "
-                        + parameters[i] + " (a handler takes one body, plus the parameters its resolvers give)");
+                        + parameters[i] + " (a handler takes one body, plus the parameters its resolvers give: "
+                        + "the context, the session, query and metadata values; a parameter of another type is "
+                        + "taken for the body)");
             }
             if (!parameters[i].typeResolved()) {
                 throw new IllegalArgumentException(handler + ": the body type of " + parameters[i] + " has a type "

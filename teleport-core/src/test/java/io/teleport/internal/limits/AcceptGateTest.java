@@ -1,7 +1,17 @@
 package io.teleport.internal.limits;
 
+import io.netty.channel.Channel;
+import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalServerChannel;
 import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,7 +26,7 @@ class AcceptGateTest {
     private final AcceptGate gate = new AcceptGate(2, counters);
 
     @Test
-    void atTheBoundTheListenerPausesAConnectionPastItIsClosedAndAClosePausesNoMore() {
+    void atTheBoundTheListenerPausesAndAConnectionPastItWaitsForAPlace() {
         EmbeddedChannel listener = new EmbeddedChannel(gate);
         EmbeddedChannel first = new EmbeddedChannel();
         EmbeddedChannel second = new EmbeddedChannel();
@@ -27,22 +37,63 @@ class AcceptGateTest {
         listener.writeInbound(second);
         assertThat(listener.config().isAutoRead()).as("paused at the bound").isFalse();
         assertThat(counters.acceptPauses()).isEqualTo(1);
-        // Accepted in the same batch, past the bound.
+        // Accepted in the same batch, past the bound: it waits, not yet handed to the acceptor.
         listener.writeInbound(third);
-        assertThat(third.isOpen()).isFalse();
-        assertThat(counters.connectionsRefused()).isEqualTo(1);
+        assertThat(third.isOpen()).isTrue();
         assertThat(listener.<Object>readInbound()).isSameAs(first);
         assertThat(listener.<Object>readInbound()).as("handed on to the acceptor").isSameAs(second);
-        assertThat(listener.<Object>readInbound()).as("the refused one is not").isNull();
+        assertThat(listener.<Object>readInbound()).as("the waiting one is not").isNull();
         assertThat(counters.acceptedConnections()).isEqualTo(2);
 
         first.close();
         listener.runPendingTasks();
+        assertThat(listener.<Object>readInbound()).as("takes the place the first left").isSameAs(third);
+        assertThat(listener.config().isAutoRead()).as("still full").isFalse();
+        assertThat(counters.acceptedConnections()).isEqualTo(2);
+        second.close();
+        listener.runPendingTasks();
         assertThat(counters.acceptedConnections()).isEqualTo(1);
         assertThat(listener.config().isAutoRead()).as("accepting again below the bound").isTrue();
-        second.close();
+        third.close();
         assertThat(counters.acceptedConnections()).isZero();
-        assertThat(listener.config().isAutoRead()).isTrue();
+        assertThat(counters.connectionsRefused()).isZero();
+        listener.finishAndReleaseAll();
+    }
+
+    @Test
+    void pastTheWaitingLineAConnectionIsClosedAndCounted() {
+        EmbeddedChannel listener = new EmbeddedChannel(gate);
+        List<EmbeddedChannel> all = new ArrayList<>();
+        for (int i = 0; i < 2 + AcceptGate.MAX_WAITING + 1; i++) {
+            EmbeddedChannel c = new EmbeddedChannel();
+            all.add(c);
+            listener.writeInbound(c);
+        }
+        assertThat(all.get(all.size() - 1).isOpen()).isFalse();
+        assertThat(all.get(all.size() - 2).isOpen()).isTrue();
+        assertThat(counters.connectionsRefused()).isEqualTo(1);
+        // Closing the listener closes what waits on it.
+        listener.close();
+        assertThat(all.get(2).isOpen()).isFalse();
+        all.forEach(Channel::close);
+        listener.finishAndReleaseAll();
+    }
+
+    @Test
+    void aListenerReadingAgainWhileFullIsPausedByTheNextConnection() {
+        EmbeddedChannel listener = new EmbeddedChannel(gate);
+        EmbeddedChannel a = new EmbeddedChannel();
+        EmbeddedChannel b = new EmbeddedChannel();
+        EmbeddedChannel c = new EmbeddedChannel();
+        listener.writeInbound(a);
+        listener.writeInbound(b);
+        // As Netty's acceptor does a second after an accept error.
+        listener.config().setAutoRead(true);
+        listener.writeInbound(c);
+        assertThat(listener.config().isAutoRead()).isFalse();
+        a.close();
+        b.close();
+        c.close();
         listener.finishAndReleaseAll();
     }
 
@@ -64,5 +115,67 @@ class AcceptGateTest {
         one.finishAndReleaseAll();
         two.finishAndReleaseAll();
         b.close();
+    }
+
+    /**
+     * Closes on their own threads racing with accepts past the bound, on a real event loop: after
+     * each round, with nothing open, the listener must be reading.
+     */
+    @Test
+    void closesRacingWithAcceptsNeverLeaveTheListenerPausedWithNothingOpen() throws Exception {
+        DefaultEventLoop loop = new DefaultEventLoop();
+        AcceptGate one = new AcceptGate(1, counters);
+        LocalServerChannel listener = new LocalServerChannel();
+        listener.pipeline().addLast(one);
+        loop.register(listener).sync();
+        listener.bind(new LocalAddress("accept-gate-race-" + System.nanoTime())).sync();
+        try {
+            for (int i = 0; i < 2_000; i++) {
+                EmbeddedChannel accepted = new EmbeddedChannel();
+                List<EmbeddedChannel> batch = new ArrayList<>();
+                for (int k = 0; k < 5; k++) {
+                    batch.add(new EmbeddedChannel());
+                }
+                loop.submit(() -> listener.pipeline().fireChannelRead(accepted)).sync();
+                CyclicBarrier go = new CyclicBarrier(2);
+                CountDownLatch closed = new CountDownLatch(1);
+                Thread closer = new Thread(() -> {
+                    await(go);
+                    accepted.close();
+                    closed.countDown();
+                });
+                closer.start();
+                loop.submit(() -> {
+                    await(go);
+                    batch.forEach(c -> listener.pipeline().fireChannelRead(c));
+                }).sync();
+                assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
+                closer.join();
+                // Each admitted one closes in turn, on its own thread, and hands its place on.
+                for (int round = 0; round < batch.size(); round++) {
+                    loop.submit(() -> { }).sync();
+                    for (EmbeddedChannel c : batch) {
+                        if (c.isOpen() && c.isRegistered()) {
+                            c.close();
+                        }
+                    }
+                }
+                loop.submit(() -> { }).sync();
+                loop.submit(() -> { }).sync();
+                assertThat(counters.acceptedConnections()).as("round %d", i).isZero();
+                assertThat(loop.submit(() -> listener.config().isAutoRead()).get()).as("reading, round %d", i).isTrue();
+            }
+        } finally {
+            listener.close().sync();
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -206,7 +206,8 @@ public record TeleportProperties(
      * @param frameReadTimeout how long a frame may take to arrive once its first bytes have, while the
      *     connection is being read; past it the connection closes; 0 for no bound
      * @param handshakeTimeout an accepted connection on which no frame was received and nothing was sent
-     *     within this long is closed (TLS handshake included); 0 for no bound
+     *     within this long is closed if its TLS handshake has not finished, or once half of max-connections
+     *     or more are open (a silent one may be a client waiting for pushes); 0 for no bound
      * @param writeStallTimeout a connection over its write high water mark whose reader takes none of
      *     its bytes for this long is closed; reading slowly is not stalling; 0 for no bound
      * @param maxConnections accepted connections open at once, over all listeners; at this many the

@@ -6,9 +6,11 @@ import io.teleport.router.MetaValue;
 import io.teleport.router.QueryValue;
 import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.router.binding.HandlerParameter;
+import jakarta.validation.Constraint;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
+import jakarta.validation.Valid;
 import jakarta.validation.Validator;
 import jakarta.validation.executable.ExecutableValidator;
 import jakarta.validation.metadata.MethodDescriptor;
@@ -18,7 +20,12 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.validation.annotation.Validated;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.lang.annotation.Annotation;
+import java.lang.reflect.AnnotatedParameterizedType;
+import java.lang.reflect.AnnotatedType;
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Set;
@@ -32,9 +39,13 @@ import java.util.stream.Collectors;
  * mistake, so it is answered with 400 naming each field as the caller knows it (the body is the root:
  * {@code items[0].name: must not be blank}; a query value by its name) rather than reaching the handler,
  * or a {@code @Validated} proxy that would throw it as a 500. Handlers without constraints are not
- * checked at all. The validator is looked up when the handlers are bound; without one nothing is checked.
+ * checked at all. The validator is looked up when the handlers are bound; without one nothing is checked,
+ * and a handler that asks for validation is named at WARN, since its constraints would otherwise be
+ * silently ignored.
  */
 public final class BeanValidationArguments implements HandlerArgumentValidator {
+
+    private static final Logger log = LoggerFactory.getLogger(BeanValidationArguments.class);
 
     /** The code of a violation, as core's {@code ValidationPlugin} answers. */
     public static final int CODE_INVALID = 400;
@@ -50,7 +61,15 @@ public final class BeanValidationArguments implements HandlerArgumentValidator {
     public @Nullable Check prepare(Object controller, Method method, List<HandlerParameter> parameters,
             @Nullable HandlerParameter body) {
         Validator validator = validators.getIfUnique();
-        if (validator == null || parameters.isEmpty()) {
+        if (parameters.isEmpty()) {
+            return null;
+        }
+        if (validator == null) {
+            if (asksForValidation(method)) {
+                log.warn("{}#{} has @Valid or constraints on its parameters, but there is no jakarta.validation.Validator "
+                        + "bean: they are not checked. Add spring-boot-starter-validation (Boot makes the Validator), or "
+                        + "declare one.", method.getDeclaringClass().getSimpleName(), method.getName());
+            }
             return null;
         }
         // Validated on the object the user wrote: a proxy's class carries no constraints.
@@ -70,6 +89,40 @@ public final class BeanValidationArguments implements HandlerArgumentValidator {
                 throw new RerrorException(new Rerror(CODE_INVALID, "Invalid Argument", describe(violations, labels)));
             }
         };
+    }
+
+    /** Whether a parameter, or a type argument of one ({@code List<@Valid Item>}), is {@code @Valid} or constrained. */
+    private static boolean asksForValidation(Method method) {
+        for (int i = 0; i < method.getParameterCount(); i++) {
+            if (asksForValidation(method.getParameterAnnotations()[i])
+                    || asksForValidation(method.getAnnotatedParameterTypes()[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean asksForValidation(AnnotatedType type) {
+        if (asksForValidation(type.getAnnotations())) {
+            return true;
+        }
+        if (type instanceof AnnotatedParameterizedType parameterized) {
+            for (AnnotatedType argument : parameterized.getAnnotatedActualTypeArguments()) {
+                if (asksForValidation(argument)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean asksForValidation(Annotation[] annotations) {
+        for (Annotation a : annotations) {
+            if (a.annotationType() == Valid.class || a.annotationType().isAnnotationPresent(Constraint.class)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the parameters have constraints, {@code @Valid}, or either on their elements ({@code List<@Valid Item>}). */

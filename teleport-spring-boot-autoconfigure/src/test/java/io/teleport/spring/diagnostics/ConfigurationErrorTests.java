@@ -111,19 +111,15 @@ class ConfigurationErrorTests {
     @Test
     void springApplicationPrintsTheKeyOfABadLimit(CapturedOutput output) {
         // Boot's own analysis of a binding failure shows the innermost cause: it must be the one naming the key.
-        assertThatThrownBy(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
-                .properties("teleport.client.address=127.0.0.1:9090", "teleport.limits.max-inflight-per-session=-1",
-                        "spring.main.banner-mode=off").run())
-                .hasStackTraceContaining("teleport.limits.max-inflight-per-session");
+        failsToStart(App.class, "teleport.limits.max-inflight-per-session", "teleport.client.address=127.0.0.1:9090",
+                "teleport.limits.max-inflight-per-session=-1");
         assertThat(output).contains("APPLICATION FAILED TO START")
                 .contains("teleport.limits.max-inflight-per-session: -1 (expected: >= 1)");
     }
 
     @Test
     void springApplicationPrintsTheAnalysis(CapturedOutput output) {
-        assertThatThrownBy(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
-                .properties("teleport.client.address=", "spring.main.banner-mode=off").run())
-                .hasStackTraceContaining("teleport.client.address: empty");
+        failsToStart(App.class, "teleport.client.address: empty", "teleport.client.address=");
         assertThat(output).contains("APPLICATION FAILED TO START")
                 .contains("Teleport cannot start with teleport.client.address: empty (expected: host:port).")
                 .contains("Set teleport.client.address to the remote peer's host:port");
@@ -142,9 +138,7 @@ class ConfigurationErrorTests {
 
     @Test
     void anInjectedSessionTemplateWithOnlyNamedRemotesPointsToSessionTemplates(CapturedOutput output) {
-        assertThatThrownBy(() -> new SpringApplicationBuilder(CallingApp.class).web(WebApplicationType.NONE)
-                .properties("teleport.clients.billing.address=127.0.0.1:9090", "spring.main.banner-mode=off").run())
-                .hasStackTraceContaining("SessionTemplate");
+        failsToStart(CallingApp.class, "SessionTemplate", "teleport.clients.billing.address=127.0.0.1:9090");
         assertThat(output).contains("APPLICATION FAILED TO START")
                 .contains("A SessionTemplate was injected, but there is none: the SessionTemplate bean is the default "
                         + "remote's, and neither teleport.client.address nor teleport.client.service-id is set. "
@@ -154,10 +148,52 @@ class ConfigurationErrorTests {
 
     @Test
     void anInjectedSessionTemplateWithoutAnyRemoteSaysWhichKeyMakesIt(CapturedOutput output) {
-        assertThatThrownBy(() -> new SpringApplicationBuilder(CallingApp.class).web(WebApplicationType.NONE)
-                .properties("spring.main.banner-mode=off").run()).hasStackTraceContaining("SessionTemplate");
+        failsToStart(CallingApp.class, "SessionTemplate");
         assertThat(output).contains("neither teleport.client.address nor teleport.client.service-id is set.")
                 .contains("Set teleport.client.address to the remote peer's host:port").doesNotContain("Named remotes");
+    }
+
+    /** An application that broadcasts to its clients. */
+    @SpringBootConfiguration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(TeleportAutoConfiguration.class)
+    static class BroadcastingApp {
+
+        @org.springframework.context.annotation.Bean
+        Object broadcaster(io.teleport.spring.server.TeleportSessions sessions) {
+            return sessions;
+        }
+    }
+
+    /** An application calling the default remote, without Teleport's auto-configuration. */
+    @SpringBootConfiguration(proxyBeanMethods = false)
+    static class WithoutAutoConfiguration {
+
+        @org.springframework.context.annotation.Bean
+        Object caller(io.teleport.spring.client.SessionTemplate template) {
+            return template;
+        }
+    }
+
+    @Test
+    void anInjectedTeleportBeanWithoutARoleSaysWhichKeysStartTeleport(CapturedOutput output) {
+        failsToStart(BroadcastingApp.class, "TeleportSessions");
+        assertThat(output).contains("A TeleportSessions was injected, but Teleport is not running: none of "
+                + "teleport.server.listen-address, teleport.client.address or teleport.clients is set.")
+                .contains("Set teleport.server.listen-address to serve");
+    }
+
+    @Test
+    void anInjectedSessionTemplateWhoseAddressIsSetPointsToTheMissingAutoConfiguration(CapturedOutput output) {
+        failsToStart(WithoutAutoConfiguration.class, "SessionTemplate", "teleport.client.address=127.0.0.1:9090");
+        assertThat(output).contains("Teleport's auto-configuration did not run")
+                .doesNotContain("neither teleport.client.address");
+    }
+
+    /** Starts {@code app} with {@code properties}, which must fail with {@code inTrace} in the stack trace. */
+    private static void failsToStart(Class<?> app, String inTrace, String... properties) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(app).web(WebApplicationType.NONE)
+                .properties(properties).properties("spring.main.banner-mode=off").run())
+                .hasStackTraceContaining(inTrace);
     }
 
     /** The failure analysis of start-up with {@code properties} (comma-separated). */

@@ -17,6 +17,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.validation.annotation.Validated;
@@ -35,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * With a {@code Validator} bean (Boot makes one when Hibernate Validator is present), handler
  * arguments are validated before the handler runs, and a violation is a 400 naming the fields.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 class ValidationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -145,10 +147,12 @@ class ValidationTests {
     }
 
     @Test
-    void withoutAValidatorNothingIsChecked() {
+    void withoutAValidatorNothingIsCheckedAndEachHandlerThatAskedIsNamedAtWarn(CapturedOutput output) {
         runner.withBean(Orders.class).run(ctx -> withSession(ctx, session ->
                 assertThat(session.pull("/orders/place", Map.of("customer", "", "items", List.of()), String.class))
                         .isEqualTo("placed 0")));
+        assertThat(output).contains("WARN").contains("Orders#place has @Valid or constraints on its parameters, but "
+                + "there is no jakarta.validation.Validator bean: they are not checked. Add spring-boot-starter-validation");
     }
 
     @Test

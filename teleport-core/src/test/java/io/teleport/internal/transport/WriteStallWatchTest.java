@@ -1,0 +1,103 @@
+package io.teleport.internal.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.teleport.internal.limits.Counters;
+import io.teleport.internal.limits.InboundBudget;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The stall watch on a channel whose socket takes nothing by itself, with frozen time: the test moves
+ * bytes out as a reader would, and decides when time passes.
+ */
+class WriteStallWatchTest {
+
+    /** Writes nothing on flush: what leaves the buffer, the test removes. */
+    static final class HeldChannel extends EmbeddedChannel {
+        @Override
+        protected void doWrite(ChannelOutboundBuffer in) {
+        }
+    }
+
+    private final Counters counters = new Counters(new InboundBudget(1 << 20));
+    private final HeldChannel ch = new HeldChannel();
+    private final WriteStallWatch watch = new WriteStallWatch(ch, TimeUnit.SECONDS.toNanos(60), counters);
+
+    @org.junit.jupiter.api.AfterEach
+    void release() {
+        ch.finishAndReleaseAll();
+    }
+
+    private ByteBuf queue(int bytes) {
+        ByteBuf b = ch.alloc().buffer(bytes).writeZero(bytes);
+        ch.writeAndFlush(b);
+        return b;
+    }
+
+    private void pass(int seconds) {
+        ch.advanceTimeBy(seconds, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+    }
+
+    @Test
+    void nothingReadForTheTimeoutClosesWithinAQuarterOfItAfterward() {
+        ch.freezeTime();
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
+        queue(256);
+        watch.writabilityChanged();
+        for (int i = 0; i < 3; i++) {
+            pass(15);
+        }
+        assertThat(ch.isOpen()).as("45 s of 60").isTrue();
+        pass(15);
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(counters.writeStalls()).isEqualTo(1);
+    }
+
+    @Test
+    void anyByteReadStartsTheWaitAgainEvenWhenTheHeadLooksTheSame() {
+        ch.freezeTime();
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
+        queue(256);
+        queue(256);
+        watch.writabilityChanged();
+        pass(45);
+        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        // The reader takes the first message whole; a new one is queued behind the second.
+        out.removeBytes(256);
+        queue(256);
+        pass(15);
+        pass(15);
+        pass(15);
+        assertThat(ch.isOpen()).as("bytes went out 45 s ago").isTrue();
+        out.removeBytes(100);
+        pass(15);
+        pass(15);
+        pass(15);
+        pass(15);
+        assertThat(ch.isOpen()).as("a partial read counts too: seen 45 s ago").isTrue();
+        pass(15);
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(counters.writeStalls()).isEqualTo(1);
+    }
+
+    @Test
+    void writableAgainStopsTheWatch() {
+        ch.freezeTime();
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
+        queue(256);
+        watch.writabilityChanged();
+        ch.unsafe().outboundBuffer().removeBytes(256);
+        assertThat(ch.isWritable()).isTrue();
+        watch.writabilityChanged();
+        pass(120);
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(counters.writeStalls()).isZero();
+    }
+}
