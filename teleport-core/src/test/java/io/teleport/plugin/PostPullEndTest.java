@@ -84,6 +84,32 @@ class PostPullEndTest {
         assertThat(logged("/missing")).isEqualTo(1);
     }
 
+    /** A plugin with a bug that throws past the chain, which catches only runtime exceptions. */
+    static final class Broken implements PostPullEnd {
+        final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void postPullEnd(ReadContext ctx) {
+            runs.incrementAndGet();
+            throw new AssertionError("plugin bug");
+        }
+
+        @Override
+        public boolean nonBlocking() {
+            return true;
+        }
+    }
+
+    @Test
+    void aHookThatThrowsAnErrorRunsOnceAndTheCallerStillGetsAnAnswer() {
+        Broken broken = new Broken();
+        Session session = client(server(), broken);
+        CompletableFuture<String> pull = session.pullAsync("/echo", "x", String.class);
+        assertThat(code(pull.orTimeout(5, TimeUnit.SECONDS))).isEqualTo(Rerror.CODE_BAD_PACKET);
+        assertThat(broken.runs).hasValue(1);
+        assertThat(logged("/echo")).isEqualTo(1);
+    }
+
     @Test
     void aTimeoutIsSeenBeforeTheCallerLearnsIt() {
         Session session = client(server(), recorder);

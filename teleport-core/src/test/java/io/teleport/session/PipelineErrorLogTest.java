@@ -95,7 +95,8 @@ class PipelineErrorLogTest {
         await().until(() -> warnings().size() == 1);
         ILoggingEvent event = warnings().get(0);
         assertThat(event.getFormattedMessage()).contains("connections closed for breaking the protocol")
-                .contains("disconnect(").contains("when reading: Mismatched protocol");
+                .contains("disconnect(").contains("when reading: Mismatched protocol")
+                .as("says what to set").contains("teleport.protocol: auto");
         assertThat(event.getThrowableProxy()).isNull();
     }
 

@@ -62,6 +62,8 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     /** The reply's body, once decoded. */
     private @Nullable Object body;
     private boolean postWriteRunning;
+    /** Set by the first {@link #end}: a second one (after a hook threw past the chain) only completes the caller. */
+    private boolean ended;
     /** A reply that came while the pull's PostWritePull hooks still ran. */
     private @Nullable Packet earlyReply;
 
@@ -234,6 +236,13 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
      */
     private void end(@Nullable Object value, @Nullable Rerror rerror, @Nullable Packet shown) {
         cancelTimer();
+        if (ended) {
+            if (!future.isDone()) {
+                complete(value, rerror == null ? null : rerror.toException());
+            }
+            return;
+        }
+        ended = true;
         Packet seen = shown;
         if (seen == null) {
             seen = new Packet(PacketType.REPLY, request.seq(), request.uri(), null);

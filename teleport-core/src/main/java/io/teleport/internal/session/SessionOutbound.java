@@ -38,11 +38,16 @@ final class SessionOutbound {
     private volatile long waitingBytes;
     /** Created by the first waiter; most sessions never have one. */
     private volatile @Nullable Queue<CompletableFuture<Void>> writableWaiters;
-    private volatile boolean wroteAny;
-    /** 1 once replies left unread closed the connection: the close is counted once, however many replies met it. */
-    private volatile int closedUnread;
-    private static final AtomicIntegerFieldUpdater<SessionOutbound> CLOSED_UNREAD =
-            AtomicIntegerFieldUpdater.newUpdater(SessionOutbound.class, "closedUnread");
+    /**
+     * {@link #WROTE} once this side wrote; {@link #CLOSED_UNREAD} once replies left unread closed the
+     * connection, so that the close is counted once however many replies met it. One field for both:
+     * each idle session pays for it.
+     */
+    private volatile int flags;
+    private static final int WROTE = 1;
+    private static final int CLOSED_UNREAD = 2;
+    private static final AtomicIntegerFieldUpdater<SessionOutbound> FLAGS =
+            AtomicIntegerFieldUpdater.newUpdater(SessionOutbound.class, "flags");
 
     SessionOutbound(DefaultSession session) {
         this.session = session;
@@ -98,14 +103,24 @@ final class SessionOutbound {
 
     /** This side writes on the session. */
     void markWritten() {
-        if (!wroteAny) {
-            wroteAny = true;
+        if ((flags & WROTE) == 0) {
+            setFlag(WROTE);
         }
+    }
+
+    /** Sets {@code flag}; true when this call set it. */
+    private boolean setFlag(int flag) {
+        for (int f = flags; (f & flag) == 0; f = flags) {
+            if (FLAGS.compareAndSet(this, f, f | flag)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether this side ever wrote on the session. */
     boolean wroteAny() {
-        return wroteAny;
+        return (flags & WROTE) != 0;
     }
 
     private Queue<CompletableFuture<Void>> waiters() {
@@ -185,7 +200,7 @@ final class SessionOutbound {
             return false;
         }
         ReferenceCountUtil.release(frame);
-        if (CLOSED_UNREAD.compareAndSet(this, 0, 1)) {
+        if (setFlag(CLOSED_UNREAD)) {
             session.peer.counters.unreadReplies.increment();
         }
         session.peer.outboundLog.record("replies to " + session.id() + " not read: " + queued + " bytes queued, "

@@ -189,6 +189,17 @@ class ConfigurationErrorTests {
                 .doesNotContain("neither teleport.client.address");
     }
 
+    @Test
+    void aValueThatIsNotOneOfItsChoicesListsThemAsPropertiesWriteThem(CapturedOutput output) {
+        failsToStart(App.class, "teleport.error.include-message", "teleport.client.address=127.0.0.1:9090",
+                "teleport.error.include-message=true");
+        assertThat(output).contains("Teleport cannot start with teleport.error.include-message: true (expected one of: "
+                + "never, always).").contains("Set teleport.error.include-message to one of: never, always.");
+        failsToStart(App.class, "teleport.message-log-format", "teleport.client.address=127.0.0.1:9090",
+                "teleport.message-log-format=json");
+        assertThat(output).contains("teleport.message-log-format: json (expected one of: key-value, multi-line)");
+    }
+
     /** Starts {@code app} with {@code properties}, which must fail with {@code inTrace} in the stack trace. */
     private static void failsToStart(Class<?> app, String inTrace, String... properties) {
         assertThatThrownBy(() -> new SpringApplicationBuilder(app).web(WebApplicationType.NONE)
