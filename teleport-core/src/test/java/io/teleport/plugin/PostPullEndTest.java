@@ -101,11 +101,11 @@ class PostPullEndTest {
     }
 
     @Test
-    void aHookThatThrowsAnErrorRunsOnceAndTheCallerStillGetsAnAnswer() {
+    void aHookThatThrowsAnErrorRunsOnceAndTheCallerStillGetsItsReply() {
         Broken broken = new Broken();
         Session session = client(server(), broken);
         CompletableFuture<String> pull = session.pullAsync("/echo", "x", String.class);
-        assertThat(code(pull.orTimeout(5, TimeUnit.SECONDS))).isEqualTo(Rerror.CODE_BAD_PACKET);
+        assertThat(code(pull.orTimeout(5, TimeUnit.SECONDS))).isEqualTo(0);
         assertThat(broken.runs).hasValue(1);
         assertThat(logged("/echo")).isEqualTo(1);
     }
@@ -177,5 +177,24 @@ class PostPullEndTest {
         Session session = client(server(), failing, recorder);
         assertThat(session.pull("/echo", "x", String.class)).isEqualTo("x");
         assertThat(ends).containsExactly("/echo 0 wire");
+    }
+
+    @Test
+    void aHookThatThrowsAnErrorStillLetsATimeoutEndTheCaller() {
+        Broken broken = new Broken();
+        Session session = client(server(), broken);
+        CompletableFuture<String> pull = session.pullAsync("/hold", "x", String.class,
+                CallOptions.timeout(Duration.ofMillis(100)));
+        assertThat(code(pull.orTimeout(5, TimeUnit.SECONDS))).isEqualTo(408);
+    }
+
+    @Test
+    void aHookThatThrowsAnErrorStillLetsALostConnectionEndTheCaller() throws Exception {
+        Broken broken = new Broken();
+        Session session = client(server(), broken);
+        CompletableFuture<String> held = session.pullAsync("/hold", "x", String.class);
+        entered.await(5, TimeUnit.SECONDS);
+        ((io.teleport.internal.session.DefaultSession) session).channel().close();
+        assertThat(code(held.orTimeout(5, TimeUnit.SECONDS))).isEqualTo(102);
     }
 }

@@ -113,6 +113,16 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         listener.fireChannelRead(child);
     }
 
+    /** A waiting connection takes a place, unless its listener closed since: then it is closed and the place freed. */
+    private void admitWaiting(Waiting w) {
+        if (w.listener().isRemoved() || !w.listener().channel().isOpen()) {
+            w.child().unsafe().closeForcibly();
+            childClosed();
+            return;
+        }
+        admit(w.listener(), w.child());
+    }
+
     /** An admitted connection closed: its place goes to the oldest waiting one, or frees the listeners. */
     private void childClosed() {
         Waiting next;
@@ -131,7 +141,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         if (next != null) {
             Waiting w = next;
             try {
-                w.listener().executor().execute(() -> admit(w.listener(), w.child()));
+                w.listener().executor().execute(() -> admitWaiting(w));
             } catch (RejectedExecutionException e) {
                 // Shutting down: its listener is closing, and so is what waits on it.
                 w.child().unsafe().closeForcibly();

@@ -62,7 +62,7 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     /** The reply's body, once decoded. */
     private @Nullable Object body;
     private boolean postWriteRunning;
-    /** Set by the first {@link #end}: a second one (after a hook threw past the chain) only completes the caller. */
+    /** Set by the first {@link #end}: a hook that threw past the chain must not end the pull again. */
     private boolean ended;
     /** A reply that came while the pull's PostWritePull hooks still ran. */
     private @Nullable Packet earlyReply;
@@ -237,9 +237,6 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     private void end(@Nullable Object value, @Nullable Rerror rerror, @Nullable Packet shown) {
         cancelTimer();
         if (ended) {
-            if (!future.isDone()) {
-                complete(value, rerror == null ? null : rerror.toException());
-            }
             return;
         }
         ended = true;
@@ -264,12 +261,18 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         if (plugins.blocks(Hook.POST_PULL_END) && !session.peer.inline) {
             // Plugins that may block never run on the I/O thread or the timer's.
             session.peer.runBlocking(() -> {
-                plugins.run(Hook.POST_PULL_END, this);
-                complete(value, error);
+                try {
+                    plugins.run(Hook.POST_PULL_END, this);
+                } finally {
+                    complete(value, error);
+                }
             });
         } else {
-            plugins.run(Hook.POST_PULL_END, this);
-            deliver(value, error);
+            try {
+                plugins.run(Hook.POST_PULL_END, this);
+            } finally {
+                deliver(value, error);
+            }
         }
     }
 

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * Closes a connection whose outbound buffer stays over the high water mark while the other side
  * reads none of it for {@code Limits.writeStallTimeout()}: a peer that stops reading must not hold
  * its queued bytes and its connection for ever. Reading slowly is not a stall: any byte written in
- * the interval counts. Progress is read from the outbound buffer (its head, how much of it went out, what is queued), as
+ * the interval counts, as the kernel reports it (it takes more from the buffer once about a third
+ * of the socket's send buffer has drained, so a reader must take at least that much per timeout). Progress is read from the outbound buffer (its head, how much of it went out, what is queued), as
  * Netty's {@code IdleStateHandler} observes output, and only while the connection is not writable,
  * so nothing is added to the write path. Made on a connection's first unwritable moment; used on its
  * event loop only.
@@ -33,7 +34,6 @@ final class WriteStallWatch implements Runnable {
     private @Nullable Object entry;
     private long progress;
     private long pendingBytes;
-    private int entries;
     private long sinceNanos;
 
     WriteStallWatch(Channel channel, long timeoutNanos, Counters counters) {
@@ -83,20 +83,19 @@ final class WriteStallWatch implements Runnable {
     }
 
     /**
-     * Whether any byte went out since the last look. The head message alone is not enough: pooled
-     * buffers are reused, so the head may be the same object again after everything was written. A
-     * stall leaves the head, its progress, the queued bytes and the number of messages all as they were.
+     * Whether any byte went out since the last look that saw some: a new head, progress in it, or
+     * fewer bytes queued. The head alone is not enough, since pooled buffers are reused and the head
+     * may be the same object again after everything was written; more bytes queued is not progress,
+     * or a sender writing to a peer that reads nothing would keep it open.
      */
     private boolean moved(ChannelOutboundBuffer out) {
-        return out.current() != entry || out.currentProgress() != progress
-                || out.totalPendingWriteBytes() != pendingBytes || out.size() != entries;
+        return out.current() != entry || out.currentProgress() != progress || out.totalPendingWriteBytes() < pendingBytes;
     }
 
     private void observe(@Nullable ChannelOutboundBuffer out) {
         entry = out == null ? null : out.current();
         progress = out == null ? 0 : out.currentProgress();
         pendingBytes = out == null ? 0 : out.totalPendingWriteBytes();
-        entries = out == null ? 0 : out.size();
         sinceNanos = channel.eventLoop().ticker().nanoTime();
     }
 

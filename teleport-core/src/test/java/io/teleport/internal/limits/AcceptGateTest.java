@@ -80,6 +80,26 @@ class AcceptGateTest {
     }
 
     @Test
+    void aWaitingConnectionWhoseListenerWentAwayBeforeItsTurnIsClosedAndItsPlaceFreed() {
+        EmbeddedChannel listener = new EmbeddedChannel(gate);
+        EmbeddedChannel first = new EmbeddedChannel();
+        EmbeddedChannel second = new EmbeddedChannel();
+        EmbeddedChannel third = new EmbeddedChannel();
+        listener.writeInbound(first);
+        listener.writeInbound(second);
+        listener.writeInbound(third);
+        // As when the listener closes: its pipeline is taken down before the third's turn comes.
+        listener.pipeline().remove(gate);
+        first.close();
+        listener.runPendingTasks();
+        assertThat(third.isOpen()).isFalse();
+        assertThat(counters.acceptedConnections()).as("only the second").isEqualTo(1);
+        second.close();
+        assertThat(counters.acceptedConnections()).isZero();
+        listener.finishAndReleaseAll();
+    }
+
+    @Test
     void aListenerReadingAgainWhileFullIsPausedByTheNextConnection() {
         EmbeddedChannel listener = new EmbeddedChannel(gate);
         EmbeddedChannel a = new EmbeddedChannel();

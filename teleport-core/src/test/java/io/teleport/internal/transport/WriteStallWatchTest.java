@@ -88,6 +88,22 @@ class WriteStallWatchTest {
     }
 
     @Test
+    void moreQueuedForAPeerThatReadsNothingIsNoProgress() {
+        ch.freezeTime();
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
+        queue(256);
+        watch.writabilityChanged();
+        for (int i = 0; i < 4; i++) {
+            pass(15);
+            if (ch.isOpen()) {
+                queue(64);
+            }
+        }
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(counters.writeStalls()).isEqualTo(1);
+    }
+
+    @Test
     void writableAgainStopsTheWatch() {
         ch.freezeTime();
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));

@@ -4,6 +4,9 @@ import io.teleport.Peer;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
 import io.teleport.spring.server.TeleportSessions;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -31,9 +34,11 @@ class MissingTeleportBeanFailureAnalyzer extends AbstractFailureAnalyzer<NoSuchB
             + "teleport.client.address (or teleport.clients.<name>.address) to call another peer.";
 
     private final Environment environment;
+    private final @Nullable BeanFactory beans;
 
-    MissingTeleportBeanFailureAnalyzer(Environment environment) {
+    MissingTeleportBeanFailureAnalyzer(Environment environment, @Nullable BeanFactory beans) {
         this.environment = environment;
+        this.beans = beans;
     }
 
     @Override
@@ -50,6 +55,14 @@ class MissingTeleportBeanFailureAnalyzer extends AbstractFailureAnalyzer<NoSuchB
                 || !binder.bind("teleport.client.service-id", String.class).orElse("").isBlank();
         boolean role = listens || defaultRemote || !named.isEmpty();
         String name = missing.getSimpleName();
+        if (missing == SessionTemplate.class && beans instanceof ListableBeanFactory listable
+                && listable.getBeanNamesForType(SessionTemplate.class, true, false).length > 0) {
+            return new FailureAnalysis("A SessionTemplate was injected with a qualifier no bean has: the one "
+                    + "SessionTemplate bean is the default remote's (teleport.client), and remotes named under "
+                    + "teleport.clients are not beans.", "Inject SessionTemplates and use get(\"<name>\") for a "
+                    + "named remote" + (named.isEmpty() ? "" : " (configured: " + named + ")") + ", or drop the "
+                    + "qualifier for the default remote.", cause);
+        }
         if (role && (missing == SessionTemplate.class ? defaultRemote : NEED_A_ROLE.contains(missing))) {
             return new FailureAnalysis("A " + name + " was injected, but there is none although its properties are "
                     + "set: Teleport's auto-configuration did not run (it is excluded, or this is a test slice that "

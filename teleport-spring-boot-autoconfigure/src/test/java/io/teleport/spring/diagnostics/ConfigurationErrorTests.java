@@ -200,6 +200,27 @@ class ConfigurationErrorTests {
         assertThat(output).contains("teleport.message-log-format: json (expected one of: key-value, multi-line)");
     }
 
+    /** An application that asks for a named remote as a qualified SessionTemplate. */
+    @SpringBootConfiguration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(TeleportAutoConfiguration.class)
+    static class QualifiedCallingApp {
+
+        @org.springframework.context.annotation.Bean
+        Object caller(@org.springframework.beans.factory.annotation.Qualifier("billing")
+                io.teleport.spring.client.SessionTemplate template) {
+            return template;
+        }
+    }
+
+    @Test
+    void aQualifiedSessionTemplateSaysNamedRemotesAreNotBeans(CapturedOutput output) {
+        failsToStart(QualifiedCallingApp.class, "SessionTemplate", "teleport.client.address=127.0.0.1:9090",
+                "teleport.clients.billing.address=127.0.0.1:9091");
+        assertThat(output).contains("A SessionTemplate was injected with a qualifier no bean has")
+                .contains("Inject SessionTemplates and use get(\"<name>\") for a named remote (configured: [billing])")
+                .doesNotContain("auto-configuration did not run");
+    }
+
     /** Starts {@code app} with {@code properties}, which must fail with {@code inTrace} in the stack trace. */
     private static void failsToStart(Class<?> app, String inTrace, String... properties) {
         assertThatThrownBy(() -> new SpringApplicationBuilder(app).web(WebApplicationType.NONE)
