@@ -46,8 +46,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
     private final RefusalLog pausedLog = new RefusalLog(log,
             "listeners at limits.max-connections, not accepting until a connection closes");
-    // Guarded by this.
-    private int open;
+    // Guarded by this, with the count of admitted connections (counters.acceptedConnections, written only here).
     private boolean full;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
 
@@ -58,6 +57,11 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     public AcceptGate(int max, Counters counters) {
         this.max = max;
         this.counters = counters;
+    }
+
+    /** Whether places are scarce: half of the bound or more are taken, so that silent connections are strays. */
+    public boolean placesScarce() {
+        return counters.acceptedConnections() >= max - max / 2;
     }
 
     @Override
@@ -77,8 +81,9 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         boolean refuse = false;
         boolean paused = false;
         synchronized (this) {
+            int open = counters.acceptedConnections.get();
             if (open < max && waiting.isEmpty()) {
-                open++;
+                counters.acceptedConnections.set(++open);
                 admit = true;
             } else if (waiting.size() < MAX_WAITING) {
                 waiting.add(new Waiting(ctx, child));
@@ -89,7 +94,6 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
                 full = true;
                 paused = true;
             }
-            counters.acceptedConnections.set(open);
         }
         if (paused) {
             counters.acceptPauses.increment();
@@ -130,13 +134,12 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         synchronized (this) {
             next = waiting.poll();
             if (next == null) {
-                open--;
+                int open = counters.acceptedConnections.decrementAndGet();
                 if (full && open < max) {
                     full = false;
                     resume = true;
                 }
             }
-            counters.acceptedConnections.set(open);
         }
         if (next != null) {
             Waiting w = next;

@@ -154,8 +154,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             }
             SslHandler tls = channel.pipeline().get(SslHandler.class);
             boolean tlsPending = tls != null && !tls.handshakeFuture().isDone();
-            int max = session.peer.limits.maxConnections();
-            if (tlsPending || session.peer.counters.acceptedConnections() >= max - max / 2) {
+            if (tlsPending || session.peer.acceptGate.placesScarce()) {
                 session.peer.counters.handshakeTimeouts.increment();
                 log.debug("closing {}: no frame within the handshake timeout of {} ms", channel.remoteAddress(),
                         TimeUnit.NANOSECONDS.toMillis(timeout));

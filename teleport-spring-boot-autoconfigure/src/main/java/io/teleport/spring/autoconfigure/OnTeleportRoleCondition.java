@@ -15,11 +15,16 @@ class OnTeleportRoleCondition extends SpringBootCondition {
     @Override
     public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
         Binder binder = Binder.get(context.getEnvironment());
-        if (!binder.bind("teleport.server.listen-address", String.class).orElse("").isBlank()) {
+        if (listens(binder)) {
             return ConditionOutcome.match("teleport.server.listen-address is set");
         }
         return hasRemotes(binder) ? ConditionOutcome.match("teleport.client.address, .service-id or teleport.clients is set")
                 : ConditionOutcome.noMatch("no teleport.server.listen-address, teleport.client.address or teleport.clients");
+    }
+
+    /** Whether the application listens: {@code teleport.server.listen-address} is set. */
+    static boolean listens(Binder binder) {
+        return !binder.bind("teleport.server.listen-address", String.class).orElse("").isBlank();
     }
 
     /** Whether a default remote ({@code teleport.client.address}) or named remotes are configured. */

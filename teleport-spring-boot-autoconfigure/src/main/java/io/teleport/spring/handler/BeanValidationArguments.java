@@ -67,8 +67,9 @@ public final class BeanValidationArguments implements HandlerArgumentValidator {
         if (validator == null) {
             if (asksForValidation(method)) {
                 log.warn("{}#{} has @Valid or constraints on its parameters, but there is no jakarta.validation.Validator "
-                        + "bean: they are not checked. Add spring-boot-starter-validation (Boot makes the Validator), or "
-                        + "declare one.", method.getDeclaringClass().getSimpleName(), method.getName());
+                        + "bean (or several, none @Primary): they are not checked. Add spring-boot-starter-validation "
+                        + "(Boot makes the Validator), or declare one.", method.getDeclaringClass().getSimpleName(),
+                        method.getName());
             }
             return null;
         }

@@ -152,7 +152,8 @@ class ValidationTests {
                 assertThat(session.pull("/orders/place", Map.of("customer", "", "items", List.of()), String.class))
                         .isEqualTo("placed 0")));
         assertThat(output).contains("WARN").contains("Orders#place has @Valid or constraints on its parameters, but "
-                + "there is no jakarta.validation.Validator bean: they are not checked. Add spring-boot-starter-validation");
+                + "there is no jakarta.validation.Validator bean (or several, none @Primary): they are not checked. "
+                + "Add spring-boot-starter-validation");
     }
 
     @Test

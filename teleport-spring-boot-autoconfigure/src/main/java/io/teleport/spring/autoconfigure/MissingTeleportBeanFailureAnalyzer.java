@@ -1,4 +1,4 @@
-package io.teleport.spring.diagnostics;
+package io.teleport.spring.autoconfigure;
 
 import io.teleport.Peer;
 import io.teleport.spring.client.SessionTemplate;
@@ -50,10 +50,9 @@ class MissingTeleportBeanFailureAnalyzer extends AbstractFailureAnalyzer<NoSuchB
         Binder binder = Binder.get(environment);
         Set<String> named = binder.bind("teleport.clients", Bindable.mapOf(String.class, Object.class))
                 .orElse(Map.of()).keySet();
-        boolean listens = !binder.bind("teleport.server.listen-address", String.class).orElse("").isBlank();
-        boolean defaultRemote = binder.bind("teleport.client.address", String.class).isBound()
-                || !binder.bind("teleport.client.service-id", String.class).orElse("").isBlank();
-        boolean role = listens || defaultRemote || !named.isEmpty();
+        // The auto-configuration's own conditions: what they see is what decided whether it ran.
+        boolean defaultRemote = OnTeleportRoleCondition.hasDefaultRemote(binder);
+        boolean role = OnTeleportRoleCondition.listens(binder) || defaultRemote || !named.isEmpty();
         String name = missing.getSimpleName();
         if (missing == SessionTemplate.class && beans instanceof ListableBeanFactory listable
                 && listable.getBeanNamesForType(SessionTemplate.class, true, false).length > 0) {
