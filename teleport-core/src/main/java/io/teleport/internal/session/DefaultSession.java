@@ -365,8 +365,12 @@ public final class DefaultSession implements Session {
     }
 
     /** A connection of this session is gone. */
-    public void disconnected(Channel ch) {
-        lifecycle.disconnected(ch);
+    /**
+     * The connection {@code ch} closed; {@code heardAny} says whether a whole frame came in on it (the
+     * pulls it ends say so when none did: the likely cause is then the remote's).
+     */
+    public void disconnected(Channel ch, boolean heardAny) {
+        lifecycle.disconnected(ch, heardAny);
     }
 
     @Nullable String dialAddress() {
@@ -382,7 +386,12 @@ public final class DefaultSession implements Session {
     }
 
     void failPending() {
-        pending.failAll();
+        pending.failAll(PendingPull.CONNECTION_CLOSED);
+    }
+
+    /** Ends every pending pull with {@code rerror}. */
+    void failPending(Rerror rerror) {
+        pending.failAll(rerror);
     }
 
     boolean drained() {

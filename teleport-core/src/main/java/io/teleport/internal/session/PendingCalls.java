@@ -1,5 +1,6 @@
 package io.teleport.internal.session;
 
+import io.teleport.message.Rerror;
 import io.teleport.proto.ErpcRawProto;
 import org.jspecify.annotations.Nullable;
 
@@ -101,10 +102,10 @@ final class PendingCalls {
     }
 
     /** Ends every waiting pull with 102: the connection is gone. */
-    void failAll() {
+    void failAll(Rerror rerror) {
         PendingPull first = SLOT.getAndSet(this, null);
         if (first != null) {
-            first.onClosed();
+            first.fail(rerror);
         }
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
         if (map == null) {
@@ -113,7 +114,7 @@ final class PendingCalls {
         for (Long key : map.keySet()) {
             PendingPull pull = map.remove(key);
             if (pull != null) {
-                pull.onClosed();
+                pull.fail(rerror);
             }
         }
     }

@@ -38,6 +38,11 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 public final class PendingPull implements ChannelFutureListener, TimerTask, WriteContext, ReadContext {
 
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
+    /** A dialed connection the remote closed before sending a frame on it. */
+    static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
+            "the remote closed the connection without sending a frame on it, as a server on another protocol"
+                    + " does (teleport.protocol: teleport-v3 or erpc-v6 must match the server's, or the server's be"
+                    + " auto), or one refusing a frame over its size limit; the remote's log says which");
     private static final AtomicIntegerFieldUpdater<PendingPull> WRITE_DECIDED =
             AtomicIntegerFieldUpdater.newUpdater(PendingPull.class, "writeDecided");
 
@@ -216,11 +221,6 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         }
         end(wholeReply ? new Reply<>(body, reply.hasMeta() ? reply.meta() : new Meta(), reply.bodyCodec()) : body,
                 null, reply);
-    }
-
-    /** The connection closed; this pull was already removed. */
-    void onClosed() {
-        fail(CONNECTION_CLOSED);
     }
 
     /** Ends the pull with an error of this side's, shown to {@code PostPullEnd} as a reply made here. */

@@ -155,7 +155,7 @@ final class SessionLifecycle {
     }
 
     /** A connection is gone: redial a dialed session that asks for it, otherwise end. */
-    void disconnected(Channel ch) {
+    void disconnected(Channel ch, boolean heardAny) {
         boolean redial;
         boolean lost;
         log.debug("connection of {} closed (state {}, reconnecting {}, current {})", session.id(), state,
@@ -173,7 +173,8 @@ final class SessionLifecycle {
                 reconnecting = new CompletableFuture<>();
             }
         }
-        session.failPending();
+        // A dialed connection closed by the remote before it sent a single frame: say what usually does that.
+        session.failPending(heardAny || !session.dialed() ? PendingPull.CONNECTION_CLOSED : PendingPull.CLOSED_SILENTLY);
         if (!redial) {
             if (lost) {
                 log.warn("connection lost (network:{}, addr:{}, id:{}); redial is off", network().goName(),

@@ -179,7 +179,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             ready.completeExceptionally(Dialer.failed(String.valueOf(ctx.channel().remoteAddress()),
                     new IOException("connection closed before the session was ready")));
         }
-        session.disconnected(ctx.channel());
+        session.disconnected(ctx.channel(), decoder.anyFrame());
         super.channelInactive(ctx);
     }
 

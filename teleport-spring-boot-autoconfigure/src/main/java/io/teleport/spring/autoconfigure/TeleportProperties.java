@@ -249,7 +249,8 @@ public record TeleportProperties(
     }
 
     /**
-     * Redialing of dialed sessions whose connection broke.
+     * Redialing of dialed sessions whose connection broke; the interval and its growth also space a
+     * remote's dials after one failed (calls in between fail at once with {@code 105}).
      *
      * @param times attempts: 0 never, -1 without limit (the core's default is 0, as in Go; a
      *     Spring application's remotes redial by default)

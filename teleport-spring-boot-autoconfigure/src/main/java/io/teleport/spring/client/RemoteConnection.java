@@ -21,6 +21,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * redial backoff until it connects. Once connected, the peer itself redials a broken connection and
  * the session object lives on. Failed dials are logged without flooding (the first, then one per
  * {@value #LOG_EVERY}), and the state and last error are kept for health checks.
+ *
+ * <p>After a failed dial, calls fail at once with {@code 105} until the peer's redial interval has
+ * passed (doubling with each failure in a row, up to its longest interval): an application calling
+ * a remote that is down in a loop would otherwise open a connection per call, and its failures would
+ * fill the log. The first call after the wait dials again.
  */
 final class RemoteConnection {
 
@@ -42,6 +47,10 @@ final class RemoteConnection {
 
     /** The protocol dials use; {@code null} for the peer's default. */
     private final @Nullable Proto proto;
+    /** {@link System#nanoTime()} before which a call does not dial again after a failed dial. Guarded by this. */
+    private long nextDialNanos;
+    /** The wait after the next failed dial; the peer's redial interval after a success. Guarded by this. */
+    private long backoffNanos;
 
     RemoteConnection(Peer peer, String name, String address, @Nullable Proto proto) {
         this.peer = peer;
@@ -50,13 +59,27 @@ final class RemoteConnection {
         this.proto = proto;
     }
 
-    /** The current session, or a dial started now when there is none, the last dial failed or the session closed. */
-    synchronized CompletableFuture<Session> session() {
+    /**
+     * The current session, or a dial started now when there is none, the session closed, or the last
+     * dial failed and its backoff has passed; within the backoff, a failure at once.
+     */
+    CompletableFuture<Session> session() {
+        return session(false);
+    }
+
+    /** As {@link #session()}; {@code force} dials within the backoff too (the start-up loop, which keeps its own). */
+    private synchronized CompletableFuture<Session> session(boolean force) {
         if (retired) {
             return CompletableFuture.failedFuture(new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED,
                     "Dial Failed", "instance " + address + " of remote '" + name + "' left its service")));
         }
         CompletableFuture<Session> current = session;
+        if (current != null && current.isCompletedExceptionally() && !force) {
+            long wait = nextDialNanos - System.nanoTime();
+            if (wait > 0) {
+                return CompletableFuture.failedFuture(heldDown(wait));
+            }
+        }
         if (current == null || (current.isDone() && (current.isCompletedExceptionally()
                 || current.join().closeFuture().isDone()))) {
             current = peer.dialAsync(address, proto);
@@ -66,17 +89,39 @@ final class RemoteConnection {
         return current;
     }
 
+    /** Why a call fails without a dial: the last one failed, and the next is {@code waitNanos} away. */
+    private RerrorException heldDown(long waitNanos) {
+        Throwable last = lastError;
+        String why = "remote '" + name + "' (" + address + ") is down: the last dial failed"
+                + (last == null ? "" : " (" + (last instanceof RerrorException r ? r.rerror().detail() : last.getMessage()) + ")")
+                + "; next dial in "
+                + Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)) + " ms";
+        return new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", why),
+                last != null ? last : new java.io.IOException(why));
+    }
+
     private void dialed(@Nullable Session connected, @Nullable Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        // Before the backoff starts, so that calls it fails say why.
+        lastError = cause;
+        synchronized (this) {
+            long interval = peer.config().redialInterval().toNanos();
+            if (error == null) {
+                backoffNanos = interval;
+            } else {
+                long backoff = backoffNanos <= 0 ? interval : backoffNanos;
+                // Half to all of it, so that the templates of many applications do not dial in step.
+                nextDialNanos = System.nanoTime() + backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+                backoffNanos = Math.min(backoff * 2, Math.max(interval, peer.config().redialMaxInterval().toNanos()));
+            }
+        }
         if (error == null) {
-            lastError = null;
             int failed = failures.getAndSet(0);
             if (failed > 0) {
                 log.info("remote '{}' ({}) connected after {} failed dials", name, address, failed);
             }
             return;
         }
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        lastError = cause;
         int failed = failures.incrementAndGet();
         if (failed == 1 || failed % LOG_EVERY == 0) {
             log.warn("remote '{}' ({}) could not be dialed ({} in a row{}): {}", name, address, failed,
@@ -97,7 +142,7 @@ final class RemoteConnection {
     private void attempt(int attempt, long delayNanos) {
         CompletableFuture<Session> dialing;
         try {
-            dialing = stopped || peer.isClosed() ? null : session();
+            dialing = stopped || peer.isClosed() ? null : session(true);
         } catch (IllegalStateException closedMeanwhile) {
             dialing = null;
         }

@@ -26,7 +26,9 @@ import java.util.concurrent.CompletionException;
  * Calls one remote through this application's peer: a fixed address, or the instances of a service
  * ({@link RemoteInstances}), one chosen per call by its {@link TeleportLoadBalancer}. Sessions are
  * dialed on first use (or at start-up, see {@link #connect()}), redialed by the peer's redial
- * settings, dialed again if they closed, and closed on shutdown. A call that never reached a handler
+ * settings, dialed again if they closed, and closed on shutdown. After a failed dial, calls fail at
+ * once with {@code 105} until the redial interval has passed (doubling with each failure in a row),
+ * rather than dial per call a remote that is down. A call that never reached a handler
  * is tried again on another instance as its {@link RetryPolicy} says. Per-remote call options (a pull
  * timeout, a body codec) come before each call's own.
  *
@@ -190,8 +192,8 @@ public class SessionTemplate {
 
     /**
      * A session to the remote without waiting: the current one, or a dial started now when there is
-     * none, the last dial failed or the last session closed. For a service, an instance that cannot
-     * be dialed is passed over for another.
+     * none, the last session closed, or the last dial failed and its backoff has passed. For a
+     * service, an instance that cannot be dialed is passed over for another.
      */
     public CompletableFuture<Session> sessionAsync() {
         return new CallAttempts<Session>(this, "", new CallOption[0], false, CompletableFuture::completedFuture).start();

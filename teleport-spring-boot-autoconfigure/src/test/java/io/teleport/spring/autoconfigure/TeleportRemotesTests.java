@@ -204,4 +204,55 @@ class TeleportRemotesTests {
                     await().until(() -> remote(ctx, "up").getStatus().equals(Status.UP));
                 });
     }
+
+    @Test
+    void callsToARemoteThatIsDownFailAtOnceUntilItsBackoffPassesRatherThanDialEach() {
+        runner.withPropertyValues("teleport.clients.down.address=" + reserved.address(),
+                "teleport.redial.interval=400ms", "teleport.redial.max-interval=800ms").run(ctx -> {
+                    SessionTemplate down = ctx.getBean(SessionTemplates.class).get("down");
+                    assertThatThrownBy(() -> down.pull("/echo", "a", String.class))
+                            .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().code()).isEqualTo(105));
+                    long failedAt = System.nanoTime();
+                    // The wait after a first failure is 200 to 400 ms: calls within it dial nothing.
+                    int fastFailures = 0;
+                    while (System.nanoTime() - failedAt < TimeUnit.MILLISECONDS.toNanos(150)) {
+                        assertThatThrownBy(() -> down.pull("/echo", "b", String.class))
+                                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                                    assertThat(e.rerror().code()).isEqualTo(105);
+                                    assertThat(e.rerror().detail()).contains("is down: the last dial failed")
+                                            .containsIgnoringCase("refused").contains("next dial in");
+                                });
+                        assertThatThrownBy(() -> down.pullAsync("/echo", "c", String.class).join())
+                                .hasRootCauseInstanceOf(java.net.ConnectException.class);
+                        fastFailures++;
+                    }
+                    assertThat(fastFailures).isPositive();
+                    assertThat(down.failedDials()).as("one dial for all those calls").isEqualTo(1);
+                    assertThat(log.warnings("could not be dialed")).hasSize(1);
+
+                    // Past the wait a call dials again; after a second failure the wait doubles.
+                    await().pollInterval(Duration.ofMillis(20)).until(() -> {
+                        try {
+                            down.pull("/echo", "d", String.class);
+                        } catch (RerrorException e) {
+                            // Still down.
+                        }
+                        return down.failedDials() == 2;
+                    });
+                    assertThatThrownBy(() -> down.pull("/echo", "e", String.class))
+                            .isInstanceOfSatisfying(RerrorException.class, e -> {
+                                String detail = e.rerror().detail();
+                                long wait = Long.parseLong(detail.replaceAll(".*next dial in (\\d+) ms.*", "$1"));
+                                assertThat(wait).as(detail).isGreaterThan(200).isLessThanOrEqualTo(800);
+                            });
+
+                    // Back up: the first call after the wait connects, and the count starts again.
+                    server(reserved.port());
+                    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                            .ignoreException(RerrorException.class).untilAsserted(
+                            () -> assertThat(down.pull("/echo", "f", String.class)).isEqualTo("f"));
+                    assertThat(down.failedDials()).isZero();
+                    assertThat(log.lines("connected after 2 failed dials")).hasSize(1);
+                });
+    }
 }

@@ -1,0 +1,67 @@
+package io.teleport.session;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.proto.ErpcRawProto;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A dialed connection the remote closes before sending a single frame ends its pulls with a 102 that
+ * names the usual cause (the two sides on different protocols), since the caller's side has no other
+ * clue; a connection that closes after frames came in ends them with the plain 102.
+ */
+class SilentCloseTest {
+
+    private final List<Peer> peers = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        peers.forEach(Peer::close);
+    }
+
+    private Peer peer() {
+        Peer peer = new Peer(PeerConfig.defaults());
+        peers.add(peer);
+        peer.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        peer.pullRouter().route("/drop", String.class, (body, ctx) -> {
+            ((DefaultSession) ctx.session()).channel().close().syncUninterruptibly();
+            return body;
+        });
+        return peer;
+    }
+
+    @Test
+    void aPullToAServerOnAnotherProtocolSaysSo() {
+        int erpc = ((InetSocketAddress) peer().listen("127.0.0.1:0", ErpcRawProto.INSTANCE)).getPort();
+        Session session = peer().dial("127.0.0.1:" + erpc);
+        assertThatThrownBy(() -> session.pull("/echo", "x", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
+                    assertThat(e.rerror().detail()).contains("without sending a frame")
+                            .contains("teleport.protocol: teleport-v3 or erpc-v6 must match");
+                });
+    }
+
+    @Test
+    void aConnectionClosedAfterFramesCameInEndsItsPullsWithThePlain102() {
+        int port = ((InetSocketAddress) peer().listen("127.0.0.1:0", null)).getPort();
+        Session session = peer().dial("127.0.0.1:" + port);
+        assertThat(session.pull("/echo", "x", String.class)).isEqualTo("x");
+        assertThatThrownBy(() -> session.pull("/drop", "y", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
+                    assertThat(e.rerror().detail()).doesNotContain("protocol");
+                });
+    }
+}
