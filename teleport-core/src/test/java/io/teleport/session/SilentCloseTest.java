@@ -31,9 +31,18 @@ class SilentCloseTest {
     }
 
     private Peer peer() {
-        Peer peer = new Peer(PeerConfig.defaults());
+        return peer(PeerConfig.defaults());
+    }
+
+    private Peer peer(PeerConfig config) {
+        Peer peer = new Peer(config);
         peers.add(peer);
         peer.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        peer.pullRouter().route("/big", Integer.class, (size, ctx) -> "x".repeat(size));
+        peer.pullRouter().route("/slow", String.class, (body, ctx) -> {
+            Thread.sleep(1500);
+            return body;
+        });
         peer.pullRouter().route("/drop", String.class, (body, ctx) -> {
             ((DefaultSession) ctx.session()).channel().close().syncUninterruptibly();
             return body;
@@ -59,6 +68,26 @@ class SilentCloseTest {
         Session session = peer().dial("127.0.0.1:" + port);
         assertThat(session.pull("/echo", "x", String.class)).isEqualTo("x");
         assertThatThrownBy(() -> session.pull("/drop", "y", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
+                    assertThat(e.rerror().detail()).doesNotContain("protocol");
+                });
+    }
+
+    @Test
+    void aConnectionThisSideClosesBeforeAFrameCameInEndsItsPullsWithThePlain102() {
+        int port = ((InetSocketAddress) peer().listen("127.0.0.1:0", null)).getPort();
+        // This side refuses the reply's frame (over its read limit): the remote did speak.
+        Session limited = peer(PeerConfig.builder().readLimit(10_000).build()).dial("127.0.0.1:" + port);
+        assertThatThrownBy(() -> limited.pull("/big", 100_000, String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
+                    assertThat(e.rerror().detail()).doesNotContain("protocol");
+                });
+        // This side's read-idle timeout closes the connection while the first pull waits.
+        Session idle = peer(PeerConfig.builder().readIdleTimeout(java.time.Duration.ofMillis(300)).build())
+                .dial("127.0.0.1:" + port);
+        assertThatThrownBy(() -> idle.pull("/slow", "y", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
                     assertThat(e.rerror().detail()).doesNotContain("protocol");

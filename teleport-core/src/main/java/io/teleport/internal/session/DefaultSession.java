@@ -366,11 +366,11 @@ public final class DefaultSession implements Session {
 
     /** A connection of this session is gone. */
     /**
-     * The connection {@code ch} closed; {@code heardAny} says whether a whole frame came in on it (the
-     * pulls it ends say so when none did: the likely cause is then the remote's).
+     * The connection {@code ch} closed: {@code heardAny} whether a whole frame came in on it,
+     * {@code closedHere} whether this side closed it (see {@link SessionLifecycle#disconnected}).
      */
-    public void disconnected(Channel ch, boolean heardAny) {
-        lifecycle.disconnected(ch, heardAny);
+    public void disconnected(Channel ch, boolean heardAny, boolean closedHere) {
+        lifecycle.disconnected(ch, heardAny, closedHere);
     }
 
     @Nullable String dialAddress() {

@@ -40,9 +40,9 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
     /** A dialed connection the remote closed before sending a frame on it. */
     static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
-            "the remote closed the connection without sending a frame on it, as a server on another protocol"
-                    + " does (teleport.protocol: teleport-v3 or erpc-v6 must match the server's, or the server's be"
-                    + " auto), or one refusing a frame over its size limit; the remote's log says which");
+            "the remote closed the connection without sending a frame on it; likely a server on another"
+                    + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match the server's, or the server's"
+                    + " be auto), else one that refused a frame (over its size limit) or stopped; its log says which");
     private static final AtomicIntegerFieldUpdater<PendingPull> WRITE_DECIDED =
             AtomicIntegerFieldUpdater.newUpdater(PendingPull.class, "writeDecided");
 

@@ -43,6 +43,8 @@ final class SessionLifecycle {
     private volatile @Nullable CompletableFuture<Void> reconnecting;
     /** Whether a connection got as far as the dial or accept hooks: then PostDisconnect is due. */
     private volatile boolean everConnected;
+    /** Whether a whole frame ever came in on one of the session's connections (set as each closes). */
+    private volatile boolean everHeard;
     /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
     private volatile boolean hooksRunning;
 
@@ -154,8 +156,13 @@ final class SessionLifecycle {
         }
     }
 
-    /** A connection is gone: redial a dialed session that asks for it, otherwise end. */
-    void disconnected(Channel ch, boolean heardAny) {
+    /**
+     * A connection is gone: redial a dialed session that asks for it, otherwise end. Its pulls end
+     * with 102; when the remote closed a dialed session's connection and no frame ever came in on
+     * any of its connections, the 102 names the likely cause (another protocol), since nothing else
+     * tells the caller.
+     */
+    void disconnected(Channel ch, boolean heardAny, boolean closedHere) {
         boolean redial;
         boolean lost;
         log.debug("connection of {} closed (state {}, reconnecting {}, current {})", session.id(), state,
@@ -173,8 +180,11 @@ final class SessionLifecycle {
                 reconnecting = new CompletableFuture<>();
             }
         }
-        // A dialed connection closed by the remote before it sent a single frame: say what usually does that.
-        session.failPending(heardAny || !session.dialed() ? PendingPull.CONNECTION_CLOSED : PendingPull.CLOSED_SILENTLY);
+        if (heardAny) {
+            everHeard = true;
+        }
+        boolean silent = !everHeard && !closedHere && session.dialed() && state == State.OPEN && !peer.closing;
+        session.failPending(silent ? PendingPull.CLOSED_SILENTLY : PendingPull.CONNECTION_CLOSED);
         if (!redial) {
             if (lost) {
                 log.warn("connection lost (network:{}, addr:{}, id:{}); redial is off", network().goName(),

@@ -63,6 +63,11 @@ final class SessionHandler extends ChannelDuplexHandler {
     private @Nullable ScheduledFuture<?> handshakeTimer;
     /** Made when the connection is first not writable: most never are. */
     private @Nullable WriteStallWatch stallWatch;
+    /**
+     * Whether this side closed the connection (any close through the pipeline, or an error this side
+     * noticed); false when the remote did, which Netty sees as the end of the stream or a reset.
+     */
+    private boolean closedHere;
 
     SessionHandler(DefaultSession session, @Nullable CompletableFuture<DefaultSession> ready, ReadGate gate,
             PacketDecoder decoder, ProtoContext protoContext) {
@@ -102,6 +107,12 @@ final class SessionHandler extends ChannelDuplexHandler {
             ReferenceCountUtil.release(msg);
         }
         ctx.write(frame, promise);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        closedHere = true;
+        ctx.close(promise);
     }
 
     @Override
@@ -179,7 +190,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             ready.completeExceptionally(Dialer.failed(String.valueOf(ctx.channel().remoteAddress()),
                     new IOException("connection closed before the session was ready")));
         }
-        session.disconnected(ctx.channel(), decoder.anyFrame());
+        session.disconnected(ctx.channel(), decoder.anyFrame(), closedHere);
         super.channelInactive(ctx);
     }
 
@@ -295,6 +306,8 @@ final class SessionHandler extends ChannelDuplexHandler {
         } else {
             log.warn("disconnect({}) after an unexpected error", session.id(), c);
         }
+        // A reset or broken pipe is the remote's doing; anything else this side refused.
+        closedHere |= !(c instanceof IOException);
         ctx.close();
     }
 }

@@ -82,8 +82,8 @@ final class RemoteConnection {
         }
         if (current == null || (current.isDone() && (current.isCompletedExceptionally()
                 || current.join().closeFuture().isDone()))) {
-            current = peer.dialAsync(address, proto);
-            current.whenComplete(this::dialed);
+            // The stage after the bookkeeping: no caller sees the dial done before its backoff is set.
+            current = peer.dialAsync(address, proto).whenComplete(this::dialed);
             session = current;
         }
         return current;
