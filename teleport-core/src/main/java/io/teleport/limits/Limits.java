@@ -23,44 +23,13 @@ public final class Limits {
     /** Frames larger than this may take only half of {@link #maxInboundBytes()}, leaving room for small ones. */
     public static final int LARGE_FRAME = 1024 * 1024;
 
-    private final int maxInflightPerSession;
-    private final long maxInflightBytesPerSession;
-    private final long maxInboundBytes;
-    private final Duration maxQueueWait;
-    private final int maxConcurrentHandlers;
-    private final int writeBufferLowWaterMark;
-    private final int writeBufferHighWaterMark;
-    private final long maxOutboundBytesPerSession;
-    private final int maxUriBytes;
-    private final int maxMetaBytes;
-    private final int maxMetaPairs;
-    private final int maxUnpackedBytes;
-    private final Duration frameReadTimeout;
-    private final Duration handshakeTimeout;
-    private final Duration writeStallTimeout;
-    private final int maxConnections;
-    private final int logValueLimit;
-    private final int printBodyLimit;
+    /** The values, in a copy of the builder that nothing else sees. */
+    private final Builder v;
 
     private Limits(Builder b) {
-        maxInflightPerSession = b.maxInflightPerSession;
-        maxInflightBytesPerSession = b.maxInflightBytesPerSession;
-        maxInboundBytes = b.maxInboundBytes > 0 ? b.maxInboundBytes : defaultInboundBytes();
-        maxQueueWait = b.maxQueueWait;
-        maxConcurrentHandlers = b.maxConcurrentHandlers;
-        writeBufferLowWaterMark = b.writeBufferLowWaterMark;
-        writeBufferHighWaterMark = b.writeBufferHighWaterMark;
-        maxOutboundBytesPerSession = b.maxOutboundBytesPerSession;
-        maxUriBytes = b.maxUriBytes;
-        maxMetaBytes = b.maxMetaBytes;
-        maxMetaPairs = b.maxMetaPairs;
-        maxUnpackedBytes = b.maxUnpackedBytes;
-        frameReadTimeout = b.frameReadTimeout;
-        handshakeTimeout = b.handshakeTimeout;
-        writeStallTimeout = b.writeStallTimeout;
-        maxConnections = b.maxConnections > 0 ? b.maxConnections : defaultConnections();
-        logValueLimit = b.logValueLimit;
-        printBodyLimit = b.printBodyLimit;
+        v = new Builder(b);
+        v.maxInboundBytes = b.maxInboundBytes > 0 ? b.maxInboundBytes : defaultInboundBytes();
+        v.maxConnections = b.maxConnections > 0 ? b.maxConnections : defaultConnections();
     }
 
     /** A builder with the defaults. */
@@ -75,26 +44,7 @@ public final class Limits {
 
     /** A builder preset to these limits. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.maxInflightPerSession = maxInflightPerSession;
-        b.maxInflightBytesPerSession = maxInflightBytesPerSession;
-        b.maxInboundBytes = maxInboundBytes;
-        b.maxQueueWait = maxQueueWait;
-        b.maxConcurrentHandlers = maxConcurrentHandlers;
-        b.writeBufferLowWaterMark = writeBufferLowWaterMark;
-        b.writeBufferHighWaterMark = writeBufferHighWaterMark;
-        b.maxOutboundBytesPerSession = maxOutboundBytesPerSession;
-        b.maxUriBytes = maxUriBytes;
-        b.maxMetaBytes = maxMetaBytes;
-        b.maxMetaPairs = maxMetaPairs;
-        b.maxUnpackedBytes = maxUnpackedBytes;
-        b.frameReadTimeout = frameReadTimeout;
-        b.handshakeTimeout = handshakeTimeout;
-        b.writeStallTimeout = writeStallTimeout;
-        b.maxConnections = maxConnections;
-        b.logValueLimit = logValueLimit;
-        b.printBodyLimit = printBodyLimit;
-        return b;
+        return new Builder(v);
     }
 
     /** A quarter of the heap the JVM may grow to, at least 64 MiB: the default of {@link #maxInboundBytes()}. */
@@ -117,7 +67,7 @@ public final class Limits {
      * default 200 handler threads, so that one session pulling a slow route never holds them all.
      */
     public int maxInflightPerSession() {
-        return maxInflightPerSession;
+        return v.maxInflightPerSession;
     }
 
     /**
@@ -125,7 +75,7 @@ public final class Limits {
      * this many the session is no longer read until half are released. Default 16 MiB.
      */
     public long maxInflightBytesPerSession() {
-        return maxInflightBytesPerSession;
+        return v.maxInflightBytesPerSession;
     }
 
     /**
@@ -136,7 +86,7 @@ public final class Limits {
      * Default: a quarter of the maximum heap, at least 64 MiB.
      */
     public long maxInboundBytes() {
-        return maxInboundBytes;
+        return v.maxInboundBytes;
     }
 
     /**
@@ -144,7 +94,7 @@ public final class Limits {
      * {@code 503} instead of run late, since its caller has likely given up. Zero: no bound. Default 10 s.
      */
     public Duration maxQueueWait() {
-        return maxQueueWait;
+        return v.maxQueueWait;
     }
 
     /**
@@ -152,12 +102,12 @@ public final class Limits {
      * it pulls are answered {@code 503}. Default 10,000.
      */
     public int maxConcurrentHandlers() {
-        return maxConcurrentHandlers;
+        return v.maxConcurrentHandlers;
     }
 
     /** The connection becomes writable again once its outbound buffer drains below this. Default 256 KiB. */
     public int writeBufferLowWaterMark() {
-        return writeBufferLowWaterMark;
+        return v.writeBufferLowWaterMark;
     }
 
     /**
@@ -166,7 +116,7 @@ public final class Limits {
      * Default 1 MiB.
      */
     public int writeBufferHighWaterMark() {
-        return writeBufferHighWaterMark;
+        return v.writeBufferHighWaterMark;
     }
 
     /**
@@ -175,22 +125,22 @@ public final class Limits {
      * it. Replies are never refused: reading stops before they can pile up. Default 8 MiB.
      */
     public long maxOutboundBytesPerSession() {
-        return maxOutboundBytesPerSession;
+        return v.maxOutboundBytesPerSession;
     }
 
     /** The longest URI, in bytes, a frame may carry; a longer one closes the connection. Default 16 KiB. */
     public int maxUriBytes() {
-        return maxUriBytes;
+        return v.maxUriBytes;
     }
 
     /** The most bytes of metadata a frame may carry; more closes the connection. Default 64 KiB. */
     public int maxMetaBytes() {
-        return maxMetaBytes;
+        return v.maxMetaBytes;
     }
 
     /** The most metadata pairs a frame may carry, counted before parsing; more closes the connection. Default 256. */
     public int maxMetaPairs() {
-        return maxMetaPairs;
+        return v.maxMetaPairs;
     }
 
     /**
@@ -198,7 +148,7 @@ public final class Limits {
      * closes. Smaller than the read limit because a few KB of gzip can claim it. Default 4 MiB.
      */
     public int maxUnpackedBytes() {
-        return maxUnpackedBytes;
+        return v.maxUnpackedBytes;
     }
 
     /**
@@ -207,7 +157,7 @@ public final class Limits {
      * Default 10 s.
      */
     public Duration frameReadTimeout() {
-        return frameReadTimeout;
+        return v.frameReadTimeout;
     }
 
     /**
@@ -216,7 +166,7 @@ public final class Limits {
      * more are open; until then it may be a client waiting for pushes, and stays. Zero: no bound. Default 10 s.
      */
     public Duration handshakeTimeout() {
-        return handshakeTimeout;
+        return v.handshakeTimeout;
     }
 
     /**
@@ -225,7 +175,7 @@ public final class Limits {
      * Reading slowly is not stalling: any byte read restarts the wait. Zero: no bound. Default 60 s.
      */
     public Duration writeStallTimeout() {
-        return writeStallTimeout;
+        return v.writeStallTimeout;
     }
 
     /**
@@ -236,28 +186,38 @@ public final class Limits {
      * least 1,024 (16,384 for a 1 GiB heap).
      */
     public int maxConnections() {
-        return maxConnections;
+        return v.maxConnections;
+    }
+
+    /**
+     * Accepted connections open at once from one IP address; past it a new one from that address is
+     * closed at once, and counted. Zero, the default: no such bound, since behind a load balancer or a
+     * NAT every client may share one address. With it, one host cannot take every place of
+     * {@link #maxConnections()} from the others. Connections over Unix sockets are not counted.
+     */
+    public int maxConnectionsPerAddress() {
+        return v.maxConnectionsPerAddress;
     }
 
     /** The most characters of a remote-controlled value (URI, metadata, error detail) in a log line. Default 256. */
     public int logValueLimit() {
-        return logValueLimit;
+        return v.logValueLimit;
     }
 
     /** The most bytes of a body that {@link PeerConfig#printBody()} prints; its size is always printed. Default 256. */
     public int printBodyLimit() {
-        return printBodyLimit;
+        return v.printBodyLimit;
     }
 
     @Override
     public String toString() {
-        return "Limits[inflight=" + maxInflightPerSession + ", inflightBytes=" + maxInflightBytesPerSession
-                + ", inboundBytes=" + maxInboundBytes + ", queueWait=" + maxQueueWait + ", handlers="
-                + maxConcurrentHandlers + ", waterMarks=" + writeBufferLowWaterMark + "/" + writeBufferHighWaterMark
-                + ", outboundBytes=" + maxOutboundBytesPerSession + ", uri=" + maxUriBytes + ", meta="
-                + maxMetaBytes + "/" + maxMetaPairs + " pairs, unpacked=" + maxUnpackedBytes + ", frameRead="
-                + frameReadTimeout + ", handshake=" + handshakeTimeout + ", writeStall=" + writeStallTimeout
-                + ", connections=" + maxConnections + "]";
+        return "Limits[inflight=" + v.maxInflightPerSession + ", inflightBytes=" + v.maxInflightBytesPerSession
+                + ", inboundBytes=" + v.maxInboundBytes + ", queueWait=" + v.maxQueueWait + ", handlers="
+                + v.maxConcurrentHandlers + ", waterMarks=" + v.writeBufferLowWaterMark + "/" + v.writeBufferHighWaterMark
+                + ", outboundBytes=" + v.maxOutboundBytesPerSession + ", uri=" + v.maxUriBytes + ", meta="
+                + v.maxMetaBytes + "/" + v.maxMetaPairs + " pairs, unpacked=" + v.maxUnpackedBytes + ", frameRead="
+                + v.frameReadTimeout + ", handshake=" + v.handshakeTimeout + ", writeStall=" + v.writeStallTimeout
+                + ", connections=" + v.maxConnections + "/" + v.maxConnectionsPerAddress + " per address]";
     }
 
     /** Builds {@link Limits}; every setter validates its argument at once. */
@@ -279,10 +239,33 @@ public final class Limits {
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration writeStallTimeout = Duration.ofSeconds(60);
         private int maxConnections;
+        private int maxConnectionsPerAddress;
         private int logValueLimit = 256;
         private int printBodyLimit = 256;
 
         private Builder() {
+        }
+
+        private Builder(Builder b) {
+            maxInflightPerSession = b.maxInflightPerSession;
+            maxInflightBytesPerSession = b.maxInflightBytesPerSession;
+            maxInboundBytes = b.maxInboundBytes;
+            maxQueueWait = b.maxQueueWait;
+            maxConcurrentHandlers = b.maxConcurrentHandlers;
+            writeBufferLowWaterMark = b.writeBufferLowWaterMark;
+            writeBufferHighWaterMark = b.writeBufferHighWaterMark;
+            maxOutboundBytesPerSession = b.maxOutboundBytesPerSession;
+            maxUriBytes = b.maxUriBytes;
+            maxMetaBytes = b.maxMetaBytes;
+            maxMetaPairs = b.maxMetaPairs;
+            maxUnpackedBytes = b.maxUnpackedBytes;
+            frameReadTimeout = b.frameReadTimeout;
+            handshakeTimeout = b.handshakeTimeout;
+            writeStallTimeout = b.writeStallTimeout;
+            maxConnections = b.maxConnections;
+            maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+            logValueLimit = b.logValueLimit;
+            printBodyLimit = b.printBodyLimit;
         }
 
         /** See {@link Limits#maxInflightPerSession()}. */
@@ -390,6 +373,12 @@ public final class Limits {
         /** See {@link Limits#maxConnections()}. */
         public Builder maxConnections(int n) {
             this.maxConnections = atLeast(n, 1, "maxConnections");
+            return this;
+        }
+
+        /** See {@link Limits#maxConnectionsPerAddress()}; 0 for none. */
+        public Builder maxConnectionsPerAddress(int n) {
+            this.maxConnectionsPerAddress = atLeast(n, 0, "maxConnectionsPerAddress");
             return this;
         }
 

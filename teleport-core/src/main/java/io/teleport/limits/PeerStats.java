@@ -62,4 +62,7 @@ public interface PeerStats {
 
     /** Connections accepted past {@link Limits#maxConnections()} in the same batch, closed at once. */
     long connectionsRefused();
+
+    /** Connections closed at once because their address held {@link Limits#maxConnectionsPerAddress()}. */
+    long connectionsRefusedPerAddress();
 }

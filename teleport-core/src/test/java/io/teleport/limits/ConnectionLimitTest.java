@@ -45,6 +45,14 @@ class ConnectionLimitTest {
         return s;
     }
 
+    /** A connection that was served a pull. */
+    private Socket served(int port) throws IOException {
+        Socket s = connect(port);
+        pull(s, 1);
+        assertThat(reply(s)).isEqualTo("replied");
+        return s;
+    }
+
     private static void pull(Socket s, long seq) throws IOException {
         s.getOutputStream().write(Frames.encode(new Packet(PacketType.PULL, seq, "/echo",
                 new PreEncoded("\"hi\"".getBytes(StandardCharsets.UTF_8))).bodyCodec((byte) 'j')));
@@ -60,12 +68,8 @@ class ConnectionLimitTest {
         server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
 
-        Socket first = connect(port);
-        Socket second = connect(port);
-        pull(first, 1);
-        pull(second, 1);
-        assertThat(reply(first)).isEqualTo("replied");
-        assertThat(reply(second)).isEqualTo("replied");
+        Socket first = served(port);
+        served(port);
         assertThat(server.stats().acceptedConnections()).isEqualTo(2);
         assertThat(server.stats().acceptPauses()).isEqualTo(1);
 
@@ -141,5 +145,40 @@ class ConnectionLimitTest {
                 .isEqualTo((int) Math.max(1024, Runtime.getRuntime().maxMemory() / (64 * 1024)));
         assertThatThrownBy(() -> Limits.builder().maxConnections(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("maxConnections: 0 (expected: >= 1)");
+    }
+
+    @Test
+    void oneAddressHoldsAtMostItsShareAndTheOthersStillGetIn() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder()
+                .limits(Limits.builder().maxConnections(10).maxConnectionsPerAddress(2).build()).build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("0.0.0.0:0", null)).getPort();
+
+        Socket first = served(port);
+        served(port);
+        // A third from the same address is closed at once: its read ends.
+        Socket third = connect(port);
+        assertThat(third.getInputStream().read()).isEqualTo(-1);
+        assertThat(server.stats().connectionsRefusedPerAddress()).isEqualTo(1);
+        assertThat(server.stats().acceptedConnections()).isEqualTo(2);
+
+        // Another address is not held back by it.
+        Socket other = new Socket();
+        sockets.add(other);
+        other.bind(new InetSocketAddress("127.0.0.2", 0));
+        other.connect(new InetSocketAddress("127.0.0.1", port));
+        other.setSoTimeout(5000);
+        pull(other, 1);
+        assertThat(reply(other)).isEqualTo("replied");
+
+        // A place of the address freed is its own again.
+        first.close();
+        await().until(() -> server.stats().acceptedConnections() == 2);
+        served(port);
+        assertThat(server.stats().connectionsRefusedPerAddress()).isEqualTo(1);
+        for (Socket s : sockets) {
+            s.close();
+        }
+        await().until(() -> server.stats().acceptedConnections() == 0);
     }
 }

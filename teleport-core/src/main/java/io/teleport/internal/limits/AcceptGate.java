@@ -7,12 +7,17 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.teleport.internal.log.RefusalLog;
 import io.teleport.limits.Limits;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -32,6 +37,9 @@ import java.util.concurrent.RejectedExecutionException;
  * state at that moment, so that a pause and a resume racing on two threads cannot leave it paused
  * below the bound; the acceptor's own back-off, which turns reading back on after an accept error,
  * is undone by the next connection it accepts.
+ *
+ * <p>With {@link Limits#maxConnectionsPerAddress()} set, a connection from an address that holds that
+ * many (admitted or waiting) is closed at once, before it takes a place or a spot in the line.
  */
 @ChannelHandler.Sharable
 public final class AcceptGate extends ChannelInboundHandlerAdapter {
@@ -42,6 +50,8 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AcceptGate.class);
 
     private final int max;
+    /** Connections one address may hold; 0 for no such bound. */
+    private final int perAddress;
     private final Counters counters;
     private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
     private final RefusalLog pausedLog = new RefusalLog(log,
@@ -49,13 +59,18 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     // Guarded by this, with the count of admitted connections (counters.acceptedConnections, written only here).
     private boolean full;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    /** Connections held per remote address, when they are bounded; guarded by this. */
+    private final Map<InetAddress, Integer> byAddress = new HashMap<>();
+    private final RefusalLog addressLog = new RefusalLog(log,
+            "connections refused at limits.max-connections-per-address");
 
     /** A connection accepted past the bound, and the listener that accepted it. */
     private record Waiting(ChannelHandlerContext listener, Channel child) {
     }
 
-    public AcceptGate(int max, Counters counters) {
+    public AcceptGate(int max, int perAddress, Counters counters) {
         this.max = max;
+        this.perAddress = perAddress;
         this.counters = counters;
     }
 
@@ -80,6 +95,23 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         boolean admit = false;
         boolean refuse = false;
         boolean paused = false;
+        InetAddress address = perAddress > 0 ? addressOf(child) : null;
+        synchronized (this) {
+            if (address != null) {
+                int held = byAddress.getOrDefault(address, 0);
+                if (held >= perAddress) {
+                    refuse = true;
+                } else {
+                    byAddress.put(address, held + 1);
+                }
+            }
+        }
+        if (refuse) {
+            counters.connectionsRefusedPerAddress.increment();
+            addressLog.record(perAddress + " open from " + address.getHostAddress());
+            child.unsafe().closeForcibly();
+            return;
+        }
         synchronized (this) {
             int open = counters.acceptedConnections.get();
             if (open < max && waiting.isEmpty()) {
@@ -105,6 +137,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         }
         if (refuse) {
             counters.connectionsRefused.increment();
+            release(child);
             // Not registered with an event loop yet: nothing of Teleport's has run on it.
             child.unsafe().closeForcibly();
         } else if (admit) {
@@ -113,7 +146,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     }
 
     private void admit(ChannelHandlerContext listener, Channel child) {
-        child.closeFuture().addListener((ChannelFutureListener) f -> childClosed());
+        child.closeFuture().addListener((ChannelFutureListener) f -> childClosed(child));
         listener.fireChannelRead(child);
     }
 
@@ -121,14 +154,15 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private void admitWaiting(Waiting w) {
         if (w.listener().isRemoved() || !w.listener().channel().isOpen()) {
             w.child().unsafe().closeForcibly();
-            childClosed();
+            childClosed(w.child());
             return;
         }
         admit(w.listener(), w.child());
     }
 
     /** An admitted connection closed: its place goes to the oldest waiting one, or frees the listeners. */
-    private void childClosed() {
+    private void childClosed(Channel child) {
+        release(child);
         Waiting next;
         boolean resume = false;
         synchronized (this) {
@@ -148,7 +182,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
             } catch (RejectedExecutionException e) {
                 // Shutting down: its listener is closing, and so is what waits on it.
                 w.child().unsafe().closeForcibly();
-                childClosed();
+                childClosed(w.child());
             }
         }
         if (resume) {
@@ -169,7 +203,26 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
                 return false;
             });
         }
-        dropped.forEach(c -> c.unsafe().closeForcibly());
+        dropped.forEach(c -> {
+            release(c);
+            c.unsafe().closeForcibly();
+        });
+    }
+
+    /** The remote IP address of an accepted connection; null for Unix sockets and local channels. */
+    private static @Nullable InetAddress addressOf(Channel child) {
+        return child.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+    }
+
+    /** {@code child} no longer holds a connection of its address. */
+    private void release(Channel child) {
+        InetAddress address = perAddress > 0 ? addressOf(child) : null;
+        if (address == null) {
+            return;
+        }
+        synchronized (this) {
+            byAddress.computeIfPresent(address, (a, held) -> held > 1 ? held - 1 : null);
+        }
     }
 
     private void reconcileAll() {

@@ -24,6 +24,7 @@ public final class Counters implements PeerStats {
     final AtomicInteger acceptedConnections = new AtomicInteger();
     final LongAdder acceptPauses = new LongAdder();
     final LongAdder connectionsRefused = new LongAdder();
+    final LongAdder connectionsRefusedPerAddress = new LongAdder();
     private final InboundBudget budget;
 
     public Counters(InboundBudget budget) {
@@ -116,6 +117,11 @@ public final class Counters implements PeerStats {
     }
 
     @Override
+    public long connectionsRefusedPerAddress() {
+        return connectionsRefusedPerAddress.sum();
+    }
+
+    @Override
     public String toString() {
         return "PeerStats[readPauses=" + readPauses() + ", paused=" + pausedSessions() + ", inboundBytes="
                 + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused()
@@ -124,6 +130,7 @@ public final class Counters implements PeerStats {
                 + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts()
                 + ", writeStalls=" + writeStalls() + ", unreadReplyCloses=" + unreadReplyCloses()
                 + ", acceptedConnections=" + acceptedConnections() + ", acceptPauses=" + acceptPauses()
-                + ", connectionsRefused=" + connectionsRefused() + "]";
+                + ", connectionsRefused=" + connectionsRefused() + ", connectionsRefusedPerAddress="
+                + connectionsRefusedPerAddress() + "]";
     }
 }

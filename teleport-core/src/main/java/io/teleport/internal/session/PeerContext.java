@@ -121,7 +121,7 @@ public final class PeerContext {
                 limits.writeBufferHighWaterMark());
         this.budget = new InboundBudget(limits.maxInboundBytes());
         this.counters = new Counters(budget);
-        this.acceptGate = new AcceptGate(limits.maxConnections(), counters);
+        this.acceptGate = new AcceptGate(limits.maxConnections(), limits.maxConnectionsPerAddress(), counters);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();

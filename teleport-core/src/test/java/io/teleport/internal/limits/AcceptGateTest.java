@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AcceptGateTest {
 
     private final Counters counters = new Counters(new InboundBudget(1 << 20));
-    private final AcceptGate gate = new AcceptGate(2, counters);
+    private final AcceptGate gate = new AcceptGate(2, 0, counters);
 
     @Test
     void atTheBoundTheListenerPausesAndAConnectionPastItWaitsForAPlace() {
@@ -144,7 +144,7 @@ class AcceptGateTest {
     @Test
     void closesRacingWithAcceptsNeverLeaveTheListenerPausedWithNothingOpen() throws Exception {
         DefaultEventLoop loop = new DefaultEventLoop();
-        AcceptGate one = new AcceptGate(1, counters);
+        AcceptGate one = new AcceptGate(1, 0, counters);
         LocalServerChannel listener = new LocalServerChannel();
         listener.pipeline().addLast(one);
         loop.register(listener).sync();
@@ -197,5 +197,64 @@ class AcceptGateTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** An accepted channel from {@code ip}. */
+    private static EmbeddedChannel from(String ip) throws Exception {
+        java.net.InetSocketAddress address = new java.net.InetSocketAddress(java.net.InetAddress.getByName(ip), 40_000);
+        return new EmbeddedChannel() {
+            @Override
+            protected java.net.SocketAddress remoteAddress0() {
+                return address;
+            }
+        };
+    }
+
+    @Test
+    void anAddressAtItsBoundIsRefusedBeforeItTakesAPlaceOrASpotInTheLine() throws Exception {
+        AcceptGate bounded = new AcceptGate(3, 2, counters);
+        EmbeddedChannel listener = new EmbeddedChannel(bounded);
+        EmbeddedChannel a1 = from("10.0.0.1");
+        EmbeddedChannel a2 = from("10.0.0.1");
+        EmbeddedChannel a3 = from("10.0.0.1");
+        EmbeddedChannel b1 = from("10.0.0.2");
+        EmbeddedChannel b2 = from("10.0.0.2");
+        listener.writeInbound(a1, a2, a3);
+        assertThat(a3.isOpen()).as("past its address's bound").isFalse();
+        assertThat(counters.connectionsRefusedPerAddress()).isEqualTo(1);
+        assertThat(counters.connectionsRefused()).isZero();
+        assertThat(counters.acceptedConnections()).isEqualTo(2);
+        listener.writeInbound(b1, b2);
+        assertThat(counters.acceptedConnections()).as("the bound of all").isEqualTo(3);
+        assertThat(b2.isOpen()).as("waits for a place: its address is under its bound").isTrue();
+        // A waiting connection counts for its address too.
+        EmbeddedChannel b3 = from("10.0.0.2");
+        listener.writeInbound(b3);
+        assertThat(b3.isOpen()).isFalse();
+        assertThat(counters.connectionsRefusedPerAddress()).isEqualTo(2);
+
+        a1.close();
+        listener.runPendingTasks();
+        assertThat(counters.acceptedConnections()).as("b2 took a1's place").isEqualTo(3);
+        b1.close();
+        listener.runPendingTasks();
+        EmbeddedChannel a4 = from("10.0.0.1");
+        listener.writeInbound(a4);
+        assertThat(a4.isOpen()).as("10.0.0.1 holds one now").isTrue();
+        for (EmbeddedChannel c : List.of(a2, a4, b2)) {
+            c.close();
+        }
+        listener.runPendingTasks();
+        assertThat(counters.acceptedConnections()).isZero();
+        // Every count is back: the address may open its two again.
+        EmbeddedChannel a5 = from("10.0.0.1");
+        EmbeddedChannel a6 = from("10.0.0.1");
+        listener.writeInbound(a5, a6);
+        assertThat(a5.isOpen()).isTrue();
+        assertThat(a6.isOpen()).isTrue();
+        assertThat(counters.connectionsRefusedPerAddress()).isEqualTo(2);
+        a5.close();
+        a6.close();
+        listener.finishAndReleaseAll();
     }
 }

@@ -95,6 +95,7 @@ final class PeerConfigFactory {
         set("handshake-timeout", p.handshakeTimeout(), b::handshakeTimeout);
         set("write-stall-timeout", p.writeStallTimeout(), b::writeStallTimeout);
         set("max-connections", p.maxConnections(), b::maxConnections);
+        set("max-connections-per-address", p.maxConnectionsPerAddress(), b::maxConnectionsPerAddress);
         set("log-value-limit", p.logValueLimit(), b::logValueLimit);
         setInt("print-body-limit", p.printBodyLimit(), b::printBodyLimit);
         return b.build();

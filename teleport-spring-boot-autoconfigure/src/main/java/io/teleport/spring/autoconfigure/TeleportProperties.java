@@ -213,6 +213,9 @@ public record TeleportProperties(
      * @param maxConnections accepted connections open at once, over all listeners; at this many the
      *     listeners stop accepting (new connections wait in the kernel's backlog) until one closes;
      *     unset for one per 64KB of the maximum heap, at least 1024
+     * @param maxConnectionsPerAddress accepted connections open at once from one IP address; past it a
+     *     new one from there is closed at once; 0 (the default) for no such bound, since behind a load
+     *     balancer or a NAT clients may share one address
      * @param logValueLimit the most characters of a remote-controlled value (URI, metadata, error
      *     detail) in a log line
      * @param printBodyLimit the most bytes of a body that print-body prints; its size is always printed
@@ -234,6 +237,7 @@ public record TeleportProperties(
             @DefaultValue("10s") Duration handshakeTimeout,
             @DefaultValue("60s") Duration writeStallTimeout,
             Integer maxConnections,
+            @DefaultValue("0") int maxConnectionsPerAddress,
             @DefaultValue("256") int logValueLimit,
             @DefaultValue("256B") DataSize printBodyLimit) {
     }

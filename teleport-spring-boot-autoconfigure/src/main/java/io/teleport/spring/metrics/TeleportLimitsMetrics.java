@@ -25,7 +25,8 @@ import java.util.function.ToLongFunction;
  * <li>{@code teleport.limits.connections.closed} counter, tag {@code reason}: {@code bad-frame},
  * {@code frame-read-timeout}, {@code handshake-timeout}, {@code write-stall} (a reader that took
  * nothing for write-stall-timeout), {@code replies-unread} (unread replies past
- * max-outbound-bytes-per-session), {@code max-connections} (accepted past the bound in one batch);</li>
+ * max-outbound-bytes-per-session), {@code max-connections} (accepted past the bound in one batch),
+ * {@code max-connections-per-address} (refused: their address held max-connections-per-address);</li>
  * <li>{@code teleport.limits.accept.pauses} counter: times the listeners stopped accepting at
  * max-connections;</li>
  * <li>{@code teleport.limits.connections.accepted} gauge: accepted connections open now, and
@@ -77,6 +78,7 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         counter(registry, closed, "write-stall", PeerStats::writeStalls, closedHelp);
         counter(registry, closed, "replies-unread", PeerStats::unreadReplyCloses, closedHelp);
         counter(registry, closed, "max-connections", PeerStats::connectionsRefused, closedHelp);
+        counter(registry, closed, "max-connections-per-address", PeerStats::connectionsRefusedPerAddress, closedHelp);
         counter(registry, "teleport.limits.accept.pauses", null, PeerStats::acceptPauses,
                 "Times the listeners stopped accepting because max-connections were open");
         Gauge.builder("teleport.limits.connections.accepted", stats, PeerStats::acceptedConnections)

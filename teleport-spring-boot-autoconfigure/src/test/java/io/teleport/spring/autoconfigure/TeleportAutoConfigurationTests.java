@@ -126,7 +126,7 @@ class TeleportAutoConfigurationTests {
                 "teleport.limits.max-unpacked-bytes=5MB", "teleport.limits.frame-read-timeout=3s",
                 "teleport.limits.handshake-timeout=0s", "teleport.limits.log-value-limit=40",
                 "teleport.limits.write-stall-timeout=15s", "teleport.limits.max-connections=77",
-                "teleport.limits.print-body-limit=1KB").run(ctx -> {
+                "teleport.limits.print-body-limit=1KB", "teleport.limits.max-connections-per-address=5").run(ctx -> {
                     Limits limits = ctx.getBean(PeerConfig.class).limits();
                     assertThat(limits.maxInflightPerSession()).isEqualTo(7);
                     assertThat(limits.maxInflightBytesPerSession()).isEqualTo(2L * 1024 * 1024);
@@ -144,6 +144,7 @@ class TeleportAutoConfigurationTests {
                     assertThat(limits.handshakeTimeout()).isZero();
                     assertThat(limits.writeStallTimeout()).isEqualTo(Duration.ofSeconds(15));
                     assertThat(limits.maxConnections()).isEqualTo(77);
+                    assertThat(limits.maxConnectionsPerAddress()).isEqualTo(5);
                     assertThat(limits.logValueLimit()).isEqualTo(40);
                     assertThat(limits.printBodyLimit()).isEqualTo(1024);
                     assertThat(ctx.getBean(Peer.class).config().limits()).as("the peer runs with them").isSameAs(limits);
@@ -190,6 +191,8 @@ class TeleportAutoConfigurationTests {
         assertFailsWith("teleport.limits.handshake-timeout=-1s", "teleport.limits.handshake-timeout:");
         assertFailsWith("teleport.limits.write-stall-timeout=-1s", "teleport.limits.write-stall-timeout:");
         assertFailsWith("teleport.limits.max-connections=0", "teleport.limits.max-connections: 0 (expected: >= 1)");
+        assertFailsWith("teleport.limits.max-connections-per-address=-1",
+                "teleport.limits.max-connections-per-address: -1 (expected: >= 0)");
         assertFailsWith("teleport.limits.log-value-limit=1", "teleport.limits.log-value-limit: 1 (expected: >= 16)");
         assertFailsWith("teleport.limits.print-body-limit=-1B", "teleport.limits.print-body-limit:");
         assertFailsWith("teleport.limits.max-uri-bytes=lots", "teleport.limits.max-uri-bytes");

@@ -94,6 +94,7 @@ class TeleportLimitsMetricsTest {
             public long connectionsRefused() { return 16; }
             public long writeStalls() { return 18; }
             public long unreadReplyCloses() { return 19; }
+            public long connectionsRefusedPerAddress() { return 20; }
         };
         new TeleportLimitsMetrics(stats, 13, 17).bindTo(registry);
 
@@ -116,8 +117,9 @@ class TeleportLimitsMetricsTest {
         assertThat(gauge("teleport.limits.connections.max")).isEqualTo(17);
         assertThat(counter("teleport.limits.connections.closed", "write-stall")).isEqualTo(18);
         assertThat(counter("teleport.limits.connections.closed", "replies-unread")).isEqualTo(19);
+        assertThat(counter("teleport.limits.connections.closed", "max-connections-per-address")).isEqualTo(20);
         assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(6);
-        assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(6);
+        assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(7);
     }
 
     @Test
