@@ -64,8 +64,8 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private final RefusalLog addressLog = new RefusalLog(log,
             "connections refused at limits.max-connections-per-address");
 
-    /** A connection accepted past the bound, and the listener that accepted it. */
-    private record Waiting(ChannelHandlerContext listener, Channel child) {
+    /** A connection accepted past the bound, the listener that accepted it, and its counted address. */
+    private record Waiting(ChannelHandlerContext listener, Channel child, @Nullable InetAddress address) {
     }
 
     public AcceptGate(int max, int perAddress, Counters counters) {
@@ -96,17 +96,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         boolean refuse = false;
         boolean paused = false;
         InetAddress address = perAddress > 0 ? addressOf(child) : null;
-        synchronized (this) {
-            if (address != null) {
-                int held = byAddress.getOrDefault(address, 0);
-                if (held >= perAddress) {
-                    refuse = true;
-                } else {
-                    byAddress.put(address, held + 1);
-                }
-            }
-        }
-        if (refuse) {
+        if (address != null && !countIn(address)) {
             counters.connectionsRefusedPerAddress.increment();
             addressLog.record(perAddress + " open from " + address.getHostAddress());
             child.unsafe().closeForcibly();
@@ -118,7 +108,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
                 counters.acceptedConnections.set(++open);
                 admit = true;
             } else if (waiting.size() < MAX_WAITING) {
-                waiting.add(new Waiting(ctx, child));
+                waiting.add(new Waiting(ctx, child, address));
             } else {
                 refuse = true;
             }
@@ -137,16 +127,17 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         }
         if (refuse) {
             counters.connectionsRefused.increment();
-            release(child);
+            release(address);
             // Not registered with an event loop yet: nothing of Teleport's has run on it.
             child.unsafe().closeForcibly();
         } else if (admit) {
-            admit(ctx, child);
+            admit(ctx, child, address);
         }
     }
 
-    private void admit(ChannelHandlerContext listener, Channel child) {
-        child.closeFuture().addListener((ChannelFutureListener) f -> childClosed(child));
+    /** Hands {@code child} to the acceptor; {@code address} is what it counts for, if anything. */
+    private void admit(ChannelHandlerContext listener, Channel child, @Nullable InetAddress address) {
+        child.closeFuture().addListener((ChannelFutureListener) f -> childClosed(address));
         listener.fireChannelRead(child);
     }
 
@@ -154,15 +145,15 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private void admitWaiting(Waiting w) {
         if (w.listener().isRemoved() || !w.listener().channel().isOpen()) {
             w.child().unsafe().closeForcibly();
-            childClosed(w.child());
+            childClosed(w.address());
             return;
         }
-        admit(w.listener(), w.child());
+        admit(w.listener(), w.child(), w.address());
     }
 
     /** An admitted connection closed: its place goes to the oldest waiting one, or frees the listeners. */
-    private void childClosed(Channel child) {
-        release(child);
+    private void childClosed(@Nullable InetAddress address) {
+        release(address);
         Waiting next;
         boolean resume = false;
         synchronized (this) {
@@ -182,7 +173,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
             } catch (RejectedExecutionException e) {
                 // Shutting down: its listener is closing, and so is what waits on it.
                 w.child().unsafe().closeForcibly();
-                childClosed(w.child());
+                childClosed(w.address());
             }
         }
         if (resume) {
@@ -193,19 +184,19 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     /** A listener closed: connections waiting on it will never be taken. */
     private void listenerClosed(Channel listener) {
         listeners.remove(listener);
-        List<Channel> dropped = new ArrayList<>();
+        List<Waiting> dropped = new ArrayList<>();
         synchronized (this) {
             waiting.removeIf(w -> {
                 if (w.listener().channel() == listener) {
-                    dropped.add(w.child());
+                    dropped.add(w);
                     return true;
                 }
                 return false;
             });
         }
-        dropped.forEach(c -> {
-            release(c);
-            c.unsafe().closeForcibly();
+        dropped.forEach(w -> {
+            release(w.address());
+            w.child().unsafe().closeForcibly();
         });
     }
 
@@ -214,9 +205,18 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         return child.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     }
 
-    /** {@code child} no longer holds a connection of its address. */
-    private void release(Channel child) {
-        InetAddress address = perAddress > 0 ? addressOf(child) : null;
+    /** Counts one more connection for {@code address}; false, counting nothing, when it holds its bound. */
+    private synchronized boolean countIn(InetAddress address) {
+        int held = byAddress.getOrDefault(address, 0);
+        if (held >= perAddress) {
+            return false;
+        }
+        byAddress.put(address, held + 1);
+        return true;
+    }
+
+    /** A connection counted for {@code address} (null: none) is gone. */
+    private void release(@Nullable InetAddress address) {
         if (address == null) {
             return;
         }
