@@ -306,8 +306,8 @@ final class SessionHandler extends ChannelDuplexHandler {
         } else {
             log.warn("disconnect({}) after an unexpected error", session.id(), c);
         }
-        // A reset or broken pipe is the remote's doing; anything else this side refused.
-        closedHere |= !(c instanceof IOException);
+        // A reset or broken pipe is the remote's doing; anything else (a TLS alert included) this side acts on.
+        closedHere |= !(c instanceof IOException) || c instanceof SSLException || c.getCause() instanceof SSLException;
         ctx.close();
     }
 }
