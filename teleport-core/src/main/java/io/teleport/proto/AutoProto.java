@@ -63,7 +63,9 @@ public final class AutoProto implements Proto {
      */
     @Override
     public ByteBuf encode(Packet packet, ProtoContext ctx, ByteBufAllocator alloc) {
-        throw new ProtoException("protocol not known yet: the connection has not received its first frame");
+        throw new ProtoException("protocol not known yet: nothing was received on this connection, and under"
+                + " teleport.protocol: auto it speaks the protocol of the first frame it receives (a client that"
+                + " only listens must send one first: a heartbeat ping, any pull or push)");
     }
 
     /** Decodes with the protocol of this frame; for callers that keep no state of their own. */

@@ -219,7 +219,7 @@ public final class ErpcRawProto implements Proto {
         long size = in.getUnsignedInt(start);
         if (size > ctx.readLimit()) {
             throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
-                    + ctx.readLimit() + ")");
+                    + ctx.readLimit() + ")" + FramePayload.textHint(in, start));
         }
         if (size < PREFIX + MIN_PAYLOAD) {
             throw new ProtoException("bad frame size: " + size + " (expected: >= " + (PREFIX + MIN_PAYLOAD) + ")");

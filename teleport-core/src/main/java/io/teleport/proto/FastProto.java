@@ -104,7 +104,7 @@ public final class FastProto implements Proto {
         long size = in.getUnsignedInt(start);
         if (size > ctx.readLimit()) {
             throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
-                    + ctx.readLimit() + ")");
+                    + ctx.readLimit() + ")" + FramePayload.textHint(in, start));
         }
         if (size < PREFIX) {
             throw new ProtoException("bad frame size: " + size + " (expected: >= " + PREFIX + ")");

@@ -13,6 +13,29 @@ import io.teleport.message.Packet;
  */
 final class FramePayload {
 
+    /** The first four bytes of HTTP requests. */
+    private static final java.util.Set<String> HTTP_METHODS =
+            java.util.Set.of("GET ", "POST", "PUT ", "HEAD", "DELE", "PATC", "OPTI", "CONN", "TRAC", "PRI ");
+
+    /**
+     * When a frame's size field reads as text, what it says: the other side is no Teleport peer (an
+     * HTTP server answers a frame it cannot parse with "HTTP/1.1 400"); empty otherwise.
+     */
+    static String textHint(ByteBuf in, int start) {
+        StringBuilder text = new StringBuilder(4);
+        for (int i = 0; i < 4; i++) {
+            int b = in.getUnsignedByte(start + i);
+            if (b < 0x20 || b > 0x7e) {
+                return "";
+            }
+            text.append((char) b);
+        }
+        String start4 = text.toString();
+        String what = start4.equals("HTTP") ? "an HTTP server, not a Teleport peer"
+                : HTTP_METHODS.contains(start4) ? "an HTTP request, not a Teleport peer" : "text, not a Teleport frame";
+        return "; its first bytes read \"" + start4 + "\": " + what;
+    }
+
     private static final byte[] NO_FILTERS = new byte[0];
 
     /** Undoes one filter; a static method, so that passing it allocates nothing. */

@@ -53,6 +53,13 @@ class DrainTest {
         return server;
     }
 
+    /** A pull of {@code /slow}, once its handler runs. */
+    private CompletableFuture<String> slowPullStarted(Session client) throws InterruptedException {
+        CompletableFuture<String> inFlight = client.pullAsync("/slow", "x", String.class);
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        return inFlight;
+    }
+
     private Session dial(Peer server) {
         int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
         return peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
@@ -91,13 +98,25 @@ class DrainTest {
     void aClosingSessionRefusesNewPullsToo() throws Exception {
         Peer server = server();
         Session client = dial(server);
-        CompletableFuture<String> inFlight = client.pullAsync("/slow", "x", String.class);
-        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<String> inFlight = slowPullStarted(client);
 
         CompletableFuture<Void> closed = server.sessions().iterator().next().close();
         assertThat(PullFailures.of(client, "/fast", "y")).isEqualTo(SHUTTING_DOWN);
         release.countDown();
         assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("done x");
         closed.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aDrainCutShortByItsTimeoutDoesNotSayItDrained() throws Exception {
+        Peer server = server();
+        Session client = dial(server);
+        CompletableFuture<String> inFlight = slowPullStarted(client);
+        server.shutdown(java.time.Duration.ofMillis(300));
+        assertThat(log.events(Level.INFO)).extracting(e -> e.getFormattedMessage()).anySatisfy(line -> assertThat(line)
+                .matches("drain of 1 sessions ended at its timeout of \\d+ ms, not finished; refused 0 new pulls.*"))
+                .noneMatch(l -> l.startsWith("drained"));
+        release.countDown();
+        assertThat(inFlight).failsWithin(5, TimeUnit.SECONDS);
     }
 }

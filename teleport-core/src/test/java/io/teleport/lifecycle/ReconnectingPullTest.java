@@ -64,7 +64,8 @@ class ReconnectingPullTest {
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.code()).isEqualTo(104);
                     assertThat(e.rerror().message()).isEqualTo("Write Failed");
-                    assertThat(e.rerror().detail()).isEqualTo("not sent: the session is reconnecting");
+                    assertThat(e.rerror().detail())
+                            .isEqualTo("not sent: the session was still reconnecting when the pull's timeout of 300 ms passed");
                 });
 
         Peer second = peer(sharingThePort());

@@ -211,4 +211,20 @@ class FastProtoGoldenTest {
             return bytes;
         }
     }
+
+    @Test
+    void aSizeFieldThatReadsAsTextSaysWhatItLikelyIs() {
+        for (String[] c : new String[][] {{"HTTP/1.1 400 Bad Request", "an HTTP server"}, {"GET / HTTP/1.1", "an HTTP request"},
+                {"hello world", "text, not a Teleport frame"}}) {
+            io.netty.buffer.ByteBuf in = io.netty.buffer.Unpooled.copiedBuffer(c[0], java.nio.charset.StandardCharsets.US_ASCII);
+            try {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> FastProto.INSTANCE.frameSize(in, ctx)).isInstanceOf(ProtoException.class)
+                        .hasMessageContaining("exceeds limit").hasMessageContaining(c[1]);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> ErpcRawProto.INSTANCE.frameSize(in, ctx)).isInstanceOf(ProtoException.class)
+                        .hasMessageContaining(c[1]);
+            } finally {
+                in.release();
+            }
+        }
+    }
 }

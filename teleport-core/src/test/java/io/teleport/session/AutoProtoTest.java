@@ -121,4 +121,28 @@ class AutoProtoTest {
         assertThatThrownBy(() -> autoDefault.dial("127.0.0.1:1"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("accepting sides only");
     }
+
+    @Test
+    void aClientThatHasSaidNothingIsSkippedByABroadcastCountedAndToldHowToFixIt() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder().build()));
+        server.pullRouter().route("/hello", String.class, (s, ctx) -> s);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", AutoProto.INSTANCE)).getPort();
+        BlockingQueue<String> pushes = new LinkedBlockingQueue<>();
+        Peer listener = peers.add(new Peer(PeerConfig.builder().build()));
+        listener.pushRouter().route("/news", String.class, (body, ctx) -> pushes.add(body));
+        Session client = listener.dial("127.0.0.1:" + port);
+        org.awaitility.Awaitility.await().until(() -> server.sessionCount() == 1);
+
+        // Its protocol is not known until it speaks: skipped, counted, and a pull says why.
+        assertThat(server.pushAll("/news", "first", s -> true, bodyCodec(StringCodec.ID)).get(5, TimeUnit.SECONDS)).isZero();
+        assertThat(server.stats().broadcastSkipped()).isEqualTo(1);
+        Session accepted = server.sessions().iterator().next();
+        assertThatThrownBy(() -> accepted.pull("/hello", "x", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail())
+                        .contains("protocol not known yet").contains("must send one first"));
+
+        assertThat(client.pull("/hello", "now", String.class)).isEqualTo("now");
+        assertThat(server.pushAll("/news", "second", s -> true, bodyCodec(StringCodec.ID)).get(5, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(pushes.poll(5, TimeUnit.SECONDS)).isEqualTo("second");
+    }
 }

@@ -82,7 +82,9 @@ class SilentCloseTest {
         assertThatThrownBy(() -> limited.pull("/big", 100_000, String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
-                    assertThat(e.rerror().detail()).doesNotContain("protocol");
+                    assertThat(e.rerror().detail()).doesNotContain("teleport.protocol")
+                            .startsWith("closed by this side: the other side broke the protocol or a limit: ")
+                            .contains("Size of package exceeds limit").contains("limit: 10000");
                 });
         // This side's read-idle timeout closes the connection while the first pull waits.
         Session idle = peer(PeerConfig.builder().readIdleTimeout(java.time.Duration.ofMillis(300)).build())
@@ -91,6 +93,45 @@ class SilentCloseTest {
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
                     assertThat(e.rerror().detail()).doesNotContain("protocol");
+                });
+    }
+
+    @Test
+    void aPullToAnHttpServerSaysItIsOne() throws Exception {
+        try (java.net.ServerSocket http = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket s = http.accept()) {
+                    s.getInputStream().read(new byte[64]);
+                    s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    s.getInputStream().read();
+                } catch (java.io.IOException ignored) {
+                    // The client closed first.
+                }
+            });
+            server.start();
+            Session session = peer().dial("127.0.0.1:" + http.getLocalPort());
+            assertThatThrownBy(() -> session.pull("/echo", "x", String.class))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> {
+                        assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
+                        assertThat(e.rerror().detail()).contains("its first bytes read \"HTTP\": an HTTP server, not a Teleport peer");
+                    });
+            server.join(5000);
+        }
+    }
+
+    @Test
+    void aServerPullingAClientOnAnotherProtocolIsToldSoToo() {
+        Peer server = peer();
+        int erpc = ((InetSocketAddress) server.listen("127.0.0.1:0", ErpcRawProto.INSTANCE)).getPort();
+        peer().dial("127.0.0.1:" + erpc);
+        org.awaitility.Awaitility.await().until(() -> server.sessionCount() == 1);
+        Session client = server.sessions().iterator().next();
+        assertThatThrownBy(() -> client.pull("/echo", "x", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
+                    assertThat(e.rerror().detail()).contains("likely a peer on another protocol");
                 });
     }
 }

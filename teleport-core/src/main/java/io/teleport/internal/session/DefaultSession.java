@@ -367,10 +367,11 @@ public final class DefaultSession implements Session {
     /** A connection of this session is gone. */
     /**
      * The connection {@code ch} closed: {@code heardAny} whether a whole frame came in on it,
-     * {@code closedHere} whether this side closed it (see {@link SessionLifecycle#disconnected}).
+     * {@code closedHere} whether this side closed it, {@code brokenBy} what of the other side's made
+     * this side close it, if that was a broken protocol or limit (see {@link SessionLifecycle#disconnected}).
      */
-    public void disconnected(Channel ch, boolean heardAny, boolean closedHere) {
-        lifecycle.disconnected(ch, heardAny, closedHere);
+    public void disconnected(Channel ch, boolean heardAny, boolean closedHere, @Nullable String brokenBy) {
+        lifecycle.disconnected(ch, heardAny, closedHere, brokenBy);
     }
 
     @Nullable String dialAddress() {
@@ -383,10 +384,6 @@ public final class DefaultSession implements Session {
 
     void giveUp(Throwable error) {
         lifecycle.giveUp(error);
-    }
-
-    void failPending() {
-        pending.failAll(PendingPull.CONNECTION_CLOSED);
     }
 
     /** Ends every pending pull with {@code rerror}. */

@@ -93,6 +93,7 @@ public final class PeerContext {
     final RefusalLog expiredLog = new RefusalLog(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
     final RefusalLog refusedPushLog = new RefusalLog(log, "pushes refused before their handler (route, body, a plugin), dropped");
     final RefusalLog outboundLog = new RefusalLog(log, "outbound bytes of a session at the limit, failed (104) or skipped");
+    final RefusalLog unframedLog = new RefusalLog(log, "broadcasts skipped sessions they could not frame for");
     /** TLS failures: a hostile peer can cause any number on the accepting side, and a redial loop on the dialing one. */
     public final RefusalLog acceptedTlsLog = new RefusalLog(log, "TLS with a connecting peer failed");
     public final RefusalLog dialedTlsLog = new RefusalLog(log, "TLS with a dialed peer failed");

@@ -40,8 +40,8 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
     /** A dialed connection the remote closed before sending a frame on it. */
     static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
-            "the remote closed the connection without sending a frame on it; likely a server on another"
-                    + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match the server's, or the server's"
+            "the remote closed the connection without sending a frame on it; likely a peer on another"
+                    + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match on both sides, or the server's"
                     + " be auto), else one that refused a frame (over its size limit) or stopped; its log says which");
     private static final AtomicIntegerFieldUpdater<PendingPull> WRITE_DECIDED =
             AtomicIntegerFieldUpdater.newUpdater(PendingPull.class, "writeDecided");
@@ -151,7 +151,8 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
             if (unsent && frame != null) {
                 frame.drop();
             }
-            fail(unsent ? new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: the session is reconnecting")
+            fail(unsent ? new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: the session was still"
+                    + " reconnecting when the pull's timeout of " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms passed")
                     : new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
                     "no reply to " + request.uri() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
         }

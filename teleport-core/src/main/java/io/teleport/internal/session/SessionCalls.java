@@ -164,7 +164,10 @@ final class SessionCalls {
         try {
             frame = session.encode(packet);
         } catch (RerrorException e) {
-            log.debug("broadcast to {} not encoded: {}", session.id(), e.rerror().detail());
+            // A session under teleport.protocol: auto that has said nothing yet, or a hook's bad metadata.
+            session.peer.counters.broadcastSkipped.increment();
+            session.peer.unframedLog.record("broadcast " + LogText.safe(uri, session.peer.limits.logValueLimit())
+                    + " skipped " + session.id() + ": " + e.rerror().detail());
             done.accept(false);
             return;
         }

@@ -158,11 +158,12 @@ final class SessionLifecycle {
 
     /**
      * A connection is gone: redial a dialed session that asks for it, otherwise end. Its pulls end
-     * with 102; when the remote closed a dialed session's connection and no frame ever came in on
-     * any of its connections, the 102 names the likely cause (another protocol), since nothing else
+     * with 102, which says what of the other side's made this side close the connection
+     * ({@code brokenBy}); or, when the remote closed the connection and no frame ever came in on any
+     * of the session's connections, names the likely cause (another protocol), since nothing else
      * tells the caller.
      */
-    void disconnected(Channel ch, boolean heardAny, boolean closedHere) {
+    void disconnected(Channel ch, boolean heardAny, boolean closedHere, @Nullable String brokenBy) {
         boolean redial;
         boolean lost;
         log.debug("connection of {} closed (state {}, reconnecting {}, current {})", session.id(), state,
@@ -183,8 +184,10 @@ final class SessionLifecycle {
         if (heardAny) {
             everHeard = true;
         }
-        boolean silent = !everHeard && !closedHere && session.dialed() && state == State.OPEN && !peer.closing;
-        session.failPending(silent ? PendingPull.CLOSED_SILENTLY : PendingPull.CONNECTION_CLOSED);
+        boolean silent = !everHeard && !closedHere && state == State.OPEN && !peer.closing;
+        session.failPending(brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
+                "closed by this side: the other side broke the protocol or a limit: " + brokenBy)
+                : silent ? PendingPull.CLOSED_SILENTLY : PendingPull.CONNECTION_CLOSED);
         if (!redial) {
             if (lost) {
                 log.warn("connection lost (network:{}, addr:{}, id:{}); redial is off", network().goName(),
@@ -239,7 +242,7 @@ final class SessionLifecycle {
         }
         peer.hub.remove(session);
         peer.live.remove(session);
-        session.failPending();
+        session.failPending(PendingPull.CONNECTION_CLOSED);
         session.outbound().releaseWaiters();
         if (peer.plugins.has(Hook.POST_DISCONNECT) && everConnected) {
             peer.runBlocking(() -> {

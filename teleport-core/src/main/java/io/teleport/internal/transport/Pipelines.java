@@ -83,7 +83,7 @@ public final class Pipelines {
         install(peer, channel, proto, session, null, null);
         if (!channel.isActive()) {
             // Closed before the handlers were in place: their channelInactive never comes.
-            session.disconnected(channel, false, true);
+            session.disconnected(channel, false, true, null);
             throw new IllegalArgumentException("channel: closed while being served");
         }
         channel.pipeline().get(SessionHandler.class).activate(channel);

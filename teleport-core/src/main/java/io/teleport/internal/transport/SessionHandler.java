@@ -68,6 +68,8 @@ final class SessionHandler extends ChannelDuplexHandler {
      * noticed); false when the remote did, which Netty sees as the end of the stream or a reset.
      */
     private boolean closedHere;
+    /** Why this side closed it, when the other side broke the protocol or a limit: its pulls say so. */
+    private @Nullable String brokenBy;
 
     SessionHandler(DefaultSession session, @Nullable CompletableFuture<DefaultSession> ready, ReadGate gate,
             PacketDecoder decoder, ProtoContext protoContext) {
@@ -190,7 +192,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             ready.completeExceptionally(Dialer.failed(String.valueOf(ctx.channel().remoteAddress()),
                     new IOException("connection closed before the session was ready")));
         }
-        session.disconnected(ctx.channel(), decoder.anyFrame(), closedHere);
+        session.disconnected(ctx.channel(), decoder.anyFrame(), closedHere, brokenBy);
         super.channelInactive(ctx);
     }
 
@@ -300,7 +302,8 @@ final class SessionHandler extends ChannelDuplexHandler {
             // The other side broke the protocol or a limit: each at DEBUG, at WARN once per interval for
             // all connections (a peer that reconnects to do it again must not flood the log); a stack
             // would only say where it was noticed.
-            String text = "disconnect(" + session.id() + ") when reading: " + LogText.safe(c.getMessage(), limit);
+            brokenBy = LogText.safe(c.getMessage(), limit);
+            String text = "disconnect(" + session.id() + ") when reading: " + brokenBy;
             log.debug(text);
             session.peer.brokenProtocolLog.record(text);
         } else {
