@@ -302,7 +302,8 @@ public final class Peer implements PeerSetup, AutoCloseable {
      * encoded once, and each I/O thread writes its own sessions' frames in one task. Sessions that
      * read too slowly (not {@linkplain Session#isWritable() writable}) are skipped and counted in
      * {@link PeerStats#broadcastSkipped()}, so one slow reader neither holds up the broadcast nor
-     * makes this peer queue without bound.
+     * makes this peer queue without bound. So are sessions it cannot frame for: under
+     * {@link io.teleport.proto.AutoProto}, a connection that has received nothing yet.
      *
      * @param body the body, or {@code null} for none
      * @return completes with the number of sessions the push was handed to, once each has been

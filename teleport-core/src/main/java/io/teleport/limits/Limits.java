@@ -192,8 +192,9 @@ public final class Limits {
     /**
      * Accepted connections open at once from one IP address; past it a new one from that address is
      * closed at once, and counted. Zero, the default: no such bound, since behind a load balancer or a
-     * NAT every client may share one address. With it, one host cannot take every place of
-     * {@link #maxConnections()} from the others. Connections over Unix sockets are not counted.
+     * NAT every client may share one address. With it, one IPv4 host cannot take every place of
+     * {@link #maxConnections()} from the others; IPv6 addresses are counted one by one, not by prefix,
+     * and a host may hold many. Connections over Unix sockets are not counted.
      */
     public int maxConnectionsPerAddress() {
         return v.maxConnectionsPerAddress;

@@ -33,7 +33,10 @@ public interface PeerStats {
     /** This side's pulls and pushes failed with {@code 104} because their session's outbound bytes were at the limit. */
     long outboundRefused();
 
-    /** Sessions a broadcast skipped because their outbound bytes were at the limit. */
+    /**
+     * Sessions a broadcast skipped: their outbound bytes were at the limit, or it could not frame for
+     * them (under {@code auto}, a connection that has received nothing yet has no protocol).
+     */
     long broadcastSkipped();
 
     /** Connections closed for a frame that broke a limit or the protocol (size, URI, metadata, filters, format). */

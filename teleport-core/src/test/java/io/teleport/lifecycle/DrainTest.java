@@ -119,4 +119,14 @@ class DrainTest {
         release.countDown();
         assertThat(inFlight).failsWithin(5, TimeUnit.SECONDS);
     }
+
+    @Test
+    void aDrainWithNothingInFlightDrainedEvenWithNoTimeLeft() throws Exception {
+        Peer server = server();
+        dial(server);
+        org.awaitility.Awaitility.await().until(() -> server.sessionCount() == 1);
+        server.shutdown(java.time.Duration.ZERO);
+        assertThat(log.events(Level.INFO)).extracting(e -> e.getFormattedMessage())
+                .anyMatch(l -> l.startsWith("drained 1 sessions in")).noneMatch(l -> l.contains("not finished"));
+    }
 }

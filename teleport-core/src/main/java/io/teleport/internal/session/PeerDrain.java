@@ -63,7 +63,7 @@ public final class PeerDrain {
         try {
             CompletableFuture.allOf(closing).get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
             long took = System.nanoTime() - start;
-            if (took >= timeout.toNanos()) {
+            if (took >= timeout.toNanos() && handling + awaiting > 0) {
                 // Sessions close by force at the timeout: not a drain that finished. What it cut off is the
                 // one WARN of the shutdown (PeerContext), which follows.
                 log.info("drain of {} sessions ended at its timeout of {} ms, not finished; refused {} new pulls (503)"

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 public final class PendingPull implements ChannelFutureListener, TimerTask, WriteContext, ReadContext {
 
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
-    /** A dialed connection the remote closed before sending a frame on it. */
+    /** A connection the remote closed before any frame came in on the session. */
     static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
             "the remote closed the connection without sending a frame on it; likely a peer on another"
                     + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match on both sides, or the server's"
@@ -151,8 +151,10 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
             if (unsent && frame != null) {
                 frame.drop();
             }
-            fail(unsent ? new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: the session was still"
-                    + " reconnecting when the pull's timeout of " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms passed")
+            long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+            fail(unsent ? new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", frame != null
+                    ? "not sent: the session was still reconnecting when the pull's timeout of " + millis + " ms passed"
+                    : "not sent before the pull's timeout of " + millis + " ms")
                     : new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
                     "no reply to " + request.uri() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
         }
