@@ -226,8 +226,7 @@ public final class ErpcRawProto implements Proto {
         }
         if (readable >= 5 && in.getUnsignedByte(start + 4) > MAX_FILTERS) {
             throw new ProtoException("bad frame: " + in.getUnsignedByte(start + 4) + " transfer filters (expected: <= "
-                    + MAX_FILTERS + ")" + (in.getByte(start + 4) == FastProto.ID ? "; a Teleport v3 frame? both sides need the same protocol, and "
-                    + "a server with AutoProto (teleport.protocol: auto) accepts both" : ""));
+                    + MAX_FILTERS + ")" + (in.getByte(start + 4) == FastProto.ID ? "; a Teleport v3 frame? " + FramePayload.SAME_PROTOCOL : ""));
         }
         return size;
     }

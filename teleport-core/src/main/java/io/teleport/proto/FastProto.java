@@ -111,8 +111,7 @@ public final class FastProto implements Proto {
         }
         if (readable >= 5 && in.getByte(start + 4) != ID) {
             throw new ProtoException("Mismatched protocol: id 0x" + Integer.toHexString(in.getByte(start + 4) & 0xFF)
-                    + " (expected: 0x66 'f'; an erpc v6 peer? both sides need the same protocol, and a server with "
-                    + "AutoProto (teleport.protocol: auto) accepts both)");
+                    + " (expected: 0x66 'f'; an erpc v6 peer? " + FramePayload.SAME_PROTOCOL + ")");
         }
         return size;
     }

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.teleport.message.Packet;
 
+import java.util.Set;
+
 /**
  * What both protocols do around their own payload format. Reading, once a whole frame is there and
  * its prefix checked: undo the transfer filters in the order the frame lists them, let the protocol
@@ -13,9 +15,11 @@ import io.teleport.message.Packet;
  */
 final class FramePayload {
 
+    /** What a protocol mismatch error advises, whichever side noticed it. */
+    static final String SAME_PROTOCOL = "both sides need the same protocol, and a server with AutoProto"
+            + " (teleport.protocol: auto) accepts both";
     /** The first four bytes of HTTP requests. */
-    private static final java.util.Set<String> HTTP_METHODS =
-            java.util.Set.of("GET ", "POST", "PUT ", "HEAD", "DELE", "PATC", "OPTI", "CONN", "TRAC", "PRI ");
+    private static final Set<String> HTTP_METHODS = Set.of("GET ", "POST", "PUT ", "HEAD", "DELE", "PATC", "OPTI", "CONN", "TRAC", "PRI ");
 
     /**
      * When a frame's size field reads as text, what it says: the other side is no Teleport peer (an

@@ -364,7 +364,6 @@ public final class DefaultSession implements Session {
         lifecycle.unregistered(ch);
     }
 
-    /** A connection of this session is gone. */
     /**
      * The connection {@code ch} closed: {@code heardAny} whether a whole frame came in on it,
      * {@code closedHere} whether this side closed it, {@code brokenBy} what of the other side's made

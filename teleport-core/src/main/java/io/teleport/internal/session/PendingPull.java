@@ -156,7 +156,7 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
                     ? "not sent: the session was still reconnecting when the pull's timeout of " + millis + " ms passed"
                     : "not sent before the pull's timeout of " + millis + " ms")
                     : new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
-                    "no reply to " + request.uri() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+                    "no reply to " + request.uri() + " within " + millis + " ms"));
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * reads none of it for {@code Limits.writeStallTimeout()}: a peer that stops reading must not hold
  * its queued bytes and its connection for ever. Reading slowly is not a stall: any byte written in
  * the interval counts, as the kernel reports it (it takes more from the buffer once about a third
- * of the socket's send buffer has drained, so a reader must take at least that much per timeout). Progress is read from the outbound buffer (its head, how much of it went out, what is queued), as
+ * of the socket's send buffer has drained, so a reader must take at least that much per timeout).
+ * Progress is read from the outbound buffer (its head, how much of it went out, what is queued), as
  * Netty's {@code IdleStateHandler} observes output, and only while the connection is not writable,
  * so nothing is added to the write path. Made on a connection's first unwritable moment; used on its
  * event loop only.

@@ -25,6 +25,17 @@ class AcceptGateTest {
     private final Counters counters = new Counters(new InboundBudget(1 << 20));
     private final AcceptGate gate = new AcceptGate(2, 0, counters);
 
+    /** {@code n} connections the listener accepts, one read each. */
+    private static List<EmbeddedChannel> accept(EmbeddedChannel listener, int n) {
+        List<EmbeddedChannel> accepted = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            EmbeddedChannel child = new EmbeddedChannel();
+            accepted.add(child);
+            listener.writeInbound(child);
+        }
+        return accepted;
+    }
+
     @Test
     void atTheBoundTheListenerPausesAndAConnectionPastItWaitsForAPlace() {
         EmbeddedChannel listener = new EmbeddedChannel(gate);
@@ -82,12 +93,10 @@ class AcceptGateTest {
     @Test
     void aWaitingConnectionWhoseListenerWentAwayBeforeItsTurnIsClosedAndItsPlaceFreed() {
         EmbeddedChannel listener = new EmbeddedChannel(gate);
-        EmbeddedChannel first = new EmbeddedChannel();
-        EmbeddedChannel second = new EmbeddedChannel();
-        EmbeddedChannel third = new EmbeddedChannel();
-        listener.writeInbound(first);
-        listener.writeInbound(second);
-        listener.writeInbound(third);
+        List<EmbeddedChannel> c = accept(listener, 3);
+        EmbeddedChannel first = c.get(0);
+        EmbeddedChannel second = c.get(1);
+        EmbeddedChannel third = c.get(2);
         // As when the listener closes: its pipeline is taken down before the third's turn comes.
         listener.pipeline().remove(gate);
         first.close();
@@ -102,11 +111,10 @@ class AcceptGateTest {
     @Test
     void aListenerReadingAgainWhileFullIsPausedByTheNextConnection() {
         EmbeddedChannel listener = new EmbeddedChannel(gate);
-        EmbeddedChannel a = new EmbeddedChannel();
-        EmbeddedChannel b = new EmbeddedChannel();
+        List<EmbeddedChannel> ab = accept(listener, 2);
+        EmbeddedChannel a = ab.get(0);
+        EmbeddedChannel b = ab.get(1);
         EmbeddedChannel c = new EmbeddedChannel();
-        listener.writeInbound(a);
-        listener.writeInbound(b);
         // As Netty's acceptor does a second after an accept error.
         listener.config().setAutoRead(true);
         listener.writeInbound(c);

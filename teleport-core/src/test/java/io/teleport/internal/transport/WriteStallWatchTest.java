@@ -45,15 +45,27 @@ class WriteStallWatchTest {
         ch.runScheduledPendingTasks();
     }
 
-    @Test
-    void nothingReadForTheTimeoutClosesWithinAQuarterOfItAfterward() {
-        ch.freezeTime();
-        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
-        queue(256);
-        watch.writabilityChanged();
-        for (int i = 0; i < 3; i++) {
+    /** {@code times} looks, 15 s apart. */
+    private void looks(int times) {
+        for (int i = 0; i < times; i++) {
             pass(15);
         }
+    }
+
+    /** Frozen time, low water marks, {@code messages} queued and none read: the watch starts. */
+    private void stalledWith(int... messages) {
+        ch.freezeTime();
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
+        for (int bytes : messages) {
+            queue(bytes);
+        }
+        watch.writabilityChanged();
+    }
+
+    @Test
+    void nothingReadForTheTimeoutClosesWithinAQuarterOfItAfterward() {
+        stalledWith(256);
+        looks(3);
         assertThat(ch.isOpen()).as("45 s of 60").isTrue();
         pass(15);
         assertThat(ch.isOpen()).isFalse();
@@ -62,25 +74,16 @@ class WriteStallWatchTest {
 
     @Test
     void anyByteReadStartsTheWaitAgainEvenWhenTheHeadLooksTheSame() {
-        ch.freezeTime();
-        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
-        queue(256);
-        queue(256);
-        watch.writabilityChanged();
+        stalledWith(256, 256);
         pass(45);
         ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
         // The reader takes the first message whole; a new one is queued behind the second.
         out.removeBytes(256);
         queue(256);
-        pass(15);
-        pass(15);
-        pass(15);
+        looks(3);
         assertThat(ch.isOpen()).as("bytes went out 45 s ago").isTrue();
         out.removeBytes(100);
-        pass(15);
-        pass(15);
-        pass(15);
-        pass(15);
+        looks(4);
         assertThat(ch.isOpen()).as("a partial read counts too: seen 45 s ago").isTrue();
         pass(15);
         assertThat(ch.isOpen()).isFalse();
@@ -89,10 +92,7 @@ class WriteStallWatchTest {
 
     @Test
     void moreQueuedForAPeerThatReadsNothingIsNoProgress() {
-        ch.freezeTime();
-        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
-        queue(256);
-        watch.writabilityChanged();
+        stalledWith(256);
         for (int i = 0; i < 4; i++) {
             pass(15);
             if (ch.isOpen()) {
@@ -105,10 +105,7 @@ class WriteStallWatchTest {
 
     @Test
     void writableAgainStopsTheWatch() {
-        ch.freezeTime();
-        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
-        queue(256);
-        watch.writabilityChanged();
+        stalledWith(256);
         ch.unsafe().outboundBuffer().removeBytes(256);
         assertThat(ch.isWritable()).isTrue();
         watch.writabilityChanged();
