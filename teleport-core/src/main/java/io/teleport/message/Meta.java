@@ -290,8 +290,8 @@ public final class Meta {
         for (int i = from; i < to; i++) {
             byte b = buf.getByte(i);
             if (b == '%' && i + 2 < to) {
-                int hi = hexValue(buf.getByte(i + 1));
-                int lo = hexValue(buf.getByte(i + 2));
+                int hi = Character.digit(buf.getByte(i + 1) & 0xFF, 16);
+                int lo = Character.digit(buf.getByte(i + 2) & 0xFF, 16);
                 if (hi >= 0 && lo >= 0) {
                     scratch[n++] = (byte) ((hi << 4) | lo);
                     i += 2;
@@ -305,19 +305,6 @@ public final class Meta {
             }
         }
         return n == 0 ? "" : new String(scratch, 0, n, StandardCharsets.UTF_8);
-    }
-
-    private static int hexValue(byte b) {
-        if (b >= '0' && b <= '9') {
-            return b - '0';
-        }
-        if (b >= 'a' && b <= 'f') {
-            return b - 'a' + 10;
-        }
-        if (b >= 'A' && b <= 'F') {
-            return b - 'A' + 10;
-        }
-        return -1;
     }
 
     /** The wire form, as a string. */

@@ -75,10 +75,12 @@ public final class QueryString {
         for (int i = 0; i < bytes.length; i++) {
             byte b = bytes[i];
             if (b == '%') {
-                if (i + 2 >= bytes.length || RequestUri.hex(bytes[i + 1]) < 0 || RequestUri.hex(bytes[i + 2]) < 0) {
+                int hi = i + 2 < bytes.length ? Character.digit(bytes[i + 1] & 0xFF, 16) : -1;
+                int lo = i + 2 < bytes.length ? Character.digit(bytes[i + 2] & 0xFF, 16) : -1;
+                if (hi < 0 || lo < 0) {
                     return null;
                 }
-                out.write(RequestUri.hex(bytes[i + 1]) << 4 | RequestUri.hex(bytes[i + 2]));
+                out.write((hi << 4) | lo);
                 i += 2;
             } else {
                 out.write(b == '+' ? ' ' : b);

@@ -72,31 +72,20 @@ public record RequestUri(String path, String rawQuery) {
         for (int i = 0; i < bytes.length; i++) {
             byte b = bytes[i];
             if (b == '%') {
-                if (i + 2 >= bytes.length || hex(bytes[i + 1]) < 0 || hex(bytes[i + 2]) < 0) {
+                int hi = i + 2 < bytes.length ? Character.digit(bytes[i + 1] & 0xFF, 16) : -1;
+                int lo = i + 2 < bytes.length ? Character.digit(bytes[i + 2] & 0xFF, 16) : -1;
+                if (hi < 0 || lo < 0) {
                     int stop = Math.min(bytes.length, i + 3);
                     throw new IllegalArgumentException("parse " + quote(uri) + ": invalid URL escape "
                             + quote(new String(bytes, i, stop - i, StandardCharsets.UTF_8)));
                 }
-                out.write((hex(bytes[i + 1]) << 4) | hex(bytes[i + 2]));
+                out.write((hi << 4) | lo);
                 i += 2;
             } else {
                 out.write(b);
             }
         }
         return out.toString(StandardCharsets.UTF_8);
-    }
-
-    static int hex(byte b) {
-        if (b >= '0' && b <= '9') {
-            return b - '0';
-        }
-        if (b >= 'a' && b <= 'f') {
-            return b - 'a' + 10;
-        }
-        if (b >= 'A' && b <= 'F') {
-            return b - 'A' + 10;
-        }
-        return -1;
     }
 
     private static String quote(String s) {
