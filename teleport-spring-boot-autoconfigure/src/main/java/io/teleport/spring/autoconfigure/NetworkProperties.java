@@ -41,7 +41,8 @@ final class NetworkProperties {
         try {
             PeerConfig.builder().localIp(localIp);
         } catch (IllegalArgumentException e) {
-            throw new TeleportConfigurationException("teleport.local-ip", e.getMessage(),
+            throw new TeleportConfigurationException("teleport.local-ip", String.valueOf(e.getMessage())
+                    .replaceFirst("^localIp: ", ""),
                     "Set teleport.local-ip to an IP address of this host, or leave it unset for the system's choice.", e);
         }
     }

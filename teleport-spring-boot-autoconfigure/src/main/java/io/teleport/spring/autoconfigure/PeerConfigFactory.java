@@ -15,6 +15,7 @@ import org.springframework.boot.thread.Threading;
 import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
@@ -118,8 +119,12 @@ final class PeerConfigFactory {
         try {
             setter.accept(value);
         } catch (IllegalArgumentException e) {
-            // Core names its own parameter ("maxQueueWait: PT-1S ..."); the user wrote the key.
-            throw badLimit(key, String.valueOf(e.getMessage()).replaceFirst("^\\w+: ", ""), e);
+            // Core names its own parameter ("maxQueueWait: PT-1S ..."); the user wrote the key, and -1s.
+            String problem = String.valueOf(e.getMessage()).replaceFirst("^\\w+: ", "");
+            if (value instanceof Duration) {
+                problem = problem.replace(value.toString(), PropertyChecks.written((Duration) value));
+            }
+            throw badLimit(key, problem, e);
         }
     }
 
@@ -138,7 +143,7 @@ final class PeerConfigFactory {
     private static int toInt(String key, DataSize size) {
         long bytes = size.toBytes();
         if (bytes < Integer.MIN_VALUE || bytes > Integer.MAX_VALUE) {
-            throw badLimit(key, size + " (expected: below 2GB)", null);
+            throw badLimit(key, PropertyChecks.written(size) + " (expected: below 2GB)", null);
         }
         return (int) bytes;
     }

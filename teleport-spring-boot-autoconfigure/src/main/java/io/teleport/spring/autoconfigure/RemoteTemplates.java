@@ -40,7 +40,7 @@ final class RemoteTemplates {
         Proto proto = proto(properties, key, client);
         List<CallOption> defaults = new ArrayList<>();
         if (client.pullTimeout() != null) {
-            TeleportProperties.requirePositive(client.pullTimeout(), key + ".pull-timeout");
+            PropertyChecks.positive(client.pullTimeout(), key + ".pull-timeout");
             defaults.add(CallOptions.timeout(client.pullTimeout()));
         }
         if (client.bodyCodec() != null && !client.bodyCodec().isBlank()) {

@@ -87,18 +87,14 @@ public record TeleportProperties(
     /** Checks every value, naming the key of a bad one. */
     public TeleportProperties {
         NetworkProperties.check(network, transport, localIp);
-        if (readLimit.toBytes() < 24 || readLimit.toBytes() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("teleport.read-limit: " + readLimit + " (expected: 24B to 2GB)");
-        }
-        requirePositive(dialTimeout, "teleport.dial-timeout");
-        requirePositive(pullTimeout, "teleport.pull-timeout");
-        requireNotNegative(slowCometDuration, "teleport.slow-comet-duration");
-        requireNotNegative(readIdleTimeout, "teleport.read-idle-timeout");
-        requireNotNegative(writeTimeout, "teleport.write-timeout");
-        requireNotNegative(shutdownTimeout, "teleport.shutdown-timeout");
-        if (ioThreads < 0) {
-            throw new IllegalArgumentException("teleport.io-threads: " + ioThreads + " (expected: >= 0)");
-        }
+        PropertyChecks.sizeWithin(readLimit, 24, "teleport.read-limit");
+        PropertyChecks.positive(dialTimeout, "teleport.dial-timeout");
+        PropertyChecks.positive(pullTimeout, "teleport.pull-timeout");
+        PropertyChecks.notNegative(slowCometDuration, "teleport.slow-comet-duration");
+        PropertyChecks.notNegative(readIdleTimeout, "teleport.read-idle-timeout");
+        PropertyChecks.notNegative(writeTimeout, "teleport.write-timeout");
+        PropertyChecks.notNegative(shutdownTimeout, "teleport.shutdown-timeout");
+        PropertyChecks.atLeast(ioThreads, 0, "teleport.io-threads");
         if (limits != null) {
             // Through the core's own checks, so that a bad limit fails binding with its key named.
             PeerConfigFactory.limits(limits);
@@ -117,18 +113,6 @@ public record TeleportProperties(
         }
     }
 
-    static void requirePositive(Duration d, String key) {
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(key + ": " + d + " (expected: > 0)");
-        }
-    }
-
-    static void requireNotNegative(Duration d, String key) {
-        if (d.isNegative()) {
-            throw new IllegalArgumentException(key + ": " + d + " (expected: >= 0)");
-        }
-    }
-
     /**
      * Socket options.
      *
@@ -142,11 +126,8 @@ public record TeleportProperties(
 
         /** Checks the buffer sizes. */
         public Socket {
-            for (DataSize size : new DataSize[] {receiveBufferSize, sendBufferSize}) {
-                if (size != null && (size.toBytes() <= 0 || size.toBytes() > Integer.MAX_VALUE)) {
-                    throw new IllegalArgumentException("teleport.socket buffer size: " + size + " (expected: > 0)");
-                }
-            }
+            PropertyChecks.sizeWithin(receiveBufferSize, 1, "teleport.socket.receive-buffer-size");
+            PropertyChecks.sizeWithin(sendBufferSize, 1, "teleport.socket.send-buffer-size");
         }
     }
 
@@ -165,12 +146,8 @@ public record TeleportProperties(
 
         /** Checks the pool sizes. */
         public Handler {
-            if (threads < 1) {
-                throw new IllegalArgumentException("teleport.handler.threads: " + threads + " (expected: >= 1)");
-            }
-            if (queueCapacity < 1) {
-                throw new IllegalArgumentException("teleport.handler.queue-capacity: " + queueCapacity + " (expected: >= 1)");
-            }
+            PropertyChecks.atLeast(threads, 1, "teleport.handler.threads");
+            PropertyChecks.atLeast(queueCapacity, 1, "teleport.handler.queue-capacity");
         }
     }
 
@@ -266,10 +243,12 @@ public record TeleportProperties(
         /** Checks the values. */
         public Redial {
             if (times < -1) {
-                throw new IllegalArgumentException("teleport.redial.times: " + times + " (expected: -1 or >= 0)");
+                throw new TeleportConfigurationException("teleport.redial.times", times + " (expected: -1 or >= 0)",
+                        "Set teleport.redial.times to -1 to redial without limit, 0 never to, or a number of attempts.",
+                        null);
             }
-            requirePositive(interval, "teleport.redial.interval");
-            requirePositive(maxInterval, "teleport.redial.max-interval");
+            PropertyChecks.positive(interval, "teleport.redial.interval");
+            PropertyChecks.positive(maxInterval, "teleport.redial.max-interval");
         }
     }
 
@@ -280,6 +259,16 @@ public record TeleportProperties(
      * @param pongRate answer heartbeats and close sessions silent for three rates; unset for none
      */
     public record Heartbeat(Duration pingRate, Duration pongRate) {
+
+        /** Checks the rates that are set. */
+        public Heartbeat {
+            if (pingRate != null) {
+                PropertyChecks.positive(pingRate, "teleport.heartbeat.ping-rate");
+            }
+            if (pongRate != null) {
+                PropertyChecks.positive(pongRate, "teleport.heartbeat.pong-rate");
+            }
+        }
     }
 
     /**
@@ -291,8 +280,9 @@ public record TeleportProperties(
      */
     public record Auth(String token, List<String> acceptedTokens, @DefaultValue("5s") Duration timeout) {
 
-        /** Normalises the list. */
+        /** Checks the timeout and normalises the list. */
         public Auth {
+            PropertyChecks.positive(timeout, "teleport.auth.timeout");
             acceptedTokens = acceptedTokens == null ? List.of() : List.copyOf(acceptedTokens);
         }
     }
@@ -326,8 +316,8 @@ public record TeleportProperties(
 
         /** Checks the durations. */
         public Discovery {
-            requireNotNegative(deregisterDelay, "teleport.discovery.deregister-delay");
-            requirePositive(refreshInterval, "teleport.discovery.refresh-interval");
+            PropertyChecks.notNegative(deregisterDelay, "teleport.discovery.deregister-delay");
+            PropertyChecks.positive(refreshInterval, "teleport.discovery.refresh-interval");
         }
     }
 

@@ -89,15 +89,21 @@ final class RemoteConnection {
         return current;
     }
 
-    /** Why a call fails without a dial: the last one failed, and the next is {@code waitNanos} away. */
+    /**
+     * Why a call fails without a dial: the last one failed, and the next is {@code waitNanos} away. A
+     * dial the remote answered with an error of its own (an auth plugin's refusal) keeps that code, so
+     * that a caller sees the same code on the call that dialed and on those held back after it.
+     */
     private RerrorException heldDown(long waitNanos) {
         Throwable last = lastError;
+        Rerror refused = last instanceof RerrorException r ? r.rerror() : null;
         String why = "remote '" + name + "' (" + address + ") is down: the last dial failed"
-                + (last == null ? "" : " (" + (last instanceof RerrorException r ? r.rerror().detail() : last.getMessage()) + ")")
+                + (last == null ? "" : " (" + (refused != null ? refused.detail() : last.getMessage()) + ")")
                 + "; next dial in "
                 + Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)) + " ms";
-        return new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", why),
-                last != null ? last : new java.io.IOException(why));
+        Rerror rerror = refused == null ? new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", why)
+                : new Rerror(refused.code(), refused.message(), why);
+        return new RerrorException(rerror, last != null ? last : new java.io.IOException(why));
     }
 
     private void dialed(@Nullable Session connected, @Nullable Throwable error) {

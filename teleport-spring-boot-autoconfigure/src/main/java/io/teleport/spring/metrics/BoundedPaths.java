@@ -4,9 +4,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The paths this side calls, or receives pushes on, as tag values: the first {@value #MAX} distinct
- * ones as they are and {@link TeleportTags#OTHER} after. They are whatever the application (or a
- * remote peer, for pushes) uses, so unlike the routes of handled pulls they are not a fixed set.
+ * The paths this side calls, as tag values: the first {@value #MAX} distinct ones as they are and
+ * {@link TeleportTags#OTHER} after. They are whatever the application (or a proxy forwarding for a
+ * remote peer) uses, so unlike the routes of handled pulls and pushes they are not a fixed set.
  */
 public final class BoundedPaths {
 

@@ -47,11 +47,11 @@ import java.util.concurrent.TimeUnit;
  * refused and connections closed by the peer's limits.</li>
  * </ul>
  *
- * <p>The route tag is the path without the query, never the raw URI; handled pulls to no route are
- * tagged {@code NOT_FOUND}, and a pull a plugin refused before routing is tagged with the route its
- * path names when there is one. Paths on the calling side and of received pushes are tagged as they are
- * for the first 256 distinct ones and {@code OTHER} after, so a peer cannot grow the registry without
- * bound. For the same reason the calling side's {@code code} tag is one of Teleport's own codes
+ * <p>The route tag is the path without the query, never the raw URI; handled pulls and received
+ * pushes to no route are tagged {@code NOT_FOUND}, and a pull a plugin refused before routing is tagged
+ * with the route its path names when there is one, so a remote peer adds no tag values. Paths on the
+ * calling side are the application's: they are tagged as they are for the first 256 distinct ones and
+ * {@code OTHER} after. For the same reason the calling side's {@code code} tag is one of Teleport's own codes
  * ({@link #KNOWN_CODES}) or {@code OTHER}: the codes of error replies are the remote peer's choice.
  * Meters are created once per tag set and cached.
  */
@@ -152,8 +152,9 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     @Override
     public Rerror postReadPushHeader(ReadContext ctx) {
         bytesRead.increment(ctx.input().size());
-        // Counted here, before routing, so that pushes to no route count too (their path is bounded).
-        counter("teleport.push.handle", bounded(path(ctx.input().uri()))).increment();
+        // Counted here, before routing, so that pushes to no route count too; tagged by the route, so
+        // that the paths a remote sends cannot use up the tag values of this side's own calls.
+        counter("teleport.push.handle", TeleportTags.namedPushRoute(ctx.input().uri(), peer)).increment();
         return null;
     }
 

@@ -87,4 +87,13 @@ public final class TeleportTags {
         Route named = peer == null ? null : peer.pullRouter().lookup(path(uri));
         return named == null ? NOT_FOUND : named.path();
     }
+
+    /**
+     * The push route the path of {@code uri} names, or {@link #NOT_FOUND}: pushes are counted as they
+     * arrive, before routing, and their paths are the sender's choice.
+     */
+    public static String namedPushRoute(String uri, @Nullable PeerSetup peer) {
+        Route named = peer == null ? null : peer.pushRouter().lookup(path(uri));
+        return named == null ? NOT_FOUND : named.path();
+    }
 }

@@ -3,6 +3,7 @@ package io.teleport.spring.autoconfigure;
 import ch.qos.logback.classic.Level;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.router.PushContext;
@@ -202,6 +203,26 @@ class TeleportRemotesTests {
                     assertThat(remote(ctx, "up").getStatus()).isEqualTo(Status.DOWN);
                     server(reserved.port());
                     await().until(() -> remote(ctx, "up").getStatus().equals(Status.UP));
+                });
+    }
+
+    @Test
+    void callsHeldBackAfterARefusedTokenGetTheRefusalsCodeAsTheCallThatDialedDid() {
+        server(reserved.port(), io.teleport.plugins.AuthPlugin.server(
+                token -> "good".equals(token) ? null : new Rerror(1401, "Bad Token", "token refused"), Duration.ofSeconds(5)));
+        runner.withPropertyValues("teleport.clients.locked.address=" + reserved.address(), "teleport.auth.token=bad",
+                "teleport.redial.interval=5s", "teleport.redial.max-interval=5s").run(ctx -> {
+                    SessionTemplate locked = ctx.getBean(SessionTemplates.class).get("locked");
+                    assertThatThrownBy(() -> locked.pull("/echo", "a", String.class))
+                            .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(1401));
+                    assertThatThrownBy(() -> locked.pull("/echo", "b", String.class))
+                            .isInstanceOfSatisfying(RerrorException.class, e -> {
+                                assertThat(e.code()).as("the same code, not 105").isEqualTo(1401);
+                                assertThat(e.rerror().message()).isEqualTo("Bad Token");
+                                assertThat(e.rerror().detail()).contains("is down: the last dial failed (token refused)")
+                                        .contains("next dial in");
+                            });
+                    assertThat(locked.failedDials()).as("the second call dialed nothing").isEqualTo(1);
                 });
     }
 

@@ -51,7 +51,7 @@ class ConfigurationErrorTests {
         assertAnalysis("teleport.server.listen-address=0.0.0.0:99999", "Teleport cannot start with "
                 + "teleport.server.listen-address: 0.0.0.0:99999 (expected: port 0-65535).",
                 "Set teleport.server.listen-address to the address to listen on");
-        assertAnalysis("teleport.local-ip=my-host,teleport.client.address=127.0.0.1:1", "Teleport cannot start with teleport.local-ip: localIp: my-host",
+        assertAnalysis("teleport.local-ip=my-host,teleport.client.address=127.0.0.1:1", "Teleport cannot start with teleport.local-ip: my-host",
                 "Set teleport.local-ip to an IP address of this host");
     }
 
@@ -75,10 +75,10 @@ class ConfigurationErrorTests {
                 "Teleport cannot start with teleport.limits.max-inflight-per-session: -1 (expected: >= 1).",
                 "Set teleport.limits.max-inflight-per-session to a value the limit allows, or remove it");
         assertAnalysis(REMOTE + "teleport.limits.max-queue-wait=-1s",
-                "Teleport cannot start with teleport.limits.max-queue-wait: PT-1S",
+                "Teleport cannot start with teleport.limits.max-queue-wait: -1s (expected: >= 0)",
                 "Set teleport.limits.max-queue-wait to a value the limit allows");
         assertAnalysis(REMOTE + "teleport.limits.max-unpacked-bytes=4GB",
-                "Teleport cannot start with teleport.limits.max-unpacked-bytes: 4294967296B (expected: below 2GB).",
+                "Teleport cannot start with teleport.limits.max-unpacked-bytes: 4GB (expected: below 2GB).",
                 "Set teleport.limits.max-unpacked-bytes to a value the limit allows");
         assertAnalysis(REMOTE + "teleport.network=udp", "Teleport cannot start with teleport.network: udp (expected one of",
                 "Set teleport.network to tcp, tcp4, tcp6, unix or local.");
@@ -92,6 +92,38 @@ class ConfigurationErrorTests {
                 "Set teleport.default-body-codec to json or string, add com.google.protobuf:protobuf-java for protobuf");
         assertAnalysis("teleport.client.address=127.0.0.1:9090,teleport.client.max-attempts=0",
                 "Teleport cannot start with teleport.client.max-attempts: 0", "Set teleport.client.max-attempts to 1");
+    }
+
+    @Test
+    void aValueOutOfRangeFailsStartUpNamingItsKeyAsPropertiesWriteIt() {
+        assertAnalysis(REMOTE + "teleport.pull-timeout=-3s", "Teleport cannot start with teleport.pull-timeout: -3s "
+                + "(expected: > 0).", "Set teleport.pull-timeout to a duration above zero, such as 10s");
+        assertAnalysis(REMOTE + "teleport.heartbeat.ping-rate=0s", "Teleport cannot start with "
+                + "teleport.heartbeat.ping-rate: 0s (expected: > 0).", "Set teleport.heartbeat.ping-rate to a duration");
+        assertAnalysis(REMOTE + "teleport.heartbeat.pong-rate=-1500ms", "Teleport cannot start with "
+                + "teleport.heartbeat.pong-rate: -1500ms (expected: > 0).", "Set teleport.heartbeat.pong-rate to");
+        assertAnalysis(REMOTE + "teleport.auth.timeout=0ms", "Teleport cannot start with teleport.auth.timeout: 0s",
+                "Set teleport.auth.timeout to a duration above zero");
+        assertAnalysis(REMOTE + "teleport.socket.send-buffer-size=-1KB", "Teleport cannot start with "
+                + "teleport.socket.send-buffer-size: -1KB (expected: 1B to 2GB).", "Set teleport.socket.send-buffer-size to");
+        assertAnalysis(REMOTE + "teleport.read-limit=3GB", "Teleport cannot start with teleport.read-limit: 3GB "
+                + "(expected: 24B to 2GB).", "Set teleport.read-limit to a size from 24B to 2GB");
+        assertAnalysis(REMOTE + "teleport.handler.queue-capacity=0", "Teleport cannot start with "
+                + "teleport.handler.queue-capacity: 0 (expected: >= 1).", "Set teleport.handler.queue-capacity to 1 or more");
+        assertAnalysis(REMOTE + "teleport.redial.times=-2", "Teleport cannot start with teleport.redial.times: -2",
+                "Set teleport.redial.times to -1");
+        assertAnalysis(REMOTE + "teleport.shutdown-timeout=-90s", "Teleport cannot start with "
+                + "teleport.shutdown-timeout: -90s (expected: >= 0).", "Set teleport.shutdown-timeout to 0 or");
+    }
+
+    @Test
+    void theAnalysisSaysWhereTheBadValueWasSet(CapturedOutput output) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+                .properties("spring.main.banner-mode=off", "teleport.client.address=127.0.0.1:9090")
+                .run("--teleport.pull-timeout=-3s")).isNotNull();
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Teleport cannot start with teleport.pull-timeout: -3s (expected: > 0).")
+                .contains("Origin: \"teleport.pull-timeout\" from property source \"commandLineArgs\"");
     }
 
     @Test
@@ -232,7 +264,7 @@ class ConfigurationErrorTests {
     private void assertAnalysis(String properties, String description, String action) {
         runner.withPropertyValues(properties.split(",")).run(ctx -> {
             assertThat(ctx).hasFailed();
-            FailureAnalysis analysis = new TeleportFailureAnalyzer().analyze(ctx.getStartupFailure());
+            FailureAnalysis analysis = new TeleportFailureAnalyzer(null).analyze(ctx.getStartupFailure());
             assertThat(analysis).as("an analysis of %s", properties).isNotNull();
             assertThat(analysis.getDescription()).startsWith(description);
             assertThat(analysis.getAction()).startsWith(action);

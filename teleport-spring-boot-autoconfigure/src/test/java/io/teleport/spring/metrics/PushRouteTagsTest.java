@@ -1,0 +1,63 @@
+package io.teleport.spring.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.session.Session;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The paths of received pushes are the sender's choice: {@code teleport.push.handle} tags them by the
+ * route they reach or {@code NOT_FOUND}, so a peer pushing to many made-up paths neither grows the
+ * registry nor uses up the tag values this side's own calls are named by.
+ */
+class PushRouteTagsTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    @Test
+    void pushesToMadeUpPathsAreNotFoundAndLeaveThisSidesOwnPathsTheirNames() throws Exception {
+        MeterRegistry meters = new SimpleMeterRegistry();
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), new MicrometerPlugin(meters)));
+        CountDownLatch news = new CountDownLatch(1);
+        server.pushRouter().route("/news", String.class, (body, ctx) -> news.countDown());
+        server.listen("127.0.0.1:0", null);
+        Peer client = peers.add(new Peer(PeerConfig.defaults()));
+        CountDownLatch out = new CountDownLatch(1);
+        client.pushRouter().route("/out", String.class, (body, ctx) -> out.countDown());
+        Session session = client.dial(PullOutcomes.address(server));
+
+        int junk = BoundedPaths.MAX + 44;
+        for (int i = 0; i < junk; i++) {
+            session.push("/junk/" + i + "?q=" + i, "x").join();
+        }
+        session.push("/news", "hello").join();
+        assertThat(news.await(10, TimeUnit.SECONDS)).isTrue();
+        await().untilAsserted(() -> assertThat(pushes(meters, "NOT_FOUND")).isEqualTo(junk));
+        assertThat(pushes(meters, "/news")).isEqualTo(1);
+        assertThat(meters.find("teleport.push.handle").counters()).as("one series per route, one for no route")
+                .hasSize(2);
+
+        server.sessions().forEach(s -> s.push("/out", "to the client").join());
+        assertThat(out.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(meters.find("teleport.push.launch").tag("route", "/out").timer())
+                .as("this side's own push keeps its path").isNotNull();
+        assertThat(meters.find("teleport.push.launch").tag("route", TeleportTags.OTHER).timer()).isNull();
+    }
+
+    private static double pushes(MeterRegistry meters, String route) {
+        Counter counter = meters.find("teleport.push.handle").tag("route", route).counter();
+        return counter == null ? 0 : counter.count();
+    }
+}
