@@ -59,10 +59,22 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             + "the handshake " + URI + ": the caller has no token, or it was refused (with Spring Boot, teleport.auth.token)");
 
     private final @Nullable Supplier<String> token;
-    private final @Nullable Function<String, @Nullable Rerror> verifier;
+    private final @Nullable SessionVerifier verifier;
     private final @Nullable Duration timeout;
 
-    private AuthPlugin(@Nullable Supplier<String> token, @Nullable Function<String, @Nullable Rerror> verifier,
+    /**
+     * Decides on a token with the session it came on, so that what the token proves can stay with the
+     * session: its name ({@link Session#setId}, by which the accepting side then finds it) or an
+     * attribute ({@link Session#attributes}). Go's auth checker is given the session the same way.
+     */
+    @FunctionalInterface
+    public interface SessionVerifier {
+
+        /** {@code null} to accept {@code token} on {@code session}, or the error to refuse it with. */
+        @Nullable Rerror verify(Session session, String token);
+    }
+
+    private AuthPlugin(@Nullable Supplier<String> token, @Nullable SessionVerifier verifier,
             @Nullable Duration timeout) {
         this.token = token;
         this.verifier = verifier;
@@ -79,14 +91,29 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
      * refuse it with; sessions not authenticated within {@code timeout} are closed.
      */
     public static AuthPlugin server(Function<String, @Nullable Rerror> verifier, Duration timeout) {
+        return server(tokenOnly(verifier), timeout);
+    }
+
+    /** The accepting side, with a verifier that is also given the session: see {@link SessionVerifier}. */
+    public static AuthPlugin server(SessionVerifier verifier, Duration timeout) {
         return new AuthPlugin(null, Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(timeout, "timeout"));
     }
 
     /** Both roles in one peer. */
     public static AuthPlugin both(Supplier<String> token, Function<String, @Nullable Rerror> verifier,
             Duration timeout) {
+        return both(token, tokenOnly(verifier), timeout);
+    }
+
+    /** Both roles in one peer, with a verifier that is also given the session. */
+    public static AuthPlugin both(Supplier<String> token, SessionVerifier verifier, Duration timeout) {
         return new AuthPlugin(Objects.requireNonNull(token, "token"), Objects.requireNonNull(verifier, "verifier"),
                 Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    private static SessionVerifier tokenOnly(Function<String, @Nullable Rerror> verifier) {
+        Objects.requireNonNull(verifier, "verifier");
+        return (session, offered) -> verifier.apply(offered);
     }
 
     @Override
@@ -111,7 +138,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
                 // must not each get a guess at the token before it does.
                 throw UNAUTHORIZED.toException();
             }
-            Rerror refused = verifier.apply(offered == null ? "" : offered);
+            Rerror refused = verifier.verify(ctx.session(), offered == null ? "" : offered);
             if (refused != null) {
                 log.debug("auth refused {}: {}", ctx.session().id(), refused.toJson());
                 closeSoon(ctx.session());

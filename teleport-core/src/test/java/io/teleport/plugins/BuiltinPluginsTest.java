@@ -97,6 +97,27 @@ class BuiltinPluginsTest {
     }
 
     @Test
+    void aSessionVerifierNamesTheSessionByWhatTheTokenProves() {
+        Peer server = peer(PeerConfig.defaults(), AuthPlugin.server((session, token) -> {
+            if (!token.startsWith("player:")) {
+                return new Rerror(401, "Unauthorized", "not a player");
+            }
+            session.setId(token.substring("player:".length()));
+            session.attributes().put("role", "player");
+            return null;
+        }, Duration.ofSeconds(5)));
+        server.pullRouter().route("/whoami", String.class, (b, ctx) -> ctx.session().id() + " "
+                + ctx.session().attributes().get("role"));
+        int port = port(server, "127.0.0.1:0");
+
+        Session alice = peer(PeerConfig.defaults(), AuthPlugin.client(() -> "player:alice")).dial("127.0.0.1:" + port);
+        assertThat(alice.pull("/whoami", "", String.class)).isEqualTo("alice player");
+        assertThat(server.session("alice")).as("found by the name its token proved").isPresent();
+        assertThatThrownBy(() -> peer(PeerConfig.defaults(), AuthPlugin.client(() -> "guest")).dial("127.0.0.1:" + port))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail()).isEqualTo("not a player"));
+    }
+
+    @Test
     void anUnverifiedPushToTheHandshakePathReachesNoHandler() throws Exception {
         Peer server = peer(PeerConfig.defaults(), serverAuth());
         List<String> reached = new CopyOnWriteArrayList<>();

@@ -26,6 +26,8 @@ import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
 import io.teleport.spring.lifecycle.TeleportServerPortProperties;
 import io.teleport.spring.server.TeleportSessions;
 import io.teleport.xfer.XferFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -62,6 +64,8 @@ import java.util.Set;
 @EnableConfigurationProperties(TeleportProperties.class)
 public final class TeleportAutoConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(TeleportAutoConfiguration.class);
+
     @Bean
     @ConditionalOnMissingBean
     PeerConfig teleportPeerConfig(TeleportProperties properties, Environment environment,
@@ -79,6 +83,7 @@ public final class TeleportAutoConfiguration {
     Peer teleportPeer(PeerConfig config, TeleportProperties properties, ListableBeanFactory beanFactory,
             ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto,
             ObjectProvider<ExceptionMapper> exceptionMappers) {
+        warnIfAuthPropertiesUnused(beanFactory, properties.auth());
         Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
         PeerBuilder builder = Peer.builder().config(config);
         TeleportPluginOrder.sorted(beanFactory).stream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p)))
@@ -115,6 +120,19 @@ public final class TeleportAutoConfiguration {
         return types;
     }
 
+    /** An application's own {@link AuthPlugin} bean replaces the one of {@code teleport.auth.*}: say so, as they are security settings. */
+    private static void warnIfAuthPropertiesUnused(ListableBeanFactory beanFactory, TeleportProperties.Auth auth) {
+        List<String> own = List.of(beanFactory.getBeanNamesForType(AuthPlugin.class)).stream()
+                .filter(name -> !name.equals(AUTH_PLUGIN_BEAN)).toList();
+        if (!own.isEmpty() && (auth.token() != null || !auth.acceptedTokens().isEmpty())) {
+            log.warn("teleport.auth.token and teleport.auth.accepted-tokens are not used: the AuthPlugin bean {} takes "
+                    + "their place; give it the token and the check (AuthPlugin.client, server or both), or remove them",
+                    own);
+        }
+    }
+
+    private static final String AUTH_PLUGIN_BEAN = "teleportAuthPlugin";
+
     @Bean
     @ConditionalOnMissingBean
     TeleportPeerLifecycle teleportPeerLifecycle(Peer peer, Environment environment) {
@@ -124,6 +142,12 @@ public final class TeleportAutoConfiguration {
         Duration withinPhase = phase.minus(SHUTDOWN_SLACK).isNegative() ? Duration.ZERO : phase.minus(SHUTDOWN_SLACK);
         Duration configured = peer.config().shutdownTimeout();
         Duration timeout = configured.compareTo(withinPhase) < 0 ? configured : withinPhase;
+        if (timeout.compareTo(configured) < 0) {
+            log.warn("teleport.shutdown-timeout {} is cut to {}: Spring stops waiting for the peer after "
+                    + "spring.lifecycle.timeout-per-shutdown-phase ({}), and the peer needs {} of it to stop; raise that "
+                    + "to drain for the whole timeout", PropertyChecks.written(configured), PropertyChecks.written(timeout),
+                    PropertyChecks.written(phase), PropertyChecks.written(SHUTDOWN_SLACK));
+        }
         return new TeleportPeerLifecycle(peer, peer.config().listenAddress(), timeout);
     }
 

@@ -1,5 +1,6 @@
 package io.teleport.spring.autoconfigure;
 
+import ch.qos.logback.classic.Level;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
@@ -14,14 +15,17 @@ import io.teleport.plugins.AuthPlugin;
 import io.teleport.plugins.ProxyPlugin;
 import io.teleport.session.Session;
 import io.teleport.spring.client.SessionTemplate;
+import io.teleport.testing.LogCapture;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.annotation.Order;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -92,6 +96,31 @@ class PluginOrderTests {
                     assertThat(names).containsExactly("auth", "heartbeat-ping", "micrometer", "proxy", "Forbidding",
                             "Unordered");
                 });
+    }
+
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(TeleportAutoConfiguration.class.getName(), Level.WARN);
+
+    @Test
+    void anAuthPluginBeanOfTheApplicationSaysTheAuthPropertiesItReplacesAreUnused() {
+        runner.withPropertyValues(SERVER, "teleport.auth.accepted-tokens=secret")
+                .withBean("myAuth", AuthPlugin.class, () -> AuthPlugin.server(t -> null, Duration.ofSeconds(5)))
+                .run(ctx -> {
+                    assertThat(ctx.getBean(Peer.class).plugins()).filteredOn(p -> p instanceof AuthPlugin).hasSize(1);
+                    assertThat(log.warnings("teleport.auth.token and teleport.auth.accepted-tokens are not used"))
+                            .singleElement().asString().contains("[myAuth]");
+                });
+        runner.withPropertyValues(SERVER, "teleport.auth.accepted-tokens=secret")
+                .run(ctx -> assertThat(log.warnings("are not used")).as("the properties' own plugin").hasSize(1));
+    }
+
+    @Test
+    void aShutdownTimeoutLongerThanSpringWaitsIsCutWithAWarning() {
+        runner.withPropertyValues(SERVER, "teleport.shutdown-timeout=60s").run(ctx -> assertThat(
+                log.warnings("teleport.shutdown-timeout 1m is cut to 27s")).singleElement().asString()
+                .contains("spring.lifecycle.timeout-per-shutdown-phase (30s)"));
+        runner.withPropertyValues(SERVER, "teleport.shutdown-timeout=60s", "spring.lifecycle.timeout-per-shutdown-phase=70s")
+                .run(ctx -> assertThat(log.warnings("is cut to")).as("only the first context's").hasSize(1));
     }
 
     @Test
