@@ -11,6 +11,7 @@ import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.ParameterizedTypeReference;
 
 import java.lang.reflect.Type;
 import java.util.ArrayList;
@@ -242,6 +243,23 @@ public class SessionTemplate {
         }
     }
 
+    /**
+     * Pulls and waits for a reply body of a generic type: {@code pull("/lobby/players", null,
+     * new ParameterizedTypeReference<List<Player>>() {})}. Retried as {@link #pullReply} is.
+     *
+     * @throws RerrorException when the pull fails
+     * @throws IllegalStateException on an I/O thread (a {@code @NonBlocking} handler): use {@link #pullReply}
+     */
+    public <T> @Nullable T pull(String uri, @Nullable Object body, ParameterizedTypeReference<T> replyType,
+            CallOption... options) {
+        if (ThreadExecutorMap.currentExecutor() instanceof EventLoop) {
+            throw new IllegalStateException("a blocking pull of " + uri + " on an I/O thread would stall it; use "
+                    + "pullReply, or run handlers off the I/O thread");
+        }
+        return join(this.<T>pullReply(uri, body, replyType.getType(), options), "the reply of " + uri, "use pullReply")
+                .body();
+    }
+
     /** Pulls without waiting, not even for the first dial; see {@link Session#pullAsync}. */
     public <T> CompletableFuture<@Nullable T> pullAsync(String uri, @Nullable Object body, Class<T> replyType,
             CallOption... options) {
@@ -317,13 +335,18 @@ public class SessionTemplate {
     }
 
     private Session join(CompletableFuture<Session> session) {
-        if (!session.isDone() && ThreadExecutorMap.currentExecutor() instanceof EventLoop) {
-            // The dial's connection may be registered on this very loop: waiting here would never end.
-            throw new IllegalStateException("waiting on an I/O thread for the dial of remote '" + name
-                    + "' would stall or deadlock it; use sessionAsync() or pullAsync, or run handlers off the I/O thread");
+        return join(session, "the dial of remote '" + name + "'", "use sessionAsync() or pullAsync");
+    }
+
+    /** Waits for {@code future}, refused on an I/O thread; an error reply is thrown as a fresh exception. */
+    private <V> V join(CompletableFuture<V> future, String what, String instead) {
+        if (!future.isDone() && ThreadExecutorMap.currentExecutor() instanceof EventLoop) {
+            // The connection may be registered on this very loop: waiting here would never end.
+            throw new IllegalStateException("waiting on an I/O thread for " + what
+                    + " would stall or deadlock it; " + instead + ", or run handlers off the I/O thread");
         }
         try {
-            return session.join();
+            return future.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RerrorException cause) {
                 // A fresh exception, so that the caller's stack trace shows where it called.
@@ -332,6 +355,7 @@ public class SessionTemplate {
             throw e;
         }
     }
+
 
     @Override
     public String toString() {

@@ -26,6 +26,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.ParameterizedTypeReference;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -204,6 +205,24 @@ class TeleportRemotesTests {
                     server(reserved.port());
                     await().until(() -> remote(ctx, "up").getStatus().equals(Status.UP));
                 });
+    }
+
+    /** A reply body of a generic type. */
+    record Player(String name, int level) {
+    }
+
+    @Test
+    void aBlockingPullDecodesAGenericReplyType() {
+        Peer server = server(reserved.port());
+        server.pullRouter().route("/players", String.class, (prefix, ctx) ->
+                List.of(new Player(prefix + "-1", 3), new Player(prefix + "-2", 7)));
+        runner.withPropertyValues("teleport.clients.lobby.address=" + reserved.address()).run(ctx -> {
+            SessionTemplate lobby = ctx.getBean(SessionTemplates.class).get("lobby");
+            List<Player> players = lobby.pull("/players", "p", new ParameterizedTypeReference<List<Player>>() { });
+            assertThat(players).containsExactly(new Player("p-1", 3), new Player("p-2", 7));
+            assertThatThrownBy(() -> lobby.pull("/nowhere", "p", new ParameterizedTypeReference<List<Player>>() { }))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(404));
+        });
     }
 
     @Test
