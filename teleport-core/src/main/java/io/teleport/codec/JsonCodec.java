@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonToken;
 import tools.jackson.core.SerializableString;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamReadException;
@@ -13,9 +14,12 @@ import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.lang.reflect.Type;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -111,6 +115,13 @@ public final class JsonCodec implements Codec {
             sb.append("json: malformed body: ").append(e.getOriginalMessage());
         } else {
             sb.append("json: the body does not fit the route's type");
+            if (e instanceof MismatchedInputException m) {
+                String expected = kindOf(m.getTargetType());
+                String found = kindOf(m.getCurrentToken());
+                if (expected != null && found != null && !expected.equals(found)) {
+                    sb.append(": expected ").append(expected).append(", found ").append(found);
+                }
+            }
             StringBuilder path = new StringBuilder();
             for (JacksonException.Reference ref : e.getPath()) {
                 if (ref.getPropertyName() != null) {
@@ -128,6 +139,46 @@ public final class JsonCodec implements Codec {
             sb.append(" (line ").append(at.getLineNr()).append(", column ").append(at.getColumnNr()).append(')');
         }
         return sb.toString();
+    }
+
+    /** The JSON a value of {@code type} is read from, in words that name no class; null when it is not plain. */
+    private static @Nullable String kindOf(@Nullable Class<?> type) {
+        if (type == null) {
+            return null;
+        }
+        if (type == byte[].class || type == String.class || type.isEnum()) {
+            // byte[] as base64, as Go writes []byte.
+            return "a string";
+        }
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        if (type.isRecord() || Map.class.isAssignableFrom(type)) {
+            return "an object";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "a boolean";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive() && type != char.class && type != void.class) {
+            return "a number";
+        }
+        return null;
+    }
+
+    /** The JSON value a token starts, in words; null for any other token. */
+    private static @Nullable String kindOf(@Nullable JsonToken token) {
+        if (token == null) {
+            return null;
+        }
+        return switch (token) {
+            case START_OBJECT -> "an object";
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> null;
+        };
     }
 
     /** Go's HTML-safe escaping, with lower-case hex digits as Go writes them. */

@@ -82,9 +82,16 @@ class CodecsTest {
                 .isInstanceOfSatisfying(CodecException.class, e -> {
                     assertThat(e.getMessage()).contains(Order.class.getName());
                     assertThat(e.publicMessage())
-                            .startsWith("json: the body does not fit the route's type at $.items[1].count (line 1, column ")
+                            .startsWith("json: the body does not fit the route's type: expected a number, found a string "
+                                    + "at $.items[1].count (line 1, column ")
                             .doesNotContain("io.teleport").doesNotContain("int");
                 });
+        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, "\"one\"".getBytes(StandardCharsets.UTF_8), Order.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage()).startsWith(
+                        "json: the body does not fit the route's type: expected an object, found a string (line 1"));
+        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, "{\"items\":{}}".getBytes(StandardCharsets.UTF_8), Order.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage()).startsWith(
+                        "json: the body does not fit the route's type: expected an array, found an object at $.items"));
         byte[] malformed = "{\"items\":[nope]}".getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, malformed, Order.class))
                 .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())

@@ -168,7 +168,8 @@ class PeerInteropTest {
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.code()).isEqualTo(400);
                     assertThat(e.rerror().detail()).as("no class names by default")
-                            .startsWith("json: the body does not fit the route's type (line 1, column ")
+                            .startsWith("json: the body does not fit the route's type: expected an object, found a string "
+                                    + "(line 1, column ")
                             .doesNotContain("java.");
                 });
         assertThatThrownBy(() -> session.pull("/group/home/proto", "not protobuf", PbTest.class,
