@@ -19,6 +19,7 @@ import io.teleport.spring.client.SessionTemplates;
 import io.teleport.spring.client.TeleportLoadBalancer;
 import io.teleport.spring.client.UndialedPulls;
 import io.teleport.spring.diagnostics.TeleportConfigurationException;
+import io.teleport.spring.diagnostics.UnknownTeleportKeys;
 import io.teleport.spring.handler.BeanValidationArguments;
 import io.teleport.spring.handler.ControllerRouteRegistrar;
 import io.teleport.spring.handler.TeleportExceptionHandlers;
@@ -70,6 +71,8 @@ public final class TeleportAutoConfiguration {
     @ConditionalOnMissingBean
     PeerConfig teleportPeerConfig(TeleportProperties properties, Environment environment,
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<TeleportPeerConfigCustomizer> customizers) {
+        UnknownTeleportKeys.warn(environment, "teleport", TeleportProperties.class,
+                Set.of("teleport.metrics.enabled", "teleport.observations.enabled"));
         return PeerConfigFactory.create(properties, environment, sslBundles.getIfAvailable(),
                 customizers.orderedStream().toList());
     }

@@ -1,9 +1,12 @@
 package io.teleport.spring.diagnostics;
 
+import ch.qos.logback.classic.Level;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
+import io.teleport.testing.LogCapture;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -114,6 +117,24 @@ class ConfigurationErrorTests {
                 "Set teleport.redial.times to -1");
         assertAnalysis(REMOTE + "teleport.shutdown-timeout=-90s", "Teleport cannot start with "
                 + "teleport.shutdown-timeout: -90s (expected: >= 0).", "Set teleport.shutdown-timeout to 0 or");
+    }
+
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(UnknownTeleportKeys.class.getName(), Level.WARN);
+
+    @Test
+    void keysNoSettingTakesAreNamedInAWarning() {
+        runner.withPropertyValues("teleport.client.address=127.0.0.1:9090", "teleport.pul-timeout=3s", "teleport.clients.billing.address=127.0.0.1:9091",
+                "teleport.clients.billing.pul-timeout=2s", "teleport.limits.max-conections=5",
+                "teleport.metrics.enabled=true").run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(log.warnings("not Teleport settings")).singleElement().asString()
+                            .contains("teleport.pul-timeout").contains("teleport.clients.billing.pul-timeout")
+                            .contains("teleport.limits.max-conections").doesNotContain("metrics");
+                });
+        runner.withPropertyValues("teleport.client.address=127.0.0.1:9090", "teleport.pull-timeout=3s", "teleport.clients.billing.address=127.0.0.1:9091",
+                "teleport.observations.enabled=false", "teleport.limits.max-connections=5")
+                .run(ctx -> assertThat(log.warnings("not Teleport settings")).as("known keys only").hasSize(1));
     }
 
     @Test

@@ -1,0 +1,53 @@
+package io.teleport.spring.diagnostics;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.BindHandler;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
+import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.core.env.Environment;
+
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Warns of {@code teleport.*} keys that no setting takes: a misspelt {@code teleport.pul-timeout}
+ * would otherwise be ignored without a word, and the application run with the default. A warning,
+ * not a failure, so that a key of a later version in shared configuration does not stop an older
+ * application; Boot's own unbound-elements check finds them.
+ */
+public final class UnknownTeleportKeys {
+
+    private static final Logger log = LoggerFactory.getLogger(UnknownTeleportKeys.class);
+
+    private UnknownTeleportKeys() {
+    }
+
+    /**
+     * Binds {@code type} from {@code prefix} once more, only to list the keys that bound to nothing
+     * other than {@code readElsewhere} (keys that conditions read, not the properties class).
+     */
+    public static void warn(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
+        try {
+            Binder.get(environment).bind(prefix, Bindable.of(type), new NoUnboundElementsBindHandler(BindHandler.DEFAULT));
+        } catch (BindException e) {
+            if (e.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
+                String keys = unbound.getUnboundProperties().stream()
+                        .filter(p -> !readElsewhere.contains(p.getName().toString()))
+                        .map(UnknownTeleportKeys::describe).sorted().collect(Collectors.joining("; "));
+                if (!keys.isEmpty()) {
+                    log.warn("not Teleport settings, ignored (misspelt?): {}", keys);
+                }
+            }
+            // Any other failure is the real binding's to report, and it already passed.
+        }
+    }
+
+    private static String describe(ConfigurationProperty property) {
+        return property.getName() + (property.getOrigin() == null ? "" : " (" + property.getOrigin() + ")");
+    }
+}
