@@ -31,10 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.convert.ApplicationConversionService;
@@ -71,8 +71,6 @@ public final class TeleportAutoConfiguration {
     @ConditionalOnMissingBean
     PeerConfig teleportPeerConfig(TeleportProperties properties, Environment environment,
             ObjectProvider<SslBundles> sslBundles, ObjectProvider<TeleportPeerConfigCustomizer> customizers) {
-        UnknownTeleportKeys.warn(environment, "teleport", TeleportProperties.class,
-                Set.of("teleport.metrics.enabled", "teleport.observations.enabled"));
         return PeerConfigFactory.create(properties, environment, sslBundles.getIfAvailable(),
                 customizers.orderedStream().toList());
     }
@@ -123,13 +121,25 @@ public final class TeleportAutoConfiguration {
         return types;
     }
 
+    /** Names misspelt {@code teleport.*} keys, whether or not a peer starts (see {@link UnknownTeleportKeys}). */
+    @Bean
+    static SmartInitializingSingleton teleportUnknownKeysWarning(Environment environment) {
+        return () -> warnOfUnknownKeys(environment);
+    }
+
+    static void warnOfUnknownKeys(Environment environment) {
+        // Keys that conditions read rather than TeleportProperties.
+        UnknownTeleportKeys.warn(environment, "teleport", TeleportProperties.class,
+                Set.of("teleport.metrics.enabled", "teleport.observations.enabled"));
+    }
+
     /** An application's own {@link AuthPlugin} bean replaces the one of {@code teleport.auth.*}: say so, as they are security settings. */
     private static void warnIfAuthPropertiesUnused(ListableBeanFactory beanFactory, TeleportProperties.Auth auth) {
         List<String> own = List.of(beanFactory.getBeanNamesForType(AuthPlugin.class)).stream()
                 .filter(name -> !name.equals(AUTH_PLUGIN_BEAN)).toList();
         if (!own.isEmpty() && (auth.token() != null || !auth.acceptedTokens().isEmpty())) {
-            log.warn("teleport.auth.token and teleport.auth.accepted-tokens are not used: the AuthPlugin bean {} takes "
-                    + "their place; give it the token and the check (AuthPlugin.client, server or both), or remove them",
+            log.warn("the AuthPlugin bean {} replaces the one teleport.auth.token and teleport.auth.accepted-tokens "
+                    + "would make: this peer sends and accepts only what that bean says (AuthPlugin.client, server or both)",
                     own);
         }
     }
@@ -269,14 +279,14 @@ public final class TeleportAutoConfiguration {
         }
 
         @Bean
-        @ConditionalOnProperty(prefix = "teleport.heartbeat", name = "ping-rate")
+        @Conditional(OnHeartbeatRateCondition.Ping.class)
         @ConditionalOnMissingBean(name = "teleportHeartbeatPing")
         HeartbeatPlugin teleportHeartbeatPing(TeleportProperties properties) {
             return HeartbeatPlugin.ping(properties.heartbeat().pingRate());
         }
 
         @Bean
-        @ConditionalOnProperty(prefix = "teleport.heartbeat", name = "pong-rate")
+        @Conditional(OnHeartbeatRateCondition.Pong.class)
         @ConditionalOnMissingBean(name = "teleportHeartbeatPong")
         HeartbeatPlugin teleportHeartbeatPong(TeleportProperties properties) {
             return HeartbeatPlugin.pong(properties.heartbeat().pongRate());

@@ -14,6 +14,7 @@ import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 import java.util.ArrayList;
@@ -44,6 +45,12 @@ public final class TeleportWithoutRoleAutoConfiguration {
                         + "serve them (such as 0.0.0.0:9090), or a remote to be called back by it.", controllers);
             }
         };
+    }
+
+    /** Names misspelt {@code teleport.*} keys: a misspelt address is the likely reason no role is set. */
+    @Bean
+    static SmartInitializingSingleton teleportUnknownKeysWarning(Environment environment) {
+        return () -> TeleportAutoConfiguration.warnOfUnknownKeys(environment);
     }
 
     /** The opposite of {@link OnTeleportRoleCondition}. */

@@ -96,14 +96,23 @@ final class RemoteConnection {
      */
     private RerrorException heldDown(long waitNanos) {
         Throwable last = lastError;
-        Rerror refused = last instanceof RerrorException r ? r.rerror() : null;
+        Rerror refused = last instanceof RerrorException r && answered(r.rerror().code()) ? r.rerror() : null;
         String why = "remote '" + name + "' (" + address + ") is down: the last dial failed"
-                + (last == null ? "" : " (" + (refused != null ? refused.detail() : last.getMessage()) + ")")
+                + (last == null ? "" : " (" + (last instanceof RerrorException r ? r.rerror().detail() : last.getMessage()) + ")")
                 + "; next dial in "
                 + Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)) + " ms";
         Rerror rerror = refused == null ? new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", why)
                 : new Rerror(refused.code(), refused.message(), why);
         return new RerrorException(rerror, last != null ? last : new java.io.IOException(why));
+    }
+
+    /**
+     * Whether a dial's error is the remote's answer (an auth refusal), not this side's: a lost
+     * connection (102), an unwritten (104) or timed-out (408) handshake, or no dial at all (105).
+     */
+    private static boolean answered(int code) {
+        return code != Rerror.CODE_CONNECTION_CLOSED && code != Rerror.CODE_WRITE_FAILED
+                && code != Rerror.CODE_DIAL_FAILED && code != Rerror.CODE_PULL_TIMEOUT;
     }
 
     private void dialed(@Nullable Session connected, @Nullable Throwable error) {

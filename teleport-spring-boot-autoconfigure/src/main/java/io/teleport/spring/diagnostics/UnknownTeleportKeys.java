@@ -9,6 +9,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.UnboundElementsSourceFilter;
 import org.springframework.core.env.Environment;
 
 import java.util.Set;
@@ -18,7 +19,8 @@ import java.util.stream.Collectors;
  * Warns of {@code teleport.*} keys that no setting takes: a misspelt {@code teleport.pul-timeout}
  * would otherwise be ignored without a word, and the application run with the default. A warning,
  * not a failure, so that a key of a later version in shared configuration does not stop an older
- * application; Boot's own unbound-elements check finds them.
+ * application; Boot's own unbound-elements check finds them, in the same sources (configuration
+ * files and the command line, not the environment's variables).
  */
 public final class UnknownTeleportKeys {
 
@@ -33,11 +35,16 @@ public final class UnknownTeleportKeys {
      */
     public static void warn(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
         try {
-            Binder.get(environment).bind(prefix, Bindable.of(type), new NoUnboundElementsBindHandler(BindHandler.DEFAULT));
+            // Not environment variables or system properties, as Boot's own check: a Kubernetes service
+            // named teleport gives every pod TELEPORT_PORT and TELEPORT_SERVICE_HOST.
+            Binder.get(environment).bind(prefix, Bindable.of(type),
+                    new NoUnboundElementsBindHandler(BindHandler.DEFAULT, new UnboundElementsSourceFilter()));
         } catch (BindException e) {
             if (e.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
                 String keys = unbound.getUnboundProperties().stream()
                         .filter(p -> !readElsewhere.contains(p.getName().toString()))
+                        // An empty value is how a setting is left unset (${X:}): it binds to nothing.
+                        .filter(p -> !"".equals(p.getValue()))
                         .map(UnknownTeleportKeys::describe).sorted().collect(Collectors.joining("; "));
                 if (!keys.isEmpty()) {
                     log.warn("not Teleport settings, ignored (misspelt?): {}", keys);

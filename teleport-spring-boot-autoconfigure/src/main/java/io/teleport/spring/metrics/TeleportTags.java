@@ -5,7 +5,9 @@ import io.teleport.message.Rerror;
 import io.teleport.plugin.RouteInfo;
 import io.teleport.plugin.WriteContext;
 import io.teleport.plugin.setup.PeerSetup;
+import io.teleport.router.RequestUri;
 import io.teleport.router.Route;
+import io.teleport.router.Router;
 import org.jspecify.annotations.Nullable;
 
 import java.util.Set;
@@ -84,8 +86,7 @@ public final class TeleportTags {
 
     /** The pull route the path of {@code uri} names, or {@link #NOT_FOUND}: a registered path either way. */
     public static String namedRoute(String uri, @Nullable PeerSetup peer) {
-        Route named = peer == null ? null : peer.pullRouter().lookup(path(uri));
-        return named == null ? NOT_FOUND : named.path();
+        return peer == null ? NOT_FOUND : named(peer.pullRouter(), uri);
     }
 
     /**
@@ -93,7 +94,17 @@ public final class TeleportTags {
      * arrive, before routing, and their paths are the sender's choice.
      */
     public static String namedPushRoute(String uri, @Nullable PeerSetup peer) {
-        Route named = peer == null ? null : peer.pushRouter().lookup(path(uri));
+        return peer == null ? NOT_FOUND : named(peer.pushRouter(), uri);
+    }
+
+    private static String named(Router<?> router, String uri) {
+        Route named;
+        try {
+            // As the router reads it: escapes decoded, fragment and scheme://host left out.
+            named = router.lookup(RequestUri.parse(uri).path());
+        } catch (IllegalArgumentException unparsable) {
+            return NOT_FOUND;
+        }
         return named == null ? NOT_FOUND : named.path();
     }
 }

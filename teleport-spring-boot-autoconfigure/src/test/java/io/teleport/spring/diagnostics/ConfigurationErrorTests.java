@@ -16,9 +16,12 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.core.env.StandardEnvironment;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -135,6 +138,36 @@ class ConfigurationErrorTests {
         runner.withPropertyValues("teleport.client.address=127.0.0.1:9090", "teleport.pull-timeout=3s", "teleport.clients.billing.address=127.0.0.1:9091",
                 "teleport.observations.enabled=false", "teleport.limits.max-connections=5")
                 .run(ctx -> assertThat(log.warnings("not Teleport settings")).as("known keys only").hasSize(1));
+    }
+
+    @Test
+    void emptyValuesAndTheEnvironmentsVariablesAreNotUnknownKeys() {
+        runner.withPropertyValues("teleport.client.address=127.0.0.1:9090", "teleport.limits.max-connections=",
+                "teleport.clients.billing.address=127.0.0.1:9091", "teleport.clients.billing.pull-timeout=",
+                "teleport.handler.execution=", "teleport.socket.receive-buffer-size=", "teleport.heartbeat.ping-rate=")
+                .withInitializer(ctx -> ctx.getEnvironment().getPropertySources().addLast(new SystemEnvironmentPropertySource(
+                        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        Map.of("TELEPORT_PORT", "tcp://10.0.0.1:9090", "TELEPORT_SERVICE_HOST", "10.0.0.1"))))
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx.getBean(io.teleport.Peer.class).plugins()).as("an empty rate is no heartbeat")
+                            .noneMatch(p -> p instanceof io.teleport.plugins.HeartbeatPlugin);
+                    assertThat(log.warnings("not Teleport settings")).isEmpty();
+                });
+    }
+
+    @Test
+    void unknownKeysAreNamedWhenNoPeerStartsOrThePeerConfigIsTheApplications() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class,
+                        io.teleport.spring.autoconfigure.TeleportWithoutRoleAutoConfiguration.class))
+                .withPropertyValues("teleport.server.listen-adress=0.0.0.0:9090").run(ctx -> {
+                    assertThat(ctx).hasNotFailed().doesNotHaveBean(io.teleport.Peer.class);
+                    assertThat(log.warnings("not Teleport settings")).singleElement().asString()
+                            .contains("teleport.server.listen-adress");
+                });
+        runner.withPropertyValues("teleport.client.address=127.0.0.1:9090", "teleport.pul-timeout=3s")
+                .withBean(io.teleport.config.PeerConfig.class, io.teleport.config.PeerConfig::defaults)
+                .run(ctx -> assertThat(log.warnings("teleport.pul-timeout")).hasSize(1));
     }
 
     @Test
