@@ -28,8 +28,9 @@ public final class Limits {
 
     private Limits(Builder b) {
         v = new Builder(b);
-        v.maxInboundBytes = b.maxInboundBytes > 0 ? b.maxInboundBytes : defaultInboundBytes();
-        v.maxConnections = b.maxConnections > 0 ? b.maxConnections : defaultConnections();
+        v.maxInboundBytes = b.maxInboundBytes > 0 ? b.maxInboundBytes : HeapShares.inboundBytes();
+        v.maxOutboundBytes = b.maxOutboundBytes > 0 ? b.maxOutboundBytes : HeapShares.outboundBytes();
+        v.maxConnections = b.maxConnections > 0 ? b.maxConnections : HeapShares.connections();
     }
 
     /** A builder with the defaults. */
@@ -45,20 +46,6 @@ public final class Limits {
     /** A builder preset to these limits. */
     public Builder toBuilder() {
         return new Builder(v);
-    }
-
-    /** A quarter of the heap the JVM may grow to, at least 64 MiB: the default of {@link #maxInboundBytes()}. */
-    static long defaultInboundBytes() {
-        long heap = Runtime.getRuntime().maxMemory();
-        long quarter = heap == Long.MAX_VALUE ? 1L << 30 : heap / 4;
-        return Math.max(64L * 1024 * 1024, quarter);
-    }
-
-    /** The default of {@link #maxConnections()}: an idle session holds about 2 KiB, the rest is for its traffic. */
-    static int defaultConnections() {
-        long heap = Runtime.getRuntime().maxMemory();
-        long perConnection = heap == Long.MAX_VALUE ? 1L << 30 : heap / (64 * 1024);
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(1024, perConnection));
     }
 
     /**
@@ -126,6 +113,17 @@ public final class Limits {
      */
     public long maxOutboundBytesPerSession() {
         return v.maxOutboundBytesPerSession;
+    }
+
+    /**
+     * Outbound bytes all sessions over their high water mark (not reading as fast as they are
+     * written to) may have queued together: without it, each of thousands of sessions that pull and
+     * never read could hold {@link #maxOutboundBytesPerSession()}. Past it such a session's replies
+     * close its connection and this side's pulls and pushes to it fail with {@code 104}, as at the
+     * session's own limit. Default an eighth of the heap, at least 32 MiB.
+     */
+    public long maxOutboundBytes() {
+        return v.maxOutboundBytes;
     }
 
     /** The longest URI, in bytes, a frame may carry; a longer one closes the connection. Default 16 KiB. */
@@ -215,7 +213,7 @@ public final class Limits {
         return "Limits[inflight=" + v.maxInflightPerSession + ", inflightBytes=" + v.maxInflightBytesPerSession
                 + ", inboundBytes=" + v.maxInboundBytes + ", queueWait=" + v.maxQueueWait + ", handlers="
                 + v.maxConcurrentHandlers + ", waterMarks=" + v.writeBufferLowWaterMark + "/" + v.writeBufferHighWaterMark
-                + ", outboundBytes=" + v.maxOutboundBytesPerSession + ", uri=" + v.maxUriBytes + ", meta="
+                + ", outboundBytes=" + v.maxOutboundBytesPerSession + "/" + v.maxOutboundBytes + " in all, uri=" + v.maxUriBytes + ", meta="
                 + v.maxMetaBytes + "/" + v.maxMetaPairs + " pairs, unpacked=" + v.maxUnpackedBytes + ", frameRead="
                 + v.frameReadTimeout + ", handshake=" + v.handshakeTimeout + ", writeStall=" + v.writeStallTimeout
                 + ", connections=" + v.maxConnections + "/" + v.maxConnectionsPerAddress + " per address]";
@@ -232,6 +230,7 @@ public final class Limits {
         private int writeBufferLowWaterMark = 256 * 1024;
         private int writeBufferHighWaterMark = 1024 * 1024;
         private long maxOutboundBytesPerSession = 8L * 1024 * 1024;
+        private long maxOutboundBytes;
         private int maxUriBytes = 16 * 1024;
         private int maxMetaBytes = 64 * 1024;
         private int maxMetaPairs = 256;
@@ -256,6 +255,7 @@ public final class Limits {
             writeBufferLowWaterMark = b.writeBufferLowWaterMark;
             writeBufferHighWaterMark = b.writeBufferHighWaterMark;
             maxOutboundBytesPerSession = b.maxOutboundBytesPerSession;
+            maxOutboundBytes = b.maxOutboundBytes;
             maxUriBytes = b.maxUriBytes;
             maxMetaBytes = b.maxMetaBytes;
             maxMetaPairs = b.maxMetaPairs;
@@ -314,6 +314,12 @@ public final class Limits {
         /** See {@link Limits#maxOutboundBytesPerSession()}. */
         public Builder maxOutboundBytesPerSession(long bytes) {
             this.maxOutboundBytesPerSession = atLeast(bytes, 1024, "maxOutboundBytesPerSession");
+            return this;
+        }
+
+        /** See {@link Limits#maxOutboundBytes()}; 0 for the default (an eighth of the heap). */
+        public Builder maxOutboundBytes(long bytes) {
+            this.maxOutboundBytes = bytes == 0 ? 0 : atLeast(bytes, 64 * 1024, "maxOutboundBytes");
             return this;
         }
 

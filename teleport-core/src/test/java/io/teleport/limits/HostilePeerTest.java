@@ -425,6 +425,40 @@ class HostilePeerTest {
     }
 
     @Test
+    void manyPeersThatNeverReadTheirRepliesHoldNoMoreThanThePeerWideOutboundLimit() throws Exception {
+        long perSession = 4L * 1024 * 1024;
+        long peerWide = 1024 * 1024;
+        Limits limits = Limits.builder().maxOutboundBytesPerSession(perSession).maxOutboundBytes(peerWide)
+                .writeBufferWaterMarks(32 * 1024, 64 * 1024).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).sendBufferSize(8 * 1024).build());
+        String big = "a".repeat(128 * 1024);
+        server.pullRouter().route("/list", String.class, (b, ctx) -> big);
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        // Six peers, each under its own limit (24 pulls, 3 MiB of replies), 18 MiB together.
+        List<Socket> attackers = new ArrayList<>();
+        for (int a = 0; a < 6; a++) {
+            Socket attacker = raw(port);
+            attacker.setReceiveBufferSize(4096);
+            java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+            for (int i = 1; i <= 24; i++) {
+                burst.write(pull(i, "/list", "\"x\""));
+            }
+            attacker.getOutputStream().write(burst.toByteArray());
+            attackers.add(attacker);
+        }
+        await().until(() -> server.stats().unreadReplyCloses() >= 4);
+        await().until(() -> server.sessionCount() <= 3);
+        long held = server.sessions().stream().filter(s -> s != null).mapToLong(Session::outboundBytes).sum();
+        assertThat(held).as("what the sessions still open hold").isLessThanOrEqualTo(peerWide + 2 * 256 * 1024);
+        assertThat(good.isHealthy()).isTrue();
+        assertServed(good);
+        assertThat(warnLines()).as("log lines for six attackers").isLessThanOrEqualTo(2);
+    }
+
+    @Test
     void headersThatDeclareBigFramesHoldOnlyTheBytesThatArrived() throws Exception {
         Peer server = peer(PeerConfig.builder().limits(Limits.builder().maxInboundBytes(8L * 1024 * 1024).build()).build());
         server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");

@@ -86,6 +86,8 @@ public final class PeerContext {
     /** Every connection's write water marks: one immutable instance rather than one per channel. */
     public final io.netty.channel.WriteBufferWaterMark waterMark;
     public final InboundBudget budget;
+    /** The sessions over their high water mark, whose queued bytes are bounded together. */
+    final SlowReaders slowReaders = new SlowReaders();
     public final Counters counters;
     /** Every listener's bound on the connections it accepts. */
     public final AcceptGate acceptGate;

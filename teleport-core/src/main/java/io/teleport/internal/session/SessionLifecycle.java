@@ -244,6 +244,7 @@ final class SessionLifecycle {
         peer.live.remove(session);
         session.failPending(PendingPull.CONNECTION_CLOSED);
         session.outbound().releaseWaiters();
+        peer.slowReaders.update(session, false);
         if (peer.plugins.has(Hook.POST_DISCONNECT) && everConnected) {
             peer.runBlocking(() -> {
                 try {

@@ -79,16 +79,37 @@ final class SessionOutbound {
         long queued = bytes();
         long max = peer.limits.maxOutboundBytesPerSession();
         int size = SenderEncoding.size(frame);
-        if (queued + size <= max) {
+        String over = null;
+        if (queued + size > max) {
+            over = "outbound buffer of session " + session.id() + " is full: " + queued + " bytes queued, " + size
+                    + " more would pass the limit of " + max;
+        } else if (!session.channel().isWritable()) {
+            over = overPeerLimit(size);
+        }
+        if (over == null) {
             return null;
         }
         ReferenceCountUtil.release(frame);
         peer.counters.outboundRefused.increment();
         peer.outboundLog.record(packet.type() + " " + LogText.safe(packet.uri(), peer.limits.logValueLimit())
                 + " to " + session.id());
-        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "outbound buffer of session " + session.id()
-                + " is full: " + queued + " bytes queued, " + size + " more would pass the limit of " + max
+        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", over
                 + " (the other side reads too slowly; see Session.whenWritable)");
+    }
+
+    /**
+     * Why {@code size} more bytes on this slow session would pass the peer-wide bound of slow
+     * readers' bytes, or {@code null} when they fit.
+     */
+    private @Nullable String overPeerLimit(int size) {
+        long max = session.peer.limits.maxOutboundBytes();
+        SlowReaders slow = session.peer.slowReaders;
+        long queued = slow.queuedBytes();
+        if (queued + size <= max) {
+            return null;
+        }
+        return "the " + slow.count() + " sessions that read too slowly have " + queued + " bytes queued, "
+                + size + " more would pass the peer's limit of " + max;
     }
 
     /** A frame held back until a redial settles. */
@@ -154,6 +175,7 @@ final class SessionOutbound {
 
     /** The outbound buffer crossed a water mark (I/O thread): waiters are user code, run off it. */
     void writabilityChanged(Channel ch) {
+        session.peer.slowReaders.update(session, !ch.isWritable() && ch.isActive());
         Queue<CompletableFuture<Void>> waiters = writableWaiters;
         if (ch.isWritable() && waiters != null && !waiters.isEmpty()) {
             session.peer.offIoThread(true, this::releaseWaiters);
@@ -196,15 +218,16 @@ final class SessionOutbound {
         long queued = bytes();
         int size = SenderEncoding.size(frame);
         long max = session.peer.limits.maxOutboundBytesPerSession();
-        if (queued + size <= max) {
+        String over = queued + size > max ? queued + " bytes queued, " + size + " more would pass the limit of " + max
+                : overPeerLimit(size);
+        if (over == null) {
             return false;
         }
         ReferenceCountUtil.release(frame);
         if (setFlag(CLOSED_UNREAD)) {
             session.peer.counters.unreadReplies.increment();
         }
-        session.peer.outboundLog.record("replies to " + session.id() + " not read: " + queued + " bytes queued, "
-                + size + " more would pass the limit of " + max + "; connection closed");
+        session.peer.outboundLog.record("replies to " + session.id() + " not read: " + over + "; connection closed");
         ch.close();
         try {
             listener.operationComplete(ch.newFailedFuture(new java.io.IOException(

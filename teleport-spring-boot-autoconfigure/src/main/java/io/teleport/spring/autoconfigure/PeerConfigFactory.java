@@ -88,6 +88,7 @@ final class PeerConfigFactory {
         waterMarks(b, p.writeBufferLowWaterMark(), p.writeBufferHighWaterMark());
         set("max-outbound-bytes-per-session", p.maxOutboundBytesPerSession(),
                 size -> b.maxOutboundBytesPerSession(size.toBytes()));
+        set("max-outbound-bytes", p.maxOutboundBytes(), size -> b.maxOutboundBytes(size.toBytes()));
         setInt("max-uri-bytes", p.maxUriBytes(), b::maxUriBytes);
         setInt("max-meta-bytes", p.maxMetaBytes(), b::maxMetaBytes);
         set("max-meta-pairs", p.maxMetaPairs(), b::maxMetaPairs);

@@ -174,6 +174,9 @@ public record TeleportProperties(
      *     it is no longer read, and Session.isWritable() is false
      * @param maxOutboundBytesPerSession outbound bytes one session may have queued and not yet written;
      *     a pull or push past it fails at once with 104 and a broadcast skips the session
+     * @param maxOutboundBytes outbound bytes all sessions over their high water mark may have queued
+     *     together; past it such a session's replies close its connection and pulls and pushes to it
+     *     fail with 104; unset for an eighth of the maximum heap, at least 32MB
      * @param maxUriBytes the longest URI a frame may carry; a longer one closes the connection
      * @param maxMetaBytes the most metadata a frame may carry; more closes the connection
      * @param maxMetaPairs the most metadata pairs a frame may carry, counted before parsing; more closes
@@ -206,6 +209,7 @@ public record TeleportProperties(
             @DefaultValue("256KB") DataSize writeBufferLowWaterMark,
             @DefaultValue("1MB") DataSize writeBufferHighWaterMark,
             @DefaultValue("8MB") DataSize maxOutboundBytesPerSession,
+            DataSize maxOutboundBytes,
             @DefaultValue("16KB") DataSize maxUriBytes,
             @DefaultValue("64KB") DataSize maxMetaBytes,
             @DefaultValue("256") int maxMetaPairs,

@@ -59,7 +59,7 @@ class TeleportPropertiesMetadataTests {
         List<Method> settings = Arrays.stream(Limits.class.getDeclaredMethods())
                 .filter(m -> Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers()))
                 .filter(m -> m.getParameterCount() == 0 && !NOT_SETTINGS.contains(m.getName())).toList();
-        assertThat(settings).hasSize(19);
+        assertThat(settings).hasSize(20);
         for (Method setting : settings) {
             String key = "teleport.limits." + kebab(setting.getName());
             JsonNode property = properties.get(key);
