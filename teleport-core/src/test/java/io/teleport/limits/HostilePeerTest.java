@@ -634,6 +634,26 @@ class HostilePeerTest {
     }
 
     @Test
+    void aPartialFrameThatFollowsAWholeOneInTheSameReadIsTimedOutToo() throws Exception {
+        Limits limits = Limits.builder().frameReadTimeout(Duration.ofMillis(400)).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).build());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        Socket s = raw(port);
+        byte[] next = pull(2, "/fast", "\"" + "x".repeat(1000) + "\"");
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        burst.write(pull(1, "/fast", "\"a\""));
+        burst.write(next, 0, 100);
+        s.getOutputStream().write(burst.toByteArray());
+        assertThat(drainUntilClosed(s.getInputStream())).as("closed, the first pull answered before").isTrue();
+        assertThat(server.stats().frameReadTimeouts()).isEqualTo(1);
+        await().until(() -> server.stats().inboundBytes() == 0);
+        assertServed(good);
+    }
+
+    @Test
     void whenConnectionsAreScarceASilentOneIsClosedAfterTheHandshakeTimeoutButAQuietOneStays() throws Exception {
         // Two of four places taken: half, so strays are reaped.
         Limits limits = Limits.builder().handshakeTimeout(Duration.ofMillis(300)).maxConnections(4).build();

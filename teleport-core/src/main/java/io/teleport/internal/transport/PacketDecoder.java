@@ -132,10 +132,15 @@ final class PacketDecoder extends ByteToMessageDecoder {
         }
     }
 
-    /** A frame started arriving: it must be complete within the frame-read timeout. */
+    /**
+     * A frame started arriving: it must be complete within the frame-read timeout. Its clock may have
+     * started already (bytes after a whole frame in the same read), without a timer: arm one anyway.
+     */
     private void armPartial(ByteBuf in) {
-        if (in.isReadable() && partialSince == 0) {
-            partialSince = System.nanoTime();
+        if (in.isReadable()) {
+            if (partialSince == 0) {
+                partialSince = System.nanoTime();
+            }
             armFrameTimer();
         }
     }
@@ -166,8 +171,10 @@ final class PacketDecoder extends ByteToMessageDecoder {
             return;
         }
         long now = System.nanoTime();
-        if (gate.paused()) {
-            // This side stopped reading: the sender is not late, so its clock starts again.
+        if (gate.holdsDecoding()) {
+            // This side stopped reading for this session's own load: the sender is not late, so its
+            // clock starts again. Waiting for room in the peer's budget does not: a partial frame
+            // holds budget, and frames that never end would keep every connection waiting.
             partialSince = now;
         } else if (now - partialSince >= frameReadTimeoutNanos) {
             session.peer.counters.frameReadTimeouts.increment();

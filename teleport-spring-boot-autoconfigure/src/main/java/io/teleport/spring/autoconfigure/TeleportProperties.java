@@ -183,8 +183,8 @@ public record TeleportProperties(
      *     the connection
      * @param maxUnpackedBytes the largest payload a transfer filter (gzip) may expand a frame into; past
      *     it the connection closes
-     * @param frameReadTimeout how long a frame may take to arrive once its first bytes have, while the
-     *     connection is being read; past it the connection closes; 0 for no bound
+     * @param frameReadTimeout how long a frame may take to arrive once its first bytes have, waits for
+     *     room in max-inbound-bytes included; past it the connection closes; 0 for no bound
      * @param handshakeTimeout an accepted connection on which no frame was received and nothing was sent
      *     within this long is closed if its TLS handshake has not finished, or once half of max-connections
      *     or more are open (a silent one may be a client waiting for pushes); 0 for no bound
