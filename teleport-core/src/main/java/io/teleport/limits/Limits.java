@@ -142,8 +142,8 @@ public final class Limits {
     }
 
     /**
-     * The largest payload a transfer filter (gzip) may expand a frame into; past it the connection
-     * closes. Smaller than the read limit because a few KB of gzip can claim it. Default 4 MiB.
+     * The largest payload a transfer filter (gzip) may expand a frame into; past it, or past the
+     * 1,100-fold that one gzip layer can give (at least 64 KiB), the connection closes. Default 4 MiB.
      */
     public int maxUnpackedBytes() {
         return v.maxUnpackedBytes;

@@ -242,9 +242,9 @@ public final class ErpcRawProto implements Proto {
     }
 
     /** Undoes the transfer filter {@code id}. */
-    private static ByteBuf unpackFilter(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx) {
+    private static ByteBuf unpackFilter(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx, int maxSize) {
         // erpc's gzip writes a whole member with its trailer, not v3's flushed stream.
-        return id == ErpcGzip.ID ? ErpcGzip.unpack(payload, alloc, ctx.maxUnpackedBytes())
-                : ctx.xferFilters().require(id).unpack(payload, alloc, ctx.maxUnpackedBytes());
+        return id == ErpcGzip.ID ? ErpcGzip.unpack(payload, alloc, maxSize)
+                : ctx.xferFilters().require(id).unpack(payload, alloc, maxSize);
     }
 }

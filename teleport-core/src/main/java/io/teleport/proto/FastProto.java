@@ -178,7 +178,7 @@ public final class FastProto implements Proto {
     }
 
     /** Undoes the transfer filter {@code id}. */
-    private static ByteBuf unpackFilter(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx) {
-        return ctx.xferFilters().require(id).unpack(payload, alloc, ctx.maxUnpackedBytes());
+    private static ByteBuf unpackFilter(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx, int maxSize) {
+        return ctx.xferFilters().require(id).unpack(payload, alloc, maxSize);
     }
 }

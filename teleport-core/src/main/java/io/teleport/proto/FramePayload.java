@@ -42,11 +42,24 @@ final class FramePayload {
 
     private static final byte[] NO_FILTERS = new byte[0];
 
+    /**
+     * How much one frame's filters may write in all, given its payload's size: deflate cannot expand
+     * data more than about 1,032 times, so gzip within gzip (which could turn 96 bytes into megabytes
+     * of work on the I/O thread) is refused past what one layer could give, and never past
+     * {@code maxUnpacked}, while small frames may still expand to 64 KiB.
+     */
+    static long unpackBound(int payloadSize, int maxUnpacked) {
+        return Math.min(maxUnpacked, Math.max(64 * 1024, MAX_EXPANSION * payloadSize));
+    }
+
+    /** Deflate's largest expansion, 1,032 to 1, with room to spare. */
+    static final long MAX_EXPANSION = 1100;
+
     /** Undoes one filter; a static method, so that passing it allocates nothing. */
     @FunctionalInterface
     interface Unpacker {
-        /** A new buffer with {@code payload} unpacked by filter {@code id}, at most {@code ctx.maxUnpackedBytes()}. */
-        ByteBuf unpack(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx);
+        /** A new buffer with {@code payload} unpacked by filter {@code id}, at most {@code maxSize} bytes. */
+        ByteBuf unpack(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx, int maxSize);
     }
 
     /** Reads the packet in bytes {@code from} to {@code end} (exclusive) of a buffer it does not own. */
@@ -138,8 +151,10 @@ final class FramePayload {
             try {
                 if (filterCount > 0) {
                     ByteBuf payload = in.slice(payloadStart, payloadEnd - payloadStart);
+                    long left = unpackBound(payloadEnd - payloadStart, ctx.maxUnpackedBytes());
                     for (byte id : pipe) {
-                        ByteBuf next = unpacker.unpack(id, payload, alloc, ctx);
+                        ByteBuf next = unpacker.unpack(id, payload, alloc, ctx, (int) left);
+                        left -= next.readableBytes();
                         if (unpacked != null) {
                             unpacked.release();
                         }

@@ -534,11 +534,29 @@ class HostilePeerTest {
 
     /** A gzip frame the way Go writes it: header, deflate blocks ending in a sync flush, no trailer. */
     private static byte[] gzipPull(long seq, String uri, byte[] jsonBody) {
+        return gzipPull(seq, uri, jsonBody, 1);
+    }
+
+    /** The pull's payload gzipped {@code layers} times, its frame naming the filter that often. */
+    private static byte[] gzipPull(long seq, String uri, byte[] jsonBody, int layers) {
         byte[] u = uri.getBytes(StandardCharsets.US_ASCII);
         ByteBuffer payload = ByteBuffer.allocate(8 + 1 + 4 + u.length + 4 + 1 + jsonBody.length);
         payload.putLong(seq).put((byte) 1).putInt(u.length).put(u).putInt(0).put((byte) 'j').put(jsonBody);
+        byte[] p = payload.array();
+        for (int i = 0; i < layers; i++) {
+            p = goGzip(p);
+        }
+        int size = 4 + 1 + 1 + layers + p.length;
+        ByteBuffer frame = ByteBuffer.allocate(size).putInt(size).put((byte) 'f').put((byte) layers);
+        for (int i = 0; i < layers; i++) {
+            frame.put((byte) 'g');
+        }
+        return frame.put(p).array();
+    }
+
+    private static byte[] goGzip(byte[] data) {
         Deflater deflater = new Deflater(9, true);
-        deflater.setInput(payload.array());
+        deflater.setInput(data);
         ByteArrayOutputStream packed = new ByteArrayOutputStream();
         packed.writeBytes(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff});
         byte[] chunk = new byte[64 * 1024];
@@ -547,9 +565,7 @@ class HostilePeerTest {
             packed.write(chunk, 0, n);
         }
         deflater.end();
-        byte[] p = packed.toByteArray();
-        int size = 4 + 1 + 1 + 1 + p.length;
-        return ByteBuffer.allocate(size).putInt(size).put((byte) 'f').put((byte) 1).put((byte) 'g').put(p).array();
+        return packed.toByteArray();
     }
 
     private static byte[] jsonString(int chars) {
@@ -579,6 +595,12 @@ class HostilePeerTest {
         byte[] bomb = gzipPull(1, "/big", jsonString(2 * 1024 * 1024));
         assertThat(bomb.length).as("a small frame").isLessThan(16 * 1024);
         assertClosedAfter(port, bomb);
+        // Gzip within gzip: a hundred bytes that would cost the I/O thread a megabyte of inflating;
+        // one layer cannot expand that far, so two may not either.
+        byte[] nested = gzipPull(1, "/big", jsonString(1000 * 1024), 2);
+        assertThat(nested.length).as("a tiny frame").isLessThan(300);
+        assertClosedAfter(port, nested);
+        assertThat(server.stats().badFrames()).isEqualTo(2);
 
         // 16 frames of ~1 KB inflating to ~900 KB each: the session's 4 MiB share stops reading
         // after a few; they are all handled in the end, none lost.
