@@ -101,6 +101,8 @@ public final class PeerContext {
     public final RefusalLog dialedTlsLog = new RefusalLog(log, "TLS with a dialed peer failed");
     /** Whoever reconnects to break the protocol again decides how often: one line per interval. */
     public final RefusalLog brokenProtocolLog = new RefusalLog(log, "connections closed for breaking the protocol or a limit");
+    /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */
+    public final RefusalLog unexpectedLog = new RefusalLog(log, "connections closed after an unexpected error");
     volatile boolean closing;
     /** The graceful shutdown of the sessions, and what it refused. */
     public final PeerDrain drain = new PeerDrain(this);

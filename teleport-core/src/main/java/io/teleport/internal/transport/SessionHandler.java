@@ -307,7 +307,8 @@ final class SessionHandler extends ChannelDuplexHandler {
             log.debug(text);
             session.peer.brokenProtocolLog.record(text);
         } else {
-            log.warn("disconnect({}) after an unexpected error", session.id(), c);
+            log.debug("disconnect({}) after an unexpected error", session.id(), c);
+            session.peer.unexpectedLog.record("disconnect(" + session.id() + "): " + LogText.safe(c.toString(), limit), c);
         }
         // A reset or broken pipe is the remote's doing; anything else (a TLS alert included) this side acts on.
         closedHere |= !(c instanceof IOException) || c instanceof SSLException || c.getCause() instanceof SSLException;
