@@ -7,6 +7,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.SerializableString;
 import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.io.CharacterEscapes;
 import tools.jackson.core.io.SerializedString;
@@ -113,6 +114,9 @@ public final class JsonCodec implements Codec {
         StringBuilder sb = new StringBuilder(64);
         if (e instanceof StreamReadException) {
             sb.append("json: malformed body: ").append(e.getOriginalMessage());
+        } else if (e instanceof StreamConstraintsException) {
+            // Nesting too deep, a number or string too long: the parser's bounds, not the route's type.
+            sb.append("json: the body passes a parser limit: ").append(e.getOriginalMessage());
         } else {
             sb.append("json: the body does not fit the route's type");
             if (e instanceof MismatchedInputException m) {

@@ -92,6 +92,10 @@ class CodecsTest {
         assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, "{\"items\":{}}".getBytes(StandardCharsets.UTF_8), Order.class))
                 .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage()).startsWith(
                         "json: the body does not fit the route's type: expected an array, found an object at $.items"));
+        byte[] deep = ("[".repeat(2000) + "]".repeat(2000)).getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, deep, Object.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
+                        .startsWith("json: the body passes a parser limit: ").containsIgnoringCase("nesting depth"));
         byte[] malformed = "{\"items\":[nope]}".getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, malformed, Order.class))
                 .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
