@@ -27,7 +27,7 @@ public class Home {
     /** Pushes {@code /push/test} back to the caller, logs the request meta, waits, and replies. */
     public Map<String, Object> test(Map<String, Object> args, PullContext ctx) throws InterruptedException {
         ctx.session().push("/push/test?tag=from home-test", Map.of("your_id", String.valueOf(ctx.queryValue("peer_id"))));
-        ctx.meta().forEach((key, value) -> log.info("meta: key: {}, value: {}", key, value));
+        log.info("meta: {}", LogValues.shown(ctx.meta()));
         Thread.sleep(demo.delay().toMillis());
         return reply(args, ctx);
     }

@@ -29,8 +29,9 @@ public class UnknownPull implements UnknownPullHandler {
             throw new RerrorException(1001, "bind error", e.getMessage());
         }
         log.info("UnknownPullHandle: codec: {}, RawMessage: {}, bytes: {}", ctx.bodyCodec(),
-                args == null ? null : args.rawMessage(),
-                args == null || args.bytes() == null ? null : new String(args.bytes(), StandardCharsets.UTF_8));
+                args == null ? null : LogValues.shown(args.rawMessage()),
+                args == null || args.bytes() == null ? null
+                        : LogValues.shown(new String(args.bytes(), StandardCharsets.UTF_8)));
         ctx.session().push("/push/test?tag=from home-test", Map.of("your_id", String.valueOf(ctx.queryValue("peer_id"))));
         return Home.reply(args, ctx);
     }
