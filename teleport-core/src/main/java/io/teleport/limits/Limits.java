@@ -69,7 +69,8 @@ public final class Limits {
      * Bytes of inbound frames the whole peer holds at once: frames being received (reserved at their
      * declared size when their header arrives) and messages waiting for or in their handler. A
      * connection whose next frame does not fit is not read until room is freed; frames larger than
-     * {@link #LARGE_FRAME} may take only half, so that large senders cannot starve small ones.
+     * {@link #LARGE_FRAME} may take only half and frames over 64 KiB seven eighths, so that large
+     * senders cannot starve small ones.
      * Default: a quarter of the maximum heap, at least 64 MiB.
      */
     public long maxInboundBytes() {

@@ -656,6 +656,28 @@ class HostilePeerTest {
     }
 
     @Test
+    void partialFramesThatFillTheBudgetLeaveRoomForSmallCalls() throws Exception {
+        Limits limits = Limits.builder().maxInboundBytes(1024 * 1024).frameReadTimeout(Duration.ofSeconds(30)).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).build());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        // Twelve frames of 200 KiB, 100 KiB of each sent: more than the budget, and never finished.
+        for (int i = 0; i < 12; i++) {
+            Socket s = raw(port);
+            byte[] frame = pull(1, "/fast", "\"" + "x".repeat(200 * 1024) + "\"");
+            s.getOutputStream().write(frame, 0, 100 * 1024);
+        }
+        await().until(() -> server.stats().pausedSessions() > 0);
+        assertThat(server.stats().inboundBytes()).as("medium frames leave the last eighth")
+                .isLessThanOrEqualTo(1024 * 1024 - 1024 * 1024 / 8);
+        for (int i = 0; i < 5; i++) {
+            assertServed(good);
+        }
+    }
+
+    @Test
     void aPartialFrameThatFollowsAWholeOneInTheSameReadIsTimedOutToo() throws Exception {
         Limits limits = Limits.builder().frameReadTimeout(Duration.ofMillis(400)).build();
         Peer server = peer(PeerConfig.builder().limits(limits).build());

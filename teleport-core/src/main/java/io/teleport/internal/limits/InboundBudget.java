@@ -12,9 +12,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * or in their handler. A connection whose next frame does not fit stops being read and waits here until
  * another releases room.
  *
- * <p>Frames over {@link Limits#LARGE_FRAME} may only fill half the budget, so that a few senders of
- * large frames (or of large frames they never finish) leave room for everyone else's small ones. An
- * empty budget admits any frame, so one larger than the share still gets through, alone.
+ * <p>Frames over {@link Limits#LARGE_FRAME} may only fill half the budget, and frames over
+ * {@link #SMALL_FRAME} seven eighths, so that senders of large frames (or of frames they never finish,
+ * until the frame-read timeout closes them) leave room for everyone else's small ones: calls go on
+ * while the budget is held. An empty budget admits any frame, so one larger than the share still gets
+ * through, alone.
  */
 public final class InboundBudget {
 
@@ -22,6 +24,9 @@ public final class InboundBudget {
     interface Waiter {
         void roomFreed();
     }
+
+    /** Frames up to this size may use the last eighth of the budget, which larger ones leave. */
+    static final int SMALL_FRAME = 64 * 1024;
 
     private final long max;
     private final AtomicLong used = new AtomicLong();
@@ -36,7 +41,7 @@ public final class InboundBudget {
      * fit: its share is half the budget when it is large; alone, it fits whatever its size.
      */
     boolean tryReserve(long bytes, long frameSize, long held) {
-        long share = frameSize > Limits.LARGE_FRAME ? max / 2 : max;
+        long share = frameSize > Limits.LARGE_FRAME ? max / 2 : frameSize > SMALL_FRAME ? max - max / 8 : max;
         for (;;) {
             long now = used.get();
             if (now != held && now + bytes > share) {
