@@ -153,8 +153,17 @@ final class FramePayload {
                     ByteBuf payload = in.slice(payloadStart, payloadEnd - payloadStart);
                     long left = unpackBound(payloadEnd - payloadStart, ctx.maxUnpackedBytes());
                     for (byte id : pipe) {
-                        ByteBuf next = unpacker.unpack(id, payload, alloc, ctx, (int) left);
-                        left -= next.readableBytes();
+                        int before = payload.readableBytes();
+                        ByteBuf next = unpacker.unpack(id, payload, alloc, ctx,
+                                (int) Math.min(ctx.maxUnpackedBytes(), before + left));
+                        // What the filters add counts, not what they pass on (a checksum after gzip).
+                        left -= Math.max(0, next.readableBytes() - before);
+                        if (left < 0 || next.readableBytes() > ctx.maxUnpackedBytes()) {
+                            next.release();
+                            throw new ProtoException("bad frame: its transfer filters expand " + (payloadEnd
+                                    - payloadStart) + " bytes past " + unpackBound(payloadEnd - payloadStart,
+                                    ctx.maxUnpackedBytes()) + " (1,100-fold, as one gzip layer at most)");
+                        }
                         if (unpacked != null) {
                             unpacked.release();
                         }

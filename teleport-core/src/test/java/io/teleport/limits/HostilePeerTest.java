@@ -459,6 +459,49 @@ class HostilePeerTest {
     }
 
     @Test
+    void atThePeerWideOutboundLimitASlowReaderUnderItsShareIsNotClosed() throws Exception {
+        Limits limits = Limits.builder().maxOutboundBytesPerSession(4L * 1024 * 1024).maxOutboundBytes(1024 * 1024)
+                .writeBufferWaterMarks(32 * 1024, 64 * 1024).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).sendBufferSize(8 * 1024).build());
+        String big = "a".repeat(128 * 1024);
+        server.pullRouter().route("/list", String.class, (b, ctx) -> big);
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        // One slow reader holds seven replies (896 KiB, under the peer's 1 MiB), and asks no more.
+        Socket greedy = raw(port);
+        greedy.setReceiveBufferSize(4096);
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        for (int i = 1; i <= 7; i++) {
+            burst.write(pull(i, "/list", "\"x\""));
+        }
+        greedy.getOutputStream().write(burst.toByteArray());
+        await().until(() -> outbound(server) > 500 * 1024);
+        Thread.sleep(300);
+        long greedyHolds = outbound(server);
+        // Another asks two: together they pass the limit, but this one holds less than its share.
+        Socket modest = raw(port);
+        modest.setReceiveBufferSize(4096);
+        modest.getOutputStream().write(concat(pull(1, "/list", "\"x\""), pull(2, "/list", "\"x\"")));
+        await().until(() -> outbound(server) > greedyHolds + 200 * 1024);
+        assertThat(outbound(server)).as("past the peer's limit together").isGreaterThan(1024 * 1024);
+        assertThat(server.stats().unreadReplyCloses()).as("the modest reader is not closed").isZero();
+        assertThat(server.sessionCount()).isEqualTo(3);
+        assertServed(good);
+    }
+
+    private static long outbound(Peer server) {
+        return server.sessions().stream().mapToLong(Session::outboundBytes).sum();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    @Test
     void headersThatDeclareBigFramesHoldOnlyTheBytesThatArrived() throws Exception {
         Peer server = peer(PeerConfig.builder().limits(Limits.builder().maxInboundBytes(8L * 1024 * 1024).build()).build());
         server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");

@@ -104,12 +104,15 @@ final class SessionOutbound {
     private @Nullable String overPeerLimit(int size) {
         long max = session.peer.limits.maxOutboundBytes();
         SlowReaders slow = session.peer.slowReaders;
-        long queued = slow.queuedBytes();
-        if (queued + size <= max) {
+        long mine = bytes();
+        long queued = slow.queuedBytes(session, mine);
+        int count = Math.max(1, slow.count());
+        // Only a session over its share pays: a slow but modest reader is not closed for the others.
+        if (queued + size <= max || mine + size <= max / count) {
             return null;
         }
-        return "the " + slow.count() + " sessions that read too slowly have " + queued + " bytes queued, "
-                + size + " more would pass the peer's limit of " + max;
+        return "the " + count + " sessions that read too slowly have " + queued + " bytes queued, this one "
+                + mine + ", over its share; " + size + " more would pass the peer's limit of " + max;
     }
 
     /** A frame held back until a redial settles. */
@@ -175,7 +178,10 @@ final class SessionOutbound {
 
     /** The outbound buffer crossed a water mark (I/O thread): waiters are user code, run off it. */
     void writabilityChanged(Channel ch) {
-        session.peer.slowReaders.update(session, !ch.isWritable() && ch.isActive());
+        if (ch == session.channel()) {
+            // Not the event of a connection a redial already replaced.
+            session.peer.slowReaders.update(session, !ch.isWritable() && ch.isActive());
+        }
         Queue<CompletableFuture<Void>> waiters = writableWaiters;
         if (ch.isWritable() && waiters != null && !waiters.isEmpty()) {
             session.peer.offIoThread(true, this::releaseWaiters);

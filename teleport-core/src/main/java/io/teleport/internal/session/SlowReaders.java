@@ -18,14 +18,21 @@ final class SlowReaders {
     void update(DefaultSession session, boolean slow) {
         if (slow) {
             sessions.add(session);
+            // Closed meanwhile (off the I/O thread): its removal may have come first.
+            if (session.isFinished()) {
+                sessions.remove(session);
+            }
         } else {
             sessions.remove(session);
         }
     }
 
-    /** Bytes the slow sessions have queued, together. */
-    long queuedBytes() {
-        long sum = 0;
+    /**
+     * Bytes the slow sessions have queued, together, {@code writing} counted with its {@code bytes}
+     * even before its writability event has run.
+     */
+    long queuedBytes(DefaultSession writing, long bytes) {
+        long sum = sessions.contains(writing) ? 0 : bytes;
         for (DefaultSession s : sessions) {
             sum += s.outbound().bytes();
         }

@@ -76,7 +76,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (gate.holdsDecoding()) {
+        if (gate.holdsDecoding() || gate.paused() && reserved == 0) {
             // Not reading: what is buffered waits, and is decoded when reading resumes.
             if (in.isReadable() && partialSince == 0) {
                 partialSince = System.nanoTime();
@@ -171,10 +171,10 @@ final class PacketDecoder extends ByteToMessageDecoder {
             return;
         }
         long now = System.nanoTime();
-        if (gate.holdsDecoding()) {
-            // This side stopped reading for this session's own load: the sender is not late, so its
-            // clock starts again. Waiting for room in the peer's budget does not: a partial frame
-            // holds budget, and frames that never end would keep every connection waiting.
+        if (gate.holdsDecoding() || gate.paused() && reserved == 0) {
+            // This side stopped reading for this session's own load, or the frame waits for room and
+            // holds none: the sender is not late, so its clock starts again. A frame that holds budget
+            // and waits for more keeps counting: frames that never end would keep every connection waiting.
             partialSince = now;
         } else if (now - partialSince >= frameReadTimeoutNanos) {
             session.peer.counters.frameReadTimeouts.increment();
