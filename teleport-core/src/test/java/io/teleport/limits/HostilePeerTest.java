@@ -394,15 +394,19 @@ class HostilePeerTest {
 
     // ---------------------------------------------------------------- amplification
 
-    @Test
-    void repliesAPeerNeverReadsCannotPilePastTheOutboundLimit() throws Exception {
-        long cap = 1024 * 1024;
-        Limits limits = Limits.builder().maxOutboundBytesPerSession(cap).writeBufferWaterMarks(32 * 1024, 64 * 1024)
-                .build();
-        Peer server = peer(PeerConfig.builder().limits(limits).sendBufferSize(8 * 1024).build());
+    /** A server whose {@code /list} answers 128 KiB, with small water marks and send buffer, and {@code /fast}. */
+    private Peer bigReplies(Limits.Builder limits) {
+        Peer server = peer(PeerConfig.builder().limits(limits.writeBufferWaterMarks(32 * 1024, 64 * 1024).build())
+                .sendBufferSize(8 * 1024).build());
         String big = "a".repeat(128 * 1024);
         server.pullRouter().route("/list", String.class, (b, ctx) -> big);
         server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        return server;
+    }
+
+    @Test
+    void repliesAPeerNeverReadsCannotPilePastTheOutboundLimit() throws Exception {
+        Peer server = bigReplies(Limits.builder().maxOutboundBytesPerSession(1024 * 1024));
         int port = port(server);
         Session good = wellBehaved(port);
 
@@ -426,14 +430,8 @@ class HostilePeerTest {
 
     @Test
     void manyPeersThatNeverReadTheirRepliesHoldNoMoreThanThePeerWideOutboundLimit() throws Exception {
-        long perSession = 4L * 1024 * 1024;
         long peerWide = 1024 * 1024;
-        Limits limits = Limits.builder().maxOutboundBytesPerSession(perSession).maxOutboundBytes(peerWide)
-                .writeBufferWaterMarks(32 * 1024, 64 * 1024).build();
-        Peer server = peer(PeerConfig.builder().limits(limits).sendBufferSize(8 * 1024).build());
-        String big = "a".repeat(128 * 1024);
-        server.pullRouter().route("/list", String.class, (b, ctx) -> big);
-        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        Peer server = bigReplies(Limits.builder().maxOutboundBytesPerSession(4L * 1024 * 1024).maxOutboundBytes(peerWide));
         int port = port(server);
         Session good = wellBehaved(port);
 
@@ -460,12 +458,7 @@ class HostilePeerTest {
 
     @Test
     void atThePeerWideOutboundLimitASlowReaderUnderItsShareIsNotClosed() throws Exception {
-        Limits limits = Limits.builder().maxOutboundBytesPerSession(4L * 1024 * 1024).maxOutboundBytes(1024 * 1024)
-                .writeBufferWaterMarks(32 * 1024, 64 * 1024).build();
-        Peer server = peer(PeerConfig.builder().limits(limits).sendBufferSize(8 * 1024).build());
-        String big = "a".repeat(128 * 1024);
-        server.pullRouter().route("/list", String.class, (b, ctx) -> big);
-        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        Peer server = bigReplies(Limits.builder().maxOutboundBytesPerSession(4L * 1024 * 1024).maxOutboundBytes(1024 * 1024));
         int port = port(server);
         Session good = wellBehaved(port);
 
