@@ -412,13 +412,7 @@ class HostilePeerTest {
 
         // Small pulls for big replies, pipelined, never read: reading stops at the high water mark, but
         // the 64 admitted before would queue 8 MiB of replies.
-        Socket attacker = raw(port);
-        attacker.setReceiveBufferSize(4096);
-        java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
-        for (int i = 1; i <= 64; i++) {
-            burst.write(pull(i, "/list", "\"x\""));
-        }
-        attacker.getOutputStream().write(burst.toByteArray());
+        Socket attacker = nonReader(port, 64);
         await().until(() -> server.stats().unreadReplyCloses() == 1);
         assertThat(server.stats().outboundRefused()).as("counted apart from this side's refused sends").isZero();
         await().until(() -> server.sessionCount() == 1);
@@ -438,18 +432,11 @@ class HostilePeerTest {
         // Six peers, each under its own limit (24 pulls, 3 MiB of replies), 18 MiB together.
         List<Socket> attackers = new ArrayList<>();
         for (int a = 0; a < 6; a++) {
-            Socket attacker = raw(port);
-            attacker.setReceiveBufferSize(4096);
-            java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
-            for (int i = 1; i <= 24; i++) {
-                burst.write(pull(i, "/list", "\"x\""));
-            }
-            attacker.getOutputStream().write(burst.toByteArray());
-            attackers.add(attacker);
+            attackers.add(nonReader(port, 24));
         }
         await().until(() -> server.stats().unreadReplyCloses() >= 4);
         await().until(() -> server.sessionCount() <= 3);
-        long held = server.sessions().stream().filter(s -> s != null).mapToLong(Session::outboundBytes).sum();
+        long held = outbound(server);
         assertThat(held).as("what the sessions still open hold").isLessThanOrEqualTo(peerWide + 2 * 256 * 1024);
         assertThat(good.isHealthy()).isTrue();
         assertServed(good);
@@ -463,20 +450,12 @@ class HostilePeerTest {
         Session good = wellBehaved(port);
 
         // One slow reader holds seven replies (896 KiB, under the peer's 1 MiB), and asks no more.
-        Socket greedy = raw(port);
-        greedy.setReceiveBufferSize(4096);
-        ByteArrayOutputStream burst = new ByteArrayOutputStream();
-        for (int i = 1; i <= 7; i++) {
-            burst.write(pull(i, "/list", "\"x\""));
-        }
-        greedy.getOutputStream().write(burst.toByteArray());
+        Socket greedy = nonReader(port, 7);
         await().until(() -> outbound(server) > 500 * 1024);
         Thread.sleep(300);
         long greedyHolds = outbound(server);
         // Another asks two: together they pass the limit, but this one holds less than its share.
-        Socket modest = raw(port);
-        modest.setReceiveBufferSize(4096);
-        modest.getOutputStream().write(concat(pull(1, "/list", "\"x\""), pull(2, "/list", "\"x\"")));
+        Socket modest = nonReader(port, 2);
         await().until(() -> outbound(server) > greedyHolds + 200 * 1024);
         assertThat(outbound(server)).as("past the peer's limit together").isGreaterThan(1024 * 1024);
         assertThat(server.stats().unreadReplyCloses()).as("the modest reader is not closed").isZero();
@@ -484,14 +463,20 @@ class HostilePeerTest {
         assertServed(good);
     }
 
-    private static long outbound(Peer server) {
-        return server.sessions().stream().mapToLong(Session::outboundBytes).sum();
+    /** A connection that pipelines {@code pulls} pulls of {@code /list} and reads none of the replies. */
+    private Socket nonReader(int port, int pulls) throws IOException {
+        Socket s = raw(port);
+        s.setReceiveBufferSize(4096);
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        for (int i = 1; i <= pulls; i++) {
+            burst.write(pull(i, "/list", "\"x\""));
+        }
+        s.getOutputStream().write(burst.toByteArray());
+        return s;
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, both, a.length, b.length);
-        return both;
+    private static long outbound(Peer server) {
+        return server.sessions().stream().mapToLong(Session::outboundBytes).sum();
     }
 
     @Test

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.ParameterizedTypeReference;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -48,6 +49,15 @@ class NonBlockingTemplateCallTests {
         }
 
         @NonBlocking
+        public String generic(String in) {
+            try {
+                return "answered " + backend.pull("/echo", in, new ParameterizedTypeReference<String>() { });
+            } catch (IllegalStateException refused) {
+                return "refused: " + refused.getMessage();
+            }
+        }
+
+        @NonBlocking
         public String session(String in) {
             try {
                 return "session " + backend.session().id();
@@ -76,6 +86,15 @@ class NonBlockingTemplateCallTests {
             String answer = session.pullAsync("/relay/waiting", "x", String.class).orTimeout(10, TimeUnit.SECONDS).join();
             assertThat(answer).startsWith("refused: waiting on an I/O thread for the dial of remote")
                     .contains("pullAsync");
+        })));
+    }
+
+    @Test
+    void aBlockingPullOfAGenericReplyIsRefusedOnAnIoThreadEvenOnceDialed() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> runner().run(ctx -> withSession(ctx, session -> {
+            ctx.getBean(SessionTemplate.class).session();
+            assertThat(session.pullAsync("/relay/generic", "x", String.class).orTimeout(10, TimeUnit.SECONDS).join())
+                    .startsWith("refused: a blocking pull of /echo on an I/O thread").contains("pullReply");
         })));
     }
 
