@@ -24,7 +24,12 @@ public final class Frames {
 
     /** The whole frame of {@code packet}. */
     public static byte[] encode(Packet packet) {
-        ByteBuf buf = FastProto.INSTANCE.encode(packet, CONTEXT, ByteBufAllocator.DEFAULT);
+        return encode(packet, CONTEXT);
+    }
+
+    /** The whole frame of {@code packet}, which may be as large as {@code context} allows. */
+    public static byte[] encode(Packet packet, ProtoContext context) {
+        ByteBuf buf = FastProto.INSTANCE.encode(packet, context, ByteBufAllocator.DEFAULT);
         try {
             byte[] bytes = new byte[buf.readableBytes()];
             buf.readBytes(bytes);
