@@ -6,7 +6,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,10 +42,18 @@ public final class HandlerPool extends ThreadPoolExecutor {
     private static final long SHRINK_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final Logger log = LoggerFactory.getLogger(HandlerPool.class);
 
-    /** A task that knows when it was queued, so that the pool can tell how long work waits. */
+    /**
+     * A task that knows when it was queued, so that the pool can tell how long work waits, and whose
+     * sender it came from, so that senders take turns (see {@link FairQueue}).
+     */
     public interface Queued extends Runnable {
         /** {@link System#nanoTime()} when the task was handed to the executor. */
         long queuedNanos();
+
+        /** The lane of the task's sender; null to share one with other tasks that name none. */
+        default FairQueue.@Nullable Lane lane() {
+            return null;
+        }
     }
 
     private final int baseThreads;
@@ -204,15 +211,13 @@ public final class HandlerPool extends ThreadPoolExecutor {
     }
 
     /**
-     * The pool's queue. Threads above the core size wait for work with a timeout (the keep-alive);
-     * with plain round-robin hand-out they would all keep getting some and never end, so here one
-     * that finds the queue empty ends at once.
+     * The pool's queue, fair between senders. Threads above the core size wait for work with a
+     * timeout (the keep-alive); with plain round-robin hand-out they would all keep getting some and
+     * never end, so here one that finds the queue empty ends at once.
      */
-    private static final class ShrinkingQueue extends LinkedBlockingQueue<Runnable> {
+    private static final class ShrinkingQueue extends FairQueue {
 
-        private static final long serialVersionUID = 1L;
-
-        private transient @Nullable HandlerPool pool;
+        private @Nullable HandlerPool pool;
 
         ShrinkingQueue(int capacity) {
             super(capacity);

@@ -2,6 +2,7 @@ package io.teleport.internal.session;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.teleport.internal.dispatch.FairQueue;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
@@ -56,6 +57,8 @@ public final class DefaultSession implements Session {
     private final SessionLifecycle lifecycle;
     /** Queued bytes, the outbound limit, writability waiters. */
     private final SessionOutbound outbound = new SessionOutbound(this);
+    /** Where this session's messages wait for a handler thread, taking turns with other sessions'. */
+    final FairQueue.Lane handlerLane = new FairQueue.Lane();
     /** This side's pulls and pushes: the invocation layer above this connection. */
     private final SessionCalls calls = new SessionCalls(this);
 

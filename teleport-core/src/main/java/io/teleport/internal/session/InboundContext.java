@@ -1,6 +1,7 @@
 package io.teleport.internal.session;
 
 import io.teleport.codec.CodecException;
+import io.teleport.internal.dispatch.FairQueue;
 import io.teleport.internal.dispatch.HandlerPool;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.log.LogText;
@@ -20,7 +21,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One inbound pull or push, handled from its header to its reply: the hooks in Teleport's order,
@@ -64,15 +64,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             finish();
             return;
         }
-        long maxWait = session.peer.limits.maxQueueWait().toNanos();
-        if (maxWait > 0 && !session.peer.inline) {
-            long waited = System.nanoTime() - startNanos;
-            if (waited > maxWait) {
-                refuse(Rerror.CODE_UNAVAILABLE, "waited " + TimeUnit.NANOSECONDS.toMillis(waited)
-                        + " ms for a handler (limit " + TimeUnit.NANOSECONDS.toMillis(maxWait) + " ms)",
-                        session.peer.expiredLog, null);
-                return;
-            }
+        if (InboundRefusals.ifExpired(this, startNanos)) {
+            return;
         }
         if (request.type() == PacketType.PULL) {
             runPull();
@@ -142,6 +135,11 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     @Override
     public long queuedNanos() {
         return startNanos;
+    }
+
+    @Override
+    public FairQueue.Lane lane() {
+        return session.handlerLane;
     }
 
     // ---------------------------------------------------------------- pull

@@ -9,6 +9,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * Inbound messages refused before their handler runs: during a drain, when the executor is full, or
  * after waiting too long for a handler. A refused pull is answered, a refused push dropped; both
@@ -48,6 +50,27 @@ final class InboundRefusals {
         } else {
             message.finish();
         }
+    }
+
+    /**
+     * Refuses {@code message} if it waited for a handler past {@link io.teleport.limits.Limits#maxQueueWait()}
+     * since {@code queuedNanos}: its caller has likely given up.
+     *
+     * @return whether it was refused
+     */
+    static boolean ifExpired(InboundContext message, long queuedNanos) {
+        PeerContext peer = message.session.peer;
+        long maxWait = peer.limits.maxQueueWait().toNanos();
+        if (maxWait <= 0 || peer.inline) {
+            return false;
+        }
+        long waited = System.nanoTime() - queuedNanos;
+        if (waited <= maxWait) {
+            return false;
+        }
+        refuse(message, Rerror.CODE_UNAVAILABLE, "waited " + TimeUnit.NANOSECONDS.toMillis(waited)
+                + " ms for a handler (limit " + TimeUnit.NANOSECONDS.toMillis(maxWait) + " ms)", peer.expiredLog, null);
+        return true;
     }
 
     /**

@@ -1,0 +1,181 @@
+package io.teleport.internal.dispatch;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FairQueueTest {
+
+    /** A task of a sender: its name says whose and which. */
+    private static final class Task implements HandlerPool.Queued {
+        final String name;
+        final FairQueue.Lane lane;
+
+        Task(String name, FairQueue.Lane lane) {
+            this.name = name;
+            this.lane = lane;
+        }
+
+        @Override
+        public void run() {
+        }
+
+        @Override
+        public long queuedNanos() {
+            return 0;
+        }
+
+        @Override
+        public FairQueue.Lane lane() {
+            return lane;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static List<String> drain(FairQueue q) {
+        List<String> names = new ArrayList<>();
+        Runnable r;
+        while ((r = q.poll()) != null) {
+            names.add(r.toString());
+        }
+        return names;
+    }
+
+    @Test
+    void sendersTakeTurnsAndEachKeepsItsOrder() {
+        FairQueue q = new FairQueue(100);
+        FairQueue.Lane a = new FairQueue.Lane();
+        FairQueue.Lane b = new FairQueue.Lane();
+        for (int i = 1; i <= 4; i++) {
+            q.offer(new Task("a" + i, a));
+        }
+        q.offer(new Task("b1", b));
+        q.offer(() -> { });
+        q.offer(new Task("b2", b));
+
+        assertThat(q.size()).isEqualTo(7);
+        assertThat(q.peek()).hasToString("a1");
+        List<String> order = drain(q);
+        assertThat(order.remove(2)).as("a task of no sender, in the shared lane's turn").doesNotStartWith("a").doesNotStartWith("b");
+        assertThat(order).containsExactly("a1", "b1", "a2", "b2", "a3", "a4");
+        assertThat(q.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aFullQueueRefusesAndTakesAgainOnceTaken() {
+        FairQueue q = new FairQueue(2);
+        FairQueue.Lane a = new FairQueue.Lane();
+        assertThat(q.offer(new Task("a1", a))).isTrue();
+        assertThat(q.offer(new Task("a2", a))).isTrue();
+        assertThat(q.offer(new Task("a3", a))).isFalse();
+        assertThat(q.remainingCapacity()).isZero();
+        assertThat(q.poll()).hasToString("a1");
+        assertThat(q.offer(new Task("a3", a))).isTrue();
+        assertThat(drain(q)).containsExactly("a2", "a3");
+    }
+
+    @Test
+    void removeDrainAndIteratorKeepTheTurnOrderConsistent() {
+        FairQueue q = new FairQueue(100);
+        FairQueue.Lane a = new FairQueue.Lane();
+        FairQueue.Lane b = new FairQueue.Lane();
+        FairQueue.Lane c = new FairQueue.Lane();
+        Task a1 = new Task("a1", a);
+        Task b1 = new Task("b1", b);
+        q.offer(a1);
+        q.offer(b1);
+        q.offer(new Task("c1", c));
+        q.offer(new Task("a2", a));
+
+        assertThat(q.remove(b1)).isTrue();
+        assertThat(q.remove(b1)).isFalse();
+        // b's lane left the turn order: offering again puts it at the back.
+        q.offer(new Task("b2", b));
+        Iterator<Runnable> it = q.iterator();
+        List<String> seen = new ArrayList<>();
+        while (it.hasNext()) {
+            Runnable r = it.next();
+            seen.add(r.toString());
+            if (r == a1) {
+                it.remove();
+            }
+        }
+        assertThat(seen).containsExactly("a1", "a2", "c1", "b2");
+        List<Runnable> drained = new ArrayList<>();
+        assertThat(q.drainTo(drained, 2)).isEqualTo(2);
+        assertThat(drained).extracting(Object::toString).containsExactly("a2", "c1");
+        assertThat(drain(q)).containsExactly("b2");
+    }
+
+    @Test
+    void aWaitingTakerWakesForAnOfferAndATimedPollGivesUp() throws Exception {
+        FairQueue q = new FairQueue(10);
+        assertThat(q.poll(20, TimeUnit.MILLISECONDS)).isNull();
+        AtomicReference<Runnable> taken = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        Thread taker = new Thread(() -> {
+            try {
+                taken.set(q.take());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            done.countDown();
+        });
+        taker.start();
+        Thread.sleep(50);
+        Task t = new Task("x", new FairQueue.Lane());
+        q.offer(t);
+        assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(taken.get()).isSameAs(t);
+    }
+
+    /** Random offers and polls against a model: per lane first in first out, and no task lost or doubled. */
+    @Test
+    void randomOffersAndPollsLoseNothingAndKeepEachLanesOrder() {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        FairQueue q = new FairQueue(50);
+        FairQueue.Lane[] lanes = new FairQueue.Lane[5];
+        int[] sent = new int[lanes.length];
+        int[] got = new int[lanes.length];
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = new FairQueue.Lane();
+        }
+        int queued = 0;
+        for (int step = 0; step < 20_000; step++) {
+            if (random.nextInt(3) > 0) {
+                int l = random.nextInt(lanes.length);
+                boolean accepted = q.offer(new Task(l + ":" + sent[l], lanes[l]));
+                assertThat(accepted).as("seed %d", seed).isEqualTo(queued < 50);
+                if (accepted) {
+                    sent[l]++;
+                    queued++;
+                }
+            } else {
+                Runnable r = q.poll();
+                if (queued == 0) {
+                    assertThat(r).as("seed %d", seed).isNull();
+                    continue;
+                }
+                String[] parts = r.toString().split(":");
+                int l = Integer.parseInt(parts[0]);
+                assertThat(Integer.parseInt(parts[1])).as("seed %d, lane %d", seed, l).isEqualTo(got[l]);
+                got[l]++;
+                queued--;
+            }
+            assertThat(q.size()).as("seed %d", seed).isEqualTo(queued);
+        }
+    }
+}

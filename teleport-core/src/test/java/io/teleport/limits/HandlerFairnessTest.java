@@ -1,0 +1,67 @@
+package io.teleport.limits;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.session.CallOptions;
+import io.teleport.session.Session;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Sessions take turns for handler threads: peers that keep a backlog of slow calls queued delay
+ * another peer's call by about one call each, not by their whole backlog.
+ */
+class HandlerFairnessTest {
+
+    private final List<Peer> peers = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
+    }
+
+    private Peer peer(PeerConfig config) {
+        Peer peer = new Peer(config);
+        peers.add(peer);
+        return peer;
+    }
+
+    @Test
+    void aCallWaitsForItsTurnNotBehindOtherSessionsBacklogs() throws Exception {
+        Peer server = peer(PeerConfig.builder().handlerThreads(4).build());
+        server.pullRouter().route("/slow", String.class, (b, ctx) -> {
+            Thread.sleep(100);
+            return b;
+        });
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        String address = "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+
+        // Two sessions queue 60 calls of 100 ms each: 3 s of work for four threads.
+        List<CompletableFuture<String>> backlog = new ArrayList<>();
+        for (int s = 0; s < 2; s++) {
+            Session busy = peer(PeerConfig.defaults()).dial(address);
+            for (int i = 0; i < 60; i++) {
+                backlog.add(busy.pullAsync("/slow", "x", String.class, CallOptions.timeout(Duration.ofSeconds(30))));
+            }
+        }
+        Session other = peer(PeerConfig.defaults()).dial(address);
+        Thread.sleep(200);
+
+        long start = System.nanoTime();
+        assertThat(other.pull("/fast", "x", String.class, CallOptions.timeout(Duration.ofSeconds(10)))).isEqualTo("x!");
+        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        // Behind the backlogs it would wait about 2.5 s; in turn, until one of four threads is free.
+        assertThat(waitedMillis).as("ms the other session's call took").isLessThan(1000);
+        assertThat(backlog.stream().filter(f -> !f.isDone()).count()).as("backlog calls still queued").isPositive();
+        CompletableFuture.allOf(backlog.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+    }
+}
