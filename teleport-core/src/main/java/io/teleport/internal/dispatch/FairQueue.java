@@ -68,6 +68,8 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
             }
             ArrayDeque<Runnable> tasks = lane.tasks;
             if (tasks == null) {
+                // Made on the lane's first task and kept: a session that calls once at a time
+                // would otherwise allocate one per call.
                 tasks = lane.tasks = new ArrayDeque<>(4);
             }
             tasks.addLast(task);
@@ -109,9 +111,6 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         Runnable task = tasks.pollFirst();
         if (!tasks.isEmpty()) {
             append(lane);
-        } else if (lane != shared) {
-            // An idle session keeps no buffer.
-            lane.tasks = null;
         }
         count--;
         return task;
