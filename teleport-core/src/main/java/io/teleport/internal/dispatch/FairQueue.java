@@ -39,7 +39,8 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     // Guarded by lock: the lanes with work, in turn order.
     private @Nullable Lane head;
     private @Nullable Lane tail;
-    private int count;
+    /** Written under the lock; read without it, since the pool asks whether it is empty on every task. */
+    private volatile int count;
 
     FairQueue(int capacity) {
         if (capacity <= 0) {
@@ -181,12 +182,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
 
     @Override
     public int size() {
-        lock.lock();
-        try {
-            return count;
-        } finally {
-            lock.unlock();
-        }
+        return count;
     }
 
     @Override
