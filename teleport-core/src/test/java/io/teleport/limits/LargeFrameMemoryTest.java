@@ -205,4 +205,31 @@ class LargeFrameMemoryTest {
         }
         await().until(() -> server[0].stats().inboundBytes() == 0);
     }
+
+    @Test
+    void aFrameThatFoundNoRoomAtItsFirstBytesIsReadOnceRoomIsFreed() throws Exception {
+        Peer[] server = new Peer[1];
+        int port = listen(PeerConfig.builder().limits(Limits.builder().maxInboundBytes(1024 * 1024).build()).build(),
+                server);
+        CountDownLatch release = new CountDownLatch(1);
+        server[0].pullRouter().route("/hold", String.class, (b, ctx) -> {
+            release.await(30, TimeUnit.SECONDS);
+            return "held";
+        });
+        server[0].pullRouter().route("/big", String.class, (b, ctx) -> Integer.toString(b.length()));
+
+        // A frame of 900 KiB alone takes more than a 300 KiB frame's share (seven eighths of 1 MiB).
+        Socket holder = raw(port);
+        holder.getOutputStream().write(pull(1, "/hold", 900 * 1024));
+        await().until(() -> server[0].stats().inboundBytes() >= 900 * 1024);
+        Socket waiting = raw(port);
+        waiting.getOutputStream().write(pull(1, "/big", 300 * 1024));
+        await().until(() -> server[0].stats().pausedSessions() == 1);
+
+        release.countDown();
+        waiting.setSoTimeout(5000);
+        Packet reply = Frames.read(new DataInputStream(waiting.getInputStream()));
+        assertThat(new String(reply.bodyBytes(), StandardCharsets.UTF_8)).isEqualTo("\"" + 300 * 1024 + "\"");
+        await().until(() -> server[0].stats().inboundBytes() == 0);
+    }
 }

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Every frame captured from Go Teleport v3 decodes, and encodes back to the same bytes. */
 class FastProtoGoldenTest {
@@ -226,5 +227,19 @@ class FastProtoGoldenTest {
                 in.release();
             }
         }
+    }
+
+    @Test
+    void moreFiltersThanTheBoundAreRefusedBeforeTheFrameIsWhole() {
+        // The header alone: the count is refused before the rest of the frame is waited for.
+        ByteBuf in = ALLOC.buffer().writeInt(4096).writeByte(FastProto.ID).writeByte(FastProto.MAX_FILTERS + 1);
+        try {
+            assertThatThrownBy(() -> FastProto.INSTANCE.frameSize(in, ctx)).isInstanceOf(ProtoException.class)
+                    .hasMessageContaining("transfer filters: 9");
+        } finally {
+            in.release();
+        }
+        Packet p = new Packet(PacketType.PUSH, 1, "/a", null).xferPipe(new byte[FastProto.MAX_FILTERS + 1]);
+        assertThatThrownBy(() -> FastProto.INSTANCE.encode(p, ctx, ALLOC)).isInstanceOf(ProtoException.class);
     }
 }

@@ -90,8 +90,9 @@ final class PacketDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (gate.holdsDecoding() || gate.paused() && reserved == 0) {
-            // Not reading: what is buffered waits, and is decoded when reading resumes.
+        if (gate.holdsDecoding()) {
+            // Not reading for this session's own load: what is buffered waits, and is decoded when
+            // reading resumes. A frame that waits for budget room goes on: that is how it tries again.
             if (in.isReadable() && partialSince == 0) {
                 partialSince = System.nanoTime();
             }
