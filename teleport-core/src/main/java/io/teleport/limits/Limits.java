@@ -119,9 +119,11 @@ public final class Limits {
     /**
      * Outbound bytes all sessions over their high water mark (not reading as fast as they are
      * written to) may have queued together: without it, each of thousands of sessions that pull and
-     * never read could hold {@link #maxOutboundBytesPerSession()}. Past it, a reply to such a session
-     * holding more than its share (this bound over their number) closes its connection and this side's
-     * pulls and pushes to it fail with {@code 104}. Default an eighth of the heap, at least 32 MiB.
+     * never read could hold {@link #maxOutboundBytesPerSession()}. Past it, of the sessions holding
+     * more than their share (this bound over their number), the one over its mark the longest is closed
+     * (most likely its peer reads nothing), or the one written to, when it is that one: a reply then
+     * closes its connection, and pulls and pushes fail with {@code 104}. Default an eighth of the heap,
+     * at least 32 MiB.
      */
     public long maxOutboundBytes() {
         return v.maxOutboundBytes;

@@ -17,6 +17,8 @@ import io.teleport.testing.Frames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
@@ -371,6 +373,16 @@ class HostilePeerTest {
         assertThat(victim.isWritable()).isFalse();
         assertThat(written).as("far fewer than asked were queued").isLessThan(100);
         assertThat(server.stats().outboundRefused()).isPositive();
+        written = 0;
+        // Filled to its last bytes, then a body whose size JSON cannot tell: refused before it is
+        // marshalled, so that a full session costs its refused senders nothing.
+        for (int i = 0; i < 10_000 && !victim.push("/data", "x").isCompletedExceptionally(); i++) {
+            written++;
+        }
+        CountedBody counted = new CountedBody();
+        assertThat(victim.push("/data/counted-body", counted)).isCompletedExceptionally();
+        assertThat(counted.reads).as("times the refused body was read to marshal it").isZero();
+        assertThat(written).as("small pushes that still fitted").isLessThan(200);
         CompletableFuture<Void> writable = victim.whenWritable();
         assertThat(writable).isNotDone();
         // The same I/O thread keeps serving everyone else.
@@ -390,6 +402,16 @@ class HostilePeerTest {
             }
         }
         writable.get(1, TimeUnit.SECONDS);
+    }
+
+    /** A body that counts how often it is read, as marshalling does. */
+    public static final class CountedBody {
+        private int reads;
+
+        public String getValue() {
+            reads++;
+            return "v";
+        }
     }
 
     // ---------------------------------------------------------------- amplification
@@ -443,23 +465,27 @@ class HostilePeerTest {
         assertThat(warnLines()).as("log lines for six attackers").isLessThanOrEqualTo(2);
     }
 
-    @Test
-    void atThePeerWideOutboundLimitASlowReaderUnderItsShareIsNotClosed() throws Exception {
+    @ParameterizedTest(name = "the later reader asks {0} replies")
+    @ValueSource(ints = {3, 6})
+    void atThePeerWideOutboundLimitTheReaderSlowTheLongestIsClosedNotTheOneWrittenTo(int replies) throws Exception {
         Peer server = bigReplies(Limits.builder().maxOutboundBytesPerSession(4L * 1024 * 1024).maxOutboundBytes(1024 * 1024));
         int port = port(server);
         Session good = wellBehaved(port);
 
-        // One slow reader holds seven replies (896 KiB, under the peer's 1 MiB), and asks no more.
-        Socket greedy = nonReader(port, 7);
+        // One reader holds seven replies (896 KiB, under the peer's 1 MiB), and asks no more.
+        Socket stalled = nonReader(port, 7);
         await().until(() -> outbound(server) > 500 * 1024);
         Thread.sleep(300);
-        long greedyHolds = outbound(server);
-        // Another asks two: together they pass the limit, but this one holds less than its share.
-        Socket modest = nonReader(port, 2);
-        await().until(() -> outbound(server) > greedyHolds + 200 * 1024);
-        assertThat(outbound(server)).as("past the peer's limit together").isGreaterThan(1024 * 1024);
-        assertThat(server.stats().unreadReplyCloses()).as("the modest reader is not closed").isZero();
-        assertThat(server.sessionCount()).isEqualTo(3);
+        long stalledHolds = outbound(server);
+        // A later one asks for more: together they pass the limit. Whether or not the later one is
+        // over its share (3: under, 6: over), the one slow the longer is closed, not the one written to.
+        Socket later = nonReader(port, replies);
+        await().until(() -> server.stats().unreadReplyCloses() > 0);
+        await().untilAsserted(() -> assertThat(server.sessionCount()).as("closes: %d", server.stats().unreadReplyCloses()).isEqualTo(2));
+        assertThat(outbound(server)).as("what the later reader holds, all of its replies")
+                .isGreaterThanOrEqualTo(replies * 100L * 1024).isLessThan(stalledHolds + replies * 130L * 1024);
+        assertThat(drainUntilClosed(stalled.getInputStream())).as("the stalled reader's connection is closed").isTrue();
+        assertThat(server.stats().unreadReplyCloses()).isEqualTo(1);
         assertServed(good);
     }
 

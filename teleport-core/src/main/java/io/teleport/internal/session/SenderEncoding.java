@@ -32,7 +32,7 @@ public final class SenderEncoding {
     /** Sizes prepared messages for Netty's pending-bytes count. */
     public static final MessageSizeEstimator ESTIMATOR = () -> SenderEncoding::size;
     /** Header fields of a frame, and room for metadata, when a packet's size is estimated. */
-    private static final int FRAME_OVERHEAD = 64;
+    static final int FRAME_OVERHEAD = 64;
     /** The first buffer of a body whose codec cannot tell its size up front (JSON). */
     private static final int INITIAL_BODY = 256;
 

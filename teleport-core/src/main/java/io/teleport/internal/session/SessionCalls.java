@@ -81,6 +81,11 @@ final class SessionCalls {
         }
         // The reply is matched by the seq the pull waits under, and only a PULL gets one.
         packet.seq(pull.seq).type(PacketType.PULL);
+        Rerror full = session.outbound().refuseWhenFull(packet);
+        if (full != null) {
+            pull.fail(full);
+            return pull.future;
+        }
         Object frame;
         try {
             frame = session.encode(packet);
@@ -89,7 +94,7 @@ final class SessionCalls {
             pull.fail(unwritable.rerror());
             throw unwritable;
         }
-        Rerror full = session.outbound().refuse(frame, packet);
+        full = session.outbound().refuse(frame, packet);
         if (full != null) {
             pull.fail(full);
             return pull.future;
@@ -121,8 +126,13 @@ final class SessionCalls {
         }
         // Hooks may change the packet, but not what it is: its seq and its type stay.
         packet.seq(seq).type(PacketType.PUSH);
+        Rerror full = session.outbound().refuseWhenFull(packet);
+        if (full != null) {
+            done.completeExceptionally(full.toException());
+            return done;
+        }
         Object frame = session.encode(packet);
-        Rerror full = session.outbound().refuse(frame, packet);
+        full = session.outbound().refuse(frame, packet);
         if (full != null) {
             done.completeExceptionally(full.toException());
             return done;

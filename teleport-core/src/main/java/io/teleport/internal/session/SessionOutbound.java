@@ -44,6 +44,8 @@ final class SessionOutbound {
      * each idle session pays for it.
      */
     private volatile int flags;
+    /** When the session last went over its high water mark; 0 while it is under it. */
+    volatile long slowSinceNanos;
     private static final int WROTE = 1;
     private static final int CLOSED_UNREAD = 2;
     private static final AtomicIntegerFieldUpdater<SessionOutbound> FLAGS =
@@ -90,6 +92,32 @@ final class SessionOutbound {
             return null;
         }
         ReferenceCountUtil.release(frame);
+        return refused(packet, over);
+    }
+
+    /**
+     * {@code 104} when the message cannot fit under the session's outbound limit, told before its body
+     * is marshalled from what its codec can say of its size: a handler pushing to a peer that reads
+     * nothing does not pay for each refused body. Only a session holding half its limit is looked at.
+     */
+    @Nullable Rerror refuseWhenFull(Packet packet) {
+        long queued = bytes();
+        long max = session.peer.limits.maxOutboundBytesPerSession();
+        if (queued <= max / 2) {
+            return null;
+        }
+        // A size the codec cannot tell (JSON) counts as nothing: refused here only when surely over.
+        long atLeast = SenderEncoding.FRAME_OVERHEAD + packet.uri().length()
+                + Math.max(0, session.peer.protoContext.codecs().sizeHint(packet.bodyCodec(), packet.body()));
+        if (queued + atLeast <= max) {
+            return null;
+        }
+        return refused(packet, "outbound buffer of session " + session.id() + " is full: " + queued
+                + " bytes queued, at least " + atLeast + " more would pass the limit of " + max);
+    }
+
+    private Rerror refused(Packet packet, String over) {
+        PeerContext peer = session.peer;
         peer.counters.outboundRefused.increment();
         peer.outboundLog.record(packet.type() + " " + LogText.safe(packet.uri(), peer.limits.logValueLimit())
                 + " to " + session.id());
@@ -99,20 +127,51 @@ final class SessionOutbound {
 
     /**
      * Why {@code size} more bytes on this slow session would pass the peer-wide bound of slow
-     * readers' bytes, or {@code null} when they fit.
+     * readers' bytes, or {@code null} when they may go on. Past the bound, a session over its share
+     * (the bound over the number of slow readers) pays: the one that has been slow the longest, most
+     * likely a peer that reads nothing, is closed, unless this session is itself that one; a modest
+     * reader, or one that still reads now and then, is not closed for the others.
      */
     private @Nullable String overPeerLimit(int size) {
         long max = session.peer.limits.maxOutboundBytes();
         SlowReaders slow = session.peer.slowReaders;
         long mine = bytes();
         long queued = slow.queuedBytes(session, mine);
-        int count = Math.max(1, slow.count());
-        // Only a session over its share pays: a slow but modest reader is not closed for the others.
-        if (queued + size <= max || mine + size <= max / count) {
+        if (queued + size <= max) {
+            return null;
+        }
+        int count = slow.count(session);
+        long share = max / count;
+        boolean overShare = mine + size > share;
+        long since = slowSinceNanos != 0 ? slowSinceNanos : System.nanoTime();
+        DefaultSession stalest = slow.stalestOver(share, session);
+        if (stalest != null && (!overShare || stalest.outbound().slowSinceNanos - since < 0)) {
+            stalest.outbound().closeStalled(count, queued, max);
+            return null;
+        }
+        if (!overShare) {
             return null;
         }
         return "the " + count + " sessions that read too slowly have " + queued + " bytes queued, this one "
                 + mine + ", over its share; " + size + " more would pass the peer's limit of " + max;
+    }
+
+    /** Closed, or being closed, for replies it left unread: its bytes are about to be freed. */
+    boolean closedUnread() {
+        return (flags & CLOSED_UNREAD) != 0;
+    }
+
+    /** Closes this slow reader, over its share at the peer-wide bound and slow the longest. */
+    private void closeStalled(int count, long queued, long max) {
+        if (!setFlag(CLOSED_UNREAD)) {
+            return;
+        }
+        session.peer.counters.unreadReplies.increment();
+        session.peer.outboundLog.record("replies to " + session.id() + " not read: it holds " + bytes()
+                + " bytes and has read too slowly for " + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
+                System.nanoTime() - slowSinceNanos) + " ms, the longest of the " + count + " sessions that do, which hold "
+                + queued + " bytes against the peer's limit of " + max + "; connection closed");
+        session.channel().close();
     }
 
     /** A frame held back until a redial settles. */

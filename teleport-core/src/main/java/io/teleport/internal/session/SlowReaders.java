@@ -1,5 +1,7 @@
 package io.teleport.internal.session;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,14 +19,37 @@ final class SlowReaders {
     /** The session's writability changed, or it closed (I/O thread). */
     void update(DefaultSession session, boolean slow) {
         if (slow) {
-            sessions.add(session);
+            if (sessions.add(session)) {
+                session.outbound().slowSinceNanos = System.nanoTime();
+            }
             // Closed meanwhile (off the I/O thread): its removal may have come first.
             if (session.isFinished()) {
                 sessions.remove(session);
             }
-        } else {
-            sessions.remove(session);
+        } else if (sessions.remove(session)) {
+            session.outbound().slowSinceNanos = 0;
         }
+    }
+
+    /**
+     * Of the slow sessions other than {@code except} that hold more than {@code share} bytes, the one
+     * slow the longest; null when there is none. Sessions already being closed for it do not count.
+     */
+    @Nullable DefaultSession stalestOver(long share, DefaultSession except) {
+        DefaultSession stalest = null;
+        long since = 0;
+        for (DefaultSession s : sessions) {
+            SessionOutbound out = s.outbound();
+            long t = out.slowSinceNanos;
+            if (s == except || t == 0 || out.closedUnread() || s.isFinished() || out.bytes() <= share) {
+                continue;
+            }
+            if (stalest == null || t - since < 0) {
+                stalest = s;
+                since = t;
+            }
+        }
+        return stalest;
     }
 
     /**
@@ -34,13 +59,16 @@ final class SlowReaders {
     long queuedBytes(DefaultSession writing, long bytes) {
         long sum = sessions.contains(writing) ? 0 : bytes;
         for (DefaultSession s : sessions) {
-            sum += s.outbound().bytes();
+            // One closed for its unread replies frees them as soon as its I/O thread closes it.
+            if (!s.outbound().closedUnread()) {
+                sum += s.outbound().bytes();
+            }
         }
         return sum;
     }
 
-    /** How many sessions are slow readers now. */
-    int count() {
-        return sessions.size();
+    /** How many sessions are slow readers now, {@code writing} counted even before its writability event has run. */
+    int count(DefaultSession writing) {
+        return sessions.size() + (sessions.contains(writing) ? 0 : 1);
     }
 }
