@@ -69,8 +69,8 @@ public final class Limits {
      * Bytes of inbound frames the whole peer holds at once: frames being received (what has arrived of
      * them, or the buffer a large one is gathered in) and messages waiting for or in their handler. A
      * connection whose next frame does not fit is not read until room is freed; frames larger than
-     * {@link #LARGE_FRAME} may take only half, frames over 64 KiB seven eighths and frames still
-     * partial three quarters, so that large senders and frames that never end cannot starve small ones.
+     * {@link #LARGE_FRAME} may take only half and frames over 64 KiB seven eighths, so that large
+     * senders cannot starve small ones.
      * Default: a quarter of the maximum heap, at least 64 MiB.
      */
     public long maxInboundBytes() {

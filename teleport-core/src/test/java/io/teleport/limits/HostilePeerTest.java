@@ -725,28 +725,6 @@ class HostilePeerTest {
     }
 
     @Test
-    void smallPartialFramesThatFillTheBudgetLeaveRoomForWholeOnes() throws Exception {
-        Limits limits = Limits.builder().maxInboundBytes(1024 * 1024).frameReadTimeout(Duration.ofSeconds(30)).build();
-        Peer server = peer(PeerConfig.builder().limits(limits).build());
-        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
-        int port = port(server);
-        Session good = wellBehaved(port);
-
-        // Twenty frames of 60 KiB, all but 100 bytes of each sent: more than the budget, never finished.
-        for (int i = 0; i < 20; i++) {
-            Socket s = raw(port);
-            byte[] frame = pull(1, "/fast", "\"" + "x".repeat(60 * 1024) + "\"");
-            s.getOutputStream().write(frame, 0, frame.length - 100);
-        }
-        await().until(() -> server.stats().pausedSessions() > 0);
-        assertThat(server.stats().inboundBytes()).as("partial frames leave a quarter")
-                .isLessThanOrEqualTo(1024 * 1024 - 1024 * 1024 / 4);
-        for (int i = 0; i < 5; i++) {
-            assertServed(good);
-        }
-    }
-
-    @Test
     void aPartialFrameThatFollowsAWholeOneInTheSameReadIsTimedOutToo() throws Exception {
         Limits limits = Limits.builder().frameReadTimeout(Duration.ofMillis(400)).build();
         Peer server = peer(PeerConfig.builder().limits(limits).build());

@@ -38,15 +38,10 @@ public final class InboundBudget {
 
     /**
      * Takes {@code bytes} more for a frame of {@code frameSize} that holds {@code held} already, if they
-     * fit: its share is half the budget when it is large, seven eighths when it is over
-     * {@link #SMALL_FRAME}, and three quarters while it is still partial after these bytes, so that
-     * frames that never end leave room for whole ones; alone, it fits whatever its size.
+     * fit: its share is half the budget when it is large; alone, it fits whatever its size.
      */
     boolean tryReserve(long bytes, long frameSize, long held) {
         long share = frameSize > Limits.LARGE_FRAME ? max / 2 : frameSize > SMALL_FRAME ? max - max / 8 : max;
-        if (held + bytes < frameSize) {
-            share = Math.min(share, max - max / 4);
-        }
         for (;;) {
             long now = used.get();
             if (now != held && now + bytes > share) {
