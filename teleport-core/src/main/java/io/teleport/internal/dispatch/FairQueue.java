@@ -17,7 +17,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The handler pool's queue: each sender's tasks wait in a lane of their own, first in first out, and
  * the lanes with work take turns. A peer that keeps a hundred slow calls queued then delays another
  * peer's call by one call per lane ahead of it, not by its whole backlog, as a single line would.
- * Tasks that name no lane share one. At most {@code capacity} tasks wait in all.
+ * Tasks that name no lane (the peer's own: hooks that finish a message and free its slot, completions)
+ * share one, which goes before the turns: taking its turn among many busy lanes, it would free slots
+ * more slowly than handlers fill them. At most {@code capacity} tasks wait in all.
  */
 public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<Runnable> {
 
@@ -74,7 +76,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
                 tasks = lane.tasks = new ArrayDeque<>(4);
             }
             tasks.addLast(task);
-            if (!lane.queued) {
+            if (!lane.queued && lane != shared) {
                 append(lane);
             }
             count++;
@@ -98,6 +100,11 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
 
     /** Takes the first task of the lane whose turn it is, which goes to the back if it has more. */
     private @Nullable Runnable dequeue() {
+        ArrayDeque<Runnable> first = shared.tasks;
+        if (first != null && !first.isEmpty()) {
+            count--;
+            return first.pollFirst();
+        }
         Lane lane = head;
         if (lane == null) {
             return null;
@@ -161,6 +168,10 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     public @Nullable Runnable peek() {
         lock.lock();
         try {
+            ArrayDeque<Runnable> first = shared.tasks;
+            if (first != null && !first.isEmpty()) {
+                return first.peekFirst();
+            }
             return head == null ? null : head.tasks.peekFirst();
         } finally {
             lock.unlock();
@@ -208,7 +219,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
                 return false;
             }
             count--;
-            if (tasks.isEmpty()) {
+            if (tasks.isEmpty() && lane != shared) {
                 unlink(lane);
             }
             return true;
@@ -258,12 +269,15 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         }
     }
 
-    /** A snapshot, in turn order lane by lane; removing through it removes from the queue. */
+    /** A snapshot, in the order of taking lane by lane; removing through it removes from the queue. */
     @Override
     public Iterator<Runnable> iterator() {
         List<Runnable> snapshot = new ArrayList<>();
         lock.lock();
         try {
+            if (shared.tasks != null) {
+                snapshot.addAll(shared.tasks);
+            }
             for (Lane l = head; l != null; l = l.next) {
                 snapshot.addAll(l.tasks);
             }

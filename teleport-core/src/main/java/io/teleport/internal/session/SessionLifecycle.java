@@ -184,6 +184,8 @@ final class SessionLifecycle {
         if (heardAny) {
             everHeard = true;
         }
+        // Its next connection starts writable, with no event to say so: it is no slow reader now.
+        peer.slowReaders.update(session, false);
         boolean silent = !everHeard && !closedHere && state == State.OPEN && !peer.closing;
         session.failPending(brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
                 "closed by this side: the other side broke the protocol or a limit: " + brokenBy)

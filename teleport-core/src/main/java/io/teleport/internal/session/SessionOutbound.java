@@ -103,7 +103,8 @@ final class SessionOutbound {
     @Nullable Rerror refuseWhenFull(Packet packet) {
         long queued = bytes();
         long max = session.peer.limits.maxOutboundBytesPerSession();
-        if (queued <= max / 2) {
+        // Filters (gzip) may make the frame much smaller than its body: only the frame can tell.
+        if (queued <= max / 2 || packet.xferPipe().length > 0) {
             return null;
         }
         // A size the codec cannot tell (JSON) counts as nothing: refused here only when surely over.
@@ -145,8 +146,8 @@ final class SessionOutbound {
         boolean overShare = mine + size > share;
         long since = slowSinceNanos != 0 ? slowSinceNanos : System.nanoTime();
         DefaultSession stalest = slow.stalestOver(share, session);
-        if (stalest != null && (!overShare || stalest.outbound().slowSinceNanos - since < 0)) {
-            stalest.outbound().closeStalled(count, queued, max);
+        if (stalest != null && (!overShare || stalest.outbound().slowSinceNanos - since < 0)
+                && stalest.outbound().closeStalled(count, queued, max)) {
             return null;
         }
         if (!overShare) {
@@ -161,10 +162,13 @@ final class SessionOutbound {
         return (flags & CLOSED_UNREAD) != 0;
     }
 
-    /** Closes this slow reader, over its share at the peer-wide bound and slow the longest. */
-    private void closeStalled(int count, long queued, long max) {
-        if (!setFlag(CLOSED_UNREAD)) {
-            return;
+    /**
+     * Closes this slow reader, over its share at the peer-wide bound and slow the longest; false when
+     * it is slow no more (it read meanwhile) or another writer closed it already.
+     */
+    private boolean closeStalled(int count, long queued, long max) {
+        if (slowSinceNanos == 0 || !setFlag(CLOSED_UNREAD)) {
+            return false;
         }
         session.peer.counters.unreadReplies.increment();
         session.peer.outboundLog.record("replies to " + session.id() + " not read: it holds " + bytes()
@@ -172,6 +176,7 @@ final class SessionOutbound {
                 System.nanoTime() - slowSinceNanos) + " ms, the longest of the " + count + " sessions that do, which hold "
                 + queued + " bytes against the peer's limit of " + max + "; connection closed");
         session.channel().close();
+        return true;
     }
 
     /** A frame held back until a redial settles. */

@@ -67,8 +67,17 @@ final class SlowReaders {
         return sum;
     }
 
-    /** How many sessions are slow readers now, {@code writing} counted even before its writability event has run. */
+    /**
+     * How many sessions are slow readers now, {@code writing} counted even before its writability event
+     * has run, and those being closed for it not counted, as their bytes are not.
+     */
     int count(DefaultSession writing) {
-        return sessions.size() + (sessions.contains(writing) ? 0 : 1);
+        int n = sessions.contains(writing) ? 0 : 1;
+        for (DefaultSession s : sessions) {
+            if (!s.outbound().closedUnread()) {
+                n++;
+            }
+        }
+        return n;
     }
 }
