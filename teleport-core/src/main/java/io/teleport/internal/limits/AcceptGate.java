@@ -64,6 +64,12 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private final RefusalLog addressLog = new RefusalLog(log,
             "connections refused at limits.max-connections-per-address");
 
+    /** The peer is shut down: what its refusal logs still count is written, and nothing after. */
+    public void closeLogs() {
+        pausedLog.close();
+        addressLog.close();
+    }
+
     /** A connection accepted past the bound, the listener that accepted it, and its counted address. */
     private record Waiting(ChannelHandlerContext listener, Channel child, @Nullable InetAddress address) {
     }

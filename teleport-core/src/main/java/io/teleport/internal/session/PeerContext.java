@@ -332,6 +332,11 @@ public final class PeerContext {
 
     /** Stops the threads this context owns; waits up to {@code timeoutMillis}. */
     public void shutdown(long timeoutMillis) {
+        for (RefusalLog refusals : List.of(overloadLog, expiredLog, refusedPushLog, outboundLog, unframedLog,
+                acceptedTlsLog, dialedTlsLog, brokenProtocolLog, unexpectedLog)) {
+            refusals.close();
+        }
+        acceptGate.closeLogs();
         if (ownsTimer) {
             timer.stop();
         }

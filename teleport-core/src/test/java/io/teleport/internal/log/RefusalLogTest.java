@@ -1,0 +1,69 @@
+package io.teleport.internal.log;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class RefusalLogTest {
+
+    private final Logger logger = (Logger) LoggerFactory.getLogger("refusal-log-test");
+    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+
+    @BeforeEach
+    void capture() {
+        lines.start();
+        logger.addAppender(lines);
+    }
+
+    @AfterEach
+    void release() {
+        logger.detachAppender(lines);
+    }
+
+    private List<String> written() {
+        return lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    @Test
+    void theFirstIsWrittenAtOnceAndTheRestOfABurstOnceTheIntervalEndsWithNothingMoreComing() throws Exception {
+        RefusalLog refusals = new RefusalLog(logger, "things refused", TimeUnit.MILLISECONDS.toNanos(300));
+        for (int i = 1; i <= 5; i++) {
+            refusals.record("thing " + i);
+        }
+        assertThat(written()).singleElement().asString().startsWith("things refused: 1 since the last report")
+                .endsWith("latest: thing 1)");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> written().size() == 2);
+        assertThat(written().get(1)).startsWith("things refused: 4 since the last report").endsWith("latest: thing 5)");
+        Thread.sleep(700);
+        assertThat(written()).as("nothing more counted, nothing more written").hasSize(2);
+
+        refusals.record("thing 6");
+        assertThat(written()).as("a new burst after a quiet interval is written at once").hasSize(3);
+        assertThat(written().get(2)).startsWith("things refused: 1 since");
+    }
+
+    @Test
+    void closingWritesWhatIsStillCountedAndNothingAfter() throws Exception {
+        RefusalLog refusals = new RefusalLog(logger, "things refused", TimeUnit.MILLISECONDS.toNanos(300));
+        for (int i = 1; i <= 3; i++) {
+            refusals.record("thing " + i);
+        }
+        refusals.close();
+        assertThat(written()).hasSize(2);
+        assertThat(written().get(1)).startsWith("things refused: 2 since the last report").endsWith("latest: thing 3)");
+        Thread.sleep(700);
+        assertThat(written()).as("the scheduled line writes nothing once closed").hasSize(2);
+    }
+}
