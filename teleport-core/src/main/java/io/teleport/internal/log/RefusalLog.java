@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
  * One WARN line per interval for a kind of refusal, with how many there were since the last line,
  * instead of one line per refused message: a flood must not become a flood of log. What a burst
  * counts after its first line is written once the interval ends, even if nothing more comes; the
- * line is scheduled on Netty's global executor, whose one thread ends when it has nothing to do.
+ * line is scheduled on Netty's global executor, whose one thread ends when it has nothing to do (it
+ * is not a daemon, so {@link #close()} cancels the line: a JVM whose peers are shut down can exit).
  */
 public final class RefusalLog {
 
@@ -30,6 +31,8 @@ public final class RefusalLog {
     private volatile String latest = "";
     /** Once its peer is shut down: what is still counted is written then, and nothing after. */
     private volatile boolean closed;
+    /** The line scheduled, cancelled at close: the global executor's thread keeps a JVM from exiting. */
+    private volatile io.netty.util.concurrent.@Nullable Future<?> scheduled;
 
     public RefusalLog(Logger log, String what) {
         this(log, what, INTERVAL_NANOS);
@@ -83,6 +86,10 @@ public final class RefusalLog {
     /** Writes what is counted and not yet written, and schedules no more lines: its peer is shut down. */
     public void close() {
         closed = true;
+        io.netty.util.concurrent.Future<?> line = scheduled;
+        if (line != null) {
+            line.cancel(false);
+        }
         long n = count.sumThenReset();
         if (n > 0) {
             log.warn("{}: {} since the last report (latest: {})", what, n, latest);
@@ -96,7 +103,7 @@ public final class RefusalLog {
         }
         long delay = Math.max(1, nextLineAt.get() - System.nanoTime());
         try {
-            GlobalEventExecutor.INSTANCE.schedule(() -> {
+            scheduled = GlobalEventExecutor.INSTANCE.schedule(() -> {
                 lineDue.set(false);
                 if (!closed && !writeIfDue(latest, null) && count.sum() > 0) {
                     // Another line was written meanwhile, and more came after it.
