@@ -67,6 +67,11 @@ final class SlowReaders {
         return sum;
     }
 
+    /** Whether {@code session} is among the slow readers. */
+    boolean contains(DefaultSession session) {
+        return sessions.contains(session);
+    }
+
     /**
      * How many sessions are slow readers now, {@code writing} counted even before its writability event
      * has run, and those being closed for it not counted, as their bytes are not.
