@@ -55,10 +55,7 @@ public final class FastProto implements Proto {
 
     @Override
     public ByteBuf encode(Packet packet, ProtoContext ctx, ByteBufAllocator alloc) {
-        byte[] pipe = packet.xferPipe();
-        if (pipe.length > MAX_FILTERS) {
-            throw new ProtoException("transfer filters: " + pipe.length + " (expected: <= " + MAX_FILTERS + ")");
-        }
+        byte[] pipe = FramePayload.boundedPipe(packet, MAX_FILTERS);
         ByteBuf frame = alloc.ioBuffer(capacityFor(packet, ctx));
         frame.writeInt(0);
         frame.writeByte(ID);

@@ -127,6 +127,15 @@ final class FramePayload {
         }
     }
 
+    /** The packet's transfer filter ids, refused before a frame is allocated when there are more than {@code max}. */
+    static byte[] boundedPipe(Packet packet, int max) {
+        byte[] pipe = packet.xferPipe();
+        if (pipe.length > max) {
+            throw new ProtoException("transfer filters: " + pipe.length + " (expected: <= " + max + ")");
+        }
+        return pipe;
+    }
+
     private static final int INITIAL_PAYLOAD = 256;
 
     /**
