@@ -63,6 +63,30 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
 
     @Override
     public boolean offer(Runnable task) {
+        return enqueue(task, true);
+    }
+
+    /**
+     * Queues the task without waking a waiting taker: the caller {@link #wake}s them later, once for
+     * several tasks (see {@link TurnWakeups}). Takers that are not waiting find it as usual.
+     */
+    boolean offerQuietly(Runnable task) {
+        return enqueue(task, false);
+    }
+
+    /** Wakes up to {@code n} waiting takers. */
+    void wake(int n) {
+        lock.lock();
+        try {
+            for (int i = 0; i < n && lock.hasWaiters(notEmpty); i++) {
+                notEmpty.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean enqueue(Runnable task, boolean signal) {
         Lane lane = laneOf(task);
         lock.lock();
         try {
@@ -80,7 +104,9 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
                 append(lane);
             }
             count++;
-            notEmpty.signal();
+            if (signal) {
+                notEmpty.signal();
+            }
             return true;
         } finally {
             lock.unlock();

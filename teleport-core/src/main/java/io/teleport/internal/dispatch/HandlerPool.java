@@ -1,11 +1,15 @@
 package io.teleport.internal.dispatch;
 
+import io.netty.channel.SingleThreadEventLoop;
 import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,6 +69,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
     /** Whether a look is scheduled on the timer: only while work waits or the pool is above its base. */
     private final AtomicBoolean checking = new AtomicBoolean();
     private final LongAdder taken = new LongAdder();
+    private final TurnWakeups wakeups;
     private volatile long lastLookNanos;
     // Guarded by this.
     private long takenAtLastLook;
@@ -83,6 +88,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
                 cpu.recording(new DefaultThreadFactory("teleport-handler", true)));
         this.cpu = cpu;
         ((ShrinkingQueue) getQueue()).pool = this;
+        this.wakeups = new TurnWakeups((FairQueue) getQueue());
         this.baseThreads = baseThreads;
         this.clock = clock;
         this.timer = timer;
@@ -101,10 +107,35 @@ public final class HandlerPool extends ThreadPoolExecutor {
 
     @Override
     public void execute(Runnable task) {
-        super.execute(task);
-        if (getQueue().isEmpty()) {
-            return;
+        if (!queuedForTurnEnd(task)) {
+            super.execute(task);
         }
+        if (!getQueue().isEmpty()) {
+            lookAfterQueueing();
+        }
+    }
+
+    /**
+     * On an I/O thread, queues the task without waking a handler thread: one is woken for the work
+     * of the loop's whole turn (see {@link TurnWakeups}). False when the executor's own way is
+     * needed: threads to start, a full queue to grow past or refuse at, or no event loop.
+     */
+    private boolean queuedForTurnEnd(Runnable task) {
+        EventExecutor loop = ThreadExecutorMap.currentExecutor();
+        if (!(loop instanceof SingleThreadEventLoop) || getPoolSize() < getCorePoolSize() || isShutdown()
+                || !((FairQueue) getQueue()).offerQuietly(task)) {
+            return false;
+        }
+        if (isShutdown() && remove(task)) {
+            // Shut down meanwhile: its threads may be gone; refused as the executor would.
+            throw new RejectedExecutionException("handler pool shut down");
+        }
+        wakeups.queued((SingleThreadEventLoop) loop);
+        return true;
+    }
+
+    /** With work waiting: makes sure a look is due, and looks when a period has passed. */
+    private void lookAfterQueueing() {
         if (!checking.get()) {
             armCheck();
         }
