@@ -280,7 +280,16 @@ final class SessionOutbound {
         if (!ch.isWritable() && closedForUnreadReplies(ch, frame, listener)) {
             return;
         }
-        ch.writeAndFlush(frame).addListener(listener);
+        writeAndFlush(ch, frame, listener);
+    }
+
+    /**
+     * Writes with the listener on the promise before the write starts. Added after, from a handler
+     * thread, it finds the write often done already by the I/O thread, and the promise then hands
+     * the listener back to that thread as one more task.
+     */
+    private static void writeAndFlush(Channel ch, Object frame, ChannelFutureListener listener) {
+        ch.writeAndFlush(frame, ch.newPromise().addListener(listener));
     }
 
     /** Closes the connection when {@code frame} would take it past its outbound limit; false when it fits. */
@@ -319,7 +328,7 @@ final class SessionOutbound {
                 ReferenceCountUtil.release(frame);
                 return;
             }
-            session.channel().writeAndFlush(frame).addListener(listener);
+            writeAndFlush(session.channel(), frame, listener);
             return;
         }
         HeldFrame held = new HeldFrame(this, frame, SenderEncoding.size(frame));
@@ -338,7 +347,7 @@ final class SessionOutbound {
             }
             Channel ch = session.channel();
             if (error == null) {
-                ch.writeAndFlush(f).addListener(listener);
+                writeAndFlush(ch, f, listener);
             } else {
                 ReferenceCountUtil.release(f);
                 try {
