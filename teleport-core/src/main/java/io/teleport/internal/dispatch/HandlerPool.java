@@ -1,9 +1,9 @@
 package io.teleport.internal.dispatch;
 
-import io.netty.channel.SingleThreadEventLoop;
 import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -69,7 +69,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
     /** Whether a look is scheduled on the timer: only while work waits or the pool is above its base. */
     private final AtomicBoolean checking = new AtomicBoolean();
     private final LongAdder taken = new LongAdder();
-    private final TurnWakeups wakeups;
+    private volatile boolean coreStarted;
     private volatile long lastLookNanos;
     // Guarded by this.
     private long takenAtLastLook;
@@ -88,7 +88,6 @@ public final class HandlerPool extends ThreadPoolExecutor {
                 cpu.recording(new DefaultThreadFactory("teleport-handler", true)));
         this.cpu = cpu;
         ((ShrinkingQueue) getQueue()).pool = this;
-        this.wakeups = new TurnWakeups((FairQueue) getQueue());
         this.baseThreads = baseThreads;
         this.clock = clock;
         this.timer = timer;
@@ -116,13 +115,14 @@ public final class HandlerPool extends ThreadPoolExecutor {
     }
 
     /**
-     * On an I/O thread, queues the task without waking a handler thread: one is woken for the work
-     * of the loop's whole turn (see {@link TurnWakeups}). False when the executor's own way is
-     * needed: threads to start, a full queue to grow past or refuse at, or no event loop.
+     * On an I/O thread (any single-threaded Netty executor's own thread), queues the task without
+     * waking a handler thread: they are woken once for what the thread queues while it reads (see
+     * {@link TurnWakeups}). False when the executor's own way is needed: threads to start, a full
+     * queue to grow past or refuse at, or another thread.
      */
     private boolean queuedForTurnEnd(Runnable task) {
         EventExecutor loop = ThreadExecutorMap.currentExecutor();
-        if (!(loop instanceof SingleThreadEventLoop) || getPoolSize() < getCorePoolSize() || isShutdown()
+        if (!(loop instanceof SingleThreadEventExecutor) || !loop.inEventLoop() || !coreStarted() || isShutdown()
                 || !((FairQueue) getQueue()).offerQuietly(task)) {
             return false;
         }
@@ -130,7 +130,23 @@ public final class HandlerPool extends ThreadPoolExecutor {
             // Shut down meanwhile: its threads may be gone; refused as the executor would.
             throw new RejectedExecutionException("handler pool shut down");
         }
-        wakeups.queued((SingleThreadEventLoop) loop);
+        TurnWakeups.queued((FairQueue) getQueue(), (SingleThreadEventExecutor) loop);
+        return true;
+    }
+
+    /**
+     * Whether the core threads were started (the executor starts them one per task at first). Read
+     * without the executor's lock once true: core threads do not end, a growth starts its own, and
+     * a thread that ends by a task's exception is replaced at once.
+     */
+    private boolean coreStarted() {
+        if (coreStarted) {
+            return true;
+        }
+        if (getPoolSize() < getCorePoolSize()) {
+            return false;
+        }
+        coreStarted = true;
         return true;
     }
 

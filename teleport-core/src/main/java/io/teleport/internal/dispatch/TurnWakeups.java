@@ -1,65 +1,80 @@
 package io.teleport.internal.dispatch;
 
-import io.netty.channel.SingleThreadEventLoop;
+import io.netty.channel.SingleThreadIoEventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Wakes the handler threads waiting on a queue once per turn of an I/O thread's event loop, for all
- * the messages the turn queued, instead of once per message.
+ * Wakes the handler threads waiting on a queue once for all the messages an I/O thread queued while
+ * it read what was ready, instead of once per message.
  *
- * <p>An I/O thread that reads a dozen connections in one turn would otherwise signal a waiting
+ * <p>An I/O thread that reads a dozen connections in one pass would otherwise signal a waiting
  * handler thread on its first message; that thread runs it, finds the queue empty while the loop is
  * still reading the next connection, and parks again, so every message costs a park, a wake-up and a
- * context switch. Woken at the end of the turn (Netty's tail tasks), a thread finds the turn's
- * messages queued and runs them one after another. Threads that are not waiting take the messages as
- * they are queued, as before, and a turn that queues {@link #EARLY} messages wakes threads at once,
- * so a long turn (many connections read) does not leave them idle.
+ * context switch. Here the first message queued also queues a task on the I/O thread itself, which
+ * wakes as many waiting threads as messages were queued: at the end of the event loop's turn (its
+ * read pass and the tasks it runs after it; Netty's tail tasks), or, on a single-threaded executor
+ * without turns, once the task that queued is done.
+ * Threads that are not waiting take the messages as they are queued, as before, and once
+ * {@link #EARLY} messages are queued the threads are woken at once, so a long pass (many connections
+ * read) does not leave them idle. The cost: while every handler thread is parked, up to
+ * {@code EARLY - 1} messages may wait for the rest of the turn (writes and other tasks of the loop).
  */
 final class TurnWakeups {
 
-    /** Messages a turn may queue before it wakes waiting threads without waiting for its end. */
+    /** Messages an I/O thread may queue before it wakes waiting threads without waiting for its task. */
     static final int EARLY = 16;
 
-    private final FairQueue queue;
-    /** Per I/O thread: they are single-threaded, so what a turn queued needs no synchronization. */
-    private final FastThreadLocal<Turn> turns = new FastThreadLocal<>() {
+    /**
+     * Per I/O thread, shared by every pool: a thread queues for one pool at a time (a peer's), and one
+     * that switches pools wakes the previous one's at once. Never refers to a pool past its task.
+     */
+    private static final FastThreadLocal<Turn> TURNS = new FastThreadLocal<>() {
         @Override
         protected Turn initialValue() {
-            return new Turn(queue);
+            return new Turn();
         }
     };
 
-    TurnWakeups(FairQueue queue) {
-        this.queue = queue;
+    private TurnWakeups() {
     }
 
-    /** Called on {@code loop}'s thread after a message was queued there without waking anyone. */
-    void queued(SingleThreadEventLoop loop) {
-        Turn turn = turns.get();
+    /**
+     * Called on {@code loop}'s own thread after a message was queued on {@code queue} without waking
+     * anyone; makes sure waiting threads are woken for it.
+     */
+    static void queued(FairQueue queue, SingleThreadEventExecutor loop) {
+        Turn turn = TURNS.get();
+        if (turn.queue != queue) {
+            turn.wake();
+            turn.queue = queue;
+        }
         if (++turn.pending >= EARLY) {
             turn.wake();
         }
         if (!turn.scheduled) {
             turn.scheduled = true;
             try {
-                loop.executeAfterEventLoopIteration(turn);
+                if (loop instanceof SingleThreadIoEventLoop) {
+                    // At the end of the loop's turn, after the read pass and the tasks that came with it.
+                    ((SingleThreadIoEventLoop) loop).executeAfterEventLoopIteration(turn);
+                } else {
+                    // A loop without I/O turns (a user's DefaultEventLoop) runs no tail tasks: next in line.
+                    loop.execute(turn);
+                }
             } catch (RejectedExecutionException shuttingDown) {
                 turn.run();
             }
         }
     }
 
-    /** What one I/O thread queued in its current turn; its own {@code run} ends the turn. */
+    /** What one I/O thread queued since its task last ran; the task is its {@code run}. */
     private static final class Turn implements Runnable {
-        private final FairQueue queue;
+        FairQueue queue;
         int pending;
         boolean scheduled;
-
-        Turn(FairQueue queue) {
-            this.queue = queue;
-        }
 
         void wake() {
             int n = pending;
@@ -73,6 +88,7 @@ final class TurnWakeups {
         public void run() {
             scheduled = false;
             wake();
+            queue = null;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.teleport.internal.dispatch;
 
+import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.local.LocalIoHandler;
@@ -66,6 +67,40 @@ class TurnWakeupsTest {
         CountDownLatch ran = new CountDownLatch(1);
         loops.next().submit(() -> pool.execute(ran::countDown)).sync();
         assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** A loop with no I/O turns (a user's {@code DefaultEventLoop}) still wakes them once its task is done. */
+    @Test
+    void aTaskFromAPlainEventLoopWakesAThreadOnceThatLoopsTaskIsDone() throws Exception {
+        DefaultEventLoop plain = new DefaultEventLoop();
+        try {
+            CountDownLatch ran = new CountDownLatch(3);
+            for (int i = 0; i < 3; i++) {
+                plain.submit(() -> pool.execute(ran::countDown)).sync();
+            }
+            assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            plain.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void twoPoolsQueuedFromOneTurnAreBothWoken() throws Exception {
+        HandlerPool other = new HandlerPool(1, 1, 100, System::nanoTime, null);
+        other.prestartAllCoreThreads();
+        try {
+            Thread.sleep(50);
+            CountDownLatch ran = new CountDownLatch(4);
+            loops.next().submit(() -> {
+                pool.execute(ran::countDown);
+                other.execute(ran::countDown);
+                pool.execute(ran::countDown);
+                other.execute(ran::countDown);
+            }).sync();
+            assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            other.shutdownNow();
+        }
     }
 
     @Test
