@@ -43,8 +43,12 @@ class HandlerErrorsTest {
         }
     }
 
+    /** The server of the last {@link #connect}. */
+    private Peer server;
+
     private Session connect(PeerBuilder builder) {
         Peer server = peers.add(builder.build());
+        this.server = server;
         server.pullRouter().route("/boom", String.class, (body, ctx) -> {
             throw new IllegalStateException("password rejected by com.example.internal.Vault");
         });
@@ -175,6 +179,21 @@ class HandlerErrorsTest {
             assertThat(e.getFormattedMessage()).contains("1 since the last report").contains("failed on /boom");
             assertThat(e.getThrowableProxy()).isNotNull();
         });
+    }
+
+    /** Else the line comes ten seconds later, from a peer long gone, into whatever logs then. */
+    @Test
+    void whatABurstOfFailuresCountedIsWrittenWhenThePeerShutsDown() {
+        Session session = connect(Peer.builder());
+        for (int i = 0; i < 5; i++) {
+            assertThat(failure(session, "/boom").code()).isEqualTo(500);
+        }
+        await().until(() -> log.events(Level.DEBUG).stream()
+                .filter(e -> e.getFormattedMessage().contains("failed on /boom")).count() == 5);
+        assertThat(log.events(Level.WARN)).hasSize(1);
+        server.close();
+        assertThat(log.events(Level.WARN)).hasSize(2).last()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).contains("4 since the last report"));
     }
 
     @Test

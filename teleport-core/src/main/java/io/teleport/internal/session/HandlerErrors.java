@@ -39,6 +39,12 @@ final class HandlerErrors {
         this.valueLimit = valueLimit;
     }
 
+    /** Writes what the logs counted and stops their scheduled lines: the peer is shutting down. */
+    void close() {
+        failures.close();
+        pushFailures.close();
+    }
+
     /**
      * Answers the pull of {@code ctx}, whose handler threw {@code error} or returned a stage that
      * failed with it ({@code stage}), where exception mappers may run: they are the application's

@@ -336,6 +336,7 @@ public final class PeerContext {
                 acceptedTlsLog, dialedTlsLog, brokenProtocolLog, unexpectedLog)) {
             refusals.close();
         }
+        errors.close();
         acceptGate.closeLogs();
         if (ownsTimer) {
             timer.stop();
