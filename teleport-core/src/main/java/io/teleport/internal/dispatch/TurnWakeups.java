@@ -3,6 +3,7 @@ package io.teleport.internal.dispatch;
 import io.netty.channel.SingleThreadIoEventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import org.jspecify.annotations.Nullable;
 
 import java.util.concurrent.RejectedExecutionException;
 
@@ -72,15 +73,17 @@ final class TurnWakeups {
 
     /** What one I/O thread queued since its task last ran; the task is its {@code run}. */
     private static final class Turn implements Runnable {
-        FairQueue queue;
+        /** The pool's queue the pending messages are on; null between turns. */
+        @Nullable FairQueue queue;
         int pending;
         boolean scheduled;
 
         void wake() {
             int n = pending;
-            if (n > 0) {
+            FairQueue q = queue;
+            if (n > 0 && q != null) {
                 pending = 0;
-                queue.wake(n);
+                q.wake(n);
             }
         }
 
