@@ -167,14 +167,18 @@ class HandlerErrorsTest {
         assertThat(failure(session, "/boom")).isEqualTo(new Rerror(409, "Conflict", ""));
     }
 
-    @Test
-    void aPeerThatMakesEveryCallFailGetsOneStackInTheLogPerIntervalNotOnePerCall() {
-        Session session = connect(Peer.builder());
-        for (int i = 0; i < 20; i++) {
+    /** Pulls {@code /boom} {@code times} times, each answered 500, until the handler log has them all. */
+    private void failBoom(Session session, int times) {
+        for (int i = 0; i < times; i++) {
             assertThat(failure(session, "/boom").code()).isEqualTo(500);
         }
         await().until(() -> log.events(Level.DEBUG).stream()
-                .filter(e -> e.getFormattedMessage().contains("failed on /boom")).count() == 20);
+                .filter(e -> e.getFormattedMessage().contains("failed on /boom")).count() == times);
+    }
+
+    @Test
+    void aPeerThatMakesEveryCallFailGetsOneStackInTheLogPerIntervalNotOnePerCall() {
+        failBoom(connect(Peer.builder()), 20);
         assertThat(log.events(Level.WARN)).singleElement().satisfies(e -> {
             assertThat(e.getFormattedMessage()).contains("1 since the last report").contains("failed on /boom");
             assertThat(e.getThrowableProxy()).isNotNull();
@@ -184,12 +188,7 @@ class HandlerErrorsTest {
     /** Else the line comes ten seconds later, from a peer long gone, into whatever logs then. */
     @Test
     void whatABurstOfFailuresCountedIsWrittenWhenThePeerShutsDown() {
-        Session session = connect(Peer.builder());
-        for (int i = 0; i < 5; i++) {
-            assertThat(failure(session, "/boom").code()).isEqualTo(500);
-        }
-        await().until(() -> log.events(Level.DEBUG).stream()
-                .filter(e -> e.getFormattedMessage().contains("failed on /boom")).count() == 5);
+        failBoom(connect(Peer.builder()), 5);
         assertThat(log.events(Level.WARN)).hasSize(1);
         server.close();
         assertThat(log.events(Level.WARN)).hasSize(2).last()

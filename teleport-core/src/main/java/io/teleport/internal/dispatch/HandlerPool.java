@@ -106,7 +106,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
 
     @Override
     public void execute(Runnable task) {
-        if (!queuedForTurnEnd(task)) {
+        if (!queuedToWakeLater(task)) {
             super.execute(task);
         }
         if (!getQueue().isEmpty()) {
@@ -120,7 +120,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
      * {@link TurnWakeups}). False when the executor's own way is needed: threads to start, a full
      * queue to grow past or refuse at, or another thread.
      */
-    private boolean queuedForTurnEnd(Runnable task) {
+    private boolean queuedToWakeLater(Runnable task) {
         EventExecutor loop = ThreadExecutorMap.currentExecutor();
         if (!(loop instanceof SingleThreadEventExecutor) || !loop.inEventLoop() || !coreStarted() || isShutdown()
                 || !((FairQueue) getQueue()).offerQuietly(task)) {

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.teleport.internal.log.RefusalLog;
+import io.teleport.internal.log.RefusalLogs;
 import io.teleport.limits.Limits;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -54,27 +55,21 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private final int perAddress;
     private final Counters counters;
     private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
-    private final RefusalLog pausedLog = new RefusalLog(log,
-            "listeners at limits.max-connections, not accepting until a connection closes");
+    private final RefusalLog pausedLog;
     // Guarded by this, with the count of admitted connections (counters.acceptedConnections, written only here).
     private boolean full;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     /** Connections held per remote address, when they are bounded; guarded by this. */
     private final Map<InetAddress, Integer> byAddress = new HashMap<>();
-    private final RefusalLog addressLog = new RefusalLog(log,
-            "connections refused at limits.max-connections-per-address");
-
-    /** The peer is shut down: what its refusal logs still count is written, and nothing after. */
-    public void closeLogs() {
-        pausedLog.close();
-        addressLog.close();
-    }
+    private final RefusalLog addressLog;
 
     /** A connection accepted past the bound, the listener that accepted it, and its counted address. */
     private record Waiting(ChannelHandlerContext listener, Channel child, @Nullable InetAddress address) {
     }
 
-    public AcceptGate(int max, int perAddress, Counters counters) {
+    public AcceptGate(int max, int perAddress, Counters counters, RefusalLogs logs) {
+        this.pausedLog = logs.open(log, "listeners at limits.max-connections, not accepting until a connection closes");
+        this.addressLog = logs.open(log, "connections refused at limits.max-connections-per-address");
         this.max = max;
         this.perAddress = perAddress;
         this.counters = counters;

@@ -2,6 +2,7 @@ package io.teleport.internal.session;
 
 import io.teleport.internal.log.LogText;
 import io.teleport.internal.log.RefusalLog;
+import io.teleport.internal.log.RefusalLogs;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
@@ -26,23 +27,19 @@ final class HandlerErrors {
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final String INTERNAL = "Internal Server Error";
 
-    private final RefusalLog failures = new RefusalLog(log, "pull handlers failed with an unmapped exception (answered 500)");
+    private final RefusalLog failures;
     /** Apart from the pulls': a push's failure answers nobody, and must not wait behind theirs to be seen. */
-    private final RefusalLog pushFailures = new RefusalLog(log, "push handlers failed with an unmapped exception (pushes lost)");
+    private final RefusalLog pushFailures;
     private final List<ExceptionMapper> mappers;
     private final boolean includeMessage;
     private final int valueLimit;
 
-    HandlerErrors(List<ExceptionMapper> mappers, boolean includeMessage, int valueLimit) {
+    HandlerErrors(List<ExceptionMapper> mappers, boolean includeMessage, int valueLimit, RefusalLogs logs) {
+        this.failures = logs.open(log, "pull handlers failed with an unmapped exception (answered 500)");
+        this.pushFailures = logs.open(log, "push handlers failed with an unmapped exception (pushes lost)");
         this.mappers = List.copyOf(mappers);
         this.includeMessage = includeMessage;
         this.valueLimit = valueLimit;
-    }
-
-    /** Writes what the logs counted and stops their scheduled lines: the peer is shutting down. */
-    void close() {
-        failures.close();
-        pushFailures.close();
     }
 
     /**

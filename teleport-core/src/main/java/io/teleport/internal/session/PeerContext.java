@@ -15,6 +15,7 @@ import io.teleport.internal.limits.Counters;
 import io.teleport.internal.limits.InboundBudget;
 import io.teleport.internal.log.MessageLog;
 import io.teleport.internal.log.RefusalLog;
+import io.teleport.internal.log.RefusalLogs;
 import io.teleport.limits.Limits;
 import io.teleport.plugin.PluginChain;
 import io.teleport.proto.Proto;
@@ -91,18 +92,20 @@ public final class PeerContext {
     public final Counters counters;
     /** Every listener's bound on the connections it accepts. */
     public final AcceptGate acceptGate;
-    public final RefusalLog overloadLog = new RefusalLog(log, "handler executor full or shut down, refused (503) or dropped");
-    final RefusalLog expiredLog = new RefusalLog(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
-    final RefusalLog refusedPushLog = new RefusalLog(log, "pushes refused before their handler (route, body, a plugin), dropped");
-    final RefusalLog outboundLog = new RefusalLog(log, "outbound bytes of a session at the limit, failed (104) or skipped");
-    final RefusalLog unframedLog = new RefusalLog(log, "broadcasts skipped sessions they could not frame for");
+    /** Every refusal log of this peer, closed at its shutdown; declared before the fields it makes. */
+    private final RefusalLogs refusalLogs = new RefusalLogs();
+    public final RefusalLog overloadLog = refusalLogs.open(log, "handler executor full or shut down, refused (503) or dropped");
+    final RefusalLog expiredLog = refusalLogs.open(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
+    final RefusalLog refusedPushLog = refusalLogs.open(log, "pushes refused before their handler (route, body, a plugin), dropped");
+    final RefusalLog outboundLog = refusalLogs.open(log, "outbound bytes of a session at the limit, failed (104) or skipped");
+    final RefusalLog unframedLog = refusalLogs.open(log, "broadcasts skipped sessions they could not frame for");
     /** TLS failures: a hostile peer can cause any number on the accepting side, and a redial loop on the dialing one. */
-    public final RefusalLog acceptedTlsLog = new RefusalLog(log, "TLS with a connecting peer failed");
-    public final RefusalLog dialedTlsLog = new RefusalLog(log, "TLS with a dialed peer failed");
+    public final RefusalLog acceptedTlsLog = refusalLogs.open(log, "TLS with a connecting peer failed");
+    public final RefusalLog dialedTlsLog = refusalLogs.open(log, "TLS with a dialed peer failed");
     /** Whoever reconnects to break the protocol again decides how often: one line per interval. */
-    public final RefusalLog brokenProtocolLog = new RefusalLog(log, "connections closed for breaking the protocol or a limit");
+    public final RefusalLog brokenProtocolLog = refusalLogs.open(log, "connections closed for breaking the protocol or a limit");
     /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */
-    public final RefusalLog unexpectedLog = new RefusalLog(log, "connections closed after an unexpected error");
+    public final RefusalLog unexpectedLog = refusalLogs.open(log, "connections closed after an unexpected error");
     volatile boolean closing;
     /** The graceful shutdown of the sessions, and what it refused. */
     public final PeerDrain drain = new PeerDrain(this);
@@ -126,12 +129,14 @@ public final class PeerContext {
                 limits.writeBufferHighWaterMark());
         this.budget = new InboundBudget(limits.maxInboundBytes());
         this.counters = new Counters(budget);
-        this.acceptGate = new AcceptGate(limits.maxConnections(), limits.maxConnectionsPerAddress(), counters);
+        this.acceptGate = new AcceptGate(limits.maxConnections(), limits.maxConnectionsPerAddress(), counters,
+                refusalLogs);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
         this.messageLog = new MessageLog(config, codecs);
-        this.errors = new HandlerErrors(exceptionMappers, config.includeErrorMessage(), limits.logValueLimit());
+        this.errors = new HandlerErrors(exceptionMappers, config.includeErrorMessage(), limits.logValueLimit(),
+                refusalLogs);
         this.ownsTimer = timer == null;
         this.timer = timer != null ? timer
                 : new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
@@ -332,12 +337,7 @@ public final class PeerContext {
 
     /** Stops the threads this context owns; waits up to {@code timeoutMillis}. */
     public void shutdown(long timeoutMillis) {
-        for (RefusalLog refusals : List.of(overloadLog, expiredLog, refusedPushLog, outboundLog, unframedLog,
-                acceptedTlsLog, dialedTlsLog, brokenProtocolLog, unexpectedLog)) {
-            refusals.close();
-        }
-        errors.close();
-        acceptGate.closeLogs();
+        refusalLogs.close();
         if (ownsTimer) {
             timer.stop();
         }

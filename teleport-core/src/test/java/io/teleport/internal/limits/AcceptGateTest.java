@@ -5,6 +5,7 @@ import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalServerChannel;
+import io.teleport.internal.log.RefusalLogs;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AcceptGateTest {
 
     private final Counters counters = new Counters(new InboundBudget(1 << 20));
-    private final AcceptGate gate = new AcceptGate(2, 0, counters);
+    private final AcceptGate gate = new AcceptGate(2, 0, counters, new RefusalLogs());
 
     /** {@code n} connections the listener accepts, one read each. */
     private static List<EmbeddedChannel> accept(EmbeddedChannel listener, int n) {
@@ -152,7 +153,7 @@ class AcceptGateTest {
     @Test
     void closesRacingWithAcceptsNeverLeaveTheListenerPausedWithNothingOpen() throws Exception {
         DefaultEventLoop loop = new DefaultEventLoop();
-        AcceptGate one = new AcceptGate(1, 0, counters);
+        AcceptGate one = new AcceptGate(1, 0, counters, new RefusalLogs());
         LocalServerChannel listener = new LocalServerChannel();
         listener.pipeline().addLast(one);
         loop.register(listener).sync();
@@ -220,7 +221,7 @@ class AcceptGateTest {
 
     @Test
     void anAddressAtItsBoundIsRefusedBeforeItTakesAPlaceOrASpotInTheLine() throws Exception {
-        AcceptGate bounded = new AcceptGate(3, 2, counters);
+        AcceptGate bounded = new AcceptGate(3, 2, counters, new RefusalLogs());
         EmbeddedChannel listener = new EmbeddedChannel(bounded);
         EmbeddedChannel a1 = from("10.0.0.1");
         EmbeddedChannel a2 = from("10.0.0.1");

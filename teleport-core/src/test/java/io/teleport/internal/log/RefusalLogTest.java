@@ -66,4 +66,26 @@ class RefusalLogTest {
         Thread.sleep(700);
         assertThat(written()).as("the scheduled line writes nothing once closed").hasSize(2);
     }
+
+    @Test
+    void aPeersLogsAreAllClosedWithItAndOneOpenedAfterIsClosedAtOnce() {
+        RefusalLogs logs = new RefusalLogs();
+        RefusalLog first = logs.open(logger, "first refused");
+        RefusalLog second = logs.open(logger, "second refused");
+        for (int i = 1; i <= 2; i++) {
+            first.record("a" + i);
+            second.record("b" + i);
+        }
+        assertThat(written()).hasSize(2);
+        logs.close();
+        assertThat(written()).as("each log's counted burst, at close").hasSize(4)
+                .anySatisfy(line -> assertThat(line).startsWith("first refused: 1 since").endsWith("latest: a2)"))
+                .anySatisfy(line -> assertThat(line).startsWith("second refused: 1 since").endsWith("latest: b2)"));
+
+        RefusalLog late = logs.open(logger, "late refused");
+        late.record("c1");
+        late.record("c2");
+        assertThat(written()).as("a log opened after the peer closed counts nothing into a later line")
+                .hasSize(5);
+    }
 }
