@@ -28,7 +28,8 @@ import java.util.function.LongSupplier;
  * either no thread has taken any work since the last look (every thread is blocked: in a database
  * call, a sleep, a pull of its own) or the oldest queued message has waited {@link #MAX_WAIT_NANOS}
  * (threads blocking for a few milliseconds each, which take work but too slowly, as long as they
- * are not computing: see {@link ThreadCpu}; a CPU-bound backlog gets no threads). Two looks in a
+ * are neither computing nor waiting for a core: see {@link ThreadCpu}; a CPU-bound backlog gets no
+ * threads, since more of them would only queue for the same cores). Two looks in a
  * row must agree, so that a pause of the whole JVM (a garbage collection) is not taken for either.
  * It then grows by about half its size, so a burst of blocking handlers gets its threads within a
  * few tens of milliseconds; it shrinks back, after a minute, to the most threads busy at once
@@ -61,7 +62,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
     }
 
     private final int baseThreads;
-    /** The CPU time of the pool's threads: computing threads are not held up, only slow. */
+    /** How the pool's threads spend their time: computing, or waiting for a core, is not being held up. */
     private final ThreadCpu cpu;
     private final LongSupplier clock;
     /** Drives the looks between submissions; null when the caller looks itself (tests). */
@@ -74,6 +75,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
     // Guarded by this.
     private long takenAtLastLook;
     private boolean heldUpAtLastLook;
+    private ThreadCpu.Use lastUse = ThreadCpu.Use.WAITING;
     private int busiest;
     private long lastShrinkNanos;
 
@@ -183,9 +185,16 @@ public final class HandlerPool extends ThreadPoolExecutor {
             takenAtLastLook = takenNow;
             Runnable oldest = getQueue().peek();
             boolean waitedTooLong = oldest instanceof Queued && now - ((Queued) oldest).queuedNanos() >= MAX_WAIT_NANOS;
-            boolean computing = cpu.computing(getPoolSize());
-            if (waitedTooLong && !noneTaken && computing) {
-                // The backlog is CPU, which more threads on the same cores would only slow down.
+            ThreadCpu.Use use = cpu.use(getPoolSize());
+            lastUse = use;
+            if (use == ThreadCpu.Use.WAITING_FOR_CORES) {
+                // Not blocked but starved of CPU (by the I/O threads, another process, a quota): more
+                // threads would only queue for the same cores.
+                noneTaken = false;
+                waitedTooLong = false;
+            } else if (waitedTooLong && !noneTaken && use == ThreadCpu.Use.COMPUTING) {
+                // The backlog is CPU; threads stuck computing (none taking work) still get company,
+                // so that a few long tasks do not hold up all the others.
                 waitedTooLong = false;
             }
             // An idle thread is about to take the work: the pool is not held up, the work is just not there yet.
@@ -203,9 +212,15 @@ public final class HandlerPool extends ThreadPoolExecutor {
         }
     }
 
-    /** Lowers the core size, a minute after it last changed, to the most threads busy at once since. */
+    /**
+     * Lowers the core size, a minute after it last changed, to the most threads busy at once since;
+     * threads busy while the pool's last look found them waiting for cores are not counted, since
+     * fewer would have done the same work.
+     */
     synchronized void shrinkIfIdle() {
-        busiest = Math.max(busiest, getActiveCount());
+        if (lastUse != ThreadCpu.Use.WAITING_FOR_CORES) {
+            busiest = Math.max(busiest, getActiveCount());
+        }
         long now = clock.getAsLong();
         if (now - lastShrinkNanos < SHRINK_NANOS) {
             return;

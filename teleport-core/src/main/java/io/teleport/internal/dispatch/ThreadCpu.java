@@ -2,16 +2,26 @@ package io.teleport.internal.dispatch;
 
 import org.jspecify.annotations.Nullable;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.Set;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The CPU time a pool's threads used since the last look, so that the pool can tell threads that
- * wait (in I/O, a sleep, a lock: more threads help) from threads that compute (more threads on the
- * same cores do not).
+ * How a pool's threads spent their time since the last look, so that the pool can tell threads that
+ * wait for something else (I/O, a sleep, a lock: more threads help) from threads that compute or
+ * wait for a core (more threads on the same cores do not).
+ *
+ * <p>Threads that are ready to run but find every core taken (by the I/O threads, another process,
+ * a container's CPU quota) use little CPU, just as blocked ones do; on Linux, the scheduler's own
+ * count of the time each thread spent waiting for a core ({@code /proc/self/task/<tid>/schedstat})
+ * tells them apart. Elsewhere only the CPU rules apply.
  */
 class ThreadCpu {
 
@@ -19,13 +29,29 @@ class ThreadCpu {
     /** The process's CPU time, where the JVM offers it (HotSpot and OpenJ9 do); null elsewhere. */
     private static final com.sun.management.@Nullable OperatingSystemMXBean PROCESS = processBean();
     private static final int CORES = Runtime.getRuntime().availableProcessors();
+    /** Whether the kernel tells each thread's time waiting for a core (Linux, CONFIG_SCHED_INFO). */
+    private static final boolean SCHEDSTAT = Files.isReadable(Path.of("/proc/thread-self/schedstat"));
+    /**
+     * How many threads' schedstat a look reads: a ratio needs only a few, and each is a file read on
+     * whichever thread looks (the timer's, or an I/O thread queueing work).
+     */
+    static final int SAMPLED = 4;
+    /**
+     * The least time the run-queue rule looks over: the kernel adds a running thread's CPU time at its
+     * scheduler ticks (4 ms apart at 250 Hz), too coarse for the pool's 5 ms looks.
+     */
+    static final long SCHED_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+    /** A reading this long after the one before (nothing was queued meanwhile) only starts anew. */
+    private static final long SCHED_STALE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final Map<Thread, Measured> threads = new ConcurrentHashMap<>();
     private final boolean supported;
     // Guarded by the pool's look (one at a time).
     private long lastTotal;
     private long lastProcess = -1;
     private long lastWall;
+    private long lastSchedWall;
+    private boolean lastWaitingForCores;
 
     ThreadCpu() {
         boolean on;
@@ -47,12 +73,23 @@ class ThreadCpu {
         }
     }
 
+    /** What the pool's threads mostly did since the last look. */
+    enum Use {
+        /** Waited for something other than a core (I/O, a sleep, a lock, work): more threads help. */
+        WAITING,
+        /** Computed: more threads would take turns on the same cores; stuck ones may still need company. */
+        COMPUTING,
+        /** Were ready to run but found the cores taken: more threads would only queue for them too. */
+        WAITING_FOR_CORES
+    }
+
     /**
-     * Whether, since the previous call, the pool's threads spent half their time or more computing,
-     * or the whole process kept at least 80% of the machine's cores busy: either way the backlog is
-     * CPU, not threads waiting. Wall time is read here, whatever clock the pool looks with.
+     * What the pool's threads did since the previous call: waited for a core at least as long as for
+     * anything else; or computed half their time or more, or the whole process kept at least 80% of
+     * the machine's cores busy; or otherwise waited. Wall time is read here, whatever clock the pool
+     * looks with.
      */
-    boolean computing(int poolSize) {
+    Use use(int poolSize) {
         long wall = System.nanoTime();
         long before = lastWall;
         lastWall = wall;
@@ -60,12 +97,45 @@ class ThreadCpu {
         long process = PROCESS == null ? -1 : PROCESS.getProcessCpuTime();
         long processBefore = lastProcess;
         lastProcess = process;
+        boolean waitingForCores = waitingForCores(wall);
         long period = wall - before;
         if (before == 0 || period <= 0) {
-            return false;
+            return Use.WAITING;
+        }
+        if (waitingForCores) {
+            return Use.WAITING_FOR_CORES;
         }
         return computing(period, threadCpu, poolSize, process >= 0 && processBefore >= 0 ? process - processBefore : -1,
-                CORES);
+                CORES) ? Use.COMPUTING : Use.WAITING;
+    }
+
+    /**
+     * Whether the sampled threads waited for cores at least as long as for anything else over the
+     * last {@link #SCHED_WINDOW_NANOS} or more; between two readings, what the last one found.
+     */
+    private boolean waitingForCores(long wall) {
+        if (lastSchedWall != 0 && wall - lastSchedWall < SCHED_WINDOW_NANOS) {
+            return lastWaitingForCores;
+        }
+        long window = wall - lastSchedWall;
+        boolean measured = lastSchedWall != 0 && window <= SCHED_STALE_NANOS;
+        lastSchedWall = wall;
+        long[] sampled = schedSinceLastLook();
+        lastWaitingForCores = measured && waitingForCores(window, sampled[0], sampled[1], (int) sampled[2]);
+        return lastWaitingForCores;
+    }
+
+    /**
+     * The run-queue rule, apart from the measuring: over {@code period} ns, {@code threads} threads
+     * used {@code cpu} ns of CPU and waited {@code runQueue} ns for a core; the rest of their time
+     * they were blocked (or idle). They wait for cores when that is at least as long as the rest.
+     */
+    static boolean waitingForCores(long period, long cpu, long runQueue, int threads) {
+        if (threads <= 0) {
+            return false;
+        }
+        long blocked = period * threads - cpu - runQueue;
+        return runQueue > 0 && runQueue >= blocked;
     }
 
     /**
@@ -81,10 +151,84 @@ class ThreadCpu {
     /** Wraps a factory so that the threads it makes are measured. */
     ThreadFactory recording(ThreadFactory factory) {
         return r -> {
-            Thread t = factory.newThread(r);
-            threads.add(t);
+            Measured m = new Measured();
+            Thread t = factory.newThread(() -> {
+                // Only the thread itself can learn its kernel id (Java 17 has no accessor).
+                m.tid = SCHEDSTAT ? ownTid() : -1;
+                r.run();
+            });
+            if (t != null) {
+                threads.put(t, m);
+            }
             return t;
         };
+    }
+
+    private static long ownTid() {
+        try {
+            // "/proc/thread-self" links to "<pid>/task/<tid>".
+            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * For up to {@link #SAMPLED} live threads that were measured at the last reading too: the CPU and
+     * the run-queue nanoseconds they used since, and how many they were; zeros where the kernel does not
+     * tell. Threads seen for the first time only get their baseline.
+     */
+    private long[] schedSinceLastLook() {
+        long cpu = 0;
+        long runQueue = 0;
+        int counted = 0;
+        int read = 0;
+        for (Map.Entry<Thread, Measured> e : threads.entrySet()) {
+            Measured m = e.getValue();
+            if (m.tid < 0 || !e.getKey().isAlive()) {
+                continue;
+            }
+            long[] now = schedstat(m.tid);
+            if (now == null) {
+                continue;
+            }
+            if (m.lastCpu >= 0 && now[0] >= m.lastCpu && now[1] >= m.lastRunQueue) {
+                cpu += now[0] - m.lastCpu;
+                runQueue += now[1] - m.lastRunQueue;
+                counted++;
+            }
+            m.lastCpu = now[0];
+            m.lastRunQueue = now[1];
+            if (++read == SAMPLED) {
+                break;
+            }
+        }
+        return new long[] {cpu, runQueue, counted};
+    }
+
+    /** The thread's CPU and run-queue nanoseconds, the first two fields of its schedstat; null if gone. */
+    private static long @Nullable [] schedstat(long tid) {
+        byte[] buf = new byte[64];
+        int n;
+        try (InputStream in = Files.newInputStream(Path.of("/proc/self/task/" + tid + "/schedstat"))) {
+            n = in.readNBytes(buf, 0, buf.length);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        long[] fields = new long[2];
+        int field = 0;
+        boolean digits = false;
+        for (int i = 0; i < n && field < 2; i++) {
+            byte b = buf[i];
+            if (b >= '0' && b <= '9') {
+                fields[field] = fields[field] * 10 + (b - '0');
+                digits = true;
+            } else if (digits) {
+                field++;
+                digits = false;
+            }
+        }
+        return field == 2 || (field == 1 && digits) ? fields : null;
     }
 
     /**
@@ -96,7 +240,7 @@ class ThreadCpu {
             return -1;
         }
         long total = 0;
-        for (Thread t : threads) {
+        for (Thread t : threads.keySet()) {
             long ns = t.isAlive() ? THREADS.getThreadCpuTime(t.getId()) : -1;
             if (ns < 0) {
                 if (t.getState() == Thread.State.TERMINATED) {
@@ -110,5 +254,13 @@ class ThreadCpu {
         lastTotal = total;
         // A thread that ended takes its time with it: the total may fall.
         return Math.max(0, delta);
+    }
+
+    /** A pool thread's kernel id, set by the thread as it starts, and its schedstat at the last look. */
+    private static final class Measured {
+        volatile long tid = -1;
+        // Guarded by the pool's look.
+        long lastCpu = -1;
+        long lastRunQueue;
     }
 }

@@ -8,6 +8,8 @@ import io.netty.util.TimerTask;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -15,12 +17,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class HandlerPoolTest {
 
@@ -41,14 +46,14 @@ class HandlerPoolTest {
         }
     }
 
-    /** What the pool's CPU reading says: the tests decide whether the threads compute. */
-    private volatile boolean computing;
+    /** What the pool's reading of its threads says: the tests decide what they did. */
+    private volatile ThreadCpu.Use use = ThreadCpu.Use.WAITING;
 
     private HandlerPool pool(int base, int max, int queue) {
         HandlerPool pool = new HandlerPool(base, max, queue, now::get, null, new ThreadCpu() {
             @Override
-            boolean computing(int poolSize) {
-                return computing;
+            Use use(int poolSize) {
+                return use;
             }
         });
         pools.add(pool);
@@ -108,6 +113,38 @@ class HandlerPoolTest {
     }
 
     @Test
+    void threadsStarvedOfCoresAreNotJoinedEvenWhenNoneTakesWork() {
+        // Ready to run but finding every core taken: more threads would queue for the same cores.
+        use = ThreadCpu.Use.WAITING_FOR_CORES;
+        HandlerPool pool = pool(2, 5, 100);
+        blocking(pool, 20);
+        await().until(() -> started.get() == 2);
+        for (int i = 0; i < 5; i++) {
+            look(pool);
+        }
+        assertThat(pool.getCorePoolSize()).isEqualTo(2);
+    }
+
+    @Test
+    void threadsStarvedOfCoresThatTakeWorkSlowlyAreNotJoined() {
+        use = ThreadCpu.Use.WAITING_FOR_CORES;
+        assertThat(sizeAfterSlowTaking()).isEqualTo(2);
+    }
+
+    @Test
+    void threadsStuckComputingAreJoinedSoThatTheRestOfTheWorkMovesOn() {
+        // A few long CPU-bound tasks must not hold up every message queued behind them.
+        use = ThreadCpu.Use.COMPUTING;
+        HandlerPool pool = pool(2, 5, 100);
+        blocking(pool, 20);
+        await().until(() -> started.get() == 2);
+        look(pool);
+        look(pool);
+        look(pool);
+        assertThat(pool.getCorePoolSize()).isEqualTo(4);
+    }
+
+    @Test
     void threadsThatTakeWorkTooSlowlyAreJoined() {
         assertThat(sizeAfterSlowTaking()).isGreaterThan(2);
     }
@@ -115,7 +152,7 @@ class HandlerPoolTest {
     @Test
     void threadsThatTakeWorkSlowlyBecauseTheyComputeAreNotJoined() {
         // More threads on the same cores would not finish a CPU-bound backlog sooner.
-        computing = true;
+        use = ThreadCpu.Use.COMPUTING;
         assertThat(sizeAfterSlowTaking()).isEqualTo(2);
     }
 
@@ -217,6 +254,29 @@ class HandlerPoolTest {
     }
 
     @Test
+    void threadsBusyOnlyWaitingForCoresDoNotKeepTheExtraThreadsPastTheMinute() {
+        HandlerPool pool = pool(2, 10, 100);
+        blocking(pool, 10);
+        await().until(() -> started.get() == 2);
+        look(pool);
+        look(pool);
+        look(pool);
+        await().until(() -> started.get() == 4);
+        pool.shrinkIfIdle();
+        now.addAndGet(TimeUnit.SECONDS.toNanos(61));
+        pool.shrinkIfIdle();
+        assertThat(pool.getCorePoolSize()).as("all four busy, blocked: all four needed").isEqualTo(4);
+
+        use = ThreadCpu.Use.WAITING_FOR_CORES;
+        look(pool);
+        pool.shrinkIfIdle();
+        now.addAndGet(TimeUnit.SECONDS.toNanos(61));
+        look(pool);
+        pool.shrinkIfIdle();
+        assertThat(pool.getCorePoolSize()).as("all four busy, queued for cores: back to its base").isEqualTo(2);
+    }
+
+    @Test
     void theTimerLooksOnlyWhileThereIsSomethingToGrowOrShrink() {
         CountingTimer timer = new CountingTimer();
         try {
@@ -272,6 +332,63 @@ class HandlerPoolTest {
         assertThat(ThreadCpu.computing(period, -1, 2, -1, 4)).as("nothing measured").isFalse();
         assertThat(ThreadCpu.computing(period, 0, 2, 8 * period * 4 / 10, 4)).as("80% of the cores").isTrue();
         assertThat(ThreadCpu.computing(period, 0, 2, 7 * period * 4 / 10, 4)).as("70% of the cores").isFalse();
+    }
+
+    @Test
+    void theRunQueueRuleWeighsTimeWaitingForACoreAgainstTimeBlocked() {
+        long period = 10_000_000L;
+        assertThat(ThreadCpu.waitingForCores(period, period, period, 2)).as("half computing, half queued").isTrue();
+        assertThat(ThreadCpu.waitingForCores(period, period / 10, period, 2)).as("queued half, blocked the rest")
+                .isTrue();
+        assertThat(ThreadCpu.waitingForCores(period, period / 10, period / 2, 2)).as("blocked most of the time")
+                .isFalse();
+        assertThat(ThreadCpu.waitingForCores(period, 2 * period, 0, 2)).as("computing, never queued").isFalse();
+        assertThat(ThreadCpu.waitingForCores(period, 0, 0, 0)).as("nothing measured").isFalse();
+    }
+
+    @Test
+    void threadsOfThePoolThatOutnumberTheCoresAreSeenWaitingForThemAndSleepingOnesAreNot() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/thread-self/schedstat")), "the kernel tells no run-queue time here");
+        assertThat(useOfThreads(false)).as("sleeping threads").isEqualTo(ThreadCpu.Use.WAITING);
+        assertThat(useOfThreads(true)).as("three spinning threads per core").isEqualTo(ThreadCpu.Use.WAITING_FOR_CORES);
+    }
+
+    private static volatile long sink;
+
+    /** What a look says of the pool's threads (three per core) over 200 ms when they spin or sleep. */
+    private static ThreadCpu.Use useOfThreads(boolean spin) throws Exception {
+        ThreadCpu cpu = new ThreadCpu();
+        int n = 3 * Runtime.getRuntime().availableProcessors();
+        CountDownLatch running = new CountDownLatch(n);
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Thread t = cpu.recording(Thread::new).newThread(() -> {
+                running.countDown();
+                long x = 0;
+                while (!stop.get()) {
+                    if (spin) {
+                        x += System.nanoTime();
+                    } else {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                    }
+                }
+                sink = x;
+            });
+            threads.add(t);
+            t.start();
+        }
+        try {
+            running.await();
+            cpu.use(n);
+            Thread.sleep(200);
+            return cpu.use(n);
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
     }
 
     @Test
