@@ -172,6 +172,11 @@ public final class HandlerPool extends ThreadPoolExecutor {
         taken.increment();
     }
 
+    @Override
+    protected void terminated() {
+        cpu.close();
+    }
+
     /** Looks at the pool, at most once a period, and grows it when it was held up at two looks in a row. */
     void relieveStarvation() {
         long now = clock.getAsLong();

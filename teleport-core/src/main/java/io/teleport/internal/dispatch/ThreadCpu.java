@@ -3,9 +3,10 @@ package io.teleport.internal.dispatch;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -175,8 +176,8 @@ class ThreadCpu {
 
     /**
      * For up to {@link #SAMPLED} live threads that were measured at the last reading too: the CPU and
-     * the run-queue nanoseconds they used since, and how many they were; zeros where the kernel does not
-     * tell. Threads seen for the first time only get their baseline.
+     * the run-queue nanoseconds they used since, and how many they were; zeros where the kernel does
+     * not tell. Threads seen for the first time only get their baseline.
      */
     private long[] schedSinceLastLook() {
         long cpu = 0;
@@ -185,10 +186,14 @@ class ThreadCpu {
         int read = 0;
         for (Map.Entry<Thread, Measured> e : threads.entrySet()) {
             Measured m = e.getValue();
-            if (m.tid < 0 || !e.getKey().isAlive()) {
+            if (m.tid < 0) {
                 continue;
             }
-            long[] now = schedstat(m.tid);
+            if (!e.getKey().isAlive()) {
+                m.close();
+                continue;
+            }
+            long[] now = m.schedstat();
             if (now == null) {
                 continue;
             }
@@ -206,29 +211,11 @@ class ThreadCpu {
         return new long[] {cpu, runQueue, counted};
     }
 
-    /** The thread's CPU and run-queue nanoseconds, the first two fields of its schedstat; null if gone. */
-    private static long @Nullable [] schedstat(long tid) {
-        byte[] buf = new byte[64];
-        int n;
-        try (InputStream in = Files.newInputStream(Path.of("/proc/self/task/" + tid + "/schedstat"))) {
-            n = in.readNBytes(buf, 0, buf.length);
-        } catch (IOException | RuntimeException e) {
-            return null;
+    /** Closes what the readings keep open: the pool has ended. */
+    void close() {
+        for (Measured m : threads.values()) {
+            m.close();
         }
-        long[] fields = new long[2];
-        int field = 0;
-        boolean digits = false;
-        for (int i = 0; i < n && field < 2; i++) {
-            byte b = buf[i];
-            if (b >= '0' && b <= '9') {
-                fields[field] = fields[field] * 10 + (b - '0');
-                digits = true;
-            } else if (digits) {
-                field++;
-                digits = false;
-            }
-        }
-        return field == 2 || (field == 1 && digits) ? fields : null;
     }
 
     /**
@@ -244,7 +231,10 @@ class ThreadCpu {
             long ns = t.isAlive() ? THREADS.getThreadCpuTime(t.getId()) : -1;
             if (ns < 0) {
                 if (t.getState() == Thread.State.TERMINATED) {
-                    threads.remove(t);
+                    Measured gone = threads.remove(t);
+                    if (gone != null) {
+                        gone.close();
+                    }
                 }
                 continue;
             }
@@ -256,11 +246,61 @@ class ThreadCpu {
         return Math.max(0, delta);
     }
 
-    /** A pool thread's kernel id, set by the thread as it starts, and its schedstat at the last look. */
+    /**
+     * A pool thread's kernel id, set by the thread as it starts, and its schedstat at the last
+     * reading. The file stays open between readings (one {@code pread} each, rather than an open,
+     * a read and a close) until the thread or the pool ends.
+     */
     private static final class Measured {
         volatile long tid = -1;
         // Guarded by the pool's look.
         long lastCpu = -1;
         long lastRunQueue;
+        private @Nullable FileChannel stat;
+        private final ByteBuffer buf = ByteBuffer.allocate(64);
+
+        /** The thread's CPU and run-queue nanoseconds, the first two fields of its schedstat; null if gone. */
+        long @Nullable [] schedstat() {
+            int n;
+            try {
+                FileChannel ch = stat;
+                if (ch == null) {
+                    ch = stat = FileChannel.open(Path.of("/proc/self/task/" + tid + "/schedstat"));
+                }
+                buf.clear();
+                n = ch.read(buf, 0);
+            } catch (IOException | RuntimeException e) {
+                // The thread has ended (or the file cannot be read): no more readings of it.
+                tid = -1;
+                close();
+                return null;
+            }
+            long[] fields = new long[2];
+            int field = 0;
+            boolean digits = false;
+            for (int i = 0; i < n && field < 2; i++) {
+                byte b = buf.get(i);
+                if (b >= '0' && b <= '9') {
+                    fields[field] = fields[field] * 10 + (b - '0');
+                    digits = true;
+                } else if (digits) {
+                    field++;
+                    digits = false;
+                }
+            }
+            return field == 2 || (field == 1 && digits) ? fields : null;
+        }
+
+        void close() {
+            FileChannel ch = stat;
+            stat = null;
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException e) {
+                    // Nothing to do for a /proc file that would not close.
+                }
+            }
+        }
     }
 }

@@ -8,8 +8,6 @@ import io.netty.util.TimerTask;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -17,15 +15,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class HandlerPoolTest {
 
@@ -322,90 +317,6 @@ class HandlerPoolTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    @Test
-    void theComputingRuleWeighsThreadCpuAgainstWallTimeAndTheProcessAgainstTheCores() {
-        long period = 10_000_000L;
-        assertThat(ThreadCpu.computing(period, 2 * period / 2, 2, -1, 4)).as("half of two threads' time").isTrue();
-        assertThat(ThreadCpu.computing(period, period / 4, 2, -1, 4)).as("an eighth: they wait").isFalse();
-        assertThat(ThreadCpu.computing(period, -1, 2, -1, 4)).as("nothing measured").isFalse();
-        assertThat(ThreadCpu.computing(period, 0, 2, 8 * period * 4 / 10, 4)).as("80% of the cores").isTrue();
-        assertThat(ThreadCpu.computing(period, 0, 2, 7 * period * 4 / 10, 4)).as("70% of the cores").isFalse();
-    }
-
-    @Test
-    void theRunQueueRuleWeighsTimeWaitingForACoreAgainstTimeBlocked() {
-        long period = 10_000_000L;
-        assertThat(ThreadCpu.waitingForCores(period, period, period, 2)).as("half computing, half queued").isTrue();
-        assertThat(ThreadCpu.waitingForCores(period, period / 10, period, 2)).as("queued half, blocked the rest")
-                .isTrue();
-        assertThat(ThreadCpu.waitingForCores(period, period / 10, period / 2, 2)).as("blocked most of the time")
-                .isFalse();
-        assertThat(ThreadCpu.waitingForCores(period, 2 * period, 0, 2)).as("computing, never queued").isFalse();
-        assertThat(ThreadCpu.waitingForCores(period, 0, 0, 0)).as("nothing measured").isFalse();
-    }
-
-    @Test
-    void threadsOfThePoolThatOutnumberTheCoresAreSeenWaitingForThemAndSleepingOnesAreNot() throws Exception {
-        assumeTrue(Files.isReadable(Path.of("/proc/thread-self/schedstat")), "the kernel tells no run-queue time here");
-        assertThat(useOfThreads(false)).as("sleeping threads").isEqualTo(ThreadCpu.Use.WAITING);
-        assertThat(useOfThreads(true)).as("three spinning threads per core").isEqualTo(ThreadCpu.Use.WAITING_FOR_CORES);
-    }
-
-    private static volatile long sink;
-
-    /** What a look says of the pool's threads (three per core) over 200 ms when they spin or sleep. */
-    private static ThreadCpu.Use useOfThreads(boolean spin) throws Exception {
-        ThreadCpu cpu = new ThreadCpu();
-        int n = 3 * Runtime.getRuntime().availableProcessors();
-        CountDownLatch running = new CountDownLatch(n);
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            Thread t = cpu.recording(Thread::new).newThread(() -> {
-                running.countDown();
-                long x = 0;
-                while (!stop.get()) {
-                    if (spin) {
-                        x += System.nanoTime();
-                    } else {
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-                    }
-                }
-                sink = x;
-            });
-            threads.add(t);
-            t.start();
-        }
-        try {
-            running.await();
-            cpu.use(n);
-            Thread.sleep(200);
-            return cpu.use(n);
-        } finally {
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join();
-            }
-        }
-    }
-
-    @Test
-    void aSleepingThreadOfThePoolIsMeasuredAsUsingAlmostNoCpu() throws Exception {
-        // Sleeping costs no CPU whatever else the machine runs, so this holds on a busy machine too.
-        ThreadCpu cpu = new ThreadCpu();
-        CountDownLatch measured = new CountDownLatch(1);
-        Thread sleeper = cpu.recording(Thread::new).newThread(() -> waitFor(measured));
-        sleeper.start();
-        cpu.sinceLastLook();
-        long wallBefore = System.nanoTime();
-        Thread.sleep(50);
-        long used = cpu.sinceLastLook();
-        long wall = System.nanoTime() - wallBefore;
-        measured.countDown();
-        sleeper.join();
-        assertThat(used).as("CPU ns of a waiting thread over %d ns", wall).isBetween(-1L, wall / 4);
     }
 
     private static int baseSize(int max) {
