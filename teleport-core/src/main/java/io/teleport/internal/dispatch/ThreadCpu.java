@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,11 +187,13 @@ class ThreadCpu {
         int read = 0;
         for (Map.Entry<Thread, Measured> e : threads.entrySet()) {
             Measured m = e.getValue();
-            if (m.tid < 0) {
+            if (e.getKey().getState() == Thread.State.TERMINATED) {
+                // Forgotten here too, for JVMs whose thread CPU time is off (sinceLastLook does not look).
+                threads.remove(e.getKey());
+                m.close();
                 continue;
             }
-            if (!e.getKey().isAlive()) {
-                m.close();
+            if (m.tid < 0) {
                 continue;
             }
             long[] now = m.schedstat();
@@ -269,6 +272,10 @@ class ThreadCpu {
                 }
                 buf.clear();
                 n = ch.read(buf, 0);
+            } catch (ClosedByInterruptException e) {
+                // The looking thread was interrupted, which closed the file: open it again next time.
+                stat = null;
+                return null;
             } catch (IOException | RuntimeException e) {
                 // The thread has ended (or the file cannot be read): no more readings of it.
                 tid = -1;
