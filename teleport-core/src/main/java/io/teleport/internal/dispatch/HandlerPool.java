@@ -28,8 +28,10 @@ import java.util.function.LongSupplier;
  * either no thread has taken any work since the last look (every thread is blocked: in a database
  * call, a sleep, a pull of its own) or the oldest queued message has waited {@link #MAX_WAIT_NANOS}
  * (threads blocking for a few milliseconds each, which take work but too slowly, as long as they
- * are neither computing nor waiting for a core: see {@link ThreadCpu}; a CPU-bound backlog gets no
- * threads, since more of them would only queue for the same cores). Two looks in a
+ * are not computing: see {@link ThreadCpu}; a CPU-bound backlog gets no threads). Neither counts
+ * while the threads wait for a core rather than for anything else (on Linux), since more of them
+ * would only queue for the same cores, until the oldest message has waited
+ * {@link #STARVED_MAX_WAIT_NANOS}. Two looks in a
  * row must agree, so that a pause of the whole JVM (a garbage collection) is not taken for either.
  * It then grows by about half its size, so a burst of blocking handlers gets its threads within a
  * few tens of milliseconds; it shrinks back, after a minute, to the most threads busy at once
@@ -42,6 +44,12 @@ public final class HandlerPool extends ThreadPoolExecutor {
     static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /** How long the oldest queued message may wait before the pool counts as held up. */
     static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * How long the oldest queued message may wait before the pool grows even though its threads wait
+     * for cores: a bound on the queue's latency when starvation and blocking come together (a handler
+     * that blocks, then waits as long for a core, reads as starved).
+     */
+    static final long STARVED_MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** How often the timer looks when no submission does. */
     private static final long CHECK_MILLIS = 10;
     private static final long SHRINK_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -76,6 +84,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
     private long takenAtLastLook;
     private boolean heldUpAtLastLook;
     private ThreadCpu.Use lastUse = ThreadCpu.Use.WAITING;
+    private long lastUseNanos;
     private int busiest;
     private long lastShrinkNanos;
 
@@ -185,14 +194,19 @@ public final class HandlerPool extends ThreadPoolExecutor {
                 return;
             }
             lastLookNanos = now;
+            if (isShutdown()) {
+                return;
+            }
             long takenNow = taken.sum();
             boolean noneTaken = takenNow == takenAtLastLook;
             takenAtLastLook = takenNow;
             Runnable oldest = getQueue().peek();
-            boolean waitedTooLong = oldest instanceof Queued && now - ((Queued) oldest).queuedNanos() >= MAX_WAIT_NANOS;
+            long waited = oldest instanceof Queued ? now - ((Queued) oldest).queuedNanos() : 0;
+            boolean waitedTooLong = waited >= MAX_WAIT_NANOS;
             ThreadCpu.Use use = cpu.use(getPoolSize());
             lastUse = use;
-            if (use == ThreadCpu.Use.WAITING_FOR_CORES) {
+            lastUseNanos = now;
+            if (use == ThreadCpu.Use.WAITING_FOR_CORES && waited < STARVED_MAX_WAIT_NANOS) {
                 // Not blocked but starved of CPU (by the I/O threads, another process, a quota): more
                 // threads would only queue for the same cores.
                 noneTaken = false;
@@ -223,10 +237,12 @@ public final class HandlerPool extends ThreadPoolExecutor {
      * fewer would have done the same work.
      */
     synchronized void shrinkIfIdle() {
-        if (lastUse != ThreadCpu.Use.WAITING_FOR_CORES) {
+        long now = clock.getAsLong();
+        // A look only runs while work is queued: its finding stands for the next few looks, not for good.
+        boolean starved = lastUse == ThreadCpu.Use.WAITING_FOR_CORES && now - lastUseNanos <= 2 * ThreadCpu.SCHED_WINDOW_NANOS;
+        if (!starved) {
             busiest = Math.max(busiest, getActiveCount());
         }
-        long now = clock.getAsLong();
         if (now - lastShrinkNanos < SHRINK_NANOS) {
             return;
         }

@@ -39,8 +39,10 @@ class ThreadCpu {
      */
     static final int SAMPLED = 4;
     /**
-     * The least time the run-queue rule looks over: the kernel adds a running thread's CPU time at its
-     * scheduler ticks (4 ms apart at 250 Hz), too coarse for the pool's 5 ms looks.
+     * The least time the run-queue rule looks over. The kernel books a thread's wait for a core only
+     * once it gets one, and its CPU time at ticks (4 ms apart at 250 Hz) and switches; under contention
+     * both arrive in lumps of milliseconds, too coarse for the pool's 5 ms looks. A wait still under
+     * way at a reading is missed, which leans the rule towards letting the pool grow.
      */
     static final long SCHED_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
     /** A reading this long after the one before (nothing was queued meanwhile) only starts anew. */
@@ -48,6 +50,8 @@ class ThreadCpu {
 
     private final Map<Thread, Measured> threads = new ConcurrentHashMap<>();
     private final boolean supported;
+    /** Set when the pool has ended: no file is opened after. */
+    private volatile boolean closed;
     // Guarded by the pool's look (one at a time).
     private long lastTotal;
     private long lastProcess = -1;
@@ -121,8 +125,8 @@ class ThreadCpu {
         }
         long window = wall - lastSchedWall;
         boolean measured = lastSchedWall != 0 && window <= SCHED_STALE_NANOS;
+        long[] sampled = schedSinceLastLook(wall, lastSchedWall);
         lastSchedWall = wall;
-        long[] sampled = schedSinceLastLook();
         lastWaitingForCores = measured && waitingForCores(window, sampled[0], sampled[1], (int) sampled[2]);
         return lastWaitingForCores;
     }
@@ -180,11 +184,15 @@ class ThreadCpu {
      * the run-queue nanoseconds they used since, and how many they were; zeros where the kernel does
      * not tell. Threads seen for the first time only get their baseline.
      */
-    private long[] schedSinceLastLook() {
+    private long[] schedSinceLastLook(long wall, long previous) {
         long cpu = 0;
         long runQueue = 0;
         int counted = 0;
         int read = 0;
+        if (closed || Thread.currentThread().isInterrupted()) {
+            // An interrupted reader's file read would fail at once, and close the file.
+            return new long[] {0, 0, 0};
+        }
         for (Map.Entry<Thread, Measured> e : threads.entrySet()) {
             Measured m = e.getValue();
             if (e.getKey().getState() == Thread.State.TERMINATED) {
@@ -200,13 +208,16 @@ class ThreadCpu {
             if (now == null) {
                 continue;
             }
-            if (m.lastCpu >= 0 && now[0] >= m.lastCpu && now[1] >= m.lastRunQueue) {
+            // Only a thread read at the previous reading too: one left out of it (the sample changed
+            // as the pool grew or shrank) would bring a longer stretch than the window.
+            if (m.readAt == previous && previous != 0 && now[0] >= m.lastCpu && now[1] >= m.lastRunQueue) {
                 cpu += now[0] - m.lastCpu;
                 runQueue += now[1] - m.lastRunQueue;
                 counted++;
             }
             m.lastCpu = now[0];
             m.lastRunQueue = now[1];
+            m.readAt = wall;
             if (++read == SAMPLED) {
                 break;
             }
@@ -216,6 +227,7 @@ class ThreadCpu {
 
     /** Closes what the readings keep open: the pool has ended. */
     void close() {
+        closed = true;
         for (Measured m : threads.values()) {
             m.close();
         }
@@ -252,14 +264,17 @@ class ThreadCpu {
     /**
      * A pool thread's kernel id, set by the thread as it starts, and its schedstat at the last
      * reading. The file stays open between readings (one {@code pread} each, rather than an open,
-     * a read and a close) until the thread or the pool ends.
+     * a read and a close) until the first reading after the thread ends, or the pool ends.
      */
-    private static final class Measured {
+    private final class Measured {
         volatile long tid = -1;
         // Guarded by the pool's look.
         long lastCpu = -1;
         long lastRunQueue;
-        private @Nullable FileChannel stat;
+        /** When it was last read ({@link System#nanoTime()}); 0 before. */
+        long readAt;
+        /** Written by the look, closed by it or by the pool's end. */
+        private volatile @Nullable FileChannel stat;
         private final ByteBuffer buf = ByteBuffer.allocate(64);
 
         /** The thread's CPU and run-queue nanoseconds, the first two fields of its schedstat; null if gone. */
@@ -268,7 +283,13 @@ class ThreadCpu {
             try {
                 FileChannel ch = stat;
                 if (ch == null) {
-                    ch = stat = FileChannel.open(Path.of("/proc/self/task/" + tid + "/schedstat"));
+                    ch = FileChannel.open(Path.of("/proc/self/task/" + tid + "/schedstat"));
+                    stat = ch;
+                    if (closed) {
+                        // The pool ended while this was opened: close() may have missed it.
+                        close();
+                        return null;
+                    }
                 }
                 buf.clear();
                 n = ch.read(buf, 0);

@@ -127,6 +127,37 @@ class HandlerPoolTest {
     }
 
     @Test
+    void threadsStarvedOfCoresAreJoinedOnceTheOldestMessageHasWaitedHalfASecond() {
+        // A handler that blocks, then waits as long for a core, reads as starved: the queue's wait stays bounded.
+        use = ThreadCpu.Use.WAITING_FOR_CORES;
+        HandlerPool pool = pool(2, 5, 100);
+        long queuedAt = now.get();
+        for (int i = 0; i < 20; i++) {
+            pool.execute(new HandlerPool.Queued() {
+                @Override
+                public void run() {
+                    started.incrementAndGet();
+                    waitFor(release);
+                }
+
+                @Override
+                public long queuedNanos() {
+                    return queuedAt;
+                }
+            });
+        }
+        await().until(() -> started.get() == 2);
+        look(pool);
+        look(pool);
+        look(pool);
+        assertThat(pool.getCorePoolSize()).as("waited under half a second").isEqualTo(2);
+        now.addAndGet(HandlerPool.STARVED_MAX_WAIT_NANOS);
+        look(pool);
+        look(pool);
+        assertThat(pool.getCorePoolSize()).isEqualTo(4);
+    }
+
+    @Test
     void threadsStuckComputingAreJoinedSoThatTheRestOfTheWorkMovesOn() {
         // A few long CPU-bound tasks must not hold up every message queued behind them.
         use = ThreadCpu.Use.COMPUTING;
@@ -269,6 +300,26 @@ class HandlerPoolTest {
         look(pool);
         pool.shrinkIfIdle();
         assertThat(pool.getCorePoolSize()).as("all four busy, queued for cores: back to its base").isEqualTo(2);
+    }
+
+    @Test
+    void aLookThatFoundThreadsWaitingForCoresNoLongerCountsOnceItIsOld() {
+        // Looks stop when the queue empties; threads busy since (in long blocking calls) are counted.
+        HandlerPool pool = pool(2, 10, 100);
+        blocking(pool, 4);
+        await().until(() -> started.get() == 2);
+        blocking(pool, 1);
+        look(pool);
+        look(pool);
+        look(pool);
+        await().until(() -> started.get() == 4);
+        use = ThreadCpu.Use.WAITING_FOR_CORES;
+        look(pool);
+        now.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        pool.shrinkIfIdle();
+        now.addAndGet(TimeUnit.SECONDS.toNanos(61));
+        pool.shrinkIfIdle();
+        assertThat(pool.getCorePoolSize()).isEqualTo(4);
     }
 
     @Test
