@@ -369,39 +369,4 @@ class HandlerPoolTest {
             Thread.currentThread().interrupt();
         }
     }
-
-    private static int baseSize(int max) {
-        return Math.min(max, NettyRuntime.availableProcessors());
-    }
-
-    private static int largestPoolFor(Timer timer, java.util.concurrent.Callable<Long> work) throws Exception {
-        HandlerPool pool = HandlerPool.create(16, 10_000, timer);
-        try {
-            CountDownLatch done = new CountDownLatch(300);
-            for (int i = 0; i < 300; i++) {
-                long queued = System.nanoTime();
-                pool.execute(new HandlerPool.Queued() {
-                    @Override
-                    public long queuedNanos() {
-                        return queued;
-                    }
-
-                    @Override
-                    public void run() {
-                        try {
-                            work.call();
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        } finally {
-                            done.countDown();
-                        }
-                    }
-                });
-            }
-            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
-            return pool.getLargestPoolSize();
-        } finally {
-            pool.shutdownNow();
-        }
-    }
 }
