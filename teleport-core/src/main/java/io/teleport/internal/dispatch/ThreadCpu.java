@@ -193,15 +193,10 @@ class ThreadCpu {
             // An interrupted reader's file read would fail at once, and close the file.
             return new long[] {0, 0, 0};
         }
-        for (Map.Entry<Thread, Measured> e : threads.entrySet()) {
-            Measured m = e.getValue();
-            if (e.getKey().getState() == Thread.State.TERMINATED) {
-                // Forgotten here too, for JVMs whose thread CPU time is off (sinceLastLook does not look).
-                threads.remove(e.getKey());
+        for (Measured m : threads.values()) {
+            if (read == SAMPLED || m.tid < 0) {
+                // Out of this reading's sample: its file is not kept, so a pool holds at most SAMPLED open.
                 m.close();
-                continue;
-            }
-            if (m.tid < 0) {
                 continue;
             }
             long[] now = m.schedstat();
@@ -218,9 +213,7 @@ class ThreadCpu {
             m.lastCpu = now[0];
             m.lastRunQueue = now[1];
             m.readAt = wall;
-            if (++read == SAMPLED) {
-                break;
-            }
+            read++;
         }
         return new long[] {cpu, runQueue, counted};
     }
@@ -234,26 +227,23 @@ class ThreadCpu {
     }
 
     /**
-     * Nanoseconds of CPU the live threads used since the last call (threads that ended are
-     * forgotten), or {@code -1} when the JVM cannot measure it.
+     * Nanoseconds of CPU the live threads used since the last call, or {@code -1} when the JVM cannot
+     * measure it. Threads that ended are forgotten here, measurable or not, and their files closed.
      */
     long sinceLastLook() {
+        long total = 0;
+        for (Map.Entry<Thread, Measured> e : threads.entrySet()) {
+            Thread t = e.getKey();
+            if (t.getState() == Thread.State.TERMINATED) {
+                threads.remove(t);
+                e.getValue().close();
+            } else if (supported && t.isAlive()) {
+                long ns = THREADS.getThreadCpuTime(t.getId());
+                total += Math.max(0, ns);
+            }
+        }
         if (!supported) {
             return -1;
-        }
-        long total = 0;
-        for (Thread t : threads.keySet()) {
-            long ns = t.isAlive() ? THREADS.getThreadCpuTime(t.getId()) : -1;
-            if (ns < 0) {
-                if (t.getState() == Thread.State.TERMINATED) {
-                    Measured gone = threads.remove(t);
-                    if (gone != null) {
-                        gone.close();
-                    }
-                }
-                continue;
-            }
-            total += ns;
         }
         long delta = total - lastTotal;
         lastTotal = total;

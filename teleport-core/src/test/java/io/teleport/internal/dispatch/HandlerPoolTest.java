@@ -133,18 +133,10 @@ class HandlerPoolTest {
         HandlerPool pool = pool(2, 5, 100);
         long queuedAt = now.get();
         for (int i = 0; i < 20; i++) {
-            pool.execute(new HandlerPool.Queued() {
-                @Override
-                public void run() {
-                    started.incrementAndGet();
-                    waitFor(release);
-                }
-
-                @Override
-                public long queuedNanos() {
-                    return queuedAt;
-                }
-            });
+            pool.execute(queuedAt(queuedAt, () -> {
+                started.incrementAndGet();
+                waitFor(release);
+            }));
         }
         await().until(() -> started.get() == 2);
         look(pool);
@@ -191,18 +183,10 @@ class HandlerPoolTest {
         Semaphore done = new Semaphore(0);
         long queuedAt = now.get();
         for (int i = 0; i < 30; i++) {
-            pool.execute(new HandlerPool.Queued() {
-                @Override
-                public void run() {
-                    started.incrementAndGet();
-                    done.acquireUninterruptibly();
-                }
-
-                @Override
-                public long queuedNanos() {
-                    return queuedAt;
-                }
-            });
+            pool.execute(queuedAt(queuedAt, () -> {
+                started.incrementAndGet();
+                done.acquireUninterruptibly();
+            }));
         }
         await().until(() -> started.get() == 2);
         now.addAndGet(HandlerPool.MAX_WAIT_NANOS);
@@ -360,6 +344,21 @@ class HandlerPoolTest {
         public Set<Timeout> stop() {
             return wheel.stop();
         }
+    }
+
+    /** A task the pool takes as queued at {@code nanos} on its clock. */
+    private static HandlerPool.Queued queuedAt(long nanos, Runnable body) {
+        return new HandlerPool.Queued() {
+            @Override
+            public void run() {
+                body.run();
+            }
+
+            @Override
+            public long queuedNanos() {
+                return nanos;
+            }
+        };
     }
 
     private static void waitFor(CountDownLatch latch) {

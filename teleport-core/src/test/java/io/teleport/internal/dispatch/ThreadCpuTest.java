@@ -72,6 +72,38 @@ class ThreadCpuTest {
     }
 
     @Test
+    void aPoolKeepsAtMostItsSampleOfSchedstatFilesOpenAsThreadsComeAndGo() throws Exception {
+        assumeSchedstat();
+        long before = openSchedstatFiles();
+        ThreadCpu cpu = new ThreadCpu();
+        CountDownLatch end = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        try {
+            for (int i = 0; i < 24; i++) {
+                CountDownLatch started = new CountDownLatch(1);
+                Thread t = cpu.recording(Thread::new).newThread(() -> {
+                    started.countDown();
+                    waitFor(end);
+                });
+                threads.add(t);
+                t.start();
+                started.await();
+                // Each new thread may come before the ones read so far in the sample's order.
+                cpu.use(threads.size());
+                Thread.sleep(ThreadCpu.SCHED_WINDOW_NANOS / 1_000_000 + 1);
+                assertThat(openSchedstatFiles() - before).as("after %d threads", threads.size())
+                        .isBetween(1L, (long) ThreadCpu.SAMPLED);
+            }
+        } finally {
+            end.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+            cpu.close();
+        }
+    }
+
+    @Test
     void theSchedstatFilesAPoolReadsAreClosedWhenThePoolEnds() throws Exception {
         assumeSchedstat();
         long before = openSchedstatFiles();
