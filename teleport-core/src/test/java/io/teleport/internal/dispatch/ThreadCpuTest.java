@@ -54,14 +54,8 @@ class ThreadCpuTest {
         assumeSchedstat();
         long before = openSchedstatFiles();
         ThreadCpu cpu = new ThreadCpu();
-        CountDownLatch started = new CountDownLatch(1);
         CountDownLatch end = new CountDownLatch(1);
-        Thread t = cpu.recording(Thread::new).newThread(() -> {
-            started.countDown();
-            waitFor(end);
-        });
-        t.start();
-        started.await();
+        Thread t = startedUntil(cpu, end);
         cpu.use(1);
         assertThat(openSchedstatFiles() - before).as("read once").isEqualTo(1);
         end.countDown();
@@ -80,14 +74,7 @@ class ThreadCpuTest {
         List<Thread> threads = new ArrayList<>();
         try {
             for (int i = 0; i < 24; i++) {
-                CountDownLatch started = new CountDownLatch(1);
-                Thread t = cpu.recording(Thread::new).newThread(() -> {
-                    started.countDown();
-                    waitFor(end);
-                });
-                threads.add(t);
-                t.start();
-                started.await();
+                threads.add(startedUntil(cpu, end));
                 // Each new thread may come before the ones read so far in the sample's order.
                 cpu.use(threads.size());
                 Thread.sleep(ThreadCpu.SCHED_WINDOW_NANOS / 1_000_000 + 1);
@@ -125,6 +112,18 @@ class ThreadCpuTest {
         pool.shutdown();
         assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         assertThat(openSchedstatFiles() - before).isZero();
+    }
+
+    /** A thread of {@code cpu}'s, started (its kernel id known), that waits until {@code end}. */
+    private static Thread startedUntil(ThreadCpu cpu, CountDownLatch end) throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        Thread t = cpu.recording(Thread::new).newThread(() -> {
+            started.countDown();
+            waitFor(end);
+        });
+        t.start();
+        started.await();
+        return t;
     }
 
     /** Skips a test where the kernel keeps no run-queue times (no file, or zeros in it). */
@@ -182,6 +181,8 @@ class ThreadCpuTest {
             for (Thread t : threads) {
                 t.join();
             }
+            // As the pool's end does: the files of this reading must not be left to the garbage collector.
+            cpu.close();
         }
     }
 
