@@ -38,6 +38,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.reflect.Type;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Collection;
@@ -130,6 +131,10 @@ public final class Peer implements PeerSetup, AutoCloseable {
     private void postReg(Route route) {
         plugins.run(Hook.POST_REG, route);
         route.plugins().run(Hook.POST_REG, route);
+        Type bodyType = route.bodyType();
+        if (bodyType != null) {
+            codecs.prepare(bodyType);
+        }
     }
 
     /** The configuration, after any {@code PreNewPeer} plugin changed it. */

@@ -51,4 +51,13 @@ public interface Codec {
     default @Nullable Object emptyValue(Type type) {
         return null;
     }
+
+    /**
+     * Resolves ahead of the first message what this codec would otherwise resolve on it for values
+     * of {@code type}: class initialisation, reflective lookups, cached readers and writers. Called
+     * as a route taking {@code type} is registered, so that the first calls after start-up do not
+     * queue behind it. Must return quietly for types the codec does not handle; nothing by default.
+     */
+    default void prepare(Type type) {
+    }
 }

@@ -2,6 +2,8 @@ package io.teleport.codec;
 
 import io.netty.buffer.ByteBuf;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Array;
@@ -20,6 +22,7 @@ import java.util.Objects;
  */
 public final class Codecs {
 
+    private static final Logger log = LoggerFactory.getLogger(Codecs.class);
     private volatile @Nullable Codec[] byId = new Codec[256];
     /** Set on a peer's own copy: what a running peer decodes with does not change under it. */
     private boolean frozen;
@@ -175,6 +178,23 @@ public final class Codecs {
             return codec == null ? null : codec.emptyValue(type);
         }
         return codecFor(id).decode(bytes, type);
+    }
+
+    /**
+     * Has every codec {@link Codec#prepare prepare} for bodies of {@code type}. A codec that fails
+     * to is passed by: the first message of that type reports the same failure where it belongs.
+     */
+    public void prepare(Type type) {
+        if (type == PreEncoded.class || type == Void.class || type == void.class) {
+            return;
+        }
+        for (Codec codec : all()) {
+            try {
+                codec.prepare(type);
+            } catch (RuntimeException | LinkageError e) {
+                log.debug("codec {} could not prepare for {}: {}", codec.name(), type.getTypeName(), e.toString());
+            }
+        }
     }
 
     /** The encoded size of {@code body} when its codec knows it cheaply; -1 otherwise. */

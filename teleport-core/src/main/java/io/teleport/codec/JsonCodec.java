@@ -97,6 +97,31 @@ public final class JsonCodec implements Codec {
     }
 
     @Override
+    public void prepare(Type type) {
+        if (type instanceof Class && isProtobufMessage((Class<?>) type)) {
+            // Jackson cannot bind protobuf's generated classes (builders, no setters), and introspecting
+            // them takes tens of milliseconds each: their routes are the protobuf codec's.
+            return;
+        }
+        // Looking a reader and a writer up builds their (de)serializers into the mapper's caches.
+        tools.jackson.databind.JavaType javaType = mapper.constructType(type);
+        mapper.readerFor(javaType);
+        mapper.writerFor(javaType);
+    }
+
+    /** By name: protobuf is optional, and this codec does not load it. */
+    private static boolean isProtobufMessage(Class<?> type) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (Class<?> i : c.getInterfaces()) {
+                if (i.getName().startsWith("com.google.protobuf.")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
     public @Nullable Object decode(byte[] bytes, Type type) {
         try {
             return mapper.readValue(bytes, mapper.constructType(type));

@@ -7,6 +7,7 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
@@ -78,6 +79,32 @@ public final class ProtobufCodec implements Codec {
     public @Nullable Object emptyValue(Type type) {
         Parser<?> parser = type instanceof Class ? PARSERS.get((Class<?>) type) : null;
         return parser == null ? null : decode(new byte[0], type);
+    }
+
+    @Override
+    public void prepare(Type type) {
+        Parser<?> parser = type instanceof Class ? PARSERS.get((Class<?>) type) : null;
+        if (parser == null) {
+            return;
+        }
+        // Reading an empty body and writing what it gives take the paths every message takes, and
+        // initialise their classes (byte strings, streams) here rather than on a call. Partial: a
+        // message with required fields is not complete when empty.
+        MessageLite empty;
+        try {
+            empty = (MessageLite) parser.parsePartialFrom(UnsafeByteOperations.unsafeWrap(new byte[0]).newCodedInput());
+        } catch (InvalidProtocolBufferException e) {
+            return;
+        }
+        ByteBuf heap = Unpooled.buffer(0);
+        ByteBuf direct = Unpooled.directBuffer(0);
+        try {
+            encode(empty, heap);
+            encode(empty, direct);
+        } finally {
+            heap.release();
+            direct.release();
+        }
     }
 
     @Override
