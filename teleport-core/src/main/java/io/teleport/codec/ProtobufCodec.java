@@ -7,12 +7,12 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
+import java.nio.ByteBuffer;
 
 /**
  * The Protobuf codec, id {@code 'p'}, name {@code protobuf}: any generated message (full or lite).
@@ -87,25 +87,19 @@ public final class ProtobufCodec implements Codec {
         if (parser == null) {
             return;
         }
-        // Reading an empty body and writing what it gives take the paths every message takes, and
-        // initialise their classes (byte strings, streams) here rather than on a call. Partial: a
-        // message with required fields is not complete when empty.
-        MessageLite empty;
+        // Initialises the classes every message goes through (byte strings, the input stream, the
+        // output streams for arrays and direct buffers) here rather than on a call; not through this
+        // codec's encode and decode, whose profile the JIT should take from real messages alone.
+        // Partial: a message with required fields is not complete when empty.
         try {
-            empty = (MessageLite) parser.parsePartialFrom(UnsafeByteOperations.unsafeWrap(new byte[0]).newCodedInput());
+            parser.parsePartialFrom(UnsafeByteOperations.unsafeWrap(new byte[0]).newCodedInput());
         } catch (InvalidProtocolBufferException e) {
             return;
         }
-        ByteBuf heap = Unpooled.buffer(0);
-        ByteBuf direct = Unpooled.directBuffer(0);
-        try {
-            encode(empty, heap);
-            encode(empty, direct);
-        } finally {
-            heap.release();
-            direct.release();
-        }
+        CodedOutputStream.newInstance(new byte[0]);
+        CodedOutputStream.newInstance(ByteBuffer.allocateDirect(0));
     }
+
 
     @Override
     public Object decode(byte[] bytes, Type type) {
