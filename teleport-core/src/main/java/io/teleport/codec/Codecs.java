@@ -191,7 +191,8 @@ public final class Codecs {
         for (Codec codec : all()) {
             try {
                 codec.prepare(type);
-            } catch (RuntimeException | LinkageError e) {
+            } catch (Exception | LinkageError | AssertionError e) {
+                // Exception: a codec may throw a checked one it does not declare.
                 log.debug("codec {} could not prepare for {}: {}", codec.name(), type.getTypeName(), e.toString());
             }
         }

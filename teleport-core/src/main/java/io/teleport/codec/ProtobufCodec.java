@@ -38,6 +38,9 @@ public final class ProtobufCodec implements Codec {
         }
     };
 
+    /** What {@link #prepare} makes a direct-buffer stream over: one for all, however many routes. */
+    private static final ByteBuffer NO_DIRECT_BYTES = ByteBuffer.allocateDirect(0);
+
     @Override
     public byte id() {
         return ID;
@@ -97,7 +100,7 @@ public final class ProtobufCodec implements Codec {
             return;
         }
         CodedOutputStream.newInstance(new byte[0]);
-        CodedOutputStream.newInstance(ByteBuffer.allocateDirect(0));
+        CodedOutputStream.newInstance(NO_DIRECT_BYTES);
     }
 
 

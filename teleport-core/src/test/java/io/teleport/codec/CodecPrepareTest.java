@@ -1,6 +1,13 @@
 package io.teleport.codec;
 
 import bench.proto.BenchmarkMessage;
+import com.google.protobuf.AbstractParser;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.ExtensionRegistryLite;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
 import io.netty.buffer.ByteBuf;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
@@ -15,11 +22,14 @@ import tools.jackson.databind.deser.ValueDeserializerModifier;
 import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.ser.ValueSerializerModifier;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -38,7 +48,8 @@ class CodecPrepareTest {
     void registeringARoutePreparesEveryCodecForItsBodyType() {
         RecordingCodec recording = new RecordingCodec((byte) 'r', "recording", false);
         Peer peer = Peer.builder().config(PeerConfig.builder().build()).codec(recording)
-                .codec(new RecordingCodec((byte) 'f', "failing", true)).build();
+                .codec(new RecordingCodec((byte) 'f', "failing", true))
+                .codec(new RecordingCodec((byte) 'k', "failing-checked", true)).build();
         try {
             peer.pullRouter().route("/pb", PbTest.class, (body, ctx) -> body);
             peer.pushRouter().route("/text", String.class, (body, ctx) -> { });
@@ -49,7 +60,8 @@ class CodecPrepareTest {
             assertThat(recording.prepared).hasSize(3);
             assertThat(recording.prepared.subList(0, 2)).containsExactly(PbTest.class, String.class);
             assertThat(recording.prepared.get(2).getTypeName()).isEqualTo("java.util.List<java.lang.String>");
-            // A codec that cannot prepare (it throws) refuses no route: the first message tells.
+            // A codec that cannot prepare (it throws, even a checked exception) refuses no route: the
+            // first message tells.
             assertThat(peer.pullRouter().lookup("/pb")).isNotNull();
             assertThat(peer.pushRouter().lookup("/text")).isNotNull();
         } finally {
@@ -62,7 +74,7 @@ class CodecPrepareTest {
         Codecs codecs = Codecs.defaults();
         // BenchmarkMessage is proto2 with required fields: an empty body is not a complete one.
         for (Type type : new Type[] {PbTest.class, BenchmarkMessage.class, String.class, byte[].class, Map.class, Runnable.class,
-                int.class, PreEncoded.class, Lists.class.getMethods()[0].getGenericParameterTypes()[0]}) {
+                int.class, PreEncoded.class, listOfStrings()}) {
             assertThatCode(() -> codecs.prepare(type)).as(type.getTypeName()).doesNotThrowAnyException();
         }
         // Each codec directly too: the registry's guard is for codecs of users, not an excuse for ours.
@@ -73,6 +85,104 @@ class CodecPrepareTest {
         }
         // Prepared, the codecs read and write as before.
         assertThat(codecs.decode(ProtobufCodec.ID, new byte[0], PbTest.class)).isEqualTo(PbTest.getDefaultInstance());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E undeclared(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    private static Type listOfStrings() {
+        try {
+            return Lists.class.getMethod("count", List.class).getGenericParameterTypes()[0];
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void protobufPreparesThroughTheMessagesOwnParserOnce() {
+        ProtobufCodec protobuf = new ProtobufCodec();
+        int before = CountedMessage.PARSER.parses.get();
+        protobuf.prepare(CountedMessage.class);
+        assertThat(CountedMessage.PARSER.parses.get() - before).as("parses of an empty body").isEqualTo(1);
+        // Types that are not messages are passed by without a look at any parser.
+        protobuf.prepare(String.class);
+        protobuf.prepare(listOfStrings());
+        assertThat(CountedMessage.PARSER.parses.get() - before).isEqualTo(1);
+    }
+
+    /** A hand-written protobuf message whose parser counts its parses. */
+    public static final class CountedMessage implements MessageLite {
+        static final CountingParser PARSER = new CountingParser();
+        private static final CountedMessage DEFAULT = new CountedMessage();
+
+        public static CountedMessage getDefaultInstance() {
+            return DEFAULT;
+        }
+
+        @Override
+        public Parser<CountedMessage> getParserForType() {
+            return PARSER;
+        }
+
+        @Override
+        public CountedMessage getDefaultInstanceForType() {
+            return DEFAULT;
+        }
+
+        @Override
+        public boolean isInitialized() {
+            return true;
+        }
+
+        @Override
+        public int getSerializedSize() {
+            return 0;
+        }
+
+        @Override
+        public void writeTo(CodedOutputStream output) {
+        }
+
+        @Override
+        public ByteString toByteString() {
+            return ByteString.EMPTY;
+        }
+
+        @Override
+        public byte[] toByteArray() {
+            return new byte[0];
+        }
+
+        @Override
+        public void writeTo(OutputStream output) {
+        }
+
+        @Override
+        public void writeDelimitedTo(OutputStream output) throws IOException {
+            output.write(0);
+        }
+
+        @Override
+        public Builder newBuilderForType() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Builder toBuilder() {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    static final class CountingParser extends AbstractParser<CountedMessage> {
+        final AtomicInteger parses = new AtomicInteger();
+
+        @Override
+        public CountedMessage parsePartialFrom(CodedInputStream input, ExtensionRegistryLite extensions) {
+            parses.incrementAndGet();
+            return CountedMessage.DEFAULT;
+        }
     }
 
     /** A body type of the JSON tests. */
@@ -158,6 +268,10 @@ class CodecPrepareTest {
 
         @Override
         public void prepare(Type type) {
+            if (fails && id == 'k') {
+                // A checked exception the method does not declare, as some libraries throw.
+                throw CodecPrepareTest.<RuntimeException>undeclared(new IOException("cannot prepare " + type.getTypeName()));
+            }
             if (fails) {
                 throw new IllegalStateException("cannot prepare " + type.getTypeName());
             }
