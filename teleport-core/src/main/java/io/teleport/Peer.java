@@ -38,7 +38,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.reflect.Type;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Collection;
@@ -131,9 +130,8 @@ public final class Peer implements PeerSetup, AutoCloseable {
     private void postReg(Route route) {
         plugins.run(Hook.POST_REG, route);
         route.plugins().run(Hook.POST_REG, route);
-        Type bodyType = route.bodyType();
-        if (bodyType != null) {
-            codecs.prepare(bodyType);
+        if (!route.isRaw()) {
+            codecs.prepare(route.bodyType());
         }
     }
 

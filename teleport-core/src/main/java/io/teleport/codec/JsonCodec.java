@@ -109,16 +109,13 @@ public final class JsonCodec implements Codec {
         mapper.writerFor(javaType);
     }
 
-    /** By name: protobuf is optional, and this codec does not load it. */
+    /** Through the type's own loader: protobuf is optional, and this codec does not link it. */
     private static boolean isProtobufMessage(Class<?> type) {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            for (Class<?> i : c.getInterfaces()) {
-                if (i.getName().startsWith("com.google.protobuf.")) {
-                    return true;
-                }
-            }
+        try {
+            return Class.forName("com.google.protobuf.MessageLite", false, type.getClassLoader()).isAssignableFrom(type);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
         }
-        return false;
     }
 
     @Override

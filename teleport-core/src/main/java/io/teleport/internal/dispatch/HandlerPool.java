@@ -221,7 +221,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
             boolean confirmed = heldUp && heldUpAtLastLook;
             heldUpAtLastLook = heldUp && !confirmed;
             int size = Math.max(getCorePoolSize(), getPoolSize());
-            if (!confirmed || size >= getMaximumPoolSize() || isShutdown()) {
+            if (!confirmed || size >= getMaximumPoolSize()) {
                 return;
             }
             int grow = Math.min(getQueue().size(), Math.max(baseThreads, size / 2));

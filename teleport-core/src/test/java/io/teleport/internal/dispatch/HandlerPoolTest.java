@@ -111,13 +111,7 @@ class HandlerPoolTest {
     void threadsStarvedOfCoresAreNotJoinedEvenWhenNoneTakesWork() {
         // Ready to run but finding every core taken: more threads would queue for the same cores.
         use = ThreadCpu.Use.WAITING_FOR_CORES;
-        HandlerPool pool = pool(2, 5, 100);
-        blocking(pool, 20);
-        await().until(() -> started.get() == 2);
-        for (int i = 0; i < 5; i++) {
-            look(pool);
-        }
-        assertThat(pool.getCorePoolSize()).isEqualTo(2);
+        assertThat(sizeAfterBlocked(5)).isEqualTo(2);
     }
 
     @Test
@@ -153,13 +147,18 @@ class HandlerPoolTest {
     void threadsStuckComputingAreJoinedSoThatTheRestOfTheWorkMovesOn() {
         // A few long CPU-bound tasks must not hold up every message queued behind them.
         use = ThreadCpu.Use.COMPUTING;
+        assertThat(sizeAfterBlocked(3)).isEqualTo(4);
+    }
+
+    /** Both of a pool's two threads held (none takes work), 20 messages queued; its core size after {@code looks} looks. */
+    private int sizeAfterBlocked(int looks) {
         HandlerPool pool = pool(2, 5, 100);
         blocking(pool, 20);
         await().until(() -> started.get() == 2);
-        look(pool);
-        look(pool);
-        look(pool);
-        assertThat(pool.getCorePoolSize()).isEqualTo(4);
+        for (int i = 0; i < looks; i++) {
+            look(pool);
+        }
+        return pool.getCorePoolSize();
     }
 
     @Test
