@@ -126,8 +126,9 @@ public interface Session {
     CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options);
 
     /**
-     * Closes the session: no new pulls or pushes; the connection closes and pulls still waiting end
-     * with {@code 102}. Idempotent.
+     * Closes the session gracefully: no new pulls or pushes; handlers in flight finish and reply, and
+     * this side's pulls get their replies, for at most the peer's shutdown timeout; then the connection
+     * closes and whatever still waits ends with {@code 102}. Idempotent.
      *
      * @return completes when the connection is closed
      */

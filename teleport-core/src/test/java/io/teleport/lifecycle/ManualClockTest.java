@@ -69,16 +69,16 @@ class ManualClockTest {
             Peer client = peer(c -> c.pullTimeout(Duration.ofSeconds(5)), true);
             Session session = client.dial("127.0.0.1:" + port);
             CompletableFuture<String> pull = session.pullAsync("/hold", "x", String.class);
-            await().until(() -> timer.pendingOf("PendingPull") == 1);
+            await().until(() -> timer.pendingOf("PendingCalls") == 1);
 
             timer.advance(Duration.ofMillis(4_999));
-            assertThat(timer.pendingOf("PendingPull")).as("not due yet").isEqualTo(1);
+            assertThat(timer.pendingOf("PendingCalls")).as("not due yet").isEqualTo(1);
             assertThat(pull).isNotDone();
 
             timer.advance(Duration.ofMillis(1));
             await().until(pull::isDone);
             assertThat(code(pull)).isEqualTo(408);
-            assertThat(timer.delaysOf("PendingPull")).containsExactly(Duration.ofSeconds(5));
+            assertThat(timer.delaysOf("PendingCalls")).containsExactly(Duration.ofSeconds(5));
         } finally {
             release.countDown();
         }

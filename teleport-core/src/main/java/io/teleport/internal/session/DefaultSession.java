@@ -259,9 +259,9 @@ public final class DefaultSession implements Session {
         return outbound;
     }
 
-    /** A pull now waits for its reply. */
+    /** A pull now waits for its reply, and for its timeout (thrown as {@link PendingCalls#add} says). */
     void addPending(PendingPull pull) {
-        pending.add(pull);
+        pending.add(pull, peer.timer);
     }
 
     /**

@@ -12,6 +12,8 @@ import java.time.Duration;
 /** One pull or push being built: what its {@link CallOption}s and the push write hooks see. */
 final class OutgoingCall implements CallSpec, WriteContext {
 
+    private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+
     private final Session session;
     private final Packet packet;
     private long timeoutNanos;
@@ -40,7 +42,12 @@ final class OutgoingCall implements CallSpec, WriteContext {
         if (timeout.isNegative() || timeout.isZero()) {
             return;
         }
-        timeoutNanos = timeout.toNanos();
+        timeoutNanos = nanos(timeout);
+    }
+
+    /** A timeout in nanoseconds: one longer than a long holds (292 years) is the longest, not an overflow. */
+    static long nanos(Duration timeout) {
+        return timeout.compareTo(LONGEST) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
     }
 
     long timeoutNanos() {

@@ -1,10 +1,17 @@
 package io.teleport.internal.session;
 
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
+import io.netty.util.TimerTask;
 import io.teleport.message.Rerror;
 import io.teleport.proto.ErpcRawProto;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
@@ -16,8 +23,16 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * asks again), so a pull goes into a single slot when that is free and into the map only while
  * another one waits: the common case costs a compare-and-set instead of a map entry, a boxed seq
  * and the map's lock. A pull stays where {@link #add} put it, so each is removed from one place.
+ *
+ * <p>The session's pulls share one timeout (this is its task), armed for the earliest deadline
+ * among them rather than one per pull: a pull then costs a volatile read, where a timeout of its own
+ * cost a timer entry, the timer's queues and a cancel on every reply. When it fires, it ends the
+ * pulls whose deadline passed and arms itself again for the earliest of the others. A pull whose
+ * deadline comes before the armed one (a shorter timeout of its own) arms it earlier.
  */
-final class PendingCalls {
+final class PendingCalls implements TimerTask {
+
+    private static final Logger log = LoggerFactory.getLogger(PendingCalls.class);
 
     private static final AtomicReferenceFieldUpdater<PendingCalls, PendingPull> SLOT =
             AtomicReferenceFieldUpdater.newUpdater(PendingCalls.class, PendingPull.class, "slot");
@@ -31,6 +46,15 @@ final class PendingCalls {
      * (erpc v6's AUTH_REPLY): found at once, so that such replies, even a flood of them, cost no scan.
      */
     private volatile @Nullable PendingPull handshake;
+    /** The timeout and the deadline it is armed for; null while none is. Replaced under this lock. */
+    private volatile @Nullable Armed armed;
+
+    /**
+     * A timeout, the deadline ({@link System#nanoTime()}) it fires for, and the peer's timer that
+     * armed it: the one to arm again with, which may wrap the one {@link Timeout#timer()} names.
+     */
+    private record Armed(long deadline, Timeout timeout, Timer timer) {
+    }
 
     private ConcurrentHashMap<Long, PendingPull> map() {
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
@@ -45,12 +69,117 @@ final class PendingCalls {
         return map;
     }
 
-    void add(PendingPull pull) {
+    /**
+     * Adds a pull, then makes sure {@code timer} will end it at its deadline.
+     *
+     * @throws IllegalStateException the timer is stopped (the pull stays added)
+     * @throws RejectedExecutionException the timer refused a timeout (the pull stays added)
+     */
+    void add(PendingPull pull, Timer timer) {
         if (!SLOT.compareAndSet(this, null, pull)) {
             map().put(pull.key(), pull);
         }
         if (ErpcRawProto.AUTH_URI.equals(pull.request.uri())) {
             handshake = pull;
+        }
+        // Added first: a timeout that fires from here on finds the pull (see run).
+        Armed a = armed;
+        if (a == null || pull.deadlineNanos - a.deadline < 0) {
+            arm(pull.deadlineNanos, pull.timeoutNanos, timer);
+        }
+    }
+
+    /**
+     * Arms the timeout for {@code deadline}, {@code delay} from now, unless one is armed for no later:
+     * the pulls it finds pending when it fires include every pull added before this.
+     */
+    private void arm(long deadline, long delayNanos, Timer timer) {
+        synchronized (this) {
+            Armed a = armed;
+            if (a != null && a.deadline - deadline <= 0) {
+                return;
+            }
+            armed = new Armed(deadline, timer.newTimeout(this, Math.max(0, delayNanos), TimeUnit.NANOSECONDS), timer);
+            if (a != null) {
+                a.timeout.cancel();
+            }
+        }
+    }
+
+    /** The armed deadline came: ends the pulls whose deadline passed, and arms for the next one. */
+    @Override
+    public void run(Timeout fired) {
+        long now = System.nanoTime();
+        Timer timer = fired.timer();
+        synchronized (this) {
+            Armed a = armed;
+            if (a != null) {
+                timer = a.timer;
+            }
+            if (a != null && a.timeout == fired) {
+                // Cleared before looking at the pulls, so that one added meanwhile, which saw no timeout
+                // armed, arms one of its own, and one that saw this one is among the pulls looked at.
+                armed = null;
+                // The timer's word that the deadline came, on whatever clock it keeps (a test's, an
+                // application's).
+                now = Math.max(now, a.deadline);
+            }
+        }
+        long next = 0;
+        boolean waiting = false;
+        PendingPull first = slot;
+        if (first != null) {
+            if (first.deadlineNanos - now <= 0) {
+                first.timedOut();
+            } else {
+                next = first.deadlineNanos;
+                waiting = true;
+            }
+        }
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        if (map != null) {
+            for (PendingPull pull : map.values()) {
+                if (pull.deadlineNanos - now <= 0) {
+                    pull.timedOut();
+                } else if (!waiting || pull.deadlineNanos - next < 0) {
+                    next = pull.deadlineNanos;
+                    waiting = true;
+                }
+            }
+        }
+        if (waiting) {
+            rearm(next, now, timer);
+        }
+    }
+
+    private void rearm(long deadline, long now, Timer timer) {
+        try {
+            arm(deadline, deadline - now, timer);
+        } catch (IllegalStateException stopped) {
+            // The peer is shutting down: it closes its sessions, which ends their pulls.
+        } catch (RejectedExecutionException refused) {
+            // An application's timer with a bound on its timeouts: rather than wait without end, the
+            // pulls end now.
+            log.warn("the timer refused the timeout of pulls still waiting; they end now: {}", refused.getMessage());
+            failAll(new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
+                    "the timer refused to time the pull (" + refused.getMessage() + ")"));
+        }
+    }
+
+    /** The session closed and its pulls ended: the timeout goes, unless a pull came meanwhile. */
+    private void disarm() {
+        synchronized (this) {
+            Armed a = armed;
+            // Cleared before looking, as in run: a pull that saw it armed is seen here.
+            armed = null;
+            if (a == null) {
+                return;
+            }
+            if (isEmpty()) {
+                a.timeout.cancel();
+            } else {
+                armed = a;
+            }
         }
     }
 
@@ -108,14 +237,14 @@ final class PendingCalls {
             first.fail(rerror);
         }
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
-        if (map == null) {
-            return;
-        }
-        for (Long key : map.keySet()) {
-            PendingPull pull = map.remove(key);
-            if (pull != null) {
-                pull.fail(rerror);
+        if (map != null) {
+            for (Long key : map.keySet()) {
+                PendingPull pull = map.remove(key);
+                if (pull != null) {
+                    pull.fail(rerror);
+                }
             }
         }
+        disarm();
     }
 }

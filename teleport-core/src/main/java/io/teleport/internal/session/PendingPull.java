@@ -3,8 +3,6 @@ package io.teleport.internal.session;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.EncoderException;
-import io.netty.util.Timeout;
-import io.netty.util.TimerTask;
 import io.teleport.codec.CodecException;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
@@ -35,7 +33,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * then a pull that ended without a usable reply shows one made here, carrying its error, and is
  * logged with it, so that every outcome is timed, counted and logged once.
  */
-public final class PendingPull implements ChannelFutureListener, TimerTask, WriteContext, ReadContext {
+public final class PendingPull implements ChannelFutureListener, WriteContext, ReadContext {
 
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
     /** A connection the remote closed before any frame came in on the session. */
@@ -55,9 +53,15 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
     final long seq;
     /** Completed with the reply's body, or with the whole {@link Reply} when that was asked for. */
     final CompletableFuture<@Nullable Object> future = new CompletableFuture<>();
-    private final long timeoutNanos;
+    /** The pull's timeout, as asked for: the delay the session's timer is armed with for it. */
+    final long timeoutNanos;
     private final long startNanos = System.nanoTime();
-    private volatile @Nullable Timeout timeout;
+    /**
+     * When the pull times out ({@link System#nanoTime()}): its session's one timeout looks at it then
+     * (see {@link PendingCalls}). A timeout of centuries is cut to decades, so that any two deadlines
+     * stay comparable by their difference.
+     */
+    final long deadlineNanos;
     /** 1 once the pull was handed to a connection, or its timeout gave up waiting for one: the first decides. */
     private volatile int writeDecided;
     /** The frame while it waits for a redial; null unless the session was redialing when it was sent. */
@@ -81,6 +85,7 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         this.sync = sync;
         this.wholeReply = wholeReply;
         this.timeoutNanos = timeoutNanos;
+        this.deadlineNanos = startNanos + Math.min(timeoutNanos, Long.MAX_VALUE >> 2);
     }
 
     /** The seq boxed, for the pending map: only a pull sent while another waits goes there. */
@@ -88,10 +93,13 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         return seq;
     }
 
-    /** Arms the timeout; returns false when the pull already ended (closed, or the timer is stopped). */
-    boolean startTimer() {
+    /**
+     * Adds the pull to its session's pending calls, whose timer then watches its deadline; returns
+     * false when the pull already ended (closed, or the timer is stopped or refused it).
+     */
+    boolean register() {
         try {
-            timeout = session.peer.timer.newTimeout(this, timeoutNanos, TimeUnit.NANOSECONDS);
+            session.addPending(this);
         } catch (IllegalStateException stopped) {
             if (session.removePending(this)) {
                 fail(CONNECTION_CLOSED);
@@ -106,12 +114,8 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
             }
             return false;
         }
-        if (!session.isPending(this)) {
-            // Ended between registration and arming (the connection closed): disarm.
-            cancelTimer();
-            return false;
-        }
-        return true;
+        // Ended between registration and arming (the connection closed): the timeout finds it gone.
+        return session.isPending(this);
     }
 
     /** The write finished. */
@@ -141,9 +145,8 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
         }
     }
 
-    /** The timeout passed. */
-    @Override
-    public void run(Timeout t) {
+    /** The timeout passed: the session's timer found the deadline behind it. */
+    void timedOut() {
         if (session.removePending(this)) {
             // Not written yet, waiting for the redial: the caller must know it was never sent.
             boolean unsent = claimWrite();
@@ -185,7 +188,6 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
                 return;
             }
         }
-        cancelTimer();
         try {
             readReply(reply);
         } catch (Throwable t) {
@@ -238,7 +240,6 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
      * keeps its sizes, one that failed on this side carries this side's error.
      */
     private void end(@Nullable Object value, @Nullable Rerror rerror, @Nullable Packet shown) {
-        cancelTimer();
         if (ended) {
             return;
         }
@@ -276,13 +277,6 @@ public final class PendingPull implements ChannelFutureListener, TimerTask, Writ
             } finally {
                 deliver(value, error);
             }
-        }
-    }
-
-    private void cancelTimer() {
-        Timeout t = timeout;
-        if (t != null) {
-            t.cancel();
         }
     }
 

@@ -99,8 +99,7 @@ final class SessionCalls {
             pull.fail(full);
             return pull.future;
         }
-        session.addPending(pull);
-        if (!pull.startTimer()) {
+        if (!pull.register()) {
             ReferenceCountUtil.release(frame);
             return pull.future;
         }

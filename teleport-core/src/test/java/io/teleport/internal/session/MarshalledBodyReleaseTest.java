@@ -189,7 +189,10 @@ class MarshalledBodyReleaseTest {
             Session session = client.dial("127.0.0.1:" + port);
             CompletableFuture<String> first = session.pullAsync("/slow", "first", String.class);
 
-            assertThatThrownBy(() -> session.pull("/echo", "refused", String.class, recording()))
+            // A session's pulls share one timeout: only a deadline earlier than the armed one asks the
+            // timer for another.
+            assertThatThrownBy(() -> session.pull("/echo", "refused", String.class, recording(),
+                    CallOptions.timeout(Duration.ofSeconds(1))))
                     .isInstanceOfSatisfying(RerrorException.class, e -> {
                         assertThat(e.code()).isEqualTo(Rerror.CODE_WRITE_FAILED);
                         assertThat(e.rerror().detail()).contains("timer refused");
