@@ -45,6 +45,8 @@ class SharedPullTimeoutTest {
     private final ManualTimer timer = new ManualTimer();
     /** When set, the client's timer refuses new timeouts, as one with a bound on them does when full. */
     private volatile boolean refusing;
+    /** When set, the client's timer hands back handles of its own rather than the ones its tasks get. */
+    private volatile boolean wrapHandles;
     private final List<Socket> accepted = new ArrayList<>();
     private ServerSocket silent;
 
@@ -76,7 +78,8 @@ class SharedPullTimeoutTest {
                 if (refusing) {
                     throw new RejectedExecutionException("1 pending timeouts: the maximum");
                 }
-                return timer.newTimeout(task, delay, unit);
+                Timeout handle = timer.newTimeout(task, delay, unit);
+                return wrapHandles ? new Handle(handle) : handle;
             }
 
             @Override
@@ -86,6 +89,34 @@ class SharedPullTimeoutTest {
         };
         Peer client = peers.add(Peer.builder().configure(c -> c.pullTimeout(pullTimeout)).timer(bounded).build());
         return client.dial("127.0.0.1:" + silent.getLocalPort());
+    }
+
+    /** A timer's handle of its own over the timeout it made. */
+    private record Handle(Timeout inner) implements Timeout {
+        @Override
+        public Timer timer() {
+            return inner.timer();
+        }
+
+        @Override
+        public TimerTask task() {
+            return inner.task();
+        }
+
+        @Override
+        public boolean isExpired() {
+            return inner.isExpired();
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return inner.isCancelled();
+        }
+
+        @Override
+        public boolean cancel() {
+            return inner.cancel();
+        }
     }
 
     private static int code(CompletableFuture<?> failed) {
@@ -104,6 +135,8 @@ class SharedPullTimeoutTest {
         assertThat(timer.pendingOf(OWNER)).isEqualTo(1);
 
         timer.advance(Duration.ofMillis(4_999));
+        // Taken from the pending calls on the timer's thread (here), ended after, on another.
+        assertThat(session.pendingPulls()).isEqualTo(50);
         assertThat(pulls).noneMatch(CompletableFuture::isDone);
 
         timer.advance(Duration.ofMillis(1));
@@ -119,23 +152,25 @@ class SharedPullTimeoutTest {
 
     @Test
     void aShorterTimeoutArmsEarlierAndTheLongerOneStillEndsAtItsOwn() throws IOException {
-        Session session = sessionToSilentServer(Duration.ofSeconds(5));
+        Session session = sessionToSilentServer(Duration.ofSeconds(60));
         CompletableFuture<String> longer = session.pullAsync("/never", "a", String.class);
         CompletableFuture<String> shorter = session.pullAsync("/never", "b", String.class,
                 CallOptions.timeout(Duration.ofSeconds(2)));
-        assertThat(timer.delaysOf(OWNER)).containsExactly(Duration.ofSeconds(5), Duration.ofSeconds(2));
+        assertThat(timer.delaysOf(OWNER)).containsExactly(Duration.ofSeconds(60), Duration.ofSeconds(2));
         assertThat(timer.pendingOf(OWNER)).as("the later one was cancelled").isEqualTo(1);
 
         timer.advance(Duration.ofSeconds(2));
         await().until(shorter::isDone);
         assertThat(code(shorter)).isEqualTo(408);
+        assertThat(session.pendingPulls()).isOne();
         assertThat(longer).isNotDone();
         assertThat(timer.pendingOf(OWNER)).as("armed again for the pull still waiting").isEqualTo(1);
 
-        // Three seconds later, less the (real) time between the two pulls.
-        timer.advance(Duration.ofMillis(2_500));
+        // 58 seconds later, less the (real) time between the two pulls.
+        timer.advance(Duration.ofSeconds(50));
+        assertThat(session.pendingPulls()).isOne();
         assertThat(longer).isNotDone();
-        timer.advance(Duration.ofMillis(500));
+        timer.advance(Duration.ofSeconds(8));
         await().until(longer::isDone);
         assertThat(code(longer)).isEqualTo(408);
     }
@@ -145,23 +180,53 @@ class SharedPullTimeoutTest {
         Session session = sessionToSilentServer(Duration.ofSeconds(2));
         CompletableFuture<String> first = session.pullAsync("/never", "a", String.class);
         CompletableFuture<String> later = session.pullAsync("/never", "b", String.class,
-                CallOptions.timeout(Duration.ofSeconds(5)));
+                CallOptions.timeout(Duration.ofSeconds(60)));
         assertThat(timer.delaysOf(OWNER)).as("the later deadline arms nothing").containsExactly(Duration.ofSeconds(2));
 
         timer.advance(Duration.ofSeconds(2));
         await().until(first::isDone);
+        assertThat(session.pendingPulls()).isOne();
         assertThat(later).isNotDone();
 
-        timer.advance(Duration.ofMillis(2_999));
+        timer.advance(Duration.ofSeconds(57));
+        assertThat(session.pendingPulls()).isOne();
         assertThat(later).isNotDone();
-        // Three seconds after the first, plus the (real) time between the two pulls.
-        timer.advance(Duration.ofMillis(1_000));
+        // 58 seconds after the first, plus the (real) time between the two pulls.
+        timer.advance(Duration.ofSeconds(20));
         await().until(later::isDone);
         assertThat(code(later)).isEqualTo(408);
     }
 
     @Test
-    void aTimeoutOfCenturiesDoesNotWrapIntoThePast() throws IOException {
+    void aTimerThatHandsItsTaskAnotherTimeoutStillEndsEveryPull() throws IOException {
+        // An application's timer whose handles are its own objects, not the ones its tasks are given.
+        wrapHandles = true;
+        Session session = sessionToSilentServer(Duration.ofSeconds(2));
+        CompletableFuture<String> first = session.pullAsync("/never", "a", String.class);
+        CompletableFuture<String> later = session.pullAsync("/never", "b", String.class,
+                CallOptions.timeout(Duration.ofSeconds(60)));
+
+        timer.advance(Duration.ofSeconds(2));
+        await().until(first::isDone);
+        timer.advance(Duration.ofSeconds(80));
+        await().until(later::isDone);
+        assertThat(code(later)).isEqualTo(408);
+    }
+
+    @Test
+    void aTimeoutOfCenturiesArmedFirstIsNotDueAtOnce() throws IOException {
+        Session session = sessionToSilentServer(Duration.ofDays(365L * 1_000));
+        // A timer whose clock has moved on, as any real one's has: a delay of Long.MAX_VALUE would wrap.
+        timer.advance(Duration.ofSeconds(1));
+        CompletableFuture<String> never = session.pullAsync("/never", "a", String.class);
+
+        timer.advance(Duration.ofDays(1));
+        assertThat(session.pendingPulls()).isOne();
+        assertThat(never).isNotDone();
+    }
+
+    @Test
+    void aPerCallTimeoutOfCenturiesIsTheLongestRatherThanAnError() throws IOException {
         Session session = sessionToSilentServer(Duration.ofSeconds(1));
         CompletableFuture<String> soon = session.pullAsync("/never", "a", String.class);
         CompletableFuture<String> never = session.pullAsync("/never", "b", String.class,
@@ -171,11 +236,12 @@ class SharedPullTimeoutTest {
         await().until(soon::isDone);
         assertThat(code(soon)).isEqualTo(408);
         timer.advance(Duration.ofDays(1));
+        assertThat(session.pendingPulls()).isOne();
         assertThat(never).isNotDone();
     }
 
     @Test
-    void theTimeoutGoesWithTheSessionAndAnsweredPullsLeaveNoneArmed() throws IOException {
+    void theTimeoutGoesWithTheSession() throws IOException {
         Session session = sessionToSilentServer(Duration.ofSeconds(60));
         CompletableFuture<String> pull = session.pullAsync("/never", "a", String.class);
         assertThat(timer.pendingOf(OWNER)).isEqualTo(1);

@@ -9,6 +9,8 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,13 +26,13 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * another one waits: the common case costs a compare-and-set instead of a map entry, a boxed seq
  * and the map's lock. A pull stays where {@link #add} put it, so each is removed from one place.
  *
- * <p>The session's pulls share one timeout (this is its task), armed for the earliest deadline
+ * <p>The session's pulls share one timeout, armed for the earliest deadline
  * among them rather than one per pull: a pull then costs a volatile read, where a timeout of its own
  * cost a timer entry, the timer's queues and a cancel on every reply. When it fires, it ends the
  * pulls whose deadline passed and arms itself again for the earliest of the others. A pull whose
  * deadline comes before the armed one (a shorter timeout of its own) arms it earlier.
  */
-final class PendingCalls implements TimerTask {
+final class PendingCalls {
 
     private static final Logger log = LoggerFactory.getLogger(PendingCalls.class);
 
@@ -46,14 +48,37 @@ final class PendingCalls implements TimerTask {
      * (erpc v6's AUTH_REPLY): found at once, so that such replies, even a flood of them, cost no scan.
      */
     private volatile @Nullable PendingPull handshake;
-    /** The timeout and the deadline it is armed for; null while none is. Replaced under this lock. */
+    /** The session's timeout as armed last; null while none is. Replaced under this lock. */
     private volatile @Nullable Armed armed;
 
     /**
-     * A timeout, the deadline ({@link System#nanoTime()}) it fires for, and the peer's timer that
-     * armed it: the one to arm again with, which may wrap the one {@link Timeout#timer()} names.
+     * One arming of the session's timeout: the deadline ({@link System#nanoTime()}) it fires for, and
+     * the peer's timer, to arm again with (an application's may wrap the one {@link Timeout#timer()}
+     * names). An object of its own, so that the firing of the armed one is told from that of one it
+     * replaced by identity, whatever {@link Timeout} the timer hands its task.
      */
-    private record Armed(long deadline, Timeout timeout, Timer timer) {
+    private final class Armed implements TimerTask {
+        final long deadline;
+        final Timer timer;
+        /** Set and read under the lock of the pending calls. */
+        @Nullable Timeout timeout;
+
+        Armed(long deadline, Timer timer) {
+            this.deadline = deadline;
+            this.timer = timer;
+        }
+
+        @Override
+        public void run(Timeout t) {
+            fire(this);
+        }
+
+        void cancel() {
+            Timeout t = timeout;
+            if (t != null) {
+                t.cancel();
+            }
+        }
     }
 
     private ConcurrentHashMap<Long, PendingPull> map() {
@@ -82,7 +107,7 @@ final class PendingCalls implements TimerTask {
         if (ErpcRawProto.AUTH_URI.equals(pull.request.uri())) {
             handshake = pull;
         }
-        // Added first: a timeout that fires from here on finds the pull (see run).
+        // Added first: a timeout that fires from here on finds the pull (see fire).
         Armed a = armed;
         if (a == null || pull.deadlineNanos - a.deadline < 0) {
             arm(pull.deadlineNanos, pull.timeoutNanos, timer);
@@ -90,8 +115,8 @@ final class PendingCalls implements TimerTask {
     }
 
     /**
-     * Arms the timeout for {@code deadline}, {@code delay} from now, unless one is armed for no later:
-     * the pulls it finds pending when it fires include every pull added before this.
+     * Arms the timeout for {@code deadline}, {@code delayNanos} from now, unless one is armed for no
+     * later: the pulls it finds pending when it fires include every pull added before this.
      */
     private void arm(long deadline, long delayNanos, Timer timer) {
         synchronized (this) {
@@ -99,57 +124,75 @@ final class PendingCalls implements TimerTask {
             if (a != null && a.deadline - deadline <= 0) {
                 return;
             }
-            armed = new Armed(deadline, timer.newTimeout(this, Math.max(0, delayNanos), TimeUnit.NANOSECONDS), timer);
+            Armed fresh = new Armed(deadline, timer);
+            fresh.timeout = timer.newTimeout(fresh, Math.max(1, delayNanos), TimeUnit.NANOSECONDS);
+            armed = fresh;
             if (a != null) {
-                a.timeout.cancel();
+                a.cancel();
             }
         }
     }
 
-    /** The armed deadline came: ends the pulls whose deadline passed, and arms for the next one. */
-    @Override
-    public void run(Timeout fired) {
+    /** A deadline came: ends the pulls whose deadline passed, and arms for the next one. */
+    private void fire(Armed fired) {
         long now = System.nanoTime();
-        Timer timer = fired.timer();
         synchronized (this) {
-            Armed a = armed;
-            if (a != null) {
-                timer = a.timer;
-            }
-            if (a != null && a.timeout == fired) {
+            if (armed == fired) {
                 // Cleared before looking at the pulls, so that one added meanwhile, which saw no timeout
                 // armed, arms one of its own, and one that saw this one is among the pulls looked at.
                 armed = null;
-                // The timer's word that the deadline came, on whatever clock it keeps (a test's, an
-                // application's).
-                now = Math.max(now, a.deadline);
-            }
-        }
-        long next = 0;
-        boolean waiting = false;
-        PendingPull first = slot;
-        if (first != null) {
-            if (first.deadlineNanos - now <= 0) {
-                first.timedOut();
-            } else {
-                next = first.deadlineNanos;
-                waiting = true;
-            }
-        }
-        ConcurrentHashMap<Long, PendingPull> map = bySeq;
-        if (map != null) {
-            for (PendingPull pull : map.values()) {
-                if (pull.deadlineNanos - now <= 0) {
-                    pull.timedOut();
-                } else if (!waiting || pull.deadlineNanos - next < 0) {
-                    next = pull.deadlineNanos;
-                    waiting = true;
+                if (fired.deadline - now > 0) {
+                    // The timer's word that the deadline came, on whatever clock it keeps (a test's,
+                    // an application's).
+                    now = fired.deadline;
                 }
             }
         }
-        if (waiting) {
-            rearm(next, now, timer);
+        List<PendingPull> due = new ArrayList<>();
+        long next = 0;
+        boolean waiting = false;
+        for (PendingPull pull : pulls()) {
+            if (pull.deadlineNanos - now <= 0) {
+                due.add(pull);
+            } else if (!waiting || pull.deadlineNanos - next < 0) {
+                next = pull.deadlineNanos;
+                waiting = true;
+            }
         }
+        int ended = 0;
+        try {
+            for (PendingPull pull : due) {
+                try {
+                    pull.timedOut();
+                } catch (RuntimeException e) {
+                    log.warn("ending the timed-out pull {} (seq {}) failed", pull.request.uri(), pull.seq, e);
+                }
+                ended++;
+            }
+        } finally {
+            if (ended < due.size()) {
+                // An error escaped one pull's end: the ones after it are looked at again at once.
+                next = now;
+                waiting = true;
+            }
+            if (waiting) {
+                rearm(next, now, fired.timer);
+            }
+        }
+    }
+
+    /** The pulls waiting now, the slot's first. */
+    private List<PendingPull> pulls() {
+        List<PendingPull> pulls = new ArrayList<>();
+        PendingPull first = slot;
+        if (first != null) {
+            pulls.add(first);
+        }
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        if (map != null) {
+            pulls.addAll(map.values());
+        }
+        return pulls;
     }
 
     private void rearm(long deadline, long now, Timer timer) {
@@ -159,10 +202,11 @@ final class PendingCalls implements TimerTask {
             // The peer is shutting down: it closes its sessions, which ends their pulls.
         } catch (RejectedExecutionException refused) {
             // An application's timer with a bound on its timeouts: rather than wait without end, the
-            // pulls end now.
+            // pulls end now, as a timeout would end them.
             log.warn("the timer refused the timeout of pulls still waiting; they end now: {}", refused.getMessage());
-            failAll(new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
-                    "the timer refused to time the pull (" + refused.getMessage() + ")"));
+            for (PendingPull pull : pulls()) {
+                pull.timerRefused(refused.getMessage());
+            }
         }
     }
 
@@ -170,13 +214,13 @@ final class PendingCalls implements TimerTask {
     private void disarm() {
         synchronized (this) {
             Armed a = armed;
-            // Cleared before looking, as in run: a pull that saw it armed is seen here.
+            // Cleared before looking, as in fire: a pull that saw it armed is seen here.
             armed = null;
             if (a == null) {
                 return;
             }
             if (isEmpty()) {
-                a.timeout.cancel();
+                a.cancel();
             } else {
                 armed = a;
             }
@@ -232,6 +276,7 @@ final class PendingCalls implements TimerTask {
 
     /** Ends every waiting pull with 102: the connection is gone. */
     void failAll(Rerror rerror) {
+        handshake = null;
         PendingPull first = SLOT.getAndSet(this, null);
         if (first != null) {
             first.fail(rerror);

@@ -53,15 +53,18 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     final long seq;
     /** Completed with the reply's body, or with the whole {@link Reply} when that was asked for. */
     final CompletableFuture<@Nullable Object> future = new CompletableFuture<>();
-    /** The pull's timeout, as asked for: the delay the session's timer is armed with for it. */
+    /**
+     * The pull's timeout: the delay the session's timeout is armed with for it. One of centuries is
+     * cut to decades, so that any two deadlines stay comparable by their difference.
+     */
     final long timeoutNanos;
     private final long startNanos = System.nanoTime();
     /**
-     * When the pull times out ({@link System#nanoTime()}): its session's one timeout looks at it then
-     * (see {@link PendingCalls}). A timeout of centuries is cut to decades, so that any two deadlines
-     * stay comparable by their difference.
+     * When the pull times out ({@link System#nanoTime()}), counted from its {@link #register}, as its
+     * own timer entry was: its session's one timeout looks at it then (see {@link PendingCalls}).
+     * Written before the pull is published to the pending calls, whose readers see it through them.
      */
-    final long deadlineNanos;
+    long deadlineNanos;
     /** 1 once the pull was handed to a connection, or its timeout gave up waiting for one: the first decides. */
     private volatile int writeDecided;
     /** The frame while it waits for a redial; null unless the session was redialing when it was sent. */
@@ -84,8 +87,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
         this.replyType = replyType;
         this.sync = sync;
         this.wholeReply = wholeReply;
-        this.timeoutNanos = timeoutNanos;
-        this.deadlineNanos = startNanos + Math.min(timeoutNanos, Long.MAX_VALUE >> 2);
+        this.timeoutNanos = Math.min(timeoutNanos, Long.MAX_VALUE >> 2);
     }
 
     /** The seq boxed, for the pending map: only a pull sent while another waits goes there. */
@@ -98,6 +100,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
      * false when the pull already ended (closed, or the timer is stopped or refused it).
      */
     boolean register() {
+        deadlineNanos = System.nanoTime() + timeoutNanos;
         try {
             session.addPending(this);
         } catch (IllegalStateException stopped) {
@@ -147,6 +150,15 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
 
     /** The timeout passed: the session's timer found the deadline behind it. */
     void timedOut() {
+        endUntimed(null);
+    }
+
+    /** The timer refused to time the session's pulls ({@code why}): ended now rather than never. */
+    void timerRefused(@Nullable String why) {
+        endUntimed("the timer refused to time the pull (" + why + ")");
+    }
+
+    private void endUntimed(@Nullable String refusal) {
         if (session.removePending(this)) {
             // Not written yet, waiting for the redial: the caller must know it was never sent.
             boolean unsent = claimWrite();
@@ -154,13 +166,22 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             if (unsent && frame != null) {
                 frame.drop();
             }
-            long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
-            fail(unsent ? new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", frame != null
-                    ? "not sent: the session was still reconnecting when the pull's timeout of " + millis + " ms passed"
-                    : "not sent before the pull's timeout of " + millis + " ms")
-                    : new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
-                    "no reply to " + request.uri() + " within " + millis + " ms"));
+            fail(untimely(unsent, frame != null, refusal));
         }
+    }
+
+    private Rerror untimely(boolean unsent, boolean wasHeld, @Nullable String refusal) {
+        long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+        if (!unsent) {
+            return new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
+                    refusal != null ? refusal : "no reply to " + request.uri() + " within " + millis + " ms");
+        }
+        if (refusal != null) {
+            return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: " + refusal);
+        }
+        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", wasHeld
+                ? "not sent: the session was still reconnecting when the pull's timeout of " + millis + " ms passed"
+                : "not sent before the pull's timeout of " + millis + " ms");
     }
 
     /**
