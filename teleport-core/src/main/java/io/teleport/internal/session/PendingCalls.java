@@ -26,11 +26,11 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * another one waits: the common case costs a compare-and-set instead of a map entry, a boxed seq
  * and the map's lock. A pull stays where {@link #add} put it, so each is removed from one place.
  *
- * <p>The session's pulls share one timeout, armed for the earliest deadline
- * among them rather than one per pull: a pull then costs a volatile read, where a timeout of its own
- * cost a timer entry, the timer's queues and a cancel on every reply. When it fires, it ends the
- * pulls whose deadline passed and arms itself again for the earliest of the others. A pull whose
- * deadline comes before the armed one (a shorter timeout of its own) arms it earlier.
+ * <p>The session's pulls share one timeout, armed for the earliest deadline among them rather than
+ * one per pull: a pull then costs a volatile read, where a timeout of its own cost a timer entry, the
+ * timer's queues and a cancel on every reply. When it fires, it ends the pulls whose deadline passed
+ * and arms itself again for the earliest of the others. A pull whose deadline comes before the armed
+ * one (a shorter timeout of its own) arms it earlier.
  */
 final class PendingCalls {
 
