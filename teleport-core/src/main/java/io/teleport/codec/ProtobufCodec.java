@@ -103,7 +103,6 @@ public final class ProtobufCodec implements Codec {
         CodedOutputStream.newInstance(NO_DIRECT_BYTES);
     }
 
-
     @Override
     public Object decode(byte[] bytes, Type type) {
         Parser<?> parser = type instanceof Class ? PARSERS.get((Class<?>) type) : null;

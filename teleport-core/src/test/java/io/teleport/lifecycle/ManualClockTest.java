@@ -2,7 +2,6 @@ package io.teleport.lifecycle;
 
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
-import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
 import io.teleport.testing.ManualTimer;
 import io.teleport.testing.TestPeers;
@@ -14,11 +13,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
+import static io.teleport.testing.PullFailures.code;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -55,11 +53,6 @@ class ManualClockTest {
         CompletableFuture<String> pull = client.dial("127.0.0.1:" + port).pullAsync("/hold", "x", String.class);
         await().until(() -> entered.getCount() == 0);
         return pull;
-    }
-
-    private static int code(CompletableFuture<?> failed) {
-        assertThatThrownBy(failed::get).isInstanceOf(ExecutionException.class).cause().isInstanceOf(RerrorException.class);
-        return ((RerrorException) failed.handle((v, e) -> e.getCause() != null ? e.getCause() : e).join()).code();
     }
 
     @Test

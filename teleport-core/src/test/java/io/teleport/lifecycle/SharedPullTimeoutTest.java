@@ -4,31 +4,27 @@ import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import io.netty.util.TimerTask;
 import io.teleport.Peer;
-import io.teleport.message.RerrorException;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import io.teleport.testing.ManualTimer;
+import io.teleport.testing.SilentServer;
 import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.teleport.testing.PullFailures.code;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -47,14 +43,10 @@ class SharedPullTimeoutTest {
     private volatile boolean refusing;
     /** When set, the client's timer hands back handles of its own rather than the ones its tasks get. */
     private volatile boolean wrapHandles;
-    private final List<Socket> accepted = new ArrayList<>();
-    private ServerSocket silent;
+    private SilentServer silent;
 
     @AfterEach
     void closeSilent() throws IOException {
-        for (Socket s : accepted) {
-            s.close();
-        }
         if (silent != null) {
             silent.close();
         }
@@ -62,16 +54,7 @@ class SharedPullTimeoutTest {
 
     /** A session to a server that accepts the connection and never answers anything. */
     private Session sessionToSilentServer(Duration pullTimeout) throws IOException {
-        silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(() -> {
-            try {
-                accepted.add(silent.accept());
-            } catch (IOException closed) {
-                // the test is over
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
+        silent = new SilentServer();
         Timer bounded = new Timer() {
             @Override
             public Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
@@ -88,7 +71,7 @@ class SharedPullTimeoutTest {
             }
         };
         Peer client = peers.add(Peer.builder().configure(c -> c.pullTimeout(pullTimeout)).timer(bounded).build());
-        return client.dial("127.0.0.1:" + silent.getLocalPort());
+        return client.dial(silent.address());
     }
 
     /** A timer's handle of its own over the timeout it made. */
@@ -119,10 +102,6 @@ class SharedPullTimeoutTest {
         }
     }
 
-    private static int code(CompletableFuture<?> failed) {
-        assertThatThrownBy(failed::join).isInstanceOf(CompletionException.class).cause().isInstanceOf(RerrorException.class);
-        return ((RerrorException) failed.handle((v, e) -> e instanceof CompletionException ? e.getCause() : e).join()).code();
-    }
 
     @Test
     void manyPullsOnASessionArmOneTimeoutThatEndsThemAllAtTheirDeadline() throws IOException {

@@ -4,6 +4,10 @@ import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
 /** The error a pull that must fail ends with, for tests of what callers are told. */
 public final class PullFailures {
 
@@ -18,5 +22,17 @@ public final class PullFailures {
         } catch (RerrorException e) {
             return e.rerror();
         }
+    }
+
+    /** The code a failed pull's future ended with; an assertion error if it did not fail with a {@link RerrorException}. */
+    public static int code(CompletableFuture<?> failed) {
+        Throwable e = failed.handle((v, error) -> error).join();
+        if (e instanceof CompletionException || e instanceof ExecutionException) {
+            e = e.getCause();
+        }
+        if (!(e instanceof RerrorException)) {
+            throw new AssertionError("the pull did not fail with a RerrorException: " + e);
+        }
+        return ((RerrorException) e).code();
     }
 }
