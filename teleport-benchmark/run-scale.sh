@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The idle-session scale test: starts the scale server, holds S sessions to it from holder processes,
-# and prints the SCALE line (heap and RSS per session in the server, broadcast time to all of them).
+# and prints the SCALE line (heap and RSS per session in the server, broadcast time to all of them, and
+# the CPU a broadcast costs the server and the holders per session reached).
 #
 # Usage: teleport-benchmark/run-scale.sh [--sessions 10000] [--processes K] [--sources A,B,...]
-#                                        [--rounds 10] [--runs 1]
+#                                        [--rounds 11] [--warmup-rounds 20] [--holder-io-threads 1] [--runs 1]
 #   --sessions max  as many as the machine allows: the open-file limit of one process, less what the
 #                   server needs for itself, over several holder processes and loopback source addresses.
 #   --runs R        repeats the whole test R times (a new server each time).
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --sessions) SESSIONS="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
-    --processes|--sources|--rounds|--warmup-rounds) CLIENT_ARGS+=("$1" "$2"); shift 2 ;;
+    --processes|--sources|--rounds|--warmup-rounds|--holder-io-threads) CLIENT_ARGS+=("$1" "$2"); shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 64 ;;
   esac
 done

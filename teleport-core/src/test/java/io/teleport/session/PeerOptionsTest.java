@@ -4,9 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.teleport.Peer;
+import io.teleport.codec.StringCodec;
 import io.teleport.config.PeerConfig;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.message.Packet;
+import io.teleport.message.Rerror;
+import io.teleport.plugin.Plugin;
+import io.teleport.plugin.PreWritePush;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
@@ -38,8 +42,8 @@ class PeerOptionsTest {
         peers.forEach(Peer::close);
     }
 
-    private Peer peer(PeerConfig config) {
-        Peer peer = new Peer(config);
+    private Peer peer(PeerConfig config, Plugin... plugins) {
+        Peer peer = new Peer(config, plugins);
         peers.add(peer);
         return peer;
     }
@@ -211,6 +215,40 @@ class PeerOptionsTest {
         }
         assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();
         assertThat(server.pushAll("/news", null, s -> false).get(1, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void pushAllOverSeveralIoThreadsCountsWhatEachHandedAndGoesOnPastRefusals() throws Exception {
+        PreWritePush guard = ctx -> {
+            if (ctx.session().attributes().containsKey("boom")) {
+                throw new IllegalStateException("the hook failed");
+            }
+            return ctx.session().attributes().containsKey("refuse")
+                    ? new Rerror(Rerror.CODE_BAD_PACKET, "Bad Request", "refused")
+                    : null;
+        };
+        Peer server = peer(PeerConfig.builder().ioThreads(3).build(), guard);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        Peer client = peer(PeerConfig.defaults());
+        client.pushRouter().route("/news", String.class, (body, ctx) -> received.add(body));
+        for (int i = 0; i < 24; i++) {
+            client.dial("127.0.0.1:" + port);
+        }
+        await().until(() -> server.sessionCount() == 24);
+        List<Session> sessions = new ArrayList<>(server.sessions());
+        sessions.subList(0, 3).forEach(s -> s.attributes().put("boom", true));
+        sessions.subList(3, 7).forEach(s -> s.attributes().put("refuse", true));
+        // Accepted connections take the I/O threads in turn: the broadcast runs on all three.
+        assertThat(sessions.stream().map(s -> ((DefaultSession) s).channel().eventLoop())
+                .distinct().count()).isEqualTo(3);
+
+        assertThat(server.pushAll("/news", "hello", s -> true, CallOptions.bodyCodec(StringCodec.ID))
+                .get(5, TimeUnit.SECONDS)).isEqualTo(17);
+        for (int i = 0; i < 17; i++) {
+            assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("hello");
+        }
+        assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();
     }
 
     @Test

@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * heap and RSS per session (the growth from half the sessions to all of them, divided by the
  * sessions added), then times R broadcasts (one small push to every session, after unmeasured
  * warm-up rounds) from the pull that asks for it to the last delivery in any holder, and prints
- * their median, lowest and highest.
+ * their median, lowest and highest, and the CPU time the counted rounds cost the server and the
+ * holders per push (per session reached in a round).
  *
  * <p>Holders are separate processes because a process here may open about 20,000 files, and the
  * sources are several addresses because one source address reaches one server port from about
@@ -51,7 +52,7 @@ public final class ScaleClient {
         int processes = options.integer("processes", Math.max(1, (sessions + SESSIONS_PER_HOLDER - 1) / SESSIONS_PER_HOLDER));
         String sources = options.string("sources", defaultSources(sessions));
         int rounds = options.integer("rounds", 11);
-        int warmupRounds = options.integer("warmup-rounds", 5);
+        int warmupRounds = options.integer("warmup-rounds", 20);
         String holderIoThreads = options.string("holder-io-threads", "1");
         if (sessions < processes || processes < 1 || rounds < 1) {
             throw new IllegalArgumentException("need --sessions >= --processes >= 1 and --rounds >= 1");
@@ -82,7 +83,11 @@ public final class ScaleClient {
                     processes, sources.isEmpty() ? "127.0.0.1" : sources, (System.nanoTime() - t) / 1e9);
             Map<?, ?> after = control.pull("/scale/stats", null, Map.class);
             double[] millis = new double[rounds];
+            long[] cpuAtStart = null;
             for (int r = 0; r < warmupRounds + rounds; r++) {
+                if (r == warmupRounds) {
+                    cpuAtStart = cpu(control, holders);
+                }
                 for (Holder h : holders) {
                     h.send("ARM " + r);
                 }
@@ -101,6 +106,7 @@ public final class ScaleClient {
                     millis[r - warmupRounds] = (last - t0) / 1e6;
                 }
             }
+            long[] cpuAtEnd = cpu(control, holders);
             long n = number(after, "sessions") - number(before, "sessions");
             // Per session from the second half alone: the first pays the one-time costs (compiled
             // code, allocator chunks, thread caches) that the sessions after it do not.
@@ -108,11 +114,13 @@ public final class ScaleClient {
             Arrays.sort(millis);
             System.out.printf(Locale.ROOT, "SCALE sessions=%d processes=%d sources=%d heap_per_session_bytes=%.0f"
                             + " rss_per_session_bytes=%.0f push_all_ms=%.1f push_all_min_ms=%.1f push_all_max_ms=%.1f"
-                            + " rounds=%d%n",
+                            + " server_cpu_us_per_push=%.2f holder_cpu_us_per_push=%.2f rounds=%d%n",
                     n, processes, sources.isEmpty() ? 1 : sources.split(",").length,
                     (number(after, "heap_bytes") - number(half, "heap_bytes")) / added,
                     (number(after, "rss_bytes") - number(half, "rss_bytes")) / added,
-                    millis[millis.length / 2], millis[0], millis[millis.length - 1], rounds);
+                    millis[millis.length / 2], millis[0], millis[millis.length - 1],
+                    (cpuAtEnd[0] - cpuAtStart[0]) / 1e3 / rounds / n, (cpuAtEnd[1] - cpuAtStart[1]) / 1e3 / rounds / n,
+                    rounds);
             return n == sessions ? 0 : 1;
         } finally {
             for (Holder h : holders) {
@@ -120,6 +128,23 @@ public final class ScaleClient {
             }
             peer.shutdown(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * The CPU time used so far by the server (first) and by the holders together (second), in
+     * nanoseconds; read between rounds, so that the difference over the counted rounds is what
+     * they cost, the few control messages aside.
+     */
+    private static long[] cpu(Session control, List<Holder> holders) throws InterruptedException {
+        long server = control.pull("/scale/cpu", null, Long.class);
+        long held = 0;
+        for (Holder h : holders) {
+            h.send("CPU");
+        }
+        for (Holder h : holders) {
+            held += Long.parseLong(h.expect("CPU ", 1, TimeUnit.MINUTES).substring(4).trim());
+        }
+        return new long[] {server, held};
     }
 
     /** The OS's choice, or as many loopback addresses from 127.0.0.1 on as the sessions need. */

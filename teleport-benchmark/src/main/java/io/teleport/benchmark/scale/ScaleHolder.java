@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * when every session has received a round's push.
  *
  * <p>Lines in (stdin): {@code CONTINUE} dials the second half; {@code ARM r} expects round
- * {@code r}; {@code QUIT}. Lines out (stdout): {@code HALF n} once half the sessions are open,
- * {@code READY n}, {@code ARMED r}, {@code DELIVERED r nanoTime}. {@link System#nanoTime()}
+ * {@code r}; {@code CPU} asks for the process's CPU time; {@code QUIT}. Lines out (stdout):
+ * {@code HALF n} once half the sessions are open, {@code READY n}, {@code ARMED r},
+ * {@code DELIVERED r nanoTime}, {@code CPU nanos}. {@link System#nanoTime()}
  * is CLOCK_MONOTONIC on Linux, shared by all processes of the machine, so the coordinator can
  * compare the stamps with its own.
  */
@@ -63,6 +64,8 @@ public final class ScaleHolder {
                     int r = Integer.parseInt(line.substring(4).trim());
                     round.arm(r, sessions);
                     say("ARMED " + r);
+                } else if (line.equals("CPU")) {
+                    say("CPU " + ProcessCpu.nanos());
                 }
             }
             return 0;

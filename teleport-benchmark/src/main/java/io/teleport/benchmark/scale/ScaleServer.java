@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * Holds idle sessions and reports what they cost: {@code /scale/stats} answers the session count,
- * the heap used after a full GC and the process RSS; {@code /scale/count} the session count alone; {@code /scale/push_all} pushes one small
+ * the heap used after a full GC and the process RSS; {@code /scale/count} the session count alone;
+ * {@code /scale/cpu} the process's CPU time in nanoseconds; {@code /scale/push_all} pushes one small
  * message to every session.
  */
 public final class ScaleServer {
@@ -30,6 +31,7 @@ public final class ScaleServer {
                 .ioThreads(options.integer("io-threads", 0)).limits(limits).build());
         peer.pullRouter().route("/scale/stats", Void.class, (body, ctx) -> stats(peer));
         peer.pullRouter().route("/scale/count", Void.class, (body, ctx) -> peer.sessionCount());
+        peer.pullRouter().route("/scale/cpu", Void.class, (body, ctx) -> ProcessCpu.nanos());
         peer.pullRouter().route("/scale/push_all", Void.class, (body, ctx) -> {
             long t0 = System.nanoTime();
             return peer.pushAll("/scale/ping", "p", s -> s != ctx.session(), CallOptions.bodyCodec(StringCodec.ID))

@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -73,34 +72,39 @@ public final class Broadcast {
             }
             return true;
         });
-        int total = byLoop.values().stream().mapToInt(List::size).sum();
         CompletableFuture<Integer> result = new CompletableFuture<>();
-        if (total == 0) {
+        if (byLoop.isEmpty()) {
             result.complete(0);
             return result;
         }
-        AtomicInteger remaining = new AtomicInteger(total);
+        // Counted per I/O thread and summed once per thread: a shared counter per session would bounce
+        // its cache line between the threads ten thousand times for one broadcast.
+        AtomicInteger loopsLeft = new AtomicInteger(byLoop.size());
         AtomicInteger written = new AtomicInteger();
-        Consumer<Boolean> done = ok -> {
-            if (ok) {
-                written.incrementAndGet();
-            }
-            if (remaining.decrementAndGet() == 0) {
-                result.complete(written.get());
-            }
-        };
         byLoop.forEach((loop, sessions) -> loop.execute(() -> {
-            for (DefaultSession s : sessions) {
-                try {
-                    s.pushEncoded(uri, encoded, options, done);
-                } catch (RuntimeException e) {
-                    // One session's failure (a throwing hook) must not leave the broadcast unfinished.
-                    log.warn("broadcast to {} failed", s.id(), e);
-                    done.accept(false);
+            int handed = 0;
+            try {
+                for (DefaultSession s : sessions) {
+                    handed += pushTo(s, uri, encoded, options) ? 1 : 0;
+                }
+            } finally {
+                written.addAndGet(handed);
+                if (loopsLeft.decrementAndGet() == 0) {
+                    result.complete(written.get());
                 }
             }
         }));
         return result;
+    }
+
+    private static boolean pushTo(DefaultSession session, String uri, PreEncoded encoded, CallOption[] options) {
+        try {
+            return session.pushEncoded(uri, encoded, options);
+        } catch (RuntimeException e) {
+            // One session's failure (a throwing hook) must not leave the broadcast unfinished.
+            log.warn("broadcast to {} failed", session.id(), e);
+            return false;
+        }
     }
 
     private static PreEncoded encodeOnce(Codecs codecs, byte codec, Object body) {

@@ -223,12 +223,12 @@ public final class DefaultSession implements Session {
 
     /**
      * Pushes a body already encoded with the default codec, from this session's I/O thread (a
-     * broadcast batches its writes per thread); {@code done} says whether the frame was handed to the
-     * connection.
+     * broadcast batches its writes per thread).
+     *
+     * @return whether the frame was handed to the connection
      */
-    public void pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options,
-            java.util.function.Consumer<Boolean> done) {
-        calls.pushEncoded(uri, body, options, done);
+    public boolean pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options) {
+        return calls.pushEncoded(uri, body, options);
     }
 
     /** The next seq for a pull or push of this side, as the connection's protocol counts. */

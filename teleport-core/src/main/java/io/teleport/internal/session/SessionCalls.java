@@ -156,17 +156,17 @@ final class SessionCalls {
 
     /**
      * Pushes a body already encoded with {@code codec}, from this session's I/O thread (a broadcast
-     * batches its writes per thread); {@code done} is called with whether the frame was handed to the
-     * connection: not when the session is closed, refused by a hook, or a slow reader (not writable).
+     * batches its writes per thread).
+     *
+     * @return whether the frame was handed to the connection: not when the session is closed, refused
+     *     by a hook, or a slow reader (not writable)
      */
-    void pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options,
-            java.util.function.Consumer<Boolean> done) {
+    boolean pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options) {
         Packet packet = new Packet(PacketType.PUSH, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
         OutgoingCall call = new OutgoingCall(session, packet, 0).apply(options);
         long seq = packet.seq();
         if (!session.isOpen() || session.peer.plugins.run(Hook.PRE_WRITE_PUSH, call) != null) {
-            done.accept(false);
-            return;
+            return false;
         }
         packet.seq(seq).type(PacketType.PUSH);
         Object frame;
@@ -177,16 +177,14 @@ final class SessionCalls {
             session.peer.counters.broadcastSkipped.increment();
             session.peer.unframedLog.record("broadcast " + LogText.safe(uri, session.peer.limits.logValueLimit())
                     + " skipped " + session.id() + ": " + e.rerror().detail());
-            done.accept(false);
-            return;
+            return false;
         }
         if (session.outbound().isSlowReader(frame)) {
             // A slow reader: a broadcast goes on without it rather than queue more for it.
             ReferenceCountUtil.release(frame);
             session.peer.counters.broadcastSkipped.increment();
             session.peer.outboundLog.record("broadcast " + LogText.safe(uri, session.peer.limits.logValueLimit()) + " skipped " + session.id());
-            done.accept(false);
-            return;
+            return false;
         }
         session.write(frame, f -> {
             if (f.isSuccess()) {
@@ -197,6 +195,6 @@ final class SessionCalls {
                 }
             }
         });
-        done.accept(true);
+        return true;
     }
 }
