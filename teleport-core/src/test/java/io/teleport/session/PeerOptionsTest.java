@@ -11,6 +11,7 @@ import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugin.PreWritePush;
+import io.teleport.plugin.WriteContext;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
@@ -219,13 +220,14 @@ class PeerOptionsTest {
 
     @Test
     void pushAllOverSeveralIoThreadsCountsWhatEachHandedAndGoesOnPastRefusals() throws Exception {
-        PreWritePush guard = ctx -> {
-            if (ctx.session().attributes().containsKey("boom")) {
-                throw new IllegalStateException("the hook failed");
+        PreWritePush guard = ctx -> ctx.session().attributes().containsKey("refuse")
+                ? new Rerror(Rerror.CODE_BAD_PACKET, "Bad Request", "refused")
+                : null;
+        // Applied per session (and once to choose the codec): throws for some, as a buggy option might.
+        CallOption boom = call -> {
+            if (call instanceof WriteContext w && w.session().attributes().containsKey("boom")) {
+                throw new IllegalStateException("the option failed");
             }
-            return ctx.session().attributes().containsKey("refuse")
-                    ? new Rerror(Rerror.CODE_BAD_PACKET, "Bad Request", "refused")
-                    : null;
         };
         Peer server = peer(PeerConfig.builder().ioThreads(3).build(), guard);
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
@@ -243,7 +245,7 @@ class PeerOptionsTest {
         assertThat(sessions.stream().map(s -> ((DefaultSession) s).channel().eventLoop())
                 .distinct().count()).isEqualTo(3);
 
-        assertThat(server.pushAll("/news", "hello", s -> true, CallOptions.bodyCodec(StringCodec.ID))
+        assertThat(server.pushAll("/news", "hello", s -> true, CallOptions.bodyCodec(StringCodec.ID), boom)
                 .get(5, TimeUnit.SECONDS)).isEqualTo(17);
         for (int i = 0; i < 17; i++) {
             assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("hello");

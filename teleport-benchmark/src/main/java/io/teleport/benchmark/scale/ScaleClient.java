@@ -54,8 +54,8 @@ public final class ScaleClient {
         int rounds = options.integer("rounds", 11);
         int warmupRounds = options.integer("warmup-rounds", 20);
         String holderIoThreads = options.string("holder-io-threads", "1");
-        if (sessions < processes || processes < 1 || rounds < 1) {
-            throw new IllegalArgumentException("need --sessions >= --processes >= 1 and --rounds >= 1");
+        if (sessions < processes || processes < 1 || rounds < 1 || warmupRounds < 0) {
+            throw new IllegalArgumentException("need --sessions >= --processes >= 1, --rounds >= 1 and --warmup-rounds >= 0");
         }
         Peer peer = new Peer(PeerConfig.builder().pullTimeout(Duration.ofMinutes(2)).build());
         List<Holder> holders = new ArrayList<>();

@@ -36,7 +36,7 @@ public final class ScaleServer {
             long t0 = System.nanoTime();
             return peer.pushAll("/scale/ping", "p", s -> s != ctx.session(), CallOptions.bodyCodec(StringCodec.ID))
                     .thenApply(written -> {
-                        System.err.printf("scale-server: %d pushes written in %.1f ms%n", written,
+                        System.err.printf("scale-server: push handed to %d sessions in %.1f ms%n", written,
                                 (System.nanoTime() - t0) / 1e6);
                         return written;
                     });

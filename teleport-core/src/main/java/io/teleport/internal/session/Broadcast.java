@@ -101,7 +101,7 @@ public final class Broadcast {
         try {
             return session.pushEncoded(uri, encoded, options);
         } catch (RuntimeException e) {
-            // One session's failure (a throwing hook) must not leave the broadcast unfinished.
+            // One session's failure (a call option that throws for it) must not end the broadcast for the rest.
             log.warn("broadcast to {} failed", session.id(), e);
             return false;
         }

@@ -41,7 +41,8 @@ public final class TeleportSessions {
 
     /**
      * Pushes to every live session this peer accepted, not to those it dialed; completes with how
-     * many pushes were written once every one is written or has failed.
+     * many sessions the push was handed to (queued on their connections), once each has been handed it
+     * or skipped (a slow reader, a hook's refusal).
      */
     public CompletableFuture<Integer> pushAll(String uri, Object body, CallOption... options) {
         return push(session -> !session.dialed(), uri, body, options);
@@ -49,8 +50,8 @@ public final class TeleportSessions {
 
     /**
      * Pushes to the live sessions {@code selector} accepts, dialed ones included, as a broadcast (the
-     * body is encoded once); completes with how many pushes were written once every one is written or
-     * has failed.
+     * body is encoded once); completes with how many sessions the push was handed to, once each has
+     * been handed it or skipped.
      */
     public CompletableFuture<Integer> push(Predicate<Session> selector, String uri, Object body, CallOption... options) {
         return peer.pushAll(uri, body, selector, options);
