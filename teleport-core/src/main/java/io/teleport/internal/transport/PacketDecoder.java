@@ -157,7 +157,10 @@ final class PacketDecoder extends ByteToMessageDecoder {
         reserved = 0;
         partialSince = in.isReadable() ? System.nanoTime() : 0;
         headerHooksRan = false;
-        anyFrame = true;
+        if (!anyFrame) {
+            // Volatile: set once, not fenced again on every frame after.
+            anyFrame = true;
+        }
         out.add(packet);
     }
 

@@ -178,4 +178,95 @@ class FairQueueTest {
             assertThat(q.size()).as("seed %d", seed).isEqualTo(queued);
         }
     }
+
+    /**
+     * Random offers, polls and removes against a model of the turns (lanes in a ring, each first in
+     * first out, tasks of no lane before them): every poll takes exactly the task the model says.
+     */
+    @Test
+    void randomOffersPollsAndRemovesTakeExactlyInTurnOrder() {
+        long seed = Long.getLong("teleport.fairqueue.seed", System.nanoTime());
+        Random random = new Random(seed);
+        int capacity = 40;
+        FairQueue q = new FairQueue(capacity);
+        FairQueue.Lane[] lanes = new FairQueue.Lane[6];
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = new FairQueue.Lane();
+        }
+        java.util.ArrayDeque<Runnable> modelShared = new java.util.ArrayDeque<>();
+        // The lanes with work in turn order, each with its waiting tasks.
+        List<java.util.ArrayDeque<Runnable>> modelTurns = new ArrayList<>();
+        java.util.Map<FairQueue.Lane, java.util.ArrayDeque<Runnable>> modelLanes = new java.util.HashMap<>();
+        List<Runnable> queued = new ArrayList<>();
+        int made = 0;
+        for (int step = 0; step < 30_000; step++) {
+            int action = random.nextInt(10);
+            if (action < 5) {
+                int l = random.nextInt(lanes.length + 1);
+                String name = "t" + made++;
+                Runnable task = l == lanes.length ? new Runnable() {
+                    @Override
+                    public void run() {
+                    }
+
+                    @Override
+                    public String toString() {
+                        return name;
+                    }
+                } : new Task(name, lanes[l]);
+                boolean accepted = q.offer(task);
+                assertThat(accepted).as("seed %d", seed).isEqualTo(queued.size() < capacity);
+                if (accepted) {
+                    queued.add(task);
+                    if (l == lanes.length) {
+                        modelShared.addLast(task);
+                    } else {
+                        java.util.ArrayDeque<Runnable> lane = modelLanes.computeIfAbsent(lanes[l], k -> new java.util.ArrayDeque<>());
+                        if (lane.isEmpty()) {
+                            modelTurns.add(lane);
+                        }
+                        lane.addLast(task);
+                    }
+                }
+            } else if (action < 8) {
+                Runnable expected = null;
+                if (!modelShared.isEmpty()) {
+                    expected = modelShared.pollFirst();
+                } else if (!modelTurns.isEmpty()) {
+                    java.util.ArrayDeque<Runnable> lane = modelTurns.remove(0);
+                    expected = lane.pollFirst();
+                    if (!lane.isEmpty()) {
+                        modelTurns.add(lane);
+                    }
+                }
+                assertThat(q.poll()).as("seed %d, step %d", seed, step).isSameAs(expected);
+                queued.remove(expected);
+            } else if (!queued.isEmpty()) {
+                Runnable victim = queued.remove(random.nextInt(queued.size()));
+                assertThat(q.remove(victim)).as("seed %d", seed).isTrue();
+                assertThat(q.remove(victim)).as("seed %d", seed).isFalse();
+                if (!modelShared.remove(victim)) {
+                    for (java.util.ArrayDeque<Runnable> lane : modelTurns) {
+                        if (lane.remove(victim)) {
+                            if (lane.isEmpty()) {
+                                modelTurns.remove(lane);
+                            }
+                            break;
+                        }
+                    }
+                }
+            }
+            assertThat(q.size()).as("seed %d", seed).isEqualTo(queued.size());
+        }
+        List<String> expectedOrder = new ArrayList<>();
+        modelShared.forEach(t -> expectedOrder.add(t.toString()));
+        while (!modelTurns.isEmpty()) {
+            java.util.ArrayDeque<Runnable> lane = modelTurns.remove(0);
+            expectedOrder.add(lane.pollFirst().toString());
+            if (!lane.isEmpty()) {
+                modelTurns.add(lane);
+            }
+        }
+        assertThat(drain(q)).as("seed %d", seed).containsExactlyElementsOf(expectedOrder);
+    }
 }
