@@ -37,7 +37,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     public static final class Lane {
         /** The sender's tasks in the queue: its first in the turn order, the others in {@link #backlog}. */
         private int waiting;
-        /** The tasks after the first, made on the first sender that has two waiting at once. */
+        /** The tasks after the first; made when this sender first has two waiting at once, then kept. */
         private @Nullable ArrayDeque<Runnable> backlog;
     }
 
@@ -241,15 +241,15 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
                 if (lane.waiting == 0) {
                     return false;
                 }
+                // The lane's first task first, as a lane's own deque would be searched.
                 ArrayDeque<Runnable> backlog = lane.backlog;
-                if (backlog == null || !backlog.removeFirstOccurrence(o)) {
-                    Runnable next = lane.waiting > 1 ? backlog.peekFirst() : null;
-                    if (!replaceTurn(o, next)) {
-                        return false;
-                    }
+                Runnable next = lane.waiting > 1 ? backlog.peekFirst() : null;
+                if (replaceTurn(lane, o, next)) {
                     if (next != null) {
                         backlog.pollFirst();
                     }
+                } else if (backlog == null || !backlog.removeFirstOccurrence(o)) {
+                    return false;
                 }
                 lane.waiting--;
             }
@@ -261,15 +261,15 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     }
 
     /**
-     * Puts {@code replacement} where {@code task} is in the turn order, or just takes {@code task} out
-     * when it is null; false when {@code task} is not there. Goes once round the whole order: removal
-     * is rare (a pool shutting down, an iterator), turns are not.
+     * Puts {@code replacement} where {@code lane}'s first task is in the turn order, or just takes that
+     * task out when it is null, if that task is {@code task}; false when it is not. Goes once round
+     * the whole order: removal is rare (a pool shutting down, an iterator), turns are not.
      */
-    private boolean replaceTurn(Object task, @Nullable Runnable replacement) {
+    private boolean replaceTurn(Lane lane, Object task, @Nullable Runnable replacement) {
         boolean found = false;
         for (int i = turns.size(); i > 0; i--) {
             Runnable t = turns.pollFirst();
-            if (!found && t.equals(task)) {
+            if (!found && laneOf(t) == lane && task.equals(t)) {
                 found = true;
                 if (replacement != null) {
                     turns.addLast(replacement);

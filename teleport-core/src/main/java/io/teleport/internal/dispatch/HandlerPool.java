@@ -63,7 +63,11 @@ public final class HandlerPool extends ThreadPoolExecutor {
         /** {@link System#nanoTime()} when the task was handed to the executor. */
         long queuedNanos();
 
-        /** The lane of the task's sender; null to share one with other tasks that name none. */
+        /**
+         * The lane of the task's sender; null to share one with other tasks that name none. The same
+         * lane for as long as the task is queued, cheap, and never throwing: the queue asks again when
+         * it takes or removes the task.
+         */
         default FairQueue.@Nullable Lane lane() {
             return null;
         }

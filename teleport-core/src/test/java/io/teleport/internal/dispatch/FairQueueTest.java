@@ -2,9 +2,12 @@ package io.teleport.internal.dispatch;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -120,6 +123,24 @@ class FairQueueTest {
     }
 
     @Test
+    void removingATaskQueuedTwiceTakesItsFirstPlaceAndKeepsTheLanesTurn() {
+        FairQueue q = new FairQueue(100);
+        FairQueue.Lane a = new FairQueue.Lane();
+        FairQueue.Lane b = new FairQueue.Lane();
+        Task x = new Task("x", a);
+        q.offer(x);
+        q.offer(new Task("b1", b));
+        q.offer(new Task("y", a));
+        q.offer(x);
+
+        assertThat(q.remove(x)).isTrue();
+        assertThat(q.size()).isEqualTo(3);
+        // a keeps its turn ahead of b, now with y first and x after it.
+        assertThat(drain(q)).containsExactly("y", "b1", "x");
+        assertThat(q.remove(x)).isFalse();
+    }
+
+    @Test
     void aWaitingTakerWakesForAnOfferAndATimedPollGivesUp() throws Exception {
         FairQueue q = new FairQueue(10);
         assertThat(q.poll(20, TimeUnit.MILLISECONDS)).isNull();
@@ -193,75 +214,80 @@ class FairQueueTest {
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new FairQueue.Lane();
         }
-        java.util.ArrayDeque<Runnable> modelShared = new java.util.ArrayDeque<>();
+        ArrayDeque<Runnable> modelShared = new ArrayDeque<>();
         // The lanes with work in turn order, each with its waiting tasks.
-        List<java.util.ArrayDeque<Runnable>> modelTurns = new ArrayList<>();
-        java.util.Map<FairQueue.Lane, java.util.ArrayDeque<Runnable>> modelLanes = new java.util.HashMap<>();
+        List<ArrayDeque<Runnable>> modelTurns = new ArrayList<>();
+        Map<FairQueue.Lane, ArrayDeque<Runnable>> modelLanes = new HashMap<>();
         List<Runnable> queued = new ArrayList<>();
         int made = 0;
-        for (int step = 0; step < 30_000; step++) {
-            int action = random.nextInt(10);
-            if (action < 5) {
-                int l = random.nextInt(lanes.length + 1);
-                String name = "t" + made++;
-                Runnable task = l == lanes.length ? new Runnable() {
-                    @Override
-                    public void run() {
-                    }
+        int step = 0;
+        try {
+            for (; step < 30_000; step++) {
+                int action = random.nextInt(10);
+                if (action < 5) {
+                    int l = random.nextInt(lanes.length + 1);
+                    String name = "t" + made++;
+                    Runnable task = l == lanes.length ? new Runnable() {
+                        @Override
+                        public void run() {
+                        }
 
-                    @Override
-                    public String toString() {
-                        return name;
+                        @Override
+                        public String toString() {
+                            return name;
+                        }
+                    } : new Task(name, lanes[l]);
+                    boolean accepted = q.offer(task);
+                    assertThat(accepted).as("seed %d", seed).isEqualTo(queued.size() < capacity);
+                    if (accepted) {
+                        queued.add(task);
+                        if (l == lanes.length) {
+                            modelShared.addLast(task);
+                        } else {
+                            ArrayDeque<Runnable> lane = modelLanes.computeIfAbsent(lanes[l], k -> new ArrayDeque<>());
+                            if (lane.isEmpty()) {
+                                modelTurns.add(lane);
+                            }
+                            lane.addLast(task);
+                        }
                     }
-                } : new Task(name, lanes[l]);
-                boolean accepted = q.offer(task);
-                assertThat(accepted).as("seed %d", seed).isEqualTo(queued.size() < capacity);
-                if (accepted) {
-                    queued.add(task);
-                    if (l == lanes.length) {
-                        modelShared.addLast(task);
-                    } else {
-                        java.util.ArrayDeque<Runnable> lane = modelLanes.computeIfAbsent(lanes[l], k -> new java.util.ArrayDeque<>());
-                        if (lane.isEmpty()) {
+                } else if (action < 8) {
+                    Runnable expected = null;
+                    if (!modelShared.isEmpty()) {
+                        expected = modelShared.pollFirst();
+                    } else if (!modelTurns.isEmpty()) {
+                        ArrayDeque<Runnable> lane = modelTurns.remove(0);
+                        expected = lane.pollFirst();
+                        if (!lane.isEmpty()) {
                             modelTurns.add(lane);
                         }
-                        lane.addLast(task);
                     }
-                }
-            } else if (action < 8) {
-                Runnable expected = null;
-                if (!modelShared.isEmpty()) {
-                    expected = modelShared.pollFirst();
-                } else if (!modelTurns.isEmpty()) {
-                    java.util.ArrayDeque<Runnable> lane = modelTurns.remove(0);
-                    expected = lane.pollFirst();
-                    if (!lane.isEmpty()) {
-                        modelTurns.add(lane);
-                    }
-                }
-                assertThat(q.poll()).as("seed %d, step %d", seed, step).isSameAs(expected);
-                queued.remove(expected);
-            } else if (!queued.isEmpty()) {
-                Runnable victim = queued.remove(random.nextInt(queued.size()));
-                assertThat(q.remove(victim)).as("seed %d", seed).isTrue();
-                assertThat(q.remove(victim)).as("seed %d", seed).isFalse();
-                if (!modelShared.remove(victim)) {
-                    for (java.util.ArrayDeque<Runnable> lane : modelTurns) {
-                        if (lane.remove(victim)) {
-                            if (lane.isEmpty()) {
-                                modelTurns.remove(lane);
+                    assertThat(q.poll()).as("seed %d, step %d", seed, step).isSameAs(expected);
+                    queued.remove(expected);
+                } else if (!queued.isEmpty()) {
+                    Runnable victim = queued.remove(random.nextInt(queued.size()));
+                    assertThat(q.remove(victim)).as("seed %d", seed).isTrue();
+                    assertThat(q.remove(victim)).as("seed %d", seed).isFalse();
+                    if (!modelShared.remove(victim)) {
+                        for (ArrayDeque<Runnable> lane : modelTurns) {
+                            if (lane.remove(victim)) {
+                                if (lane.isEmpty()) {
+                                    modelTurns.remove(lane);
+                                }
+                                break;
                             }
-                            break;
                         }
                     }
                 }
+                assertThat(q.size()).as("seed %d", seed).isEqualTo(queued.size());
             }
-            assertThat(q.size()).as("seed %d", seed).isEqualTo(queued.size());
+        } catch (RuntimeException e) {
+            throw new AssertionError("seed " + seed + ", step " + step, e);
         }
         List<String> expectedOrder = new ArrayList<>();
         modelShared.forEach(t -> expectedOrder.add(t.toString()));
         while (!modelTurns.isEmpty()) {
-            java.util.ArrayDeque<Runnable> lane = modelTurns.remove(0);
+            ArrayDeque<Runnable> lane = modelTurns.remove(0);
             expectedOrder.add(lane.pollFirst().toString());
             if (!lane.isEmpty()) {
                 modelTurns.add(lane);
