@@ -4,6 +4,7 @@ import io.teleport.Peer;
 import io.teleport.benchmark.proto.BenchmarkMessage;
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
+import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -14,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The workload's client: C sessions, each its own connection with one pull outstanding; W warm-up
- * pulls each, then their share of N pulls one after another. Pulls are chained on completion, so
+ * pulls each, then (with {@code --full-gc-after-warmup}, against a server started with
+ * {@code --full-gc-route}) one pull that makes the server run a full GC, then their share of N
+ * pulls one after another. Pulls are chained on completion, so
  * no thread waits per session. Prints the RESULT line and exits 0 only when every call was OK.
  */
 final class BenchClient {
@@ -53,6 +56,18 @@ final class BenchClient {
             if (!warmed.await(15, TimeUnit.MINUTES)) {
                 System.err.println("warm-up timed out");
                 return 3;
+            }
+            if (o.flag("full-gc-after-warmup")) {
+                // The server's sessions and per-connection objects become old, as in a long-running server.
+                long t = System.nanoTime();
+                try {
+                    workers[0].session.pull(BenchServer.FULL_GC, null, String.class);
+                } catch (RerrorException e) {
+                    System.err.println("--full-gc-after-warmup: the server refused " + BenchServer.FULL_GC + " ("
+                            + e.rerror().code() + "); start it with --full-gc-route");
+                    return 2;
+                }
+                System.err.printf("teleport-client: the server ran a full GC in %.0f ms%n", (System.nanoTime() - t) / 1e6);
             }
             long start = System.nanoTime();
             for (Worker w : workers) {

@@ -17,8 +17,9 @@ import io.teleport.spring.metrics.MicrometerPlugin;
 import java.util.Locale;
 
 /**
- * The core server: {@code /hello/say} with the protobuf codec, handlers as chosen; and two routes
- * for the soak test, {@code /bench/slow} and {@code /bench/flood}.
+ * The core server: {@code /hello/say} with the protobuf codec, handlers as chosen; two routes for
+ * the soak test, {@code /bench/slow} and {@code /bench/flood}; and, when asked for,
+ * {@code /bench/full_gc}.
  */
 public final class BenchServer {
 
@@ -28,6 +29,12 @@ public final class BenchServer {
     public static final String FLOOD = "/bench/flood";
     /** The path of the pushes {@link #FLOOD} sends, with {@code ?tag=T} when the pull gave one. */
     public static final String FLOODED = "/bench/flooded";
+    /**
+     * The path of the pull that runs a full collection before it answers ({@code --full-gc-route}),
+     * so that a client can make the sessions old after its warm-up, as they are in a server that
+     * has run for minutes.
+     */
+    public static final String FULL_GC = "/bench/full_gc";
 
     // Bounds of the soak routes: one request may cost the server at most a 2 s handler and
     // 10,000 x 64 KiB of pushes, whatever a caller asks.
@@ -63,6 +70,14 @@ public final class BenchServer {
             peer.pullRouter().register(new Workload.Hello());
         }
         routeSoak(peer);
+        if (o.flag("full-gc-route")) {
+            // Off by default: any caller of it stops the server's world.
+            peer.pullRouter().route(FULL_GC, Void.class, (body, ctx) -> {
+                System.gc();
+                ctx.replyBodyCodec(StringCodec.ID);
+                return "collected";
+            });
+        }
         String address = o.string("host", "127.0.0.1") + ":" + o.required("port");
         peer.listen(address, o.protocol());
         System.err.printf("teleport-server: %s handler=%s nonblocking=%s metrics=%s protocol=%s request=%d bytes%n",
