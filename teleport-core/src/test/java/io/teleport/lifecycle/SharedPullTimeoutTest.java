@@ -53,6 +53,12 @@ class SharedPullTimeoutTest {
     }
 
     /** A session to a server that accepts the connection and never answers anything. */
+    /** {@code pull} is the one pull the session still waits for: its timeout has not come. */
+    private static void assertOnlyWaiting(Session session, CompletableFuture<?> pull) {
+        assertThat(session.pendingPulls()).isOne();
+        assertThat(pull).isNotDone();
+    }
+
     private Session sessionToSilentServer(Duration pullTimeout) throws IOException {
         silent = new SilentServer();
         Timer bounded = new Timer() {
@@ -141,14 +147,12 @@ class SharedPullTimeoutTest {
         timer.advance(Duration.ofSeconds(2));
         await().until(shorter::isDone);
         assertThat(code(shorter)).isEqualTo(408);
-        assertThat(session.pendingPulls()).isOne();
-        assertThat(longer).isNotDone();
+        assertOnlyWaiting(session, longer);
         assertThat(timer.pendingOf(OWNER)).as("armed again for the pull still waiting").isEqualTo(1);
 
         // 58 seconds later, less the (real) time between the two pulls.
         timer.advance(Duration.ofSeconds(50));
-        assertThat(session.pendingPulls()).isOne();
-        assertThat(longer).isNotDone();
+        assertOnlyWaiting(session, longer);
         timer.advance(Duration.ofSeconds(8));
         await().until(longer::isDone);
         assertThat(code(longer)).isEqualTo(408);
@@ -164,12 +168,10 @@ class SharedPullTimeoutTest {
 
         timer.advance(Duration.ofSeconds(2));
         await().until(first::isDone);
-        assertThat(session.pendingPulls()).isOne();
-        assertThat(later).isNotDone();
+        assertOnlyWaiting(session, later);
 
         timer.advance(Duration.ofSeconds(57));
-        assertThat(session.pendingPulls()).isOne();
-        assertThat(later).isNotDone();
+        assertOnlyWaiting(session, later);
         // 58 seconds after the first, plus the (real) time between the two pulls.
         timer.advance(Duration.ofSeconds(20));
         await().until(later::isDone);
@@ -200,8 +202,7 @@ class SharedPullTimeoutTest {
         CompletableFuture<String> never = session.pullAsync("/never", "a", String.class);
 
         timer.advance(Duration.ofDays(1));
-        assertThat(session.pendingPulls()).isOne();
-        assertThat(never).isNotDone();
+        assertOnlyWaiting(session, never);
     }
 
     @Test
@@ -215,8 +216,7 @@ class SharedPullTimeoutTest {
         await().until(soon::isDone);
         assertThat(code(soon)).isEqualTo(408);
         timer.advance(Duration.ofDays(1));
-        assertThat(session.pendingPulls()).isOne();
-        assertThat(never).isNotDone();
+        assertOnlyWaiting(session, never);
     }
 
     @Test

@@ -82,29 +82,14 @@ public final class ScaleClient {
             System.err.printf(Locale.ROOT, "scale-client: %d sessions from %d processes over %s in %.1f s%n", sessions,
                     processes, sources.isEmpty() ? "127.0.0.1" : sources, (System.nanoTime() - t) / 1e9);
             Map<?, ?> after = control.pull("/scale/stats", null, Map.class);
+            // The first rounds warm the broadcast path up (JIT); they are not counted.
+            for (int r = 0; r < warmupRounds; r++) {
+                broadcast(control, holders, r);
+            }
+            long[] cpuAtStart = cpu(control, holders);
             double[] millis = new double[rounds];
-            long[] cpuAtStart = null;
-            for (int r = 0; r < warmupRounds + rounds; r++) {
-                if (r == warmupRounds) {
-                    cpuAtStart = cpu(control, holders);
-                }
-                for (Holder h : holders) {
-                    h.send("ARM " + r);
-                }
-                for (Holder h : holders) {
-                    h.expect("ARMED " + r, 1, TimeUnit.MINUTES);
-                }
-                long t0 = System.nanoTime();
-                control.pullAsync("/scale/push_all", null, Integer.class);
-                long last = t0;
-                for (Holder h : holders) {
-                    String[] line = h.expect("DELIVERED " + r + " ", 1, TimeUnit.MINUTES).split(" ");
-                    last = Math.max(last, Long.parseLong(line[2]));
-                }
-                if (r >= warmupRounds) {
-                    // The first rounds warm the broadcast path up (JIT); they are not counted.
-                    millis[r - warmupRounds] = (last - t0) / 1e6;
-                }
+            for (int r = 0; r < rounds; r++) {
+                millis[r] = broadcast(control, holders, warmupRounds + r);
             }
             long[] cpuAtEnd = cpu(control, holders);
             long n = number(after, "sessions") - number(before, "sessions");
@@ -128,6 +113,24 @@ public final class ScaleClient {
             }
             peer.shutdown(Duration.ofSeconds(5));
         }
+    }
+
+    /** Round {@code r}: one broadcast, timed from the pull that asks for it to the last delivery in any holder (ms). */
+    private static double broadcast(Session control, List<Holder> holders, int r) throws InterruptedException {
+        for (Holder h : holders) {
+            h.send("ARM " + r);
+        }
+        for (Holder h : holders) {
+            h.expect("ARMED " + r, 1, TimeUnit.MINUTES);
+        }
+        long t0 = System.nanoTime();
+        control.pullAsync("/scale/push_all", null, Integer.class);
+        long last = t0;
+        for (Holder h : holders) {
+            String[] line = h.expect("DELIVERED " + r + " ", 1, TimeUnit.MINUTES).split(" ");
+            last = Math.max(last, Long.parseLong(line[2]));
+        }
+        return (last - t0) / 1e6;
     }
 
     /**
