@@ -8,6 +8,7 @@ import io.netty.util.Timer;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.teleport.codec.Codecs;
 import io.teleport.config.PeerConfig;
+import io.teleport.internal.limits.DurationSettings;
 import io.teleport.internal.session.Broadcast;
 import io.teleport.internal.session.PeerContext;
 import io.teleport.internal.transport.Connections;
@@ -360,14 +361,14 @@ public final class Peer implements PeerSetup, AutoCloseable {
      *     future for every call
      */
     public CompletableFuture<Void> closeAsync(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
+        Duration within = DurationSettings.capped(Objects.requireNonNull(timeout, "timeout"));
         if (closed.compareAndSet(false, true)) {
             // From now on: the pulls that arrive while the listeners close are refused already.
             context.markClosing();
             // Waiting for handlers and event loops blocks: never on a caller's thread, which may be one of them.
             Thread shutdown = new Thread(() -> {
                 try {
-                    drainAndStop(timeout);
+                    drainAndStop(within);
                     terminated.complete(null);
                 } catch (Throwable t) {
                     terminated.completeExceptionally(t);

@@ -1,6 +1,7 @@
 package io.teleport.config;
 
 import io.netty.handler.ssl.SslContext;
+import io.teleport.internal.limits.DurationSettings;
 import io.teleport.limits.Limits;
 import io.teleport.transport.TransportType;
 import org.jspecify.annotations.Nullable;
@@ -74,19 +75,19 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
 
     @Override
     public PeerConfig.Builder redialInterval(Duration redialInterval) {
-        this.redialInterval = positive(redialInterval, "redialInterval");
+        this.redialInterval = DurationSettings.positive(redialInterval, "redialInterval");
         return this;
     }
 
     @Override
     public PeerConfig.Builder redialMaxInterval(Duration redialMaxInterval) {
-        this.redialMaxInterval = positive(redialMaxInterval, "redialMaxInterval");
+        this.redialMaxInterval = DurationSettings.positive(redialMaxInterval, "redialMaxInterval");
         return this;
     }
 
     @Override
     public PeerConfig.Builder shutdownTimeout(Duration shutdownTimeout) {
-        this.shutdownTimeout = nonNegative(shutdownTimeout, "shutdownTimeout");
+        this.shutdownTimeout = DurationSettings.nonNegative(shutdownTimeout, "shutdownTimeout");
         return this;
     }
 
@@ -146,7 +147,7 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
 
     @Override
     public PeerConfig.Builder slowCometDuration(Duration slowCometDuration) {
-        this.slowCometDuration = nonNegative(slowCometDuration, "slowCometDuration");
+        this.slowCometDuration = DurationSettings.nonNegative(slowCometDuration, "slowCometDuration");
         return this;
     }
 
@@ -203,25 +204,25 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
 
     @Override
     public PeerConfig.Builder dialTimeout(Duration dialTimeout) {
-        this.dialTimeout = positive(dialTimeout, "dialTimeout");
+        this.dialTimeout = DurationSettings.positive(dialTimeout, "dialTimeout");
         return this;
     }
 
     @Override
     public PeerConfig.Builder readIdleTimeout(Duration readIdleTimeout) {
-        this.readIdleTimeout = nonNegative(readIdleTimeout, "readIdleTimeout");
+        this.readIdleTimeout = DurationSettings.nonNegative(readIdleTimeout, "readIdleTimeout");
         return this;
     }
 
     @Override
     public PeerConfig.Builder writeTimeout(Duration writeTimeout) {
-        this.writeTimeout = nonNegative(writeTimeout, "writeTimeout");
+        this.writeTimeout = DurationSettings.nonNegative(writeTimeout, "writeTimeout");
         return this;
     }
 
     @Override
     public PeerConfig.Builder pullTimeout(Duration pullTimeout) {
-        this.pullTimeout = positive(pullTimeout, "pullTimeout");
+        this.pullTimeout = DurationSettings.positive(pullTimeout, "pullTimeout");
         return this;
     }
 
@@ -276,22 +277,6 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
         } catch (CloneNotSupportedException e) {
             throw new AssertionError(e);
         }
-    }
-
-    private static Duration nonNegative(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative()) {
-            throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
-        }
-        return d;
-    }
-
-    private static Duration positive(Duration d, String name) {
-        Objects.requireNonNull(d, name);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
-        }
-        return d;
     }
 
     private static String ipLiteral(String ip) {

@@ -13,7 +13,8 @@ import java.util.concurrent.Executor;
  * The settings of a {@link Peer}: Teleport v3's {@code PeerConfig} plus what a JVM peer needs.
  * Immutable; built with {@link #builder()}.
  *
- * <p>Durations of zero mean "none" where the setting says so. Sizes are in bytes; {@code -1} for a
+ * <p>Durations of zero mean "none" where the setting says so; one longer than fifty years counts as
+ * fifty years, so a huge value can stand for "forever". Sizes are in bytes; {@code -1} for a
  * socket buffer keeps the operating system's default.
  */
 public final class PeerConfig {

@@ -2,9 +2,9 @@ package io.teleport.limits;
 
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
+import io.teleport.internal.limits.DurationSettings;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * What a remote peer may make this peer spend: memory for the messages it sends and the replies it
@@ -16,7 +16,8 @@ import java.util.Objects;
  * refused: a full handler queue answers {@code 503}, an oversize or malformed frame closes its
  * connection. Nothing accepted is dropped silently; every refusal is counted in {@link PeerStats}.
  *
- * <p>Durations of zero switch the bound off where the setting says so.
+ * <p>Durations of zero switch the bound off where the setting says so; one longer than fifty years
+ * counts as fifty years.
  */
 public final class Limits {
 
@@ -293,7 +294,7 @@ public final class Limits {
 
         /** See {@link Limits#maxQueueWait()}. */
         public Builder maxQueueWait(Duration wait) {
-            this.maxQueueWait = nonNegative(wait, "maxQueueWait");
+            this.maxQueueWait = DurationSettings.nonNegative(wait, "maxQueueWait");
             return this;
         }
 
@@ -353,13 +354,13 @@ public final class Limits {
 
         /** See {@link Limits#frameReadTimeout()}. */
         public Builder frameReadTimeout(Duration timeout) {
-            this.frameReadTimeout = nonNegative(timeout, "frameReadTimeout");
+            this.frameReadTimeout = DurationSettings.nonNegative(timeout, "frameReadTimeout");
             return this;
         }
 
         /** See {@link Limits#handshakeTimeout()}. */
         public Builder handshakeTimeout(Duration timeout) {
-            this.handshakeTimeout = nonNegative(timeout, "handshakeTimeout");
+            this.handshakeTimeout = DurationSettings.nonNegative(timeout, "handshakeTimeout");
             return this;
         }
 
@@ -377,7 +378,7 @@ public final class Limits {
 
         /** See {@link Limits#writeStallTimeout()}. */
         public Builder writeStallTimeout(Duration timeout) {
-            this.writeStallTimeout = nonNegative(timeout, "writeStallTimeout");
+            this.writeStallTimeout = DurationSettings.nonNegative(timeout, "writeStallTimeout");
             return this;
         }
 
@@ -407,14 +408,6 @@ public final class Limits {
                 throw new IllegalArgumentException(name + ": " + value + " (expected: >= " + min + ")");
             }
             return value;
-        }
-
-        private static Duration nonNegative(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
-            }
-            return d;
         }
     }
 }

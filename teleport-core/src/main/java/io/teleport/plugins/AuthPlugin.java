@@ -1,6 +1,7 @@
 package io.teleport.plugins;
 
 import io.teleport.codec.StringCodec;
+import io.teleport.internal.limits.DurationSettings;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.PostAccept;
@@ -88,7 +89,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
 
     /**
      * The accepting side: {@code verifier} returns {@code null} to accept a token, or the error to
-     * refuse it with; sessions not authenticated within {@code timeout} are closed.
+     * refuse it with; sessions not authenticated within {@code timeout} (more than zero) are closed.
      */
     public static AuthPlugin server(Function<String, @Nullable Rerror> verifier, Duration timeout) {
         return server(tokenOnly(verifier), timeout);
@@ -96,7 +97,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
 
     /** The accepting side, with a verifier that is also given the session: see {@link SessionVerifier}. */
     public static AuthPlugin server(SessionVerifier verifier, Duration timeout) {
-        return new AuthPlugin(null, Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(timeout, "timeout"));
+        return new AuthPlugin(null, Objects.requireNonNull(verifier, "verifier"), DurationSettings.positive(timeout, "timeout"));
     }
 
     /** Both roles in one peer. */
@@ -108,7 +109,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     /** Both roles in one peer, with a verifier that is also given the session. */
     public static AuthPlugin both(Supplier<String> token, SessionVerifier verifier, Duration timeout) {
         return new AuthPlugin(Objects.requireNonNull(token, "token"), Objects.requireNonNull(verifier, "verifier"),
-                Objects.requireNonNull(timeout, "timeout"));
+                DurationSettings.positive(timeout, "timeout"));
     }
 
     private static SessionVerifier tokenOnly(Function<String, @Nullable Rerror> verifier) {

@@ -2,6 +2,7 @@ package io.teleport.plugins;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.teleport.codec.JsonCodec;
+import io.teleport.internal.limits.DurationSettings;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.PostAccept;
@@ -23,7 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -64,11 +64,7 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     private volatile @Nullable ScheduledExecutorService ticker;
 
     private HeartbeatPlugin(Duration rate, boolean ping) {
-        Objects.requireNonNull(rate, "rate");
-        if (rate.isNegative() || rate.isZero()) {
-            throw new IllegalArgumentException("rate: " + rate + " (expected: > 0)");
-        }
-        this.rate = rate;
+        this.rate = DurationSettings.positive(rate, "rate");
         this.ping = ping;
     }
 

@@ -153,7 +153,10 @@ public final class TeleportServiceRegistration<R extends Registration>
         if (deregisterDelay.isZero()) {
             callback.run();
         } else {
-            CompletableFuture.delayedExecutor(deregisterDelay.toNanos(), TimeUnit.NANOSECONDS).execute(callback);
+            // A delay past what a long of nanoseconds holds (292 years) waits as long as one can.
+            long nanos = deregisterDelay.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE
+                    : deregisterDelay.toNanos();
+            CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS).execute(callback);
         }
     }
 

@@ -215,6 +215,22 @@ class TeleportAutoConfigurationTests {
     }
 
     @Test
+    void hugeDurationsStartThePeerAndCountAsFiftyYears() {
+        // "Forever" written as a huge value: past the 292 years a long of nanoseconds holds.
+        runner.withPropertyValues(CLIENT, "teleport.pull-timeout=1000000d", "teleport.read-idle-timeout=1000000d",
+                "teleport.shutdown-timeout=1000000d", "teleport.redial.max-interval=1000000d",
+                "teleport.heartbeat.ping-rate=1000000d", "teleport.limits.write-stall-timeout=1000000d").run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    PeerConfig config = ctx.getBean(PeerConfig.class);
+                    Duration fiftyYears = Duration.ofDays(50L * 365);
+                    assertThat(config.pullTimeout()).isEqualTo(fiftyYears);
+                    assertThat(config.readIdleTimeout()).isEqualTo(fiftyYears);
+                    assertThat(config.shutdownTimeout()).isEqualTo(fiftyYears);
+                    assertThat(config.limits().writeStallTimeout()).isEqualTo(fiftyYears);
+                });
+    }
+
+    @Test
     void badValuesFailStartUpNamingTheKey() {
         runner.withPropertyValues(CLIENT, "teleport.read-limit=1B").run(ctx ->
                 assertThat(ctx).getFailure().rootCause().hasMessageContaining("teleport.read-limit"));
