@@ -1,7 +1,7 @@
 package io.teleport.config;
 
 import io.netty.handler.ssl.SslContext;
-import io.teleport.internal.limits.DurationSettings;
+import io.teleport.limits.DurationSettings;
 import io.teleport.limits.Limits;
 import io.teleport.transport.TransportType;
 import org.jspecify.annotations.Nullable;

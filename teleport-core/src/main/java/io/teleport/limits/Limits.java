@@ -2,7 +2,6 @@ package io.teleport.limits;
 
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
-import io.teleport.internal.limits.DurationSettings;
 
 import java.time.Duration;
 

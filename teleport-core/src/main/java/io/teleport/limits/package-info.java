@@ -1,6 +1,6 @@
 /**
- * What a remote peer may make this peer spend ({@link Limits}) and what those limits did so far
- * ({@link PeerStats}).
+ * What a remote peer may make this peer spend ({@link Limits}), what those limits did so far
+ * ({@link PeerStats}), and the longest any duration setting counts as ({@link DurationSettings}).
  */
 @NullMarked
 package io.teleport.limits;

@@ -1,7 +1,7 @@
 package io.teleport.plugins;
 
 import io.teleport.codec.StringCodec;
-import io.teleport.internal.limits.DurationSettings;
+import io.teleport.limits.DurationSettings;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.PostAccept;

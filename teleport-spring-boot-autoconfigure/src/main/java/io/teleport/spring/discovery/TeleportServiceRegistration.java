@@ -1,6 +1,7 @@
 package io.teleport.spring.discovery;
 
 import io.teleport.Peer;
+import io.teleport.limits.DurationSettings;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,9 +154,8 @@ public final class TeleportServiceRegistration<R extends Registration>
         if (deregisterDelay.isZero()) {
             callback.run();
         } else {
-            // A delay past what a long of nanoseconds holds (292 years) waits as long as one can.
-            long nanos = deregisterDelay.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE
-                    : deregisterDelay.toNanos();
+            // Capped as the peer's own durations are: a huge "forever" must not overflow into no delay at all.
+            long nanos = DurationSettings.capped(deregisterDelay).toNanos();
             CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS).execute(callback);
         }
     }

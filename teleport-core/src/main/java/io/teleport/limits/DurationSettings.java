@@ -1,4 +1,4 @@
-package io.teleport.internal.limits;
+package io.teleport.limits;
 
 import java.time.Duration;
 import java.util.Objects;
