@@ -30,7 +30,7 @@ import java.util.concurrent.RejectedExecutionException;
 public final class InboundContext extends InboundView implements HandlerPool.Queued {
 
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
-    private static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
+    static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
 
     /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
     private final io.netty.channel.Channel channel;
@@ -38,7 +38,9 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     /** The bytes this message holds until it is finished. */
     public final long charge;
     /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */
-    private final String sentUri;
+    final String sentUri;
+    /** The reply goes without the URI: with it, the reply could not be built (see {@link PullReply}). */
+    boolean replyWithoutUri;
     /** Started on the I/O thread, for a route that may be {@link io.teleport.router.NonBlocking}. */
     private boolean onIoThread;
     /** The header hook ran and the route is found: what is left runs from there. */
@@ -244,6 +246,11 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             return null;
         }
         try {
+            if (request.bodyCodec() != Packet.NO_CODEC && session.peer.codecs.get(request.bodyCodec()) == null) {
+                // Checked even where the body is not read (none, or Void): the reply would be written with it.
+                String unsupported = "unsupported codec id: " + (request.bodyCodec() & 0xFF);
+                throw new CodecException(unsupported, unsupported, null);
+            }
             body = session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), route.bodyType());
             return null;
         } catch (CodecException e) {
@@ -253,80 +260,20 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         }
     }
 
-    private boolean erpc() {
+    boolean erpc() {
         return session.proto() == ErpcRawProto.INSTANCE;
     }
 
-    /** On erpc v6, a reply codec the handler did not choose follows erpc's rule, body or not. */
-    private byte erpcDefault(byte chosen) {
-        return chosen != Packet.NO_CODEC || !erpc() ? chosen
-                : ErpcRawProto.replyCodec(request, session.peer.codecs);
-    }
-
     /**
-     * Writes the reply: the handler's value, or an error with codec 0 and no body. A
-     * {@code PreWriteReply} error replaces the reply, so the puller learns of it.
+     * Writes the reply: the handler's value, or an error with codec 0 and no body (see
+     * {@link PullReply}).
      */
     void reply(@Nullable Object value, @Nullable Rerror rerror) {
-        reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(sentUri);
-        reply.xferPipe(request.xferPipe());
-        if (extraXfer != null) {
-            reply.appendXfer(extraXfer);
-        }
-        if (replyMeta != null) {
-            reply.meta(replyMeta);
-        }
-        if (rerror == null) {
-            rerror = scoped(Hook.PRE_WRITE_REPLY, this);
-            // The pull is matched by the reply's seq: hooks may change the reply, not what it answers.
-            reply.seq(request.seq()).type(PacketType.REPLY);
-        }
-        if (rerror != null) {
-            if (rerror == NOT_FOUND && erpc()) {
-                // erpc's built-in 404 says cause= with nothing after it (vector E14).
-                reply.meta().set(Rerror.META_KEY, ErpcRawProto.withEmptyCause(rerror));
-            } else {
-                rerror.writeTo(reply.meta());
-            }
-            reply.bodyCodec(Packet.NO_CODEC).body(null);
-        } else if (value != null) {
-            byte codec = erpcDefault(replyBodyCodec);
-            if (codec == Packet.NO_CODEC) {
-                codec = request.bodyCodec() != Packet.NO_CODEC ? request.bodyCodec() : session.peer.defaultCodecId;
-            }
-            reply.bodyCodec(codec).body(value);
-        } else {
-            // No body: codec 0 unless the handler chose one, as Teleport writes it (erpc v6 differs).
-            reply.bodyCodec(erpcDefault(replyBodyCodec));
-        }
-        Object frame;
-        try {
-            frame = session.encode(reply);
-        } catch (RerrorException e) {
-            // The reply could not be built (marshalling, size limit): answer with the reason rather
-            // than leave the puller waiting; an error reply that cannot be built either ends here.
-            log.warn("reply to {} (seq {}) could not be encoded: {}", safeUri(), request.seq(), e.rerror().detail());
-            if (rerror == null || replyMeta != null || extraXfer != null) {
-                // Again as a bare error: the handler's reply metadata or filters may be what did not fit.
-                replyMeta = null;
-                extraXfer = null;
-                reply(null, rerror != null ? rerror : session.peer.errors.internal("reply: " + e.rerror().detail()));
-            } else {
-                afterReply();
-            }
-            return;
-        }
-        session.outbound().writeReply(frame, f -> {
-            if (!f.isSuccess()) {
-                log.debug("reply to {} (seq {}) not written: {}", safeUri(), request.seq(), String.valueOf(f.cause()));
-            }
-            session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, startNanos);
-            afterReply();
-        });
+        PullReply.send(this, value, rerror);
     }
 
     /** PostWriteReply, once for every pull this side answered or tried to (plugins pair it with PostReadPullHeader). */
-    private void afterReply() {
+    void afterReply() {
         session.peer.offIoThread(ScopedHooks.blocks(session.peer.plugins, route, Hook.POST_WRITE_REPLY), () -> {
             try {
                 DefaultSession.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
@@ -364,7 +311,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             }
             if (rerror != null) {
                 // Pushes have no reply to carry the error: the log does, bounded (a peer may send many).
-                String what = safe(rerror.toJson()) + " push " + safeUri() + " from " + session.id();
+                String what = safeText(rerror.toJson()) + " push " + safeUri() + " from " + session.id();
                 log.debug(what);
                 session.peer.refusedPushLog.record(what);
                 return;
@@ -399,16 +346,16 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     }
 
     String safeUri() {
-        return safe(request.uri());
+        return safeText(request.uri());
     }
 
-    private String safe(String text) {
+    String safeText(String text) {
         return LogText.safe(text, session.peer.limits.logValueLimit());
     }
 
     // ---------------------------------------------------------------- shared
 
-    private <C> @Nullable Rerror scoped(Hook<?, C> hook, C context) {
+    <C> @Nullable Rerror scoped(Hook<?, C> hook, C context) {
         return ScopedHooks.run(session.peer.plugins, route, hook, context);
     }
 

@@ -2,6 +2,7 @@ package io.teleport.internal.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.MessageSizeEstimator;
 import io.teleport.codec.CodecException;
@@ -61,7 +62,9 @@ public final class SenderEncoding {
             }
             // Metadata that cannot fit fails here, on the sender, where the caller (or a reply's fallback
             // to a bare error) learns it, rather than in the frame encoder on the I/O thread.
-            long atLeast = (long) bodyLength + packet.uri().length() + (packet.hasMeta() ? packet.meta().minEncodedLength() : 0);
+            // The URI in UTF-8 bytes, not chars: one that came as invalid UTF-8 is three bytes a char when echoed.
+            long atLeast = (long) bodyLength + ByteBufUtil.utf8Bytes(packet.uri())
+                    + (packet.hasMeta() ? packet.meta().minEncodedLength() : 0);
             if (atLeast > ctx.readLimit()) {
                 throw new ProtoException("Size of package exceeds limit: at least " + atLeast + " bytes (limit: "
                         + ctx.readLimit() + ")");

@@ -1,0 +1,114 @@
+package io.teleport.internal.session;
+
+import io.netty.handler.codec.EncoderException;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.plugin.Hook;
+import io.teleport.proto.ErpcRawProto;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reply to one inbound pull: built from the handler's value or from an error, encoded and written,
+ * then {@code PostWriteReply}. A {@code PreWriteReply} error replaces the reply, so the puller learns
+ * of it.
+ *
+ * <p>A reply that cannot be built (a value its codec rejects, a size over the read limit), or whose
+ * frame the encoder refuses on the I/O thread, is answered again, each time more barely: as an error
+ * without the handler's metadata and filters, then without the echoed URI (which can outgrow the limit:
+ * a URI of invalid UTF-8 triples in size when read as text). The puller matches a reply by its seq, so
+ * it always hears back instead of waiting for its timeout. A remote decides how often this happens,
+ * so it is logged through a refusal log, not a line per pull.
+ */
+final class PullReply {
+
+    private static final Logger log = LoggerFactory.getLogger(PullReply.class);
+
+    private PullReply() {
+    }
+
+    static void send(InboundContext pull, @Nullable Object value, @Nullable Rerror rerror) {
+        DefaultSession session = pull.session;
+        Packet request = pull.request;
+        Packet reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(pull.replyWithoutUri ? "" : pull.sentUri);
+        pull.reply = reply;
+        reply.xferPipe(request.xferPipe());
+        if (pull.extraXfer != null) {
+            reply.appendXfer(pull.extraXfer);
+        }
+        if (pull.replyMeta != null) {
+            reply.meta(pull.replyMeta);
+        }
+        if (rerror == null) {
+            rerror = pull.scoped(Hook.PRE_WRITE_REPLY, pull);
+            // The pull is matched by the reply's seq: hooks may change the reply, not what it answers.
+            reply.seq(request.seq()).type(PacketType.REPLY);
+        }
+        if (rerror != null) {
+            if (rerror == InboundContext.NOT_FOUND && pull.erpc()) {
+                // erpc's built-in 404 says cause= with nothing after it (vector E14).
+                reply.meta().set(Rerror.META_KEY, ErpcRawProto.withEmptyCause(rerror));
+            } else {
+                rerror.writeTo(reply.meta());
+            }
+            reply.bodyCodec(Packet.NO_CODEC).body(null);
+        } else if (value != null) {
+            byte codec = erpcDefault(pull, pull.replyBodyCodec);
+            if (codec == Packet.NO_CODEC) {
+                codec = request.bodyCodec() != Packet.NO_CODEC ? request.bodyCodec() : session.peer.defaultCodecId;
+            }
+            reply.bodyCodec(codec).body(value);
+        } else {
+            // No body: codec 0 unless the handler chose one, as Teleport writes it (erpc v6 differs).
+            reply.bodyCodec(erpcDefault(pull, pull.replyBodyCodec));
+        }
+        Object frame;
+        try {
+            frame = session.encode(reply);
+        } catch (RerrorException e) {
+            notBuilt(pull, rerror, e.rerror().detail());
+            return;
+        }
+        Rerror answered = rerror;
+        session.outbound().writeReply(frame, f -> {
+            if (!f.isSuccess() && f.cause() instanceof EncoderException && f.channel().isActive()) {
+                // Within the sender's estimate, over a limit once framed: as if it could not be built.
+                Throwable cause = f.cause().getCause() != null ? f.cause().getCause() : f.cause();
+                notBuilt(pull, answered, String.valueOf(cause.getMessage()));
+                return;
+            }
+            if (!f.isSuccess()) {
+                log.debug("reply to {} (seq {}) not written: {}", pull.safeUri(), request.seq(), String.valueOf(f.cause()));
+            }
+            session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, pull.startNanos);
+            pull.afterReply();
+        });
+    }
+
+    /** The reply could not be built or framed: answered again more barely, or, past the barest, not at all. */
+    private static void notBuilt(InboundContext pull, @Nullable Rerror rerror, String why) {
+        String uri = pull.replyWithoutUri ? "(without its URI)" : pull.safeUri();
+        pull.session.peer.unbuiltReplyLog.record("reply to " + uri + " (seq " + pull.request.seq() + ") from "
+                + pull.session.id() + ": " + pull.safeText(why));
+        if (rerror == null || pull.replyMeta != null || pull.extraXfer != null) {
+            // As a bare error: the handler's value, reply metadata or filters may be what did not fit.
+            pull.replyMeta = null;
+            pull.extraXfer = null;
+            send(pull, null, rerror != null ? rerror : pull.session.peer.errors.internal("reply: " + why));
+        } else if (!pull.replyWithoutUri) {
+            pull.replyWithoutUri = true;
+            send(pull, null, rerror);
+        } else {
+            pull.afterReply();
+        }
+    }
+
+    /** On erpc v6, a reply codec the handler did not choose follows erpc's rule, body or not. */
+    private static byte erpcDefault(InboundContext pull, byte chosen) {
+        return chosen != Packet.NO_CODEC || !pull.erpc() ? chosen
+                : ErpcRawProto.replyCodec(pull.request, pull.session.peer.codecs);
+    }
+}

@@ -1,0 +1,152 @@
+package io.teleport.limits;
+
+import ch.qos.logback.classic.Level;
+import io.teleport.Peer;
+import io.teleport.codec.StringCodec;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.session.Session;
+import io.teleport.testing.Frames;
+import io.teleport.testing.LogCapture;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.DataInputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Pulls whose reply cannot be written as the pull asks: the puller hears back (an error, the URI left
+ * out when it is what does not fit) instead of waiting for its timeout, and the peer's log gets a
+ * line per interval, not per pull, since the remote decides how often.
+ */
+class UnbuildableReplyTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    @RegisterExtension
+    final LogCapture logs = LogCapture.of("io.teleport", Level.INFO);
+
+    /** A v3 pull frame with the URI's bytes as given (Frames would write a Java string's UTF-8). */
+    private static byte[] rawPull(long seq, byte[] uri, byte codec, byte[] body) {
+        int size = 4 + 1 + 1 + 8 + 1 + 4 + uri.length + 4 + 1 + body.length;
+        return ByteBuffer.allocate(size).putInt(size).put((byte) 'f').put((byte) 0).putLong(seq)
+                .put(PacketType.PULL.code()).putInt(uri.length).put(uri).putInt(0).put(codec).put(body).array();
+    }
+
+    private int listen(Peer server) {
+        return ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+    }
+
+    @Test
+    void aPullInACodecThisPeerLacksIsRefusedBeforeItsHandlerAndLoggedOncePerInterval() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        AtomicInteger ran = new AtomicInteger();
+        server.pullRouter().route("/time", Void.class, (body, ctx) -> {
+            ran.incrementAndGet();
+            return "12:00";
+        });
+        try (Socket s = new Socket("127.0.0.1", listen(server))) {
+            s.setSoTimeout(5000);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            for (int seq = 1; seq <= 50; seq++) {
+                s.getOutputStream().write(rawPull(seq, "/time".getBytes(), (byte) 'q', new byte[] {'x'}));
+                Packet reply = Frames.read(in);
+                assertThat(reply.seq()).isEqualTo(seq);
+                Rerror error = Rerror.fromMeta(reply.meta());
+                assertThat(error.code()).isEqualTo(Rerror.CODE_BAD_PACKET);
+                assertThat(error.detail()).contains("unsupported codec id: 113");
+            }
+        }
+        assertThat(ran).hasValue(0);
+        assertThat(logs.events(Level.WARN)).hasSizeLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void aValueTheRequestsCodecCannotWriteIsA500LoggedOncePerInterval() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        // An empty body in the string codec to a JSON-shaped route: the handler's record cannot be a string.
+        record Item(String name) {
+        }
+        server.pullRouter().route("/item", Item.class, (body, ctx) -> new Item("apple"));
+        try (Socket s = new Socket("127.0.0.1", listen(server))) {
+            s.setSoTimeout(5000);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            for (int seq = 1; seq <= 20; seq++) {
+                s.getOutputStream().write(rawPull(seq, "/item".getBytes(), StringCodec.ID, new byte[0]));
+                Packet reply = Frames.read(in);
+                assertThat(reply.seq()).isEqualTo(seq);
+                assertThat(Rerror.fromMeta(reply.meta()).code()).isEqualTo(Rerror.CODE_INTERNAL_ERROR);
+            }
+        }
+        assertThat(logs.events(Level.WARN)).hasSize(1);
+        assertThat(logs.warnings("replies that could not be built")).hasSize(1);
+    }
+
+    @Test
+    void aReplyWhoseEchoedUriOutgrowsTheReadLimitIsAnsweredWithoutIt() throws Exception {
+        // Invalid UTF-8 reads as U+FFFD: 15,000 bytes in, 45,000 out, past a 40 KiB limit.
+        Peer server = peers.add(new Peer(PeerConfig.builder().readLimit(40 * 1024).build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        byte[] uri = new byte[15_000];
+        Arrays.fill(uri, (byte) 0xFF);
+        uri[0] = '/';
+        try (Socket s = new Socket("127.0.0.1", listen(server))) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(rawPull(7, uri, StringCodec.ID, new byte[] {'x'}));
+            Packet reply = Frames.read(new DataInputStream(s.getInputStream()));
+            assertThat(reply.seq()).isEqualTo(7);
+            assertThat(reply.uri()).isEmpty();
+            assertThat(Rerror.fromMeta(reply.meta()).code()).isEqualTo(Rerror.CODE_NOT_FOUND);
+        }
+    }
+
+    @Test
+    void aBodyThatFitsOnlyWhenTheUriIsCountedInCharsIsA500NotSilence() throws Exception {
+        int limit = 1 << 20;
+        Peer server = peers.add(new Peer(PeerConfig.builder().readLimit(limit).build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        byte[] uri = new byte[12_000];
+        Arrays.fill(uri, (byte) 0xFF);
+        System.arraycopy("/echo?".getBytes(), 0, uri, 0, 6);
+        byte[] body = new byte[limit - 12_100];
+        Arrays.fill(body, (byte) 'a');
+        try (Socket s = new Socket("127.0.0.1", listen(server))) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(rawPull(3, uri, StringCodec.ID, body));
+            Packet reply = Frames.read(new DataInputStream(s.getInputStream()));
+            assertThat(reply.seq()).isEqualTo(3);
+            assertThat(Rerror.fromMeta(reply.meta()).code()).isEqualTo(Rerror.CODE_INTERNAL_ERROR);
+        }
+    }
+
+    @Test
+    void aReplyTheFrameEncoderRefusesOnTheIoThreadIsA500() throws Exception {
+        int limit = 64 * 1024;
+        Peer server = peers.add(new Peer(PeerConfig.builder().readLimit(limit).build()));
+        // Body and URI fit the sender's estimate; the frame's fixed fields take it past the limit.
+        server.pullRouter().route("/big", Void.class, (body, ctx) -> {
+            ctx.replyBodyCodec(StringCodec.ID);
+            return new byte[limit - 8];
+        });
+        Peer client = peers.add(new Peer(PeerConfig.builder().pullTimeout(Duration.ofSeconds(10)).build()));
+        Session session = client.dial("127.0.0.1:" + listen(server));
+
+        assertThatThrownBy(() -> session.pull("/big", null, byte[].class))
+                .isInstanceOfSatisfying(RerrorException.class,
+                        e -> assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_INTERNAL_ERROR));
+        assertThat(session.isHealthy()).isTrue();
+    }
+}
