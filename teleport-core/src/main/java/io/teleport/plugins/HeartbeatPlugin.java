@@ -2,7 +2,7 @@ package io.teleport.plugins;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.teleport.codec.JsonCodec;
-import io.teleport.internal.limits.DurationSettings;
+import io.teleport.limits.DurationSettings;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.PostAccept;
@@ -118,17 +118,29 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
                 if (idle >= rate.toNanos() && session.isHealthy()) {
                     pingOnce(session).whenComplete((ok, error) -> {
                         if (error != null) {
-                            log.debug("heartbeat to {} failed, closing: {}", session.id(), error.getMessage());
-                            session.close();
+                            closeUnanswered(session, error);
                         }
                     });
                 }
             } else if (idle > idleLimit(session)) {
-                log.debug("no heartbeat from {} for {}, closing", session.id(), Duration.ofNanos(idle));
+                log.info("no heartbeat from {} for {}, closing", session.id(), Duration.ofNanos(idle));
                 session.close();
             }
             return true;
         });
+    }
+
+    /**
+     * Closes a session whose ping failed, as tp-ext does for any error; said at INFO, since a session
+     * the other side keeps healthy is closed for it (a 404 most often means a side without heartbeats).
+     */
+    private static void closeUnanswered(Session session, Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        boolean noRoute = cause instanceof RerrorException && ((RerrorException) cause).rerror().code() == Rerror.CODE_NOT_FOUND;
+        log.info("heartbeat to {} failed, closing it: {}{}", session.id(), cause.getMessage(),
+                noRoute ? " (the other side answers no heartbeats: give it a pong, teleport.heartbeat.pong-rate)" : "");
+        session.close();
     }
 
     /** One ping, in the convention of the session's protocol. */

@@ -1,5 +1,6 @@
 package io.teleport.plugins;
 
+import ch.qos.logback.classic.Level;
 import io.teleport.Peer;
 import io.teleport.codec.StringCodec;
 import io.teleport.config.PeerConfig;
@@ -11,6 +12,7 @@ import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
+import io.teleport.testing.LogCapture;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 import jakarta.validation.constraints.Min;
@@ -18,6 +20,7 @@ import jakarta.validation.constraints.NotBlank;
 import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -46,6 +49,9 @@ class BuiltinPluginsTest {
     void closeAll() {
         peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
     }
+
+    @RegisterExtension
+    final LogCapture heartbeatLog = LogCapture.of(HeartbeatPlugin.class.getName(), Level.INFO);
 
     private Peer peer(PeerConfig config, Plugin... plugins) {
         Peer peer = new Peer(config, plugins);
@@ -203,6 +209,20 @@ class BuiltinPluginsTest {
         assertThatCode(() -> pinging.pull(HeartbeatPlugin.URI, null, Void.class)).as("pinged sessions stay")
                 .doesNotThrowAnyException();
         assertThat(pinging.isHealthy()).isTrue();
+    }
+
+    @Test
+    void aPingTheOtherSideHasNoRouteForClosesTheSessionAndSaysWhyAtInfo() {
+        // tp-ext closes on any failed ping, a 404 included; the line says what is missing where.
+        Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(Duration.ofMillis(100)));
+        int port = port(server, "127.0.0.1:0");
+        Session withoutPong = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !withoutPong.isHealthy());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !heartbeatLog.lines("answers no heartbeats").isEmpty());
+        assertThat(heartbeatLog.events(Level.INFO)).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .startsWith("heartbeat to ").contains("failed, closing it").contains("404")
+                .contains("give it a pong, teleport.heartbeat.pong-rate"));
     }
 
     @Test

@@ -163,14 +163,17 @@ final class PeerConfigFactory {
     }
 
     private static void applySsl(PeerConfig.Builder b, TeleportProperties.Ssl ssl, SslBundles sslBundles) {
+        String action = "Define the bundle under spring.ssl.bundle (jks or pem, with its key store or certificate), "
+                + "or remove teleport.ssl.bundle for plain TCP.";
         if (sslBundles == null) {
-            throw new IllegalStateException("teleport.ssl.bundle: " + ssl.bundle() + " is set but there are no SSL bundles");
+            throw new TeleportConfigurationException("teleport.ssl.bundle", ssl.bundle() + " is set but there are no SSL bundles",
+                    action, null);
         }
         SslBundle bundle;
         try {
             bundle = sslBundles.getBundle(ssl.bundle());
         } catch (RuntimeException e) {
-            throw new IllegalStateException("teleport.ssl.bundle: " + e.getMessage(), e);
+            throw new TeleportConfigurationException("teleport.ssl.bundle", e.getMessage(), action, e);
         }
         try {
             SslContextBuilder server = SslContextBuilder.forServer(bundle.getManagers().getKeyManagerFactory())

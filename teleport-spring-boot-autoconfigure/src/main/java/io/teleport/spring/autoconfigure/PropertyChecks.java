@@ -15,6 +15,18 @@ final class PropertyChecks {
     private PropertyChecks() {
     }
 
+    /**
+     * {@code value}, when set, must not be a placeholder left as it was written: Spring binds
+     * {@code ${TELEPORT_TOKEN}} literally when nothing defines it, and a secret would then be that text.
+     */
+    static void resolved(String value, String key) {
+        if (value != null && value.contains("${")) {
+            throw new TeleportConfigurationException(key, value + " is a placeholder that nothing resolved",
+                    "Define what it names (an environment variable or a property), give it a default such as "
+                            + "${TELEPORT_TOKEN:}, or remove " + key + ".", null);
+        }
+    }
+
     /** {@code d} must be above zero. */
     static void positive(Duration d, String key) {
         if (d.isNegative() || d.isZero()) {

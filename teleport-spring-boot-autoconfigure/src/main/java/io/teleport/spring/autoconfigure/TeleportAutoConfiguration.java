@@ -282,14 +282,29 @@ public final class TeleportAutoConfiguration {
         @Conditional(OnHeartbeatRateCondition.Ping.class)
         @ConditionalOnMissingBean(name = "teleportHeartbeatPing")
         HeartbeatPlugin teleportHeartbeatPing(TeleportProperties properties) {
-            return HeartbeatPlugin.ping(properties.heartbeat().pingRate());
+            Duration rate = properties.heartbeat().pingRate();
+            warnIfUnderASecond(rate, "teleport.heartbeat.ping-rate", "sessions idle that long are pinged and closed unless they answer within it");
+            return HeartbeatPlugin.ping(rate);
         }
 
         @Bean
         @Conditional(OnHeartbeatRateCondition.Pong.class)
         @ConditionalOnMissingBean(name = "teleportHeartbeatPong")
         HeartbeatPlugin teleportHeartbeatPong(TeleportProperties properties) {
-            return HeartbeatPlugin.pong(properties.heartbeat().pongRate());
+            Duration rate = properties.heartbeat().pongRate();
+            warnIfUnderASecond(rate, "teleport.heartbeat.pong-rate", "sessions silent for three times that are closed");
+            return HeartbeatPlugin.pong(rate);
+        }
+
+        /**
+         * A rate under a second is legal but rarely meant: a number without a unit ({@code ping-rate: 30})
+         * is read as milliseconds, and sessions are then closed over and over.
+         */
+        private static void warnIfUnderASecond(Duration rate, String key, String effect) {
+            if (rate.compareTo(Duration.ofSeconds(1)) < 0) {
+                log.warn("{} is {}: {}. A number without a unit is in milliseconds; write 30s for seconds", key,
+                        PropertyChecks.written(rate), effect);
+            }
         }
     }
 }

@@ -284,10 +284,14 @@ public record TeleportProperties(
      */
     public record Auth(String token, List<String> acceptedTokens, @DefaultValue("5s") Duration timeout) {
 
-        /** Checks the timeout and normalises the list. */
+        /** Checks the timeout and that no token is a placeholder left unresolved, and normalises the list. */
         public Auth {
             PropertyChecks.positive(timeout, "teleport.auth.timeout");
+            PropertyChecks.resolved(token, "teleport.auth.token");
             acceptedTokens = acceptedTokens == null ? List.of() : List.copyOf(acceptedTokens);
+            for (int i = 0; i < acceptedTokens.size(); i++) {
+                PropertyChecks.resolved(acceptedTokens.get(i), "teleport.auth.accepted-tokens[" + i + "]");
+            }
         }
     }
 

@@ -17,6 +17,7 @@ import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.annotation.RoutePath;
 import io.teleport.spring.annotation.TeleportExceptionHandler;
+import io.teleport.spring.diagnostics.TeleportControllerException;
 import io.teleport.spring.exchange.ExchangeRoutes;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -87,14 +88,24 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
     public void afterSingletonsInstantiated() {
         for (Map.Entry<String, Object> entry : beans.getBeansWithAnnotation(PullController.class).entrySet()) {
             PullController annotation = beans.findAnnotationOnBean(entry.getKey(), PullController.class);
-            register(entry.getValue(), annotation.group(), annotation.plugins(), peer.pullRouter(), UnknownPullContext.class);
+            register(entry, annotation.group(), annotation.plugins(), peer.pullRouter(), UnknownPullContext.class);
         }
         for (Map.Entry<String, Object> entry : beans.getBeansWithAnnotation(PushController.class).entrySet()) {
             PushController annotation = beans.findAnnotationOnBean(entry.getKey(), PushController.class);
-            register(entry.getValue(), annotation.group(), annotation.plugins(), peer.pushRouter(), UnknownPushContext.class);
+            register(entry, annotation.group(), annotation.plugins(), peer.pushRouter(), UnknownPushContext.class);
         }
         beans.getBeanProvider(UnknownPullHandler.class).ifAvailable(handler -> peer.pullRouter().setUnknown(handler));
         beans.getBeanProvider(UnknownPushHandler.class).ifAvailable(handler -> peer.pushRouter().setUnknown(handler));
+    }
+
+    /** Registers one controller bean's handlers; what the router refuses names the bean. */
+    private void register(Map.Entry<String, Object> bean, String group, Class<? extends Plugin>[] pluginTypes,
+            Router<?> root, Class<? extends MessageContext> contextType) {
+        try {
+            register(bean.getValue(), group, pluginTypes, root, contextType);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw new TeleportControllerException(bean.getKey(), AopUtils.getTargetClass(bean.getValue()), e);
+        }
     }
 
     private void register(Object bean, String group, Class<? extends Plugin>[] pluginTypes, Router<?> root,

@@ -1,5 +1,6 @@
 package io.teleport.spring.autoconfigure;
 
+import ch.qos.logback.classic.Level;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.pkitesting.CertificateBuilder;
@@ -19,7 +20,9 @@ import io.teleport.spring.client.SessionTemplates;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
 import io.teleport.spring.metrics.MicrometerPlugin;
 import io.teleport.spring.server.TeleportSessions;
+import io.teleport.testing.LogCapture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -300,6 +303,19 @@ class TeleportAutoConfigurationTests {
                     assertThat(ctx).hasSingleBean(AuthPlugin.class);
                     assertThat(ctx.getBeansOfType(HeartbeatPlugin.class)).hasSize(1);
                 });
+    }
+
+    @RegisterExtension
+    final LogCapture configLog = LogCapture.of(TeleportAutoConfiguration.class.getName(), Level.WARN);
+
+    @Test
+    void aHeartbeatRateUnderASecondIsLegalButSaysANumberWithoutUnitIsMilliseconds() {
+        runner.withPropertyValues(CLIENT, "teleport.heartbeat.ping-rate=10", "teleport.heartbeat.pong-rate=30s").run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(configLog.warnings("teleport.heartbeat.ping-rate is 10ms")).singleElement().asString()
+                    .contains("A number without a unit is in milliseconds; write 30s for seconds");
+            assertThat(configLog.warnings("pong-rate")).isEmpty();
+        });
     }
 
     /** A codec of the application's. */

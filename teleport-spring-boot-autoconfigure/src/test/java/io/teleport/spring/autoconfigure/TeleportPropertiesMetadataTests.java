@@ -4,7 +4,12 @@ import io.teleport.config.PeerConfig;
 import io.teleport.limits.Limits;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.convert.DurationStyle;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.io.ByteArrayResource;
 import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -13,6 +18,7 @@ import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,10 +106,7 @@ class TeleportPropertiesMetadataTests {
      */
     @Test
     void readmesYamlSampleShowsTheDefaultsOrSaysItIsAnExample() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
-        int section = readme.indexOf("## Spring Boot");
-        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
-        String sample = readme.substring(start, readme.indexOf("```", start));
+        String sample = readmeSample();
         List<String> keys = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         int checked = 0;
@@ -138,6 +141,30 @@ class TeleportPropertiesMetadataTests {
         }
         assertThat(problems).isEmpty();
         assertThat(checked).as("defaults shown").isGreaterThan(20);
+    }
+
+    /**
+     * The same sample, copied into an application.yml as it is, binds: an empty section or a value
+     * that needs something else defined (an SSL bundle, an environment variable) would stop the
+     * application of a user who starts from it.
+     */
+    @Test
+    void readmesYamlSampleBindsAsWritten() throws Exception {
+        List<PropertySource<?>> yaml = new YamlPropertySourceLoader().load("README sample",
+                new ByteArrayResource(readmeSample().getBytes(StandardCharsets.UTF_8)));
+        TeleportProperties bound = new Binder(ConfigurationPropertySources.from(yaml))
+                .bind("teleport", TeleportProperties.class).get();
+
+        assertThat(bound.server().listenAddress()).isEqualTo("0.0.0.0:9090");
+        assertThat(bound.auth().token()).isNull();
+        assertThat(bound.ssl().bundle()).isNull();
+    }
+
+    private static String readmeSample() throws java.io.IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        int section = readme.indexOf("## Spring Boot");
+        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        return readme.substring(start, readme.indexOf("```", start));
     }
 
     private static boolean sameValue(JsonNode property, String shown) {

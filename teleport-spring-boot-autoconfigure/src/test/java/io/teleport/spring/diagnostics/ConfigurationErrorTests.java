@@ -307,6 +307,71 @@ class ConfigurationErrorTests {
                 .doesNotContain("auto-configuration did not run");
     }
 
+    /** Two controllers with one path between them. */
+    @SpringBootConfiguration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(TeleportAutoConfiguration.class)
+    static class ConflictingApp {
+
+        @org.springframework.context.annotation.Bean
+        Catalog catalog() {
+            return new Catalog();
+        }
+
+        @org.springframework.context.annotation.Bean
+        OtherCatalog otherCatalog() {
+            return new OtherCatalog();
+        }
+    }
+
+    /** Serves /shop/item. */
+    @io.teleport.spring.annotation.PullController
+    static class Catalog {
+        /** The route. */
+        @io.teleport.spring.annotation.RoutePath("/shop/item")
+        public String item(String sku) {
+            return sku;
+        }
+    }
+
+    /** Serves /shop/item too. */
+    @io.teleport.spring.annotation.PullController
+    static class OtherCatalog {
+        /** The same route. */
+        @io.teleport.spring.annotation.RoutePath("/shop/item")
+        public String item(String sku) {
+            return sku;
+        }
+    }
+
+    @Test
+    void controllersThatCannotBecomeRoutesGetTheAnalysisNamingTheBean(CapturedOutput output) {
+        failsToStart(ConflictingApp.class, "handler conflict", "teleport.client.address=127.0.0.1:9090");
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Teleport controller 'otherCatalog' (" + OtherCatalog.class.getName() + "): There is a pull "
+                        + "handler conflict: /shop/item")
+                .contains("Change the handler methods of 'otherCatalog'");
+    }
+
+    @Test
+    void aMissingSslBundleGetsTheAnalysis(CapturedOutput output) {
+        failsToStart(App.class, "teleport.ssl.bundle", "teleport.client.address=127.0.0.1:9090",
+                "teleport.ssl.bundle=teleport");
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Teleport cannot start with teleport.ssl.bundle: teleport is set but there are no SSL bundles")
+                .contains("Define the bundle under spring.ssl.bundle");
+    }
+
+    @Test
+    void aTokenLeftAsAnUnresolvedPlaceholderFailsStartUp(CapturedOutput output) {
+        // Spring binds ${TELEPORT_TOKEN} as it is written when nothing defines it.
+        failsToStart(App.class, "teleport.auth.token", "teleport.client.address=127.0.0.1:9090",
+                "teleport.auth.token=${TELEPORT_TOKEN_NOT_DEFINED_ANYWHERE}");
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("teleport.auth.token: ${TELEPORT_TOKEN_NOT_DEFINED_ANYWHERE} is a placeholder that nothing resolved");
+        failsToStart(App.class, "teleport.auth.accepted-tokens[1]", "teleport.server.listen-address=127.0.0.1:0",
+                "teleport.auth.accepted-tokens=secret,${NOT_DEFINED_EITHER}");
+    }
+
     /** Starts {@code app} with {@code properties}, which must fail with {@code inTrace} in the stack trace. */
     private static void failsToStart(Class<?> app, String inTrace, String... properties) {
         assertThatThrownBy(() -> new SpringApplicationBuilder(app).web(WebApplicationType.NONE)

@@ -7,6 +7,7 @@ import io.teleport.router.QueryValue;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
+import io.teleport.spring.diagnostics.TeleportControllerException;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -134,6 +135,7 @@ class ControllerBindingTests {
 
     private void assertFailsStartUp(Class<?> controller, String message) {
         runner.withBean(controller).run(ctx -> assertThat(ctx).getFailure()
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(message));
+                .isInstanceOf(TeleportControllerException.class).hasMessageContaining("): " + message)
+                .cause().isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(message));
     }
 }
