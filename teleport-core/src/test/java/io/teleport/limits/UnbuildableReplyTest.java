@@ -75,6 +75,30 @@ class UnbuildableReplyTest {
     }
 
     @Test
+    void aBodilessPullInACodecThisPeerLacksRunsAndOnlyAReplyWithABodyFails() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        AtomicInteger ran = new AtomicInteger();
+        server.pullRouter().route("/touch", Void.class, (body, ctx) -> {
+            ran.incrementAndGet();
+            return null;
+        });
+        server.pullRouter().route("/time", Void.class, (body, ctx) -> "12:00");
+        try (Socket s = new Socket("127.0.0.1", listen(server))) {
+            s.setSoTimeout(5000);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            s.getOutputStream().write(rawPull(1, "/touch".getBytes(), (byte) 'q', new byte[0]));
+            Packet ok = Frames.read(in);
+            assertThat(ok.seq()).isEqualTo(1);
+            assertThat(Rerror.fromMeta(ok.meta())).isNull();
+            s.getOutputStream().write(rawPull(2, "/time".getBytes(), (byte) 'q', new byte[0]));
+            Packet failed = Frames.read(in);
+            assertThat(failed.seq()).isEqualTo(2);
+            assertThat(Rerror.fromMeta(failed.meta()).code()).isEqualTo(Rerror.CODE_INTERNAL_ERROR);
+        }
+        assertThat(ran).hasValue(1);
+    }
+
+    @Test
     void aValueTheRequestsCodecCannotWriteIsA500LoggedOncePerInterval() throws Exception {
         Peer server = peers.add(new Peer(PeerConfig.defaults()));
         // An empty body in the string codec to a JSON-shaped route: the handler's record cannot be a string.
