@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * Decides whether one connection is read. It stops reading (Netty's auto-read off, so that TCP
  * pushes back on the sender) while any of three holds: the messages received on it and not yet
  * finished reach {@link Limits#maxInflightPerSession()} or {@link Limits#maxInflightBytesPerSession()}
- * (until half are done), its outbound buffer is over the high water mark (its replies would pile up),
- * or the peer's {@link InboundBudget} has no room for its next frame.
+ * (until half are done), its outbound buffer is over the high water mark (its replies would pile up;
+ * not while this side awaits replies there, see {@link #writabilityChanged}), or the peer's
+ * {@link InboundBudget} has no room for its next frame.
  *
  * <p>While paused, the decoder also leaves the bytes it already has undecoded, so the bound is exact
  * rather than one socket read's worth of frames over; on resumption it decodes them.
@@ -43,6 +44,8 @@ public final class ReadGate implements InboundBudget.Waiter {
     private volatile boolean inflightPaused;
     // Event loop only.
     private int reasons;
+    /** Over the high water mark, yet read: this side awaits replies there. */
+    private boolean readingUnwritable;
     private boolean closed;
     /** Decodes what is buffered: run on the event loop when reading resumes or room may be free. */
     private Runnable resumeDecoding = () -> { };
@@ -153,12 +156,41 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     // ---------------------------------------------------------------- connection (event loop)
 
-    /** The outbound buffer crossed a water mark. */
-    public void writabilityChanged() {
+    /**
+     * The outbound buffer crossed a water mark. Over the high one, reading stops, so that a sender of
+     * pulls that does not read the replies is held back; but not while this side awaits replies there
+     * itself ({@code awaitingReplies}): its own pulls may be what fills the buffer, and the other side
+     * may be waiting, over its own high water mark, for this side to read its replies. Both stopping
+     * would deadlock two peers that pipeline large pulls. Reading on is still bounded: by what is in
+     * flight, by the peer's inbound budget, and by the session's outbound limit, past which replies
+     * close the connection.
+     */
+    public void writabilityChanged(boolean awaitingReplies) {
         if (channel.isWritable()) {
+            readingUnwritable = false;
             resume(UNWRITABLE);
+        } else if (awaitingReplies) {
+            readingUnwritable = true;
         } else {
             pause(UNWRITABLE);
+        }
+    }
+
+    /** Whether the connection is read although over its high water mark (see {@link #writabilityChanged}). */
+    public boolean readingUnwritable() {
+        return readingUnwritable;
+    }
+
+    /**
+     * After a frame read while over the high water mark: once this side awaits no reply there any
+     * more, reading stops as it would have at the crossing.
+     */
+    public void awaitingReplies(boolean awaiting) {
+        if (readingUnwritable && !awaiting) {
+            readingUnwritable = false;
+            if (!channel.isWritable()) {
+                pause(UNWRITABLE);
+            }
         }
     }
 

@@ -204,7 +204,7 @@ final class SessionHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        gate.writabilityChanged();
+        gate.writabilityChanged(session.pendingPulls() > 0);
         long stallNanos = session.peer.limits.writeStallTimeout().toNanos();
         if (stallNanos > 0 && (stallWatch != null || !ctx.channel().isWritable())) {
             if (stallWatch == null) {
@@ -233,6 +233,10 @@ final class SessionHandler extends ChannelDuplexHandler {
             }
         } else {
             dispatch(new InboundContext(session, packet, gate, ReadGate.charge(packet)));
+        }
+        if (gate.readingUnwritable()) {
+            // Read on past the high water mark only while this side's own pulls wait there.
+            gate.awaitingReplies(session.pendingPulls() > 0);
         }
     }
 

@@ -1,0 +1,71 @@
+package io.teleport.internal.limits;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.teleport.limits.Limits;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link ReadGate} over the high water mark: reading stops, except while this side awaits replies on
+ * the connection, and stops once it awaits none.
+ */
+class ReadGateTest {
+
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final InboundBudget budget = new InboundBudget(1 << 20);
+    private final Counters counters = new Counters(budget);
+    private final ReadGate gate = new ReadGate(channel, budget, counters, Limits.defaults());
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+    }
+
+    private void writable(boolean writable) {
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
+    }
+
+    @Test
+    void overTheHighWaterMarkReadingStopsUntilWritableAgain() {
+        writable(false);
+        gate.writabilityChanged(false);
+        assertThat(channel.config().isAutoRead()).isFalse();
+        assertThat(counters.pausedSessions()).isEqualTo(1);
+
+        writable(true);
+        gate.writabilityChanged(false);
+        assertThat(channel.config().isAutoRead()).isTrue();
+        assertThat(counters.pausedSessions()).isZero();
+    }
+
+    @Test
+    void awaitingRepliesItReadsOnAndStopsOnceItAwaitsNone() {
+        writable(false);
+        gate.writabilityChanged(true);
+        assertThat(channel.config().isAutoRead()).as("its replies are what the other side waits to send").isTrue();
+        assertThat(gate.readingUnwritable()).isTrue();
+
+        gate.awaitingReplies(true);
+        assertThat(channel.config().isAutoRead()).isTrue();
+
+        gate.awaitingReplies(false);
+        assertThat(channel.config().isAutoRead()).as("no reply awaited: back-pressure as before").isFalse();
+        assertThat(gate.readingUnwritable()).isFalse();
+
+        writable(true);
+        gate.writabilityChanged(false);
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void writableAgainWhileReadingOnClearsTheExemption() {
+        writable(false);
+        gate.writabilityChanged(true);
+        writable(true);
+        gate.writabilityChanged(true);
+        assertThat(gate.readingUnwritable()).isFalse();
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+}
