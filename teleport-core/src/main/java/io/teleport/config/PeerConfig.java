@@ -144,7 +144,10 @@ public final class PeerConfig {
         return settings.keepAlive;
     }
 
-    /** How long a dial may take. Default 10 s. */
+    /**
+     * How long a dial may take: to connect, and for {@link io.teleport.plugins.AuthPlugin}'s token to
+     * be answered. Default 10 s.
+     */
     public Duration dialTimeout() {
         return settings.dialTimeout;
     }

@@ -1,6 +1,7 @@
 package io.teleport.plugins;
 
 import io.teleport.codec.StringCodec;
+import io.teleport.config.PeerConfig;
 import io.teleport.limits.DurationSettings;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
@@ -62,6 +63,8 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private final @Nullable Supplier<String> token;
     private final @Nullable SessionVerifier verifier;
     private final @Nullable Duration timeout;
+    /** The peer's dial timeout, which the dialing side's token must be answered within. */
+    private volatile Duration dialTimeout = PeerConfig.defaults().dialTimeout();
 
     /**
      * Decides on a token with the session it came on, so that what the token proves can stay with the
@@ -130,6 +133,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
 
     @Override
     public void postNewPeer(PeerSetup peer) {
+        dialTimeout = peer.config().dialTimeout();
         if (verifier == null) {
             return;
         }
@@ -156,7 +160,9 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             return null;
         }
         try {
-            session.pull(URI, token.get(), String.class, CallOptions.bodyCodec(StringCodec.ID));
+            // Part of the dial: a peer that accepts and never answers fails it within the dial's time.
+            session.pull(URI, token.get(), String.class, CallOptions.bodyCodec(StringCodec.ID),
+                    CallOptions.timeout(dialTimeout));
             return null;
         } catch (RerrorException e) {
             return e.rerror();

@@ -52,13 +52,13 @@ class SharedPullTimeoutTest {
         }
     }
 
-    /** A session to a server that accepts the connection and never answers anything. */
     /** {@code pull} is the one pull the session still waits for: its timeout has not come. */
     private static void assertOnlyWaiting(Session session, CompletableFuture<?> pull) {
         assertThat(session.pendingPulls()).isOne();
         assertThat(pull).isNotDone();
     }
 
+    /** A session to a server that accepts the connection and never answers anything. */
     private Session sessionToSilentServer(Duration pullTimeout) throws IOException {
         silent = new SilentServer();
         Timer bounded = new Timer() {

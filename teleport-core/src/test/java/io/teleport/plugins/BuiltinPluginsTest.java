@@ -13,6 +13,7 @@ import io.teleport.session.CallOptions;
 import io.teleport.session.Reply;
 import io.teleport.session.Session;
 import io.teleport.testing.LogCapture;
+import io.teleport.testing.SilentServer;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 import jakarta.validation.constraints.Min;
@@ -223,6 +224,19 @@ class BuiltinPluginsTest {
         assertThat(heartbeatLog.events(Level.INFO)).anySatisfy(e -> assertThat(e.getFormattedMessage())
                 .startsWith("heartbeat to ").contains("failed, closing it").contains("404")
                 .contains("give it a pong, teleport.heartbeat.pong-rate"));
+    }
+
+    @Test
+    void aDialWhoseTokenIsNeverAnsweredFailsWithinTheDialTimeoutNotThePullTimeout() throws Exception {
+        try (SilentServer silent = new SilentServer()) {
+            Peer client = peer(PeerConfig.builder().dialTimeout(Duration.ofMillis(300)).pullTimeout(Duration.ofSeconds(60))
+                    .build(), AuthPlugin.client(() -> "secret"));
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> client.dial(silent.address())).isInstanceOf(RerrorException.class)
+                    .hasMessageContaining(AuthPlugin.URI);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+            assertThat(client.sessions()).isEmpty();
+        }
     }
 
     @Test
