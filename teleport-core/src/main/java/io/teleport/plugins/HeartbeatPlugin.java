@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Heartbeats compatible with tp-ext's on Teleport v3 sessions and with erpc v6's plugin/heartbeat on
@@ -59,7 +60,11 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     /** The rate an erpc pinger announced, in nanoseconds. */
     private static final String ANNOUNCED = HeartbeatPlugin.class.getName() + ".announced";
 
+    /** Failed pings are said at INFO at most this often. */
+    private static final long INFO_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private final Duration rate;
+    private final AtomicLong lastInfoNanos = new AtomicLong(System.nanoTime() - INFO_EVERY_NANOS);
     private final boolean ping;
     private volatile @Nullable ScheduledExecutorService ticker;
 
@@ -123,7 +128,7 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
                     });
                 }
             } else if (idle > idleLimit(session)) {
-                log.info("no heartbeat from {} for {}, closing", session.id(), Duration.ofNanos(idle));
+                log.debug("no heartbeat from {} for {}, closing", session.id(), Duration.ofNanos(idle));
                 session.close();
             }
             return true;
@@ -131,15 +136,25 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     }
 
     /**
-     * Closes a session whose ping failed, as tp-ext does for any error; said at INFO, since a session
-     * the other side keeps healthy is closed for it (a 404 most often means a side without heartbeats).
+     * Closes a session whose ping failed, as tp-ext does for any error. Said at INFO at most once per
+     * {@link #INFO_EVERY_NANOS} (the remote decides how often), else at DEBUG, with the error's code and
+     * not its text, which the remote wrote; a 404 most often means a side without heartbeats.
      */
-    private static void closeUnanswered(Session session, Throwable error) {
+    private void closeUnanswered(Session session, Throwable error) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
-        boolean noRoute = cause instanceof RerrorException && ((RerrorException) cause).rerror().code() == Rerror.CODE_NOT_FOUND;
-        log.info("heartbeat to {} failed, closing it: {}{}", session.id(), cause.getMessage(),
-                noRoute ? " (the other side answers no heartbeats: give it a pong, teleport.heartbeat.pong-rate)" : "");
+        String why = cause instanceof RerrorException ? "code " + ((RerrorException) cause).rerror().code()
+                : cause.getClass().getSimpleName();
+        String hint = why.equals("code " + Rerror.CODE_NOT_FOUND)
+                ? " (the other side answers no heartbeats: give it a HeartbeatPlugin.pong)" : "";
+        long now = System.nanoTime();
+        long last = lastInfoNanos.get();
+        if (now - last >= INFO_EVERY_NANOS && lastInfoNanos.compareAndSet(last, now)) {
+            log.info("heartbeat to {} failed ({}), closing it{}; more such closes in the next 10 s at DEBUG",
+                    session.id(), why, hint);
+        } else {
+            log.debug("heartbeat to {} failed ({}), closing it{}", session.id(), why, hint);
+        }
         session.close();
     }
 

@@ -138,6 +138,25 @@ class UnbuildableReplyTest {
     }
 
     @Test
+    void anErrorWhoseTextQuotesTheOversizeUriIsAnsweredWithAFixed500() throws Exception {
+        // A control character makes the URI a parse error whose text quotes it whole (Go's wording):
+        // the 400 outgrows the limit even without the URI, so a fixed 500 goes instead.
+        Peer server = peers.add(new Peer(PeerConfig.builder().readLimit(40 * 1024).build()));
+        byte[] uri = new byte[12_000];
+        Arrays.fill(uri, (byte) 0xFF);
+        uri[0] = '/';
+        uri[1] = 0x01;
+        try (Socket s = new Socket("127.0.0.1", listen(server))) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(rawPull(9, uri, StringCodec.ID, new byte[] {'x'}));
+            Packet reply = Frames.read(new DataInputStream(s.getInputStream()));
+            assertThat(reply.seq()).isEqualTo(9);
+            assertThat(reply.uri()).isEmpty();
+            assertThat(Rerror.fromMeta(reply.meta()).code()).isEqualTo(Rerror.CODE_INTERNAL_ERROR);
+        }
+    }
+
+    @Test
     void aBodyThatFitsOnlyWhenTheUriIsCountedInCharsIsA500NotSilence() throws Exception {
         int limit = 1 << 20;
         Peer server = peers.add(new Peer(PeerConfig.builder().readLimit(limit).build()));

@@ -34,13 +34,13 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
     private final io.netty.channel.Channel channel;
-    private final ReadGate gate;
+    final ReadGate gate;
     /** The bytes this message holds until it is finished. */
     public final long charge;
     /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */
     final String sentUri;
-    /** The reply goes without the URI: with it, the reply could not be built (see {@link PullReply}). */
-    boolean replyWithoutUri;
+    /** How barely the reply goes, since it could not be built as it was: 0, or {@link PullReply#WITHOUT_URI} and on. */
+    int replyFallback;
     /** Started on the I/O thread, for a route that may be {@link io.teleport.router.NonBlocking}. */
     private boolean onIoThread;
     /** The header hook ran and the route is found: what is left runs from there. */
@@ -151,8 +151,10 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         try {
             handlePull();
         } catch (Throwable t) {
-            // A failure outside the handler (a codec or plugin bug) must still answer the puller.
-            log.warn("pull {} from {} failed before its handler ran", safeUri(), session.id(), t);
+            // A failure outside the handler (a codec or plugin bug) must still answer the puller; the
+            // remote decides how often, so a line per interval, with the latest stack.
+            session.peer.unexpectedPullLog.record("pull " + safeUri() + " from " + session.id()
+                    + " failed outside its handler", t);
             reply(null, session.peer.errors.internal(t));
         }
     }

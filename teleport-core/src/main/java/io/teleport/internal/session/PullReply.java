@@ -19,13 +19,19 @@ import org.slf4j.LoggerFactory;
  * <p>A reply that cannot be built (a value its codec rejects, a size over the read limit), or whose
  * frame the encoder refuses on the I/O thread, is answered again, each time more barely: as an error
  * without the handler's metadata and filters, then without the echoed URI (which can outgrow the limit:
- * a URI of invalid UTF-8 triples in size when read as text). The puller matches a reply by its seq, so
- * it always hears back instead of waiting for its timeout. A remote decides how often this happens,
+ * a URI of invalid UTF-8 triples in size when read as text), then as a fixed 500 without the pull's
+ * transfer filters either. The puller matches a reply by its seq, so it hears back instead of waiting
+ * for its timeout. A remote decides how often this happens,
  * so it is logged through a refusal log, not a line per pull.
  */
 final class PullReply {
 
     private static final Logger log = LoggerFactory.getLogger(PullReply.class);
+    /** {@link InboundContext#replyFallback}: the URI left out. */
+    static final int WITHOUT_URI = 1;
+    /** {@link InboundContext#replyFallback}: a fixed error, without the URI and the pull's filters. */
+    static final int FIXED_ERROR = 2;
+    private static final Rerror UNBUILDABLE = Rerror.of(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error");
 
     private PullReply() {
     }
@@ -33,9 +39,11 @@ final class PullReply {
     static void send(InboundContext pull, @Nullable Object value, @Nullable Rerror rerror) {
         DefaultSession session = pull.session;
         Packet request = pull.request;
-        Packet reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(pull.replyWithoutUri ? "" : pull.sentUri);
+        Packet reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(pull.replyFallback > 0 ? "" : pull.sentUri);
         pull.reply = reply;
-        reply.xferPipe(request.xferPipe());
+        if (pull.replyFallback < FIXED_ERROR) {
+            reply.xferPipe(request.xferPipe());
+        }
         if (pull.extraXfer != null) {
             reply.appendXfer(pull.extraXfer);
         }
@@ -73,7 +81,11 @@ final class PullReply {
             return;
         }
         Rerror answered = rerror;
+        // Counted until written, so that reading stops at the high water mark only for what the other side asked for.
+        long size = SenderEncoding.size(frame);
+        pull.gate.replyQueued(size);
         session.outbound().writeReply(frame, f -> {
+            pull.gate.replySent(size);
             if (!f.isSuccess() && f.cause() instanceof EncoderException && f.channel().isActive()) {
                 // Within the sender's estimate, over a limit once framed: as if it could not be built.
                 Throwable cause = f.cause().getCause() != null ? f.cause().getCause() : f.cause();
@@ -90,7 +102,7 @@ final class PullReply {
 
     /** The reply could not be built or framed: answered again more barely, or, past the barest, not at all. */
     private static void notBuilt(InboundContext pull, @Nullable Rerror rerror, String why) {
-        String uri = pull.replyWithoutUri ? "(without its URI)" : pull.safeUri();
+        String uri = pull.replyFallback > 0 ? "(without its URI)" : pull.safeUri();
         pull.session.peer.unbuiltReplyLog.record("reply to " + uri + " (seq " + pull.request.seq() + ") from "
                 + pull.session.id() + ": " + pull.safeText(why));
         if (rerror == null || pull.replyMeta != null || pull.extraXfer != null) {
@@ -98,10 +110,14 @@ final class PullReply {
             pull.replyMeta = null;
             pull.extraXfer = null;
             send(pull, null, rerror != null ? rerror : pull.session.peer.errors.internal("reply: " + why));
-        } else if (!pull.replyWithoutUri) {
-            pull.replyWithoutUri = true;
-            send(pull, null, rerror);
+        } else if (pull.replyFallback < FIXED_ERROR) {
+            // Without the URI; then, as the error's own text may quote it (a parse error does), a fixed
+            // error without the pull's filters, which always fits.
+            pull.replyFallback++;
+            send(pull, null, pull.replyFallback == FIXED_ERROR ? UNBUILDABLE : rerror);
         } else {
+            pull.session.peer.messageLog.pullHandle(pull.session.remoteAddress(), pull.request, pull.reply,
+                    pull.startNanos);
             pull.afterReply();
         }
     }

@@ -112,6 +112,15 @@ final class SessionHandler extends ChannelDuplexHandler {
     }
 
     @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (gate.pausedUnwritable() && session.pendingPulls() > 0) {
+            // A pull sent after reading stopped at the high water mark: read on for its reply.
+            gate.writabilityChanged(true);
+        }
+        ctx.flush();
+    }
+
+    @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
         closedHere = true;
         ctx.close(promise);
@@ -236,7 +245,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         }
         if (gate.readingUnwritable()) {
             // Read on past the high water mark only while this side's own pulls wait there.
-            gate.awaitingReplies(session.pendingPulls() > 0);
+            gate.recheckUnwritable(session.pendingPulls() > 0);
         }
     }
 

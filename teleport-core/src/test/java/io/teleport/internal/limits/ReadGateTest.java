@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link ReadGate} over the high water mark: reading stops, except while this side awaits replies on
- * the connection, and stops once it awaits none.
+ * {@link ReadGate} over the high water mark: reading stops while replies to the other side wait,
+ * except while this side awaits replies on the connection itself.
  */
 class ReadGateTest {
 
@@ -29,6 +29,7 @@ class ReadGateTest {
 
     @Test
     void overTheHighWaterMarkReadingStopsUntilWritableAgain() {
+        gate.replyQueued(100);
         writable(false);
         gate.writabilityChanged(false);
         assertThat(channel.config().isAutoRead()).isFalse();
@@ -41,22 +42,52 @@ class ReadGateTest {
     }
 
     @Test
+    void withNoReplyToTheOtherSideQueuedItReadsOnUntilOneIs() {
+        writable(false);
+        gate.writabilityChanged(false);
+        assertThat(channel.config().isAutoRead()).as("only this side's own writes wait").isTrue();
+
+        gate.replyQueued(100);
+        gate.recheckUnwritable(false);
+        assertThat(channel.config().isAutoRead()).as("the other side's pulls now fill the buffer").isFalse();
+
+        gate.replySent(100);
+        assertThat(channel.config().isAutoRead()).as("its replies are out").isTrue();
+        assertThat(counters.pausedSessions()).isZero();
+    }
+
+    @Test
     void awaitingRepliesItReadsOnAndStopsOnceItAwaitsNone() {
+        gate.replyQueued(100);
         writable(false);
         gate.writabilityChanged(true);
         assertThat(channel.config().isAutoRead()).as("its replies are what the other side waits to send").isTrue();
         assertThat(gate.readingUnwritable()).isTrue();
 
-        gate.awaitingReplies(true);
+        gate.recheckUnwritable(true);
         assertThat(channel.config().isAutoRead()).isTrue();
 
-        gate.awaitingReplies(false);
+        gate.recheckUnwritable(false);
         assertThat(channel.config().isAutoRead()).as("no reply awaited: back-pressure as before").isFalse();
         assertThat(gate.readingUnwritable()).isFalse();
 
         writable(true);
         gate.writabilityChanged(false);
         assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void aPullSentAfterReadingStoppedResumesIt() {
+        gate.replyQueued(100);
+        writable(false);
+        gate.writabilityChanged(false);
+        assertThat(gate.pausedUnwritable()).isTrue();
+
+        gate.writabilityChanged(true);
+        assertThat(gate.pausedUnwritable()).isFalse();
+        assertThat(gate.readingUnwritable()).isTrue();
+        assertThat(channel.config().isAutoRead()).isTrue();
+        assertThat(counters.pausedSessions()).isZero();
     }
 
     @Test
