@@ -85,7 +85,10 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
         this.timeout = timeout;
     }
 
-    /** The dialing side: sends {@code token} after every dial and redial. */
+    /**
+     * The dialing side: sends {@code token} after every dial and redial, to be answered within the
+     * peer's dial timeout (an instance per peer: it takes its peer's).
+     */
     public static AuthPlugin client(Supplier<String> token) {
         return new AuthPlugin(Objects.requireNonNull(token, "token"), null, null);
     }

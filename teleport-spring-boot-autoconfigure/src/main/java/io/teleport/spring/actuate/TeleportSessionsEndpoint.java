@@ -2,6 +2,7 @@ package io.teleport.spring.actuate;
 
 import io.teleport.Peer;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -15,11 +16,16 @@ import java.util.List;
 
 /**
  * The {@code teleport} actuator endpoint: shows the I/O transport in use, lists the live sessions (id, addresses, age, pulls in
- * flight) and closes one on a DELETE of its id. Read-only unless
+ * flight; the first 100 by id unless {@code ?limit=} asks for more, with their total) and closes one on a DELETE of its id. Read-only unless
  * {@code management.endpoint.teleport.access=unrestricted}, as Boot's own destructive operations.
  */
 @Endpoint(id = "teleport", defaultAccess = Access.READ_ONLY)
 public class TeleportSessionsEndpoint {
+
+    /** Sessions listed when no {@code limit} is given. */
+    public static final int DEFAULT_LIMIT = 100;
+    /** The most sessions listed, whatever {@code limit} asks. */
+    public static final int MAX_LIMIT = 10_000;
 
     private final Peer peer;
 
@@ -28,17 +34,29 @@ public class TeleportSessionsEndpoint {
         this.peer = peer;
     }
 
-    /** The live sessions, by id. */
-    @ReadOperation
+    /** The live sessions, by id: the first {@value #DEFAULT_LIMIT}. */
     public SessionsDescriptor sessions() {
+        return sessions(null);
+    }
+
+    /**
+     * The live sessions, by id: the first {@code limit} (at most {@value #MAX_LIMIT}; without it
+     * {@value #DEFAULT_LIMIT}), and how many there are. A peer may hold tens of thousands: one GET
+     * must not build and send them all.
+     */
+    @ReadOperation
+    public SessionsDescriptor sessions(@Nullable Integer limit) {
+        int shown = limit == null ? DEFAULT_LIMIT : Math.max(0, Math.min(limit, MAX_LIMIT));
         Instant now = Instant.now();
-        List<SessionDescriptor> sessions = peer.sessions().stream()
+        List<Session> live = List.copyOf(peer.sessions());
+        List<SessionDescriptor> sessions = live.stream()
+                .sorted(Comparator.comparing(Session::id))
+                .limit(shown)
                 .map(s -> new SessionDescriptor(s.id(), String.valueOf(s.remoteAddress()), String.valueOf(s.localAddress()),
                         s.connectedAt(), Duration.between(s.connectedAt(), now).toSeconds(), s.pendingPulls(), s.isHealthy()))
-                .sorted(Comparator.comparing(SessionDescriptor::id))
                 .toList();
         return new SessionsDescriptor(peer.transport().configName(),
-                peer.listenAddresses().stream().map(String::valueOf).toList(), sessions);
+                peer.listenAddresses().stream().map(String::valueOf).toList(), live.size(), sessions);
     }
 
     /**
@@ -65,9 +83,11 @@ public class TeleportSessionsEndpoint {
      *
      * @param transport the I/O transport in use: nio, epoll, kqueue or io-uring
      * @param listening the addresses the peer listens on
-     * @param sessions the live sessions
+     * @param total how many sessions are live
+     * @param sessions the first of them by id, as many as the limit
      */
-    public record SessionsDescriptor(String transport, List<String> listening, List<SessionDescriptor> sessions) {
+    public record SessionsDescriptor(String transport, List<String> listening, int total,
+            List<SessionDescriptor> sessions) {
     }
 
     /**

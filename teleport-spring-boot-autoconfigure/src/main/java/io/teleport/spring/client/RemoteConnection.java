@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RemoteConnection {
 
+    /** The most characters of a failure's text logged: the default of {@code limits.log-value-limit}. */
+    static final int MAX_REMOTE_TEXT = 256;
+    private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("\\p{Cntrl}");
     private static final Logger log = LoggerFactory.getLogger(SessionTemplate.class);
     /** After the first failed dial in a row, one line per this many. */
     static final int LOG_EVERY = 10;
@@ -140,8 +143,21 @@ final class RemoteConnection {
         int failed = failures.incrementAndGet();
         if (failed == 1 || failed % LOG_EVERY == 0) {
             log.warn("remote '{}' ({}) could not be dialed ({} in a row{}): {}", name, address, failed,
-                    failed == 1 ? "; then one line per " + LOG_EVERY : "", cause.getMessage());
+                    failed == 1 ? "; then one line per " + LOG_EVERY : "", remoteText(cause.getMessage()));
         }
+    }
+
+    /**
+     * A failure's text as the log gets it: the remote may have written it (an auth refusal's detail),
+     * so one line, cut at {@value #MAX_REMOTE_TEXT} characters, as the core logs remote values.
+     */
+    static String remoteText(@Nullable String text) {
+        if (text == null) {
+            return "null";
+        }
+        String cut = text.length() <= MAX_REMOTE_TEXT ? text
+                : text.substring(0, MAX_REMOTE_TEXT) + "...(" + text.length() + " chars)";
+        return CONTROL.matcher(cut).replaceAll("?");
     }
 
     /**

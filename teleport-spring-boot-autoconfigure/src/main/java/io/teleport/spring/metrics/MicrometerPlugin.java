@@ -75,6 +75,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     private volatile long slowNanos = Long.MAX_VALUE;
     private volatile PeerSetup peer;
     private final BoundedPaths calledRoutes = new BoundedPaths();
+    private final BoundedCodes handledCodes = new BoundedCodes();
     /** Whether the pull timers are recorded here, or come from observations. */
     private final boolean timesPulls;
 
@@ -193,8 +194,9 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     @Override
     public Rerror postWriteReply(WriteContext ctx) {
         bytesWritten.increment(ctx.output().size());
-        record("teleport.pull.handle", "pull-handle", TeleportTags.handledRoute(ctx, peer), code(ctx.output()),
-                ctx.startNanos());
+        int code = code(ctx.output());
+        record("teleport.pull.handle", "pull-handle", TeleportTags.handledRoute(ctx, peer),
+                handledCodes.tagged(code) ? code : OTHER_CODE, ctx.startNanos());
         return null;
     }
 

@@ -3,6 +3,7 @@ package io.teleport.spring.observation;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
+import io.teleport.spring.metrics.BoundedCodes;
 import io.teleport.spring.metrics.TeleportTags;
 
 /**
@@ -17,10 +18,12 @@ abstract class PullObservationConvention<C extends Observation.Context & PullCon
 
     private final String name;
     private final boolean remoteCodes;
+    /** The answering side's codes: its handlers', which may pass on a remote's (see {@link BoundedCodes}). */
+    private final BoundedCodes handledCodes = new BoundedCodes();
 
     /**
      * @param remoteCodes whether the codes are a remote peer's choice (the calling side), and so
-     *     bounded to Teleport's; the answering side's codes are its own handlers' and are kept
+     *     bounded to Teleport's; the answering side's codes are its own handlers', kept up to a bound
      */
     PullObservationConvention(String name, boolean remoteCodes) {
         this.name = name;
@@ -37,7 +40,7 @@ abstract class PullObservationConvention<C extends Observation.Context & PullCon
 
     public KeyValues getLowCardinalityKeyValues(C context) {
         Integer code = context.code();
-        String codeValue = code == null ? UNKNOWN : remoteCodes ? TeleportTags.codeTag(code) : Integer.toString(code);
+        String codeValue = code == null ? UNKNOWN : remoteCodes ? TeleportTags.codeTag(code) : handledCodes.tag(code);
         return KeyValues.of(KeyValue.of(TeleportKeyNames.ROUTE, context.route()),
                 KeyValue.of(TeleportKeyNames.CODE, codeValue),
                 KeyValue.of(TeleportKeyNames.OUTCOME, code == null ? UNKNOWN : TeleportTags.outcome(code)));

@@ -60,13 +60,68 @@ class SessionsEndpointWebTests {
         });
     }
 
+    @Test
+    void theListingIsBoundedAndSaysHowManyThereAre() {
+        runner.run(ctx -> {
+            WebOperation read = operation(ctx, WebEndpointHttpMethod.GET);
+            Peer server = ctx.getBean(Peer.class);
+            Peer client = new Peer(PeerConfig.defaults());
+            try {
+                int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+                for (int i = 0; i < 3; i++) {
+                    client.dial("127.0.0.1:" + port);
+                }
+                await().until(() -> server.sessionCount() == 3);
+                // Without a limit (the optional parameter left out, as a plain GET does).
+                assertThat(read.invoke(new InvocationContext(SecurityContext.NONE, Map.of())))
+                        .isInstanceOfSatisfying(TeleportSessionsEndpoint.SessionsDescriptor.class, d -> {
+                            assertThat(d.total()).isEqualTo(3);
+                            assertThat(d.sessions()).hasSize(3);
+                        });
+                assertThat(read.invoke(new InvocationContext(SecurityContext.NONE, Map.of("limit", "2"))))
+                        .isInstanceOfSatisfying(TeleportSessionsEndpoint.SessionsDescriptor.class, d -> {
+                            assertThat(d.total()).isEqualTo(3);
+                            assertThat(d.sessions()).hasSize(2);
+                            assertThat(d.sessions().get(0).id()).isLessThan(d.sessions().get(1).id());
+                        });
+            } finally {
+                client.close();
+            }
+        });
+    }
+
+    @Test
+    void withoutALimitTheFirstHundredAreListed() {
+        Peer server = new Peer(PeerConfig.defaults());
+        Peer client = new Peer(PeerConfig.defaults());
+        try {
+            int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+            for (int i = 0; i < 150; i++) {
+                client.dial("127.0.0.1:" + port);
+            }
+            await().until(() -> server.sessionCount() == 150);
+            TeleportSessionsEndpoint endpoint = new TeleportSessionsEndpoint(server);
+            assertThat(endpoint.sessions().total()).isEqualTo(150);
+            assertThat(endpoint.sessions().sessions()).hasSize(TeleportSessionsEndpoint.DEFAULT_LIMIT);
+            assertThat(endpoint.sessions(1_000_000).sessions()).hasSize(150);
+            assertThat(endpoint.sessions(-5).sessions()).isEmpty();
+        } finally {
+            client.close();
+            server.close();
+        }
+    }
+
     private static WebOperation deleteOperation(ApplicationContext ctx) {
+        return operation(ctx, WebEndpointHttpMethod.DELETE);
+    }
+
+    private static WebOperation operation(ApplicationContext ctx, WebEndpointHttpMethod method) {
         WebEndpointDiscoverer discoverer = new WebEndpointDiscoverer(ctx, new ConversionServiceParameterValueMapper(),
                 EndpointMediaTypes.DEFAULT, List.of(), List.of(), List.of(), List.of(), List.of());
         ExposableWebEndpoint endpoint = discoverer.getEndpoints().stream()
                 .filter(e -> e.getEndpointId().toString().equals("teleport")).findFirst().orElseThrow();
         return endpoint.getOperations().stream()
-                .filter(op -> op.getRequestPredicate().getHttpMethod() == WebEndpointHttpMethod.DELETE)
+                .filter(op -> op.getRequestPredicate().getHttpMethod() == method)
                 .findFirst().orElseThrow();
     }
 
