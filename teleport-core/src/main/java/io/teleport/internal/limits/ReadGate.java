@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * Decides whether one connection is read. It stops reading (Netty's auto-read off, so that TCP
  * pushes back on the sender) while any of three holds: the messages received on it and not yet
  * finished reach {@link Limits#maxInflightPerSession()} or {@link Limits#maxInflightBytesPerSession()}
- * (until half are done), its outbound buffer is over the high water mark with replies to the other
- * side among what waits (they would pile up; not while this side awaits replies there, see
+ * (until half are done), its outbound buffer is over the high water mark while messages of the other
+ * side are in flight here (their replies would pile up; not while this side awaits replies there, see
  * {@link #writabilityChanged}), or the peer's {@link InboundBudget} has no room for its next frame.
  *
  * <p>While paused, the decoder also leaves the bytes it already has undecoded, so the bound is exact
@@ -37,13 +37,11 @@ public final class ReadGate implements InboundBudget.Waiter {
             AtomicIntegerFieldUpdater.newUpdater(ReadGate.class, "inflight");
     private static final AtomicLongFieldUpdater<ReadGate> INFLIGHT_BYTES =
             AtomicLongFieldUpdater.newUpdater(ReadGate.class, "inflightBytes");
-    private static final AtomicLongFieldUpdater<ReadGate> REPLY_BYTES =
-            AtomicLongFieldUpdater.newUpdater(ReadGate.class, "replyBytes");
     // Fields rather than atomics: every session has a gate, and idle sessions are many.
     private volatile int inflight;
     private volatile long inflightBytes;
-    /** Bytes of replies to the other side's pulls queued and not yet written. */
-    private volatile long replyBytes;
+    /** Set on the event loop while reading is stopped at the high water mark; read by finishing messages. */
+    private volatile boolean unwritablePaused;
     /** Set on the event loop; read by finishing messages to know whether a resumption may be due. */
     private volatile boolean inflightPaused;
     // Event loop only.
@@ -144,6 +142,9 @@ public final class ReadGate implements InboundBudget.Waiter {
         if (inflightPaused && n <= maxInflight / 2 && b <= maxInflightBytes / 2) {
             runOnLoop(this::inflightDrained);
         }
+        if (unwritablePaused && n == 0) {
+            runOnLoop(this::inflightGone);
+        }
     }
 
     private void inflightDrained() {
@@ -161,20 +162,20 @@ public final class ReadGate implements InboundBudget.Waiter {
     // ---------------------------------------------------------------- connection (event loop)
 
     /**
-     * The outbound buffer crossed a water mark. Over the high one, reading stops while replies to the
-     * other side's pulls are among what waits ({@link #replyQueued}), so that a sender of pulls that
-     * does not read the replies is held back. It reads on otherwise, and while this side awaits
-     * replies there itself ({@code awaitingReplies}): then its own pulls or pushes fill the buffer, and
-     * the other side may be waiting, over its own high water mark, for this side to read. Both
-     * stopping would deadlock two peers that pipeline large pulls, or push to each other. Reading on
-     * is still bounded: by what is in flight, by the peer's inbound budget, and by the session's
+     * The outbound buffer crossed a water mark. Over the high one, reading stops while messages of the
+     * other side are in flight here (a pull stays so until its reply is written), so that a sender of
+     * pulls that does not read the replies is held back. It reads on otherwise, and while this side
+     * awaits replies there itself ({@code awaitingReplies}): then its own pulls or pushes fill the
+     * buffer, and the other side may be waiting, over its own high water mark, for this side to read.
+     * Both stopping would deadlock two peers that pipeline large pulls, or push to each other. Reading
+     * on is still bounded: by what is in flight, by the peer's inbound budget, and by the session's
      * outbound limit, past which replies close the connection and other writes are refused.
      */
     public void writabilityChanged(boolean awaitingReplies) {
         if (channel.isWritable()) {
             readingUnwritable = false;
             resume(UNWRITABLE);
-        } else if (awaitingReplies || replyBytes <= 0) {
+        } else if (awaitingReplies || inflight == 0) {
             readingUnwritable = true;
             // Also when reading had stopped and this side has since sent a pull: its reply must be read.
             resume(UNWRITABLE);
@@ -183,17 +184,9 @@ public final class ReadGate implements InboundBudget.Waiter {
         }
     }
 
-    /** A reply to the other side's pull, taking {@code bytes} of the outbound buffer, is to be written (any thread). */
-    public void replyQueued(long bytes) {
-        REPLY_BYTES.addAndGet(this, bytes);
-    }
-
-    /**
-     * The reply queued with {@code bytes} was written or failed. With none left, a connection that
-     * stopped being read at the high water mark is read again: what fills its buffer now is this side's own.
-     */
-    public void replySent(long bytes) {
-        if (REPLY_BYTES.addAndGet(this, -bytes) <= 0 && (reasons & UNWRITABLE) != 0 && channel.eventLoop().inEventLoop()) {
+    /** The last message of the other side finished while reading was stopped at the high water mark. */
+    private void inflightGone() {
+        if ((reasons & UNWRITABLE) != 0 && inflight == 0) {
             writabilityChanged(false);
         }
     }
@@ -210,10 +203,10 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /**
      * After a frame read while over the high water mark: once this side awaits no reply there any
-     * more and replies to the other side wait, reading stops as it would have at the crossing.
+     * more and messages of the other side are in flight, reading stops as it would have at the crossing.
      */
     public void recheckUnwritable(boolean awaiting) {
-        if (readingUnwritable && !awaiting && replyBytes > 0) {
+        if (readingUnwritable && !awaiting && inflight > 0) {
             readingUnwritable = false;
             if (!channel.isWritable()) {
                 pause(UNWRITABLE);
@@ -254,6 +247,7 @@ public final class ReadGate implements InboundBudget.Waiter {
             counters.pausedSessions.incrementAndGet();
         }
         reasons |= reason;
+        unwritablePaused = (reasons & UNWRITABLE) != 0;
     }
 
     private void resume(int reason) {
@@ -261,6 +255,7 @@ public final class ReadGate implements InboundBudget.Waiter {
             return;
         }
         reasons &= ~reason;
+        unwritablePaused = (reasons & UNWRITABLE) != 0;
         if (reasons == 0) {
             counters.pausedSessions.decrementAndGet();
             channel.config().setAutoRead(true);

@@ -34,7 +34,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
     private final io.netty.channel.Channel channel;
-    final ReadGate gate;
+    private final ReadGate gate;
     /** The bytes this message holds until it is finished. */
     public final long charge;
     /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */

@@ -81,11 +81,7 @@ final class PullReply {
             return;
         }
         Rerror answered = rerror;
-        // Counted until written, so that reading stops at the high water mark only for what the other side asked for.
-        long size = SenderEncoding.size(frame);
-        pull.gate.replyQueued(size);
         session.outbound().writeReply(frame, f -> {
-            pull.gate.replySent(size);
             if (!f.isSuccess() && f.cause() instanceof EncoderException && f.channel().isActive()) {
                 // Within the sender's estimate, over a limit once framed: as if it could not be built.
                 Throwable cause = f.cause().getCause() != null ? f.cause().getCause() : f.cause();

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link ReadGate} over the high water mark: reading stops while replies to the other side wait,
- * except while this side awaits replies on the connection itself.
+ * {@link ReadGate} over the high water mark: reading stops while messages of the other side are in
+ * flight here (a pull until its reply is written), except while this side awaits replies there itself.
  */
 class ReadGateTest {
 
@@ -29,7 +29,7 @@ class ReadGateTest {
 
     @Test
     void overTheHighWaterMarkReadingStopsUntilWritableAgain() {
-        gate.replyQueued(100);
+        gate.admit(0);
         writable(false);
         gate.writabilityChanged(false);
         assertThat(channel.config().isAutoRead()).isFalse();
@@ -42,23 +42,24 @@ class ReadGateTest {
     }
 
     @Test
-    void withNoReplyToTheOtherSideQueuedItReadsOnUntilOneIs() {
+    void withNothingOfTheOtherSideInFlightItReadsOnUntilSomethingIs() {
         writable(false);
         gate.writabilityChanged(false);
         assertThat(channel.config().isAutoRead()).as("only this side's own writes wait").isTrue();
 
-        gate.replyQueued(100);
+        gate.admit(0);
         gate.recheckUnwritable(false);
-        assertThat(channel.config().isAutoRead()).as("the other side's pulls now fill the buffer").isFalse();
+        assertThat(channel.config().isAutoRead()).as("the other side's pulls may now fill the buffer").isFalse();
 
-        gate.replySent(100);
-        assertThat(channel.config().isAutoRead()).as("its replies are out").isTrue();
+        gate.finished(0);
+        channel.runPendingTasks();
+        assertThat(channel.config().isAutoRead()).as("its message is done, its reply out").isTrue();
         assertThat(counters.pausedSessions()).isZero();
     }
 
     @Test
     void awaitingRepliesItReadsOnAndStopsOnceItAwaitsNone() {
-        gate.replyQueued(100);
+        gate.admit(0);
         writable(false);
         gate.writabilityChanged(true);
         assertThat(channel.config().isAutoRead()).as("its replies are what the other side waits to send").isTrue();
@@ -78,7 +79,7 @@ class ReadGateTest {
 
     @Test
     void aPullSentAfterReadingStoppedResumesIt() {
-        gate.replyQueued(100);
+        gate.admit(0);
         writable(false);
         gate.writabilityChanged(false);
         assertThat(gate.pausedUnwritable()).isTrue();
