@@ -57,6 +57,38 @@ class BothSidesOverHighWaterTest {
     }
 
     @Test
+    void pushHandlersThatPushBackAndWaitForTheirWriteBothFinish() throws Exception {
+        int pushes = 20;
+        CountDownLatch backAtServer = new CountDownLatch(pushes);
+        CountDownLatch backAtClient = new CountDownLatch(pushes);
+        Peer server = peers.add(new Peer(PeerConfig.builder().receiveBufferSize(64 * 1024).sendBufferSize(64 * 1024)
+                .build()));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peers.add(new Peer(PeerConfig.builder().receiveBufferSize(64 * 1024).sendBufferSize(64 * 1024)
+                .build()));
+        for (Peer peer : List.of(server, client)) {
+            // A push in flight on each side (its handler waits for its own write) adds no reply: neither
+            // side has a reason to stop reading the other's.
+            peer.pushRouter().route("/chunk", byte[].class, (body, ctx) -> {
+                ctx.session().push("/back", body).get(60, TimeUnit.SECONDS);
+            });
+        }
+        server.pushRouter().route("/back", byte[].class, (body, ctx) -> backAtServer.countDown());
+        client.pushRouter().route("/back", byte[].class, (body, ctx) -> backAtClient.countDown());
+        Session toServer = client.dial("127.0.0.1:" + port);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !server.sessions().isEmpty());
+        Session toClient = server.sessions().iterator().next();
+
+        byte[] body = new byte[256 * 1024];
+        for (int i = 0; i < pushes; i++) {
+            toServer.push("/chunk", body);
+            toClient.push("/chunk", body);
+        }
+        assertThat(backAtServer.await(30, TimeUnit.SECONDS)).as("echoes at the server").isTrue();
+        assertThat(backAtClient.await(30, TimeUnit.SECONDS)).as("echoes at the client").isTrue();
+    }
+
+    @Test
     void peersPushingLargeBodiesToEachOtherAtOnceBothGetAll() throws Exception {
         int pushes = 20;
         CountDownLatch atServer = new CountDownLatch(pushes);

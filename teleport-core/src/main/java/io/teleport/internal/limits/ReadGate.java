@@ -5,14 +5,13 @@ import io.teleport.limits.Limits;
 import io.teleport.message.Packet;
 
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * Decides whether one connection is read. It stops reading (Netty's auto-read off, so that TCP
  * pushes back on the sender) while any of three holds: the messages received on it and not yet
  * finished reach {@link Limits#maxInflightPerSession()} or {@link Limits#maxInflightBytesPerSession()}
- * (until half are done), its outbound buffer is over the high water mark while messages of the other
+ * (until half are done), its outbound buffer is over the high water mark while pulls of the other
  * side are in flight here (their replies would pile up; not while this side awaits replies there, see
  * {@link #writabilityChanged}), or the peer's {@link InboundBudget} has no room for its next frame.
  *
@@ -33,12 +32,15 @@ public final class ReadGate implements InboundBudget.Waiter {
     private final Counters counters;
     private final int maxInflight;
     private final long maxInflightBytes;
-    private static final AtomicIntegerFieldUpdater<ReadGate> INFLIGHT_COUNT =
-            AtomicIntegerFieldUpdater.newUpdater(ReadGate.class, "inflight");
+    /** What a pull adds to {@link #counts}: one message, and one pull. */
+    private static final long PULL = (1L << 32) + 1;
+    private static final AtomicLongFieldUpdater<ReadGate> COUNTS =
+            AtomicLongFieldUpdater.newUpdater(ReadGate.class, "counts");
     private static final AtomicLongFieldUpdater<ReadGate> INFLIGHT_BYTES =
             AtomicLongFieldUpdater.newUpdater(ReadGate.class, "inflightBytes");
     // Fields rather than atomics: every session has a gate, and idle sessions are many.
-    private volatile int inflight;
+    /** Messages in flight (low 32 bits) and, of them, pulls (high 32 bits): one atomic update per change. */
+    private volatile long counts;
     private volatile long inflightBytes;
     /** Set on the event loop while reading is stopped at the high water mark; read by finishing messages. */
     private volatile boolean unwritablePaused;
@@ -123,8 +125,8 @@ public final class ReadGate implements InboundBudget.Waiter {
     // ---------------------------------------------------------------- messages
 
     /** A pull or push was received and is handed to its handler (event loop). */
-    public void admit(long charge) {
-        int n = INFLIGHT_COUNT.incrementAndGet(this);
+    public void admit(long charge, boolean pull) {
+        int n = (int) COUNTS.addAndGet(this, pull ? PULL : 1);
         long b = INFLIGHT_BYTES.addAndGet(this, charge);
         if (n >= maxInflight || b >= maxInflightBytes) {
             inflightPaused = true;
@@ -135,20 +137,21 @@ public final class ReadGate implements InboundBudget.Waiter {
     }
 
     /** A message admitted with {@code charge} is finished, whatever the outcome (any thread). */
-    public void finished(long charge) {
-        int n = INFLIGHT_COUNT.decrementAndGet(this);
-        long b = INFLIGHT_BYTES.addAndGet(this, -charge);
+    public void finished(long charge, boolean pull) {
+        long c = COUNTS.addAndGet(this, pull ? -PULL : -1);
+        INFLIGHT_BYTES.addAndGet(this, -charge);
         budget.release(charge);
-        if (inflightPaused && n <= maxInflight / 2 && b <= maxInflightBytes / 2) {
+        // The fields as they are now, not this thread's own updates: finishing threads interleave.
+        if (inflightPaused && inflight() <= maxInflight / 2 && inflightBytes <= maxInflightBytes / 2) {
             runOnLoop(this::inflightDrained);
         }
-        if (unwritablePaused && n == 0) {
-            runOnLoop(this::inflightGone);
+        if (unwritablePaused && (c >>> 32) == 0) {
+            runOnLoop(this::pullsGone);
         }
     }
 
     private void inflightDrained() {
-        if (inflight <= maxInflight / 2 && inflightBytes <= maxInflightBytes / 2) {
+        if (inflight() <= maxInflight / 2 && inflightBytes <= maxInflightBytes / 2) {
             inflightPaused = false;
             resume(INFLIGHT);
         }
@@ -156,15 +159,20 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /** Messages received on this connection and not yet finished. */
     int inflight() {
-        return inflight;
+        return (int) counts;
+    }
+
+    /** Pulls received on this connection whose replies are not yet written. */
+    private int pullsInflight() {
+        return (int) (counts >>> 32);
     }
 
     // ---------------------------------------------------------------- connection (event loop)
 
     /**
-     * The outbound buffer crossed a water mark. Over the high one, reading stops while messages of the
+     * The outbound buffer crossed a water mark. Over the high one, reading stops while pulls of the
      * other side are in flight here (a pull stays so until its reply is written), so that a sender of
-     * pulls that does not read the replies is held back. It reads on otherwise, and while this side
+     * pulls that does not read the replies is held back; pushes add no reply. It reads on otherwise, and while this side
      * awaits replies there itself ({@code awaitingReplies}): then its own pulls or pushes fill the
      * buffer, and the other side may be waiting, over its own high water mark, for this side to read.
      * Both stopping would deadlock two peers that pipeline large pulls, or push to each other. Reading
@@ -175,18 +183,20 @@ public final class ReadGate implements InboundBudget.Waiter {
         if (channel.isWritable()) {
             readingUnwritable = false;
             resume(UNWRITABLE);
-        } else if (awaitingReplies || inflight == 0) {
+        } else if (awaitingReplies || pullsInflight() == 0) {
             readingUnwritable = true;
             // Also when reading had stopped and this side has since sent a pull: its reply must be read.
             resume(UNWRITABLE);
         } else {
             pause(UNWRITABLE);
+            // The last pull may have finished before the flag was visible to it: look again.
+            pullsGone();
         }
     }
 
-    /** The last message of the other side finished while reading was stopped at the high water mark. */
-    private void inflightGone() {
-        if ((reasons & UNWRITABLE) != 0 && inflight == 0) {
+    /** The last pull of the other side finished while reading was stopped at the high water mark. */
+    private void pullsGone() {
+        if ((reasons & UNWRITABLE) != 0 && pullsInflight() == 0) {
             writabilityChanged(false);
         }
     }
@@ -203,13 +213,14 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /**
      * After a frame read while over the high water mark: once this side awaits no reply there any
-     * more and messages of the other side are in flight, reading stops as it would have at the crossing.
+     * more and pulls of the other side are in flight, reading stops as it would have at the crossing.
      */
     public void recheckUnwritable(boolean awaiting) {
-        if (readingUnwritable && !awaiting && inflight > 0) {
+        if (readingUnwritable && !awaiting && pullsInflight() > 0) {
             readingUnwritable = false;
             if (!channel.isWritable()) {
                 pause(UNWRITABLE);
+                pullsGone();
             }
         }
     }

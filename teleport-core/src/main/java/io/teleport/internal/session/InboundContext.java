@@ -76,6 +76,11 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         }
     }
 
+    /** Whether it is a pull (its reply to be written) rather than a push. */
+    public boolean isPull() {
+        return request.type() == PacketType.PULL;
+    }
+
     /**
      * Whether the message starts on this I/O thread rather than on the handler executor (see
      * {@link IoThreadRoutes}); it then hands itself over once its route turns out to need it.
@@ -131,7 +136,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     /** The message is done with: its handler slot and bytes are free. */
     void finish() {
         session.handlerFinished();
-        gate.finished(charge);
+        gate.finished(charge, isPull());
     }
 
     @Override

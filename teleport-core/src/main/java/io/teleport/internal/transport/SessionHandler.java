@@ -273,7 +273,7 @@ final class SessionHandler extends ChannelDuplexHandler {
      * when the executor refuses it, a pull is answered 503 and a push dropped.
      */
     private void dispatch(InboundContext inbound) {
-        gate.admit(inbound.charge);
+        gate.admit(inbound.charge, inbound.isPull());
         session.handlerStarted();
         if (inbound.refuseIfDraining()) {
             return;

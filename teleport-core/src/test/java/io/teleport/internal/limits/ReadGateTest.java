@@ -1,15 +1,18 @@
 package io.teleport.internal.limits;
 
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.teleport.limits.Limits;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link ReadGate} over the high water mark: reading stops while messages of the other side are in
- * flight here (a pull until its reply is written), except while this side awaits replies there itself.
+ * {@link ReadGate} over the high water mark: reading stops while pulls of the other side are in flight
+ * here (until their replies are written), except while this side awaits replies there itself.
  */
 class ReadGateTest {
 
@@ -29,7 +32,7 @@ class ReadGateTest {
 
     @Test
     void overTheHighWaterMarkReadingStopsUntilWritableAgain() {
-        gate.admit(0);
+        gate.admit(0, true);
         writable(false);
         gate.writabilityChanged(false);
         assertThat(channel.config().isAutoRead()).isFalse();
@@ -47,19 +50,36 @@ class ReadGateTest {
         gate.writabilityChanged(false);
         assertThat(channel.config().isAutoRead()).as("only this side's own writes wait").isTrue();
 
-        gate.admit(0);
+        gate.admit(0, true);
         gate.recheckUnwritable(false);
         assertThat(channel.config().isAutoRead()).as("the other side's pulls may now fill the buffer").isFalse();
 
-        gate.finished(0);
+        gate.finished(0, true);
         channel.runPendingTasks();
         assertThat(channel.config().isAutoRead()).as("its message is done, its reply out").isTrue();
         assertThat(counters.pausedSessions()).isZero();
     }
 
     @Test
+    void pushesInFlightDoNotStopReadingAtTheHighWaterMark() {
+        gate.admit(0, false);
+        writable(false);
+        gate.writabilityChanged(false);
+        assertThat(channel.config().isAutoRead()).as("a push adds no reply to the buffer").isTrue();
+        gate.admit(0, true);
+        gate.recheckUnwritable(false);
+        assertThat(channel.config().isAutoRead()).isFalse();
+        gate.finished(0, false);
+        channel.runPendingTasks();
+        assertThat(channel.config().isAutoRead()).as("a pull is still in flight").isFalse();
+        gate.finished(0, true);
+        channel.runPendingTasks();
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
     void awaitingRepliesItReadsOnAndStopsOnceItAwaitsNone() {
-        gate.admit(0);
+        gate.admit(0, true);
         writable(false);
         gate.writabilityChanged(true);
         assertThat(channel.config().isAutoRead()).as("its replies are what the other side waits to send").isTrue();
@@ -79,7 +99,7 @@ class ReadGateTest {
 
     @Test
     void aPullSentAfterReadingStoppedResumesIt() {
-        gate.admit(0);
+        gate.admit(0, true);
         writable(false);
         gate.writabilityChanged(false);
         assertThat(gate.pausedUnwritable()).isTrue();
@@ -89,6 +109,58 @@ class ReadGateTest {
         assertThat(gate.readingUnwritable()).isTrue();
         assertThat(channel.config().isAutoRead()).isTrue();
         assertThat(counters.pausedSessions()).isZero();
+    }
+
+    /** A channel on which stopping reading lets a handler thread finish its message meanwhile. */
+    private static final class FinishingWhilePausing extends EmbeddedChannel {
+        volatile @Nullable Runnable onPause;
+        private @Nullable DefaultChannelConfig config;
+
+        @Override
+        public synchronized ChannelConfig config() {
+            if (config == null) {
+                config = new DefaultChannelConfig(this) {
+                    @Override
+                    public ChannelConfig setAutoRead(boolean autoRead) {
+                        Runnable finishing = onPause;
+                        if (!autoRead && finishing != null) {
+                            onPause = null;
+                            Thread other = new Thread(finishing);
+                            other.start();
+                            try {
+                                other.join();
+                            } catch (InterruptedException e) {
+                                throw new AssertionError(e);
+                            }
+                        }
+                        return super.setAutoRead(autoRead);
+                    }
+                };
+            }
+            return config;
+        }
+    }
+
+    @Test
+    void theLastPullFinishingWhileReadingStopsDoesNotLeaveItStopped() {
+        FinishingWhilePausing racing = new FinishingWhilePausing();
+        ReadGate raced = new ReadGate(racing, budget, counters, Limits.defaults());
+        try {
+            raced.admit(0, true);
+            racing.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+            racing.onPause = () -> raced.finished(0, true);
+            raced.writabilityChanged(false);
+            racing.runPendingTasks();
+            assertThat(racing.config().isAutoRead()).as("at the crossing").isTrue();
+
+            raced.admit(0, true);
+            racing.onPause = () -> raced.finished(0, true);
+            raced.recheckUnwritable(false);
+            racing.runPendingTasks();
+            assertThat(racing.config().isAutoRead()).as("after a frame").isTrue();
+        } finally {
+            racing.finishAndReleaseAll();
+        }
     }
 
     @Test
