@@ -29,16 +29,25 @@ class BothSidesOverHighWaterTest {
     @RegisterExtension
     final TestPeers peers = new TestPeers();
 
+    /**
+     * Small socket buffers, so that the kernel does not absorb what the buffers hold (loopback's grow
+     * to megabytes) and the outcome does not depend on its tuning.
+     */
+    private static PeerConfig.Builder smallBuffers() {
+        return PeerConfig.builder().receiveBufferSize(64 * 1024).sendBufferSize(64 * 1024);
+    }
+
+    private static Session accepted(Peer server) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> !server.sessions().isEmpty());
+        return server.sessions().iterator().next();
+    }
+
     @Test
     void pullsWhoseBodiesFillBothSidesBuffersAllComplete() throws Exception {
-        // Small socket buffers, so that the kernel does not absorb what the buffers hold (loopback's
-        // grow to megabytes) and the outcome does not depend on its tuning.
-        Peer server = peers.add(new Peer(PeerConfig.builder().receiveBufferSize(64 * 1024).sendBufferSize(64 * 1024)
-                .build()));
+        Peer server = peers.add(new Peer(smallBuffers().build()));
         server.pullRouter().route("/echo", byte[].class, (body, ctx) -> body);
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        Peer client = peers.add(new Peer(PeerConfig.builder().receiveBufferSize(64 * 1024).sendBufferSize(64 * 1024)
-                .pullTimeout(Duration.ofSeconds(30)).build()));
+        Peer client = peers.add(new Peer(smallBuffers().pullTimeout(Duration.ofSeconds(30)).build()));
         Session session = client.dial("127.0.0.1:" + port);
 
         // 20 frames of 350 KB (the bytes in base64, JSON being the default codec): 7 MB, over the 1 MiB
@@ -61,11 +70,9 @@ class BothSidesOverHighWaterTest {
         int pushes = 20;
         CountDownLatch backAtServer = new CountDownLatch(pushes);
         CountDownLatch backAtClient = new CountDownLatch(pushes);
-        Peer server = peers.add(new Peer(PeerConfig.builder().receiveBufferSize(64 * 1024).sendBufferSize(64 * 1024)
-                .build()));
+        Peer server = peers.add(new Peer(smallBuffers().build()));
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        Peer client = peers.add(new Peer(PeerConfig.builder().receiveBufferSize(64 * 1024).sendBufferSize(64 * 1024)
-                .build()));
+        Peer client = peers.add(new Peer(smallBuffers().build()));
         for (Peer peer : List.of(server, client)) {
             // A push in flight on each side (its handler waits for its own write) adds no reply: neither
             // side has a reason to stop reading the other's.
@@ -76,8 +83,7 @@ class BothSidesOverHighWaterTest {
         server.pushRouter().route("/back", byte[].class, (body, ctx) -> backAtServer.countDown());
         client.pushRouter().route("/back", byte[].class, (body, ctx) -> backAtClient.countDown());
         Session toServer = client.dial("127.0.0.1:" + port);
-        await().atMost(Duration.ofSeconds(10)).until(() -> !server.sessions().isEmpty());
-        Session toClient = server.sessions().iterator().next();
+        Session toClient = accepted(server);
 
         byte[] body = new byte[256 * 1024];
         for (int i = 0; i < pushes; i++) {
@@ -93,16 +99,13 @@ class BothSidesOverHighWaterTest {
         int pushes = 20;
         CountDownLatch atServer = new CountDownLatch(pushes);
         CountDownLatch atClient = new CountDownLatch(pushes);
-        Peer server = peers.add(new Peer(PeerConfig.builder().receiveBufferSize(64 * 1024).sendBufferSize(64 * 1024)
-                .build()));
+        Peer server = peers.add(new Peer(smallBuffers().build()));
         server.pushRouter().route("/chunk", byte[].class, (body, ctx) -> atServer.countDown());
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        Peer client = peers.add(new Peer(PeerConfig.builder().receiveBufferSize(64 * 1024).sendBufferSize(64 * 1024)
-                .build()));
+        Peer client = peers.add(new Peer(smallBuffers().build()));
         client.pushRouter().route("/chunk", byte[].class, (body, ctx) -> atClient.countDown());
         Session toServer = client.dial("127.0.0.1:" + port);
-        await().atMost(Duration.ofSeconds(10)).until(() -> !server.sessions().isEmpty());
-        Session toClient = server.sessions().iterator().next();
+        Session toClient = accepted(server);
 
         // Each side's buffer passes its high water mark with its own pushes: neither holds a reply, so
         // neither has a reason to stop reading the other's.
