@@ -185,7 +185,7 @@ public final class ReadGate implements InboundBudget.Waiter {
             resume(UNWRITABLE);
         } else if (awaitingReplies || pullsInflight() == 0) {
             readingUnwritable = true;
-            // Also when reading had stopped and this side has since sent a pull: its reply must be read.
+            // Also when reading had stopped for pulls since finished.
             resume(UNWRITABLE);
         } else {
             pause(UNWRITABLE);
@@ -199,11 +199,6 @@ public final class ReadGate implements InboundBudget.Waiter {
         if ((reasons & UNWRITABLE) != 0 && pullsInflight() == 0) {
             writabilityChanged(false);
         }
-    }
-
-    /** Whether reading stopped at the high water mark (and this side awaited no reply then). */
-    public boolean pausedUnwritable() {
-        return (reasons & UNWRITABLE) != 0;
     }
 
     /** Whether the connection is read although over its high water mark (see {@link #writabilityChanged}). */

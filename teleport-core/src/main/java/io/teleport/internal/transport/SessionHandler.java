@@ -112,15 +112,6 @@ final class SessionHandler extends ChannelDuplexHandler {
     }
 
     @Override
-    public void flush(ChannelHandlerContext ctx) {
-        if (gate.pausedUnwritable() && session.pendingPulls() > 0) {
-            // A pull sent after reading stopped at the high water mark: read on for its reply.
-            gate.writabilityChanged(true);
-        }
-        ctx.flush();
-    }
-
-    @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
         closedHere = true;
         ctx.close(promise);

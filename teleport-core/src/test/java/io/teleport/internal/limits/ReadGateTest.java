@@ -97,20 +97,6 @@ class ReadGateTest {
         assertThat(channel.config().isAutoRead()).isTrue();
     }
 
-    @Test
-    void aPullSentAfterReadingStoppedResumesIt() {
-        gate.admit(0, true);
-        writable(false);
-        gate.writabilityChanged(false);
-        assertThat(gate.pausedUnwritable()).isTrue();
-
-        gate.writabilityChanged(true);
-        assertThat(gate.pausedUnwritable()).isFalse();
-        assertThat(gate.readingUnwritable()).isTrue();
-        assertThat(channel.config().isAutoRead()).isTrue();
-        assertThat(counters.pausedSessions()).isZero();
-    }
-
     /** A channel on which stopping reading lets a handler thread finish its message meanwhile. */
     private static final class FinishingWhilePausing extends EmbeddedChannel {
         volatile @Nullable Runnable onPause;
