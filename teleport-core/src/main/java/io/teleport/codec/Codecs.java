@@ -157,7 +157,8 @@ public final class Codecs {
      * the body as it came, whatever the codec. A primitive type is read as its wrapper and never
      * gives {@code null}, but the primitive's zero.
      *
-     * @throws CodecException for an unknown id or bytes that do not fit the type
+     * @throws CodecException for an unknown id with a body (a {@code Void} target too) or bytes that do
+     *     not fit the type
      */
     public @Nullable Object decode(byte id, byte[] bytes, Type type) {
         if (type == PreEncoded.class) {
@@ -165,6 +166,11 @@ public final class Codecs {
             return bytes.length == 0 ? null : new PreEncoded(bytes);
         }
         if (type == Void.class || type == void.class) {
+            if (bytes.length > 0) {
+                // Not read, but a body in a codec this side lacks is an error all the same: a pull's reply
+                // would be written in it, after its handler ran.
+                codecFor(id);
+            }
             return null;
         }
         if (type instanceof Class && ((Class<?>) type).isPrimitive()) {

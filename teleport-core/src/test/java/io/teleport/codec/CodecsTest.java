@@ -36,6 +36,15 @@ class CodecsTest {
     }
 
     @Test
+    void aVoidTargetIgnoresTheBodyButNotAnUnknownCodec() {
+        assertThat(codecs.decode((byte) 'q', new byte[0], Void.class)).isNull();
+        assertThat(codecs.decode(JsonCodec.ID, "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8), Void.class))
+                .isNull();
+        assertThatThrownBy(() -> codecs.decode((byte) 'q', new byte[] {'x'}, Void.class))
+                .isInstanceOf(CodecException.class).hasMessage("unsupported codec id: 113");
+    }
+
+    @Test
     void jsonFollowsGoEncodingRules() {
         Args args = new Args();
         args.name = "<a&b>";

@@ -172,9 +172,10 @@ public final class ReadGate implements InboundBudget.Waiter {
     /**
      * The outbound buffer crossed a water mark. Over the high one, reading stops while pulls of the
      * other side are in flight here (a pull stays so until its reply is written), so that a sender of
-     * pulls that does not read the replies is held back; pushes add no reply. It reads on otherwise, and while this side
-     * awaits replies there itself ({@code awaitingReplies}): then its own pulls or pushes fill the
-     * buffer, and the other side may be waiting, over its own high water mark, for this side to read.
+     * pulls that does not read the replies is held back; pushes add no reply. It reads on otherwise,
+     * and while this side awaits replies there itself ({@code awaitingReplies}): then its own pulls or
+     * pushes fill the buffer, and the other side may be waiting, over its own high water mark, for
+     * this side to read.
      * Both stopping would deadlock two peers that pipeline large pulls, or push to each other. Reading
      * on is still bounded: by what is in flight, by the peer's inbound budget, and by the session's
      * outbound limit, past which replies close the connection and other writes are refused.

@@ -253,14 +253,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             return null;
         }
         try {
-            byte[] bytes = request.bodyBytes();
-            if (bytes.length > 0 && session.peer.codecs.get(request.bodyCodec()) == null) {
-                // Checked even where the body is not read (Void): a body nobody here can read is not a pull
-                // to run a handler for. A bodiless one runs; only a reply with a body needs the codec.
-                String unsupported = "unsupported codec id: " + (request.bodyCodec() & 0xFF);
-                throw new CodecException(unsupported, unsupported, null);
-            }
-            body = session.peer.codecs.decode(request.bodyCodec(), bytes, route.bodyType());
+            body = session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), route.bodyType());
             return null;
         } catch (CodecException e) {
             // erpc v6 words it as its own decoder does (vector E25).

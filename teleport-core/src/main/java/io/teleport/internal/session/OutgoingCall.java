@@ -1,5 +1,6 @@
 package io.teleport.internal.session;
 
+import io.teleport.limits.DurationSettings;
 import io.teleport.message.Packet;
 import io.teleport.plugin.WriteContext;
 import io.teleport.session.CallOption;
@@ -12,7 +13,6 @@ import java.time.Duration;
 /** One pull or push being built: what its {@link CallOption}s and the push write hooks see. */
 final class OutgoingCall implements CallSpec, WriteContext {
 
-    private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
 
     private final Session session;
     private final Packet packet;
@@ -42,12 +42,7 @@ final class OutgoingCall implements CallSpec, WriteContext {
         if (timeout.isNegative() || timeout.isZero()) {
             return;
         }
-        timeoutNanos = nanos(timeout);
-    }
-
-    /** A timeout in nanoseconds: one longer than a long holds (292 years) is the longest, not an overflow. */
-    static long nanos(Duration timeout) {
-        return timeout.compareTo(LONGEST) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
+        timeoutNanos = DurationSettings.capped(timeout).toNanos();
     }
 
     long timeoutNanos() {

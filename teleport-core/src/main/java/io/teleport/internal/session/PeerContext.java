@@ -135,7 +135,7 @@ public final class PeerContext {
                 refusalLogs);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
-        this.pullTimeoutNanos = OutgoingCall.nanos(config.pullTimeout());
+        this.pullTimeoutNanos = config.pullTimeout().toNanos();
         this.messageLog = new MessageLog(config, codecs);
         this.errors = new HandlerErrors(exceptionMappers, config.includeErrorMessage(), limits.logValueLimit(),
                 refusalLogs);

@@ -62,9 +62,13 @@ public final class SenderEncoding {
             }
             // Metadata that cannot fit fails here, on the sender, where the caller (or a reply's fallback
             // to a bare error) learns it, rather than in the frame encoder on the I/O thread.
-            // The URI in UTF-8 bytes, not chars: one that came as invalid UTF-8 is three bytes a char when echoed.
-            long atLeast = (long) bodyLength + ByteBufUtil.utf8Bytes(packet.uri())
-                    + (packet.hasMeta() ? packet.meta().minEncodedLength() : 0);
+            // The URI in UTF-8 bytes, not chars (one that came as invalid UTF-8 is three bytes a char when
+            // echoed); counted only when it could matter, as a char is at most three bytes.
+            String uri = packet.uri();
+            long atLeast = (long) bodyLength + uri.length() + (packet.hasMeta() ? packet.meta().minEncodedLength() : 0);
+            if (atLeast + 2L * uri.length() > ctx.readLimit()) {
+                atLeast += ByteBufUtil.utf8Bytes(uri) - uri.length();
+            }
             if (atLeast > ctx.readLimit()) {
                 throw new ProtoException("Size of package exceeds limit: at least " + atLeast + " bytes (limit: "
                         + ctx.readLimit() + ")");

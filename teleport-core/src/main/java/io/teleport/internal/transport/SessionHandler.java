@@ -235,7 +235,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             dispatch(new InboundContext(session, packet, gate, ReadGate.charge(packet)));
         }
         if (gate.readingUnwritable()) {
-            // Read on past the high water mark only while this side's own pulls wait there.
+            // Past the high water mark: stop once the other side's pulls wait here and none of ours there.
             gate.recheckUnwritable(session.pendingPulls() > 0);
         }
     }
