@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -81,19 +82,29 @@ public final class Broadcast {
         // its cache line between the threads ten thousand times for one broadcast.
         AtomicInteger loopsLeft = new AtomicInteger(byLoop.size());
         AtomicInteger written = new AtomicInteger();
-        byLoop.forEach((loop, sessions) -> loop.execute(() -> {
-            int handed = 0;
+        byLoop.forEach((loop, sessions) -> {
             try {
-                for (DefaultSession s : sessions) {
-                    handed += pushTo(s, uri, encoded, options) ? 1 : 0;
-                }
-            } finally {
-                written.addAndGet(handed);
+                loop.execute(() -> {
+                    int handed = 0;
+                    try {
+                        for (DefaultSession s : sessions) {
+                            handed += pushTo(s, uri, encoded, options) ? 1 : 0;
+                        }
+                    } finally {
+                        written.addAndGet(handed);
+                        if (loopsLeft.decrementAndGet() == 0) {
+                            result.complete(written.get());
+                        }
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // A stopped I/O thread (the peer shutting down): its sessions are closing and get nothing,
+                // while the other threads' sessions still do and the future still completes.
                 if (loopsLeft.decrementAndGet() == 0) {
                     result.complete(written.get());
                 }
             }
-        }));
+        });
         return result;
     }
 
