@@ -64,6 +64,8 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
 
     /** The code of {@code OTHER} in meter keys: never a real code's. */
     private static final int OTHER_CODE = Integer.MIN_VALUE;
+    /** The session attribute of a connection counted in {@code teleport.sessions.opened}. */
+    private static final String COUNTED_OPEN = MicrometerPlugin.class.getName() + ".countedOpen";
 
     private final MeterRegistry registry;
     private final ConcurrentHashMap<MeterKey, Timer> timers = new ConcurrentHashMap<>();
@@ -129,19 +131,30 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
 
     @Override
     public Rerror postDial(Session session) {
-        opened.increment();
+        countOpened(session);
         return null;
     }
 
     @Override
     public Rerror postAccept(Session session) {
-        opened.increment();
+        countOpened(session);
         return null;
+    }
+
+    /**
+     * Marks the connection counted: a plugin before this one (auth) that refuses a connection keeps
+     * it from being counted opened, but its PostDisconnect still comes, and must not be counted closed.
+     */
+    private void countOpened(Session session) {
+        session.attributes().put(COUNTED_OPEN, Boolean.TRUE);
+        opened.increment();
     }
 
     @Override
     public void postDisconnect(Session session) {
-        closed.increment();
+        if (session.attributes().remove(COUNTED_OPEN) != null) {
+            closed.increment();
+        }
     }
 
     @Override
