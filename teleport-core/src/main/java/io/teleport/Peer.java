@@ -328,7 +328,10 @@ public final class Peer implements PeerSetup, AutoCloseable {
         return listeners.stream().map(Channel::localAddress).toList();
     }
 
-    /** Closes gracefully within the configured {@link PeerConfig#shutdownTimeout()}. */
+    /**
+     * Closes gracefully within the configured {@link PeerConfig#shutdownTimeout()}; see
+     * {@link #shutdown(Duration)}, also for a call on one of the peer's own threads.
+     */
     @Override
     public void close() {
         shutdown(config.shutdownTimeout());
@@ -340,8 +343,16 @@ public final class Peer implements PeerSetup, AutoCloseable {
      * replies flush, waits for this side's pulls to be answered, then closes
      * every session (the other side's waiting pulls end with 102) and stops the threads, all within
      * {@code timeout}. Idempotent; a second call waits for the first shutdown.
+     *
+     * <p>Called on one of the peer's own threads (in a handler, or a callback of a pull's future that
+     * runs on a handler or I/O thread), it starts the shutdown and returns without waiting: the
+     * shutdown waits for that very thread, to end its handler and to stop its pool.
      */
     public void shutdown(Duration timeout) {
+        if (context.inOwnThread()) {
+            closeAsync(timeout);
+            return;
+        }
         try {
             closeAsync(timeout).join();
         } catch (java.util.concurrent.CompletionException e) {

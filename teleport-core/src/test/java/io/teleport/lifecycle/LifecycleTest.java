@@ -3,7 +3,10 @@ package io.teleport.lifecycle;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.internal.session.DefaultSession;
+import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
+import io.teleport.plugin.PostDial;
+import io.teleport.plugin.PostDisconnect;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import org.junit.jupiter.api.AfterEach;
@@ -42,6 +45,23 @@ class LifecycleTest {
         Peer peer = new Peer(config);
         peers.add(peer);
         return peer;
+    }
+
+    /** Counts each connection's PostDial and PostDisconnect: they come in pairs, redials or not. */
+    private static final class ConnectionCount implements PostDial, PostDisconnect {
+        final AtomicInteger dials = new AtomicInteger();
+        final AtomicInteger disconnects = new AtomicInteger();
+
+        @Override
+        public Rerror postDial(Session session) {
+            dials.incrementAndGet();
+            return null;
+        }
+
+        @Override
+        public void postDisconnect(Session session) {
+            disconnects.incrementAndGet();
+        }
     }
 
     private static int port(java.net.SocketAddress address) {
@@ -155,8 +175,10 @@ class LifecycleTest {
         Peer first = peer(PeerConfig.defaults());
         first.pullRouter().route("/hello", String.class, (b, ctx) -> "first");
         int port = port(first.listen("127.0.0.1:0", null));
-        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(20))
-                .redialMaxInterval(Duration.ofMillis(200)).pullTimeout(Duration.ofSeconds(10)).build());
+        ConnectionCount count = new ConnectionCount();
+        Peer client = new Peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(20))
+                .redialMaxInterval(Duration.ofMillis(200)).pullTimeout(Duration.ofSeconds(10)).build(), count);
+        peers.add(client);
         Session session = client.dial("127.0.0.1:" + port);
         session.setId("keep-me");
         session.attributes().put("user", "ann");
@@ -173,6 +195,10 @@ class LifecycleTest {
         await().until(session::isHealthy);
         assertThat(client.session("keep-me")).containsSame(session);
         assertThat(session.attributes()).containsEntry("user", "ann");
+        await().untilAsserted(() -> assertThat(count.disconnects).hasValue(1));
+        client.shutdown(Duration.ofSeconds(1));
+        await().untilAsserted(() -> assertThat(count.disconnects).hasValue(2));
+        assertThat(count.dials).hasValue(2);
     }
 
     @Test
@@ -180,13 +206,18 @@ class LifecycleTest {
         Peer server = peer(PeerConfig.defaults());
         server.pullRouter().route("/hello", String.class, (b, ctx) -> "hi");
         int port = port(server.listen("127.0.0.1:0", null));
-        Peer client = peer(PeerConfig.builder().redialTimes(3).redialInterval(Duration.ofMillis(10)).build());
+        ConnectionCount count = new ConnectionCount();
+        Peer client = new Peer(PeerConfig.builder().redialTimes(3).redialInterval(Duration.ofMillis(10)).build(), count);
+        peers.add(client);
         Session session = client.dial("127.0.0.1:" + port);
         await().until(() -> server.sessionCount() == 1);
         server.shutdown(Duration.ofSeconds(1));
         assertThatThrownBy(() -> session.pull("/hello", "", String.class, CallOptions.timeout(Duration.ofSeconds(10))))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isIn(102, 104));
         await().until(() -> session.closeFuture().isDone());
+        // One connection: one PostDisconnect, not a second one when the redial gives up.
+        assertThat(count.dials).hasValue(1);
+        assertThat(count.disconnects).hasValue(1);
     }
 
     @Test

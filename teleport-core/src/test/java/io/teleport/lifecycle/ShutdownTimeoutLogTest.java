@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -81,6 +82,39 @@ class ShutdownTimeoutLogTest {
                     assertThat(e.getFormattedMessage()).isEqualTo("shutdown timed out: abandoned 2 handlers, 0 pulls");
                     assertThat(e.getThrowableProxy()).isNull();
                 });
+    }
+
+    @Test
+    void aHandlerThatRepliesAfterTheShutdownLogsNoError() throws Exception {
+        Peer server = new Peer(PeerConfig.defaults());
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch shutDown = new CountDownLatch(1);
+        AtomicReference<Thread> handlerThread = new AtomicReference<>();
+        server.pullRouter().route("/deaf", String.class, (body, ctx) -> {
+            handlerThread.set(Thread.currentThread());
+            started.countDown();
+            // Deaf to the shutdown's interrupt, as a handler blocked in a driver's socket read can be.
+            while (true) {
+                try {
+                    shutDown.await();
+                    return body;
+                } catch (InterruptedException ignored) {
+                    // waits on
+                }
+            }
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        client = new Peer(PeerConfig.defaults());
+        CompletableFuture<String> pull = client.dial("127.0.0.1:" + port).pullAsync("/deaf", "x", String.class);
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+        server.shutdown(Duration.ofMillis(200));
+        shutDown.countDown();
+        // The pool is stopped: its thread ends once the handler has replied, into a stopped I/O thread.
+        handlerThread.get().join(5_000);
+        assertThat(handlerThread.get().isAlive()).isFalse();
+        assertThat(pull).failsWithin(Duration.ofSeconds(5));
+        assertThat(appender.list).filteredOn(e -> e.getLevel() == Level.ERROR).as("errors").isEmpty();
     }
 
     @Test

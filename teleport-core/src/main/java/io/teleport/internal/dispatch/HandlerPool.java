@@ -119,6 +119,11 @@ public final class HandlerPool extends ThreadPoolExecutor {
         return new HandlerPool(base, maxThreads, queueCapacity, System::nanoTime, timer);
     }
 
+    /** Whether the calling thread is one of this pool's. */
+    public boolean isPoolThread() {
+        return cpu.measures(Thread.currentThread());
+    }
+
     @Override
     public void execute(Runnable task) {
         if (!queuedToWakeLater(task)) {

@@ -154,6 +154,11 @@ class ThreadCpu {
         return threadsComputing || coresBusy;
     }
 
+    /** Whether {@code thread} is one of the threads this reading measures (made by its factory, alive). */
+    boolean measures(Thread thread) {
+        return threads.containsKey(thread);
+    }
+
     /** Wraps a factory so that the threads it makes are measured. */
     ThreadFactory recording(ThreadFactory factory) {
         return r -> {

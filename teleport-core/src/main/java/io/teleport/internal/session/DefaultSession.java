@@ -254,6 +254,10 @@ public final class DefaultSession implements Session {
         return lifecycle.isOpen();
     }
 
+    boolean isClosing() {
+        return lifecycle.isClosing();
+    }
+
     /** The outbound side: queued bytes, the limit, writability. */
     SessionOutbound outbound() {
         return outbound;

@@ -27,6 +27,8 @@ public interface Dialer {
     /** The error of a dial that did not connect, worded as Go Teleport words it. */
     static RerrorException failed(String address, Throwable cause) {
         return new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed",
-                "dial " + address + ": " + cause.getMessage()), cause);
+                "dial " + address + ": " + (cause.getMessage() != null ? cause.getMessage()
+                        : cause instanceof java.nio.channels.ClosedChannelException ? "the connection closed while being made"
+                        : cause.toString())), cause);
     }
 }

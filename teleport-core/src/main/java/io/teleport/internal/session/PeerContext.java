@@ -34,7 +34,6 @@ import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -63,8 +62,7 @@ public final class PeerContext {
     public final boolean inline;
     /** The handler executor the peer made and stops; null when it runs handlers inline or on the caller's. */
     private final @Nullable ExecutorService ownedExecutor;
-    private volatile @Nullable ExecutorService hookExecutor;
-    private volatile @Nullable ExecutorService lookupExecutor;
+    private final BlockingPools blockingPools = new BlockingPools();
     /** Turns a dial address into a socket address; not final, so that tests can watch where names are looked up. */
     public volatile BiFunction<Network, String, SocketAddress> resolver;
     /**
@@ -109,6 +107,8 @@ public final class PeerContext {
     /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */
     public final RefusalLog unexpectedLog = refusalLogs.open(log, "connections closed after an unexpected error");
     volatile boolean closing;
+    /** Dials in progress: failed by {@link #shutdown(long)} if the stopped I/O threads left them unsettled. */
+    public final PendingDials dials = new PendingDials();
     /** The graceful shutdown of the sessions, and what it refused. */
     public final PeerDrain drain = new PeerDrain(this);
 
@@ -203,7 +203,7 @@ public final class PeerContext {
             }
         }
         try {
-            hookExecutor().execute(task);
+            blockingPools.hooks().execute(task);
         } catch (RejectedExecutionException shutDown) {
             // The peer is gone: better late on this thread than never.
             task.run();
@@ -222,6 +222,14 @@ public final class PeerContext {
         }
     }
 
+    /**
+     * Whether the calling thread is one that this peer's shutdown waits for: one of its I/O threads,
+     * or of the handler pool it owns.
+     */
+    public boolean inOwnThread() {
+        return inIoThread() || (ownedExecutor instanceof HandlerPool && ((HandlerPool) ownedExecutor).isPoolThread());
+    }
+
     /** Whether the calling thread is one of this peer's I/O threads. */
     public boolean inIoThread() {
         // Netty records the executor a thread runs for: no walk over the group (and no iterator) per call.
@@ -234,46 +242,12 @@ public final class PeerContext {
      * stall every connection of that loop. Two threads at most, and a bounded queue.
      */
     public Executor lookupExecutor() {
-        ExecutorService e = lookupExecutor;
-        if (e == null) {
-            synchronized (this) {
-                e = lookupExecutor;
-                if (e == null) {
-                    ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 10, TimeUnit.SECONDS,
-                            new LinkedBlockingQueue<>(1024), new DefaultThreadFactory("teleport-lookup", true));
-                    pool.allowCoreThreadTimeOut(true);
-                    e = pool;
-                    lookupExecutor = e;
-                }
-            }
-        }
-        return e;
+        return blockingPools.lookups();
     }
 
     /** Sessions not yet finished, in the hub or redialing. */
     public java.util.Collection<DefaultSession> liveSessions() {
         return java.util.List.copyOf(live);
-    }
-
-    private ExecutorService hookExecutor() {
-        ExecutorService e = hookExecutor;
-        if (e == null) {
-            synchronized (this) {
-                e = hookExecutor;
-                if (e == null) {
-                    // Bounded in threads: completions and hooks are bounded in number by the
-                    // in-flight limits, so they queue here rather than start a thread each.
-                    int threads = Math.max(2, io.netty.util.NettyRuntime.availableProcessors());
-                    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads,
-                            threads, 60, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
-                            new DefaultThreadFactory("teleport-hook", true));
-                    pool.allowCoreThreadTimeOut(true);
-                    e = pool;
-                    hookExecutor = e;
-                }
-            }
-        }
-        return e;
     }
 
     /** What the limits have done so far. */
@@ -346,20 +320,14 @@ public final class PeerContext {
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
         }
-        ExecutorService hooks = hookExecutor;
-        if (hooks != null) {
-            hooks.shutdown();
-        }
-        ExecutorService lookups = lookupExecutor;
-        if (lookups != null) {
-            lookups.shutdown();
-        }
+        blockingPools.stop();
         // Handlers before the I/O threads: one that is interrupted still replies, or fails to, through
         // them, where a stopped loop would log an error for each of its writes.
         if (ownedExecutor != null) {
             stopHandlers(timeoutMillis);
         }
         group.shutdownGracefully(0, timeoutMillis, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMillis);
+        dials.failAll();
     }
 
     /**

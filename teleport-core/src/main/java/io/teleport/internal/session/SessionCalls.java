@@ -27,6 +27,8 @@ import java.util.concurrent.ExecutionException;
 final class SessionCalls {
 
     private static final Logger log = LoggerFactory.getLogger(SessionCalls.class);
+    private static final Rerror CLOSING = new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
+            "the session is closing: it sends only the replies to pulls in flight");
 
     private final DefaultSession session;
 
@@ -71,7 +73,7 @@ final class SessionCalls {
         OutgoingCall call = new OutgoingCall(session, packet, session.peer.pullTimeoutNanos).apply(options);
         PendingPull pull = new PendingPull(session, packet, replyType, sync, wholeReply, call.timeoutNanos());
         if (!session.isOpen()) {
-            pull.fail(PendingPull.writeFailed(null));
+            pull.fail(notOpen());
             return pull.future;
         }
         Rerror rejected = session.peer.plugins.run(Hook.PRE_WRITE_PULL, pull);
@@ -107,6 +109,14 @@ final class SessionCalls {
         return pull.future;
     }
 
+    /**
+     * Why a pull or push is not sent: a closing session (or peer) still sends the replies to the pulls
+     * in flight, as Go Teleport's does, but nothing new, even from the handlers it waits for.
+     */
+    private Rerror notOpen() {
+        return session.isClosing() || session.peer.closing ? CLOSING : PendingPull.writeFailed(null);
+    }
+
     /** Sends a push; its future completes once the frame is written. */
     CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options) {
         Objects.requireNonNull(uri, "uri");
@@ -114,7 +124,7 @@ final class SessionCalls {
         OutgoingCall call = new OutgoingCall(session, packet, 0).apply(options);
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (!session.isOpen()) {
-            done.completeExceptionally(PendingPull.writeFailed(null).toException());
+            done.completeExceptionally(notOpen().toException());
             return done;
         }
         long seq = packet.seq();

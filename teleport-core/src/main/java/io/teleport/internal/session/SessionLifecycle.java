@@ -41,8 +41,16 @@ final class SessionLifecycle {
     private volatile boolean admitted;
     /** Set while a broken dialed connection is being replaced; writes wait for it. */
     private volatile @Nullable CompletableFuture<Void> reconnecting;
-    /** Whether a connection got as far as the dial or accept hooks: then PostDisconnect is due. */
+    /** Whether a connection got as far as the dial or accept hooks. */
     private volatile boolean everConnected;
+    /**
+     * Whether the current connection got as far as the dial or accept hooks and its PostDisconnect
+     * has not run yet: once per connection, even when a redial that gives up ends the session after
+     * the connection's own PostDisconnect. Guarded by the session's monitor.
+     */
+    private boolean disconnectDue;
+    /** The deadline of a graceful close, cancelled when the session ends sooner (it holds the channel). */
+    private volatile io.netty.util.@Nullable Timeout closeDeadline;
     /** Whether a whole frame ever came in on one of the session's connections (set as each closes). */
     private volatile boolean everHeard;
     /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
@@ -56,6 +64,11 @@ final class SessionLifecycle {
 
     boolean isOpen() {
         return state == State.OPEN;
+    }
+
+    /** Closing gracefully: draining, not closed yet. */
+    boolean isClosing() {
+        return state == State.CLOSING;
     }
 
     boolean isFinished() {
@@ -92,6 +105,9 @@ final class SessionLifecycle {
      */
     void connected(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         everConnected = true;
+        synchronized (session) {
+            disconnectDue = true;
+        }
         boolean dialed = session.dialed();
         Hook<?, io.teleport.session.Session> hook = dialed ? Hook.POST_DIAL : Hook.POST_ACCEPT;
         if (!peer.plugins.has(hook)) {
@@ -108,29 +124,35 @@ final class SessionLifecycle {
                 rerror = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", e.toString());
             } finally {
                 IN_DIAL_HOOKS.remove();
+            }
+            // The dial is settled here, before the closing connection may settle it: a hook that refused
+            // (authentication, 401) closes it, and the dial must end with the hook's code, not with 105.
+            try {
+                if (rerror == null) {
+                    admit(ch, ready);
+                    return;
+                }
+                log.debug("{} hook refused {}: {}", hook.name(), session.id(), rerror.toJson());
+                if (ready != null) {
+                    ready.completeExceptionally(rerror.toException());
+                }
+                ch.close();
+            } finally {
                 hooksRunning = false;
             }
-            if (rerror == null) {
-                admit(ch, ready);
-                return;
-            }
-            log.debug("{} hook refused {}: {}", hook.name(), session.id(), rerror.toJson());
-            if (ready != null) {
-                ready.completeExceptionally(rerror.toException());
-            }
-            ch.close();
         });
     }
 
     private void admit(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         CompletableFuture<Void> waiting;
         synchronized (session) {
-            if (state != State.OPEN || !ch.isActive() || ch != session.channel()) {
-                // Closed (or replaced) while the hooks ran: this connection is not wanted any more.
+            if (state != State.OPEN || !ch.isActive() || ch != session.channel() || peer.closing) {
+                // Closed (or replaced) while the hooks ran, or the peer is shutting down: this connection
+                // is not wanted any more.
                 ch.close();
                 if (ready != null) {
-                    ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()),
-                            new ClosedChannelException()));
+                    ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()), peer.closing
+                            ? new IllegalStateException("the peer is shutting down") : new ClosedChannelException()));
                 }
                 return;
             }
@@ -199,7 +221,7 @@ final class SessionLifecycle {
             return;
         }
         // This connection is over, even though the session goes on.
-        if (peer.plugins.has(Hook.POST_DISCONNECT)) {
+        if (peer.plugins.has(Hook.POST_DISCONNECT) && takeDisconnectDue()) {
             peer.runBlocking(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
         }
         redialer.start(session.connectedAt());
@@ -235,19 +257,34 @@ final class SessionLifecycle {
         finish();
     }
 
+    private boolean takeDisconnectDue() {
+        synchronized (session) {
+            boolean due = disconnectDue;
+            disconnectDue = false;
+            return due;
+        }
+    }
+
     private void finish() {
+        boolean disconnectHook;
         synchronized (session) {
             if (state == State.CLOSED) {
                 return;
             }
             state = State.CLOSED;
+            disconnectHook = disconnectDue;
+            disconnectDue = false;
+        }
+        io.netty.util.Timeout deadline = closeDeadline;
+        if (deadline != null) {
+            deadline.cancel();
         }
         peer.hub.remove(session);
         peer.live.remove(session);
         session.failPending(PendingPull.CONNECTION_CLOSED);
         session.outbound().releaseWaiters();
         peer.slowReaders.update(session, false);
-        if (peer.plugins.has(Hook.POST_DISCONNECT) && everConnected) {
+        if (peer.plugins.has(Hook.POST_DISCONNECT) && disconnectHook) {
             peer.runBlocking(() -> {
                 try {
                     peer.plugins.run(Hook.POST_DISCONNECT, session);
@@ -306,7 +343,12 @@ final class SessionLifecycle {
         }
         // The last handler or pull to end closes it (closeIfDrained); the deadline closes it anyway.
         try {
-            peer.timer.newTimeout(timeout -> ch.close(), left, TimeUnit.NANOSECONDS);
+            io.netty.util.Timeout timer = peer.timer.newTimeout(timeout -> ch.close(), left, TimeUnit.NANOSECONDS);
+            closeDeadline = timer;
+            if (state == State.CLOSED) {
+                // Ended while the deadline was being set: finish did not see it to cancel it.
+                timer.cancel();
+            }
         } catch (IllegalStateException | RejectedExecutionException shutDown) {
             ch.close();
             finish();

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -289,11 +290,32 @@ final class SessionOutbound {
      * the listener back to that thread as one more task.
      */
     private static void writeAndFlush(Channel ch, Object frame, ChannelFutureListener listener) {
+        if (ch.eventLoop().isShuttingDown()) {
+            // A stopping I/O thread (a handler that outlived the shutdown's timeout): the connection is
+            // closed, and Netty would log an error with a stack for each write, whose listener it never runs.
+            notWritten(ch, frame, listener, new ClosedChannelException());
+            return;
+        }
         ch.writeAndFlush(frame, ch.newPromise().addListener(listener));
+    }
+
+    /** Frees a frame that is not written, and tells its listener why. */
+    private static void notWritten(Channel ch, Object frame, ChannelFutureListener listener, Throwable why) {
+        ReferenceCountUtil.release(frame);
+        try {
+            listener.operationComplete(ch.newFailedFuture(why));
+        } catch (Exception e) {
+            log.debug("write listener failed", e);
+        }
     }
 
     /** Closes the connection when {@code frame} would take it past its outbound limit; false when it fits. */
     private boolean closedForUnreadReplies(Channel ch, Object frame, ChannelFutureListener listener) {
+        if (!ch.isActive()) {
+            // Not writable because it is closed already: nothing to count as replies left unread.
+            notWritten(ch, frame, listener, new ClosedChannelException());
+            return true;
+        }
         long queued = bytes();
         int size = SenderEncoding.size(frame);
         long max = session.peer.limits.maxOutboundBytesPerSession();
@@ -302,18 +324,12 @@ final class SessionOutbound {
         if (over == null) {
             return false;
         }
-        ReferenceCountUtil.release(frame);
         if (setFlag(CLOSED_UNREAD)) {
             session.peer.counters.unreadReplies.increment();
         }
         session.peer.outboundLog.record("replies to " + session.id() + " not read: " + over + "; connection closed");
         ch.close();
-        try {
-            listener.operationComplete(ch.newFailedFuture(new java.io.IOException(
-                    "not sent: the other side does not read its replies")));
-        } catch (Exception e) {
-            log.debug("reply listener failed", e);
-        }
+        notWritten(ch, frame, listener, new java.io.IOException("not sent: the other side does not read its replies"));
         return true;
     }
 
@@ -349,14 +365,8 @@ final class SessionOutbound {
             if (error == null) {
                 writeAndFlush(ch, f, listener);
             } else {
-                ReferenceCountUtil.release(f);
-                try {
-                    // Never written: say so, as "connection is closed" also ends pulls that were.
-                    listener.operationComplete(ch.newFailedFuture(
-                            new java.io.IOException("not sent: the session did not reconnect")));
-                } catch (Exception e) {
-                    log.debug("write listener failed", e);
-                }
+                // Never written: say so, as "connection is closed" also ends pulls that were.
+                notWritten(ch, f, listener, new java.io.IOException("not sent: the session did not reconnect"));
             }
         });
     }

@@ -123,6 +123,7 @@ public final class Connections {
         if (config.sendBufferSize() > 0 && network != Network.LOCAL) {
             bootstrap.option(ChannelOption.SO_SNDBUF, config.sendBufferSize());
         }
+        peer.dials.track(ready, address);
         bootstrap.connect(remote).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 ready.completeExceptionally(Dialer.failed(address, f.cause()));
