@@ -16,6 +16,13 @@ public interface MessageContext {
     /** The session the message came from; pull or push it back through this. */
     Session session();
 
+    /**
+     * Whether the message is a pull, whose handler's answer (or error) goes back to the caller, rather
+     * than a push. One object may show itself as both context types, so this, not {@code instanceof},
+     * says which message it is.
+     */
+    boolean isPull();
+
     /** The sender's sequence number of the message. */
     long seq();
 

@@ -5,6 +5,12 @@ import io.teleport.message.Meta;
 /** The context of a pull handler: the request, and the reply it is building. */
 public interface PullContext extends MessageContext {
 
+    /** A pull context is a pull's unless it says otherwise. */
+    @Override
+    default boolean isPull() {
+        return true;
+    }
+
     /** The reply metadata; what a handler sets here is sent with the reply. */
     Meta replyMeta();
 

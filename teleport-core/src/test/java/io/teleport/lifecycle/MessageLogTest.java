@@ -7,6 +7,7 @@ import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
+import io.teleport.plugins.AuthPlugin;
 import io.teleport.session.Session;
 import io.teleport.testing.LogCapture;
 import io.teleport.testing.TestPeers;
@@ -158,5 +159,23 @@ class MessageLogTest {
         assertThat(lines("[pull-launch]").get(0).getLevel()).as("never slow when time is not counted").isEqualTo(Level.INFO);
         assertThat(lines("[pull-launch]").get(1).getFormattedMessage())
                 .contains("\n status: {\"code\":404,\"message\":\"Not Found\"}");
+    }
+
+    @Test
+    void theAuthenticationTokenIsNeverPrintedEvenWithBodies() {
+        for (MessageLogFormat format : MessageLogFormat.values()) {
+            PeerConfig config = PeerConfig.builder().printBody(true).messageLogFormat(format).build();
+            Peer server = peers.add(new Peer(config, AuthPlugin.server(
+                    token -> token.equals("s3cret-token") ? null : new Rerror(401, "Unauthorized", "no"), Duration.ofSeconds(5))));
+            server.pullRouter().route("/fast", Map.class, (body, ctx) -> Map.of("ok", true));
+            int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+            Session session = peers.add(new Peer(config, AuthPlugin.client(() -> "s3cret-token"))).dial("127.0.0.1:" + port);
+            session.pull("/fast", Map.of("visible", 1), Map.class);
+            await().until(() -> log.events().stream().anyMatch(e -> e.getFormattedMessage().contains("visible")));
+        }
+
+        assertThat(log.events()).filteredOn(e -> e.getFormattedMessage().contains(AuthPlugin.URI)).hasSizeGreaterThanOrEqualTo(4)
+                .allSatisfy(e -> assertThat(e.getFormattedMessage()).contains("<credential, not printed>"));
+        assertThat(log.events()).noneSatisfy(e -> assertThat(e.getFormattedMessage()).contains("s3cret-token"));
     }
 }

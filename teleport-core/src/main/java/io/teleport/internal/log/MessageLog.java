@@ -6,6 +6,7 @@ import io.teleport.codec.Codecs;
 import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Packet;
+import io.teleport.proto.ErpcRawProto;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ public final class MessageLog {
     private final long slowNanos;
     private final int bodyLimit;
     private final MessageText format;
+    private final MessageText credentialFormat;
 
     public MessageLog(PeerConfig config, Codecs codecs) {
         this.codecs = codecs;
@@ -42,6 +44,21 @@ public final class MessageLog {
         this.slowNanos = slow <= 0 ? Long.MAX_VALUE : slow;
         int valueLimit = config.limits().logValueLimit();
         this.format = new MessageText(countTime, printBody, valueLimit, bodyLimit, multiLine);
+        this.credentialFormat = format.forCredentials();
+    }
+
+    /**
+     * The shape of {@code first}'s entry: the authentication handshake's bodies (the token, and what
+     * the verifier answers) are never printed, whatever {@code printBody} says.
+     */
+    private MessageText formatOf(Packet first) {
+        if (!printBody) {
+            return format;
+        }
+        String uri = first.uri();
+        boolean handshake = uri.startsWith(ErpcRawProto.AUTH_URI)
+                && (uri.length() == ErpcRawProto.AUTH_URI.length() || uri.charAt(ErpcRawProto.AUTH_URI.length()) == '?');
+        return handshake ? credentialFormat : format;
     }
 
     /** The cost since {@code startNanos}; 0 when costs are not counted. */
@@ -113,10 +130,10 @@ public final class MessageLog {
         long cost = cost(start);
         if (cost >= slowNanos) {
             if (log.isWarnEnabled()) {
-                log.warn("{}", format.format(kind, remote, first, reply, cost, true));
+                log.warn("{}", formatOf(first).format(kind, remote, first, reply, cost, true));
             }
         } else if (normalEnabled()) {
-            String entry = format.format(kind, remote, first, reply, cost, false);
+            String entry = formatOf(first).format(kind, remote, first, reply, cost, false);
             if (multiLine) {
                 log.info("{}", entry);
             } else {

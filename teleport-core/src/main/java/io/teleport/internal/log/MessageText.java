@@ -19,13 +19,26 @@ final class MessageText {
     final int valueLimit;
     private final int bodyLimit;
     private final boolean multiLine;
+    /** Bodies are credentials (the authentication handshake's token): named, never printed. */
+    private final boolean credentials;
 
     MessageText(boolean countTime, boolean printBody, int valueLimit, int bodyLimit, boolean multiLine) {
+        this(countTime, printBody, valueLimit, bodyLimit, multiLine, false);
+    }
+
+    private MessageText(boolean countTime, boolean printBody, int valueLimit, int bodyLimit, boolean multiLine,
+            boolean credentials) {
         this.countTime = countTime;
         this.printBody = printBody;
         this.valueLimit = valueLimit;
         this.bodyLimit = bodyLimit;
         this.multiLine = multiLine;
+        this.credentials = credentials;
+    }
+
+    /** The same shape, for messages whose bodies are credentials. */
+    MessageText forCredentials() {
+        return new MessageText(countTime, printBody, valueLimit, bodyLimit, multiLine, true);
     }
 
     /**
@@ -47,6 +60,9 @@ final class MessageText {
 
     /** At most the print limit of the body, as text, escaped, with its size when it was cut. */
     final String bodyText(Packet packet) {
+        if (credentials) {
+            return "<credential, not printed>";
+        }
         byte[] bytes = packet.bodyBytes();
         Object body = packet.body();
         if (body != null && bytes.length == 0) {

@@ -77,6 +77,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     }
 
     /** Whether it is a pull (its reply to be written) rather than a push. */
+    @Override
     public boolean isPull() {
         return request.type() == PacketType.PULL;
     }

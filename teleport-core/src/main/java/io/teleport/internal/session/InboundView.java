@@ -26,6 +26,10 @@ abstract class InboundView implements UnknownPullContext, UnknownPushContext, Re
 
     final DefaultSession session;
     final Packet request;
+
+    /** The one object is a pull's context and a push's: the request says which it is. */
+    @Override
+    public abstract boolean isPull();
     final long startNanos = System.nanoTime();
     /** The rest, filled in as the message moves on: null until then. */
     @Nullable RequestUri requestUri;

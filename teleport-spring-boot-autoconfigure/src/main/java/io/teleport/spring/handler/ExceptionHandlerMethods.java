@@ -37,7 +37,9 @@ final class ExceptionHandlerMethods {
     private final Object bean;
     private final String beanName;
     private final Map<Class<? extends Throwable>, Method> byType = new LinkedHashMap<>();
-    private final Map<Class<?>, Optional<Method>> resolved = new ConcurrentHashMap<>();
+    /** The method for each thrown type, for pulls and for pushes: one that takes a PullContext is for pulls only. */
+    private final Map<Class<?>, Optional<Method>> resolvedForPulls = new ConcurrentHashMap<>();
+    private final Map<Class<?>, Optional<Method>> resolvedForPushes = new ConcurrentHashMap<>();
 
     ExceptionHandlerMethods(String beanName, Object bean) {
         this.bean = bean;
@@ -102,8 +104,10 @@ final class ExceptionHandlerMethods {
      * @throws RuntimeException what the method threw, other than a {@link RerrorException}
      */
     @Nullable Rerror map(Throwable error, MessageContext ctx) {
+        boolean pull = ctx.isPull();
+        Map<Class<?>, Optional<Method>> resolved = pull ? resolvedForPulls : resolvedForPushes;
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            Method method = resolved.computeIfAbsent(t.getClass(), this::closest).orElse(null);
+            Method method = resolved.computeIfAbsent(t.getClass(), thrown -> closest(thrown, pull)).orElse(null);
             if (method != null) {
                 return invoke(method, t, ctx);
             }
@@ -111,10 +115,11 @@ final class ExceptionHandlerMethods {
         return null;
     }
 
-    private Optional<Method> closest(Class<?> thrown) {
+    private Optional<Method> closest(Class<?> thrown, boolean pull) {
         List<Class<? extends Throwable>> matches = new ArrayList<>();
-        for (Class<? extends Throwable> type : byType.keySet()) {
-            if (type.isAssignableFrom(thrown)) {
+        for (Map.Entry<Class<? extends Throwable>, Method> entry : byType.entrySet()) {
+            Class<? extends Throwable> type = entry.getKey();
+            if (type.isAssignableFrom(thrown) && handles(entry.getValue(), pull)) {
                 matches.add(type);
             }
         }
@@ -123,6 +128,19 @@ final class ExceptionHandlerMethods {
         }
         matches.sort(new ExceptionDepthComparator(thrown.asSubclass(Throwable.class)));
         return Optional.of(byType.get(matches.get(0)));
+    }
+
+    /**
+     * Whether {@code method} is for the kind of message: one taking a {@code PullContext} maps only
+     * pulls' exceptions, one taking a {@code PushContext} only pushes', as its signature says.
+     */
+    private static boolean handles(Method method, boolean pull) {
+        for (Class<?> parameter : method.getParameterTypes()) {
+            if (parameter == PullContext.class && !pull || parameter == PushContext.class && pull) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private @Nullable Rerror invoke(Method method, Throwable error, MessageContext ctx) {

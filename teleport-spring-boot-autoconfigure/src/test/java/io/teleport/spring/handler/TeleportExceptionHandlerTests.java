@@ -6,6 +6,7 @@ import io.teleport.message.RerrorException;
 import io.teleport.router.PullContext;
 import io.teleport.session.Session;
 import io.teleport.spring.annotation.PullController;
+import io.teleport.spring.annotation.PushController;
 import io.teleport.spring.annotation.TeleportControllerAdvice;
 import io.teleport.spring.annotation.TeleportExceptionHandler;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
@@ -20,6 +21,7 @@ import org.springframework.core.annotation.Order;
 
 import static io.teleport.spring.handler.LoopbackClient.withSession;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code @TeleportExceptionHandler} methods of {@code @TeleportControllerAdvice} beans map handler
@@ -32,7 +34,7 @@ class TeleportExceptionHandlerTests {
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class))
             .withPropertyValues("teleport.server.listen-address=127.0.0.1:0")
-            .withBean(Shop.class).withBean(ShopErrors.class).withBean(FallbackErrors.class);
+            .withBean(Shop.class).withBean(Feed.class).withBean(ShopErrors.class).withBean(FallbackErrors.class);
 
     @RegisterExtension
     final LogCapture log = LogCapture.of("io.teleport.internal.session.InboundContext", null);
@@ -51,6 +53,22 @@ class TeleportExceptionHandlerTests {
         OutOfStockException(String sku) {
             super("no " + sku + " left in warehouse db-7");
             this.sku = sku;
+        }
+    }
+
+    /** Mapped only for pulls: its advice method takes a PullContext. */
+    static final class PullOnlyException extends RuntimeException {
+        PullOnlyException() {
+            super("mapped for pulls only");
+        }
+    }
+
+    /** Pushes that fail. */
+    @PushController
+    public static class Feed {
+        /** With an exception mapped for pulls only. */
+        public void single(String sku) {
+            throw new PullOnlyException();
         }
     }
 
@@ -82,6 +100,11 @@ class TeleportExceptionHandlerTests {
             throw new IllegalArgumentException("not a sku: " + sku);
         }
 
+        /** With an exception mapped for pulls only. */
+        public String single(String sku) {
+            throw new PullOnlyException();
+        }
+
         /** Go's (result, *Rerror). */
         public Rerror refuse(String sku) {
             return new Rerror(1403, "Forbidden", sku);
@@ -96,6 +119,12 @@ class TeleportExceptionHandlerTests {
         @TeleportExceptionHandler
         Rerror inventory(InventoryException e) {
             return new Rerror(1500, "Inventory", "");
+        }
+
+        /** For pulls only, as its PullContext says. */
+        @TeleportExceptionHandler
+        Rerror pullOnly(PullOnlyException e, PullContext ctx) {
+            return new Rerror(1422, "Pull Only", ctx.path());
         }
 
         /** The most specific wins. */
@@ -147,6 +176,17 @@ class TeleportExceptionHandlerTests {
             assertThat(failure(session, "/shop/refuse")).as("a returned Rerror is an error reply")
                     .isEqualTo(new Rerror(1403, "Forbidden", "sku-1"));
             assertThat(warnings()).as("expected errors log no stack").isZero();
+        }));
+    }
+
+    @Test
+    void aMethodTakingAPullContextMapsOnlyPulls() {
+        runner.run(ctx -> withSession(ctx, session -> {
+            assertThat(failure(session, "/shop/single")).isEqualTo(new Rerror(1422, "Pull Only", "/shop/single"));
+            assertThat(warnings()).isZero();
+            session.push("/feed/single", "sku-1").join();
+            // Not an answer for a push: a bug there, logged with its stack.
+            await().untilAsserted(() -> assertThat(warnings()).isEqualTo(1));
         }));
     }
 
