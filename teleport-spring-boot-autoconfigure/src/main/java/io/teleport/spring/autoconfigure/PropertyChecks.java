@@ -27,6 +27,15 @@ final class PropertyChecks {
         }
     }
 
+    /** An accepted token must not be blank: any client could send one (an unset variable leaves it so). */
+    static void notBlankToken(String value, String key) {
+        if (value == null || value.isBlank()) {
+            throw new TeleportConfigurationException(key, "\"" + (value == null ? "" : value) + "\" (blank)",
+                    "A blank accepted token would let in any client that sends a blank one: set the token, or remove "
+                            + key + ".", null);
+        }
+    }
+
     /** {@code d} must be above zero. */
     static void positive(Duration d, String key) {
         if (d.isNegative() || d.isZero()) {

@@ -278,19 +278,25 @@ public record TeleportProperties(
     /**
      * Token authentication of sessions right after they connect.
      *
-     * @param token the token this peer sends after every dial and redial; unset for none
+     * @param token the token this peer sends after every dial and redial; unset or empty for none (so
+     *     that {@code ${TELEPORT_TOKEN:}} sends none when the variable is not defined)
      * @param acceptedTokens the tokens this peer accepts from the sessions it accepts; empty for no check
      * @param timeout how long an accepted session may take to authenticate
      */
     public record Auth(String token, List<String> acceptedTokens, @DefaultValue("5s") Duration timeout) {
 
-        /** Checks the timeout and that no token is a placeholder left unresolved, and normalises the list. */
+        /**
+         * Checks the timeout and that no token is a placeholder left unresolved or an accepted token
+         * blank, and normalises the list and an empty token (none).
+         */
         public Auth {
             PropertyChecks.positive(timeout, "teleport.auth.timeout");
             PropertyChecks.resolved(token, "teleport.auth.token");
+            token = token == null || token.isEmpty() ? null : token;
             acceptedTokens = acceptedTokens == null ? List.of() : List.copyOf(acceptedTokens);
             for (int i = 0; i < acceptedTokens.size(); i++) {
                 PropertyChecks.resolved(acceptedTokens.get(i), "teleport.auth.accepted-tokens[" + i + "]");
+                PropertyChecks.notBlankToken(acceptedTokens.get(i), "teleport.auth.accepted-tokens[" + i + "]");
             }
         }
     }

@@ -46,6 +46,11 @@ public final class TeleportPeerLifecycle implements SmartLifecycle, ApplicationE
 
     @Override
     public void start() {
+        if (peer.isClosed()) {
+            // Not a port in use, which is what a failed listen usually means: the peer's threads are gone.
+            throw new IllegalStateException("the Teleport peer was stopped and cannot start again: restart the "
+                    + "application context rather than calling stop() and then start() on it");
+        }
         SocketAddress bound = null;
         if (listenAddress != null && !listenAddress.isBlank()) {
             try {

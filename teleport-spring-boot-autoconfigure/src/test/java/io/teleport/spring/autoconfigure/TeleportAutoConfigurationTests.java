@@ -40,6 +40,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Every condition of the auto-configuration, with ApplicationContextRunner. */
 class TeleportAutoConfigurationTests {
@@ -68,6 +69,16 @@ class TeleportAutoConfigurationTests {
             Peer peer = ctx.getBean(Peer.class);
             assertThat(peer.listenAddresses()).as("the lifecycle started listening").hasSize(1);
             assertThat(ctx.getBean(SessionTemplates.class).names()).isEmpty();
+        });
+    }
+
+    @Test
+    void aStoppedContextSaysWhyItsPeerCannotStartAgain() {
+        runner.withPropertyValues(SERVER).run(ctx -> {
+            ctx.stop();
+            assertThat(ctx.getBean(Peer.class).isClosed()).isTrue();
+            assertThatThrownBy(ctx::start).rootCause().hasMessageContaining("cannot start again")
+                    .hasMessageNotContaining("listen-address");
         });
     }
 

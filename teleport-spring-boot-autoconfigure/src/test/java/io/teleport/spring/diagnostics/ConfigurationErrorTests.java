@@ -2,6 +2,7 @@ package io.teleport.spring.diagnostics;
 
 import ch.qos.logback.classic.Level;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
+import io.teleport.spring.autoconfigure.TeleportProperties;
 import io.teleport.testing.LogCapture;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,8 @@ import org.springframework.core.env.StandardEnvironment;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -370,6 +373,15 @@ class ConfigurationErrorTests {
                 .contains("teleport.auth.token: ${TELEPORT_TOKEN_NOT_DEFINED_ANYWHERE} is a placeholder that nothing resolved");
         failsToStart(App.class, "teleport.auth.accepted-tokens[1]", "teleport.server.listen-address=127.0.0.1:0",
                 "teleport.auth.accepted-tokens=secret,${NOT_DEFINED_EITHER}");
+    }
+
+    @Test
+    void anEmptyTokenIsNoneAndABlankAcceptedTokenFailsStartUp() {
+        // ${TELEPORT_TOKEN:} with the variable undefined: no token sent, rather than an empty one.
+        assertThat(new TeleportProperties.Auth("", List.of(), Duration.ofSeconds(5)).token()).isNull();
+        assertThatThrownBy(() -> new TeleportProperties.Auth(null, List.of("secret", " "), Duration.ofSeconds(5)))
+                .isInstanceOfSatisfying(TeleportConfigurationException.class,
+                        e -> assertThat(e.getMessage()).contains("teleport.auth.accepted-tokens[1]").contains("blank"));
     }
 
     /** Starts {@code app} with {@code properties}, which must fail with {@code inTrace} in the stack trace. */
