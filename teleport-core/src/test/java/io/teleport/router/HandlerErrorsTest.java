@@ -52,6 +52,9 @@ class HandlerErrorsTest {
         server.pullRouter().route("/boom", String.class, (body, ctx) -> {
             throw new IllegalStateException("password rejected by com.example.internal.Vault");
         });
+        server.pullRouter().route("/other_boom", String.class, (body, ctx) -> {
+            throw new IllegalStateException("another bug");
+        });
         server.pullRouter().route("/unmarshallable", String.class, (body, ctx) -> new Object() {
             public Object getSelf() {
                 return this;
@@ -109,8 +112,21 @@ class HandlerErrorsTest {
         session.push("/crash", "x").join();
         await().until(() -> log.events(Level.WARN).size() == 2);
         assertThat(log.events(Level.WARN).get(1).getFormattedMessage())
-                .startsWith("push handlers failed with an unmapped exception (pushes lost)")
+                .startsWith("push handler function /crash failed with an unmapped exception (pushes lost)")
                 .contains("failed on /crash");
+    }
+
+    @Test
+    void eachFailingHandlerGetsItsStackLoggedNotOnlyTheFirst() {
+        Session session = connect(Peer.builder());
+        assertThat(failure(session, "/boom").code()).isEqualTo(500);
+        assertThat(failure(session, "/boom").code()).isEqualTo(500);
+        assertThat(failure(session, "/other_boom").code()).isEqualTo(500);
+        await().until(() -> log.events(Level.WARN).size() == 2);
+        assertThat(log.events(Level.WARN)).extracting(e -> e.getFormattedMessage().substring(0, e.getFormattedMessage().indexOf(':')))
+                .containsExactly("pull handler function /boom failed with an unmapped exception (answered 500)",
+                        "pull handler function /other_boom failed with an unmapped exception (answered 500)");
+        assertThat(log.events(Level.WARN)).allSatisfy(e -> assertThat(e.getThrowableProxy()).isNotNull());
     }
 
     /** A body type the caller's string does not fit. */

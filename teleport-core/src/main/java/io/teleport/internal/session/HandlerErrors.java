@@ -12,6 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -27,6 +29,15 @@ final class HandlerErrors {
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final String INTERNAL = "Internal Server Error";
 
+    /** Handlers with a failure log of their own at most: past them, they share one per kind. */
+    static final int MAX_HANDLER_LOGS = 256;
+
+    private final RefusalLogs logs;
+    /**
+     * One failure log per handler (route), so that a second handler's bug gets its stack in the same
+     * interval as the first one's; routes are the application's, never a remote's, so these are few.
+     */
+    private final Map<Object, RefusalLog> byHandler = new ConcurrentHashMap<>();
     private final RefusalLog failures;
     /** Apart from the pulls': a push's failure answers nobody, and must not wait behind theirs to be seen. */
     private final RefusalLog pushFailures;
@@ -35,6 +46,7 @@ final class HandlerErrors {
     private final int valueLimit;
 
     HandlerErrors(List<ExceptionMapper> mappers, boolean includeMessage, int valueLimit, RefusalLogs logs) {
+        this.logs = logs;
         this.failures = logs.open(log, "pull handlers failed with an unmapped exception (answered 500)");
         this.pushFailures = logs.open(log, "push handlers failed with an unmapped exception (pushes lost)");
         this.mappers = List.copyOf(mappers);
@@ -99,8 +111,26 @@ final class HandlerErrors {
         // most once per interval, with the count since; each one is at DEBUG.
         String what = "handler " + handlerName(ctx) + " failed on " + ctx.safeUri() + " from " + ctx.session.id();
         log.debug(what, error);
-        (ctx.request.type() == PacketType.PUSH ? pushFailures : failures).record(what, error);
+        failureLog(ctx).record(what, error);
         return internal(error);
+    }
+
+    private RefusalLog failureLog(InboundContext ctx) {
+        boolean push = ctx.request.type() == PacketType.PUSH;
+        RefusalLog shared = push ? pushFailures : failures;
+        if (ctx.route == null) {
+            return shared;
+        }
+        RefusalLog own = byHandler.get(ctx.route);
+        if (own != null) {
+            return own;
+        }
+        if (byHandler.size() >= MAX_HANDLER_LOGS) {
+            return shared;
+        }
+        return byHandler.computeIfAbsent(ctx.route, route -> logs.open(log, (push ? "push handler " : "pull handler ")
+                + handlerName(ctx) + (push ? " failed with an unmapped exception (pushes lost)"
+                : " failed with an unmapped exception (answered 500)")));
     }
 
     /** An error the handler returned (or threw as a {@link RerrorException}): its answer, logged in one line. */
