@@ -1,6 +1,7 @@
 package io.teleport.transport;
 
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.NetUtil;
 import org.jspecify.annotations.Nullable;
 
 import java.net.Inet6Address;
@@ -77,6 +78,26 @@ public final class Addresses {
             throw new IllegalArgumentException("address: " + address + " (expected: port 0-65535)");
         }
         return new HostPort(host, port);
+    }
+
+    /**
+     * Whether dialing {@code address} asks a name service first, which may block for seconds: a TCP
+     * address whose host is a name other than {@code localhost}, not an IP literal. False for an
+     * address that does not parse (its dial fails at once, saying why).
+     */
+    public static boolean needsLookup(Network network, String address) {
+        if (!network.isTcp()) {
+            return false;
+        }
+        HostPort written;
+        try {
+            written = parse(network, address);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        String host = written == null ? "" : written.host();
+        return !host.isEmpty() && !host.equalsIgnoreCase("localhost") && !NetUtil.isValidIpV4Address(host)
+                && !NetUtil.isValidIpV6Address(host);
     }
 
     /** The name of a local address, written {@code name} or {@code local:name}. */

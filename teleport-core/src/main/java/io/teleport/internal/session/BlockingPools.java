@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The peer's two small pools for work that may block and must stay off the I/O threads: host name
- * lookups of redials, and hooks and completions when handlers run inline. Each is made when first
+ * lookups of dials, and hooks and completions when handlers run inline. Each is made when first
  * needed (most peers never need them) and refuses work once the peer has stopped, so that none is
  * made, and left running, after the shutdown stopped the others.
  */
@@ -40,14 +40,17 @@ final class BlockingPools {
         return e;
     }
 
-    /** Redials' host name lookups: two threads at most, and a bounded queue. */
+    /**
+     * Host name lookups of dials (a name service may take seconds): four threads at most, so that one
+     * slow name holds up few others, and a bounded queue.
+     */
     ExecutorService lookups() {
         ExecutorService e = lookups;
         if (e == null) {
             synchronized (this) {
                 e = lookups;
                 if (e == null) {
-                    e = newPool(2, new LinkedBlockingQueue<>(1024), 10, "teleport-lookup");
+                    e = newPool(4, new LinkedBlockingQueue<>(1024), 10, "teleport-lookup");
                     lookups = e;
                 }
             }

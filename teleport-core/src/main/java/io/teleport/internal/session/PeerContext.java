@@ -238,8 +238,8 @@ public final class PeerContext {
     }
 
     /**
-     * Where dials asked for on an I/O thread (redials) run: a host name lookup blocks, and would
-     * stall every connection of that loop. Two threads at most, and a bounded queue.
+     * Where dials to host names, and all dials asked for on an I/O thread (redials), run: a lookup
+     * blocks, and would stall every connection of that loop, or the caller of an asynchronous dial.
      */
     public Executor lookupExecutor() {
         return blockingPools.lookups();

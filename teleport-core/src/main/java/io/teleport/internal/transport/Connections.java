@@ -12,6 +12,7 @@ import io.teleport.internal.session.Dialer;
 import io.teleport.internal.session.PeerContext;
 import io.teleport.message.RerrorException;
 import io.teleport.proto.Proto;
+import io.teleport.transport.Addresses;
 import io.teleport.transport.Network;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -73,11 +74,12 @@ public final class Connections {
      */
     public static CompletableFuture<DefaultSession> dial(PeerContext peer, Network network, String address,
             @Nullable Proto proto, @Nullable DefaultSession session) {
-        if (peer.inIoThread()) {
-            // The address may name a host, and looking it up blocks: not on an I/O thread.
+        if (peer.inIoThread() || Addresses.needsLookup(network, address)) {
+            // Looking a host name up blocks: never on an I/O thread, and not on the caller's, whose dial
+            // is asynchronous (an application's async call must not wait seconds for a slow name service).
             CompletableFuture<DefaultSession> dialed = new CompletableFuture<>();
             try {
-                peer.lookupExecutor().execute(() -> dial(peer, network, address, proto, session).whenComplete((s, e) -> {
+                peer.lookupExecutor().execute(() -> connect(peer, network, address, proto, session).whenComplete((s, e) -> {
                     if (e == null) {
                         dialed.complete(s);
                     } else {
@@ -89,6 +91,12 @@ public final class Connections {
             }
             return dialed;
         }
+        return connect(peer, network, address, proto, session);
+    }
+
+    /** Resolves the address here, then connects. */
+    private static CompletableFuture<DefaultSession> connect(PeerContext peer, Network network, String address,
+            @Nullable Proto proto, @Nullable DefaultSession session) {
         CompletableFuture<DefaultSession> ready = new CompletableFuture<>();
         SocketAddress remote;
         try {

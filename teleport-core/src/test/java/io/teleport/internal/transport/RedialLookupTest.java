@@ -15,13 +15,16 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** A redial to a host name looks the name up off the I/O threads, then connects. */
+/** A dial to a host name looks the name up off the I/O threads and off an asynchronous caller's, then connects. */
 class RedialLookupTest {
 
     @RegisterExtension
@@ -58,5 +61,36 @@ class RedialLookupTest {
             }
         }
         assertThat(session.pull("/hello", "", String.class)).as("the redial went on to connect").isEqualTo("hi");
+    }
+
+    @Test
+    void anAsynchronousDialToAHostNameReturnsBeforeTheLookupEnds() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/hello", String.class, (body, ctx) -> "hi");
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peer(PeerConfig.defaults());
+        PeerContext context = ((DefaultSession) client.dial("127.0.0.1:" + port)).peer;
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> lookups = new CopyOnWriteArrayList<>();
+        BiFunction<Network, String, SocketAddress> real = context.resolver;
+        context.resolver = (network, address) -> {
+            lookups.add(Thread.currentThread());
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return real.apply(network, address.replace("slow-name.example", "127.0.0.1"));
+        };
+
+        // A slow name service: the caller gets its future at once, not after the lookup.
+        CompletableFuture<Session> dialing = CompletableFuture
+                .supplyAsync(() -> client.dialAsync("slow-name.example:" + port, null))
+                .get(5, TimeUnit.SECONDS);
+        assertThat(dialing).isNotDone();
+        release.countDown();
+        assertThat(dialing).succeedsWithin(Duration.ofSeconds(5))
+                .satisfies(s -> assertThat(s.pull("/hello", "", String.class)).isEqualTo("hi"));
+        assertThat(lookups).singleElement().satisfies(t -> assertThat(t.getName()).startsWith("teleport-lookup"));
     }
 }

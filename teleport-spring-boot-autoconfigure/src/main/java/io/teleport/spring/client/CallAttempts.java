@@ -8,12 +8,11 @@ import org.jspecify.annotations.Nullable;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
 /**
- * One call through its attempts: each on a connection not tried yet, until one succeeds or the
- * failure is not one the {@link RetryPolicy} retries. Runs on whichever thread completes the
- * previous attempt; choosing and dialing do not block.
+ * One call through its attempts: each on a connection not tried yet, until one succeeds, the
+ * failure is not one the {@link RetryPolicy} retries, or a pull's {@link CallDeadline} has passed.
+ * Runs on whichever thread completes the previous attempt; choosing and dialing do not block.
  */
 final class CallAttempts<T> {
 
@@ -21,19 +20,23 @@ final class CallAttempts<T> {
     private final String uri;
     private final CallOption[] options;
     private final boolean pull;
-    private final Function<Session, CompletableFuture<T>> call;
+    /** Calls the remote on a session with these options (the call's own, or a retry's limited ones). */
+    private final java.util.function.BiFunction<Session, CallOption[], CompletableFuture<T>> call;
     private final CompletableFuture<T> result = new CompletableFuture<>();
     private final long start = System.nanoTime();
+    /** A pull's whole time; null for a push or a session, which have no timeout. */
+    private final @Nullable CallDeadline deadline;
     private int attempts;
     private @Nullable Set<RemoteConnection> tried;
 
     CallAttempts(SessionTemplate template, String uri, CallOption[] options, boolean pull,
-            Function<Session, CompletableFuture<T>> call) {
+            java.util.function.BiFunction<Session, CallOption[], CompletableFuture<T>> call) {
         this.template = template;
         this.uri = uri;
         this.options = options;
         this.pull = pull;
         this.call = call;
+        this.deadline = pull ? CallDeadline.of(template.peer(), options, start) : null;
     }
 
     CompletableFuture<T> start() {
@@ -50,7 +53,7 @@ final class CallAttempts<T> {
         attempts++;
         CompletableFuture<Session> dialed;
         try {
-            dialed = connection.session();
+            dialed = deadline == null ? connection.session() : deadline.bound(connection.session(), connection.address());
         } catch (RuntimeException peerClosed) {
             end(peerClosed, false);
             return;
@@ -62,7 +65,7 @@ final class CallAttempts<T> {
             }
             CompletableFuture<T> done;
             try {
-                done = call.apply(session);
+                done = call.apply(session, attempts == 1 || deadline == null ? options : deadline.forRetry(options));
             } catch (RuntimeException e) {
                 failed(connection, e, false);
                 return;
@@ -83,6 +86,7 @@ final class CallAttempts<T> {
 
     private void failed(RemoteConnection connection, Throwable error, boolean dial) {
         if (error instanceof RerrorException e && attempts < template.retries().maxAttempts()
+                && (deadline == null || deadline.remainingNanos() > 0)
                 && template.retries().retries(e.rerror().code(), uri, options)) {
             if (tried == null) {
                 tried = new HashSet<>();

@@ -40,11 +40,14 @@ final class RemoteConnection {
     private final String name;
     private final String address;
     private final AtomicInteger failures = new AtomicInteger();
-    private @Nullable CompletableFuture<Session> session;
+    /** Written under this object's monitor; read without it, so that health and choosing never wait on a dial. */
+    private volatile @Nullable CompletableFuture<Session> session;
     private volatile @Nullable Throwable lastError;
     private volatile boolean stopped;
     /** The session whose instance said it drains, if any. */
     private volatile @Nullable Session drainingSession;
+    /** When that session's connection then was made: a redial to the instance back is not draining. */
+    private volatile java.time.@Nullable Instant drainingSince;
     /** Its instance left the remote's service: no more dials. */
     private volatile boolean retired;
 
@@ -234,20 +237,40 @@ final class RemoteConnection {
      * call is on its way when it closes; a session dialed later (the instance back) is chosen again.
      */
     void draining(Session session) {
+        drainingSince = session.connectedAt();
         drainingSession = session;
     }
 
-    /** Whether the current session is one whose instance said it drains. */
+    /**
+     * Whether the current session is one whose instance said it drains, on the connection it said so
+     * on: the session redials when the instance restarts at the same address, and is chosen again then.
+     */
     boolean isDraining() {
         Session draining = drainingSession;
         if (draining == null) {
             return false;
         }
-        CompletableFuture<Session> current;
-        synchronized (this) {
-            current = session;
+        CompletableFuture<Session> current = session;
+        return current != null && current.isDone() && !current.isCompletedExceptionally() && current.join() == draining
+                && draining.connectedAt().equals(drainingSince);
+    }
+
+    /**
+     * Whether a call would dial now: the last dial failed and its backoff has passed, or the session
+     * closed (its redials gave up). Such an instance is offered to calls again, so that one that was
+     * down when first dialed, or restarted, comes back into rotation without a restart of this side.
+     */
+    boolean dialDue() {
+        CompletableFuture<Session> current = session;
+        if (current == null || !current.isDone() || retired) {
+            return false;
         }
-        return current != null && current.isDone() && !current.isCompletedExceptionally() && current.join() == draining;
+        if (current.isCompletedExceptionally()) {
+            synchronized (this) {
+                return nextDialNanos - System.nanoTime() <= 0;
+            }
+        }
+        return current.join().closeFuture().isDone();
     }
 
     /** Whether a failure says the instance drains: the 503 a shutting-down peer answers new calls with. */
@@ -261,10 +284,7 @@ final class RemoteConnection {
     }
 
     RemoteState state() {
-        CompletableFuture<Session> current;
-        synchronized (this) {
-            current = session;
-        }
+        CompletableFuture<Session> current = session;
         if (current == null) {
             return RemoteState.IDLE;
         }
@@ -279,10 +299,7 @@ final class RemoteConnection {
 
     /** Why the remote is not connected: the peer's latest redial failure, or the template's last failed dial. */
     @Nullable Throwable lastError() {
-        CompletableFuture<Session> current;
-        synchronized (this) {
-            current = session;
-        }
+        CompletableFuture<Session> current = session;
         if (current != null && current.isDone() && !current.isCompletedExceptionally()) {
             Throwable redial = current.join().redialFailure();
             return redial != null ? redial : lastError;

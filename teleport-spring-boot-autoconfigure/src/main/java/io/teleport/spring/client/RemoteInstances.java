@@ -199,9 +199,12 @@ public final class RemoteInstances {
         if (tried == null && now.size() == 1) {
             return now.get(0).connection;
         }
-        List<TeleportInstance> candidates = candidates(now, tried, false);
+        List<TeleportInstance> candidates = candidates(now, tried, Tier.READY);
         if (candidates.isEmpty()) {
-            candidates = candidates(now, tried, true);
+            candidates = candidates(now, tried, Tier.CONNECTING);
+        }
+        if (candidates.isEmpty()) {
+            candidates = candidates(now, tried, Tier.ANY);
         }
         if (candidates.isEmpty()) {
             return null;
@@ -216,14 +219,21 @@ public final class RemoteInstances {
                 + ", which is not one of the candidates");
     }
 
+    /**
+     * Which instances a call is offered, in turn until one tier has any: those ready to take it (or to
+     * dial for it: never dialed, or due to dial again), then those with a dial under way (a call there
+     * waits for it, which an instance gone silent can make last the dial timeout), then any.
+     */
+    private enum Tier { READY, CONNECTING, ANY }
+
     private static List<TeleportInstance> candidates(List<Member> members, @Nullable Set<RemoteConnection> tried,
-            boolean any) {
+            Tier tier) {
         List<TeleportInstance> candidates = new ArrayList<>(members.size());
         for (Member m : members) {
             if (tried != null && tried.contains(m.connection)) {
                 continue;
             }
-            if (any) {
+            if (tier == Tier.ANY) {
                 candidates.add(m.instance);
                 continue;
             }
@@ -231,11 +241,19 @@ public final class RemoteInstances {
                 continue;
             }
             RemoteState state = m.connection.state();
-            if (state == RemoteState.CONNECTED || state == RemoteState.IDLE || state == RemoteState.CONNECTING) {
+            boolean offered = tier == Tier.READY
+                    ? state == RemoteState.CONNECTED || state == RemoteState.IDLE || m.connection.dialDue()
+                    : state == RemoteState.CONNECTING;
+            if (offered) {
                 candidates.add(m.instance);
             }
         }
         return candidates;
+    }
+
+    /** The peer the instances are dialed from. */
+    Peer peer() {
+        return peer;
     }
 
     /** One listed instance and its connection. */

@@ -108,6 +108,11 @@ public class SessionTemplate {
         return retries;
     }
 
+    /** The peer calls go out from. */
+    Peer peer() {
+        return instances.peer();
+    }
+
     /** The instances this template calls. */
     public RemoteInstances instances() {
         return instances;
@@ -197,13 +202,14 @@ public class SessionTemplate {
      * service, an instance that cannot be dialed is passed over for another.
      */
     public CompletableFuture<Session> sessionAsync() {
-        return new CallAttempts<Session>(this, "", new CallOption[0], false, CompletableFuture::completedFuture).start();
+        return new CallAttempts<Session>(this, "", new CallOption[0], false, (s, o) -> CompletableFuture.completedFuture(s)).start();
     }
 
     /** Pulls and waits for the reply body; see {@link Session#pull}. */
     public <T> @Nullable T pull(String uri, @Nullable Object body, Class<T> replyType, CallOption... options) {
         CallOption[] all = with(options);
         long start = System.nanoTime();
+        CallDeadline deadline = CallDeadline.of(peer(), all, start);
         Set<RemoteConnection> tried = null;
         int attempts = 0;
         RemoteConnection connection = instances.choose(uri, null);
@@ -218,8 +224,8 @@ public class SessionTemplate {
             boolean dialFailed = false;
             Session session = null;
             try {
-                session = join(connection.session());
-                return session.pull(uri, body, replyType, all);
+                session = join(deadline.bound(connection.session(), connection.address()));
+                return session.pull(uri, body, replyType, attempts == 1 ? all : deadline.forRetry(all));
             } catch (RerrorException e) {
                 failure = e;
                 dialFailed = session == null;
@@ -228,7 +234,8 @@ public class SessionTemplate {
                 }
             }
             RemoteConnection next = null;
-            if (attempts < retries.maxAttempts() && retries.retries(failure.rerror().code(), uri, all)) {
+            if (attempts < retries.maxAttempts() && deadline.remainingNanos() > 0
+                    && retries.retries(failure.rerror().code(), uri, all)) {
                 tried = tried == null ? new HashSet<>() : tried;
                 tried.add(connection);
                 next = instances.choose(uri, tried);
@@ -264,14 +271,14 @@ public class SessionTemplate {
     public <T> CompletableFuture<@Nullable T> pullAsync(String uri, @Nullable Object body, Class<T> replyType,
             CallOption... options) {
         CallOption[] all = with(options);
-        return new CallAttempts<@Nullable T>(this, uri, all, true, s -> s.pullAsync(uri, body, replyType, all)).start();
+        return new CallAttempts<@Nullable T>(this, uri, all, true, (s, o) -> s.pullAsync(uri, body, replyType, o)).start();
     }
 
     /** Pulls without waiting, for the whole reply; see {@link Session#pullReply}. */
     public <T> CompletableFuture<Reply<T>> pullReply(String uri, @Nullable Object body, Type replyType,
             CallOption... options) {
         CallOption[] all = with(options);
-        return new CallAttempts<Reply<T>>(this, uri, all, true, s -> s.<T>pullReply(uri, body, replyType, all)).start();
+        return new CallAttempts<Reply<T>>(this, uri, all, true, (s, o) -> s.<T>pullReply(uri, body, replyType, o)).start();
     }
 
     /**
@@ -302,7 +309,7 @@ public class SessionTemplate {
     /** Pushes without waiting, not even for the first dial; see {@link Session#push}. */
     public CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options) {
         CallOption[] all = with(options);
-        return new CallAttempts<Void>(this, uri, all, false, s -> s.push(uri, body, all)).start();
+        return new CallAttempts<Void>(this, uri, all, false, (s, o) -> s.push(uri, body, o)).start();
     }
 
     /** The error of a call for which no instance is left to try. */

@@ -25,6 +25,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
 
 /**
  * One method of a {@link TeleportExchange} interface as a call: what each parameter becomes (body,
@@ -82,7 +84,7 @@ final class ExchangeMethod {
         }
         this.fixed = fixedOptions(method);
         ResolvableType returned = ResolvableType.forMethodReturnType(method, type);
-        this.async = returned.toClass() == CompletableFuture.class;
+        this.async = isFuture(method, returned.toClass());
         ResolvableType value = async ? returned.getGeneric(0) : returned;
         this.wholeReply = value.toClass() == Reply.class;
         ResolvableType bodyType = wholeReply ? value.getGeneric(0) : value;
@@ -183,6 +185,34 @@ final class ExchangeMethod {
         return cause instanceof RuntimeException e ? e : new CompletionException(cause);
     }
 
+    /**
+     * Whether the method returns its reply later: as a {@code CompletableFuture}, or one of the
+     * interfaces the proxy's {@code CompletableFuture} is ({@code CompletionStage}, {@code Future}).
+     * Another future or a reactive type it cannot make: refused now, rather than the call made and
+     * its reply then found not to fit.
+     */
+    private static boolean isFuture(Method method, Class<?> returned) {
+        if (returned == CompletableFuture.class || returned == CompletionStage.class || returned == Future.class) {
+            return true;
+        }
+        Class<?> publisher = publisher(returned);
+        if (Future.class.isAssignableFrom(returned) || CompletionStage.class.isAssignableFrom(returned)
+                || (publisher != null && publisher.isAssignableFrom(returned))) {
+            throw invalid(method, "returns " + returned.getName()
+                    + ", which the proxy cannot give: return CompletableFuture, CompletionStage or Future");
+        }
+        return false;
+    }
+
+    /** Reactive Streams' Publisher when present (Reactor's Mono and Flux are ones). */
+    private static @Nullable Class<?> publisher(Class<?> returned) {
+        try {
+            return ClassUtils.forName("org.reactivestreams.Publisher", returned.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        }
+    }
+
     /** The options of every call of the method, from its {@link PullExchange}: timeout, idempotence. */
     private static CallOption[] fixedOptions(Method method) {
         PullExchange pull = method.getAnnotation(PullExchange.class);
@@ -191,11 +221,17 @@ final class ExchangeMethod {
         }
         List<CallOption> options = new ArrayList<>(2);
         if (!pull.timeout().isEmpty()) {
+            java.time.Duration timeout;
             try {
-                options.add(CallOptions.timeout(DurationStyle.detectAndParse(pull.timeout())));
+                timeout = DurationStyle.detectAndParse(pull.timeout());
             } catch (IllegalArgumentException e) {
                 throw invalid(method, "has a timeout that is not a duration: " + pull.timeout());
             }
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw invalid(method, "has a timeout of " + pull.timeout()
+                        + " (expected: above zero; leave it out for the template's timeout)");
+            }
+            options.add(CallOptions.timeout(timeout));
         }
         if (pull.idempotent()) {
             options.add(SessionTemplate.IDEMPOTENT);

@@ -47,9 +47,17 @@ public final class TeleportExchangeProxyFactory {
         }
         Map<Method, ExchangeMethod> calls = new HashMap<>();
         for (Method method : type.getMethods()) {
-            if (ExchangeRoutes.isRoute(method) && ExchangeRoutes.isExchange(method.getDeclaringClass())) {
-                calls.put(method, new ExchangeMethod(method, type, template.name(), conversions));
+            if (!ExchangeRoutes.isRoute(method)) {
+                continue;
             }
+            if (!ExchangeRoutes.isExchange(method.getDeclaringClass())) {
+                // Its route would be named by an interface that names none: refused now, not at each call.
+                throw new IllegalStateException(type.getName() + ": " + method.getDeclaringClass().getName() + "."
+                        + method.getName() + " is declared by an interface that is not a @TeleportExchange: annotate "
+                        + method.getDeclaringClass().getSimpleName() + " with @TeleportExchange, or declare the method in "
+                        + type.getSimpleName());
+            }
+            calls.put(method, new ExchangeMethod(method, type, template.name(), conversions));
         }
         InvocationHandler handler = (proxy, method, args) -> invoke(type, template, calls, proxy, method, args);
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));

@@ -193,6 +193,26 @@ class DeclarativeClientEndToEndTest {
                 .isEqualTo(new StockApi.Item("sku-3", 7));
     }
 
+    /** The same route, returned as the interfaces the proxy's future also is. */
+    @TeleportExchange("/inventory/stock")
+    interface StockFutures {
+        @PullExchange("item")
+        java.util.concurrent.CompletionStage<StockApi.Item> stage(String sku);
+
+        @PullExchange("item")
+        java.util.concurrent.Future<StockApi.Item> future(String sku);
+    }
+
+    @Test
+    void repliesAsTheStageOrFutureInterfaces() throws Exception {
+        io.teleport.spring.client.SessionTemplate inventory =
+                client.getBean(io.teleport.spring.client.SessionTemplates.class).get("inventory");
+        StockFutures futures = new TeleportExchangeProxyFactory().create(StockFutures.class, inventory);
+        assertThat(futures.stage("sku-5").toCompletableFuture().get(5, TimeUnit.SECONDS))
+                .isEqualTo(new StockApi.Item("sku-5", 7));
+        assertThat(futures.future("sku-6").get(5, TimeUnit.SECONDS)).isEqualTo(new StockApi.Item("sku-6", 7));
+    }
+
     @Test
     void push() {
         client.getBean(StockApi.class).changed(new StockApi.StockChanged("sku-4", -1));

@@ -114,6 +114,26 @@ class ExchangeRegistrationTests {
         String call(String a);
     }
 
+    @TeleportExchange
+    interface NoTimeout {
+        @PullExchange(timeout = "-1s")
+        String call(String a);
+    }
+
+    @TeleportExchange
+    interface TaskFuture {
+        java.util.concurrent.FutureTask<String> call(String a);
+    }
+
+    /** A plain parent: its method has no exchange to name its route. */
+    interface Crud<T> {
+        T get(String id);
+    }
+
+    @TeleportExchange
+    interface Items extends Crud<String> {
+    }
+
     /** A peer that never dials, and a template to an address where nothing listens. */
     private final Peer peer = new Peer(PeerConfig.defaults());
     private final SessionTemplate unreachable = new SessionTemplate(peer, "default", "127.0.0.1:1");
@@ -134,6 +154,12 @@ class ExchangeRegistrationTests {
                 .hasMessageContaining("BadTimeout.call has a timeout that is not a duration: soon");
         assertThatThrownBy(() -> factory.create(NotAnnotated.class, unreachable))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("@TeleportExchange");
+        assertThatThrownBy(() -> factory.create(NoTimeout.class, unreachable))
+                .hasMessageContaining("NoTimeout.call has a timeout of -1s (expected: above zero");
+        assertThatThrownBy(() -> factory.create(TaskFuture.class, unreachable))
+                .hasMessageContaining("TaskFuture.call returns java.util.concurrent.FutureTask, which the proxy cannot give");
+        assertThatThrownBy(() -> factory.create(Items.class, unreachable))
+                .hasMessageContaining("Crud.get is declared by an interface that is not a @TeleportExchange");
     }
 
     @Test
