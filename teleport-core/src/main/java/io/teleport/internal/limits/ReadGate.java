@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * Decides whether one connection is read. It stops reading (Netty's auto-read off, so that TCP
- * pushes back on the sender) while any of three holds: the messages received on it and not yet
+ * pushes back on the sender) while its decoder has had its share of a turn of the I/O thread and
+ * frames are left to decode (see {@link #pauseForTurn}), or while any of three holds: the messages received on it and not yet
  * finished reach {@link Limits#maxInflightPerSession()} or {@link Limits#maxInflightBytesPerSession()}
  * (until half are done), its outbound buffer is over the high water mark while pulls of the other
  * side are in flight here (their replies would pile up; not while this side awaits replies there, see
@@ -26,6 +27,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     private static final int INFLIGHT = 1;
     private static final int UNWRITABLE = 2;
     private static final int NO_ROOM = 4;
+    private static final int TURN = 8;
 
     private final Channel channel;
     private final InboundBudget budget;
@@ -228,7 +230,34 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /** Whether decoding must wait: too much in flight, or replies could not be written. */
     public boolean holdsDecoding() {
-        return (reasons & ~NO_ROOM) != 0;
+        return (reasons & ~(NO_ROOM | TURN)) != 0;
+    }
+
+    /**
+     * The decoder had its share of this turn of the I/O thread with frames left: no more is read
+     * until they are decoded, and {@code nextTurn} decodes the next share once the turn is over, after
+     * the other connections of the thread had theirs. A connection sending thousands of small frames
+     * (or bodies that take long to inflate) in one read so cannot hold up the others.
+     */
+    public void pauseForTurn(Runnable nextTurn) {
+        pause(TURN);
+        io.netty.channel.EventLoop loop = channel.eventLoop();
+        try {
+            if (loop instanceof io.netty.channel.SingleThreadIoEventLoop) {
+                ((io.netty.channel.SingleThreadIoEventLoop) loop).executeAfterEventLoopIteration(nextTurn);
+            } else {
+                loop.execute(nextTurn);
+            }
+        } catch (RejectedExecutionException shutDown) {
+            // The connection's event loop is gone, and so is the connection.
+        }
+    }
+
+    /** The decoder got through what was buffered within its share: reading goes on, unless held otherwise. */
+    public void turnOver() {
+        if ((reasons & TURN) != 0) {
+            resume(TURN);
+        }
     }
 
     /** The connection is gone: it no longer counts as paused or waits for room. */
@@ -267,7 +296,7 @@ public final class ReadGate implements InboundBudget.Waiter {
             counters.pausedSessions.decrementAndGet();
             channel.config().setAutoRead(true);
         }
-        if ((reasons & ~NO_ROOM) == 0 && reason != NO_ROOM) {
+        if ((reasons & ~NO_ROOM) == 0 && reason != NO_ROOM && reason != TURN) {
             // Frames may wait in the decoder's buffer with nothing more to come from the socket;
             // one still waiting for room tries again too.
             runOnLoop(() -> {

@@ -7,6 +7,7 @@ import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.proto.ErpcRawProto;
+import io.teleport.proto.ProtoException;
 import io.teleport.proto.Proto;
 import io.teleport.session.CallOption;
 import io.teleport.session.Reply;
@@ -308,24 +309,22 @@ public final class DefaultSession implements Session {
     }
 
     /**
-     * The auth handshake's pull an erpc v6 AUTH_REPLY answers, removed. erpc writes an AUTH_REPLY with
-     * the replying side's own counter, not the AUTH_CALL's seq (its client reads the next frame instead),
-     * so a Go server's "1" matches only by chance: after a redial this side's counter is further on.
-     * The pull of {@link ErpcRawProto#AUTH_URI} is found by its URI; there is at most one per connection.
+     * The pull {@code reply} answers, removed; {@code null} for a late reply, of a pull that ended
+     * without it. An erpc v6 AUTH_REPLY carries the replying side's own counter, not the AUTH_CALL's
+     * seq (its client reads the next frame instead), so the handshake's pull is found by its URI.
+     *
+     * @throws ProtoException for a reply to no pull of this side's: more replies than pulls
      */
-    public @Nullable PendingPull takePendingAuth(long seq) {
-        PendingPull pull = pending.takeHandshake();
-        if (pull == null) {
-            return takePending(seq);
-        }
-        lifecycle.closeIfDrained();
-        return pull;
-    }
-
-    public @Nullable PendingPull takePending(long seq) {
-        PendingPull pull = pending.take(seq);
+    public @Nullable PendingPull answeredBy(Packet reply) {
+        PendingPull pull = proto() == ErpcRawProto.INSTANCE && ErpcRawProto.AUTH_URI.equals(reply.uri())
+                ? pending.takeHandshake() : null;
+        pull = pull != null ? pull : pending.take(reply.seq());
         if (pull != null) {
             lifecycle.closeIfDrained();
+        } else if (!pending.takeLateReply()) {
+            // Whatever such replies hold (gzip to inflate) is the other side's choosing, and passes every bound.
+            throw new ProtoException("a reply to no pull of this side's (seq " + Long.toUnsignedString(reply.seq())
+                    + "): more replies than pulls");
         }
         return pull;
     }
@@ -337,12 +336,6 @@ public final class DefaultSession implements Session {
     void handlerFinished() {
         if (ACTIVE_HANDLERS.decrementAndGet(this) == 0) {
             lifecycle.closeIfDrained();
-        }
-    }
-
-    static void logHookError(@Nullable Rerror rerror, String hook) {
-        if (rerror != null) {
-            log.error("{} hook failed: {}", hook, rerror.toJson());
         }
     }
 

@@ -279,7 +279,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     void afterReply() {
         session.peer.offIoThread(ScopedHooks.blocks(session.peer.plugins, route, Hook.POST_WRITE_REPLY), () -> {
             try {
-                DefaultSession.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
+                SessionCalls.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
             } finally {
                 finish();
             }

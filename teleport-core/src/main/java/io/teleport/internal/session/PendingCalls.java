@@ -48,6 +48,17 @@ final class PendingCalls {
      * (erpc v6's AUTH_REPLY): found at once, so that such replies, even a flood of them, cost no scan.
      */
     private volatile @Nullable PendingPull handshake;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<PendingCalls> UNANSWERED =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(PendingCalls.class, "unanswered");
+    /** More late replies than this are not waited for, whatever ended without one. */
+    static final int MAX_LATE_REPLIES = 1 << 16;
+    /**
+     * Pulls that ended without their reply (timed out, failed): the replies the other side may still
+     * send, late. A reply beyond them answers no pull this side ever made: the other side breaks the
+     * protocol (a flood of such replies, each maybe a gzip member to inflate, costs this side's I/O
+     * thread and passes every bound that the messages it handles are held to).
+     */
+    private volatile int unanswered;
     /** The session's timeout as armed last; null while none is. Replaced under this lock. */
     private volatile @Nullable Armed armed;
 
@@ -229,11 +240,25 @@ final class PendingCalls {
 
     /** Removes {@code pull} if it still waits; true when this caller is the one to complete it. */
     boolean remove(PendingPull pull) {
-        if (SLOT.compareAndSet(this, pull, null)) {
-            return true;
+        ConcurrentHashMap<Long, PendingPull> map;
+        boolean removed = SLOT.compareAndSet(this, pull, null) || ((map = bySeq) != null && map.remove(pull.key(), pull));
+        if (removed && unanswered < MAX_LATE_REPLIES) {
+            UNANSWERED.incrementAndGet(this);
         }
-        ConcurrentHashMap<Long, PendingPull> map = bySeq;
-        return map != null && map.remove(pull.key(), pull);
+        return removed;
+    }
+
+    /** Whether a reply that matches no waiting pull may be a late one: uses up one ended pull if so. */
+    boolean takeLateReply() {
+        while (true) {
+            int n = unanswered;
+            if (n == 0) {
+                return false;
+            }
+            if (UNANSWERED.compareAndSet(this, n, n - 1)) {
+                return true;
+            }
+        }
     }
 
     boolean contains(PendingPull pull) {

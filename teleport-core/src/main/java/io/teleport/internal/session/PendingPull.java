@@ -131,7 +131,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
                     postWriteRunning = true;
                 }
                 session.peer.offIoThread(plugins.blocks(Hook.POST_WRITE_PULL), () -> {
-                    DefaultSession.logHookError(plugins.run(Hook.POST_WRITE_PULL, this), "PostWritePull");
+                    SessionCalls.logHookError(plugins.run(Hook.POST_WRITE_PULL, this), "PostWritePull");
                     Packet early;
                     synchronized (this) {
                         postWriteRunning = false;

@@ -117,6 +117,13 @@ final class SessionCalls {
         return session.isClosing() || session.peer.closing ? CLOSING : PendingPull.writeFailed(null);
     }
 
+    /** A PostWrite hook's error: the message is sent already, so it is only logged. */
+    static void logHookError(@Nullable Rerror rerror, String hook) {
+        if (rerror != null) {
+            log.error("{} hook failed: {}", hook, rerror.toJson());
+        }
+    }
+
     /** Sends a push; its future completes once the frame is written. */
     CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options) {
         Objects.requireNonNull(uri, "uri");
@@ -151,7 +158,7 @@ final class SessionCalls {
                 session.peer.messageLog.pushLaunch(session.remoteAddress(), packet, call.startNanos());
                 if (session.peer.plugins.has(Hook.POST_WRITE_PUSH)) {
                     session.peer.offIoThread(session.peer.plugins.blocks(Hook.POST_WRITE_PUSH), () -> {
-                        DefaultSession.logHookError(session.peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush");
+                        logHookError(session.peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush");
                         done.complete(null);
                     });
                 } else {
@@ -201,7 +208,7 @@ final class SessionCalls {
                 session.peer.messageLog.pushLaunch(session.remoteAddress(), packet, call.startNanos());
                 if (session.peer.plugins.has(Hook.POST_WRITE_PUSH)) {
                     session.peer.offIoThread(session.peer.plugins.blocks(Hook.POST_WRITE_PUSH),
-                            () -> DefaultSession.logHookError(session.peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush"));
+                            () -> logHookError(session.peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush"));
                 }
             }
         });

@@ -40,6 +40,12 @@ final class PacketDecoder extends ByteToMessageDecoder {
 
     /** Once this much of a frame has arrived, and not all of it, the rest is gathered apart from the cumulation. */
     static final int GATHER_OVER = 64 * 1024;
+    /**
+     * The work one connection's frames may take of one turn of its I/O thread: a frame counts one, and
+     * one more per 16 KiB its body holds (inflated), so that 256 small frames, or one body of 4 MiB
+     * that gzip inflated, end the turn's share (see {@link ReadGate#pauseForTurn}).
+     */
+    static final int TURN_WORK = 256;
 
     /** The connection's protocol; {@link AutoProto} until the first frame shows which one it is. */
     private Proto proto;
@@ -63,6 +69,10 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private @Nullable ByteBuf gathering;
     /** The declared size of the frame being gathered. */
     private int gatheringSize;
+    /** The work of this turn's frames so far; see {@link #TURN_WORK}. */
+    private int turnWork;
+    /** Set when the turn's share is used up with frames left, until the next turn decodes them. */
+    private boolean turnSpent;
 
     PacketDecoder(Proto proto, ProtoContext protoContext, DefaultSession session, ReadGate gate,
             long frameReadTimeoutNanos) {
@@ -88,6 +98,9 @@ final class PacketDecoder extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (failed) {
             in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (turnSpent) {
             return;
         }
         if (gate.holdsDecoding()) {
@@ -162,6 +175,18 @@ final class PacketDecoder extends ByteToMessageDecoder {
             anyFrame = true;
         }
         out.add(packet);
+        turnWork += 1 + (int) Math.min(TURN_WORK, charge >> 14);
+        if (turnWork >= TURN_WORK && in.isReadable()) {
+            turnSpent = true;
+            gate.pauseForTurn(this::nextTurn);
+        }
+    }
+
+    /** The next turn of the I/O thread: this connection's next share of what is buffered. */
+    private void nextTurn() {
+        turnSpent = false;
+        turnWork = 0;
+        retry();
     }
 
     /**
@@ -288,6 +313,11 @@ final class PacketDecoder extends ByteToMessageDecoder {
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (!turnSpent) {
+            // What was read is decoded (or waits for its rest, or for the gate): the next read has a whole share.
+            turnWork = 0;
+            gate.turnOver();
+        }
         if (gate.paused()) {
             discardSomeReadBytes();
             ctx.fireChannelReadComplete();

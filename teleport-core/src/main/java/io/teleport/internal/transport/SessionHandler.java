@@ -24,7 +24,6 @@ import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.plugin.Hook;
-import io.teleport.proto.ErpcRawProto;
 import io.teleport.plugin.PluginChain;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
@@ -241,11 +240,18 @@ final class SessionHandler extends ChannelDuplexHandler {
     }
 
     private void onReply(Packet reply) {
-        PendingPull pull = session.proto() == ErpcRawProto.INSTANCE && ErpcRawProto.AUTH_URI.equals(reply.uri())
-                ? session.takePendingAuth(reply.seq()) : session.takePending(reply.seq());
+        PendingPull pull;
+        try {
+            pull = session.answeredBy(reply);
+        } catch (ProtoException unasked) {
+            session.peer.counters.badFrames.increment();
+            throw unasked;
+        }
         if (pull == null) {
-            log.debug("not found pull cmd (late or unknown reply), dropped: seq {} uri {}", reply.seq(),
-                    LogText.safe(reply.uri(), session.peer.limits.logValueLimit()));
+            if (log.isDebugEnabled()) {
+                log.debug("not found pull cmd (late reply), dropped: seq {} uri {}", reply.seq(),
+                        LogText.safe(reply.uri(), session.peer.limits.logValueLimit()));
+            }
             return;
         }
         PluginChain plugins = session.peer.plugins;

@@ -146,4 +146,25 @@ class PipelineEmbeddedTest {
         assertThat(peer.stats().pausedSessions()).isZero();
         assertThat(peer.stats().inboundBytes()).isZero();
     }
+
+    @Test
+    void manyFramesInOneReadAreDecodedATurnsShareAtATime() {
+        start(Limits.defaults());
+        int frames = 3 * PacketDecoder.TURN_WORK + 10;
+        byte[][] all = new byte[frames][];
+        for (int i = 0; i < frames; i++) {
+            all[i] = pull(i + 1, "/echo", "x");
+        }
+        channel.writeInbound(Unpooled.wrappedBuffer(all));
+        channel.runPendingTasks();
+
+        // An embedded channel runs each next share as soon as it is queued; a real I/O thread runs it
+        // after its turn, once the other connections had theirs. Reading stops for each.
+        assertThat(peer.stats().readPauses()).as("reading stopped while shares were left").isPositive();
+        assertThat(handled.get()).isEqualTo(frames);
+        assertThat(replies()).hasSize(frames);
+        assertThat(channel.config().isAutoRead()).as("read again once all are decoded").isTrue();
+        assertThat(peer.stats().pausedSessions()).isZero();
+        assertThat(peer.stats().inboundBytes()).isZero();
+    }
 }

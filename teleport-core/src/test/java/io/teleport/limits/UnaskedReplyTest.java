@@ -1,0 +1,83 @@
+package io.teleport.limits;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
+import io.teleport.message.RerrorException;
+import io.teleport.session.CallOptions;
+import io.teleport.session.Session;
+import io.teleport.testing.Frames;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A peer sends replies only to the other side's pulls, late ones included: a reply to no pull of this
+ * side's (which, gzipped, would cost an inflate on the I/O thread outside every bound the handled
+ * messages are held to) breaks the protocol, and closes the connection, counted.
+ */
+class UnaskedReplyTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    private static boolean closedByPeer(InputStream in) throws Exception {
+        try {
+            return in.read() < 0;
+        } catch (java.net.SocketException reset) {
+            return true;
+        }
+    }
+
+    @Test
+    void aReplyToNoPullClosesTheConnection() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        try (Socket attacker = new Socket("127.0.0.1", port)) {
+            attacker.setSoTimeout(5_000);
+            attacker.getOutputStream().write(Frames.encode(new Packet(PacketType.REPLY, 7, "/anything", "x").bodyCodec((byte) 's')));
+            assertThat(closedByPeer(attacker.getInputStream())).isTrue();
+        }
+        assertThat(server.stats().badFrames()).isEqualTo(1);
+    }
+
+    @Test
+    void theLateReplyOfAPullThatTimedOutIsDroppedButNotASecondOne() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        try (Socket client = new Socket("127.0.0.1", port)) {
+            client.setSoTimeout(5_000);
+            OutputStream out = client.getOutputStream();
+            // Say something first, so that the server has a session to pull.
+            out.write(Frames.encode(new Packet(PacketType.PUSH, 1, "/hello", null)));
+            await().until(() -> server.sessionCount() == 1);
+            Session session = server.sessions().iterator().next();
+            assertThatThrownBy(() -> session.pull("/slow", "", String.class, CallOptions.timeout(Duration.ofMillis(100))))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(408));
+            Packet pull = Frames.read(new DataInputStream(client.getInputStream()));
+
+            // Its reply, late: dropped, the connection stays.
+            out.write(Frames.encode(new Packet(PacketType.REPLY, pull.seq(), pull.uri(), "late").bodyCodec((byte) 's')));
+            out.write(Frames.encode(new Packet(PacketType.PUSH, 2, "/hello", null)));
+            await().during(Duration.ofMillis(200)).until(session::isHealthy);
+            assertThat(server.stats().badFrames()).isZero();
+
+            // Once more: that pull was answered already.
+            out.write(Frames.encode(new Packet(PacketType.REPLY, pull.seq(), pull.uri(), "again").bodyCodec((byte) 's')));
+            assertThat(closedByPeer(client.getInputStream())).isTrue();
+        }
+        assertThat(server.stats().badFrames()).isEqualTo(1);
+    }
+}
