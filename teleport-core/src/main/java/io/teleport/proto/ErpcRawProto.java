@@ -7,6 +7,7 @@ import io.teleport.message.Meta;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
+import io.teleport.xfer.XferFilter;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
@@ -240,8 +241,9 @@ public final class ErpcRawProto implements Proto {
 
     /** Undoes the transfer filter {@code id}. */
     private static ByteBuf unpackFilter(byte id, ByteBuf payload, ByteBufAllocator alloc, ProtoContext ctx, int maxSize) {
-        // erpc's gzip writes a whole member with its trailer, not v3's flushed stream.
-        return id == ErpcGzip.ID ? ErpcGzip.unpack(payload, alloc, maxSize)
-                : ctx.xferFilters().require(id).unpack(payload, alloc, maxSize);
+        // erpc's gzip writes a whole member with its trailer, not v3's flushed stream; a peer whose
+        // registry has no gzip (one that refuses to inflate for its senders) refuses it here too.
+        XferFilter filter = ctx.xferFilters().require(id);
+        return id == ErpcGzip.ID ? ErpcGzip.unpack(payload, alloc, maxSize) : filter.unpack(payload, alloc, maxSize);
     }
 }

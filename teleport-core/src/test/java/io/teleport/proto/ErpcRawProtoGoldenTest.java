@@ -161,6 +161,19 @@ class ErpcRawProtoGoldenTest {
     }
 
     @Test
+    void aPeerWithoutTheGzipFilterRefusesGzipFramesInsteadOfInflatingThem() {
+        byte[] frame = ErpcGoldenFrames.get(GZIP.iterator().next()).frame();
+        ByteBuf in = Unpooled.wrappedBuffer(frame);
+        try {
+            assertThatThrownBy(() -> ErpcRawProto.INSTANCE.decode(in,
+                    new ProtoContext(Codecs.defaults(), XferFilters.empty(), 1 << 20), ALLOC))
+                    .hasMessageContaining("unsupported transfer filter id: " + ('g' & 0xFF));
+        } finally {
+            in.release();
+        }
+    }
+
+    @Test
     void e34TeleportV3FlushedGzipIsRefused() {
         byte[] frame = ErpcGoldenFrames.get("E34").frame();
         ByteBuf in = Unpooled.wrappedBuffer(frame);
