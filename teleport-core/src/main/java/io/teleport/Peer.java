@@ -344,9 +344,11 @@ public final class Peer implements PeerSetup, AutoCloseable {
      * every session (the other side's waiting pulls end with 102) and stops the threads, all within
      * {@code timeout}. Idempotent; a second call waits for the first shutdown.
      *
-     * <p>Called on one of the peer's own threads (in a handler, or a callback of a pull's future that
-     * runs on a handler or I/O thread), it starts the shutdown and returns without waiting: the
-     * shutdown waits for that very thread, to end its handler and to stop its pool.
+     * <p>Called on one of the peer's own threads (in a handler on its pool's threads, or a callback of
+     * a pull's future that runs on a handler, I/O or timer thread of the peer), it starts the shutdown
+     * and returns without waiting: the shutdown waits for that very thread, to end its handler and to
+     * stop its threads. Handlers on virtual threads or an executor of the application's should call
+     * {@link #closeAsync()} instead.
      */
     public void shutdown(Duration timeout) {
         if (context.inOwnThread()) {

@@ -19,9 +19,11 @@ public interface MessageContext {
     /**
      * Whether the message is a pull, whose handler's answer (or error) goes back to the caller, rather
      * than a push. One object may show itself as both context types, so this, not {@code instanceof},
-     * says which message it is.
+     * says which message it is; by default, whether this is a {@link PullContext}.
      */
-    boolean isPull();
+    default boolean isPull() {
+        return this instanceof PullContext;
+    }
 
     /** The sender's sequence number of the message. */
     long seq();

@@ -73,6 +73,25 @@ class ShutdownFromOwnThreadTest {
     }
 
     @Test
+    void anInlinePeerClosedWhereItsPullTimedOutIsNotHeldByItsTimer() {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        server.pullRouter().route("/never", String.class, (body, ctx) -> new CompletableFuture<String>());
+        Peer client = peers.add(new Peer(PeerConfig.builder()
+                .handlerExecution(io.teleport.config.HandlerExecution.INLINE).build()));
+        Session session = client.dial(address(server));
+        CompletableFuture<String> thread = new CompletableFuture<>();
+        // An inline peer completes a timed-out pull on its timer's thread, whose stop waits for it.
+        session.pullAsync("/never", "", String.class, CallOptions.timeout(Duration.ofMillis(100)))
+                .whenComplete((reply, error) -> {
+                    thread.complete(Thread.currentThread().getName());
+                    client.close();
+                });
+
+        assertThat(thread).succeedsWithin(Duration.ofSeconds(5)).asString().startsWith("teleport-timer");
+        assertThat(client.closeAsync()).succeedsWithin(Duration.ofSeconds(10));
+    }
+
+    @Test
     void aHandlerInFlightDuringADrainHearsThatItsSessionIsClosing() throws Exception {
         Peer server = peers.add(new Peer(PeerConfig.defaults()));
         CountDownLatch started = new CountDownLatch(1);

@@ -241,13 +241,11 @@ public final class ReadGate implements InboundBudget.Waiter {
      */
     public void pauseForTurn(Runnable nextTurn) {
         pause(TURN);
-        io.netty.channel.EventLoop loop = channel.eventLoop();
         try {
-            if (loop instanceof io.netty.channel.SingleThreadIoEventLoop) {
-                ((io.netty.channel.SingleThreadIoEventLoop) loop).executeAfterEventLoopIteration(nextTurn);
-            } else {
-                loop.execute(nextTurn);
-            }
+            // Scheduled, not queued: a loop takes its due scheduled tasks once per turn, before running
+            // its tasks, so each share waits for the next turn's I/O, where tasks (and tail tasks) queued
+            // while the loop runs its tasks would run in the same turn, back to back.
+            channel.eventLoop().schedule(nextTurn, 0, java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException shutDown) {
             // The connection's event loop is gone, and so is the connection.
         }

@@ -32,8 +32,11 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
 
-    /** The connection it came on, and that connection's gate, which gets the message's bytes back. */
-    private final io.netty.channel.Channel channel;
+    /**
+     * The connection it came on (a pull's reply goes back on it, or nowhere), and that connection's
+     * gate, which gets the message's bytes back.
+     */
+    final io.netty.channel.Channel channel;
     private final ReadGate gate;
     /** The bytes this message holds until it is finished. */
     public final long charge;
@@ -55,13 +58,14 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     }
 
     /**
-     * Handles the pull or push; runs on the handler executor. Work whose connection closed while it
-     * waited is dropped (nobody would get the reply), and a message that waited past the queue bound
-     * is refused rather than run late.
+     * Handles the pull or push; runs on the handler executor. A pull whose connection closed while it
+     * waited is dropped (nobody would get the reply); a push is handled still, as it was received
+     * whole (a sender may push and close at once). A message that waited past the queue bound is
+     * refused rather than run late.
      */
     @Override
     public void run() {
-        if (!channel.isActive()) {
+        if (request.type() == PacketType.PULL && !channel.isActive()) {
             session.peer.counters.droppedClosed.increment();
             finish();
             return;

@@ -72,6 +72,8 @@ public final class PeerContext {
     public volatile Dialer dialer;
     /** Pull timeouts, redial backoff, drain deadlines and the handler pool's looks. */
     final Timer timer;
+    /** The thread of the peer's own timer, once it started: its stop waits for it. */
+    private volatile @Nullable Thread timerThread;
     /** Whether the timer is the peer's own (stopped with it) rather than the caller's. */
     private final boolean ownsTimer;
     final SessionHub hub = new SessionHub();
@@ -140,8 +142,12 @@ public final class PeerContext {
         this.errors = new HandlerErrors(exceptionMappers, config.includeErrorMessage(), limits.logValueLimit(),
                 refusalLogs);
         this.ownsTimer = timer == null;
-        this.timer = timer != null ? timer
-                : new HashedWheelTimer(new DefaultThreadFactory("teleport-timer", true), 10, TimeUnit.MILLISECONDS);
+        DefaultThreadFactory timerThreads = new DefaultThreadFactory("teleport-timer", true);
+        this.timer = timer != null ? timer : new HashedWheelTimer(r -> {
+            Thread t = timerThreads.newThread(r);
+            timerThread = t;
+            return t;
+        }, 10, TimeUnit.MILLISECONDS);
         this.ownedExecutor = config.handlerExecutor() == null ? newExecutor(config, this.timer) : null;
         this.executor = config.handlerExecutor() != null ? config.handlerExecutor()
                 : ownedExecutor == null ? Runnable::run
@@ -224,10 +230,12 @@ public final class PeerContext {
 
     /**
      * Whether the calling thread is one that this peer's shutdown waits for: one of its I/O threads,
-     * or of the handler pool it owns.
+     * of the handler pool it owns, or its own timer's (where pulls time out, and inline peers complete
+     * their futures).
      */
     public boolean inOwnThread() {
-        return inIoThread() || (ownedExecutor instanceof HandlerPool && ((HandlerPool) ownedExecutor).isPoolThread());
+        return inIoThread() || Thread.currentThread() == timerThread
+                || (ownedExecutor instanceof HandlerPool && ((HandlerPool) ownedExecutor).isPoolThread());
     }
 
     /** Whether the calling thread is one of this peer's I/O threads. */

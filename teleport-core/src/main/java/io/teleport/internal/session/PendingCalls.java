@@ -53,12 +53,17 @@ final class PendingCalls {
     /** More late replies than this are not waited for, whatever ended without one. */
     static final int MAX_LATE_REPLIES = 1 << 16;
     /**
-     * Pulls that ended without their reply (timed out, failed): the replies the other side may still
-     * send, late. A reply beyond them answers no pull this side ever made: the other side breaks the
+     * Replies to no pull a session takes before it counts them as a broken protocol: a Go peer writes
+     * the replies to pulls of a connection that broke on the one it redialed, where they answer nothing.
+     */
+    static final int STRAY_REPLIES = 32;
+    /**
+     * Pulls that ended without their reply (timed out, failed), and {@link #STRAY_REPLIES}: the replies
+     * the other side may still send, late. A reply beyond them answers no pull this side ever made: the other side breaks the
      * protocol (a flood of such replies, each maybe a gzip member to inflate, costs this side's I/O
      * thread and passes every bound that the messages it handles are held to).
      */
-    private volatile int unanswered;
+    private volatile int unanswered = STRAY_REPLIES;
     /** The session's timeout as armed last; null while none is. Replaced under this lock. */
     private volatile @Nullable Armed armed;
 

@@ -81,7 +81,7 @@ final class PullReply {
             return;
         }
         Rerror answered = rerror;
-        session.outbound().writeReply(frame, f -> {
+        session.outbound().writeReply(pull.channel, frame, f -> {
             if (!f.isSuccess() && f.cause() instanceof EncoderException && f.channel().isActive()) {
                 // Within the sender's estimate, over a limit once framed: as if it could not be built.
                 Throwable cause = f.cause().getCause() != null ? f.cause().getCause() : f.cause();

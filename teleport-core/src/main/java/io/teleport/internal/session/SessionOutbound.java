@@ -268,15 +268,15 @@ final class SessionOutbound {
     }
 
     /**
-     * Writes a reply's frame: allowed while the session closes gracefully, so that pulls in flight
-     * get answered. Reading stops at the high water mark, but each pull admitted before still
+     * Writes a reply's frame on {@code ch}, the connection its pull came in on (after a redial the
+     * session's new connection knows nothing of it: the write fails as the old one is closed): allowed
+     * while the session closes gracefully, so that pulls in flight get answered. Reading stops at the high water mark, but each pull admitted before still
      * answers; a reply that would take the session past its outbound limit while the connection
      * cannot take more means the other side keeps pulling without reading the replies: the connection
      * is closed (its pulls end with 102 there) rather than hold replies without bound.
      */
-    void writeReply(Object frame, ChannelFutureListener listener) {
+    void writeReply(Channel ch, Object frame, ChannelFutureListener listener) {
         markWritten();
-        Channel ch = session.channel();
         // Writable is the common case, and one volatile read: sizes are summed only when it is not.
         if (!ch.isWritable() && closedForUnreadReplies(ch, frame, listener)) {
             return;

@@ -79,13 +79,20 @@ public final class Connections {
             // is asynchronous (an application's async call must not wait seconds for a slow name service).
             CompletableFuture<DefaultSession> dialed = new CompletableFuture<>();
             try {
-                peer.lookupExecutor().execute(() -> connect(peer, network, address, proto, session).whenComplete((s, e) -> {
-                    if (e == null) {
-                        dialed.complete(s);
-                    } else {
-                        dialed.completeExceptionally(e);
+                peer.lookupExecutor().execute(() -> {
+                    try {
+                        connect(peer, network, address, proto, session).whenComplete((s, e) -> {
+                            if (e == null) {
+                                dialed.complete(s);
+                            } else {
+                                dialed.completeExceptionally(e);
+                            }
+                        });
+                    } catch (RuntimeException | Error e) {
+                        // A resolver or bootstrap failure other than a bad address: the dial ends, saying so.
+                        dialed.completeExceptionally(Dialer.failed(address, e));
                     }
-                }));
+                });
             } catch (RejectedExecutionException e) {
                 dialed.completeExceptionally(Dialer.failed(address, e));
             }

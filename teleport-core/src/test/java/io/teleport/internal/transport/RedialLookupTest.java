@@ -93,4 +93,21 @@ class RedialLookupTest {
                 .satisfies(s -> assertThat(s.pull("/hello", "", String.class)).isEqualTo("hi"));
         assertThat(lookups).singleElement().satisfies(t -> assertThat(t.getName()).startsWith("teleport-lookup"));
     }
+
+    @Test
+    void aLookupThatFailsUnexpectedlyEndsTheDialWith105() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peer(PeerConfig.defaults());
+        PeerContext context = ((DefaultSession) client.dial("127.0.0.1:" + port)).peer;
+        context.resolver = (network, address) -> {
+            throw new SecurityException("no name lookups here");
+        };
+        assertThat(client.dialAsync("some-name.example:" + port, null)).failsWithin(Duration.ofSeconds(5))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .havingCause().isInstanceOfSatisfying(io.teleport.message.RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(105);
+                    assertThat(e.rerror().detail()).contains("no name lookups here");
+                });
+    }
 }

@@ -52,8 +52,12 @@ final class CallAttempts<T> {
     private void attempt(RemoteConnection connection) {
         attempts++;
         CompletableFuture<Session> dialed;
+        boolean fresh;
         try {
-            dialed = deadline == null ? connection.session() : deadline.bound(connection.session(), connection.address());
+            CompletableFuture<Session> dialing = connection.session();
+            // Waited for a dial, or tried before: the pull gets what is left of the call's time.
+            fresh = deadline == null || attempts == 1 && dialing.isDone();
+            dialed = deadline == null ? dialing : deadline.bound(dialing, connection.address());
         } catch (RuntimeException peerClosed) {
             end(peerClosed, false);
             return;
@@ -65,7 +69,7 @@ final class CallAttempts<T> {
             }
             CompletableFuture<T> done;
             try {
-                done = call.apply(session, attempts == 1 || deadline == null ? options : deadline.forRetry(options));
+                done = call.apply(session, fresh ? options : deadline.forRetry(options));
             } catch (RuntimeException e) {
                 failed(connection, e, false);
                 return;

@@ -1,6 +1,7 @@
 package io.teleport.spring.client;
 
 import io.teleport.Peer;
+import io.teleport.limits.DurationSettings;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
@@ -47,7 +48,8 @@ final class CallDeadline {
             public void timeout(Duration d) {
                 // As the peer reads it: zero or less means its default.
                 if (!d.isNegative() && !d.isZero()) {
-                    timeout[0] = d.toNanos();
+                    // Capped as the peer caps it: "forever" as a huge duration is 50 years, not an overflow.
+                    timeout[0] = DurationSettings.capped(d).toNanos();
                 }
             }
         };
@@ -76,8 +78,10 @@ final class CallDeadline {
         if (dial.isDone()) {
             return dial;
         }
+        // Async: a timeout fires on the JDK's one delay thread, which the call's next attempt and the
+        // caller's callbacks must not run on.
         return dial.copy().orTimeout(Math.max(1, remainingNanos()), TimeUnit.NANOSECONDS)
-                .exceptionallyCompose(error -> CompletableFuture.failedFuture(
+                .exceptionallyComposeAsync(error -> CompletableFuture.failedFuture(
                         SessionTemplate.unwrap(error) instanceof TimeoutException ? dialTooSlow(address) : error));
     }
 

@@ -224,8 +224,11 @@ public class SessionTemplate {
             boolean dialFailed = false;
             Session session = null;
             try {
-                session = join(deadline.bound(connection.session(), connection.address()));
-                return session.pull(uri, body, replyType, attempts == 1 ? all : deadline.forRetry(all));
+                CompletableFuture<Session> dialing = connection.session();
+                // Waited for a dial, or tried before: the pull gets what is left of the call's time.
+                boolean fresh = attempts == 1 && dialing.isDone();
+                session = join(deadline.bound(dialing, connection.address()));
+                return session.pull(uri, body, replyType, fresh ? all : deadline.forRetry(all));
             } catch (RerrorException e) {
                 failure = e;
                 dialFailed = session == null;

@@ -136,7 +136,7 @@ final class ExceptionHandlerMethods {
      */
     private static boolean handles(Method method, boolean pull) {
         for (Class<?> parameter : method.getParameterTypes()) {
-            if (parameter == PullContext.class && !pull || parameter == PushContext.class && pull) {
+            if (PullContext.class.isAssignableFrom(parameter) && !pull || PushContext.class.isAssignableFrom(parameter) && pull) {
                 return false;
             }
         }

@@ -148,6 +148,16 @@ class InstanceRecoveryTest {
     }
 
     @Test
+    void aTimeoutMeaningForeverIsTheLongestNotAnOverflow() throws Exception {
+        Peer client = peers.add(new Peer(PeerConfig.defaults()));
+        SessionTemplate template = template(client, List.of(address(server("a"))));
+        Duration forever = Duration.ofDays(365_000);
+        assertThat(template.pull("/who", "", String.class, CallOptions.timeout(forever))).isEqualTo("a");
+        assertThat(template.pullAsync("/who", "", String.class, CallOptions.timeout(forever)).get(5, TimeUnit.SECONDS))
+                .isEqualTo("a");
+    }
+
+    @Test
     void retriesShareTheCallsTimeoutInsteadOfEachTakingAFreshOne() {
         // Each instance refuses (a retried 503) only after 600 ms: a second attempt has 400 ms left.
         Function<String, Object> slowRefusal = body -> {
