@@ -27,7 +27,7 @@ public interface PeerStats {
     /** Pulls answered {@code 503} and pushes dropped because they waited longer than {@link Limits#maxQueueWait()}. */
     long expired();
 
-    /** Pulls dropped because their session closed before a handler took them (a push is handled still). */
+    /** Pulls and pushes dropped because their session closed before a handler took them. */
     long droppedClosed();
 
     /** This side's pulls and pushes failed with {@code 104} because their session's outbound bytes were at the limit. */

@@ -71,6 +71,20 @@ class UnaskedReplyTest {
     }
 
     @Test
+    void aGzippedReplyToNoPullClosesTheConnectionAtOnce() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        try (Socket attacker = new Socket("127.0.0.1", port)) {
+            attacker.setSoTimeout(5_000);
+            // Inflated to be read at all: no stray allowance for it.
+            attacker.getOutputStream().write(Frames.encode(new Packet(PacketType.REPLY, 3, "/anything", "zzzzzzzz")
+                    .bodyCodec((byte) 's').xferPipe(new byte[] {'g'})));
+            assertThat(closedByPeer(attacker.getInputStream())).isTrue();
+        }
+        assertThat(server.stats().badFrames()).isEqualTo(1);
+    }
+
+    @Test
     void aPullThatTimedOutLetsOneMoreReplyPass() throws Exception {
         Peer server = peers.add(new Peer(PeerConfig.defaults()));
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();

@@ -321,7 +321,7 @@ public final class DefaultSession implements Session {
         pull = pull != null ? pull : pending.take(reply.seq());
         if (pull != null) {
             lifecycle.closeIfDrained();
-        } else if (!pending.takeLateReply()) {
+        } else if (!pending.takeLateReply(reply.xferPipe().length > 0)) {
             // Whatever such replies hold (gzip to inflate) is the other side's choosing, and passes every bound.
             throw new ProtoException("a reply to no pull of this side's (seq " + Long.toUnsignedString(reply.seq())
                     + "): more replies than pulls");

@@ -58,14 +58,14 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     }
 
     /**
-     * Handles the pull or push; runs on the handler executor. A pull whose connection closed while it
-     * waited is dropped (nobody would get the reply); a push is handled still, as it was received
-     * whole (a sender may push and close at once). A message that waited past the queue bound is
-     * refused rather than run late.
+     * Handles the pull or push; runs on the handler executor. Work whose connection closed while it
+     * waited is dropped: nobody would get a pull's reply, and a push run after the session's
+     * PostDisconnect (a presence list's join) would outlive what ended it. A message that waited past
+     * the queue bound is refused rather than run late.
      */
     @Override
     public void run() {
-        if (request.type() == PacketType.PULL && !channel.isActive()) {
+        if (!channel.isActive()) {
             session.peer.counters.droppedClosed.increment();
             finish();
             return;

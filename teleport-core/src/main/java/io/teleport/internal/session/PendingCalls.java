@@ -55,15 +55,20 @@ final class PendingCalls {
     /**
      * Replies to no pull a session takes before it counts them as a broken protocol: a Go peer writes
      * the replies to pulls of a connection that broke on the one it redialed, where they answer nothing.
+     * Only replies without transfer filters: a gzipped one was inflated to be read at all.
      */
     static final int STRAY_REPLIES = 32;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<PendingCalls> STRAYS =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(PendingCalls.class, "strays");
     /**
-     * Pulls that ended without their reply (timed out, failed), and {@link #STRAY_REPLIES}: the replies
-     * the other side may still send, late. A reply beyond them answers no pull this side ever made: the other side breaks the
+     * Pulls that ended without their reply (timed out, failed): the replies the other side may still
+     * send, late. A reply beyond them (and the strays) answers no pull this side ever made: the other side breaks the
      * protocol (a flood of such replies, each maybe a gzip member to inflate, costs this side's I/O
      * thread and passes every bound that the messages it handles are held to).
      */
-    private volatile int unanswered = STRAY_REPLIES;
+    private volatile int unanswered;
+    /** What is left of {@link #STRAY_REPLIES}. */
+    private volatile int strays = STRAY_REPLIES;
     /** The session's timeout as armed last; null while none is. Replaced under this lock. */
     private volatile @Nullable Armed armed;
 
@@ -253,14 +258,21 @@ final class PendingCalls {
         return removed;
     }
 
-    /** Whether a reply that matches no waiting pull may be a late one: uses up one ended pull if so. */
-    boolean takeLateReply() {
+    /**
+     * Whether a reply that matches no waiting pull may be a late one: uses up one ended pull if so,
+     * else, for a reply without transfer filters ({@code filtered} false), one of the strays.
+     */
+    boolean takeLateReply(boolean filtered) {
+        return takeOne(UNANSWERED) || !filtered && takeOne(STRAYS);
+    }
+
+    private boolean takeOne(java.util.concurrent.atomic.AtomicIntegerFieldUpdater<PendingCalls> counter) {
         while (true) {
-            int n = unanswered;
+            int n = counter.get(this);
             if (n == 0) {
                 return false;
             }
-            if (UNANSWERED.compareAndSet(this, n, n - 1)) {
+            if (counter.compareAndSet(this, n, n - 1)) {
                 return true;
             }
         }

@@ -73,8 +73,6 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private int turnWork;
     /** Set when the turn's share is used up with frames left, until the next turn decodes them. */
     private boolean turnSpent;
-    /** The connection ended: whole frames left are decoded now, whatever held them, or they are lost. */
-    private boolean ending;
 
     PacketDecoder(Proto proto, ProtoContext protoContext, DefaultSession session, ReadGate gate,
             long frameReadTimeoutNanos) {
@@ -102,10 +100,10 @@ final class PacketDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (turnSpent && !ending) {
+        if (turnSpent) {
             return;
         }
-        if (gate.holdsDecoding() && !ending) {
+        if (gate.holdsDecoding()) {
             // Not reading for this session's own load: what is buffered waits, and is decoded when
             // reading resumes. A frame that waits for budget room goes on: that is how it tries again.
             if (in.isReadable() && partialSince == 0) {
@@ -335,10 +333,9 @@ final class PacketDecoder extends ByteToMessageDecoder {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        // Whole frames left (after a turn's share, or held by the gate: the sender closed right after
-        // them) are decoded now, as the base class decodes what is left, and bounded by what was read;
-        // a partial frame yields nothing, and only then is its reservation given back for good.
-        ending = true;
+        // What is left is a partial frame, or frames held back (by the gate, or past a turn's share),
+        // whose messages would be dropped as their connection is closed: decoding once more (as the
+        // base class does) yields nothing, and only then is its reservation given back for good.
         super.channelInactive(ctx);
         failed = true;
         stop();
