@@ -88,9 +88,13 @@ public final class Connections {
                                 dialed.completeExceptionally(e);
                             }
                         });
-                    } catch (RuntimeException | Error e) {
+                    } catch (RuntimeException e) {
                         // A resolver or bootstrap failure other than a bad address: the dial ends, saying so.
                         dialed.completeExceptionally(Dialer.failed(address, e));
+                    } catch (Error e) {
+                        // Not a dial failure (out of memory): the dial still ends, and the error goes on.
+                        dialed.completeExceptionally(e);
+                        throw e;
                     }
                 });
             } catch (RejectedExecutionException e) {

@@ -1,4 +1,4 @@
-package io.teleport.limits;
+package io.teleport.internal.session;
 
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
@@ -30,11 +30,21 @@ import static org.awaitility.Awaitility.await;
  */
 class UnaskedReplyTest {
 
-    /** What {@code PendingCalls.STRAY_REPLIES} lets pass. */
-    private static final int STRAY_REPLIES = 32;
+    private static final int STRAY_REPLIES = PendingCalls.STRAY_REPLIES;
 
     @RegisterExtension
     final TestPeers peers = new TestPeers();
+
+    private Peer server;
+
+    /** A server, and a raw connection to it that fails a read after 5 s. */
+    private Socket connect() throws Exception {
+        server = peers.add(new Peer(PeerConfig.defaults()));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(5_000);
+        return socket;
+    }
 
     private static boolean closedByPeer(InputStream in) throws Exception {
         try {
@@ -50,10 +60,7 @@ class UnaskedReplyTest {
 
     @Test
     void repliesToNoPullPastAFewCloseTheConnection() throws Exception {
-        Peer server = peers.add(new Peer(PeerConfig.defaults()));
-        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        try (Socket attacker = new Socket("127.0.0.1", port)) {
-            attacker.setSoTimeout(5_000);
+        try (Socket attacker = connect()) {
             OutputStream out = attacker.getOutputStream();
             // A Go peer writes the replies to pulls of a connection that broke on the one it redialed: a few are let pass.
             for (int i = 0; i < STRAY_REPLIES; i++) {
@@ -72,10 +79,7 @@ class UnaskedReplyTest {
 
     @Test
     void aGzippedReplyToNoPullClosesTheConnectionAtOnce() throws Exception {
-        Peer server = peers.add(new Peer(PeerConfig.defaults()));
-        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        try (Socket attacker = new Socket("127.0.0.1", port)) {
-            attacker.setSoTimeout(5_000);
+        try (Socket attacker = connect()) {
             // Inflated to be read at all: no stray allowance for it.
             attacker.getOutputStream().write(Frames.encode(new Packet(PacketType.REPLY, 3, "/anything", "zzzzzzzz")
                     .bodyCodec((byte) 's').xferPipe(new byte[] {'g'})));
@@ -86,10 +90,7 @@ class UnaskedReplyTest {
 
     @Test
     void aPullThatTimedOutLetsOneMoreReplyPass() throws Exception {
-        Peer server = peers.add(new Peer(PeerConfig.defaults()));
-        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        try (Socket client = new Socket("127.0.0.1", port)) {
-            client.setSoTimeout(5_000);
+        try (Socket client = connect()) {
             OutputStream out = client.getOutputStream();
             // Say something first, so that the server has a session to pull.
             out.write(Frames.encode(new Packet(PacketType.PUSH, 1, "/hello", null)));
