@@ -3,6 +3,8 @@ package io.teleport.router;
 import io.teleport.router.binding.HandlerParameter;
 import org.jspecify.annotations.Nullable;
 
+import java.util.List;
+
 /**
  * The text a {@link QueryValue} or {@link MetaValue} parameter is bound from, in one place for core's
  * resolver of strings and for integrations that convert the text to other types.
@@ -21,6 +23,16 @@ public final class NamedValues {
     public static @Nullable String text(HandlerParameter parameter, MessageContext ctx) {
         QueryValue query = parameter.annotation(QueryValue.class);
         return query != null ? ctx.queryValue(query.value()) : ctx.meta().peek(parameter.annotation(MetaValue.class).value());
+    }
+
+    /** Every value the parameter's annotation names in this message, in order; empty when there is none. */
+    public static List<String> texts(HandlerParameter parameter, MessageContext ctx) {
+        QueryValue query = parameter.annotation(QueryValue.class);
+        if (query != null) {
+            List<String> values = ctx.query().get(query.value());
+            return values != null ? values : List.of();
+        }
+        return ctx.meta().getAll(parameter.annotation(MetaValue.class).value());
     }
 
     /** Such as {@code query parameter "page"}, for messages. */

@@ -43,7 +43,8 @@ final class RouteTable {
         Route previous = routes.putIfAbsent(route.path(), route);
         if (previous != null) {
             String why = previous.handlerName().equals(route.handlerName())
-                    ? "; overloaded methods map to one route: rename one of them (with the starter, @RoutePath gives one its own path)"
+                    ? "; overloaded methods, or classes of the same simple name in different packages, map to one "
+                    + "route: rename one of them (with the starter, @RoutePath or a controller group gives one its own path)"
                     : "; give one of them another path";
             throw new IllegalStateException("There is a " + kind + " handler conflict: " + route.path()
                     + " (" + previous.handlerName() + " and " + route.handlerName() + ")" + why);

@@ -5,6 +5,8 @@ import io.teleport.router.binding.HandlerParameter;
 import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
 
+import java.util.Optional;
+
 /**
  * The parameters every Teleport handler may take, in the order they are asked: its context, its
  * session, {@link QueryValue} and {@link MetaValue} strings, and last the body, which is any
@@ -66,7 +68,8 @@ enum StandardArgument implements HandlerArgumentResolver<MessageContext> {
 
         @Override
         public @Nullable Object resolve(HandlerParameter parameter, @Nullable Object body, MessageContext ctx) {
-            return body;
+            // An Optional parameter says "may be absent": no body is empty, never null.
+            return body == null && parameter.type() == Optional.class ? Optional.empty() : body;
         }
 
         @Override

@@ -245,8 +245,9 @@ class ControllerBindingTest {
         assertThatThrownBy(() -> server.pullRouter().register(new Overloads()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("handler conflict: /overloads/say")
-                .hasMessageEndingWith("overloaded methods map to one route: rename one of them "
-                        + "(with the starter, @RoutePath gives one its own path)");
+                .hasMessageEndingWith("overloaded methods, or classes of the same simple name in different packages, "
+                        + "map to one route: rename one of them (with the starter, @RoutePath or a controller group "
+                        + "gives one its own path)");
     }
 
     @RegisterExtension
@@ -276,6 +277,26 @@ class ControllerBindingTest {
         assertThat(routesLog.events()).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
                 .isEqualTo("push handler Presence#typing returns String, which nobody receives: a push has no reply "
                         + "(return void, or a CompletionStage to say when it is done)"));
+    }
+
+    /** Declares the binding of its parameters once, for every implementation. */
+    public interface Finder<T> {
+        /** The query value, then the body. */
+        String find(@QueryValue("q") String query, T body);
+    }
+
+    /** Implements it without repeating the annotation: Java passes none on, the binder does. */
+    public static class UserFinder implements Finder<User> {
+        @Override
+        public String find(String query, User body) {
+            return query + "/" + body.name();
+        }
+    }
+
+    @Test
+    void annotationsOnTheParametersOfAnImplementedMethodBindTheImplementation() {
+        server.pullRouter().register(new UserFinder());
+        assertThat(dial().pull("/user_finder/find?q=a", new User("b"), String.class)).isEqualTo("a/b");
     }
 
     private void assertRefused(Object controller, String message) {

@@ -2,6 +2,7 @@ package io.teleport.router.binding;
 
 import org.jspecify.annotations.Nullable;
 
+import java.lang.annotation.Annotation;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
@@ -55,8 +56,9 @@ public final class HandlerBinder<C> {
         HandlerParameter[] parameters = new HandlerParameter[count];
         List<HandlerArgumentResolver<? super C>> chosen = new ArrayList<>(count);
         HandlerParameter body = null;
+        Annotation[][] annotations = ParameterAnnotations.of(method, controllerClass);
         for (int i = 0; i < count; i++) {
-            parameters[i] = new HandlerParameter(method, i, controllerClass, contextType, handler);
+            parameters[i] = new HandlerParameter(method, i, annotations[i], controllerClass, contextType, handler);
             chosen.add(resolverOf(parameters[i]));
             if (!chosen.get(i).readsBody()) {
                 continue;

@@ -24,13 +24,14 @@ public final class HandlerParameter {
     private final Class<?> contextType;
     private final String handler;
 
-    HandlerParameter(Method method, int index, Class<?> controllerClass, Class<?> contextType, String handler) {
+    HandlerParameter(Method method, int index, Annotation[] annotations, Class<?> controllerClass,
+            Class<?> contextType, String handler) {
         this.method = method;
         this.index = index;
         this.type = method.getParameterTypes()[index];
         this.declaredType = method.getGenericParameterTypes()[index];
         this.resolvedType = GenericTypes.resolve(declaredType, controllerClass);
-        this.annotations = method.getParameterAnnotations()[index];
+        this.annotations = annotations;
         this.controllerClass = controllerClass;
         this.contextType = contextType;
         this.handler = handler;

@@ -9,8 +9,9 @@ class TeleportControllerFailureAnalyzer extends AbstractFailureAnalyzer<Teleport
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, TeleportControllerException cause) {
         return new FailureAnalysis(cause.getMessage(),
-                "Change the handler methods of '" + cause.beanName() + "' as the description says: each path "
-                        + "belongs to one handler (@RoutePath moves one), and a handler has at most one body "
-                        + "parameter besides the annotated ones (@MetaValue, @QueryValue) and its context.", cause);
+                "Change the handler methods of '" + cause.beanName() + "' as the description says (each path "
+                        + "belongs to one handler, which @RoutePath or a group moves; a handler has at most one body "
+                        + "parameter besides its context, session and @MetaValue/@QueryValue values, which convert "
+                        + "from text), or mark a public method that is no handler with @NotRoute.", cause);
     }
 }

@@ -93,7 +93,7 @@ final class ExchangeMethod {
         // A primitive reply is decoded as its wrapper, and a reply without a body is the primitive's zero.
         boolean primitive = raw.isPrimitive() && !none;
         this.zero = primitive ? Array.get(Array.newInstance(raw, 1), 0) : null;
-        this.replyType = none ? Void.class : primitive ? ClassUtils.resolvePrimitiveIfNecessary(raw) : bodyType.getType();
+        this.replyType = none ? Void.class : primitive ? ClassUtils.resolvePrimitiveIfNecessary(raw) : concrete(bodyType);
         if (push && (wholeReply || !none)) {
             throw invalid(method, "is a push, which has no reply: return void or CompletableFuture<Void>");
         }
@@ -241,5 +241,30 @@ final class ExchangeMethod {
 
     private static IllegalStateException invalid(Method method, String why) {
         return new IllegalStateException(method.getDeclaringClass().getName() + "." + method.getName() + " " + why);
+    }
+
+    /**
+     * {@code type} as a reflected type the codec can decode to, with the variables the proxied
+     * interface binds replaced ({@code T get(String)} of {@code UserApi extends Crud<User>} replies a
+     * {@code User}, not a {@code T}, which would decode as a map).
+     */
+    private static Type concrete(ResolvableType type) {
+        if (type.getType() instanceof Class<?> plain) {
+            return plain;
+        }
+        if (type.isArray()) {
+            Type component = concrete(type.getComponentType());
+            return component instanceof Class<?> plain ? plain.arrayType() : type.getType();
+        }
+        Class<?> raw = type.resolve();
+        if (raw == null) {
+            return type.getType();
+        }
+        if (!type.hasGenerics()) {
+            return raw;
+        }
+        ResolvableType[] generics = Arrays.stream(type.getGenerics()).map(g -> ResolvableType.forType(concrete(g)))
+                .toArray(ResolvableType[]::new);
+        return ResolvableType.forClassWithGenerics(raw, generics).getType();
     }
 }

@@ -2,11 +2,17 @@ package io.teleport.spring.exchange;
 
 import io.teleport.router.RouteNames;
 import org.jspecify.annotations.Nullable;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The one place a {@link TeleportExchange} method gets its route name, used by the client proxy and
@@ -72,16 +78,50 @@ public final class ExchangeRoutes {
         return declared != null && declared.isDefault();
     }
 
+    /**
+     * The method of an exchange interface {@code type} implements, directly or through the
+     * interfaces it extends, that {@code method} is the implementation of: same name and, once
+     * {@code type} binds the interface's type variables ({@code Bag<T>.put(T)} of a {@code Bag<User>}
+     * is a {@code put(User)}), the same parameter types.
+     */
     private static @Nullable Method declared(Class<?> type, Method method) {
-        for (Class<?> candidate : ClassUtils.getAllInterfacesForClassAsSet(type)) {
-            if (isExchange(candidate)) {
-                Method declared = ClassUtils.getMethodIfAvailable(candidate, method.getName(), method.getParameterTypes());
-                if (declared != null && declared.getDeclaringClass() == candidate) {
+        for (Class<?> candidate : allInterfaces(type)) {
+            if (!isExchange(candidate)) {
+                continue;
+            }
+            for (Method declared : candidate.getDeclaredMethods()) {
+                if (declared.getName().equals(method.getName()) && !declared.isSynthetic()
+                        && !Modifier.isStatic(declared.getModifiers()) && sameParameters(declared, method, type)) {
                     return declared;
                 }
             }
         }
         return null;
+    }
+
+    private static Set<Class<?>> allInterfaces(Class<?> type) {
+        Set<Class<?>> interfaces = new LinkedHashSet<>();
+        Deque<Class<?>> pending = new ArrayDeque<>(ClassUtils.getAllInterfacesForClassAsSet(type));
+        while (!pending.isEmpty()) {
+            Class<?> next = pending.poll();
+            if (interfaces.add(next)) {
+                pending.addAll(List.of(next.getInterfaces()));
+            }
+        }
+        return interfaces;
+    }
+
+    private static boolean sameParameters(Method declared, Method method, Class<?> type) {
+        Class<?>[] expected = method.getParameterTypes();
+        if (declared.getParameterCount() != expected.length) {
+            return false;
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if (ResolvableType.forMethodParameter(declared, i, type).resolve() != expected[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String declaredName(Method method) {

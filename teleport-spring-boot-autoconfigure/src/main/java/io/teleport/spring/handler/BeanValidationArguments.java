@@ -7,10 +7,12 @@ import io.teleport.router.QueryValue;
 import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.router.binding.HandlerParameter;
 import jakarta.validation.Constraint;
+import jakarta.validation.ConstraintDeclarationException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
 import jakarta.validation.Valid;
+import jakarta.validation.ValidationException;
 import jakarta.validation.Validator;
 import jakarta.validation.executable.ExecutableValidator;
 import jakarta.validation.metadata.MethodDescriptor;
@@ -41,7 +43,9 @@ import java.util.stream.Collectors;
  * or a {@code @Validated} proxy that would throw it as a 500. Handlers without constraints are not
  * checked at all. The validator is looked up when the handlers are bound; without one nothing is checked,
  * and a handler that asks for validation is named at WARN, since its constraints would otherwise be
- * silently ignored.
+ * silently ignored. A method that overrides another and adds {@code @Valid} (which Bean Validation
+ * refuses for its parameters) has its {@code @Valid} arguments validated one by one
+ * ({@link CascadedArgumentsCheck}).
  */
 public final class BeanValidationArguments implements HandlerArgumentValidator {
 
@@ -76,13 +80,22 @@ public final class BeanValidationArguments implements HandlerArgumentValidator {
         // Validated on the object the user wrote: a proxy's class carries no constraints.
         Object singleton = AopProxyUtils.getSingletonTarget(controller);
         Object target = singleton != null ? singleton : controller;
-        MethodDescriptor described = validator.getConstraintsForClass(target.getClass())
-                .getConstraintsForMethod(method.getName(), method.getParameterTypes());
+        Class<?>[] groups = groups(target, method);
+        String[] labels = labels(method, parameters, body);
+        MethodDescriptor described;
+        try {
+            described = validator.getConstraintsForClass(target.getClass())
+                    .getConstraintsForMethod(method.getName(), method.getParameterTypes());
+        } catch (ConstraintDeclarationException overriding) {
+            // @Valid on an interface method's implementation, as on a @RestController's @RequestBody.
+            return CascadedArgumentsCheck.of(validator, method, parameters, labels, groups, overriding);
+        } catch (ValidationException e) {
+            throw new IllegalStateException(method.getDeclaringClass().getName() + "." + method.getName()
+                    + ": its constraints cannot be read: " + e.getMessage(), e);
+        }
         if (described == null || !constrained(described)) {
             return null;
         }
-        Class<?>[] groups = groups(target, method);
-        String[] labels = labels(method, parameters, body);
         ExecutableValidator executables = validator.forExecutables();
         return arguments -> {
             Set<ConstraintViolation<Object>> violations = executables.validateParameters(target, method, arguments, groups);

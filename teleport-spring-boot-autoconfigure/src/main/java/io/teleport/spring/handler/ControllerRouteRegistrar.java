@@ -22,24 +22,26 @@ import io.teleport.spring.exchange.ExchangeRoutes;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.MergedAnnotations;
 import org.springframework.core.convert.ConversionService;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -55,6 +57,29 @@ import java.util.concurrent.CompletableFuture;
 public final class ControllerRouteRegistrar implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(ControllerRouteRegistrar.class);
+
+    /**
+     * The annotations, by name (most are on no class path here) and also as meta-annotations
+     * ({@code @TransactionalEventListener} is an {@code @EventListener}), of methods that are never
+     * handlers: injection points, lifecycle callbacks, and the endpoints of other frameworks.
+     */
+    private static final List<String> NOT_HANDLERS = List.of(
+            "org.springframework.beans.factory.annotation.Autowired",
+            "org.springframework.beans.factory.annotation.Value",
+            "org.springframework.beans.factory.annotation.Lookup",
+            "org.springframework.context.annotation.Bean",
+            "org.springframework.context.event.EventListener",
+            "org.springframework.scheduling.annotation.Scheduled",
+            "org.springframework.scheduling.annotation.Schedules",
+            "org.springframework.messaging.handler.annotation.MessageMapping",
+            "org.springframework.web.bind.annotation.RequestMapping",
+            "org.springframework.web.bind.annotation.ExceptionHandler",
+            "org.springframework.jms.annotation.JmsListener",
+            "org.springframework.kafka.annotation.KafkaListener",
+            "org.springframework.amqp.rabbit.annotation.RabbitListener",
+            "jakarta.annotation.PostConstruct", "jakarta.annotation.PreDestroy",
+            "javax.annotation.PostConstruct", "javax.annotation.PreDestroy",
+            "jakarta.inject.Inject", "javax.inject.Inject");
 
     private final Peer peer;
     private final ListableBeanFactory beans;
@@ -86,25 +111,37 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
 
     @Override
     public void afterSingletonsInstantiated() {
-        for (Map.Entry<String, Object> entry : beans.getBeansWithAnnotation(PullController.class).entrySet()) {
-            PullController annotation = beans.findAnnotationOnBean(entry.getKey(), PullController.class);
-            register(entry, annotation.group(), annotation.plugins(), peer.pullRouter(), UnknownPullContext.class);
+        for (String name : controllerNames(PullController.class)) {
+            PullController annotation = beans.findAnnotationOnBean(name, PullController.class);
+            register(name, annotation.group(), annotation.plugins(), peer.pullRouter(), UnknownPullContext.class);
         }
-        for (Map.Entry<String, Object> entry : beans.getBeansWithAnnotation(PushController.class).entrySet()) {
-            PushController annotation = beans.findAnnotationOnBean(entry.getKey(), PushController.class);
-            register(entry, annotation.group(), annotation.plugins(), peer.pushRouter(), UnknownPushContext.class);
+        for (String name : controllerNames(PushController.class)) {
+            PushController annotation = beans.findAnnotationOnBean(name, PushController.class);
+            register(name, annotation.group(), annotation.plugins(), peer.pushRouter(), UnknownPushContext.class);
         }
         beans.getBeanProvider(UnknownPullHandler.class).ifAvailable(handler -> peer.pullRouter().setUnknown(handler));
         beans.getBeanProvider(UnknownPushHandler.class).ifAvailable(handler -> peer.pushRouter().setUnknown(handler));
     }
 
+    /**
+     * The controllers' bean names, without the targets behind scoped proxies ({@code @RefreshScope},
+     * {@code @Scope(proxyMode = ...)}): the proxy is the controller, which finds the current target at
+     * each call; the target bean, if also registered, would be the same routes twice, and for a
+     * request or session scope cannot even be created outside one.
+     */
+    private List<String> controllerNames(Class<? extends java.lang.annotation.Annotation> annotation) {
+        return Arrays.stream(beans.getBeanNamesForAnnotation(annotation))
+                .filter(name -> !ScopedProxyUtils.isScopedTarget(name)).toList();
+    }
+
     /** Registers one controller bean's handlers; what the router refuses names the bean. */
-    private void register(Map.Entry<String, Object> bean, String group, Class<? extends Plugin>[] pluginTypes,
+    private void register(String name, String group, Class<? extends Plugin>[] pluginTypes,
             Router<?> root, Class<? extends MessageContext> contextType) {
+        Object bean = beans.getBean(name);
         try {
-            register(bean.getValue(), group, pluginTypes, root, contextType);
+            register(bean, group, pluginTypes, root, contextType);
         } catch (IllegalStateException | IllegalArgumentException e) {
-            throw new TeleportControllerException(bean.getKey(), AopUtils.getTargetClass(bean.getValue()), e);
+            throw new TeleportControllerException(name, AopUtils.getTargetClass(bean), e);
         }
     }
 
@@ -172,9 +209,12 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
     /**
      * The public instance methods that are the application's handlers: not those of {@code Object}
      * (even overridden), of framework interfaces the bean implements (lifecycle callbacks, Aware
-     * setters), carrying framework annotations (injection, lifecycle), which must never be callable
-     * from the network, marked {@link NotRoute} (here or where they are overridden), or default
-     * methods of a {@code @TeleportExchange} interface, which are its callers' helpers.
+     * setters), carrying an annotation that makes them something else ({@link #NOT_HANDLERS}:
+     * injection, lifecycle, listeners), which must never be callable from the network, the accessors
+     * of a record's components (a record controller's components are its dependencies), marked
+     * {@link NotRoute} (here or where they are overridden), or default methods of a
+     * {@code @TeleportExchange} interface, which are its callers' helpers. Other annotations, such as
+     * {@code @Validated}, {@code @Transactional} or {@code @Cacheable}, leave a handler a handler.
      */
     private static List<Method> handlerMethods(Class<?> type) {
         Set<Method> methods = new LinkedHashSet<>();
@@ -182,7 +222,8 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
             int modifiers = method.getModifiers();
             if (Modifier.isStatic(modifiers) || method.isBridge() || method.isSynthetic()
                     || isFrameworkType(method.getDeclaringClass()) || overridesObject(method)
-                    || implementsFrameworkInterface(type, method) || hasFrameworkAnnotation(method)
+                    || implementsFrameworkInterface(type, method) || isNotHandler(method)
+                    || isRecordAccessor(type, method)
                     || AnnotatedElementUtils.hasAnnotation(method, NotRoute.class)
                     || ExchangeRoutes.isHelper(type, method)) {
                 continue;
@@ -223,12 +264,23 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
         return false;
     }
 
-    private static boolean hasFrameworkAnnotation(Method method) {
-        for (java.lang.annotation.Annotation annotation : method.getAnnotations()) {
-            String name = annotation.annotationType().getName();
-            if (name.startsWith("org.springframework.") || name.startsWith("jakarta.annotation.")
-                    || name.startsWith("jakarta.inject.") || name.startsWith("javax.annotation.")) {
-                return !name.equals(RoutePath.class.getName());
+    private static boolean isNotHandler(Method method) {
+        MergedAnnotations annotations = MergedAnnotations.from(method, MergedAnnotations.SearchStrategy.DIRECT);
+        for (String marker : NOT_HANDLERS) {
+            if (annotations.isPresent(marker)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isRecordAccessor(Class<?> type, Method method) {
+        if (!type.isRecord()) {
+            return false;
+        }
+        for (RecordComponent component : type.getRecordComponents()) {
+            if (component.getAccessor().equals(method)) {
+                return true;
             }
         }
         return false;

@@ -14,6 +14,7 @@ import org.springframework.core.convert.ConversionException;
 import org.springframework.core.convert.ConversionService;
 import org.springframework.core.convert.TypeDescriptor;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ConvertedValueResolver implements HandlerArgumentResolver<MessageContext> {
 
     private static final TypeDescriptor TEXT = TypeDescriptor.valueOf(String.class);
+    private static final TypeDescriptor TEXTS = TypeDescriptor.valueOf(String[].class);
 
     private final ConversionService conversions;
     /** Built at start-up: with the parameter's annotations (such as {@code @DateTimeFormat}) and generics. */
@@ -43,7 +45,11 @@ final class ConvertedValueResolver implements HandlerArgumentResolver<MessageCon
         TypeDescriptor target = new TypeDescriptor(new MethodParameter(parameter.method(), parameter.index())
                 .withContainingClass(parameter.controllerClass()));
         if (!conversions.canConvert(TEXT, target)) {
-            return false;
+            // No other resolver takes a named value that is not text: say what would, not "no resolver".
+            throw new IllegalArgumentException(parameter.handler() + ": " + parameter + " is bound from the "
+                    + NamedValues.describe(parameter) + ", but the ConversionService converts no String to "
+                    + parameter.type().getName() + ": register a Converter<String, " + parameter.type().getSimpleName()
+                    + "> (a @Bean of Converter in a Boot application), or take the String");
         }
         targets.put(parameter, target);
         return true;
@@ -51,13 +57,25 @@ final class ConvertedValueResolver implements HandlerArgumentResolver<MessageCon
 
     @Override
     public @Nullable Object resolve(HandlerParameter parameter, @Nullable Object body, MessageContext ctx) {
-        String text = NamedValues.text(parameter, ctx);
         TypeDescriptor target = targets.get(parameter);
+        if (target.isCollection() || target.isArray()) {
+            // ?id=1&id=2 as Spring MVC binds it to a List<Integer>; one value still splits at commas.
+            List<String> all = NamedValues.texts(parameter, ctx);
+            if (all.size() > 1) {
+                return convert(parameter, all.toArray(new String[0]), TEXTS, target, String.join(",", all));
+            }
+        }
+        String text = NamedValues.text(parameter, ctx);
         if (text == null && target.isPrimitive()) {
             return null;
         }
+        return convert(parameter, text, TEXT, target, text);
+    }
+
+    private @Nullable Object convert(HandlerParameter parameter, @Nullable Object value, TypeDescriptor source,
+            TypeDescriptor target, @Nullable String text) {
         try {
-            return conversions.convert(text, TEXT, target);
+            return conversions.convert(value, source, target);
         } catch (ConversionException e) {
             throw new RerrorException(Rerror.CODE_BAD_PACKET, "Bad Packet", NamedValues.describe(parameter)
                     + ": cannot convert \"" + text + "\" to " + target.getType().getSimpleName());

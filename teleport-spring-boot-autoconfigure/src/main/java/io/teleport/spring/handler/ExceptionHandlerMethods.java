@@ -69,6 +69,15 @@ final class ExceptionHandlerMethods {
         if (types.isEmpty()) {
             throw invalid(method, "names no exception type (expected: an exception parameter or types in the annotation)");
         }
+        for (Class<?> parameter : method.getParameterTypes()) {
+            for (Class<? extends Throwable> type : types) {
+                if (Throwable.class.isAssignableFrom(parameter) && !parameter.isAssignableFrom(type)) {
+                    throw invalid(method, "maps " + type.getName() + ", which its parameter " + parameter.getName()
+                            + " cannot take (make the parameter a type every mapped exception is, such as "
+                            + "RuntimeException, or map " + type.getSimpleName() + " in a method of its own)");
+                }
+            }
+        }
         for (Class<? extends Throwable> type : types) {
             Method previous = byType.putIfAbsent(type, method);
             if (previous != null && !previous.equals(method)) {

@@ -55,6 +55,66 @@ class ExchangeRegistrationTests {
                 });
     }
 
+    /** A user. */
+    public record User(String name) {
+    }
+
+    /** A generic contract. */
+    @TeleportExchange("/crud")
+    public interface GenericCrud<T> {
+        T get(String id);
+
+        String save(T item);
+    }
+
+    /** Extends the contract, binding its type. */
+    @TeleportExchange("/users")
+    public interface UserApi extends GenericCrud<User> {
+        User find(String name);
+    }
+
+    /** Implements the contract through the interface that extends it. */
+    @PullController
+    static class Users implements UserApi {
+        @Override
+        public User get(String id) {
+            return new User(id);
+        }
+
+        @Override
+        public String save(User item) {
+            return "saved " + item.name();
+        }
+
+        @Override
+        public User find(String name) {
+            return new User(name);
+        }
+    }
+
+    @Test
+    void methodsOfExtendedAndGenericInterfacesAreServedWhereTheProxyCallsThem() {
+        runner.withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(Users.class).run(ctx -> {
+            String[] pulls = Arrays.stream(UserApi.class.getMethods()).filter(ExchangeRoutes::isRoute)
+                    .map(ExchangeRoutes::path).toArray(String[]::new);
+            assertThat(pulls).containsExactlyInAnyOrder("/crud/get", "/crud/save", "/users/find");
+            assertThat(ctx.getBean(Peer.class).pullRouter().routes()).extracting(Route::path)
+                    .containsExactlyInAnyOrder(pulls);
+            Peer client = new Peer(PeerConfig.defaults());
+            try {
+                int port = ((java.net.InetSocketAddress) ctx.getBean(Peer.class).listenAddresses().iterator().next())
+                        .getPort();
+                UserApi users = new TeleportExchangeProxyFactory().create(UserApi.class,
+                        new SessionTemplate(client, "users", "127.0.0.1:" + port));
+                assertThat(users.save(new User("bob"))).as("the body bound as the User the interface binds")
+                        .isEqualTo("saved bob");
+                assertThat(users.get("ann")).isEqualTo(new User("ann"));
+            } finally {
+                client.close();
+            }
+        });
+    }
+
     /** A controller in a group: its clients could not find the interface's routes. */
     @PullController("shop")
     static class GroupedStock extends DeclarativeClientEndToEndTest.Stock {

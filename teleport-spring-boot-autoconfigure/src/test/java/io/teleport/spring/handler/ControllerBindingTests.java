@@ -128,7 +128,9 @@ class ControllerBindingTests {
     void handlersThatCannotWorkFailStartUpNamingTheMethod() {
         assertFailsStartUp(TwoBodies.class, "TwoBodies.both(String, String): more than one body parameter");
         assertFailsStartUp(Unconvertible.class,
-                "Unconvertible.who(Range): no argument resolver supports parameter 0 (@QueryValue Range range)");
+                "Unconvertible.who(Range): parameter 0 (@QueryValue Range range) is bound from the query parameter "
+                        + "\"range\", but the ConversionService converts no String to " + Range.class.getName()
+                        + ": register a Converter<String, Range>");
         assertFailsStartUp(WrongContext.class,
                 "WrongContext.hello(String, PushContext): no argument resolver supports parameter 1 (PushContext ctx)");
     }

@@ -211,6 +211,16 @@ class TeleportExceptionHandlerTests {
         }
     }
 
+    /** Maps a type its parameter cannot take: each DateTimeException would fail the call with a 500. */
+    @TeleportControllerAdvice
+    public static class NarrowParameterAdvice {
+        /** IllegalArgumentException and DateTimeException share no type below RuntimeException. */
+        @TeleportExceptionHandler({IllegalArgumentException.class, java.time.DateTimeException.class})
+        Rerror badInput(IllegalArgumentException e) {
+            return new Rerror(400, "Bad Request", e.getMessage());
+        }
+    }
+
     /** An exception handler where it would be a route. */
     @PullController
     public static class LocalHandler {
@@ -255,5 +265,10 @@ class TeleportExceptionHandlerTests {
                 .run(ctx -> assertThat(NestedExceptionUtils.getMostSpecificCause(ctx.getStartupFailure()))
                         .hasMessageContaining(LocalPackagePrivateHandler.class.getName() + ".oops")
                         .hasMessageContaining("move it to a @TeleportControllerAdvice bean"));
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class))
+                .withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(NarrowParameterAdvice.class)
+                .run(ctx -> assertThat(NestedExceptionUtils.getMostSpecificCause(ctx.getStartupFailure()))
+                        .hasMessageContaining(NarrowParameterAdvice.class.getName() + ".badInput maps "
+                                + "java.time.DateTimeException, which its parameter java.lang.IllegalArgumentException"));
     }
 }

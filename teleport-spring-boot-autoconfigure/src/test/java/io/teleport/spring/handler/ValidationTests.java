@@ -97,6 +97,69 @@ class ValidationTests {
         }
     }
 
+    /** A contract without constraints, shared with clients that have no jakarta.validation. */
+    public interface OrderContract {
+        String place(Order order);
+
+        int count(List<Item> items);
+
+        int page(int page);
+    }
+
+    /** Asks for validation where it implements the contract, as a @RestController implementing an interface may. */
+    @PullController
+    public static class ContractOrders implements OrderContract {
+        @Override
+        public String place(@Valid Order order) {
+            return "placed " + order.items().size();
+        }
+
+        @Override
+        public int count(List<@Valid Item> items) {
+            return items.size();
+        }
+
+        @Override
+        public int page(int page) {
+            return page;
+        }
+    }
+
+    /** A constraint Bean Validation allows only on the first declaration. */
+    @PullController
+    public static class ConstrainedOverride implements OrderContract {
+        @Override
+        public String place(Order order) {
+            return "";
+        }
+
+        @Override
+        public int count(List<Item> items) {
+            return 0;
+        }
+
+        @Override
+        public int page(@Min(1) int page) {
+            return page;
+        }
+    }
+
+    @Test
+    void validOnAMethodThatImplementsAnInterfaceValidatesThatArgument() {
+        validating.withBean(ContractOrders.class).run(ctx -> withSession(ctx, session -> {
+            Map<String, Object> bad = Map.of("customer", " ", "items", List.of(Map.of("name", "", "quantity", 2)));
+            assertInvalid(() -> session.pull("/contract_orders/place", bad, String.class),
+                    "customer: must not be blank; items[0].name: must not be blank");
+            assertInvalid(() -> session.pull("/contract_orders/count", List.of(Map.of("name", "a", "quantity", 1),
+                    Map.of("name", "b", "quantity", 0)), int.class), "[1].quantity: must be greater than or equal to 1");
+            Map<String, Object> good = Map.of("customer", "ann", "items", List.of(Map.of("name", "pen", "quantity", 1)));
+            assertThat(session.pull("/contract_orders/place", good, String.class)).isEqualTo("placed 1");
+        }));
+        validating.withBean(ConstrainedOverride.class).run(ctx -> assertThat(ctx.getStartupFailure())
+                .rootCause().hasMessageContaining("ConstrainedOverride.page(int): @Min on parameter 0 (@Min int page) "
+                        + "cannot be checked: the method overrides another"));
+    }
+
     @Test
     void aViolatedBodyIsA400WithFieldPaths() {
         validating.withBean(Orders.class).run(ctx -> withSession(ctx, session -> {

@@ -1,0 +1,36 @@
+package io.teleport.spring.test.shop;
+
+import io.teleport.spring.client.EagerRemotes;
+import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.test.TeleportTest;
+import io.teleport.spring.test.TeleportTestClient;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Import;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An application that calls a remote, and has a push controller (which makes its remotes connect
+ * eagerly): its slice test dials nothing, as the remote is not on the slice's local network.
+ */
+@TeleportTest(properties = "teleport.client.address=inventory.internal:9090")
+@Import(Inventory.class)
+class SliceRemotesTests {
+
+    @Autowired
+    TeleportTestClient client;
+
+    @Autowired
+    EagerRemotes eager;
+
+    @Autowired
+    SessionTemplate remote;
+
+    @Test
+    void theSliceDialsNoRemoteAtStartUp() {
+        assertThat(client.pull("/stock/item?sku=apple", null, Item.class)).isEqualTo(new Item("apple", 3));
+        assertThat(eager.templates()).isEmpty();
+        assertThat(remote.state()).isEqualTo(io.teleport.spring.client.RemoteState.IDLE);
+    }
+}
