@@ -1,9 +1,6 @@
 package io.teleport.message;
 
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.json.JsonReadFeature;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.util.Objects;
 
@@ -12,7 +9,8 @@ import java.util.Objects;
  *
  * <p>On the wire it travels only in REPLY metadata under {@value #META_KEY}, as the JSON that Teleport
  * v3 writes by hand: {@code {"code":N}} followed by {@code "message"} and {@code "detail"} when they
- * are not empty, with {@code "} as the only escaped character. Decoding is lenient. A reply that
+ * are not empty. Go escapes only {@code "}; this side writes valid JSON, which Go reads the same,
+ * and reads Go's form as Go does. A reply that
  * carries this key is a failure even when the code is 0. Codes above 1000 are for applications.
  *
  * @param code the error code
@@ -48,11 +46,6 @@ public record Rerror(int code, String message, String detail) {
      */
     public static final String DETAIL_SHUTTING_DOWN = "shutting down";
 
-    private static final JsonMapper LENIENT = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
-            .enable(JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER)
-            .build();
-
     /** Null texts become empty: {@link #message()} and {@link #detail()} are never {@code null}. */
     public Rerror(int code, @Nullable String message, @Nullable String detail) {
         // Declared in full, not compact: only so can the parameters be nullable and the components not.
@@ -71,29 +64,12 @@ public record Rerror(int code, String message, String detail) {
         return new Rerror(code, message, detail);
     }
 
-    /** The Teleport v3 JSON form: {@code {"code":N,"message":"...","detail":"..."}}. */
+    /**
+     * The Teleport v3 JSON form: {@code {"code":N,"message":"...","detail":"..."}}, as valid JSON
+     * (see {@link RerrorJson}).
+     */
     public String toJson() {
-        StringBuilder sb = new StringBuilder(32 + message.length() + detail.length());
-        sb.append("{\"code\":").append(code);
-        if (!message.isEmpty()) {
-            appendQuoted(sb.append(",\"message\":"), message);
-        }
-        if (!detail.isEmpty()) {
-            appendQuoted(sb.append(",\"detail\":"), detail);
-        }
-        return sb.append('}').toString();
-    }
-
-    private static void appendQuoted(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"') {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        sb.append('"');
+        return RerrorJson.write(this);
     }
 
     /** Sets this error into reply metadata, replacing any previous one. */
@@ -118,23 +94,7 @@ public record Rerror(int code, String message, String detail) {
      * all becomes the message of a code-0 error, which still counts as an error.
      */
     public static Rerror parse(String json) {
-        Objects.requireNonNull(json, "json");
-        try {
-            JsonNode node = LENIENT.readTree(json);
-            if (node != null && node.isObject()) {
-                return new Rerror(node.path("code").asInt(0), text(node.get("message")), text(node.get("detail")));
-            }
-        } catch (RuntimeException notJson) {
-            // fall through: keep the raw text so the caller still sees what the peer said
-        }
-        return new Rerror(0, json, "");
-    }
-
-    private static String text(@Nullable JsonNode node) {
-        if (node == null || node.isNull()) {
-            return "";
-        }
-        return node.isString() ? node.stringValue() : node.toString();
+        return RerrorJson.read(Objects.requireNonNull(json, "json"));
     }
 
     /** The exception carrying this error. */

@@ -195,9 +195,13 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
         return gate(ctx, false);
     }
 
-    /** Only the handshake's own pull passes unverified: a push to its path would reach the application. */
+    /**
+     * Only the handshake's own pull passes unverified: a push to its path would reach the application.
+     * A session this side dialed is not gated: there this side is the one that proved itself, and the
+     * peer it dialed (a backend that pushes, or pulls it back) never sends a token of its own.
+     */
     private @Nullable Rerror gate(ReadContext ctx, boolean pull) {
-        if (verifier == null || isVerified(ctx.session())) {
+        if (verifier == null || ctx.session().dialed() || isVerified(ctx.session())) {
             return null;
         }
         if (!pull) {

@@ -116,6 +116,25 @@ class BuiltinPluginsTest {
     }
 
     @Test
+    void aPeerThatBothVerifiesAndSendsATokenTakesPushesAndPullsOnTheSessionsItDialed() throws Exception {
+        Peer backend = authServer("127.0.0.1:0");
+        int port = ((InetSocketAddress) backend.listenAddresses().iterator().next()).getPort();
+        // A mid-tier: its own clients must prove themselves, and it proves itself to its backend.
+        Peer midTier = peer(PeerConfig.defaults(), AuthPlugin.both(() -> "secret",
+                token -> token.equals("mid") ? null : new Rerror(401, "Unauthorized", "bad token"), Duration.ofSeconds(2)));
+        BlockingQueue<String> pushed = new LinkedBlockingQueue<>();
+        midTier.pushRouter().route("/news", String.class, (b, ctx) -> pushed.add(b));
+        midTier.pullRouter().route("/whoami", String.class, (b, ctx) -> "mid-tier");
+        Session toBackend = midTier.dial("127.0.0.1:" + port);
+        assertThat(toBackend.pull("/hello", "mid", String.class)).isEqualTo("hello mid");
+        Session atBackend = await().until(() -> backend.sessions().stream().findFirst().orElse(null), s -> s != null);
+        atBackend.push("/news", "fresh");
+        assertThat(pushed.poll(5, TimeUnit.SECONDS)).isEqualTo("fresh");
+        assertThat(atBackend.pull("/whoami", null, String.class)).isEqualTo("mid-tier");
+        assertThat(toBackend.isHealthy()).isTrue();
+    }
+
+    @Test
     void aSessionVerifierNamesTheSessionByWhatTheTokenProves() {
         Peer server = peer(PeerConfig.defaults(), AuthPlugin.server((session, token) -> {
             if (!token.startsWith("player:")) {
