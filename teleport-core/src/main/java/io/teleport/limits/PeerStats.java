@@ -18,11 +18,17 @@ public interface PeerStats {
     /** Bytes of inbound frames held now (see {@link Limits#maxInboundBytes()}). */
     long inboundBytes();
 
-    /** Pulls answered {@code 503} because no handler slot was free (queue full or shut down) or the peer drains. */
+    /** Pulls answered {@code 503} because no handler slot was free (queue full or shut down). */
     long pullsRefused();
 
-    /** Pushes dropped because no handler slot was free or the peer drains. */
+    /** Pushes dropped because no handler slot was free. */
     long pushesRefused();
+
+    /**
+     * Pulls answered {@code 503} ("shutting down") and pushes dropped because they arrived while the
+     * peer drained: the shutdown's own refusals, apart from those of saturation.
+     */
+    long drainRefused();
 
     /** Pulls answered {@code 503} and pushes dropped because they waited longer than {@link Limits#maxQueueWait()}. */
     long expired();

@@ -85,13 +85,42 @@ class DrainTest {
         assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("done x");
         down.get(5, TimeUnit.SECONDS);
         assertThat(pushes).hasValue(0);
-        assertThat(server.stats().pullsRefused()).as("counted like the limits' refusals").isEqualTo(1);
-        assertThat(server.stats().pushesRefused()).isEqualTo(1);
+        assertThat(server.stats().drainRefused()).as("counted as the drain's, not saturation's").isEqualTo(2);
+        assertThat(server.stats().pullsRefused()).isZero();
+        assertThat(server.stats().pushesRefused()).isZero();
         assertThat(log.events(Level.INFO)).extracting(e -> e.getFormattedMessage()).satisfiesExactly(
                 start -> assertThat(start).startsWith("draining 2 sessions / 1 pulls and pushes in flight (1 being "
                         + "handled here, 0 awaiting replies), timeout "),
                 end -> assertThat(end).matches("drained 2 sessions in \\d+ ms; refused 1 new pulls \\(503\\) and "
                         + "dropped 1 new pushes"));
+    }
+
+    @Test
+    void aHandlerInFlightStillCallsTheBackendItsPeerDialed() throws Exception {
+        Peer backend = server();
+        int backendPort = ((InetSocketAddress) backend.listenAddresses().iterator().next()).getPort();
+        Peer midTier = peers.add(new Peer(PeerConfig.defaults()));
+        Session toBackend = midTier.dial("127.0.0.1:" + backendPort);
+        CountDownLatch handling = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        midTier.pullRouter().route("/mid", String.class, (body, ctx) -> {
+            handling.countDown();
+            goOn.await(10, TimeUnit.SECONDS);
+            // Two calls, the second after the drain has closed every idle session it could.
+            return toBackend.pull("/fast", body, String.class) + ", " + toBackend.pull("/fast", "again", String.class);
+        });
+        midTier.listen("127.0.0.1:0", null);
+        CompletableFuture<String> call = dial(midTier).pullAsync("/mid", "x", String.class);
+        assertThat(handling.await(5, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> down = midTier.closeAsync(Duration.ofSeconds(10));
+        await().until(() -> log.events(Level.INFO).stream().anyMatch(e -> e.getFormattedMessage().startsWith("draining")));
+        Thread.sleep(100);
+        assertThat(toBackend.isHealthy()).as("the dialed session waits for the handlers in flight").isTrue();
+        goOn.countDown();
+        assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("fast x, fast again");
+        down.get(5, TimeUnit.SECONDS);
+        assertThat(toBackend.isHealthy()).isFalse();
     }
 
     @Test

@@ -12,6 +12,7 @@ public final class Counters implements PeerStats {
     final AtomicInteger pausedSessions = new AtomicInteger();
     public final LongAdder pullsRefused = new LongAdder();
     public final LongAdder pushesRefused = new LongAdder();
+    public final LongAdder drainRefused = new LongAdder();
     public final LongAdder expired = new LongAdder();
     public final LongAdder droppedClosed = new LongAdder();
     public final LongAdder outboundRefused = new LongAdder();
@@ -54,6 +55,11 @@ public final class Counters implements PeerStats {
     @Override
     public long pushesRefused() {
         return pushesRefused.sum();
+    }
+
+    @Override
+    public long drainRefused() {
+        return drainRefused.sum();
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
 
 /**
  * A peer's graceful shutdown of its sessions, as Tomcat and gRPC drain: from its start, a new pull
@@ -17,7 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
  * sessions cannot keep the drain waiting, while the handlers and this side's pulls in flight
  * finish. Idle sessions close at once, which is how the other side learns that this peer is going
  * away (a dialing peer redials, maybe to the process that took the port over); busy ones close when
- * their last handler or pull ends, and every one by the deadline. The start and the end are one
+ * their last handler or pull ends, and every one by the deadline. The sessions this side dialed close
+ * only after the others: until then the handlers in flight may still pull and push on them (a
+ * mid-tier's handler calling its backend), while what arrives on them new is refused as anywhere. The start and the end are one
  * INFO line each.
  */
 public final class PeerDrain {
@@ -40,8 +43,8 @@ public final class PeerDrain {
     /** Counts a pull refused or a push dropped by the drain. */
     void refused(boolean pull) {
         (pull ? refusedPulls : droppedPushes).increment();
-        // Refusals like those of the limits: PeerStats and its meters count them too.
-        (pull ? peer.counters.pullsRefused : peer.counters.pushesRefused).increment();
+        // Counted apart from saturation's refusals: a rolling deploy must not look like a full handler pool.
+        peer.counters.drainRefused.increment();
     }
 
     /**
@@ -59,9 +62,12 @@ public final class PeerDrain {
         }
         log.info("draining {} sessions / {} pulls and pushes in flight ({} being handled here, {} awaiting replies), "
                 + "timeout {} ms", sessions.size(), handling + awaiting, handling, awaiting, timeout.toMillis());
-        CompletableFuture<?>[] closing = sessions.stream().map(s -> s.close(timeout)).toArray(CompletableFuture[]::new);
+        long deadline = start + timeout.toNanos();
+        // The sessions that came to this side first, then the ones it dialed: a handler in flight may
+        // still call a backend (a mid-tier's), which must not close under it while it is not done.
         try {
-            CompletableFuture.allOf(closing).get(timeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+            awaitClosed(sessions.stream().filter(s -> !s.dialed()), deadline);
+            awaitClosed(sessions.stream().filter(DefaultSession::dialed), deadline);
             long took = System.nanoTime() - start;
             if (took >= timeout.toNanos() && handling + awaiting > 0) {
                 // Sessions close by force at the timeout: not a drain that finished. What it cut off is the
@@ -78,5 +84,13 @@ public final class PeerDrain {
         } catch (ExecutionException | TimeoutException e) {
             log.warn("sessions did not all close in time: {}", e.toString());
         }
+    }
+
+    /** Closes {@code sessions} gracefully by {@code deadline} and waits for them, a second more at most. */
+    private static void awaitClosed(Stream<DefaultSession> sessions, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        CompletableFuture<?>[] closing = sessions.map(s -> s.close(left)).toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(closing).get(left.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
     }
 }

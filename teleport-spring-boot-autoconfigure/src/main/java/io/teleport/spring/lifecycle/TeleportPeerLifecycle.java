@@ -18,8 +18,12 @@ import java.util.List;
  */
 public final class TeleportPeerLifecycle implements SmartLifecycle, ApplicationEventPublisherAware {
 
-    /** Stops with the web server's graceful shutdown, before ordinary lifecycle beans. */
-    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
+    /**
+     * Stops after the web server's graceful shutdown ({@code DEFAULT_PHASE - 1024}), whose requests in
+     * flight may still call Teleport backends, and before the web server itself stops
+     * ({@code DEFAULT_PHASE - 2048}); after ordinary lifecycle beans.
+     */
+    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1536;
 
     private final Peer peer;
     private final String listenAddress;

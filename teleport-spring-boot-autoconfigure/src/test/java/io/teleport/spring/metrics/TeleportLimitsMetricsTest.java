@@ -82,6 +82,7 @@ class TeleportLimitsMetricsTest {
             public long inboundBytes() { return 3; }
             public long pullsRefused() { return 4; }
             public long pushesRefused() { return 5; }
+            public long drainRefused() { return 21; }
             public long expired() { return 6; }
             public long droppedClosed() { return 7; }
             public long outboundRefused() { return 8; }
@@ -103,6 +104,7 @@ class TeleportLimitsMetricsTest {
         assertThat(gauge("teleport.limits.inbound.bytes")).isEqualTo(3);
         assertThat(counter("teleport.limits.refused", "pull-handlers-full")).isEqualTo(4);
         assertThat(counter("teleport.limits.refused", "push-handlers-full")).isEqualTo(5);
+        assertThat(counter("teleport.limits.refused", "draining")).isEqualTo(21);
         assertThat(counter("teleport.limits.refused", "queue-wait")).isEqualTo(6);
         assertThat(counter("teleport.limits.refused", "session-closed")).isEqualTo(7);
         assertThat(counter("teleport.limits.refused", "outbound-full")).isEqualTo(8);
@@ -118,7 +120,7 @@ class TeleportLimitsMetricsTest {
         assertThat(counter("teleport.limits.connections.closed", "write-stall")).isEqualTo(18);
         assertThat(counter("teleport.limits.connections.closed", "replies-unread")).isEqualTo(19);
         assertThat(counter("teleport.limits.connections.closed", "max-connections-per-address")).isEqualTo(20);
-        assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(6);
+        assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(7);
         assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(7);
     }
 
