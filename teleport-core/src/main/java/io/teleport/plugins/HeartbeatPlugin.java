@@ -16,6 +16,7 @@ import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
 import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.plugin.setup.PostNewPeer;
+import io.teleport.proto.AutoProto;
 import io.teleport.proto.ErpcRawProto;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
@@ -120,7 +121,8 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
             Object last = session.attributes().get(LAST);
             long idle = last == null ? Long.MAX_VALUE : now - (Long) last;
             if (ping) {
-                if (idle >= rate.toNanos() && session.isHealthy()) {
+                // Under auto, a client that has sent nothing yet has no protocol to ping it in.
+                if (idle >= rate.toNanos() && session.isHealthy() && !(session.proto() instanceof AutoProto)) {
                     pingOnce(session).whenComplete((ok, error) -> {
                         if (error != null) {
                             closeUnanswered(session, error);

@@ -336,6 +336,19 @@ class HostilePeerTest {
     // ---------------------------------------------------------------- outbound back-pressure
 
     @Test
+    void aFrameLargerThanTheOutboundLimitIsSentWhenNothingWaits() {
+        // The default read limit (16 MiB) is above the default outbound limit (8 MiB): a message between
+        // them must still travel, as it does between Go peers.
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/size", byte[].class, (b, ctx) -> b.length);
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        Session session = wellBehaved(port(server));
+        int size = 10 << 20; // 13.3 MiB as JSON (base64): over the outbound limit, under the read limit
+        assertThat(size).isGreaterThan((int) Limits.defaults().maxOutboundBytesPerSession());
+        assertThat(session.pull("/size", new byte[size], Integer.class)).isEqualTo(size);
+    }
+
+    @Test
     void pushesToAPeerThatNeverReadsFailFastAtTheOutboundLimit() throws Exception {
         long cap = 256 * 1024;
         Limits limits = Limits.builder().maxOutboundBytesPerSession(cap).writeBufferWaterMarks(32 * 1024, 64 * 1024)

@@ -7,6 +7,7 @@ import io.teleport.codec.Codecs;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
+import io.teleport.proto.AutoProto;
 import io.teleport.proto.ErpcRawProto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.session.Session;
@@ -114,6 +115,18 @@ class ErpcHeartbeatTest {
         assertThat(session.isHealthy()).as("pinged, so never idle for 900 ms").isTrue();
         assertThat(server.sessionCount()).isEqualTo(1);
         assertThatThrownBy(() -> HeartbeatPlugin.ping(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anAutoServersPingWaitsForAClientToShowItsProtocol() throws Exception {
+        Peer server = peers.add(Peer.builder().plugin(HeartbeatPlugin.ping(Duration.ofMillis(100))).build());
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", AutoProto.INSTANCE)).getPort();
+        try (Socket silent = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            // Several ping periods: a ping that cannot be written (no protocol yet) must not close it.
+            Thread.sleep(600);
+            assertOpen(silent);
+            assertThat(server.sessionCount()).isEqualTo(1);
+        }
     }
 
     private static void assertOpen(Socket socket) throws Exception {

@@ -54,10 +54,13 @@ final class PendingCalls {
     static final int MAX_LATE_REPLIES = 1 << 16;
     /**
      * Replies to no pull a session takes before it counts them as a broken protocol: a Go peer writes
-     * the replies to pulls of a connection that broke on the one it redialed, where they answer nothing.
-     * Only replies without transfer filters: a gzipped one was inflated to be read at all.
+     * the replies to pulls of a connection that broke on the one it redialed, where they answer nothing
+     * (a Go client redialing a server that had a hundred pulls in flight to it writes a hundred). Such a
+     * reply costs what a push to an unknown route costs, and the decoder's turn share bounds either;
+     * a flood past this many still closes the connection. Only replies without transfer filters: a
+     * gzipped one was inflated to be read at all.
      */
-    static final int STRAY_REPLIES = 32;
+    static final int STRAY_REPLIES = 1024;
     private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<PendingCalls> STRAYS =
             java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(PendingCalls.class, "strays");
     /**

@@ -74,8 +74,9 @@ final class SessionOutbound {
     }
 
     /**
-     * {@code 104} when {@code frame} does not fit under the session's outbound limit (the frame is
-     * then released, the refusal counted and logged once per interval); {@code null} when it fits.
+     * {@code 104} when {@code frame} does not fit under the session's outbound limit with what is
+     * queued already (the frame is then released, the refusal counted and logged once per interval);
+     * {@code null} when it fits, as any frame does when nothing is queued.
      */
     @Nullable Rerror refuse(Object frame, Packet packet) {
         PeerContext peer = session.peer;
@@ -83,7 +84,9 @@ final class SessionOutbound {
         long max = peer.limits.maxOutboundBytesPerSession();
         int size = SenderEncoding.size(frame);
         String over = null;
-        if (queued + size > max) {
+        // One frame always fits an empty buffer: the limit bounds what waits, not what a message may be
+        // (the read limit, 16 MiB by default, is above it, and a frame that big must still be sendable).
+        if (queued > 0 && queued + size > max) {
             over = "outbound buffer of session " + session.id() + " is full: " + queued + " bytes queued, " + size
                     + " more would pass the limit of " + max;
         } else if (!session.channel().isWritable()) {
