@@ -95,6 +95,25 @@ class TlsTest {
     }
 
     @Test
+    void aProbeThatConnectsAndClosesIsNoTlsFailure() throws Exception {
+        String address = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());
+        int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        for (int i = 0; i < 3; i++) {
+            // A Kubernetes tcpSocket probe: connect, then close without a byte.
+            new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port).close();
+        }
+        // Then a real refusal, whose WARN follows any the probes would have caused.
+        Peer distrustful = new Peer(PeerConfig.builder().clientSslContext(SslContextBuilder.forClient()
+                .trustManager(stranger.toTrustManagerFactory()).build()).build());
+        peers.add(distrustful);
+        assertThatThrownBy(() -> distrustful.dial(address)).isInstanceOf(RerrorException.class);
+        await().until(() -> log.warnings("TLS with a connecting peer failed").size() == 1);
+        Thread.sleep(200);
+        assertThat(log.warnings("TLS with a connecting peer failed")).singleElement().asString()
+                .contains("alert").contains(": 1 since the last report").doesNotContain("null");
+    }
+
+    @Test
     void refusalsAreWarnedWithTheirReasonOnBothSidesAtMostOncePerInterval() throws Exception {
         String address = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());
         Peer distrustful = new Peer(PeerConfig.builder().clientSslContext(SslContextBuilder.forClient()

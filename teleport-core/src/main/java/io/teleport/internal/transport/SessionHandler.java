@@ -34,6 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -289,8 +290,15 @@ final class SessionHandler extends ChannelDuplexHandler {
      */
     private void tlsFailed(Channel channel, Throwable cause) {
         Throwable reason = cause instanceof SSLException || cause.getCause() == null ? cause : cause.getCause();
-        String text = Addresses.format(channel.remoteAddress()) + ": "
-                + LogText.safe(String.valueOf(reason.getMessage()), session.peer.limits.logValueLimit());
+        if (reason instanceof ClosedChannelException) {
+            // Closed before the handshake ended, most often before a byte was sent: a TCP health probe
+            // or a port scan, every few seconds for the life of a pod. Not a TLS failure.
+            log.debug("disconnect({}) during the TLS handshake: the other side closed", session.id());
+            return;
+        }
+        String message = reason.getMessage();
+        String text = Addresses.format(channel.remoteAddress()) + ": " + LogText.safe(
+                message == null ? reason.getClass().getSimpleName() : message, session.peer.limits.logValueLimit());
         (session.dialed() ? session.peer.dialedTlsLog : session.peer.acceptedTlsLog).record(text);
     }
 
