@@ -108,6 +108,15 @@ final class PeerConfigFactory {
         Limits defaults = Limits.defaults();
         int lowBytes = low == null ? defaults.writeBufferLowWaterMark() : toInt("write-buffer-low-water-mark", low);
         int highBytes = high == null ? defaults.writeBufferHighWaterMark() : toInt("write-buffer-high-water-mark", high);
+        if (lowBytes >= 0 && highBytes >= 0 && highBytes < lowBytes) {
+            // Name the mark that was changed: the other is the default it no longer fits (both have defaults).
+            boolean lowChanged = highBytes == defaults.writeBufferHighWaterMark()
+                    && lowBytes != defaults.writeBufferLowWaterMark();
+            String key = lowChanged ? "write-buffer-low-water-mark" : "write-buffer-high-water-mark";
+            throw badLimit(key, "the low water mark (" + PropertyChecks.written(DataSize.ofBytes(lowBytes))
+                    + ") is above the high water mark (" + PropertyChecks.written(DataSize.ofBytes(highBytes)) + ")",
+                    null);
+        }
         // The core checks the low mark alone first; any other refusal is about the high one.
         String key = lowBytes < 0 ? "write-buffer-low-water-mark" : "write-buffer-high-water-mark";
         set(key, highBytes, h -> b.writeBufferWaterMarks(lowBytes, h));

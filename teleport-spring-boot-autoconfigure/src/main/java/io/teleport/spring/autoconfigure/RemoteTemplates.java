@@ -46,8 +46,9 @@ final class RemoteTemplates {
         if (client.bodyCodec() != null && !client.bodyCodec().isBlank()) {
             Codec codec = peer.codecs().byName(client.bodyCodec());
             if (codec == null) {
-                throw new IllegalStateException(key + ".body-codec: " + client.bodyCodec()
-                        + " is not a codec of the peer (json, protobuf, string, or a Codec bean's name)");
+                throw new TeleportConfigurationException(key + ".body-codec", "'" + client.bodyCodec()
+                        + "' is not a codec of the peer", "Set " + key + ".body-codec to json, string, protobuf "
+                        + "(with protobuf-java on the class path), or the name of a Codec bean.", null);
             }
             defaults.add(CallOptions.bodyCodec(codec.id()));
         }

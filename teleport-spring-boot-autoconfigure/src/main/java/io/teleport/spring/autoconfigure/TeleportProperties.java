@@ -172,11 +172,12 @@ public record TeleportProperties(
      *     below this
      * @param writeBufferHighWaterMark above this many queued outbound bytes a connection is not writable:
      *     it is no longer read, and Session.isWritable() is false
-     * @param maxOutboundBytesPerSession outbound bytes one session may have queued and not yet written;
-     *     a pull or push past it fails at once with 104 and a broadcast skips the session
      * @param maxOutboundBytes outbound bytes all sessions over their high water mark may have queued
      *     together; past it such a session's replies close its connection and pulls and pushes to it
      *     fail with 104; unset for an eighth of the maximum heap, at least 32MB
+     * @param maxOutboundBytesPerSession outbound bytes one session may have queued and not yet written;
+     *     a pull or push past it fails at once with 104 (one frame of any size fits an empty buffer) and
+     *     a broadcast skips the session
      * @param maxUriBytes the longest URI a frame may carry; a longer one closes the connection
      * @param maxMetaBytes the most metadata a frame may carry; more closes the connection
      * @param maxMetaPairs the most metadata pairs a frame may carry, counted before parsing; more closes
@@ -253,6 +254,12 @@ public record TeleportProperties(
             }
             PropertyChecks.positive(interval, "teleport.redial.interval");
             PropertyChecks.positive(maxInterval, "teleport.redial.max-interval");
+            if (maxInterval.compareTo(interval) < 0) {
+                throw new TeleportConfigurationException("teleport.redial.max-interval", PropertyChecks.written(maxInterval)
+                        + " (expected: >= teleport.redial.interval, " + PropertyChecks.written(interval) + ")",
+                        "Set teleport.redial.max-interval to the longest wait between attempts, at least the first "
+                        + "one (teleport.redial.interval).", null);
+            }
         }
     }
 
@@ -395,8 +402,14 @@ public record TeleportProperties(
             idempotentPaths = idempotentPaths == null ? List.of() : List.copyOf(idempotentPaths);
         }
 
-        /** Checks the retry setting under its key ({@code prefix}.max-attempts); the record knows no key. */
+        /**
+         * Checks the values whose keys the record does not know ({@code prefix}.max-attempts,
+         * {@code prefix}.pull-timeout), whichever role the application has.
+         */
         void checkAttempts(String prefix) {
+            if (pullTimeout != null) {
+                PropertyChecks.positive(pullTimeout, prefix + ".pull-timeout");
+            }
             if (maxAttempts < 1) {
                 throw new TeleportConfigurationException(prefix + ".max-attempts", maxAttempts + " (expected: >= 1)",
                         "Set " + prefix + ".max-attempts to 1 for no retries, or more.", null);

@@ -195,7 +195,8 @@ class TeleportAutoConfigurationTests {
         assertFailsWith("teleport.limits.write-buffer-low-water-mark=-1B", "teleport.limits.write-buffer-low-water-mark:");
         runner.withPropertyValues(CLIENT, "teleport.limits.write-buffer-low-water-mark=64KB",
                 "teleport.limits.write-buffer-high-water-mark=32KB").run(ctx -> assertThat(ctx).getFailure()
-                        .hasStackTraceContaining("teleport.limits.write-buffer-high-water-mark: 32768"));
+                        .hasStackTraceContaining("teleport.limits.write-buffer-high-water-mark: the low water mark "
+                                + "(64KB) is above the high water mark (32KB)"));
         assertFailsWith("teleport.limits.max-outbound-bytes-per-session=10B", "teleport.limits.max-outbound-bytes-per-session:");
         assertFailsWith("teleport.limits.max-uri-bytes=0B", "teleport.limits.max-uri-bytes: 0 (expected: >= 1)");
         assertFailsWith("teleport.limits.max-meta-bytes=-1B", "teleport.limits.max-meta-bytes:");

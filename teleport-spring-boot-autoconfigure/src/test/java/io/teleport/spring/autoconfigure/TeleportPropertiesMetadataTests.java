@@ -87,6 +87,12 @@ class TeleportPropertiesMetadataTests {
             Object expected = core instanceof Number n ? (Object) n.longValue() : core;
             assertThat(documented).as(key + " default").isEqualTo(expected);
         }
+        // Boot's processor takes the first @param whose name starts with the property's: a name that
+        // begins another's (max-outbound-bytes, max-connections) must still get its own description.
+        assertThat(properties.get("teleport.limits.max-outbound-bytes").path("description").asString())
+                .contains("all sessions").contains("an eighth of the maximum heap");
+        assertThat(properties.get("teleport.limits.max-connections").path("description").asString())
+                .contains("over all listeners");
         Set<String> documented = properties.keySet().stream().filter(k -> k.startsWith("teleport.limits."))
                 .collect(Collectors.toSet());
         assertThat(documented).as("no property without a core setting").hasSize(settings.size());

@@ -147,7 +147,7 @@ class TeleportRemotesTests {
                             .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(408)));
                 });
         runner.withPropertyValues("teleport.clients.x.address=127.0.0.1:1", "teleport.clients.x.body-codec=xml")
-                .run(ctx -> assertThat(ctx).getFailure().hasStackTraceContaining("teleport.clients.x.body-codec: xml"));
+                .run(ctx -> assertThat(ctx).getFailure().hasStackTraceContaining("teleport.clients.x.body-codec: 'xml' is not a codec"));
         runner.withPropertyValues("teleport.clients.x.address=127.0.0.1:1", "teleport.clients.x.pull-timeout=0s")
                 .run(ctx -> assertThat(ctx).getFailure().hasStackTraceContaining("teleport.clients.x.pull-timeout"));
     }

@@ -121,6 +121,16 @@ class ConfigurationErrorTests {
                 + "teleport.handler.queue-capacity: 0 (expected: >= 1).", "Set teleport.handler.queue-capacity to 1 or more");
         assertAnalysis(REMOTE + "teleport.redial.times=-2", "Teleport cannot start with teleport.redial.times: -2",
                 "Set teleport.redial.times to -1");
+        assertAnalysis(REMOTE + "teleport.redial.max-interval=50ms", "Teleport cannot start with "
+                + "teleport.redial.max-interval: 50ms (expected: >= teleport.redial.interval, 100ms).",
+                "Set teleport.redial.max-interval to the longest wait");
+        assertAnalysis("teleport.server.listen-address=127.0.0.1:0,teleport.client.pull-timeout=-1s", "Teleport cannot start with "
+                + "teleport.client.pull-timeout: -1s (expected: > 0).", "Set teleport.client.pull-timeout to");
+        assertAnalysis(REMOTE + "teleport.client.body-codec=xml", "Teleport cannot start with "
+                + "teleport.client.body-codec: 'xml' is not a codec of the peer", "Set teleport.client.body-codec to json");
+        assertAnalysis(REMOTE + "teleport.limits.write-buffer-low-water-mark=2MB", "Teleport cannot start with "
+                + "teleport.limits.write-buffer-low-water-mark: the low water mark (2MB) is above the high water mark "
+                + "(1MB)", "Set teleport.limits.write-buffer-low-water-mark to");
         assertAnalysis(REMOTE + "teleport.shutdown-timeout=-90s", "Teleport cannot start with "
                 + "teleport.shutdown-timeout: -90s (expected: >= 0).", "Set teleport.shutdown-timeout to 0 or");
     }
