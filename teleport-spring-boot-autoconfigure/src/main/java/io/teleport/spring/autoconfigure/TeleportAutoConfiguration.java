@@ -3,6 +3,7 @@ package io.teleport.spring.autoconfigure;
 import io.teleport.Peer;
 import io.teleport.PeerBuilder;
 import io.teleport.codec.Codec;
+import io.teleport.codec.JsonCodec;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.plugins.AuthPlugin;
@@ -33,6 +34,7 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -42,9 +44,12 @@ import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.convert.ConversionService;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
+import tools.jackson.databind.JacksonModule;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,6 +113,20 @@ public final class TeleportAutoConfiguration {
             throw new IllegalStateException("teleport: " + e.getMessage() + " (check teleport.network and the plugin "
                     + "beans)", e);
         }
+    }
+
+    /**
+     * The JSON codec with the application's Jackson modules, as Boot's own mapper gets every
+     * {@link JacksonModule} bean: Go's encoding rules stay, the modules add types (money, geometry, an
+     * id type). Registered before other Codec beans, so that a JSON codec bean of the application's
+     * own replaces it.
+     */
+    @Bean
+    @ConditionalOnBean(JacksonModule.class)
+    @ConditionalOnMissingBean(JsonCodec.class)
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    JsonCodec teleportJsonCodec(ObjectProvider<JacksonModule> modules) {
+        return new JsonCodec(JsonCodec.goCompatibleMapperBuilder().addModules(modules.orderedStream().toList()).build());
     }
 
     private static Set<Class<?>> controllerScopedPlugins(ListableBeanFactory beanFactory) {
