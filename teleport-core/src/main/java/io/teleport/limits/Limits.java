@@ -110,7 +110,9 @@ public final class Limits {
     /**
      * Outbound bytes one session may have queued and not yet written to its socket. A pull or push
      * that would go past it fails at once with {@code 104}; a broadcast skips the session and counts
-     * it. Replies are never refused: reading stops before they can pile up. Default 8 MiB.
+     * it. An empty buffer takes one frame of any size the read limit allows, so that a message larger
+     * than this bound can still be sent. Replies are never refused: reading stops before they can
+     * pile up. Default 8 MiB.
      */
     public long maxOutboundBytesPerSession() {
         return v.maxOutboundBytesPerSession;

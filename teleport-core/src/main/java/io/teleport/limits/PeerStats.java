@@ -28,7 +28,9 @@ public interface PeerStats {
      * Pulls answered {@code 503} ("shutting down") and pushes dropped because they arrived while the
      * peer drained: the shutdown's own refusals, apart from those of saturation.
      */
-    long drainRefused();
+    default long drainRefused() {
+        return 0;
+    }
 
     /** Pulls answered {@code 503} and pushes dropped because they waited longer than {@link Limits#maxQueueWait()}. */
     long expired();

@@ -2,6 +2,9 @@ package io.teleport.message;
 
 import org.jspecify.annotations.Nullable;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * The JSON form of a {@link Rerror}, written as valid JSON and read as leniently as Go reads it.
  *
@@ -16,6 +19,8 @@ import org.jspecify.annotations.Nullable;
 final class RerrorJson {
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final Pattern NUMBER = Pattern.compile("[-+]?\\d+(\\.\\d+)?([eE][-+]?\\d+)?");
+    private static final Pattern LEADING_CODE = Pattern.compile("\\s*\\{\\s*\"code\"\\s*:\\s*([-+]?\\d+)");
 
     private final String json;
     private int at;
@@ -61,7 +66,13 @@ final class RerrorJson {
 
     static Rerror read(String json) {
         Rerror read = new RerrorJson(json).object();
-        return read != null ? read : new Rerror(0, json, "");
+        if (read != null) {
+            return read;
+        }
+        // Not an object as a whole (Go's text ending in a backslash escapes the closing quote): the code
+        // Go writes first still counts, as gjson finds it; the text stays whole as the message.
+        Matcher leading = LEADING_CODE.matcher(json);
+        return new Rerror(leading.lookingAt() ? number(leading.group(1)) : 0, json, "");
     }
 
     /** The object's code, message and detail (missing ones zero or empty); null when it is no object. */
@@ -70,12 +81,12 @@ final class RerrorJson {
         if (!take('{')) {
             return null;
         }
-        int code = 0;
-        String message = "";
-        String detail = "";
+        Integer code = null;
+        String message = null;
+        String detail = null;
         skipSpace();
         if (take('}')) {
-            return rest() ? new Rerror(code, message, detail) : null;
+            return rest() ? new Rerror(0, "", "") : null;
         }
         do {
             skipSpace();
@@ -90,17 +101,19 @@ final class RerrorJson {
             if (value == null) {
                 return null;
             }
+            // The first of a repeated key counts, as gjson reads it; other fields are ignored, as Go does.
+            String text = quoted || !value.equals("null") ? value : "";
             switch (key) {
-                case "code" -> code = number(value);
-                case "message" -> message = quoted || !value.equals("null") ? value : "";
-                case "detail" -> detail = quoted || !value.equals("null") ? value : "";
+                case "code" -> code = code != null ? code : number(value);
+                case "message" -> message = message != null ? message : text;
+                case "detail" -> detail = detail != null ? detail : text;
                 default -> {
-                    // another field: ignored, as Go ignores it
+                    // ignored
                 }
             }
             skipSpace();
         } while (take(','));
-        return take('}') && rest() ? new Rerror(code, message, detail) : null;
+        return take('}') && rest() ? new Rerror(code == null ? 0 : code, message, detail) : null;
     }
 
     private boolean rest() {
@@ -108,21 +121,14 @@ final class RerrorJson {
         return at == json.length();
     }
 
-    /** A code as Go's gjson reads one: the integer part of a number (or of a quoted one), else 0. */
+    /** A code as Go's gjson reads one: a number's integer part (of a quoted one too, {@code 1e3} is 1000), else 0. */
     private static int number(String value) {
-        int end = 0;
-        if (end < value.length() && (value.charAt(end) == '-' || value.charAt(end) == '+')) {
-            end++;
-        }
-        while (end < value.length() && Character.isDigit(value.charAt(end))) {
-            end++;
-        }
-        try {
-            long parsed = Long.parseLong(value.substring(0, end));
-            return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, parsed));
-        } catch (NumberFormatException notNumber) {
+        Matcher number = NUMBER.matcher(value);
+        if (!number.lookingAt()) {
             return 0;
         }
+        double parsed = Double.parseDouble(number.group());
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, parsed));
     }
 
     /** A quoted string from its opening quote, its escapes decoded; null when it never closes. */

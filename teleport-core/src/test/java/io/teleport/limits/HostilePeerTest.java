@@ -34,6 +34,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -336,7 +338,7 @@ class HostilePeerTest {
     // ---------------------------------------------------------------- outbound back-pressure
 
     @Test
-    void aFrameLargerThanTheOutboundLimitIsSentWhenNothingWaits() {
+    void aFrameLargerThanTheOutboundLimitIsSentWhenNothingWaits() throws Exception {
         // The default read limit (16 MiB) is above the default outbound limit (8 MiB): a message between
         // them must still travel, as it does between Go peers.
         Peer server = peer(PeerConfig.defaults());
@@ -346,6 +348,15 @@ class HostilePeerTest {
         int size = 10 << 20; // 13.3 MiB as JSON (base64): over the outbound limit, under the read limit
         assertThat(size).isGreaterThan((int) Limits.defaults().maxOutboundBytesPerSession());
         assertThat(session.pull("/size", new byte[size], Integer.class)).isEqualTo(size);
+        // The same to every session, as a broadcast: an idle one is no slow reader.
+        BlockingQueue<Integer> received = new LinkedBlockingQueue<>();
+        Peer listener = peer(PeerConfig.defaults());
+        listener.pushRouter().route("/big", byte[].class, (b, ctx) -> received.add(b.length));
+        Session subscriber = listener.dial("127.0.0.1:" + ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort());
+        assertThat(subscriber.pull("/fast", "x", String.class)).isEqualTo("x!");
+        assertThat(server.pushAll("/big", new byte[size], s -> ((InetSocketAddress) s.remoteAddress()).getPort()
+                == ((InetSocketAddress) subscriber.localAddress()).getPort()).get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo(size);
     }
 
     @Test

@@ -35,7 +35,7 @@ class RerrorTest {
         assertThat(Rerror.parse("{\"message\":\"x\"}")).isEqualTo(Rerror.of(0, "x"));
         assertThat(Rerror.parse("{\"code\":7,\"message\":\"line\nbreak \\q\"}")).isEqualTo(Rerror.of(7, "line\nbreak \\q"));
         assertThat(Rerror.parse("not json")).isEqualTo(Rerror.of(0, "not json"));
-        assertThat(Rerror.parse("{\"code\":7,\"message\":\"open")).isEqualTo(Rerror.of(0, "{\"code\":7,\"message\":\"open"));
+        assertThat(Rerror.parse("{\"code\":7,\"message\":\"open")).isEqualTo(Rerror.of(7, "{\"code\":7,\"message\":\"open"));
         assertThat(Rerror.parse(" { \"code\" : \"12\" , \"x\":{\"y\":[1,\"}\"]}, \"detail\":null } "))
                 .isEqualTo(new Rerror(12, "", ""));
     }
@@ -47,6 +47,11 @@ class RerrorTest {
                 .isEqualTo(new Rerror(1008, "regex \\d+ \\u12 bad", "C:\\dir\\x"));
         // A valid escape in Go's raw text reads as Go's own gjson reads it.
         assertThat(Rerror.parse("{\"code\":1,\"message\":\"C:\\temp\\new\"}")).isEqualTo(Rerror.of(1, "C:\temp\new"));
+        // A text ending in a backslash escapes Go's closing quote: the code Go wrote first still counts.
+        String dir = "{\"code\":1008,\"message\":\"C:\\dir\\\"}";
+        assertThat(Rerror.parse(dir)).isEqualTo(Rerror.of(1008, dir));
+        assertThat(Rerror.parse("{\"code\":1e3,\"code\":7,\"message\":\"a\",\"message\":\"b\"}"))
+                .as("the first of a repeated key, numbers as gjson reads them").isEqualTo(Rerror.of(1000, "a"));
     }
 
     @Test

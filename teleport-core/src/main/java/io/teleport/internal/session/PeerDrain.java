@@ -66,8 +66,14 @@ public final class PeerDrain {
         // The sessions that came to this side first, then the ones it dialed: a handler in flight may
         // still call a backend (a mid-tier's), which must not close under it while it is not done.
         try {
-            awaitClosed(sessions.stream().filter(s -> !s.dialed()), deadline);
-            awaitClosed(sessions.stream().filter(DefaultSession::dialed), deadline);
+            try {
+                awaitClosed(sessions.stream().filter(s -> !s.dialed()), deadline,
+                        deadline + TimeUnit.MILLISECONDS.toNanos(500));
+            } finally {
+                // Whatever became of the first: the dialed sessions close too, gracefully while time is left.
+                awaitClosed(sessions.stream().filter(DefaultSession::dialed), deadline,
+                        deadline + TimeUnit.SECONDS.toNanos(1));
+            }
             long took = System.nanoTime() - start;
             if (took >= timeout.toNanos() && handling + awaiting > 0) {
                 // Sessions close by force at the timeout: not a drain that finished. What it cut off is the
@@ -86,11 +92,14 @@ public final class PeerDrain {
         }
     }
 
-    /** Closes {@code sessions} gracefully by {@code deadline} and waits for them, a second more at most. */
-    private static void awaitClosed(Stream<DefaultSession> sessions, long deadline)
+    /**
+     * Closes {@code sessions} gracefully by {@code deadline} and waits for them until {@code waitUntil}
+     * (the drain's one second of grace after its timeout is shared by the two stages).
+     */
+    private static void awaitClosed(Stream<DefaultSession> sessions, long deadline, long waitUntil)
             throws InterruptedException, ExecutionException, TimeoutException {
         Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
         CompletableFuture<?>[] closing = sessions.map(s -> s.close(left)).toArray(CompletableFuture[]::new);
-        CompletableFuture.allOf(closing).get(left.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+        CompletableFuture.allOf(closing).get(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 }

@@ -69,8 +69,14 @@ final class SessionOutbound {
 
     /** Whether a broadcast should pass this session by: a slow reader. */
     boolean isSlowReader(Object frame) {
-        return !session.channel().isWritable()
-                || bytes() + SenderEncoding.size(frame) > session.peer.limits.maxOutboundBytesPerSession();
+        return !session.channel().isWritable() || !fits(bytes(), SenderEncoding.size(frame));
+    }
+
+    /** Whether a frame of {@code size} may join {@code queued} bytes: under the limit, or alone. */
+    private boolean fits(long queued, int size) {
+        // One frame always fits an empty buffer: the limit bounds what waits, not what a message may be
+        // (the read limit, 16 MiB by default, is above it, and a frame that big must still be sendable).
+        return queued == 0 || queued + size <= session.peer.limits.maxOutboundBytesPerSession();
     }
 
     /**
@@ -84,9 +90,7 @@ final class SessionOutbound {
         long max = peer.limits.maxOutboundBytesPerSession();
         int size = SenderEncoding.size(frame);
         String over = null;
-        // One frame always fits an empty buffer: the limit bounds what waits, not what a message may be
-        // (the read limit, 16 MiB by default, is above it, and a frame that big must still be sendable).
-        if (queued > 0 && queued + size > max) {
+        if (!fits(queued, size)) {
             over = "outbound buffer of session " + session.id() + " is full: " + queued + " bytes queued, " + size
                     + " more would pass the limit of " + max;
         } else if (!session.channel().isWritable()) {

@@ -290,7 +290,7 @@ final class SessionHandler extends ChannelDuplexHandler {
      */
     private void tlsFailed(Channel channel, Throwable cause) {
         Throwable reason = cause instanceof SSLException || cause.getCause() == null ? cause : cause.getCause();
-        if (reason instanceof ClosedChannelException) {
+        if (reason instanceof ClosedChannelException && !session.dialed()) {
             // Closed before the handshake ended, most often before a byte was sent: a TCP health probe
             // or a port scan, every few seconds for the life of a pod. Not a TLS failure.
             log.debug("disconnect({}) during the TLS handshake: the other side closed", session.id());

@@ -75,6 +75,15 @@ public final class HandlerParameter {
         return null;
     }
 
+    /**
+     * The parameter's annotations: its own and those of the same parameter where the method is
+     * declared in the controller class's other types (an interface, a superclass), the controller
+     * class's first.
+     */
+    public Annotation[] annotations() {
+        return annotations.clone();
+    }
+
     /** Whether the parameter carries an annotation of this type. */
     public boolean hasAnnotation(Class<? extends Annotation> annotationType) {
         return annotation(annotationType) != null;

@@ -22,7 +22,8 @@ import java.util.Set;
  * interface because a JDK proxy stands in for the controller). Java passes none of them on, so
  * without this an {@code @QueryValue} written on an interface, or on a class behind a JDK proxy,
  * would be lost and the parameter taken for a second body. The first of each annotation type wins,
- * the controller class's own before its supertypes'.
+ * the most specific declaration's (the controller class's own) before its supertypes', whichever of
+ * them the handler is bound through.
  */
 final class ParameterAnnotations {
 
@@ -36,12 +37,12 @@ final class ParameterAnnotations {
             return own;
         }
         List<Method> related = related(method, owner);
-        if (related.isEmpty()) {
+        if (related.size() == 1) {
             return own;
         }
         Annotation[][] merged = new Annotation[own.length][];
         for (int i = 0; i < own.length; i++) {
-            List<Annotation> annotations = new ArrayList<>(List.of(own[i]));
+            List<Annotation> annotations = new ArrayList<>();
             for (Method other : related) {
                 for (Annotation annotation : other.getParameterAnnotations()[i]) {
                     if (annotations.stream().noneMatch(a -> a.annotationType() == annotation.annotationType())) {
@@ -54,12 +55,16 @@ final class ParameterAnnotations {
         return merged;
     }
 
-    /** The other declarations of {@code method} in {@code owner}'s type hierarchy and its declaring class's, owner first. */
+    /**
+     * The declarations of {@code method} (itself included) in {@code owner}'s type hierarchy and its
+     * declaring class's, the most specific first: the owner's own, then its superclasses', then its
+     * interfaces'.
+     */
     private static List<Method> related(Method method, Class<?> owner) {
         List<Method> related = new ArrayList<>();
         for (Class<?> type : hierarchy(owner, method.getDeclaringClass())) {
             for (Method candidate : type.getDeclaredMethods()) {
-                if (!candidate.equals(method) && sameSignature(candidate, method, owner)) {
+                if (candidate.equals(method) || sameSignature(candidate, method, owner)) {
                     related.add(candidate);
                 }
             }
@@ -67,9 +72,16 @@ final class ParameterAnnotations {
         return related;
     }
 
+    /** {@code owner} and its supertypes, nearest first, then {@code declaring}'s if it is none of them. */
     private static Set<Class<?>> hierarchy(Class<?> owner, Class<?> declaring) {
         Set<Class<?>> types = new LinkedHashSet<>();
-        Deque<Class<?>> pending = new ArrayDeque<>(List.of(owner, declaring));
+        visit(owner, types);
+        visit(declaring, types);
+        return types;
+    }
+
+    private static void visit(Class<?> start, Set<Class<?>> types) {
+        Deque<Class<?>> pending = new ArrayDeque<>(List.of(start));
         while (!pending.isEmpty()) {
             Class<?> type = pending.poll();
             if (type == Object.class || !types.add(type)) {
@@ -80,7 +92,6 @@ final class ParameterAnnotations {
             }
             pending.addAll(List.of(type.getInterfaces()));
         }
-        return types;
     }
 
     /** Whether {@code candidate} overrides {@code method}, or the other way round, once {@code owner}'s type arguments are bound. */

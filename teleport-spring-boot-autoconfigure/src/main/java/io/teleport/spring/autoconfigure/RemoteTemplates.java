@@ -40,7 +40,7 @@ final class RemoteTemplates {
         Proto proto = proto(properties, key, client);
         List<CallOption> defaults = new ArrayList<>();
         if (client.pullTimeout() != null) {
-            PropertyChecks.positive(client.pullTimeout(), key + ".pull-timeout");
+            // Checked when the properties were bound (Client.checkAttempts).
             defaults.add(CallOptions.timeout(client.pullTimeout()));
         }
         if (client.bodyCodec() != null && !client.bodyCodec().isBlank()) {

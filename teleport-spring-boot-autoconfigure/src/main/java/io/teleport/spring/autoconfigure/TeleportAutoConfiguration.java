@@ -64,7 +64,8 @@ import java.util.Set;
  * ({@code teleport.server.listen-address}) or calls a remote ({@code teleport.client.address},
  * {@code teleport.clients.*}). Every bean can be replaced by one of the application's.
  */
-@AutoConfiguration
+// After Jackson's: the JSON codec takes the JacksonModule beans it registers (@JacksonComponent, mixins).
+@AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
 @ConditionalOnClass(Peer.class)
 @Conditional(OnTeleportRoleCondition.class)
 @EnableConfigurationProperties(TeleportProperties.class)

@@ -7,6 +7,7 @@ import io.teleport.proto.ErpcRawProto;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.spring.diagnostics.TeleportConfigurationException;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -255,10 +256,12 @@ public record TeleportProperties(
             PropertyChecks.positive(interval, "teleport.redial.interval");
             PropertyChecks.positive(maxInterval, "teleport.redial.max-interval");
             if (maxInterval.compareTo(interval) < 0) {
-                throw new TeleportConfigurationException("teleport.redial.max-interval", PropertyChecks.written(maxInterval)
-                        + " (expected: >= teleport.redial.interval, " + PropertyChecks.written(interval) + ")",
-                        "Set teleport.redial.max-interval to the longest wait between attempts, at least the first "
-                        + "one (teleport.redial.interval).", null);
+                // Both have defaults: either may be the one set. The first wait is the one asked for.
+                LoggerFactory.getLogger(TeleportProperties.class).warn("teleport.redial.max-interval ({}) is below "
+                        + "teleport.redial.interval ({}): redial waits {} between attempts; raise max-interval for a "
+                        + "backoff", PropertyChecks.written(maxInterval), PropertyChecks.written(interval),
+                        PropertyChecks.written(interval));
+                maxInterval = interval;
             }
         }
     }

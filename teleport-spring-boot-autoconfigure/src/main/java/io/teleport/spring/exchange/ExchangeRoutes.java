@@ -116,8 +116,11 @@ public final class ExchangeRoutes {
         if (declared.getParameterCount() != expected.length) {
             return false;
         }
+        Class<?>[] erased = declared.getParameterTypes();
         for (int i = 0; i < expected.length; i++) {
-            if (ResolvableType.forMethodParameter(declared, i, type).resolve() != expected[i]) {
+            // Erased alike (a generic base class implements save(T) as save(Object)), or alike once
+            // the controller binds the interface's variables (save(Thing) of a ThingCrud<Thing>).
+            if (erased[i] != expected[i] && ResolvableType.forMethodParameter(declared, i, type).resolve() != expected[i]) {
                 return false;
             }
         }

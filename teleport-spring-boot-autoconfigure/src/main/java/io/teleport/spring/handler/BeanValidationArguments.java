@@ -6,14 +6,17 @@ import io.teleport.router.MetaValue;
 import io.teleport.router.QueryValue;
 import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.router.binding.HandlerParameter;
+import jakarta.validation.Configuration;
 import jakarta.validation.Constraint;
 import jakarta.validation.ConstraintDeclarationException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
 import jakarta.validation.Valid;
+import jakarta.validation.Validation;
 import jakarta.validation.ValidationException;
 import jakarta.validation.Validator;
+import jakarta.validation.ValidatorFactory;
 import jakarta.validation.executable.ExecutableValidator;
 import jakarta.validation.metadata.MethodDescriptor;
 import org.jspecify.annotations.Nullable;
@@ -43,9 +46,9 @@ import java.util.stream.Collectors;
  * or a {@code @Validated} proxy that would throw it as a 500. Handlers without constraints are not
  * checked at all. The validator is looked up when the handlers are bound; without one nothing is checked,
  * and a handler that asks for validation is named at WARN, since its constraints would otherwise be
- * silently ignored. A method that overrides another and adds {@code @Valid} (which Bean Validation
- * refuses for its parameters) has its {@code @Valid} arguments validated one by one
- * ({@link CascadedArgumentsCheck}).
+ * silently ignored. A controller whose method overrides another and adds {@code @Valid} or a constraint
+ * (which Bean Validation refuses, for the whole class) is validated by a validator configured as the
+ * application's that allows it (Hibernate Validator's {@code allow_parameter_constraint_override}).
  */
 public final class BeanValidationArguments implements HandlerArgumentValidator {
 
@@ -54,7 +57,11 @@ public final class BeanValidationArguments implements HandlerArgumentValidator {
     /** The code of a violation, as core's {@code ValidationPlugin} answers. */
     public static final int CODE_INVALID = 400;
 
+    /** Hibernate Validator's switch for {@link #allowingOverrides}; other providers ignore it. */
+    private static final String ALLOW_PARAMETER_CONSTRAINT_OVERRIDE = "hibernate.validator.allow_parameter_constraint_override";
+
     private final ObjectProvider<Validator> validators;
+    private @Nullable Validator relaxed;
 
     /** Validates with the unique (or primary) {@link Validator} of {@code validators}, if any. */
     public BeanValidationArguments(ObjectProvider<Validator> validators) {
@@ -80,29 +87,67 @@ public final class BeanValidationArguments implements HandlerArgumentValidator {
         // Validated on the object the user wrote: a proxy's class carries no constraints.
         Object singleton = AopProxyUtils.getSingletonTarget(controller);
         Object target = singleton != null ? singleton : controller;
-        Class<?>[] groups = groups(target, method);
-        String[] labels = labels(method, parameters, body);
+        Validator checking = validator;
         MethodDescriptor described;
         try {
-            described = validator.getConstraintsForClass(target.getClass())
-                    .getConstraintsForMethod(method.getName(), method.getParameterTypes());
+            described = describe(checking, target, method);
         } catch (ConstraintDeclarationException overriding) {
-            // @Valid on an interface method's implementation, as on a @RestController's @RequestBody.
-            return CascadedArgumentsCheck.of(validator, method, parameters, labels, groups, overriding);
-        } catch (ValidationException e) {
-            throw new IllegalStateException(method.getDeclaringClass().getName() + "." + method.getName()
-                    + ": its constraints cannot be read: " + e.getMessage(), e);
+            // @Valid on an interface method's implementation, as on a @RestController's @RequestBody:
+            // Bean Validation's strict rule refuses the whole class; Hibernate Validator can relax it.
+            checking = allowingOverrides(validator, method, overriding);
+            try {
+                described = describe(checking, target, method);
+            } catch (ValidationException stillRefused) {
+                throw new IllegalStateException(method.getDeclaringClass().getName() + "." + method.getName() + ": "
+                        + overriding.getMessage() + " (the validation provider does not allow it: declare the "
+                        + "constraints on the overridden method)", stillRefused);
+            }
         }
         if (described == null || !constrained(described)) {
             return null;
         }
-        ExecutableValidator executables = validator.forExecutables();
+        Class<?>[] groups = groups(target, method);
+        String[] labels = labels(method, parameters, body);
+        ExecutableValidator executables = checking.forExecutables();
         return arguments -> {
             Set<ConstraintViolation<Object>> violations = executables.validateParameters(target, method, arguments, groups);
             if (!violations.isEmpty()) {
                 throw new RerrorException(new Rerror(CODE_INVALID, "Invalid Argument", describe(violations, labels)));
             }
         };
+    }
+
+    private static @Nullable MethodDescriptor describe(Validator validator, Object target, Method method) {
+        return validator.getConstraintsForClass(target.getClass())
+                .getConstraintsForMethod(method.getName(), method.getParameterTypes());
+    }
+
+    /**
+     * A validator like the application's (its message interpolation, its constraint validators, which
+     * may be beans) that lets a method add constraints to those of the method it overrides, built once,
+     * when a controller needs it. Spring MVC never meets the rule, as it validates a {@code @Valid}
+     * body on its own.
+     */
+    private synchronized Validator allowingOverrides(Validator validator, Method method, ConstraintDeclarationException refusal) {
+        if (relaxed == null) {
+            try {
+                Configuration<?> configuration = Validation.byDefaultProvider().configure()
+                        .addProperty(ALLOW_PARAMETER_CONSTRAINT_OVERRIDE, "true");
+                if (validator instanceof ValidatorFactory factory) {
+                    configuration.messageInterpolator(factory.getMessageInterpolator())
+                            .constraintValidatorFactory(factory.getConstraintValidatorFactory())
+                            .parameterNameProvider(factory.getParameterNameProvider())
+                            .traversableResolver(factory.getTraversableResolver())
+                            .clockProvider(factory.getClockProvider());
+                }
+                relaxed = configuration.buildValidatorFactory().getValidator();
+            } catch (ValidationException e) {
+                throw new IllegalStateException(method.getDeclaringClass().getName() + "." + method.getName()
+                        + ": " + refusal.getMessage() + " (the validation provider cannot allow it: declare the "
+                        + "constraints on the overridden method)", e);
+            }
+        }
+        return relaxed;
     }
 
     /** Whether a parameter, or a type argument of one ({@code List<@Valid Item>}), is {@code @Valid} or constrained. */

@@ -59,27 +59,56 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
     private static final Logger log = LoggerFactory.getLogger(ControllerRouteRegistrar.class);
 
     /**
-     * The annotations, by name (most are on no class path here) and also as meta-annotations
-     * ({@code @TransactionalEventListener} is an {@code @EventListener}), of methods that are never
-     * handlers: injection points, lifecycle callbacks, and the endpoints of other frameworks.
+     * The packages whose annotations make a method something other than a handler (injection, lifecycle
+     * callbacks, other frameworks' endpoints and listeners, management operations), unless the
+     * annotation is one of {@link #HANDLER_ANNOTATIONS}: a method the application did not mean for the
+     * network must never become callable from it, so what is not known to be harmless excludes.
+     */
+    private static final List<String> FRAMEWORK_PACKAGES = List.of("org.springframework.", "jakarta.annotation.",
+            "jakarta.inject.", "jakarta.persistence.", "javax.annotation.", "javax.inject.", "javax.persistence.");
+
+    /**
+     * Framework annotations that leave a handler a handler: they advise or describe the call
+     * (validation groups, transactions, caching, security, retries, nullness) rather than make the
+     * method something else.
+     */
+    private static final Set<String> HANDLER_ANNOTATIONS = Set.of(
+            "org.springframework.validation.annotation.Validated",
+            "org.springframework.transaction.annotation.Transactional",
+            "org.springframework.cache.annotation.Cacheable",
+            "org.springframework.cache.annotation.CachePut",
+            "org.springframework.cache.annotation.CacheEvict",
+            "org.springframework.cache.annotation.Caching",
+            "org.springframework.scheduling.annotation.Async",
+            "org.springframework.lang.Nullable",
+            "org.springframework.lang.NonNull",
+            "org.springframework.security.access.prepost.PreAuthorize",
+            "org.springframework.security.access.prepost.PostAuthorize",
+            "org.springframework.security.access.prepost.PreFilter",
+            "org.springframework.security.access.prepost.PostFilter",
+            "org.springframework.security.access.annotation.Secured",
+            "org.springframework.retry.annotation.Retryable",
+            "org.springframework.resilience.annotation.Retryable",
+            "org.springframework.resilience.annotation.ConcurrencyLimit",
+            "jakarta.annotation.Nullable",
+            "jakarta.annotation.Nonnull",
+            "jakarta.annotation.security.RolesAllowed",
+            "jakarta.annotation.security.PermitAll",
+            "jakarta.annotation.security.DenyAll",
+            "jakarta.transaction.Transactional");
+
+    /**
+     * Annotations that make a method something else also when they are only meta-present, on an
+     * application's own annotation ({@code @OnOrderPlaced} meta-annotated {@code @EventListener}).
      */
     private static final List<String> NOT_HANDLERS = List.of(
-            "org.springframework.beans.factory.annotation.Autowired",
-            "org.springframework.beans.factory.annotation.Value",
-            "org.springframework.beans.factory.annotation.Lookup",
-            "org.springframework.context.annotation.Bean",
             "org.springframework.context.event.EventListener",
             "org.springframework.scheduling.annotation.Scheduled",
-            "org.springframework.scheduling.annotation.Schedules",
             "org.springframework.messaging.handler.annotation.MessageMapping",
             "org.springframework.web.bind.annotation.RequestMapping",
-            "org.springframework.web.bind.annotation.ExceptionHandler",
-            "org.springframework.jms.annotation.JmsListener",
             "org.springframework.kafka.annotation.KafkaListener",
-            "org.springframework.amqp.rabbit.annotation.RabbitListener",
-            "jakarta.annotation.PostConstruct", "jakarta.annotation.PreDestroy",
-            "javax.annotation.PostConstruct", "javax.annotation.PreDestroy",
-            "jakarta.inject.Inject", "javax.inject.Inject");
+            "org.springframework.jms.annotation.JmsListener",
+            "org.springframework.amqp.rabbit.annotation.RabbitListener");
 
     private final Peer peer;
     private final ListableBeanFactory beans;
@@ -209,8 +238,9 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
     /**
      * The public instance methods that are the application's handlers: not those of {@code Object}
      * (even overridden), of framework interfaces the bean implements (lifecycle callbacks, Aware
-     * setters), carrying an annotation that makes them something else ({@link #NOT_HANDLERS}:
-     * injection, lifecycle, listeners), which must never be callable from the network, the accessors
+     * setters), carrying a framework annotation that makes them something else (injection,
+     * lifecycle, listeners: any of {@link #FRAMEWORK_PACKAGES} but {@link #HANDLER_ANNOTATIONS}, or a
+     * listener as a meta-annotation), which must never be callable from the network, the accessors
      * of a record's components (a record controller's components are its dependencies), marked
      * {@link NotRoute} (here or where they are overridden), or default methods of a
      * {@code @TeleportExchange} interface, which are its callers' helpers. Other annotations, such as
@@ -265,13 +295,14 @@ public final class ControllerRouteRegistrar implements SmartInitializingSingleto
     }
 
     private static boolean isNotHandler(Method method) {
-        MergedAnnotations annotations = MergedAnnotations.from(method, MergedAnnotations.SearchStrategy.DIRECT);
-        for (String marker : NOT_HANDLERS) {
-            if (annotations.isPresent(marker)) {
+        for (java.lang.annotation.Annotation annotation : method.getAnnotations()) {
+            String name = annotation.annotationType().getName();
+            if (FRAMEWORK_PACKAGES.stream().anyMatch(name::startsWith) && !HANDLER_ANNOTATIONS.contains(name)) {
                 return true;
             }
         }
-        return false;
+        MergedAnnotations annotations = MergedAnnotations.from(method, MergedAnnotations.SearchStrategy.DIRECT);
+        return NOT_HANDLERS.stream().anyMatch(annotations::isPresent);
     }
 
     private static boolean isRecordAccessor(Class<?> type, Method method) {

@@ -10,6 +10,7 @@ import io.teleport.router.binding.HandlerArgumentResolver;
 import io.teleport.router.binding.HandlerParameter;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.convert.ConversionException;
 import org.springframework.core.convert.ConversionService;
 import org.springframework.core.convert.TypeDescriptor;
@@ -42,8 +43,10 @@ final class ConvertedValueResolver implements HandlerArgumentResolver<MessageCon
         if (parameter.type() == String.class || !NamedValues.isNamed(parameter)) {
             return false;
         }
-        TypeDescriptor target = new TypeDescriptor(new MethodParameter(parameter.method(), parameter.index())
-                .withContainingClass(parameter.controllerClass()));
+        // With the annotations declared anywhere the method is (@DateTimeFormat on an interface's parameter).
+        TypeDescriptor target = new TypeDescriptor(ResolvableType.forMethodParameter(new MethodParameter(
+                parameter.method(), parameter.index()).withContainingClass(parameter.controllerClass())), null,
+                parameter.annotations());
         if (!conversions.canConvert(TEXT, target)) {
             // No other resolver takes a named value that is not text: say what would, not "no resolver".
             throw new IllegalArgumentException(parameter.handler() + ": " + parameter + " is bound from the "

@@ -31,4 +31,13 @@ class PropertyChecksTest {
         assertThat(PropertyChecks.written(DataSize.ofGigabytes(3))).isEqualTo("3GB");
         assertThat(PropertyChecks.written(DataSize.ofTerabytes(1))).isEqualTo("1TB");
     }
+
+    @Test
+    void aRedialIntervalAboveTheMaximumIsTheWaitAskedFor() {
+        // Only the interval set, above the maximum's default: each wait is that interval, not a failure.
+        TeleportProperties.Redial redial = new TeleportProperties.Redial(-1, Duration.ofSeconds(30), Duration.ofSeconds(10));
+        assertThat(redial.maxInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(new TeleportProperties.Redial(-1, Duration.ofMillis(100), Duration.ofSeconds(10)).maxInterval())
+                .isEqualTo(Duration.ofSeconds(10));
+    }
 }

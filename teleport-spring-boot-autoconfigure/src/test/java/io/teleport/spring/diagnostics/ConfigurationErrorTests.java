@@ -121,9 +121,6 @@ class ConfigurationErrorTests {
                 + "teleport.handler.queue-capacity: 0 (expected: >= 1).", "Set teleport.handler.queue-capacity to 1 or more");
         assertAnalysis(REMOTE + "teleport.redial.times=-2", "Teleport cannot start with teleport.redial.times: -2",
                 "Set teleport.redial.times to -1");
-        assertAnalysis(REMOTE + "teleport.redial.max-interval=50ms", "Teleport cannot start with "
-                + "teleport.redial.max-interval: 50ms (expected: >= teleport.redial.interval, 100ms).",
-                "Set teleport.redial.max-interval to the longest wait");
         assertAnalysis("teleport.server.listen-address=127.0.0.1:0,teleport.client.pull-timeout=-1s", "Teleport cannot start with "
                 + "teleport.client.pull-timeout: -1s (expected: > 0).", "Set teleport.client.pull-timeout to");
         assertAnalysis(REMOTE + "teleport.client.body-codec=xml", "Teleport cannot start with "

@@ -92,6 +92,30 @@ class ExchangeRegistrationTests {
         }
     }
 
+    /** Implements the generic contract once, for every type. */
+    abstract static class CrudController<T> implements GenericCrud<T> {
+        @Override
+        public String save(T item) {
+            return "saved " + item;
+        }
+    }
+
+    /** Binds the base class's type. */
+    @PullController
+    static class UserCrud extends CrudController<User> {
+        @Override
+        public User get(String id) {
+            return new User(id);
+        }
+    }
+
+    @Test
+    void methodsOfAGenericBaseClassAreServedWhereTheProxyCallsThem() {
+        runner.withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(UserCrud.class)
+                .run(ctx -> assertThat(ctx.getBean(Peer.class).pullRouter().routes()).extracting(Route::path)
+                        .containsExactlyInAnyOrder("/crud/get", "/crud/save"));
+    }
+
     @Test
     void methodsOfExtendedAndGenericInterfacesAreServedWhereTheProxyCallsThem() {
         runner.withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(Users.class).run(ctx -> {

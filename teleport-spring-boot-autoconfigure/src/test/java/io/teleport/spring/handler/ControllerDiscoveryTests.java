@@ -66,12 +66,34 @@ class ControllerDiscoveryTests {
         @Scheduled(fixedDelay = 60_000)
         public void tick() {
         }
+
+        @jakarta.annotation.Resource(name = "name")
+        public void setName(String name) {
+        }
+
+        @OnReady
+        public void readyAgain(ContextRefreshedEvent event) {
+        }
+
+        @org.springframework.scheduling.annotation.Async
+        public java.util.concurrent.CompletableFuture<String> later(String s) {
+            return java.util.concurrent.CompletableFuture.completedFuture(s);
+        }
+    }
+
+    /** An application's own listener annotation. */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.METHOD)
+    @EventListener
+    public @interface OnReady {
     }
 
     @Test
     void annotatedMethodsAreRoutesUnlessTheAnnotationMakesThemSomethingElse() {
-        runner.withBean(Annotated.class).run(ctx -> assertThat(ctx.getBean(Peer.class).pullRouter().routes())
-                .extracting(Route::path).containsExactlyInAnyOrder("/annotated/validated", "/annotated/price"));
+        runner.withBean("name", String.class, () -> "injected").withBean(Annotated.class)
+                .run(ctx -> assertThat(ctx.getBean(Peer.class).pullRouter().routes())
+                .extracting(Route::path).containsExactlyInAnyOrder("/annotated/validated", "/annotated/price",
+                        "/annotated/later"));
     }
 
     /** Its component is a dependency, not a route. */
@@ -184,6 +206,9 @@ class ControllerDiscoveryTests {
     /** Declares the binding once, for its implementations. */
     public interface SearchContract {
         String search(@QueryValue("q") String query, String body);
+
+        String day(@QueryValue("d") @org.springframework.format.annotation.DateTimeFormat(pattern = "dd.MM.yyyy")
+                java.time.LocalDate day);
     }
 
     /** Overrides without repeating the annotation, as Spring MVC allows. */
@@ -192,6 +217,11 @@ class ControllerDiscoveryTests {
         @Override
         public String search(String query, String body) {
             return query + "/" + body;
+        }
+
+        @Override
+        public String day(java.time.LocalDate day) {
+            return day.toString();
         }
 
         public String maybe(Optional<String> body) {
@@ -206,7 +236,8 @@ class ControllerDiscoveryTests {
     @Test
     void anOverridingMethodIsBoundAsItsInterfaceDeclaresIt() {
         runner.withBean(Search.class).run(ctx -> LoopbackClient.withSession(ctx, s ->
-                assertThat(s.pull("/search/search?q=a", "b", String.class)).isEqualTo("a/b")));
+                assertThat(s.pull("/search/search?q=a", "b", String.class) + " "
+                        + s.pull("/search/day?d=24.12.2025", null, String.class)).isEqualTo("a/b 2025-12-24")));
     }
 
     @Test

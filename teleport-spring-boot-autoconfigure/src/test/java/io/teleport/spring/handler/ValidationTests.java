@@ -125,21 +125,20 @@ class ValidationTests {
         }
     }
 
-    /** A constraint Bean Validation allows only on the first declaration. */
+    /** A contract that constrains a value itself, shared with clients. */
+    public interface NoteContract {
+        String put(Item item, @QueryValue("n") @Min(1) int n);
+    }
+
+    /** Adds @Valid to the contract's method, and has a constrained method of its own besides. */
     @PullController
-    public static class ConstrainedOverride implements OrderContract {
+    public static class Notes implements NoteContract {
         @Override
-        public String place(Order order) {
-            return "";
+        public String put(@Valid Item item, int n) {
+            return item.name() + " x" + n;
         }
 
-        @Override
-        public int count(List<Item> items) {
-            return 0;
-        }
-
-        @Override
-        public int page(@Min(1) int page) {
+        public int page(@QueryValue("page") @Min(1) int page) {
             return page;
         }
     }
@@ -155,9 +154,16 @@ class ValidationTests {
             Map<String, Object> good = Map.of("customer", "ann", "items", List.of(Map.of("name", "pen", "quantity", 1)));
             assertThat(session.pull("/contract_orders/place", good, String.class)).isEqualTo("placed 1");
         }));
-        validating.withBean(ConstrainedOverride.class).run(ctx -> assertThat(ctx.getStartupFailure())
-                .rootCause().hasMessageContaining("ConstrainedOverride.page(int): @Min on parameter 0 (@Min int page) "
-                        + "cannot be checked: the method overrides another"));
+        validating.withBean(Notes.class).run(ctx -> withSession(ctx, session -> {
+            assertInvalid(() -> session.pull("/notes/put?n=2", Map.of("name", "", "quantity", 1), String.class),
+                    "name: must not be blank");
+            assertInvalid(() -> session.pull("/notes/put?n=0", Map.of("name", "pen", "quantity", 1), String.class),
+                    "n: must be greater than or equal to 1");
+            assertInvalid(() -> session.pull("/notes/page?page=0", null, int.class),
+                    "page: must be greater than or equal to 1");
+            assertThat(session.pull("/notes/put?n=2", Map.of("name", "pen", "quantity", 1), String.class))
+                    .isEqualTo("pen x2");
+        }));
     }
 
     @Test

@@ -24,8 +24,8 @@ import java.lang.annotation.Target;
  * <p>The context has a {@link TeleportTestClient} connected to the peer, and {@link TeleportMeters}
  * when Micrometer is present. The peer listens on {@code local:teleport-test-<uuid>}; to test over
  * TCP instead, set {@code teleport.network=tcp} and {@code teleport.server.listen-address=127.0.0.1:0}
- * in {@link #properties()}. The application's remotes are not dialed at start-up (they are not on the
- * local network): a controller that calls one gets its call refused, so give it a mock.
+ * in {@link #properties()}. The application's remotes are dialed at start-up only when their
+ * {@code connect} is explicitly {@code eager} (they are rarely on the local network), else on first use.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
