@@ -218,8 +218,17 @@ public final class Peer implements PeerSetup, AutoCloseable {
         return dial(address, null);
     }
 
-    /** Dials with a protocol of the caller's (the default when {@code null}) and waits. */
+    /**
+     * Dials with a protocol of the caller's (the default when {@code null}) and waits.
+     *
+     * @throws IllegalStateException on an I/O thread (an inline or {@code @NonBlocking} handler): the
+     *     dial needs that thread to finish, so waiting there would never end; use {@link #dialAsync}
+     */
     public Session dial(String address, @Nullable Proto proto) {
+        if (context.inIoThread()) {
+            throw new IllegalStateException("a blocking dial of " + address + " on an I/O thread would never end "
+                    + "(the dial needs that thread); use dialAsync, or run the handler off the I/O thread");
+        }
         try {
             return dialAsync(address, proto).get();
         } catch (ExecutionException e) {

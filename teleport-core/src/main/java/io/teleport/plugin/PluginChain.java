@@ -152,7 +152,8 @@ public final class PluginChain {
      * Runs {@code hook} on every plugin that has it, in order.
      *
      * @return the first error, or {@code null} (always {@code null} for hooks that return nothing)
-     * @throws RuntimeException from a plugin, for {@link Hook.OnFailure#THROWS} hooks
+     * @throws RuntimeException from a plugin (anything else it throws wrapped in an
+     *     {@link IllegalStateException}), for {@link Hook.OnFailure#THROWS} hooks
      */
     public <C> @Nullable Rerror run(Hook<?, C> hook, C context) {
         Plugin[] plugins = byHook[hook.index];
@@ -162,10 +163,13 @@ public final class PluginChain {
             Rerror r;
             try {
                 r = hook.invoke(p, context);
-            } catch (RuntimeException e) {
+            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+                // Checked exceptions too (thrown sneakily, from Kotlin or @SneakyThrows) and the errors a
+                // plugin's own code causes: a hook that fails must never leave a dial, pull or push unsettled.
                 switch (hook.onFailure()) {
                     case THROWS:
-                        throw e;
+                        throw e instanceof RuntimeException runtime ? runtime
+                                : new IllegalStateException(p.name() + "-" + hook.name() + "Plugin failed: " + e, e);
                     case LOGS:
                         log.error("{}-{}Plugin failed", p.name(), hook.name(), e);
                         continue;

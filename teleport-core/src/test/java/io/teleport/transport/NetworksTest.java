@@ -70,6 +70,22 @@ class NetworksTest {
         peer("unix").listen(path, null);
         Session session = peer("unix").dial(path);
         assertThat(session.pull("/echo", "over unix", String.class)).startsWith("over unix via");
+
+        // Clients' ends are unnamed: each session still has an id of its own, on both sides.
+        Peer server = peers.get(0);
+        Session second = peer("unix").dial(path);
+        String other = dir.resolve("other.sock").toString();
+        peer("unix").listen(other, null);
+        Peer client = peer("unix");
+        Session toFirst = client.dial(path);
+        Session toOther = client.dial(other);
+        assertThat(List.of(session.id(), second.id(), toFirst.id(), toOther.id())).doesNotHaveDuplicates()
+                .allSatisfy(id -> assertThat(id).startsWith("@"));
+        assertThat(server.sessionCount()).isEqualTo(3);
+        assertThat(client.sessionCount()).isEqualTo(2);
+        assertThat(session.pull("/echo", "first", String.class)).startsWith("first");
+        assertThat(toFirst.pull("/echo", "a", String.class)).startsWith("a");
+        assertThat(toOther.pull("/echo", "b", String.class)).startsWith("b");
     }
 
     @Test

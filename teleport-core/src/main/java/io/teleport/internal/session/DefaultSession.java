@@ -91,10 +91,15 @@ public final class DefaultSession implements Session {
         return current != null ? current : defaultId();
     }
 
-    /** Teleport's default: the remote address on the accepting side, the local one on the dialing side. */
+    /**
+     * Teleport's default: the remote address on the accepting side, the local one on the dialing side;
+     * for a unix socket's unnamed end (every client's), which would give all of them one id and let
+     * each new session replace the last, the connection's own id after Go's {@code @}.
+     */
     private String defaultId() {
         Channel ch = channel;
-        return Addresses.format(dialed() ? ch.localAddress() : ch.remoteAddress());
+        String address = Addresses.format(dialed() ? ch.localAddress() : ch.remoteAddress());
+        return address.isEmpty() ? "@" + ch.id().asShortText() : address;
     }
 
     @Override

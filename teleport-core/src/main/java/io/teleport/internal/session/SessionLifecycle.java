@@ -120,7 +120,7 @@ final class SessionLifecycle {
             IN_DIAL_HOOKS.set(session);
             try {
                 rerror = peer.plugins.run(hook, session);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
                 rerror = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", e.toString());
             } finally {
                 IN_DIAL_HOOKS.remove();

@@ -1,0 +1,80 @@
+package io.teleport.plugin;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.RerrorException;
+import io.teleport.session.Session;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A hook that throws what is not a {@code RuntimeException}: a checked exception thrown sneakily (from
+ * Kotlin, or Lombok's {@code @SneakyThrows}) or an error of the plugin's own code (an assertion, an
+ * optional library missing). Each ends as a runtime exception would: no dial, pull or push is left
+ * unsettled.
+ */
+class HookFailureTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    private String server() {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        server.pullRouter().route("/echo", String.class, (b, ctx) -> b);
+        server.pushRouter().route("/note", String.class, (b, ctx) -> { });
+        return "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+    }
+
+    @Test
+    void aDialHookThatThrowsACheckedExceptionFailsTheDial() {
+        String address = server();
+        PostDial audit = s -> {
+            throw sneaky(new IOException("audit log unavailable"));
+        };
+        Peer client = peers.add(new Peer(PeerConfig.builder().dialTimeout(Duration.ofSeconds(1)).build(), audit));
+        assertThatThrownBy(() -> client.dialAsync(address, null).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOfSatisfying(RerrorException.class,
+                        e -> assertThat(e.code()).isEqualTo(500));
+    }
+
+    @Test
+    void writeHooksThatThrowErrorsAreLoggedAndTheCallsGoOn() throws Exception {
+        String address = server();
+        PostWritePull pulls = c -> {
+            throw new NoClassDefFoundError("io/prometheus/client/Counter");
+        };
+        PostWritePush pushes = c -> {
+            throw new AssertionError("counter must be positive");
+        };
+        Session session = peers.add(new Peer(PeerConfig.builder().pullTimeout(Duration.ofSeconds(2)).build(), pulls,
+                pushes)).dial(address);
+        assertThat(session.pullAsync("/echo", "x", String.class).get(5, TimeUnit.SECONDS)).isEqualTo("x");
+        assertThat(session.push("/note", "x").get(5, TimeUnit.SECONDS)).isNull();
+    }
+
+    @Test
+    void aPreWriteHookThatThrowsACheckedExceptionFailsItsPullWithARerror() {
+        String address = server();
+        PreWritePull refuse = c -> {
+            throw sneaky(new IOException("quota store unreachable"));
+        };
+        Session session = peers.add(new Peer(PeerConfig.defaults(), refuse)).dial(address);
+        assertThatThrownBy(() -> session.pull("/echo", "x", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(500));
+    }
+}
