@@ -338,6 +338,23 @@ class HostilePeerTest {
     // ---------------------------------------------------------------- outbound back-pressure
 
     @Test
+    void anExecutorThatFailsWithAnErrorRefusesTheMessageAndGivesItsBytesBack() {
+        // What a pool meets when the process has no native thread left for a new worker.
+        java.util.concurrent.Executor noThreads = task -> {
+            throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached");
+        };
+        Peer server = peer(PeerConfig.builder().handlerExecutor(noThreads).build());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        Session session = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server));
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> session.pull("/fast", "x".repeat(10_000), String.class))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(503));
+        }
+        assertThat(session.isHealthy()).isTrue();
+        await().atMost(Duration.ofSeconds(2)).until(() -> server.stats().inboundBytes() == 0);
+    }
+
+    @Test
     void aFrameLargerThanTheOutboundLimitIsSentWhenNothingWaits() throws Exception {
         // The default read limit (16 MiB) is above the default outbound limit (8 MiB): a message between
         // them must still travel, as it does between Go peers.

@@ -179,7 +179,8 @@ class ThreadCpu {
         try {
             // "/proc/thread-self" links to "<pid>/task/<tid>".
             return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            // Not measured is fine; a worker dying here would take its first task with it.
             return -1;
         }
     }

@@ -26,9 +26,18 @@ public interface Dialer {
 
     /** The error of a dial that did not connect, worded as Go Teleport words it. */
     static RerrorException failed(String address, Throwable cause) {
-        return new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed",
-                "dial " + address + ": " + (cause.getMessage() != null ? cause.getMessage()
-                        : cause instanceof java.nio.channels.ClosedChannelException ? "the connection closed while being made"
-                        : cause.toString())), cause);
+        String why = cause.getMessage() != null ? cause.getMessage()
+                : cause instanceof java.nio.channels.ClosedChannelException ? "the connection closed while being made"
+                : cause.toString();
+        // Netty's "Unable to create Channel" says nothing of why: its root cause does (too many open files).
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != cause && root.getMessage() != null && !why.contains(root.getMessage())) {
+            why = why + ": " + root.getMessage();
+        }
+        return new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", "dial " + address + ": " + why),
+                cause);
     }
 }

@@ -102,7 +102,9 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     public void submit() {
         try {
             session.peer.executor.execute(this);
-        } catch (RejectedExecutionException e) {
+        } catch (RejectedExecutionException | OutOfMemoryError | LinkageError e) {
+            // An error too (no native thread left for a new worker): the message must still end here,
+            // or its bytes would stay counted against the whole peer's inbound budget for good.
             // A reason even when the executor gave none: without one, refuse counts an expiry.
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             refuse(Rerror.CODE_UNAVAILABLE, "the handler executor is saturated or shut down",

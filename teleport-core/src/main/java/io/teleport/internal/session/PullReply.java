@@ -82,8 +82,10 @@ final class PullReply {
         }
         Rerror answered = rerror;
         session.outbound().writeReply(pull.channel, frame, f -> {
-            if (!f.isSuccess() && f.cause() instanceof EncoderException && f.channel().isActive()) {
-                // Within the sender's estimate, over a limit once framed: as if it could not be built.
+            if (!f.isSuccess() && (f.cause() instanceof EncoderException || f.cause() instanceof OutOfMemoryError)
+                    && f.channel().isActive()) {
+                // Within the sender's estimate, over a limit once framed, or no memory to frame it: as if
+                // it could not be built (a bare error reply is small), so that the caller is answered.
                 Throwable cause = f.cause().getCause() != null ? f.cause().getCause() : f.cause();
                 notBuilt(pull, answered, String.valueOf(cause.getMessage()));
                 return;

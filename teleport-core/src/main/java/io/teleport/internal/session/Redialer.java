@@ -54,6 +54,10 @@ final class Redialer {
     /** The connection made at {@code connectedAt} broke: start redialing. */
     void start(Instant connectedAt) {
         long upNanos = Duration.between(connectedAt, Instant.now()).toNanos();
+        if (upNanos < 0) {
+            // The wall clock stepped back meanwhile: how long it was up is unknown, so not "briefly".
+            upNanos = Long.MAX_VALUE;
+        }
         if (delayNanos == 0 || upNanos >= peer.config.redialMaxInterval().toNanos()) {
             failures = 0;
             delayNanos = peer.config.redialInterval().toNanos();
