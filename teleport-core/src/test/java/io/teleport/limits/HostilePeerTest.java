@@ -550,6 +550,43 @@ class HostilePeerTest {
     }
 
     @Test
+    void largeFramesThatTogetherHoldTheirShareStillFinish() throws Exception {
+        // Budget 8 MiB: frames over 1 MiB share 4 MiB. Four honest 3 MiB frames arrive at once, each
+        // half sent, then the rest: each holds part of the share and needs more.
+        Peer server = peer(PeerConfig.builder().limits(Limits.builder().maxInboundBytes(8L * 1024 * 1024)
+                .frameReadTimeout(Duration.ofSeconds(30)).build()).build());
+        BlockingQueue<Integer> handled = new LinkedBlockingQueue<>();
+        server.pushRouter().route("/big", String.class, (b, ctx) -> handled.add(b.length()));
+        int port = port(server);
+        byte[] frame = Frames.encode(new Packet(PacketType.PUSH, 1, "/big", "x".repeat(3 << 20)).bodyCodec((byte) 's'),
+                new io.teleport.proto.ProtoContext(io.teleport.codec.Codecs.defaults(), io.teleport.xfer.XferFilters.defaults(), 16 << 20));
+        List<Socket> senders = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            senders.add(raw(port));
+        }
+        int half = frame.length / 2;
+        for (Socket sender : senders) {
+            sender.getOutputStream().write(frame, 0, half);
+        }
+        Thread.sleep(300);
+        for (Socket sender : senders) {
+            // Another thread each: a sender the server does not read blocks in write.
+            CompletableFuture.runAsync(() -> {
+                try {
+                    sender.getOutputStream().write(frame, half, frame.length - half);
+                } catch (IOException closed) {
+                    // the assertion below says what happened
+                }
+            });
+        }
+        for (int i = 0; i < 4; i++) {
+            assertThat(handled.poll(15, TimeUnit.SECONDS)).as("frame %d handled", i).isEqualTo(3 << 20);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.stats().inboundBytes() == 0);
+        assertThat(server.stats().frameReadTimeouts()).isZero();
+    }
+
+    @Test
     void headersThatDeclareBigFramesHoldOnlyTheBytesThatArrived() throws Exception {
         Peer server = peer(PeerConfig.builder().limits(Limits.builder().maxInboundBytes(8L * 1024 * 1024).build()).build());
         server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");

@@ -1,10 +1,12 @@
 package io.teleport.internal.limits;
 
 import io.teleport.limits.Limits;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The bytes of inbound frames one peer holds across all its connections: frames being received,
@@ -16,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #SMALL_FRAME} seven eighths, so that senders of large frames (or of frames they never finish,
  * until the frame-read timeout closes them) leave room for everyone else's small ones: calls go on
  * while the budget is held. An empty budget admits any frame, so one larger than the share still gets
- * through, alone.
+ * through, alone; and one frame at a time may go past its share, so that frames that hold the share
+ * between them, none whole, cannot all wait for one another.
  */
 public final class InboundBudget {
 
@@ -31,6 +34,8 @@ public final class InboundBudget {
     private final long max;
     private final AtomicLong used = new AtomicLong();
     private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    /** The waiter whose frame may go past its share, if any (see {@link #overdraw}). */
+    private final AtomicReference<@Nullable Waiter> overdraft = new AtomicReference<>();
 
     public InboundBudget(long max) {
         this.max = max;
@@ -58,16 +63,54 @@ public final class InboundBudget {
      * have been freed (it then tries again, and may queue again).
      */
     boolean reserveOrWait(long bytes, long frameSize, long held, Waiter waiter) {
-        if (tryReserve(bytes, frameSize, held)) {
+        if (tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter)) {
             return true;
         }
         waiters.add(waiter);
         // Room freed between the failed try and the queueing would wake nobody: look once more.
-        if (tryReserve(bytes, frameSize, held)) {
+        if (tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter)) {
             waiters.remove(waiter);
             return true;
         }
         return false;
+    }
+
+    /**
+     * Takes {@code bytes} past its share for the one frame that may: frames being received can hold
+     * their share between them and each wait for more, none finishing and none releasing (four
+     * honest 16 MB frames at once did, until the frame-read timeout closed all four). One large frame
+     * at a time that has started arriving may then go on into the medium frames' room, up to seven
+     * eighths of the budget, so that it finishes and releases; the last eighth stays the small
+     * frames', and a frame that has not started waits as before.
+     */
+    private boolean overdraw(long bytes, long frameSize, long held, Waiter waiter) {
+        if (frameSize <= Limits.LARGE_FRAME || held == 0) {
+            return false;
+        }
+        long cap = max - max / 8;
+        Waiter holder = overdraft.get();
+        if (holder != waiter && (holder != null || !overdraft.compareAndSet(null, waiter))) {
+            return false;
+        }
+        for (;;) {
+            long now = used.get();
+            if (now + bytes > cap) {
+                return false;
+            }
+            if (used.compareAndSet(now, now + bytes)) {
+                return true;
+            }
+        }
+    }
+
+    /** The frame of {@code waiter} ended (whole, or its connection gone): another may go past its share. */
+    void endOverdraft(Waiter waiter) {
+        if (overdraft.get() == waiter && overdraft.compareAndSet(waiter, null)) {
+            Waiter w;
+            while ((w = waiters.poll()) != null) {
+                w.roomFreed();
+            }
+        }
     }
 
     /** Takes {@code bytes} even past the budget: what a frame turned out to hold after inflating. */
@@ -90,6 +133,7 @@ public final class InboundBudget {
     /** Forgets a waiter whose connection is gone. */
     void cancel(Waiter waiter) {
         waiters.remove(waiter);
+        endOverdraft(waiter);
     }
 
     long used() {

@@ -117,11 +117,13 @@ public final class ReadGate implements InboundBudget.Waiter {
         if (charge > reserved) {
             budget.force(charge - reserved);
         }
+        budget.endOverdraft(this);
     }
 
     /** Gives back a reservation whose frame will never be handled (the connection failed or closed). */
     public void unreserve(long bytes) {
         budget.release(bytes);
+        budget.endOverdraft(this);
     }
 
     // ---------------------------------------------------------------- messages
