@@ -10,6 +10,7 @@ import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
+import io.teleport.plugin.Hook;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallSpec;
 import io.teleport.session.Session;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -82,9 +84,13 @@ public final class Broadcast {
         // its cache line between the threads ten thousand times for one broadcast.
         AtomicInteger loopsLeft = new AtomicInteger(byLoop.size());
         AtomicInteger written = new AtomicInteger();
+        // Push hooks of plugins that may block run where blocking is allowed, as a single push's do:
+        // then each thread's sessions are handed their frames from a blocking-allowed thread instead.
+        boolean hooksBlock = context.plugins.blocks(Hook.PRE_WRITE_PUSH);
         byLoop.forEach((loop, sessions) -> {
             try {
-                loop.execute(() -> {
+                Executor runner = hooksBlock ? context::runBlocking : loop;
+                runner.execute(() -> {
                     int handed = 0;
                     try {
                         for (DefaultSession s : sessions) {

@@ -50,28 +50,17 @@ final class PullReply {
         if (pull.replyMeta != null) {
             reply.meta(pull.replyMeta);
         }
-        if (rerror == null) {
-            rerror = pull.scoped(Hook.PRE_WRITE_REPLY, pull);
+        fill(pull, reply, value, rerror);
+        if (pull.replyFallback == 0 && session.peer.plugins.has(Hook.PRE_WRITE_REPLY)) {
+            // As Go's: the hooks see every reply, errors too, whole (its body and codec already there),
+            // once; what they change is written. An error of theirs replaces a successful reply.
+            Rerror refused = pull.scoped(Hook.PRE_WRITE_REPLY, pull);
             // The pull is matched by the reply's seq: hooks may change the reply, not what it answers.
             reply.seq(request.seq()).type(PacketType.REPLY);
-        }
-        if (rerror != null) {
-            if (rerror == InboundContext.NOT_FOUND && pull.erpc()) {
-                // erpc's built-in 404 says cause= with nothing after it (vector E14).
-                reply.meta().set(Rerror.META_KEY, ErpcRawProto.withEmptyCause(rerror));
-            } else {
-                rerror.writeTo(reply.meta());
+            if (refused != null && rerror == null) {
+                rerror = refused;
+                fill(pull, reply, null, rerror);
             }
-            reply.bodyCodec(Packet.NO_CODEC).body(null);
-        } else if (value != null) {
-            byte codec = erpcDefault(pull, pull.replyBodyCodec);
-            if (codec == Packet.NO_CODEC) {
-                codec = request.bodyCodec() != Packet.NO_CODEC ? request.bodyCodec() : session.peer.defaultCodecId;
-            }
-            reply.bodyCodec(codec).body(value);
-        } else {
-            // No body: codec 0 unless the handler chose one, as Teleport writes it (erpc v6 differs).
-            reply.bodyCodec(erpcDefault(pull, pull.replyBodyCodec));
         }
         Object frame;
         try {
@@ -96,6 +85,29 @@ final class PullReply {
             session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, pull.startNanos);
             pull.afterReply();
         });
+    }
+
+    /** Sets the reply's error, or its body and codec. */
+    private static void fill(InboundContext pull, Packet reply, @Nullable Object value, @Nullable Rerror rerror) {
+        Packet request = pull.request;
+        if (rerror != null) {
+            if (rerror == InboundContext.NOT_FOUND && pull.erpc()) {
+                // erpc's built-in 404 says cause= with nothing after it (vector E14).
+                reply.meta().set(Rerror.META_KEY, ErpcRawProto.withEmptyCause(rerror));
+            } else {
+                rerror.writeTo(reply.meta());
+            }
+            reply.bodyCodec(Packet.NO_CODEC).body(null);
+        } else if (value != null) {
+            byte codec = erpcDefault(pull, pull.replyBodyCodec);
+            if (codec == Packet.NO_CODEC) {
+                codec = request.bodyCodec() != Packet.NO_CODEC ? request.bodyCodec() : pull.session.peer.defaultCodecId;
+            }
+            reply.bodyCodec(codec).body(value);
+        } else {
+            // No body: codec 0 unless the handler chose one, as Teleport writes it (erpc v6 differs).
+            reply.bodyCodec(erpcDefault(pull, pull.replyBodyCodec));
+        }
     }
 
     /** The reply could not be built or framed: answered again more barely, or, past the barest, not at all. */

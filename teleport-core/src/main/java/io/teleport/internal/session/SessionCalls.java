@@ -173,7 +173,7 @@ final class SessionCalls {
 
     /**
      * Pushes a body already encoded with {@code codec}, from this session's I/O thread (a broadcast
-     * batches its writes per thread).
+     * batches its writes per thread), or from a thread that may block when push hooks may.
      *
      * @return whether the frame was handed to the connection: not when the session is closed, refused
      *     by a hook, or a slow reader (not writable)
