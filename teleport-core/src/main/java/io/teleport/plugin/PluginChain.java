@@ -221,6 +221,14 @@ public final class PluginChain {
     }
 
     /**
+     * Whether {@code uri} goes to a plugin's private path (such as the authentication handshake's),
+     * which only that plugin and those before it see.
+     */
+    public boolean isPrivatePath(String uri) {
+        return !privatePaths.isEmpty() && privateIndex(uri) != WHOLE_CHAIN;
+    }
+
+    /**
      * Where the last plugin that may see this message is in the chain: the plugin whose private path
      * the message goes to, or the whole chain. A pull's reply goes to the pull's path.
      */
@@ -233,9 +241,10 @@ public final class PluginChain {
             WriteContext write = (WriteContext) context;
             uri = write.input() != null ? write.input().uri() : write.output().uri();
         }
-        if (uri == null) {
-            return WHOLE_CHAIN;
-        }
+        return uri == null ? WHOLE_CHAIN : privateIndex(uri);
+    }
+
+    private int privateIndex(String uri) {
         int query = uri.indexOf('?');
         int length = query < 0 ? uri.length() : query;
         for (Map.Entry<String, Integer> entry : privatePaths.entrySet()) {

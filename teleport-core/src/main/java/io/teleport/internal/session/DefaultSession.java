@@ -359,6 +359,17 @@ public final class DefaultSession implements Session {
         id = hub.add(this, customId ? id : defaultId(), !customId);
     }
 
+    /**
+     * The event a connection's pipeline gets once its dial or accept hooks are done: the pulls and
+     * pushes that arrived meanwhile were held, so that no handler runs before the hooks decided.
+     */
+    public static final Object CONNECT_HOOKS_DONE = new Object() {
+        @Override
+        public String toString() {
+            return "CONNECT_HOOKS_DONE";
+        }
+    };
+
     /** Whether the dial or accept hooks of a connection are still running. */
     public boolean hooksRunning() {
         return lifecycle.hooksRunning();

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class SessionLifecycle {
 
+
     private static final Logger log = LoggerFactory.getLogger(DefaultSession.class);
     /** The session whose dial hooks run on this thread: its pulls go out while it is still redialing. */
     private static final ThreadLocal<DefaultSession> IN_DIAL_HOOKS = new ThreadLocal<>();
@@ -139,6 +140,12 @@ final class SessionLifecycle {
                 ch.close();
             } finally {
                 hooksRunning = false;
+                // The messages held while the hooks decided go on now (or are refused, the session closing).
+                try {
+                    ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DefaultSession.CONNECT_HOOKS_DONE));
+                } catch (RejectedExecutionException stopped) {
+                    // The I/O thread is gone, and the connection with it.
+                }
             }
         });
     }
