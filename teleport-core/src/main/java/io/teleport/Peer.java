@@ -65,7 +65,8 @@ import java.util.function.Predicate;
  * Map<?, ?> reply = session.pull("/group/home/test?peer_id=1", Map.of("a", 1), Map.class);
  * }</pre>
  *
- * <p>Register routes, codecs and filters before listening or dialing. Thread-safe.
+ * <p>Codecs and filters are given to the {@link PeerBuilder} (fixed once the peer is built); routes may
+ * be added at any time, usually before listening. Thread-safe.
  */
 public final class Peer implements PeerSetup, AutoCloseable {
 
@@ -156,12 +157,12 @@ public final class Peer implements PeerSetup, AutoCloseable {
         return pushRouter;
     }
 
-    /** The body codecs; register more before connecting. */
+    /** The body codecs, fixed once the peer is built: give more to {@link PeerBuilder#codec}. */
     public Codecs codecs() {
         return codecs;
     }
 
-    /** The transfer filters; register more before connecting. */
+    /** The transfer filters, fixed once the peer is built: give more to {@link PeerBuilder#xferFilter}. */
     public XferFilters xferFilters() {
         return xferFilters;
     }

@@ -77,4 +77,22 @@ class HookFailureTest {
         assertThatThrownBy(() -> session.pull("/echo", "x", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(500));
     }
+
+    @Test
+    void aReadRefusalOfThisSidesOwnPluginIsNamedAsSuchNotAsTheOtherSidesFault() {
+        String address = server();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        PreReadHeader quota = s -> stop.get() ? new io.teleport.message.Rerror(429, "Too Many", "quota spent") : null;
+        Peer client = peers.add(new Peer(PeerConfig.defaults(), quota));
+        Session session = client.dial(address);
+        assertThat(session.pull("/echo", "x", String.class)).isEqualTo("x");
+        stop.set(true);
+        assertThatThrownBy(() -> session.pull("/echo", "y", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(102);
+                    assertThat(e.rerror().detail()).startsWith("closed by this side: a PreReadHeader plugin refused to "
+                            + "read on: disconnected when reading: {\"code\":429");
+                });
+        assertThat(client.stats().badFrames()).isZero();
+    }
 }

@@ -187,8 +187,8 @@ final class SessionLifecycle {
 
     /**
      * A connection is gone: redial a dialed session that asks for it, otherwise end. Its pulls end
-     * with 102, which says what of the other side's made this side close the connection
-     * ({@code brokenBy}); or, when the remote closed the connection and no frame ever came in on any
+     * with 102, which says why this side closed the connection ({@code brokenBy}: what the other side
+     * broke, or a plugin's refusal); or, when the remote closed the connection and no frame ever came in on any
      * of the session's connections, names the likely cause (another protocol), since nothing else
      * tells the caller.
      */
@@ -216,8 +216,7 @@ final class SessionLifecycle {
         // Its next connection starts writable, with no event to say so: it is no slow reader now.
         peer.slowReaders.update(session, false);
         boolean silent = !everHeard && !closedHere && state == State.OPEN && !peer.closing;
-        session.failPending(brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
-                "closed by this side: the other side broke the protocol or a limit: " + brokenBy)
+        session.failPending(brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed", brokenBy)
                 : silent ? PendingPull.CLOSED_SILENTLY : PendingPull.CONNECTION_CLOSED);
         if (!redial) {
             if (lost) {

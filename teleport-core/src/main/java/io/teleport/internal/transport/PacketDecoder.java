@@ -119,7 +119,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
             if (!headerHooksRan && session.peer.plugins.has(Hook.PRE_READ_HEADER)) {
                 Rerror rerror = session.peer.plugins.run(Hook.PRE_READ_HEADER, session);
                 if (rerror != null) {
-                    throw new ProtoException("disconnected when reading: " + rerror.toJson());
+                    throw new HookRefusal(rerror);
                 }
                 headerHooksRan = true;
             }
@@ -158,7 +158,9 @@ final class PacketDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             dropGathering();
             unreserve();
-            session.peer.counters.badFrames.increment();
+            if (!(e instanceof HookRefusal)) {
+                session.peer.counters.badFrames.increment();
+            }
             throw e;
         }
     }
@@ -356,6 +358,16 @@ final class PacketDecoder extends ByteToMessageDecoder {
         if (reserved > 0) {
             gate.unreserve(reserved);
             reserved = 0;
+        }
+    }
+
+    /** This side's {@code PreReadHeader} plugins refused the next frame: this side's decision, not a broken frame. */
+    static final class HookRefusal extends ProtoException {
+
+        private static final long serialVersionUID = 1L;
+
+        HookRefusal(Rerror rerror) {
+            super("disconnected when reading: " + rerror.toJson());
         }
     }
 

@@ -71,7 +71,7 @@ final class SessionHandler extends ChannelDuplexHandler {
     private boolean closedHere;
     /** Pulls and pushes that arrived while the connect hooks ran (I/O thread only); null when none wait. */
     private @Nullable ArrayDeque<InboundContext> held;
-    /** Why this side closed it, when the other side broke the protocol or a limit: its pulls say so. */
+    /** Why this side closed it (the other side broke the protocol or a limit, or a plugin refused): its pulls say so. */
     private @Nullable String brokenBy;
 
     SessionHandler(DefaultSession session, @Nullable CompletableFuture<DefaultSession> ready, ReadGate gate,
@@ -352,13 +352,18 @@ final class SessionHandler extends ChannelDuplexHandler {
             log.debug("disconnect({}) when writing: write timeout", session.id());
         } else if (c instanceof IOException) {
             log.debug("disconnect({}) when reading: {}", session.id(), LogText.safe(c.toString(), limit));
+        } else if (c instanceof PacketDecoder.HookRefusal) {
+            // This side's own plugin decided: its pulls say so, and nobody broke anything.
+            brokenBy = "closed by this side: a PreReadHeader plugin refused to read on: " + LogText.safe(c.getMessage(), limit);
+            log.debug("disconnect({}): {}", session.id(), brokenBy);
         } else if (c instanceof ProtoException || c instanceof XferException || c instanceof CodecException
                 || c instanceof DecoderException) {
             // The other side broke the protocol or a limit: each at DEBUG, at WARN once per interval for
             // all connections (a peer that reconnects to do it again must not flood the log); a stack
             // would only say where it was noticed.
-            brokenBy = LogText.safe(c.getMessage(), limit);
-            String text = "disconnect(" + session.id() + ") when reading: " + brokenBy;
+            String why = LogText.safe(c.getMessage(), limit);
+            brokenBy = "closed by this side: the other side broke the protocol or a limit: " + why;
+            String text = "disconnect(" + session.id() + ") when reading: " + why;
             log.debug(text);
             session.peer.brokenProtocolLog.record(text);
         } else {
