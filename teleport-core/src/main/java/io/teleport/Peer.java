@@ -65,8 +65,7 @@ import java.util.function.Predicate;
  * Map<?, ?> reply = session.pull("/group/home/test?peer_id=1", Map.of("a", 1), Map.class);
  * }</pre>
  *
- * <p>Codecs and filters are given to the {@link PeerBuilder} (fixed once the peer is built); routes may
- * be added at any time, usually before listening. Thread-safe.
+ * <p>Codecs and filters come from the {@link PeerBuilder}; routes may be added at any time. Thread-safe.
  */
 public final class Peer implements PeerSetup, AutoCloseable {
 
@@ -220,10 +219,8 @@ public final class Peer implements PeerSetup, AutoCloseable {
     }
 
     /**
-     * Dials with a protocol of the caller's (the default when {@code null}) and waits.
-     *
-     * @throws IllegalStateException on an I/O thread (an inline or {@code @NonBlocking} handler): the
-     *     dial needs that thread to finish, so waiting there would never end; use {@link #dialAsync}
+     * Dials with a protocol of the caller's (the default when {@code null}) and waits; refused on the
+     * peer's I/O threads, where the dial could never finish ({@link #dialAsync} does not wait).
      */
     public Session dial(String address, @Nullable Proto proto) {
         if (context.inIoThread()) {
@@ -245,10 +242,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
 
     /**
      * Dials without waiting, with {@code proto} (the default when {@code null}); fails with a
-     * {@link RerrorException}.
-     *
-     * @throws IllegalArgumentException when the protocol is {@link AutoProto}: the dialing side speaks
-     *     first, so it must know its protocol
+     * {@link RerrorException}. Refused for {@link AutoProto}: the dialing side speaks first.
      */
     public CompletableFuture<Session> dialAsync(String address, @Nullable Proto proto) {
         ensureOpen();
@@ -317,7 +311,8 @@ public final class Peer implements PeerSetup, AutoCloseable {
      * read too slowly (not {@linkplain Session#isWritable() writable}) are skipped and counted in
      * {@link PeerStats#broadcastSkipped()}, so one slow reader neither holds up the broadcast nor
      * makes this peer queue without bound. So are sessions it cannot frame for: under
-     * {@link io.teleport.proto.AutoProto}, a connection that has received nothing yet.
+     * {@link io.teleport.proto.AutoProto}, a connection that has received nothing yet. With push hooks
+     * that may block, the handler pool hands the frames over: a push sent right after may arrive first.
      *
      * @param body the body, or {@code null} for none
      * @return completes with the number of sessions the push was handed to, once each has been

@@ -221,14 +221,6 @@ public final class PluginChain {
     }
 
     /**
-     * Whether {@code uri} goes to a plugin's private path (such as the authentication handshake's),
-     * which only that plugin and those before it see.
-     */
-    public boolean isPrivatePath(String uri) {
-        return !privatePaths.isEmpty() && privateIndex(uri) != WHOLE_CHAIN;
-    }
-
-    /**
      * Where the last plugin that may see this message is in the chain: the plugin whose private path
      * the message goes to, or the whole chain. A pull's reply goes to the pull's path.
      */

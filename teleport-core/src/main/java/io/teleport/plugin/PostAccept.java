@@ -5,9 +5,10 @@ import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Hook. After a connection is accepted. An error closes the session. A gate: the pulls and pushes
- * that arrive while the accept hooks run reach no handler until every one passed (a plugin's
- * private paths, such as the authentication handshake's, excepted), and none if one refused.
+ * Hook. After a connection is accepted. An error closes the session. It runs off the I/O thread while
+ * the connection is already read: a check that must come before any handler sees a message (an
+ * allow-list) belongs in {@link PreReadHeader}, whose error closes the connection before the frame
+ * is read.
  */
 public interface PostAccept extends Plugin {
 

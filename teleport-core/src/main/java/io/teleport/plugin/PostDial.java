@@ -6,8 +6,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Hook. After a dial connects (and after each redial), before the session is handed out; it may pull. An
- * error closes the session and fails the dial with that error. The other side's pulls and pushes that
- * arrive meanwhile reach handlers only once every dial hook passed.
+ * error closes the session and fails the dial with that error.
  */
 public interface PostDial extends Plugin {
 

@@ -91,7 +91,7 @@ class HookFailureTest {
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.code()).isEqualTo(102);
                     assertThat(e.rerror().detail()).startsWith("closed by this side: a PreReadHeader plugin refused to "
-                            + "read on: disconnected when reading: {\"code\":429");
+                            + "read on: {\"code\":429");
                 });
         assertThat(client.stats().badFrames()).isZero();
     }

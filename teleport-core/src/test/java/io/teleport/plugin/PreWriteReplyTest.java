@@ -78,4 +78,41 @@ class PreWriteReplyTest {
         assertThat(stamped).containsExactly("/ok", "/refused", "/bug", "/missing");
         assertThat(versions.values()).containsOnly("1.2");
     }
+
+    /** Handlers that never block. */
+    @io.teleport.router.NonBlocking
+    public static class Quick {
+        /** Echoes. */
+        public String ping(String s) {
+            return s;
+        }
+    }
+
+    @Test
+    void theHookRunsOnceAndNeverOnAnIoThreadWhenItMayBlock() {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        PreWriteReply audit = c -> {
+            threads.add(Thread.currentThread().getName());
+            return null;
+        };
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), audit));
+        // A route that runs on the I/O thread: pulls then start there, and a 404 is built there.
+        server.pullRouter().register(new Quick());
+        // A value JSON cannot write: the reply is answered again, more barely, as a 500.
+        server.pullRouter().route("/bad", String.class, (b, ctx) -> new Object() {
+            public Object getSelf() {
+                throw new IllegalStateException("cannot be written");
+            }
+        });
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial(listen(server));
+        for (String uri : List.of("/missing", "/bad")) {
+            try {
+                session.pull(uri, "x", String.class);
+            } catch (RerrorException expected) {
+                // a 404 built on the I/O thread, a 500 after a reply that could not be built
+            }
+        }
+        await().until(() -> threads.size() >= 2);
+        assertThat(threads).hasSize(2).noneMatch(name -> name.startsWith("teleport-io"));
+    }
 }

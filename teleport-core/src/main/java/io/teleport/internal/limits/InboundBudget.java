@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #SMALL_FRAME} seven eighths, so that senders of large frames (or of frames they never finish,
  * until the frame-read timeout closes them) leave room for everyone else's small ones: calls go on
  * while the budget is held. An empty budget admits any frame, so one larger than the share still gets
- * through, alone; and one frame at a time may go past its share, so that frames that hold the share
- * between them, none whole, cannot all wait for one another.
+ * through, alone; and one large frame at a time may take the rest of itself past its share (up to
+ * three quarters of the budget), so that frames that hold the share between them, none whole, cannot
+ * all wait for one another.
  */
 public final class InboundBudget {
 
@@ -36,6 +37,8 @@ public final class InboundBudget {
     private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     /** The waiter whose frame may go past its share, if any (see {@link #overdraw}). */
     private final AtomicReference<@Nullable Waiter> overdraft = new AtomicReference<>();
+    /** What the frame going past its share took and has not grown into yet. */
+    private final AtomicLong overdraftLeft = new AtomicLong();
 
     public InboundBudget(long max) {
         this.max = max;
@@ -79,25 +82,33 @@ public final class InboundBudget {
      * Takes {@code bytes} past its share for the one frame that may: frames being received can hold
      * their share between them and each wait for more, none finishing and none releasing (four
      * honest 16 MB frames at once did, until the frame-read timeout closed all four). One large frame
-     * at a time that has started arriving may then go on into the medium frames' room, up to seven
-     * eighths of the budget, so that it finishes and releases; the last eighth stays the small
-     * frames', and a frame that has not started waits as before.
+     * at a time that has started arriving may then take all that is left of it at once, if that fits
+     * under three quarters of the budget, so that it finishes and releases: it cannot trickle further,
+     * and medium and small frames keep a quarter. Its later growth comes out of what it took.
      */
     private boolean overdraw(long bytes, long frameSize, long held, Waiter waiter) {
-        if (frameSize <= Limits.LARGE_FRAME || held == 0) {
-            return false;
-        }
-        long cap = max - max / 8;
         Waiter holder = overdraft.get();
-        if (holder != waiter && (holder != null || !overdraft.compareAndSet(null, waiter))) {
+        if (holder == waiter) {
+            if (overdraftLeft.addAndGet(-bytes) >= 0) {
+                return true;
+            }
+            overdraftLeft.addAndGet(bytes);
             return false;
         }
+        if (holder != null || frameSize <= Limits.LARGE_FRAME || held == 0 || bytes > frameSize - held
+                || !overdraft.compareAndSet(null, waiter)) {
+            return false;
+        }
+        long rest = frameSize - held;
+        long cap = max - max / 4;
         for (;;) {
             long now = used.get();
-            if (now + bytes > cap) {
+            if (now + rest > cap) {
+                overdraft.set(null);
                 return false;
             }
-            if (used.compareAndSet(now, now + bytes)) {
+            if (used.compareAndSet(now, now + rest)) {
+                overdraftLeft.set(rest - bytes);
                 return true;
             }
         }
@@ -106,6 +117,11 @@ public final class InboundBudget {
     /** The frame of {@code waiter} ended (whole, or its connection gone): another may go past its share. */
     void endOverdraft(Waiter waiter) {
         if (overdraft.get() == waiter && overdraft.compareAndSet(waiter, null)) {
+            // What it took and never grew into.
+            long left = overdraftLeft.getAndSet(0);
+            if (left > 0) {
+                used.addAndGet(-left);
+            }
             Waiter w;
             while ((w = waiters.poll()) != null) {
                 w.roomFreed();

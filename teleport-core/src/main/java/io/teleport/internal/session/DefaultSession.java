@@ -93,13 +93,12 @@ public final class DefaultSession implements Session {
 
     /**
      * Teleport's default: the remote address on the accepting side, the local one on the dialing side;
-     * for a unix socket's unnamed end (every client's), which would give all of them one id and let
-     * each new session replace the last, the connection's own id after Go's {@code @}.
+     * for a unix socket's unnamed end (all clients' alike), Go's {@code @} and the connection's id.
      */
     private String defaultId() {
         Channel ch = channel;
         String address = Addresses.format(dialed() ? ch.localAddress() : ch.remoteAddress());
-        return address.isEmpty() ? "@" + ch.id().asShortText() : address;
+        return address.isEmpty() ? "@" + ch.id().asLongText() : address;
     }
 
     @Override
@@ -358,17 +357,6 @@ public final class DefaultSession implements Session {
     void listIn(SessionHub hub) {
         id = hub.add(this, customId ? id : defaultId(), !customId);
     }
-
-    /**
-     * The event a connection's pipeline gets once its dial or accept hooks are done: the pulls and
-     * pushes that arrived meanwhile were held, so that no handler runs before the hooks decided.
-     */
-    public static final Object CONNECT_HOOKS_DONE = new Object() {
-        @Override
-        public String toString() {
-            return "CONNECT_HOOKS_DONE";
-        }
-    };
 
     /** Whether the dial or accept hooks of a connection are still running. */
     public boolean hooksRunning() {

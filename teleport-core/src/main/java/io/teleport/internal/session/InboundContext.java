@@ -44,6 +44,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     final String sentUri;
     /** How barely the reply goes, since it could not be built as it was: 0, or {@link PullReply#WITHOUT_URI} and on. */
     int replyFallback;
+    /** Whether the reply's {@code PreWriteReply} hooks ran: once per pull, whatever the reply turned into. */
+    boolean replyHooksRan;
     /** Started on the I/O thread, for a route that may be {@link io.teleport.router.NonBlocking}. */
     private boolean onIoThread;
     /** The header hook ran and the route is found: what is left runs from there. */

@@ -38,6 +38,18 @@ final class PullReply {
 
     static void send(InboundContext pull, @Nullable Object value, @Nullable Rerror rerror) {
         DefaultSession session = pull.session;
+        if (!pull.replyHooksRan && session.peer.inIoThread()
+                && ScopedHooks.blocks(session.peer.plugins, pull.route, Hook.PRE_WRITE_REPLY)) {
+            // Error replies are built on the I/O thread too (refusals, a 404, a reply that could not be
+            // framed), and PreWriteReply sees them: a hook that may block must not run there.
+            session.peer.offIoThread(true, () -> build(pull, value, rerror));
+            return;
+        }
+        build(pull, value, rerror);
+    }
+
+    private static void build(InboundContext pull, @Nullable Object value, @Nullable Rerror rerror) {
+        DefaultSession session = pull.session;
         Packet request = pull.request;
         Packet reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(pull.replyFallback > 0 ? "" : pull.sentUri);
         pull.reply = reply;
@@ -51,9 +63,11 @@ final class PullReply {
             reply.meta(pull.replyMeta);
         }
         fill(pull, reply, value, rerror);
-        if (pull.replyFallback == 0 && session.peer.plugins.has(Hook.PRE_WRITE_REPLY)) {
+        if (!pull.replyHooksRan) {
             // As Go's: the hooks see every reply, errors too, whole (its body and codec already there),
-            // once; what they change is written. An error of theirs replaces a successful reply.
+            // once, not again for a barer answer; what they change is written, and an error of theirs
+            // replaces a successful reply.
+            pull.replyHooksRan = true;
             Rerror refused = pull.scoped(Hook.PRE_WRITE_REPLY, pull);
             // The pull is matched by the reply's seq: hooks may change the reply, not what it answers.
             reply.seq(request.seq()).type(PacketType.REPLY);

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class SessionLifecycle {
 
-
     private static final Logger log = LoggerFactory.getLogger(DefaultSession.class);
     /** The session whose dial hooks run on this thread: its pulls go out while it is still redialing. */
     private static final ThreadLocal<DefaultSession> IN_DIAL_HOOKS = new ThreadLocal<>();
@@ -121,7 +120,9 @@ final class SessionLifecycle {
             IN_DIAL_HOOKS.set(session);
             try {
                 rerror = peer.plugins.run(hook, session);
-            } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+            } catch (Throwable e) {
+                // Whatever a hook throws (an error of the JVM's too: no native thread for one it starts),
+                // the dial or accept is settled, refused, rather than left waiting for ever.
                 rerror = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", e.toString());
             } finally {
                 IN_DIAL_HOOKS.remove();
@@ -140,12 +141,6 @@ final class SessionLifecycle {
                 ch.close();
             } finally {
                 hooksRunning = false;
-                // The messages held while the hooks decided go on now (or are refused, the session closing).
-                try {
-                    ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DefaultSession.CONNECT_HOOKS_DONE));
-                } catch (RejectedExecutionException stopped) {
-                    // The I/O thread is gone, and the connection with it.
-                }
             }
         });
     }

@@ -367,7 +367,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         private static final long serialVersionUID = 1L;
 
         HookRefusal(Rerror rerror) {
-            super("disconnected when reading: " + rerror.toJson());
+            super(rerror.toJson());
         }
     }
 

@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
-import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -69,8 +68,6 @@ final class SessionHandler extends ChannelDuplexHandler {
      * noticed); false when the remote did, which Netty sees as the end of the stream or a reset.
      */
     private boolean closedHere;
-    /** Pulls and pushes that arrived while the connect hooks ran (I/O thread only); null when none wait. */
-    private @Nullable ArrayDeque<InboundContext> held;
     /** Why this side closed it (the other side broke the protocol or a limit, or a plugin refused): its pulls say so. */
     private @Nullable String brokenBy;
 
@@ -276,40 +273,6 @@ final class SessionHandler extends ChannelDuplexHandler {
     private void dispatch(InboundContext inbound) {
         gate.admit(inbound.charge, inbound.isPull());
         session.handlerStarted();
-        if ((held != null || session.hooksRunning())
-                && !session.peer.plugins.isPrivatePath(inbound.uri())) {
-            // Its dial or accept hooks have not decided yet (an allow-list, a check of the peer): no
-            // handler runs before they do. Held as admitted, so in-flight bounds still stop the reading.
-            if (held == null) {
-                held = new ArrayDeque<>();
-            }
-            held.add(inbound);
-            return;
-        }
-        start(inbound);
-    }
-
-    /** The connect hooks are done: what they held goes on, in order (refused if the session is closing). */
-    private void releaseHeld() {
-        ArrayDeque<InboundContext> waiting = held;
-        held = null;
-        if (waiting != null) {
-            for (InboundContext inbound : waiting) {
-                start(inbound);
-            }
-        }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-        if (event == DefaultSession.CONNECT_HOOKS_DONE) {
-            releaseHeld();
-            return;
-        }
-        super.userEventTriggered(ctx, event);
-    }
-
-    private void start(InboundContext inbound) {
         if (inbound.refuseIfDraining()) {
             return;
         }

@@ -41,11 +41,11 @@ class PushFailureLogTest {
         inboundLog.detachAppender(logged);
     }
 
-    /** Message hooks turn a RuntimeException into a 500; an Error goes past them. */
+    /** Message hooks turn an exception, or an error of the plugin's own code, into a 500; the JVM's go past them. */
     private static final class Crashing implements PostReadPushHeader {
         @Override
         public Rerror postReadPushHeader(ReadContext ctx) {
-            throw new AssertionError("header hook crashed");
+            throw new InternalError("header hook crashed");
         }
     }
 
