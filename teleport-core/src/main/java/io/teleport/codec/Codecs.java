@@ -183,7 +183,16 @@ public final class Codecs {
             Codec codec = byId[id & 0xFF];
             return codec == null ? null : codec.emptyValue(type);
         }
-        return codecFor(id).decode(bytes, type);
+        Codec codec = codecFor(id);
+        try {
+            return codec.decode(bytes, type);
+        } catch (CodecException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // An application's codec that throws what it finds (an IllegalArgumentException) rejected the
+            // body all the same: the sender's mistake, a 400, not this side's 500.
+            throw new CodecException(codec.name() + " could not decode the body into " + type.getTypeName() + ": " + e, e);
+        }
     }
 
     /**

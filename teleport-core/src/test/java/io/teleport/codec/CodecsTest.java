@@ -180,6 +180,35 @@ class CodecsTest {
         assertThatThrownBy(() -> Codecs.defaults().require("xml")).hasMessageContaining("expected one of");
     }
 
+    @Test
+    void anApplicationCodecThatRejectsABodyInItsOwnWayRejectsItAsACodecDoes() {
+        Codec strict = new Codec() {
+            @Override
+            public byte id() {
+                return 'k';
+            }
+
+            @Override
+            public String name() {
+                return "strict";
+            }
+
+            @Override
+            public void encode(Object body, ByteBuf out) {
+            }
+
+            @Override
+            public Object decode(byte[] bytes, java.lang.reflect.Type type) {
+                throw new IllegalArgumentException("not a valid record");
+            }
+        };
+        Codecs registry = Codecs.defaults().register(strict);
+        // A CodecException is what makes the reply a 400 (the sender's body), not a 500.
+        assertThatThrownBy(() -> registry.decode((byte) 'k', new byte[] {1}, String.class))
+                .isInstanceOf(CodecException.class).hasMessageContaining("strict could not decode the body")
+                .hasMessageContaining("not a valid record");
+    }
+
     private record TestCodec(byte id, String name) implements Codec {
         @Override
         public void encode(Object body, ByteBuf out) {
