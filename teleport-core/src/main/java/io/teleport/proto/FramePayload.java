@@ -105,6 +105,11 @@ final class FramePayload {
                     writer.write(packet, ctx, payload);
                     for (int i = pipe.length - 1; i >= 0; i--) {
                         ByteBuf next = packer.pack(pipe[i], payload, alloc, ctx);
+                        if (next == payload) {
+                            // Released below and again as its own output: say why, not "refCnt: 0".
+                            throw new io.teleport.xfer.XferException("transfer filter '" + (char) pipe[i]
+                                    + "' returned its input: pack must return a new buffer the caller owns");
+                        }
                         payload.release();
                         payload = next;
                     }
@@ -165,6 +170,10 @@ final class FramePayload {
                         int before = payload.readableBytes();
                         ByteBuf next = unpacker.unpack(id, payload, alloc, ctx,
                                 (int) Math.min(ctx.maxUnpackedBytes(), before + left));
+                        if (next == payload) {
+                            throw new io.teleport.xfer.XferException("transfer filter '" + (char) id
+                                    + "' returned its input: unpack must return a new buffer the caller owns");
+                        }
                         // What the filters add counts, not what they pass on (a checksum after gzip).
                         left -= Math.max(0, next.readableBytes() - before);
                         if (left < 0 || next.readableBytes() > ctx.maxUnpackedBytes()) {
