@@ -186,11 +186,9 @@ public final class Codecs {
         Codec codec = codecFor(id);
         try {
             return codec.decode(bytes, type);
-        } catch (CodecException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // An application's codec that throws what it finds (an IllegalArgumentException) rejected the
-            // body all the same: the sender's mistake, a 400, not this side's 500.
+        } catch (IllegalArgumentException e) {
+            // An application's codec that rejects a body with the JDK's exception for bad input did reject
+            // it: the sender's mistake, a 400, not this side's 500 (any other exception is its own bug).
             throw new CodecException(codec.name() + " could not decode the body into " + type.getTypeName() + ": " + e, e);
         }
     }

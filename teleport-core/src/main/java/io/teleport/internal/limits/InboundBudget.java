@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * while the budget is held. An empty budget admits any frame, so one larger than the share still gets
  * through, alone; and one large frame at a time may take the rest of itself past its share (up to
  * three quarters of the budget), so that frames that hold the share between them, none whole, cannot
- * all wait for one another.
+ * all wait for one another. That one frame holds bytes not yet sent, against the rule that a header
+ * holds only what has arrived: the price of one frame finishing, for one frame at a time.
  */
 public final class InboundBudget {
 
@@ -36,9 +37,7 @@ public final class InboundBudget {
     private final AtomicLong used = new AtomicLong();
     private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     /** The waiter whose frame may go past its share, if any (see {@link #overdraw}). */
-    private final AtomicReference<@Nullable Waiter> overdraft = new AtomicReference<>();
-    /** What the frame going past its share took and has not grown into yet. */
-    private final AtomicLong overdraftLeft = new AtomicLong();
+    private final AtomicReference<@Nullable Overdraft> overdraft = new AtomicReference<>();
 
     public InboundBudget(long max) {
         this.max = max;
@@ -66,6 +65,11 @@ public final class InboundBudget {
      * have been freed (it then tries again, and may queue again).
      */
     boolean reserveOrWait(long bytes, long frameSize, long held, Waiter waiter) {
+        Overdraft own = overdraft.get();
+        if (own != null && own.waiter == waiter && own.take(bytes)) {
+            // The frame past its share grows into what it took, not into the budget again.
+            return true;
+        }
         if (tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter)) {
             return true;
         }
@@ -87,45 +91,72 @@ public final class InboundBudget {
      * and medium and small frames keep a quarter. Its later growth comes out of what it took.
      */
     private boolean overdraw(long bytes, long frameSize, long held, Waiter waiter) {
-        Waiter holder = overdraft.get();
-        if (holder == waiter) {
-            if (overdraftLeft.addAndGet(-bytes) >= 0) {
-                return true;
-            }
-            overdraftLeft.addAndGet(bytes);
-            return false;
-        }
-        if (holder != null || frameSize <= Limits.LARGE_FRAME || held == 0 || bytes > frameSize - held
-                || !overdraft.compareAndSet(null, waiter)) {
-            return false;
+        Overdraft current = overdraft.get();
+        if (current != null) {
+            return current.waiter == waiter && current.take(bytes);
         }
         long rest = frameSize - held;
         long cap = max - max / 4;
+        if (frameSize <= Limits.LARGE_FRAME || held == 0 || bytes > rest || used.get() + rest > cap) {
+            return false;
+        }
+        Overdraft claim = new Overdraft(waiter, rest - bytes);
+        if (!overdraft.compareAndSet(null, claim)) {
+            return false;
+        }
         for (;;) {
             long now = used.get();
             if (now + rest > cap) {
+                // Taken meanwhile: the slot goes back, and whoever queued behind this claim looks again.
                 overdraft.set(null);
+                wakeWaiters();
                 return false;
             }
             if (used.compareAndSet(now, now + rest)) {
-                overdraftLeft.set(rest - bytes);
                 return true;
             }
         }
     }
 
-    /** The frame of {@code waiter} ended (whole, or its connection gone): another may go past its share. */
+    /**
+     * The frame of {@code waiter} ended (whole, or its connection gone), or its connection stopped
+     * being read (then it would hold the slot for as long, its frame clock not running): what it took
+     * and did not grow into comes back, and another frame may go past its share.
+     */
     void endOverdraft(Waiter waiter) {
-        if (overdraft.get() == waiter && overdraft.compareAndSet(waiter, null)) {
-            // What it took and never grew into.
-            long left = overdraftLeft.getAndSet(0);
+        Overdraft current = overdraft.get();
+        if (current != null && current.waiter == waiter && overdraft.compareAndSet(current, null)) {
+            long left = current.left.getAndSet(0);
             if (left > 0) {
                 used.addAndGet(-left);
             }
-            Waiter w;
-            while ((w = waiters.poll()) != null) {
-                w.roomFreed();
+            wakeWaiters();
+        }
+    }
+
+    private void wakeWaiters() {
+        Waiter w;
+        while ((w = waiters.poll()) != null) {
+            w.roomFreed();
+        }
+    }
+
+    /** The frame going past its share, and what of its rest it has not grown into yet: one object, swapped whole. */
+    private static final class Overdraft {
+        final Waiter waiter;
+        final AtomicLong left;
+
+        Overdraft(Waiter waiter, long left) {
+            this.waiter = waiter;
+            this.left = new AtomicLong(left);
+        }
+
+        boolean take(long bytes) {
+            if (left.addAndGet(-bytes) >= 0) {
+                return true;
             }
+            left.addAndGet(bytes);
+            return false;
         }
     }
 
@@ -140,10 +171,7 @@ public final class InboundBudget {
             return;
         }
         used.addAndGet(-bytes);
-        Waiter w;
-        while ((w = waiters.poll()) != null) {
-            w.roomFreed();
-        }
+        wakeWaiters();
     }
 
     /** Forgets a waiter whose connection is gone. */

@@ -284,6 +284,10 @@ public final class ReadGate implements InboundBudget.Waiter {
         }
         reasons |= reason;
         unwritablePaused = (reasons & UNWRITABLE) != 0;
+        if ((reason & (INFLIGHT | UNWRITABLE)) != 0) {
+            // Not read now, its frame's clock not running: a frame past its share must not hold the slot.
+            budget.endOverdraft(this);
+        }
     }
 
     private void resume(int reason) {

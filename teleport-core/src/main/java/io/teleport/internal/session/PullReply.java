@@ -42,7 +42,14 @@ final class PullReply {
                 && ScopedHooks.blocks(session.peer.plugins, pull.route, Hook.PRE_WRITE_REPLY)) {
             // Error replies are built on the I/O thread too (refusals, a 404, a reply that could not be
             // framed), and PreWriteReply sees them: a hook that may block must not run there.
-            session.peer.offIoThread(true, () -> build(pull, value, rerror));
+            session.peer.offIoThread(true, () -> {
+                try {
+                    build(pull, value, rerror);
+                } catch (Throwable t) {
+                    // Off the handler's own guard: the pull must still be answered and finished.
+                    notBuilt(pull, rerror, t.toString());
+                }
+            });
             return;
         }
         build(pull, value, rerror);

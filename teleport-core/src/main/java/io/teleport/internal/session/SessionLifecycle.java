@@ -123,6 +123,10 @@ final class SessionLifecycle {
             } catch (Throwable e) {
                 // Whatever a hook throws (an error of the JVM's too: no native thread for one it starts),
                 // the dial or accept is settled, refused, rather than left waiting for ever.
+                if (!(e instanceof RuntimeException)) {
+                    // What the plugin chain lets pass (the JVM's own errors): worth a stack, once it happened.
+                    log.error("{} hook failed for {}", hook.name(), session.id(), e);
+                }
                 rerror = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", e.toString());
             } finally {
                 IN_DIAL_HOOKS.remove();

@@ -46,4 +46,48 @@ class InboundBudgetTest {
         budget.cancel(a);
         assertThat(budget.used()).isEqualTo(32 * MIB);
     }
+
+    @Test
+    void framesOnTwoThreadsTakingTheOverdraftInTurnsLeaveTheBudgetAsTheyFoundIt() throws Exception {
+        InboundBudget budget = new InboundBudget(64 * MIB);
+        // The large frames' share full of frames that wait: each new one may only go past it.
+        assertThat(budget.reserveOrWait(32 * MIB, 40 * MIB, 0, () -> { })).isTrue();
+        Runnable frames = () -> {
+            for (int i = 0; i < 100_000; i++) {
+                // A waiter of its own per frame, as each connection's gate is (a non-capturing lambda is one object).
+                InboundBudget.Waiter gate = new InboundBudget.Waiter() {
+                    @Override
+                    public void roomFreed() {
+                    }
+                };
+                // It takes the rest of itself (1 MiB) and grows into 64 KiB of it before it ends.
+                if (budget.reserveOrWait(64 * 1024, 2 * MIB, MIB, gate)) {
+                    budget.release(64 * 1024);
+                }
+                budget.endOverdraft(gate);
+                budget.cancel(gate);
+            }
+        };
+        Thread a = new Thread(frames);
+        Thread b = new Thread(frames);
+        a.start();
+        b.start();
+        a.join();
+        b.join();
+        assertThat(budget.used()).as("nothing taken past the share stays taken").isEqualTo(32 * MIB);
+    }
+
+    @Test
+    void aClaimThatNoLongerFitsWakesWhoeverQueuedBehindIt() {
+        InboundBudget budget = new InboundBudget(64 * MIB);
+        java.util.concurrent.atomic.AtomicInteger woken = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(budget.reserveOrWait(32 * MIB, 40 * MIB, 0, () -> { })).isTrue();
+        InboundBudget.Waiter first = () -> { };
+        InboundBudget.Waiter second = woken::incrementAndGet;
+        assertThat(budget.reserveOrWait(MIB, 8 * MIB, MIB, first)).isTrue();
+        assertThat(budget.reserveOrWait(MIB, 8 * MIB, MIB, second)).as("the slot is taken").isFalse();
+        budget.endOverdraft(first);
+        assertThat(woken).as("woken to try again").hasValue(1);
+        assertThat(budget.reserveOrWait(MIB, 8 * MIB, MIB, second)).isTrue();
+    }
 }
