@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #SMALL_FRAME} seven eighths, so that senders of large frames (or of frames they never finish,
  * until the frame-read timeout closes them) leave room for everyone else's small ones: calls go on
  * while the budget is held. An empty budget admits any frame, so one larger than the share still gets
- * through, alone; and one large frame at a time may take the rest of itself past its share (up to
- * three quarters of the budget), so that frames that hold the share between them, none whole, cannot
- * all wait for one another. That one frame holds bytes not yet sent, against the rule that a header
+ * through, alone; and one frame at a time may take the rest of itself past its share (see
+ * {@link #overdraw}), so that frames that hold the share between them, none whole, cannot all wait
+ * for one another. That one frame holds bytes not yet sent, against the rule that a header
  * holds only what has arrived: the price of one frame finishing, for one frame at a time.
  */
 public final class InboundBudget {
@@ -85,10 +85,12 @@ public final class InboundBudget {
     /**
      * Takes {@code bytes} past its share for the one frame that may: frames being received can hold
      * their share between them and each wait for more, none finishing and none releasing (four
-     * honest 16 MB frames at once did, until the frame-read timeout closed all four). One large frame
-     * at a time that has started arriving may then take all that is left of it at once, if that fits
-     * under three quarters of the budget, so that it finishes and releases: it cannot trickle further,
-     * and medium and small frames keep a quarter. Its later growth comes out of what it took.
+     * honest 16 MB frames at once did, until the frame-read timeout closed all four; a hundred-odd
+     * uploads of a megabyte would at the medium frames' share). One frame at a time that has started
+     * arriving may then take all that is left of it at once, if that fits under three quarters of the
+     * budget for a large frame (medium and small frames keep a quarter) or fifteen sixteenths for a
+     * medium one (small frames keep a sixteenth), so that it finishes and releases: it cannot trickle
+     * further. Its later growth comes out of what it took.
      */
     private boolean overdraw(long bytes, long frameSize, long held, Waiter waiter) {
         Overdraft current = overdraft.get();
@@ -96,8 +98,9 @@ public final class InboundBudget {
             return current.waiter == waiter && current.take(bytes);
         }
         long rest = frameSize - held;
-        long cap = max - max / 4;
-        if (frameSize <= Limits.LARGE_FRAME || held == 0 || bytes > rest || used.get() + rest > cap) {
+        // A large frame goes into the medium frames' room, a medium one into half the small frames' eighth.
+        long cap = frameSize > Limits.LARGE_FRAME ? max - max / 4 : max - max / 16;
+        if (frameSize <= SMALL_FRAME || held == 0 || bytes > rest || used.get() + rest > cap) {
             return false;
         }
         Overdraft claim = new Overdraft(waiter, rest - bytes);

@@ -90,4 +90,21 @@ class InboundBudgetTest {
         assertThat(woken).as("woken to try again").hasValue(1);
         assertThat(budget.reserveOrWait(MIB, 8 * MIB, MIB, second)).isTrue();
     }
+
+    @Test
+    void mediumFramesThatFillTheirShareLetOneTakeItsRestIntoHalfTheSmallFramesRoom() {
+        InboundBudget budget = new InboundBudget(64 * MIB);
+        InboundBudget.Waiter first = () -> { };
+        long frame = 1000 * 1024;
+        // 114 uploads of about a megabyte, half arrived each: the medium frames' share (7/8) all but full.
+        for (int i = 0; i < 114; i++) {
+            assertThat(budget.reserveOrWait(500 * 1024, frame, 0, () -> { })).isTrue();
+        }
+        InboundBudget.Waiter second = () -> { };
+        assertThat(budget.reserveOrWait(400 * 1024, frame, 0, second)).as("no room in the share").isFalse();
+        // One that needs more than is left of the share takes its whole rest (500 KiB) past it.
+        assertThat(budget.reserveOrWait(400 * 1024, frame, 500 * 1024, first)).isTrue();
+        assertThat(budget.used()).isEqualTo(115 * 500 * 1024L);
+        assertThat(budget.used()).isLessThanOrEqualTo(64 * MIB - 64 * MIB / 16);
+    }
 }
