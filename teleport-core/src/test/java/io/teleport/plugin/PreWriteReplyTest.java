@@ -116,4 +116,20 @@ class PreWriteReplyTest {
         await().until(() -> threads.size() >= 3);
         assertThat(threads).hasSize(3).noneMatch(name -> name.startsWith("teleport-io"));
     }
+
+    @Test
+    void aHookFailingWithAJvmErrorStillGetsThePullAnswered() {
+        PreWriteReply broken = c -> {
+            throw new InternalError("hook broke");
+        };
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), broken));
+        server.pullRouter().register(new Quick());
+        Session session = peers.add(new Peer(PeerConfig.builder().pullTimeout(java.time.Duration.ofSeconds(20)).build()))
+                .dial(listen(server));
+        long start = System.nanoTime();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> session.pull("/quick/ping", "p", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(500));
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(10));
+        await().until(() -> server.stats().inboundBytes() == 0);
+    }
 }

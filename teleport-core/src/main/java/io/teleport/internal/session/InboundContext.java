@@ -213,9 +213,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 if (error != null) {
                     session.peer.errors.replyFailed(error, true, this);
                 } else {
-                    // Completed on an I/O thread maybe (a push's future): the reply's hooks may block.
-                    boolean off = ScopedHooks.blocks(session.peer.plugins, route, Hook.PRE_WRITE_REPLY);
-                    session.peer.offIoThread(off && session.peer.inIoThread(), () -> replyWith(value));
+                    // Completed on an I/O thread maybe (a push's future): PullReply moves hooks that may block off it.
+                    replyWith(value);
                 }
             });
         } else {

@@ -38,8 +38,9 @@ final class PullReply {
 
     static void send(InboundContext pull, @Nullable Object value, @Nullable Rerror rerror) {
         DefaultSession session = pull.session;
-        if (!pull.replyHooksRan && session.peer.inIoThread()
-                && ScopedHooks.blocks(session.peer.plugins, pull.route, Hook.PRE_WRITE_REPLY)) {
+        // The cheap tests first: most replies have no hook that may block, and no thread lookup is paid.
+        if (!pull.replyHooksRan && ScopedHooks.blocks(session.peer.plugins, pull.route, Hook.PRE_WRITE_REPLY)
+                && session.peer.inIoThread()) {
             // Error replies are built on the I/O thread too (refusals, a 404, a reply that could not be
             // framed), and PreWriteReply sees them: a hook that may block must not run there.
             session.peer.offIoThread(true, () -> {

@@ -158,4 +158,22 @@ class ReadGateTest {
         assertThat(gate.readingUnwritable()).isFalse();
         assertThat(channel.config().isAutoRead()).isTrue();
     }
+
+    @Test
+    void aConnectionThatStopsBeingReadGivesUpTheOverdraftItsFrameHeld() {
+        long mib = 1 << 20;
+        InboundBudget big = new InboundBudget(64 * mib);
+        ReadGate holder = new ReadGate(channel, big, new Counters(big), Limits.builder().maxInflightPerSession(1).build());
+        assertThat(big.reserveOrWait(32 * mib, 40 * mib, 0, () -> { })).isTrue();
+        // A 16 MiB frame half here takes its rest (8 MiB) past the large frames' share.
+        assertThat(holder.reserveFrame(1024, 16 * mib, 8 * mib)).isTrue();
+        assertThat(big.used()).isEqualTo(40 * mib);
+        // Its connection stops being read (a pull in flight at the limit): its frame's clock stops too, so
+        // it must not keep the slot, nor the 8 MiB it has not grown into.
+        holder.admit(0, true);
+        assertThat(channel.config().isAutoRead()).isFalse();
+        assertThat(big.used()).isEqualTo(32 * mib + 1024);
+        InboundBudget.Waiter other = () -> { };
+        assertThat(big.reserveOrWait(1024, 16 * mib, 8 * mib, other)).as("the slot is free for another").isTrue();
+    }
 }
