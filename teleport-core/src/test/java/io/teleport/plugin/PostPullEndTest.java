@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -42,6 +43,10 @@ class PostPullEndTest {
 
     /** Records {@code uri code size} for each ended pull; {@code code} is 0 for a successful reply. */
     private final PostPullEnd recorder = ctx -> {
+        if (ctx.output().uri().contains("slow")) {
+            // A hook that may block: the refusal thrown to the caller must still wait for it.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
         Rerror rerror = Rerror.fromMeta(ctx.input().hasMeta() ? ctx.input().meta() : null);
         ends.add(ctx.output().uri() + " " + (rerror == null ? 0 : rerror.code()) + (ctx.input().size() > 0 ? " wire" : " here"));
     };
@@ -137,12 +142,13 @@ class PostPullEndTest {
     void unwritablePullsAreSeen() {
         Session session = client(server(), recorder);
         // A frame over the read limit: thrown at once, and still seen and logged.
-        assertThatThrownBy(() -> session.pullAsync("/echo?unencodable", "x".repeat(5000), String.class))
+        assertThatThrownBy(() -> session.pullAsync("/echo?unencodable-slow", "x".repeat(5000), String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(104));
+        assertThat(ends).as("seen before the throw, though the recorder may block").containsExactly("/echo?unencodable-slow 104 here");
         session.close().join();
         assertThat(code(session.pullAsync("/echo?closed", "x", String.class))).isEqualTo(104);
-        assertThat(ends).containsExactly("/echo?unencodable 104 here", "/echo?closed 104 here");
-        assertThat(logged("/echo?unencodable")).isEqualTo(1);
+        assertThat(ends).containsExactly("/echo?unencodable-slow 104 here", "/echo?closed 104 here");
+        assertThat(logged("/echo?unencodable-slow")).isEqualTo(1);
         assertThat(logged("/echo?closed")).isEqualTo(1);
     }
 

@@ -77,6 +77,8 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     private boolean postWriteRunning;
     /** Set by the first {@link #end}: a hook that threw past the chain must not end the pull again. */
     private boolean ended;
+    /** Ended before it was sent, on the caller's thread (see {@link #refuse}). */
+    private boolean refusedByCaller;
     /** A reply that came while the pull's PostWritePull hooks still ran. */
     private @Nullable Packet earlyReply;
 
@@ -106,14 +108,14 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             session.addPending(this);
         } catch (IllegalStateException stopped) {
             if (session.removePending(this)) {
-                fail(CONNECTION_CLOSED);
+                refuse(CONNECTION_CLOSED);
             }
             return false;
         } catch (RejectedExecutionException refused) {
             // A timer of the application's with a bound on pending timeouts: a pull that could wait
             // forever is not sent.
             if (session.removePending(this)) {
-                fail(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
+                refuse(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
                         "not sent: the timer refused the pull's timeout (" + refused.getMessage() + ")"));
             }
             return false;
@@ -256,6 +258,16 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     }
 
     /**
+     * Ends a pull that was never sent, on its caller's thread: hooks that may block run right here
+     * unless that thread is an I/O thread, so that they have seen the pull before its caller learns
+     * the refusal (thrown at once, or a future already done).
+     */
+    void refuse(Rerror rerror) {
+        refusedByCaller = true;
+        end(null, rerror, null);
+    }
+
+    /**
      * The one way a pull ends: the {@code PostPullEnd} hooks see {@code shown}, the reply as the caller
      * gets it ({@code null}: one made here, carrying {@code rerror}), then the caller gets the outcome.
      * Every pull is logged here, once, with the status its caller gets: a reply read from the wire
@@ -284,7 +296,8 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             return;
         }
         reply = seen;
-        if (plugins.blocks(Hook.POST_PULL_END) && !session.peer.inline) {
+        if (plugins.blocks(Hook.POST_PULL_END) && !session.peer.inline
+                && (!refusedByCaller || session.peer.inIoThread() || session.channel().eventLoop().inEventLoop())) {
             // Plugins that may block never run on the I/O thread or the timer's.
             session.peer.runBlocking(() -> {
                 try {

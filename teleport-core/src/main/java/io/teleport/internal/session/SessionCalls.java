@@ -73,19 +73,19 @@ final class SessionCalls {
         OutgoingCall call = new OutgoingCall(session, packet, session.peer.pullTimeoutNanos).apply(options);
         PendingPull pull = new PendingPull(session, packet, replyType, sync, wholeReply, call.timeoutNanos());
         if (!session.isOpen()) {
-            pull.fail(notOpen());
+            pull.refuse(notOpen());
             return pull.future;
         }
         Rerror rejected = session.peer.plugins.run(Hook.PRE_WRITE_PULL, pull);
         if (rejected != null) {
-            pull.fail(rejected);
+            pull.refuse(rejected);
             return pull.future;
         }
         // The reply is matched by the seq the pull waits under, and only a PULL gets one.
         packet.seq(pull.seq).type(PacketType.PULL);
         Rerror full = session.outbound().refuseWhenFull(packet);
         if (full != null) {
-            pull.fail(full);
+            pull.refuse(full);
             return pull.future;
         }
         Object frame;
@@ -93,12 +93,12 @@ final class SessionCalls {
             frame = session.encode(packet);
         } catch (RerrorException unwritable) {
             // Thrown to the caller, as documented; ended here too, so that it is seen and logged.
-            pull.fail(unwritable.rerror());
+            pull.refuse(unwritable.rerror());
             throw unwritable;
         }
         full = session.outbound().refuse(frame, packet);
         if (full != null) {
-            pull.fail(full);
+            pull.refuse(full);
             return pull.future;
         }
         if (!pull.register()) {
