@@ -154,7 +154,13 @@ class HandlerErrorsTest {
             assertThat(e.getFormattedMessage()).contains("answered {\"code\":1409");
             assertThat(e.getThrowableProxy()).as("an answer, not a bug: no stack").isNull();
         });
-        assertThat(log.events(Level.WARN)).isEmpty();
+        // The push's error reaches no one else: the bounded refusal line says so, without a stack.
+        await().until(() -> !log.events(Level.WARN).isEmpty());
+        assertThat(log.events(Level.WARN)).singleElement().satisfies(e -> {
+            assertThat(e.getFormattedMessage()).contains("push handlers answered an error")
+                    .contains("1 since the last report").contains("on /note").contains("answered {\"code\":1409");
+            assertThat(e.getThrowableProxy()).isNull();
+        });
     }
 
     @Test

@@ -41,6 +41,11 @@ final class HandlerErrors {
     private final RefusalLog failures;
     /** Apart from the pulls': a push's failure answers nobody, and must not wait behind theirs to be seen. */
     private final RefusalLog pushFailures;
+    /**
+     * A push's handler that answers an error (returned, thrown, mapped) answers nobody: the caller of a
+     * pull learns it, the sender of a push does not, so the log says how many were dropped so.
+     */
+    private final RefusalLog pushAnswers;
     private final List<ExceptionMapper> mappers;
     private final boolean includeMessage;
     private final int valueLimit;
@@ -49,6 +54,8 @@ final class HandlerErrors {
         this.logs = logs;
         this.failures = logs.open(log, "pull handlers failed with an unmapped exception (answered 500)");
         this.pushFailures = logs.open(log, "push handlers failed with an unmapped exception (pushes lost)");
+        this.pushAnswers = logs.open(log, "push handlers answered an error (invalid arguments, a mapped exception), "
+                + "which reaches no one");
         this.mappers = List.copyOf(mappers);
         this.includeMessage = includeMessage;
         this.valueLimit = valueLimit;
@@ -101,11 +108,7 @@ final class HandlerErrors {
         }
         Rerror mapped = map(error, ctx);
         if (mapped != null) {
-            if (log.isDebugEnabled()) {
-                log.debug("handler {} on {} from {}: {} answered {}", handlerName(ctx), ctx.safeUri(),
-                        ctx.session.id(), safe(error.toString()), safe(mapped.toJson()));
-            }
-            return mapped;
+            return answered(mapped, error, ctx);
         }
         // A remote peer can make a handler fail on every message it sends: the stack goes to the log at
         // most once per interval, with the count since; each one is at DEBUG.
@@ -135,9 +138,19 @@ final class HandlerErrors {
 
     /** An error the handler returned (or threw as a {@link RerrorException}): its answer, logged in one line. */
     Rerror answered(Rerror rerror, InboundContext ctx) {
-        if (log.isDebugEnabled()) {
-            log.debug("handler {} on {} from {} answered {}", handlerName(ctx), ctx.safeUri(),
-                    ctx.session.id(), safe(rerror.toJson()));
+        return answered(rerror, null, ctx);
+    }
+
+    /** {@link #answered(Rerror, InboundContext)}, the error being a mapper's for {@code mapped}. */
+    private Rerror answered(Rerror rerror, @Nullable Throwable mapped, InboundContext ctx) {
+        boolean push = ctx.request.type() == PacketType.PUSH;
+        if (push || log.isDebugEnabled()) {
+            String what = "handler " + handlerName(ctx) + " on " + ctx.safeUri() + " from " + ctx.session.id()
+                    + (mapped == null ? "" : ": " + safe(mapped.toString())) + " answered " + safe(rerror.toJson());
+            log.debug(what);
+            if (push) {
+                pushAnswers.record(what);
+            }
         }
         return rerror;
     }

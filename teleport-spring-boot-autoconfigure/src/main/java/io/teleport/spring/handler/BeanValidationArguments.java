@@ -1,7 +1,5 @@
 package io.teleport.spring.handler;
 
-import io.teleport.message.Rerror;
-import io.teleport.message.RerrorException;
 import io.teleport.router.MetaValue;
 import io.teleport.router.QueryValue;
 import io.teleport.router.binding.HandlerArgumentValidator;
@@ -43,7 +41,8 @@ import java.util.stream.Collectors;
  * and the groups of {@code @Validated} on the method or the controller. A violation is the caller's
  * mistake, so it is answered with 400 naming each field as the caller knows it (the body is the root:
  * {@code items[0].name: must not be blank}; a query value by its name) rather than reaching the handler,
- * or a {@code @Validated} proxy that would throw it as a 500. Handlers without constraints are not
+ * or a {@code @Validated} proxy that would throw it as a 500. The violation is thrown as an
+ * {@link InvalidArgumentsException}, which exception handlers may map to an error of their own. Handlers without constraints are not
  * checked at all. The validator is looked up when the handlers are bound; without one nothing is checked,
  * and a handler that asks for validation is named at WARN, since its constraints would otherwise be
  * silently ignored. A controller whose method overrides another and adds {@code @Valid} or a constraint
@@ -112,7 +111,7 @@ public final class BeanValidationArguments implements HandlerArgumentValidator {
         return arguments -> {
             Set<ConstraintViolation<Object>> violations = executables.validateParameters(target, method, arguments, groups);
             if (!violations.isEmpty()) {
-                throw new RerrorException(new Rerror(CODE_INVALID, "Invalid Argument", describe(violations, labels)));
+                throw new InvalidArgumentsException(violations, describe(violations, labels));
             }
         };
     }

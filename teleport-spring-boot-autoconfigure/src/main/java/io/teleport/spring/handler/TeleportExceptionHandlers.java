@@ -18,7 +18,8 @@ import java.util.Map;
  * The {@link ExceptionMapper} of a Spring application: the {@link TeleportExceptionHandler} methods
  * of its {@link TeleportControllerAdvice} beans, asked bean by bean in {@code @Order}. The beans are
  * found once every singleton exists (so an advice bean may depend on anything, the peer included),
- * and a method that cannot work fails start-up there rather than on the first exception.
+ * and a method that cannot work fails start-up there rather than on the first exception. An
+ * {@link InvalidArgumentsException} none of them maps is answered with its own {@code 400}.
  */
 public final class TeleportExceptionHandlers implements ExceptionMapper, SmartInitializingSingleton {
 
@@ -43,7 +44,8 @@ public final class TeleportExceptionHandlers implements ExceptionMapper, SmartIn
                 return rerror;
             }
         }
-        return null;
+        // Unmapped, a violation is still the caller's mistake, not this side's 500.
+        return error instanceof InvalidArgumentsException invalid ? invalid.rerror() : null;
     }
 
     private List<ExceptionHandlerMethods> advice() {

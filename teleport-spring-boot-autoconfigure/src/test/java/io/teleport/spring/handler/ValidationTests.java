@@ -1,10 +1,14 @@
 package io.teleport.spring.handler;
 
+import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.router.MetaValue;
 import io.teleport.router.QueryValue;
 import io.teleport.router.binding.HandlerArgumentValidator;
 import io.teleport.spring.annotation.PullController;
+import io.teleport.spring.annotation.PushController;
+import io.teleport.spring.annotation.TeleportControllerAdvice;
+import io.teleport.spring.annotation.TeleportExceptionHandler;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
 import jakarta.validation.Valid;
 import jakarta.validation.Validator;
@@ -26,11 +30,13 @@ import org.springframework.validation.beanvalidation.MethodValidationPostProcess
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.teleport.session.CallOptions.setMeta;
 import static io.teleport.spring.handler.LoopbackClient.withSession;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * With a {@code Validator} bean (Boot makes one when Hibernate Validator is present), handler
@@ -80,6 +86,34 @@ class ValidationTests {
         /** A body whose elements are validated. */
         public int count(List<@Valid Item> items) {
             return items.size();
+        }
+    }
+
+    /** Advice that answers violations in the application's own shape. */
+    @TeleportControllerAdvice
+    public static class Reshaping {
+        @TeleportExceptionHandler
+        Rerror invalid(InvalidArgumentsException e) {
+            return new Rerror(422, "Unprocessable", e.violations().size() + " violations");
+        }
+    }
+
+    /** Advice for other exceptions only: a violation stays a 400. */
+    @TeleportControllerAdvice
+    public static class Unrelated {
+        @TeleportExceptionHandler
+        @org.jspecify.annotations.Nullable Rerror any(RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A push handler with a validated body. */
+    @PushController
+    public static class Inbox {
+        final List<Item> got = new CopyOnWriteArrayList<>();
+
+        public void drop(@Valid Item item) {
+            got.add(item);
         }
     }
 
@@ -213,6 +247,30 @@ class ValidationTests {
                     int n = session.pull("/checked/at?n=12", null, int.class);
                     assertThat(n).as("the default group's @Min(1000) does not apply").isEqualTo(12);
                 }));
+    }
+
+    @Test
+    void anExceptionHandlerMayReshapeAViolationAndOneThatDeclinesLeavesThe400() {
+        validating.withBean(Orders.class).withBean(Reshaping.class).run(ctx -> withSession(ctx, session ->
+                assertThatThrownBy(() -> session.pull("/orders/page?page=0", null, String.class, setMeta("user", "")))
+                        .isInstanceOfSatisfying(RerrorException.class, e ->
+                                assertThat(e.rerror()).isEqualTo(new Rerror(422, "Unprocessable", "2 violations")))));
+        validating.withBean(Orders.class).withBean(Unrelated.class).run(ctx -> withSession(ctx, session ->
+                assertInvalid(() -> session.pull("/orders/page?page=2", null, String.class, setMeta("user", " ")),
+                        "user: must not be blank")));
+    }
+
+    @Test
+    void anInvalidPushIsDroppedAndTheBoundedWarnLineSaysWhy(CapturedOutput output) {
+        validating.withBean(Inbox.class).run(ctx -> withSession(ctx, session -> {
+            session.push("/inbox/drop", Map.of("name", "", "quantity", 1)).join();
+            session.push("/inbox/drop", Map.of("name", "pen", "quantity", 1)).join();
+            Inbox inbox = ctx.getBean(Inbox.class);
+            await().until(() -> !inbox.got.isEmpty());
+            assertThat(inbox.got).containsExactly(new Item("pen", 1));
+            await().until(() -> output.toString().contains("push handlers answered an error"));
+            assertThat(output).contains("on /inbox/drop").contains("name: must not be blank");
+        }));
     }
 
     @Test
