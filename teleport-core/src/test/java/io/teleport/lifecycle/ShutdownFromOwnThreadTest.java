@@ -55,7 +55,9 @@ class ShutdownFromOwnThreadTest {
     @Test
     void aPullsCallbackThatClosesItsPeerIsNeitherHeldNorInterrupted() {
         Peer server = peers.add(new Peer(PeerConfig.defaults()));
-        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
+        // Replies once the callback is attached: attached to a done future, it would run on this thread.
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> attached.await(5, TimeUnit.SECONDS) ? body : "late");
         Peer client = peers.add(new Peer(PeerConfig.defaults()));
         Session session = client.dial(address(server));
         CompletableFuture<String> thread = new CompletableFuture<>();
@@ -65,6 +67,7 @@ class ShutdownFromOwnThreadTest {
             client.close();
             interrupted.complete(Thread.currentThread().isInterrupted());
         });
+        attached.countDown();
 
         assertThat(thread).succeedsWithin(Duration.ofSeconds(5)).asString().startsWith("teleport-");
         assertThat(interrupted).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(false);

@@ -6,13 +6,14 @@ import io.teleport.message.Packet;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.function.BooleanSupplier;
 
 /**
  * Decides whether one connection is read. It stops reading (Netty's auto-read off, so that TCP
  * pushes back on the sender) while its decoder has had its share of a turn of the I/O thread and
  * frames are left to decode (see {@link #pauseForTurn}), or while any of three holds: the messages received on it and not yet
  * finished reach {@link Limits#maxInflightPerSession()} or {@link Limits#maxInflightBytesPerSession()}
- * (until half are done), its outbound buffer is over the high water mark while pulls of the other
+ * (until half are done; not while this side awaits replies there, see {@link #admit}), its outbound buffer is over the high water mark while pulls of the other
  * side are in flight here (their replies would pile up; not while this side awaits replies there, see
  * {@link #writabilityChanged}), or the peer's {@link InboundBudget} has no room for its next frame.
  *
@@ -56,12 +57,19 @@ public final class ReadGate implements InboundBudget.Waiter {
     /** Decodes what is buffered: run on the event loop when reading resumes or room may be free. */
     private Runnable resumeDecoding = () -> { };
 
-    public ReadGate(Channel channel, InboundBudget budget, Counters counters, Limits limits) {
+    /** Whether this side awaits replies on the connection (pulls of its own pending there). */
+    private final BooleanSupplier awaitingReplies;
+    /** At the in-flight limit, yet read: this side awaits replies there (see {@link #admit}). Event loop only. */
+    private boolean readingOverInflight;
+
+    public ReadGate(Channel channel, InboundBudget budget, Counters counters, Limits limits,
+            BooleanSupplier awaitingReplies) {
         this.channel = channel;
         this.budget = budget;
         this.counters = counters;
         this.maxInflight = limits.maxInflightPerSession();
         this.maxInflightBytes = limits.maxInflightBytesPerSession();
+        this.awaitingReplies = awaitingReplies;
     }
 
     /**
@@ -128,15 +136,59 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     // ---------------------------------------------------------------- messages
 
-    /** A pull or push was received and is handed to its handler (event loop). */
-    public void admit(long charge, boolean pull) {
+    /**
+     * A pull or push was received and is handed to its handler (event loop); it counts as in flight
+     * until {@link #finished}, whatever the answer. At the limit reading stops, unless this side
+     * awaits replies on the connection: a handler here that pulls the other side (a nested call) would
+     * wait for a reply that is never read, and the other side's callers for it. Reading on then, a
+     * message past the limit is not for a handler: the caller refuses it (503, a push dropped), so
+     * the bound holds.
+     *
+     * @return whether it is within the limits; false: refuse it (it is admitted all the same, to be finished)
+     */
+    public boolean admit(long charge, boolean pull) {
         int n = (int) COUNTS.addAndGet(this, pull ? PULL : 1);
         long b = INFLIGHT_BYTES.addAndGet(this, charge);
         if (n >= maxInflight || b >= maxInflightBytes) {
-            inflightPaused = true;
-            pause(INFLIGHT);
-            // Every message may have finished before the flag was visible to them: look again.
-            inflightDrained();
+            // Read at or past the limit only while reading on for replies: past it, refused.
+            boolean within = n <= maxInflight && b - charge < maxInflightBytes;
+            if (awaitingReplies.getAsBoolean()) {
+                readingOverInflight = true;
+            } else {
+                stopForInflight();
+            }
+            return within;
+        }
+        return true;
+    }
+
+    private void stopForInflight() {
+        readingOverInflight = false;
+        inflightPaused = true;
+        pause(INFLIGHT);
+        // Every message may have finished before the flag was visible to them: look again.
+        inflightDrained();
+    }
+
+    /**
+     * This side wrote to the connection while reading is stopped for the messages in flight: if it
+     * now awaits replies there, reading resumes (see {@link #admit}), so that they can be read.
+     */
+    public void wrote() {
+        if ((reasons & INFLIGHT) != 0 && awaitingReplies.getAsBoolean()) {
+            inflightPaused = false;
+            readingOverInflight = true;
+            resume(INFLIGHT);
+        }
+    }
+
+    /** After a frame read on for replies at the in-flight limit: once none is awaited, reading stops. */
+    public void recheckInflight() {
+        if (readingOverInflight && !awaitingReplies.getAsBoolean()) {
+            readingOverInflight = false;
+            if (inflight() >= maxInflight || inflightBytes >= maxInflightBytes) {
+                stopForInflight();
+            }
         }
     }
 

@@ -127,6 +127,15 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         return true;
     }
 
+    /**
+     * Refuses a message that came past the session's in-flight limit while the connection was read on
+     * for this side's replies (see {@code ReadGate.admit}); runs on the I/O thread.
+     */
+    public void refuseOverInflight() {
+        refuse(Rerror.CODE_UNAVAILABLE, "too many messages in flight on this session", session.peer.inflightLog,
+                "past the session's in-flight limit while this side awaits replies on it");
+    }
+
     /** See {@link InboundRefusals#refuse}. */
     void refuse(int code, String detail, RefusalLog refusals, @Nullable String why) {
         InboundRefusals.refuse(this, code, detail, refusals, why);

@@ -95,6 +95,8 @@ public final class PeerContext {
     /** Every refusal log of this peer, closed at its shutdown; declared before the fields it makes. */
     private final RefusalLogs refusalLogs = new RefusalLogs();
     public final RefusalLog overloadLog = refusalLogs.open(log, "handler executor full or shut down, refused (503) or dropped");
+    final RefusalLog inflightLog = refusalLogs.open(log, "messages past a session's in-flight limit while this side "
+            + "awaited replies on it, refused (503) or dropped");
     final RefusalLog expiredLog = refusalLogs.open(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
     final RefusalLog refusedPushLog = refusalLogs.open(log, "pushes refused before their handler (route, body, a plugin), dropped");
     final RefusalLog outboundLog = refusalLogs.open(log, "outbound bytes of a session at the limit, failed (104) or skipped");

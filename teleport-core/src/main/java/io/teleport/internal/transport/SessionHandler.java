@@ -93,6 +93,10 @@ final class SessionHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         Packet packet = msg instanceof PreparedPacket ? ((PreparedPacket) msg).packet()
                 : msg instanceof Packet ? (Packet) msg : null;
+        if (gate.paused()) {
+            // A pull of this side's, maybe, while the other side's messages in flight stop reading.
+            gate.wrote();
+        }
         if (packet == null) {
             ctx.write(msg, promise);
             return;
@@ -234,6 +238,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         } else {
             dispatch(new InboundContext(session, packet, gate, ReadGate.charge(packet)));
         }
+        gate.recheckInflight();
         if (gate.readingUnwritable()) {
             // Past the high water mark: stop once the other side's pulls wait here and none of ours there.
             gate.recheckUnwritable(session.pendingPulls() > 0);
@@ -271,8 +276,12 @@ final class SessionHandler extends ChannelDuplexHandler {
      * when the executor refuses it, a pull is answered 503 and a push dropped.
      */
     private void dispatch(InboundContext inbound) {
-        gate.admit(inbound.charge, inbound.isPull());
+        boolean within = gate.admit(inbound.charge, inbound.isPull());
         session.handlerStarted();
+        if (!within) {
+            inbound.refuseOverInflight();
+            return;
+        }
         if (inbound.refuseIfDraining()) {
             return;
         }

@@ -19,7 +19,7 @@ class ReadGateTest {
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final InboundBudget budget = new InboundBudget(1 << 20);
     private final Counters counters = new Counters(budget);
-    private final ReadGate gate = new ReadGate(channel, budget, counters, Limits.defaults());
+    private final ReadGate gate = new ReadGate(channel, budget, counters, Limits.defaults(), () -> false);
 
     @AfterEach
     void close() {
@@ -130,7 +130,7 @@ class ReadGateTest {
     @Test
     void theLastPullFinishingWhileReadingStopsDoesNotLeaveItStopped() {
         FinishingWhilePausing racing = new FinishingWhilePausing();
-        ReadGate raced = new ReadGate(racing, budget, counters, Limits.defaults());
+        ReadGate raced = new ReadGate(racing, budget, counters, Limits.defaults(), () -> false);
         try {
             raced.admit(0, true);
             racing.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
@@ -163,7 +163,7 @@ class ReadGateTest {
     void aConnectionThatStopsBeingReadGivesUpTheOverdraftItsFrameHeld() {
         long mib = 1 << 20;
         InboundBudget big = new InboundBudget(64 * mib);
-        ReadGate holder = new ReadGate(channel, big, new Counters(big), Limits.builder().maxInflightPerSession(1).build());
+        ReadGate holder = new ReadGate(channel, big, new Counters(big), Limits.builder().maxInflightPerSession(1).build(), () -> false);
         assertThat(big.reserveOrWait(32 * mib, 40 * mib, 0, () -> { })).isTrue();
         // A 16 MiB frame half here takes its rest (8 MiB) past the large frames' share.
         assertThat(holder.reserveFrame(1024, 16 * mib, 8 * mib)).isTrue();
@@ -175,5 +175,32 @@ class ReadGateTest {
         assertThat(big.used()).isEqualTo(32 * mib + 1024);
         InboundBudget.Waiter other = () -> { };
         assertThat(big.reserveOrWait(1024, 16 * mib, 8 * mib, other)).as("the slot is free for another").isTrue();
+    }
+
+    @Test
+    void atTheInflightLimitItReadsOnOnlyWhileThisSideAwaitsRepliesAndRefusesWhatIsPastTheLimit() {
+        java.util.concurrent.atomic.AtomicBoolean awaiting = new java.util.concurrent.atomic.AtomicBoolean();
+        ReadGate two = new ReadGate(channel, budget, counters, Limits.builder().maxInflightPerSession(2).build(), awaiting::get);
+        assertThat(two.admit(0, true)).isTrue();
+        assertThat(two.admit(0, true)).isTrue();
+        assertThat(channel.config().isAutoRead()).as("at the limit, nothing awaited").isFalse();
+
+        two.wrote();
+        assertThat(channel.config().isAutoRead()).as("a write that awaits nothing changes nothing").isFalse();
+        awaiting.set(true);
+        two.wrote();
+        assertThat(channel.config().isAutoRead()).as("a pull of this side's: its reply must be read").isTrue();
+        assertThat(two.admit(0, false)).as("past the limit: refused, yet counted until finished").isFalse();
+        two.finished(0, false);
+        two.recheckInflight();
+        assertThat(channel.config().isAutoRead()).isTrue();
+
+        awaiting.set(false);
+        two.recheckInflight();
+        assertThat(channel.config().isAutoRead()).as("its reply came: at the limit again, stopped").isFalse();
+        two.finished(0, true);
+        channel.runPendingTasks();
+        assertThat(channel.config().isAutoRead()).as("half done").isTrue();
+        assertThat(counters.pausedSessions()).isZero();
     }
 }

@@ -1,0 +1,79 @@
+package io.teleport.limits;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.RerrorException;
+import io.teleport.session.Session;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A handler that pulls back the peer whose pull it handles (a nested call) waits for a reply on the
+ * same connection. When that peer's pulls fill the session's in-flight limit, the connection is
+ * still read for this side's replies; messages past the limit are refused meanwhile, so the bound
+ * holds, and none waits for a timeout.
+ */
+class NestedPullTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    private static final int LIMIT = 4;
+
+    @Test
+    void nestedPullsAtTheInflightLimitGetTheirRepliesAndWhatIsPastTheLimitIsRefused() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
+                .pullTimeout(Duration.ofSeconds(20)).handlerThreads(16).build()));
+        CountDownLatch allIn = new CountDownLatch(LIMIT);
+        AtomicInteger handled = new AtomicInteger();
+        server.pullRouter().route("/outer", String.class, (body, ctx) -> {
+            handled.incrementAndGet();
+            allIn.countDown();
+            // Every slot taken before any handler pulls back: reading has stopped for the limit.
+            allIn.await(5, TimeUnit.SECONDS);
+            return "outer " + ctx.session().pull("/inner", body, String.class);
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peers.add(new Peer(PeerConfig.builder().pullTimeout(Duration.ofSeconds(20)).build()));
+        client.pullRouter().route("/inner", String.class, (body, ctx) -> "inner " + body);
+        Session session = client.dial("127.0.0.1:" + port);
+
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        for (int i = 0; i < 3 * LIMIT; i++) {
+            calls.add(session.pullAsync("/outer", "x" + i, String.class));
+        }
+        int replied = 0;
+        int refused = 0;
+        for (int i = 0; i < calls.size(); i++) {
+            try {
+                // Far below the pull timeout: a stalled connection would end these with 408 only after it.
+                assertThat(calls.get(i).get(8, TimeUnit.SECONDS)).isEqualTo("outer inner x" + i);
+                replied++;
+            } catch (java.util.concurrent.ExecutionException e) {
+                RerrorException error = (RerrorException) e.getCause();
+                assertThat(error.code()).isEqualTo(503);
+                assertThat(error.rerror().detail()).isEqualTo("too many messages in flight on this session");
+                refused++;
+            }
+        }
+        assertThat(replied).isGreaterThanOrEqualTo(LIMIT);
+        assertThat(replied + refused).isEqualTo(3 * LIMIT);
+        assertThat(handled).as("refused ones never reach a handler").hasValue(replied);
+        assertThat(server.stats().pullsRefused()).isEqualTo(refused);
+        // Nothing is held: the session serves as before, and its slots are all free again.
+        assertThat(session.pull("/outer", "y", String.class, io.teleport.session.CallOptions.timeout(Duration.ofSeconds(8))))
+                .isEqualTo("outer inner y");
+    }
+}
