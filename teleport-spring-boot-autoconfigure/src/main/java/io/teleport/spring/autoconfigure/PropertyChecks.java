@@ -38,9 +38,14 @@ final class PropertyChecks {
 
     /** {@code d} must be above zero. */
     static void positive(Duration d, String key) {
+        positive(d, key, "for the default");
+    }
+
+    /** {@code d} must be above zero; removing the key does what {@code unset} says. */
+    static void positive(Duration d, String key, String unset) {
         if (d.isNegative() || d.isZero()) {
             throw new TeleportConfigurationException(key, written(d) + " (expected: > 0)",
-                    "Set " + key + " to a duration above zero, such as 10s, or remove it for the default.", null);
+                    "Set " + key + " to a duration above zero, such as 10s, or remove it " + unset + ".", null);
         }
     }
 

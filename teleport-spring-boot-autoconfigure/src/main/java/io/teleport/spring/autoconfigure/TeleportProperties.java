@@ -277,7 +277,7 @@ public record TeleportProperties(
         /** Checks the rates that are set. */
         public Heartbeat {
             if (pingRate != null) {
-                PropertyChecks.positive(pingRate, "teleport.heartbeat.ping-rate");
+                PropertyChecks.positive(pingRate, "teleport.heartbeat.ping-rate", "for no heartbeat");
             }
             if (pongRate != null) {
                 PropertyChecks.positive(pongRate, "teleport.heartbeat.pong-rate");

@@ -34,7 +34,8 @@ import java.util.concurrent.CompletionException;
  * timeout, a body codec) come before each call's own.
  *
  * <pre>{@code
- * Reply r = teleport.pull("/home/test?peer_id=1", args, Reply.class);
+ * Order order = teleport.pull("/shop/order?id=1", args, Order.class);       // the reply's body
+ * Reply<Order> whole = teleport.<Order>pullReply("/shop/order?id=1", args, Order.class).join(); // with its metadata
  * teleport.push("/chat/say", "hello");
  * }</pre>
  *

@@ -8,10 +8,6 @@ class TeleportControllerFailureAnalyzer extends AbstractFailureAnalyzer<Teleport
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, TeleportControllerException cause) {
-        return new FailureAnalysis(cause.getMessage(),
-                "Change the handler methods of '" + cause.beanName() + "' as the description says (each path "
-                        + "belongs to one handler, which @RoutePath or a group moves; a handler has at most one body "
-                        + "parameter besides its context, session and @MetaValue/@QueryValue values, which convert "
-                        + "from text), or mark a public method that is no handler with @NotRoute.", cause);
+        return new FailureAnalysis(cause.getMessage(), cause.action(), cause);
     }
 }

@@ -6,6 +6,8 @@ import io.teleport.router.MessageContext;
 import io.teleport.spring.annotation.TeleportControllerAdvice;
 import io.teleport.spring.annotation.TeleportExceptionHandler;
 import org.jspecify.annotations.Nullable;
+import io.teleport.spring.diagnostics.TeleportControllerException;
+import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.core.annotation.AnnotationAwareOrderComparator;
@@ -68,10 +70,16 @@ public final class TeleportExceptionHandlers implements ExceptionMapper, SmartIn
         ordered.sort((a, b) -> AnnotationAwareOrderComparator.INSTANCE.compare(a.getValue(), b.getValue()));
         List<ExceptionHandlerMethods> found = new ArrayList<>();
         for (Map.Entry<String, Object> entry : ordered) {
-            ExceptionHandlerMethods methods = new ExceptionHandlerMethods(entry.getKey(), entry.getValue());
+            Class<?> type = AopUtils.getTargetClass(entry.getValue());
+            ExceptionHandlerMethods methods;
+            try {
+                methods = new ExceptionHandlerMethods(entry.getKey(), entry.getValue());
+            } catch (IllegalStateException invalid) {
+                throw TeleportControllerException.ofAdvice(entry.getKey(), type, invalid);
+            }
             if (methods.isEmpty()) {
-                throw new IllegalStateException(entry.getValue().getClass().getName()
-                        + " is a @TeleportControllerAdvice without a @TeleportExceptionHandler method");
+                throw TeleportControllerException.ofAdvice(entry.getKey(), type, new IllegalStateException(
+                        "a @TeleportControllerAdvice without a @TeleportExceptionHandler method"));
             }
             found.add(methods);
         }

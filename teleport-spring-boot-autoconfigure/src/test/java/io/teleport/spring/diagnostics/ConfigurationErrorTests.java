@@ -108,7 +108,7 @@ class ConfigurationErrorTests {
         assertAnalysis(REMOTE + "teleport.pull-timeout=-3s", "Teleport cannot start with teleport.pull-timeout: -3s "
                 + "(expected: > 0).", "Set teleport.pull-timeout to a duration above zero, such as 10s");
         assertAnalysis(REMOTE + "teleport.heartbeat.ping-rate=0s", "Teleport cannot start with "
-                + "teleport.heartbeat.ping-rate: 0s (expected: > 0).", "Set teleport.heartbeat.ping-rate to a duration");
+                + "teleport.heartbeat.ping-rate: 0s (expected: > 0).", "Set teleport.heartbeat.ping-rate to a duration above zero, such as 10s, or remove it for no heartbeat.");
         assertAnalysis(REMOTE + "teleport.heartbeat.pong-rate=-1500ms", "Teleport cannot start with "
                 + "teleport.heartbeat.pong-rate: -1500ms (expected: > 0).", "Set teleport.heartbeat.pong-rate to");
         assertAnalysis(REMOTE + "teleport.auth.timeout=0ms", "Teleport cannot start with teleport.auth.timeout: 0s",
@@ -294,6 +294,26 @@ class ConfigurationErrorTests {
         failsToStart(App.class, "teleport.message-log-format", "teleport.client.address=127.0.0.1:9090",
                 "teleport.message-log-format=json");
         assertThat(output).contains("teleport.message-log-format: json (expected one of: key-value, multi-line)");
+    }
+
+    @Test
+    void aValueThatIsNotOfItsTypeSaysWhatIsExpectedAndWhereItWasSet(CapturedOutput output) {
+        String[][] cases = {
+                {"--teleport.pull-timeout=abc", "teleport.pull-timeout: abc (expected a duration such as 10s, 500ms or 2m)."},
+                {"--teleport.read-limit=10XB", "teleport.read-limit: 10XB (expected a size such as 16MB, 512KB or 4096 (bytes))."},
+                {"--teleport.client.connect=sometimes", "teleport.client.connect: sometimes (expected one of: eager, lazy)."},
+                {"--teleport.limits.max-inflight-per-session=many", "teleport.limits.max-inflight-per-session: many "
+                        + "(expected a whole number)."},
+        };
+        for (String[] bad : cases) {
+            String key = bad[0].substring(2, bad[0].indexOf('='));
+            assertThatThrownBy(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+                    .properties("spring.main.banner-mode=off", "teleport.client.address=127.0.0.1:9090")
+                    .run(bad[0])).isNotNull();
+            assertThat(output).contains("Teleport cannot start with " + bad[1])
+                    .contains("Origin: \"" + key + "\" from property source \"commandLineArgs\"")
+                    .doesNotContain("@org.springframework.boot.context.properties.bind.DefaultValue");
+        }
     }
 
     /** An application that asks for a named remote as a qualified SessionTemplate. */

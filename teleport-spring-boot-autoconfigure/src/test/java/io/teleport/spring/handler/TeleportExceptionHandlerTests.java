@@ -254,8 +254,14 @@ class TeleportExceptionHandlerTests {
     void handlersThatCannotWorkFailStartUp() {
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class))
                 .withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(BadAdvice.class)
-                .run(ctx -> assertThat(NestedExceptionUtils.getMostSpecificCause(ctx.getStartupFailure())).hasMessageContaining(
-                        "@TeleportExceptionHandler " + BadAdvice.class.getName() + ".text returns java.lang.String"));
+                .run(ctx -> {
+                    assertThat(NestedExceptionUtils.getMostSpecificCause(ctx.getStartupFailure())).hasMessageContaining(
+                            "@TeleportExceptionHandler " + BadAdvice.class.getName() + ".text returns java.lang.String");
+                    // Named as a bad controller is, for Boot's failure analysis rather than a stack to read.
+                    assertThat(ctx.getStartupFailure()).hasStackTraceContaining(
+                            io.teleport.spring.diagnostics.TeleportControllerException.class.getName()
+                                    + ": Teleport controller advice '");
+                });
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class))
                 .withPropertyValues("teleport.server.listen-address=127.0.0.1:0").withBean(LocalHandler.class)
                 .run(ctx -> assertThat(NestedExceptionUtils.getMostSpecificCause(ctx.getStartupFailure()))
