@@ -62,6 +62,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     /** Connections held per remote address, when they are bounded; guarded by this. */
     private final Map<InetAddress, Integer> byAddress = new HashMap<>();
     private final RefusalLog addressLog;
+    private final RefusalLog acceptErrorLog;
 
     /** A connection accepted past the bound, the listener that accepted it, and its counted address. */
     private record Waiting(ChannelHandlerContext listener, Channel child, @Nullable InetAddress address) {
@@ -70,6 +71,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     public AcceptGate(int max, int perAddress, Counters counters, RefusalLogs logs) {
         this.pausedLog = logs.open(log, "listeners at limits.max-connections, not accepting until a connection closes");
         this.addressLog = logs.open(log, "connections refused at limits.max-connections-per-address");
+        this.acceptErrorLog = logs.open(log, "listeners failed to accept (paused 1 s each time)");
         this.max = max;
         this.perAddress = perAddress;
         this.counters = counters;
@@ -133,6 +135,22 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
             child.unsafe().closeForcibly();
         } else if (admit) {
             admit(ctx, child, address);
+        }
+    }
+
+    /**
+     * Accepting failed, most often for want of file descriptors ({@code Too many open files}): the
+     * listener stops reading for a second, as Netty's acceptor would, but comes back as this gate
+     * decides (not while it is full), and the failure is logged once per interval without a stack.
+     * Past Netty's acceptor it would be a WARN with its stack at every second the process is short.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Channel listener = ctx.channel();
+        acceptErrorLog.record(listener.localAddress() + ": " + cause);
+        if (listener.config().isAutoRead()) {
+            listener.config().setAutoRead(false);
+            listener.eventLoop().schedule(() -> reconcile(listener), 1, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

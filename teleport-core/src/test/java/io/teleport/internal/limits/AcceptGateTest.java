@@ -5,8 +5,11 @@ import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalServerChannel;
+import ch.qos.logback.classic.Level;
 import io.teleport.internal.log.RefusalLogs;
+import io.teleport.testing.LogCapture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AcceptGateTest {
 
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(AcceptGate.class.getName(), Level.WARN);
     private final Counters counters = new Counters(new InboundBudget(1 << 20));
     private final AcceptGate gate = new AcceptGate(2, 0, counters, new RefusalLogs());
 
@@ -264,6 +269,31 @@ class AcceptGateTest {
         assertThat(counters.connectionsRefusedPerAddress()).isEqualTo(2);
         a5.close();
         a6.close();
+        listener.finishAndReleaseAll();
+    }
+
+    @Test
+    void anAcceptErrorPausesTheListenerForASecondAndIsLoggedOncePerIntervalWithoutAStack() {
+        EmbeddedChannel listener = new EmbeddedChannel(gate);
+        for (int i = 0; i < 5; i++) {
+            listener.pipeline().fireExceptionCaught(new java.io.IOException("Too many open files"));
+        }
+        listener.checkException();
+        assertThat(listener.config().isAutoRead()).as("backing off").isFalse();
+        assertThat(log.events(Level.WARN)).singleElement().satisfies(e -> {
+            assertThat(e.getFormattedMessage()).contains("listeners failed to accept").contains("Too many open files");
+            assertThat(e.getThrowableProxy()).isNull();
+        });
+        listener.advanceTimeBy(1, TimeUnit.SECONDS);
+        listener.runScheduledPendingTasks();
+        assertThat(listener.config().isAutoRead()).as("back after a second").isTrue();
+
+        // Full meanwhile: the back-off ends, the pause for the bound does not.
+        listener.pipeline().fireExceptionCaught(new java.io.IOException("Too many open files"));
+        accept(listener, 2);
+        listener.advanceTimeBy(1, TimeUnit.SECONDS);
+        listener.runScheduledPendingTasks();
+        assertThat(listener.config().isAutoRead()).isFalse();
         listener.finishAndReleaseAll();
     }
 }
