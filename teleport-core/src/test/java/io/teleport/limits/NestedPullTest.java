@@ -76,4 +76,39 @@ class NestedPullTest {
         assertThat(session.pull("/outer", "y", String.class, io.teleport.session.CallOptions.timeout(Duration.ofSeconds(8))))
                 .isEqualTo("outer inner y");
     }
+
+    @Test
+    void aPullOfThisSideThatNoHandlerAwaitsLeavesBackPressureAsItWasAndLosesNoPush() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
+                .handlerThreads(16).build()));
+        CountDownLatch slow = new CountDownLatch(1);
+        AtomicInteger pushes = new AtomicInteger();
+        server.pushRouter().route("/note", String.class, (body, ctx) -> {
+            slow.await(10, TimeUnit.SECONDS);
+            pushes.incrementAndGet();
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peers.add(new Peer(PeerConfig.defaults()));
+        CountDownLatch statusAsked = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        client.pullRouter().route("/status", String.class, (body, ctx) -> {
+            statusAsked.countDown();
+            answer.await(10, TimeUnit.SECONDS);
+            return "ok";
+        });
+        Session session = client.dial("127.0.0.1:" + port);
+        org.awaitility.Awaitility.await().until(() -> server.sessions().size() == 1);
+        // The server's own pull to the client, from no handler: it awaits a reply, but nothing here waits for it.
+        CompletableFuture<String> status = server.sessions().iterator().next().pullAsync("/status", "", String.class);
+        assertThat(statusAsked.await(5, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 3 * LIMIT; i++) {
+            session.push("/note", "n" + i).join();
+        }
+        Thread.sleep(200);
+        slow.countDown();
+        answer.countDown();
+        assertThat(status.get(5, TimeUnit.SECONDS)).isEqualTo("ok");
+        org.awaitility.Awaitility.await().until(() -> pushes.get() == 3 * LIMIT);
+        assertThat(server.stats().pushesRefused()).isZero();
+    }
 }

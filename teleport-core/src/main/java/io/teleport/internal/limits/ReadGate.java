@@ -152,7 +152,7 @@ public final class ReadGate implements InboundBudget.Waiter {
         if (n >= maxInflight || b >= maxInflightBytes) {
             // Read at or past the limit only while reading on for replies: past it, refused.
             boolean within = n <= maxInflight && b - charge < maxInflightBytes;
-            if (awaitingReplies.getAsBoolean()) {
+            if (readOnForReplies(n)) {
                 readingOverInflight = true;
             } else {
                 stopForInflight();
@@ -160,6 +160,15 @@ public final class ReadGate implements InboundBudget.Waiter {
             return within;
         }
         return true;
+    }
+
+    /**
+     * A message admitted past the limit and refused gives back its bytes at once (its place counts
+     * until it is finished, with no bytes): its reply may wait behind a peer that does not read.
+     */
+    public void givenBack(long charge) {
+        INFLIGHT_BYTES.addAndGet(this, -charge);
+        budget.release(charge);
     }
 
     private void stopForInflight() {
@@ -175,16 +184,23 @@ public final class ReadGate implements InboundBudget.Waiter {
      * now awaits replies there, reading resumes (see {@link #admit}), so that they can be read.
      */
     public void wrote() {
-        if ((reasons & INFLIGHT) != 0 && awaitingReplies.getAsBoolean()) {
-            inflightPaused = false;
-            readingOverInflight = true;
-            resume(INFLIGHT);
+        if ((reasons & INFLIGHT) != 0) {
+            inflightDrained();
         }
+    }
+
+    /**
+     * Whether to read on at the limit: a handler here awaits a reply on this connection, and the
+     * refused messages whose replies are not written yet (a peer that does not read them) are not
+     * as many again as the limit.
+     */
+    private boolean readOnForReplies(int inflight) {
+        return inflight < 2 * maxInflight && awaitingReplies.getAsBoolean();
     }
 
     /** After a frame read on for replies at the in-flight limit: once none is awaited, reading stops. */
     public void recheckInflight() {
-        if (readingOverInflight && !awaitingReplies.getAsBoolean()) {
+        if (readingOverInflight && !readOnForReplies(inflight())) {
             readingOverInflight = false;
             if (inflight() >= maxInflight || inflightBytes >= maxInflightBytes) {
                 stopForInflight();
@@ -198,7 +214,8 @@ public final class ReadGate implements InboundBudget.Waiter {
         INFLIGHT_BYTES.addAndGet(this, -charge);
         budget.release(charge);
         // The fields as they are now, not this thread's own updates: finishing threads interleave.
-        if (inflightPaused && inflight() <= maxInflight / 2 && inflightBytes <= maxInflightBytes / 2) {
+        if (inflightPaused && (inflight() <= maxInflight / 2 && inflightBytes <= maxInflightBytes / 2
+                || readOnForReplies(inflight()))) {
             runOnLoop(this::inflightDrained);
         }
         if (unwritablePaused && (c >>> 32) == 0) {
@@ -206,9 +223,13 @@ public final class ReadGate implements InboundBudget.Waiter {
         }
     }
 
+    /** Resumes reading stopped at the in-flight limit: half are done, or replies must be read (see {@link #admit}). */
     private void inflightDrained() {
-        if (inflight() <= maxInflight / 2 && inflightBytes <= maxInflightBytes / 2) {
+        int n = inflight();
+        boolean drained = n <= maxInflight / 2 && inflightBytes <= maxInflightBytes / 2;
+        if (drained || readOnForReplies(n)) {
             inflightPaused = false;
+            readingOverInflight = !drained;
             resume(INFLIGHT);
         }
     }

@@ -43,7 +43,8 @@ public final class DefaultSession implements Session {
     /** The protocol frames are written and read with: the one given, the peer's, or the one detected. */
     private volatile Proto wireProto;
     private volatile Channel channel;
-    private final PendingCalls pending = new PendingCalls();
+    /** This side's pulls awaiting replies; the package's pulls count the nested ones there. */
+    final PendingCalls pending = new PendingCalls();
     private static final AtomicIntegerFieldUpdater<DefaultSession> ACTIVE_HANDLERS =
             AtomicIntegerFieldUpdater.newUpdater(DefaultSession.class, "activeHandlers");
     /** Handlers running or queued for this session (a field, not an AtomicInteger: idle sessions are many). */
@@ -228,9 +229,7 @@ public final class DefaultSession implements Session {
 
     /**
      * Pushes a body already encoded with the default codec, from this session's I/O thread (a
-     * broadcast batches its writes per thread).
-     *
-     * @return whether the frame was handed to the connection
+     * broadcast batches its writes per thread); whether the frame was handed to the connection.
      */
     public boolean pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options) {
         return calls.pushEncoded(uri, body, options);
@@ -308,8 +307,9 @@ public final class DefaultSession implements Session {
         return removed;
     }
 
-    boolean isPending(PendingPull pull) {
-        return pending.contains(pull);
+    /** Whether a handler of this session awaits the reply to a pull it made on it (see {@code ReadGate.admit}). */
+    public boolean awaitsNestedReplies() {
+        return pending.awaitsNested();
     }
 
     /**

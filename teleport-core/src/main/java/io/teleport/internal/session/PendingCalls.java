@@ -72,6 +72,10 @@ final class PendingCalls {
     private volatile int unanswered;
     /** What is left of {@link #STRAY_REPLIES}. */
     private volatile int strays = STRAY_REPLIES;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<PendingCalls> NESTED =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(PendingCalls.class, "nested");
+    /** Pulls made by handlers of this session on it, not yet ended (see {@link NestedCalls}). */
+    private volatile int nested;
     /** The session's timeout as armed last; null while none is. Replaced under this lock. */
     private volatile @Nullable Armed armed;
 
@@ -336,5 +340,19 @@ final class PendingCalls {
             }
         }
         disarm();
+    }
+
+    /** A pull made by a handler of this session on it starts waiting; {@link #nestedEnded} when it ends. */
+    void nestedStarted() {
+        NESTED.incrementAndGet(this);
+    }
+
+    void nestedEnded() {
+        NESTED.decrementAndGet(this);
+    }
+
+    /** Whether a handler of this session awaits a reply on it. */
+    boolean awaitsNested() {
+        return nested > 0;
     }
 }

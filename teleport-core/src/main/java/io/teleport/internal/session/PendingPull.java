@@ -77,8 +77,8 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     private boolean postWriteRunning;
     /** Set by the first {@link #end}: a hook that threw past the chain must not end the pull again. */
     private boolean ended;
-    /** Ended before it was sent, on the caller's thread (see {@link #refuse}). */
-    private boolean refusedByCaller;
+    /** Made by a handler of its session (see {@link NestedCalls}): counted there until it ends. */
+    private boolean nested;
     /** A reply that came while the pull's PostWritePull hooks still ran. */
     private @Nullable Packet earlyReply;
 
@@ -108,20 +108,20 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             session.addPending(this);
         } catch (IllegalStateException stopped) {
             if (session.removePending(this)) {
-                refuse(CONNECTION_CLOSED);
+                fail(CONNECTION_CLOSED);
             }
             return false;
         } catch (RejectedExecutionException refused) {
             // A timer of the application's with a bound on pending timeouts: a pull that could wait
             // forever is not sent.
             if (session.removePending(this)) {
-                refuse(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
+                fail(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
                         "not sent: the timer refused the pull's timeout (" + refused.getMessage() + ")"));
             }
             return false;
         }
         // Ended between registration and arming (the connection closed): the timeout finds it gone.
-        return session.isPending(this);
+        return session.pending.contains(this);
     }
 
     /** The write finished. */
@@ -254,17 +254,23 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
 
     /** Ends the pull with an error of this side's, shown to {@code PostPullEnd} as a reply made here. */
     void fail(Rerror rerror) {
-        end(null, rerror, null);
+        end(null, rerror, null, false);
     }
 
     /**
-     * Ends a pull that was never sent, on its caller's thread: hooks that may block run right here
-     * unless that thread is an I/O thread, so that they have seen the pull before its caller learns
-     * the refusal (thrown at once, or a future already done).
+     * Ends a pull whose body could not be encoded, on its caller's thread, before that is thrown to
+     * it: hooks that may block run right here, so that they have seen the pull before its caller
+     * learns it, unless a Netty executor (this peer's or another's) owns the thread. A refusal that
+     * completes the future instead completes it after the hooks wherever they run.
      */
-    void refuse(Rerror rerror) {
-        refusedByCaller = true;
-        end(null, rerror, null);
+    void failThrown(Rerror rerror) {
+        end(null, rerror, null, io.netty.util.internal.ThreadExecutorMap.currentExecutor() == null);
+    }
+
+    /** Counts the pull as made by a handler of its session, until it ends. */
+    void countNested() {
+        nested = true;
+        session.pending.nestedStarted();
     }
 
     /**
@@ -274,10 +280,18 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
      * keeps its sizes, one that failed on this side carries this side's error.
      */
     private void end(@Nullable Object value, @Nullable Rerror rerror, @Nullable Packet shown) {
+        end(value, rerror, shown, false);
+    }
+
+    /** {@link #end(Object, Rerror, Packet)}; {@code hooksHere}: hooks that may block run on this thread. */
+    private void end(@Nullable Object value, @Nullable Rerror rerror, @Nullable Packet shown, boolean hooksHere) {
         if (ended) {
             return;
         }
         ended = true;
+        if (nested) {
+            session.pending.nestedEnded();
+        }
         Packet seen = shown;
         if (seen == null) {
             seen = new Packet(PacketType.REPLY, request.seq(), request.uri(), null);
@@ -296,8 +310,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             return;
         }
         reply = seen;
-        if (plugins.blocks(Hook.POST_PULL_END) && !session.peer.inline
-                && (!refusedByCaller || session.peer.inIoThread() || session.channel().eventLoop().inEventLoop())) {
+        if (plugins.blocks(Hook.POST_PULL_END) && !session.peer.inline && !hooksHere) {
             // Plugins that may block never run on the I/O thread or the timer's.
             session.peer.runBlocking(() -> {
                 try {

@@ -73,19 +73,19 @@ final class SessionCalls {
         OutgoingCall call = new OutgoingCall(session, packet, session.peer.pullTimeoutNanos).apply(options);
         PendingPull pull = new PendingPull(session, packet, replyType, sync, wholeReply, call.timeoutNanos());
         if (!session.isOpen()) {
-            pull.refuse(notOpen());
+            pull.fail(notOpen());
             return pull.future;
         }
         Rerror rejected = session.peer.plugins.run(Hook.PRE_WRITE_PULL, pull);
         if (rejected != null) {
-            pull.refuse(rejected);
+            pull.fail(rejected);
             return pull.future;
         }
         // The reply is matched by the seq the pull waits under, and only a PULL gets one.
         packet.seq(pull.seq).type(PacketType.PULL);
         Rerror full = session.outbound().refuseWhenFull(packet);
         if (full != null) {
-            pull.refuse(full);
+            pull.fail(full);
             return pull.future;
         }
         Object frame;
@@ -93,13 +93,16 @@ final class SessionCalls {
             frame = session.encode(packet);
         } catch (RerrorException unwritable) {
             // Thrown to the caller, as documented; ended here too, so that it is seen and logged.
-            pull.refuse(unwritable.rerror());
+            pull.failThrown(unwritable.rerror());
             throw unwritable;
         }
         full = session.outbound().refuse(frame, packet);
         if (full != null) {
-            pull.refuse(full);
+            pull.fail(full);
             return pull.future;
+        }
+        if (NestedCalls.within(session)) {
+            pull.countNested();
         }
         if (!pull.register()) {
             ReferenceCountUtil.release(frame);

@@ -202,5 +202,31 @@ class ReadGateTest {
         channel.runPendingTasks();
         assertThat(channel.config().isAutoRead()).as("half done").isTrue();
         assertThat(counters.pausedSessions()).isZero();
+
+        // Reading on is bounded too: refusals whose replies are not written yet count, up to twice the limit.
+        awaiting.set(true);
+        for (int i = 0; i < 3; i++) {
+            assertThat(two.admit(0, true)).isEqualTo(i < 1);
+        }
+        assertThat(channel.config().isAutoRead()).as("1 + 3 in flight: twice the limit").isFalse();
+        two.finished(0, true);
+        channel.runPendingTasks();
+        assertThat(channel.config().isAutoRead()).as("a refusal's reply was written: reading on again").isTrue();
+    }
+
+    @Test
+    void aRefusedMessageGivesItsBytesBackAtOnce() {
+        InboundBudget small = new InboundBudget(1000);
+        ReadGate one = new ReadGate(channel, small, new Counters(small),
+                Limits.builder().maxInflightPerSession(1).build(), () -> true);
+        assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();
+        assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();
+        assertThat(one.admit(300, true)).isTrue();
+        assertThat(one.admit(300, true)).as("past the limit").isFalse();
+        one.givenBack(300);
+        assertThat(small.used()).isEqualTo(300);
+        one.finished(0, true);
+        one.finished(300, true);
+        assertThat(small.used()).isZero();
     }
 }

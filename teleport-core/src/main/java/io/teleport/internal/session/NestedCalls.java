@@ -1,0 +1,39 @@
+package io.teleport.internal.session;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Which session's handler the current thread is running, so that a pull made on that same session
+ * from inside it is known as nested: the handler holds one of the session's in-flight places until
+ * the reply comes, and the reply comes only if the session is read (see {@code ReadGate.admit}).
+ * Pulls made later from another thread (a callback) are not seen; a handler that blocks or returns
+ * a stage makes its pull while it runs.
+ */
+final class NestedCalls {
+
+    private static final ThreadLocal<@Nullable DefaultSession> RUNNING = new ThreadLocal<>();
+
+    private NestedCalls() {
+    }
+
+    /** The current thread starts running a handler of {@code session}; returns what to give {@link #exit}. */
+    static @Nullable DefaultSession enter(DefaultSession session) {
+        DefaultSession outer = RUNNING.get();
+        RUNNING.set(session);
+        return outer;
+    }
+
+    /** The handler returned; {@code outer} is what {@link #enter} returned. */
+    static void exit(@Nullable DefaultSession outer) {
+        if (outer == null) {
+            RUNNING.remove();
+        } else {
+            RUNNING.set(outer);
+        }
+    }
+
+    /** Whether the current thread runs a handler of {@code session}. */
+    static boolean within(DefaultSession session) {
+        return RUNNING.get() == session;
+    }
+}
