@@ -3,6 +3,7 @@ package io.teleport.internal.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
+import io.teleport.internal.log.LogText;
 import io.teleport.codec.CodecException;
 import io.teleport.codec.Codecs;
 import io.teleport.codec.PreEncoded;
@@ -28,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
@@ -84,6 +86,11 @@ public final class Broadcast {
         // its cache line between the threads ten thousand times for one broadcast.
         AtomicInteger loopsLeft = new AtomicInteger(byLoop.size());
         AtomicInteger written = new AtomicInteger();
+        // What the sessions reached hold queued, this push included: past the peer's outbound bound, a
+        // session that has not written out what it holds is passed by. Each may hold up to its high
+        // water mark unnoticed, and thousands of peers that read nothing would hold all memory together.
+        AtomicLong queued = new AtomicLong();
+        long frameSize = SenderEncoding.FRAME_OVERHEAD + uri.length() + encoded.bytes().length;
         // Push hooks of plugins that may block run where blocking is allowed, as a single push's do:
         // then each thread's sessions are handed their frames from a blocking-allowed thread instead.
         boolean hooksBlock = context.plugins.blocks(Hook.PRE_WRITE_PUSH);
@@ -92,10 +99,20 @@ public final class Broadcast {
                 Executor runner = hooksBlock ? context::runBlocking : loop;
                 runner.execute(() -> {
                     int handed = 0;
+                    int i = 0;
                     try {
-                        for (DefaultSession s : sessions) {
+                        for (; i < sessions.size(); i++) {
+                            DefaultSession s = sessions.get(i);
+                            if (behind(context, s, queued, frameSize, uri)) {
+                                continue;
+                            }
                             handed += pushTo(s, uri, encoded, options) ? 1 : 0;
                         }
+                    } catch (OutOfMemoryError e) {
+                        // No direct memory left for a frame: the rest of this thread's sessions are skipped.
+                        context.counters.broadcastSkipped.add(sessions.size() - i);
+                        context.outboundLog.record("broadcast " + LogText.safe(uri, context.limits.logValueLimit())
+                                + " skipped " + (sessions.size() - i) + " sessions: " + e.getMessage());
                     } finally {
                         written.addAndGet(handed);
                         if (loopsLeft.decrementAndGet() == 0) {
@@ -112,6 +129,26 @@ public final class Broadcast {
             }
         });
         return result;
+    }
+
+    /**
+     * Whether {@code session} is passed by: it holds bytes not yet written out, which with what the
+     * sessions this push reached hold pass the peer's outbound bound ({@code Limits.maxOutboundBytes}).
+     */
+    private static boolean behind(PeerContext context, DefaultSession session, AtomicLong queued, long frameSize,
+            String uri) {
+        long holds = session.outbound().bytes();
+        // Counted whether or not it is passed by: what it holds is held all the same.
+        long before = queued.getAndAdd(holds);
+        if (holds > 0 && before + holds > context.limits.maxOutboundBytes()) {
+            context.counters.broadcastSkipped.increment();
+            context.outboundLog.record("broadcast " + LogText.safe(uri, context.limits.logValueLimit()) + " skipped "
+                    + session.id() + ": it holds " + holds + " bytes unwritten, and the sessions reached hold over "
+                    + context.limits.maxOutboundBytes());
+            return true;
+        }
+        queued.addAndGet(frameSize);
+        return false;
     }
 
     private static boolean pushTo(DefaultSession session, String uri, PreEncoded encoded, CallOption[] options) {
