@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * another releases room.
  *
  * <p>Frames over {@link Limits#LARGE_FRAME} may only fill half the budget, and frames over
- * {@link #SMALL_FRAME} seven eighths, so that senders of large frames (or of frames they never finish,
- * until the frame-read timeout closes them) leave room for everyone else's small ones: calls go on
- * while the budget is held. An empty budget admits any frame, so one larger than the share still gets
+ * {@link #SMALL_FRAME}, or small ones not yet whole, seven eighths, so that senders of large frames
+ * (or of frames they never finish, until the frame-read timeout closes them) leave room for
+ * everyone else's small ones that arrive whole: calls go on while the budget is held. An empty budget admits any frame, so one larger than the share still gets
  * through, alone; and one frame at a time may take the rest of itself past its share (see
  * {@link #overdraw}), so that frames that hold the share between them, none whole, cannot all wait
  * for one another. That one frame holds bytes not yet sent, against the rule that a header
@@ -48,7 +48,11 @@ public final class InboundBudget {
      * fit: its share is half the budget when it is large; alone, it fits whatever its size.
      */
     boolean tryReserve(long bytes, long frameSize, long held) {
-        long share = frameSize > Limits.LARGE_FRAME ? max / 2 : frameSize > SMALL_FRAME ? max - max / 8 : max;
+        // A small frame that is whole with these bytes may take the last eighth; one still arriving may
+        // not, so that thousands of small frames held one byte short of whole cannot leave no room for
+        // the calls that arrive whole.
+        long share = frameSize > Limits.LARGE_FRAME ? max / 2
+                : frameSize > SMALL_FRAME || held + bytes < frameSize ? max - max / 8 : max;
         for (;;) {
             long now = used.get();
             if (now != held && now + bytes > share) {

@@ -107,4 +107,20 @@ class InboundBudgetTest {
         assertThat(budget.used()).isEqualTo(115 * 500 * 1024L);
         assertThat(budget.used()).isLessThanOrEqualTo(64 * MIB - 64 * MIB / 16);
     }
+
+    @Test
+    void smallFramesHeldShortOfWholeLeaveTheLastEighthToFramesThatArriveWhole() {
+        InboundBudget budget = new InboundBudget(8 * MIB);
+        long frame = 64 * 1024;
+        int held = 0;
+        // A slow sender's frames, each one byte short of whole, on as many connections as it likes.
+        while (budget.reserveOrWait(frame - 1, frame, 0, () -> { })) {
+            held++;
+        }
+        assertThat(budget.used()).isLessThanOrEqualTo(8 * MIB - MIB).isGreaterThan(8 * MIB - MIB - frame);
+        assertThat(held).isEqualTo((int) (7 * MIB / (frame - 1)));
+        // A call that arrived whole still fits, and so does the last byte of a frame that waited.
+        assertThat(budget.reserveOrWait(300, 300, 0, () -> { })).isTrue();
+        assertThat(budget.reserveOrWait(1, frame, frame - 1, () -> { })).isTrue();
+    }
 }
