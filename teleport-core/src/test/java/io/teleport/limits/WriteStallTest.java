@@ -61,6 +61,28 @@ class WriteStallTest {
     }
 
     @Test
+    void repliesUnderTheHighWaterMarkThatNobodyReadsDoNotHoldTheInboundBudgetForEver() throws Exception {
+        // Marks far above the replies: the connection stays writable while its replies wait unread.
+        Limits limits = Limits.builder().writeBufferWaterMarks(4 * 1024 * 1024, 8 * 1024 * 1024)
+                .writeStallTimeout(Duration.ofMillis(300)).build();
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(limits).sendBufferSize(4096).build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Socket s = new Socket();
+        s.setReceiveBufferSize(4096);
+        s.connect(new InetSocketAddress("127.0.0.1", port));
+        sockets.add(s);
+        String body = "\"" + "y".repeat(900 * 1024) + "\"";
+        for (int seq = 1; seq <= 3; seq++) {
+            s.getOutputStream().write(Frames.encode(new Packet(PacketType.PULL, seq, "/echo",
+                    new PreEncoded(body.getBytes(StandardCharsets.UTF_8))).bodyCodec((byte) 'j')));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.stats().writeStalls() == 1);
+        await().until(() -> server.sessionCount() == 0);
+        await().until(() -> server.stats().inboundBytes() == 0);
+    }
+
+    @Test
     void aClientThatReadsNothingOfAReplyIsClosedAfterTheStallTimeout() throws Exception {
         Peer server = server();
         Socket s = pullBig(server);

@@ -209,15 +209,31 @@ final class SessionHandler extends ChannelDuplexHandler {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         gate.writabilityChanged(session.pendingPulls() > 0);
-        long stallNanos = session.peer.limits.writeStallTimeout().toNanos();
-        if (stallNanos > 0 && (stallWatch != null || !ctx.channel().isWritable())) {
-            if (stallWatch == null) {
-                stallWatch = new WriteStallWatch(ctx.channel(), stallNanos, session.peer.counters);
-            }
-            stallWatch.writabilityChanged();
+        if (!ctx.channel().isWritable()) {
+            watchStalls(ctx.channel());
         }
         session.writabilityChanged(ctx.channel());
         super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        ctx.flush();
+        io.netty.channel.ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        if (out != null && out.totalPendingWriteBytes() > 0) {
+            // The kernel took not all of it: the other side may read nothing (see WriteStallWatch).
+            watchStalls(ctx.channel());
+        }
+    }
+
+    private void watchStalls(Channel channel) {
+        long stallNanos = session.peer.limits.writeStallTimeout().toNanos();
+        if (stallNanos > 0) {
+            if (stallWatch == null) {
+                stallWatch = new WriteStallWatch(channel, stallNanos, session.peer.counters);
+            }
+            stallWatch.bytesQueued();
+        }
     }
 
     private void channelRead0(ChannelHandlerContext ctx, Packet packet) {

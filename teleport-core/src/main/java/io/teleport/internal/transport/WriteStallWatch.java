@@ -11,15 +11,17 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a connection whose outbound buffer stays over the high water mark while the other side
- * reads none of it for {@code Limits.writeStallTimeout()}: a peer that stops reading must not hold
- * its queued bytes and its connection for ever. Reading slowly is not a stall: any byte written in
- * the interval counts, as the kernel reports it (it takes more from the buffer once about a third
- * of the socket's send buffer has drained, so a reader must take at least that much per timeout).
+ * Closes a connection whose outbound buffer keeps bytes while the other side reads none of them for
+ * {@code Limits.writeStallTimeout()}: a peer that stops reading must not hold its queued bytes and
+ * its connection for ever, nor, under the high water mark, the inbound budget its pulls hold until
+ * their replies are written (replies just under the mark, which the kernel's buffers cannot take,
+ * held a whole peer's budget for good). Reading slowly is not a stall: any byte written in the
+ * interval counts, as the kernel reports it (it takes more from the buffer once about a third of
+ * the socket's send buffer has drained, so a reader must take at least that much per timeout).
  * Progress is read from the outbound buffer (its head, how much of it went out, what is queued), as
- * Netty's {@code IdleStateHandler} observes output, and only while the connection is not writable,
- * so nothing is added to the write path. Made on a connection's first unwritable moment; used on its
- * event loop only.
+ * Netty's {@code IdleStateHandler} observes output. Watching starts when the connection is not
+ * writable, or when a flush leaves bytes the kernel did not take, and ends once nothing is queued.
+ * Made on the first such moment; used on its event loop only.
  */
 final class WriteStallWatch implements Runnable {
 
@@ -43,15 +45,11 @@ final class WriteStallWatch implements Runnable {
         this.counters = counters;
     }
 
-    /** The connection's writability changed: watch while it is not writable. */
-    void writabilityChanged() {
-        if (!channel.isWritable()) {
-            if (timer == null) {
-                observe(channel.unsafe().outboundBuffer());
-                schedule();
-            }
-        } else {
-            stop();
+    /** The connection's writability changed, or a flush left bytes queued: watch while any are. */
+    void bytesQueued() {
+        if (timer == null) {
+            observe(channel.unsafe().outboundBuffer());
+            schedule();
         }
     }
 
@@ -67,11 +65,12 @@ final class WriteStallWatch implements Runnable {
     @Override
     public void run() {
         timer = null;
-        if (!channel.isActive() || channel.isWritable()) {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (!channel.isActive() || out == null || out.totalPendingWriteBytes() == 0) {
+            // Nothing waits to be read: the next unwritable moment or unfinished flush watches again.
             return;
         }
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        if (out == null || moved(out)) {
+        if (moved(out)) {
             observe(out);
         } else if (channel.eventLoop().ticker().nanoTime() - sinceNanos >= timeoutNanos) {
             counters.writeStalls.increment();
