@@ -25,11 +25,8 @@ final class NestedCalls {
 
     /** The handler returned; {@code outer} is what {@link #enter} returned. */
     static void exit(@Nullable DefaultSession outer) {
-        if (outer == null) {
-            RUNNING.remove();
-        } else {
-            RUNNING.set(outer);
-        }
+        // Set, not removed: a handler thread runs many handlers, and its entry is reused each time.
+        RUNNING.set(outer);
     }
 
     /** Whether the current thread runs a handler of {@code session}. */
