@@ -177,7 +177,8 @@ public final class Limits {
 
     /**
      * How long a connection may keep bytes queued (over its write high water mark, or under it but
-     * more than the kernel takes) while the other side reads none of them; past it the connection
+     * more than the kernel takes while pulls of the other side wait for their replies) while the other
+     * side reads none of them; past it the connection
      * closes (pulls waiting on it end with {@code 102}), and what its pulls held is freed.
      * Reading slowly is not stalling: any byte read restarts the wait. Zero: no bound. Default 60 s.
      */

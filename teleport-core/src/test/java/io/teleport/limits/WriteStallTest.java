@@ -83,6 +83,26 @@ class WriteStallTest {
     }
 
     @Test
+    void pushesUnderTheHighWaterMarkToAPeerThatStoppedReadingAreNoStall() throws Exception {
+        // Such a peer may have stopped on purpose (its own in-flight limit): under the mark, only unread
+        // replies, which hold what their pulls took of this side's budget, count as a stall.
+        Limits limits = Limits.builder().writeBufferWaterMarks(4 * 1024 * 1024, 8 * 1024 * 1024)
+                .writeStallTimeout(Duration.ofMillis(300)).build();
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(limits).sendBufferSize(4096).build()));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Socket s = new Socket();
+        s.setReceiveBufferSize(4096);
+        s.connect(new InetSocketAddress("127.0.0.1", port));
+        sockets.add(s);
+        await().until(() -> server.sessionCount() == 1);
+        // Never written out whole: its future stays pending while the peer reads nothing.
+        server.sessions().iterator().next().push("/note", "z".repeat(900 * 1024));
+        Thread.sleep(1500);
+        assertThat(server.stats().writeStalls()).isZero();
+        assertThat(server.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
     void aClientThatReadsNothingOfAReplyIsClosedAfterTheStallTimeout() throws Exception {
         Peer server = server();
         Socket s = pullBig(server);

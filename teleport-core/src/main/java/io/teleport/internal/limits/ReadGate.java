@@ -239,6 +239,11 @@ public final class ReadGate implements InboundBudget.Waiter {
         return (int) counts;
     }
 
+    /** Whether pulls received on this connection wait for their replies to be written (any thread). */
+    public boolean pullsWaiting() {
+        return pullsInflight() > 0;
+    }
+
     /** Pulls received on this connection whose replies are not yet written. */
     private int pullsInflight() {
         return (int) (counts >>> 32);

@@ -138,9 +138,13 @@ public final class Broadcast {
     private static boolean behind(PeerContext context, DefaultSession session, AtomicLong queued, long frameSize,
             String uri) {
         long holds = session.outbound().bytes();
+        if (holds == 0) {
+            // Wrote out all it had: its frame most likely goes straight to the socket. Nothing shared is touched.
+            return false;
+        }
         // Counted whether or not it is passed by: what it holds is held all the same.
         long before = queued.getAndAdd(holds);
-        if (holds > 0 && before + holds > context.limits.maxOutboundBytes()) {
+        if (before + holds > context.limits.maxOutboundBytes()) {
             context.counters.broadcastSkipped.increment();
             context.outboundLog.record("broadcast " + LogText.safe(uri, context.limits.logValueLimit()) + " skipped "
                     + session.id() + ": it holds " + holds + " bytes unwritten, and the sessions reached hold over "

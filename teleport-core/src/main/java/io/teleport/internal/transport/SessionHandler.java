@@ -219,10 +219,26 @@ final class SessionHandler extends ChannelDuplexHandler {
     @Override
     public void flush(ChannelHandlerContext ctx) {
         ctx.flush();
-        io.netty.channel.ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
-        if (out != null && out.totalPendingWriteBytes() > 0) {
-            // The kernel took not all of it: the other side may read nothing (see WriteStallWatch).
-            watchStalls(ctx.channel());
+        watchUnwrittenReplies(ctx.channel());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        // After the flush FlushConsolidationHandler held back while the read was in progress.
+        super.channelReadComplete(ctx);
+        watchUnwrittenReplies(ctx.channel());
+    }
+
+    /**
+     * Watches for a stall when bytes flushed are left unwritten (the socket took not all of them) while
+     * pulls of the other side wait for their replies here: unread, they would hold what their pulls
+     * took of the inbound budget for good (see WriteStallWatch). Not otherwise: a peer that stopped
+     * reading on purpose (its own in-flight limit) is stalled only past the high water mark.
+     */
+    private void watchUnwrittenReplies(Channel channel) {
+        io.netty.channel.ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (out != null && out.current() != null && gate.pullsWaiting()) {
+            watchStalls(channel);
         }
     }
 

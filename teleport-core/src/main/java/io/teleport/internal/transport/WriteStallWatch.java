@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * the socket's send buffer has drained, so a reader must take at least that much per timeout).
  * Progress is read from the outbound buffer (its head, how much of it went out, what is queued), as
  * Netty's {@code IdleStateHandler} observes output. Watching starts when the connection is not
- * writable, or when a flush leaves bytes the kernel did not take, and ends once nothing is queued.
+ * writable, or when a flush leaves bytes the kernel did not take while pulls of the other side wait
+ * for their replies, and ends once nothing is queued.
  * Made on the first such moment; used on its event loop only.
  */
 final class WriteStallWatch implements Runnable {
