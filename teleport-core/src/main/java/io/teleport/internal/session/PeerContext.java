@@ -109,6 +109,9 @@ public final class PeerContext {
     /** Whoever reconnects to break the protocol again decides how often: one line per interval. */
     public final RefusalLog brokenProtocolLog = refusalLogs.open(log, "connections closed for breaking the protocol or a limit");
     /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */
+    /** Connections closed by the write-stall timeout: a peer that reads nothing of what it is sent. */
+    public final RefusalLog stalledLog = refusalLogs.open(log, "connections closed for reading nothing within "
+            + "write-stall-timeout");
     public final RefusalLog unexpectedLog = refusalLogs.open(log, "connections closed after an unexpected error");
     volatile boolean closing;
     /** Dials in progress: failed by {@link #shutdown(long)} if the stopped I/O threads left them unsettled. */

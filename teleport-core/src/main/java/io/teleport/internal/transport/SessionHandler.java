@@ -246,7 +246,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         long stallNanos = session.peer.limits.writeStallTimeout().toNanos();
         if (stallNanos > 0) {
             if (stallWatch == null) {
-                stallWatch = new WriteStallWatch(channel, stallNanos, session.peer.counters);
+                stallWatch = new WriteStallWatch(channel, stallNanos, session.peer.counters, session.peer.stalledLog);
             }
             stallWatch.bytesQueued();
         }

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.internal.limits.Counters;
+import io.teleport.internal.log.RefusalLog;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,8 @@ final class WriteStallWatch implements Runnable {
     private final Channel channel;
     private final long timeoutNanos;
     private final Counters counters;
+    /** Each close at DEBUG, and at WARN once per interval with how many: the other side decides how often. */
+    private final RefusalLog stalls;
     private @Nullable ScheduledFuture<?> timer;
     // What the outbound buffer looked like at the last look that saw progress, and when.
     private @Nullable Object entry;
@@ -40,10 +43,11 @@ final class WriteStallWatch implements Runnable {
     private long pendingBytes;
     private long sinceNanos;
 
-    WriteStallWatch(Channel channel, long timeoutNanos, Counters counters) {
+    WriteStallWatch(Channel channel, long timeoutNanos, Counters counters, RefusalLog stalls) {
         this.channel = channel;
         this.timeoutNanos = timeoutNanos;
         this.counters = counters;
+        this.stalls = stalls;
     }
 
     /** The connection's writability changed, or a flush left bytes queued: watch while any are. */
@@ -75,8 +79,10 @@ final class WriteStallWatch implements Runnable {
             observe(out);
         } else if (channel.eventLoop().ticker().nanoTime() - sinceNanos >= timeoutNanos) {
             counters.writeStalls.increment();
-            log.debug("closing {}: {} bytes queued and none read for {} ms", channel.remoteAddress(),
-                    out.totalPendingWriteBytes(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            String what = channel.remoteAddress() + ": " + out.totalPendingWriteBytes() + " bytes queued and none read for "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms";
+            log.debug("closing {}", what);
+            stalls.record(what);
             channel.close();
             return;
         }

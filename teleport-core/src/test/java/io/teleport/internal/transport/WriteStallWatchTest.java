@@ -1,5 +1,6 @@
 package io.teleport.internal.transport;
 
+import ch.qos.logback.classic.Level;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
@@ -27,7 +28,12 @@ class WriteStallWatchTest {
 
     private final Counters counters = new Counters(new InboundBudget(1 << 20));
     private final HeldChannel ch = new HeldChannel();
-    private final WriteStallWatch watch = new WriteStallWatch(ch, TimeUnit.SECONDS.toNanos(60), counters);
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final io.teleport.testing.LogCapture log = io.teleport.testing.LogCapture.of(WriteStallWatchTest.class.getName(),
+            Level.WARN);
+    private final io.teleport.internal.log.RefusalLogs logs = new io.teleport.internal.log.RefusalLogs();
+    private final WriteStallWatch watch = new WriteStallWatch(ch, TimeUnit.SECONDS.toNanos(60), counters,
+            logs.open(org.slf4j.LoggerFactory.getLogger(WriteStallWatchTest.class), "stalled"));
 
     @org.junit.jupiter.api.AfterEach
     void release() {
@@ -70,6 +76,9 @@ class WriteStallWatchTest {
         pass(15);
         assertThat(ch.isOpen()).isFalse();
         assertThat(counters.writeStalls()).isEqualTo(1);
+        // The other side decides how often: a WARN line per interval, with how many, not one per close.
+        assertThat(log.events(Level.WARN)).singleElement().satisfies(e ->
+                assertThat(e.getFormattedMessage()).contains("stalled").contains("bytes queued and none read for 60000 ms"));
     }
 
     @Test
