@@ -13,7 +13,8 @@ import java.util.function.BooleanSupplier;
  * pushes back on the sender) while its decoder has had its share of a turn of the I/O thread and
  * frames are left to decode (see {@link #pauseForTurn}), or while any of three holds: the messages received on it and not yet
  * finished reach {@link Limits#maxInflightPerSession()} or {@link Limits#maxInflightBytesPerSession()}
- * (until half are done; not while this side awaits replies there, see {@link #admit}), its outbound buffer is over the high water mark while pulls of the other
+ * (until half are done; not while a handler here awaits a reply on it, see {@link #admit}), its
+ * outbound buffer is over the high water mark while pulls of the other
  * side are in flight here (their replies would pile up; not while this side awaits replies there, see
  * {@link #writabilityChanged}), or the peer's {@link InboundBudget} has no room for its next frame.
  *
@@ -57,9 +58,9 @@ public final class ReadGate implements InboundBudget.Waiter {
     /** Decodes what is buffered: run on the event loop when reading resumes or room may be free. */
     private Runnable resumeDecoding = () -> { };
 
-    /** Whether this side awaits replies on the connection (pulls of its own pending there). */
+    /** Whether a handler of this connection's session awaits the reply to a pull it made on it. */
     private final BooleanSupplier awaitingReplies;
-    /** At the in-flight limit, yet read: this side awaits replies there (see {@link #admit}). Event loop only. */
+    /** At the in-flight limit, yet read: a handler here awaits a reply (see {@link #admit}). Event loop only. */
     private boolean readingOverInflight;
 
     public ReadGate(Channel channel, InboundBudget budget, Counters counters, Limits limits,
@@ -138,9 +139,9 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /**
      * A pull or push was received and is handed to its handler (event loop); it counts as in flight
-     * until {@link #finished}, whatever the answer. At the limit reading stops, unless this side
-     * awaits replies on the connection: a handler here that pulls the other side (a nested call) would
-     * wait for a reply that is never read, and the other side's callers for it. Reading on then, a
+     * until {@link #finished}, whatever the answer. At the limit reading stops, unless a handler here
+     * awaits the reply to a pull it made on this connection (a nested call): it would wait for a reply
+     * that is never read, and the other side's callers for it. Reading on then, a
      * message past the limit is not for a handler: the caller refuses it (503, a push dropped), so
      * the bound holds.
      *
@@ -180,8 +181,8 @@ public final class ReadGate implements InboundBudget.Waiter {
     }
 
     /**
-     * This side wrote to the connection while reading is stopped for the messages in flight: if it
-     * now awaits replies there, reading resumes (see {@link #admit}), so that they can be read.
+     * This side wrote to the connection while reading is stopped for the messages in flight: if a
+     * handler now awaits a reply there, reading resumes (see {@link #admit}), so that it can be read.
      */
     public void wrote() {
         if ((reasons & INFLIGHT) != 0) {
