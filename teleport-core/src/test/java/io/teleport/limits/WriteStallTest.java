@@ -60,12 +60,16 @@ class WriteStallTest {
         return s;
     }
 
-    @Test
-    void repliesUnderTheHighWaterMarkThatNobodyReadsDoNotHoldTheInboundBudgetForEver() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = io.teleport.config.HandlerExecution.class, names = {"POOL", "INLINE"})
+    void repliesUnderTheHighWaterMarkThatNobodyReadsDoNotHoldTheInboundBudgetForEver(
+            io.teleport.config.HandlerExecution execution) throws Exception {
         // Marks far above the replies: the connection stays writable while its replies wait unread.
+        // Inline handlers reply during the read, whose flush comes at its end (FlushConsolidationHandler).
         Limits limits = Limits.builder().writeBufferWaterMarks(4 * 1024 * 1024, 8 * 1024 * 1024)
                 .writeStallTimeout(Duration.ofMillis(300)).build();
-        Peer server = peers.add(new Peer(PeerConfig.builder().limits(limits).sendBufferSize(4096).build()));
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(limits).sendBufferSize(4096)
+                .handlerExecution(execution).build()));
         server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
         Socket s = new Socket();
@@ -73,7 +77,9 @@ class WriteStallTest {
         s.connect(new InetSocketAddress("127.0.0.1", port));
         sockets.add(s);
         String body = "\"" + "y".repeat(900 * 1024) + "\"";
-        for (int seq = 1; seq <= 3; seq++) {
+        // Inline, one pull: its reply's only flush is the one at the end of the read.
+        int pulls = execution == io.teleport.config.HandlerExecution.INLINE ? 1 : 3;
+        for (int seq = 1; seq <= pulls; seq++) {
             s.getOutputStream().write(Frames.encode(new Packet(PacketType.PULL, seq, "/echo",
                     new PreEncoded(body.getBytes(StandardCharsets.UTF_8))).bodyCodec((byte) 'j')));
         }

@@ -185,6 +185,7 @@ public final class ReadGate implements InboundBudget.Waiter {
      * handler now awaits a reply there, reading resumes (see {@link #admit}), so that it can be read.
      */
     public void wrote() {
+        // One field read on every write: the look at the pulls is paid only while stopped at the limit.
         if ((reasons & INFLIGHT) != 0) {
             inflightDrained();
         }

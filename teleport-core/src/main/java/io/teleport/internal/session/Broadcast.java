@@ -145,10 +145,8 @@ public final class Broadcast {
         // Counted whether or not it is passed by: what it holds is held all the same.
         long before = queued.getAndAdd(holds);
         if (before + holds > context.limits.maxOutboundBytes()) {
-            context.counters.broadcastSkipped.increment();
-            context.outboundLog.record("broadcast " + LogText.safe(uri, context.limits.logValueLimit()) + " skipped "
-                    + session.id() + ": it holds " + holds + " bytes unwritten, and the sessions reached hold over "
-                    + context.limits.maxOutboundBytes());
+            session.outbound().skipBroadcast(uri, ": it holds " + holds + " bytes unwritten, and the sessions "
+                    + "reached hold over " + context.limits.maxOutboundBytes());
             return true;
         }
         queued.addAndGet(frameSize);

@@ -39,7 +39,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     final io.netty.channel.Channel channel;
     private final ReadGate gate;
     /** The bytes this message holds until it is finished. */
-    public long charge;
+    public final long charge;
     /** The URI as sent: replies echo it even when a header hook rewrote the request's for routing. */
     final String sentUri;
     /** How barely the reply goes, since it could not be built as it was: 0, or {@link PullReply#WITHOUT_URI} and on. */
@@ -132,10 +132,6 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
      * for this side's replies (see {@code ReadGate.admit}); runs on the I/O thread.
      */
     public void refuseOverInflight() {
-        // Its bytes go back at once: its reply may wait behind a peer that does not read. Only its place counts.
-        gate.givenBack(charge);
-        charge = 0;
-        request.bodyBytes(null);
         refuse(Rerror.CODE_UNAVAILABLE, "too many messages in flight on this session", session.peer.inflightLog,
                 "past the session's in-flight limit while this side awaits replies on it");
     }

@@ -202,8 +202,7 @@ final class SessionCalls {
         if (session.outbound().isSlowReader(frame)) {
             // A slow reader: a broadcast goes on without it rather than queue more for it.
             ReferenceCountUtil.release(frame);
-            session.peer.counters.broadcastSkipped.increment();
-            session.peer.outboundLog.record("broadcast " + LogText.safe(uri, session.peer.limits.logValueLimit()) + " skipped " + session.id());
+            session.outbound().skipBroadcast(uri, "");
             return false;
         }
         session.write(frame, f -> {

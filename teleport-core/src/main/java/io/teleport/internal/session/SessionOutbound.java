@@ -72,6 +72,14 @@ final class SessionOutbound {
         return !session.channel().isWritable() || !fits(bytes(), SenderEncoding.size(frame));
     }
 
+    /** A broadcast passes this session by ({@code why} follows its id): counted, logged once per interval. */
+    void skipBroadcast(String uri, String why) {
+        PeerContext peer = session.peer;
+        peer.counters.broadcastSkipped.increment();
+        peer.outboundLog.record("broadcast " + LogText.safe(uri, peer.limits.logValueLimit()) + " skipped "
+                + session.id() + why);
+    }
+
     /** Whether a frame of {@code size} may join {@code queued} bytes: under the limit, or alone. */
     private boolean fits(long queued, int size) {
         // One frame always fits an empty buffer: the limit bounds what waits, not what a message may be

@@ -93,10 +93,8 @@ final class SessionHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         Packet packet = msg instanceof PreparedPacket ? ((PreparedPacket) msg).packet()
                 : msg instanceof Packet ? (Packet) msg : null;
-        if (gate.paused()) {
-            // A pull of this side's, maybe, while the other side's messages in flight stop reading.
-            gate.wrote();
-        }
+        // A nested pull of this side's, maybe, while the other side's messages in flight stop reading.
+        gate.wrote();
         if (packet == null) {
             ctx.write(msg, promise);
             return;
@@ -268,7 +266,7 @@ final class SessionHandler extends ChannelDuplexHandler {
                 gate.unreserve(ReadGate.charge(packet));
             }
         } else {
-            dispatch(new InboundContext(session, packet, gate, ReadGate.charge(packet)));
+            dispatch(packet, ReadGate.charge(packet));
         }
         gate.recheckInflight();
         if (gate.readingUnwritable()) {
@@ -307,8 +305,15 @@ final class SessionHandler extends ChannelDuplexHandler {
      * Hands a pull or push to the handler executor: the context runs itself there. During a drain, or
      * when the executor refuses it, a pull is answered 503 and a push dropped.
      */
-    private void dispatch(InboundContext inbound) {
-        boolean within = gate.admit(inbound.charge, inbound.isPull());
+    private void dispatch(Packet packet, long charge) {
+        boolean within = gate.admit(charge, packet.type() == PacketType.PULL);
+        if (!within) {
+            // Refused past the limit: its bytes go back at once (its reply may wait behind a peer that
+            // does not read), and only its place counts until its refusal is written.
+            gate.givenBack(charge);
+            packet.bodyBytes(null);
+        }
+        InboundContext inbound = new InboundContext(session, packet, gate, within ? charge : 0);
         session.handlerStarted();
         if (!within) {
             inbound.refuseOverInflight();
