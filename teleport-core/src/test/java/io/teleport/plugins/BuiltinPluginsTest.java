@@ -8,6 +8,8 @@ import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.Plugin;
+import io.teleport.plugin.PostAccept;
+import io.teleport.plugin.PreWriteReply;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Reply;
@@ -33,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,6 +89,33 @@ class BuiltinPluginsTest {
             assertThatThrownBy(() -> client.dial("127.0.0.1:" + port)).as("dial %d", i)
                     .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(401));
         }
+    }
+
+    @Test
+    void aTokenRefusedWhileTheAcceptHooksStillRunIsAnsweredBeforeTheConnectionCloses() {
+        // The connection is read while the accept hooks run. Here they end after the refusal's graceful
+        // close began and before its 401 is written: their end must leave the connection to that close.
+        CountDownLatch hooksEnded = new CountDownLatch(1);
+        PostAccept untilClosing = session -> {
+            await().atMost(Duration.ofSeconds(5)).until(() -> !session.isHealthy());
+            hooksEnded.countDown();
+            return null;
+        };
+        // Before the auth plugin in the chain: the plugins after it do not see its handshake.
+        PreWriteReply afterTheHooks = ctx -> {
+            try {
+                hooksEnded.await(5, TimeUnit.SECONDS);
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        };
+        int port = port(peer(PeerConfig.defaults(), afterTheHooks, serverAuth(), untilClosing), "127.0.0.1:0");
+        Peer client = peer(PeerConfig.defaults(), AuthPlugin.client(() -> "wrong"));
+        assertThatThrownBy(() -> client.dial("127.0.0.1:" + port))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).as(e.rerror().toJson())
+                        .isEqualTo(401));
     }
 
     @Test

@@ -154,8 +154,12 @@ final class SessionLifecycle {
         synchronized (session) {
             if (state != State.OPEN || !ch.isActive() || ch != session.channel() || peer.closing) {
                 // Closed (or replaced) while the hooks ran, or the peer is shutting down: this connection
-                // is not wanted any more.
-                ch.close();
+                // is not wanted any more. A graceful close of its own (a handler's, which ran while the
+                // hooks did: the connection is read meanwhile) drains it first: its replies go out
+                // before the connection closes, and its deadline closes it anyway.
+                if (state != State.CLOSING || ch != session.channel()) {
+                    ch.close();
+                }
                 if (ready != null) {
                     ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()), peer.closing
                             ? new IllegalStateException("the peer is shutting down") : new ClosedChannelException()));
