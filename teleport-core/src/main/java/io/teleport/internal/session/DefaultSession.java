@@ -349,7 +349,6 @@ public final class DefaultSession implements Session {
     public void connected(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         channel = ch;
         connectedAt = System.currentTimeMillis();
-        peer.live.add(this);
         lifecycle.connected(ch, ready);
     }
 

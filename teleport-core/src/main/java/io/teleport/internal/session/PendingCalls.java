@@ -342,6 +342,25 @@ final class PendingCalls {
         disarm();
     }
 
+    /**
+     * Ends with {@code rerror} the waiting pulls written on {@code channel}, which closed: those of a
+     * redial attempt's dial hooks. Pulls held for the session's next connection wait on.
+     */
+    void failSentOn(io.netty.channel.Channel channel, Rerror rerror) {
+        PendingPull first = slot;
+        if (first != null && first.sentOn == channel && SLOT.compareAndSet(this, first, null)) {
+            first.fail(rerror);
+        }
+        ConcurrentHashMap<Long, PendingPull> map = bySeq;
+        if (map != null) {
+            for (PendingPull pull : map.values()) {
+                if (pull.sentOn == channel && map.remove(pull.key(), pull)) {
+                    pull.fail(rerror);
+                }
+            }
+        }
+    }
+
     /** A pull made by a handler of this session on it starts waiting; {@link #nestedEnded} when it ends. */
     void nestedStarted() {
         NESTED.incrementAndGet(this);

@@ -70,6 +70,8 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     private volatile int writeDecided;
     /** The frame while it waits for a redial; null unless the session was redialing when it was sent. */
     private volatile @Nullable HeldFrame held;
+    /** The connection it was written on; set and read on that connection's I/O thread. */
+    io.netty.channel.@Nullable Channel sentOn;
     /** The reply, once it arrived. */
     private @Nullable Packet reply;
     /** The reply's body, once decoded. */
@@ -128,6 +130,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     @Override
     public void operationComplete(ChannelFuture f) {
         if (f.isSuccess()) {
+            sentOn = f.channel();
             PluginChain plugins = session.peer.plugins;
             if (plugins.has(Hook.POST_WRITE_PULL)) {
                 synchronized (this) {

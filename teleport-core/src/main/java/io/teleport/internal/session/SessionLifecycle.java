@@ -27,8 +27,6 @@ import java.util.concurrent.TimeUnit;
 final class SessionLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultSession.class);
-    /** The session whose dial hooks run on this thread: its pulls go out while it is still redialing. */
-    private static final ThreadLocal<DefaultSession> IN_DIAL_HOOKS = new ThreadLocal<>();
 
     private enum State { OPEN, CLOSING, CLOSED }
 
@@ -53,13 +51,14 @@ final class SessionLifecycle {
     private volatile io.netty.util.@Nullable Timeout closeDeadline;
     /** Whether a whole frame ever came in on one of the session's connections (set as each closes). */
     private volatile boolean everHeard;
-    /** Whether dial or accept hooks are running: they, not the closing connection, settle the dial. */
-    private volatile boolean hooksRunning;
+    /** The dial or accept hooks of the current connection. */
+    private final ConnectionHooks hooks;
 
     SessionLifecycle(DefaultSession session, PeerContext peer, @Nullable Redialer redialer) {
         this.session = session;
         this.peer = peer;
         this.redialer = redialer;
+        this.hooks = new ConnectionHooks(session, peer);
     }
 
     boolean isOpen() {
@@ -88,11 +87,11 @@ final class SessionLifecycle {
     /** What a write waits for: the reconnection under way, or null to write at once. */
     @Nullable CompletableFuture<Void> writeBarrier() {
         CompletableFuture<Void> waiting = reconnecting;
-        return waiting == null || IN_DIAL_HOOKS.get() == session ? null : waiting;
+        return waiting == null || ConnectionHooks.inDialHooks(session) ? null : waiting;
     }
 
     boolean hooksRunning() {
-        return hooksRunning;
+        return hooks.running();
     }
 
     CompletableFuture<Void> closeFuture() {
@@ -106,6 +105,16 @@ final class SessionLifecycle {
     void connected(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         everConnected = true;
         synchronized (session) {
+            if (state == State.CLOSED) {
+                // A redial attempt that connected after the session was closed: no hooks, and not live.
+                ch.close();
+                if (ready != null) {
+                    ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()),
+                            new IllegalStateException("session closed")));
+                }
+                return;
+            }
+            peer.live.add(session);
             disconnectDue = true;
         }
         boolean dialed = session.dialed();
@@ -114,62 +123,55 @@ final class SessionLifecycle {
             admit(ch, ready);
             return;
         }
-        hooksRunning = true;
-        peer.runBlocking(() -> {
-            Rerror rerror;
-            IN_DIAL_HOOKS.set(session);
-            try {
-                rerror = peer.plugins.run(hook, session);
-            } catch (Throwable e) {
-                // Whatever a hook throws (an error of the JVM's too: no native thread for one it starts),
-                // the dial or accept is settled, refused, rather than left waiting for ever.
-                if (!(e instanceof RuntimeException)) {
-                    // What the plugin chain lets pass (the JVM's own errors): worth a stack, once it happened.
-                    log.error("{} hook failed for {}", hook.name(), session.id(), e);
-                }
-                rerror = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", e.toString());
-            } finally {
-                IN_DIAL_HOOKS.remove();
+        // The dial is settled there, before the closing connection may settle it: a hook that refused
+        // (authentication, 401) closes it, and the dial must end with the hook's code, not with 105.
+        hooks.run(hook, rerror -> {
+            if (rerror == null) {
+                admit(ch, ready);
+                return;
             }
-            // The dial is settled here, before the closing connection may settle it: a hook that refused
-            // (authentication, 401) closes it, and the dial must end with the hook's code, not with 105.
-            try {
-                if (rerror == null) {
-                    admit(ch, ready);
-                    return;
-                }
-                log.debug("{} hook refused {}: {}", hook.name(), session.id(), rerror.toJson());
-                if (ready != null) {
-                    ready.completeExceptionally(rerror.toException());
-                }
-                ch.close();
-            } finally {
-                hooksRunning = false;
+            log.debug("{} hook refused {}: {}", hook.name(), session.id(), rerror.toJson());
+            if (ready != null) {
+                ready.completeExceptionally(rerror.toException());
             }
+            ch.close();
         });
     }
 
     private void admit(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         CompletableFuture<Void> waiting;
+        boolean drain;
         synchronized (session) {
-            if (state != State.OPEN || !ch.isActive() || ch != session.channel() || peer.closing) {
+            if (state == State.OPEN && ch.isActive() && ch == session.channel() && !peer.closing) {
+                session.listIn(peer.hub);
+                admitted = true;
+                waiting = reconnecting;
+                reconnecting = null;
+                drain = false;
+            } else {
                 // Closed (or replaced) while the hooks ran, or the peer is shutting down: this connection
-                // is not wanted any more. A graceful close of its own (a handler's, which ran while the
-                // hooks did: the connection is read meanwhile) drains it first: its replies go out
-                // before the connection closes, and its deadline closes it anyway.
-                if (state != State.CLOSING || ch != session.channel()) {
+                // is not wanted any more. But it was read while they ran, so handlers of it may be in
+                // flight: a session closing gracefully, or one accepted while the peer shuts down, is
+                // drained first (its replies go out, and the drain's deadline closes it anyway).
+                boolean drains = ch == session.channel() && ch.isActive()
+                        && (state == State.CLOSING || (state == State.OPEN && !session.dialed()));
+                if (!drains) {
                     ch.close();
                 }
                 if (ready != null) {
                     ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()), peer.closing
                             ? new IllegalStateException("the peer is shutting down") : new ClosedChannelException()));
                 }
-                return;
+                if (!drains || state != State.OPEN) {
+                    return;
+                }
+                waiting = null;
+                drain = true;
             }
-            session.listIn(peer.hub);
-            admitted = true;
-            waiting = reconnecting;
-            reconnecting = null;
+        }
+        if (drain) {
+            close(peer.config.shutdownTimeout());
+            return;
         }
         if (waiting != null) {
             redialer.connected();
@@ -202,7 +204,11 @@ final class SessionLifecycle {
                 reconnecting != null, ch == session.channel());
         synchronized (session) {
             if (ch != session.channel() || (reconnecting != null && state == State.OPEN)) {
-                // A stale connection, or a redial attempt that failed: its dial future says so.
+                // A stale connection, or a redial attempt that failed: its dial future says so. Pulls
+                // its dial hooks sent on it end now, not at their timeout (held pulls wait on).
+                if (ch == session.channel()) {
+                    session.pending.failSentOn(ch, PendingPull.CONNECTION_CLOSED);
+                }
                 return;
             }
             // A dialed connection this side did not mean to close: the remote, or the network, went away.
@@ -231,7 +237,7 @@ final class SessionLifecycle {
         }
         // This connection is over, even though the session goes on.
         if (peer.plugins.has(Hook.POST_DISCONNECT) && takeDisconnectDue()) {
-            peer.runBlocking(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
+            hooks.afterThem(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
         }
         redialer.start(session.connectedAt());
     }
@@ -283,18 +289,20 @@ final class SessionLifecycle {
             state = State.CLOSED;
             disconnectHook = disconnectDue;
             disconnectDue = false;
+            // Under the monitor: a rename (setId) in between would leave the session in the hub, and a
+            // connection made meanwhile would list it live again.
+            peer.hub.remove(session);
+            peer.live.remove(session);
         }
         io.netty.util.Timeout deadline = closeDeadline;
         if (deadline != null) {
             deadline.cancel();
         }
-        peer.hub.remove(session);
-        peer.live.remove(session);
         session.failPending(PendingPull.CONNECTION_CLOSED);
         session.outbound().releaseWaiters();
         peer.slowReaders.update(session, false);
         if (peer.plugins.has(Hook.POST_DISCONNECT) && disconnectHook) {
-            peer.runBlocking(() -> {
+            hooks.afterThem(() -> {
                 try {
                     peer.plugins.run(Hook.POST_DISCONNECT, session);
                 } finally {
