@@ -72,6 +72,8 @@ class DrainTest {
         Session idle = dial(server);
         CompletableFuture<String> inFlight = busy.pullAsync("/slow", "x", String.class);
         assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        // A dial returns once connected, maybe before the server's I/O thread took the idle one in.
+        await().until(() -> server.sessionCount() == 2);
 
         CompletableFuture<Void> down = server.closeAsync(Duration.ofSeconds(10));
         // Once the drain has counted what is in flight: a push it counted while refusing it would make two.

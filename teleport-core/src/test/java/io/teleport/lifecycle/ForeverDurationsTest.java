@@ -12,12 +12,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A duration that means "forever" by being huge (a million days, past the 292 years a long of
@@ -78,7 +80,8 @@ class ForeverDurationsTest {
         Session session = client.dial("127.0.0.1:" + port);
 
         assertThat(session.pull("/echo", "hi", String.class)).isEqualTo("hi");
-        Session accepted = server.sessions().iterator().next();
+        // Listed once its accept hooks (the auth plugin's) ended, which may be after it was served.
+        Session accepted = await().until(() -> server.sessions().stream().findFirst().orElse(null), Objects::nonNull);
         assertThat(accepted.pull("/whoami", null, String.class)).isEqualTo("client");
 
         // The drain waits for the pull in flight (not a timeout of 0 from an overflowed deadline).

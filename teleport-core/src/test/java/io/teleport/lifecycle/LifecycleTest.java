@@ -102,7 +102,7 @@ class LifecycleTest {
         shutdown.get(30, TimeUnit.SECONDS);
 
         for (int i = 0; i < 1000; i++) {
-            assertThat(pulls.get(i).get(1, TimeUnit.SECONDS)).isEqualTo(i * 2);
+            assertThat(pulls.get(i).get(5, TimeUnit.SECONDS)).isEqualTo(i * 2);
         }
         assertThatThrownBy(() -> client.dial("127.0.0.1:" + port)).isInstanceOf(RerrorException.class)
                 .as("the listener is closed");
@@ -130,7 +130,7 @@ class LifecycleTest {
         assertThat(server.closeAsync()).as("one shutdown, one future").isSameAs(closing);
         release.countDown();
         closing.get(10, TimeUnit.SECONDS);
-        assertThat(pull.get(1, TimeUnit.SECONDS)).isEqualTo("x!");
+        assertThat(pull.get(5, TimeUnit.SECONDS)).isEqualTo("x!");
     }
 
     @Test
@@ -224,18 +224,19 @@ class LifecycleTest {
     void aSessionWithNoCompleteFrameWithinTheReadIdleTimeoutIsClosed() throws Exception {
         Peer client = peer(PeerConfig.defaults());
         // Bodies are encoded on the caller's thread: warm that path up on a server without an idle
-        // timeout, or the first pull of a cold JVM may take longer than the 300 ms below.
+        // timeout, or the first pull of a cold JVM may take longer than the timeout below.
         Peer warmUp = peer(PeerConfig.defaults());
         warmUp.pullRouter().route("/ping", String.class, (b, ctx) -> "pong");
         assertThat(client.dial("127.0.0.1:" + port(warmUp.listen("127.0.0.1:0", null))).pull("/ping", "", String.class))
                 .isEqualTo("pong");
-        Peer server = peer(PeerConfig.builder().readIdleTimeout(Duration.ofMillis(300)).build());
+        // Well above a pause of a busy machine's: a gap that long between the active session's pulls closes it too.
+        Peer server = peer(PeerConfig.builder().readIdleTimeout(Duration.ofSeconds(2)).build());
         server.pullRouter().route("/ping", String.class, (b, ctx) -> "pong");
         int port = port(server.listen("127.0.0.1:0", null));
         Session active = client.dial("127.0.0.1:" + port);
         try (Socket silent = new Socket("127.0.0.1", port)) {
             silent.getOutputStream().write(new byte[] {0, 0, 0, 60, 'f'});
-            silent.setSoTimeout(5000);
+            silent.setSoTimeout(10_000);
             FutureTask<Integer> end = new FutureTask<>(() -> silent.getInputStream().read());
             Thread reader = new Thread(end, "silent-reader");
             reader.setDaemon(true);

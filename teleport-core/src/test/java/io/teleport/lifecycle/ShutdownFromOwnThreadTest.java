@@ -84,7 +84,8 @@ class ShutdownFromOwnThreadTest {
         Session session = client.dial(address(server));
         CompletableFuture<String> thread = new CompletableFuture<>();
         // An inline peer completes a timed-out pull on its timer's thread, whose stop waits for it.
-        session.pullAsync("/never", "", String.class, CallOptions.timeout(Duration.ofMillis(100)))
+        // Long enough that the callback is attached before it ends, whatever the machine's pauses.
+        session.pullAsync("/never", "", String.class, CallOptions.timeout(Duration.ofSeconds(1)))
                 .whenComplete((reply, error) -> {
                     thread.complete(Thread.currentThread().getName());
                     client.close();

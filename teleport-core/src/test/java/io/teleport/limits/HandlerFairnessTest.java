@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,21 +48,23 @@ class HandlerFairnessTest {
 
         // Two sessions queue 60 calls of 100 ms each: 3 s of work for four threads.
         List<CompletableFuture<String>> backlog = new ArrayList<>();
+        AtomicInteger done = new AtomicInteger();
         for (int s = 0; s < 2; s++) {
             Session busy = peer(PeerConfig.defaults()).dial(address);
             for (int i = 0; i < 60; i++) {
-                backlog.add(busy.pullAsync("/slow", "x", String.class, CallOptions.timeout(Duration.ofSeconds(30))));
+                CompletableFuture<String> call = busy.pullAsync("/slow", "x", String.class,
+                        CallOptions.timeout(Duration.ofSeconds(30)));
+                call.thenRun(done::incrementAndGet);
+                backlog.add(call);
             }
         }
         Session other = peer(PeerConfig.defaults()).dial(address);
         Thread.sleep(200);
 
-        long start = System.nanoTime();
         assertThat(other.pull("/fast", "x", String.class, CallOptions.timeout(Duration.ofSeconds(10)))).isEqualTo("x!");
-        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        // Behind the backlogs it would wait about 2.5 s; in turn, until one of four threads is free.
-        assertThat(waitedMillis).as("ms the other session's call took").isLessThan(1000);
-        assertThat(backlog.stream().filter(f -> !f.isDone()).count()).as("backlog calls still queued").isPositive();
+        // Counted in calls, not in time (a busy machine's pauses would blur that): behind the backlogs
+        // all 120 would have ended first; in turn, a few, until one of four threads was free.
+        assertThat(done.get()).as("backlog calls that ended before the other session's").isLessThan(60);
         CompletableFuture.allOf(backlog.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
     }
 }

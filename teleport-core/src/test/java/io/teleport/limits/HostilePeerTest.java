@@ -94,7 +94,18 @@ class HostilePeerTest {
         return s;
     }
 
-    /** A client that must keep being served: a pull answered within a second. */
+    /** What was logged so far, copied under the appender's lock, which the I/O threads' appends hold. */
+    private List<ILoggingEvent> logged() {
+        synchronized (logged) {
+            return List.copyOf(logged.list);
+        }
+    }
+
+    /**
+     * A client that must keep being served: a pull answered within 5 s, which tells being served in
+     * turn (milliseconds) from being stuck behind an attacker (frame read timeouts of 10 s, backlogs of
+     * minutes) with room for a busy machine's pauses.
+     */
     private Session wellBehaved(int port) {
         Session s = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
         assertServed(s);
@@ -102,7 +113,7 @@ class HostilePeerTest {
     }
 
     private static void assertServed(Session s) {
-        assertThat(s.pull("/fast", "x", String.class, CallOptions.timeout(Duration.ofSeconds(1)))).isEqualTo("x!");
+        assertThat(s.pull("/fast", "x", String.class, CallOptions.timeout(Duration.ofSeconds(5)))).isEqualTo("x!");
     }
 
     private static byte[] pull(long seq, String uri, String jsonBody) {
@@ -111,7 +122,7 @@ class HostilePeerTest {
     }
 
     private long warnLines() {
-        return logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).count();
+        return logged().stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).count();
     }
 
     // ---------------------------------------------------------------- inbound back-pressure
@@ -161,12 +172,12 @@ class HostilePeerTest {
         await().until(() -> attackerSession.closeFuture().isDone());
         int runsAtClose = slowRuns.get();
         assertThat(runsAtClose).as("the attacker's pulls were not all read").isLessThan(sent);
-        await().atMost(Duration.ofSeconds(2)).until(() -> attackerSession.activeHandlers() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> attackerSession.activeHandlers() == 0);
         assertThat(slowRuns.get() - runsAtClose).as("queued work of the closed session is dropped, not run")
                 .isLessThanOrEqualTo(8 + 1);
         assertServed(good);
         assertThat(warnLines()).as("log lines for one attacker").isLessThanOrEqualTo(3);
-        await().atMost(Duration.ofSeconds(2)).until(() -> server.stats().inboundBytes() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.stats().inboundBytes() == 0);
     }
 
     @Test
@@ -232,7 +243,7 @@ class HostilePeerTest {
         }
         assertThat(ok + refused).as("every pull ended").isEqualTo(200);
         assertThat(ok).as("what was admitted ran").isEqualTo(3);
-        assertThat(logged.list.stream().filter(e -> e.getFormattedMessage().contains("handler executor full")).count())
+        assertThat(logged().stream().filter(e -> e.getFormattedMessage().contains("handler executor full")).count())
                 .as("refusals are logged once per interval").isEqualTo(1);
     }
 
@@ -252,12 +263,13 @@ class HostilePeerTest {
 
     @Test
     void aPullThatWaitedPastTheQueueBoundIsAnswered503() throws Exception {
-        Limits limits = Limits.builder().maxQueueWait(Duration.ofMillis(100)).build();
+        // The bound applies to the first pull too: wide enough for a busy machine to start it in time.
+        Limits limits = Limits.builder().maxQueueWait(Duration.ofSeconds(1)).build();
         Peer server = peer(PeerConfig.builder().limits(limits).handlerThreads(1).build());
         AtomicInteger runs = new AtomicInteger();
         server.pullRouter().route("/slow", String.class, (b, ctx) -> {
             runs.incrementAndGet();
-            Thread.sleep(300);
+            Thread.sleep(2500);
             return b;
         });
         Session session = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server));
@@ -351,7 +363,7 @@ class HostilePeerTest {
                     .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(503));
         }
         assertThat(session.isHealthy()).isTrue();
-        await().atMost(Duration.ofSeconds(2)).until(() -> server.stats().inboundBytes() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.stats().inboundBytes() == 0);
     }
 
     @Test
@@ -828,7 +840,7 @@ class HostilePeerTest {
     @Test
     void whenConnectionsAreScarceASilentOneIsClosedAfterTheHandshakeTimeoutButAQuietOneStays() throws Exception {
         // Two of four places taken: half, so strays are reaped.
-        Limits limits = Limits.builder().handshakeTimeout(Duration.ofMillis(300)).maxConnections(4).build();
+        Limits limits = Limits.builder().handshakeTimeout(Duration.ofSeconds(1)).maxConnections(4).build();
         Peer server = peer(PeerConfig.builder().limits(limits).build());
         server.pushRouter().route("/hello", String.class, (b, ctx) -> { });
         int port = port(server);
@@ -855,10 +867,13 @@ class HostilePeerTest {
         // Two more silent ones: three of six open, and strays go at their next look until fewer than half are.
         raw(port);
         raw(port);
-        await().until(() -> server.stats().acceptedConnections() == 2);
-        assertThat(server.stats().handshakeTimeouts()).isEqualTo(1);
+        // Any silent one may go, the receiver too; two when their looks (on two I/O threads) come at
+        // the same instant.
+        await().until(() -> server.stats().acceptedConnections() <= 2);
+        long reaped = server.stats().handshakeTimeouts();
+        assertThat(reaped).isBetween(1L, 2L);
         Thread.sleep(500);
-        assertThat(server.stats().acceptedConnections()).as("no pressure: the rest stay").isEqualTo(2);
+        assertThat(server.stats().acceptedConnections()).as("no pressure: the rest stay").isEqualTo((int) (3 - reaped));
     }
 
     // ---------------------------------------------------------------- logs
@@ -877,15 +892,15 @@ class HostilePeerTest {
             java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
             Frames.read(in);
             Frames.read(in);
-            await().until(() -> logged.list.stream().filter(e -> e.getFormattedMessage().startsWith("kind=pull-handle"))
+            await().until(() -> logged().stream().filter(e -> e.getFormattedMessage().startsWith("kind=pull-handle"))
                     .count() == 2);
-            for (ILoggingEvent e : logged.list) {
+            for (ILoggingEvent e : logged()) {
                 String line = e.getFormattedMessage();
                 assertThat(line).doesNotContain("\r").doesNotContain("\u2028").doesNotContain("\nforged")
                         .doesNotContain("\n[pull-handle] forged");
                 assertThat(line.length()).as("one message line stays small").isLessThan(2048);
             }
-            assertThat(logged.list.stream().map(ILoggingEvent::getFormattedMessage)
+            assertThat(logged().stream().map(ILoggingEvent::getFormattedMessage)
                     .filter(l -> l.startsWith("kind=pull-handle") && l.contains(" seq=1 ")).findFirst().orElseThrow())
                     .as("escaped, then quoted as a logfmt value").contains("\\\\r\\\\n[pull-handle] forged line\\\\u2028");
         } finally {

@@ -246,9 +246,9 @@ class BuiltinPluginsTest {
             }
             return null;
         };
-        // A ping fails, and closes its session, when not answered within the rate: 200 ms leaves a busy
+        // A ping fails, and closes its session, when not answered within the rate: 1 s leaves a busy
         // machine time to answer.
-        Duration rate = Duration.ofMillis(200);
+        Duration rate = Duration.ofSeconds(1);
         Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.pong(rate), spy);
         int port = port(server, "127.0.0.1:0");
         Session pinging = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(rate)).dial("127.0.0.1:" + port);
@@ -259,7 +259,7 @@ class BuiltinPluginsTest {
         assertThat(ping.bodyBytes()).isEmpty();
 
         try (Socket silent = new Socket("127.0.0.1", port)) {
-            silent.setSoTimeout(5000);
+            silent.setSoTimeout(10_000);
             assertThat(silent.getInputStream().read()).as("silent sessions are closed after three rates").isEqualTo(-1);
         } catch (IOException reset) {
             // closed as well
@@ -276,7 +276,7 @@ class BuiltinPluginsTest {
     @Test
     void aPingTheOtherSideHasNoRouteForClosesTheSessionAndSaysWhyAtInfo() {
         // tp-ext closes on any failed ping, a 404 included; the line says what is missing where.
-        Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(Duration.ofMillis(100)));
+        Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(Duration.ofSeconds(1)));
         int port = port(server, "127.0.0.1:0");
         Session withoutPong = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
 

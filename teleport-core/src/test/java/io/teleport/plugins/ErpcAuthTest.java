@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import static io.teleport.session.CallOptions.bodyCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The auth plugin's handshake on erpc v6 is erpc's AUTH_CALL/AUTH_REPLY: against the bytes of Go erpc
@@ -161,6 +162,8 @@ class ErpcAuthTest {
         String address = "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", ErpcRawProto.INSTANCE)).getPort();
         Session ok = client("client-auth-info-12345").dial(address, ErpcRawProto.INSTANCE);
         assertThat(ok.pull("/echo/string", "x", String.class, bodyCodec(StringCodec.ID))).isEqualTo("echo:x");
+        // Listed once its accept hooks (the auth plugin's) ended, which may be after it was served.
+        await().until(() -> server.sessionCount() == 1);
         assertThat(server.sessions().iterator().next().proto()).isSameAs(ErpcRawProto.INSTANCE);
         assertThatThrownBy(() -> client("wrong-info").dial(address, ErpcRawProto.INSTANCE))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror()).isEqualTo(REFUSED));

@@ -122,16 +122,15 @@ class ConcurrencyAndFailureTest {
         }
         assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
 
-        long killedAt = System.nanoTime();
         await().until(() -> server.sessionCount() == 1);
-        // Killed, not closed gracefully: the connection just goes away.
+        // Killed, not closed gracefully: the connection just goes away. A 102 (the pull timeout is 30 s)
+        // shows the close ended them; no bound on the time, which a busy machine's pauses would blur.
         ((DefaultSession) server.sessions().iterator().next()).channel().close();
         for (CompletableFuture<String> pull : pulls) {
-            assertThatThrownBy(() -> pull.get(1, TimeUnit.SECONDS))
+            assertThatThrownBy(() -> pull.get(10, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(RerrorException.class)
                     .satisfies(e -> assertThat(((RerrorException) e.getCause()).code()).isEqualTo(102));
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(Duration.ofSeconds(1));
         assertThat(((DefaultSession) session).pendingPulls()).isZero();
         assertThat(session.isHealthy()).isFalse();
         await().until(() -> client.sessionCount() == 0);

@@ -32,12 +32,21 @@ class TurnWakeupsTest {
         loops = new MultiThreadIoEventLoopGroup(2, LocalIoHandler.newFactory());
         pool = new HandlerPool(2, 2, 10_000, System::nanoTime, null);
         pool.prestartAllCoreThreads();
-        // Both threads parked on the empty queue: a task can only run once one is woken.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (pool.getActiveCount() > 0 && System.nanoTime() < deadline) {
+        // Both threads parked on the empty queue: a task can only run once one is woken. A started
+        // thread counts as idle before it first reaches the queue, so their states are what tells.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (parkedPoolThreads() < 2 && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         Thread.sleep(50);
+    }
+
+    /** This test's pool threads parked on its queue (earlier tests' pools are shut down by then). */
+    private static long parkedPoolThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("teleport-handler") && t.isAlive()
+                        && (t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING))
+                .count();
     }
 
     @AfterEach

@@ -153,7 +153,7 @@ class ScaleOutEndToEndTest {
 
             a.close();
             instance("a", "teleport.server.listen-address=127.0.0.1:" + portOfA);
-            await().atMost(REFRESH.multipliedBy(5)).until(() -> pulls.answeredBy("a") > 0);
+            await().atMost(REFRESH.multipliedBy(20)).until(() -> pulls.answeredBy("a") > 0);
             assertThat(pulls.failures()).isEmpty();
         }
     }
@@ -169,7 +169,7 @@ class ScaleOutEndToEndTest {
             await().until(() -> pulls.pulls() > 200);
             instance("c");
 
-            await().atMost(REFRESH.multipliedBy(5)).until(() -> pulls.answeredBy("c") > 100);
+            await().atMost(REFRESH.multipliedBy(20)).until(() -> pulls.answeredBy("c") > 100);
             assertThat(pulls.failures()).isEmpty();
             assertThat(inventory.instances().list()).hasSize(3);
         }

@@ -35,7 +35,7 @@ public interface StockApi {
     void reserve(Item item);
 
     /** A pull named on the interface, with a timeout of its own and options per call. */
-    @PullExchange(value = "slow_echo", timeout = "300ms")
+    @PullExchange(value = "slow_echo", timeout = "1s")
     String slow(long millis, CallOption... options);
 
     /** A push: {@code /inventory/stock/changed}. */
