@@ -382,7 +382,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
         Duration within = DurationSettings.capped(Objects.requireNonNull(timeout, "timeout"));
         if (closed.compareAndSet(false, true)) {
             // From now on: the pulls that arrive while the listeners close are refused already.
-            context.markClosing();
+            context.markClosing(within);
             // Waiting for handlers and event loops blocks: never on a caller's thread, which may be one of them.
             Thread shutdown = new Thread(() -> {
                 try {

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import io.teleport.Peer;
 import io.teleport.codec.StringCodec;
 import io.teleport.config.PeerConfig;
+import io.teleport.internal.session.DefaultSession;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
@@ -105,7 +106,7 @@ class BuiltinPluginsTest {
         PreWriteReply afterTheHooks = ctx -> {
             try {
                 hooksEnded.await(5, TimeUnit.SECONDS);
-                Thread.sleep(100);
+                await().atMost(Duration.ofSeconds(5)).until(() -> !((DefaultSession) ctx.session()).hooksRunning());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -10,10 +10,11 @@ import org.slf4j.LoggerFactory;
 import java.util.function.Consumer;
 
 /**
- * The dial or accept hooks of a session's connection, run off the I/O thread, and what must wait for
+ * The dial or accept hooks of a session's connections, run off the I/O thread, and what must wait for
  * their end. The connection is read while they run and may close meanwhile: its PostDisconnect then
  * runs once they ended, so that a plugin pairing the two (a count of open sessions, a presence list)
- * sees them in order. State changes hold the session's monitor.
+ * sees them in order. Counts, not flags: a redial's hooks may start before a broken connection's
+ * ended. State changes hold the session's monitor.
  */
 final class ConnectionHooks {
 
@@ -23,8 +24,10 @@ final class ConnectionHooks {
 
     private final DefaultSession session;
     private final PeerContext peer;
-    /** Whether hooks are running: they, not the closing connection, settle the dial. */
-    private volatile boolean running;
+    /** Hook chains running; guarded by the session's monitor. */
+    private int running;
+    /** Hook chains whose dial or accept is not settled yet: they, not the closing connection, settle it. */
+    private volatile int settling;
     /** What waits for the running hooks to end; guarded by the session's monitor. */
     private @Nullable Runnable then;
 
@@ -33,8 +36,17 @@ final class ConnectionHooks {
         this.peer = peer;
     }
 
-    boolean running() {
-        return running;
+    /**
+     * A connection's hooks are about to run. Called under the session's monitor with the rest of the
+     * connection's state, so that its close, however soon it comes, waits for them.
+     */
+    void starting() {
+        running++;
+        settling++;
+    }
+
+    boolean settling() {
+        return settling > 0;
     }
 
     /** Whether this thread runs the dial hooks of {@code session}. */
@@ -43,11 +55,12 @@ final class ConnectionHooks {
     }
 
     /**
-     * Runs {@code hook} off the I/O thread, then {@code settle} with its refusal, or {@code null} to
-     * admit the connection; then whatever waited for their end.
+     * Runs {@code hook} off the I/O thread (after {@link #starting}), then {@code settle} with its
+     * refusal, or {@code null} to admit the connection. What waited for the hooks runs on a thread of
+     * its own as they end, before the settling: that runs the dial's callbacks, user code that may wait
+     * for this session's close, which may be what waited.
      */
     void run(Hook<?, Session> hook, Consumer<@Nullable Rerror> settle) {
-        running = true;
         peer.runBlocking(() -> {
             Rerror rerror;
             IN_DIAL_HOOKS.set(session);
@@ -64,17 +77,21 @@ final class ConnectionHooks {
             } finally {
                 IN_DIAL_HOOKS.remove();
             }
-            try {
-                settle.accept(rerror);
-            } finally {
-                Runnable next;
-                synchronized (session) {
-                    running = false;
+            Runnable next = null;
+            synchronized (session) {
+                if (--running == 0) {
                     next = then;
                     then = null;
                 }
-                if (next != null) {
-                    next.run();
+            }
+            if (next != null) {
+                peer.runBlocking(next);
+            }
+            try {
+                settle.accept(rerror);
+            } finally {
+                synchronized (session) {
+                    settling--;
                 }
             }
         });
@@ -83,11 +100,14 @@ final class ConnectionHooks {
     /** Runs {@code task} off the I/O thread, after the running hooks if any still run. */
     void afterThem(Runnable task) {
         synchronized (session) {
-            if (running) {
+            if (running > 0) {
                 Runnable earlier = then;
                 then = earlier == null ? task : () -> {
-                    earlier.run();
-                    task.run();
+                    try {
+                        earlier.run();
+                    } finally {
+                        task.run();
+                    }
                 };
                 return;
             }

@@ -31,6 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -114,6 +115,8 @@ public final class PeerContext {
             + "write-stall-timeout");
     public final RefusalLog unexpectedLog = refusalLogs.open(log, "connections closed after an unexpected error");
     volatile boolean closing;
+    /** When the drain must end ({@link System#nanoTime()}); written before {@link #closing}. */
+    private volatile long drainDeadline;
     /** Dials in progress: failed by {@link #shutdown(long)} if the stopped I/O threads left them unsettled. */
     public final PendingDials dials = new PendingDials();
     /** The graceful shutdown of the sessions, and what it refused. */
@@ -319,9 +322,18 @@ public final class PeerContext {
         }
     }
 
-    /** Marks the peer as closing: sessions no longer redial, new pulls are refused and new pushes dropped. */
-    public void markClosing() {
+    /**
+     * Marks the peer as closing, to be drained within {@code drainTimeout}: sessions no longer redial,
+     * new pulls are refused and new pushes dropped.
+     */
+    public void markClosing(Duration drainTimeout) {
+        drainDeadline = System.nanoTime() + drainTimeout.toNanos();
         closing = true;
+    }
+
+    /** What is left of the drain's time, once {@link #markClosing} was called. */
+    Duration drainTimeLeft() {
+        return Duration.ofNanos(Math.max(0, drainDeadline - System.nanoTime()));
     }
 
     /** Stops the threads this context owns; waits up to {@code timeoutMillis}. */

@@ -34,11 +34,12 @@ public final class SessionHub {
         return key;
     }
 
-    // Outside the hub's lock: closing takes the other session's lock.
     private static void evict(@Nullable DefaultSession previous, DefaultSession session, String key) {
         if (previous != null && previous != session) {
             log.debug("session id {} taken over; closing the previous holder {}", key, previous.remoteAddress());
-            previous.close();
+            // Not on this thread: its caller holds the taking session's monitor, and closing takes the
+            // other's (two sessions taking each other's ids at once would each wait for the other).
+            previous.peer.runBlocking(previous::close);
         }
     }
 

@@ -91,7 +91,7 @@ final class SessionLifecycle {
     }
 
     boolean hooksRunning() {
-        return hooks.running();
+        return hooks.settling();
     }
 
     CompletableFuture<Void> closeFuture() {
@@ -104,22 +104,29 @@ final class SessionLifecycle {
      */
     void connected(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         everConnected = true;
+        Hook<?, io.teleport.session.Session> hook = session.dialed() ? Hook.POST_DIAL : Hook.POST_ACCEPT;
+        boolean hooked = peer.plugins.has(hook);
+        boolean open;
         synchronized (session) {
-            if (state == State.CLOSED) {
-                // A redial attempt that connected after the session was closed: no hooks, and not live.
-                ch.close();
-                if (ready != null) {
-                    ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()),
-                            new IllegalStateException("session closed")));
+            open = state == State.OPEN;
+            if (open) {
+                peer.live.add(session);
+                disconnectDue = true;
+                if (hooked) {
+                    hooks.starting();
                 }
-                return;
             }
-            peer.live.add(session);
-            disconnectDue = true;
         }
-        boolean dialed = session.dialed();
-        Hook<?, io.teleport.session.Session> hook = dialed ? Hook.POST_DIAL : Hook.POST_ACCEPT;
-        if (!peer.plugins.has(hook)) {
+        if (!open) {
+            // A redial attempt that connected after the session was closed, or while it closes: not wanted.
+            ch.close();
+            if (ready != null) {
+                ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()),
+                        new IllegalStateException("session closed")));
+            }
+            return;
+        }
+        if (!hooked) {
             admit(ch, ready);
             return;
         }
@@ -139,38 +146,37 @@ final class SessionLifecycle {
     }
 
     private void admit(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
-        CompletableFuture<Void> waiting;
-        boolean drain;
+        CompletableFuture<Void> waiting = null;
+        boolean listed;
+        boolean drain = false;
         synchronized (session) {
-            if (state == State.OPEN && ch.isActive() && ch == session.channel() && !peer.closing) {
+            listed = state == State.OPEN && ch.isActive() && ch == session.channel() && !peer.closing;
+            if (listed) {
                 session.listIn(peer.hub);
                 admitted = true;
                 waiting = reconnecting;
                 reconnecting = null;
-                drain = false;
-            } else {
-                // Closed (or replaced) while the hooks ran, or the peer is shutting down: this connection
-                // is not wanted any more. But it was read while they ran, so handlers of it may be in
-                // flight: a session closing gracefully, or one accepted while the peer shuts down, is
-                // drained first (its replies go out, and the drain's deadline closes it anyway).
-                boolean drains = ch == session.channel() && ch.isActive()
-                        && (state == State.CLOSING || (state == State.OPEN && !session.dialed()));
-                if (!drains) {
+            } else if (ch == session.channel() && ch.isActive()) {
+                // It was read while the hooks ran, so handlers of it may be in flight: a session closing
+                // gracefully, or one accepted while the peer shuts down, drains first (its replies go
+                // out, and the drain's deadline closes it anyway).
+                drain = state == State.OPEN && !session.dialed();
+                if (!drain && state != State.CLOSING) {
                     ch.close();
                 }
-                if (ready != null) {
-                    ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()), peer.closing
-                            ? new IllegalStateException("the peer is shutting down") : new ClosedChannelException()));
-                }
-                if (!drains || state != State.OPEN) {
-                    return;
-                }
-                waiting = null;
-                drain = true;
+            } else {
+                ch.close();
             }
         }
-        if (drain) {
-            close(peer.config.shutdownTimeout());
+        if (!listed) {
+            // Closed (or replaced) while the hooks ran, or the peer is shutting down: not wanted any more.
+            if (ready != null) {
+                ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()), peer.closing
+                        ? new IllegalStateException("the peer is shutting down") : new ClosedChannelException()));
+            }
+            if (drain) {
+                close(peer.drainTimeLeft());
+            }
             return;
         }
         if (waiting != null) {
@@ -198,26 +204,39 @@ final class SessionLifecycle {
      * tells the caller.
      */
     void disconnected(Channel ch, boolean heardAny, boolean closedHere, @Nullable String brokenBy) {
-        boolean redial;
-        boolean lost;
         log.debug("connection of {} closed (state {}, reconnecting {}, current {})", session.id(), state,
                 reconnecting != null, ch == session.channel());
+        boolean failedAttempt;
+        boolean attemptHooked = false;
+        boolean lost = false;
+        boolean redial = false;
         synchronized (session) {
-            if (ch != session.channel() || (reconnecting != null && state == State.OPEN)) {
-                // A stale connection, or a redial attempt that failed: its dial future says so. Pulls
-                // its dial hooks sent on it end now, not at their timeout (held pulls wait on).
-                if (ch == session.channel()) {
-                    session.pending.failSentOn(ch, PendingPull.CONNECTION_CLOSED);
-                }
+            if (ch != session.channel()) {
+                // A stale connection.
                 return;
             }
-            // A dialed connection this side did not mean to close: the remote, or the network, went away.
-            lost = state == State.OPEN && session.dialed() && admitted && !peer.closing;
-            redial = lost && peer.config.redialTimes() != 0;
-            if (redial) {
-                peer.hub.remove(session);
-                reconnecting = new CompletableFuture<>();
+            failedAttempt = reconnecting != null && state == State.OPEN;
+            if (failedAttempt) {
+                attemptHooked = disconnectDue;
+                disconnectDue = false;
+            } else {
+                // A dialed connection this side did not mean to close: the remote, or the network, went away.
+                lost = state == State.OPEN && session.dialed() && admitted && !peer.closing;
+                redial = lost && peer.config.redialTimes() != 0;
+                if (redial) {
+                    peer.hub.remove(session);
+                    reconnecting = new CompletableFuture<>();
+                }
             }
+        }
+        if (failedAttempt) {
+            // A redial attempt that failed: its dial future says so. Pulls its dial hooks sent on it end
+            // now, not at their timeout (held pulls wait on); those hooks ran, so its PostDisconnect does too.
+            session.pending.failSentOn(ch, PendingPull.CONNECTION_CLOSED);
+            if (attemptHooked && peer.plugins.has(Hook.POST_DISCONNECT)) {
+                hooks.afterThem(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
+            }
+            return;
         }
         if (heardAny) {
             everHeard = true;

@@ -48,20 +48,23 @@ class HookRacesTest {
         return ((InetSocketAddress) peer.listen("127.0.0.1:0", null)).getPort();
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private static boolean aThreadWaitsToTakeASessionOutOfTheHub() {
+        return Thread.getAllStackTraces().entrySet().stream().anyMatch(e -> e.getKey().getState() == Thread.State.BLOCKED
+                && e.getValue().length > 0 && e.getValue()[0].getClassName().equals(SessionHub.class.getName())
+                && e.getValue()[0].getMethodName().equals("remove"));
     }
 
     @Test
     void postDisconnectRunsAfterTheAcceptHooksOfAConnectionThatClosedWhileTheyRan() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
         PostAccept slowAccept = session -> {
-            await().atMost(Duration.ofSeconds(5)).until(() -> !session.isHealthy());
-            sleep(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> ((DefaultSession) session).isFinished());
+            // The session ended here: a PostDisconnect not held for these hooks comes now, or never.
+            try {
+                await().atMost(Duration.ofSeconds(1)).until(() -> events.contains("disconnected"));
+            } catch (org.awaitility.core.ConditionTimeoutException heldAsItShouldBe) {
+                // as it should be
+            }
             events.add("accepted");
             return null;
         };
@@ -76,11 +79,24 @@ class HookRacesTest {
     }
 
     @Test
+    void aDialsCallbackMayCloseItsSessionAndWaitForThat() throws Exception {
+        int port = port(peer(PeerConfig.defaults()));
+        AtomicInteger disconnects = new AtomicInteger();
+        Peer client = peer(PeerConfig.defaults(), (PostDial) session -> null,
+                (PostDisconnect) session -> disconnects.incrementAndGet());
+        // The callback runs where the dial settles, on the thread that ran the dial hooks.
+        CompletableFuture<Void> closedInCallback = client.dialAsync("127.0.0.1:" + port, null)
+                .thenAccept(session -> session.close().join());
+        assertThat(closedInCallback).succeedsWithin(Duration.ofSeconds(10));
+        assertThat(disconnects).hasValue(1);
+    }
+
+    @Test
     void aSessionAcceptedWhileThePeerShutsDownAnswersThePullItReadDuringItsHooks() throws Exception {
         CountDownLatch hooksMayEnd = new CountDownLatch(1);
         CountDownLatch handling = new CountDownLatch(1);
         CountDownLatch replyMayGo = new CountDownLatch(1);
-        CompletableFuture<PeerContext> serverContext = new CompletableFuture<>();
+        CompletableFuture<DefaultSession> accepted = new CompletableFuture<>();
         PostAccept heldAccept = session -> {
             try {
                 hooksMayEnd.await(10, TimeUnit.SECONDS);
@@ -91,7 +107,7 @@ class HookRacesTest {
         };
         Peer server = peer(PeerConfig.defaults(), heldAccept);
         server.pullRouter().route("/slow", String.class, (body, ctx) -> {
-            serverContext.complete(((DefaultSession) ctx.session()).peer);
+            accepted.complete((DefaultSession) ctx.session());
             handling.countDown();
             replyMayGo.await(10, TimeUnit.SECONDS);
             return body;
@@ -102,9 +118,10 @@ class HookRacesTest {
         assertThat(handling.await(10, TimeUnit.SECONDS)).isTrue();
 
         // The shutdown begins (its drain not yet reached) while the accept hooks still run.
-        serverContext.get(5, TimeUnit.SECONDS).markClosing();
+        DefaultSession session = accepted.get(5, TimeUnit.SECONDS);
+        session.peer.markClosing(Duration.ofSeconds(10));
         hooksMayEnd.countDown();
-        sleep(200);
+        await().until(() -> !session.hooksRunning());
         replyMayGo.countDown();
 
         assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("late");
@@ -135,8 +152,10 @@ class HookRacesTest {
                 return e.rerror();
             }
         };
+        AtomicInteger disconnects = new AtomicInteger();
         Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(50))
-                .redialMaxInterval(Duration.ofMillis(200)).build(), join);
+                .redialMaxInterval(Duration.ofMillis(200)).build(), join,
+                (PostDisconnect) session -> disconnects.incrementAndGet());
         client.dial("127.0.0.1:" + port);
         await().until(() -> server.sessionCount() == 1);
 
@@ -145,6 +164,8 @@ class HookRacesTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> !codes.isEmpty());
         assertThat(codes.get(0)).as("took %d ms", tookMillis.get(0)).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
         assertThat(tookMillis.get(0)).isLessThan(10_000);
+        // The failed attempt's dial hooks ran, so its PostDisconnect does too, after the first connection's.
+        await().until(() -> disconnects.get() >= 2);
     }
 
     @Test
@@ -190,6 +211,31 @@ class HookRacesTest {
     }
 
     @Test
+    void aSessionTakingAnotherOnesIdDoesNotWaitForThatOnesMonitor() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        int port = port(server);
+        Peer client = peer(PeerConfig.defaults());
+        client.dial("127.0.0.1:" + port);
+        client.dial("127.0.0.1:" + port);
+        await().until(() -> server.sessionCount() == 2);
+        List<Session> accepted = List.copyOf(server.sessions());
+        DefaultSession a = (DefaultSession) accepted.get(0);
+        DefaultSession b = (DefaultSession) accepted.get(1);
+        String taken = b.id();
+        // Held as b's own rename would hold it: a taking b's id at the same instant must not wait for it,
+        // or two sessions taking each other's ids would each wait for the other for ever.
+        Thread rename = new Thread(() -> a.setId(taken));
+        synchronized (b) {
+            rename.start();
+            rename.join(5000);
+            assertThat(rename.getState()).isEqualTo(Thread.State.TERMINATED);
+        }
+        await().until(() -> server.sessionCount() == 1 && b.isFinished());
+        assertThat(server.sessions()).singleElement().satisfies(s -> assertThat(s.id()).isEqualTo(taken))
+                .isSameAs(a);
+    }
+
+    @Test
     void aSessionRenamedAsItClosesLeavesTheHub() throws Exception {
         Peer server = peer(PeerConfig.defaults());
         int port = port(server);
@@ -202,7 +248,7 @@ class HookRacesTest {
             client.close();
             // The I/O thread ends the session and waits for the hub, held here, to take it out.
             await().until(accepted::isFinished);
-            sleep(100);
+            await().until(HookRacesTest::aThreadWaitsToTakeASessionOutOfTheHub);
             rename.start();
             await().until(() -> rename.getState() == Thread.State.BLOCKED || rename.getState() == Thread.State.TERMINATED);
         }
