@@ -7,14 +7,16 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * The dial or accept hooks of a session's connections, run off the I/O thread, and what must wait for
- * their end. The connection is read while they run and may close meanwhile: its PostDisconnect then
- * runs once they ended, so that a plugin pairing the two (a count of open sessions, a presence list)
- * sees them in order. Counts, not flags: a redial's hooks may start before a broken connection's
- * ended. State changes hold the session's monitor.
+ * The dial or accept hooks of a session's connections and the PostDisconnect hooks that pair with
+ * them, run off the I/O thread one after another, in the order their connections came and went (a
+ * lane of the session's own). A connection is read while its hooks run and may close meanwhile: its
+ * PostDisconnect then still runs after them, and a redial's PostDial after the PostDisconnect of the
+ * attempt before, so that a plugin pairing the two (a count of open sessions, a presence list) sees
+ * them in order. The lane's state is guarded by the session's monitor.
  */
 final class ConnectionHooks {
 
@@ -24,12 +26,12 @@ final class ConnectionHooks {
 
     private final DefaultSession session;
     private final PeerContext peer;
-    /** Hook chains running; guarded by the session's monitor. */
-    private int running;
     /** Hook chains whose dial or accept is not settled yet: they, not the closing connection, settle it. */
     private volatile int settling;
-    /** What waits for the running hooks to end; guarded by the session's monitor. */
-    private @Nullable Runnable then;
+    /** Tasks waiting their turn; made by the first that had to wait. */
+    private @Nullable ArrayDeque<Runnable> lane;
+    /** Whether a thread works through the lane. */
+    private boolean draining;
 
     ConnectionHooks(DefaultSession session, PeerContext peer) {
         this.session = session;
@@ -37,11 +39,10 @@ final class ConnectionHooks {
     }
 
     /**
-     * A connection's hooks are about to run. Called under the session's monitor with the rest of the
-     * connection's state, so that its close, however soon it comes, waits for them.
+     * A connection's hooks are about to run ({@link #run}). Called under the session's monitor with the
+     * rest of the connection's state, so that its close, however soon it comes, is settled by them.
      */
     void starting() {
-        running++;
         settling++;
     }
 
@@ -55,13 +56,12 @@ final class ConnectionHooks {
     }
 
     /**
-     * Runs {@code hook} off the I/O thread (after {@link #starting}), then {@code settle} with its
-     * refusal, or {@code null} to admit the connection. What waited for the hooks runs on a thread of
-     * its own as they end, before the settling: that runs the dial's callbacks, user code that may wait
-     * for this session's close, which may be what waited.
+     * Runs {@code hook} in its turn, then {@code settle} with its refusal, or {@code null} to admit the
+     * connection. The settling runs on a thread of its own, out of the lane: it completes the dial,
+     * whose callbacks are user code that may wait for this session's close, which waits in the lane.
      */
     void run(Hook<?, Session> hook, Consumer<@Nullable Rerror> settle) {
-        peer.runBlocking(() -> {
+        afterThem(() -> {
             Rerror rerror;
             IN_DIAL_HOOKS.set(session);
             try {
@@ -77,41 +77,55 @@ final class ConnectionHooks {
             } finally {
                 IN_DIAL_HOOKS.remove();
             }
-            Runnable next = null;
-            synchronized (session) {
-                if (--running == 0) {
-                    next = then;
-                    then = null;
+            Rerror refused = rerror;
+            peer.runBlocking(() -> {
+                try {
+                    settle.accept(refused);
+                } finally {
+                    synchronized (session) {
+                        settling--;
+                    }
                 }
-            }
-            if (next != null) {
-                peer.runBlocking(next);
-            }
-            try {
-                settle.accept(rerror);
-            } finally {
-                synchronized (session) {
-                    settling--;
-                }
-            }
+            });
         });
     }
 
-    /** Runs {@code task} off the I/O thread, after the running hooks if any still run. */
+    /** Runs {@code task} off the I/O thread in its turn: after the hooks queued or running before it. */
     void afterThem(Runnable task) {
         synchronized (session) {
-            if (running > 0) {
-                Runnable earlier = then;
-                then = earlier == null ? task : () -> {
-                    try {
-                        earlier.run();
-                    } finally {
-                        task.run();
-                    }
-                };
+            if (draining) {
+                if (lane == null) {
+                    lane = new ArrayDeque<>(2);
+                }
+                lane.add(task);
                 return;
             }
+            draining = true;
         }
-        peer.runBlocking(task);
+        Runnable drain = () -> drainFrom(task);
+        try {
+            peer.runBlocking(drain);
+        } catch (RuntimeException refused) {
+            // An application's executor that refuses otherwise than runBlocking expects: here rather than never.
+            drain.run();
+        }
+    }
+
+    private void drainFrom(Runnable first) {
+        Runnable task = first;
+        while (task != null) {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                // The plugin chain logs the hooks' own failures: what gets here is the JVM's (an error).
+                log.error("a connection hook of {} failed", session.id(), t);
+            }
+            synchronized (session) {
+                task = lane == null ? null : lane.poll();
+                if (task == null) {
+                    draining = false;
+                }
+            }
+        }
     }
 }

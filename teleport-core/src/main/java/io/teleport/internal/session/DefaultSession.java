@@ -105,19 +105,17 @@ public final class DefaultSession implements Session {
     @Override
     public void setId(String newId) {
         Objects.requireNonNull(newId, "newId");
-        String oldId;
+        DefaultSession evicted = null;
         synchronized (this) {
-            oldId = id();
+            String oldId = id();
             customId = true;
             // Kept even when it is the default: listing a session with a custom id reads it.
             id = newId;
-            if (oldId.equals(newId)) {
-                return;
-            }
-            if (lifecycle.isListed()) {
-                peer.hub.rename(this, oldId, newId);
+            if (!oldId.equals(newId) && lifecycle.isListed()) {
+                evicted = peer.hub.rename(this, oldId, newId);
             }
         }
+        SessionHub.evict(evicted, newId);
     }
 
     // Never null: handed out once connected, and Netty keeps a connected channel's addresses after it closes.
@@ -352,9 +350,11 @@ public final class DefaultSession implements Session {
         lifecycle.connected(ch, ready);
     }
 
-    /** Lists this session in the hub under its id (a default id may be made unique there). */
-    void listIn(SessionHub hub) {
-        id = hub.add(this, customId ? id : defaultId(), !customId);
+    /** Lists it in the hub under its id (a default one may be made unique); returns whom it took the id from. */
+    @Nullable DefaultSession listIn(SessionHub hub) {
+        SessionHub.Listing listing = hub.add(this, customId ? id : defaultId(), !customId);
+        id = listing.id();
+        return listing.evicted();
     }
 
     /** Whether the dial or accept hooks of a connection are still running. */

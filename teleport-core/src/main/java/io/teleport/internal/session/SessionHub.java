@@ -18,28 +18,30 @@ public final class SessionHub {
 
     private final ConcurrentHashMap<String, DefaultSession> sessions = new ConcurrentHashMap<>();
 
-    /**
-     * Adds a session under {@code id} and returns it; a different session holding that id is closed.
-     * Atomic with the choice of a free default id, so that two ends admitted at once cannot take the
-     * same one.
-     */
-    String add(DefaultSession session, String id, boolean isDefault) {
-        String key;
-        DefaultSession previous;
-        synchronized (this) {
-            key = isDefault ? freeDefaultId(id, session) : id;
-            previous = sessions.put(key, session);
-        }
-        evict(previous, session, key);
-        return key;
+    /** Where {@link #add} listed a session, and the different session that held that id, to be closed. */
+    record Listing(String id, @Nullable DefaultSession evicted) {
     }
 
-    private static void evict(@Nullable DefaultSession previous, DefaultSession session, String key) {
-        if (previous != null && previous != session) {
-            log.debug("session id {} taken over; closing the previous holder {}", key, previous.remoteAddress());
-            // Not on this thread: its caller holds the taking session's monitor, and closing takes the
-            // other's (two sessions taking each other's ids at once would each wait for the other).
-            previous.peer.runBlocking(previous::close);
+    /**
+     * Adds a session under {@code id}. Atomic with the choice of a free default id, so that two ends
+     * admitted at once cannot take the same one.
+     */
+    Listing add(DefaultSession session, String id, boolean isDefault) {
+        synchronized (this) {
+            String key = isDefault ? freeDefaultId(id, session) : id;
+            DefaultSession previous = sessions.put(key, session);
+            return new Listing(key, previous == session ? null : previous);
+        }
+    }
+
+    /**
+     * Closes the session whose id was taken. Not under the taking session's monitor: closing takes the
+     * other's, and two sessions taking each other's ids at once would each wait for the other.
+     */
+    static void evict(@Nullable DefaultSession previous, String id) {
+        if (previous != null) {
+            log.debug("session id {} taken over; closing the previous holder {}", id, previous.remoteAddress());
+            previous.close();
         }
     }
 
@@ -56,15 +58,15 @@ public final class SessionHub {
         return id + (session.dialed() ? "#dial" : "#accept");
     }
 
-    /** Re-keys a session after its id changed. */
-    void rename(DefaultSession session, String oldId, String newId) {
+    /** Re-keys a session after its id changed; returns the different session that held the new id ({@link #evict}). */
+    @Nullable DefaultSession rename(DefaultSession session, String oldId, String newId) {
         DefaultSession previous;
         synchronized (this) {
             previous = sessions.put(newId, session);
             sessions.remove(oldId, session);
         }
         log.trace("session changes id: {} -> {}", oldId, newId);
-        evict(previous, session, newId);
+        return previous == session ? null : previous;
     }
 
     synchronized void remove(DefaultSession session) {

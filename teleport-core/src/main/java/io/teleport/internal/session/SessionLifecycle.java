@@ -147,12 +147,13 @@ final class SessionLifecycle {
 
     private void admit(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         CompletableFuture<Void> waiting = null;
+        DefaultSession evicted = null;
         boolean listed;
         boolean drain = false;
         synchronized (session) {
             listed = state == State.OPEN && ch.isActive() && ch == session.channel() && !peer.closing;
             if (listed) {
-                session.listIn(peer.hub);
+                evicted = session.listIn(peer.hub);
                 admitted = true;
                 waiting = reconnecting;
                 reconnecting = null;
@@ -179,6 +180,7 @@ final class SessionLifecycle {
             }
             return;
         }
+        SessionHub.evict(evicted, session.id());
         if (waiting != null) {
             redialer.connected();
             log.info("redial ok (network:{}, addr:{}, id:{})", network().goName(), session.dialAddress(), session.id());
@@ -330,8 +332,9 @@ final class SessionLifecycle {
             });
         } else if (!peer.inline) {
             // Callbacks are user code, and whether any are attached cannot be told without a race:
-            // one attached just after the look would run here, maybe on an I/O thread.
-            peer.runBlocking(() -> closeFuture.complete(null));
+            // one attached just after the look would run here, maybe on an I/O thread. After what waits
+            // for the hooks: a failed redial attempt's PostDisconnect may.
+            hooks.afterThem(() -> closeFuture.complete(null));
         } else {
             closeFuture.complete(null);
         }

@@ -82,17 +82,45 @@ class HookRacesTest {
     void aDialsCallbackMayCloseItsSessionAndWaitForThat() throws Exception {
         int port = port(peer(PeerConfig.defaults()));
         AtomicInteger disconnects = new AtomicInteger();
-        Peer client = peer(PeerConfig.defaults(), (PostDial) session -> null,
-                (PostDisconnect) session -> disconnects.incrementAndGet());
-        // The callback runs where the dial settles, on the thread that ran the dial hooks.
-        CompletableFuture<Void> closedInCallback = client.dialAsync("127.0.0.1:" + port, null)
-                .thenAccept(session -> session.close().join());
-        assertThat(closedInCallback).succeedsWithin(Duration.ofSeconds(10));
+        CountDownLatch attached = new CountDownLatch(1);
+        Peer client = peer(PeerConfig.defaults(), (PostDial) session -> {
+            // The callback below is attached before the dial settles, so that it runs where it settles.
+            try {
+                attached.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }, (PostDisconnect) session -> disconnects.incrementAndGet());
+        Thread test = Thread.currentThread();
+        CompletableFuture<Thread> closedInCallback = client.dialAsync("127.0.0.1:" + port, null)
+                .thenApply(session -> {
+                    session.close().join();
+                    return Thread.currentThread();
+                });
+        attached.countDown();
+        assertThat(closedInCallback).succeedsWithin(Duration.ofSeconds(10)).isNotSameAs(test);
         assertThat(disconnects).hasValue(1);
     }
 
     @Test
     void aSessionAcceptedWhileThePeerShutsDownAnswersThePullItReadDuringItsHooks() throws Exception {
+        assertThat(pullReadDuringHooksAsThePeerShutsDown(Duration.ofSeconds(10), Duration.ZERO)).succeedsWithin(
+                Duration.ofSeconds(10)).isEqualTo("late");
+    }
+
+    @Test
+    void aSessionAcceptedWhileThePeerShutsDownIsClosedWithinWhatIsLeftOfTheDrainsTime() throws Exception {
+        // Its handler outlasts the drain's 500 ms: the connection closes at the drain's deadline, not at a
+        // shutdown timeout of its own (15 s by default).
+        assertThat(pullReadDuringHooksAsThePeerShutsDown(Duration.ofMillis(500), Duration.ofSeconds(20)))
+                .failsWithin(Duration.ofSeconds(10)).withThrowableThat().havingRootCause()
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(102));
+    }
+
+    /** A pull read while the server's accept hooks are held, and the peer marked closing meanwhile. */
+    private CompletableFuture<String> pullReadDuringHooksAsThePeerShutsDown(Duration drainTime, Duration handlerTime)
+            throws Exception {
         CountDownLatch hooksMayEnd = new CountDownLatch(1);
         CountDownLatch handling = new CountDownLatch(1);
         CountDownLatch replyMayGo = new CountDownLatch(1);
@@ -110,6 +138,7 @@ class HookRacesTest {
             accepted.complete((DefaultSession) ctx.session());
             handling.countDown();
             replyMayGo.await(10, TimeUnit.SECONDS);
+            Thread.sleep(handlerTime.toMillis());
             return body;
         });
         int port = port(server);
@@ -119,16 +148,15 @@ class HookRacesTest {
 
         // The shutdown begins (its drain not yet reached) while the accept hooks still run.
         DefaultSession session = accepted.get(5, TimeUnit.SECONDS);
-        session.peer.markClosing(Duration.ofSeconds(10));
+        session.peer.markClosing(drainTime);
         hooksMayEnd.countDown();
         await().until(() -> !session.hooksRunning());
         replyMayGo.countDown();
-
-        assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("late");
+        return reply;
     }
 
     @Test
-    void aPullOfARedialsDialHooksEndsWith102WhenThatConnectionCloses() {
+    void aPullOfARedialsDialHooksEndsWith102WhenThatConnectionCloses() throws Exception {
         AtomicInteger joins = new AtomicInteger();
         Peer server = peer(PeerConfig.defaults());
         server.pullRouter().route("/join", String.class, (body, ctx) -> {
@@ -141,7 +169,9 @@ class HookRacesTest {
         int port = port(server);
         List<Integer> codes = new CopyOnWriteArrayList<>();
         List<Long> tookMillis = new CopyOnWriteArrayList<>();
+        List<String> hooks = new CopyOnWriteArrayList<>();
         PostDial join = session -> {
+            hooks.add("dial");
             long start = System.nanoTime();
             try {
                 session.pull("/join", "me", String.class, CallOptions.timeout(Duration.ofSeconds(20)));
@@ -152,11 +182,10 @@ class HookRacesTest {
                 return e.rerror();
             }
         };
-        AtomicInteger disconnects = new AtomicInteger();
         Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(50))
                 .redialMaxInterval(Duration.ofMillis(200)).build(), join,
-                (PostDisconnect) session -> disconnects.incrementAndGet());
-        client.dial("127.0.0.1:" + port);
+                (PostDisconnect) session -> hooks.add("disconnect"));
+        Session session = client.dial("127.0.0.1:" + port);
         await().until(() -> server.sessionCount() == 1);
 
         ((DefaultSession) server.sessions().iterator().next()).channel().close();
@@ -164,8 +193,15 @@ class HookRacesTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> !codes.isEmpty());
         assertThat(codes.get(0)).as("took %d ms", tookMillis.get(0)).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
         assertThat(tookMillis.get(0)).isLessThan(10_000);
-        // The failed attempt's dial hooks ran, so its PostDisconnect does too, after the first connection's.
-        await().until(() -> disconnects.get() >= 2);
+        // The failed attempts' dial hooks ran, so their PostDisconnects do too, each in its turn; the
+        // close future completes after the last.
+        await().until(() -> hooks.size() >= 6);
+        session.close().get(10, TimeUnit.SECONDS);
+        List<String> seen = List.copyOf(hooks);
+        assertThat(seen).hasSizeGreaterThanOrEqualTo(6).hasSize(seen.size() / 2 * 2);
+        for (int i = 0; i < seen.size(); i++) {
+            assertThat(seen.get(i)).as("hook %d of %s", i, seen).isEqualTo(i % 2 == 0 ? "dial" : "disconnect");
+        }
     }
 
     @Test
@@ -225,11 +261,20 @@ class HookRacesTest {
         // Held as b's own rename would hold it: a taking b's id at the same instant must not wait for it,
         // or two sessions taking each other's ids would each wait for the other for ever.
         Thread rename = new Thread(() -> a.setId(taken));
+        Thread takesA = new Thread(() -> {
+            synchronized (a) {
+                a.id();
+            }
+        });
         synchronized (b) {
             rename.start();
-            rename.join(5000);
-            assertThat(rename.getState()).isEqualTo(Thread.State.TERMINATED);
+            // It closes b, so it waits for b's monitor here, but no longer holding a's.
+            await().until(() -> rename.getState() == Thread.State.BLOCKED || !rename.isAlive());
+            takesA.start();
+            takesA.join(5000);
+            assertThat(takesA.isAlive()).as("a's monitor held while waiting for b's").isFalse();
         }
+        rename.join(5000);
         await().until(() -> server.sessionCount() == 1 && b.isFinished());
         assertThat(server.sessions()).singleElement().satisfies(s -> assertThat(s.id()).isEqualTo(taken))
                 .isSameAs(a);
