@@ -16,7 +16,9 @@ import java.util.function.Consumer;
  * lane of the session's own). A connection is read while its hooks run and may close meanwhile: its
  * PostDisconnect then still runs after them, and a redial's PostDial after the PostDisconnect of the
  * attempt before, so that a plugin pairing the two (a count of open sessions, a presence list) sees
- * them in order. The lane's state is guarded by the session's monitor.
+ * them in order. The session's close future does not wait in the lane behind a hook ({@link #busy}):
+ * that hook may be what closed the session, waiting for it. The lane's state is guarded by the
+ * session's monitor.
  */
 final class ConnectionHooks {
 
@@ -57,8 +59,7 @@ final class ConnectionHooks {
 
     /**
      * Runs {@code hook} in its turn, then {@code settle} with its refusal, or {@code null} to admit the
-     * connection. The settling runs on a thread of its own, out of the lane: it completes the dial,
-     * whose callbacks are user code that may wait for this session's close, which waits in the lane.
+     * connection (which completes the dial: its callbacks run here too).
      */
     void run(Hook<?, Session> hook, Consumer<@Nullable Rerror> settle) {
         afterThem(() -> {
@@ -77,17 +78,24 @@ final class ConnectionHooks {
             } finally {
                 IN_DIAL_HOOKS.remove();
             }
-            Rerror refused = rerror;
-            peer.runBlocking(() -> {
-                try {
-                    settle.accept(refused);
-                } finally {
-                    synchronized (session) {
-                        settling--;
-                    }
+            try {
+                settle.accept(rerror);
+            } finally {
+                synchronized (session) {
+                    settling--;
                 }
-            });
+            }
         });
+    }
+
+    /**
+     * Whether the lane is busy: a hook of this session runs or waits for its turn. Such a hook may
+     * wait for the session's close, so the close future must not wait in the lane behind it.
+     */
+    boolean busy() {
+        synchronized (session) {
+            return draining;
+        }
     }
 
     /** Runs {@code task} off the I/O thread in its turn: after the hooks queued or running before it. */
@@ -105,8 +113,9 @@ final class ConnectionHooks {
         Runnable drain = () -> drainFrom(task);
         try {
             peer.runBlocking(drain);
-        } catch (RuntimeException refused) {
-            // An application's executor that refuses otherwise than runBlocking expects: here rather than never.
+        } catch (Throwable refused) {
+            // An application's executor that refuses otherwise than runBlocking expects, or no native
+            // thread for a new worker: here rather than never.
             drain.run();
         }
     }
@@ -114,6 +123,8 @@ final class ConnectionHooks {
     private void drainFrom(Runnable first) {
         Runnable task = first;
         while (task != null) {
+            // As a pool clears it between its tasks: a hook that left it set must not fail the next.
+            Thread.interrupted();
             try {
                 task.run();
             } catch (Throwable t) {

@@ -138,10 +138,11 @@ final class SessionLifecycle {
                 return;
             }
             log.debug("{} hook refused {}: {}", hook.name(), session.id(), rerror.toJson());
+            // Closed first: the dial's callbacks (a redial's next attempt) must find this connection gone.
+            ch.close();
             if (ready != null) {
                 ready.completeExceptionally(rerror.toException());
             }
-            ch.close();
         });
     }
 
@@ -322,7 +323,7 @@ final class SessionLifecycle {
         session.failPending(PendingPull.CONNECTION_CLOSED);
         session.outbound().releaseWaiters();
         peer.slowReaders.update(session, false);
-        if (peer.plugins.has(Hook.POST_DISCONNECT) && disconnectHook) {
+        if (peer.plugins.has(Hook.POST_DISCONNECT) && disconnectHook && !hooks.busy()) {
             hooks.afterThem(() -> {
                 try {
                     peer.plugins.run(Hook.POST_DISCONNECT, session);
@@ -330,11 +331,17 @@ final class SessionLifecycle {
                     closeFuture.complete(null);
                 }
             });
-        } else if (!peer.inline) {
+            return;
+        }
+        if (peer.plugins.has(Hook.POST_DISCONNECT) && disconnectHook) {
+            // After the hooks running now, one of which may be what closed the session and waits for
+            // the close future: that completes at once.
+            hooks.afterThem(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
+        }
+        if (!peer.inline) {
             // Callbacks are user code, and whether any are attached cannot be told without a race:
-            // one attached just after the look would run here, maybe on an I/O thread. After what waits
-            // for the hooks: a failed redial attempt's PostDisconnect may.
-            hooks.afterThem(() -> closeFuture.complete(null));
+            // one attached just after the look would run here, maybe on an I/O thread.
+            peer.runBlocking(() -> closeFuture.complete(null));
         } else {
             closeFuture.complete(null);
         }
