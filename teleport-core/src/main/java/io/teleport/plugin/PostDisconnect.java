@@ -3,7 +3,9 @@ package io.teleport.plugin;
 import io.teleport.session.Session;
 
 /**
- * Hook. After a session's connection is closed, whoever closed it. Exceptions are logged.
+ * Hook. After a session's connection is closed, whoever closed it. Exceptions are logged. It runs
+ * after the connection's {@link PostDial} or {@link PostAccept}, one hook of the session at a time, and
+ * before the session's close future completes: it must not wait for that future.
  */
 public interface PostDisconnect extends Plugin {
 

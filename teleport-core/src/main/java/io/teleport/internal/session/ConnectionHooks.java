@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The dial or accept hooks of a session's connections and the PostDisconnect hooks that pair with
@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * attempt before, so that a plugin pairing the two (a count of open sessions, a presence list) sees
  * them in order. The session's close future does not wait in the lane behind a hook ({@link #busy}):
  * that hook may be what closed the session, waiting for it. The lane's state is guarded by the
- * session's monitor.
+ * session's monitor, under which a connection's hooks and its PostDisconnect take their places.
  */
 final class ConnectionHooks {
 
@@ -41,11 +41,13 @@ final class ConnectionHooks {
     }
 
     /**
-     * A connection's hooks are about to run ({@link #run}). Called under the session's monitor with the
-     * rest of the connection's state, so that its close, however soon it comes, is settled by them.
+     * Queues a connection's hook chain ({@link #chain}). Called under the session's monitor with the rest
+     * of the connection's state, so that its close, however soon it comes, queues behind the chain and
+     * leaves the dial to it; returns whether to {@link #start} the lane with it.
      */
-    void starting() {
+    boolean queueChain(Runnable chain) {
         settling++;
+        return enqueue(chain);
     }
 
     boolean settling() {
@@ -58,11 +60,13 @@ final class ConnectionHooks {
     }
 
     /**
-     * Runs {@code hook} in its turn, then {@code settle} with its refusal, or {@code null} to admit the
-     * connection (which completes the dial: its callbacks run here too).
+     * The task that runs {@code hook} in its turn ({@link #enqueue} it), then {@code settle} with its
+     * refusal, or {@code null} to admit the connection. What {@code settle} returns, the dial's
+     * completion, runs on a thread of its own, out of the lane: the dial's callbacks are user code,
+     * which may wait for what queues behind (a redial's next dial hooks, say).
      */
-    void run(Hook<?, Session> hook, Consumer<@Nullable Rerror> settle) {
-        afterThem(() -> {
+    Runnable chain(Hook<?, Session> hook, Function<@Nullable Rerror, @Nullable Runnable> settle) {
+        return () -> {
             Rerror rerror;
             IN_DIAL_HOOKS.set(session);
             try {
@@ -78,39 +82,55 @@ final class ConnectionHooks {
             } finally {
                 IN_DIAL_HOOKS.remove();
             }
+            Runnable done = null;
             try {
-                settle.accept(rerror);
+                done = settle.apply(rerror);
             } finally {
-                synchronized (session) {
-                    settling--;
+                Runnable completion = done;
+                Runnable settled = () -> {
+                    try {
+                        if (completion != null) {
+                            completion.run();
+                        }
+                    } finally {
+                        synchronized (session) {
+                            settling--;
+                        }
+                    }
+                };
+                try {
+                    peer.runBlocking(settled);
+                } catch (Throwable refused) {
+                    settled.run();
                 }
             }
-        });
+        };
+    }
+
+    /** Whether the lane is busy: a hook of this session runs or waits for its turn. Under the session's monitor. */
+    boolean busy() {
+        return draining;
     }
 
     /**
-     * Whether the lane is busy: a hook of this session runs or waits for its turn. Such a hook may
-     * wait for the session's close, so the close future must not wait in the lane behind it.
+     * Queues {@code task} in the lane, under the session's monitor; returns whether the caller must
+     * {@link #start} the lane with it, once it let go of the monitor.
      */
-    boolean busy() {
-        synchronized (session) {
-            return draining;
+    boolean enqueue(Runnable task) {
+        if (draining) {
+            if (lane == null) {
+                lane = new ArrayDeque<>(2);
+            }
+            lane.add(task);
+            return false;
         }
+        draining = true;
+        return true;
     }
 
-    /** Runs {@code task} off the I/O thread in its turn: after the hooks queued or running before it. */
-    void afterThem(Runnable task) {
-        synchronized (session) {
-            if (draining) {
-                if (lane == null) {
-                    lane = new ArrayDeque<>(2);
-                }
-                lane.add(task);
-                return;
-            }
-            draining = true;
-        }
-        Runnable drain = () -> drainFrom(task);
+    /** Starts the lane with {@code first}, off the I/O thread; see {@link #enqueue}. */
+    void start(Runnable first) {
+        Runnable drain = () -> drainFrom(first);
         try {
             peer.runBlocking(drain);
         } catch (Throwable refused) {

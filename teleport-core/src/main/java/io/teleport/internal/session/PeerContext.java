@@ -224,6 +224,15 @@ public final class PeerContext {
         }
     }
 
+    /** Runs {@code task} on the hook pool, not the handler executor (whose threads may all wait for it). */
+    void runOnHookPool(Runnable task) {
+        try {
+            blockingPools.hooks().execute(task);
+        } catch (RejectedExecutionException stopped) {
+            task.run();
+        }
+    }
+
     /**
      * Runs {@code task} here when nothing user-written can run in it ({@code needed} false) or
      * handlers run inline anyway; otherwise off the I/O thread.

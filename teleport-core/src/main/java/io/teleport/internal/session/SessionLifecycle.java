@@ -105,16 +105,17 @@ final class SessionLifecycle {
     void connected(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         everConnected = true;
         Hook<?, io.teleport.session.Session> hook = session.dialed() ? Hook.POST_DIAL : Hook.POST_ACCEPT;
-        boolean hooked = peer.plugins.has(hook);
+        // The dial is settled there, before the closing connection may settle it: a hook that refused
+        // (authentication, 401) closes it, and the dial must end with the hook's code, not with 105.
+        Runnable chain = peer.plugins.has(hook) ? hooks.chain(hook, rerror -> settle(ch, ready, rerror)) : null;
         boolean open;
+        boolean startLane = false;
         synchronized (session) {
             open = state == State.OPEN;
             if (open) {
                 peer.live.add(session);
                 disconnectDue = true;
-                if (hooked) {
-                    hooks.starting();
-                }
+                startLane = chain != null && hooks.queueChain(chain);
             }
         }
         if (!open) {
@@ -124,29 +125,30 @@ final class SessionLifecycle {
                 ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()),
                         new IllegalStateException("session closed")));
             }
-            return;
-        }
-        if (!hooked) {
-            admit(ch, ready);
-            return;
-        }
-        // The dial is settled there, before the closing connection may settle it: a hook that refused
-        // (authentication, 401) closes it, and the dial must end with the hook's code, not with 105.
-        hooks.run(hook, rerror -> {
-            if (rerror == null) {
-                admit(ch, ready);
-                return;
+        } else if (chain == null) {
+            Runnable completion = admit(ch, ready);
+            if (completion != null) {
+                completion.run();
             }
-            log.debug("{} hook refused {}: {}", hook.name(), session.id(), rerror.toJson());
-            // Closed first: the dial's callbacks (a redial's next attempt) must find this connection gone.
-            ch.close();
-            if (ready != null) {
-                ready.completeExceptionally(rerror.toException());
-            }
-        });
+        } else if (startLane) {
+            hooks.start(chain);
+        }
     }
 
-    private void admit(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
+    /** The hooks ended: admits the connection, or refuses it; returns the dial's completion. */
+    private @Nullable Runnable settle(Channel ch, @Nullable CompletableFuture<DefaultSession> ready,
+            @Nullable Rerror rerror) {
+        if (rerror == null) {
+            return admit(ch, ready);
+        }
+        log.debug("{} hook refused {}: {}", session.dialed() ? "PostDial" : "PostAccept", session.id(), rerror.toJson());
+        // Closed first: the dial's callbacks (a redial's next attempt) must find this connection gone.
+        ch.close();
+        return ready == null ? null : () -> ready.completeExceptionally(rerror.toException());
+    }
+
+    /** Lists the session, or closes or drains a connection no longer wanted; returns the dial's completion. */
+    private @Nullable Runnable admit(Channel ch, @Nullable CompletableFuture<DefaultSession> ready) {
         CompletableFuture<Void> waiting = null;
         DefaultSession evicted = null;
         boolean listed;
@@ -172,14 +174,12 @@ final class SessionLifecycle {
         }
         if (!listed) {
             // Closed (or replaced) while the hooks ran, or the peer is shutting down: not wanted any more.
-            if (ready != null) {
-                ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()), peer.closing
-                        ? new IllegalStateException("the peer is shutting down") : new ClosedChannelException()));
-            }
             if (drain) {
                 close(peer.drainTimeLeft());
             }
-            return;
+            return ready == null ? null : () -> ready.completeExceptionally(Dialer.failed(
+                    String.valueOf(session.dialAddress()), peer.closing
+                            ? new IllegalStateException("the peer is shutting down") : new ClosedChannelException()));
         }
         SessionHub.evict(evicted, session.id());
         if (waiting != null) {
@@ -187,9 +187,7 @@ final class SessionLifecycle {
             log.info("redial ok (network:{}, addr:{}, id:{})", network().goName(), session.dialAddress(), session.id());
             waiting.complete(null);
         }
-        if (ready != null) {
-            ready.complete(session);
-        }
+        return ready == null ? null : () -> ready.complete(session);
     }
 
     /** A channel left its event loop; if it never connected, the session is over. */
@@ -210,7 +208,8 @@ final class SessionLifecycle {
         log.debug("connection of {} closed (state {}, reconnecting {}, current {})", session.id(), state,
                 reconnecting != null, ch == session.channel());
         boolean failedAttempt;
-        boolean attemptHooked = false;
+        Runnable disconnect = null;
+        boolean startLane = false;
         boolean lost = false;
         boolean redial = false;
         synchronized (session) {
@@ -220,7 +219,11 @@ final class SessionLifecycle {
             }
             failedAttempt = reconnecting != null && state == State.OPEN;
             if (failedAttempt) {
-                attemptHooked = disconnectDue;
+                // Its dial hooks ran, so its PostDisconnect does too, in its place in the lane.
+                if (disconnectDue && peer.plugins.has(Hook.POST_DISCONNECT)) {
+                    disconnect = () -> peer.plugins.run(Hook.POST_DISCONNECT, session);
+                    startLane = hooks.enqueue(disconnect);
+                }
                 disconnectDue = false;
             } else {
                 // A dialed connection this side did not mean to close: the remote, or the network, went away.
@@ -229,16 +232,22 @@ final class SessionLifecycle {
                 if (redial) {
                     peer.hub.remove(session);
                     reconnecting = new CompletableFuture<>();
+                    // This connection is over, even though the session goes on.
+                    if (disconnectDue && peer.plugins.has(Hook.POST_DISCONNECT)) {
+                        disconnect = () -> peer.plugins.run(Hook.POST_DISCONNECT, session);
+                        startLane = hooks.enqueue(disconnect);
+                    }
+                    disconnectDue = false;
                 }
             }
         }
+        if (startLane) {
+            hooks.start(disconnect);
+        }
         if (failedAttempt) {
             // A redial attempt that failed: its dial future says so. Pulls its dial hooks sent on it end
-            // now, not at their timeout (held pulls wait on); those hooks ran, so its PostDisconnect does too.
+            // now, not at their timeout (held pulls wait on).
             session.pending.failSentOn(ch, PendingPull.CONNECTION_CLOSED);
-            if (attemptHooked && peer.plugins.has(Hook.POST_DISCONNECT)) {
-                hooks.afterThem(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
-            }
             return;
         }
         if (heardAny) {
@@ -256,10 +265,6 @@ final class SessionLifecycle {
             }
             finish();
             return;
-        }
-        // This connection is over, even though the session goes on.
-        if (peer.plugins.has(Hook.POST_DISCONNECT) && takeDisconnectDue()) {
-            hooks.afterThem(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
         }
         redialer.start(session.connectedAt());
     }
@@ -294,27 +299,33 @@ final class SessionLifecycle {
         finish();
     }
 
-    private boolean takeDisconnectDue() {
-        synchronized (session) {
-            boolean due = disconnectDue;
-            disconnectDue = false;
-            return due;
-        }
-    }
-
     private void finish() {
-        boolean disconnectHook;
+        Runnable disconnect = null;
+        boolean startLane = false;
+        boolean laneBusy = false;
         synchronized (session) {
             if (state == State.CLOSED) {
                 return;
             }
             state = State.CLOSED;
-            disconnectHook = disconnectDue;
-            disconnectDue = false;
             // Under the monitor: a rename (setId) in between would leave the session in the hub, and a
             // connection made meanwhile would list it live again.
             peer.hub.remove(session);
             peer.live.remove(session);
+            if (disconnectDue && peer.plugins.has(Hook.POST_DISCONNECT)) {
+                // In the lane, after the hooks queued or running. One of those may be what closed the
+                // session and waits for the close future: that then completes at once, not after.
+                laneBusy = hooks.busy();
+                disconnect = laneBusy ? () -> peer.plugins.run(Hook.POST_DISCONNECT, session) : () -> {
+                    try {
+                        peer.plugins.run(Hook.POST_DISCONNECT, session);
+                    } finally {
+                        closeFuture.complete(null);
+                    }
+                };
+                startLane = hooks.enqueue(disconnect);
+            }
+            disconnectDue = false;
         }
         io.netty.util.Timeout deadline = closeDeadline;
         if (deadline != null) {
@@ -323,27 +334,21 @@ final class SessionLifecycle {
         session.failPending(PendingPull.CONNECTION_CLOSED);
         session.outbound().releaseWaiters();
         peer.slowReaders.update(session, false);
-        if (peer.plugins.has(Hook.POST_DISCONNECT) && disconnectHook && !hooks.busy()) {
-            hooks.afterThem(() -> {
-                try {
-                    peer.plugins.run(Hook.POST_DISCONNECT, session);
-                } finally {
-                    closeFuture.complete(null);
-                }
-            });
+        if (startLane) {
+            hooks.start(disconnect);
+        }
+        if (disconnect != null && !laneBusy) {
             return;
         }
-        if (peer.plugins.has(Hook.POST_DISCONNECT) && disconnectHook) {
-            // After the hooks running now, one of which may be what closed the session and waits for
-            // the close future: that completes at once.
-            hooks.afterThem(() -> peer.plugins.run(Hook.POST_DISCONNECT, session));
-        }
-        if (!peer.inline) {
+        if (peer.inline || (laneBusy && !peer.inIoThread())) {
+            closeFuture.complete(null);
+        } else if (laneBusy) {
+            // A hook of this session holds a thread of the executor (maybe its only one), maybe waiting for this.
+            peer.runOnHookPool(() -> closeFuture.complete(null));
+        } else {
             // Callbacks are user code, and whether any are attached cannot be told without a race:
             // one attached just after the look would run here, maybe on an I/O thread.
             peer.runBlocking(() -> closeFuture.complete(null));
-        } else {
-            closeFuture.complete(null);
         }
     }
 

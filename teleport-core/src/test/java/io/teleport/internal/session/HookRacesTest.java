@@ -107,7 +107,8 @@ class HookRacesTest {
     void anAcceptHookMayCloseItsSessionAndWaitForThat() {
         AtomicInteger disconnects = new AtomicInteger();
         CompletableFuture<Void> hookReturned = new CompletableFuture<>();
-        int port = port(peer(PeerConfig.defaults(), (PostAccept) session -> {
+        // One handler thread, which the hook holds: the close future must complete without it.
+        int port = port(peer(PeerConfig.builder().handlerThreads(1).build(), (PostAccept) session -> {
             session.close().join();
             hookReturned.complete(null);
             return null;
@@ -115,6 +116,47 @@ class HookRacesTest {
         peer(PeerConfig.defaults()).dialAsync("127.0.0.1:" + port, null);
         assertThat(hookReturned).succeedsWithin(Duration.ofSeconds(10));
         await().until(() -> disconnects.get() == 1);
+    }
+
+    @Test
+    void aDialCallbackThatPullsWhileItsSessionRedialsDoesNotHoldTheRedialUp() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/hello", String.class, (body, ctx) -> "hi");
+        int port = port(server);
+        CountDownLatch attached = new CountDownLatch(1);
+        CountDownLatch lost = new CountDownLatch(1);
+        AtomicInteger dials = new AtomicInteger();
+        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(50))
+                .redialMaxInterval(Duration.ofMillis(200)).build(), (PostDial) session -> {
+                    if (dials.incrementAndGet() == 1) {
+                        // The callback below is attached before the dial settles, so that it runs where it settles.
+                        waitFor(attached);
+                    }
+                    return null;
+                }, (PostDisconnect) session -> lost.countDown());
+        CountDownLatch broken = new CountDownLatch(1);
+        CompletableFuture<String> pulled = client.dialAsync("127.0.0.1:" + port, null).thenApply(session -> {
+            waitFor(broken);
+            return session.pull("/hello", "", String.class, CallOptions.timeout(Duration.ofSeconds(20)));
+        });
+        attached.countDown();
+        await().until(() -> server.sessionCount() == 1);
+
+        ((DefaultSession) server.sessions().iterator().next()).channel().close();
+        assertThat(lost.await(10, TimeUnit.SECONDS)).isTrue();
+        broken.countDown();
+
+        // The pull waits for the reconnection, whose dial hooks must not wait for the callback.
+        assertThat(pulled).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("hi");
+        assertThat(dials).hasValueGreaterThanOrEqualTo(2);
+    }
+
+    private static void waitFor(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
