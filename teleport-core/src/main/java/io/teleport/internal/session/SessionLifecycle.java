@@ -312,10 +312,10 @@ final class SessionLifecycle {
             // connection made meanwhile would list it live again.
             peer.hub.remove(session);
             peer.live.remove(session);
+            // A hook queued or running may be what closed the session and waits for the close future:
+            // that then completes at once, not after it in the lane.
+            laneBusy = hooks.busy();
             if (disconnectDue && peer.plugins.has(Hook.POST_DISCONNECT)) {
-                // In the lane, after the hooks queued or running. One of those may be what closed the
-                // session and waits for the close future: that then completes at once, not after.
-                laneBusy = hooks.busy();
                 disconnect = laneBusy ? () -> peer.plugins.run(Hook.POST_DISCONNECT, session) : () -> {
                     try {
                         peer.plugins.run(Hook.POST_DISCONNECT, session);

@@ -13,6 +13,8 @@ import io.teleport.testing.TestPeers;
 import io.teleport.transport.Network;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -103,19 +105,23 @@ class HookRacesTest {
         await().until(() -> disconnects.get() == 1);
     }
 
-    @Test
-    void anAcceptHookMayCloseItsSessionAndWaitForThat() {
+    @ParameterizedTest(name = "with a PostDisconnect plugin: {0}")
+    @ValueSource(booleans = {true, false})
+    void anAcceptHookMayCloseItsSessionAndWaitForThat(boolean withPostDisconnect) {
         AtomicInteger disconnects = new AtomicInteger();
         CompletableFuture<Void> hookReturned = new CompletableFuture<>();
-        // One handler thread, which the hook holds: the close future must complete without it.
-        int port = port(peer(PeerConfig.builder().handlerThreads(1).build(), (PostAccept) session -> {
+        PostAccept closesAndWaits = session -> {
             session.close().join();
             hookReturned.complete(null);
             return null;
-        }, (PostDisconnect) session -> disconnects.incrementAndGet()));
+        };
+        PostDisconnect counts = session -> disconnects.incrementAndGet();
+        // One handler thread, which the hook holds: the close future must complete without it.
+        PeerConfig oneThread = PeerConfig.builder().handlerThreads(1).build();
+        int port = port(withPostDisconnect ? peer(oneThread, closesAndWaits, counts) : peer(oneThread, closesAndWaits));
         peer(PeerConfig.defaults()).dialAsync("127.0.0.1:" + port, null);
         assertThat(hookReturned).succeedsWithin(Duration.ofSeconds(10));
-        await().until(() -> disconnects.get() == 1);
+        await().until(() -> disconnects.get() == (withPostDisconnect ? 1 : 0));
     }
 
     @Test
