@@ -141,7 +141,8 @@ final class SessionLifecycle {
         if (rerror == null) {
             return admit(ch, ready);
         }
-        log.debug("{} hook refused {}: {}", session.dialed() ? "PostDial" : "PostAccept", session.id(), rerror.toJson());
+        log.debug("{} hook refused {}: {}", session.dialed() ? "PostDial" : "PostAccept", session.id(),
+                rerror.toJson());
         // Closed first: the dial's callbacks (a redial's next attempt) must find this connection gone.
         ch.close();
         return ready == null ? null : () -> ready.completeExceptionally(rerror.toException());
@@ -220,11 +221,7 @@ final class SessionLifecycle {
             failedAttempt = reconnecting != null && state == State.OPEN;
             if (failedAttempt) {
                 // Its dial hooks ran, so its PostDisconnect does too, in its place in the lane.
-                if (disconnectDue && peer.plugins.has(Hook.POST_DISCONNECT)) {
-                    disconnect = () -> peer.plugins.run(Hook.POST_DISCONNECT, session);
-                    startLane = hooks.enqueue(disconnect);
-                }
-                disconnectDue = false;
+                disconnect = takeDisconnect();
             } else {
                 // A dialed connection this side did not mean to close: the remote, or the network, went away.
                 lost = state == State.OPEN && session.dialed() && admitted && !peer.closing;
@@ -233,13 +230,10 @@ final class SessionLifecycle {
                     peer.hub.remove(session);
                     reconnecting = new CompletableFuture<>();
                     // This connection is over, even though the session goes on.
-                    if (disconnectDue && peer.plugins.has(Hook.POST_DISCONNECT)) {
-                        disconnect = () -> peer.plugins.run(Hook.POST_DISCONNECT, session);
-                        startLane = hooks.enqueue(disconnect);
-                    }
-                    disconnectDue = false;
+                    disconnect = takeDisconnect();
                 }
             }
+            startLane = disconnect != null && hooks.enqueue(disconnect);
         }
         if (startLane) {
             hooks.start(disconnect);
@@ -299,6 +293,14 @@ final class SessionLifecycle {
         finish();
     }
 
+    /** The connection's PostDisconnect, once, if it got as far as its hooks and a plugin has one. Under the monitor. */
+    private @Nullable Runnable takeDisconnect() {
+        boolean due = disconnectDue;
+        disconnectDue = false;
+        return due && peer.plugins.has(Hook.POST_DISCONNECT)
+                ? () -> peer.plugins.run(Hook.POST_DISCONNECT, session) : null;
+    }
+
     private void finish() {
         Runnable disconnect = null;
         boolean startLane = false;
@@ -315,17 +317,17 @@ final class SessionLifecycle {
             // A hook queued or running may be what closed the session and waits for the close future:
             // that then completes at once, not after it in the lane.
             laneBusy = hooks.busy();
-            if (disconnectDue && peer.plugins.has(Hook.POST_DISCONNECT)) {
-                disconnect = laneBusy ? () -> peer.plugins.run(Hook.POST_DISCONNECT, session) : () -> {
+            Runnable hook = takeDisconnect();
+            if (hook != null) {
+                disconnect = laneBusy ? hook : () -> {
                     try {
-                        peer.plugins.run(Hook.POST_DISCONNECT, session);
+                        hook.run();
                     } finally {
                         closeFuture.complete(null);
                     }
                 };
                 startLane = hooks.enqueue(disconnect);
             }
-            disconnectDue = false;
         }
         io.netty.util.Timeout deadline = closeDeadline;
         if (deadline != null) {
