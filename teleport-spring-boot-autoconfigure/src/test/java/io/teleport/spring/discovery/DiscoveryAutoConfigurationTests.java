@@ -5,6 +5,7 @@ import io.netty.pkitesting.X509Bundle;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
+import io.teleport.spring.autoconfigure.TeleportProperties;
 import io.teleport.spring.autoconfigure.TeleportServiceRegistrationAutoConfiguration;
 import io.teleport.spring.lifecycle.TeleportPeerLifecycle;
 import org.junit.jupiter.api.Test;
@@ -12,12 +13,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
+import org.springframework.core.env.StandardEnvironment;
 import org.springframework.cloud.client.discovery.event.InstancePreRegisteredEvent;
 import org.springframework.cloud.client.discovery.event.InstanceRegisteredEvent;
 import org.springframework.cloud.client.serviceregistry.Registration;
@@ -69,6 +72,12 @@ class DiscoveryAutoConfigurationTests {
                     TeleportMetadata.PROTOCOL, TeleportMetadata.NETWORK);
         });
         assertThat(registry.calls).containsExactly("register", "deregister");
+    }
+
+    @Test
+    void theDeregisterDelayDefaultsToThreeSeconds() {
+        TeleportProperties unset = Binder.get(new StandardEnvironment()).bindOrCreate("teleport", TeleportProperties.class);
+        assertThat(unset.discovery().deregisterDelay()).isEqualTo(Duration.ofSeconds(3));
     }
 
     @Test
