@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -679,9 +680,15 @@ class HostilePeerTest {
 
     /** The pull's payload gzipped {@code layers} times, its frame naming the filter that often. */
     private static byte[] gzipPull(long seq, String uri, byte[] jsonBody, int layers) {
+        return gzipPull(seq, uri, "", jsonBody, layers);
+    }
+
+    private static byte[] gzipPull(long seq, String uri, String meta, byte[] jsonBody, int layers) {
         byte[] u = uri.getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer payload = ByteBuffer.allocate(8 + 1 + 4 + u.length + 4 + 1 + jsonBody.length);
-        payload.putLong(seq).put((byte) 1).putInt(u.length).put(u).putInt(0).put((byte) 'j').put(jsonBody);
+        byte[] m = meta.getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer payload = ByteBuffer.allocate(8 + 1 + 4 + u.length + 4 + m.length + 1 + jsonBody.length);
+        payload.putLong(seq).put((byte) 1).putInt(u.length).put(u).putInt(m.length).put(m).put((byte) 'j')
+                .put(jsonBody);
         byte[] p = payload.array();
         for (int i = 0; i < layers; i++) {
             p = goGzip(p);
@@ -763,6 +770,48 @@ class HostilePeerTest {
         }
         assertThat(handled.get()).isEqualTo(16);
         await().until(() -> server.stats().inboundBytes() == 0);
+    }
+
+    @Test
+    void gzipFramesAreChargedTheUriAndMetadataTheyInflateTo() throws Exception {
+        Limits limits = Limits.builder().maxInflightBytesPerSession(2 * 1024 * 1024).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).build());
+        CountDownLatch hold = new CountDownLatch(1);
+        AtomicInteger handled = new AtomicInteger();
+        server.pullRouter().route("/big", String.class, (b, ctx) -> {
+            hold.await(10, TimeUnit.SECONDS);
+            handled.incrementAndGet();
+            return "ok";
+        });
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        // Each frame is about 150 bytes and holds some 76 KB once inflated, all of it URI and
+        // metadata: 100 of them are 7.6 MB, past the session's 2 MiB share, which stops reading.
+        Socket s = raw(port);
+        OutputStream out = s.getOutputStream();
+        String uri = "/big?q=" + "a".repeat(16000);
+        String meta = "k=" + "v".repeat(60000);
+        byte[] first = gzipPull(1, uri, meta, "\"x\"".getBytes(StandardCharsets.US_ASCII), 1);
+        assertThat(first.length).as("a small frame").isLessThan(1024);
+        out.write(first);
+        for (int i = 2; i <= 100; i++) {
+            out.write(gzipPull(i, uri, meta, "\"x\"".getBytes(StandardCharsets.US_ASCII), 1));
+        }
+        out.flush();
+        await().until(() -> server.stats().pausedSessions() == 1);
+        assertThat(server.stats().inboundBytes()).as("bytes held for the slow handler")
+                .isBetween(1024L * 1024, 2L * 1024 * 1024 + 128 * 1024);
+        assertServed(good);
+        hold.countDown();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        for (int i = 0; i < 100; i++) {
+            assertThat(Frames.read(in).type()).isEqualTo(PacketType.REPLY);
+        }
+        assertThat(handled.get()).isEqualTo(100);
+        await().until(() -> server.stats().inboundBytes() == 0);
+        s.close();
     }
 
     // ---------------------------------------------------------------- time bounds

@@ -34,7 +34,9 @@ public final class BoundedExecutor implements Executor {
                     permits.release();
                 }
             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Callers recover from an Error here too (no thread could start: the message gets a 503),
+            // so the slot must come back or the bound shrinks for the life of the peer.
             permits.release();
             throw e;
         }

@@ -74,11 +74,19 @@ public final class ReadGate implements InboundBudget.Waiter {
     }
 
     /**
-     * The bytes a received message holds until it is finished: its frame, or its inflated body when
-     * a transfer filter made that larger.
+     * The bytes a received message holds until it is finished: its frame, or what it was read into
+     * when a transfer filter made that larger.
      */
     public static long charge(Packet packet) {
-        return Math.max(packet.size(), packet.bodyBytes().length);
+        long frame = Math.max(packet.size(), packet.bodyBytes().length);
+        if (packet.xferPipe().length == 0) {
+            return frame;
+        }
+        // A filter inflates the whole payload, so the URI and metadata parsed out of it can be far
+        // larger than the frame (a 150-byte gzip frame holding 80 KB of them).
+        long parsed = (long) packet.bodyBytes().length + packet.uri().length()
+                + (packet.hasMeta() ? packet.meta().minEncodedLength() : 0);
+        return Math.max(frame, parsed);
     }
 
     // ---------------------------------------------------------------- frames (event loop)
