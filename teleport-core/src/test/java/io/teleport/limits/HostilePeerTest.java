@@ -723,6 +723,16 @@ class HostilePeerTest {
         return b;
     }
 
+    /** {@code /big} answers once {@code hold} opens, counting its calls; {@code /fast} at once. */
+    private static void routeHeldBig(Peer server, CountDownLatch hold, AtomicInteger handled) {
+        server.pullRouter().route("/big", String.class, (b, ctx) -> {
+            hold.await(10, TimeUnit.SECONDS);
+            handled.incrementAndGet();
+            return "ok";
+        });
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+    }
+
     @Test
     void gzipPastTheInflateLimitClosesAndWithinItIsHeldToTheSessionShare() throws Exception {
         Limits limits = Limits.builder().maxUnpackedBytes(1024 * 1024).maxInflightBytesPerSession(4 * 1024 * 1024)
@@ -730,12 +740,7 @@ class HostilePeerTest {
         Peer server = peer(PeerConfig.builder().limits(limits).build());
         CountDownLatch hold = new CountDownLatch(1);
         AtomicInteger handled = new AtomicInteger();
-        server.pullRouter().route("/big", String.class, (b, ctx) -> {
-            hold.await(10, TimeUnit.SECONDS);
-            handled.incrementAndGet();
-            return "ok";
-        });
-        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        routeHeldBig(server, hold, handled);
         int port = port(server);
         Session good = wellBehaved(port);
 
@@ -778,12 +783,7 @@ class HostilePeerTest {
         Peer server = peer(PeerConfig.builder().limits(limits).build());
         CountDownLatch hold = new CountDownLatch(1);
         AtomicInteger handled = new AtomicInteger();
-        server.pullRouter().route("/big", String.class, (b, ctx) -> {
-            hold.await(10, TimeUnit.SECONDS);
-            handled.incrementAndGet();
-            return "ok";
-        });
-        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        routeHeldBig(server, hold, handled);
         int port = port(server);
         Session good = wellBehaved(port);
 
