@@ -63,6 +63,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private final @Nullable Supplier<String> token;
     private final @Nullable SessionVerifier verifier;
     private final @Nullable Duration timeout;
+    private final AuthRefusals refusals = new AuthRefusals(log);
     /** The peer's dial timeout, which the dialing side's token must be answered within. */
     private volatile Duration dialTimeout = PeerConfig.defaults().dialTimeout();
 
@@ -144,11 +145,12 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             if (ctx.session().attributes().putIfAbsent(TRIED, Boolean.TRUE) != null) {
                 // One try per connection: a refused one is closing, and handshakes pipelined behind it
                 // must not each get a guess at the token before it does.
+                refusals.record(ctx.session(), "a second handshake on one connection");
                 throw UNAUTHORIZED.toException();
             }
             Rerror refused = verifier.verify(ctx.session(), offered == null ? "" : offered);
             if (refused != null) {
-                log.debug("auth refused {}: {}", ctx.session().id(), refused.toJson());
+                refusals.record(ctx.session(), "token refused: " + refused.toJson());
                 closeSoon(ctx.session());
                 throw refused.toException();
             }
@@ -177,7 +179,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
         if (verifier != null) {
             CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
                 if (!isVerified(session) && session.isHealthy()) {
-                    log.debug("auth timeout: closing {}", session.id());
+                    refusals.record(session, "no handshake within " + timeout.toMillis() + " ms: closed");
                     session.close();
                 }
             });
@@ -205,6 +207,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             return null;
         }
         if (!pull) {
+            refusals.record(ctx.session(), "a push before the handshake: " + ctx.input().uri());
             closeSoon(ctx.session());
             return UNAUTHORIZED;
         }
@@ -217,8 +220,18 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
         if (path.equals(URI)) {
             return null;
         }
+        refusals.record(ctx.session(), "a pull before the handshake: " + ctx.input().uri());
         closeSoon(ctx.session());
         return UNAUTHORIZED;
+    }
+
+    /**
+     * How many times this peer's accepting side refused: tokens refused, calls before the handshake,
+     * second handshakes and sessions closed for want of one within the timeout (each also logged, at
+     * WARN once per 10 seconds with the count since the last line).
+     */
+    public long refusals() {
+        return refusals.count();
     }
 
     /** Whether the session authenticated with this peer. */

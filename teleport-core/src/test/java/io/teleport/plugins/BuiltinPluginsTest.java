@@ -58,6 +58,9 @@ class BuiltinPluginsTest {
     @RegisterExtension
     final LogCapture heartbeatLog = LogCapture.of(HeartbeatPlugin.class.getName(), Level.INFO);
 
+    @RegisterExtension
+    final LogCapture authLog = LogCapture.of(AuthPlugin.class.getName(), Level.INFO);
+
     private Peer peer(PeerConfig config, Plugin... plugins) {
         Peer peer = new Peer(config, plugins);
         peers.add(peer);
@@ -144,6 +147,34 @@ class BuiltinPluginsTest {
                 });
         await().until(() -> !anonymous.isHealthy());
         assertThat(handled).containsExactly("ann");
+    }
+
+    @Test
+    void refusalsAreCountedAndLoggedAtWarnOncePerInterval() {
+        AuthPlugin auth = AuthPlugin.server(token -> token.equals("secret") ? null
+                : new Rerror(401, "Unauthorized", "bad token"), Duration.ofMillis(1500));
+        Peer server = peer(PeerConfig.defaults(), auth);
+        server.pullRouter().route("/hello", String.class, (b, ctx) -> "hello " + b);
+        int port = port(server, "127.0.0.1:0");
+        assertThat(peer(PeerConfig.defaults(), AuthPlugin.client(() -> "secret")).dial("127.0.0.1:" + port)
+                .pull("/hello", "ann", String.class)).isEqualTo("hello ann");
+        assertThat(auth.refusals()).isZero();
+
+        Peer wrong = peer(PeerConfig.defaults(), AuthPlugin.client(() -> "wrong"));
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> wrong.dial("127.0.0.1:" + port)).isInstanceOf(RerrorException.class);
+        }
+        Session anonymous = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        assertThatThrownBy(() -> anonymous.pull("/hello", "eve", String.class)).isInstanceOf(RerrorException.class);
+        // Silent: neither a call nor a handshake, closed when the timeout passes.
+        Session silent = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !silent.isHealthy());
+
+        await().until(() -> auth.refusals() == 5);
+        List<String> warnings = authLog.events(Level.WARN).stream().map(e -> e.getFormattedMessage()).toList();
+        assertThat(warnings).as("the first at once, the rest counted for the next line").hasSize(1);
+        assertThat(warnings.get(0)).contains("auth refused 1 time(s)").contains("token refused")
+                .contains("bad token").contains("127.0.0.1");
     }
 
     @Test

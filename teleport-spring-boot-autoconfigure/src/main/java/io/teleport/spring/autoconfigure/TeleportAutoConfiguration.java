@@ -239,7 +239,7 @@ public final class TeleportAutoConfiguration {
     @Conditional(OnTeleportRoleCondition.DefaultRemote.class)
     SessionTemplate sessionTemplate(Peer peer, TeleportProperties properties, ObjectProvider<UndialedPulls> undialed,
             TeleportLoadBalancer.Factory balancers, ResourceLoader application) {
-        return RemoteTemplates.create(peer, properties, "teleport.client", "default", properties.client(),
+        return RemoteTemplates.create(peer, properties, "teleport.client", TeleportProperties.DEFAULT_REMOTE, properties.client(),
                 undialed.orderedStream().toList(), balancers, application.getClassLoader());
     }
 

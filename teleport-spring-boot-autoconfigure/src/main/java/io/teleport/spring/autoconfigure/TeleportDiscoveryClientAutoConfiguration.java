@@ -39,7 +39,7 @@ public final class TeleportDiscoveryClientAutoConfiguration {
         DiscoveryClient client = discovery.getIfAvailable();
         if (client == null) {
             remotes.stream().filter(r -> r.serviceId() != null).findFirst().ifPresent(r -> {
-                String key = r.remote().equals("default") ? "teleport.client" : "teleport.clients." + r.remote();
+                String key = r.remote().equals(TeleportProperties.DEFAULT_REMOTE) ? "teleport.client" : "teleport.clients." + r.remote();
                 throw new TeleportConfigurationException(key + ".service-id", "there is no DiscoveryClient to find "
                         + "the instances of service '" + r.serviceId() + "'", "Check spring.cloud.discovery.enabled "
                         + "and the discovery starter, or set " + key + ".address instead.", null);

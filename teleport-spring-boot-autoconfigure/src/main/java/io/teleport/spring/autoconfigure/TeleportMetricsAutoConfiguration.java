@@ -1,7 +1,10 @@
 package io.teleport.spring.autoconfigure;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.teleport.Peer;
+import io.teleport.plugins.AuthPlugin;
 import io.teleport.spring.metrics.MicrometerPlugin;
 import io.teleport.spring.observation.TeleportObservationPlugin;
 import org.springframework.beans.factory.ObjectProvider;
@@ -36,5 +39,21 @@ public final class TeleportMetricsAutoConfiguration {
             ObjectProvider<TeleportObservationPlugin> observations) {
         // With observations, the pull timers come from them (DefaultMeterObservationHandler), not twice.
         return new MicrometerPlugin(registry, observations.getIfAvailable() == null);
+    }
+
+    /**
+     * {@code teleport.auth.refused}: what the {@link AuthPlugin} refused (tokens, calls before the
+     * handshake, sessions that sent none in time), when there is one. Read when scraped, from the
+     * plugin bean, which the context holds for the meter.
+     */
+    @Bean
+    MeterBinder teleportAuthMeters(ObjectProvider<AuthPlugin> auth) {
+        return registry -> {
+            AuthPlugin plugin = auth.getIfUnique();
+            if (plugin != null) {
+                FunctionCounter.builder("teleport.auth.refused", plugin, AuthPlugin::refusals)
+                        .description("Tokens, calls and sessions the auth plugin refused").register(registry);
+            }
+        };
     }
 }

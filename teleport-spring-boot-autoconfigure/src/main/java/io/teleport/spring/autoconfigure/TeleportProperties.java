@@ -85,6 +85,9 @@ public record TeleportProperties(
         @DefaultValue("key-value") MessageLogFormat messageLogFormat,
         @DefaultValue("teleport-v3") Protocol protocol) {
 
+    /** The name {@code teleport.client} goes by in logs, health and metrics; no named remote may take it. */
+    public static final String DEFAULT_REMOTE = "default";
+
     /** Checks every value, naming the key of a bad one. */
     public TeleportProperties {
         NetworkProperties.check(network, transport, localIp);
@@ -101,6 +104,12 @@ public record TeleportProperties(
             PeerConfigFactory.limits(limits);
         }
         clients = clients == null ? Map.of() : Map.copyOf(clients);
+        if (clients.containsKey(DEFAULT_REMOTE)) {
+            // Logs, health and meters name teleport.client 'default': a second 'default' would hide it.
+            throw new TeleportConfigurationException("teleport.clients." + DEFAULT_REMOTE, "'" + DEFAULT_REMOTE
+                    + "' is the name of teleport.client in logs, health and metrics",
+                    "Give this remote another name, or configure it as teleport.client.", null);
+        }
         AddressProperties.check(network, server, client, clients);
         if (client != null) {
             client.checkAttempts("teleport.client");

@@ -4,7 +4,10 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 
-/** The {@link SessionTemplate}s of the remotes under {@code teleport.clients}, by name. */
+/**
+ * The {@link SessionTemplate}s of the remotes under {@code teleport.clients}, by name. The remote of
+ * {@code teleport.client} (named {@code default} in logs and health) is the {@link SessionTemplate} bean.
+ */
 public final class SessionTemplates {
 
     private final Map<String, SessionTemplate> templates;
@@ -23,7 +26,8 @@ public final class SessionTemplates {
         SessionTemplate template = templates.get(name);
         if (template == null) {
             throw new NoSuchElementException("no remote '" + name + "' under teleport.clients (known: "
-                    + templates.keySet() + ")");
+                    + templates.keySet() + ")" + ("default".equals(name)
+                    ? "; teleport.client's remote, 'default' in logs and health, is the SessionTemplate bean" : ""));
         }
         return template;
     }

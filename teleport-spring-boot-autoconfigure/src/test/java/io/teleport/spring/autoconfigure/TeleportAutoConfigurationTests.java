@@ -38,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -103,6 +104,17 @@ class TeleportAutoConfigurationTests {
                 });
         runner.withPropertyValues("teleport.clients.only.address=127.0.0.1:2").run(ctx ->
                 assertThat(ctx).hasSingleBean(Peer.class).doesNotHaveBean(SessionTemplate.class));
+    }
+
+    @Test
+    void aNamedRemoteCannotTakeTheNameOfTheDefaultOne() {
+        runner.withPropertyValues(CLIENT, "teleport.clients.default.address=127.0.0.1:2").run(ctx ->
+                assertThat(ctx).getFailure().hasStackTraceContaining("teleport.clients.default")
+                        .hasStackTraceContaining("'default' is the name of teleport.client"));
+        runner.withPropertyValues(CLIENT, "teleport.clients.billing.address=127.0.0.1:2").run(ctx ->
+                assertThatThrownBy(() -> ctx.getBean(SessionTemplates.class).get("default"))
+                        .isInstanceOf(NoSuchElementException.class)
+                        .hasMessageContaining("known: [billing]").hasMessageContaining("the SessionTemplate bean"));
     }
 
     @Test
