@@ -54,6 +54,9 @@ public class TeleportControllerException extends IllegalStateException {
 
     /** What to change, for the failure analysis. */
     String action() {
+        if (!advice && problem.startsWith("@TeleportExceptionHandler ")) {
+            return "Move the @TeleportExceptionHandler methods of '" + beanName + "' to a @TeleportControllerAdvice bean.";
+        }
         return "Change the " + (advice ? "@TeleportExceptionHandler methods" : "handler methods") + " of '" + beanName
                 + "' as the description says (" + (advice ? ADVICE_ACTION : CONTROLLER_ACTION);
     }
