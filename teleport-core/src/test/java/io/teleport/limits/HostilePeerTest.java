@@ -522,6 +522,26 @@ class HostilePeerTest {
         assertThat(warnLines()).as("log lines for six attackers").isLessThanOrEqualTo(2);
     }
 
+    @Test
+    void peersThatEachAskOneLargeReplyAndNeverReadItHoldNoMoreThanThePeerWideOutboundLimit() throws Exception {
+        long peerWide = 512 * 1024;
+        Peer server = bigReplies(Limits.builder().maxOutboundBytesPerSession(4L * 1024 * 1024).maxOutboundBytes(peerWide));
+        int port = port(server);
+        Session good = wellBehaved(port);
+
+        // Each reply (128 KiB) passes the high water mark alone, written while the connection was
+        // writable: twelve of them are 1.5 MiB that no check of a slow connection's write saw.
+        List<Socket> attackers = new ArrayList<>();
+        for (int a = 0; a < 12; a++) {
+            attackers.add(nonReader(port, 1));
+        }
+        await().until(() -> server.stats().unreadReplyCloses() >= 6);
+        await().untilAsserted(() -> assertThat(outbound(server)).as("what the sessions still open hold")
+                .isLessThanOrEqualTo(peerWide + 2 * 130 * 1024));
+        assertThat(good.isHealthy()).isTrue();
+        assertServed(good);
+    }
+
     @ParameterizedTest(name = "the later reader asks {0} replies")
     @ValueSource(ints = {3, 6})
     void atThePeerWideOutboundLimitTheReaderSlowTheLongestIsClosedNotTheOneWrittenTo(int replies) throws Exception {

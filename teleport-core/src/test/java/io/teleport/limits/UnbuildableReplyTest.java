@@ -8,6 +8,9 @@ import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
+import io.teleport.plugin.PostReadPullHeader;
+import io.teleport.plugin.PreWriteReply;
+import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import io.teleport.testing.Frames;
 import io.teleport.testing.LogCapture;
@@ -25,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Pulls whose reply cannot be written as the pull asks: the puller hears back (an error, the URI left
@@ -191,5 +195,36 @@ class UnbuildableReplyTest {
                 .isInstanceOfSatisfying(RerrorException.class,
                         e -> assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_INTERNAL_ERROR));
         assertThat(session.isHealthy()).isTrue();
+    }
+
+    @Test
+    void aPullWhoseErrorReplyCannotBeBuiltEitherStillGivesBackItsSlotAndBytes() {
+        // Out of memory twice: outside the handler, then building the error reply (as when large replies
+        // fill the heap). The pull goes unanswered, but its in-flight slot and bytes must come back.
+        PostReadPullHeader failing = ctx -> {
+            if (ctx.input().uri().startsWith("/evil")) {
+                throw new OutOfMemoryError("test: reading");
+            }
+            return null;
+        };
+        PreWriteReply failingAgain = ctx -> {
+            if (ctx.output().uri().startsWith("/evil")) {
+                throw new OutOfMemoryError("test: replying");
+            }
+            return null;
+        };
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(1).build())
+                .build(), failing, failingAgain));
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        server.pullRouter().route("/evil", String.class, (b, ctx) -> b);
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + listen(server));
+
+        assertThatThrownBy(() -> session.pull("/evil", "x", String.class, CallOptions.timeout(Duration.ofSeconds(1))))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(408));
+        for (int i = 0; i < 3; i++) {
+            assertThat(session.pull("/fast", "a", String.class, CallOptions.timeout(Duration.ofSeconds(5))))
+                    .as("the one slot came back").isEqualTo("a!");
+        }
+        await().until(() -> server.stats().inboundBytes() == 0);
     }
 }

@@ -46,6 +46,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     int replyFallback;
     /** Whether the reply's {@code PreWriteReply} hooks ran: once per pull, whatever the reply turned into. */
     boolean replyHooksRan;
+    /** A reply's frame went to be written: its write's end finishes the message. Handler thread. */
+    boolean replyWriting;
     /** Started on the I/O thread, for a route that may be {@link io.teleport.router.NonBlocking}. */
     private boolean onIoThread;
     /** The header hook ran and the route is found: what is left runs from there. */
@@ -174,11 +176,19 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         try {
             handlePull();
         } catch (Throwable t) {
-            // A failure outside the handler (a codec or plugin bug) must still answer the puller; the
-            // remote decides how often, so a line per interval, with the latest stack.
-            session.peer.unexpectedPullLog.record("pull " + safeUri() + " from " + session.id()
-                    + " failed outside its handler", t);
-            reply(null, session.peer.errors.internal(t));
+            try {
+                // A failure outside the handler (a codec or plugin bug) must still answer the puller; the
+                // remote decides how often, so a line per interval, with the latest stack.
+                session.peer.unexpectedPullLog.record("pull " + safeUri() + " from " + session.id()
+                        + " failed outside its handler", t);
+                reply(null, session.peer.errors.internal(t));
+            } catch (Throwable again) {
+                // No memory even for the error reply (the first failure was building a large one): the
+                // puller waits out its timeout, but the slot and bytes come back, or they are lost for good.
+                if (!replyWriting) {
+                    finish();
+                }
+            }
         }
     }
 

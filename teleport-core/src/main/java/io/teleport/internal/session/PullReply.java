@@ -92,6 +92,7 @@ final class PullReply {
             return;
         }
         Rerror answered = rerror;
+        pull.replyWriting = true;
         session.outbound().writeReply(pull.channel, frame, f -> {
             if (!f.isSuccess() && (f.cause() instanceof EncoderException || f.cause() instanceof OutOfMemoryError)
                     && f.channel().isActive()) {

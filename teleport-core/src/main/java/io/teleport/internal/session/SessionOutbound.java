@@ -260,7 +260,14 @@ final class SessionOutbound {
     void writabilityChanged(Channel ch) {
         if (ch == session.channel()) {
             // Not the event of a connection a redial already replaced.
-            session.peer.slowReaders.update(session, !ch.isWritable() && ch.isActive());
+            boolean slow = !ch.isWritable() && ch.isActive();
+            session.peer.slowReaders.update(session, slow);
+            if (slow) {
+                // The frame that made it slow was written while it was writable, unchecked (one always
+                // may be): a peer that reads nothing holds its first reply, however large, and a thousand
+                // such peers a thousand. Past the peer's bound, the reader slow the longest goes.
+                overPeerLimit(0);
+            }
         }
         Queue<CompletableFuture<Void>> waiters = writableWaiters;
         if (ch.isWritable() && waiters != null && !waiters.isEmpty()) {
