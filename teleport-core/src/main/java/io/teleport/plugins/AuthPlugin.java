@@ -207,7 +207,8 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             return null;
         }
         if (!pull) {
-            refusals.record(ctx.session(), "a push before the handshake: " + ctx.input().uri());
+            // The URI is the remote's text: not in this side's log.
+            refusals.record(ctx.session(), "a push before the handshake");
             closeSoon(ctx.session());
             return UNAUTHORIZED;
         }
@@ -220,7 +221,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
         if (path.equals(URI)) {
             return null;
         }
-        refusals.record(ctx.session(), "a pull before the handshake: " + ctx.input().uri());
+        refusals.record(ctx.session(), "a pull before the handshake");
         closeSoon(ctx.session());
         return UNAUTHORIZED;
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class AuthRefusals {
 
     private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** Where a refusal names what was called: the rest of a long URI adds nothing to the line. */
+    /** The verifier's error may be long: the rest adds nothing to the line. */
     private static final int MAX_DETAIL = 120;
 
     private final Logger log;
@@ -36,16 +36,16 @@ final class AuthRefusals {
     /** Counts a refusal on {@code session}, and writes a line if the interval since the last one has passed. */
     void record(Session session, String why) {
         count.increment();
+        String detail = why.length() > MAX_DETAIL ? why.substring(0, MAX_DETAIL) + "..." : why;
         long now = System.nanoTime();
         long due = nextLineAt.get();
         if (now - due < 0 || !nextLineAt.compareAndSet(due, now + INTERVAL_NANOS)) {
-            log.debug("auth refused {} ({}): {}", session.id(), session.remoteAddress(), why);
+            log.debug("auth refused {} ({}): {}", session.id(), session.remoteAddress(), detail);
             return;
         }
         long total = count.sum();
         long since = total - countAtLastLine;
         countAtLastLine = total;
-        String detail = why.length() > MAX_DETAIL ? why.substring(0, MAX_DETAIL) + "..." : why;
         log.warn("auth refused {} time(s) since the last line (one line per {} s at most); the latest: session {} "
                 + "from {}: {}", since, TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS), session.id(),
                 session.remoteAddress(), detail);

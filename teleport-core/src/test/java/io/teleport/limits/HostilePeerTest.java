@@ -14,6 +14,7 @@ import io.teleport.message.RerrorException;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import io.teleport.testing.Frames;
+import io.teleport.xfer.GzipFilter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -542,6 +543,33 @@ class HostilePeerTest {
         assertServed(good);
     }
 
+    @Test
+    void aDialedSessionClosedForUnreadRepliesIsJudgedAfreshAfterItsRedial() throws Exception {
+        // The server this side dials pulls it and never reads the replies, on each of its connections.
+        try (java.net.ServerSocket listener = new java.net.ServerSocket()) {
+            listener.setReceiveBufferSize(4096);
+            listener.bind(new InetSocketAddress("127.0.0.1", 0));
+            Peer client = peer(PeerConfig.builder().redialTimes(-1).sendBufferSize(8 * 1024)
+                    .limits(Limits.builder().maxOutboundBytesPerSession(1024 * 1024)
+                            .writeBufferWaterMarks(32 * 1024, 64 * 1024).build()).build());
+            String big = "a".repeat(128 * 1024);
+            client.pullRouter().route("/list", String.class, (b, ctx) -> big);
+            client.dial("127.0.0.1:" + listener.getLocalPort());
+            for (int connection = 1; connection <= 2; connection++) {
+                Socket server = listener.accept();
+                sockets.add(server);
+                ByteArrayOutputStream burst = new ByteArrayOutputStream();
+                for (int i = 1; i <= 64; i++) {
+                    burst.write(pull(i, "/list", "\"x\""));
+                }
+                server.getOutputStream().write(burst.toByteArray());
+                int closes = connection;
+                await().untilAsserted(() -> assertThat(client.stats().unreadReplyCloses()).as("connection %d, %s", closes,
+                        client.stats()).isEqualTo(closes));
+            }
+        }
+    }
+
     @ParameterizedTest(name = "the later reader asks {0} replies")
     @ValueSource(ints = {3, 6})
     void atThePeerWideOutboundLimitTheReaderSlowTheLongestIsClosedNotTheOneWrittenTo(int replies) throws Exception {
@@ -832,6 +860,22 @@ class HostilePeerTest {
         assertThat(handled.get()).isEqualTo(100);
         await().until(() -> server.stats().inboundBytes() == 0);
         s.close();
+    }
+
+    @Test
+    void aGzipReplyThatFailsOnThisSideGivesBackWhatItTook() {
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().route("/text", String.class, (b, ctx) -> "a".repeat(10_000));
+        int port = port(server);
+        Peer client = peer(PeerConfig.defaults());
+        Session session = client.dial("127.0.0.1:" + port);
+        for (int i = 0; i < 5; i++) {
+            // Inflated past its frame, and not the type asked for: the reply ends with an error in its
+            // metadata, which must not change what its bytes are given back as.
+            assertThatThrownBy(() -> session.pull("/text", "x", Integer.class, CallOptions.xfer(GzipFilter.ID)))
+                    .isInstanceOf(RerrorException.class);
+        }
+        await().untilAsserted(() -> assertThat(client.stats().inboundBytes()).isZero());
     }
 
     // ---------------------------------------------------------------- time bounds

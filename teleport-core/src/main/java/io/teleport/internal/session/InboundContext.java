@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One inbound pull or push, handled from its header to its reply: the hooks in Teleport's order,
@@ -46,8 +47,10 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     int replyFallback;
     /** Whether the reply's {@code PreWriteReply} hooks ran: once per pull, whatever the reply turned into. */
     boolean replyHooksRan;
-    /** A reply's frame went to be written: its write's end finishes the message. Handler thread. */
-    boolean replyWriting;
+    /** 1 once {@link #finish()} ran: the paths that give up on a reply after an Error may meet the usual one. */
+    private volatile int finished;
+    private static final AtomicIntegerFieldUpdater<InboundContext> FINISHED =
+            AtomicIntegerFieldUpdater.newUpdater(InboundContext.class, "finished");
     /** Started on the I/O thread, for a route that may be {@link io.teleport.router.NonBlocking}. */
     private boolean onIoThread;
     /** The header hook ran and the route is found: what is left runs from there. */
@@ -155,6 +158,9 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     /** The message is done with: its handler slot and bytes are free. */
     void finish() {
+        if (!FINISHED.compareAndSet(this, 0, 1)) {
+            return;
+        }
         session.handlerFinished();
         gate.finished(charge, isPull());
     }
@@ -183,11 +189,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                         + " failed outside its handler", t);
                 reply(null, session.peer.errors.internal(t));
             } catch (Throwable again) {
-                // No memory even for the error reply (the first failure was building a large one): the
-                // puller waits out its timeout, but the slot and bytes come back, or they are lost for good.
-                if (!replyWriting) {
-                    finish();
-                }
+                abandonReply();
             }
         }
     }
@@ -232,16 +234,29 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         }
         if (result instanceof CompletionStage) {
             ((CompletionStage<?>) result).whenComplete((value, error) -> {
-                if (error != null) {
-                    session.peer.errors.replyFailed(error, true, this);
-                } else {
-                    // Completed on an I/O thread maybe (a push's future): PullReply moves hooks that may block off it.
-                    replyWith(value);
+                try {
+                    if (error != null) {
+                        session.peer.errors.replyFailed(error, true, this);
+                    } else {
+                        // Completed on an I/O thread maybe (a push's future): PullReply moves hooks that may block off it.
+                        replyWith(value);
+                    }
+                } catch (Throwable t) {
+                    // Nothing would see it: the future's dependants are dropped.
+                    abandonReply();
                 }
             });
         } else {
             replyWith(result);
         }
+    }
+
+    /**
+     * No reply can be built, not even an error (out of memory, twice): the puller waits out its
+     * timeout, but the message's slot and bytes come back, or they are lost for good.
+     */
+    void abandonReply() {
+        finish();
     }
 
     /** Replies with what the handler returned: a {@link Rerror} is an error reply, as in Go. */

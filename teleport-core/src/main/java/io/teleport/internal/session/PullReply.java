@@ -48,7 +48,7 @@ final class PullReply {
                     build(pull, value, rerror);
                 } catch (Throwable t) {
                     // Off the handler's own guard: the pull must still be answered and finished.
-                    notBuilt(pull, rerror, t.toString());
+                    notBuiltOrAbandon(pull, rerror, t.toString());
                 }
             });
             return;
@@ -92,14 +92,13 @@ final class PullReply {
             return;
         }
         Rerror answered = rerror;
-        pull.replyWriting = true;
         session.outbound().writeReply(pull.channel, frame, f -> {
             if (!f.isSuccess() && (f.cause() instanceof EncoderException || f.cause() instanceof OutOfMemoryError)
                     && f.channel().isActive()) {
                 // Within the sender's estimate, over a limit once framed, or no memory to frame it: as if
                 // it could not be built (a bare error reply is small), so that the caller is answered.
                 Throwable cause = f.cause().getCause() != null ? f.cause().getCause() : f.cause();
-                notBuilt(pull, answered, String.valueOf(cause.getMessage()));
+                notBuiltOrAbandon(pull, answered, String.valueOf(cause.getMessage()));
                 return;
             }
             if (!f.isSuccess()) {
@@ -108,6 +107,15 @@ final class PullReply {
             session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, pull.startNanos);
             pull.afterReply();
         });
+    }
+
+    /** {@link #notBuilt}, or, if even that fails (out of memory again), the pull given up. */
+    private static void notBuiltOrAbandon(InboundContext pull, @Nullable Rerror rerror, String why) {
+        try {
+            notBuilt(pull, rerror, why);
+        } catch (Throwable again) {
+            pull.abandonReply();
+        }
     }
 
     /** Sets the reply's error, or its body and codec. */

@@ -15,8 +15,10 @@ import java.nio.channels.ClosedChannelException;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * The outbound side of one session: how many bytes it has queued, whether it may queue more (the
@@ -39,18 +41,22 @@ final class SessionOutbound {
     private volatile long waitingBytes;
     /** Created by the first waiter; most sessions never have one. */
     private volatile @Nullable Queue<CompletableFuture<Void>> writableWaiters;
-    /**
-     * {@link #WROTE} once this side wrote; {@link #CLOSED_UNREAD} once replies left unread closed the
-     * connection, so that the close is counted once however many replies met it. One field for both:
-     * each idle session pays for it.
-     */
+    /** {@link #WROTE} once this side wrote. */
     private volatile int flags;
+    /**
+     * The connection that replies left unread closed, so that its close is counted once however many
+     * replies met it; a redial's next connection is judged afresh.
+     */
+    private volatile @Nullable Channel closedUnreadOn;
     /** When the session last went over its high water mark; 0 while it is under it. */
     volatile long slowSinceNanos;
+    /** How long a reader that reads has to drain a frame that alone took it over its high water mark. */
+    private static final long SLOW_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int WROTE = 1;
-    private static final int CLOSED_UNREAD = 2;
     private static final AtomicIntegerFieldUpdater<SessionOutbound> FLAGS =
             AtomicIntegerFieldUpdater.newUpdater(SessionOutbound.class, "flags");
+    private static final AtomicReferenceFieldUpdater<SessionOutbound, Channel> CLOSED_UNREAD_ON =
+            AtomicReferenceFieldUpdater.newUpdater(SessionOutbound.class, Channel.class, "closedUnreadOn");
 
     SessionOutbound(DefaultSession session) {
         this.session = session;
@@ -143,52 +149,40 @@ final class SessionOutbound {
     }
 
     /**
-     * Why {@code size} more bytes on this slow session would pass the peer-wide bound of slow
-     * readers' bytes, or {@code null} when they may go on. Past the bound, a session over its share
-     * (the bound over the number of slow readers) pays: the one that has been slow the longest, most
-     * likely a peer that reads nothing, is closed, unless this session is itself that one; a modest
-     * reader, or one that still reads now and then, is not closed for the others.
+     * Why {@code size} more bytes on this slow session would pass the peer-wide bound of slow readers'
+     * bytes, or {@code null} when they may go on (see {@link SlowReaders#overLimit}).
      */
     private @Nullable String overPeerLimit(int size) {
-        long max = session.peer.limits.maxOutboundBytes();
-        SlowReaders slow = session.peer.slowReaders;
-        long mine = bytes();
-        long queued = slow.queuedBytes(session, mine);
-        if (queued + size <= max) {
-            return null;
-        }
-        int count = slow.count(session);
-        long share = max / count;
-        boolean overShare = mine + size > share;
-        long since = slowSinceNanos != 0 ? slowSinceNanos : System.nanoTime();
-        DefaultSession stalest = slow.stalestOver(share, session);
-        if (stalest != null && (!overShare || stalest.outbound().slowSinceNanos - since < 0)
-                && stalest.outbound().closeStalled(count, queued, max)) {
-            return null;
-        }
-        if (!overShare) {
-            return null;
-        }
-        return "the " + count + " sessions that read too slowly have " + queued + " bytes queued, this one "
-                + mine + ", over its share; " + size + " more would pass the peer's limit of " + max;
+        return session.peer.slowReaders.overLimit(session, size, session.peer.limits.maxOutboundBytes(), 0);
     }
 
     /** Closed, or being closed, for replies it left unread: its bytes are about to be freed. */
     boolean closedUnread() {
-        return (flags & CLOSED_UNREAD) != 0;
+        Channel ch = closedUnreadOn;
+        return ch != null && ch == session.channel();
+    }
+
+    /** Marks {@code ch} closed for unread replies; true when this call did. */
+    private boolean markClosedUnread(Channel ch) {
+        for (Channel was = closedUnreadOn; was != ch; was = closedUnreadOn) {
+            if (CLOSED_UNREAD_ON.compareAndSet(this, was, ch)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
      * Closes this slow reader, over its share at the peer-wide bound and slow the longest; false when
      * it is slow no more (it read meanwhile) or another writer closed it already.
      */
-    private boolean closeStalled(int count, long queued, long max) {
-        if (slowSinceNanos == 0 || !setFlag(CLOSED_UNREAD)) {
+    boolean closeStalled(int count, long queued, long max) {
+        if (slowSinceNanos == 0 || !markClosedUnread(session.channel())) {
             return false;
         }
         session.peer.counters.unreadReplies.increment();
         session.peer.outboundLog.record("replies to " + session.id() + " not read: it holds " + bytes()
-                + " bytes and has read too slowly for " + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
+                + " bytes and has read too slowly for " + TimeUnit.NANOSECONDS.toMillis(
                 System.nanoTime() - slowSinceNanos) + " ms, the longest of the " + count + " sessions that do, which hold "
                 + queued + " bytes against the peer's limit of " + max + "; connection closed");
         session.channel().close();
@@ -262,16 +256,32 @@ final class SessionOutbound {
             // Not the event of a connection a redial already replaced.
             boolean slow = !ch.isWritable() && ch.isActive();
             session.peer.slowReaders.update(session, slow);
-            if (slow) {
+            if (slow && session.peer.slowReaders.queuedBytes(session, bytes()) > session.peer.limits.maxOutboundBytes()) {
                 // The frame that made it slow was written while it was writable, unchecked (one always
                 // may be): a peer that reads nothing holds its first reply, however large, and a thousand
-                // such peers a thousand. Past the peer's bound, the reader slow the longest goes.
-                overPeerLimit(0);
+                // such peers a thousand. Looked at again once a reader that reads would have drained.
+                long since = slowSinceNanos;
+                ch.eventLoop().schedule(() -> recheckPeerLimit(ch, since), SLOW_GRACE_NANOS, TimeUnit.NANOSECONDS);
             }
         }
         Queue<CompletableFuture<Void>> waiters = writableWaiters;
         if (ch.isWritable() && waiters != null && !waiters.isEmpty()) {
             session.peer.offIoThread(true, this::releaseWaiters);
+        }
+    }
+
+    /**
+     * Still slow since {@code since} and the slow readers still past the peer's bound: the one over its
+     * share slow the longest goes, this one if it is that one.
+     */
+    private void recheckPeerLimit(Channel ch, long since) {
+        if (slowSinceNanos != since || ch != session.channel() || !ch.isActive()) {
+            return;
+        }
+        SlowReaders slow = session.peer.slowReaders;
+        long max = session.peer.limits.maxOutboundBytes();
+        if (slow.overLimit(session, 0, max, SLOW_GRACE_NANOS) != null) {
+            closeStalled(slow.count(session), slow.queuedBytes(session, bytes()), max);
         }
     }
 
@@ -346,7 +356,7 @@ final class SessionOutbound {
         if (over == null) {
             return false;
         }
-        if (setFlag(CLOSED_UNREAD)) {
+        if (markClosedUnread(ch)) {
             session.peer.counters.unreadReplies.increment();
         }
         session.peer.outboundLog.record("replies to " + session.id() + " not read: " + over + "; connection closed");

@@ -32,6 +32,42 @@ final class SlowReaders {
     }
 
     /**
+     * Why {@code size} more bytes on {@code writing} would pass {@code max}, the peer-wide bound of slow
+     * readers' bytes, or {@code null} when they may go on. Past the bound, a session over its share
+     * (the bound over the number of slow readers) pays: the one that has been slow the longest, most
+     * likely a peer that reads nothing, is closed, unless {@code writing} is itself that one; a modest
+     * reader, or one that still reads now and then, is not closed for the others. None that has been
+     * slow for less than {@code graceNanos} is closed.
+     */
+    @Nullable String overLimit(DefaultSession writing, int size, long max, long graceNanos) {
+        SessionOutbound out = writing.outbound();
+        long mine = out.bytes();
+        long queued = queuedBytes(writing, mine);
+        if (queued + size <= max) {
+            return null;
+        }
+        int count = count(writing);
+        long share = max / count;
+        boolean overShare = mine + size > share;
+        long now = System.nanoTime();
+        long since = out.slowSinceNanos != 0 ? out.slowSinceNanos : now;
+        DefaultSession stalest = stalestOver(share, writing);
+        if (stalest != null && now - stalest.outbound().slowSinceNanos < graceNanos) {
+            // The longest slow of those over their share: none has been slow that long.
+            stalest = null;
+        }
+        if (stalest != null && (!overShare || stalest.outbound().slowSinceNanos - since < 0)
+                && stalest.outbound().closeStalled(count, queued, max)) {
+            return null;
+        }
+        if (!overShare) {
+            return null;
+        }
+        return "the " + count + " sessions that read too slowly have " + queued + " bytes queued, this one "
+                + mine + ", over its share; " + size + " more would pass the peer's limit of " + max;
+    }
+
+    /**
      * Of the slow sessions other than {@code except} that hold more than {@code share} bytes, the one
      * slow the longest; null when there is none. Sessions already being closed for it do not count.
      */

@@ -257,16 +257,18 @@ final class SessionHandler extends ChannelDuplexHandler {
             handshakeTimer = null;
             handshake.cancel(false);
         }
+        // As the decoder reserved it: worked out before the reply's end adds an error to its metadata.
+        long charge = ReadGate.charge(packet);
         if (packet.type() == PacketType.REPLY) {
             try {
                 onReply(packet);
             } finally {
                 // The reply is this side's own pull coming back: what it holds is bounded by what
                 // this side asked for, so its bytes are not held against the sender.
-                gate.unreserve(ReadGate.charge(packet));
+                gate.unreserve(charge);
             }
         } else {
-            dispatch(packet, ReadGate.charge(packet));
+            dispatch(packet, charge);
         }
         gate.recheckInflight();
         if (gate.readingUnwritable()) {
