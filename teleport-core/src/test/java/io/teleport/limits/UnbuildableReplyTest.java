@@ -227,4 +227,26 @@ class UnbuildableReplyTest {
         }
         await().until(() -> server.stats().inboundBytes() == 0);
     }
+
+    @Test
+    void anAsynchronousHandlersReplyThatCannotBeBuiltStillGivesBackItsSlotAndBytes() {
+        // The reply is built where the handler's future completes, whose dependants nobody looks at.
+        PreWriteReply failing = ctx -> {
+            if (ctx.output().uri().startsWith("/evil")) {
+                throw new OutOfMemoryError("test: replying");
+            }
+            return null;
+        };
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(1).build())
+                .build(), failing));
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        server.pullRouter().route("/evil", String.class, (b, ctx) -> java.util.concurrent.CompletableFuture.supplyAsync(() -> b));
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + listen(server));
+
+        assertThatThrownBy(() -> session.pull("/evil", "x", String.class, CallOptions.timeout(Duration.ofSeconds(1))))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(408));
+        assertThat(session.pull("/fast", "a", String.class, CallOptions.timeout(Duration.ofSeconds(5))))
+                .as("the one slot came back").isEqualTo("a!");
+        await().until(() -> server.stats().inboundBytes() == 0);
+    }
 }
