@@ -580,7 +580,8 @@ class HostilePeerTest {
         // One reader holds seven replies (896 KiB, under the peer's 1 MiB), and asks no more.
         Socket stalled = nonReader(port, 7);
         await().until(() -> outbound(server) > 500 * 1024);
-        Thread.sleep(300);
+        // Past the second a reader that reads would have drained in: slow, not merely busy.
+        Thread.sleep(1300);
         long stalledHolds = outbound(server);
         // A later one asks for more: together they pass the limit. Whether or not the later one is
         // over its share (3: under, 6: over), the one slow the longer is closed, not the one written to.

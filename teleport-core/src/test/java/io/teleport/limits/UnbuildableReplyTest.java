@@ -10,6 +10,7 @@ import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PreWriteReply;
+import io.teleport.router.ExceptionMapper;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
 import io.teleport.testing.Frames;
@@ -229,8 +230,9 @@ class UnbuildableReplyTest {
     }
 
     @Test
-    void anAsynchronousHandlersReplyThatCannotBeBuiltStillGivesBackItsSlotAndBytes() {
-        // The reply is built where the handler's future completes, whose dependants nobody looks at.
+    void anAsynchronousHandlersReplyThatCannotBeBuiltIsAnsweredAndGivesBackItsSlotAndBytes() {
+        // The reply is built where the handler's future completes, whose dependants nobody looks at: it
+        // is answered as a bare 500 (the hook ran once), and the slot comes back.
         PreWriteReply failing = ctx -> {
             if (ctx.output().uri().startsWith("/evil")) {
                 throw new OutOfMemoryError("test: replying");
@@ -244,9 +246,34 @@ class UnbuildableReplyTest {
         Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + listen(server));
 
         assertThatThrownBy(() -> session.pull("/evil", "x", String.class, CallOptions.timeout(Duration.ofSeconds(1))))
-                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(408));
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(500));
         assertThat(session.pull("/fast", "a", String.class, CallOptions.timeout(Duration.ofSeconds(5))))
                 .as("the one slot came back").isEqualTo("a!");
         await().until(() -> server.stats().inboundBytes() == 0);
+    }
+
+    /** Throws on the I/O thread, so that the peer's exception mappers run on another. */
+    public static class Failing {
+        @io.teleport.router.NonBlocking
+        public String evil(String in) {
+            throw new IllegalStateException("handler failed");
+        }
+    }
+
+    @Test
+    void anExceptionMapperThatThrowsAnErrorOffTheIoThreadStillAnswersThePull() {
+        ExceptionMapper failing = (error, ctx) -> {
+            throw new AssertionError("mapper failed");
+        };
+        Peer server = peers.add(Peer.builder().config(PeerConfig.builder()
+                .limits(Limits.builder().maxInflightPerSession(1).build()).build()).exceptionMapper(failing).build());
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        server.pullRouter().register(new Failing());
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + listen(server));
+
+        assertThatThrownBy(() -> session.pull("/failing/evil", "x", String.class, CallOptions.timeout(Duration.ofSeconds(5))))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(500));
+        assertThat(session.pull("/fast", "a", String.class, CallOptions.timeout(Duration.ofSeconds(5))))
+                .as("the one slot came back").isEqualTo("a!");
     }
 }

@@ -68,7 +68,17 @@ final class HandlerErrors {
      */
     void replyFailed(Throwable error, boolean stage, InboundContext ctx) {
         Throwable cause = stage ? unwrap(error) : error;
-        whereMappersMayRun(cause, ctx, () -> ctx.reply(null, handlerFailed(cause, ctx)));
+        whereMappersMayRun(cause, ctx, () -> {
+            Rerror answer;
+            try {
+                answer = handlerFailed(cause, ctx);
+            } catch (Throwable t) {
+                // A mapper's Error, maybe on the hook pool, where nothing else would answer the pull.
+                PullReply.answerFailure(ctx, t);
+                return;
+            }
+            ctx.reply(null, answer);
+        });
     }
 
     /** As {@link #replyFailed} for a push: the mapped error only decides how the failure is logged. */

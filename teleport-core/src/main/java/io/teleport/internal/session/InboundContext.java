@@ -182,15 +182,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         try {
             handlePull();
         } catch (Throwable t) {
-            try {
-                // A failure outside the handler (a codec or plugin bug) must still answer the puller; the
-                // remote decides how often, so a line per interval, with the latest stack.
-                session.peer.unexpectedPullLog.record("pull " + safeUri() + " from " + session.id()
-                        + " failed outside its handler", t);
-                reply(null, session.peer.errors.internal(t));
-            } catch (Throwable again) {
-                abandonReply();
-            }
+            PullReply.answerFailure(this, t);
         }
     }
 
@@ -243,20 +235,12 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                     }
                 } catch (Throwable t) {
                     // Nothing would see it: the future's dependants are dropped.
-                    abandonReply();
+                    PullReply.answerFailure(this, t);
                 }
             });
         } else {
             replyWith(result);
         }
-    }
-
-    /**
-     * No reply can be built, not even an error (out of memory, twice): the puller waits out its
-     * timeout, but the message's slot and bytes come back, or they are lost for good.
-     */
-    void abandonReply() {
-        finish();
     }
 
     /** Replies with what the handler returned: a {@link Rerror} is an error reply, as in Go. */
@@ -316,18 +300,23 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
      * {@link PullReply}).
      */
     void reply(@Nullable Object value, @Nullable Rerror rerror) {
-        PullReply.send(this, value, rerror);
+        PullReply.reply(this, value, rerror);
     }
 
     /** PostWriteReply, once for every pull this side answered or tried to (plugins pair it with PostReadPullHeader). */
     void afterReply() {
-        session.peer.offIoThread(ScopedHooks.blocks(session.peer.plugins, route, Hook.POST_WRITE_REPLY), () -> {
-            try {
-                SessionCalls.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
-            } finally {
-                finish();
-            }
-        });
+        try {
+            session.peer.offIoThread(ScopedHooks.blocks(session.peer.plugins, route, Hook.POST_WRITE_REPLY), () -> {
+                try {
+                    SessionCalls.logHookError(scoped(Hook.POST_WRITE_REPLY, this), "PostWriteReply");
+                } finally {
+                    finish();
+                }
+            });
+        } catch (Throwable t) {
+            // No thread to run the hooks on (out of native threads): the message still ends.
+            finish();
+        }
     }
 
     // ---------------------------------------------------------------- push

@@ -36,7 +36,35 @@ final class PullReply {
     private PullReply() {
     }
 
-    static void send(InboundContext pull, @Nullable Object value, @Nullable Rerror rerror) {
+    /**
+     * Answers {@code pull}: refusals and mapped errors are answered from many places, and none may
+     * leave the pull unfinished whatever building its reply throws.
+     */
+    static void reply(InboundContext pull, @Nullable Object value, @Nullable Rerror rerror) {
+        try {
+            send(pull, value, rerror);
+        } catch (Throwable t) {
+            answerFailure(pull, t);
+        }
+    }
+
+    /**
+     * A failure outside the handler (a codec or plugin bug, an Error where the reply was built) must
+     * still answer the puller, as a bare 500, logged a line per interval (the remote decides how often).
+     * When even that cannot be built (out of memory, twice) the pull is given up: its caller waits out
+     * its timeout, but the message's slot and bytes come back, or they are lost for good.
+     */
+    static void answerFailure(InboundContext pull, Throwable t) {
+        try {
+            pull.session.peer.unexpectedPullLog.record("pull " + pull.safeUri() + " from " + pull.session.id()
+                    + " failed outside its handler", t);
+            send(pull, null, pull.session.peer.errors.internal(t));
+        } catch (Throwable again) {
+            pull.finish();
+        }
+    }
+
+    private static void send(InboundContext pull, @Nullable Object value, @Nullable Rerror rerror) {
         DefaultSession session = pull.session;
         // The cheap tests first: most replies have no hook that may block, and no thread lookup is paid.
         if (!pull.replyHooksRan && ScopedHooks.blocks(session.peer.plugins, pull.route, Hook.PRE_WRITE_REPLY)
@@ -48,7 +76,7 @@ final class PullReply {
                     build(pull, value, rerror);
                 } catch (Throwable t) {
                     // Off the handler's own guard: the pull must still be answered and finished.
-                    notBuiltOrAbandon(pull, rerror, t.toString());
+                    notBuiltOrAbandon(pull, rerror, t, true);
                 }
             });
             return;
@@ -97,8 +125,7 @@ final class PullReply {
                     && f.channel().isActive()) {
                 // Within the sender's estimate, over a limit once framed, or no memory to frame it: as if
                 // it could not be built (a bare error reply is small), so that the caller is answered.
-                Throwable cause = f.cause().getCause() != null ? f.cause().getCause() : f.cause();
-                notBuiltOrAbandon(pull, answered, String.valueOf(cause.getMessage()));
+                notBuiltOrAbandon(pull, answered, f.cause().getCause() != null ? f.cause().getCause() : f.cause(), false);
                 return;
             }
             if (!f.isSuccess()) {
@@ -109,12 +136,16 @@ final class PullReply {
         });
     }
 
-    /** {@link #notBuilt}, or, if even that fails (out of memory again), the pull given up. */
-    private static void notBuiltOrAbandon(InboundContext pull, @Nullable Rerror rerror, String why) {
+    /**
+     * {@link #notBuilt} for {@code cause} (named by its class too when {@code withClass}), or, if even
+     * that fails (out of memory again), the pull given up: its slot and bytes come back.
+     */
+    private static void notBuiltOrAbandon(InboundContext pull, @Nullable Rerror rerror, Throwable cause,
+            boolean withClass) {
         try {
-            notBuilt(pull, rerror, why);
+            notBuilt(pull, rerror, withClass ? cause.toString() : String.valueOf(cause.getMessage()));
         } catch (Throwable again) {
-            pull.abandonReply();
+            pull.finish();
         }
     }
 

@@ -238,6 +238,8 @@ final class SessionLifecycle {
         if (startLane) {
             hooks.start(disconnect);
         }
+        // Its next connection starts writable, with no event to say so: it is no slow reader now.
+        peer.slowReaders.update(session, false);
         if (failedAttempt) {
             // A redial attempt that failed: its dial future says so. Pulls its dial hooks sent on it end
             // now, not at their timeout (held pulls wait on).
@@ -247,8 +249,6 @@ final class SessionLifecycle {
         if (heardAny) {
             everHeard = true;
         }
-        // Its next connection starts writable, with no event to say so: it is no slow reader now.
-        peer.slowReaders.update(session, false);
         boolean silent = !everHeard && !closedHere && state == State.OPEN && !peer.closing;
         session.failPending(brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed", brokenBy)
                 : silent ? PendingPull.CLOSED_SILENTLY : PendingPull.CONNECTION_CLOSED);

@@ -153,7 +153,9 @@ final class SessionOutbound {
      * bytes, or {@code null} when they may go on (see {@link SlowReaders#overLimit}).
      */
     private @Nullable String overPeerLimit(int size) {
-        return session.peer.slowReaders.overLimit(session, size, session.peer.limits.maxOutboundBytes(), 0);
+        // Another reader is closed for this write only once slow long enough to tell from one that reads.
+        return session.peer.slowReaders.overLimit(session, size, session.peer.limits.maxOutboundBytes(),
+                SLOW_GRACE_NANOS);
     }
 
     /** Closed, or being closed, for replies it left unread: its bytes are about to be freed. */
@@ -256,12 +258,21 @@ final class SessionOutbound {
             // Not the event of a connection a redial already replaced.
             boolean slow = !ch.isWritable() && ch.isActive();
             session.peer.slowReaders.update(session, slow);
-            if (slow && session.peer.slowReaders.queuedBytes(session, bytes()) > session.peer.limits.maxOutboundBytes()) {
-                // The frame that made it slow was written while it was writable, unchecked (one always
-                // may be): a peer that reads nothing holds its first reply, however large, and a thousand
-                // such peers a thousand. Looked at again once a reader that reads would have drained.
+            long max = session.peer.limits.maxOutboundBytes();
+            long queued = slow ? session.peer.slowReaders.queuedBytes(session, bytes()) : 0;
+            // The frame that made it slow was written while it was writable, unchecked (one always may
+            // be): a peer that reads nothing holds its first reply, however large, and a thousand such
+            // peers a thousand. Looked at again once a reader that reads would have drained, or at once
+            // past twice the bound, as many such replies can come within that time.
+            if (queued > 2 * max) {
+                enforcePeerLimit(0);
+            } else if (queued > max) {
                 long since = slowSinceNanos;
-                ch.eventLoop().schedule(() -> recheckPeerLimit(ch, since), SLOW_GRACE_NANOS, TimeUnit.NANOSECONDS);
+                ch.eventLoop().schedule(() -> {
+                    if (slowSinceNanos == since && ch == session.channel() && ch.isActive()) {
+                        enforcePeerLimit(SLOW_GRACE_NANOS);
+                    }
+                }, SLOW_GRACE_NANOS, TimeUnit.NANOSECONDS);
             }
         }
         Queue<CompletableFuture<Void>> waiters = writableWaiters;
@@ -271,16 +282,13 @@ final class SessionOutbound {
     }
 
     /**
-     * Still slow since {@code since} and the slow readers still past the peer's bound: the one over its
-     * share slow the longest goes, this one if it is that one.
+     * This slow session and the others past the peer's bound: the one over its share slow the longest
+     * (for at least {@code graceNanos}) goes, this one if it is that one.
      */
-    private void recheckPeerLimit(Channel ch, long since) {
-        if (slowSinceNanos != since || ch != session.channel() || !ch.isActive()) {
-            return;
-        }
+    private void enforcePeerLimit(long graceNanos) {
         SlowReaders slow = session.peer.slowReaders;
         long max = session.peer.limits.maxOutboundBytes();
-        if (slow.overLimit(session, 0, max, SLOW_GRACE_NANOS) != null) {
+        if (slow.overLimit(session, 0, max, graceNanos) != null) {
             closeStalled(slow.count(session), slow.queuedBytes(session, bytes()), max);
         }
     }
