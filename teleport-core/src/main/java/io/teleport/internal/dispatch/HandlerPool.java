@@ -276,8 +276,9 @@ public final class HandlerPool extends ThreadPoolExecutor {
         }
         try {
             timer.newTimeout(t -> check(), CHECK_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (IllegalStateException | java.util.concurrent.RejectedExecutionException timerStopped) {
-            // The peer is shutting down: nothing left to grow or shrink.
+        } catch (IllegalStateException | java.util.concurrent.RejectedExecutionException | OutOfMemoryError e) {
+            // The peer is shutting down (nothing left to grow or shrink), or no memory for the timeout:
+            // the task that armed it is queued already and must not see that, and the next may arm it.
             checking.set(false);
         }
     }

@@ -65,7 +65,8 @@ final class TurnWakeups {
                     // A loop without I/O turns (a user's DefaultEventLoop) runs no tail tasks: next in line.
                     loop.execute(turn);
                 }
-            } catch (RejectedExecutionException shuttingDown) {
+            } catch (RejectedExecutionException | OutOfMemoryError shuttingDownOrNoMemory) {
+                // The task is queued already: its wake-up may not be lost, nor may the caller see it fail.
                 turn.run();
             }
         }

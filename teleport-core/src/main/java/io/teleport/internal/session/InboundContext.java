@@ -314,8 +314,13 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 }
             });
         } catch (Throwable t) {
-            // No thread to run the hooks on (out of native threads): the message still ends.
-            finish();
+            // No thread to run the hooks on (out of native threads), or an inline hook's Error: the
+            // message still ends.
+            try {
+                session.peer.unexpectedPullLog.record("PostWriteReply of " + safeUri() + " failed", t);
+            } finally {
+                finish();
+            }
         }
     }
 

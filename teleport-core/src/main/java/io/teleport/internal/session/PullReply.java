@@ -131,8 +131,11 @@ final class PullReply {
             if (!f.isSuccess()) {
                 log.debug("reply to {} (seq {}) not written: {}", pull.safeUri(), request.seq(), String.valueOf(f.cause()));
             }
-            session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, pull.startNanos);
-            pull.afterReply();
+            try {
+                session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, pull.startNanos);
+            } finally {
+                pull.afterReply();
+            }
         });
     }
 

@@ -264,7 +264,7 @@ final class SessionOutbound {
             // be): a peer that reads nothing holds its first reply, however large, and a thousand such
             // peers a thousand. Looked at again once a reader that reads would have drained, or at once
             // past twice the bound, as many such replies can come within that time.
-            if (queued > 2 * max) {
+            if (queued - max > max) {
                 enforcePeerLimit(0);
             } else if (queued > max) {
                 long since = slowSinceNanos;

@@ -328,6 +328,36 @@ class HandlerPoolTest {
         }
     }
 
+    @Test
+    void aTaskQueuedIsNotFailedWhenTheTimerHasNoMemoryForTheLook() throws Exception {
+        Timer noMemory = new Timer() {
+            @Override
+            public Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
+                throw new OutOfMemoryError("test: no memory for the timeout");
+            }
+
+            @Override
+            public Set<Timeout> stop() {
+                return Set.of();
+            }
+        };
+        HandlerPool pool = HandlerPool.create(1, 10, noMemory);
+        pools.add(pool);
+        CountDownLatch release = new CountDownLatch(1);
+        pool.execute(() -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        // Queued behind the busy thread: the look it arms fails, but the task is the pool's already, and
+        // a caller told otherwise would answer it twice (once refused, once run).
+        pool.execute(started::incrementAndGet);
+        release.countDown();
+        await().until(() -> started.get() == 1);
+    }
+
     /** A timer that counts the looks scheduled on it. */
     private static final class CountingTimer implements Timer {
         final AtomicInteger scheduled = new AtomicInteger();
