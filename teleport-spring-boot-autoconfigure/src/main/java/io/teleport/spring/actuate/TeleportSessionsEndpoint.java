@@ -11,8 +11,8 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code teleport} actuator endpoint: shows the I/O transport in use, lists the live sessions (id, addresses, age, pulls in
@@ -49,14 +49,21 @@ public class TeleportSessionsEndpoint {
         int shown = limit == null ? DEFAULT_LIMIT : Math.max(0, Math.min(limit, MAX_LIMIT));
         Instant now = Instant.now();
         List<Session> live = List.copyOf(peer.sessions());
+        // Ids taken once: a session may be renamed (setId) meanwhile, and a sort whose keys change under
+        // it fails ("Comparison method violates its general contract").
         List<SessionDescriptor> sessions = live.stream()
-                .sorted(Comparator.comparing(Session::id))
+                .map(s -> Map.entry(s.id(), s))
+                .sorted(Map.Entry.comparingByKey())
                 .limit(shown)
-                .map(s -> new SessionDescriptor(s.id(), String.valueOf(s.remoteAddress()), String.valueOf(s.localAddress()),
-                        s.connectedAt(), Duration.between(s.connectedAt(), now).toSeconds(), s.pendingPulls(), s.isHealthy()))
+                .map(e -> describe(e.getKey(), e.getValue(), now))
                 .toList();
         return new SessionsDescriptor(peer.transport().configName(),
                 peer.listenAddresses().stream().map(String::valueOf).toList(), live.size(), sessions);
+    }
+
+    private static SessionDescriptor describe(String id, Session s, Instant now) {
+        return new SessionDescriptor(id, String.valueOf(s.remoteAddress()), String.valueOf(s.localAddress()),
+                s.connectedAt(), Duration.between(s.connectedAt(), now).toSeconds(), s.pendingPulls(), s.isHealthy());
     }
 
     /**

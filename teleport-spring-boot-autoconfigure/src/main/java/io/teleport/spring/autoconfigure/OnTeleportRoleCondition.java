@@ -39,6 +39,17 @@ class OnTeleportRoleCondition extends SpringBootCondition {
                 || !binder.bind("teleport.client.service-id", String.class).orElse("").isBlank();
     }
 
+    /** Matches when the application listens; an empty address ({@code ${LISTEN:}} unset) is none. */
+    static class Listens extends SpringBootCondition {
+
+        @Override
+        public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return listens(Binder.get(context.getEnvironment()))
+                    ? ConditionOutcome.match("teleport.server.listen-address is set")
+                    : ConditionOutcome.noMatch("no teleport.server.listen-address");
+        }
+    }
+
     /** Matches when the default remote is configured, for the {@code SessionTemplate} bean. */
     static class DefaultRemote extends SpringBootCondition {
 

@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.cloud.client.serviceregistry.Registration;
 import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 
 /**
  * Registration of a listening peer with the application's Spring Cloud service registry: present when
@@ -32,7 +33,7 @@ import org.springframework.context.annotation.Bean;
         "org.springframework.cloud.consul.serviceregistry.ConsulAutoServiceRegistrationAutoConfiguration",
         "org.springframework.cloud.netflix.eureka.EurekaClientAutoConfiguration"})
 @ConditionalOnClass(name = "org.springframework.cloud.client.serviceregistry.ServiceRegistry")
-@ConditionalOnProperty(prefix = "teleport.server", name = "listen-address")
+@Conditional(OnTeleportRoleCondition.Listens.class)
 @ConditionalOnProperty(prefix = "teleport.discovery", name = "register", matchIfMissing = true)
 @ConditionalOnProperty(prefix = "spring.cloud.service-registry.auto-registration", name = "enabled", matchIfMissing = true)
 // The registries' own switches for not registering this application, which their auto-registration obeys.

@@ -88,11 +88,27 @@ final class RemoteConnection {
         }
         if (current == null || (current.isDone() && (current.isCompletedExceptionally()
                 || current.join().closeFuture().isDone()))) {
-            // The stage after the bookkeeping: no caller sees the dial done before its backoff is set.
-            current = peer.dialAsync(address, proto).whenComplete(this::dialed);
+            if (peer.isClosed()) {
+                return shuttingDown();
+            }
+            try {
+                // The stage after the bookkeeping: no caller sees the dial done before its backoff is set.
+                current = peer.dialAsync(address, proto).whenComplete(this::dialed);
+            } catch (IllegalStateException closedMeanwhile) {
+                return shuttingDown();
+            }
             session = current;
         }
         return current;
+    }
+
+    /**
+     * Draining, or after the context closed: no dial, and no backoff for it either; a call on a service
+     * moves on to a connected instance rather than fail with the peer's state ({@code 105}, not a 500).
+     */
+    private CompletableFuture<Session> shuttingDown() {
+        return CompletableFuture.failedFuture(new RerrorException(new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed",
+                "remote '" + name + "' (" + address + "): this peer is shutting down")));
     }
 
     /**

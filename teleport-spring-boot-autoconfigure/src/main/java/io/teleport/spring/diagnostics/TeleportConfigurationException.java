@@ -2,7 +2,6 @@ package io.teleport.spring.diagnostics;
 
 import org.jspecify.annotations.Nullable;
 
-import java.net.BindException;
 
 /**
  * A {@code teleport.*} setting this application cannot start with: a malformed or empty address, or
@@ -54,8 +53,9 @@ public class TeleportConfigurationException extends IllegalArgumentException {
 
     private static boolean portInUse(@Nullable Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            // NIO throws BindException; epoll a NativeIoException with the errno's text.
-            if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+            // NIO throws BindException, epoll a NativeIoException, both with the errno's text: a
+            // BindException is also an address not of this host, or a port the user may not take.
+            if (String.valueOf(t.getMessage()).contains("Address already in use")) {
                 return true;
             }
         }

@@ -117,6 +117,9 @@ public final class TeleportServiceRegistration<R extends Registration>
                 events.publishEvent(new InstancePreRegisteredEvent(this, registration));
             }
             registry.register(registration);
+            // Before the announcement, whose listeners may throw: a failed start must still deregister.
+            registeredAs = describe(port);
+            running = true;
             if (events != null) {
                 // What Spring Cloud's auto-registration announces after registering: ZooKeeper's service
                 // watch (and so its HeartbeatEvents) and the discovery health indicator start on it.

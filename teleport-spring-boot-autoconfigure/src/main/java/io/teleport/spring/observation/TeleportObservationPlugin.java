@@ -51,6 +51,11 @@ public final class TeleportObservationPlugin implements PostNewPeer, PostReadPul
     private final ObservationRegistry registry;
     private final @Nullable TeleportServerObservationConvention serverConvention;
     private final @Nullable TeleportClientObservationConvention clientConvention;
+    // One each for every pull: the handled codes' bound (the first 64, then OTHER) lives in the convention.
+    private final DefaultTeleportServerObservationConvention defaultServerConvention =
+            new DefaultTeleportServerObservationConvention();
+    private final DefaultTeleportClientObservationConvention defaultClientConvention =
+            new DefaultTeleportClientObservationConvention();
     private final BoundedPaths calledPaths = new BoundedPaths();
     /** Observations in flight, by the context object the core hands every hook of one message. */
     private final Map<Object, Observation> inFlight = new ConcurrentHashMap<>();
@@ -136,7 +141,7 @@ public final class TeleportObservationPlugin implements PostNewPeer, PostReadPul
     private Observation serverObservation(Packet pull, String route, String remote) {
         TeleportServerContext context = new TeleportServerContext(pull, route, remote);
         // Its parent is the caller's span, from the metadata: never whatever is current on this thread.
-        return Observation.createNotStarted(serverConvention, new DefaultTeleportServerObservationConvention(),
+        return Observation.createNotStarted(serverConvention, defaultServerConvention,
                 () -> context, registry).parentObservation(null);
     }
 
@@ -174,7 +179,7 @@ public final class TeleportObservationPlugin implements PostNewPeer, PostReadPul
         TeleportClientContext context = new TeleportClientContext(pull, calledPaths.tag(TeleportTags.path(pull.uri())),
                 remote);
         Observation observation = Observation.createNotStarted(clientConvention,
-                new DefaultTeleportClientObservationConvention(), () -> context, registry);
+                defaultClientConvention, () -> context, registry);
         return observation.parentObservation(registry.getCurrentObservation());
     }
 

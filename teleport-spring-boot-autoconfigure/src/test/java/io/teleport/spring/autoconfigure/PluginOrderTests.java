@@ -102,6 +102,18 @@ class PluginOrderTests {
     final LogCapture log = LogCapture.of(TeleportAutoConfiguration.class.getName(), Level.WARN);
 
     @Test
+    void anEmptyTokenAsTheReadmeWritesItWithTheVariableUnsetIsNoAuth() {
+        // teleport.auth.token: ${TELEPORT_TOKEN:} on a listening peer: an auth plugin with nothing to
+        // accept would refuse every client.
+        runner.withPropertyValues(SERVER, "teleport.auth.token=${TELEPORT_TOKEN_NOT_SET_IN_THIS_TEST:}")
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(AuthPlugin.class));
+        runner.withPropertyValues(SERVER, "teleport.auth.token=")
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(AuthPlugin.class));
+        runner.withPropertyValues(SERVER, "teleport.auth.token=t")
+                .run(ctx -> assertThat(ctx).hasSingleBean(AuthPlugin.class));
+    }
+
+    @Test
     void anAuthPluginBeanOfTheApplicationSaysTheAuthPropertiesItReplacesAreUnused() {
         runner.withPropertyValues(SERVER, "teleport.auth.accepted-tokens=secret")
                 .withBean("myAuth", AuthPlugin.class, () -> AuthPlugin.server(t -> null, Duration.ofSeconds(5)))

@@ -67,6 +67,18 @@ class ServiceTemplateTest {
     }
 
     @Test
+    void aCallThatWouldNeedADialOnceThePeerIsClosingFailsAsADialNotAsTheState() {
+        Peer client = peers.add(new Peer(PeerConfig.defaults()));
+        RemoteInstances instances = inventory(client);
+        instances.update(List.of(instance(server("a"))));
+        SessionTemplate template = template(instances, RetryPolicy.DEFAULT);
+        client.closeAsync(Duration.ofSeconds(10));
+        // 105, which a call on a service moves on from to another instance, not the peer's IllegalStateException.
+        assertThatThrownBy(() -> template.pull("/who", "x", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(Rerror.CODE_DIAL_FAILED));
+    }
+
+    @Test
     void pullsSpreadEvenlyOverConnectedInstances() {
         Peer client = peers.add(new Peer(PeerConfig.defaults()));
         RemoteInstances instances = inventory(client);

@@ -75,6 +75,30 @@ class DiscoveryAutoConfigurationTests {
     }
 
     @Test
+    void aStartThatFailsInTheRegisteredEventStillDeregisters() {
+        Recording registry = new Recording();
+        runner.withBean(Recording.class, () -> registry).withBean(Registration.class, TestRegistration::new)
+                .withBean(ApplicationListener.class, () -> (ApplicationListener<ApplicationEvent>) e -> {
+                    if (e instanceof InstanceRegisteredEvent) {
+                        throw new IllegalStateException("a listener failed");
+                    }
+                })
+                .run(ctx -> assertThat(ctx).hasFailed());
+        assertThat(registry.calls).as("not left in the registry").containsExactly("register", "deregister");
+    }
+
+    @Test
+    void anEmptyListenAddressIsNoListenerAndNoRegistration() {
+        Recording registry = new Recording();
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TeleportAutoConfiguration.class,
+                        TeleportServiceRegistrationAutoConfiguration.class))
+                .withPropertyValues("teleport.server.listen-address=", "teleport.client.address=127.0.0.1:1")
+                .withBean(Recording.class, () -> registry).withBean(Registration.class, TestRegistration::new)
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(TeleportServiceRegistration.class));
+        assertThat(registry.calls).isEmpty();
+    }
+
+    @Test
     void theDeregisterDelayDefaultsToThreeSeconds() {
         TeleportProperties unset = Binder.get(new StandardEnvironment()).bindOrCreate("teleport", TeleportProperties.class);
         assertThat(unset.discovery().deregisterDelay()).isEqualTo(Duration.ofSeconds(3));

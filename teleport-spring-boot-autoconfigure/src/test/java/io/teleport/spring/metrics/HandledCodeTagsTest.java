@@ -1,12 +1,15 @@
 package io.teleport.spring.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
+import io.teleport.spring.observation.TeleportObservationPlugin;
 import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,7 +31,19 @@ class HandledCodeTagsTest {
     @Test
     void codesPassedOnFromElsewhereStopGrowingTheRegistryAtTheBound() {
         MeterRegistry meters = new SimpleMeterRegistry();
-        Peer server = peers.add(new Peer(PeerConfig.defaults(), new MicrometerPlugin(meters)));
+        assertBounded(meters, peers.add(new Peer(PeerConfig.defaults(), new MicrometerPlugin(meters))));
+    }
+
+    @Test
+    void theTimersMadeFromObservationsAreBoundedToo() {
+        MeterRegistry meters = new SimpleMeterRegistry();
+        ObservationRegistry observations = ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+        assertBounded(meters, peers.add(new Peer(PeerConfig.defaults(), new TeleportObservationPlugin(observations),
+                new MicrometerPlugin(meters, false))));
+    }
+
+    private void assertBounded(MeterRegistry meters, Peer server) {
         // Stands for a handler relaying a downstream peer's error as it came.
         server.pullRouter().route("/relay", Integer.class, (code, ctx) -> {
             throw new RerrorException(new Rerror(code, "Relayed", ""));
