@@ -317,7 +317,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             // No thread to run the hooks on (out of native threads), or an inline hook's Error: the
             // message still ends.
             try {
-                session.peer.unexpectedPullLog.record("PostWriteReply of " + safeUri() + " failed", t);
+                session.peer.afterReplyLog.record("PostWriteReply of " + safeUri() + " failed", t);
             } finally {
                 finish();
             }

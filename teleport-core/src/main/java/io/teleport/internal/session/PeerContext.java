@@ -104,6 +104,7 @@ public final class PeerContext {
     final RefusalLog unframedLog = refusalLogs.open(log, "broadcasts skipped sessions they could not frame for");
     final RefusalLog unbuiltReplyLog = refusalLogs.open(log, "replies that could not be built, answered more barely");
     final RefusalLog unexpectedPullLog = refusalLogs.open(log, "pulls that failed outside their handler, answered 500");
+    final RefusalLog afterReplyLog = refusalLogs.open(log, "PostWriteReply hooks that could not run or failed with an Error");
     /** TLS failures: a hostile peer can cause any number on the accepting side, and a redial loop on the dialing one. */
     public final RefusalLog acceptedTlsLog = refusalLogs.open(log, "TLS with a connecting peer failed");
     public final RefusalLog dialedTlsLog = refusalLogs.open(log, "TLS with a dialed peer failed");

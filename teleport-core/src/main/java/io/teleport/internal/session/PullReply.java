@@ -128,10 +128,10 @@ final class PullReply {
                 notBuiltOrAbandon(pull, answered, f.cause().getCause() != null ? f.cause().getCause() : f.cause(), false);
                 return;
             }
-            if (!f.isSuccess()) {
-                log.debug("reply to {} (seq {}) not written: {}", pull.safeUri(), request.seq(), String.valueOf(f.cause()));
-            }
             try {
+                if (!f.isSuccess()) {
+                    log.debug("reply to {} (seq {}) not written: {}", pull.safeUri(), request.seq(), String.valueOf(f.cause()));
+                }
                 session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, pull.startNanos);
             } finally {
                 pull.afterReply();

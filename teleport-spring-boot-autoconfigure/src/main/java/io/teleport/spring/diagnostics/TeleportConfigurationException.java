@@ -53,9 +53,16 @@ public class TeleportConfigurationException extends IllegalArgumentException {
 
     private static boolean portInUse(@Nullable Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            // NIO throws BindException, epoll a NativeIoException, both with the errno's text: a
-            // BindException is also an address not of this host, or a port the user may not take.
-            if (String.valueOf(t.getMessage()).contains("Address already in use")) {
+            // NIO throws BindException, epoll a NativeIoException, both with the errno's text (translated
+            // on a host in another language), Netty's local transport "address already in use by". A
+            // BindException is also an address not of this host or a port the user may not take, told
+            // apart by their English text; any other, as before, a port in use.
+            String message = String.valueOf(t.getMessage());
+            if (message.toLowerCase(java.util.Locale.ROOT).contains("address already in use")) {
+                return true;
+            }
+            if (t instanceof java.net.BindException && !message.contains("Cannot assign requested address")
+                    && !message.contains("Permission denied")) {
                 return true;
             }
         }

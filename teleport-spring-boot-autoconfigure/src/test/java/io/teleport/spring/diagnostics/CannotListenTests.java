@@ -21,5 +21,11 @@ class CannotListenTests {
         assertThat(foreign.action()).contains("an address of this host");
         assertThat(TeleportConfigurationException.cannotListen(":80", new BindException("Permission denied"))
                 .getMessage()).contains("cannot listen: Permission denied");
+        // The errno's text on a host in another language, and Netty's local transport.
+        assertThat(TeleportConfigurationException.cannotListen("127.0.0.1:9090",
+                new BindException("Die Adresse wird bereits verwendet")).getMessage()).contains("is already in use");
+        assertThat(TeleportConfigurationException.cannotListen("local:shop",
+                new io.netty.channel.ChannelException("address already in use by: [id: 0x1]")).getMessage())
+                .contains("is already in use");
     }
 }
