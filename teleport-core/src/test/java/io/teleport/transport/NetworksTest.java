@@ -127,6 +127,28 @@ class NetworksTest {
         Addresses.check(Network.TCP, "local:9090");
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aUnixSocketARunningServerAnswersOnIsInUseAndAStaleOneIsReplaced(boolean nio, @TempDir Path dir)
+            throws Exception {
+        System.setProperty("teleport.transport.nio", String.valueOf(nio));
+        String path = dir.resolve("teleport.sock").toString();
+        peer("unix").listen(path, null);
+        // A second server took the first's socket on epoll (and deleted it on stopping).
+        assertThatThrownBy(() -> peer("unix").listen(path, null)).hasMessageContaining("Address already in use");
+        assertThat(peer("unix").dial(path).pull("/echo", "still", String.class)).startsWith("still");
+
+        // A socket file no server answers on, as a killed one leaves it: NIO refused to listen there.
+        Path stale = dir.resolve("stale.sock");
+        try (java.nio.channels.ServerSocketChannel killed =
+                java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            killed.bind(java.net.UnixDomainSocketAddress.of(stale));
+        }
+        assertThat(stale).exists();
+        peer("unix").listen(stale.toString(), null);
+        assertThat(peer("unix").dial(stale.toString()).pull("/echo", "fresh", String.class)).startsWith("fresh");
+    }
+
     @Test
     void unixpacketAndUnknownNetworksAreRefusedByName() {
         assertThatThrownBy(() -> peer("unixpacket"))

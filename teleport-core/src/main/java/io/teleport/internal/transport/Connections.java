@@ -60,6 +60,9 @@ public final class Connections {
         if (config.reusePort() && network.isTcp()) {
             bootstrap.option(peer.transport.reusePortOption(), true);
         }
+        if (network == Network.UNIX) {
+            UnixSocketFiles.claim(local);
+        }
         return bootstrap.bind(local);
     }
 

@@ -328,6 +328,16 @@ public record TeleportProperties(
      *     optional or require
      */
     public record Ssl(String bundle, @DefaultValue("none") ClientAuth clientAuth) {
+
+        /** Refuses client authentication without TLS: it would start plain TCP, checking no one. */
+        public Ssl {
+            if (clientAuth != null && clientAuth != ClientAuth.NONE && (bundle == null || bundle.isBlank())) {
+                throw new TeleportConfigurationException("teleport.ssl.client-auth", clientAuth.name().toLowerCase(
+                        java.util.Locale.ROOT) + " asks accepted sessions for a certificate, and without "
+                        + "teleport.ssl.bundle there is no TLS to ask it in", "Set teleport.ssl.bundle to a "
+                        + "spring.ssl.bundle.* name, or leave teleport.ssl.client-auth at none.", null);
+            }
+        }
     }
 
     /**

@@ -392,6 +392,14 @@ class ConfigurationErrorTests {
     }
 
     @Test
+    void clientAuthWithoutABundleFailsStartUpRatherThanListenWithoutTls(CapturedOutput output) {
+        failsToStart(App.class, "teleport.ssl.client-auth", "teleport.server.listen-address=127.0.0.1:0",
+                "teleport.ssl.client-auth=require");
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("without teleport.ssl.bundle there is no TLS").contains("Set teleport.ssl.bundle");
+    }
+
+    @Test
     void aTokenLeftAsAnUnresolvedPlaceholderFailsStartUp(CapturedOutput output) {
         // Spring binds ${TELEPORT_TOKEN} as it is written when nothing defines it.
         failsToStart(App.class, "teleport.auth.token", "teleport.client.address=127.0.0.1:9090",
