@@ -2,6 +2,7 @@ package io.teleport.spring.exchange;
 
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
+import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.SmartFactoryBean;
@@ -61,16 +62,19 @@ public final class TeleportExchangeFactoryBean<T> implements SmartFactoryBean<T>
         if (!name.isEmpty()) {
             SessionTemplates named = beans.getBeanProvider(SessionTemplates.class).getIfAvailable();
             if (named == null || !named.names().contains(name)) {
-                throw new IllegalStateException(type.getName() + " calls the remote '" + name
-                        + "', which is not configured: set teleport.clients." + name + ".address");
+                // A configuration error, in Boot's failure analysis: the property to set, not a stack trace.
+                throw new TeleportConfigurationException("teleport.clients." + name + ".address", type.getName()
+                        + " calls the remote '" + name + "', which is not configured", "Set teleport.clients." + name
+                        + ".address, or teleport.clients." + name + ".service-id for a service's instances.", null);
             }
             return named.get(name);
         }
         SessionTemplate template = beans.getBeanProvider(SessionTemplate.class).getIfAvailable();
         if (template == null) {
-            throw new IllegalStateException(type.getName() + " calls the teleport.client remote, which is not"
-                    + " configured: set teleport.client.address, or name a remote of teleport.clients in"
-                    + " @TeleportExchange(remote = ...) or @ImportTeleportExchanges(remote = ...)");
+            throw new TeleportConfigurationException("teleport.client.address", type.getName()
+                    + " calls the teleport.client remote, which is not configured", "Set teleport.client.address (or"
+                    + " teleport.client.service-id), or name a remote of teleport.clients in @TeleportExchange(remote"
+                    + " = ...) or @ImportTeleportExchanges(remote = ...).", null);
         }
         return template;
     }
