@@ -10,7 +10,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * What {@link AuthPlugin} refused: counted for meters, and logged at WARN once per interval with how
  * many since the last line, so that a client with a wrong token is visible at default log levels while
- * a peer that retries without end cannot flood the log.
+ * a peer that retries without end cannot flood the log. The core's own refusal logs
+ * ({@code internal.log.RefusalLog}, closed with their peer) are not reachable from a plugin (see
+ * {@code LayeringTest}); unlike them, a burst's count after its first line is written with the next
+ * refusal, not when the interval ends.
  */
 final class AuthRefusals {
 
