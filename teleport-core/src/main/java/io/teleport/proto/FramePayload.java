@@ -22,10 +22,16 @@ final class FramePayload {
     private static final Set<String> HTTP_METHODS = Set.of("GET ", "POST", "PUT ", "HEAD", "DELE", "PATC", "OPTI", "CONN", "TRAC", "PRI ");
 
     /**
-     * When a frame's size field reads as text, what it says: the other side is no Teleport peer (an
-     * HTTP server answers a frame it cannot parse with "HTTP/1.1 400"); empty otherwise.
+     * When a frame's size field reads as text or as a TLS record's header, what it says: the other side
+     * is no Teleport peer (an HTTP server answers a frame it cannot parse with "HTTP/1.1 400"), or
+     * speaks TLS to a side that does not; empty otherwise.
      */
     static String textHint(ByteBuf in, int start) {
+        // A TLS record: handshake (22) or alert (21), protocol version 3.x.
+        int type = in.getUnsignedByte(start);
+        if ((type == 22 || type == 21) && in.getUnsignedByte(start + 1) == 3 && in.getUnsignedByte(start + 2) <= 4) {
+            return "; its first bytes are a TLS record: the other side uses TLS and this side does not";
+        }
         StringBuilder text = new StringBuilder(4);
         for (int i = 0; i < 4; i++) {
             int b = in.getUnsignedByte(start + i);

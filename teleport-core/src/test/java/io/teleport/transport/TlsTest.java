@@ -158,4 +158,27 @@ class TlsTest {
             untrusted.pull("/secret", "x", String.class);
         }).isInstanceOf(RerrorException.class).hasMessageNotContaining("teleport.protocol");
     }
+
+    @Test
+    void tlsOnOneSideOnlyIsNamedOnBothSides() throws Exception {
+        String tlsServer = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());
+        Peer plainClient = new Peer(PeerConfig.builder().dialTimeout(Duration.ofSeconds(5)).build());
+        peers.add(plainClient);
+        assertThatThrownBy(() -> plainClient.dial(tlsServer).pull("/secret", "x", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail())
+                        .contains("one that expects TLS"));
+        await().until(() -> log.warnings("TLS with a connecting peer failed").size() == 1);
+        assertThat(log.warnings("TLS with a connecting peer failed")).singleElement().asString()
+                .contains("the other side does not use TLS");
+
+        Peer plainServer = new Peer(PeerConfig.builder().build());
+        peers.add(plainServer);
+        String plain = "127.0.0.1:" + ((InetSocketAddress) plainServer.listen("127.0.0.1:0", null)).getPort();
+        assertThatThrownBy(() -> dial(plain, SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build()))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail())
+                        .contains("closed the connection during the TLS handshake; likely a peer without TLS"));
+        await().until(() -> log.warnings("breaking the protocol").size() == 1);
+        assertThat(log.warnings("breaking the protocol")).singleElement().asString()
+                .contains("a TLS record: the other side uses TLS and this side does not");
+    }
 }

@@ -40,7 +40,8 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
             "the remote closed the connection without sending a frame on it; likely a peer on another"
                     + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match on both sides, or the server's"
-                    + " be auto), else one that refused the connection (an accept hook) or a frame (over its size limit),"
+                    + " be auto) or one that expects TLS (TLS on that side only), else one that refused the connection"
+                    + " (an accept hook) or a frame (over its size limit),"
                     + " or stopped; its log says which");
     private static final AtomicIntegerFieldUpdater<PendingPull> WRITE_DECIDED =
             AtomicIntegerFieldUpdater.newUpdater(PendingPull.class, "writeDecided");

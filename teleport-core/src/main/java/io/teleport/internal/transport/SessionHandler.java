@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.EncoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
@@ -139,7 +140,11 @@ final class SessionHandler extends ChannelDuplexHandler {
             } else {
                 tlsFailed(channel, f.cause());
                 if (ready != null) {
-                    ready.completeExceptionally(Dialer.failed(String.valueOf(channel.remoteAddress()), f.cause()));
+                    // Closed with no alert: what a peer that does not speak TLS does with a ClientHello.
+                    Throwable why = f.cause() instanceof ClosedChannelException ? new SSLException("the other side"
+                            + " closed the connection during the TLS handshake; likely a peer without TLS (TLS on"
+                            + " this side only), else one that refused the connection") : f.cause();
+                    ready.completeExceptionally(Dialer.failed(String.valueOf(channel.remoteAddress()), why));
                 }
                 channel.close();
             }
@@ -345,6 +350,9 @@ final class SessionHandler extends ChannelDuplexHandler {
             return;
         }
         String message = reason.getMessage();
+        if (reason instanceof NotSslRecordException) {
+            message = "the other side does not use TLS (" + message + ")";
+        }
         String text = Addresses.format(channel.remoteAddress()) + ": " + LogText.safe(
                 message == null ? reason.getClass().getSimpleName() : message, session.peer.limits.logValueLimit());
         (session.dialed() ? session.peer.dialedTlsLog : session.peer.acceptedTlsLog).record(text);

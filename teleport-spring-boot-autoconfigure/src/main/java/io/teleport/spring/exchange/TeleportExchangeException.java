@@ -24,6 +24,15 @@ public class TeleportExchangeException extends RerrorException {
         this.path = path;
     }
 
+    /**
+     * The error's JSON, then the route and remote, so that a log line of it alone says which call
+     * failed: {@code {"code":404,"message":"Not Found"} (call of /stock/item on remote 'inventory')}.
+     */
+    @Override
+    public String getMessage() {
+        return super.getMessage() + " (call of " + path + " on remote '" + remote + "')";
+    }
+
     /** The remote's name: {@code default}, or its key under {@code teleport.clients}. */
     public String remote() {
         return remote;

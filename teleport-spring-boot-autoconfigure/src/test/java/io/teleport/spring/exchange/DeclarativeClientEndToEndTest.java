@@ -168,6 +168,8 @@ class DeclarativeClientEndToEndTest {
             assertThat(e.rerror().detail()).isEqualTo("none");
             assertThat(e.remote()).isEqualTo("inventory");
             assertThat(e.path()).isEqualTo("/inventory/stock/item");
+            assertThat(e.getMessage()).startsWith(e.rerror().toJson())
+                    .endsWith(" (call of /inventory/stock/item on remote 'inventory')");
         });
         CompletableFuture<Reply<StockApi.Item>> async = client.getBean(StockReplies.class).itemAsync("none", "ann");
         assertThatThrownBy(async::join).isInstanceOf(CompletionException.class)
