@@ -86,6 +86,14 @@ class SilentCloseTest {
                             .startsWith("closed by this side: the other side broke the protocol or a limit: ")
                             .contains("Size of package exceeds limit").contains("limit: 10000");
                 });
+        // A call made after that close is told the same reason.
+        limited.closeFuture().join();
+        assertThatThrownBy(() -> limited.pull("/echo", "z", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_WRITE_FAILED);
+                    assertThat(e.rerror().detail()).startsWith("connection is closed; closed by this side: the other"
+                            + " side broke the protocol or a limit: ").contains("Size of package exceeds limit");
+                });
         // This side's read-idle timeout closes the connection while the first pull waits.
         Session idle = peer(PeerConfig.builder().readIdleTimeout(java.time.Duration.ofMillis(300)).build())
                 .dial("127.0.0.1:" + port);

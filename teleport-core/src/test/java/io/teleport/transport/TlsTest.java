@@ -181,4 +181,45 @@ class TlsTest {
         assertThat(log.warnings("breaking the protocol")).singleElement().asString()
                 .contains("a TLS record: the other side uses TLS and this side does not");
     }
+
+    @Test
+    void aTlsErrorAfterTheHandshakeEndsTheWaitingPullWithItsReason() throws Exception {
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(server.toKeyManagerFactory().getKeyManagers(), null, null);
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread remote = new Thread(() -> {
+                try (java.net.Socket raw = listener.accept();
+                     javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                             .createSocket(raw, null, raw.getPort(), false)) {
+                    tls.setUseClientMode(false);
+                    tls.startHandshake();
+                    // The pull arrived; then a record that cannot be decrypted, past TLS.
+                    tls.getInputStream().read();
+                    byte[] garbage = new byte[5 + 32];
+                    garbage[0] = 23;
+                    garbage[1] = 3;
+                    garbage[2] = 3;
+                    garbage[4] = 32;
+                    raw.getOutputStream().write(garbage);
+                    raw.getOutputStream().flush();
+                    raw.getInputStream().read(new byte[256]);
+                } catch (java.io.IOException e) {
+                    // The client closed the connection.
+                }
+            });
+            remote.start();
+            Session session = dial("127.0.0.1:" + listener.getLocalPort(),
+                    SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build());
+            assertThatThrownBy(() -> session.pull("/secret", "x", String.class))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> {
+                        assertThat(e.code()).isEqualTo(102);
+                        assertThat(e.rerror().detail()).startsWith("closed by this side after a TLS error: ");
+                    });
+            session.closeFuture().join();
+            assertThatThrownBy(() -> session.pull("/secret", "y", String.class))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail())
+                            .contains("; closed by this side after a TLS error: "));
+            remote.join(5000);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.teleport.internal.session;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.EncoderException;
+import io.netty.util.AttributeKey;
 import io.teleport.codec.CodecException;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
@@ -37,6 +38,8 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
 
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
     /** A connection the remote closed before any frame came in on the session. */
+    /** Why this side closed a connection, when the other side's doing made it (see {@link #writeFailed}). */
+    public static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("teleport.closedBecause");
     static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
             "the remote closed the connection without sending a frame on it; likely a peer on another"
                     + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match on both sides, or the server's"
@@ -151,7 +154,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
                 });
             }
         } else if (session.removePending(this)) {
-            fail(writeFailed(f.cause()));
+            fail(writeFailed(f.cause(), f.channel()));
         }
     }
 
@@ -355,9 +358,22 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     }
 
     static Rerror writeFailed(@Nullable Throwable cause) {
+        return writeFailed(cause, null);
+    }
+
+    /**
+     * The error of a call not written; when {@code ch}, the connection it was for, was closed by this
+     * side for a reason ({@link #CLOSED_BECAUSE}: a TLS alert, a protocol the other side broke), that
+     * reason follows, as it ends the pulls that were waiting on it.
+     */
+    static Rerror writeFailed(@Nullable Throwable cause, io.netty.channel.@Nullable Channel ch) {
         Throwable c = cause instanceof EncoderException && cause.getCause() != null ? cause.getCause() : cause;
-        String detail = c instanceof ClosedChannelException || c == null || c.getMessage() == null
-                ? "connection is closed" : c.getMessage();
+        boolean closed = c instanceof ClosedChannelException || c == null || c.getMessage() == null;
+        String detail = closed ? "connection is closed" : c.getMessage();
+        // Whatever the write failed with (TLS says "SSLEngine closed already"), the reason follows.
+        if (ch != null && ch.hasAttr(CLOSED_BECAUSE)) {
+            detail = detail + "; " + ch.attr(CLOSED_BECAUSE).get();
+        }
         return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", detail);
     }
 

@@ -117,7 +117,7 @@ final class SessionCalls {
      * in flight, as Go Teleport's does, but nothing new, even from the handlers it waits for.
      */
     private Rerror notOpen() {
-        return session.isClosing() || session.peer.closing ? CLOSING : PendingPull.writeFailed(null);
+        return session.isClosing() || session.peer.closing ? CLOSING : PendingPull.writeFailed(null, session.channel());
     }
 
     /** A PostWrite hook's error: the message is sent already, so it is only logged. */
@@ -168,7 +168,7 @@ final class SessionCalls {
                     done.complete(null);
                 }
             } else {
-                done.completeExceptionally(PendingPull.writeFailed(f.cause()).toException());
+                done.completeExceptionally(PendingPull.writeFailed(f.cause(), f.channel()).toException());
             }
         });
         return done;

@@ -363,8 +363,11 @@ final class SessionHandler extends ChannelDuplexHandler {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         int limit = session.peer.limits.logValueLimit();
         if (c instanceof SSLException || c.getCause() instanceof SSLException) {
-            // After the handshake: with TLS 1.3 the server refuses a client's certificate only now.
+            // After the handshake: with TLS 1.3 the server refuses a client's certificate only now, and
+            // the pulls already sent must say so (the alert's text), not only that the connection closed.
             tlsFailed(ctx.channel(), c);
+            Throwable reason = c instanceof SSLException || c.getCause() == null ? c : c.getCause();
+            brokenBy = "closed by this side after a TLS error: " + LogText.safe(String.valueOf(reason.getMessage()), limit);
         } else if (c instanceof ReadTimeoutException) {
             log.debug("disconnect({}) when reading: read idle timeout", session.id());
         } else if (c instanceof WriteTimeoutException) {
@@ -388,6 +391,10 @@ final class SessionHandler extends ChannelDuplexHandler {
         } else {
             log.debug("disconnect({}) after an unexpected error", session.id(), c);
             session.peer.unexpectedLog.record("disconnect(" + session.id() + "): " + LogText.safe(c.toString(), limit), c);
+        }
+        if (brokenBy != null) {
+            // Before the close, which fails the writes still queued: their callers learn why too.
+            ctx.channel().attr(PendingPull.CLOSED_BECAUSE).set(brokenBy);
         }
         // A reset or broken pipe is the remote's doing; anything else (a TLS alert included) this side acts on.
         closedHere |= !(c instanceof IOException) || c instanceof SSLException || c.getCause() instanceof SSLException;
