@@ -276,4 +276,38 @@ class UnbuildableReplyTest {
         assertThat(session.pull("/fast", "a", String.class, CallOptions.timeout(Duration.ofSeconds(5))))
                 .as("the one slot came back").isEqualTo("a!");
     }
+
+    @Test
+    void anExceptionMapperThatThrowsAnErrorOnAPushIsLoggedAndKillsNoThread() {
+        java.util.List<Throwable> uncaught = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> uncaught.add(error));
+        try {
+            ExceptionMapper failing = (error, ctx) -> {
+                throw new AssertionError("mapper failed");
+            };
+            Peer server = peers.add(Peer.builder().config(PeerConfig.defaults()).exceptionMapper(failing).build());
+            AtomicInteger fine = new AtomicInteger();
+            server.pushRouter().route("/state", String.class, (b, ctx) -> {
+                throw new IllegalStateException("handler failed");
+            });
+            server.pushRouter().route("/fine", String.class, (b, ctx) -> fine.incrementAndGet());
+            server.pushRouter().register(new Failing());
+            Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + listen(server));
+            for (int i = 0; i < 3; i++) {
+                session.push("/state", "x").join();
+                session.push("/failing/evil", "x").join();
+            }
+            session.push("/fine", "y").join();
+            await().until(() -> fine.get() == 1);
+            // One line per handler: the one run on a handler thread, and the one whose mapper ran on the hook pool.
+            await().until(() -> logs.warnings("exception mapper failed on push").size() == 2);
+            assertThat(logs.warnings("exception mapper failed on push"))
+                    .anySatisfy(line -> assertThat(line).contains("push /state from").contains("handler failed"))
+                    .anySatisfy(line -> assertThat(line).contains("push /failing/evil from"));
+            assertThat(uncaught).as("no thread died of the mapper's error").isEmpty();
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(before);
+        }
+    }
 }

@@ -84,7 +84,16 @@ final class HandlerErrors {
     /** As {@link #replyFailed} for a push: the mapped error only decides how the failure is logged. */
     void pushFailed(Throwable error, boolean stage, InboundContext ctx) {
         Throwable cause = stage ? unwrap(error) : error;
-        whereMappersMayRun(cause, ctx, () -> handlerFailed(cause, ctx));
+        whereMappersMayRun(cause, ctx, () -> {
+            try {
+                handlerFailed(cause, ctx);
+            } catch (Throwable t) {
+                // A mapper's Error: the push is lost either way, but the thread it ran on (a handler's,
+                // or the hook pool's) must live on, and the failure be said.
+                failureLog(ctx).record("exception mapper failed on push " + ctx.safeUri() + " from "
+                        + ctx.session.id() + " (handler " + handlerName(ctx) + ": " + safe(cause.toString()) + ")", t);
+            }
+        });
     }
 
     private void whereMappersMayRun(Throwable cause, InboundContext ctx, Runnable task) {
