@@ -91,6 +91,12 @@ public final class JsonCodec implements Codec {
         try {
             mapper.writeValue((java.io.OutputStream) new ByteBufOutputStream(out), body);
         } catch (JacksonException e) {
+            if (isProtobufMessage(body.getClass())) {
+                // Jackson's own words ("Direct self-reference leading to cycle") would not say it.
+                throw new CodecException("json: cannot marshal " + body.getClass().getName() + ": a protobuf"
+                        + " message is written with the protobuf codec, not JSON: CallOptions.bodyCodec(ProtobufCodec.ID)"
+                        + " for a pull or push, PullContext.replyBodyCodec(ProtobufCodec.ID) for a reply", e);
+            }
             throw new CodecException("json: cannot marshal " + body.getClass().getName() + ": "
                     + e.getOriginalMessage(), e);
         }
@@ -109,6 +115,14 @@ public final class JsonCodec implements Codec {
         mapper.writerFor(javaType);
     }
 
+    /** Whether a class is a protobuf message, looked up once per class. */
+    private static final ClassValue<Boolean> PROTOBUF_MESSAGE = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return isProtobufMessage(type);
+        }
+    };
+
     /** Through the type's own loader: protobuf is optional, and this codec does not link it. */
     private static boolean isProtobufMessage(Class<?> type) {
         try {
@@ -120,6 +134,12 @@ public final class JsonCodec implements Codec {
 
     @Override
     public @Nullable Object decode(byte[] bytes, Type type) {
+        if (type instanceof Class && PROTOBUF_MESSAGE.get((Class<?>) type)) {
+            // Jackson would make one through its private constructor, whose fields protobuf never set.
+            throw new CodecException("json: cannot unmarshal into " + type.getTypeName() + ": a protobuf message"
+                    + " is read with the protobuf codec, not JSON", "json: this route takes a protobuf body:"
+                    + " send it with codec 'p'", null);
+        }
         try {
             return mapper.readValue(bytes, mapper.constructType(type));
         } catch (JacksonException e) {

@@ -219,4 +219,17 @@ class CodecsTest {
             return null;
         }
     }
+
+    @Test
+    void aProtobufMessageInJsonIsRefusedNamingTheProtobufCodec() {
+        PbTest message = PbTest.newBuilder().setA(1).build();
+        assertThatThrownBy(() -> codecs.encode(JsonCodec.ID, message, out)).isInstanceOf(CodecException.class)
+                .hasMessageContaining(PbTest.class.getName()).hasMessageContaining("ProtobufCodec.ID")
+                .hasMessageNotContaining("self-reference");
+        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, "{\"a\":1}".getBytes(StandardCharsets.UTF_8), PbTest.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> {
+                    assertThat(e.getMessage()).contains("protobuf codec");
+                    assertThat(e.publicMessage()).isEqualTo("json: this route takes a protobuf body: send it with codec 'p'");
+                });
+    }
 }
