@@ -14,9 +14,20 @@ public final class NamedValues {
     private NamedValues() {
     }
 
-    /** Whether the parameter carries {@link QueryValue} or {@link MetaValue}. */
+    /**
+     * Whether the parameter carries {@link QueryValue} or {@link MetaValue}.
+     *
+     * @throws IllegalArgumentException when it does with an empty name, which no message could carry:
+     *         the resolvers ask this at start-up, so the mistake fails there, not as a value never bound
+     */
     public static boolean isNamed(HandlerParameter parameter) {
-        return parameter.hasAnnotation(QueryValue.class) || parameter.hasAnnotation(MetaValue.class);
+        QueryValue query = parameter.annotation(QueryValue.class);
+        MetaValue meta = parameter.annotation(MetaValue.class);
+        if ((query != null && query.value().isEmpty()) || (meta != null && meta.value().isEmpty())) {
+            throw new IllegalArgumentException(parameter.handler() + ": " + parameter + " has an empty name: give the"
+                    + (query != null ? " query parameter's name, @QueryValue(\"page\")" : " metadata key, @MetaValue(\"X-Trace\")"));
+        }
+        return query != null || meta != null;
     }
 
     /** The first value the parameter's annotation names in this message, or {@code null}. */

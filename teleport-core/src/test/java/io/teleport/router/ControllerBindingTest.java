@@ -197,6 +197,22 @@ class ControllerBindingTest {
         }
     }
 
+    /** A query value without a name. */
+    public static class NamelessQuery {
+        /** Never bound. */
+        public String page(@QueryValue("") String page) {
+            return "page " + page;
+        }
+    }
+
+    /** A metadata value without a name. */
+    public static class NamelessMeta {
+        /** Never bound. */
+        public String trace(@io.teleport.router.MetaValue("") String trace) {
+            return trace;
+        }
+    }
+
     /** A generic controller registered without binding T. */
     public static class Box<T> {
         /** T is unknown. */
@@ -218,7 +234,11 @@ class ControllerBindingTest {
         assertRefused(new TwoBodies(), "TwoBodies.both(String, String): more than one body parameter, "
                 + "parameter 0 (String a) and parameter 1 (String b)");
         assertRefused(new WrongContext(), "WrongContext.hello(String, PushContext): no argument resolver supports "
-                + "parameter 1 (PushContext ctx)");
+                + "parameter 1 (PushContext ctx) (the context types it can take: UnknownPullContext, PullContext, RawBody)");
+        assertRefused(new NamelessQuery(), "NamelessQuery.page(String): parameter 0 (@QueryValue String page) has an"
+                + " empty name: give the query parameter's name, @QueryValue(\"page\")");
+        assertRefused(new NamelessMeta(), "NamelessMeta.trace(String): parameter 0 (@MetaValue String trace) has an"
+                + " empty name: give the metadata key, @MetaValue(\"X-Trace\")");
         assertRefused(new IntQuery(), "IntQuery.page(int): no argument resolver supports parameter 0 (@QueryValue int page)");
         assertRefused(new Box<String>(), "Box.put(T): the body type of parameter 0 (T item) has a type variable that "
                 + Box.class.getName() + " does not bind");

@@ -88,7 +88,14 @@ public final class HandlerBinder<C> {
                 return resolver;
             }
         }
-        throw new IllegalArgumentException(parameter.handler() + ": no argument resolver supports " + parameter);
+        // Unannotated and refused by the body's resolver: most often the other kind of message's context.
+        StringJoiner contexts = new StringJoiner(", ", " (the context types it can take: ", ")");
+        contexts.add(parameter.contextType().getSimpleName());
+        for (Class<?> wider : parameter.contextType().getInterfaces()) {
+            contexts.add(wider.getSimpleName());
+        }
+        throw new IllegalArgumentException(parameter.handler() + ": no argument resolver supports " + parameter
+                + (parameter.annotations().length > 0 ? "" : contexts.toString()));
     }
 
     /**

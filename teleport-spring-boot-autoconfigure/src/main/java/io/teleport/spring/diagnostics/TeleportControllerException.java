@@ -2,8 +2,9 @@ package io.teleport.spring.diagnostics;
 
 /**
  * A {@code @PullController} or {@code @PushController} bean whose handlers cannot become routes: a
- * path another handler has, a method with two bodies, an annotation in the wrong place; or a
- * {@code @TeleportControllerAdvice} bean whose exception handlers cannot work. It names the
+ * path another handler has, a method with two bodies, an annotation in the wrong place; a
+ * {@code @TeleportControllerAdvice} bean whose exception handlers cannot work; or an imported
+ * {@code @TeleportExchange} interface with a method its proxy cannot call. It names the
  * bean, so that start-up fails with Boot's failure analysis (see
  * {@link TeleportControllerFailureAnalyzer}) rather than a stack trace to read from the bottom.
  */
@@ -18,9 +19,30 @@ public class TeleportControllerException extends IllegalStateException {
             + "RerrorException, and takes the exception and, if it needs them, the MessageContext (PullContext, "
             + "PushContext) and the Session; an exception type is mapped by one method of a bean).";
 
+    private static final String EXCHANGE_ACTION = "a method has one body parameter, its others being @QueryValue or"
+            + " @MetaValue values with a name and CallOption options; a push returns void or CompletableFuture<Void>;"
+            + " the caller has no context or session to pass).";
+
+    /** What the bean is. */
+    private enum Kind {
+        CONTROLLER("controller", "handler methods", CONTROLLER_ACTION),
+        ADVICE("controller advice", "@TeleportExceptionHandler methods", ADVICE_ACTION),
+        EXCHANGE("exchange interface", "methods", EXCHANGE_ACTION);
+
+        private final String noun;
+        private final String methods;
+        private final String action;
+
+        Kind(String noun, String methods, String action) {
+            this.noun = noun;
+            this.methods = methods;
+            this.action = action;
+        }
+    }
+
     private final String beanName;
     private final String problem;
-    private final boolean advice;
+    private final Kind kind;
 
     /**
      * A problem with one controller bean.
@@ -30,15 +52,14 @@ public class TeleportControllerException extends IllegalStateException {
      * @param cause what the router or the argument resolution refused, with its message
      */
     public TeleportControllerException(String beanName, Class<?> type, RuntimeException cause) {
-        this(beanName, type, cause, false);
+        this(beanName, type, cause, Kind.CONTROLLER);
     }
 
-    private TeleportControllerException(String beanName, Class<?> type, RuntimeException cause, boolean advice) {
-        super("Teleport " + (advice ? "controller advice '" : "controller '") + beanName + "' (" + type.getName()
-                + "): " + cause.getMessage(), cause);
+    private TeleportControllerException(String beanName, Class<?> type, RuntimeException cause, Kind kind) {
+        super("Teleport " + kind.noun + " '" + beanName + "' (" + type.getName() + "): " + cause.getMessage(), cause);
         this.beanName = beanName;
         this.problem = String.valueOf(cause.getMessage());
-        this.advice = advice;
+        this.kind = kind;
     }
 
     /**
@@ -49,16 +70,27 @@ public class TeleportControllerException extends IllegalStateException {
      * @param cause what is wrong with its methods
      */
     public static TeleportControllerException ofAdvice(String beanName, Class<?> type, RuntimeException cause) {
-        return new TeleportControllerException(beanName, type, cause, true);
+        return new TeleportControllerException(beanName, type, cause, Kind.ADVICE);
+    }
+
+    /**
+     * A problem with the methods of an imported {@code @TeleportExchange} interface, found as its proxy
+     * is made.
+     *
+     * @param beanName the proxy bean's name
+     * @param type the interface
+     * @param cause what is wrong with its methods
+     */
+    public static TeleportControllerException ofExchange(String beanName, Class<?> type, RuntimeException cause) {
+        return new TeleportControllerException(beanName, type, cause, Kind.EXCHANGE);
     }
 
     /** What to change, for the failure analysis. */
     String action() {
-        if (!advice && problem.startsWith("@TeleportExceptionHandler ")) {
+        if (kind == Kind.CONTROLLER && problem.startsWith("@TeleportExceptionHandler ")) {
             return "Move the @TeleportExceptionHandler methods of '" + beanName + "' to a @TeleportControllerAdvice bean.";
         }
-        return "Change the " + (advice ? "@TeleportExceptionHandler methods" : "handler methods") + " of '" + beanName
-                + "' as the description says (" + (advice ? ADVICE_ACTION : CONTROLLER_ACTION);
+        return "Change the " + kind.methods + " of '" + beanName + "' as the description says (" + kind.action;
     }
 
     /** The controller bean's name. */

@@ -3,11 +3,13 @@ package io.teleport.spring.exchange;
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.ThreadExecutorMap;
 import io.teleport.message.RerrorException;
+import io.teleport.router.MessageContext;
 import io.teleport.router.MetaValue;
 import io.teleport.router.QueryValue;
 import io.teleport.session.CallOption;
 import io.teleport.session.CallOptions;
 import io.teleport.session.Reply;
+import io.teleport.session.Session;
 import io.teleport.spring.client.SessionTemplate;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.convert.DurationStyle;
@@ -65,6 +67,15 @@ final class ExchangeMethod {
             QueryValue query = method.getParameters()[i].getAnnotation(QueryValue.class);
             MetaValue meta = method.getParameters()[i].getAnnotation(MetaValue.class);
             Class<?> parameterType = method.getParameterTypes()[i];
+            if ((query != null && query.value().isEmpty()) || (meta != null && meta.value().isEmpty())) {
+                throw invalid(method, "has a @QueryValue or @MetaValue without a name: give the query parameter's"
+                        + " name or the metadata key");
+            }
+            if (MessageContext.class.isAssignableFrom(parameterType) || parameterType == Session.class) {
+                throw invalid(method, "takes a " + parameterType.getSimpleName() + ", which the caller has none of:"
+                        + " an exchange interface declares what is sent. A controller that needs the context or the"
+                        + " session declares that route itself, without the interface");
+            }
             if (query != null) {
                 roles[i] = Role.QUERY;
                 names[i] = query.value();

@@ -3,6 +3,7 @@ package io.teleport.spring.exchange;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.spring.client.SessionTemplates;
 import io.teleport.spring.diagnostics.TeleportConfigurationException;
+import io.teleport.spring.diagnostics.TeleportControllerException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.SmartFactoryBean;
@@ -43,7 +44,13 @@ public final class TeleportExchangeFactoryBean<T> implements SmartFactoryBean<T>
     public T getObject() {
         ConversionService conversions = beans.getBeanProvider(ConversionService.class)
                 .getIfUnique(ApplicationConversionService::getSharedInstance);
-        return new TeleportExchangeProxyFactory(conversions).create(type, template());
+        SessionTemplate template = template();
+        try {
+            return new TeleportExchangeProxyFactory(conversions).create(type, template);
+        } catch (IllegalStateException e) {
+            // A method the proxy cannot call: in Boot's failure analysis, naming the interface.
+            throw TeleportControllerException.ofExchange(type.getName(), type, e);
+        }
     }
 
     @Override

@@ -95,6 +95,10 @@ public final class TeleportExchangesRegistrar implements ImportBeanDefinitionReg
         definition.getConstructorArgumentValues().addIndexedArgumentValue(0, type);
         definition.getConstructorArgumentValues().addIndexedArgumentValue(1, remote);
         definition.setAttribute(FactoryBean.OBJECT_TYPE_ATTRIBUTE, type);
+        // An application that also serves the interface (a controller implementing it) has two beans of
+        // its type: code that injects the interface means the remote, as with Spring Cloud OpenFeign's
+        // clients; the controller is still injected by its class.
+        definition.setPrimary(true);
         registry.registerBeanDefinition(name, definition);
     }
 }

@@ -18,5 +18,10 @@ class TeleportControllerExceptionTests {
         TeleportControllerException twoBodies = new TeleportControllerException("orders", Object.class,
                 new IllegalStateException("Orders.place(Item, Item): two body parameters"));
         assertThat(twoBodies.action()).startsWith("Change the handler methods of 'orders'").contains("body parameter");
+
+        TeleportControllerException exchange = TeleportControllerException.ofExchange("shop.StockApi", Object.class,
+                new IllegalStateException("shop.StockApi.item has two body parameters"));
+        assertThat(exchange).hasMessageStartingWith("Teleport exchange interface 'shop.StockApi'");
+        assertThat(exchange.action()).startsWith("Change the methods of 'shop.StockApi'").contains("one body parameter");
     }
 }

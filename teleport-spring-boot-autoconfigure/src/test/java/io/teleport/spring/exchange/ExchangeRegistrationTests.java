@@ -8,6 +8,7 @@ import io.teleport.router.RouteNames;
 import io.teleport.spring.annotation.PullController;
 import io.teleport.spring.autoconfigure.TeleportAutoConfiguration;
 import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.diagnostics.TeleportControllerException;
 import io.teleport.spring.exchange.scanned.PingApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -163,10 +164,53 @@ class ExchangeRegistrationTests {
     }
 
     @Test
+    void anImportedInterfaceItsProxyCannotCallFailsStartUpInBootsFailureAnalysis() {
+        runner.withUserConfiguration(ImportsTwoBodies.class).withPropertyValues("teleport.client.address=127.0.0.1:1")
+                .run(ctx -> assertThat(findCause(ctx.getStartupFailure(), TeleportControllerException.class))
+                        .hasMessageStartingWith("Teleport exchange interface '" + TwoBodies.class.getName() + "'")
+                        .hasMessageContaining("TwoBodies.call has two body parameters"));
+    }
+
+    private static <E extends Throwable> E findCause(Throwable failure, Class<E> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " in " + failure);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportTeleportExchanges(TwoBodies.class)
+    static class ImportsTwoBodies {
+    }
+
+    @Test
     void aProxyIsMadeAtStartUpWithoutDialing() {
         runner.withUserConfiguration(ImportsPing.class).withPropertyValues("teleport.client.address=127.0.0.1:1")
                 .run(ctx -> assertThat(ctx.getBean(PingApi.class).toString())
                         .isEqualTo("PingApi via SessionTemplate[default -> 127.0.0.1:1]"));
+    }
+
+    @Test
+    void anApplicationThatAlsoServesTheInterfaceInjectsTheProxyForIt() {
+        runner.withUserConfiguration(ImportsPing.class).withBean(Pings.class)
+                .withPropertyValues("teleport.client.address=127.0.0.1:1", "teleport.server.listen-address=127.0.0.1:0")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx.getBean(PingApi.class)).isNotInstanceOf(Pings.class)
+                            .hasToString("PingApi via SessionTemplate[default -> 127.0.0.1:1]");
+                    assertThat(ctx.getBean(Pings.class).ping("x")).isEqualTo("pong x");
+                });
+    }
+
+    /** Serves the interface the same application calls. */
+    @PullController
+    static class Pings implements PingApi {
+        @Override
+        public String ping(String text) {
+            return "pong " + text;
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -182,6 +226,16 @@ class ExchangeRegistrationTests {
     @TeleportExchange
     interface TwoBodies {
         String call(String a, String b);
+    }
+
+    @TeleportExchange
+    interface TakesContext {
+        String join(String player, io.teleport.router.PullContext ctx);
+    }
+
+    @TeleportExchange
+    interface Nameless {
+        String call(String a, @io.teleport.router.QueryValue("") String page);
     }
 
     @TeleportExchange
@@ -236,6 +290,10 @@ class ExchangeRegistrationTests {
                 .hasMessageContaining("TwoBodies.call has two body parameters");
         assertThatThrownBy(() -> factory.create(PushWithReply.class, unreachable))
                 .hasMessageContaining("PushWithReply.call is a push, which has no reply");
+        assertThatThrownBy(() -> factory.create(TakesContext.class, unreachable))
+                .hasMessageContaining("TakesContext.join takes a PullContext, which the caller has none of");
+        assertThatThrownBy(() -> factory.create(Nameless.class, unreachable))
+                .hasMessageContaining("Nameless.call has a @QueryValue or @MetaValue without a name");
         assertThatThrownBy(() -> factory.create(BadTimeout.class, unreachable))
                 .hasMessageContaining("BadTimeout.call has a timeout that is not a duration: soon");
         assertThatThrownBy(() -> factory.create(NotAnnotated.class, unreachable))
