@@ -34,7 +34,7 @@ public final class CallOptions {
         return call -> call.packet().appendXfer(ids);
     }
 
-    /** Gives the pull this long for its reply. */
+    /** Gives the pull this long for its reply; a push, this long to wait for its session's redial. */
     public static CallOption timeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         return call -> call.timeout(timeout);

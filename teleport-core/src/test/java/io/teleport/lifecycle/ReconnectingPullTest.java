@@ -98,4 +98,40 @@ class ReconnectingPullTest {
                 });
         await().until(() -> session.closeFuture().isDone());
     }
+
+    @Test
+    void aPushWaitingForARedialLongerThanItsTimeoutEndsAsNotSentAndIsNeverSentLater() throws Exception {
+        int port = reservePort();
+        Peer first = peer(sharingThePort());
+        first.listen("127.0.0.1:" + port, null);
+        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(50))
+                .redialMaxInterval(Duration.ofMillis(100)).pullTimeout(Duration.ofMillis(400)).build());
+        Session session = client.dial("127.0.0.1:" + port);
+        await().until(() -> first.sessionCount() == 1);
+        first.shutdown(Duration.ofSeconds(1));
+        await().until(() -> !session.isHealthy());
+
+        // Its own timeout, else the pull timeout: then it fails, and its frame is freed.
+        java.util.concurrent.CompletableFuture<Void> own = session.push("/moves", "own", CallOptions.timeout(Duration.ofMillis(200)));
+        java.util.concurrent.CompletableFuture<Void> byDefault = session.push("/moves", "default");
+        assertThatThrownBy(() -> own.get(5, java.util.concurrent.TimeUnit.SECONDS)).cause()
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(104);
+                    assertThat(e.rerror().detail()).startsWith("not sent: the session was still reconnecting after 200 ms");
+                });
+        assertThatThrownBy(() -> byDefault.get(5, java.util.concurrent.TimeUnit.SECONDS)).cause()
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail())
+                        .startsWith("not sent: the session was still reconnecting after 400 ms"));
+
+        Peer second = peer(sharingThePort());
+        java.util.List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        second.pushRouter().route("/moves", String.class, (body, ctx) -> {
+            received.add(body);
+        });
+        second.listen("127.0.0.1:" + port, null);
+        await().until(session::isHealthy);
+        session.push("/moves", "late").get(5, java.util.concurrent.TimeUnit.SECONDS);
+        await().until(() -> received.contains("late"));
+        assertThat(received).as("the pushes given up as not sent stayed unsent").containsExactly("late");
+    }
 }

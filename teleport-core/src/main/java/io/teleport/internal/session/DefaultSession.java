@@ -291,10 +291,11 @@ public final class DefaultSession implements Session {
 
     /**
      * Writes a frame, or, while a broken dialed connection is being replaced, once it is (or fails
-     * it when that fails). Dial hooks of the reconnection itself write at once.
+     * it when that fails, or after {@code holdNanos}, a push's wait: a pull's is its timeout). Dial
+     * hooks of the reconnection itself write at once.
      */
-    void write(Object frame, ChannelFutureListener listener) {
-        outbound.write(frame, listener, lifecycle.writeBarrier());
+    void write(Object frame, ChannelFutureListener listener, long holdNanos) {
+        outbound.write(frame, listener, lifecycle.writeBarrier(), holdNanos);
     }
 
     boolean removePending(PendingPull pull) {

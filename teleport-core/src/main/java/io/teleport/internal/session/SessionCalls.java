@@ -108,8 +108,16 @@ final class SessionCalls {
             ReferenceCountUtil.release(frame);
             return pull.future;
         }
-        session.write(frame, pull);
+        session.write(frame, pull, 0);
         return pull.future;
+    }
+
+    /**
+     * How long a push waits for its session's redial before it fails as not sent: its own timeout
+     * ({@code CallOptions.timeout}), else the pull timeout; a push is worth less the later it comes.
+     */
+    private long holdNanos(OutgoingCall call) {
+        return call.timeoutNanos() > 0 ? call.timeoutNanos() : session.peer.pullTimeoutNanos;
     }
 
     /**
@@ -170,7 +178,7 @@ final class SessionCalls {
             } else {
                 done.completeExceptionally(PendingPull.writeFailed(f.cause(), f.channel()).toException());
             }
-        });
+        }, holdNanos(call));
         return done;
     }
 
@@ -213,7 +221,7 @@ final class SessionCalls {
                             () -> logHookError(session.peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush"));
                 }
             }
-        });
+        }, holdNanos(call));
         return true;
     }
 }

@@ -375,9 +375,9 @@ final class SessionOutbound {
 
     /**
      * Writes a frame, or, while a broken dialed connection is being replaced ({@code waiting}), once it
-     * is (or fails it when that fails).
+     * is (or fails it when that fails, or a push when {@code holdNanos} pass first).
      */
-    void write(Object frame, ChannelFutureListener listener, @Nullable CompletableFuture<Void> waiting) {
+    void write(Object frame, ChannelFutureListener listener, @Nullable CompletableFuture<Void> waiting, long holdNanos) {
         markWritten();
         if (waiting == null) {
             if (timedOutUnsent(listener)) {
@@ -390,11 +390,13 @@ final class SessionOutbound {
         HeldFrame held = new HeldFrame(this, frame, SenderEncoding.size(frame));
         if (listener instanceof PendingPull) {
             ((PendingPull) listener).holding(held);
+        } else {
+            held.expireAfter(session.peer.timer, holdNanos, (f, why) -> notWritten(session.channel(), f, listener, why));
         }
         waiting.whenComplete((ok, error) -> {
             Object f = held.take();
             if (f == null) {
-                // The pull timed out and freed its frame already.
+                // The pull timed out, or the push's wait passed, and freed its frame already.
                 return;
             }
             if (timedOutUnsent(listener)) {
