@@ -42,6 +42,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
+import org.springframework.util.ClassUtils;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -108,8 +109,9 @@ public final class TeleportAutoConfiguration {
                 // Known only now: Codec beans count, and protobuf is there only with protobuf-java.
                 throw new TeleportConfigurationException("teleport.default-body-codec", properties.defaultBodyCodec()
                         + " is not a codec of this application (" + e.getMessage().replaceFirst("^body codec: \\S+ \\((.*)\\)$", "$1")
-                        + ")", "Set teleport.default-body-codec to json or string, add com.google.protobuf:protobuf-java "
-                        + "for protobuf, or declare a Codec bean of that name.", e);
+                        + ")", "Set teleport.default-body-codec to one of those" + (ClassUtils.isPresent(
+                        "com.google.protobuf.MessageLite", null) ? "" : ", add com.google.protobuf:protobuf-java for protobuf")
+                        + ", or declare a Codec bean of that name.", e);
             }
             throw new IllegalStateException("teleport: " + e.getMessage() + " (check teleport.network and the plugin "
                     + "beans)", e);

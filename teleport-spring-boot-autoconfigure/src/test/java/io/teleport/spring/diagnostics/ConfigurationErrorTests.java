@@ -98,7 +98,7 @@ class ConfigurationErrorTests {
                 "Set teleport.clients.billing.max-attempts to 1 for no retries, or more.");
         assertAnalysis(REMOTE + "teleport.default-body-codec=xml", "Teleport cannot start with "
                 + "teleport.default-body-codec: xml is not a codec of this application (expected one of [",
-                "Set teleport.default-body-codec to json or string, add com.google.protobuf:protobuf-java for protobuf");
+                "Set teleport.default-body-codec to one of those, add com.google.protobuf:protobuf-java for protobuf");
         assertAnalysis("teleport.client.address=127.0.0.1:9090,teleport.client.max-attempts=0",
                 "Teleport cannot start with teleport.client.max-attempts: 0", "Set teleport.client.max-attempts to 1");
     }
