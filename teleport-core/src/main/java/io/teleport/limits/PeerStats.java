@@ -56,6 +56,16 @@ public interface PeerStats {
     /** Accepted connections closed because nothing happened on them within {@link Limits#handshakeTimeout()}. */
     long handshakeTimeouts();
 
+    /**
+     * Connections whose TLS failed, on either side: a handshake refused (a certificate, a protocol) or
+     * broken off, a record that could not be read, or a renegotiation the other side started, which
+     * this peer refuses since each costs a full handshake. Handshakes not finished in time are
+     * {@link #handshakeTimeouts()}.
+     */
+    default long tlsFailures() {
+        return 0;
+    }
+
     /** Connections closed because the other side read none of their queued bytes within {@link Limits#writeStallTimeout()}. */
     long writeStalls();
 

@@ -67,4 +67,33 @@ class HandlerFairnessTest {
         assertThat(done.get()).as("backlog calls that ended before the other session's").isLessThan(60);
         CompletableFuture.allOf(backlog.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
     }
+
+    @Test
+    void aFullQueueRefusesTheSessionsThatFillItNotOneWithNothingWaiting() throws Exception {
+        Peer server = peer(PeerConfig.builder().handlerThreads(2).handlerQueueCapacity(4).build());
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        server.pullRouter().route("/slow", String.class, (b, ctx) -> {
+            release.await(10, TimeUnit.SECONDS);
+            return b;
+        });
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        String address = "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+
+        // One session holds both threads and fills the queue; its calls past that are refused.
+        Session flooder = peer(PeerConfig.defaults()).dial(address);
+        List<CompletableFuture<String>> flood = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            flood.add(flooder.pullAsync("/slow", "x", String.class, CallOptions.timeout(Duration.ofSeconds(20))));
+        }
+        org.awaitility.Awaitility.await().until(() -> flood.stream().filter(CompletableFuture::isCompletedExceptionally).count() >= 14);
+
+        // Another session's call takes its turn, though the queue is full.
+        Session quiet = peer(PeerConfig.defaults()).dial(address);
+        CompletableFuture<String> call = quiet.pullAsync("/fast", "q", String.class, CallOptions.timeout(Duration.ofSeconds(20)));
+        Thread.sleep(200);
+        assertThat(call).as("queued, not refused").isNotDone();
+        release.countDown();
+        assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("q!");
+        assertThat(flood).filteredOn(f -> !f.isCompletedExceptionally()).hasSize(6);
+    }
 }

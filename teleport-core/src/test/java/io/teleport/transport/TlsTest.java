@@ -222,4 +222,49 @@ class TlsTest {
             remote.join(5000);
         }
     }
+
+    @Test
+    void aRenegotiationIsRefusedClosedAndCounted() throws Exception {
+        Peer peer = new Peer(PeerConfig.builder().serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory())
+                .build()).build());
+        peers.add(peer);
+        int port = ((InetSocketAddress) peer.listen("127.0.0.1:0", null)).getPort();
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, ca.toTrustManagerFactory().getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                .createSocket("127.0.0.1", port)) {
+            // TLS 1.2: 1.3 has no renegotiation.
+            socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+            socket.setSoTimeout(5000);
+            socket.startHandshake();
+            assertThat(peer.stats().tlsFailures()).isZero();
+            try {
+                socket.startHandshake();
+                socket.getOutputStream().write(1);
+                assertThat(socket.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+            } catch (java.io.IOException closed) {
+                // The server closed the connection during the second handshake.
+            }
+        }
+        await().until(() -> peer.stats().tlsFailures() == 1);
+        await().until(() -> !log.warnings("TLS with a connecting peer failed").isEmpty());
+        assertThat(log.warnings("TLS with a connecting peer failed")).singleElement().asString()
+                .contains("renegotiation refused");
+    }
+
+    @Test
+    void aDialsTlsHandshakeEndsWithinTheDialTimeout() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Peer peer = new Peer(PeerConfig.builder().dialTimeout(Duration.ofMillis(500))
+                    .clientSslContext(SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build()).build());
+            peers.add(peer);
+            long start = System.nanoTime();
+            // Accepted by the kernel, and never answered: the handshake waits for a ServerHello.
+            assertThatThrownBy(() -> peer.dial("127.0.0.1:" + silent.getLocalPort()))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(105));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("Netty's own 10 s did not decide")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThat(peer.stats().tlsFailures()).isEqualTo(1);
+        }
+    }
 }

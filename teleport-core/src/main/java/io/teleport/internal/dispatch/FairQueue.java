@@ -19,7 +19,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * peer's call by one call per lane ahead of it, not by its whole backlog, as a single line would.
  * Tasks that name no lane (the peer's own: hooks that finish a message and free its slot, completions)
  * share one, which goes before the turns: taking its turn among many busy lanes, it would free slots
- * more slowly than handlers fill them. At most {@code capacity} tasks wait in all.
+ * more slowly than handlers fill them. At most {@code capacity} tasks wait in all, and past that one
+ * more for each lane that had none waiting (see {@link #offer}).
  *
  * <p>The turn order holds each waiting lane's first task itself, in one array of the queue's, and a
  * lane keeps only a count and, for a sender with more than one task waiting, the ones after the
@@ -98,7 +99,10 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         Lane lane = laneOf(task);
         lock.lock();
         try {
-            if (count >= capacity) {
+            if (count >= capacity && (lane == shared || lane.waiting > 0)) {
+                // Full: refused to the senders that fill it. A sender with nothing waiting still gets
+                // its one place, so that a quiet peer's call is queued in its turn rather than refused
+                // for the backlogs of others; such places are one per lane, bounded as sessions are.
                 return false;
             }
             if (lane == shared) {
@@ -218,7 +222,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
 
     @Override
     public int remainingCapacity() {
-        return capacity - size();
+        return Math.max(0, capacity - size());
     }
 
     /**

@@ -20,6 +20,7 @@ public final class Counters implements PeerStats {
     public final LongAdder badFrames = new LongAdder();
     public final LongAdder frameReadTimeouts = new LongAdder();
     public final LongAdder handshakeTimeouts = new LongAdder();
+    public final LongAdder tlsFailures = new LongAdder();
     public final LongAdder writeStalls = new LongAdder();
     public final LongAdder unreadReplies = new LongAdder();
     final AtomicInteger acceptedConnections = new AtomicInteger();
@@ -98,6 +99,11 @@ public final class Counters implements PeerStats {
     }
 
     @Override
+    public long tlsFailures() {
+        return tlsFailures.sum();
+    }
+
+    @Override
     public long writeStalls() {
         return writeStalls.sum();
     }
@@ -133,7 +139,7 @@ public final class Counters implements PeerStats {
                 + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused()
                 + ", expired=" + expired() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
                 + outboundRefused() + ", broadcastSkipped=" + broadcastSkipped() + ", badFrames=" + badFrames()
-                + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts()
+                + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts() + ", tlsFailures=" + tlsFailures()
                 + ", writeStalls=" + writeStalls() + ", unreadReplyCloses=" + unreadReplyCloses()
                 + ", acceptedConnections=" + acceptedConnections() + ", acceptPauses=" + acceptPauses()
                 + ", connectionsRefused=" + connectionsRefused() + ", connectionsRefusedPerAddress="

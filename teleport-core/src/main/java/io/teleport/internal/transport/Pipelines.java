@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.handler.timeout.WriteTimeoutHandler;
 import io.teleport.config.PeerConfig;
@@ -50,13 +51,23 @@ public final class Pipelines {
         ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits, session::awaitsNestedReplies);
         SslContext ssl = session.dialed() ? config.clientSslContext() : config.serverSslContext();
         if (ssl != null) {
+            SslHandler tls;
             if (dialed instanceof InetSocketAddress) {
                 // The peer's name, for SNI and for checking it against the server's certificate.
                 InetSocketAddress remote = (InetSocketAddress) dialed;
-                pipeline.addLast("teleport-tls", ssl.newHandler(channel.alloc(), remote.getHostString(), remote.getPort()));
+                tls = ssl.newHandler(channel.alloc(), remote.getHostString(), remote.getPort());
             } else {
-                pipeline.addLast("teleport-tls", ssl.newHandler(channel.alloc()));
+                tls = ssl.newHandler(channel.alloc());
             }
+            // Netty's own 10 s would otherwise decide: a dial's handshake is within the dial timeout, and
+            // an accepted one within the handshake timeout, whose timer counts it (SessionHandler).
+            if (session.dialed() && !config.dialTimeout().isZero()) {
+                tls.setHandshakeTimeoutMillis(config.dialTimeout().toMillis());
+            } else if (!session.dialed() && !limits.handshakeTimeout().isZero()) {
+                tls.setHandshakeTimeoutMillis(0);
+            }
+            pipeline.addLast("teleport-tls-renegotiation", new TlsRenegotiationGuard(tls));
+            pipeline.addLast("teleport-tls", tls);
         }
         // Replies written while a read is in progress (inline handlers) go out in one flush per read.
         pipeline.addLast("teleport-flush", new FlushConsolidationHandler(256, false));

@@ -71,6 +71,8 @@ final class SessionHandler extends ChannelDuplexHandler {
     private boolean closedHere;
     /** Why this side closed it (the other side broke the protocol or a limit, or a plugin refused): its pulls say so. */
     private @Nullable String brokenBy;
+    /** Whether this connection's TLS failure was said and counted. */
+    private boolean tlsFailedHere;
 
     SessionHandler(DefaultSession session, @Nullable CompletableFuture<DefaultSession> ready, ReadGate gate,
             PacketDecoder decoder, ProtoContext protoContext) {
@@ -349,6 +351,12 @@ final class SessionHandler extends ChannelDuplexHandler {
             log.debug("disconnect({}) during the TLS handshake: the other side closed", session.id());
             return;
         }
+        if (tlsFailedHere) {
+            // Its handshake's failure and the exception that caused it: one connection, one failure.
+            return;
+        }
+        tlsFailedHere = true;
+        session.peer.counters.tlsFailures.increment();
         String message = reason.getMessage();
         if (reason instanceof NotSslRecordException) {
             message = "the other side does not use TLS (" + message + ")";

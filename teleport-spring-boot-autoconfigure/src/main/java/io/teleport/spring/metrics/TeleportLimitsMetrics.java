@@ -77,6 +77,7 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         counter(registry, closed, "bad-frame", PeerStats::badFrames, closedHelp);
         counter(registry, closed, "frame-read-timeout", PeerStats::frameReadTimeouts, closedHelp);
         counter(registry, closed, "handshake-timeout", PeerStats::handshakeTimeouts, closedHelp);
+        counter(registry, closed, "tls", PeerStats::tlsFailures, closedHelp);
         counter(registry, closed, "write-stall", PeerStats::writeStalls, closedHelp);
         counter(registry, closed, "replies-unread", PeerStats::unreadReplyCloses, closedHelp);
         counter(registry, closed, "max-connections", PeerStats::connectionsRefused, closedHelp);

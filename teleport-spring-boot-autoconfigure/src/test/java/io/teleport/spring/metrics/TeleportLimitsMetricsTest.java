@@ -96,6 +96,7 @@ class TeleportLimitsMetricsTest {
             public long writeStalls() { return 18; }
             public long unreadReplyCloses() { return 19; }
             public long connectionsRefusedPerAddress() { return 20; }
+            public long tlsFailures() { return 22; }
         };
         new TeleportLimitsMetrics(stats, 13, 17).bindTo(registry);
 
@@ -120,8 +121,9 @@ class TeleportLimitsMetricsTest {
         assertThat(counter("teleport.limits.connections.closed", "write-stall")).isEqualTo(18);
         assertThat(counter("teleport.limits.connections.closed", "replies-unread")).isEqualTo(19);
         assertThat(counter("teleport.limits.connections.closed", "max-connections-per-address")).isEqualTo(20);
+        assertThat(counter("teleport.limits.connections.closed", "tls")).isEqualTo(22);
         assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(7);
-        assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(7);
+        assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(8);
     }
 
     @Test
