@@ -229,8 +229,13 @@ class HostilePeerTest {
         for (int i = 0; i < 200; i++) {
             pulls.add(sessions.get(i % 4).pullAsync("/hold", "x" + i, String.class));
         }
-        // One runs and two queue while the handler holds; every other pull must be refused first.
-        await().until(() -> server.stats().pullsRefused() == 197);
+        // One runs and two fill the queue while the handler holds; past that, each session with nothing
+        // waiting has one place (four sessions: five or six admitted, by the order they came in); every
+        // other pull must be refused first.
+        await().until(() -> server.stats().pullsRefused() >= 194);
+        await().during(Duration.ofMillis(300)).until(() -> server.stats().pullsRefused() >= 194);
+        long refusedFirst = server.stats().pullsRefused();
+        assertThat(refusedFirst).isBetween(194L, 195L);
         hold.countDown();
         int ok = 0;
         int refused = 0;
@@ -244,7 +249,7 @@ class HostilePeerTest {
             }
         }
         assertThat(ok + refused).as("every pull ended").isEqualTo(200);
-        assertThat(ok).as("what was admitted ran").isEqualTo(3);
+        assertThat(ok).as("what was admitted ran").isEqualTo(200 - refusedFirst);
         assertThat(logged().stream().filter(e -> e.getFormattedMessage().contains("handler executor full")).count())
                 .as("refusals are logged once per interval").isEqualTo(1);
     }

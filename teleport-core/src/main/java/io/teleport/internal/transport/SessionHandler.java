@@ -266,6 +266,12 @@ final class SessionHandler extends ChannelDuplexHandler {
         }
         // As the decoder reserved it: worked out before the reply's end adds an error to its metadata.
         long charge = ReadGate.charge(packet);
+        if (brokenBy != null) {
+            // Decoded in the same pass as the message that broke the protocol or a limit: the connection
+            // is closing for that one, which was counted; these are neither handled nor counted again.
+            gate.unreserve(charge);
+            return;
+        }
         if (packet.type() == PacketType.REPLY) {
             try {
                 onReply(packet);

@@ -114,4 +114,20 @@ class UnaskedReplyTest {
         }
         assertThat(server.stats().badFrames()).isEqualTo(1);
     }
+
+    @Test
+    void framesDecodedInTheSamePassAsTheStrayPastTheAllowanceAreNotCountedAgain() throws Exception {
+        try (Socket attacker = connect()) {
+            // One write: the frames after the one that breaks the protocol arrive in the same read.
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < STRAY_REPLIES + 80; i++) {
+                all.write(stray(i, "stray"));
+            }
+            attacker.getOutputStream().write(all.toByteArray());
+            assertThat(closedByPeer(attacker.getInputStream())).isTrue();
+        }
+        await().until(() -> server.sessionCount() == 0);
+        assertThat(server.stats().badFrames()).as("one connection, one violation").isEqualTo(1);
+        await().until(() -> server.stats().inboundBytes() == 0);
+    }
 }
