@@ -15,6 +15,7 @@ import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.deser.bean.BeanDeserializerBase;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -40,6 +41,8 @@ public final class JsonCodec implements Codec {
     private static final int MAX_PATH = 128;
 
     private final JsonMapper mapper;
+    /** Protobuf message classes, and whether this codec refuses them (see {@link #onlyAsABean}). */
+    private final Map<Class<?>, Boolean> halfBuilt = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A codec with the Go-compatible mapper. */
     public JsonCodec() {
@@ -115,6 +118,20 @@ public final class JsonCodec implements Codec {
         mapper.writerFor(javaType);
     }
 
+    /**
+     * Whether this codec's mapper has nothing but a bean deserializer for a protobuf message class: no
+     * module of the application's reads it (one built on protobuf's JsonFormat, say), so decoding would
+     * only half-build it. Looked up once per class, as finding a deserializer introspects the class.
+     */
+    private boolean onlyAsABean(Class<?> type) {
+        try {
+            return mapper._deserializationContext().findRootValueDeserializer(mapper.constructType(type))
+                    instanceof BeanDeserializerBase;
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
     /** Whether a class is a protobuf message, looked up once per class. */
     private static final ClassValue<Boolean> PROTOBUF_MESSAGE = new ClassValue<>() {
         @Override
@@ -134,7 +151,8 @@ public final class JsonCodec implements Codec {
 
     @Override
     public @Nullable Object decode(byte[] bytes, Type type) {
-        if (type instanceof Class && PROTOBUF_MESSAGE.get((Class<?>) type)) {
+        if (type instanceof Class && PROTOBUF_MESSAGE.get((Class<?>) type)
+                && halfBuilt.computeIfAbsent((Class<?>) type, this::onlyAsABean)) {
             // Jackson would make one through its private constructor, whose fields protobuf never set.
             throw new CodecException("json: cannot unmarshal into " + type.getTypeName() + ": a protobuf message"
                     + " is read with the protobuf codec, not JSON", "json: this route takes a protobuf body:"

@@ -59,7 +59,8 @@ public interface PeerStats {
     /**
      * Connections whose TLS failed, on either side: a handshake refused (a certificate, a protocol) or
      * broken off, a record that could not be read, or a renegotiation the other side started, which
-     * this peer refuses since each costs a full handshake. Handshakes not finished in time are
+     * this peer refuses since each costs a full handshake; a dial's handshake not finished within the
+     * dial timeout too. An accepted connection's handshake not finished in time is one of the
      * {@link #handshakeTimeouts()}.
      */
     default long tlsFailures() {

@@ -121,8 +121,9 @@ public interface Session {
     /**
      * Pushes a one-way message. The future completes when the frame is written, or fails with
      * {@code 104} when it cannot be, or when the session, redialing, has not reconnected within the
-     * push's timeout ({@link CallOptions#timeout}, else the peer's pull timeout). It completes on the connection's I/O thread, as Netty's write
-     * futures do: chain blocking work with the {@code *Async} methods of the future.
+     * push's timeout ({@link CallOptions#timeout}, else the peer's pull timeout). It completes on the
+     * connection's I/O thread, as Netty's write futures do (that timeout's failure on the peer's timer
+     * thread): chain blocking work with the {@code *Async} methods of the future.
      */
     CompletableFuture<Void> push(String uri, @Nullable Object body, CallOption... options);
 

@@ -232,4 +232,21 @@ class CodecsTest {
                     assertThat(e.publicMessage()).isEqualTo("json: this route takes a protobuf body: send it with codec 'p'");
                 });
     }
+
+    @Test
+    void aProtobufMessageIsReadFromJsonByADeserializerOfTheApplications() {
+        tools.jackson.databind.module.SimpleModule module = new tools.jackson.databind.module.SimpleModule();
+        module.addDeserializer(PbTest.class, new tools.jackson.databind.ValueDeserializer<PbTest>() {
+            @Override
+            public PbTest deserialize(tools.jackson.core.JsonParser p, tools.jackson.databind.DeserializationContext ctxt) {
+                java.util.Map<?, ?> fields = ctxt.readValue(p, java.util.Map.class);
+                return PbTest.newBuilder().setA(((Number) fields.get("a")).intValue()).build();
+            }
+        });
+        JsonCodec withModule = new JsonCodec(JsonCodec.goCompatibleMapperBuilder().addModule(module).build());
+        assertThat(withModule.decode("{\"a\":7}".getBytes(StandardCharsets.UTF_8), PbTest.class))
+                .isEqualTo(PbTest.newBuilder().setA(7).build());
+        assertThatThrownBy(() -> new JsonCodec().decode("{\"a\":7}".getBytes(StandardCharsets.UTF_8), PbTest.class))
+                .isInstanceOf(CodecException.class).hasMessageContaining("protobuf codec");
+    }
 }

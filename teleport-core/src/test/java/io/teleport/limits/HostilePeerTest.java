@@ -233,9 +233,6 @@ class HostilePeerTest {
         // waiting has one place (four sessions: five or six admitted, by the order they came in); every
         // other pull must be refused first.
         await().until(() -> server.stats().pullsRefused() >= 194);
-        await().during(Duration.ofMillis(300)).until(() -> server.stats().pullsRefused() >= 194);
-        long refusedFirst = server.stats().pullsRefused();
-        assertThat(refusedFirst).isBetween(194L, 195L);
         hold.countDown();
         int ok = 0;
         int refused = 0;
@@ -249,7 +246,8 @@ class HostilePeerTest {
             }
         }
         assertThat(ok + refused).as("every pull ended").isEqualTo(200);
-        assertThat(ok).as("what was admitted ran").isEqualTo(200 - refusedFirst);
+        assertThat(refused).as("each refusal counted").isEqualTo(server.stats().pullsRefused());
+        assertThat(ok).as("what was admitted ran: one, two queued, one place per session past them").isBetween(5, 6);
         assertThat(logged().stream().filter(e -> e.getFormattedMessage().contains("handler executor full")).count())
                 .as("refusals are logged once per interval").isEqualTo(1);
     }

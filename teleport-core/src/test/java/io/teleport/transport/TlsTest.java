@@ -267,4 +267,34 @@ class TlsTest {
             assertThat(peer.stats().tlsFailures()).isEqualTo(1);
         }
     }
+
+    @Test
+    void aServedChannelWhoseTlsHandshakeNeverStartsIsClosedAtTheHandshakeTimeout() throws Exception {
+        Peer peer = new Peer(PeerConfig.builder().limits(Limits.builder().handshakeTimeout(Duration.ofMillis(300)).build())
+                .serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory()).build()).build());
+        peers.add(peer);
+        io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.local.LocalIoHandler.newFactory());
+        try {
+            java.util.concurrent.CompletableFuture<io.netty.channel.Channel> accepted = new java.util.concurrent.CompletableFuture<>();
+            io.netty.channel.local.LocalAddress address = new io.netty.channel.local.LocalAddress("teleport-tls-serve-test");
+            new io.netty.bootstrap.ServerBootstrap().group(group).channel(io.netty.channel.local.LocalServerChannel.class)
+                    .childHandler(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+                            ctx.pipeline().remove(this);
+                            accepted.complete(ctx.channel());
+                        }
+                    }).bind(address).sync();
+            // Connected, and silent: no ClientHello ever comes.
+            new io.netty.bootstrap.Bootstrap().group(group).channel(io.netty.channel.local.LocalChannel.class)
+                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter()).connect(address).sync();
+            io.netty.channel.Channel served = accepted.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            peer.serve(served, null);
+            assertThat(served.closeFuture().await(5, java.util.concurrent.TimeUnit.SECONDS)).as("closed").isTrue();
+            assertThat(peer.stats().handshakeTimeouts()).isEqualTo(1);
+        } finally {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }

@@ -115,7 +115,8 @@ public final class PeerContext {
     public final RefusalLog stalledLog = refusalLogs.open(log, "connections closed for reading nothing within "
             + "write-stall-timeout");
     public final RefusalLog unexpectedLog = refusalLogs.open(log, "connections closed after an unexpected error");
-    volatile boolean closing;
+    /** Set once the peer shuts down ({@link #markClosing}); written only there. */
+    public volatile boolean closing;
     /** When the drain must end ({@link System#nanoTime()}); written before {@link #closing}. */
     private volatile long drainDeadline;
     /** Dials in progress: failed by {@link #shutdown(long)} if the stopped I/O threads left them unsettled. */

@@ -37,9 +37,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 public final class PendingPull implements ChannelFutureListener, WriteContext, ReadContext {
 
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
-    /** A connection the remote closed before any frame came in on the session. */
     /** Why this side closed a connection, when the other side's doing made it (see {@link #writeFailed}). */
     public static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("teleport.closedBecause");
+    /** A connection the remote closed before any frame came in on the session. */
     static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
             "the remote closed the connection without sending a frame on it; likely a peer on another"
                     + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match on both sides, or the server's"

@@ -97,7 +97,11 @@ public final class Pipelines {
             session.disconnected(channel, false, true, null);
             throw new IllegalArgumentException("channel: closed while being served");
         }
-        channel.pipeline().get(SessionHandler.class).activate(channel);
+        SessionHandler handler = channel.pipeline().get(SessionHandler.class);
+        // Its channelActive came before the handlers: the handshake timer (which also ends a TLS
+        // handshake that never finishes) is armed here instead.
+        handler.armHandshakeTimer(channel);
+        handler.activate(channel);
         return session;
     }
 }

@@ -143,7 +143,7 @@ final class SessionHandler extends ChannelDuplexHandler {
                 tlsFailed(channel, f.cause());
                 if (ready != null) {
                     // Closed with no alert: what a peer that does not speak TLS does with a ClientHello.
-                    Throwable why = f.cause() instanceof ClosedChannelException ? new SSLException("the other side"
+                    Throwable why = f.cause() instanceof ClosedChannelException && !session.peer.closing ? new SSLException("the other side"
                             + " closed the connection during the TLS handshake; likely a peer without TLS (TLS on"
                             + " this side only), else one that refused the connection") : f.cause();
                     ready.completeExceptionally(Dialer.failed(String.valueOf(channel.remoteAddress()), why));
@@ -351,9 +351,10 @@ final class SessionHandler extends ChannelDuplexHandler {
      */
     private void tlsFailed(Channel channel, Throwable cause) {
         Throwable reason = cause instanceof SSLException || cause.getCause() == null ? cause : cause.getCause();
-        if (reason instanceof ClosedChannelException && !session.dialed()) {
+        if (reason instanceof ClosedChannelException && (!session.dialed() || session.peer.closing)) {
             // Closed before the handshake ended, most often before a byte was sent: a TCP health probe
-            // or a port scan, every few seconds for the life of a pod. Not a TLS failure.
+            // or a port scan, every few seconds for the life of a pod; or a dial this peer's own
+            // shutdown ended. Not a TLS failure.
             log.debug("disconnect({}) during the TLS handshake: the other side closed", session.id());
             return;
         }

@@ -33,6 +33,16 @@ final class TlsRenegotiationGuard extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        tls.handshakeFuture().addListener(f -> {
+            if (f.isSuccess() && "TLSv1.3".equals(tls.engine().getSession().getProtocol()) && !ctx.isRemoved()) {
+                // TLS 1.3 has no renegotiation: nothing left to watch.
+                ctx.pipeline().remove(this);
+            }
+        });
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (refused) {
             ReferenceCountUtil.release(msg);
@@ -64,7 +74,7 @@ final class TlsRenegotiationGuard extends ChannelInboundHandlerAdapter {
             if (headerHave == HEADER) {
                 headerHave = 0;
                 bodyLeft = ((header[3] & 0xFF) << 8) | (header[4] & 0xFF);
-                if ((header[0] & 0xFF) == HANDSHAKE && tls.handshakeFuture().isDone()) {
+                if ((header[0] & 0xFF) == HANDSHAKE && tls.handshakeFuture().isSuccess()) {
                     return true;
                 }
             }

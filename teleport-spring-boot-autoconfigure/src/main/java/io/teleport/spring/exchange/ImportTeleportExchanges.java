@@ -43,6 +43,14 @@ public @interface ImportTeleportExchanges {
      */
     String remote() default "";
 
+    /**
+     * Whether each proxy is the primary bean of its interface, as Spring Cloud OpenFeign's clients are
+     * by default: code that injects the interface then calls the remote even where the application
+     * also serves it (a controller implementing it). {@code false} where the application declares its
+     * own {@code @Primary} bean of the interface, such as a test stub or a caching decorator.
+     */
+    boolean primary() default true;
+
     /** Several imports on one class, such as one per remote. */
     @Target(ElementType.TYPE)
     @Retention(RetentionPolicy.RUNTIME)

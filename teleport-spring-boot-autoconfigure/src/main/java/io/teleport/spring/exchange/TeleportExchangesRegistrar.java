@@ -50,8 +50,9 @@ public final class TeleportExchangesRegistrar implements ImportBeanDefinitionReg
         for (AnnotationAttributes imports : metadata.getMergedRepeatableAnnotationAttributes(
                 ImportTeleportExchanges.class, ImportTeleportExchanges.Container.class, false)) {
             String remote = imports.getString("remote");
+            boolean primary = imports.getBoolean("primary");
             for (Class<?> type : interfaces(metadata, imports)) {
-                register(type, remote, registry);
+                register(type, remote, primary, registry);
             }
         }
     }
@@ -86,7 +87,7 @@ public final class TeleportExchangesRegistrar implements ImportBeanDefinitionReg
         return types;
     }
 
-    private static void register(Class<?> type, String remote, BeanDefinitionRegistry registry) {
+    private static void register(Class<?> type, String remote, boolean primary, BeanDefinitionRegistry registry) {
         String name = type.getName();
         if (registry.containsBeanDefinition(name)) {
             return;
@@ -98,7 +99,7 @@ public final class TeleportExchangesRegistrar implements ImportBeanDefinitionReg
         // An application that also serves the interface (a controller implementing it) has two beans of
         // its type: code that injects the interface means the remote, as with Spring Cloud OpenFeign's
         // clients; the controller is still injected by its class.
-        definition.setPrimary(true);
+        definition.setPrimary(primary);
         registry.registerBeanDefinition(name, definition);
     }
 }

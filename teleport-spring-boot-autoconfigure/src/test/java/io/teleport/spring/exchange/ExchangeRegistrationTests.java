@@ -204,6 +204,24 @@ class ExchangeRegistrationTests {
                 });
     }
 
+    @Test
+    void anApplicationWithItsOwnPrimaryBeanOfTheInterfaceImportsItsProxyAsNotPrimary() {
+        runner.withUserConfiguration(ImportsPingNotPrimary.class)
+                .withBean("stub", PingApi.class, () -> text -> "stubbed " + text, d -> d.setPrimary(true))
+                .withPropertyValues("teleport.client.address=127.0.0.1:1")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx.getBean(PingApi.class).ping("x")).isEqualTo("stubbed x");
+                    assertThat(ctx.getBean(PingApi.class.getName(), PingApi.class))
+                            .hasToString("PingApi via SessionTemplate[default -> 127.0.0.1:1]");
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportTeleportExchanges(value = PingApi.class, primary = false)
+    static class ImportsPingNotPrimary {
+    }
+
     /** Serves the interface the same application calls. */
     @PullController
     static class Pings implements PingApi {
