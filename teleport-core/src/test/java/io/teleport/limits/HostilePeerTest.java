@@ -230,9 +230,10 @@ class HostilePeerTest {
             pulls.add(sessions.get(i % 4).pullAsync("/hold", "x" + i, String.class));
         }
         // One runs and two fill the queue while the handler holds; past that, each session with nothing
-        // waiting has one place (four sessions: five or six admitted, by the order they came in); every
-        // other pull must be refused first.
-        await().until(() -> server.stats().pullsRefused() >= 194);
+        // waiting has one place; a session refused then is not read on until one of its own finishes.
+        await().until(() -> server.stats().pullsRefused() >= 1 && server.stats().pausedSessions() >= 1);
+        Thread.sleep(200);
+        assertThat(server.stats().pullsRefused()).as("back-pressure: no refusal per pull sent").isLessThanOrEqualTo(4);
         hold.countDown();
         int ok = 0;
         int refused = 0;
@@ -247,7 +248,6 @@ class HostilePeerTest {
         }
         assertThat(ok + refused).as("every pull ended").isEqualTo(200);
         assertThat(refused).as("each refusal counted").isEqualTo(server.stats().pullsRefused());
-        assertThat(ok).as("what was admitted ran: one, two queued, one place per session past them").isBetween(5, 6);
         assertThat(logged().stream().filter(e -> e.getFormattedMessage().contains("handler executor full")).count())
                 .as("refusals are logged once per interval").isEqualTo(1);
     }

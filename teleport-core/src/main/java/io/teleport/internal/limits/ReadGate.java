@@ -2,7 +2,6 @@ package io.teleport.internal.limits;
 
 import io.netty.channel.Channel;
 import io.teleport.limits.Limits;
-import io.teleport.message.Packet;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -30,6 +29,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     private static final int UNWRITABLE = 2;
     private static final int NO_ROOM = 4;
     private static final int TURN = 8;
+    private static final int OVERLOAD = 16;
 
     private final Channel channel;
     private final InboundBudget budget;
@@ -50,6 +50,8 @@ public final class ReadGate implements InboundBudget.Waiter {
     private volatile boolean unwritablePaused;
     /** Set on the event loop; read by finishing messages to know whether a resumption may be due. */
     private volatile boolean inflightPaused;
+    /** While stopped for overload: reading resumes once no more than this many are in flight. */
+    private volatile int overloadResumeAt = -1;
     // Event loop only.
     private int reasons;
     /** Over the high water mark, yet read: this side awaits replies there. */
@@ -71,22 +73,6 @@ public final class ReadGate implements InboundBudget.Waiter {
         this.maxInflight = limits.maxInflightPerSession();
         this.maxInflightBytes = limits.maxInflightBytesPerSession();
         this.awaitingReplies = awaitingReplies;
-    }
-
-    /**
-     * The bytes a received message holds until it is finished: its frame, or what it was read into
-     * when a transfer filter made that larger.
-     */
-    public static long charge(Packet packet) {
-        long frame = Math.max(packet.size(), packet.bodyBytes().length);
-        if (packet.xferPipe().length == 0) {
-            return frame;
-        }
-        // A filter inflates the whole payload, so the URI and metadata parsed out of it can be far
-        // larger than the frame (a 150-byte gzip frame holding 80 KB of them).
-        long parsed = (long) packet.bodyBytes().length + packet.uri().length()
-                + (packet.hasMeta() ? packet.meta().minEncodedLength() : 0);
-        return Math.max(frame, parsed);
     }
 
     // ---------------------------------------------------------------- frames (event loop)
@@ -189,13 +175,18 @@ public final class ReadGate implements InboundBudget.Waiter {
     }
 
     /**
-     * This side wrote to the connection while reading is stopped for the messages in flight: if a
-     * handler now awaits a reply there, reading resumes (see {@link #admit}), so that it can be read.
+     * This side wrote to the connection while reading is stopped for the messages in flight or for
+     * overload: if a handler now awaits a reply there, reading resumes (see {@link #admit}), so that it
+     * can be read.
      */
     public void wrote() {
-        // One field read on every write: the look at the pulls is paid only while stopped at the limit.
+        // One field read on every write: the look at the pulls is paid only while stopped.
         if ((reasons & INFLIGHT) != 0) {
             inflightDrained();
+        }
+        if ((reasons & OVERLOAD) != 0 && awaitingReplies.getAsBoolean()) {
+            overloadResumeAt = -1;
+            resume(OVERLOAD);
         }
     }
 
@@ -230,6 +221,34 @@ public final class ReadGate implements InboundBudget.Waiter {
         }
         if (unwritablePaused && (c >>> 32) == 0) {
             runOnLoop(this::pullsGone);
+        }
+        if (overloadResumeAt >= 0 && (int) c <= overloadResumeAt) {
+            runOnLoop(this::overloadEased);
+        }
+    }
+
+    /**
+     * The handler executor is about to refuse a message of this connection for want of room (its queue
+     * full) while others of it are in flight (event loop): back-pressure before more refusals. Reading
+     * stops until one of those others finishes, rather than reading and refusing as fast as the other
+     * side sends (a flood of a slow route went on at 400,000 refusals a second).
+     */
+    public void refusingForOverload() {
+        int n = inflight();
+        // Not while a handler here awaits a reply on this connection: it would wait for a reply never read.
+        if (n > 1 && channel.eventLoop().inEventLoop() && !awaitingReplies.getAsBoolean()) {
+            overloadResumeAt = n - 2; // the refused one and one other finished
+            pause(OVERLOAD);
+            // All may have finished before the mark was visible to them: look again.
+            overloadEased();
+        }
+    }
+
+    private void overloadEased() {
+        int mark = overloadResumeAt;
+        if (mark >= 0 && inflight() <= mark) {
+            overloadResumeAt = -1;
+            resume(OVERLOAD);
         }
     }
 
@@ -318,7 +337,7 @@ public final class ReadGate implements InboundBudget.Waiter {
         return reasons != 0;
     }
 
-    /** Whether decoding must wait: too much in flight, or replies could not be written. */
+    /** Whether decoding must wait: too much in flight, replies could not be written, or the executor is full. */
     public boolean holdsDecoding() {
         return (reasons & ~(NO_ROOM | TURN)) != 0;
     }
@@ -372,7 +391,7 @@ public final class ReadGate implements InboundBudget.Waiter {
         }
         reasons |= reason;
         unwritablePaused = (reasons & UNWRITABLE) != 0;
-        if ((reason & (INFLIGHT | UNWRITABLE)) != 0) {
+        if ((reason & (INFLIGHT | UNWRITABLE | OVERLOAD)) != 0) {
             // Not read now, its frame's clock not running: a frame past its share must not hold the slot.
             budget.endOverdraft(this);
         }

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.teleport.internal.limits.MessageCharge;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.message.Packet;
@@ -167,7 +168,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
 
     /** A whole frame became a packet: its reservation becomes its charge. */
     private void decoded(Packet packet, ByteBuf in, List<Object> out) {
-        long charge = ReadGate.charge(packet);
+        long charge = MessageCharge.of(packet);
         gate.settle(reserved, charge);
         reserved = 0;
         partialSince = in.isReadable() ? System.nanoTime() : 0;

@@ -14,6 +14,7 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.codec.CodecException;
+import io.teleport.internal.limits.MessageCharge;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.log.LogText;
 import io.teleport.internal.session.DefaultSession;
@@ -265,7 +266,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             handshake.cancel(false);
         }
         // As the decoder reserved it: worked out before the reply's end adds an error to its metadata.
-        long charge = ReadGate.charge(packet);
+        long charge = MessageCharge.of(packet);
         if (brokenBy != null) {
             // Decoded in the same pass as the message that broke the protocol or a limit: the connection
             // is closing for that one, which was counted; these are neither handled nor counted again.
