@@ -143,10 +143,8 @@ final class SessionHandler extends ChannelDuplexHandler {
             } else {
                 tlsFailed(channel, f.cause());
                 if (ready != null) {
-                    // Closed with no alert: what a peer that does not speak TLS does with a ClientHello.
-                    Throwable why = f.cause() instanceof ClosedChannelException && !session.peer.closing ? new SSLException("the other side"
-                            + " closed the connection during the TLS handshake; likely a peer without TLS (TLS on"
-                            + " this side only), else one that refused the connection") : f.cause();
+                    Throwable why = f.cause() instanceof ClosedChannelException && !session.peer.closing
+                            ? Dialer.closedDuringTls() : f.cause();
                     ready.completeExceptionally(Dialer.failed(String.valueOf(channel.remoteAddress()), why));
                 }
                 channel.close();
@@ -268,18 +266,19 @@ final class SessionHandler extends ChannelDuplexHandler {
         // As the decoder reserved it: worked out before the reply's end adds an error to its metadata.
         long charge = MessageCharge.of(packet);
         if (brokenBy != null) {
-            // Decoded in the same pass as the message that broke the protocol or a limit: the connection
-            // is closing for that one, which was counted; these are neither handled nor counted again.
+            // Read with the message that broke the protocol or a limit (counted): not handled, nor counted.
             gate.unreserve(charge);
             return;
         }
         if (packet.type() == PacketType.REPLY) {
+            boolean handedOver = false;
             try {
-                onReply(packet);
+                handedOver = onReply(packet, charge);
             } finally {
-                // The reply is this side's own pull coming back: what it holds is bounded by what
-                // this side asked for, so its bytes are not held against the sender.
-                gate.unreserve(charge);
+                if (!handedOver) {
+                    // Handled: this side's own pull came back, and its bytes are free again.
+                    gate.unreserve(charge);
+                }
             }
         } else {
             dispatch(packet, charge);
@@ -291,7 +290,8 @@ final class SessionHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void onReply(Packet reply) {
+    /** Whether the reply went to its hooks off the I/O thread, which hold its {@code charge} then. */
+    private boolean onReply(Packet reply, long charge) {
         PendingPull pull;
         try {
             pull = session.answeredBy(reply);
@@ -304,17 +304,18 @@ final class SessionHandler extends ChannelDuplexHandler {
                 log.debug("not found pull cmd (late reply), dropped: seq {} uri {}", reply.seq(),
                         LogText.safe(reply.uri(), session.peer.limits.logValueLimit()));
             }
-            return;
+            return false;
         }
         PluginChain plugins = session.peer.plugins;
         boolean hooksBlock = plugins.blocks(Hook.POST_READ_REPLY_HEADER) || plugins.blocks(Hook.PRE_READ_REPLY_BODY)
                 || plugins.blocks(Hook.POST_READ_REPLY_BODY);
         if (hooksBlock && !session.peer.inline) {
             // Reply hooks are user code that may block: keep them off the I/O thread.
-            session.peer.runBlocking(() -> pull.onReply(reply));
-        } else {
-            pull.onReply(reply);
+            session.peer.runBlocking(new ReplyHooks(pull, reply, gate, charge, session.handlerLane));
+            return true;
         }
+        pull.onReply(reply);
+        return false;
     }
 
     /**
