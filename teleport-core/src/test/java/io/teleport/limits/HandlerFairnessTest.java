@@ -80,7 +80,7 @@ class HandlerFairnessTest {
         String address = "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
 
         // One session holds both threads and fills the queue; its next call is refused (and it is not
-        // read on until one of its own finishes).
+        // read for a while).
         Session flooder = peer(PeerConfig.defaults()).dial(address);
         List<CompletableFuture<String>> flood = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -102,7 +102,7 @@ class HandlerFairnessTest {
     }
 
     @Test
-    void aSessionWhoseMessagesTheFullQueueRefusesIsNotReadUntilOneOfItsOwnFinishes() throws Exception {
+    void aSessionWhoseMessagesTheFullQueueRefusesIsReadNoMoreForAWhile() throws Exception {
         Peer server = peer(PeerConfig.builder().handlerThreads(1).handlerQueueCapacity(2).build());
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         AtomicInteger handled = new AtomicInteger();
@@ -112,19 +112,19 @@ class HandlerFairnessTest {
         });
         String address = "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
         Session flooder = peer(PeerConfig.defaults()).dial(address);
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < 300; i++) {
             flooder.push("/slow", "x" + i);
         }
-        // One runs, two wait; the next is refused, and then the session is not read on to be refused again.
+        // One runs, two wait; the next is refused, and then the session is not read for a while: about one
+        // refusal per pause while the handler holds, not one per push sent.
         org.awaitility.Awaitility.await().until(() -> server.stats().pushesRefused() >= 1);
-        Thread.sleep(300);
-        assertThat(server.stats().pushesRefused()).as("back-pressure, not a refusal per push sent").isLessThanOrEqualTo(2);
-        assertThat(server.stats().pausedSessions()).isEqualTo(1);
+        Thread.sleep(500);
+        assertThat(server.stats().pushesRefused()).as("back-pressure, not a refusal per push sent").isLessThan(50);
 
         release.countDown();
         // Read on as its own handlers finish: every push is handled or refused, none lost.
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> handled.get() + server.stats().pushesRefused() == 1000);
+                .until(() -> handled.get() + server.stats().pushesRefused() == 300);
         assertThat(handled.get()).as("most of them handled once there was room").isGreaterThan(3);
     }
 }

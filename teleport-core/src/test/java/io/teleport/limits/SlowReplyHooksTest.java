@@ -26,8 +26,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Replies whose hooks may block wait for them off the I/O thread; the other side chooses how large
- * they are, so while they wait they count in flight on their connection and in the inbound budget:
- * reading stops at the session's in-flight limits instead of piling replies up in memory.
+ * they are, so while they wait they hold their bytes in the inbound budget: reading stops when it is
+ * full instead of piling replies up in memory.
  */
 class SlowReplyHooksTest {
 
@@ -54,7 +54,7 @@ class SlowReplyHooksTest {
     }
 
     @Test
-    void repliesWaitingForBlockingHooksStopReadingAtTheSessionsInflightBytes() throws Exception {
+    void repliesWaitingForBlockingHooksHoldTheirBytesInTheInboundBudget() throws Exception {
         // The server lets replies to a client that stops reading queue up (its own bound would close it).
         Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder()
                 .maxOutboundBytesPerSession(64L * REPLY_BYTES).maxOutboundBytes(64L * REPLY_BYTES).build()).build()));
@@ -62,7 +62,7 @@ class SlowReplyHooksTest {
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
 
         SlowHook hook = new SlowHook();
-        Limits limits = Limits.builder().maxInflightBytesPerSession(4L * REPLY_BYTES).build();
+        Limits limits = Limits.builder().maxInboundBytes(4L * REPLY_BYTES).build();
         Peer client = peers.add(Peer.builder().config(PeerConfig.builder().limits(limits).build()).plugin(hook).build());
         Session session = client.dial("127.0.0.1:" + port);
         List<CompletableFuture<String>> pulls = new ArrayList<>();
@@ -71,9 +71,10 @@ class SlowReplyHooksTest {
         }
         await().until(() -> client.stats().pausedSessions() == 1);
         Thread.sleep(300);
-        // Held while their hooks wait: at most the in-flight bytes and the one that crossed them.
-        assertThat(client.stats().inboundBytes()).isBetween(4L * REPLY_BYTES, 6L * REPLY_BYTES);
-        assertThat(client.stats().pausedSessions()).as("the connection is not read on").isEqualTo(1);
+        // Held while their hooks wait: at most the budget, and the frame let past it.
+        assertThat(client.stats().inboundBytes()).isBetween((long) REPLY_BYTES, 6L * REPLY_BYTES);
+        assertThat(client.stats().pausedSessions()).as("the connection waits for room").isEqualTo(1);
+        assertThat(hook.seen.get()).as("replies read while the hooks wait").isLessThanOrEqualTo(6);
 
         hook.release.countDown();
         for (CompletableFuture<String> pull : pulls) {
@@ -81,39 +82,5 @@ class SlowReplyHooksTest {
         }
         assertThat(hook.seen.get()).isEqualTo(20);
         await().until(() -> client.stats().inboundBytes() == 0);
-    }
-
-    @Test
-    void oneSessionsRepliesWaitingForSlowHooksTakeTurnsWithAnothers() throws Exception {
-        Peer slow = peers.add(new Peer(PeerConfig.defaults()));
-        slow.pullRouter().route("/slow", Integer.class, (n, ctx) -> "s" + n);
-        Peer good = peers.add(new Peer(PeerConfig.defaults()));
-        good.pullRouter().route("/good", Integer.class, (n, ctx) -> "g" + n);
-        int slowPort = ((InetSocketAddress) slow.listen("127.0.0.1:0", null)).getPort();
-        int goodPort = ((InetSocketAddress) good.listen("127.0.0.1:0", null)).getPort();
-        AtomicInteger slowDone = new AtomicInteger();
-        PostReadReplyBody hook = ctx -> {
-            if (ctx.output().uri().startsWith("/slow")) {
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                slowDone.incrementAndGet();
-            }
-            return null;
-        };
-        Peer client = peers.add(Peer.builder().config(PeerConfig.builder().handlerThreads(2).build()).plugin(hook).build());
-        Session toSlow = client.dial("127.0.0.1:" + slowPort);
-        Session toGood = client.dial("127.0.0.1:" + goodPort);
-        List<CompletableFuture<String>> backlog = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            backlog.add(toSlow.pullAsync("/slow", i, String.class, CallOptions.timeout(Duration.ofSeconds(30))));
-        }
-        await().until(() -> slowDone.get() >= 2);
-        assertThat(toGood.pull("/good", 1, String.class, CallOptions.timeout(Duration.ofSeconds(30)))).isEqualTo("g1");
-        // Counted in replies, not in time: behind the backlog, most of the 40 would have gone first.
-        assertThat(slowDone.get()).as("slow replies whose hooks ended before the other session's reply").isLessThan(20);
-        CompletableFuture.allOf(backlog.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
     }
 }

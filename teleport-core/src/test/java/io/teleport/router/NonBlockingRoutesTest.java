@@ -243,7 +243,7 @@ class NonBlockingRoutesTest {
             assertThatThrownBy(() -> session.pull("/hold", "3", String.class))
                     .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(Rerror.CODE_UNAVAILABLE));
             // The I/O thread is not held up by the full executor: a marked route still answers (another
-            // session's call: the refused one is not read on until one of its own messages finishes).
+            // session's call: the refused one is not read for a while).
             assertThat(dial(server).pull("/quick/one", "", String.class)).startsWith(IO);
             release.countDown();
             assertThat(running.get(5, TimeUnit.SECONDS)).isEqualTo("1");

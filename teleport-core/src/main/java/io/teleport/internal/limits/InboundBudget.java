@@ -173,7 +173,7 @@ public final class InboundBudget {
     }
 
     /** Gives back {@code bytes} and wakes whoever waits for room. */
-    void release(long bytes) {
+    public void release(long bytes) {
         if (bytes == 0) {
             return;
         }

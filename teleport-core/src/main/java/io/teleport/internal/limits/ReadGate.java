@@ -30,6 +30,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     private static final int NO_ROOM = 4;
     private static final int TURN = 8;
     private static final int OVERLOAD = 16;
+    private static final long OVERLOAD_PAUSE_MS = 50;
 
     private final Channel channel;
     private final InboundBudget budget;
@@ -50,8 +51,6 @@ public final class ReadGate implements InboundBudget.Waiter {
     private volatile boolean unwritablePaused;
     /** Set on the event loop; read by finishing messages to know whether a resumption may be due. */
     private volatile boolean inflightPaused;
-    /** While stopped for overload: reading resumes once no more than this many are in flight. */
-    private volatile int overloadResumeAt = -1;
     // Event loop only.
     private int reasons;
     /** Over the high water mark, yet read: this side awaits replies there. */
@@ -175,18 +174,13 @@ public final class ReadGate implements InboundBudget.Waiter {
     }
 
     /**
-     * This side wrote to the connection while reading is stopped for the messages in flight or for
-     * overload: if a handler now awaits a reply there, reading resumes (see {@link #admit}), so that it
-     * can be read.
+     * This side wrote to the connection while reading is stopped for the messages in flight: if a
+     * handler now awaits a reply there, reading resumes (see {@link #admit}), so that it can be read.
      */
     public void wrote() {
         // One field read on every write: the look at the pulls is paid only while stopped.
         if ((reasons & INFLIGHT) != 0) {
             inflightDrained();
-        }
-        if ((reasons & OVERLOAD) != 0 && awaitingReplies.getAsBoolean()) {
-            overloadResumeAt = -1;
-            resume(OVERLOAD);
         }
     }
 
@@ -222,33 +216,23 @@ public final class ReadGate implements InboundBudget.Waiter {
         if (unwritablePaused && (c >>> 32) == 0) {
             runOnLoop(this::pullsGone);
         }
-        if (overloadResumeAt >= 0 && (int) c <= overloadResumeAt) {
-            runOnLoop(this::overloadEased);
-        }
     }
 
     /**
-     * The handler executor is about to refuse a message of this connection for want of room (its queue
-     * full) while others of it are in flight (event loop): back-pressure before more refusals. Reading
-     * stops until one of those others finishes, rather than reading and refusing as fast as the other
-     * side sends (a flood of a slow route went on at 400,000 refusals a second).
+     * The handler executor is about to refuse a message of this connection for want of room (event
+     * loop): back-pressure before more refusals. Reading stops for {@value #OVERLOAD_PAUSE_MS} ms rather
+     * than reading and refusing as fast as the other side sends (a flood of a slow route went on at
+     * 400,000 refusals a second); a fixed pause, so that nothing this session waits for stays unread.
      */
     public void refusingForOverload() {
-        int n = inflight();
-        // Not while a handler here awaits a reply on this connection: it would wait for a reply never read.
-        if (n > 1 && channel.eventLoop().inEventLoop() && !awaitingReplies.getAsBoolean()) {
-            overloadResumeAt = n - 2; // the refused one and one other finished
+        // Not while a handler here awaits a reply on this connection: it would wait that much longer.
+        if ((reasons & OVERLOAD) == 0 && channel.eventLoop().inEventLoop() && !awaitingReplies.getAsBoolean()) {
             pause(OVERLOAD);
-            // All may have finished before the mark was visible to them: look again.
-            overloadEased();
-        }
-    }
-
-    private void overloadEased() {
-        int mark = overloadResumeAt;
-        if (mark >= 0 && inflight() <= mark) {
-            overloadResumeAt = -1;
-            resume(OVERLOAD);
+            try {
+                channel.eventLoop().schedule(() -> resume(OVERLOAD), OVERLOAD_PAUSE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException shutDown) {
+                resume(OVERLOAD);
+            }
         }
     }
 

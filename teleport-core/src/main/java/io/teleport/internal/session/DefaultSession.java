@@ -60,7 +60,7 @@ public final class DefaultSession implements Session {
     /** Queued bytes, the outbound limit, writability waiters. */
     private final SessionOutbound outbound = new SessionOutbound(this);
     /** Where this session's messages wait for a handler thread, taking turns with other sessions'. */
-    public final FairQueue.Lane handlerLane = new FairQueue.Lane();
+    final FairQueue.Lane handlerLane = new FairQueue.Lane();
     /** This side's pulls and pushes: the invocation layer above this connection. */
     private final SessionCalls calls = new SessionCalls(this);
 

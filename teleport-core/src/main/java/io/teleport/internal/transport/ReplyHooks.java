@@ -1,54 +1,57 @@
 package io.teleport.internal.transport;
 
-import io.teleport.internal.dispatch.FairQueue;
-import io.teleport.internal.dispatch.HandlerPool;
-import io.teleport.internal.limits.ReadGate;
+import io.teleport.internal.limits.InboundBudget;
+import io.teleport.internal.session.PeerContext;
 import io.teleport.internal.session.PendingPull;
 import io.teleport.message.Packet;
-import org.jspecify.annotations.Nullable;
+
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * A reply whose hooks may block, run off the I/O thread. Until they end it counts in flight on its
- * connection, as a received message does: the other side chooses how large its replies are, so
- * replies waiting for slow hooks are bounded by the session's in-flight limits (reading stops there)
- * and held in the inbound budget, not only by how many pulls wait. It waits in its session's lane, so
- * that one peer's replies take turns with the others' work rather than queue ahead of it.
+ * A reply whose hooks may block, run off the I/O thread. Until they end, its bytes stay in the peer's
+ * inbound budget, as a received message's do: the other side chooses how large its replies are, so
+ * replies waiting for slow hooks must not pile up in memory outside every bound (15 MB replies behind a
+ * hook that slept 2 s ran a 256 MB client out of heap). The reply is this side's own pull's completion,
+ * which a blocked caller may be waiting for, so it takes no turn behind other sessions' messages.
  */
-final class ReplyHooks implements HandlerPool.Queued {
+final class ReplyHooks implements Runnable {
+
+    private static final AtomicIntegerFieldUpdater<ReplyHooks> RAN =
+            AtomicIntegerFieldUpdater.newUpdater(ReplyHooks.class, "ran");
 
     private final PendingPull pull;
     private final Packet reply;
-    private final ReadGate gate;
+    private final InboundBudget budget;
     private final long charge;
-    private final FairQueue.Lane lane;
-    private final long queuedNanos = System.nanoTime();
+    private volatile int ran;
 
-    ReplyHooks(PendingPull pull, Packet reply, ReadGate gate, long charge, FairQueue.Lane lane) {
+    private ReplyHooks(PendingPull pull, Packet reply, InboundBudget budget, long charge) {
         this.pull = pull;
         this.reply = reply;
-        this.gate = gate;
+        this.budget = budget;
         this.charge = charge;
-        this.lane = lane;
-        // Reading stops at the limit; the reply itself is read already and is run all the same.
-        gate.admit(charge, false);
     }
 
-    @Override
-    public void run() {
+    /** Hands the reply, which holds {@code charge} of the budget until its hooks end, to a thread that may block. */
+    static void start(PeerContext peer, PendingPull pull, Packet reply, long charge) {
+        ReplyHooks hooks = new ReplyHooks(pull, reply, peer.budget, charge);
         try {
-            pull.onReply(reply);
-        } finally {
-            gate.finished(charge, false);
+            peer.runBlocking(hooks);
+        } catch (RuntimeException | Error noThread) {
+            // No thread for it (out of memory for one): the pull still gets its reply, here, once.
+            hooks.run();
         }
     }
 
     @Override
-    public long queuedNanos() {
-        return queuedNanos;
-    }
-
-    @Override
-    public FairQueue.@Nullable Lane lane() {
-        return lane;
+    public void run() {
+        if (!RAN.compareAndSet(this, 0, 1)) {
+            return;
+        }
+        try {
+            pull.onReply(reply);
+        } finally {
+            budget.release(charge);
+        }
     }
 }

@@ -311,7 +311,7 @@ final class SessionHandler extends ChannelDuplexHandler {
                 || plugins.blocks(Hook.POST_READ_REPLY_BODY);
         if (hooksBlock && !session.peer.inline) {
             // Reply hooks are user code that may block: keep them off the I/O thread.
-            session.peer.runBlocking(new ReplyHooks(pull, reply, gate, charge, session.handlerLane));
+            ReplyHooks.start(session.peer, pull, reply, charge);
             return true;
         }
         pull.onReply(reply);

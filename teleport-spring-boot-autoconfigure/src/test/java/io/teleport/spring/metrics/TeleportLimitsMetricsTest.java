@@ -137,10 +137,11 @@ class TeleportLimitsMetricsTest {
         for (int i = 0; i < 6; i++) {
             pulls.add(session.pullAsync("/hold", "p" + i, String.class));
         }
-        // One pull runs and one waits in the queue: the rest are answered at once, while those two hold.
+        // One pull runs and one waits in the queue: the next is answered at once (and the session is not
+        // read for a while), while those two hold.
         await().atMost(Duration.ofSeconds(5))
-                .until(() -> pulls.stream().filter(CompletableFuture::isCompletedExceptionally).count() >= 4);
-        assertThat(counter("teleport.limits.refused", "pull-handlers-full")).isGreaterThanOrEqualTo(4);
+                .until(() -> pulls.stream().filter(CompletableFuture::isCompletedExceptionally).count() >= 1);
+        assertThat(counter("teleport.limits.refused", "pull-handlers-full")).isGreaterThanOrEqualTo(1);
         assertThat(gauge("teleport.limits.inbound.bytes")).as("the admitted pulls are held").isPositive();
 
         hold.countDown();
