@@ -285,7 +285,7 @@ public final class DefaultSession implements Session {
             peer.messageLog.capture(packet);
             return prepared;
         } catch (RuntimeException e) {
-            throw PendingPull.writeFailed(e).toException();
+            throw CallErrors.writeFailed(e).toException();
         }
     }
 

@@ -24,15 +24,6 @@ public interface Dialer {
      */
     CompletableFuture<DefaultSession> dial(String address, @Nullable Proto proto, @Nullable DefaultSession session);
 
-    /**
-     * Why a dial failed whose TLS handshake the other side closed without an alert: what a peer that
-     * does not speak TLS does with a ClientHello.
-     */
-    static javax.net.ssl.SSLException closedDuringTls() {
-        return new javax.net.ssl.SSLException("the other side closed the connection during the TLS handshake;"
-                + " likely a peer without TLS (TLS on this side only), else one that refused the connection");
-    }
-
     /** The error of a dial that did not connect, worded as Go Teleport words it. */
     static RerrorException failed(String address, Throwable cause) {
         String why = cause.getMessage() != null ? cause.getMessage()

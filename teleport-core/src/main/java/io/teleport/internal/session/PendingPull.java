@@ -2,8 +2,6 @@ package io.teleport.internal.session;
 
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.EncoderException;
-import io.netty.util.AttributeKey;
 import io.teleport.codec.CodecException;
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
@@ -20,7 +18,6 @@ import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.reflect.Type;
-import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,16 +33,6 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  */
 public final class PendingPull implements ChannelFutureListener, WriteContext, ReadContext {
 
-    static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
-    /** Why this side closed a connection, when the other side's doing made it (see {@link #writeFailed}). */
-    public static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("teleport.closedBecause");
-    /** A connection the remote closed before any frame came in on the session. */
-    static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
-            "the remote closed the connection without sending a frame on it; likely a peer on another"
-                    + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match on both sides, or the server's"
-                    + " be auto) or one that expects TLS (TLS on that side only), else one that refused the connection"
-                    + " (an accept hook) or a frame (over its size limit),"
-                    + " or stopped; its log says which");
     private static final AtomicIntegerFieldUpdater<PendingPull> WRITE_DECIDED =
             AtomicIntegerFieldUpdater.newUpdater(PendingPull.class, "writeDecided");
 
@@ -114,7 +101,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             session.addPending(this);
         } catch (IllegalStateException stopped) {
             if (session.removePending(this)) {
-                fail(CONNECTION_CLOSED);
+                fail(CallErrors.CONNECTION_CLOSED);
             }
             return false;
         } catch (RejectedExecutionException refused) {
@@ -154,7 +141,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
                 });
             }
         } else if (session.removePending(this)) {
-            fail(writeFailed(f.cause(), f.channel()));
+            fail(CallErrors.writeFailed(f.cause(), f.channel()));
         }
     }
 
@@ -355,26 +342,6 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
         } else {
             future.completeExceptionally(error);
         }
-    }
-
-    static Rerror writeFailed(@Nullable Throwable cause) {
-        return writeFailed(cause, null);
-    }
-
-    /**
-     * The error of a call not written; when {@code ch}, the connection it was for, was closed by this
-     * side for a reason ({@link #CLOSED_BECAUSE}: a TLS alert, a protocol the other side broke), that
-     * reason follows, as it ends the pulls that were waiting on it.
-     */
-    static Rerror writeFailed(@Nullable Throwable cause, io.netty.channel.@Nullable Channel ch) {
-        Throwable c = cause instanceof EncoderException && cause.getCause() != null ? cause.getCause() : cause;
-        boolean closed = c instanceof ClosedChannelException || c == null || c.getMessage() == null;
-        String detail = closed ? "connection is closed" : c.getMessage();
-        // Whatever the write failed with (TLS says "SSLEngine closed already"), the reason follows.
-        if (ch != null && ch.hasAttr(CLOSED_BECAUSE)) {
-            detail = detail + "; " + ch.attr(CLOSED_BECAUSE).get();
-        }
-        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", detail);
     }
 
     // WriteContext (the pull) and ReadContext (its reply)

@@ -125,7 +125,7 @@ final class SessionCalls {
      * in flight, as Go Teleport's does, but nothing new, even from the handlers it waits for.
      */
     private Rerror notOpen() {
-        return session.isClosing() || session.peer.closing ? CLOSING : PendingPull.writeFailed(null, session.channel());
+        return session.isClosing() || session.peer.closing ? CLOSING : CallErrors.writeFailed(null, session.channel());
     }
 
     /** A PostWrite hook's error: the message is sent already, so it is only logged. */
@@ -176,7 +176,7 @@ final class SessionCalls {
                     done.complete(null);
                 }
             } else {
-                done.completeExceptionally(PendingPull.writeFailed(f.cause(), f.channel()).toException());
+                done.completeExceptionally(CallErrors.writeFailed(f.cause(), f.channel()).toException());
             }
         }, holdNanos(call));
         return done;

@@ -243,7 +243,7 @@ final class SessionLifecycle {
         if (failedAttempt) {
             // A redial attempt that failed: its dial future says so. Pulls its dial hooks sent on it end
             // now, not at their timeout (held pulls wait on).
-            session.pending.failSentOn(ch, PendingPull.CONNECTION_CLOSED);
+            session.pending.failSentOn(ch, CallErrors.CONNECTION_CLOSED);
             return;
         }
         if (heardAny) {
@@ -251,7 +251,7 @@ final class SessionLifecycle {
         }
         boolean silent = !everHeard && !closedHere && state == State.OPEN && !peer.closing;
         session.failPending(brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed", brokenBy)
-                : silent ? PendingPull.CLOSED_SILENTLY : PendingPull.CONNECTION_CLOSED);
+                : silent ? CallErrors.CLOSED_SILENTLY : CallErrors.CONNECTION_CLOSED);
         if (!redial) {
             if (lost) {
                 log.warn("connection lost (network:{}, addr:{}, id:{}); redial is off", network().goName(),
@@ -333,7 +333,7 @@ final class SessionLifecycle {
         if (deadline != null) {
             deadline.cancel();
         }
-        session.failPending(PendingPull.CONNECTION_CLOSED);
+        session.failPending(CallErrors.CONNECTION_CLOSED);
         session.outbound().releaseWaiters();
         peer.slowReaders.update(session, false);
         if (startLane) {

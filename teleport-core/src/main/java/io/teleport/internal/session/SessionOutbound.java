@@ -241,7 +241,7 @@ final class SessionOutbound {
     CompletableFuture<Void> whenWritable() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         if (session.isFinished()) {
-            f.completeExceptionally(PendingPull.writeFailed(null).toException());
+            f.completeExceptionally(CallErrors.writeFailed(null).toException());
             return f;
         }
         waiters().add(f);
@@ -300,7 +300,7 @@ final class SessionOutbound {
         Queue<CompletableFuture<Void>> waiters = writableWaiters;
         while (waiters != null && (f = waiters.poll()) != null) {
             if (closed) {
-                f.completeExceptionally(PendingPull.writeFailed(null).toException());
+                f.completeExceptionally(CallErrors.writeFailed(null).toException());
             } else {
                 f.complete(null);
             }

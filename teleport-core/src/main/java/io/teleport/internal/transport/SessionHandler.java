@@ -8,7 +8,6 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.EncoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
@@ -17,6 +16,7 @@ import io.teleport.codec.CodecException;
 import io.teleport.internal.limits.MessageCharge;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.log.LogText;
+import io.teleport.internal.session.CallErrors;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.internal.session.Dialer;
 import io.teleport.internal.session.InboundContext;
@@ -29,14 +29,12 @@ import io.teleport.plugin.Hook;
 import io.teleport.plugin.PluginChain;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
-import io.teleport.transport.Addresses;
 import io.teleport.xfer.XferException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -72,8 +70,7 @@ final class SessionHandler extends ChannelDuplexHandler {
     private boolean closedHere;
     /** Why this side closed it (the other side broke the protocol or a limit, or a plugin refused): its pulls say so. */
     private @Nullable String brokenBy;
-    /** Whether this connection's TLS failure was said and counted. */
-    private boolean tlsFailedHere;
+    private final TlsFailure tlsFailure;
 
     SessionHandler(DefaultSession session, @Nullable CompletableFuture<DefaultSession> ready, ReadGate gate,
             PacketDecoder decoder, ProtoContext protoContext) {
@@ -82,6 +79,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         this.gate = gate;
         this.decoder = decoder;
         this.protoContext = protoContext;
+        this.tlsFailure = new TlsFailure(session);
     }
 
     @Override
@@ -141,11 +139,10 @@ final class SessionHandler extends ChannelDuplexHandler {
             if (f.isSuccess()) {
                 session.connected(channel, ready);
             } else {
-                tlsFailed(channel, f.cause());
+                tlsFailure.report(channel, f.cause());
                 if (ready != null) {
-                    Throwable why = f.cause() instanceof ClosedChannelException && !session.peer.closing
-                            ? Dialer.closedDuringTls() : f.cause();
-                    ready.completeExceptionally(Dialer.failed(String.valueOf(channel.remoteAddress()), why));
+                    ready.completeExceptionally(Dialer.failed(String.valueOf(channel.remoteAddress()),
+                            tlsFailure.dialFailure(f.cause())));
                 }
                 channel.close();
             }
@@ -347,34 +344,6 @@ final class SessionHandler extends ChannelDuplexHandler {
         inbound.submit();
     }
 
-    /**
-     * A TLS handshake failed, or a TLS alert closed the connection: at WARN with the reason, on both
-     * sides, at most one line per interval for each (the other side decides how often this happens).
-     */
-    private void tlsFailed(Channel channel, Throwable cause) {
-        Throwable reason = cause instanceof SSLException || cause.getCause() == null ? cause : cause.getCause();
-        if (reason instanceof ClosedChannelException && (!session.dialed() || session.peer.closing)) {
-            // Closed before the handshake ended, most often before a byte was sent: a TCP health probe
-            // or a port scan, every few seconds for the life of a pod; or a dial this peer's own
-            // shutdown ended. Not a TLS failure.
-            log.debug("disconnect({}) during the TLS handshake: the other side closed", session.id());
-            return;
-        }
-        if (tlsFailedHere) {
-            // Its handshake's failure and the exception that caused it: one connection, one failure.
-            return;
-        }
-        tlsFailedHere = true;
-        session.peer.counters.tlsFailures.increment();
-        String message = reason.getMessage();
-        if (reason instanceof NotSslRecordException) {
-            message = "the other side does not use TLS (" + message + ")";
-        }
-        String text = Addresses.format(channel.remoteAddress()) + ": " + LogText.safe(
-                message == null ? reason.getClass().getSimpleName() : message, session.peer.limits.logValueLimit());
-        (session.dialed() ? session.peer.dialedTlsLog : session.peer.acceptedTlsLog).record(text);
-    }
-
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
@@ -382,9 +351,9 @@ final class SessionHandler extends ChannelDuplexHandler {
         if (c instanceof SSLException || c.getCause() instanceof SSLException) {
             // After the handshake: with TLS 1.3 the server refuses a client's certificate only now, and
             // the pulls already sent must say so (the alert's text), not only that the connection closed.
-            tlsFailed(ctx.channel(), c);
-            Throwable reason = c instanceof SSLException || c.getCause() == null ? c : c.getCause();
-            brokenBy = "closed by this side after a TLS error: " + LogText.safe(String.valueOf(reason.getMessage()), limit);
+            tlsFailure.report(ctx.channel(), c);
+            brokenBy = "closed by this side after a TLS error: "
+                    + LogText.safe(String.valueOf(TlsFailure.reason(c).getMessage()), limit);
         } else if (c instanceof ReadTimeoutException) {
             log.debug("disconnect({}) when reading: read idle timeout", session.id());
         } else if (c instanceof WriteTimeoutException) {
@@ -411,7 +380,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         }
         if (brokenBy != null) {
             // Before the close, which fails the writes still queued: their callers learn why too.
-            ctx.channel().attr(PendingPull.CLOSED_BECAUSE).set(brokenBy);
+            CallErrors.closedBecause(ctx.channel(), brokenBy);
         }
         // A reset or broken pipe is the remote's doing; anything else (a TLS alert included) this side acts on.
         closedHere |= !(c instanceof IOException) || c instanceof SSLException || c.getCause() instanceof SSLException;

@@ -1,0 +1,58 @@
+package io.teleport.internal.session;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.EncoderException;
+import io.netty.util.AttributeKey;
+import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
+
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * What this side's pulls and pushes are told when their connection is gone or their frame was not
+ * written, with the reason this side closed the connection when it had one.
+ */
+public final class CallErrors {
+
+    /** The connection closed under a pull, with no reason to give. */
+    static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
+    /** A connection the remote closed before any frame came in on the session. */
+    static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
+            "the remote closed the connection without sending a frame on it; likely a peer on another"
+                    + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match on both sides, or the server's"
+                    + " be auto) or one that expects TLS (TLS on that side only), else one that refused the connection"
+                    + " (an accept hook) or a frame (over its size limit),"
+                    + " or stopped; its log says which");
+    private static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("teleport.closedBecause");
+
+    private CallErrors() {
+    }
+
+    /**
+     * Notes why this side closes {@code ch} (a TLS error, a protocol the other side broke), before it
+     * closes it: the calls whose writes fail with it are told too (see {@link #writeFailed}).
+     */
+    public static void closedBecause(Channel ch, String why) {
+        ch.attr(CLOSED_BECAUSE).set(why);
+    }
+
+    static Rerror writeFailed(@Nullable Throwable cause) {
+        return writeFailed(cause, null);
+    }
+
+    /**
+     * The error of a call not written; when {@code ch}, the connection it was for, was closed by this
+     * side for a reason ({@link #closedBecause}), that reason follows, as it ends the pulls that were
+     * waiting on it.
+     */
+    static Rerror writeFailed(@Nullable Throwable cause, @Nullable Channel ch) {
+        Throwable c = cause instanceof EncoderException && cause.getCause() != null ? cause.getCause() : cause;
+        boolean closed = c instanceof ClosedChannelException || c == null || c.getMessage() == null;
+        String detail = closed ? "connection is closed" : c.getMessage();
+        // Whatever the write failed with (TLS says "SSLEngine closed already"), the reason follows.
+        if (ch != null && ch.hasAttr(CLOSED_BECAUSE)) {
+            detail = detail + "; " + ch.attr(CLOSED_BECAUSE).get();
+        }
+        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", detail);
+    }
+}
