@@ -69,6 +69,45 @@ class HandlerFairnessTest {
     }
 
     @Test
+    void aSessionWithNothingRunningTakesTheNextFreeThreadAheadOfTheBacklogsOfThoseHoldingThreads() throws Exception {
+        Peer server = peer(PeerConfig.builder().handlerThreads(4).build());
+        AtomicInteger slowStarts = new AtomicInteger();
+        server.pullRouter().route("/slow", String.class, (b, ctx) -> {
+            slowStarts.incrementAndGet();
+            Thread.sleep(60);
+            return b;
+        });
+        server.pullRouter().route("/fast", Integer.class, (sentAt, ctx) -> slowStarts.get() - sentAt);
+        String address = "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+
+        Session quiet = peer(PeerConfig.defaults()).dial(address);
+        // Its first call pays for first uses (codecs, classes) that would count as waiting below.
+        quiet.pull("/fast", 0, Integer.class);
+
+        // Twelve sessions queue ten calls of 60 ms each: every thread is held for about 1.8 s.
+        List<CompletableFuture<String>> backlog = new ArrayList<>();
+        for (int s = 0; s < 12; s++) {
+            Session busy = peer(PeerConfig.defaults()).dial(address);
+            for (int i = 0; i < 10; i++) {
+                backlog.add(busy.pullAsync("/slow", "x", String.class, CallOptions.timeout(Duration.ofSeconds(30))));
+            }
+        }
+        // Until each backlog has had a call started: a session whose first call still waits has nothing
+        // running either, and goes ahead as the quiet one does.
+        org.awaitility.Awaitility.await().until(() -> slowStarts.get() >= 30);
+
+        // Counted in calls, not in time: in turn, a call would wait for one call of each of the twelve
+        // backlogs to start; ahead of them, for the next thread to come free.
+        List<Integer> startedMeanwhile = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            startedMeanwhile.add(quiet.pull("/fast", slowStarts.get(), Integer.class,
+                    CallOptions.timeout(Duration.ofSeconds(10))));
+        }
+        assertThat(startedMeanwhile).as("backlog calls started while a quiet call waited").allMatch(n -> n <= 3);
+        CompletableFuture.allOf(backlog.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
     void aFullQueueRefusesTheSessionsThatFillItNotOneWithNothingWaiting() throws Exception {
         Peer server = peer(PeerConfig.builder().handlerThreads(2).handlerQueueCapacity(4).build());
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -21,6 +22,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * share one, which goes before the turns: taking its turn among many busy lanes, it would free slots
  * more slowly than handlers fill them. At most {@code capacity} tasks wait in all, and past that one
  * more for each lane that had none waiting (see {@link #offer}).
+ *
+ * <p>Turns alone do not help a sender whose calls wait while every thread is held by the others:
+ * with sixty senders keeping a blocking route's calls queued, its call waited for sixty of theirs to
+ * start, about a second on 200 threads that each hold a call for two seconds. So a lane none of whose
+ * tasks is running (taken and not yet {@link #ended}) queues its first task in a second turn order,
+ * which goes first, except that it never goes first twice in a row while the other has work: such a
+ * call starts with the first or second thread to come free, and neither order starves the other.
  *
  * <p>The turn order holds each waiting lane's first task itself, in one array of the queue's, and a
  * lane keeps only a count and, for a sender with more than one task waiting, the ones after the
@@ -40,7 +48,15 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         private int waiting;
         /** The tasks after the first; made when this sender first has two waiting at once, then kept. */
         private @Nullable ArrayDeque<Runnable> backlog;
+        /**
+         * The sender's tasks taken from the queue and not yet ended. Changed with atomic updates (a
+         * task ends outside the lock); a primitive, so no card is marked in this old object.
+         */
+        private volatile int running;
     }
+
+    private static final AtomicIntegerFieldUpdater<Lane> RUNNING =
+            AtomicIntegerFieldUpdater.newUpdater(Lane.class, "running");
 
     private final int capacity;
     private final ReentrantLock lock = new ReentrantLock();
@@ -48,8 +64,12 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     private final Lane shared = new Lane();
     // Guarded by lock: the tasks of no sender, taken before the turns.
     private final ArrayDeque<Runnable> sharedTasks = new ArrayDeque<>();
-    // Guarded by lock: the first task of each lane with work, in turn order.
+    // Guarded by lock: the first task of each lane with work and a task running, in turn order.
     private final ArrayDeque<Runnable> turns = new ArrayDeque<>();
+    // Guarded by lock: the first task of each lane with work and none running, in turn order.
+    private final ArrayDeque<Runnable> idleTurns = new ArrayDeque<>();
+    // Guarded by lock: whether the last task taken in turn came from idleTurns while turns had work.
+    private boolean busyPassedOver;
     /** Written under the lock; read without it, since the pool asks whether it is empty on every task. */
     private volatile int count;
 
@@ -108,7 +128,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
             if (lane == shared) {
                 sharedTasks.addLast(task);
             } else if (lane.waiting == 0) {
-                turns.addLast(task);
+                (lane.running == 0 ? idleTurns : turns).addLast(task);
                 lane.waiting = 1;
             } else {
                 ArrayDeque<Runnable> backlog = lane.backlog;
@@ -129,15 +149,26 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         }
     }
 
-    /** Takes the first task of the lane whose turn it is; the lane's next task, if any, goes to the back. */
-    private @Nullable Runnable dequeue() {
+    /**
+     * Takes the first task of the lane whose turn it is; the lane's next task, if any, goes to the back
+     * of the turns of lanes with a task running, as this lane now has. {@code run}: the task will run
+     * and its lane counts it as running until {@link #ended}; not for tasks that leave without
+     * running (a pool shutting down drains them).
+     */
+    private @Nullable Runnable dequeue(boolean run) {
         Runnable task = sharedTasks.pollFirst();
         if (task == null) {
-            task = turns.pollFirst();
+            boolean busyWaiting = !turns.isEmpty();
+            boolean idle = idleGoesFirst();
+            task = idle ? idleTurns.pollFirst() : turns.pollFirst();
             if (task == null) {
                 return null;
             }
+            busyPassedOver = idle && busyWaiting;
             Lane lane = laneOf(task);
+            if (run) {
+                RUNNING.incrementAndGet(lane);
+            }
             if (--lane.waiting > 0) {
                 turns.addLast(lane.backlog.pollFirst());
             }
@@ -146,11 +177,35 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         return task;
     }
 
+    /** Whether the next task in turn comes from the lanes with nothing running. */
+    private boolean idleGoesFirst() {
+        return !idleTurns.isEmpty() && (turns.isEmpty() || !busyPassedOver);
+    }
+
+    /**
+     * Tells the queue that a task it gave out has ended (run or failed); its lane may then count as
+     * having nothing running again. Tasks that never came from a turn (of no lane, or handed to a new
+     * thread directly) are not counted: a lane's count never goes below zero.
+     */
+    void ended(Runnable task) {
+        Lane lane = laneOf(task);
+        if (lane == shared) {
+            return;
+        }
+        int n;
+        do {
+            n = lane.running;
+            if (n == 0) {
+                return;
+            }
+        } while (!RUNNING.compareAndSet(lane, n, n - 1));
+    }
+
     @Override
     public @Nullable Runnable poll() {
         lock.lock();
         try {
-            return dequeue();
+            return dequeue(true);
         } finally {
             lock.unlock();
         }
@@ -167,7 +222,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
-            return dequeue();
+            return dequeue(true);
         } finally {
             lock.unlock();
         }
@@ -180,7 +235,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
             while (count == 0) {
                 notEmpty.await();
             }
-            return dequeue();
+            return dequeue(true);
         } finally {
             lock.unlock();
         }
@@ -191,7 +246,10 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         lock.lock();
         try {
             Runnable first = sharedTasks.peekFirst();
-            return first != null ? first : turns.peekFirst();
+            if (first != null) {
+                return first;
+            }
+            return idleGoesFirst() ? idleTurns.peekFirst() : turns.peekFirst();
         } finally {
             lock.unlock();
         }
@@ -248,7 +306,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
                 // The lane's first task first, as a lane's own deque would be searched.
                 ArrayDeque<Runnable> backlog = lane.backlog;
                 Runnable next = lane.waiting > 1 ? backlog.peekFirst() : null;
-                if (replaceTurn(lane, o, next)) {
+                if (replaceTurn(turns, lane, o, next) || replaceTurn(idleTurns, lane, o, next)) {
                     if (next != null) {
                         backlog.pollFirst();
                     }
@@ -265,11 +323,11 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     }
 
     /**
-     * Puts {@code replacement} where {@code lane}'s first task is in the turn order, or just takes that
-     * task out when it is null, if that task is {@code task}; false when it is not. Goes once round
-     * the whole order: removal is rare (a pool shutting down, an iterator), turns are not.
+     * Puts {@code replacement} where {@code lane}'s first task is in the turn order {@code turns}, or
+     * just takes that task out when it is null, if that task is {@code task}; false when it is not.
+     * Goes once round the whole order: removal is rare (a pool shutting down, an iterator), turns are not.
      */
-    private boolean replaceTurn(Lane lane, Object task, @Nullable Runnable replacement) {
+    private boolean replaceTurn(ArrayDeque<Runnable> turns, Lane lane, Object task, @Nullable Runnable replacement) {
         boolean found = false;
         for (int i = turns.size(); i > 0; i--) {
             Runnable t = turns.pollFirst();
@@ -296,7 +354,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         try {
             int n = 0;
             Runnable task;
-            while (n < maxElements && (task = dequeue()) != null) {
+            while (n < maxElements && (task = dequeue(false)) != null) {
                 c.add(task);
                 n++;
             }
@@ -306,18 +364,20 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         }
     }
 
-    /** A snapshot, in the order of taking lane by lane; removing through it removes from the queue. */
+    /** A snapshot, lane by lane; removing through it removes from the queue. */
     @Override
     public Iterator<Runnable> iterator() {
         List<Runnable> snapshot = new ArrayList<>();
         lock.lock();
         try {
             snapshot.addAll(sharedTasks);
-            for (Runnable first : turns) {
-                snapshot.add(first);
-                ArrayDeque<Runnable> backlog = laneOf(first).backlog;
-                if (backlog != null) {
-                    snapshot.addAll(backlog);
+            for (ArrayDeque<Runnable> order : List.of(idleTurns, turns)) {
+                for (Runnable first : order) {
+                    snapshot.add(first);
+                    ArrayDeque<Runnable> backlog = laneOf(first).backlog;
+                    if (backlog != null) {
+                        snapshot.addAll(backlog);
+                    }
                 }
             }
         } finally {

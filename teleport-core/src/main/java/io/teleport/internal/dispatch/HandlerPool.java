@@ -191,6 +191,11 @@ public final class HandlerPool extends ThreadPoolExecutor {
     }
 
     @Override
+    protected void afterExecute(Runnable r, @Nullable Throwable t) {
+        ((FairQueue) getQueue()).ended(r);
+    }
+
+    @Override
     protected void terminated() {
         cpu.close();
     }

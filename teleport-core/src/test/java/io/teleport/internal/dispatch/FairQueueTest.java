@@ -217,11 +217,12 @@ class FairQueueTest {
     }
 
     /**
-     * Random offers, polls and removes against a model of the turns (lanes in a ring, each first in
-     * first out, tasks of no lane before them): every poll takes exactly the task the model says.
+     * Random offers, polls, ends and removes against a model of the turns (lanes in two rings, those with
+     * nothing running first but never twice in a row while the other has work, each lane first in first
+     * out, tasks of no lane before them): every poll takes exactly the task the model says.
      */
     @Test
-    void randomOffersPollsAndRemovesTakeExactlyInTurnOrder() {
+    void randomOffersPollsEndsAndRemovesTakeExactlyInTurnOrder() {
         long seed = Long.getLong("teleport.fairqueue.seed", System.nanoTime());
         Random random = new Random(seed);
         int capacity = 40;
@@ -231,15 +232,19 @@ class FairQueueTest {
             lanes[i] = new FairQueue.Lane();
         }
         ArrayDeque<Runnable> modelShared = new ArrayDeque<>();
-        // The lanes with work in turn order, each with its waiting tasks.
-        List<ArrayDeque<Runnable>> modelTurns = new ArrayList<>();
+        // The lanes with work in turn order, each with its waiting tasks: those with nothing running, the others.
+        List<ArrayDeque<Runnable>> modelIdle = new ArrayList<>();
+        List<ArrayDeque<Runnable>> modelBusy = new ArrayList<>();
+        boolean busyPassedOver = false;
         Map<FairQueue.Lane, ArrayDeque<Runnable>> modelLanes = new HashMap<>();
+        Map<FairQueue.Lane, Integer> running = new HashMap<>();
         List<Runnable> queued = new ArrayList<>();
+        List<Runnable> taken = new ArrayList<>();
         int made = 0;
         int step = 0;
         try {
             for (; step < 30_000; step++) {
-                int action = random.nextInt(10);
+                int action = random.nextInt(12);
                 if (action < 5) {
                     int l = random.nextInt(lanes.length + 1);
                     String name = "t" + made++;
@@ -264,7 +269,7 @@ class FairQueueTest {
                         } else {
                             ArrayDeque<Runnable> lane = modelLanes.computeIfAbsent(lanes[l], k -> new ArrayDeque<>());
                             if (lane.isEmpty()) {
-                                modelTurns.add(lane);
+                                (running.getOrDefault(lanes[l], 0) == 0 ? modelIdle : modelBusy).add(lane);
                             }
                             lane.addLast(task);
                         }
@@ -273,28 +278,37 @@ class FairQueueTest {
                     Runnable expected = null;
                     if (!modelShared.isEmpty()) {
                         expected = modelShared.pollFirst();
-                    } else if (!modelTurns.isEmpty()) {
-                        ArrayDeque<Runnable> lane = modelTurns.remove(0);
+                    } else if (!modelIdle.isEmpty() || !modelBusy.isEmpty()) {
+                        boolean busyWaiting = !modelBusy.isEmpty();
+                        boolean idle = !modelIdle.isEmpty() && (!busyWaiting || !busyPassedOver);
+                        busyPassedOver = idle && busyWaiting;
+                        ArrayDeque<Runnable> lane = (idle ? modelIdle : modelBusy).remove(0);
                         expected = lane.pollFirst();
+                        running.merge(((Task) expected).lane, 1, Integer::sum);
                         if (!lane.isEmpty()) {
-                            modelTurns.add(lane);
+                            modelBusy.add(lane);
                         }
                     }
                     assertThat(q.poll()).as("seed %d, step %d", seed, step).isSameAs(expected);
-                    queued.remove(expected);
+                    if (expected != null) {
+                        queued.remove(expected);
+                        taken.add(expected);
+                    }
+                } else if (action < 10) {
+                    if (!taken.isEmpty()) {
+                        Runnable done = taken.remove(random.nextInt(taken.size()));
+                        q.ended(done);
+                        if (done instanceof Task t) {
+                            running.merge(t.lane, -1, Integer::sum);
+                        }
+                    }
                 } else if (!queued.isEmpty()) {
                     Runnable victim = queued.remove(random.nextInt(queued.size()));
                     assertThat(q.remove(victim)).as("seed %d", seed).isTrue();
                     assertThat(q.remove(victim)).as("seed %d", seed).isFalse();
                     if (!modelShared.remove(victim)) {
-                        for (ArrayDeque<Runnable> lane : modelTurns) {
-                            if (lane.remove(victim)) {
-                                if (lane.isEmpty()) {
-                                    modelTurns.remove(lane);
-                                }
-                                break;
-                            }
-                        }
+                        removeFromTurns(modelIdle, victim);
+                        removeFromTurns(modelBusy, victim);
                     }
                 }
                 assertThat(q.size()).as("seed %d", seed).isEqualTo(queued.size());
@@ -302,15 +316,93 @@ class FairQueueTest {
         } catch (RuntimeException e) {
             throw new AssertionError("seed " + seed + ", step " + step, e);
         }
+        // Nothing ends from here on, so the model's polls need no ends.
         List<String> expectedOrder = new ArrayList<>();
         modelShared.forEach(t -> expectedOrder.add(t.toString()));
-        while (!modelTurns.isEmpty()) {
-            ArrayDeque<Runnable> lane = modelTurns.remove(0);
+        while (!modelIdle.isEmpty() || !modelBusy.isEmpty()) {
+            boolean busyWaiting = !modelBusy.isEmpty();
+            boolean idle = !modelIdle.isEmpty() && (!busyWaiting || !busyPassedOver);
+            busyPassedOver = idle && busyWaiting;
+            ArrayDeque<Runnable> lane = (idle ? modelIdle : modelBusy).remove(0);
             expectedOrder.add(lane.pollFirst().toString());
             if (!lane.isEmpty()) {
-                modelTurns.add(lane);
+                modelBusy.add(lane);
             }
         }
         assertThat(drain(q)).as("seed %d", seed).containsExactlyElementsOf(expectedOrder);
+    }
+
+    private static void removeFromTurns(List<ArrayDeque<Runnable>> turns, Runnable victim) {
+        for (ArrayDeque<Runnable> lane : turns) {
+            if (lane.remove(victim)) {
+                if (lane.isEmpty()) {
+                    turns.remove(lane);
+                }
+                return;
+            }
+        }
+    }
+
+    @Test
+    void aSenderWithNothingRunningGoesAheadOfTheBacklogsOfSendersWithTasksRunning() {
+        FairQueue q = new FairQueue(100);
+        List<FairQueue.Lane> flooders = new ArrayList<>();
+        for (int f = 0; f < 5; f++) {
+            FairQueue.Lane lane = new FairQueue.Lane();
+            flooders.add(lane);
+            q.offer(new Task("f" + f + ".0", lane));
+        }
+        // Each flooder has a task taken (running), and two more waiting in turn.
+        for (int f = 0; f < 5; f++) {
+            assertThat(q.poll()).hasToString("f" + f + ".0");
+        }
+        for (int i = 1; i <= 2; i++) {
+            for (int f = 0; f < 5; f++) {
+                q.offer(new Task("f" + f + "." + i, flooders.get(f)));
+            }
+        }
+        FairQueue.Lane quiet = new FairQueue.Lane();
+        q.offer(new Task("q1", quiet));
+        assertThat(q.peek()).hasToString("q1");
+        assertThat(q.poll()).as("ahead of five backlogs").hasToString("q1");
+
+        // A second quiet call while q1 runs waits its turn like any other.
+        q.offer(new Task("q2", quiet));
+        assertThat(drain(q)).containsExactly("f0.1", "f1.1", "f2.1", "f3.1", "f4.1", "q2",
+                "f0.2", "f1.2", "f2.2", "f3.2", "f4.2");
+    }
+
+    @Test
+    void sendersWithTasksRunningStillGetEveryOtherTurnAndAnEndedSenderIsIdleAgain() {
+        FairQueue q = new FairQueue(100);
+        FairQueue.Lane busy = new FairQueue.Lane();
+        for (int i = 0; i < 4; i++) {
+            q.offer(new Task("b" + i, busy));
+        }
+        Runnable b0 = q.poll();
+        assertThat(b0).hasToString("b0");
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // A stream of senders with nothing running does not keep the busy one waiting.
+            q.offer(new Task("i" + (2 * i), new FairQueue.Lane()));
+            q.offer(new Task("i" + (2 * i + 1), new FairQueue.Lane()));
+            order.add(q.poll().toString());
+            order.add(q.poll().toString());
+        }
+        assertThat(order).containsExactly("i0", "b1", "i1", "b2", "i2", "b3");
+
+        assertThat(drain(q)).containsExactly("i3", "i4", "i5");
+
+        // Its four tasks ended, the busy sender has nothing running: its next goes ahead of one that has.
+        FairQueue.Lane other = new FairQueue.Lane();
+        q.offer(new Task("o0", other));
+        assertThat(q.poll()).hasToString("o0");
+        q.offer(new Task("o1", other));
+        q.ended(b0);
+        for (String name : List.of("b1", "b2", "b3", "never taken")) {
+            q.ended(new Task(name, busy));
+        }
+        q.offer(new Task("b4", busy));
+        assertThat(drain(q)).as("an end too many does not count below zero").containsExactly("b4", "o1");
     }
 }
