@@ -1,6 +1,7 @@
 package io.teleport.plugin;
 
 import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -164,6 +165,12 @@ public final class PluginChain {
             try {
                 r = hook.invoke(p, context);
             } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+                if (e instanceof RerrorException thrown && hook.onFailure() == Hook.OnFailure.FIRST_ERROR_STOPS) {
+                    // Thrown rather than returned (from a call the plugin made, say): the plugin's own answer
+                    // all the same, which a 500 naming the plugin would hide; not a failure to log as one.
+                    log.debug("{}-{}Plugin ended with {}", p.name(), hook.name(), thrown.rerror());
+                    return thrown.rerror();
+                }
                 // Checked exceptions too (thrown sneakily, from Kotlin or @SneakyThrows) and the errors a
                 // plugin's own code causes: a hook that fails must never leave a dial, pull or push unsettled.
                 switch (hook.onFailure()) {

@@ -57,6 +57,36 @@ class HookTableTest {
     }
 
     @Test
+    void aPluginThatThrowsARerrorExceptionAnswersWithItsRerrorNotA500() {
+        PreReadHeader refusing = named("refusing", s -> {
+            throw new io.teleport.message.RerrorException(404, "Not Found", "no /lobby/join");
+        });
+        Rerror r = PluginChain.of(List.of(refusing)).run(Hook.PRE_READ_HEADER, null);
+        assertThat(r.code()).isEqualTo(404);
+        assertThat(r.detail()).isEqualTo("no /lobby/join");
+    }
+
+    @Test
+    void aPostDialPluginThatThrowsARerrorExceptionEndsTheDialWithItsCode() {
+        Peer server = new Peer(PeerConfig.defaults());
+        PostDial joining = session -> {
+            throw new io.teleport.message.RerrorException(404, "Not Found", "no /lobby/join");
+        };
+        Peer client = new Peer(PeerConfig.defaults(), joining);
+        try {
+            int port = ((java.net.InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+            assertThatThrownBy(() -> client.dial("127.0.0.1:" + port))
+                    .isInstanceOfSatisfying(io.teleport.message.RerrorException.class, e -> {
+                        assertThat(e.code()).isEqualTo(404);
+                        assertThat(e.rerror().detail()).isEqualTo("no /lobby/join");
+                    });
+        } finally {
+            client.shutdown(java.time.Duration.ofSeconds(1));
+            server.shutdown(java.time.Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
     void setUpHooksThrowAndDisconnectHooksLogAndGoOn() {
         PostReg refusing = route -> {
             throw new IllegalArgumentException("bad route " + route.path());

@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.teleport.message.Packet;
+import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
+import io.teleport.plugin.AroundHandler;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
 import io.teleport.plugin.PostDisconnect;
@@ -36,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * {@code code}, {@code outcome}): pulls answered here, and pulls of this side however they ended:
  * with a reply, or with an error of this side's (408 timeout, 102 lost connection, 104 not written,
  * 105 not dialed, a plugin's refusal);</li>
- * <li>{@code teleport.push.handle} counter and {@code teleport.push.launch} timer (tag
+ * <li>{@code teleport.push.handle} counter (tag {@code route}): received pushes once their handler
+ * has returned (or thrown), and pushes to no route; {@code teleport.push.launch} timer (tag
  * {@code route});</li>
  * <li>{@code teleport.calls.slow} counter (tags {@code kind}, {@code route}): calls at least as slow
  * as the peer's slow-comet duration;</li>
@@ -57,7 +60,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept, PostDisconnect, PostReadPullHeader,
         PostReadPushHeader, PostReadReplyHeader, PostPullEnd, PostWritePull, PostWritePush, PostWriteReply,
-        UndialedPulls {
+        AroundHandler, UndialedPulls {
 
     /** The codes the calling side tags as themselves: {@link TeleportTags#KNOWN_CODES}. */
     public static final Set<Integer> KNOWN_CODES = TeleportTags.KNOWN_CODES;
@@ -166,10 +169,25 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
     @Override
     public Rerror postReadPushHeader(ReadContext ctx) {
         bytesRead.increment(ctx.input().size());
-        // Counted here, before routing, so that pushes to no route count too; tagged by the route, so
-        // that the paths a remote sends cannot use up the tag values of this side's own calls.
-        counter("teleport.push.handle", TeleportTags.namedPushRoute(ctx.input().uri(), peer)).increment();
+        // A push that no handler will take is counted here; the others once their handler returned
+        // (aroundHandler), so that a test waiting for the count sees what the handler did.
+        PeerSetup setup = peer;
+        if (setup != null && setup.pushRouter().unknown() == null
+                && TeleportTags.NOT_FOUND.equals(TeleportTags.namedPushRoute(ctx.input().uri(), setup))) {
+            counter("teleport.push.handle", TeleportTags.NOT_FOUND).increment();
+        }
         return null;
+    }
+
+    /** Counts a received push when its handler has returned or thrown. */
+    @Override
+    public Scope aroundHandler(ReadContext ctx) {
+        if (ctx.input().type() != PacketType.PUSH) {
+            return Scope.NONE;
+        }
+        // Tagged by the route, so that the paths a remote sends cannot use up the tag values of this
+        // side's own calls; NOT_FOUND for the unknown-push handler.
+        return counter("teleport.push.handle", TeleportTags.namedPushRoute(ctx.input().uri(), peer))::increment;
     }
 
     @Override

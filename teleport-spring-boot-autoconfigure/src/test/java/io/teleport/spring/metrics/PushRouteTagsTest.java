@@ -58,6 +58,37 @@ class PushRouteTagsTest {
         assertThat(meters.find("teleport.push.launch").tag("route", TeleportTags.OTHER).timer()).isNull();
     }
 
+    @Test
+    void aPushIsCountedOnceItsHandlerHasReturnedAndOnceWhenTheUnknownHandlerTakesIt() throws Exception {
+        MeterRegistry meters = new SimpleMeterRegistry();
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), new MicrometerPlugin(meters)));
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        server.pushRouter().route("/slow", String.class, (body, ctx) -> {
+            entered.countDown();
+            release.await(10, TimeUnit.SECONDS);
+        });
+        CountDownLatch unknown = new CountDownLatch(3);
+        server.pushRouter().setUnknown(ctx -> unknown.countDown());
+        server.listen("127.0.0.1:0", null);
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial(PullOutcomes.address(server));
+
+        session.push("/slow", "x").join();
+        assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(100);
+        assertThat(pushes(meters, "/slow")).as("not while its handler runs").isZero();
+        release.countDown();
+        await().untilAsserted(() -> assertThat(pushes(meters, "/slow")).isEqualTo(1));
+
+        for (int i = 0; i < 3; i++) {
+            session.push("/nowhere/" + i, "x").join();
+        }
+        assertThat(unknown.await(10, TimeUnit.SECONDS)).isTrue();
+        await().untilAsserted(() -> assertThat(pushes(meters, "NOT_FOUND")).isEqualTo(3));
+        Thread.sleep(100);
+        assertThat(pushes(meters, "NOT_FOUND")).as("once each, not again by the unknown handler").isEqualTo(3);
+    }
+
     private static double pushes(MeterRegistry meters, String route) {
         Counter counter = meters.find("teleport.push.handle").tag("route", route).counter();
         return counter == null ? 0 : counter.count();

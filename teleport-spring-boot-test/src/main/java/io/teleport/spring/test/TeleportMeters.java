@@ -48,7 +48,11 @@ public final class TeleportMeters {
         return awaitCount("teleport.pull.handle", count, "route", route);
     }
 
-    /** Waits until the server has handled {@code count} pushes to {@code route} ({@code teleport.push.handle}). */
+    /**
+     * Waits until the server has handled {@code count} pushes to {@code route} ({@code teleport.push.handle}):
+     * their handlers have returned (for a handler that returns a {@code CompletionStage}, returned
+     * the stage), so what they did is there to see.
+     */
     public long awaitPushesHandled(String route, long count) {
         return awaitCount("teleport.push.handle", count, "route", route);
     }

@@ -15,4 +15,9 @@ public class Inventory {
     public int count(String sku) {
         return counts.getOrDefault(sku, -1);
     }
+
+    /** Adds {@code n} of {@code sku} to the stock. */
+    public void add(String sku, int n) {
+        counts.merge(sku, n, Integer::sum);
+    }
 }

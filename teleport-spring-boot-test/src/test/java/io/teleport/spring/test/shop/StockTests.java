@@ -37,6 +37,14 @@ class StockTests {
     }
 
     @Test
+    void aDeliveryIsInStockOnceItsPushIsHandled() {
+        long before = meters.count("teleport.push.handle", "route", "/deliveries/receive");
+        client.push("/deliveries/receive", new Item("plum", 5));
+        meters.awaitPushesHandled("/deliveries/receive", before + 1);
+        assertThat(client.pull("/stock/item?sku=plum", null, Item.class)).isEqualTo(new Item("plum", 5));
+    }
+
+    @Test
     void anOrderIsConfirmedWithAPush() {
         client.push("/orders/place", new Item("apple", 1));
         ReceivedPush confirmed = client.awaitPush("/orders/confirmed");
