@@ -345,9 +345,9 @@ public final class Peer implements PeerSetup, AutoCloseable {
     /**
      * Shuts down gracefully and waits until it is done: stops listening at once, answers new pulls
      * on every session with 503 and drops new pushes, lets handlers in flight finish and their
-     * replies flush, waits for this side's pulls to be answered, then closes
-     * every session (the other side's waiting pulls end with 102) and stops the threads, all within
-     * {@code timeout}. Idempotent; a second call waits for the first shutdown.
+     * replies flush, waits for this side's pulls to be answered, then closes every session (the other side's
+     * waiting pulls end with 102) and stops the threads: the drain within {@code timeout}, then up to about 3 s
+     * more to cut off what it left (handlers, connections). Idempotent; a second call waits for the first.
      *
      * <p>Called on one of the peer's own threads (in a handler on its pool's threads, or a callback of
      * a pull's future that runs on a handler, I/O or timer thread of the peer), it starts the shutdown

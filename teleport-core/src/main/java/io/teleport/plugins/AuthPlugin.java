@@ -57,6 +57,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private static final Logger log = LoggerFactory.getLogger(AuthPlugin.class);
     private static final String VERIFIED = AuthPlugin.class.getName() + ".verified";
     private static final String TRIED = AuthPlugin.class.getName() + ".tried";
+    private static final String DEADLINE = AuthPlugin.class.getName() + ".deadline";
     private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "this peer takes calls only after "
             + "the handshake " + URI + ": the caller has no token, or it was refused (with Spring Boot, teleport.auth.token)");
 
@@ -155,6 +156,10 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
                 throw refused.toException();
             }
             ctx.session().attributes().put(VERIFIED, Boolean.TRUE);
+            Object deadline = ctx.session().attributes().remove(DEADLINE);
+            if (deadline instanceof CompletableFuture<?> pending) {
+                pending.complete(null);
+            }
             return "ok";
         });
     }
@@ -177,8 +182,14 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     @Override
     public @Nullable Rerror postAccept(Session session) {
         if (verifier != null) {
-            CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-                if (!isVerified(session) && session.isHealthy()) {
+            // Ended early by the handshake or by the close, which takes its timer entry out: one still
+            // waiting would hold a closed connection's objects for the whole timeout, and a peer that
+            // opens and drops connections fast could fill the heap with them.
+            CompletableFuture<Void> deadline = new CompletableFuture<>();
+            session.attributes().put(DEADLINE, deadline);
+            session.closeFuture().whenComplete((v, e) -> deadline.complete(null));
+            deadline.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((v, timedOut) -> {
+                if (timedOut != null && !isVerified(session) && session.isHealthy()) {
                     refusals.record(session, "no handshake within " + timeout.toMillis() + " ms: closed");
                     session.close();
                 }
