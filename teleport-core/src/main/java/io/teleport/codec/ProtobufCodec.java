@@ -20,6 +20,12 @@ import java.nio.ByteBuffer;
  * <p>Needs protobuf-java on the class path; {@link Codecs#defaults()} registers it only then. Writes
  * straight into the frame buffer, without an intermediate array, and reads bytes fields (and proto2
  * string fields) as views of the body rather than copies.
+ *
+ * <p>Fields a received message's type does not know are dropped (full runtime): kept, each becomes an
+ * entry of its own in the message's unknown-field set, about 30 times its three or four bytes on the
+ * wire, so that a peer could make a 4 MB body take 126 MB of heap. A peer that passes messages on to
+ * others it does not know the newer fields of uses {@link #keepingUnknownFields()} instead, and bounds
+ * what it reads accordingly ({@code read-limit}, the inbound budget).
  */
 public final class ProtobufCodec implements Codec {
 
@@ -37,6 +43,34 @@ public final class ProtobufCodec implements Codec {
             }
         }
     };
+
+    /** The parsers that drop unknown fields, for the full runtime's messages; the others as they are. */
+    private static final ClassValue<@Nullable Parser<?>> DISCARDING = new ClassValue<>() {
+        @Override
+        protected @Nullable Parser<?> computeValue(Class<?> type) {
+            Parser<?> parser = PARSERS.get(type);
+            return parser != null && FullRuntime.PRESENT ? FullRuntime.discarding(type, parser) : parser;
+        }
+    };
+
+    private final boolean keepUnknownFields;
+
+    /** A codec that drops the fields a received message's type does not know. */
+    public ProtobufCodec() {
+        this(false);
+    }
+
+    private ProtobufCodec(boolean keepUnknownFields) {
+        this.keepUnknownFields = keepUnknownFields;
+    }
+
+    /**
+     * A codec that keeps the fields a received message's type does not know, so that a message passed
+     * on still carries them; each costs about 30 times its size on the wire in heap until the message goes.
+     */
+    public static ProtobufCodec keepingUnknownFields() {
+        return new ProtobufCodec(true);
+    }
 
     /** What {@link #prepare} makes a direct-buffer stream over: one for all, however many routes. */
     private static final ByteBuffer NO_DIRECT_BYTES = ByteBuffer.allocateDirect(0);
@@ -105,7 +139,7 @@ public final class ProtobufCodec implements Codec {
 
     @Override
     public Object decode(byte[] bytes, Type type) {
-        Parser<?> parser = type instanceof Class ? PARSERS.get((Class<?>) type) : null;
+        Parser<?> parser = type instanceof Class ? (keepUnknownFields ? PARSERS : DISCARDING).get((Class<?>) type) : null;
         if (parser == null) {
             throw new CodecException("protobuf: " + type.getTypeName() + " does not implement com.google.protobuf.MessageLite",
                     "protobuf: the route does not take a protobuf body", null);
@@ -124,6 +158,31 @@ public final class ProtobufCodec implements Codec {
             // Protobuf's own words speak of the wire input only.
             throw new CodecException("protobuf: cannot unmarshal into " + type.getTypeName() + ": " + e.getMessage(),
                     "protobuf: malformed body: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The full runtime's parts, in a class of their own: an application with protobuf-javalite alone
+     * has no {@code Message}, and its messages keep their unknown fields as the lite runtime does.
+     */
+    private static final class FullRuntime {
+
+        static final boolean PRESENT = present();
+
+        private static boolean present() {
+            try {
+                Class.forName("com.google.protobuf.DiscardUnknownFieldsParser", false, ProtobufCodec.class.getClassLoader());
+                return true;
+            } catch (ClassNotFoundException | LinkageError e) {
+                return false;
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        static Parser<?> discarding(Class<?> type, Parser<?> parser) {
+            return com.google.protobuf.Message.class.isAssignableFrom(type)
+                    ? com.google.protobuf.DiscardUnknownFieldsParser.wrap((Parser<com.google.protobuf.Message>) parser)
+                    : parser;
         }
     }
 }

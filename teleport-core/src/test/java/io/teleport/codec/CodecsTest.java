@@ -154,6 +154,28 @@ class CodecsTest {
     }
 
     @Test
+    void unknownFieldsOfAReceivedMessageAreDroppedUnlessTheCodecKeepsThem() throws Exception {
+        // a = 7, then 20,000 fields PbTest does not know, each of its own number: kept, each is an entry of
+        // the message's unknown-field set, about 30 times its bytes on the wire.
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream stream = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+        stream.writeInt32(1, 7);
+        for (int n = 3; n < 20_003; n++) {
+            stream.writeUInt64(n, 0);
+        }
+        stream.flush();
+        byte[] body = bytes.toByteArray();
+
+        PbTest dropped = (PbTest) codecs.decode(ProtobufCodec.ID, body, PbTest.class);
+        assertThat(dropped.getA()).isEqualTo(7);
+        assertThat(dropped.getUnknownFields().asMap()).as("the default codec's").isEmpty();
+        PbTest kept = (PbTest) ProtobufCodec.keepingUnknownFields().decode(body, PbTest.class);
+        assertThat(kept.getA()).isEqualTo(7);
+        assertThat(kept.getUnknownFields().asMap()).hasSize(20_000);
+        assertThat(kept.toByteArray()).as("passed on as it came").isEqualTo(body);
+    }
+
+    @Test
     void nilBodiesAndRawTargets() {
         codecs.encode((byte) 0, null, out);
         assertThat(out.readableBytes()).isZero();
