@@ -43,8 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The pinging side ({@link #ping}) pulls every session that has been idle for the rate and closes
  * it when the ping fails. The answering side ({@link #pong}) answers both routes (and the erpc push) and
  * closes sessions idle for more than three rates; a session whose pinger announced its rate in
- * {@value #ERPC_RATE_KEY} is closed, as erpc does, after twice that rate instead, so that a Go pinger
- * slower than this side's rate is not cut off. Any message in either direction counts as activity.
+ * {@value #ERPC_RATE_KEY} is closed, as erpc does, after twice that rate instead (at most ten of this
+ * side's rates), so that a Go pinger slower than this side's rate is not cut off. Any message in either direction counts as activity.
  */
 public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader,
         PostReadPushHeader, PostReadReplyHeader, PostWritePull, PostWritePush {
@@ -58,6 +58,8 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
 
     private static final Logger log = LoggerFactory.getLogger(HeartbeatPlugin.class);
     private static final String LAST = HeartbeatPlugin.class.getName() + ".last";
+    /** The longest silence an announced rate may allow, in this side's rates. */
+    private static final int MAX_ANNOUNCED_RATES = 10;
     /** The rate an erpc pinger announced, in nanoseconds. */
     private static final String ANNOUNCED = HeartbeatPlugin.class.getName() + ".announced";
 
@@ -171,10 +173,14 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         return session.pullAsync(URI, null, Void.class, CallOptions.timeout(rate));
     }
 
-    /** How long the session may stay silent: three rates, or twice the rate its erpc pinger announced. */
+    /**
+     * How long the session may stay silent: three rates, or twice the rate its erpc pinger announced but
+     * never more than ten of this side's: the remote's word alone must not keep its connection past
+     * the reaper (an announced day would have kept it two).
+     */
     private long idleLimit(Session session) {
         Object announced = session.attributes().get(ANNOUNCED);
-        return announced != null ? 2 * (Long) announced : 3 * rate.toNanos();
+        return announced != null ? Math.min(2 * (Long) announced, MAX_ANNOUNCED_RATES * rate.toNanos()) : 3 * rate.toNanos();
     }
 
     /**

@@ -47,8 +47,13 @@ public final class QueryString {
                 end++;
             }
             if (end > start) {
-                int eq = rawQuery.indexOf('=', start);
-                boolean hasValue = eq >= 0 && eq < end;
+                // Within this pair: indexOf would search to the end of the query for every pair without
+                // a value, quadratic in a query of many (a&a&a...).
+                int eq = start;
+                while (eq < end && rawQuery.charAt(eq) != '=') {
+                    eq++;
+                }
+                boolean hasValue = eq < end;
                 String key = unescape(rawQuery, start, hasValue ? eq : end);
                 String value = hasValue ? unescape(rawQuery, eq + 1, end) : "";
                 if (key != null && value != null) {

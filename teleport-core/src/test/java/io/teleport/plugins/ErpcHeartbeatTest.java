@@ -92,6 +92,20 @@ class ErpcHeartbeatTest {
     }
 
     @Test
+    void anAnnouncedRateKeepsASilentSessionAtMostTenOfThisSidesRates() throws Exception {
+        Peer server = peers.add(Peer.builder().plugin(HeartbeatPlugin.pong(Duration.ofMillis(200))).build());
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session session = peers.add(new Peer(io.teleport.config.PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        // A day, which erpc allows: twice that would keep a silent connection for two days.
+        session.pull(HeartbeatPlugin.ERPC_URI, null, Void.class,
+                io.teleport.session.CallOptions.setMeta(HeartbeatPlugin.ERPC_RATE_KEY, "86400"));
+        long start = System.nanoTime();
+        session.closeFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("closed after ten rates of silence, 2 s")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
     void anInvalidRateIsRefusedAsErpcDoes() throws Exception {
         Peer server = peers.add(Peer.builder().plugin(HeartbeatPlugin.pong(Duration.ofSeconds(5))).build());
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", ErpcRawProto.INSTANCE)).getPort();

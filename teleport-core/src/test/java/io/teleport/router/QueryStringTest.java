@@ -33,6 +33,17 @@ class QueryStringTest {
     }
 
     @Test
+    void keysWithoutValuesAreEmptyAndTheOthersKeepTheirs() {
+        // Each pair looks for its '=' within itself (it looked to the end of the query, quadratic in a
+        // query of many pairs without one: 4 to 18 times the CPU of an ordinary query of 16 KB).
+        String query = "a&".repeat(5_000) + "b=1";
+        Map<String, List<String>> parsed = QueryString.parse(query);
+        assertThat(parsed.get("a")).hasSize(5_000).containsOnly("");
+        assertThat(parsed.get("b")).containsExactly("1");
+        assertThat(QueryString.parse("k&x=1;y")).isEqualTo(values("k", "", "x", "1", "y", ""));
+    }
+
+    @Test
     void semicolonsSeparateAsInTheGoOfTeleportV3() {
         assertThat(QueryString.parse("a=1;b=2")).isEqualTo(values("a", "1", "b", "2"));
         assertThat(QueryString.parse("a=1&a=2;a=banana")).isEqualTo(values("a", "1", "a", "2", "a", "banana"));
