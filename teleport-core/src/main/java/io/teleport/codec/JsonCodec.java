@@ -6,6 +6,7 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.SerializableString;
+import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
@@ -37,6 +38,14 @@ public final class JsonCodec implements Codec {
     /** The id byte, {@code 'j'}. */
     public static final byte ID = 'j';
 
+    /**
+     * The most tokens a body may have with the Go-compatible mapper, a million (about 3 MB of dense
+     * JSON). Decoded into maps and lists, each token takes 30 to 45 bytes of heap (a body of empty
+     * objects, {@code [{},{},...]}, twenty times its size), so the frame size alone would let one
+     * 16 MB body take over 300 MB; past this a body is refused as past a parser limit (400).
+     */
+    public static final long DEFAULT_MAX_TOKENS = 1_000_000;
+
     /** The longest JSON path told back to a body's sender: the names come from its own input. */
     private static final int MAX_PATH = 128;
 
@@ -56,10 +65,20 @@ public final class JsonCodec implements Codec {
 
     /**
      * A builder preset to Go's {@code encoding/json} rules, for callers who want to add modules and
-     * keep the wire compatible.
+     * keep the wire compatible; bodies of at most {@link #DEFAULT_MAX_TOKENS} tokens.
      */
     public static JsonMapper.Builder goCompatibleMapperBuilder() {
-        JsonFactory factory = JsonFactory.builder().characterEscapes(GoEscapes.INSTANCE).build();
+        return goCompatibleMapperBuilder(DEFAULT_MAX_TOKENS);
+    }
+
+    /**
+     * {@link #goCompatibleMapperBuilder()} with bodies of at most {@code maxTokens} tokens; zero or less
+     * for no limit, which leaves the heap a body may take to its sender.
+     */
+    public static JsonMapper.Builder goCompatibleMapperBuilder(long maxTokens) {
+        JsonFactory factory = JsonFactory.builder().characterEscapes(GoEscapes.INSTANCE)
+                .streamReadConstraints(StreamReadConstraints.builder().maxTokenCount(Math.max(0, maxTokens)).build())
+                .build();
         return JsonMapper.builder(factory)
                 .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
                 .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -151,6 +152,19 @@ class CodecsTest {
         // a = 10, then an end-group tag that closes no group: a clear error, not a message cut short.
         assertThatThrownBy(() -> codecs.decode(ProtobufCodec.ID, new byte[] {0x08, 0x0A, 0x0C}, PbTest.class))
                 .isInstanceOf(CodecException.class).hasMessageContaining("end-group tag");
+    }
+
+    @Test
+    void aJsonBodyOfMoreTokensThanTheLimitIsRefusedAsPastAParserLimit() {
+        // 1,000,002 tokens (the array's two and two per empty object): 1.5 MB that would be 30 MB of maps.
+        byte[] over = ("[" + "{},".repeat(499_999) + "{}]").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, over, Object.class))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
+                        .startsWith("json: the body passes a parser limit").contains("1000000"));
+        byte[] within = ("[" + "{},".repeat(499_998) + "{}]").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThat((List<?>) codecs.decode(JsonCodec.ID, within, Object.class)).hasSize(499_999);
+        JsonCodec unlimited = new JsonCodec(JsonCodec.goCompatibleMapperBuilder(0).build());
+        assertThat((List<?>) unlimited.decode(over, Object.class)).hasSize(500_000);
     }
 
     @Test
