@@ -53,51 +53,6 @@ class SlowReplyHooksTest {
         }
     }
 
-    /** A reply body that notes the thread it is decoded on. */
-    record Noted(String text) {
-        static final java.util.Map<Integer, String> DECODED_ON = new java.util.concurrent.ConcurrentHashMap<>();
-
-        Noted {
-            DECODED_ON.put(text.length(), Thread.currentThread().getName());
-        }
-    }
-
-    @Test
-    void aLargeReplyIsDecodedOffTheIoThreadASmallOneOnIt() {
-        Peer server = peers.add(new Peer(PeerConfig.defaults()));
-        server.pullRouter().route("/text", Integer.class, (n, ctx) -> java.util.Map.of("text", "x".repeat(n)));
-        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
-
-        // A large body would hold up the I/O thread's other connections while it is decoded.
-        int large = 256 * 1024;
-        assertThat(session.pull("/text", large, Noted.class).text().length()).isEqualTo(large);
-        assertThat(session.pull("/text", 100, Noted.class).text().length()).isEqualTo(100);
-        assertThat(Noted.DECODED_ON.get(large)).startsWith("teleport-hook");
-        assertThat(Noted.DECODED_ON.get(100)).as("a small one is not worth the hand-off").startsWith("teleport-io");
-    }
-
-    @Test
-    void aHandlerWaitingForALargeReplyDoesNotNeedAHandlerThreadToReadIt() {
-        Peer backend = peers.add(new Peer(PeerConfig.defaults()));
-        backend.pullRouter().route("/text", Integer.class, (n, ctx) -> java.util.Map.of("text", "x".repeat(n)));
-        int backendPort = ((InetSocketAddress) backend.listen("127.0.0.1:0", null)).getPort();
-        // One handler thread, and it waits for the backend's large reply: read on that pool, the reply
-        // would wait for the very thread that waits for it.
-        Peer mid = peers.add(new Peer(PeerConfig.builder().handlerThreads(1).build()));
-        Session toBackend = mid.dial("127.0.0.1:" + backendPort);
-        mid.pullRouter().route("/mid", Integer.class, (n, ctx) -> toBackend.pull("/text", n, Noted.class,
-                CallOptions.timeout(Duration.ofSeconds(20))).text().length());
-        int midPort = ((InetSocketAddress) mid.listen("127.0.0.1:0", null)).getPort();
-        Session client = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + midPort);
-
-        long start = System.nanoTime();
-        assertThat(client.pull("/mid", 512 * 1024, Integer.class, CallOptions.timeout(Duration.ofSeconds(30))))
-                .isEqualTo(512 * 1024);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not at the backend pull's timeout")
-                .isLessThan(Duration.ofSeconds(15));
-    }
-
     @Test
     void repliesWaitingForBlockingHooksHoldTheirBytesInTheInboundBudget() throws Exception {
         // The server lets replies to a client that stops reading queue up (its own bound would close it).

@@ -227,7 +227,7 @@ public final class PeerContext {
     }
 
     /** Runs {@code task} on the hook pool, not the handler executor (whose threads may all wait for it). */
-    public void runOnHookPool(Runnable task) {
+    void runOnHookPool(Runnable task) {
         try {
             blockingPools.hooks().execute(task);
         } catch (RejectedExecutionException stopped) {

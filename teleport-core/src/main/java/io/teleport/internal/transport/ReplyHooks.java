@@ -8,18 +8,13 @@ import io.teleport.message.Packet;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * A reply read off the I/O thread: its hooks may block, or its body is large enough that decoding it
- * there would hold up the thread's other connections (a 15 MB JSON reply takes a good part of a
- * second). Until it is read, its bytes stay in the peer's inbound budget, as a received message's do:
- * the other side chooses how large its replies are, so replies waiting for slow hooks must not pile up
- * in memory outside every bound (15 MB replies behind a hook that slept 2 s ran a 256 MB client out of
- * heap). The reply is this side's own pull's completion, which a blocked caller may be waiting for, so
- * it takes no turn behind other sessions' messages.
+ * A reply whose hooks may block, run off the I/O thread. Until they end, its bytes stay in the peer's
+ * inbound budget, as a received message's do: the other side chooses how large its replies are, so
+ * replies waiting for slow hooks must not pile up in memory outside every bound (15 MB replies behind a
+ * hook that slept 2 s ran a 256 MB client out of heap). The reply is this side's own pull's completion,
+ * which a blocked caller may be waiting for, so it takes no turn behind other sessions' messages.
  */
 final class ReplyHooks implements Runnable {
-
-    /** A reply body at least this large is decoded off the I/O thread (a few hundred microseconds of JSON). */
-    static final int LARGE_BODY_BYTES = 64 * 1024;
 
     private static final AtomicIntegerFieldUpdater<ReplyHooks> RAN =
             AtomicIntegerFieldUpdater.newUpdater(ReplyHooks.class, "ran");
@@ -37,20 +32,11 @@ final class ReplyHooks implements Runnable {
         this.charge = charge;
     }
 
-    /**
-     * Hands the reply, which holds {@code charge} of the budget until it is read, to another thread: one
-     * that may block when its hooks may ({@code mayBlock}); else, for a large body alone, the hook pool,
-     * since every handler thread may be waiting for a reply like it (a mid-tier's handlers calling a
-     * backend) and none would be left to read it.
-     */
-    static void start(PeerContext peer, PendingPull pull, Packet reply, long charge, boolean mayBlock) {
+    /** Hands the reply, which holds {@code charge} of the budget until its hooks end, to a thread that may block. */
+    static void start(PeerContext peer, PendingPull pull, Packet reply, long charge) {
         ReplyHooks hooks = new ReplyHooks(pull, reply, peer.budget, charge);
         try {
-            if (mayBlock) {
-                peer.runBlocking(hooks);
-            } else {
-                peer.runOnHookPool(hooks);
-            }
+            peer.runBlocking(hooks);
         } catch (RuntimeException | Error noThread) {
             // No thread for it (out of memory for one): the pull still gets its reply, here, once.
             hooks.run();

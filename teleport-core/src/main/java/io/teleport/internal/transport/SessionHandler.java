@@ -306,10 +306,9 @@ final class SessionHandler extends ChannelDuplexHandler {
         PluginChain plugins = session.peer.plugins;
         boolean hooksBlock = plugins.blocks(Hook.POST_READ_REPLY_HEADER) || plugins.blocks(Hook.PRE_READ_REPLY_BODY)
                 || plugins.blocks(Hook.POST_READ_REPLY_BODY);
-        if ((hooksBlock || reply.bodyBytes().length >= ReplyHooks.LARGE_BODY_BYTES) && !session.peer.inline) {
-            // Reply hooks are user code that may block, and a large body takes a while to decode: keep
-            // both off the I/O thread, whose other connections would wait for them.
-            ReplyHooks.start(session.peer, pull, reply, charge, hooksBlock);
+        if (hooksBlock && !session.peer.inline) {
+            // Reply hooks are user code that may block: keep them off the I/O thread.
+            ReplyHooks.start(session.peer, pull, reply, charge);
             return true;
         }
         pull.onReply(reply);
