@@ -205,21 +205,32 @@ public final class PluginChain {
             return AroundHandler.Scope.NONE;
         }
         int last = privatePaths.isEmpty() ? WHOLE_CHAIN : lastToSee(ctx);
-        AroundHandler.Scope[] opened = new AroundHandler.Scope[around.length];
+        // Made only once a plugin opens something: a scope-less call (a metrics plugin's, for pulls)
+        // costs no array and no closing lambda.
+        AroundHandler.Scope[] opened = null;
         int count = 0;
         for (int i = 0; i < around.length && aroundAt[i] <= last; i++) {
             try {
-                opened[count] = around[i].aroundHandler(ctx);
-                count++;
+                AroundHandler.Scope scope = around[i].aroundHandler(ctx);
+                if (scope != AroundHandler.Scope.NONE) {
+                    if (opened == null) {
+                        opened = new AroundHandler.Scope[around.length];
+                    }
+                    opened[count++] = scope;
+                }
             } catch (RuntimeException e) {
                 log.error("{}-AroundHandlerPlugin failed", around[i].name(), e);
             }
         }
+        if (opened == null) {
+            return AroundHandler.Scope.NONE;
+        }
+        AroundHandler.Scope[] toClose = opened;
         int n = count;
         return () -> {
             for (int i = n - 1; i >= 0; i--) {
                 try {
-                    opened[i].close();
+                    toClose[i].close();
                 } catch (RuntimeException e) {
                     log.error("AroundHandler scope failed to close", e);
                 }

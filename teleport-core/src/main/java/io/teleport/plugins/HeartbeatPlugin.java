@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * it when the ping fails. The answering side ({@link #pong}) answers both routes (and the erpc push) and
  * closes sessions idle for more than three rates; a session whose pinger announced its rate in
  * {@value #ERPC_RATE_KEY} is closed, as erpc does, after twice that rate instead (at most ten of this
- * side's rates), so that a Go pinger slower than this side's rate is not cut off. Any message in either direction counts as activity.
+ * side's rates or five minutes, whichever is longer), so that a Go pinger slower than this side's rate
+ * is not cut off. Any message in either direction counts as activity.
  */
 public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader,
         PostReadPushHeader, PostReadReplyHeader, PostWritePull, PostWritePush {
@@ -58,8 +59,10 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
 
     private static final Logger log = LoggerFactory.getLogger(HeartbeatPlugin.class);
     private static final String LAST = HeartbeatPlugin.class.getName() + ".last";
-    /** The longest silence an announced rate may allow, in this side's rates. */
+    /** The longest silence an announced rate may allow: this many of this side's rates, or ... */
     private static final int MAX_ANNOUNCED_RATES = 10;
+    /** ... this long, whichever is longer. */
+    private static final long MAX_ANNOUNCED_SILENCE_NANOS = TimeUnit.MINUTES.toNanos(5);
     /** The rate an erpc pinger announced, in nanoseconds. */
     private static final String ANNOUNCED = HeartbeatPlugin.class.getName() + ".announced";
 
@@ -173,14 +176,22 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         return session.pullAsync(URI, null, Void.class, CallOptions.timeout(rate));
     }
 
-    /**
-     * How long the session may stay silent: three rates, or twice the rate its erpc pinger announced but
-     * never more than ten of this side's: the remote's word alone must not keep its connection past
-     * the reaper (an announced day would have kept it two).
-     */
+    /** How long the session may stay silent: see {@link #idleLimitNanos}. */
     private long idleLimit(Session session) {
-        Object announced = session.attributes().get(ANNOUNCED);
-        return announced != null ? Math.min(2 * (Long) announced, MAX_ANNOUNCED_RATES * rate.toNanos()) : 3 * rate.toNanos();
+        return idleLimitNanos(rate.toNanos(), (Long) session.attributes().get(ANNOUNCED));
+    }
+
+    /**
+     * Three rates, or twice the rate the session's erpc pinger announced, so that a Go pinger slower
+     * than this side is not cut off, but never more than ten of this side's rates or five minutes,
+     * whichever is longer: the remote's word alone must not keep a silent connection from the reaper
+     * (an announced day kept it two).
+     */
+    static long idleLimitNanos(long rateNanos, @Nullable Long announcedNanos) {
+        if (announcedNanos == null) {
+            return 3 * rateNanos;
+        }
+        return Math.min(2 * announcedNanos, Math.max(MAX_ANNOUNCED_RATES * rateNanos, MAX_ANNOUNCED_SILENCE_NANOS));
     }
 
     /**

@@ -54,6 +54,34 @@ class SlowReplyHooksTest {
     }
 
     @Test
+    void aReplyThatOvertakesItsPullsPostWritePullHooksHoldsItsBytesUntilItIsRead() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        server.pullRouter().route("/big", String.class, (b, ctx) -> "x".repeat(REPLY_BYTES));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        CountDownLatch release = new CountDownLatch(1);
+        io.teleport.plugin.PostWritePull slowAfterWrite = ctx -> {
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        };
+        Peer client = peers.add(new Peer(PeerConfig.defaults(), slowAfterWrite));
+        Session session = client.dial("127.0.0.1:" + port);
+
+        CompletableFuture<String> pull = session.pullAsync("/big", "", String.class, CallOptions.timeout(Duration.ofSeconds(30)));
+        // The reply is back while the pull's own hook still runs: kept for after it, and counted.
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.stats().inboundBytes() >= REPLY_BYTES);
+        Thread.sleep(200);
+        assertThat(pull).isNotDone();
+        assertThat(client.stats().inboundBytes()).as("held while kept").isGreaterThanOrEqualTo(REPLY_BYTES);
+        release.countDown();
+        assertThat(pull.get(10, TimeUnit.SECONDS)).hasSize(REPLY_BYTES);
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.stats().inboundBytes() == 0);
+    }
+
+    @Test
     void repliesWaitingForBlockingHooksHoldTheirBytesInTheInboundBudget() throws Exception {
         // The server lets replies to a client that stops reading queue up (its own bound would close it).
         Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder()

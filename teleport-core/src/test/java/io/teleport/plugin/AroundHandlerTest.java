@@ -97,4 +97,32 @@ class AroundHandlerTest {
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
         return peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
     }
+
+    @Test
+    void scopesThatOpenNothingCostNothingAndTheOthersCloseInReverse() {
+        List<String> closed = new CopyOnWriteArrayList<>();
+        AroundHandler nothing = scoping("nothing", () -> AroundHandler.Scope.NONE);
+        AroundHandler none = scoping("none", () -> AroundHandler.Scope.NONE);
+        AroundHandler first = scoping("first", () -> () -> closed.add("first"));
+        AroundHandler second = scoping("second", () -> () -> closed.add("second"));
+        assertThat(PluginChain.of(List.of(nothing, none)).openHandlerScopes(null))
+                .as("nothing to close: no array, no lambda").isSameAs(AroundHandler.Scope.NONE);
+        AroundHandler.Scope scope = PluginChain.of(List.of(first, nothing, second)).openHandlerScopes(null);
+        scope.close();
+        assertThat(closed).containsExactly("second", "first");
+    }
+
+    private static AroundHandler scoping(String name, java.util.function.Supplier<AroundHandler.Scope> scope) {
+        return new AroundHandler() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Scope aroundHandler(ReadContext ctx) {
+                return scope.get();
+            }
+        };
+    }
 }

@@ -92,17 +92,15 @@ class ErpcHeartbeatTest {
     }
 
     @Test
-    void anAnnouncedRateKeepsASilentSessionAtMostTenOfThisSidesRates() throws Exception {
-        Peer server = peers.add(Peer.builder().plugin(HeartbeatPlugin.pong(Duration.ofMillis(200))).build());
-        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        Session session = peers.add(new Peer(io.teleport.config.PeerConfig.defaults())).dial("127.0.0.1:" + port);
-        // A day, which erpc allows: twice that would keep a silent connection for two days.
-        session.pull(HeartbeatPlugin.ERPC_URI, null, Void.class,
-                io.teleport.session.CallOptions.setMeta(HeartbeatPlugin.ERPC_RATE_KEY, "86400"));
-        long start = System.nanoTime();
-        session.closeFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("closed after ten rates of silence, 2 s")
-                .isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+    void anAnnouncedRateKeepsASilentSessionAtMostTenRatesOrFiveMinutes() {
+        long second = TimeUnit.SECONDS.toNanos(1);
+        assertThat(HeartbeatPlugin.idleLimitNanos(second, null)).as("none announced: three rates").isEqualTo(3 * second);
+        assertThat(HeartbeatPlugin.idleLimitNanos(5 * second, 60 * second)).as("a slower Go pinger: twice its rate")
+                .isEqualTo(120 * second);
+        assertThat(HeartbeatPlugin.idleLimitNanos(5 * second, TimeUnit.DAYS.toNanos(1)))
+                .as("a day announced: five minutes, not two days").isEqualTo(TimeUnit.MINUTES.toNanos(5));
+        assertThat(HeartbeatPlugin.idleLimitNanos(60 * second, TimeUnit.DAYS.toNanos(1)))
+                .as("ten of a slow pong's rates").isEqualTo(600 * second);
     }
 
     @Test

@@ -26,7 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Turns alone do not help a sender whose calls wait while every thread is held by the others:
  * with sixty senders keeping a blocking route's calls queued, its call waited for sixty of theirs to
  * start, about a second on 200 threads that each hold a call for two seconds. So a lane none of whose
- * tasks is running (taken and not yet {@link #ended}) queues its first task in a second turn order,
+ * tasks is running ({@link #started} and not yet {@link #ended}) queues its first task in a second turn order,
  * which goes first, except that it never goes first twice in a row while the other has work: such a
  * call starts with the first or second thread to come free, and neither order starves the other.
  *
@@ -151,11 +151,9 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
 
     /**
      * Takes the first task of the lane whose turn it is; the lane's next task, if any, goes to the back
-     * of the turns of lanes with a task running, as this lane now has. {@code run}: the task will run
-     * and its lane counts it as running until {@link #ended}; not for tasks that leave without
-     * running (a pool shutting down drains them).
+     * of the turns of lanes with a task running, as this lane is about to have.
      */
-    private @Nullable Runnable dequeue(boolean run) {
+    private @Nullable Runnable dequeue() {
         Runnable task = sharedTasks.pollFirst();
         if (task == null) {
             boolean busyWaiting = !turns.isEmpty();
@@ -166,9 +164,6 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
             }
             busyPassedOver = idle && busyWaiting;
             Lane lane = laneOf(task);
-            if (run) {
-                RUNNING.incrementAndGet(lane);
-            }
             if (--lane.waiting > 0) {
                 turns.addLast(lane.backlog.pollFirst());
             }
@@ -183,29 +178,52 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     }
 
     /**
-     * Tells the queue that a task it gave out has ended (run or failed); its lane may then count as
-     * having nothing running again. Tasks that never came from a turn (of no lane, or handed to a new
-     * thread directly) are not counted: a lane's count never goes below zero.
+     * Tells the queue that a task starts running, whether it was taken from the queue or handed to a
+     * new thread directly (the pool's first tasks, and those past a full queue): its lane counts it
+     * until {@link #ended}.
      */
+    void started(Runnable task) {
+        Lane lane = laneOf(task);
+        if (lane != shared) {
+            RUNNING.incrementAndGet(lane);
+        }
+    }
+
+    /** Tells the queue that a task {@link #started} has ended (run or failed). */
     void ended(Runnable task) {
         Lane lane = laneOf(task);
-        if (lane == shared) {
-            return;
+        if (lane != shared) {
+            RUNNING.decrementAndGet(lane);
         }
-        int n;
-        do {
-            n = lane.running;
-            if (n == 0) {
-                return;
+    }
+
+    /**
+     * When the longest-waiting of the tasks that are next in turn was queued, {@link HandlerPool.Queued#queuedNanos()};
+     * {@code fallback} when none of them says. Not {@link #peek()}'s: the task taken next may be one
+     * just queued by a sender with nothing running, while backlogs wait behind it.
+     */
+    long oldestQueuedNanos(long fallback) {
+        lock.lock();
+        try {
+            long oldest = fallback;
+            boolean any = false;
+            for (Runnable head : new Runnable[] {sharedTasks.peekFirst(), idleTurns.peekFirst(), turns.peekFirst()}) {
+                if (head instanceof HandlerPool.Queued queued && (!any || queued.queuedNanos() - oldest < 0)) {
+                    oldest = queued.queuedNanos();
+                    any = true;
+                }
             }
-        } while (!RUNNING.compareAndSet(lane, n, n - 1));
+            return oldest;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
     public @Nullable Runnable poll() {
         lock.lock();
         try {
-            return dequeue(true);
+            return dequeue();
         } finally {
             lock.unlock();
         }
@@ -222,7 +240,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
-            return dequeue(true);
+            return dequeue();
         } finally {
             lock.unlock();
         }
@@ -235,7 +253,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
             while (count == 0) {
                 notEmpty.await();
             }
-            return dequeue(true);
+            return dequeue();
         } finally {
             lock.unlock();
         }
@@ -354,7 +372,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         try {
             int n = 0;
             Runnable task;
-            while (n < maxElements && (task = dequeue(false)) != null) {
+            while (n < maxElements && (task = dequeue()) != null) {
                 c.add(task);
                 n++;
             }

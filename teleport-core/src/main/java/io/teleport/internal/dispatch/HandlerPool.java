@@ -188,6 +188,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
     @Override
     protected void beforeExecute(Thread t, Runnable r) {
         taken.increment();
+        ((FairQueue) getQueue()).started(r);
     }
 
     @Override
@@ -214,8 +215,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
             long takenNow = taken.sum();
             boolean noneTaken = takenNow == takenAtLastLook;
             takenAtLastLook = takenNow;
-            Runnable oldest = getQueue().peek();
-            long waited = oldest instanceof Queued ? now - ((Queued) oldest).queuedNanos() : 0;
+            long waited = now - ((FairQueue) getQueue()).oldestQueuedNanos(now);
             boolean waitedTooLong = waited >= MAX_WAIT_NANOS;
             ThreadCpu.Use use = cpu.use(getPoolSize());
             lastUse = use;
@@ -231,7 +231,7 @@ public final class HandlerPool extends ThreadPoolExecutor {
                 waitedTooLong = false;
             }
             // An idle thread is about to take the work: the pool is not held up, the work is just not there yet.
-            boolean heldUp = oldest != null && (noneTaken || waitedTooLong) && getActiveCount() >= getPoolSize();
+            boolean heldUp = !getQueue().isEmpty() && (noneTaken || waitedTooLong) && getActiveCount() >= getPoolSize();
             boolean confirmed = heldUp && heldUpAtLastLook;
             heldUpAtLastLook = heldUp && !confirmed;
             int size = Math.max(getCorePoolSize(), getPoolSize());

@@ -74,6 +74,9 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     private boolean nested;
     /** A reply that came while the pull's PostWritePull hooks still ran. */
     private @Nullable Packet earlyReply;
+    /** What gives the early reply's bytes back to the inbound budget, once it is read; whether it was. */
+    private @Nullable Runnable earlyRelease;
+    private boolean earlyRead;
 
     PendingPull(DefaultSession session, Packet request, Type replyType, boolean sync, boolean wholeReply,
             long timeoutNanos) {
@@ -137,6 +140,15 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
                     }
                     if (early != null) {
                         onReply(early);
+                        Runnable release;
+                        synchronized (this) {
+                            earlyRead = true;
+                            release = earlyRelease;
+                            earlyRelease = null;
+                        }
+                        if (release != null) {
+                            release.run();
+                        }
                     }
                 });
             }
@@ -197,13 +209,15 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     /**
      * The reply arrived; this pull was already removed from the pending map. Runs the reply-read
      * hooks, decodes the body and completes.
+     *
+     * @return true when the reply overtook the pull's own PostWritePull hooks and is kept to be read
+     *     after them: its bytes go back through {@link #releaseAfterRead}, not at once
      */
-    public void onReply(Packet reply) {
+    public boolean onReply(Packet reply) {
         synchronized (this) {
             if (postWriteRunning) {
-                // The reply overtook the pull's own PostWritePull hooks: read it after them, in order.
                 earlyReply = reply;
-                return;
+                return true;
             }
         }
         try {
@@ -212,6 +226,21 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             // Whatever failed, this pull left the pending map: it must still end.
             fail(new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", "reply: " + t));
         }
+        return false;
+    }
+
+    /**
+     * Gives a kept reply's bytes back once it has been read (at once if it has): held until then, as
+     * the other side chose how large it is.
+     */
+    public void releaseAfterRead(Runnable release) {
+        synchronized (this) {
+            if (!earlyRead) {
+                earlyRelease = release;
+                return;
+            }
+        }
+        release.run();
     }
 
     private void readReply(Packet reply) {

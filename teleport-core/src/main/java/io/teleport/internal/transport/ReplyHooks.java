@@ -48,10 +48,15 @@ final class ReplyHooks implements Runnable {
         if (!RAN.compareAndSet(this, 0, 1)) {
             return;
         }
+        boolean kept = false;
         try {
-            pull.onReply(reply);
+            kept = pull.onReply(reply);
         } finally {
-            budget.release(charge);
+            if (kept) {
+                pull.releaseAfterRead(() -> budget.release(charge));
+            } else {
+                budget.release(charge);
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.codec.CodecException;
+import io.teleport.internal.limits.InboundBudget;
 import io.teleport.internal.limits.MessageCharge;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.log.LogText;
@@ -311,7 +312,12 @@ final class SessionHandler extends ChannelDuplexHandler {
             ReplyHooks.start(session.peer, pull, reply, charge);
             return true;
         }
-        pull.onReply(reply);
+        if (pull.onReply(reply)) {
+            // Kept until the pull's PostWritePull hooks end: its bytes stay counted until it is read.
+            InboundBudget budget = session.peer.budget;
+            pull.releaseAfterRead(() -> budget.release(charge));
+            return true;
+        }
         return false;
     }
 

@@ -19,6 +19,7 @@ import io.teleport.plugin.PostWritePull;
 import io.teleport.plugin.PostWritePush;
 import io.teleport.plugin.PostWriteReply;
 import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.RouteInfo;
 import io.teleport.plugin.WriteContext;
 import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.plugin.setup.PostNewPeer;
@@ -187,7 +188,10 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         }
         // Tagged by the route, so that the paths a remote sends cannot use up the tag values of this
         // side's own calls; NOT_FOUND for the unknown-push handler.
-        return counter("teleport.push.handle", TeleportTags.namedPushRoute(ctx.input().uri(), peer))::increment;
+        PeerSetup setup = peer;
+        RouteInfo route = ctx.route();
+        String tag = route == null || setup == null || route == setup.pushRouter().unknown() ? TeleportTags.NOT_FOUND : route.path();
+        return counter("teleport.push.handle", tag)::increment;
     }
 
     @Override
