@@ -115,6 +115,17 @@ class NonBlockingRoutesTest {
     }
 
     @Test
+    void aMarkedRoutesLargeBodyIsDecodedAndHandledOnThePool() {
+        Peer server = peer(PeerConfig.defaults());
+        server.pullRouter().register(new Where());
+        Session session = dial(server);
+
+        // The remote chooses the size: decoding 64 KiB or more on the I/O thread would hold up its other connections.
+        assertThat(session.pull("/where/fast", "x".repeat(64 * 1024), String.class)).startsWith(HANDLER);
+        assertThat(session.pull("/where/fast", "x".repeat(60 * 1024), String.class)).startsWith(IO);
+    }
+
+    @Test
     void errorsOnTheIoThreadAreAnsweredAsAnywhere() {
         Peer server = peer(PeerConfig.defaults());
         server.pullRouter().register(new Where());

@@ -126,7 +126,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             return false;
         }
         onIoThread = false;
-        if (IoThreadRoutes.stays(session.peer, route, request.type())) {
+        if (IoThreadRoutes.stays(session.peer, route, request.type(), request.bodyBytes().length)) {
             return false;
         }
         submit();
