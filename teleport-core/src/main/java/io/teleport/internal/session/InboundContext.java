@@ -283,7 +283,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             return null;
         }
         try {
-            body = session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), route.bodyType());
+            body = LargeBodyDecodes.decode(session.peer.codecs, request.bodyCodec(), request.bodyBytes(), route.bodyType());
             return null;
         } catch (CodecException e) {
             // erpc v6 words it as its own decoder does (vector E25).
