@@ -401,29 +401,6 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         } finally {
             lock.unlock();
         }
-        Iterator<Runnable> it = snapshot.iterator();
-        return new Iterator<>() {
-            private @Nullable Runnable last;
-
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public Runnable next() {
-                last = it.next();
-                return last;
-            }
-
-            @Override
-            public void remove() {
-                if (last == null) {
-                    throw new IllegalStateException();
-                }
-                FairQueue.this.remove(last);
-                last = null;
-            }
-        };
+        return new SnapshotIterator(snapshot, this::remove);
     }
 }
