@@ -45,7 +45,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * closes sessions idle for more than three rates; a session whose pinger announced its rate in
  * {@value #ERPC_RATE_KEY} is closed, as erpc does, after twice that rate instead (at most ten of this
  * side's rates or five minutes, whichever is longer), so that a Go pinger slower than this side's rate
- * is not cut off. Any message in either direction counts as activity.
+ * is not cut off. The pinging side pings a session it has heard nothing from for the rate, since what
+ * it sends proves nothing of the other side (a peer that keeps pushing to a dead one would never find
+ * out); on the answering side, as in tp-ext, a message in either direction counts, since a Go pinger
+ * that only receives does not ping. A session judged dead has its connection dropped
+ * ({@link Session#dropConnection}): one this side dialed dials again when its redials allow.
  */
 public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader,
         PostReadPushHeader, PostReadReplyHeader, PostWritePull, PostWritePush {
@@ -59,6 +63,10 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
 
     private static final Logger log = LoggerFactory.getLogger(HeartbeatPlugin.class);
     private static final String LAST = HeartbeatPlugin.class.getName() + ".last";
+    /** When the session was last heard from: what the pinging side goes by. */
+    private static final String LAST_READ = HeartbeatPlugin.class.getName() + ".lastRead";
+    /** Set while the session's ping is out: one at a time. */
+    private static final String PINGING = HeartbeatPlugin.class.getName() + ".pinging";
     /** The longest silence an announced rate may allow: this many of this side's rates, or ... */
     private static final int MAX_ANNOUNCED_RATES = 10;
     /** ... this long, whichever is longer. */
@@ -123,20 +131,22 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         }
         long now = System.nanoTime();
         peer.forEachSession(session -> {
-            Object last = session.attributes().get(LAST);
+            Object last = session.attributes().get(ping ? LAST_READ : LAST);
             long idle = last == null ? Long.MAX_VALUE : now - (Long) last;
             if (ping) {
                 // Under auto, a client that has sent nothing yet has no protocol to ping it in.
-                if (idle >= rate.toNanos() && session.isHealthy() && !(session.proto() instanceof AutoProto)) {
+                if (idle >= rate.toNanos() && session.isHealthy() && !(session.proto() instanceof AutoProto)
+                        && session.attributes().putIfAbsent(PINGING, Boolean.TRUE) == null) {
                     pingOnce(session).whenComplete((ok, error) -> {
+                        session.attributes().remove(PINGING);
                         if (error != null) {
                             closeUnanswered(session, error);
                         }
                     });
                 }
             } else if (idle > idleLimit(session)) {
-                log.debug("no heartbeat from {} for {}, closing", session.id(), Duration.ofNanos(idle));
-                session.close();
+                log.debug("no heartbeat from {} for {}, closing its connection", session.id(), Duration.ofNanos(idle));
+                session.dropConnection("no heartbeat for " + Duration.ofNanos(idle).toMillis() + " ms");
             }
             return true;
         });
@@ -157,12 +167,12 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         long now = System.nanoTime();
         long last = lastInfoNanos.get();
         if (now - last >= INFO_EVERY_NANOS && lastInfoNanos.compareAndSet(last, now)) {
-            log.info("heartbeat to {} failed ({}), closing it{}; more such closes in the next 10 s at DEBUG",
+            log.info("heartbeat to {} failed ({}), closing its connection{}; more such closes in the next 10 s at DEBUG",
                     session.id(), why, hint);
         } else {
-            log.debug("heartbeat to {} failed ({}), closing it{}", session.id(), why, hint);
+            log.debug("heartbeat to {} failed ({}), closing its connection{}", session.id(), why, hint);
         }
-        session.close();
+        session.dropConnection("heartbeat unanswered (" + why + ")");
     }
 
     /** One ping, in the convention of the session's protocol. */
@@ -228,29 +238,36 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         return null;
     }
 
+    private static @Nullable Rerror heard(Session session) {
+        long now = System.nanoTime();
+        session.attributes().put(LAST, now);
+        session.attributes().put(LAST_READ, now);
+        return null;
+    }
+
     @Override
     public @Nullable Rerror postDial(Session session) {
-        return touch(session);
+        return heard(session);
     }
 
     @Override
     public @Nullable Rerror postAccept(Session session) {
-        return touch(session);
+        return heard(session);
     }
 
     @Override
     public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
-        return touch(ctx.session());
+        return heard(ctx.session());
     }
 
     @Override
     public @Nullable Rerror postReadPushHeader(ReadContext ctx) {
-        return touch(ctx.session());
+        return heard(ctx.session());
     }
 
     @Override
     public @Nullable Rerror postReadReplyHeader(ReadContext ctx) {
-        return touch(ctx.session());
+        return heard(ctx.session());
     }
 
     @Override

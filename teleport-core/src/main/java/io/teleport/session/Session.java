@@ -138,4 +138,14 @@ public interface Session {
 
     /** Completes when the session has closed, whoever closed it. */
     CompletableFuture<Void> closeFuture();
+
+    /**
+     * Closes the session's connection as if it had broken, for code that judges it dead (a heartbeat
+     * left unanswered): a session this side dialed dials again when its redials allow, as after a
+     * network failure, while {@link #close()} would end it for good; an accepted session closes.
+     *
+     * @param why what the calls that end with the connection are told, as the reason this side closed it
+     * @return completes when the connection is closed
+     */
+    CompletableFuture<Void> dropConnection(String why);
 }

@@ -329,6 +329,46 @@ class BuiltinPluginsTest {
     }
 
     @Test
+    void aPeerThatStopsAnsweringIsDroppedThoughThisSideKeepsPushingToIt() throws Exception {
+        Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(Duration.ofMillis(300)));
+        int port = port(server, "127.0.0.1:0");
+        try (Socket frozen = new Socket("127.0.0.1", port)) {
+            // It says one thing, then neither reads nor answers: a process stopped, a partition.
+            frozen.getOutputStream().write(io.teleport.testing.Frames.encode(
+                    new Packet(io.teleport.message.PacketType.PUSH, 1, "/hello", null)));
+            await().until(() -> server.sessionCount() == 1);
+            long start = System.nanoTime();
+            // What this side sends says nothing of the other: pushes every 50 ms do not keep it.
+            while (server.sessionCount() == 1 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10)) {
+                server.sessions().forEach(s -> s.push("/news", "n"));
+                Thread.sleep(50);
+            }
+            assertThat(server.sessionCount()).as("dropped for its unanswered ping").isZero();
+        }
+    }
+
+    @Test
+    void aDialedSessionWhoseHeartbeatFailsRedialsRatherThanClosingForGood() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        int port = port(server, "127.0.0.1:0");
+        // The server stops answering pings for a while (a stall): 404 at first, then answered.
+        AtomicInteger pings = new AtomicInteger();
+        server.pullRouter().route(HeartbeatPlugin.URI, Void.class, (body, ctx) -> {
+            if (pings.incrementAndGet() == 1) {
+                throw new RerrorException(Rerror.CODE_NOT_FOUND, "Not Found", "stalled");
+            }
+            return null;
+        });
+        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(50)).build(),
+                HeartbeatPlugin.ping(Duration.ofMillis(200)));
+        Session session = client.dial("127.0.0.1:" + port);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pings.get() >= 2);
+        assertThat(session.closeFuture()).as("its connection was dropped, not the session").isNotDone();
+        await().atMost(Duration.ofSeconds(10)).until(session::isHealthy);
+        assertThat(server.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
     void aPingTheOtherSideHasNoRouteForClosesTheSessionAndSaysWhyAtInfo() {
         // tp-ext closes on any failed ping, a 404 included; the line says what is missing where.
         Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(Duration.ofSeconds(1)));

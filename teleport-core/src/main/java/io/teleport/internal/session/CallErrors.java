@@ -36,6 +36,11 @@ public final class CallErrors {
         ch.attr(CLOSED_BECAUSE).set(why);
     }
 
+    /** Why this side closed {@code ch}, if it said ({@link #closedBecause}). */
+    static @Nullable String reasonClosed(Channel ch) {
+        return ch.hasAttr(CLOSED_BECAUSE) ? ch.attr(CLOSED_BECAUSE).get() : null;
+    }
+
     static Rerror writeFailed(@Nullable Throwable cause) {
         return writeFailed(cause, null);
     }

@@ -92,10 +92,7 @@ public final class DefaultSession implements Session {
         return current != null ? current : defaultId();
     }
 
-    /**
-     * Teleport's default: the remote address on the accepting side, the local one on the dialing side;
-     * for a unix socket's unnamed end (all clients' alike), Go's {@code @} and the connection's id.
-     */
+    /** Teleport's: the remote address if accepted, else the local one; a unix socket's unnamed end {@code @id}. */
     private String defaultId() {
         Channel ch = channel;
         String address = Addresses.format(dialed() ? ch.localAddress() : ch.remoteAddress());
@@ -243,10 +240,7 @@ public final class DefaultSession implements Session {
         return wireProto;
     }
 
-    /**
-     * Records the protocol detected from the first frame of an accepted connection whose protocol is
-     * chosen per connection ({@link io.teleport.proto.AutoProto}).
-     */
+    /** Records the protocol detected from the first frame of a connection under {@link io.teleport.proto.AutoProto}. */
     public void protoDetected(Proto detected) {
         wireProto = detected;
     }
@@ -374,7 +368,7 @@ public final class DefaultSession implements Session {
      * this side close it, if that was a broken protocol or limit (see {@link SessionLifecycle#disconnected}).
      */
     public void disconnected(Channel ch, boolean heardAny, boolean closedHere, @Nullable String brokenBy) {
-        lifecycle.disconnected(ch, heardAny, closedHere, brokenBy);
+        lifecycle.disconnected(ch, heardAny, closedHere, brokenBy != null ? brokenBy : CallErrors.reasonClosed(ch));
     }
 
     @Nullable String dialAddress() {
@@ -401,6 +395,11 @@ public final class DefaultSession implements Session {
     @Override
     public CompletableFuture<Void> close() {
         return close(peer.config.shutdownTimeout());
+    }
+
+    @Override
+    public CompletableFuture<Void> dropConnection(String why) {
+        return ConnectionDrop.drop(channel, why);
     }
 
     /** Closes gracefully within {@code timeout} (see {@link SessionLifecycle#close}). */
