@@ -25,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -80,7 +80,8 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     private final Duration rate;
     private final AtomicLong lastInfoNanos = new AtomicLong(System.nanoTime() - INFO_EVERY_NANOS);
     private final boolean ping;
-    private volatile @Nullable ScheduledExecutorService ticker;
+    /** This plugin's ticks on the shared heartbeat thread; cancelled once its peer is closed. */
+    private volatile @Nullable ScheduledFuture<?> ticks;
 
     private HeartbeatPlugin(Duration rate, boolean ping) {
         this.rate = DurationSettings.positive(rate, "rate");
@@ -118,17 +119,43 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
                 }
             });
         }
-        ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("teleport-heartbeat", true));
-        ticker = t;
         long period = rate.toNanos();
-        t.scheduleAtFixedRate(() -> tick(peer, t), period, period, TimeUnit.NANOSECONDS);
+        ticks = Ticks.THREAD.scheduleAtFixedRate(() -> tick(peer), period, period, TimeUnit.NANOSECONDS);
     }
 
-    private void tick(PeerSetup peer, ScheduledExecutorService t) {
+    /**
+     * One thread for the heartbeats of every peer in the JVM: a tick only looks at sessions and sends
+     * pings without waiting for them, and a process with many peers (a device simulator, one per
+     * device) would otherwise run a thread for each.
+     */
+    private static final class Ticks {
+        static final ScheduledThreadPoolExecutor THREAD = start();
+
+        private static ScheduledThreadPoolExecutor start() {
+            ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("teleport-heartbeat", true));
+            // A closed peer's ticks leave the queue at once rather than at their next due time.
+            e.setRemoveOnCancelPolicy(true);
+            return e;
+        }
+    }
+
+    private void tick(PeerSetup peer) {
         if (peer.isClosed()) {
-            t.shutdown();
+            ScheduledFuture<?> own = ticks;
+            if (own != null) {
+                own.cancel(false);
+            }
             return;
         }
+        try {
+            tickSessions(peer);
+        } catch (RuntimeException e) {
+            // A tick that threw would end the ticks of this peer for good (scheduleAtFixedRate).
+            log.warn("heartbeat tick failed", e);
+        }
+    }
+
+    private void tickSessions(PeerSetup peer) {
         long now = System.nanoTime();
         peer.forEachSession(session -> {
             Object last = session.attributes().get(ping ? LAST_READ : LAST);

@@ -348,6 +348,17 @@ class BuiltinPluginsTest {
     }
 
     @Test
+    void theHeartbeatsOfManyPeersShareOneThread() {
+        for (int i = 0; i < 5; i++) {
+            peer(PeerConfig.defaults(), i % 2 == 0 ? HeartbeatPlugin.ping(Duration.ofSeconds(1))
+                    : HeartbeatPlugin.pong(Duration.ofSeconds(1)));
+        }
+        // A device simulator runs a peer per device: a thread each would be thousands.
+        assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().startsWith("teleport-heartbeat"))
+                .hasSize(1);
+    }
+
+    @Test
     void aDialedSessionWhoseHeartbeatFailsRedialsRatherThanClosingForGood() throws Exception {
         Peer server = peer(PeerConfig.defaults());
         int port = port(server, "127.0.0.1:0");

@@ -66,10 +66,7 @@ public final class PeerContext {
     private final BlockingPools blockingPools = new BlockingPools();
     /** Turns a dial address into a socket address; not final, so that tests can watch where names are looked up. */
     public volatile BiFunction<Network, String, SocketAddress> resolver;
-    /**
-     * Set once by the peer right after it constructs this, before anything can dial, so never read
-     * null; redials go through it.
-     */
+    /** Set by the peer right after it constructs this, before anything can dial (never read null); redials use it. */
     public volatile Dialer dialer;
     /** Pull timeouts, redial backoff, drain deadlines and the handler pool's looks. */
     final Timer timer;
@@ -105,16 +102,17 @@ public final class PeerContext {
     final RefusalLog unbuiltReplyLog = refusalLogs.open(log, "replies that could not be built, answered more barely");
     final RefusalLog unexpectedPullLog = refusalLogs.open(log, "pulls that failed outside their handler, answered 500");
     final RefusalLog afterReplyLog = refusalLogs.open(log, "PostWriteReply hooks that could not run or failed with an Error");
-    /** TLS failures: a hostile peer can cause any number on the accepting side, and a redial loop on the dialing one. */
+    /** TLS failures: any number a hostile peer causes on the accepting side, a redial loop's on the dialing one. */
     public final RefusalLog acceptedTlsLog = refusalLogs.open(log, "TLS with a connecting peer failed");
     public final RefusalLog dialedTlsLog = refusalLogs.open(log, "TLS with a dialed peer failed");
-    /** Whoever reconnects to break the protocol again decides how often: one line per interval. */
+    // Whoever reconnects to break the protocol again decides how often: one line per interval.
     public final RefusalLog brokenProtocolLog = refusalLogs.open(log, "connections closed for breaking the protocol or a limit");
-    /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */
     /** Connections closed by the write-stall timeout: a peer that reads nothing of what it is sent. */
-    public final RefusalLog stalledLog = refusalLogs.open(log, "connections closed for reading nothing within "
-            + "write-stall-timeout");
+    public final RefusalLog stalledLog = refusalLogs.open(log, "connections closed for reading nothing within write-stall-timeout");
+    /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */
     public final RefusalLog unexpectedLog = refusalLogs.open(log, "connections closed after an unexpected error");
+    /** Peers that claim one id (a cloned device) take it from each other at every redial. */
+    final RefusalLog idTakenLog = refusalLogs.open(log, "sessions closed because another session took their id (setId)");
     /** Set once the peer shuts down ({@link #markClosing}); written only there. */
     public volatile boolean closing;
     /** When the drain must end ({@link System#nanoTime()}); written before {@link #closing}. */

@@ -1,5 +1,6 @@
 package io.teleport.internal.session;
 
+import io.teleport.internal.log.LogText;
 import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,7 +41,11 @@ public final class SessionHub {
      */
     static void evict(@Nullable DefaultSession previous, String id) {
         if (previous != null) {
-            log.debug("session id {} taken over; closing the previous holder {}", id, previous.remoteAddress());
+            // The id may come from the remote (a token's claim): a bounded, escaped copy in the log.
+            String what = "id " + LogText.safe(id, previous.peer.limits.logValueLimit())
+                    + " taken over; closing the previous holder " + previous.remoteAddress();
+            log.debug(what);
+            previous.peer.idTakenLog.record(what);
             previous.close();
         }
     }

@@ -20,6 +20,10 @@ class SessionIdTest {
     @RegisterExtension
     final TestPeers peers = new TestPeers();
 
+    @RegisterExtension
+    final io.teleport.testing.LogCapture peerLog = io.teleport.testing.LogCapture.of(PeerContext.class.getName(),
+            ch.qos.logback.classic.Level.WARN);
+
     /** Sets the id a session already has by default, before the session is in the hub. */
     private static final class KeepsTheDefaultId implements PostAccept {
         @Override
@@ -39,5 +43,24 @@ class SessionIdTest {
         await().until(() -> server.sessionCount() == 1);
         Session accepted = server.sessions().iterator().next();
         assertThat(server.session(accepted.id())).containsSame(accepted);
+    }
+
+    @Test
+    void aSessionThatLosesItsIdToAnotherIsClosedAndTheLogSaysSo() throws Exception {
+        // Both claim the id the verifier would read from a token: a cloned device.
+        PostAccept claims = session -> {
+            session.setId("device-7\nforged line");
+            return null;
+        };
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), claims));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session first = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        first.push("/any", "x").join();
+        await().until(() -> server.sessionCount() == 1);
+        peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+
+        first.closeFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        await().until(() -> !peerLog.warnings("took their id").isEmpty());
+        assertThat(peerLog.warnings("took their id").get(0)).contains("device-7").doesNotContain("\n");
     }
 }
