@@ -39,12 +39,14 @@ public final class JsonCodec implements Codec {
     public static final byte ID = 'j';
 
     /**
-     * The most tokens a body may have with the Go-compatible mapper, a million (about 3 MB of dense
-     * JSON). Decoded into maps and lists, each token takes 30 to 45 bytes of heap (a body of empty
-     * objects, {@code [{},{},...]}, twenty times its size), so the frame size alone would let one
-     * 16 MB body take over 300 MB; past this a body is refused as past a parser limit (400).
+     * The most tokens a body may have with the Go-compatible mapper: one per 256 bytes of the maximum
+     * heap, at least a million (about 3 MB of dense JSON, for heaps of 256 MB or less) and at most
+     * sixteen million (more than a 16 MB body holds). Decoded into maps and lists, each token takes 30
+     * to 45 bytes of heap (a body of empty objects, {@code [{},{},...]}, twenty times its size), so the
+     * frame size alone would let one 16 MB body take over 300 MB; this keeps one body within about a
+     * sixth of the heap. Past it a body, or a reply, is refused as past a parser limit (400).
      */
-    public static final long DEFAULT_MAX_TOKENS = 1_000_000;
+    public static final long DEFAULT_MAX_TOKENS = Math.min(16_000_000, Math.max(1_000_000, Runtime.getRuntime().maxMemory() / 256));
 
     /** The longest JSON path told back to a body's sender: the names come from its own input. */
     private static final int MAX_PATH = 128;
@@ -194,8 +196,10 @@ public final class JsonCodec implements Codec {
         if (e instanceof StreamReadException) {
             sb.append("json: malformed body: ").append(e.getOriginalMessage());
         } else if (e instanceof StreamConstraintsException) {
-            // Nesting too deep, a number or string too long: the parser's bounds, not the route's type.
-            sb.append("json: the body passes a parser limit: ").append(e.getOriginalMessage());
+            // Nesting too deep, too many tokens, a number or string too long: the parser's bounds, not
+            // the route's type; without the name of the library's setting, which is ours to know.
+            sb.append("json: the body passes a parser limit: ")
+                    .append(String.valueOf(e.getOriginalMessage()).replaceAll(", from `[^`]*`", ""));
         } else {
             sb.append("json: the body does not fit the route's type");
             if (e instanceof MismatchedInputException m) {

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Heartbeats compatible with tp-ext's on Teleport v3 sessions and with erpc v6's plugin/heartbeat on
@@ -80,8 +81,6 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     private final Duration rate;
     private final AtomicLong lastInfoNanos = new AtomicLong(System.nanoTime() - INFO_EVERY_NANOS);
     private final boolean ping;
-    /** This plugin's ticks on the shared heartbeat thread; cancelled once its peer is closed. */
-    private volatile @Nullable ScheduledFuture<?> ticks;
 
     private HeartbeatPlugin(Duration rate, boolean ping) {
         this.rate = DurationSettings.positive(rate, "rate");
@@ -120,7 +119,9 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
             });
         }
         long period = rate.toNanos();
-        ticks = Ticks.THREAD.scheduleAtFixedRate(() -> tick(peer), period, period, TimeUnit.NANOSECONDS);
+        // One instance may serve several peers: each has ticks of its own, cancelled when it is closed.
+        AtomicReference<ScheduledFuture<?>> ticks = new AtomicReference<>();
+        ticks.set(Ticks.THREAD.scheduleAtFixedRate(() -> tick(peer, ticks), period, period, TimeUnit.NANOSECONDS));
     }
 
     /**
@@ -133,15 +134,18 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
 
         private static ScheduledThreadPoolExecutor start() {
             ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("teleport-heartbeat", true));
-            // A closed peer's ticks leave the queue at once rather than at their next due time.
+            // A closed peer's ticks leave the queue at once rather than at their next due time, and with
+            // no peer left the thread ends (it would hold a redeployed application's class loader).
             e.setRemoveOnCancelPolicy(true);
+            e.setKeepAliveTime(10, TimeUnit.SECONDS);
+            e.allowCoreThreadTimeOut(true);
             return e;
         }
     }
 
-    private void tick(PeerSetup peer) {
+    private void tick(PeerSetup peer, AtomicReference<ScheduledFuture<?>> ticks) {
         if (peer.isClosed()) {
-            ScheduledFuture<?> own = ticks;
+            ScheduledFuture<?> own = ticks.get();
             if (own != null) {
                 own.cancel(false);
             }
@@ -164,12 +168,17 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
                 // Under auto, a client that has sent nothing yet has no protocol to ping it in.
                 if (idle >= rate.toNanos() && session.isHealthy() && !(session.proto() instanceof AutoProto)
                         && session.attributes().putIfAbsent(PINGING, Boolean.TRUE) == null) {
-                    pingOnce(session).whenComplete((ok, error) -> {
+                    try {
+                        pingOnce(session).whenComplete((ok, error) -> {
+                            session.attributes().remove(PINGING);
+                            if (error != null) {
+                                closeUnanswered(session, error);
+                            }
+                        });
+                    } catch (RuntimeException notSent) {
                         session.attributes().remove(PINGING);
-                        if (error != null) {
-                            closeUnanswered(session, error);
-                        }
-                    });
+                        log.debug("heartbeat to {} not sent: {}", session.id(), notSent.toString());
+                    }
                 }
             } else if (idle > idleLimit(session)) {
                 log.debug("no heartbeat from {} for {}, closing its connection", session.id(), Duration.ofNanos(idle));
@@ -187,19 +196,32 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     private void closeUnanswered(Session session, Throwable error) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
-        String why = cause instanceof RerrorException ? "code " + ((RerrorException) cause).rerror().code()
-                : cause.getClass().getSimpleName();
-        String hint = why.equals("code " + Rerror.CODE_NOT_FOUND)
+        int code = cause instanceof RerrorException ? ((RerrorException) cause).rerror().code() : 0;
+        if (code == Rerror.CODE_CONNECTION_CLOSED || code == Rerror.CODE_WRITE_FAILED || code == Rerror.CODE_DIAL_FAILED) {
+            // Its connection is gone already, and its own close redials or ends it: dropping now would
+            // drop whatever connection the session holds by then, perhaps a new one.
+            return;
+        }
+        String why = code != 0 ? "code " + code : cause.getClass().getSimpleName();
+        // No answer: the peer or the path to it is dead, and a dialed session redials. An error reply: the
+        // peer is there but answers no heartbeats (no pong, a refusal); as tp-ext does, the session ends,
+        // since a new connection would get the same.
+        boolean noAnswer = code == 0 || code == Rerror.CODE_PULL_TIMEOUT;
+        String action = noAnswer ? "dropping its connection" : "closing it";
+        String hint = code == Rerror.CODE_NOT_FOUND
                 ? " (the other side answers no heartbeats: give it a HeartbeatPlugin.pong)" : "";
         long now = System.nanoTime();
         long last = lastInfoNanos.get();
         if (now - last >= INFO_EVERY_NANOS && lastInfoNanos.compareAndSet(last, now)) {
-            log.info("heartbeat to {} failed ({}), closing its connection{}; more such closes in the next 10 s at DEBUG",
-                    session.id(), why, hint);
+            log.info("heartbeat to {} failed ({}), {}{}; more such in the next 10 s at DEBUG", session.id(), why, action, hint);
         } else {
-            log.debug("heartbeat to {} failed ({}), closing its connection{}", session.id(), why, hint);
+            log.debug("heartbeat to {} failed ({}), {}{}", session.id(), why, action, hint);
         }
-        session.dropConnection("heartbeat unanswered (" + why + ")");
+        if (noAnswer) {
+            session.dropConnection("heartbeat unanswered (" + why + ")");
+        } else {
+            session.close();
+        }
     }
 
     /** One ping, in the convention of the session's protocol. */

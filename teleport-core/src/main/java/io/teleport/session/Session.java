@@ -145,7 +145,10 @@ public interface Session {
      * network failure, while {@link #close()} would end it for good; an accepted session closes.
      *
      * @param why what the calls that end with the connection are told, as the reason this side closed it
-     * @return completes when the connection is closed
+     * @return completes once the connection is closed (its session may not show it yet); by default, an
+     *     implementation that cannot keep a session through a new connection closes the session
      */
-    CompletableFuture<Void> dropConnection(String why);
+    default CompletableFuture<Void> dropConnection(String why) {
+        return close();
+    }
 }

@@ -156,15 +156,20 @@ class CodecsTest {
 
     @Test
     void aJsonBodyOfMoreTokensThanTheLimitIsRefusedAsPastAParserLimit() {
+        JsonCodec json = new JsonCodec(JsonCodec.goCompatibleMapperBuilder(1_000_000).build());
         // 1,000,002 tokens (the array's two and two per empty object): 1.5 MB that would be 30 MB of maps.
         byte[] over = ("[" + "{},".repeat(499_999) + "{}]").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, over, Object.class))
+        assertThatThrownBy(() -> json.decode(over, Object.class))
                 .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
-                        .startsWith("json: the body passes a parser limit").contains("1000000"));
+                        .startsWith("json: the body passes a parser limit").contains("1000000")
+                        .as("the library's setting is not the sender's business").doesNotContain("StreamReadConstraints"));
         byte[] within = ("[" + "{},".repeat(499_998) + "{}]").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        assertThat((List<?>) codecs.decode(JsonCodec.ID, within, Object.class)).hasSize(499_999);
+        assertThat((List<?>) json.decode(within, Object.class)).hasSize(499_999);
         JsonCodec unlimited = new JsonCodec(JsonCodec.goCompatibleMapperBuilder(0).build());
         assertThat((List<?>) unlimited.decode(over, Object.class)).hasSize(500_000);
+        // The default follows the heap: a sixth of it at most for one body, within a million and sixteen.
+        assertThat(JsonCodec.DEFAULT_MAX_TOKENS).isBetween(1_000_000L, 16_000_000L)
+                .isEqualTo(Math.min(16_000_000, Math.max(1_000_000, Runtime.getRuntime().maxMemory() / 256)));
     }
 
     @Test

@@ -359,14 +359,40 @@ class BuiltinPluginsTest {
     }
 
     @Test
+    void oneHeartbeatInstanceServesSeveralPeersEachStoppingWithItsOwn() throws Exception {
+        BlockingQueue<String> pingsFrom = new LinkedBlockingQueue<>();
+        PostReadPullHeader spy = ctx -> {
+            if (ctx.input().uri().equals(HeartbeatPlugin.URI)) {
+                pingsFrom.add(ctx.session().id());
+            }
+            return null;
+        };
+        Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.pong(Duration.ofSeconds(5)), spy);
+        int port = port(server, "127.0.0.1:0");
+        HeartbeatPlugin shared = HeartbeatPlugin.ping(Duration.ofMillis(100));
+        Peer first = peer(PeerConfig.defaults(), shared);
+        first.dial("127.0.0.1:" + port);
+        Peer second = peer(PeerConfig.defaults(), shared);
+        Session kept = second.dial("127.0.0.1:" + port);
+        await().until(() -> pingsFrom.size() >= 4);
+
+        first.shutdown(Duration.ofSeconds(1));
+        Thread.sleep(300);
+        pingsFrom.clear();
+        String keptId = server.sessions().stream().filter(s -> s.remoteAddress().equals(kept.localAddress()))
+                .findFirst().orElseThrow().id();
+        await().atMost(Duration.ofSeconds(5)).until(() -> pingsFrom.contains(keptId));
+    }
+
+    @Test
     void aDialedSessionWhoseHeartbeatFailsRedialsRatherThanClosingForGood() throws Exception {
         Peer server = peer(PeerConfig.defaults());
         int port = port(server, "127.0.0.1:0");
-        // The server stops answering pings for a while (a stall): 404 at first, then answered.
+        // The server stalls on the first ping (no answer within the rate), then answers.
         AtomicInteger pings = new AtomicInteger();
         server.pullRouter().route(HeartbeatPlugin.URI, Void.class, (body, ctx) -> {
             if (pings.incrementAndGet() == 1) {
-                throw new RerrorException(Rerror.CODE_NOT_FOUND, "Not Found", "stalled");
+                Thread.sleep(1_000);
             }
             return null;
         });

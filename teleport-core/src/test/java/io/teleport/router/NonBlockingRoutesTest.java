@@ -115,14 +115,21 @@ class NonBlockingRoutesTest {
     }
 
     @Test
-    void aMarkedRoutesLargeBodyIsDecodedAndHandledOnThePool() {
+    void aMarkedRoutesMessagesRunInTheOrderTheyCameWhateverTheirSize() throws Exception {
         Peer server = peer(PeerConfig.defaults());
-        server.pullRouter().register(new Where());
+        Events events = new Events();
+        server.pushRouter().register(events);
         Session session = dial(server);
 
-        // The remote chooses the size: decoding 64 KiB or more on the I/O thread would hold up its other connections.
-        assertThat(session.pull("/where/fast", "x".repeat(64 * 1024), String.class)).startsWith(HANDLER);
-        assertThat(session.pull("/where/fast", "x".repeat(60 * 1024), String.class)).startsWith(IO);
+        // A snapshot, then a delta: the delta must not be applied first, however large the snapshot.
+        for (int i = 0; i < 5; i++) {
+            session.push("/events/happened", "s" + i + "x".repeat(512 * 1024));
+            session.push("/events/happened", "d" + i);
+        }
+        for (int i = 0; i < 5; i++) {
+            assertThat(events.threads.poll(10, TimeUnit.SECONDS)).startsWith("s" + i);
+            assertThat(events.threads.poll(10, TimeUnit.SECONDS)).startsWith("d" + i);
+        }
     }
 
     @Test

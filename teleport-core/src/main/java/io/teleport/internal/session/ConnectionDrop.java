@@ -15,14 +15,15 @@ final class ConnectionDrop {
     private ConnectionDrop() {
     }
 
-    static CompletableFuture<Void> drop(@Nullable Channel ch, String why) {
+    static CompletableFuture<Void> drop(PeerContext peer, @Nullable Channel ch, String why) {
         CompletableFuture<Void> closed = new CompletableFuture<>();
         if (ch == null) {
             closed.complete(null);
             return closed;
         }
         CallErrors.closedBecause(ch, why);
-        ch.close().addListener(f -> closed.complete(null));
+        // Completed off the I/O thread, as the session's own futures are: a caller's callback may block.
+        ch.close().addListener(f -> peer.runOnHookPool(() -> closed.complete(null)));
         return closed;
     }
 }

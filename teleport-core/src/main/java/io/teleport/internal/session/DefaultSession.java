@@ -399,7 +399,7 @@ public final class DefaultSession implements Session {
 
     @Override
     public CompletableFuture<Void> dropConnection(String why) {
-        return ConnectionDrop.drop(channel, why);
+        return ConnectionDrop.drop(peer, channel, why);
     }
 
     /** Closes gracefully within {@code timeout} (see {@link SessionLifecycle#close}). */

@@ -126,7 +126,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             return false;
         }
         onIoThread = false;
-        if (IoThreadRoutes.stays(session.peer, route, request.type(), request.bodyBytes().length)) {
+        if (IoThreadRoutes.stays(session.peer, route, request.type())) {
             return false;
         }
         submit();
@@ -283,7 +283,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             return null;
         }
         try {
-            body = LargeBodyDecodes.decode(session.peer.codecs, request.bodyCodec(), request.bodyBytes(), route.bodyType());
+            body = LargeBodyDecodes.decode(session.peer, request.bodyCodec(), request.bodyBytes(), route.bodyType());
             return null;
         } catch (CodecException e) {
             // erpc v6 words it as its own decoder does (vector E25).

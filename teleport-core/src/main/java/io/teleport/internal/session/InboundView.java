@@ -132,7 +132,7 @@ abstract class InboundView implements UnknownPullContext, UnknownPushContext, Re
 
     @Override
     public @Nullable Object bind(Type type) {
-        return session.peer.codecs.decode(request.bodyCodec(), request.bodyBytes(), type);
+        return LargeBodyDecodes.decode(session.peer, request.bodyCodec(), request.bodyBytes(), type);
     }
 
     @Override

@@ -11,8 +11,7 @@ import io.teleport.router.Router;
  * those for a {@link io.teleport.router.NonBlocking} route that no plugin on their way may block,
  * nor one that sees a pull or push the handler sends.
  * Such a message starts on the I/O thread when its router has such routes and the header hook never
- * blocks; it reads its header there (the hook may reroute it) and stays only if its route is one and
- * its body is small.
+ * blocks; it reads its header there (the hook may reroute it) and stays only if its route is one.
  */
 final class IoThreadRoutes {
 
@@ -30,17 +29,10 @@ final class IoThreadRoutes {
                 && !peer.plugins.blocks(pull ? Hook.POST_READ_PULL_HEADER : Hook.POST_READ_PUSH_HEADER);
     }
 
-    /**
-     * The largest body a message may have and stay on the I/O thread: the remote chooses its size, and
-     * decoding a large one there (a 15 MB JSON body, a few hundred milliseconds) would hold up every
-     * other connection of the thread, however quick the handler.
-     */
-    static final int MAX_BODY_BYTES = 64 * 1024;
-
     /** With its header read: whether the rest of the message runs on the I/O thread too. */
-    static boolean stays(PeerContext peer, Route route, PacketType type, int bodyBytes) {
-        return route.isNonBlocking() && bodyBytes < MAX_BODY_BYTES && !mayBlock(peer.plugins, type)
-                && !mayBlock(route.plugins(), type) && !sendingMayBlock(peer.plugins);
+    static boolean stays(PeerContext peer, Route route, PacketType type) {
+        return route.isNonBlocking() && !mayBlock(peer.plugins, type) && !mayBlock(route.plugins(), type)
+                && !sendingMayBlock(peer.plugins);
     }
 
     /**

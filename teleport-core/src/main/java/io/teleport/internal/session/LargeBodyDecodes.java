@@ -1,6 +1,7 @@
 package io.teleport.internal.session;
 
 import io.teleport.codec.CodecException;
+import io.netty.util.internal.ThreadExecutorMap;
 import io.teleport.codec.Codecs;
 import org.jspecify.annotations.Nullable;
 
@@ -21,14 +22,20 @@ final class LargeBodyDecodes {
     /** The smallest body whose decoding waits for a slot. */
     static final int MIN_BYTES = 256 * 1024;
 
-    private static final Semaphore SLOTS = new Semaphore(Math.max(2, io.netty.util.NettyRuntime.availableProcessors()));
+    /** The slots; package-private for tests that take them all. */
+    static final Semaphore SLOTS = new Semaphore(Math.max(2, io.netty.util.NettyRuntime.availableProcessors()));
 
     private LargeBodyDecodes() {
     }
 
-    /** {@link Codecs#decode}, in a slot when the body is large; on a thread that may wait (a handler's). */
-    static @Nullable Object decode(Codecs codecs, byte codec, byte[] bytes, Type type) throws CodecException {
-        if (bytes.length < MIN_BYTES) {
+    /**
+     * {@link Codecs#decode} of a received body, in a slot when it is large and the thread may wait; on
+     * an I/O thread (handlers inline, a {@code @NonBlocking} route), never waiting: its connections
+     * decode one at a time anyway.
+     */
+    static @Nullable Object decode(PeerContext peer, byte codec, byte[] bytes, Type type) throws CodecException {
+        Codecs codecs = peer.codecs;
+        if (bytes.length < MIN_BYTES || ThreadExecutorMap.currentExecutor() != null) {
             return codecs.decode(codec, bytes, type);
         }
         // Not interruptibly: a slot comes back within one decode, and a shutdown waits for handlers anyway.

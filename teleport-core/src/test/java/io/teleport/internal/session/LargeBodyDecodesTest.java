@@ -95,4 +95,30 @@ class LargeBodyDecodesTest {
         }
         assertThat(codec.most.get()).as("not held to the slots").isGreaterThan(cores);
     }
+
+    @Test
+    void anIoThreadNeverWaitsForASlot() throws Exception {
+        SlowText codec = new SlowText();
+        // Handlers inline: every body is decoded on its connection's I/O thread.
+        Peer server = peers.add(Peer.builder().configure(c -> c.handlerExecution(io.teleport.config.HandlerExecution.INLINE))
+                .codec(codec).build());
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        server.pullRouter().route("/take", String.class, (body, ctx) -> {
+            threads.add(Thread.currentThread().getName());
+            return String.valueOf(body.length());
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        String large = "x".repeat(LargeBodyDecodes.MIN_BYTES);
+        // Every slot taken elsewhere in the JVM: an I/O thread that waited for one would never answer.
+        int slots = Math.max(2, io.netty.util.NettyRuntime.availableProcessors());
+        LargeBodyDecodes.SLOTS.acquireUninterruptibly(slots);
+        try {
+            Session session = peers.add(Peer.builder().codec(new SlowText()).build()).dial("127.0.0.1:" + port);
+            assertThat(session.pull("/take", large, String.class, CallOptions.bodyCodec(codec.id()),
+                    CallOptions.timeout(Duration.ofSeconds(10)))).isEqualTo(String.valueOf(large.length()));
+            assertThat(threads).allMatch(t -> t.startsWith("teleport-io"));
+        } finally {
+            LargeBodyDecodes.SLOTS.release(slots);
+        }
+    }
 }
