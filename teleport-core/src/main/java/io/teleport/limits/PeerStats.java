@@ -25,6 +25,15 @@ public interface PeerStats {
     long pushesRefused();
 
     /**
+     * Pushes dropped before their handler for what they were: a path with no route (and no unknown-push
+     * handler), a body that did not decode into the route's type, or a plugin's refusal. A push has
+     * no reply to carry the error, so this and the log (one WARN line per interval) are all that say so.
+     */
+    default long pushesDropped() {
+        return 0;
+    }
+
+    /**
      * Pulls answered {@code 503} ("shutting down") and pushes dropped because they arrived while the
      * peer drained: the shutdown's own refusals, apart from those of saturation.
      */

@@ -12,6 +12,7 @@ public final class Counters implements PeerStats {
     final AtomicInteger pausedSessions = new AtomicInteger();
     public final LongAdder pullsRefused = new LongAdder();
     public final LongAdder pushesRefused = new LongAdder();
+    public final LongAdder pushesDropped = new LongAdder();
     public final LongAdder drainRefused = new LongAdder();
     public final LongAdder expired = new LongAdder();
     public final LongAdder droppedClosed = new LongAdder();
@@ -104,6 +105,11 @@ public final class Counters implements PeerStats {
     }
 
     @Override
+    public long pushesDropped() {
+        return pushesDropped.sum();
+    }
+
+    @Override
     public long writeStalls() {
         return writeStalls.sum();
     }
@@ -136,7 +142,7 @@ public final class Counters implements PeerStats {
     @Override
     public String toString() {
         return "PeerStats[readPauses=" + readPauses() + ", paused=" + pausedSessions() + ", inboundBytes="
-                + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused()
+                + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused() + ", pushesDropped=" + pushesDropped()
                 + ", expired=" + expired() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
                 + outboundRefused() + ", broadcastSkipped=" + broadcastSkipped() + ", badFrames=" + badFrames()
                 + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts() + ", tlsFailures=" + tlsFailures()

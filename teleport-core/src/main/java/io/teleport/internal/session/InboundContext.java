@@ -351,17 +351,16 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             if (rerror == null) {
                 rerror = decodeBody();
             }
-            if (rerror != null) {
-                // Pushes have no reply to carry the error: the log does, bounded (a peer may send many).
+            if (rerror == null && (rerror = scoped(Hook.POST_READ_PUSH_BODY, this)) == null) {
+                releaseBodyBytes();
+            } else {
+                // Pushes have no reply to carry the error: the log and a count do, bounded (a peer may send many).
                 String what = safeText(rerror.toJson()) + " push " + safeUri() + " from " + session.id();
                 log.debug(what);
                 session.peer.refusedPushLog.record(what);
+                session.peer.counters.pushesDropped.increment();
                 return;
             }
-            if (scoped(Hook.POST_READ_PUSH_BODY, this) != null) {
-                return;
-            }
-            releaseBodyBytes();
             Object result;
             DefaultSession outer = NestedCalls.enter(session);
             try (AroundHandler.Scope scope = openHandlerScopes()) {

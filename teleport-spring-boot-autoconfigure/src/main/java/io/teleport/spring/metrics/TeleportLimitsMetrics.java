@@ -18,6 +18,8 @@ import java.util.function.ToLongFunction;
  * flight, not writable, or no inbound room);</li>
  * <li>{@code teleport.limits.refused} counter, tag {@code reason}: {@code pull-handlers-full} (pulls
  * answered 503, no handler slot), {@code push-handlers-full} (pushes dropped, no handler slot),
+ * {@code push-dropped} (pushes dropped before their handler: no route, a body that did not decode, a
+ * plugin's refusal),
  * {@code draining} (pulls answered 503 and pushes dropped while the peer drained: a shutdown, not saturation),
  * {@code queue-wait} (pulls answered 503 and pushes dropped after waiting past max-queue-wait),
  * {@code session-closed} (work dropped because its session closed first), {@code outbound-full}
@@ -67,6 +69,7 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         String refusedHelp = "Messages refused or dropped by the peer's limits, by reason";
         counter(registry, refused, "pull-handlers-full", PeerStats::pullsRefused, refusedHelp);
         counter(registry, refused, "push-handlers-full", PeerStats::pushesRefused, refusedHelp);
+        counter(registry, refused, "push-dropped", PeerStats::pushesDropped, refusedHelp);
         counter(registry, refused, "draining", PeerStats::drainRefused, refusedHelp);
         counter(registry, refused, "queue-wait", PeerStats::expired, refusedHelp);
         counter(registry, refused, "session-closed", PeerStats::droppedClosed, refusedHelp);

@@ -97,6 +97,7 @@ class TeleportLimitsMetricsTest {
             public long unreadReplyCloses() { return 19; }
             public long connectionsRefusedPerAddress() { return 20; }
             public long tlsFailures() { return 22; }
+            public long pushesDropped() { return 23; }
         };
         new TeleportLimitsMetrics(stats, 13, 17).bindTo(registry);
 
@@ -105,6 +106,7 @@ class TeleportLimitsMetricsTest {
         assertThat(gauge("teleport.limits.inbound.bytes")).isEqualTo(3);
         assertThat(counter("teleport.limits.refused", "pull-handlers-full")).isEqualTo(4);
         assertThat(counter("teleport.limits.refused", "push-handlers-full")).isEqualTo(5);
+        assertThat(counter("teleport.limits.refused", "push-dropped")).isEqualTo(23);
         assertThat(counter("teleport.limits.refused", "draining")).isEqualTo(21);
         assertThat(counter("teleport.limits.refused", "queue-wait")).isEqualTo(6);
         assertThat(counter("teleport.limits.refused", "session-closed")).isEqualTo(7);
@@ -122,7 +124,7 @@ class TeleportLimitsMetricsTest {
         assertThat(counter("teleport.limits.connections.closed", "replies-unread")).isEqualTo(19);
         assertThat(counter("teleport.limits.connections.closed", "max-connections-per-address")).isEqualTo(20);
         assertThat(counter("teleport.limits.connections.closed", "tls")).isEqualTo(22);
-        assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(7);
+        assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(8);
         assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(8);
     }
 
