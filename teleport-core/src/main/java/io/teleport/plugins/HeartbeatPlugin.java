@@ -41,10 +41,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * seconds (vector E41); erpc's pinger may also send it as a PUSH (E43), and its answering side closes a
  * session when twice the announced rate passes without a message.
  *
- * <p>The pinging side ({@link #ping}) pulls every session that has been idle for the rate and closes
- * it when the ping fails. The answering side ({@link #pong}) answers both routes (and the erpc push) and
- * closes sessions idle for more than three rates; a session whose pinger announced its rate in
- * {@value #ERPC_RATE_KEY} is closed, as erpc does, after twice that rate instead (at most ten of this
+ * <p>The pinging side ({@link #ping}) pulls every session it has not heard from for the rate and drops
+ * its connection when the ping goes unanswered (closes the session when it is answered with an error).
+ * The answering side ({@link #pong}) answers both routes (and the erpc push) and drops the connections
+ * of sessions idle for more than three rates; a session whose pinger announced its rate in
+ * {@value #ERPC_RATE_KEY} is dropped, as erpc does, after twice that rate instead (at most ten of this
  * side's rates or five minutes, whichever is longer), so that a Go pinger slower than this side's rate
  * is not cut off. The pinging side pings a session it has heard nothing from for the rate, since what
  * it sends proves nothing of the other side (a peer that keeps pushing to a dead one would never find
@@ -92,7 +93,7 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         return new HeartbeatPlugin(rate, true);
     }
 
-    /** The side that answers heartbeats and closes sessions silent for three rates. */
+    /** The side that answers heartbeats and drops the connections of sessions silent for three rates. */
     public static HeartbeatPlugin pong(Duration rate) {
         return new HeartbeatPlugin(rate, false);
     }
@@ -203,10 +204,11 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
             return;
         }
         String why = code != 0 ? "code " + code : cause.getClass().getSimpleName();
-        // No answer: the peer or the path to it is dead, and a dialed session redials. An error reply: the
-        // peer is there but answers no heartbeats (no pong, a refusal); as tp-ext does, the session ends,
-        // since a new connection would get the same.
-        boolean noAnswer = code == 0 || code == Rerror.CODE_PULL_TIMEOUT;
+        // No answer: the peer or the path to it is dead, and a dialed session redials; a 503 (a full
+        // handler pool, a server draining to restart) is a passing state, taken the same way. Another
+        // error reply: the peer is there but answers no heartbeats (no pong, a refusal); as tp-ext does,
+        // the session ends, since a new connection would get the same.
+        boolean noAnswer = code == 0 || code == Rerror.CODE_PULL_TIMEOUT || code == Rerror.CODE_UNAVAILABLE;
         String action = noAnswer ? "dropping its connection" : "closing it";
         String hint = code == Rerror.CODE_NOT_FOUND
                 ? " (the other side answers no heartbeats: give it a HeartbeatPlugin.pong)" : "";

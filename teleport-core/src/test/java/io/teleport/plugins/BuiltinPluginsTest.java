@@ -385,6 +385,25 @@ class BuiltinPluginsTest {
     }
 
     @Test
+    void aPingAnswered503ByAServerDrainingToRestartRedialsToo() throws Exception {
+        Peer server = peer(PeerConfig.defaults());
+        int port = port(server, "127.0.0.1:0");
+        AtomicInteger pings = new AtomicInteger();
+        server.pullRouter().route(HeartbeatPlugin.URI, Void.class, (body, ctx) -> {
+            if (pings.incrementAndGet() == 1) {
+                throw new RerrorException(Rerror.CODE_UNAVAILABLE, "Service Unavailable", "shutting down");
+            }
+            return null;
+        });
+        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(50)).build(),
+                HeartbeatPlugin.ping(Duration.ofMillis(200)));
+        Session session = client.dial("127.0.0.1:" + port);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pings.get() >= 2);
+        assertThat(session.closeFuture()).as("a passing state: its connection dropped, not the session").isNotDone();
+        await().atMost(Duration.ofSeconds(10)).until(session::isHealthy);
+    }
+
+    @Test
     void aDialedSessionWhoseHeartbeatFailsRedialsRatherThanClosingForGood() throws Exception {
         Peer server = peer(PeerConfig.defaults());
         int port = port(server, "127.0.0.1:0");

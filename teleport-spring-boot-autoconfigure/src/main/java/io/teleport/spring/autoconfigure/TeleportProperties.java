@@ -278,8 +278,10 @@ public record TeleportProperties(
     /**
      * Heartbeats compatible with tp-ext's /heart/beat.
      *
-     * @param pingRate send a heartbeat to sessions idle this long, closing those that do not answer; unset for none
-     * @param pongRate answer heartbeats and close sessions silent for three rates; unset for none
+     * @param pingRate send a heartbeat to sessions not heard from this long, dropping the connections of those
+     *     that do not answer (a dialed one redials); unset for none
+     * @param pongRate answer heartbeats and drop the connections of sessions silent (both ways) for three
+     *     rates; unset for none
      */
     public record Heartbeat(Duration pingRate, Duration pongRate) {
 
