@@ -64,9 +64,8 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     public static final String ERPC_RATE_KEY = "hb_";
 
     private static final Logger log = LoggerFactory.getLogger(HeartbeatPlugin.class);
+    /** When the session last showed life: a message received, or on the answering side one sent too. */
     private static final String LAST = HeartbeatPlugin.class.getName() + ".last";
-    /** When the session was last heard from: what the pinging side goes by. */
-    private static final String LAST_READ = HeartbeatPlugin.class.getName() + ".lastRead";
     /** Set while the session's ping is out: one at a time. */
     private static final String PINGING = HeartbeatPlugin.class.getName() + ".pinging";
     /** The longest silence an announced rate may allow: this many of this side's rates, or ... */
@@ -163,7 +162,7 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     private void tickSessions(PeerSetup peer) {
         long now = System.nanoTime();
         peer.forEachSession(session -> {
-            Object last = session.attributes().get(ping ? LAST_READ : LAST);
+            Object last = session.attributes().get(LAST);
             long idle = last == null ? Long.MAX_VALUE : now - (Long) last;
             if (ping) {
                 // Under auto, a client that has sent nothing yet has no protocol to ping it in.
@@ -289,45 +288,40 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         return null;
     }
 
-    private static @Nullable Rerror heard(Session session) {
-        long now = System.nanoTime();
-        session.attributes().put(LAST, now);
-        session.attributes().put(LAST_READ, now);
-        return null;
-    }
 
     @Override
     public @Nullable Rerror postDial(Session session) {
-        return heard(session);
+        return touch(session);
     }
 
     @Override
     public @Nullable Rerror postAccept(Session session) {
-        return heard(session);
+        return touch(session);
     }
 
     @Override
     public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
-        return heard(ctx.session());
+        return touch(ctx.session());
     }
 
     @Override
     public @Nullable Rerror postReadPushHeader(ReadContext ctx) {
-        return heard(ctx.session());
+        return touch(ctx.session());
     }
 
     @Override
     public @Nullable Rerror postReadReplyHeader(ReadContext ctx) {
-        return heard(ctx.session());
+        return touch(ctx.session());
     }
 
     @Override
     public @Nullable Rerror postWritePull(WriteContext ctx) {
-        return touch(ctx.session());
+        // What this side sends says nothing of the other: only the answering side, as tp-ext's, counts it.
+        return ping ? null : touch(ctx.session());
     }
 
     @Override
     public @Nullable Rerror postWritePush(WriteContext ctx) {
-        return touch(ctx.session());
+        return ping ? null : touch(ctx.session());
     }
 }
