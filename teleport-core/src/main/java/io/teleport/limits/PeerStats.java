@@ -44,7 +44,7 @@ public interface PeerStats {
     /** Pulls answered {@code 503} and pushes dropped because they waited longer than {@link Limits#maxQueueWait()}. */
     long expired();
 
-    /** Pulls and pushes dropped because their session closed before a handler took them. */
+    /** Pulls dropped because their connection closed before a handler took them (nobody would get the reply). */
     long droppedClosed();
 
     /** This side's pulls and pushes failed with {@code 104} because their session's outbound bytes were at the limit. */

@@ -20,10 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A handler that pulls back the peer whose pull it handles (a nested call) waits for a reply on the
- * same connection. When that peer's pulls fill the session's in-flight limit, the connection is
- * still read for this side's replies; messages past the limit are refused meanwhile, so the bound
- * holds, and none waits for a timeout.
+ * While this side awaits replies on a session, the connection is read at its in-flight limit too, or
+ * the replies would never come: a handler's nested call, or any pull of this side's (a heartbeat's
+ * ping). Messages past the limit wait for room meanwhile, within twice the limit; a pull is refused
+ * instead when a handler of the session awaits a reply there (it may be what that handler waits for).
  */
 class NestedPullTest {
 
@@ -109,6 +109,43 @@ class NestedPullTest {
         answer.countDown();
         assertThat(status.get(5, TimeUnit.SECONDS)).isEqualTo("ok");
         org.awaitility.Awaitility.await().until(() -> pushes.get() == 3 * LIMIT);
+        assertThat(server.stats().pushesRefused()).isZero();
+    }
+
+    @Test
+    void aPeerAtItsInflightLimitStillGetsTheRepliesToItsOwnPullsAndLosesNoPush() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
+                .handlerThreads(16).build()));
+        CountDownLatch slow = new CountDownLatch(1);
+        AtomicInteger pushes = new AtomicInteger();
+        server.pushRouter().route("/note", String.class, (body, ctx) -> {
+            slow.await(20, TimeUnit.SECONDS);
+            pushes.incrementAndGet();
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peers.add(new Peer(PeerConfig.defaults()));
+        client.pullRouter().route("/status", String.class, (body, ctx) -> "ok");
+        Session session = client.dial("127.0.0.1:" + port);
+        org.awaitility.Awaitility.await().until(() -> server.sessions().size() == 1);
+        Session toClient = server.sessions().iterator().next();
+        try {
+            // Every place taken by pushes whose handlers wait: the server has stopped reading.
+            for (int i = 0; i < LIMIT; i++) {
+                session.push("/note", "n" + i).join();
+            }
+            org.awaitility.Awaitility.await().until(() -> server.stats().pausedSessions() == 1);
+            // Its own pull is answered at once: it must be read, not time out.
+            assertThat(toClient.pull("/status", "", String.class, io.teleport.session.CallOptions.timeout(Duration.ofSeconds(3))))
+                    .isEqualTo("ok");
+            // Pushes that come meanwhile wait for room rather than being dropped.
+            for (int i = LIMIT; i < 2 * LIMIT; i++) {
+                session.push("/note", "n" + i).join();
+            }
+            Thread.sleep(200);
+        } finally {
+            slow.countDown();
+        }
+        org.awaitility.Awaitility.await().until(() -> pushes.get() == 2 * LIMIT);
         assertThat(server.stats().pushesRefused()).isZero();
     }
 }

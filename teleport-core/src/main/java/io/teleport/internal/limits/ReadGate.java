@@ -6,22 +6,19 @@ import io.teleport.limits.Limits;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides whether one connection is read. It stops reading (Netty's auto-read off, so that TCP
- * pushes back on the sender) while its decoder has had its share of a turn of the I/O thread and
- * frames are left to decode (see {@link #pauseForTurn}), or while any of three holds: the messages received on it and not yet
- * finished reach {@link Limits#maxInflightPerSession()} or {@link Limits#maxInflightBytesPerSession()}
- * (until half are done; not while a handler here awaits a reply on it, see {@link #admit}), its
- * outbound buffer is over the high water mark while pulls of the other
- * side are in flight here (their replies would pile up; not while this side awaits replies there, see
- * {@link #writabilityChanged}), or the peer's {@link InboundBudget} has no room for its next frame.
- *
- * <p>While paused, the decoder also leaves the bytes it already has undecoded, so the bound is exact
- * rather than one socket read's worth of frames over; on resumption it decodes them.
- *
- * <p>Reasons change on the connection's event loop only; messages finish on any thread and hand the
- * resumption back to the event loop.
+ * pushes back on the sender) while its decoder has had its share of a turn of the I/O thread with
+ * frames left ({@link #pauseForTurn}), while a large reply of it is read off the I/O thread
+ * ({@link #pauseForReply}), or while: the messages received on it and not finished reach
+ * {@link Limits#maxInflightPerSession()} or {@link Limits#maxInflightBytesPerSession()} (until half
+ * are done; not while this side awaits replies there, see {@link #admit}), its outbound buffer is over
+ * the high water mark while pulls of the other side are in flight here ({@link #writabilityChanged}),
+ * or the peer's {@link InboundBudget} has no room for its next frame. While paused, the decoder leaves
+ * what it has undecoded, so the bound is exact. Reasons change on the event loop only; messages finish
+ * on any thread and hand the resumption back to it.
  */
 public final class ReadGate implements InboundBudget.Waiter {
 
@@ -30,6 +27,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     private static final int NO_ROOM = 4;
     private static final int TURN = 8;
     private static final int OVERLOAD = 16;
+    private static final int READING_REPLY = 32;
     private static final long OVERLOAD_PAUSE_MS = 50;
 
     private final Channel channel;
@@ -59,10 +57,14 @@ public final class ReadGate implements InboundBudget.Waiter {
     /** Decodes what is buffered: run on the event loop when reading resumes or room may be free. */
     private Runnable resumeDecoding = () -> { };
 
-    /** Whether a handler of this connection's session awaits the reply to a pull it made on it. */
+    /** Whether this side awaits replies on the connection's session. */
     private final BooleanSupplier awaitingReplies;
-    /** At the in-flight limit, yet read: a handler here awaits a reply (see {@link #admit}). Event loop only. */
+    /** Run on the event loop as messages finish while some wait past the limit (see {@link #deferring}). */
+    private volatile @Nullable Runnable deferredRoom;
+    /** At the in-flight limit, yet read: this side awaits replies (see {@link #admit}). Event loop only. */
     private boolean readingOverInflight;
+    /** What {@link #mayWait} says of the message last admitted past the limit. Event loop only. */
+    private boolean lastMayWait;
 
     public ReadGate(Channel channel, InboundBudget budget, Counters counters, Limits limits,
             BooleanSupplier awaitingReplies) {
@@ -131,22 +133,22 @@ public final class ReadGate implements InboundBudget.Waiter {
     // ---------------------------------------------------------------- messages
 
     /**
-     * A pull or push was received and is handed to its handler (event loop); it counts as in flight
-     * until {@link #finished}, whatever the answer. At the limit reading stops, unless a handler here
-     * awaits the reply to a pull it made on this connection (a nested call): it would wait for a reply
-     * that is never read, and the other side's callers for it. Reading on then, a
-     * message past the limit is not for a handler: the caller refuses it (503, a push dropped), so
-     * the bound holds.
+     * A pull or push was received (event loop); it counts as in flight until {@link #finished}, whatever
+     * the answer. At the limit reading stops, unless this side awaits replies on the session: they would
+     * never be read (a nested call's handler would wait for ever). Read on, a message past the limit
+     * waits for room ({@link #mayWait}) or is refused, within twice the limit.
      *
-     * @return whether it is within the limits; false: refuse it (it is admitted all the same, to be finished)
+     * @return whether it is within the limits; false: it waits or is refused (admitted all the same, to be finished)
      */
     public boolean admit(long charge, boolean pull) {
         int n = (int) COUNTS.addAndGet(this, pull ? PULL : 1);
         long b = INFLIGHT_BYTES.addAndGet(this, charge);
         if (n >= maxInflight || b >= maxInflightBytes) {
-            // Read at or past the limit only while reading on for replies: past it, refused.
+            // Read at or past the limit only while reading on for replies: past it, waiting or refused.
             boolean within = n <= maxInflight && b - charge < maxInflightBytes;
-            if (readOnForReplies(n)) {
+            boolean awaiting = awaitingReplies.getAsBoolean();
+            lastMayWait = !within && awaiting && n <= 2 * maxInflight && b - charge < 2 * maxInflightBytes;
+            if (awaiting && n < 2 * maxInflight) {
                 readingOverInflight = true;
             } else {
                 stopForInflight();
@@ -156,10 +158,7 @@ public final class ReadGate implements InboundBudget.Waiter {
         return true;
     }
 
-    /**
-     * A message admitted past the limit and refused gives back its bytes at once (its place counts
-     * until it is finished, with no bytes): its reply may wait behind a peer that does not read.
-     */
+    /** A message refused past the limit gives back its bytes at once: its refusal may wait behind a peer that does not read. */
     public void givenBack(long charge) {
         INFLIGHT_BYTES.addAndGet(this, -charge);
         budget.release(charge);
@@ -173,10 +172,7 @@ public final class ReadGate implements InboundBudget.Waiter {
         inflightDrained();
     }
 
-    /**
-     * This side wrote to the connection while reading is stopped for the messages in flight: if a
-     * handler now awaits a reply there, reading resumes (see {@link #admit}), so that it can be read.
-     */
+    /** This side wrote while reading is stopped at the in-flight limit: if it now awaits a reply there, reading resumes. */
     public void wrote() {
         // One field read on every write: the look at the pulls is paid only while stopped.
         if ((reasons & INFLIGHT) != 0) {
@@ -184,11 +180,7 @@ public final class ReadGate implements InboundBudget.Waiter {
         }
     }
 
-    /**
-     * Whether to read on at the limit: a handler here awaits a reply on this connection, and the
-     * refused messages whose replies are not written yet (a peer that does not read them) are not
-     * as many again as the limit.
-     */
+    /** Whether to read on at the limit: this side awaits replies, and what is past the limit is not as much again. */
     private boolean readOnForReplies(int inflight) {
         return inflight < 2 * maxInflight && awaitingReplies.getAsBoolean();
     }
@@ -208,6 +200,10 @@ public final class ReadGate implements InboundBudget.Waiter {
         long c = COUNTS.addAndGet(this, pull ? -PULL : -1);
         INFLIGHT_BYTES.addAndGet(this, -charge);
         budget.release(charge);
+        Runnable room = deferredRoom;
+        if (room != null) {
+            runOnLoop(room);
+        }
         // The fields as they are now, not this thread's own updates: finishing threads interleave.
         if (inflightPaused && (inflight() <= maxInflight / 2 && inflightBytes <= maxInflightBytes / 2
                 || readOnForReplies(inflight()))) {
@@ -221,11 +217,9 @@ public final class ReadGate implements InboundBudget.Waiter {
     /**
      * The handler executor is about to refuse a message of this connection for want of room (event
      * loop): back-pressure before more refusals. Reading stops for {@value #OVERLOAD_PAUSE_MS} ms rather
-     * than reading and refusing as fast as the other side sends (a flood of a slow route went on at
-     * 400,000 refusals a second); a fixed pause, so that nothing this session waits for stays unread.
+     * than reading and refusing as fast as the other side sends (400,000 refusals a second), fixed.
      */
     public void refusingForOverload() {
-        // Not while a handler here awaits a reply on this connection: it would wait that much longer.
         if ((reasons & OVERLOAD) == 0 && channel.eventLoop().inEventLoop() && !awaitingReplies.getAsBoolean()) {
             pause(OVERLOAD);
             try {
@@ -234,6 +228,16 @@ public final class ReadGate implements InboundBudget.Waiter {
                 resume(OVERLOAD);
             }
         }
+    }
+
+    /** A reply is read off the I/O thread (event loop): what follows it on the connection waits for it. */
+    public void pauseForReply() {
+        pause(READING_REPLY);
+    }
+
+    /** The reply handed off by {@link #pauseForReply} is read (any thread). */
+    public void replyRead() {
+        runOnLoop(() -> resume(READING_REPLY));
     }
 
     /** Resumes reading stopped at the in-flight limit: half are done, or replies must be read (see {@link #admit}). */
@@ -245,6 +249,21 @@ public final class ReadGate implements InboundBudget.Waiter {
             readingOverInflight = !drained;
             resume(INFLIGHT);
         }
+    }
+
+    /** Whether the message just admitted past the limit, read on for replies, may wait for room (within twice it). */
+    public boolean mayWait() {
+        return lastMayWait;
+    }
+
+    /** Whether one of {@code waiting} messages admitted but not yet handed over may go now. */
+    public boolean roomFor(int waiting) {
+        return inflight() - waiting < maxInflight;
+    }
+
+    /** While messages wait past the limit, {@code room} (null: none wait) runs on the loop as each message finishes. */
+    public void deferring(@Nullable Runnable room) {
+        deferredRoom = room;
     }
 
     /** Messages received on this connection and not yet finished. */
@@ -266,14 +285,11 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /**
      * The outbound buffer crossed a water mark. Over the high one, reading stops while pulls of the
-     * other side are in flight here (a pull stays so until its reply is written), so that a sender of
-     * pulls that does not read the replies is held back; pushes add no reply. It reads on otherwise,
-     * and while this side awaits replies there itself ({@code awaitingReplies}): then its own pulls or
-     * pushes fill the buffer, and the other side may be waiting, over its own high water mark, for
-     * this side to read.
-     * Both stopping would deadlock two peers that pipeline large pulls, or push to each other. Reading
-     * on is still bounded: by what is in flight, by the peer's inbound budget, and by the session's
-     * outbound limit, past which replies close the connection and other writes are refused.
+     * other side are in flight here (until their replies are written), holding back a sender of pulls
+     * that does not read the replies. It reads on otherwise, and while this side awaits replies there
+     * ({@code awaitingReplies}): the other side may be waiting, over its own high water mark, for this
+     * side to read; both stopping would deadlock two peers that pipeline large pulls. Reading on is still
+     * bounded by what is in flight, the inbound budget, and the session's outbound limit.
      */
     public void writabilityChanged(boolean awaitingReplies) {
         if (channel.isWritable()) {
@@ -375,7 +391,7 @@ public final class ReadGate implements InboundBudget.Waiter {
         }
         reasons |= reason;
         unwritablePaused = (reasons & UNWRITABLE) != 0;
-        if ((reason & (INFLIGHT | UNWRITABLE | OVERLOAD)) != 0) {
+        if ((reason & (INFLIGHT | UNWRITABLE | OVERLOAD | READING_REPLY)) != 0) {
             // Not read now, its frame's clock not running: a frame past its share must not hold the slot.
             budget.endOverdraft(this);
         }

@@ -7,7 +7,9 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -19,6 +21,11 @@ import java.util.function.Function;
  * them in order. The session's close future does not wait in the lane behind a hook ({@link #busy}):
  * that hook may be what closed the session, waiting for it. The lane's state is guarded by the
  * session's monitor, under which a connection's hooks and its PostDisconnect take their places.
+ *
+ * <p>A PostDisconnect also waits for the session's handlers running or queued when its turn comes
+ * ({@link #afterHandlers}), as Go's does: pushes received before the connection closed are still
+ * handled (a sender may push a reason and close at once), and a presence list's join must not run
+ * after the leave of the same session. The wait is bounded by the queue wait limit (10 s if none).
  */
 final class ConnectionHooks {
 
@@ -34,6 +41,8 @@ final class ConnectionHooks {
     private @Nullable ArrayDeque<Runnable> lane;
     /** Whether a thread works through the lane. */
     private boolean draining;
+    /** A PostDisconnect waiting for the session's handlers to end; the lane goes on after it. */
+    private volatile @Nullable AfterHandlers parked;
 
     ConnectionHooks(DefaultSession session, PeerContext peer) {
         this.session = session;
@@ -140,9 +149,78 @@ final class ConnectionHooks {
         }
     }
 
+    /** {@code disconnect}, to run once the session's handlers have ended (see the class comment). */
+    Runnable afterHandlers(Runnable disconnect) {
+        return new AfterHandlers(disconnect);
+    }
+
+    /** A PostDisconnect that runs once the session's handlers have ended, or once it waited long enough. */
+    private final class AfterHandlers implements Runnable {
+        final Runnable disconnect;
+        io.netty.util.@Nullable Timeout bound;
+
+        AfterHandlers(Runnable disconnect) {
+            this.disconnect = disconnect;
+        }
+
+        @Override
+        public void run() {
+            disconnect.run();
+        }
+    }
+
+    /** Parks {@code task} while handlers of the session are in flight; false when none are (run it now). */
+    private boolean parked(AfterHandlers task) {
+        if (session.activeHandlers() == 0) {
+            return false;
+        }
+        Duration wait = peer.limits.maxQueueWait();
+        long nanos = wait.isZero() ? TimeUnit.SECONDS.toNanos(10) : wait.toNanos();
+        parked = task;
+        try {
+            task.bound = peer.timer.newTimeout(t -> resume(task), nanos, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException stopped) {
+            // The timer is gone with the peer: nothing is worth the wait any more.
+        }
+        // The last handler may have ended before the task was parked: it saw nothing to resume.
+        handlersMayHaveEnded();
+        return true;
+    }
+
+    /** A handler of the session ended, or a pull: a parked PostDisconnect goes on once none is running. */
+    void handlersMayHaveEnded() {
+        AfterHandlers task = parked;
+        if (task != null && session.activeHandlers() == 0) {
+            resume(task);
+        }
+    }
+
+    private void resume(AfterHandlers task) {
+        synchronized (session) {
+            if (parked != task) {
+                return;
+            }
+            parked = null;
+        }
+        io.netty.util.Timeout bound = task.bound;
+        if (bound != null) {
+            bound.cancel();
+        }
+        Runnable drain = () -> drainFrom(task.disconnect);
+        try {
+            peer.runBlocking(drain);
+        } catch (Throwable refused) {
+            drain.run();
+        }
+    }
+
     private void drainFrom(Runnable first) {
         Runnable task = first;
         while (task != null) {
+            if (task instanceof AfterHandlers && parked((AfterHandlers) task)) {
+                // The lane stays busy; it goes on from the task once resumed.
+                return;
+            }
             // As a pool clears it between its tasks: a hook that left it set must not fail the next.
             Thread.interrupted();
             try {

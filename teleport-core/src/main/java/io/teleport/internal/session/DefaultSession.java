@@ -300,7 +300,7 @@ public final class DefaultSession implements Session {
         return removed;
     }
 
-    /** Whether a handler of this session awaits the reply to a pull it made on it (see {@code ReadGate.admit}). */
+    /** Whether a handler of this session awaits the reply to a pull it made on it: a pull past the limit is then refused. */
     public boolean awaitsNestedReplies() {
         return pending.awaitsNested();
     }

@@ -65,14 +65,14 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     }
 
     /**
-     * Handles the pull or push; runs on the handler executor. Work whose connection closed while it
-     * waited is dropped: nobody would get a pull's reply, and a push run after the session's
-     * PostDisconnect (a presence list's join) would outlive what ended it. A message that waited past
-     * the queue bound is refused rather than run late.
+     * Handles the pull or push; runs on the handler executor. A pull whose connection closed while it
+     * waited is dropped: nobody would get its reply. A push is handled still, as it was received whole
+     * (a sender may push a reason and close at once); the session's last PostDisconnect waits for it
+     * (see ConnectionHooks). A message that waited past the queue bound is refused rather than run late.
      */
     @Override
     public void run() {
-        if (!channel.isActive()) {
+        if (request.type() == PacketType.PULL && !channel.isActive()) {
             session.peer.counters.droppedClosed.increment();
             finish();
             return;

@@ -261,7 +261,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             return;
         }
         try {
-            body = session.peer.codecs.decode(reply.bodyCodec(), reply.bodyBytes(), replyType);
+            body = LargeBodyDecodes.decode(session.peer, reply.bodyCodec(), reply.bodyBytes(), replyType);
         } catch (CodecException e) {
             fail(new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet", "reply body: " + e.getMessage()));
             return;

@@ -19,9 +19,7 @@ import java.util.concurrent.TimeUnit;
  * hub), breaking (redial or end), and its graceful close (drain, then close). States go
  * {@code OPEN → CLOSING → CLOSED}; while OPEN a dialed session may be <em>reconnecting</em>, when writes
  * wait for the new connection. The drain ends on an event: the last handler or pull to finish calls
- * {@link #closeIfDrained}, and a deadline on the I/O thread closes it anyway.
- *
- * <p>Transitions hold the session's monitor, the same one {@link DefaultSession#setId} holds, so an
+ * {@link #closeIfDrained}, and a deadline on the I/O thread closes it anyway. Transitions hold the session's monitor, the same one {@link DefaultSession#setId} holds, so an
  * admission and a rename never interleave.
  */
 final class SessionLifecycle {
@@ -314,12 +312,13 @@ final class SessionLifecycle {
             // connection made meanwhile would list it live again.
             peer.hub.remove(session);
             peer.live.remove(session);
-            // A hook queued or running may be what closed the session and waits for the close future:
-            // that then completes at once, not after it in the lane.
-            laneBusy = hooks.busy();
+            // A hook queued or running, or a handler in flight (its PostDisconnect waits for them), may be
+            // what closed the session and waits for the close future: that then completes at once.
             Runnable hook = takeDisconnect();
+            boolean handling = hook != null && session.activeHandlers() > 0;
+            laneBusy = hooks.busy() || handling;
             if (hook != null) {
-                disconnect = laneBusy ? hook : () -> {
+                disconnect = handling ? hooks.afterHandlers(hook) : laneBusy ? hook : () -> {
                     try {
                         hook.run();
                     } finally {
@@ -413,6 +412,7 @@ final class SessionLifecycle {
 
     /** A handler or pull of this session ended: if the session is closing and it was the last, close now. */
     void closeIfDrained() {
+        hooks.handlersMayHaveEnded();
         if (state == State.CLOSING && session.drained()) {
             session.channel().close();
         }

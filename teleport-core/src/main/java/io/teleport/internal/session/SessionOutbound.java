@@ -351,8 +351,8 @@ final class SessionOutbound {
 
     /** Closes the connection when {@code frame} would take it past its outbound limit; false when it fits. */
     private boolean closedForUnreadReplies(Channel ch, Object frame, ChannelFutureListener listener) {
-        if (!ch.isActive()) {
-            // Not writable because it is closed already: nothing to count as replies left unread.
+        if (!ch.isActive() || closedUnread()) {
+            // Not writable because it is closed, or being closed for unread replies: nothing more to count.
             notWritten(ch, frame, listener, new ClosedChannelException());
             return true;
         }

@@ -46,7 +46,8 @@ final class SlowReaders {
         if (queued + size <= max) {
             return null;
         }
-        int count = count(writing);
+        // At least the writer, which may be among them and being closed already (counted then as none).
+        int count = Math.max(1, count(writing));
         long share = max / count;
         boolean overShare = mine + size > share;
         long now = System.nanoTime();

@@ -48,7 +48,7 @@ public final class Pipelines {
         ChannelPipeline pipeline = channel.pipeline();
         channel.config().setMessageSizeEstimator(SenderEncoding.ESTIMATOR);
         channel.config().setWriteBufferWaterMark(peer.waterMark);
-        ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits, session::awaitsNestedReplies);
+        ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits, () -> session.pendingPulls() > 0);
         SslContext ssl = session.dialed() ? config.clientSslContext() : config.serverSslContext();
         if (ssl != null) {
             SslHandler tls;

@@ -1,14 +1,19 @@
 package io.teleport.internal.transport;
 
 import io.teleport.internal.limits.InboundBudget;
+import io.teleport.internal.limits.ReadGate;
+import io.teleport.internal.session.LargeBodyDecodes;
 import io.teleport.internal.session.PeerContext;
 import io.teleport.internal.session.PendingPull;
 import io.teleport.message.Packet;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * A reply whose hooks may block, run off the I/O thread. Until they end, its bytes stay in the peer's
+ * A reply read off the I/O thread: one whose hooks may block, or a large one (see
+ * {@link #startLarge}). Until it is read, its bytes stay in the peer's
  * inbound budget, as a received message's do: the other side chooses how large its replies are, so
  * replies waiting for slow hooks must not pile up in memory outside every bound (15 MB replies behind a
  * hook that slept 2 s ran a 256 MB client out of heap). The reply is this side's own pull's completion,
@@ -23,23 +28,41 @@ final class ReplyHooks implements Runnable {
     private final Packet reply;
     private final InboundBudget budget;
     private final long charge;
+    /** The connection's gate, paused until the reply is read; null when it is read on. */
+    private final @Nullable ReadGate paused;
     private volatile int ran;
 
-    private ReplyHooks(PendingPull pull, Packet reply, InboundBudget budget, long charge) {
+    private ReplyHooks(PendingPull pull, Packet reply, InboundBudget budget, long charge, @Nullable ReadGate paused) {
         this.pull = pull;
         this.reply = reply;
         this.budget = budget;
         this.charge = charge;
+        this.paused = paused;
     }
 
     /** Hands the reply, which holds {@code charge} of the budget until its hooks end, to a thread that may block. */
     static void start(PeerContext peer, PendingPull pull, Packet reply, long charge) {
-        ReplyHooks hooks = new ReplyHooks(pull, reply, peer.budget, charge);
+        ReplyHooks hooks = new ReplyHooks(pull, reply, peer.budget, charge, null);
         try {
             peer.runBlocking(hooks);
         } catch (RuntimeException | Error noThread) {
             // No thread for it (out of memory for one): the pull still gets its reply, here, once.
             hooks.run();
+        }
+    }
+
+    /**
+     * Hands a large reply (event loop) to the reply readers, with its connection not read until it is
+     * read: what follows it is still handled after it, and decoding it holds up no other connection of
+     * the I/O thread. Neither would hold if it were decoded on the handler thread of a blocked caller.
+     */
+    static void startLarge(PeerContext peer, ReadGate gate, PendingPull pull, Packet reply, long charge) {
+        gate.pauseForReply();
+        ReplyHooks read = new ReplyHooks(pull, reply, peer.budget, charge, gate);
+        try {
+            LargeBodyDecodes.readOffIoThread(read);
+        } catch (RuntimeException | Error noThread) {
+            read.run();
         }
     }
 
@@ -56,6 +79,9 @@ final class ReplyHooks implements Runnable {
                 pull.releaseAfterRead(() -> budget.release(charge));
             } else {
                 budget.release(charge);
+            }
+            if (paused != null) {
+                paused.replyRead();
             }
         }
     }

@@ -21,6 +21,7 @@ import io.teleport.internal.session.CallErrors;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.internal.session.Dialer;
 import io.teleport.internal.session.InboundContext;
+import io.teleport.internal.session.LargeBodyDecodes;
 import io.teleport.internal.session.PendingPull;
 import io.teleport.internal.session.PreparedPacket;
 import io.teleport.message.Packet;
@@ -59,6 +60,8 @@ final class SessionHandler extends ChannelDuplexHandler {
     /** Completed once the session is ready, for a dial that waits for it; {@code null} otherwise. */
     private final @Nullable CompletableFuture<DefaultSession> ready;
     private final ReadGate gate;
+    /** Messages past the in-flight limit waiting for room, read on for this side's replies. */
+    private final WaitingMessages waiting;
     private final PacketDecoder decoder;
     private final ProtoContext protoContext;
     private @Nullable ScheduledFuture<?> handshakeTimer;
@@ -78,6 +81,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         this.session = session;
         this.ready = ready;
         this.gate = gate;
+        this.waiting = new WaitingMessages(gate, session, this::start);
         this.decoder = decoder;
         this.protoContext = protoContext;
         this.tlsFailure = new TlsFailure(session);
@@ -194,6 +198,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             stallWatch.stop();
         }
         gate.closed();
+        waiting.closed();
         if (ready != null && !ready.isDone() && !session.hooksRunning()) {
             ready.completeExceptionally(Dialer.failed(String.valueOf(ctx.channel().remoteAddress()),
                     new IOException("connection closed before the session was ready")));
@@ -288,7 +293,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** Whether the reply went to its hooks off the I/O thread, which hold its {@code charge} then. */
+    /** Whether the reply is read off the I/O thread, or kept for later: either holds its {@code charge} then. */
     private boolean onReply(Packet reply, long charge) {
         PendingPull pull;
         try {
@@ -312,6 +317,10 @@ final class SessionHandler extends ChannelDuplexHandler {
             ReplyHooks.start(session.peer, pull, reply, charge);
             return true;
         }
+        if (LargeBodyDecodes.large(reply.bodyBytes())) {
+            ReplyHooks.startLarge(session.peer, gate, pull, reply, charge);
+            return true;
+        }
         if (pull.onReply(reply)) {
             // Kept until the pull's PostWritePull hooks end: its bytes stay counted until it is read.
             InboundBudget budget = session.peer.budget;
@@ -326,19 +335,31 @@ final class SessionHandler extends ChannelDuplexHandler {
      * when the executor refuses it, a pull is answered 503 and a push dropped.
      */
     private void dispatch(Packet packet, long charge) {
-        boolean within = gate.admit(charge, packet.type() == PacketType.PULL);
-        if (!within) {
+        boolean pull = packet.type() == PacketType.PULL;
+        boolean within = gate.admit(charge, pull);
+        boolean waits = !within && waiting.mayWait(pull);
+        if (!within && !waits) {
             // Refused past the limit: its bytes go back at once (its reply may wait behind a peer that
             // does not read), and only its place counts until its refusal is written.
             gate.givenBack(charge);
             packet.bodyBytes(null);
         }
-        InboundContext inbound = new InboundContext(session, packet, gate, within ? charge : 0);
+        InboundContext inbound = new InboundContext(session, packet, gate, within || waits ? charge : 0);
         session.handlerStarted();
-        if (!within) {
+        if (!within && !waits) {
             inbound.refuseOverInflight();
             return;
         }
+        if (waits || !waiting.noneWaiting()) {
+            // In the order they came: behind those waiting already.
+            waiting.add(inbound);
+            return;
+        }
+        start(inbound);
+    }
+
+    /** Hands an admitted message to its handler, unless the peer drains. */
+    private void start(InboundContext inbound) {
         if (inbound.refuseIfDraining()) {
             return;
         }

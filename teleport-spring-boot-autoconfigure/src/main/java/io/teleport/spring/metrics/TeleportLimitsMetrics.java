@@ -22,7 +22,7 @@ import java.util.function.ToLongFunction;
  * plugin's refusal),
  * {@code draining} (pulls answered 503 and pushes dropped while the peer drained: a shutdown, not saturation),
  * {@code queue-wait} (pulls answered 503 and pushes dropped after waiting past max-queue-wait),
- * {@code session-closed} (work dropped because its session closed first), {@code outbound-full}
+ * {@code session-closed} (pulls dropped because their connection closed first), {@code outbound-full}
  * (this side's pulls and pushes failed with 104) and {@code broadcast-skipped} (sessions a
  * broadcast skipped);</li>
  * <li>{@code teleport.limits.connections.closed} counter, tag {@code reason}: {@code bad-frame},

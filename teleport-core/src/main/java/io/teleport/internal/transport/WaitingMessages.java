@@ -1,0 +1,80 @@
+package io.teleport.internal.transport;
+
+import io.teleport.internal.limits.ReadGate;
+import io.teleport.internal.session.DefaultSession;
+import io.teleport.internal.session.InboundContext;
+import org.jspecify.annotations.Nullable;
+
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
+/**
+ * Messages of one connection that came past its in-flight limit while it was read on for this side's
+ * replies ({@link ReadGate#admit}), waiting for room rather than refused: stopping would leave the
+ * replies unread (this side's pulls, a heartbeat's ping, timing out against a peer that answered), and
+ * refusing would lose pushes that back-pressure would have kept. They stay counted in flight, so that
+ * reading stops at twice the limit, and go to their handlers in the order they came as messages finish.
+ * A pull still gets {@code 503} when a handler of the session awaits a reply there: it may be the nested
+ * call that handler waits for, and would wait behind it for ever.
+ *
+ * <p>Event loop only, except {@link ReadGate#finished}, which hands {@link #drain} back to it.
+ */
+final class WaitingMessages {
+
+    private final ReadGate gate;
+    private final DefaultSession session;
+    private final Consumer<InboundContext> start;
+    private final Runnable drain = this::drain;
+    /** Made by the first message that waits: most connections never have one. */
+    private @Nullable ArrayDeque<InboundContext> waiting;
+
+    /** {@code start} hands a message to its handler, as a message within the limit is. */
+    WaitingMessages(ReadGate gate, DefaultSession session, Consumer<InboundContext> start) {
+        this.gate = gate;
+        this.session = session;
+        this.start = start;
+    }
+
+    /** Whether a message may go to its handler now: none waits before it. */
+    boolean noneWaiting() {
+        return waiting == null || waiting.isEmpty();
+    }
+
+    /** Whether a message past the limit waits rather than being refused. */
+    boolean mayWait(boolean pull) {
+        return gate.mayWait() && !(pull && session.awaitsNestedReplies());
+    }
+
+    /** Queues {@code message}, admitted, behind those waiting; it goes as soon as there is room. */
+    void add(InboundContext message) {
+        if (waiting == null) {
+            waiting = new ArrayDeque<>();
+        }
+        if (waiting.isEmpty()) {
+            gate.deferring(drain);
+        }
+        waiting.add(message);
+        drain();
+    }
+
+    /** Hands waiting messages to their handlers while there is room (a message finished). */
+    private void drain() {
+        while (waiting != null && !waiting.isEmpty() && gate.roomFor(waiting.size())) {
+            start.accept(waiting.poll());
+        }
+        if (waiting != null && waiting.isEmpty()) {
+            gate.deferring(null);
+        }
+    }
+
+    /**
+     * The connection closed: every waiting message goes now, room or not. Each was received whole; a
+     * push is handled still, a pull dropped by its handler's first look (nobody would get its reply).
+     */
+    void closed() {
+        gate.deferring(null);
+        while (waiting != null && !waiting.isEmpty()) {
+            start.accept(waiting.poll());
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.teleport.lifecycle;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.plugin.PostDisconnect;
+import io.teleport.session.Session;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Pushes received whole before their connection closed are handled, as Go's are, and the session's
+ * PostDisconnect runs after them: a sender may push a reason and close at once (a kick), and a
+ * presence list must not see a join after the leave of the same session.
+ */
+class PushesBeforeCloseTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    @Test
+    void pushesSentJustBeforeACloseAreAllHandledAndThePostDisconnectComesAfterThem() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        PostDisconnect left = session -> events.add("disconnect");
+        // One handler thread: the pushes wait in the queue while the close arrives.
+        Peer server = peers.add(Peer.builder().configure(c -> c.handlerThreads(1)).plugin(left).build());
+        server.pushRouter().route("/note", String.class, (note, ctx) -> {
+            Thread.sleep(50);
+            events.add(note);
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            sent.add("n" + i);
+            session.push("/note", "n" + i).get(5, TimeUnit.SECONDS);
+        }
+        session.close().get(5, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("disconnect"));
+        List<String> expected = new ArrayList<>(sent);
+        expected.add("disconnect");
+        assertThat(events).containsExactlyElementsOf(expected);
+        assertThat(server.stats().droppedClosed()).isZero();
+    }
+
+    @Test
+    void aPostDisconnectWaitsForAHandlerThatOutlivesTheQueueWaitNoLongerThanThat() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        PostDisconnect left = session -> events.add("disconnect");
+        Peer server = peers.add(Peer.builder().plugin(left)
+                .configure(c -> c.limits(io.teleport.limits.Limits.builder().maxQueueWait(Duration.ofMillis(300)).build()))
+                .build());
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        server.pushRouter().route("/stuck", String.class, (note, ctx) -> {
+            events.add("started");
+            release.await(20, TimeUnit.SECONDS);
+            events.add("ended");
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        try {
+            session.push("/stuck", "x").get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("started"));
+            session.close().get(5, TimeUnit.SECONDS);
+
+            // Not for ever: past the queue wait it runs, the handler still running.
+            await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("disconnect"));
+            assertThat(events).containsExactly("started", "disconnect");
+        } finally {
+            release.countDown();
+        }
+    }
+}
