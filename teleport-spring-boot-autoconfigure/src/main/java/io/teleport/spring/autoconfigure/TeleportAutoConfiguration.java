@@ -303,30 +303,40 @@ public final class TeleportAutoConfiguration {
         @Bean
         @Conditional(OnHeartbeatRateCondition.Ping.class)
         @ConditionalOnMissingBean(name = "teleportHeartbeatPing")
-        HeartbeatPlugin teleportHeartbeatPing(TeleportProperties properties) {
+        HeartbeatPlugin teleportHeartbeatPing(TeleportProperties properties, Environment environment) {
             Duration rate = properties.heartbeat().pingRate();
-            warnIfUnderASecond(rate, "teleport.heartbeat.ping-rate", "sessions idle that long are pinged and closed unless they answer within it");
+            checkUnderASecond(rate, "teleport.heartbeat.ping-rate", environment,
+                    "sessions idle that long are pinged and dropped unless they answer within it");
             return HeartbeatPlugin.ping(rate);
         }
 
         @Bean
         @Conditional(OnHeartbeatRateCondition.Pong.class)
         @ConditionalOnMissingBean(name = "teleportHeartbeatPong")
-        HeartbeatPlugin teleportHeartbeatPong(TeleportProperties properties) {
+        HeartbeatPlugin teleportHeartbeatPong(TeleportProperties properties, Environment environment) {
             Duration rate = properties.heartbeat().pongRate();
-            warnIfUnderASecond(rate, "teleport.heartbeat.pong-rate", "sessions silent for three times that are closed");
+            checkUnderASecond(rate, "teleport.heartbeat.pong-rate", environment,
+                    "sessions silent for three times that are dropped");
             return HeartbeatPlugin.pong(rate);
         }
 
         /**
-         * A rate under a second is legal but rarely meant: a number without a unit ({@code ping-rate: 30})
-         * is read as milliseconds, and sessions are then closed over and over.
+         * A rate under a second is rarely meant: a number without a unit ({@code ping-rate: 30}) is read
+         * as milliseconds, and connections are then dropped over and over. Written so, it fails start-up;
+         * with a unit ({@code 500ms}), it is taken at its word, with a warning.
          */
-        private static void warnIfUnderASecond(Duration rate, String key, String effect) {
-            if (rate.compareTo(Duration.ofSeconds(1)) < 0) {
-                log.warn("{} is {}: {}. A number without a unit is in milliseconds; write 30s for seconds", key,
-                        PropertyChecks.written(rate), effect);
+        private static void checkUnderASecond(Duration rate, String key, Environment environment, String effect) {
+            if (rate.compareTo(Duration.ofSeconds(1)) >= 0) {
+                return;
             }
+            String written = Binder.get(environment).bind(key, String.class).orElse("").strip();
+            if (!written.isEmpty() && written.chars().allMatch(Character::isDigit)) {
+                throw new TeleportConfigurationException(key, written + " has no unit, so it is " + written
+                        + " milliseconds: " + effect, "Write the unit: " + written + "s for seconds, or "
+                        + written + "ms if milliseconds are meant.", null);
+            }
+            log.warn("{} is {}: {}. A number without a unit is in milliseconds; write 30s for seconds", key,
+                    PropertyChecks.written(rate), effect);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.teleport.spring.autoconfigure;
 
+import io.teleport.spring.diagnostics.TeleportConfigurationException;
+
 import ch.qos.logback.classic.Level;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -333,13 +335,24 @@ class TeleportAutoConfigurationTests {
     final LogCapture configLog = LogCapture.of(TeleportAutoConfiguration.class.getName(), Level.WARN);
 
     @Test
-    void aHeartbeatRateUnderASecondIsLegalButSaysANumberWithoutUnitIsMilliseconds() {
-        runner.withPropertyValues(CLIENT, "teleport.heartbeat.ping-rate=10", "teleport.heartbeat.pong-rate=30s").run(ctx -> {
+    void aHeartbeatRateUnderASecondWithItsUnitIsLegalButWarned() {
+        runner.withPropertyValues(CLIENT, "teleport.heartbeat.ping-rate=10ms", "teleport.heartbeat.pong-rate=30s").run(ctx -> {
             assertThat(ctx).hasNotFailed();
             assertThat(configLog.warnings("teleport.heartbeat.ping-rate is 10ms")).singleElement().asString()
                     .contains("A number without a unit is in milliseconds; write 30s for seconds");
             assertThat(configLog.warnings("pong-rate")).isEmpty();
         });
+    }
+
+    @Test
+    void aHeartbeatRateUnderASecondWithoutAUnitFailsStartUp() {
+        runner.withPropertyValues(CLIENT, "teleport.heartbeat.pong-rate=10").run(ctx -> {
+            assertThat(ctx).hasFailed();
+            assertThat(ctx.getStartupFailure()).rootCause().isInstanceOf(TeleportConfigurationException.class)
+                    .hasMessageContaining("teleport.heartbeat.pong-rate: 10 has no unit, so it is 10 milliseconds");
+        });
+        // A second or more without a unit is milliseconds too, but a rate no one is hurt by.
+        runner.withPropertyValues(CLIENT, "teleport.heartbeat.pong-rate=30000").run(ctx -> assertThat(ctx).hasNotFailed());
     }
 
     /** A codec of the application's. */
