@@ -2,6 +2,7 @@ package io.teleport.lifecycle;
 
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
 import io.teleport.plugin.PostDisconnect;
 import io.teleport.session.Session;
 import io.teleport.testing.TestPeers;
@@ -81,5 +82,50 @@ class PushesBeforeCloseTest {
         } finally {
             release.countDown();
         }
+    }
+
+    /** Notes a dialed session's connections coming and going. */
+    static final class Connections implements io.teleport.plugin.PostDial, PostDisconnect {
+        final List<String> events;
+
+        Connections(List<String> events) {
+            this.events = events;
+        }
+
+        @Override
+        public @org.jspecify.annotations.Nullable Rerror postDial(Session session) {
+            events.add("dial");
+            return null;
+        }
+
+        @Override
+        public void postDisconnect(Session session) {
+            events.add("disconnect");
+        }
+    }
+
+    @Test
+    void aRedialingSessionHandlesThePushesOfItsLostConnectionBeforeItsPostDisconnectAndTheRedialsPostDial()
+            throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        List<String> events = new CopyOnWriteArrayList<>();
+        Peer client = peers.add(Peer.builder().plugin(new Connections(events))
+                .configure(c -> c.handlerThreads(1).redialTimes(-1).redialInterval(Duration.ofMillis(20))).build());
+        client.pushRouter().route("/note", String.class, (note, ctx) -> {
+            Thread.sleep(50);
+            events.add(note);
+        });
+        Session session = client.dial("127.0.0.1:" + port);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.sessions().size() == 1);
+        Session toClient = server.sessions().iterator().next();
+        for (int i = 0; i < 3; i++) {
+            toClient.push("/note", "n" + i).get(5, TimeUnit.SECONDS);
+        }
+        // The server ends that connection: the client redials.
+        toClient.close().get(5, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.size() >= 6 && session.isHealthy());
+        assertThat(events).containsExactly("dial", "n0", "n1", "n2", "disconnect", "dial");
     }
 }

@@ -148,4 +148,41 @@ class NestedPullTest {
         org.awaitility.Awaitility.await().until(() -> pushes.get() == 2 * LIMIT);
         assertThat(server.stats().pushesRefused()).isZero();
     }
+
+    @Test
+    void pushesPastTheLimitWhileHandlersAwaitNestedRepliesAreDroppedRatherThanHoldingTheRepliesBack() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
+                .pullTimeout(Duration.ofSeconds(20)).handlerThreads(16).build()));
+        CountDownLatch allIn = new CountDownLatch(LIMIT);
+        server.pullRouter().route("/outer", String.class, (body, ctx) -> {
+            allIn.countDown();
+            return "outer " + ctx.session().pull("/inner", body, String.class);
+        });
+        server.pushRouter().route("/note", String.class, (body, ctx) -> { });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peers.add(new Peer(PeerConfig.builder().pullTimeout(Duration.ofSeconds(20)).build()));
+        CountDownLatch answer = new CountDownLatch(1);
+        client.pullRouter().route("/inner", String.class, (body, ctx) -> {
+            answer.await(10, TimeUnit.SECONDS);
+            return "inner " + body;
+        });
+        Session session = client.dial("127.0.0.1:" + port);
+
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        for (int i = 0; i < LIMIT; i++) {
+            calls.add(session.pullAsync("/outer", "x" + i, String.class));
+        }
+        assertThat(allIn.await(5, TimeUnit.SECONDS)).isTrue();
+        // Every place is held by a handler awaiting its nested reply; pushes come before those replies.
+        for (int i = 0; i < 2 * LIMIT; i++) {
+            session.push("/note", "n" + i).join();
+        }
+        Thread.sleep(200);
+        answer.countDown();
+        for (int i = 0; i < LIMIT; i++) {
+            // Far below the pull timeout: replies held behind waiting pushes would come only after it.
+            assertThat(calls.get(i).get(8, TimeUnit.SECONDS)).isEqualTo("outer inner x" + i);
+        }
+        assertThat(server.stats().pushesRefused()).as("past the limit, dropped and counted").isPositive();
+    }
 }

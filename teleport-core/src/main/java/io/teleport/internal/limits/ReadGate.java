@@ -135,9 +135,8 @@ public final class ReadGate implements InboundBudget.Waiter {
     /**
      * A pull or push was received (event loop); it counts as in flight until {@link #finished}, whatever
      * the answer. At the limit reading stops, unless this side awaits replies on the session: they would
-     * never be read (a nested call's handler would wait for ever). Read on, a message past the limit
-     * waits for room ({@link #mayWait}) or is refused, within twice the limit.
-     *
+     * never be read. Read on, a message past the limit waits for room ({@link #mayWait}) or is refused,
+     * within twice the limit.
      * @return whether it is within the limits; false: it waits or is refused (admitted all the same, to be finished)
      */
     public boolean admit(long charge, boolean pull) {
@@ -146,9 +145,8 @@ public final class ReadGate implements InboundBudget.Waiter {
         if (n >= maxInflight || b >= maxInflightBytes) {
             // Read at or past the limit only while reading on for replies: past it, waiting or refused.
             boolean within = n <= maxInflight && b - charge < maxInflightBytes;
-            boolean awaiting = awaitingReplies.getAsBoolean();
-            lastMayWait = !within && awaiting && n <= 2 * maxInflight && b - charge < 2 * maxInflightBytes;
-            if (awaiting && n < 2 * maxInflight) {
+            lastMayWait = !within && n <= 2 * maxInflight && b - charge < 2 * maxInflightBytes && awaitingReplies.getAsBoolean();
+            if (readOnForReplies(n)) {
                 readingOverInflight = true;
             } else {
                 stopForInflight();
@@ -182,7 +180,7 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /** Whether to read on at the limit: this side awaits replies, and what is past the limit is not as much again. */
     private boolean readOnForReplies(int inflight) {
-        return inflight < 2 * maxInflight && awaitingReplies.getAsBoolean();
+        return inflight < 2 * maxInflight && inflightBytes < 2 * maxInflightBytes && awaitingReplies.getAsBoolean();
     }
 
     /** After a frame read on for replies at the in-flight limit: once none is awaited, reading stops. */
@@ -219,8 +217,9 @@ public final class ReadGate implements InboundBudget.Waiter {
      * loop): back-pressure before more refusals. Reading stops for {@value #OVERLOAD_PAUSE_MS} ms rather
      * than reading and refusing as fast as the other side sends (400,000 refusals a second), fixed.
      */
-    public void refusingForOverload() {
-        if ((reasons & OVERLOAD) == 0 && channel.eventLoop().inEventLoop() && !awaitingReplies.getAsBoolean()) {
+    public void refusingForOverload(boolean nestedWaiting) {
+        // Not while a handler of the session awaits a reply here: it would wait that much longer.
+        if ((reasons & OVERLOAD) == 0 && channel.eventLoop().inEventLoop() && !nestedWaiting) {
             pause(OVERLOAD);
             try {
                 channel.eventLoop().schedule(() -> resume(OVERLOAD), OVERLOAD_PAUSE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -256,9 +255,10 @@ public final class ReadGate implements InboundBudget.Waiter {
         return lastMayWait;
     }
 
-    /** Whether one of {@code waiting} messages admitted but not yet handed over may go now. */
-    public boolean roomFor(int waiting) {
-        return inflight() - waiting < maxInflight;
+    /** Whether the first of {@code waiting} messages ({@code bytes}), admitted but not handed over, may go now. */
+    public boolean roomFor(int waiting, long bytes) {
+        int running = inflight() - waiting;
+        return running == 0 || running < maxInflight && inflightBytes - bytes < maxInflightBytes;
     }
 
     /** While messages wait past the limit, {@code room} (null: none wait) runs on the loop as each message finishes. */

@@ -25,7 +25,8 @@ import java.util.function.Function;
  * <p>A PostDisconnect also waits for the session's handlers running or queued when its turn comes
  * ({@link #afterHandlers}), as Go's does: pushes received before the connection closed are still
  * handled (a sender may push a reason and close at once), and a presence list's join must not run
- * after the leave of the same session. The wait is bounded by the queue wait limit (10 s if none).
+ * after the leave of the same session; a redial's PostDial waits behind it. The wait is bounded by the
+ * queue wait limit (10 s if none), and none is made while the peer shuts down.
  */
 final class ConnectionHooks {
 
@@ -157,7 +158,7 @@ final class ConnectionHooks {
     /** A PostDisconnect that runs once the session's handlers have ended, or once it waited long enough. */
     private final class AfterHandlers implements Runnable {
         final Runnable disconnect;
-        io.netty.util.@Nullable Timeout bound;
+        volatile io.netty.util.@Nullable Timeout bound;
 
         AfterHandlers(Runnable disconnect) {
             this.disconnect = disconnect;
@@ -171,7 +172,8 @@ final class ConnectionHooks {
 
     /** Parks {@code task} while handlers of the session are in flight; false when none are (run it now). */
     private boolean parked(AfterHandlers task) {
-        if (session.activeHandlers() == 0) {
+        if (session.activeHandlers() == 0 || peer.closing) {
+            // During a shutdown the drain waited already, and queued work may never run.
             return false;
         }
         Duration wait = peer.limits.maxQueueWait();

@@ -114,7 +114,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             // or its bytes would stay counted against the whole peer's inbound budget for good.
             // A reason even when the executor gave none: without one, refuse counts an expiry.
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
-            gate.refusingForOverload();
+            gate.refusingForOverload(session.awaitsNestedReplies());
             refuse(Rerror.CODE_UNAVAILABLE, "the handler executor is saturated or shut down",
                     session.peer.overloadLog, why);
         }

@@ -296,7 +296,7 @@ final class SessionLifecycle {
         boolean due = disconnectDue;
         disconnectDue = false;
         return due && peer.plugins.has(Hook.POST_DISCONNECT)
-                ? () -> peer.plugins.run(Hook.POST_DISCONNECT, session) : null;
+                ? hooks.afterHandlers(() -> peer.plugins.run(Hook.POST_DISCONNECT, session)) : null;
     }
 
     private void finish() {
@@ -315,10 +315,10 @@ final class SessionLifecycle {
             // A hook queued or running, or a handler in flight (its PostDisconnect waits for them), may be
             // what closed the session and waits for the close future: that then completes at once.
             Runnable hook = takeDisconnect();
-            boolean handling = hook != null && session.activeHandlers() > 0;
+            boolean handling = hook != null && session.activeHandlers() > 0 && !peer.closing;
             laneBusy = hooks.busy() || handling;
             if (hook != null) {
-                disconnect = handling ? hooks.afterHandlers(hook) : laneBusy ? hook : () -> {
+                disconnect = laneBusy ? hook : () -> {
                     try {
                         hook.run();
                     } finally {

@@ -337,7 +337,7 @@ final class SessionHandler extends ChannelDuplexHandler {
     private void dispatch(Packet packet, long charge) {
         boolean pull = packet.type() == PacketType.PULL;
         boolean within = gate.admit(charge, pull);
-        boolean waits = !within && waiting.mayWait(pull);
+        boolean waits = !within && waiting.mayWait();
         if (!within && !waits) {
             // Refused past the limit: its bytes go back at once (its reply may wait behind a peer that
             // does not read), and only its place counts until its refusal is written.

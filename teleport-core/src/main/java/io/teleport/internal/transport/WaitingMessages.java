@@ -14,8 +14,9 @@ import java.util.function.Consumer;
  * replies unread (this side's pulls, a heartbeat's ping, timing out against a peer that answered), and
  * refusing would lose pushes that back-pressure would have kept. They stay counted in flight, so that
  * reading stops at twice the limit, and go to their handlers in the order they came as messages finish.
- * A pull still gets {@code 503} when a handler of the session awaits a reply there: it may be the nested
- * call that handler waits for, and would wait behind it for ever.
+ * None waits while a handler of the session awaits a reply there (a nested call): what is past the limit
+ * is refused then, as it finishes at once, since waiting messages would fill twice the limit and stop
+ * reading before the reply that handler waits for.
  *
  * <p>Event loop only, except {@link ReadGate#finished}, which hands {@link #drain} back to it.
  */
@@ -27,6 +28,8 @@ final class WaitingMessages {
     private final Runnable drain = this::drain;
     /** Made by the first message that waits: most connections never have one. */
     private @Nullable ArrayDeque<InboundContext> waiting;
+    /** What the waiting messages hold of the in-flight bytes. */
+    private long waitingBytes;
 
     /** {@code start} hands a message to its handler, as a message within the limit is. */
     WaitingMessages(ReadGate gate, DefaultSession session, Consumer<InboundContext> start) {
@@ -41,8 +44,8 @@ final class WaitingMessages {
     }
 
     /** Whether a message past the limit waits rather than being refused. */
-    boolean mayWait(boolean pull) {
-        return gate.mayWait() && !(pull && session.awaitsNestedReplies());
+    boolean mayWait() {
+        return gate.mayWait() && !session.awaitsNestedReplies();
     }
 
     /** Queues {@code message}, admitted, behind those waiting; it goes as soon as there is room. */
@@ -54,13 +57,16 @@ final class WaitingMessages {
             gate.deferring(drain);
         }
         waiting.add(message);
+        waitingBytes += message.charge;
         drain();
     }
 
     /** Hands waiting messages to their handlers while there is room (a message finished). */
     private void drain() {
-        while (waiting != null && !waiting.isEmpty() && gate.roomFor(waiting.size())) {
-            start.accept(waiting.poll());
+        while (waiting != null && !waiting.isEmpty() && gate.roomFor(waiting.size(), waitingBytes)) {
+            InboundContext next = waiting.poll();
+            waitingBytes -= next.charge;
+            start.accept(next);
         }
         if (waiting != null && waiting.isEmpty()) {
             gate.deferring(null);
@@ -74,7 +80,9 @@ final class WaitingMessages {
     void closed() {
         gate.deferring(null);
         while (waiting != null && !waiting.isEmpty()) {
-            start.accept(waiting.poll());
+            InboundContext next = waiting.poll();
+            waitingBytes -= next.charge;
+            start.accept(next);
         }
     }
 }

@@ -229,4 +229,46 @@ class ReadGateTest {
         one.finished(300, true);
         assertThat(small.used()).isZero();
     }
+
+    @Test
+    void readOnForRepliesPastTheBytesLimitMessagesWaitUntilTwiceItWhereReadingStops() {
+        Limits limits = Limits.builder().maxInflightPerSession(100).maxInflightBytesPerSession(1024).build();
+        EmbeddedChannel ch = new EmbeddedChannel();
+        try {
+            ReadGate awaiting = new ReadGate(ch, budget, counters, limits, () -> true);
+            assertThat(awaiting.admit(700, false)).isTrue();
+            assertThat(awaiting.admit(700, false)).as("the one that crosses the bytes limit").isTrue();
+            assertThat(ch.config().isAutoRead()).as("read on for replies").isTrue();
+
+            assertThat(awaiting.admit(700, false)).as("past the bytes limit").isFalse();
+            assertThat(awaiting.mayWait()).as("came under twice the limit: it waits").isTrue();
+            assertThat(ch.config().isAutoRead()).as("twice the limit in bytes: reading stops, whatever the count")
+                    .isFalse();
+            assertThat(awaiting.roomFor(1, 700)).as("what runs holds the limit").isFalse();
+            assertThat(awaiting.admit(700, false)).isFalse();
+            assertThat(awaiting.mayWait()).as("past twice the limit: refused").isFalse();
+            awaiting.givenBack(700);
+
+            awaiting.finished(700, false);
+            assertThat(awaiting.roomFor(1, 700)).as("what runs is under the limit again").isTrue();
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void withNoReplyAwaitedAMessagePastTheLimitNeverWaits() {
+        Limits limits = Limits.builder().maxInflightPerSession(2).build();
+        EmbeddedChannel ch = new EmbeddedChannel();
+        try {
+            ReadGate quiet = new ReadGate(ch, budget, counters, limits, () -> false);
+            assertThat(quiet.admit(10, false)).isTrue();
+            assertThat(quiet.admit(10, false)).isTrue();
+            assertThat(ch.config().isAutoRead()).isFalse();
+            assertThat(quiet.admit(10, false)).isFalse();
+            assertThat(quiet.mayWait()).isFalse();
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
 }
