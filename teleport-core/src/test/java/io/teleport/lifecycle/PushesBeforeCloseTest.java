@@ -105,7 +105,7 @@ class PushesBeforeCloseTest {
     }
 
     @Test
-    void aRedialingSessionHandlesThePushesOfItsLostConnectionBeforeItsPostDisconnectAndTheRedialsPostDial()
+    void aRedialingSessionHandlesThePushesOfItsLostConnection()
             throws Exception {
         Peer server = peers.add(new Peer(PeerConfig.defaults()));
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
@@ -125,7 +125,9 @@ class PushesBeforeCloseTest {
         // The server ends that connection: the client redials.
         toClient.close().get(5, TimeUnit.SECONDS);
 
+        // Its handlers may wait for the redial: its PostDisconnect does not wait for them, nor the PostDial after it.
         await().atMost(Duration.ofSeconds(10)).until(() -> events.size() >= 6 && session.isHealthy());
-        assertThat(events).containsExactly("dial", "n0", "n1", "n2", "disconnect", "dial");
+        assertThat(events).containsSubsequence("dial", "disconnect", "dial").containsSubsequence("n0", "n1", "n2");
+        assertThat(client.stats().droppedClosed()).isZero();
     }
 }

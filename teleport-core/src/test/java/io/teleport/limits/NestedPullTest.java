@@ -185,4 +185,44 @@ class NestedPullTest {
         }
         assertThat(server.stats().pushesRefused()).as("past the limit, dropped and counted").isPositive();
     }
+
+    @Test
+    void messagesWaitingPastTheLimitAreRefusedOnceAHandlerMakesANestedCallSoItsReplyIsRead() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
+                .pullTimeout(Duration.ofSeconds(20)).handlerThreads(16).build()));
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicInteger nestedDone = new AtomicInteger();
+        server.pushRouter().route("/note", String.class, (body, ctx) -> {
+            go.await(10, TimeUnit.SECONDS);
+            ctx.session().pull("/inner", body, String.class);
+            nestedDone.incrementAndGet();
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peers.add(new Peer(PeerConfig.builder().pullTimeout(Duration.ofSeconds(20)).build()));
+        client.pullRouter().route("/inner", String.class, (body, ctx) -> "inner " + body);
+        CountDownLatch answer = new CountDownLatch(1);
+        client.pullRouter().route("/status", String.class, (body, ctx) -> {
+            answer.await(10, TimeUnit.SECONDS);
+            return "ok";
+        });
+        Session session = client.dial("127.0.0.1:" + port);
+        org.awaitility.Awaitility.await().until(() -> server.sessions().size() == 1);
+        try {
+            // A pull of the server's own is pending: at the limit it reads on, and what comes past it waits.
+            CompletableFuture<String> status = server.sessions().iterator().next().pullAsync("/status", "", String.class);
+            for (int i = 0; i < 2 * LIMIT; i++) {
+                session.push("/note", "n" + i).join();
+            }
+            org.awaitility.Awaitility.await().until(() -> server.stats().pausedSessions() == 1);
+            // Twice the limit: reading has stopped. Now the running handlers pull back (nested).
+            go.countDown();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(8)).until(() -> nestedDone.get() == LIMIT);
+            assertThat(server.stats().pushesRefused()).as("the waiting ones, refused for the nested calls").isEqualTo(LIMIT);
+            answer.countDown();
+            assertThat(status.get(8, TimeUnit.SECONDS)).isEqualTo("ok");
+        } finally {
+            go.countDown();
+            answer.countDown();
+        }
+    }
 }

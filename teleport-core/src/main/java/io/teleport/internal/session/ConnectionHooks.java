@@ -22,11 +22,12 @@ import java.util.function.Function;
  * that hook may be what closed the session, waiting for it. The lane's state is guarded by the
  * session's monitor, under which a connection's hooks and its PostDisconnect take their places.
  *
- * <p>A PostDisconnect also waits for the session's handlers running or queued when its turn comes
+ * <p>A session's last PostDisconnect also waits for its handlers running or queued when its turn comes
  * ({@link #afterHandlers}), as Go's does: pushes received before the connection closed are still
  * handled (a sender may push a reason and close at once), and a presence list's join must not run
- * after the leave of the same session; a redial's PostDial waits behind it. The wait is bounded by the
- * queue wait limit (10 s if none), and none is made while the peer shuts down.
+ * after the leave of the same session. Not a redial's: its handlers may wait for the redial, whose
+ * PostDial would wait behind it. The wait is bounded by the queue wait limit (10 s if none), none is
+ * made while the peer shuts down, and a shutdown runs those still waiting ({@link #runIfParked}).
  */
 final class ConnectionHooks {
 
@@ -156,7 +157,7 @@ final class ConnectionHooks {
     }
 
     /** A PostDisconnect that runs once the session's handlers have ended, or once it waited long enough. */
-    private final class AfterHandlers implements Runnable {
+    private final class AfterHandlers implements Runnable, io.netty.util.TimerTask {
         final Runnable disconnect;
         volatile io.netty.util.@Nullable Timeout bound;
 
@@ -167,6 +168,21 @@ final class ConnectionHooks {
         @Override
         public void run() {
             disconnect.run();
+        }
+
+        @Override
+        public void run(io.netty.util.Timeout timeout) {
+            resume(this);
+        }
+    }
+
+    /**
+     * Runs the PostDisconnect that {@code left}, a timeout the stopped timer never ran, bounds: the
+     * handlers it waits for may be dropped by the shutdown, and it would never run.
+     */
+    static void runIfParked(io.netty.util.Timeout left) {
+        if (left.task() instanceof AfterHandlers) {
+            ((AfterHandlers) left.task()).run(left);
         }
     }
 
@@ -180,7 +196,7 @@ final class ConnectionHooks {
         long nanos = wait.isZero() ? TimeUnit.SECONDS.toNanos(10) : wait.toNanos();
         parked = task;
         try {
-            task.bound = peer.timer.newTimeout(t -> resume(task), nanos, TimeUnit.NANOSECONDS);
+            task.bound = peer.timer.newTimeout(task, nanos, TimeUnit.NANOSECONDS);
         } catch (RuntimeException stopped) {
             // The timer is gone with the peer: nothing is worth the wait any more.
         }

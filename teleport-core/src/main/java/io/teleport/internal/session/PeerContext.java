@@ -349,7 +349,7 @@ public final class PeerContext {
     public void shutdown(long timeoutMillis) {
         refusalLogs.close();
         if (ownsTimer) {
-            timer.stop();
+            timer.stop().forEach(ConnectionHooks::runIfParked);
         }
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();

@@ -296,7 +296,7 @@ final class SessionLifecycle {
         boolean due = disconnectDue;
         disconnectDue = false;
         return due && peer.plugins.has(Hook.POST_DISCONNECT)
-                ? hooks.afterHandlers(() -> peer.plugins.run(Hook.POST_DISCONNECT, session)) : null;
+                ? () -> peer.plugins.run(Hook.POST_DISCONNECT, session) : null;
     }
 
     private void finish() {
@@ -318,7 +318,7 @@ final class SessionLifecycle {
             boolean handling = hook != null && session.activeHandlers() > 0 && !peer.closing;
             laneBusy = hooks.busy() || handling;
             if (hook != null) {
-                disconnect = laneBusy ? hook : () -> {
+                disconnect = handling ? hooks.afterHandlers(hook) : laneBusy ? hook : () -> {
                     try {
                         hook.run();
                     } finally {

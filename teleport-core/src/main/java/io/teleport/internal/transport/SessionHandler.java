@@ -101,6 +101,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         Packet packet = msg instanceof PreparedPacket ? ((PreparedPacket) msg).packet()
                 : msg instanceof Packet ? (Packet) msg : null;
         // A nested pull of this side's, maybe, while the other side's messages in flight stop reading.
+        waiting.nestedCallStarted();
         gate.wrote();
         if (packet == null) {
             ctx.write(msg, promise);

@@ -74,6 +74,23 @@ final class WaitingMessages {
     }
 
     /**
+     * A handler of the session made a nested call on it (event loop, as it is written): the messages
+     * waiting are refused now, as they would have been had they come after it, since counted in flight
+     * they could stop reading before its reply (reading on at the limit stops at twice it).
+     */
+    void nestedCallStarted() {
+        if (noneWaiting() || !session.awaitsNestedReplies()) {
+            return;
+        }
+        gate.deferring(null);
+        while (!waiting.isEmpty()) {
+            InboundContext next = waiting.poll();
+            waitingBytes -= next.charge;
+            next.refuseOverInflight();
+        }
+    }
+
+    /**
      * The connection closed: every waiting message goes now, room or not. Each was received whole; a
      * push is handled still, a pull dropped by its handler's first look (nobody would get its reply).
      */
