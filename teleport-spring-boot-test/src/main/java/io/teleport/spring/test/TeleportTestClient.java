@@ -197,6 +197,29 @@ public final class TeleportTestClient implements AutoCloseable {
         pushes.clear();
     }
 
+    /**
+     * Starts afresh, as after each test method: closes the session (the next call dials a new one, and
+     * the application sees a new session, without the id or attributes the last test gave the old
+     * one) and forgets the pushes received.
+     */
+    public void reset() {
+        Session old;
+        synchronized (this) {
+            old = session;
+            session = null;
+            pushes.clear();
+        }
+        if (old != null) {
+            try {
+                old.close().get(awaitTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // Closed or not, the next call dials a session of its own.
+            }
+        }
+    }
+
     /** Closes the client's peer and its session. */
     @Override
     public void close() {
