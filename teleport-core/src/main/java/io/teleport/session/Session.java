@@ -130,7 +130,8 @@ public interface Session {
     /**
      * Closes the session gracefully: no new pulls or pushes; handlers in flight finish and reply, and
      * this side's pulls get their replies, for at most the peer's shutdown timeout; then the connection
-     * closes and whatever still waits ends with {@code 102}. Idempotent.
+     * closes and whatever still waits ends with {@code 102}. Idempotent. Pushes written before are
+     * handled by the other side (a Go peer or this one) even though the connection closes right after.
      *
      * @return completes when the connection is closed
      */
