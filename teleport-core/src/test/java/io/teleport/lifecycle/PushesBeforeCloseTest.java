@@ -130,4 +130,35 @@ class PushesBeforeCloseTest {
         assertThat(events).containsSubsequence("dial", "disconnect", "dial").containsSubsequence("n0", "n1", "n2");
         assertThat(client.stats().droppedClosed()).isZero();
     }
+
+    @Test
+    void handlersAShutdownDropsUnrunAreFinishedSoTheirBytesComeBackAndAPostDisconnectWaitingForThemRuns()
+            throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        PostDisconnect left = session -> events.add("disconnect");
+        Peer server = new Peer(PeerConfig.builder().handlerThreads(1).build(), left);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        server.pushRouter().route("/stuck", String.class, (note, ctx) -> {
+            started.countDown();
+            never.await();
+        });
+        try {
+            int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+            Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+            // One handler thread: the first push holds it, the others queue behind it.
+            for (int i = 0; i < 3; i++) {
+                session.push("/stuck", "x".repeat(1000)).get(5, TimeUnit.SECONDS);
+            }
+            assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+            session.close().get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.sessionCount() == 0);
+            assertThat(events).as("waiting for its handlers").isEmpty();
+            server.shutdown(Duration.ofMillis(100));
+        } finally {
+            never.countDown();
+        }
+        assertThat(server.stats().inboundBytes()).as("the queued pushes' bytes, given back").isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("disconnect"));
+    }
 }

@@ -32,10 +32,15 @@ class NestedPullTest {
 
     private static final int LIMIT = 4;
 
+    /** A server with {@link #LIMIT} places in flight per session, threads to spare, and pulls that wait long. */
+    private Peer limitedServer() {
+        return peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
+                .pullTimeout(Duration.ofSeconds(20)).handlerThreads(16).build()));
+    }
+
     @Test
     void nestedPullsAtTheInflightLimitGetTheirRepliesAndWhatIsPastTheLimitIsRefused() throws Exception {
-        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
-                .pullTimeout(Duration.ofSeconds(20)).handlerThreads(16).build()));
+        Peer server = limitedServer();
         CountDownLatch allIn = new CountDownLatch(LIMIT);
         AtomicInteger handled = new AtomicInteger();
         server.pullRouter().route("/outer", String.class, (body, ctx) -> {
@@ -79,8 +84,7 @@ class NestedPullTest {
 
     @Test
     void aPullOfThisSideThatNoHandlerAwaitsLeavesBackPressureAsItWasAndLosesNoPush() throws Exception {
-        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
-                .handlerThreads(16).build()));
+        Peer server = limitedServer();
         CountDownLatch slow = new CountDownLatch(1);
         AtomicInteger pushes = new AtomicInteger();
         server.pushRouter().route("/note", String.class, (body, ctx) -> {
@@ -114,8 +118,7 @@ class NestedPullTest {
 
     @Test
     void aPeerAtItsInflightLimitStillGetsTheRepliesToItsOwnPullsAndLosesNoPush() throws Exception {
-        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
-                .handlerThreads(16).build()));
+        Peer server = limitedServer();
         CountDownLatch slow = new CountDownLatch(1);
         AtomicInteger pushes = new AtomicInteger();
         server.pushRouter().route("/note", String.class, (body, ctx) -> {
@@ -151,8 +154,7 @@ class NestedPullTest {
 
     @Test
     void pushesPastTheLimitWhileHandlersAwaitNestedRepliesAreDroppedRatherThanHoldingTheRepliesBack() throws Exception {
-        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
-                .pullTimeout(Duration.ofSeconds(20)).handlerThreads(16).build()));
+        Peer server = limitedServer();
         CountDownLatch allIn = new CountDownLatch(LIMIT);
         server.pullRouter().route("/outer", String.class, (body, ctx) -> {
             allIn.countDown();
@@ -188,8 +190,7 @@ class NestedPullTest {
 
     @Test
     void messagesWaitingPastTheLimitAreRefusedOnceAHandlerMakesANestedCallSoItsReplyIsRead() throws Exception {
-        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
-                .pullTimeout(Duration.ofSeconds(20)).handlerThreads(16).build()));
+        Peer server = limitedServer();
         CountDownLatch go = new CountDownLatch(1);
         AtomicInteger nestedDone = new AtomicInteger();
         server.pushRouter().route("/note", String.class, (body, ctx) -> {

@@ -27,7 +27,7 @@ import java.util.function.Function;
  * handled (a sender may push a reason and close at once), and a presence list's join must not run
  * after the leave of the same session. Not a redial's: its handlers may wait for the redial, whose
  * PostDial would wait behind it. The wait is bounded by the queue wait limit (10 s if none), none is
- * made while the peer shuts down, and a shutdown runs those still waiting ({@link #runIfParked}).
+ * made while the peer shuts down (whose drop of queued handlers finishes them, ending the wait).
  */
 final class ConnectionHooks {
 
@@ -157,7 +157,7 @@ final class ConnectionHooks {
     }
 
     /** A PostDisconnect that runs once the session's handlers have ended, or once it waited long enough. */
-    private final class AfterHandlers implements Runnable, io.netty.util.TimerTask {
+    private final class AfterHandlers implements Runnable {
         final Runnable disconnect;
         volatile io.netty.util.@Nullable Timeout bound;
 
@@ -168,21 +168,6 @@ final class ConnectionHooks {
         @Override
         public void run() {
             disconnect.run();
-        }
-
-        @Override
-        public void run(io.netty.util.Timeout timeout) {
-            resume(this);
-        }
-    }
-
-    /**
-     * Runs the PostDisconnect that {@code left}, a timeout the stopped timer never ran, bounds: the
-     * handlers it waits for may be dropped by the shutdown, and it would never run.
-     */
-    static void runIfParked(io.netty.util.Timeout left) {
-        if (left.task() instanceof AfterHandlers) {
-            ((AfterHandlers) left.task()).run(left);
         }
     }
 
@@ -196,7 +181,7 @@ final class ConnectionHooks {
         long nanos = wait.isZero() ? TimeUnit.SECONDS.toNanos(10) : wait.toNanos();
         parked = task;
         try {
-            task.bound = peer.timer.newTimeout(task, nanos, TimeUnit.NANOSECONDS);
+            task.bound = peer.timer.newTimeout(t -> resume(task), nanos, TimeUnit.NANOSECONDS);
         } catch (RuntimeException stopped) {
             // The timer is gone with the peer: nothing is worth the wait any more.
         }

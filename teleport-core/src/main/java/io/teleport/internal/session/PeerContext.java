@@ -349,7 +349,7 @@ public final class PeerContext {
     public void shutdown(long timeoutMillis) {
         refusalLogs.close();
         if (ownsTimer) {
-            timer.stop().forEach(ConnectionHooks::runIfParked);
+            timer.stop();
         }
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
@@ -384,6 +384,8 @@ public final class PeerContext {
         for (Runnable task : ownedExecutor.shutdownNow()) {
             if (task instanceof InboundContext) {
                 queued++;
+                // Never to run: its place and bytes come back, and a PostDisconnect waiting for it goes on.
+                ((InboundContext) task).finish();
             } else {
                 peerWork.add(task);
             }

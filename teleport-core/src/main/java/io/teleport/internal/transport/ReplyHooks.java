@@ -6,6 +6,8 @@ import io.teleport.internal.session.LargeBodyDecodes;
 import io.teleport.internal.session.PeerContext;
 import io.teleport.internal.session.PendingPull;
 import io.teleport.message.Packet;
+import io.teleport.plugin.Hook;
+import io.teleport.plugin.PluginChain;
 
 import org.jspecify.annotations.Nullable;
 
@@ -40,8 +42,33 @@ final class ReplyHooks implements Runnable {
         this.paused = paused;
     }
 
+    /**
+     * Reads {@code reply} to {@code pull} (event loop): here, or off the I/O thread when its hooks may
+     * block or it is large. Returns whether it holds its {@code charge} of the budget on (read
+     * elsewhere, or kept until the pull's PostWritePull hooks end), to be released once it is read.
+     */
+    static boolean read(PeerContext peer, ReadGate gate, PendingPull pull, Packet reply, long charge) {
+        PluginChain plugins = peer.plugins;
+        if (!peer.inline && (plugins.blocks(Hook.POST_READ_REPLY_HEADER) || plugins.blocks(Hook.PRE_READ_REPLY_BODY)
+                || plugins.blocks(Hook.POST_READ_REPLY_BODY))) {
+            // Reply hooks are user code that may block: keep them off the I/O thread.
+            start(peer, pull, reply, charge);
+            return true;
+        }
+        if (LargeBodyDecodes.large(reply.bodyBytes())) {
+            startLarge(peer, gate, pull, reply, charge);
+            return true;
+        }
+        if (pull.onReply(reply)) {
+            InboundBudget budget = peer.budget;
+            pull.releaseAfterRead(() -> budget.release(charge));
+            return true;
+        }
+        return false;
+    }
+
     /** Hands the reply, which holds {@code charge} of the budget until its hooks end, to a thread that may block. */
-    static void start(PeerContext peer, PendingPull pull, Packet reply, long charge) {
+    private static void start(PeerContext peer, PendingPull pull, Packet reply, long charge) {
         ReplyHooks hooks = new ReplyHooks(pull, reply, peer.budget, charge, null);
         try {
             peer.runBlocking(hooks);
@@ -56,7 +83,7 @@ final class ReplyHooks implements Runnable {
      * read: what follows it is still handled after it, and decoding it holds up no other connection of
      * the I/O thread. Neither would hold if it were decoded on the handler thread of a blocked caller.
      */
-    static void startLarge(PeerContext peer, ReadGate gate, PendingPull pull, Packet reply, long charge) {
+    private static void startLarge(PeerContext peer, ReadGate gate, PendingPull pull, Packet reply, long charge) {
         gate.pauseForReply();
         ReplyHooks read = new ReplyHooks(pull, reply, peer.budget, charge, gate);
         try {

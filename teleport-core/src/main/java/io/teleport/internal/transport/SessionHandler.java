@@ -13,7 +13,6 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.codec.CodecException;
-import io.teleport.internal.limits.InboundBudget;
 import io.teleport.internal.limits.MessageCharge;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.log.LogText;
@@ -21,14 +20,11 @@ import io.teleport.internal.session.CallErrors;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.internal.session.Dialer;
 import io.teleport.internal.session.InboundContext;
-import io.teleport.internal.session.LargeBodyDecodes;
 import io.teleport.internal.session.PendingPull;
 import io.teleport.internal.session.PreparedPacket;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
-import io.teleport.plugin.Hook;
-import io.teleport.plugin.PluginChain;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
 import io.teleport.xfer.XferException;
@@ -310,25 +306,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             }
             return false;
         }
-        PluginChain plugins = session.peer.plugins;
-        boolean hooksBlock = plugins.blocks(Hook.POST_READ_REPLY_HEADER) || plugins.blocks(Hook.PRE_READ_REPLY_BODY)
-                || plugins.blocks(Hook.POST_READ_REPLY_BODY);
-        if (hooksBlock && !session.peer.inline) {
-            // Reply hooks are user code that may block: keep them off the I/O thread.
-            ReplyHooks.start(session.peer, pull, reply, charge);
-            return true;
-        }
-        if (LargeBodyDecodes.large(reply.bodyBytes())) {
-            ReplyHooks.startLarge(session.peer, gate, pull, reply, charge);
-            return true;
-        }
-        if (pull.onReply(reply)) {
-            // Kept until the pull's PostWritePull hooks end: its bytes stay counted until it is read.
-            InboundBudget budget = session.peer.budget;
-            pull.releaseAfterRead(() -> budget.release(charge));
-            return true;
-        }
-        return false;
+        return ReplyHooks.read(session.peer, gate, pull, reply, charge);
     }
 
     /**
