@@ -24,6 +24,11 @@ final class HeapShares {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1024, heap(1L << 46) / (64 * 1024)));
     }
 
+    /** One per 4 KiB of heap, at least 16,384: {@link Limits#maxPendingPulls()}. */
+    static long pendingPulls() {
+        return Math.max(16 * 1024, heap(1L << 42) / 4096);
+    }
+
     /** The heap the JVM may grow to, or {@code unbounded} when it sets no maximum. */
     private static long heap(long unbounded) {
         long max = Runtime.getRuntime().maxMemory();

@@ -27,10 +27,11 @@ public final class Limits {
     private final Builder v;
 
     private Limits(Builder b) {
-        v = new Builder(b);
+        v = (Builder) b.clone();
         v.maxInboundBytes = b.maxInboundBytes > 0 ? b.maxInboundBytes : HeapShares.inboundBytes();
         v.maxOutboundBytes = b.maxOutboundBytes > 0 ? b.maxOutboundBytes : HeapShares.outboundBytes();
         v.maxConnections = b.maxConnections > 0 ? b.maxConnections : HeapShares.connections();
+        v.maxPendingPulls = b.maxPendingPulls > 0 ? b.maxPendingPulls : HeapShares.pendingPulls();
     }
 
     /** A builder with the defaults. */
@@ -45,7 +46,7 @@ public final class Limits {
 
     /** A builder preset to these limits. */
     public Builder toBuilder() {
-        return new Builder(v);
+        return (Builder) v.clone();
     }
 
     /**
@@ -179,8 +180,7 @@ public final class Limits {
     /**
      * How long a connection may keep bytes queued (over its write high water mark, or under it but
      * more than the kernel takes while pulls of the other side wait for their replies) while the other
-     * side reads none of them; past it the connection
-     * closes (pulls waiting on it end with {@code 102}), and what its pulls held is freed.
+     * side reads none of them; past it the connection closes (pulls waiting on it end with {@code 102}).
      * Reading slowly is not stalling: any byte read restarts the wait. Zero: no bound. Default 60 s.
      */
     public Duration writeStallTimeout() {
@@ -209,6 +209,19 @@ public final class Limits {
         return v.maxConnectionsPerAddress;
     }
 
+    /**
+     * This side's pulls on one session awaiting replies; one more fails at once with {@code 104}, not
+     * sent, and is counted: a peer that never answers cannot make this side hold them all. Default 4,096.
+     */
+    public int maxPendingPullsPerSession() {
+        return v.maxPendingPullsPerSession;
+    }
+
+    /** The same over all sessions. Default: one per 4 KiB of the maximum heap, at least 16,384. */
+    public long maxPendingPulls() {
+        return v.maxPendingPulls;
+    }
+
     /** The most characters of a remote-controlled value (URI, metadata, error detail) in a log line. Default 256. */
     public int logValueLimit() {
         return v.logValueLimit;
@@ -221,63 +234,19 @@ public final class Limits {
 
     @Override
     public String toString() {
-        return "Limits[inflight=" + v.maxInflightPerSession + ", inflightBytes=" + v.maxInflightBytesPerSession
-                + ", inboundBytes=" + v.maxInboundBytes + ", queueWait=" + v.maxQueueWait + ", handlers="
-                + v.maxConcurrentHandlers + ", waterMarks=" + v.writeBufferLowWaterMark + "/" + v.writeBufferHighWaterMark
-                + ", outboundBytes=" + v.maxOutboundBytesPerSession + "/" + v.maxOutboundBytes + " in all, uri=" + v.maxUriBytes + ", meta="
-                + v.maxMetaBytes + "/" + v.maxMetaPairs + " pairs, unpacked=" + v.maxUnpackedBytes + ", frameRead="
-                + v.frameReadTimeout + ", handshake=" + v.handshakeTimeout + ", writeStall=" + v.writeStallTimeout
-                + ", connections=" + v.maxConnections + "/" + v.maxConnectionsPerAddress + " per address]";
+        return "Limits[inflight=" + v.maxInflightPerSession + "/" + v.maxInflightBytesPerSession + " bytes, inboundBytes="
+                + v.maxInboundBytes + ", queueWait=" + v.maxQueueWait + ", handlers=" + v.maxConcurrentHandlers + ", waterMarks="
+                + v.writeBufferLowWaterMark + "/" + v.writeBufferHighWaterMark + ", outboundBytes=" + v.maxOutboundBytesPerSession + "/"
+                + v.maxOutboundBytes + " in all, uri=" + v.maxUriBytes + ", meta=" + v.maxMetaBytes + "/" + v.maxMetaPairs
+                + " pairs, unpacked=" + v.maxUnpackedBytes + ", frameRead=" + v.frameReadTimeout + ", handshake=" + v.handshakeTimeout
+                + ", writeStall=" + v.writeStallTimeout + ", connections=" + v.maxConnections + "/" + v.maxConnectionsPerAddress
+                + " per address, pendingPulls=" + v.maxPendingPullsPerSession + "/" + v.maxPendingPulls + " in all]";
     }
 
     /** Builds {@link Limits}; every setter validates its argument at once. */
-    public static final class Builder {
-
-        private int maxInflightPerSession = 128;
-        private long maxInflightBytesPerSession = 16L * 1024 * 1024;
-        private long maxInboundBytes;
-        private Duration maxQueueWait = Duration.ofSeconds(10);
-        private int maxConcurrentHandlers = 10_000;
-        private int writeBufferLowWaterMark = 256 * 1024;
-        private int writeBufferHighWaterMark = 1024 * 1024;
-        private long maxOutboundBytesPerSession = 8L * 1024 * 1024;
-        private long maxOutboundBytes;
-        private int maxUriBytes = 16 * 1024;
-        private int maxMetaBytes = 64 * 1024;
-        private int maxMetaPairs = 256;
-        private int maxUnpackedBytes = 4 * 1024 * 1024;
-        private Duration frameReadTimeout = Duration.ofSeconds(10);
-        private Duration handshakeTimeout = Duration.ofSeconds(10);
-        private Duration writeStallTimeout = Duration.ofSeconds(60);
-        private int maxConnections;
-        private int maxConnectionsPerAddress;
-        private int logValueLimit = 256;
-        private int printBodyLimit = 256;
+    public static final class Builder extends LimitValues {
 
         private Builder() {
-        }
-
-        private Builder(Builder b) {
-            maxInflightPerSession = b.maxInflightPerSession;
-            maxInflightBytesPerSession = b.maxInflightBytesPerSession;
-            maxInboundBytes = b.maxInboundBytes;
-            maxQueueWait = b.maxQueueWait;
-            maxConcurrentHandlers = b.maxConcurrentHandlers;
-            writeBufferLowWaterMark = b.writeBufferLowWaterMark;
-            writeBufferHighWaterMark = b.writeBufferHighWaterMark;
-            maxOutboundBytesPerSession = b.maxOutboundBytesPerSession;
-            maxOutboundBytes = b.maxOutboundBytes;
-            maxUriBytes = b.maxUriBytes;
-            maxMetaBytes = b.maxMetaBytes;
-            maxMetaPairs = b.maxMetaPairs;
-            maxUnpackedBytes = b.maxUnpackedBytes;
-            frameReadTimeout = b.frameReadTimeout;
-            handshakeTimeout = b.handshakeTimeout;
-            writeStallTimeout = b.writeStallTimeout;
-            maxConnections = b.maxConnections;
-            maxConnectionsPerAddress = b.maxConnectionsPerAddress;
-            logValueLimit = b.logValueLimit;
-            printBodyLimit = b.printBodyLimit;
         }
 
         /** See {@link Limits#maxInflightPerSession()}. */
@@ -400,20 +369,21 @@ public final class Limits {
             return this;
         }
 
+        /** See {@link Limits#maxPendingPullsPerSession()}. */
+        public Builder maxPendingPullsPerSession(int n) {
+            this.maxPendingPullsPerSession = atLeast(n, 1, "maxPendingPullsPerSession");
+            return this;
+        }
+
+        /** See {@link Limits#maxPendingPulls()}; 0 for the default (sized by the heap). */
+        public Builder maxPendingPulls(long n) {
+            this.maxPendingPulls = n == 0 ? 0 : atLeast(n, 1, "maxPendingPulls");
+            return this;
+        }
+
         /** Builds the limits. */
         public Limits build() {
             return new Limits(this);
-        }
-
-        private static int atLeast(int value, int min, String name) {
-            return (int) atLeast((long) value, min, name);
-        }
-
-        private static long atLeast(long value, long min, String name) {
-            if (value < min) {
-                throw new IllegalArgumentException(name + ": " + value + " (expected: >= " + min + ")");
-            }
-            return value;
         }
     }
 }

@@ -50,6 +50,19 @@ public interface PeerStats {
     /** This side's pulls and pushes failed with {@code 104} because their session's outbound bytes were at the limit. */
     long outboundRefused();
 
+    /** This side's pulls awaiting their replies now, over all sessions (see {@link Limits#maxPendingPulls()}). */
+    default long pendingPulls() {
+        return 0;
+    }
+
+    /**
+     * This side's pulls failed at once with {@code 104}, not sent, because their session or the peer had
+     * as many awaiting replies as {@link Limits#maxPendingPullsPerSession()} or {@link Limits#maxPendingPulls()}.
+     */
+    default long pendingPullsRefused() {
+        return 0;
+    }
+
     /**
      * Sessions a broadcast skipped: their outbound bytes were at the limit, or it could not frame for
      * them (under {@code auto}, a connection that has received nothing yet has no protocol).

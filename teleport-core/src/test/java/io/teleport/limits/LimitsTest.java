@@ -16,7 +16,7 @@ class LimitsTest {
                 .maxOutboundBytesPerSession(3 << 20).maxUriBytes(1024).maxMetaBytes(2048).maxMetaPairs(9)
                 .maxUnpackedBytes(5 << 20).frameReadTimeout(Duration.ofSeconds(3)).handshakeTimeout(Duration.ZERO)
                 .writeStallTimeout(Duration.ofSeconds(15)).maxConnections(77).maxConnectionsPerAddress(5)
-                .logValueLimit(40).printBodyLimit(1024);
+                .maxPendingPullsPerSession(300).maxPendingPulls(9000).logValueLimit(40).printBodyLimit(1024);
     }
 
     @Test
@@ -41,6 +41,8 @@ class LimitsTest {
         assertThat(copy.writeStallTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(copy.maxConnections()).isEqualTo(77);
         assertThat(copy.maxConnectionsPerAddress()).isEqualTo(5);
+        assertThat(copy.maxPendingPullsPerSession()).isEqualTo(300);
+        assertThat(copy.maxPendingPulls()).isEqualTo(9000);
         assertThat(copy.logValueLimit()).isEqualTo(40);
         assertThat(copy.printBodyLimit()).isEqualTo(1024);
     }
@@ -64,6 +66,11 @@ class LimitsTest {
         assertThat(defaults.maxConnections()).isGreaterThanOrEqualTo(1024);
         assertThat(defaults.maxInboundBytes()).isGreaterThanOrEqualTo(64L * 1024 * 1024);
         assertThat(defaults.maxConnectionsPerAddress()).isZero();
+        assertThat(defaults.maxPendingPullsPerSession()).isEqualTo(4096);
+        assertThat(defaults.maxPendingPulls()).isGreaterThanOrEqualTo(16 * 1024)
+                .isEqualTo(Math.max(16 * 1024, Runtime.getRuntime().maxMemory() / 4096));
+        assertThatThrownBy(() -> Limits.builder().maxPendingPulls(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxPendingPulls: -1 (expected: >= 1)");
         assertThatThrownBy(() -> Limits.builder().maxConnectionsPerAddress(-1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("maxConnectionsPerAddress: -1 (expected: >= 0)");
     }

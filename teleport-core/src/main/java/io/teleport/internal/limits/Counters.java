@@ -1,5 +1,7 @@
 package io.teleport.internal.limits;
 
+import io.teleport.internal.log.RefusalLogs;
+import io.teleport.limits.Limits;
 import io.teleport.limits.PeerStats;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,9 +31,12 @@ public final class Counters implements PeerStats {
     final LongAdder connectionsRefused = new LongAdder();
     final LongAdder connectionsRefusedPerAddress = new LongAdder();
     private final InboundBudget budget;
+    /** This side's pulls awaiting replies, and their bounds. */
+    public final PendingPullPlaces pendingPulls;
 
-    public Counters(InboundBudget budget) {
+    public Counters(InboundBudget budget, Limits limits, RefusalLogs logs) {
         this.budget = budget;
+        this.pendingPulls = new PendingPullPlaces(limits, logs);
     }
 
     @Override
@@ -77,6 +82,16 @@ public final class Counters implements PeerStats {
     @Override
     public long outboundRefused() {
         return outboundRefused.sum();
+    }
+
+    @Override
+    public long pendingPulls() {
+        return pendingPulls.taken();
+    }
+
+    @Override
+    public long pendingPullsRefused() {
+        return pendingPulls.refused();
     }
 
     @Override
@@ -144,7 +159,8 @@ public final class Counters implements PeerStats {
         return "PeerStats[readPauses=" + readPauses() + ", paused=" + pausedSessions() + ", inboundBytes="
                 + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused() + ", pushesDropped=" + pushesDropped()
                 + ", expired=" + expired() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
-                + outboundRefused() + ", broadcastSkipped=" + broadcastSkipped() + ", badFrames=" + badFrames()
+                + outboundRefused() + ", pendingPulls=" + pendingPulls() + ", pendingPullsRefused=" + pendingPullsRefused()
+                + ", broadcastSkipped=" + broadcastSkipped() + ", badFrames=" + badFrames()
                 + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts() + ", tlsFailures=" + tlsFailures()
                 + ", writeStalls=" + writeStalls() + ", unreadReplyCloses=" + unreadReplyCloses()
                 + ", acceptedConnections=" + acceptedConnections() + ", acceptPauses=" + acceptPauses()

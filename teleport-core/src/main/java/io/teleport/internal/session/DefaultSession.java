@@ -44,7 +44,7 @@ public final class DefaultSession implements Session {
     private volatile Proto wireProto;
     private volatile Channel channel;
     /** This side's pulls awaiting replies; the package's pulls count the nested ones there. */
-    final PendingCalls pending = new PendingCalls();
+    final PendingCalls pending;
     private static final AtomicIntegerFieldUpdater<DefaultSession> ACTIVE_HANDLERS =
             AtomicIntegerFieldUpdater.newUpdater(DefaultSession.class, "activeHandlers");
     /** Handlers running or queued for this session (a field, not an AtomicInteger: idle sessions are many). */
@@ -70,6 +70,7 @@ public final class DefaultSession implements Session {
         this.dialAddress = dialAddress;
         this.proto = proto;
         this.wireProto = proto != null ? proto : peer.defaultProto;
+        this.pending = new PendingCalls(peer.counters.pendingPulls);
         this.lifecycle = new SessionLifecycle(this, peer,
                 dialAddress == null ? null : new Redialer(this, peer, dialAddress, proto));
         // Tracked from the start, so that a shutdown racing with an accept still closes it.
@@ -259,9 +260,9 @@ public final class DefaultSession implements Session {
         return outbound;
     }
 
-    /** A pull now waits for its reply, and for its timeout (thrown as {@link PendingCalls#add} says). */
-    void addPending(PendingPull pull) {
-        pending.add(pull, peer.timer);
+    /** A pull now waits for its reply, and for its timeout (as {@link PendingCalls#add} says); else why not. */
+    @Nullable String addPending(PendingPull pull) {
+        return pending.add(pull, peer.timer);
     }
 
     /**

@@ -140,7 +140,7 @@ public final class PeerContext {
         this.waterMark = new io.netty.channel.WriteBufferWaterMark(limits.writeBufferLowWaterMark(),
                 limits.writeBufferHighWaterMark());
         this.budget = new InboundBudget(limits.maxInboundBytes());
-        this.counters = new Counters(budget);
+        this.counters = new Counters(budget, limits, refusalLogs);
         this.acceptGate = new AcceptGate(limits.maxConnections(), limits.maxConnectionsPerAddress(), counters,
                 refusalLogs);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),

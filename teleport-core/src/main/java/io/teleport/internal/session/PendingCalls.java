@@ -3,6 +3,7 @@ package io.teleport.internal.session;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import io.netty.util.TimerTask;
+import io.teleport.internal.limits.PendingPullPlaces;
 import io.teleport.message.Rerror;
 import io.teleport.proto.ErpcRawProto;
 import org.jspecify.annotations.Nullable;
@@ -76,6 +77,11 @@ final class PendingCalls {
             java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(PendingCalls.class, "nested");
     /** Pulls made by handlers of this session on it, not yet ended (see {@link NestedCalls}). */
     private volatile int nested;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<PendingCalls> COUNT =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(PendingCalls.class, "count");
+    /** Pulls waiting here, each holding one of the peer's {@link #places}. */
+    private volatile int count;
+    private final PendingPullPlaces places;
     /** The session's timeout as armed last; null while none is. Replaced under this lock. */
     private volatile @Nullable Armed armed;
 
@@ -109,6 +115,10 @@ final class PendingCalls {
         }
     }
 
+    PendingCalls(PendingPullPlaces places) {
+        this.places = places;
+    }
+
     private ConcurrentHashMap<Long, PendingPull> map() {
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
         if (map == null) {
@@ -123,12 +133,19 @@ final class PendingCalls {
     }
 
     /**
-     * Adds a pull, then makes sure {@code timer} will end it at its deadline.
+     * Adds a pull, if the session and the peer have a place for it, then makes sure {@code timer} will
+     * end it at its deadline.
      *
+     * @return {@code null} once added, else why it was not (too many pulls await replies)
      * @throws IllegalStateException the timer is stopped (the pull stays added)
      * @throws RejectedExecutionException the timer refused a timeout (the pull stays added)
      */
-    void add(PendingPull pull, Timer timer) {
+    @Nullable String add(PendingPull pull, Timer timer) {
+        String full = places.take(COUNT.incrementAndGet(this));
+        if (full != null) {
+            COUNT.decrementAndGet(this);
+            return full;
+        }
         if (!SLOT.compareAndSet(this, null, pull)) {
             map().put(pull.key(), pull);
         }
@@ -140,6 +157,13 @@ final class PendingCalls {
         if (a == null || pull.deadlineNanos - a.deadline < 0) {
             arm(pull.deadlineNanos, pull.timeoutNanos, timer);
         }
+        return null;
+    }
+
+    /** A pull left: its place goes back. */
+    private void left() {
+        COUNT.decrementAndGet(this);
+        places.give();
     }
 
     /**
@@ -259,8 +283,11 @@ final class PendingCalls {
     boolean remove(PendingPull pull) {
         ConcurrentHashMap<Long, PendingPull> map;
         boolean removed = SLOT.compareAndSet(this, pull, null) || ((map = bySeq) != null && map.remove(pull.key(), pull));
-        if (removed && unanswered < MAX_LATE_REPLIES) {
-            UNANSWERED.incrementAndGet(this);
+        if (removed) {
+            left();
+            if (unanswered < MAX_LATE_REPLIES) {
+                UNANSWERED.incrementAndGet(this);
+            }
         }
         return removed;
     }
@@ -297,10 +324,15 @@ final class PendingCalls {
     @Nullable PendingPull take(long seq) {
         PendingPull first = slot;
         if (first != null && first.seq == seq && SLOT.compareAndSet(this, first, null)) {
+            left();
             return first;
         }
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
-        return map == null ? null : map.remove(seq);
+        PendingPull pull = map == null ? null : map.remove(seq);
+        if (pull != null) {
+            left();
+        }
+        return pull;
     }
 
     /** The auth handshake's pull, removed if it still waits; {@code null} when none does. */
@@ -314,8 +346,7 @@ final class PendingCalls {
     }
 
     int size() {
-        ConcurrentHashMap<Long, PendingPull> map = bySeq;
-        return (slot == null ? 0 : 1) + (map == null ? 0 : map.size());
+        return count;
     }
 
     boolean isEmpty() {
@@ -328,6 +359,7 @@ final class PendingCalls {
         handshake = null;
         PendingPull first = SLOT.getAndSet(this, null);
         if (first != null) {
+            left();
             first.fail(rerror);
         }
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
@@ -335,6 +367,7 @@ final class PendingCalls {
             for (Long key : map.keySet()) {
                 PendingPull pull = map.remove(key);
                 if (pull != null) {
+                    left();
                     pull.fail(rerror);
                 }
             }
@@ -349,12 +382,14 @@ final class PendingCalls {
     void failSentOn(io.netty.channel.Channel channel, Rerror rerror) {
         PendingPull first = slot;
         if (first != null && first.sentOn == channel && SLOT.compareAndSet(this, first, null)) {
+            left();
             first.fail(rerror);
         }
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
         if (map != null) {
             for (PendingPull pull : map.values()) {
                 if (pull.sentOn == channel && map.remove(pull.key(), pull)) {
+                    left();
                     pull.fail(rerror);
                 }
             }

@@ -101,7 +101,13 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     boolean register() {
         deadlineNanos = System.nanoTime() + timeoutNanos;
         try {
-            session.addPending(this);
+            String full = session.addPending(this);
+            if (full != null) {
+                session.peer.counters.pendingPulls.logRefused(io.teleport.internal.log.LogText.safe(request.uri(),
+                        session.peer.limits.logValueLimit()) + " on " + session.id());
+                fail(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: " + full));
+                return false;
+            }
         } catch (IllegalStateException stopped) {
             if (session.removePending(this)) {
                 fail(CallErrors.CONNECTION_CLOSED);

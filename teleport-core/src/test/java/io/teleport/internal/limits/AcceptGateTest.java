@@ -1,5 +1,6 @@
 package io.teleport.internal.limits;
 
+import io.teleport.limits.Limits;
 import io.netty.channel.Channel;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -28,7 +29,7 @@ class AcceptGateTest {
 
     @RegisterExtension
     final LogCapture log = LogCapture.of(AcceptGate.class.getName(), Level.WARN);
-    private final Counters counters = new Counters(new InboundBudget(1 << 20));
+    private final Counters counters = new Counters(new InboundBudget(1 << 20), Limits.defaults(), new RefusalLogs());
     private final AcceptGate gate = new AcceptGate(2, 0, counters, new RefusalLogs());
 
     /** {@code n} connections the listener accepts, one read each. */

@@ -1,5 +1,6 @@
 package io.teleport.internal.limits;
 
+import io.teleport.internal.log.RefusalLogs;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -18,7 +19,7 @@ class ReadGateTest {
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final InboundBudget budget = new InboundBudget(1 << 20);
-    private final Counters counters = new Counters(budget);
+    private final Counters counters = new Counters(budget, Limits.defaults(), new RefusalLogs());
     private final ReadGate gate = new ReadGate(channel, budget, counters, Limits.defaults(), () -> false);
 
     @AfterEach
@@ -163,7 +164,7 @@ class ReadGateTest {
     void aConnectionThatStopsBeingReadGivesUpTheOverdraftItsFrameHeld() {
         long mib = 1 << 20;
         InboundBudget big = new InboundBudget(64 * mib);
-        ReadGate holder = new ReadGate(channel, big, new Counters(big), Limits.builder().maxInflightPerSession(1).build(), () -> false);
+        ReadGate holder = new ReadGate(channel, big, new Counters(big, Limits.defaults(), new RefusalLogs()), Limits.builder().maxInflightPerSession(1).build(), () -> false);
         assertThat(big.reserveOrWait(32 * mib, 40 * mib, 0, () -> { })).isTrue();
         // A 16 MiB frame half here takes its rest (8 MiB) past the large frames' share.
         assertThat(holder.reserveFrame(1024, 16 * mib, 8 * mib)).isTrue();
@@ -217,7 +218,7 @@ class ReadGateTest {
     @Test
     void aRefusedMessageGivesItsBytesBackAtOnce() {
         InboundBudget small = new InboundBudget(1000);
-        ReadGate one = new ReadGate(channel, small, new Counters(small),
+        ReadGate one = new ReadGate(channel, small, new Counters(small, Limits.defaults(), new RefusalLogs()),
                 Limits.builder().maxInflightPerSession(1).build(), () -> true);
         assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();
         assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();

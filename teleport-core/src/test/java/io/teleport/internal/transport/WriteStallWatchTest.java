@@ -1,5 +1,7 @@
 package io.teleport.internal.transport;
 
+import io.teleport.limits.Limits;
+import io.teleport.internal.log.RefusalLogs;
 import ch.qos.logback.classic.Level;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -26,7 +28,7 @@ class WriteStallWatchTest {
         }
     }
 
-    private final Counters counters = new Counters(new InboundBudget(1 << 20));
+    private final Counters counters = new Counters(new InboundBudget(1 << 20), Limits.defaults(), new RefusalLogs());
     private final HeldChannel ch = new HeldChannel();
     @org.junit.jupiter.api.extension.RegisterExtension
     final io.teleport.testing.LogCapture log = io.teleport.testing.LogCapture.of(WriteStallWatchTest.class.getName(),

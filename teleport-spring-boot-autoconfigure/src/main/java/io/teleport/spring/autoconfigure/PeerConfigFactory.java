@@ -98,6 +98,8 @@ final class PeerConfigFactory {
         set("write-stall-timeout", p.writeStallTimeout(), b::writeStallTimeout);
         set("max-connections", p.maxConnections(), b::maxConnections);
         set("max-connections-per-address", p.maxConnectionsPerAddress(), b::maxConnectionsPerAddress);
+        set("max-pending-pulls-per-session", p.maxPendingPullsPerSession(), b::maxPendingPullsPerSession);
+        set("max-pending-pulls", p.maxPendingPulls(), b::maxPendingPulls);
         set("log-value-limit", p.logValueLimit(), b::logValueLimit);
         setInt("print-body-limit", p.printBodyLimit(), b::printBodyLimit);
         return b.build();

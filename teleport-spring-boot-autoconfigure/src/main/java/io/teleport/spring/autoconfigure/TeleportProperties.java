@@ -207,6 +207,10 @@ public record TeleportProperties(
      * @param maxConnectionsPerAddress accepted connections open at once from one IP address; past it a
      *     new one from there is closed at once; 0 (the default) for no such bound, since behind a load
      *     balancer or a NAT clients may share one address
+     * @param maxPendingPullsPerSession this side's pulls on one session awaiting replies; one more fails at
+     *     once with 104, not sent, so that a peer that never answers cannot make this side hold them all
+     * @param maxPendingPulls the same over all sessions; unset for one per 4KB of the maximum heap, at
+     *     least 16384
      * @param logValueLimit the most characters of a remote-controlled value (URI, metadata, error
      *     detail) in a log line
      * @param printBodyLimit the most bytes of a body that print-body prints; its size is always printed
@@ -230,6 +234,8 @@ public record TeleportProperties(
             @DefaultValue("60s") Duration writeStallTimeout,
             Integer maxConnections,
             @DefaultValue("0") int maxConnectionsPerAddress,
+            @DefaultValue("4096") int maxPendingPullsPerSession,
+            Long maxPendingPulls,
             @DefaultValue("256") int logValueLimit,
             @DefaultValue("256B") DataSize printBodyLimit) {
     }

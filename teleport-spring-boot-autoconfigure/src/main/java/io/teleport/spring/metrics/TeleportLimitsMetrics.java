@@ -23,8 +23,9 @@ import java.util.function.ToLongFunction;
  * {@code draining} (pulls answered 503 and pushes dropped while the peer drained: a shutdown, not saturation),
  * {@code queue-wait} (pulls answered 503 and pushes dropped after waiting past max-queue-wait),
  * {@code session-closed} (pulls dropped because their connection closed first), {@code outbound-full}
- * (this side's pulls and pushes failed with 104) and {@code broadcast-skipped} (sessions a
- * broadcast skipped);</li>
+ * (this side's pulls and pushes failed with 104), {@code broadcast-skipped} (sessions a
+ * broadcast skipped) and {@code pending-pulls} (this side's pulls failed with 104, not sent, at
+ * max-pending-pulls-per-session or max-pending-pulls);</li>
  * <li>{@code teleport.limits.connections.closed} counter, tag {@code reason}: {@code bad-frame},
  * {@code frame-read-timeout}, {@code handshake-timeout}, {@code write-stall} (a reader that took
  * nothing for write-stall-timeout), {@code replies-unread} (unread replies past
@@ -34,6 +35,7 @@ import java.util.function.ToLongFunction;
  * max-connections;</li>
  * <li>{@code teleport.limits.connections.accepted} gauge: accepted connections open now, and
  * {@code teleport.limits.connections.max}, the peer's max-connections, to graph it against;</li>
+ * <li>{@code teleport.limits.pulls.pending} gauge: this side's pulls awaiting their replies now;</li>
  * <li>{@code teleport.limits.sessions.paused} gauge: sessions not being read now;</li>
  * <li>{@code teleport.limits.inbound.bytes} gauge: inbound frame bytes held now, and
  * {@code teleport.limits.inbound.max.bytes}, the peer's max-inbound-bytes, to graph it against.</li>
@@ -75,6 +77,7 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         counter(registry, refused, "session-closed", PeerStats::droppedClosed, refusedHelp);
         counter(registry, refused, "outbound-full", PeerStats::outboundRefused, refusedHelp);
         counter(registry, refused, "broadcast-skipped", PeerStats::broadcastSkipped, refusedHelp);
+        counter(registry, refused, "pending-pulls", PeerStats::pendingPullsRefused, refusedHelp);
         String closed = "teleport.limits.connections.closed";
         String closedHelp = "Connections closed by the peer's limits, by reason";
         counter(registry, closed, "bad-frame", PeerStats::badFrames, closedHelp);
@@ -93,6 +96,8 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         Gauge.builder("teleport.limits.connections.max", stats, s -> maxOpen)
                 .description("The most accepted connections open at once (max-connections)").register(registry);
 
+        Gauge.builder("teleport.limits.pulls.pending", stats, PeerStats::pendingPulls)
+                .description("This side's pulls awaiting their replies now").register(registry);
         Gauge.builder("teleport.limits.sessions.paused", stats, PeerStats::pausedSessions)
                 .description("Sessions not being read now").register(registry);
         Gauge.builder("teleport.limits.inbound.bytes", stats, PeerStats::inboundBytes).baseUnit("bytes")

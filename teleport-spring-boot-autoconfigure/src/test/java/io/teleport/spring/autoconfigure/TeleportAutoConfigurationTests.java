@@ -154,7 +154,8 @@ class TeleportAutoConfigurationTests {
                 "teleport.limits.max-unpacked-bytes=5MB", "teleport.limits.frame-read-timeout=3s",
                 "teleport.limits.handshake-timeout=0s", "teleport.limits.log-value-limit=40",
                 "teleport.limits.write-stall-timeout=15s", "teleport.limits.max-connections=77",
-                "teleport.limits.print-body-limit=1KB", "teleport.limits.max-connections-per-address=5").run(ctx -> {
+                "teleport.limits.print-body-limit=1KB", "teleport.limits.max-connections-per-address=5",
+                "teleport.limits.max-pending-pulls-per-session=300", "teleport.limits.max-pending-pulls=9000").run(ctx -> {
                     Limits limits = ctx.getBean(PeerConfig.class).limits();
                     assertThat(limits.maxInflightPerSession()).isEqualTo(7);
                     assertThat(limits.maxInflightBytesPerSession()).isEqualTo(2L * 1024 * 1024);
@@ -173,6 +174,8 @@ class TeleportAutoConfigurationTests {
                     assertThat(limits.writeStallTimeout()).isEqualTo(Duration.ofSeconds(15));
                     assertThat(limits.maxConnections()).isEqualTo(77);
                     assertThat(limits.maxConnectionsPerAddress()).isEqualTo(5);
+                    assertThat(limits.maxPendingPullsPerSession()).isEqualTo(300);
+                    assertThat(limits.maxPendingPulls()).isEqualTo(9000);
                     assertThat(limits.logValueLimit()).isEqualTo(40);
                     assertThat(limits.printBodyLimit()).isEqualTo(1024);
                     assertThat(ctx.getBean(Peer.class).config().limits()).as("the peer runs with them").isSameAs(limits);
@@ -222,6 +225,9 @@ class TeleportAutoConfigurationTests {
         assertFailsWith("teleport.limits.max-connections=0", "teleport.limits.max-connections: 0 (expected: >= 1)");
         assertFailsWith("teleport.limits.max-connections-per-address=-1",
                 "teleport.limits.max-connections-per-address: -1 (expected: >= 0)");
+        assertFailsWith("teleport.limits.max-pending-pulls-per-session=0",
+                "teleport.limits.max-pending-pulls-per-session: 0 (expected: >= 1)");
+        assertFailsWith("teleport.limits.max-pending-pulls=-1", "teleport.limits.max-pending-pulls: -1 (expected: >= 1)");
         assertFailsWith("teleport.limits.log-value-limit=1", "teleport.limits.log-value-limit: 1 (expected: >= 16)");
         assertFailsWith("teleport.limits.print-body-limit=-1B", "teleport.limits.print-body-limit:");
         assertFailsWith("teleport.limits.max-uri-bytes=lots", "teleport.limits.max-uri-bytes");

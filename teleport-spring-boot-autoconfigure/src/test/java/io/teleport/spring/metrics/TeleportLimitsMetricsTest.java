@@ -98,6 +98,8 @@ class TeleportLimitsMetricsTest {
             public long connectionsRefusedPerAddress() { return 20; }
             public long tlsFailures() { return 22; }
             public long pushesDropped() { return 23; }
+            public long pendingPulls() { return 24; }
+            public long pendingPullsRefused() { return 25; }
         };
         new TeleportLimitsMetrics(stats, 13, 17).bindTo(registry);
 
@@ -124,7 +126,9 @@ class TeleportLimitsMetricsTest {
         assertThat(counter("teleport.limits.connections.closed", "replies-unread")).isEqualTo(19);
         assertThat(counter("teleport.limits.connections.closed", "max-connections-per-address")).isEqualTo(20);
         assertThat(counter("teleport.limits.connections.closed", "tls")).isEqualTo(22);
-        assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(8);
+        assertThat(gauge("teleport.limits.pulls.pending")).isEqualTo(24);
+        assertThat(counter("teleport.limits.refused", "pending-pulls")).isEqualTo(25);
+        assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(9);
         assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(8);
     }
 

@@ -1,0 +1,72 @@
+package io.teleport.internal.limits;
+
+import io.teleport.internal.log.RefusalLog;
+import io.teleport.internal.log.RefusalLogs;
+import io.teleport.limits.Limits;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Places for this side's pulls awaiting their replies, per session and for the whole peer
+ * ({@link Limits#maxPendingPullsPerSession()}, {@link Limits#maxPendingPulls()}). A remote peer that
+ * reads pulls and never answers makes each one the application sends it wait out its timeout; without
+ * places, as many as the application's rate times the timeout, until the heap runs out. A pull takes
+ * a place before it is written and gives it back whichever way it ends; one that finds none fails at
+ * once, not sent, and is counted.
+ */
+public final class PendingPullPlaces {
+
+    private static final Logger log = LoggerFactory.getLogger(PendingPullPlaces.class);
+
+    private final int perSession;
+    private final long max;
+    private final AtomicLong taken = new AtomicLong();
+    private final LongAdder refused = new LongAdder();
+    private final RefusalLog refusalLog;
+
+    public PendingPullPlaces(Limits limits, RefusalLogs logs) {
+        this.perSession = limits.maxPendingPullsPerSession();
+        this.max = limits.maxPendingPulls();
+        this.refusalLog = logs.open(log, "pulls not sent: too many awaiting replies (limits.max-pending-pulls"
+                + "[-per-session]), failed (104)");
+    }
+
+    /**
+     * Takes a place for a pull of a session that, counting it, has {@code sessionPulls} awaiting replies;
+     * {@code null} when it may wait for its reply, else why not (then no place is held).
+     */
+    public @Nullable String take(int sessionPulls) {
+        if (sessionPulls > perSession) {
+            refused.increment();
+            return perSession + " pulls of the session await replies, its limit (limits.max-pending-pulls-per-session)";
+        }
+        if (taken.incrementAndGet() > max) {
+            taken.decrementAndGet();
+            refused.increment();
+            return max + " pulls of the peer await replies, its limit (limits.max-pending-pulls)";
+        }
+        return null;
+    }
+
+    /** A pull that held a place ended. */
+    public void give() {
+        taken.decrementAndGet();
+    }
+
+    /** Records a refused pull ({@code what}: its URI and session) in the peer's log of refusals. */
+    public void logRefused(String what) {
+        refusalLog.record(what);
+    }
+
+    long taken() {
+        return taken.get();
+    }
+
+    long refused() {
+        return refused.sum();
+    }
+}

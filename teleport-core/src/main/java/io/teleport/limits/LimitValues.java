@@ -1,0 +1,53 @@
+package io.teleport.limits;
+
+import java.time.Duration;
+
+/**
+ * The values of {@link Limits}, with their defaults (zero: sized by the heap when built), and the
+ * checks its builder's setters make. A copy is a {@link #clone()}: every field is a value or immutable.
+ */
+abstract class LimitValues implements Cloneable {
+
+    int maxInflightPerSession = 128;
+    long maxInflightBytesPerSession = 16L * 1024 * 1024;
+    long maxInboundBytes;
+    Duration maxQueueWait = Duration.ofSeconds(10);
+    int maxConcurrentHandlers = 10_000;
+    int writeBufferLowWaterMark = 256 * 1024;
+    int writeBufferHighWaterMark = 1024 * 1024;
+    long maxOutboundBytesPerSession = 8L * 1024 * 1024;
+    long maxOutboundBytes;
+    int maxUriBytes = 16 * 1024;
+    int maxMetaBytes = 64 * 1024;
+    int maxMetaPairs = 256;
+    int maxUnpackedBytes = 4 * 1024 * 1024;
+    Duration frameReadTimeout = Duration.ofSeconds(10);
+    Duration handshakeTimeout = Duration.ofSeconds(10);
+    Duration writeStallTimeout = Duration.ofSeconds(60);
+    int maxConnections;
+    int maxConnectionsPerAddress;
+    int maxPendingPullsPerSession = 4096;
+    long maxPendingPulls;
+    int logValueLimit = 256;
+    int printBodyLimit = 256;
+
+    @Override
+    protected LimitValues clone() {
+        try {
+            return (LimitValues) super.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static int atLeast(int value, int min, String name) {
+        return (int) atLeast((long) value, min, name);
+    }
+
+    static long atLeast(long value, long min, String name) {
+        if (value >= min) {
+            return value;
+        }
+        throw new IllegalArgumentException(name + ": " + value + " (expected: >= " + min + ")");
+    }
+}
