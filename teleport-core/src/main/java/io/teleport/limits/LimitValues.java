@@ -30,6 +30,7 @@ abstract class LimitValues implements Cloneable {
     long maxPendingPulls;
     int logValueLimit = 256;
     int printBodyLimit = 256;
+    int messageLogRate = 1000;
 
     @Override
     protected LimitValues clone() {

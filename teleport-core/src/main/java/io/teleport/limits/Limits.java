@@ -232,6 +232,16 @@ public final class Limits {
         return v.printBodyLimit;
     }
 
+    /**
+     * The most entries per second the per-message log ({@link PeerConfig#messageLogFormat()}, slow-call
+     * alarms included) writes, when it writes any; the rest are left out, counted in one WARN line per
+     * 10 s, so that a peer sending a flood of messages cannot fill the disk through it. Zero: every
+     * entry, as Go Teleport writes them. Default 1,000.
+     */
+    public int messageLogRate() {
+        return v.messageLogRate;
+    }
+
     @Override
     public String toString() {
         return "Limits[inflight=" + v.maxInflightPerSession + "/" + v.maxInflightBytesPerSession + " bytes, inboundBytes="
@@ -240,7 +250,7 @@ public final class Limits {
                 + v.maxOutboundBytes + " in all, uri=" + v.maxUriBytes + ", meta=" + v.maxMetaBytes + "/" + v.maxMetaPairs
                 + " pairs, unpacked=" + v.maxUnpackedBytes + ", frameRead=" + v.frameReadTimeout + ", handshake=" + v.handshakeTimeout
                 + ", writeStall=" + v.writeStallTimeout + ", connections=" + v.maxConnections + "/" + v.maxConnectionsPerAddress
-                + " per address, pendingPulls=" + v.maxPendingPullsPerSession + "/" + v.maxPendingPulls + " in all]";
+                + " per address, pendingPulls=" + v.maxPendingPullsPerSession + "/" + v.maxPendingPulls + " in all, messageLogRate=" + v.messageLogRate + "/s]";
     }
 
     /** Builds {@link Limits}; every setter validates its argument at once. */
@@ -378,6 +388,12 @@ public final class Limits {
         /** See {@link Limits#maxPendingPulls()}; 0 for the default (sized by the heap). */
         public Builder maxPendingPulls(long n) {
             this.maxPendingPulls = n == 0 ? 0 : atLeast(n, 1, "maxPendingPulls");
+            return this;
+        }
+
+        /** See {@link Limits#messageLogRate()}; 0 for every entry. */
+        public Builder messageLogRate(int entriesPerSecond) {
+            this.messageLogRate = atLeast(entriesPerSecond, 0, "messageLogRate");
             return this;
         }
 

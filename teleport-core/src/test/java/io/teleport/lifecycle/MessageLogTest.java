@@ -5,6 +5,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.teleport.Peer;
 import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
+import io.teleport.limits.Limits;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugins.AuthPlugin;
@@ -18,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -178,5 +181,32 @@ class MessageLogTest {
         assertThat(log.events()).filteredOn(e -> e.getFormattedMessage().contains(AuthPlugin.URI)).hasSizeGreaterThanOrEqualTo(4)
                 .allSatisfy(e -> assertThat(e.getFormattedMessage()).contains("<credential, not printed>"));
         assertThat(log.events()).noneSatisfy(e -> assertThat(e.getFormattedMessage()).contains("s3cret-token"));
+    }
+
+    @Test
+    void aFloodOfMessagesWritesNoMoreEntriesThanTheRateAndCountsTheRest() {
+        int rate = 20;
+        PeerConfig config = PeerConfig.builder().limits(Limits.builder().messageLogRate(rate).build()).build();
+        Peer server = peers.add(new Peer(config));
+        AtomicInteger handled = new AtomicInteger();
+        server.pushRouter().route("/note", Map.class, (body, ctx) -> handled.incrementAndGet());
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session session = peers.add(new Peer(config)).dial("127.0.0.1:" + port);
+
+        long start = System.nanoTime();
+        int pushes = 400;
+        for (int i = 0; i < pushes; i++) {
+            session.push("/note", Map.of("i", i)).join();
+        }
+        await().until(() -> handled.get() == pushes);
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) + 1;
+
+        // A window restarts with its first entry: at most the rate per second, and one window more.
+        assertThat(lines("kind=push-handle")).hasSizeGreaterThanOrEqualTo(rate)
+                .hasSizeLessThanOrEqualTo((int) (rate * (seconds + 1)));
+        assertThat(lines("kind=push-launch")).hasSizeLessThanOrEqualTo((int) (rate * (seconds + 1)));
+        assertThat(log.events()).filteredOn(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(line -> assertThat(line).startsWith("message log entries left out past"
+                        + " limits.message-log-rate (20 per second): 1 since the last report").endsWith("latest: push-handle /note)"));
     }
 }

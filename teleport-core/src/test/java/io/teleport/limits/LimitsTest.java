@@ -16,7 +16,7 @@ class LimitsTest {
                 .maxOutboundBytesPerSession(3 << 20).maxUriBytes(1024).maxMetaBytes(2048).maxMetaPairs(9)
                 .maxUnpackedBytes(5 << 20).frameReadTimeout(Duration.ofSeconds(3)).handshakeTimeout(Duration.ZERO)
                 .writeStallTimeout(Duration.ofSeconds(15)).maxConnections(77).maxConnectionsPerAddress(5)
-                .maxPendingPullsPerSession(300).maxPendingPulls(9000).logValueLimit(40).printBodyLimit(1024);
+                .maxPendingPullsPerSession(300).maxPendingPulls(9000).logValueLimit(40).printBodyLimit(1024).messageLogRate(7);
     }
 
     @Test
@@ -45,6 +45,7 @@ class LimitsTest {
         assertThat(copy.maxPendingPulls()).isEqualTo(9000);
         assertThat(copy.logValueLimit()).isEqualTo(40);
         assertThat(copy.printBodyLimit()).isEqualTo(1024);
+        assertThat(copy.messageLogRate()).isEqualTo(7);
     }
 
     @Test
@@ -67,6 +68,7 @@ class LimitsTest {
         assertThat(defaults.maxInboundBytes()).isGreaterThanOrEqualTo(64L * 1024 * 1024);
         assertThat(defaults.maxConnectionsPerAddress()).isZero();
         assertThat(defaults.maxPendingPullsPerSession()).isEqualTo(4096);
+        assertThat(defaults.messageLogRate()).isEqualTo(1000);
         assertThat(defaults.maxPendingPulls()).isGreaterThanOrEqualTo(16 * 1024)
                 .isEqualTo(Math.max(16 * 1024, Runtime.getRuntime().maxMemory() / 4096));
         assertThatThrownBy(() -> Limits.builder().maxPendingPulls(-1))

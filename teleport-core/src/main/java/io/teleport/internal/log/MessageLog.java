@@ -33,8 +33,11 @@ public final class MessageLog {
     private final int bodyLimit;
     private final MessageText format;
     private final MessageText credentialFormat;
+    private final int valueLimit;
+    private final EntryRate rate;
 
-    public MessageLog(PeerConfig config, Codecs codecs) {
+    /** The log of a peer with {@code config}; {@code logs}: where its entries past the rate are counted. */
+    public MessageLog(PeerConfig config, Codecs codecs, RefusalLogs logs) {
         this.codecs = codecs;
         this.printBody = config.printBody();
         this.bodyLimit = config.limits().printBodyLimit();
@@ -42,7 +45,9 @@ public final class MessageLog {
         this.multiLine = config.messageLogFormat() == MessageLogFormat.MULTI_LINE;
         long slow = config.slowCometDuration().toNanos();
         this.slowNanos = slow <= 0 ? Long.MAX_VALUE : slow;
-        int valueLimit = config.limits().logValueLimit();
+        this.valueLimit = config.limits().logValueLimit();
+        this.rate = new EntryRate(config.limits().messageLogRate(), logs.open(log, "message log entries left out past"
+                + " limits.message-log-rate (" + config.limits().messageLogRate() + " per second)"));
         this.format = new MessageText(countTime, printBody, valueLimit, bodyLimit, multiLine);
         this.credentialFormat = format.forCredentials();
     }
@@ -129,10 +134,10 @@ public final class MessageLog {
     private void write(MessageKind kind, SocketAddress remote, long start, Packet first, @Nullable Packet reply) {
         long cost = cost(start);
         if (cost >= slowNanos) {
-            if (log.isWarnEnabled()) {
+            if (log.isWarnEnabled() && rate.admit(kind, first.uri(), valueLimit)) {
                 log.warn("{}", formatOf(first).format(kind, remote, first, reply, cost, true));
             }
-        } else if (normalEnabled()) {
+        } else if (normalEnabled() && rate.admit(kind, first.uri(), valueLimit)) {
             String entry = formatOf(first).format(kind, remote, first, reply, cost, false);
             if (multiLine) {
                 log.info("{}", entry);

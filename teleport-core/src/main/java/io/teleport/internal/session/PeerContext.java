@@ -146,7 +146,7 @@ public final class PeerContext {
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
-        this.messageLog = new MessageLog(config, codecs);
+        this.messageLog = new MessageLog(config, codecs, refusalLogs);
         this.errors = new HandlerErrors(exceptionMappers, config.includeErrorMessage(), limits.logValueLimit(),
                 refusalLogs);
         this.ownsTimer = timer == null;

@@ -102,6 +102,7 @@ final class PeerConfigFactory {
         set("max-pending-pulls", p.maxPendingPulls(), b::maxPendingPulls);
         set("log-value-limit", p.logValueLimit(), b::logValueLimit);
         setInt("print-body-limit", p.printBodyLimit(), b::printBodyLimit);
+        set("message-log-rate", p.messageLogRate(), b::messageLogRate);
         return b.build();
     }
 

@@ -214,6 +214,8 @@ public record TeleportProperties(
      * @param logValueLimit the most characters of a remote-controlled value (URI, metadata, error
      *     detail) in a log line
      * @param printBodyLimit the most bytes of a body that print-body prints; its size is always printed
+     * @param messageLogRate the most entries per second the per-message log (slow-call alarms included)
+     *     writes; the rest are left out and counted in one WARN line per 10s; 0 for every entry
      */
     public record Limits(
             @DefaultValue("128") int maxInflightPerSession,
@@ -237,7 +239,8 @@ public record TeleportProperties(
             @DefaultValue("4096") int maxPendingPullsPerSession,
             Long maxPendingPulls,
             @DefaultValue("256") int logValueLimit,
-            @DefaultValue("256B") DataSize printBodyLimit) {
+            @DefaultValue("256B") DataSize printBodyLimit,
+            @DefaultValue("1000") int messageLogRate) {
     }
 
     /**

@@ -155,7 +155,8 @@ class TeleportAutoConfigurationTests {
                 "teleport.limits.handshake-timeout=0s", "teleport.limits.log-value-limit=40",
                 "teleport.limits.write-stall-timeout=15s", "teleport.limits.max-connections=77",
                 "teleport.limits.print-body-limit=1KB", "teleport.limits.max-connections-per-address=5",
-                "teleport.limits.max-pending-pulls-per-session=300", "teleport.limits.max-pending-pulls=9000").run(ctx -> {
+                "teleport.limits.max-pending-pulls-per-session=300", "teleport.limits.max-pending-pulls=9000",
+                "teleport.limits.message-log-rate=0").run(ctx -> {
                     Limits limits = ctx.getBean(PeerConfig.class).limits();
                     assertThat(limits.maxInflightPerSession()).isEqualTo(7);
                     assertThat(limits.maxInflightBytesPerSession()).isEqualTo(2L * 1024 * 1024);
@@ -178,6 +179,7 @@ class TeleportAutoConfigurationTests {
                     assertThat(limits.maxPendingPulls()).isEqualTo(9000);
                     assertThat(limits.logValueLimit()).isEqualTo(40);
                     assertThat(limits.printBodyLimit()).isEqualTo(1024);
+                    assertThat(limits.messageLogRate()).isZero();
                     assertThat(ctx.getBean(Peer.class).config().limits()).as("the peer runs with them").isSameAs(limits);
                 });
     }
@@ -228,6 +230,7 @@ class TeleportAutoConfigurationTests {
         assertFailsWith("teleport.limits.max-pending-pulls-per-session=0",
                 "teleport.limits.max-pending-pulls-per-session: 0 (expected: >= 1)");
         assertFailsWith("teleport.limits.max-pending-pulls=-1", "teleport.limits.max-pending-pulls: -1 (expected: >= 1)");
+        assertFailsWith("teleport.limits.message-log-rate=-1", "teleport.limits.message-log-rate: -1 (expected: >= 0)");
         assertFailsWith("teleport.limits.log-value-limit=1", "teleport.limits.log-value-limit: 1 (expected: >= 16)");
         assertFailsWith("teleport.limits.print-body-limit=-1B", "teleport.limits.print-body-limit:");
         assertFailsWith("teleport.limits.max-uri-bytes=lots", "teleport.limits.max-uri-bytes");
