@@ -4,9 +4,9 @@ import java.time.Duration;
 
 /**
  * The values of {@link Limits}, with their defaults (zero: sized by the heap when built), and the
- * checks its builder's setters make. A copy is a {@link #clone()}: every field is a value or immutable.
+ * checks its builder's setters make. {@link Limits} keeps a copy that nothing else sees.
  */
-abstract class LimitValues implements Cloneable {
+class LimitValues {
 
     int maxInflightPerSession = 128;
     long maxInflightBytesPerSession = 16L * 1024 * 1024;
@@ -32,13 +32,34 @@ abstract class LimitValues implements Cloneable {
     int printBodyLimit = 256;
     int messageLogRate = 1000;
 
-    @Override
-    protected LimitValues clone() {
-        try {
-            return (LimitValues) super.clone();
-        } catch (CloneNotSupportedException e) {
-            throw new AssertionError(e);
-        }
+    LimitValues() {
+    }
+
+    /** A copy of {@code v}: every field is a value or immutable. */
+    LimitValues(LimitValues v) {
+        maxInflightPerSession = v.maxInflightPerSession;
+        maxInflightBytesPerSession = v.maxInflightBytesPerSession;
+        maxInboundBytes = v.maxInboundBytes;
+        maxQueueWait = v.maxQueueWait;
+        maxConcurrentHandlers = v.maxConcurrentHandlers;
+        writeBufferLowWaterMark = v.writeBufferLowWaterMark;
+        writeBufferHighWaterMark = v.writeBufferHighWaterMark;
+        maxOutboundBytesPerSession = v.maxOutboundBytesPerSession;
+        maxOutboundBytes = v.maxOutboundBytes;
+        maxUriBytes = v.maxUriBytes;
+        maxMetaBytes = v.maxMetaBytes;
+        maxMetaPairs = v.maxMetaPairs;
+        maxUnpackedBytes = v.maxUnpackedBytes;
+        frameReadTimeout = v.frameReadTimeout;
+        handshakeTimeout = v.handshakeTimeout;
+        writeStallTimeout = v.writeStallTimeout;
+        maxConnections = v.maxConnections;
+        maxConnectionsPerAddress = v.maxConnectionsPerAddress;
+        maxPendingPullsPerSession = v.maxPendingPullsPerSession;
+        maxPendingPulls = v.maxPendingPulls;
+        logValueLimit = v.logValueLimit;
+        printBodyLimit = v.printBodyLimit;
+        messageLogRate = v.messageLogRate;
     }
 
     static int atLeast(int value, int min, String name) {

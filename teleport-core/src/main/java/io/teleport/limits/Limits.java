@@ -23,11 +23,11 @@ public final class Limits {
     /** Frames larger than this may take only half of {@link #maxInboundBytes()}, leaving room for small ones. */
     public static final int LARGE_FRAME = 1024 * 1024;
 
-    /** The values, in a copy of the builder that nothing else sees. */
-    private final Builder v;
+    /** The values, copied from the builder. */
+    private final LimitValues v;
 
     private Limits(Builder b) {
-        v = (Builder) b.clone();
+        v = new LimitValues(b);
         v.maxInboundBytes = b.maxInboundBytes > 0 ? b.maxInboundBytes : HeapShares.inboundBytes();
         v.maxOutboundBytes = b.maxOutboundBytes > 0 ? b.maxOutboundBytes : HeapShares.outboundBytes();
         v.maxConnections = b.maxConnections > 0 ? b.maxConnections : HeapShares.connections();
@@ -46,7 +46,7 @@ public final class Limits {
 
     /** A builder preset to these limits. */
     public Builder toBuilder() {
-        return (Builder) v.clone();
+        return new Builder(v);
     }
 
     /**
@@ -257,6 +257,10 @@ public final class Limits {
     public static final class Builder extends LimitValues {
 
         private Builder() {
+        }
+
+        private Builder(LimitValues v) {
+            super(v);
         }
 
         /** See {@link Limits#maxInflightPerSession()}. */

@@ -20,9 +20,13 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -207,5 +211,61 @@ class PendingPullLimitTest {
         assertThat(client.stats().pendingPullsRefused()).isZero();
         assertThatThrownBy(() -> Limits.builder().maxPendingPullsPerSession(0))
                 .hasMessage("maxPendingPullsPerSession: 0 (expected: >= 1)");
+    }
+
+    /**
+     * Replies, timeouts, refusals and a dropped connection race on three sessions; every place comes
+     * back. Seeded: the seed is in the failure's message.
+     */
+    @Test
+    void everyPlaceComesBackWhenRepliesTimeoutsAndADroppedConnectionRace() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        Peer server = peers.add(new Peer(PeerConfig.builder().build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> {
+            if (body.hashCode() % 4 == 0) {
+                Thread.sleep(1);
+            }
+            return body;
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = client(Limits.builder().maxPendingPullsPerSession(16).maxPendingPulls(40).build());
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 8; round++) {
+                List<Session> sessions = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    sessions.add(client.dial("127.0.0.1:" + port));
+                }
+                List<CompletableFuture<String>> calls = new CopyOnWriteArrayList<>();
+                List<Future<?>> senders = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    Session session = sessions.get(t % 3);
+                    long[] timeouts = random.longs(200, 1, 50).toArray();
+                    senders.add(callers.submit(() -> {
+                        for (int i = 0; i < timeouts.length; i++) {
+                            calls.add(session.pullAsync("/echo", "x" + i, String.class,
+                                    CallOptions.timeout(Duration.ofMillis(timeouts[i]))));
+                        }
+                    }));
+                }
+                Thread.sleep(random.nextInt(5));
+                sessions.get(round % 3).dropConnection("the test drops it").join();
+                for (Future<?> sender : senders) {
+                    sender.get(10, TimeUnit.SECONDS);
+                }
+                for (CompletableFuture<String> call : calls) {
+                    call.handle((reply, failure) -> null).get(10, TimeUnit.SECONDS);
+                }
+                await("seed " + seed + ", round " + round).atMost(Duration.ofSeconds(5))
+                        .until(() -> client.stats().pendingPulls() == 0);
+                for (Session session : sessions) {
+                    assertThat(session.pendingPulls()).as("seed %d, round %d", seed, round).isZero();
+                    session.close().join();
+                }
+            }
+        } finally {
+            callers.shutdownNow();
+        }
     }
 }

@@ -146,8 +146,10 @@ final class PendingCalls {
             COUNT.decrementAndGet(this);
             return full;
         }
-        if (!SLOT.compareAndSet(this, null, pull)) {
-            map().put(pull.key(), pull);
+        if (!SLOT.compareAndSet(this, null, pull) && map().putIfAbsent(pull.key(), pull) != null) {
+            // A seq that wrapped round (erpc v6's are 32 bits) to one still waiting: that one keeps it.
+            left();
+            return "seq " + pull.seq + " still awaits the reply to an earlier pull";
         }
         if (ErpcRawProto.AUTH_URI.equals(pull.request.uri())) {
             handshake = pull;
@@ -164,6 +166,24 @@ final class PendingCalls {
     private void left() {
         COUNT.decrementAndGet(this);
         places.give();
+    }
+
+    /** Takes {@code pull} out of the slot if it is there (its place goes back); whether it was. */
+    private boolean unslot(PendingPull pull) {
+        if (SLOT.compareAndSet(this, pull, null)) {
+            left();
+            return true;
+        }
+        return false;
+    }
+
+    /** Takes {@code pull} out of {@code map} if it is there (its place goes back); whether it was. */
+    private boolean unmap(@Nullable ConcurrentHashMap<Long, PendingPull> map, PendingPull pull) {
+        if (map != null && map.remove(pull.key(), pull)) {
+            left();
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -281,13 +301,9 @@ final class PendingCalls {
 
     /** Removes {@code pull} if it still waits; true when this caller is the one to complete it. */
     boolean remove(PendingPull pull) {
-        ConcurrentHashMap<Long, PendingPull> map;
-        boolean removed = SLOT.compareAndSet(this, pull, null) || ((map = bySeq) != null && map.remove(pull.key(), pull));
-        if (removed) {
-            left();
-            if (unanswered < MAX_LATE_REPLIES) {
-                UNANSWERED.incrementAndGet(this);
-            }
+        boolean removed = unslot(pull) || unmap(bySeq, pull);
+        if (removed && unanswered < MAX_LATE_REPLIES) {
+            UNANSWERED.incrementAndGet(this);
         }
         return removed;
     }
@@ -323,16 +339,12 @@ final class PendingCalls {
     /** The pull a reply with {@code seq} answers, removed; {@code null} when none waits (late or unknown). */
     @Nullable PendingPull take(long seq) {
         PendingPull first = slot;
-        if (first != null && first.seq == seq && SLOT.compareAndSet(this, first, null)) {
-            left();
+        if (first != null && first.seq == seq && unslot(first)) {
             return first;
         }
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
-        PendingPull pull = map == null ? null : map.remove(seq);
-        if (pull != null) {
-            left();
-        }
-        return pull;
+        PendingPull pull = map == null ? null : map.get(seq);
+        return pull != null && unmap(map, pull) ? pull : null;
     }
 
     /** The auth handshake's pull, removed if it still waits; {@code null} when none does. */
@@ -357,17 +369,15 @@ final class PendingCalls {
     /** Ends every waiting pull with 102: the connection is gone. */
     void failAll(Rerror rerror) {
         handshake = null;
-        PendingPull first = SLOT.getAndSet(this, null);
-        if (first != null) {
-            left();
-            first.fail(rerror);
+        for (PendingPull first = slot; first != null; first = slot) {
+            if (unslot(first)) {
+                first.fail(rerror);
+            }
         }
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
         if (map != null) {
-            for (Long key : map.keySet()) {
-                PendingPull pull = map.remove(key);
-                if (pull != null) {
-                    left();
+            for (PendingPull pull : map.values()) {
+                if (unmap(map, pull)) {
                     pull.fail(rerror);
                 }
             }
@@ -381,15 +391,13 @@ final class PendingCalls {
      */
     void failSentOn(io.netty.channel.Channel channel, Rerror rerror) {
         PendingPull first = slot;
-        if (first != null && first.sentOn == channel && SLOT.compareAndSet(this, first, null)) {
-            left();
+        if (first != null && first.sentOn == channel && unslot(first)) {
             first.fail(rerror);
         }
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
         if (map != null) {
             for (PendingPull pull : map.values()) {
-                if (pull.sentOn == channel && map.remove(pull.key(), pull)) {
-                    left();
+                if (pull.sentOn == channel && unmap(map, pull)) {
                     pull.fail(rerror);
                 }
             }
