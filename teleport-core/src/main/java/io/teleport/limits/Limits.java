@@ -52,10 +52,10 @@ public final class Limits {
     /**
      * Pulls and pushes received on one session and not yet finished (replied to, or handled). At
      * this many the session is no longer read until half of them are done, unless this side awaits
-     * replies on it (which come only by reading): then it is read on, and what comes past the limit
-     * waits for room, up to twice the limit (a pull is refused with {@code 503} while a handler of the
-     * session awaits a reply there). Default 128: below the default 200 handler threads, so that one
-     * session pulling a slow route never holds them all.
+     * replies on it (which come only by reading): then it is read on, what comes past the limit waits
+     * for room up to twice the limit, and what comes past that is refused ({@code 503}, a push dropped).
+     * Default 128: below the default 200 handler threads, so that one session pulling a slow route
+     * never holds them all.
      */
     public int maxInflightPerSession() {
         return v.maxInflightPerSession;

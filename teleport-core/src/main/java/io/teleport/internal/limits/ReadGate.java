@@ -59,21 +59,22 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /** Whether this side awaits replies on the connection's session. */
     private final BooleanSupplier awaitingReplies;
+    /** Whether a handler of the session awaits one there (a nested call): see {@link #readOnForReplies}. */
+    private final BooleanSupplier handlerAwaits;
     /** Run on the event loop as messages finish while some wait past the limit (see {@link #deferring}). */
     private volatile @Nullable Runnable deferredRoom;
     /** At the in-flight limit, yet read: this side awaits replies (see {@link #admit}). Event loop only. */
     private boolean readingOverInflight;
-    /** What {@link #mayWait} says of the message last admitted past the limit. Event loop only. */
-    private boolean lastMayWait;
 
     public ReadGate(Channel channel, InboundBudget budget, Counters counters, Limits limits,
-            BooleanSupplier awaitingReplies) {
+            BooleanSupplier awaitingReplies, BooleanSupplier handlerAwaits) {
         this.channel = channel;
         this.budget = budget;
         this.counters = counters;
         this.maxInflight = limits.maxInflightPerSession();
         this.maxInflightBytes = limits.maxInflightBytesPerSession();
         this.awaitingReplies = awaitingReplies;
+        this.handlerAwaits = handlerAwaits;
     }
 
     // ---------------------------------------------------------------- frames (event loop)
@@ -135,25 +136,25 @@ public final class ReadGate implements InboundBudget.Waiter {
     /**
      * A pull or push was received (event loop); it counts as in flight until {@link #finished}, whatever
      * the answer. At the limit reading stops, unless this side awaits replies on the session: they would
-     * never be read. Read on, a message past the limit waits for room ({@link #mayWait}) or is refused,
-     * within twice the limit.
-     * @return whether it is within the limits; false: it waits or is refused (admitted all the same, to be finished)
+     * never be read. Read on, a message past the limit waits for room within twice
+     * the limit, where reading stops, or, while a handler of the session awaits a reply there, is refused.
+     * @return whether it is within the limits, waits, or is refused (counted all the same, until finished)
      */
-    public boolean admit(long charge, boolean pull) {
+    public Admission admit(long charge, boolean pull) {
         int n = (int) COUNTS.addAndGet(this, pull ? PULL : 1);
         long b = INFLIGHT_BYTES.addAndGet(this, charge);
         if (n >= maxInflight || b >= maxInflightBytes) {
             // Read at or past the limit only while reading on for replies: past it, waiting or refused.
             boolean within = n <= maxInflight && b - charge < maxInflightBytes;
-            lastMayWait = !within && n <= 2 * maxInflight && b - charge < 2 * maxInflightBytes && awaitingReplies.getAsBoolean();
+            boolean waits = !within && n <= 2 * maxInflight && b - charge < 2 * maxInflightBytes && awaitingReplies.getAsBoolean();
             if (readOnForReplies(n)) {
                 readingOverInflight = true;
             } else {
                 stopForInflight();
             }
-            return within;
+            return within ? Admission.WITHIN : waits ? Admission.WAITS : Admission.REFUSED;
         }
-        return true;
+        return Admission.WITHIN;
     }
 
     /** A message refused past the limit gives back its bytes at once: its refusal may wait behind a peer that does not read. */
@@ -178,9 +179,13 @@ public final class ReadGate implements InboundBudget.Waiter {
         }
     }
 
-    /** Whether to read on at the limit: this side awaits replies, and what is past the limit is not as much again. */
+    /**
+     * Whether to read on at the limit: this side awaits replies, and what is past it is not as much again,
+     * or a handler awaits one, holding its place until it comes: what is past twice the limit is refused.
+     */
     private boolean readOnForReplies(int inflight) {
-        return inflight < 2 * maxInflight && inflightBytes < 2 * maxInflightBytes && awaitingReplies.getAsBoolean();
+        return awaitingReplies.getAsBoolean() && (inflight < 2 * maxInflight && inflightBytes < 2 * maxInflightBytes
+                || handlerAwaits.getAsBoolean());
     }
 
     /** After a frame read on for replies at the in-flight limit: once none is awaited, reading stops. */
@@ -248,11 +253,6 @@ public final class ReadGate implements InboundBudget.Waiter {
             readingOverInflight = !drained;
             resume(INFLIGHT);
         }
-    }
-
-    /** Whether the message just admitted past the limit, read on for replies, may wait for room (within twice it). */
-    public boolean mayWait() {
-        return lastMayWait;
     }
 
     /** Whether the first of {@code waiting} messages ({@code bytes}), admitted but not handed over, may go now. */

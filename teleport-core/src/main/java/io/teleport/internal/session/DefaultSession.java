@@ -301,7 +301,7 @@ public final class DefaultSession implements Session {
         return removed;
     }
 
-    /** Whether a handler of this session awaits the reply to a pull it made on it: a pull past the limit is then refused. */
+    /** Whether a handler of this session awaits the reply to a pull it made on it: reading is then not paused for overload. */
     public boolean awaitsNestedReplies() {
         return pending.awaitsNested();
     }

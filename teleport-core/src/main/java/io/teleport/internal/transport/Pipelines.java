@@ -48,7 +48,8 @@ public final class Pipelines {
         ChannelPipeline pipeline = channel.pipeline();
         channel.config().setMessageSizeEstimator(SenderEncoding.ESTIMATOR);
         channel.config().setWriteBufferWaterMark(peer.waterMark);
-        ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits, () -> session.pendingPulls() > 0);
+        ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits, () -> session.pendingPulls() > 0,
+                session::awaitsNestedReplies);
         SslContext ssl = session.dialed() ? config.clientSslContext() : config.serverSslContext();
         if (ssl != null) {
             SslHandler tls;

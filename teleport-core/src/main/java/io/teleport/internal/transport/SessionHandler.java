@@ -14,6 +14,7 @@ import io.netty.handler.timeout.WriteTimeoutException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.codec.CodecException;
 import io.teleport.internal.limits.MessageCharge;
+import io.teleport.internal.limits.Admission;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.log.LogText;
 import io.teleport.internal.session.CallErrors;
@@ -77,7 +78,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         this.session = session;
         this.ready = ready;
         this.gate = gate;
-        this.waiting = new WaitingMessages(gate, session, this::start);
+        this.waiting = new WaitingMessages(gate, this::start);
         this.decoder = decoder;
         this.protoContext = protoContext;
         this.tlsFailure = new TlsFailure(session);
@@ -96,8 +97,6 @@ final class SessionHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         Packet packet = msg instanceof PreparedPacket ? ((PreparedPacket) msg).packet()
                 : msg instanceof Packet ? (Packet) msg : null;
-        // A nested pull of this side's, maybe, while the other side's messages in flight stop reading.
-        waiting.nestedCallStarted();
         gate.wrote();
         if (packet == null) {
             ctx.write(msg, promise);
@@ -315,8 +314,9 @@ final class SessionHandler extends ChannelDuplexHandler {
      */
     private void dispatch(Packet packet, long charge) {
         boolean pull = packet.type() == PacketType.PULL;
-        boolean within = gate.admit(charge, pull);
-        boolean waits = !within && waiting.mayWait();
+        Admission admission = gate.admit(charge, pull);
+        boolean within = admission == Admission.WITHIN;
+        boolean waits = admission == Admission.WAITS;
         if (!within && !waits) {
             // Refused past the limit: its bytes go back at once (its reply may wait behind a peer that
             // does not read), and only its place counts until its refusal is written.

@@ -1,7 +1,6 @@
 package io.teleport.internal.transport;
 
 import io.teleport.internal.limits.ReadGate;
-import io.teleport.internal.session.DefaultSession;
 import io.teleport.internal.session.InboundContext;
 import org.jspecify.annotations.Nullable;
 
@@ -11,19 +10,16 @@ import java.util.function.Consumer;
 /**
  * Messages of one connection that came past its in-flight limit while it was read on for this side's
  * replies ({@link ReadGate#admit}), waiting for room rather than refused: stopping would leave the
- * replies unread (this side's pulls, a heartbeat's ping, timing out against a peer that answered), and
- * refusing would lose pushes that back-pressure would have kept. They stay counted in flight, so that
- * reading stops at twice the limit, and go to their handlers in the order they came as messages finish.
- * None waits while a handler of the session awaits a reply there (a nested call): what is past the limit
- * is refused then, as it finishes at once, since waiting messages would fill twice the limit and stop
- * reading before the reply that handler waits for.
+ * replies unread (this side's pulls, a handler's nested call, a heartbeat's ping, timing out against a
+ * peer that answered), and refusing would lose pushes that back-pressure would have kept. They stay
+ * counted in flight, so that what comes past twice the limit is refused, and go to their handlers in
+ * the order they came as messages finish (the replies that free their room are read meanwhile).
  *
  * <p>Event loop only, except {@link ReadGate#finished}, which hands {@link #drain} back to it.
  */
 final class WaitingMessages {
 
     private final ReadGate gate;
-    private final DefaultSession session;
     private final Consumer<InboundContext> start;
     private final Runnable drain = this::drain;
     /** Made by the first message that waits: most connections never have one. */
@@ -32,20 +28,14 @@ final class WaitingMessages {
     private long waitingBytes;
 
     /** {@code start} hands a message to its handler, as a message within the limit is. */
-    WaitingMessages(ReadGate gate, DefaultSession session, Consumer<InboundContext> start) {
+    WaitingMessages(ReadGate gate, Consumer<InboundContext> start) {
         this.gate = gate;
-        this.session = session;
         this.start = start;
     }
 
     /** Whether a message may go to its handler now: none waits before it. */
     boolean noneWaiting() {
         return waiting == null || waiting.isEmpty();
-    }
-
-    /** Whether a message past the limit waits rather than being refused. */
-    boolean mayWait() {
-        return gate.mayWait() && !session.awaitsNestedReplies();
     }
 
     /** Queues {@code message}, admitted, behind those waiting; it goes as soon as there is room. */
@@ -70,23 +60,6 @@ final class WaitingMessages {
         }
         if (waiting != null && waiting.isEmpty()) {
             gate.deferring(null);
-        }
-    }
-
-    /**
-     * A handler of the session made a nested call on it (event loop, as it is written): the messages
-     * waiting are refused now, as they would have been had they come after it, since counted in flight
-     * they could stop reading before its reply (reading on at the limit stops at twice it).
-     */
-    void nestedCallStarted() {
-        if (noneWaiting() || !session.awaitsNestedReplies()) {
-            return;
-        }
-        gate.deferring(null);
-        while (!waiting.isEmpty()) {
-            InboundContext next = waiting.poll();
-            waitingBytes -= next.charge;
-            next.refuseOverInflight();
         }
     }
 

@@ -20,7 +20,7 @@ class ReadGateTest {
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final InboundBudget budget = new InboundBudget(1 << 20);
     private final Counters counters = new Counters(budget, Limits.defaults(), new RefusalLogs());
-    private final ReadGate gate = new ReadGate(channel, budget, counters, Limits.defaults(), () -> false);
+    private final ReadGate gate = new ReadGate(channel, budget, counters, Limits.defaults(), () -> false, () -> false);
 
     @AfterEach
     void close() {
@@ -131,7 +131,7 @@ class ReadGateTest {
     @Test
     void theLastPullFinishingWhileReadingStopsDoesNotLeaveItStopped() {
         FinishingWhilePausing racing = new FinishingWhilePausing();
-        ReadGate raced = new ReadGate(racing, budget, counters, Limits.defaults(), () -> false);
+        ReadGate raced = new ReadGate(racing, budget, counters, Limits.defaults(), () -> false, () -> false);
         try {
             raced.admit(0, true);
             racing.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
@@ -164,7 +164,7 @@ class ReadGateTest {
     void aConnectionThatStopsBeingReadGivesUpTheOverdraftItsFrameHeld() {
         long mib = 1 << 20;
         InboundBudget big = new InboundBudget(64 * mib);
-        ReadGate holder = new ReadGate(channel, big, new Counters(big, Limits.defaults(), new RefusalLogs()), Limits.builder().maxInflightPerSession(1).build(), () -> false);
+        ReadGate holder = new ReadGate(channel, big, new Counters(big, Limits.defaults(), new RefusalLogs()), Limits.builder().maxInflightPerSession(1).build(), () -> false, () -> false);
         assertThat(big.reserveOrWait(32 * mib, 40 * mib, 0, () -> { })).isTrue();
         // A 16 MiB frame half here takes its rest (8 MiB) past the large frames' share.
         assertThat(holder.reserveFrame(1024, 16 * mib, 8 * mib)).isTrue();
@@ -181,9 +181,9 @@ class ReadGateTest {
     @Test
     void atTheInflightLimitItReadsOnOnlyWhileThisSideAwaitsRepliesAndRefusesWhatIsPastTheLimit() {
         java.util.concurrent.atomic.AtomicBoolean awaiting = new java.util.concurrent.atomic.AtomicBoolean();
-        ReadGate two = new ReadGate(channel, budget, counters, Limits.builder().maxInflightPerSession(2).build(), awaiting::get);
-        assertThat(two.admit(0, true)).isTrue();
-        assertThat(two.admit(0, true)).isTrue();
+        ReadGate two = new ReadGate(channel, budget, counters, Limits.builder().maxInflightPerSession(2).build(), awaiting::get, () -> false);
+        assertThat(two.admit(0, true)).isEqualTo(Admission.WITHIN);
+        assertThat(two.admit(0, true)).isEqualTo(Admission.WITHIN);
         assertThat(channel.config().isAutoRead()).as("at the limit, nothing awaited").isFalse();
 
         two.wrote();
@@ -191,7 +191,7 @@ class ReadGateTest {
         awaiting.set(true);
         two.wrote();
         assertThat(channel.config().isAutoRead()).as("a pull of this side's: its reply must be read").isTrue();
-        assertThat(two.admit(0, false)).as("past the limit: refused, yet counted until finished").isFalse();
+        assertThat(two.admit(0, false)).as("past the limit: it waits, counted until finished").isEqualTo(Admission.WAITS);
         two.finished(0, false);
         two.recheckInflight();
         assertThat(channel.config().isAutoRead()).isTrue();
@@ -204,26 +204,26 @@ class ReadGateTest {
         assertThat(channel.config().isAutoRead()).as("half done").isTrue();
         assertThat(counters.pausedSessions()).isZero();
 
-        // Reading on is bounded too: refusals whose replies are not written yet count, up to twice the limit.
+        // Reading on is bounded too: what waits counts, up to twice the limit.
         awaiting.set(true);
         for (int i = 0; i < 3; i++) {
-            assertThat(two.admit(0, true)).isEqualTo(i < 1);
+            assertThat(two.admit(0, true)).isEqualTo(i < 1 ? Admission.WITHIN : Admission.WAITS);
         }
         assertThat(channel.config().isAutoRead()).as("1 + 3 in flight: twice the limit").isFalse();
         two.finished(0, true);
         channel.runPendingTasks();
-        assertThat(channel.config().isAutoRead()).as("a refusal's reply was written: reading on again").isTrue();
+        assertThat(channel.config().isAutoRead()).as("one finished: reading on again").isTrue();
     }
 
     @Test
     void aRefusedMessageGivesItsBytesBackAtOnce() {
         InboundBudget small = new InboundBudget(1000);
         ReadGate one = new ReadGate(channel, small, new Counters(small, Limits.defaults(), new RefusalLogs()),
-                Limits.builder().maxInflightPerSession(1).build(), () -> true);
+                Limits.builder().maxInflightPerSession(1).build(), () -> true, () -> false);
         assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();
         assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();
-        assertThat(one.admit(300, true)).isTrue();
-        assertThat(one.admit(300, true)).as("past the limit").isFalse();
+        assertThat(one.admit(300, true)).isEqualTo(Admission.WITHIN);
+        assertThat(one.admit(300, true)).as("past the limit").isEqualTo(Admission.WAITS);
         one.givenBack(300);
         assertThat(small.used()).isEqualTo(300);
         one.finished(0, true);
@@ -236,18 +236,17 @@ class ReadGateTest {
         Limits limits = Limits.builder().maxInflightPerSession(100).maxInflightBytesPerSession(1024).build();
         EmbeddedChannel ch = new EmbeddedChannel();
         try {
-            ReadGate awaiting = new ReadGate(ch, budget, counters, limits, () -> true);
-            assertThat(awaiting.admit(700, false)).isTrue();
-            assertThat(awaiting.admit(700, false)).as("the one that crosses the bytes limit").isTrue();
+            ReadGate awaiting = new ReadGate(ch, budget, counters, limits, () -> true, () -> false);
+            assertThat(awaiting.admit(700, false)).isEqualTo(Admission.WITHIN);
+            assertThat(awaiting.admit(700, false)).as("the one that crosses the bytes limit").isEqualTo(Admission.WITHIN);
             assertThat(ch.config().isAutoRead()).as("read on for replies").isTrue();
 
-            assertThat(awaiting.admit(700, false)).as("past the bytes limit").isFalse();
-            assertThat(awaiting.mayWait()).as("came under twice the limit: it waits").isTrue();
+            assertThat(awaiting.admit(700, false)).as("past the bytes limit, come under twice it: it waits")
+                    .isEqualTo(Admission.WAITS);
             assertThat(ch.config().isAutoRead()).as("twice the limit in bytes: reading stops, whatever the count")
                     .isFalse();
             assertThat(awaiting.roomFor(1, 700)).as("what runs holds the limit").isFalse();
-            assertThat(awaiting.admit(700, false)).isFalse();
-            assertThat(awaiting.mayWait()).as("past twice the limit: refused").isFalse();
+            assertThat(awaiting.admit(700, false)).as("past twice the limit: refused").isEqualTo(Admission.REFUSED);
             awaiting.givenBack(700);
 
             awaiting.finished(700, false);
@@ -258,16 +257,36 @@ class ReadGateTest {
     }
 
     @Test
+    void whileAHandlerAwaitsAReplyReadingGoesOnPastTwiceTheLimitAndWhatIsPastItIsRefused() {
+        Limits limits = Limits.builder().maxInflightPerSession(2).build();
+        EmbeddedChannel ch = new EmbeddedChannel();
+        java.util.concurrent.atomic.AtomicBoolean handlerAwaits = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            ReadGate gate = new ReadGate(ch, budget, counters, limits, () -> true, handlerAwaits::get);
+            for (int i = 0; i < 4; i++) {
+                assertThat(gate.admit(0, true)).isEqualTo(i < 2 ? Admission.WITHIN : Admission.WAITS);
+            }
+            assertThat(ch.config().isAutoRead()).as("twice the limit, a pull of this side's awaited: stopped").isFalse();
+            handlerAwaits.set(true);
+            gate.wrote();
+            assertThat(ch.config().isAutoRead()).as("a handler's nested pull: its reply must be read").isTrue();
+            assertThat(gate.admit(0, true)).isEqualTo(Admission.REFUSED);
+            assertThat(ch.config().isAutoRead()).as("refused, not stopped").isTrue();
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void withNoReplyAwaitedAMessagePastTheLimitNeverWaits() {
         Limits limits = Limits.builder().maxInflightPerSession(2).build();
         EmbeddedChannel ch = new EmbeddedChannel();
         try {
-            ReadGate quiet = new ReadGate(ch, budget, counters, limits, () -> false);
-            assertThat(quiet.admit(10, false)).isTrue();
-            assertThat(quiet.admit(10, false)).isTrue();
+            ReadGate quiet = new ReadGate(ch, budget, counters, limits, () -> false, () -> false);
+            assertThat(quiet.admit(10, false)).isEqualTo(Admission.WITHIN);
+            assertThat(quiet.admit(10, false)).isEqualTo(Admission.WITHIN);
             assertThat(ch.config().isAutoRead()).isFalse();
-            assertThat(quiet.admit(10, false)).isFalse();
-            assertThat(quiet.mayWait()).isFalse();
+            assertThat(quiet.admit(10, false)).isEqualTo(Admission.REFUSED);
         } finally {
             ch.finishAndReleaseAll();
         }
