@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>The pinging side ({@link #ping}) pulls every session it has not heard from for the rate and drops
  * its connection when the ping goes unanswered (closes the session when it is answered with an error).
  * The answering side ({@link #pong}) answers both routes (and the erpc push) and drops the connections
- * of sessions idle for more than three rates; a session whose pinger announced its rate in
+ * of sessions idle for more than three rates (of a session it dialed, only once its remote has pinged
+ * it: a server it calls pings nobody; drops are said at INFO, at most one line per 10 s); a session whose pinger announced its rate in
  * {@value #ERPC_RATE_KEY} is dropped, as erpc does, after twice that rate instead (at most ten of this
  * side's rates or five minutes, whichever is longer), so that a Go pinger slower than this side's rate
  * is not cut off. The pinging side pings a session it has heard nothing from for the rate, since what
@@ -72,6 +73,8 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     private static final int MAX_ANNOUNCED_RATES = 10;
     /** ... this long, whichever is longer. */
     private static final long MAX_ANNOUNCED_SILENCE_NANOS = TimeUnit.MINUTES.toNanos(5);
+    /** Set on a session once its remote pinged it: a session this side dialed is reaped only then. */
+    private static final String PINGED = HeartbeatPlugin.class.getName() + ".pinged";
     /** The rate an erpc pinger announced, in nanoseconds. */
     private static final String ANNOUNCED = HeartbeatPlugin.class.getName() + ".announced";
 
@@ -80,6 +83,10 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
 
     private final Duration rate;
     private final AtomicLong lastInfoNanos = new AtomicLong(System.nanoTime() - INFO_EVERY_NANOS);
+    /** Silent sessions dropped since the answering side last said so; when it last did. */
+    private final AtomicLong reaped = new AtomicLong();
+    private final AtomicLong lastReapedInfoNanos = new AtomicLong(System.nanoTime() - INFO_EVERY_NANOS);
+    private volatile String latestReaped = "";
     private final boolean ping;
 
     private HeartbeatPlugin(Duration rate, boolean ping) {
@@ -105,12 +112,13 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     @Override
     public void postNewPeer(PeerSetup peer) {
         if (!ping) {
-            peer.pullRouter().route(URI, Void.class, (body, ctx) -> null);
+            peer.pullRouter().route(URI, Void.class, (body, ctx) -> pinged(ctx.session()));
             peer.pullRouter().route(ERPC_URI, Void.class, (body, ctx) -> {
                 announced(ctx.session(), ctx.meta().peek(ERPC_RATE_KEY));
-                return null;
+                return pinged(ctx.session());
             });
             peer.pushRouter().route(ERPC_URI, Void.class, (body, ctx) -> {
+                pinged(ctx.session());
                 try {
                     announced(ctx.session(), ctx.meta().peek(ERPC_RATE_KEY));
                 } catch (RerrorException e) {
@@ -180,12 +188,30 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
                         log.debug("heartbeat to {} not sent: {}", session.id(), notSent.toString());
                     }
                 }
-            } else if (idle > idleLimit(session)) {
+            } else if (idle > idleLimit(session) && (!session.dialed() || session.attributes().containsKey(PINGED))) {
+                // A session this side dialed is reaped only once its remote showed it pings: a server
+                // this side calls (a backend) pings nobody, and its quiet connection is not a dead one.
                 log.debug("no heartbeat from {} for {}, closing its connection", session.id(), Duration.ofNanos(idle));
                 session.dropConnection("no heartbeat for " + Duration.ofNanos(idle).toMillis() + " ms");
+                reaped.incrementAndGet();
+                latestReaped = session.id();
             }
             return true;
         });
+        long last = lastReapedInfoNanos.get();
+        if (reaped.get() > 0 && now - last >= INFO_EVERY_NANOS && lastReapedInfoNanos.compareAndSet(last, now)) {
+            log.info("dropped the connections of {} session(s) silent for more than {} since the last report"
+                    + " (at most one line per 10 s; latest: {})", reaped.getAndSet(0), Duration.ofNanos(3 * rate.toNanos()),
+                    latestReaped);
+        }
+    }
+
+    /** The remote of {@code session} pings it; the answer to a ping is empty. */
+    private static @Nullable Void pinged(Session session) {
+        if (session.dialed()) {
+            session.attributes().putIfAbsent(PINGED, Boolean.TRUE);
+        }
+        return null;
     }
 
     /**

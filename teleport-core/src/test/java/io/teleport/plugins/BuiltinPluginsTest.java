@@ -329,6 +329,36 @@ class BuiltinPluginsTest {
     }
 
     @Test
+    void theAnsweringSideKeepsAQuietConnectionItDialedToAPeerThatNeverPings() throws Exception {
+        // A gateway that answers its devices' pings also calls a backend, which pings nobody.
+        Peer backend = peer(PeerConfig.defaults());
+        backend.pullRouter().route("/hello", String.class, (b, ctx) -> "hello " + b);
+        int port = port(backend, "127.0.0.1:0");
+        Session toBackend = peer(PeerConfig.defaults(), HeartbeatPlugin.pong(Duration.ofMillis(200))).dial("127.0.0.1:" + port);
+
+        Thread.sleep(1500);
+        assertThat(toBackend.isHealthy()).as("quiet for more than seven rates, still there").isTrue();
+        assertThat(toBackend.pull("/hello", "again", String.class)).isEqualTo("hello again");
+        assertThat(heartbeatLog.events()).isEmpty();
+    }
+
+    @Test
+    void aConnectionItDialedIsDroppedOnceItsRemotePingedAndFellSilent() throws Exception {
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Peer client = peer(PeerConfig.defaults(), HeartbeatPlugin.pong(Duration.ofMillis(200)));
+            Session dialed = client.dial("127.0.0.1:" + listener.getLocalPort());
+            try (Socket remote = listener.accept()) {
+                // One ping, then nothing: a server that pinged its clients has stopped.
+                remote.getOutputStream().write(io.teleport.testing.Frames.encode(new Packet(
+                        io.teleport.message.PacketType.PULL, 1, HeartbeatPlugin.URI, null).bodyCodec((byte) 'j')));
+                await().atMost(Duration.ofSeconds(5)).until(() -> !dialed.isHealthy());
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> heartbeatLog.events().stream().anyMatch(e -> e.getLevel() == Level.INFO
+                && e.getFormattedMessage().startsWith("dropped the connections of 1 session(s) silent for more than PT0.6S")));
+    }
+
+    @Test
     void aPeerThatStopsAnsweringIsDroppedThoughThisSideKeepsPushingToIt() throws Exception {
         Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(Duration.ofMillis(300)));
         int port = port(server, "127.0.0.1:0");

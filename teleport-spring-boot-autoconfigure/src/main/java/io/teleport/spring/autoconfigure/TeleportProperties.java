@@ -290,7 +290,7 @@ public record TeleportProperties(
      * @param pingRate send a heartbeat to sessions not heard from this long, dropping the connections of those
      *     that do not answer (a dialed one redials); unset for none
      * @param pongRate answer heartbeats and drop the connections of sessions silent (both ways) for three
-     *     rates; unset for none
+     *     rates (of sessions this side dialed, only those whose remote has pinged); unset for none
      */
     public record Heartbeat(Duration pingRate, Duration pongRate) {
 
