@@ -30,8 +30,9 @@ class MissingTeleportBeanFailureAnalyzer extends AbstractFailureAnalyzer<NoSuchB
         implements Ordered {
 
     private static final Set<Class<?>> NEED_A_ROLE = Set.of(Peer.class, TeleportSessions.class, SessionTemplates.class);
-    private static final String ROLE = "Set teleport.server.listen-address to serve (such as 0.0.0.0:9090), or "
-            + "teleport.client.address (or teleport.clients.<name>.address) to call another peer.";
+    private static final String ROLE = "Set teleport.server.listen-address to serve (such as 0.0.0.0:9090), "
+            + "teleport.client.address (or teleport.clients.<name>.address) to call another peer, or teleport.enabled=true "
+            + "to run a peer that only dials by the application's own code.";
 
     private final Environment environment;
     private final @Nullable BeanFactory beans;
@@ -52,7 +53,8 @@ class MissingTeleportBeanFailureAnalyzer extends AbstractFailureAnalyzer<NoSuchB
                 .orElse(Map.of()).keySet();
         // The auto-configuration's own conditions: what they see is what decided whether it ran.
         boolean defaultRemote = OnTeleportRoleCondition.hasDefaultRemote(binder);
-        boolean role = OnTeleportRoleCondition.listens(binder) || defaultRemote || !named.isEmpty();
+        Boolean enabled = OnTeleportRoleCondition.enabled(binder);
+        boolean role = OnTeleportRoleCondition.listens(binder) || defaultRemote || !named.isEmpty() || Boolean.TRUE.equals(enabled);
         String name = missing.getSimpleName();
         if (missing == SessionTemplate.class && beans instanceof ListableBeanFactory listable
                 && listable.getBeanNamesForType(SessionTemplate.class, true, false).length > 0) {
@@ -61,6 +63,10 @@ class MissingTeleportBeanFailureAnalyzer extends AbstractFailureAnalyzer<NoSuchB
                     + "teleport.clients are not beans.", "Inject SessionTemplates and use get(\"<name>\") for a "
                     + "named remote" + (named.isEmpty() ? "" : " (configured: " + named + ")") + ", or drop the "
                     + "qualifier for the default remote.", cause);
+        }
+        if ((NEED_A_ROLE.contains(missing) || missing == SessionTemplate.class) && Boolean.FALSE.equals(enabled)) {
+            return new FailureAnalysis("A " + name + " was injected, but Teleport is not running: teleport.enabled is "
+                    + "false.", "Remove teleport.enabled=false, or do not inject Teleport's beans where it is off.", cause);
         }
         if (role && (missing == SessionTemplate.class ? defaultRemote : NEED_A_ROLE.contains(missing))) {
             return new FailureAnalysis("A " + name + " was injected, but there is none although its properties are "

@@ -9,17 +9,32 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 import java.util.Map;
 
-/** Matches when the application has a Teleport role: a listen address, a default remote, or named remotes. */
+/**
+ * Matches when the application has a Teleport role: a listen address, a default remote, or named
+ * remotes; or {@code teleport.enabled} is true. Never when it is false.
+ */
 class OnTeleportRoleCondition extends SpringBootCondition {
 
     @Override
     public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
         Binder binder = Binder.get(context.getEnvironment());
+        Boolean enabled = enabled(binder);
+        if (Boolean.FALSE.equals(enabled)) {
+            return ConditionOutcome.noMatch("teleport.enabled is false");
+        }
         if (listens(binder)) {
             return ConditionOutcome.match("teleport.server.listen-address is set");
         }
-        return hasRemotes(binder) ? ConditionOutcome.match("teleport.client.address, .service-id or teleport.clients is set")
+        if (hasRemotes(binder)) {
+            return ConditionOutcome.match("teleport.client.address, .service-id or teleport.clients is set");
+        }
+        return Boolean.TRUE.equals(enabled) ? ConditionOutcome.match("teleport.enabled is true")
                 : ConditionOutcome.noMatch("no teleport.server.listen-address, teleport.client.address or teleport.clients");
+    }
+
+    /** {@code teleport.enabled}: null when unset. */
+    static Boolean enabled(Binder binder) {
+        return binder.bind("teleport.enabled", Boolean.class).orElse(null);
     }
 
     /** Whether the application listens: {@code teleport.server.listen-address} is set. */

@@ -19,6 +19,8 @@ import java.util.Map;
 /**
  * Configuration of the Teleport peer, under {@code teleport}.
  *
+ * @param enabled whether a peer runs: unset, when it listens or has remotes; true, also without either
+ *     (an application that dials by its own code, through the Peer bean); false, never
  * @param network the network: tcp, tcp4, tcp6, unix, or local (in-JVM, for tests)
  * @param transport the I/O transport: auto (epoll on Linux, kqueue on macOS, else NIO), nio, epoll,
  *     kqueue or io-uring (Linux 5.9+, only when named); a native one that cannot load fails start-up
@@ -56,6 +58,7 @@ import java.util.Map;
  */
 @ConfigurationProperties("teleport")
 public record TeleportProperties(
+        Boolean enabled,
         @DefaultValue("tcp") String network,
         @DefaultValue("auto") String transport,
         @DefaultValue("json") String defaultBodyCodec,

@@ -65,6 +65,32 @@ class TeleportAutoConfigurationTests {
     }
 
     @Test
+    void enabledRunsAPeerWithoutARoleForDialsOfTheApplicationsOwn() {
+        Peer server = new Peer(io.teleport.config.PeerConfig.defaults());
+        try {
+            server.pullRouter().route("/hello", String.class, (body, c) -> "hello " + body);
+            int port = ((java.net.InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+            runner.withPropertyValues("teleport.enabled=true").run(ctx -> {
+                assertThat(ctx).hasNotFailed().hasSingleBean(Peer.class).hasSingleBean(TeleportSessions.class)
+                        .doesNotHaveBean(SessionTemplate.class);
+                Peer peer = ctx.getBean(Peer.class);
+                assertThat(peer.dial("127.0.0.1:" + port).pull("/hello", "device-7", String.class)).isEqualTo("hello device-7");
+            });
+        } finally {
+            server.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void notEnabledMeansNoPeerWhateverIsConfigured() {
+        runner.withPropertyValues("teleport.enabled=false", SERVER, CLIENT).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            assertThat(ctx).doesNotHaveBean(Peer.class).doesNotHaveBean(TeleportSessions.class)
+                    .doesNotHaveBean(SessionTemplate.class);
+        });
+    }
+
+    @Test
     void serverOnly() {
         runner.withPropertyValues(SERVER).run(ctx -> {
             assertThat(ctx).hasSingleBean(Peer.class).hasSingleBean(TeleportPeerLifecycle.class)

@@ -275,7 +275,16 @@ class ConfigurationErrorTests {
         failsToStart(BroadcastingApp.class, "TeleportSessions");
         assertThat(output).contains("A TeleportSessions was injected, but Teleport is not running: none of "
                 + "teleport.server.listen-address, teleport.client.address or teleport.clients is set.")
-                .contains("Set teleport.server.listen-address to serve");
+                .contains("Set teleport.server.listen-address to serve").contains("or teleport.enabled=true to run a peer "
+                        + "that only dials by the application's own code");
+    }
+
+    @Test
+    void anInjectedTeleportBeanWithTeleportSwitchedOffSaysSo(CapturedOutput output) {
+        failsToStart(BroadcastingApp.class, "TeleportSessions", "teleport.enabled=false",
+                "teleport.server.listen-address=127.0.0.1:0");
+        assertThat(output).contains("A TeleportSessions was injected, but Teleport is not running: teleport.enabled is false.")
+                .doesNotContain("auto-configuration did not run");
     }
 
     @Test
