@@ -6,7 +6,8 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * Health of the peer: up while it runs and, on the listening side, while it listens; with the
- * listening addresses and the number of sessions.
+ * listening addresses, the number of sessions, and of them the connections it accepted (its clients;
+ * the others are those it dialed).
  */
 public final class TeleportHealthIndicator extends AbstractHealthIndicator {
 
@@ -29,6 +30,7 @@ public final class TeleportHealthIndicator extends AbstractHealthIndicator {
             builder.up();
         }
         builder.withDetail("listening", peer.listenAddresses().stream().map(String::valueOf).toList())
-                .withDetail("sessions", peer.sessionCount());
+                .withDetail("sessions", peer.sessionCount())
+                .withDetail("accepted", peer.stats().acceptedConnections());
     }
 }

@@ -57,13 +57,15 @@ public class TeleportSessionsEndpoint {
                 .limit(shown)
                 .map(e -> describe(e.getKey(), e.getValue(), now))
                 .toList();
+        int dialed = (int) live.stream().filter(Session::dialed).count();
         return new SessionsDescriptor(peer.transport().configName(),
-                peer.listenAddresses().stream().map(String::valueOf).toList(), live.size(), sessions);
+                peer.listenAddresses().stream().map(String::valueOf).toList(), live.size(), dialed, sessions);
     }
 
     private static SessionDescriptor describe(String id, Session s, Instant now) {
         return new SessionDescriptor(id, String.valueOf(s.remoteAddress()), String.valueOf(s.localAddress()),
-                s.connectedAt(), Duration.between(s.connectedAt(), now).toSeconds(), s.pendingPulls(), s.isHealthy());
+                s.connectedAt(), Duration.between(s.connectedAt(), now).toSeconds(), s.pendingPulls(), s.isHealthy(),
+                s.dialed());
     }
 
     /**
@@ -91,9 +93,10 @@ public class TeleportSessionsEndpoint {
      * @param transport the I/O transport in use: nio, epoll, kqueue or io-uring
      * @param listening the addresses the peer listens on
      * @param total how many sessions are live
+     * @param dialed how many of them this peer dialed (its remotes); the others it accepted (its clients)
      * @param sessions the first of them by id, as many as the limit
      */
-    public record SessionsDescriptor(String transport, List<String> listening, int total,
+    public record SessionsDescriptor(String transport, List<String> listening, int total, int dialed,
             List<SessionDescriptor> sessions) {
     }
 
@@ -107,8 +110,9 @@ public class TeleportSessionsEndpoint {
      * @param ageSeconds its age in seconds
      * @param pendingPulls this side's pulls waiting for a reply
      * @param healthy whether it is open and not closing
+     * @param dialed whether this peer dialed it (a remote of its own) rather than accepted it (a client)
      */
     public record SessionDescriptor(String id, String remoteAddress, String localAddress, Instant connectedAt,
-            long ageSeconds, int pendingPulls, boolean healthy) {
+            long ageSeconds, int pendingPulls, boolean healthy, boolean dialed) {
     }
 }

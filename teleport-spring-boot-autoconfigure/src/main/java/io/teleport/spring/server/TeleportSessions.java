@@ -34,7 +34,10 @@ public final class TeleportSessions {
         return peer.sessions();
     }
 
-    /** The number of live sessions. */
+    /**
+     * The number of live sessions, dialed ones included; the clients alone (the connections this peer
+     * accepted) are {@code peer.stats().acceptedConnections()}.
+     */
     public int count() {
         return peer.sessionCount();
     }

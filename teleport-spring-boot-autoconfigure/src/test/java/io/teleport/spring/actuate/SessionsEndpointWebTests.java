@@ -91,6 +91,23 @@ class SessionsEndpointWebTests {
     }
 
     @Test
+    void sessionsThePeerDialedAreToldFromThoseItAccepted() {
+        runner.run(ctx -> {
+            Peer server = ctx.getBean(Peer.class);
+            int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+            // The peer calls itself: one session it dialed, one it accepted.
+            Session own = server.dial("127.0.0.1:" + port);
+            await().until(() -> server.sessionCount() == 2);
+            TeleportSessionsEndpoint.SessionsDescriptor d = ctx.getBean(TeleportSessionsEndpoint.class).sessions(null);
+            assertThat(d.total()).isEqualTo(2);
+            assertThat(d.dialed()).isEqualTo(1);
+            assertThat(d.sessions()).filteredOn(TeleportSessionsEndpoint.SessionDescriptor::dialed).singleElement()
+                    .satisfies(s -> assertThat(s.id()).isEqualTo(own.id()));
+            own.close().join();
+        });
+    }
+
+    @Test
     void withoutALimitTheFirstHundredAreListed() {
         Peer server = new Peer(PeerConfig.defaults());
         Peer client = new Peer(PeerConfig.defaults());

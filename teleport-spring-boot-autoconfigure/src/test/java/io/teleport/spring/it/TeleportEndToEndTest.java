@@ -123,9 +123,11 @@ class TeleportEndToEndTest {
         assertThat(described.sessions()).singleElement().satisfies(s -> {
             assertThat(s.id()).isEqualTo(back.id());
             assertThat(s.healthy()).isTrue();
+            assertThat(s.dialed()).as("the client's session, accepted").isFalse();
         });
+        assertThat(described.dialed()).isZero();
         assertThat(health.health(true).getStatus()).isEqualTo(Status.UP);
-        assertThat(health.health(true).getDetails()).containsEntry("sessions", 1);
+        assertThat(health.health(true).getDetails()).containsEntry("sessions", 1).containsEntry("accepted", 1);
 
         // The slow-call counter.
         io.micrometer.core.instrument.Counter slowCalls = meters.find("teleport.calls.slow").tag("kind", "pull-handle")
