@@ -200,9 +200,9 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         });
         long last = lastReapedInfoNanos.get();
         if (reaped.get() > 0 && now - last >= INFO_EVERY_NANOS && lastReapedInfoNanos.compareAndSet(last, now)) {
-            log.info("dropped the connections of {} session(s) silent for more than {} since the last report"
-                    + " (at most one line per 10 s; latest: {})", reaped.getAndSet(0), Duration.ofNanos(3 * rate.toNanos()),
-                    latestReaped);
+            log.info("dropped the connections of {} session(s) silent past their heartbeat limit ({} ms, three rates,"
+                    + " unless their pinger announced its own) since the last report (at most one line per 10 s; latest: {})",
+                    reaped.getAndSet(0), 3 * rate.toMillis(), latestReaped);
         }
     }
 
@@ -317,6 +317,8 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
 
     @Override
     public @Nullable Rerror postDial(Session session) {
+        // Per connection: a redial may reach another remote (behind a balancer) that pings nobody.
+        session.attributes().remove(PINGED);
         return touch(session);
     }
 

@@ -230,4 +230,52 @@ class NestedPullTest {
             answer.countDown();
         }
     }
+
+    @Test
+    void aPeerThatReadsNoneOfItsRefusalsStopsBeingReadThoughAHandlerAwaitsItsReply() throws Exception {
+        // A small socket buffer: the refusals fill it at once, and then wait in the connection.
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(LIMIT).build())
+                .pullTimeout(Duration.ofSeconds(20)).handlerThreads(16).sendBufferSize(4096).build()));
+        CountDownLatch in = new CountDownLatch(1);
+        server.pullRouter().route("/outer", String.class, (body, ctx) -> {
+            in.countDown();
+            return ctx.session().pull("/inner", body, String.class);
+        });
+        server.pullRouter().route("/x", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        try (java.net.Socket hostile = new java.net.Socket()) {
+            hostile.setReceiveBufferSize(4096);
+            hostile.connect(new InetSocketAddress("127.0.0.1", port));
+            java.io.OutputStream out = hostile.getOutputStream();
+            out.write(io.teleport.testing.Frames.encode(new io.teleport.message.Packet(io.teleport.message.PacketType.PULL,
+                    1, "/outer", null).bodyCodec((byte) 'j')));
+            assertThat(in.await(5, TimeUnit.SECONDS)).isTrue();
+            // It never answers the nested pull, reads nothing, and floods pulls past every limit.
+            io.teleport.message.Packet flood = new io.teleport.message.Packet(io.teleport.message.PacketType.PULL, 2, "/x", null);
+            flood.meta().set("k", "v".repeat(4096));
+            byte[] frame = io.teleport.testing.Frames.encode(flood);
+            Thread writer = new Thread(() -> {
+                try {
+                    while (true) {
+                        out.write(frame);
+                    }
+                } catch (java.io.IOException closed) {
+                    // The test is over.
+                }
+            }, "flood");
+            writer.setDaemon(true);
+            writer.start();
+            // Its refusals, once the socket takes no more, hold their requests: then no more are read.
+            long[] last = {-1};
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                long now = server.stats().pullsRefused();
+                boolean still = now == last[0];
+                last[0] = now;
+                return still && now > 0;
+            });
+            assertThat(server.stats().pausedSessions()).isEqualTo(1);
+            assertThat(server.sessionCount()).as("not closed for unread replies: it stopped being read first").isEqualTo(1);
+            assertThat(server.stats().pullsRefused()).isLessThan(2_000);
+        }
+    }
 }

@@ -355,7 +355,7 @@ class BuiltinPluginsTest {
             }
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> heartbeatLog.events().stream().anyMatch(e -> e.getLevel() == Level.INFO
-                && e.getFormattedMessage().startsWith("dropped the connections of 1 session(s) silent for more than PT0.6S")));
+                && e.getFormattedMessage().startsWith("dropped the connections of 1 session(s) silent past their heartbeat limit (600 ms")));
     }
 
     @Test

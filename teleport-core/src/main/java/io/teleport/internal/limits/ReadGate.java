@@ -136,8 +136,8 @@ public final class ReadGate implements InboundBudget.Waiter {
     /**
      * A pull or push was received (event loop); it counts as in flight until {@link #finished}, whatever
      * the answer. At the limit reading stops, unless this side awaits replies on the session: they would
-     * never be read. Read on, a message past the limit waits for room within twice
-     * the limit, where reading stops, or, while a handler of the session awaits a reply there, is refused.
+     * never be read. Read on, a message past the limit waits for room within twice the limit; past it, it
+     * is refused, and reading stops there unless a handler of the session awaits a reply (see {@link #readOnForReplies}).
      * @return whether it is within the limits, waits, or is refused (counted all the same, until finished)
      */
     public Admission admit(long charge, boolean pull) {
@@ -173,19 +173,19 @@ public final class ReadGate implements InboundBudget.Waiter {
 
     /** This side wrote while reading is stopped at the in-flight limit: if it now awaits a reply there, reading resumes. */
     public void wrote() {
-        // One field read on every write: the look at the pulls is paid only while stopped.
-        if ((reasons & INFLIGHT) != 0) {
+        if ((reasons & INFLIGHT) != 0) { // one field read per write: the look at the pulls only while stopped
             inflightDrained();
         }
     }
 
     /**
-     * Whether to read on at the limit: this side awaits replies, and what is past it is not as much again,
-     * or a handler awaits one, holding its place until it comes: what is past twice the limit is refused.
+     * Whether to read on at the limit: this side awaits replies and what is past it is not as much again;
+     * or a handler awaits one, holding its place until it comes, and fewer than three times the limit are
+     * in flight (refused pulls count until their refusal is written: a peer that reads none could pile them up).
      */
     private boolean readOnForReplies(int inflight) {
         return awaitingReplies.getAsBoolean() && (inflight < 2 * maxInflight && inflightBytes < 2 * maxInflightBytes
-                || handlerAwaits.getAsBoolean());
+                || inflight < 3 * maxInflight && handlerAwaits.getAsBoolean());
     }
 
     /** After a frame read on for replies at the in-flight limit: once none is awaited, reading stops. */

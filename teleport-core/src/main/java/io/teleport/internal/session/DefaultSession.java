@@ -301,7 +301,7 @@ public final class DefaultSession implements Session {
         return removed;
     }
 
-    /** Whether a handler of this session awaits the reply to a pull it made on it: reading is then not paused for overload. */
+    /** Whether a handler of this session awaits the reply to a pull it made on it: reading then goes on past twice the in-flight limit, and is not paused for overload. */
     public boolean awaitsNestedReplies() {
         return pending.awaitsNested();
     }

@@ -272,6 +272,12 @@ class ReadGateTest {
             assertThat(ch.config().isAutoRead()).as("a handler's nested pull: its reply must be read").isTrue();
             assertThat(gate.admit(0, true)).isEqualTo(Admission.REFUSED);
             assertThat(ch.config().isAutoRead()).as("refused, not stopped").isTrue();
+            // Refusals the other side does not read count until written: at three times the limit, stopped.
+            assertThat(gate.admit(0, true)).isEqualTo(Admission.REFUSED);
+            assertThat(ch.config().isAutoRead()).as("2 + 2 waiting + 2 refusals unwritten").isFalse();
+            gate.finished(0, true);
+            ch.runPendingTasks();
+            assertThat(ch.config().isAutoRead()).as("a refusal was written: reading on").isTrue();
         } finally {
             ch.finishAndReleaseAll();
         }
