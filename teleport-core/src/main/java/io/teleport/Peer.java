@@ -251,7 +251,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
                     + " a dialing side speaks first and must name its protocol (FastProto or ErpcRawProto)");
         }
         return context.dialer.dial(address, proto, null).thenApply(session -> {
-            log.info("dial ok (network:{}, addr:{}, id:{})", network.goName(), address, session.id());
+            context.logs.dialOkLines.info(log, session.id(), "dial ok (network:{}, addr:{}, id:{})", network.goName(), address, session.id());
             return session;
         });
     }

@@ -134,4 +134,25 @@ class OutageLogTest {
         assertThat(waits.get(waits.size() - 1)).as("the waits kept growing").isGreaterThan(Duration.ofSeconds(20));
         assertThat(session.closeFuture()).isNotDone();
     }
+
+    @Test
+    void aProcessOfManySessionsLogsTheFirstTenOfEachKindAndCountsTheRest() throws IOException {
+        int port = reserved.port();
+        Peer first = server(port);
+        Peer client = peers.add(Peer.builder().configure(c -> c.redialTimes(-1).redialInterval(Duration.ofMillis(100))
+                .redialMaxInterval(Duration.ofMillis(100))).timer(timer).build());
+        for (int i = 0; i < 30; i++) {
+            client.dial("127.0.0.1:" + port);
+        }
+        await().until(() -> first.sessionCount() == 30);
+        first.shutdown(Duration.ofSeconds(1));
+        await().until(() -> timer.pendingOf("Redialer") == 30);
+
+        assertThat(log.warnings("connection lost, redialing")).hasSize(10);
+        // The first left out is said at once, the others with the count when the interval ends.
+        assertThat(log.warnings("'connection lost' lines of more sessions left out (the first 10 in 10 s are written)"))
+                .singleElement().asString().contains(": 1 since the last report");
+        assertThat(log.warnings("'dial ok' lines of more sessions left out")).singleElement().asString()
+                .contains("latest: 127.0.0.1:");
+    }
 }

@@ -34,7 +34,7 @@ public final class MessageLog {
     private final MessageText format;
     private final MessageText credentialFormat;
     private final int valueLimit;
-    private final EntryRate rate;
+    private final LineRate rate;
 
     /** The log of a peer with {@code config}; {@code logs}: where its entries past the rate are counted. */
     public MessageLog(PeerConfig config, Codecs codecs, RefusalLogs logs) {
@@ -46,7 +46,8 @@ public final class MessageLog {
         long slow = config.slowCometDuration().toNanos();
         this.slowNanos = slow <= 0 ? Long.MAX_VALUE : slow;
         this.valueLimit = config.limits().logValueLimit();
-        this.rate = new EntryRate(config.limits().messageLogRate(), logs.open(log, "message log entries left out past"
+        this.rate = new LineRate(config.limits().messageLogRate(), java.util.concurrent.TimeUnit.SECONDS.toNanos(1),
+                logs.open(log, "message log entries left out past"
                 + " limits.message-log-rate (" + config.limits().messageLogRate() + " per second)"));
         this.format = new MessageText(countTime, printBody, valueLimit, bodyLimit, multiLine);
         this.credentialFormat = format.forCredentials();
@@ -134,10 +135,10 @@ public final class MessageLog {
     private void write(MessageKind kind, SocketAddress remote, long start, Packet first, @Nullable Packet reply) {
         long cost = cost(start);
         if (cost >= slowNanos) {
-            if (log.isWarnEnabled() && rate.admit(kind, first.uri(), valueLimit)) {
+            if (log.isWarnEnabled() && admitted(kind, first)) {
                 log.warn("{}", formatOf(first).format(kind, remote, first, reply, cost, true));
             }
-        } else if (normalEnabled() && rate.admit(kind, first.uri(), valueLimit)) {
+        } else if (normalEnabled() && admitted(kind, first)) {
             String entry = formatOf(first).format(kind, remote, first, reply, cost, false);
             if (multiLine) {
                 log.info("{}", entry);
@@ -145,5 +146,14 @@ public final class MessageLog {
                 log.debug("{}", entry);
             }
         }
+    }
+
+    /** Whether the entry is within the rate; if not, it is counted as left out. */
+    private boolean admitted(MessageKind kind, Packet first) {
+        if (rate.admit()) {
+            return true;
+        }
+        rate.leftOut(kind.text + " " + LogText.safe(first.uri(), valueLimit));
+        return false;
     }
 }

@@ -116,7 +116,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             gate.refusingForOverload(session.awaitsNestedReplies());
             refuse(Rerror.CODE_UNAVAILABLE, "the handler executor is saturated or shut down",
-                    session.peer.overloadLog, why);
+                    session.peer.logs.overloadLog, why);
         }
     }
 
@@ -138,7 +138,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
      * for this side's replies (see {@code ReadGate.admit}); runs on the I/O thread.
      */
     public void refuseOverInflight() {
-        refuse(Rerror.CODE_UNAVAILABLE, "too many messages in flight on this session", session.peer.inflightLog,
+        refuse(Rerror.CODE_UNAVAILABLE, "too many messages in flight on this session", session.peer.logs.inflightLog,
                 "past the session's in-flight limit while this side awaits replies on it");
     }
 
@@ -318,7 +318,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             // No thread to run the hooks on (out of native threads), or an inline hook's Error: the
             // message still ends.
             try {
-                session.peer.afterReplyLog.record("PostWriteReply of " + safeUri() + " failed", t);
+                session.peer.logs.afterReplyLog.record("PostWriteReply of " + safeUri() + " failed", t);
             } finally {
                 finish();
             }
@@ -357,7 +357,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 // Pushes have no reply to carry the error: the log and a count do, bounded (a peer may send many).
                 String what = safeText(rerror.toJson()) + " push " + safeUri() + " from " + session.id();
                 log.debug(what);
-                session.peer.refusedPushLog.record(what);
+                session.peer.logs.refusedPushLog.record(what);
                 session.peer.counters.pushesDropped.increment();
                 return;
             }

@@ -69,7 +69,7 @@ final class InboundRefusals {
             return false;
         }
         refuse(message, Rerror.CODE_UNAVAILABLE, "waited " + TimeUnit.NANOSECONDS.toMillis(waited)
-                + " ms for a handler (limit " + TimeUnit.NANOSECONDS.toMillis(maxWait) + " ms)", peer.expiredLog, null);
+                + " ms for a handler (limit " + TimeUnit.NANOSECONDS.toMillis(maxWait) + " ms)", peer.logs.expiredLog, null);
         return true;
     }
 

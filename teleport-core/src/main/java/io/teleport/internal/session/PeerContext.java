@@ -14,8 +14,6 @@ import io.teleport.internal.limits.AcceptGate;
 import io.teleport.internal.limits.Counters;
 import io.teleport.internal.limits.InboundBudget;
 import io.teleport.internal.log.MessageLog;
-import io.teleport.internal.log.RefusalLog;
-import io.teleport.internal.log.RefusalLogs;
 import io.teleport.limits.Limits;
 import io.teleport.plugin.PluginChain;
 import io.teleport.proto.Proto;
@@ -90,29 +88,8 @@ public final class PeerContext {
     public final Counters counters;
     /** Every listener's bound on the connections it accepts. */
     public final AcceptGate acceptGate;
-    /** Every refusal log of this peer, closed at its shutdown; declared before the fields it makes. */
-    private final RefusalLogs refusalLogs = new RefusalLogs();
-    public final RefusalLog overloadLog = refusalLogs.open(log, "handler executor full or shut down, refused (503) or dropped");
-    final RefusalLog inflightLog = refusalLogs.open(log, "messages past a session's in-flight limit while this side "
-            + "awaited replies on it, refused (503) or dropped");
-    final RefusalLog expiredLog = refusalLogs.open(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
-    final RefusalLog refusedPushLog = refusalLogs.open(log, "pushes refused before their handler (route, body, a plugin), dropped");
-    final RefusalLog outboundLog = refusalLogs.open(log, "outbound bytes of a session at the limit, failed (104) or skipped");
-    final RefusalLog unframedLog = refusalLogs.open(log, "broadcasts skipped sessions they could not frame for");
-    final RefusalLog unbuiltReplyLog = refusalLogs.open(log, "replies that could not be built, answered more barely");
-    final RefusalLog unexpectedPullLog = refusalLogs.open(log, "pulls that failed outside their handler, answered 500");
-    final RefusalLog afterReplyLog = refusalLogs.open(log, "PostWriteReply hooks that could not run or failed with an Error");
-    /** TLS failures: any number a hostile peer causes on the accepting side, a redial loop's on the dialing one. */
-    public final RefusalLog acceptedTlsLog = refusalLogs.open(log, "TLS with a connecting peer failed");
-    public final RefusalLog dialedTlsLog = refusalLogs.open(log, "TLS with a dialed peer failed");
-    // Whoever reconnects to break the protocol again decides how often: one line per interval.
-    public final RefusalLog brokenProtocolLog = refusalLogs.open(log, "connections closed for breaking the protocol or a limit");
-    /** Connections closed by the write-stall timeout: a peer that reads nothing of what it is sent. */
-    public final RefusalLog stalledLog = refusalLogs.open(log, "connections closed for reading nothing within write-stall-timeout");
-    /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */
-    public final RefusalLog unexpectedLog = refusalLogs.open(log, "connections closed after an unexpected error");
-    /** Peers that claim one id (a cloned device) take it from each other at every redial. */
-    final RefusalLog idTakenLog = refusalLogs.open(log, "sessions closed because another session took their id (setId)");
+    /** The peer's rate-bounded logs, closed at its shutdown. */
+    public final PeerLogs logs = new PeerLogs();
     /** Set once the peer shuts down ({@link #markClosing}); written only there. */
     public volatile boolean closing;
     /** When the drain must end ({@link System#nanoTime()}); written before {@link #closing}. */
@@ -140,15 +117,15 @@ public final class PeerContext {
         this.waterMark = new io.netty.channel.WriteBufferWaterMark(limits.writeBufferLowWaterMark(),
                 limits.writeBufferHighWaterMark());
         this.budget = new InboundBudget(limits.maxInboundBytes());
-        this.counters = new Counters(budget, limits, refusalLogs);
+        this.counters = new Counters(budget, limits, logs.refusalLogs);
         this.acceptGate = new AcceptGate(limits.maxConnections(), limits.maxConnectionsPerAddress(), counters,
-                refusalLogs);
+                logs.refusalLogs);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
-        this.messageLog = new MessageLog(config, codecs, refusalLogs);
+        this.messageLog = new MessageLog(config, codecs, logs.refusalLogs);
         this.errors = new HandlerErrors(exceptionMappers, config.includeErrorMessage(), limits.logValueLimit(),
-                refusalLogs);
+                logs.refusalLogs);
         this.ownsTimer = timer == null;
         DefaultThreadFactory timerThreads = new DefaultThreadFactory("teleport-timer", true);
         this.timer = timer != null ? timer : new HashedWheelTimer(r -> {
@@ -347,7 +324,7 @@ public final class PeerContext {
 
     /** Stops the threads this context owns; waits up to {@code timeoutMillis}. */
     public void shutdown(long timeoutMillis) {
-        refusalLogs.close();
+        logs.refusalLogs.close();
         if (ownsTimer) {
             timer.stop();
         }

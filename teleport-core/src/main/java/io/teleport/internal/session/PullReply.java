@@ -56,7 +56,7 @@ final class PullReply {
      */
     static void answerFailure(InboundContext pull, Throwable t) {
         try {
-            pull.session.peer.unexpectedPullLog.record("pull " + pull.safeUri() + " from " + pull.session.id()
+            pull.session.peer.logs.unexpectedPullLog.record("pull " + pull.safeUri() + " from " + pull.session.id()
                     + " failed outside its handler", t);
             send(pull, null, pull.session.peer.errors.internal(t));
         } catch (Throwable again) {
@@ -178,7 +178,7 @@ final class PullReply {
     /** The reply could not be built or framed: answered again more barely, or, past the barest, not at all. */
     private static void notBuilt(InboundContext pull, @Nullable Rerror rerror, String why) {
         String uri = pull.replyFallback > 0 ? "(without its URI)" : pull.safeUri();
-        pull.session.peer.unbuiltReplyLog.record("reply to " + uri + " (seq " + pull.request.seq() + ") from "
+        pull.session.peer.logs.unbuiltReplyLog.record("reply to " + uri + " (seq " + pull.request.seq() + ") from "
                 + pull.session.id() + ": " + pull.safeText(why));
         if (rerror == null || pull.replyMeta != null || pull.extraXfer != null) {
             // As a bare error: the handler's value, reply metadata or filters may be what did not fit.

@@ -61,7 +61,8 @@ final class Redialer {
         if (delayNanos == 0 || upNanos >= peer.config.redialMaxInterval().toNanos()) {
             failures = 0;
             delayNanos = peer.config.redialInterval().toNanos();
-            log.warn("connection lost, redialing (network:{}, addr:{}, id:{})", network(), address, session.id());
+            peer.logs.lostLines.warn(log, session.id(), "connection lost, redialing (network:{}, addr:{}, id:{})",
+                    network(), address, session.id());
             schedule();
             return;
         }
@@ -117,7 +118,8 @@ final class Redialer {
         boolean again = (times < 0 || attempt < times) && session.wantsRedial();
         delayNanos = Math.min(delayNanos * 2, peer.config.redialMaxInterval().toNanos());
         if (again && (attempt == 1 || attempt % LOG_EVERY == 0)) {
-            log.warn("redial attempt {} failed (network:{}, addr:{}, id:{}): {}; next within {} ms{}", attempt, network(),
+            peer.logs.redialFailedLines.warn(log, session.id(),
+                    "redial attempt {} failed (network:{}, addr:{}, id:{}): {}; next within {} ms{}", attempt, network(),
                     address, session.id(), LogText.safe(String.valueOf(error.getMessage()), peer.limits.logValueLimit()),
                     TimeUnit.NANOSECONDS.toMillis(delayNanos), attempt == 1 ? " (then one line per " + LOG_EVERY
                     + " attempts)" : "");

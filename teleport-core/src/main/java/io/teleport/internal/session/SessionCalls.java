@@ -203,7 +203,7 @@ final class SessionCalls {
         } catch (RerrorException e) {
             // A session under teleport.protocol: auto that has said nothing yet, or a hook's bad metadata.
             session.peer.counters.broadcastSkipped.increment();
-            session.peer.unframedLog.record("broadcast " + LogText.safe(uri, session.peer.limits.logValueLimit())
+            session.peer.logs.unframedLog.record("broadcast " + LogText.safe(uri, session.peer.limits.logValueLimit())
                     + " skipped " + session.id() + ": " + e.rerror().detail());
             return false;
         }

@@ -45,7 +45,7 @@ public final class SessionHub {
             String what = "id " + LogText.safe(id, previous.peer.limits.logValueLimit())
                     + " taken over; closing the previous holder " + previous.remoteAddress();
             log.debug(what);
-            previous.peer.idTakenLog.record(what);
+            previous.peer.logs.idTakenLog.record(what);
             previous.close();
         }
     }

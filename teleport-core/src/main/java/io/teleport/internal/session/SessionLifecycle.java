@@ -160,9 +160,8 @@ final class SessionLifecycle {
                 waiting = reconnecting;
                 reconnecting = null;
             } else if (ch == session.channel() && ch.isActive()) {
-                // It was read while the hooks ran, so handlers of it may be in flight: a session closing
-                // gracefully, or one accepted while the peer shuts down, drains first (its replies go
-                // out, and the drain's deadline closes it anyway).
+                // Read while the hooks ran, so handlers may be in flight: a session closing gracefully, or
+                // accepted while the peer shuts down, drains first (replies go out; the deadline closes it).
                 drain = state == State.OPEN && !session.dialed();
                 if (!drain && state != State.CLOSING) {
                     ch.close();
@@ -183,7 +182,8 @@ final class SessionLifecycle {
         SessionHub.evict(evicted, session.id());
         if (waiting != null) {
             redialer.connected();
-            log.info("redial ok (network:{}, addr:{}, id:{})", network().goName(), session.dialAddress(), session.id());
+            peer.logs.redialOkLines.info(log, session.id(), "redial ok (network:{}, addr:{}, id:{})", network().goName(),
+                    session.dialAddress(), session.id());
             waiting.complete(null);
         }
         return ready == null ? null : () -> ready.complete(session);
@@ -252,8 +252,8 @@ final class SessionLifecycle {
                 : silent ? CallErrors.CLOSED_SILENTLY : CallErrors.CONNECTION_CLOSED);
         if (!redial) {
             if (lost) {
-                log.warn("connection lost (network:{}, addr:{}, id:{}); redial is off", network().goName(),
-                        session.dialAddress(), session.id());
+                peer.logs.lostLines.warn(log, session.id(), "connection lost (network:{}, addr:{}, id:{}); redial is off",
+                        network().goName(), session.dialAddress(), session.id());
             }
             finish();
             return;
@@ -285,8 +285,8 @@ final class SessionLifecycle {
         if (waiting == null) {
             return;
         }
-        log.error("redial fail (network:{}, addr:{}, id:{}): {}", network().goName(), session.dialAddress(),
-                session.id(), error.getMessage());
+        peer.logs.gaveUpLines.say(log, org.slf4j.event.Level.ERROR, session.id(), "redial fail (network:{}, addr:{}, id:{}): {}",
+                network().goName(), session.dialAddress(), session.id(), error.getMessage());
         waiting.completeExceptionally(error);
         finish();
     }

@@ -82,7 +82,7 @@ final class SessionOutbound {
     void skipBroadcast(String uri, String why) {
         PeerContext peer = session.peer;
         peer.counters.broadcastSkipped.increment();
-        peer.outboundLog.record("broadcast " + LogText.safe(uri, peer.limits.logValueLimit()) + " skipped "
+        peer.logs.outboundLog.record("broadcast " + LogText.safe(uri, peer.limits.logValueLimit()) + " skipped "
                 + session.id() + why);
     }
 
@@ -142,7 +142,7 @@ final class SessionOutbound {
     private Rerror refused(Packet packet, String over) {
         PeerContext peer = session.peer;
         peer.counters.outboundRefused.increment();
-        peer.outboundLog.record(packet.type() + " " + LogText.safe(packet.uri(), peer.limits.logValueLimit())
+        peer.logs.outboundLog.record(packet.type() + " " + LogText.safe(packet.uri(), peer.limits.logValueLimit())
                 + " to " + session.id());
         return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", over
                 + " (the other side reads too slowly; see Session.whenWritable)");
@@ -183,7 +183,7 @@ final class SessionOutbound {
             return false;
         }
         session.peer.counters.unreadReplies.increment();
-        session.peer.outboundLog.record("replies to " + session.id() + " not read: it holds " + bytes()
+        session.peer.logs.outboundLog.record("replies to " + session.id() + " not read: it holds " + bytes()
                 + " bytes and has read too slowly for " + TimeUnit.NANOSECONDS.toMillis(
                 System.nanoTime() - slowSinceNanos) + " ms, the longest of the " + count + " sessions that do, which hold "
                 + queued + " bytes against the peer's limit of " + max + "; connection closed");
@@ -367,7 +367,7 @@ final class SessionOutbound {
         if (markClosedUnread(ch)) {
             session.peer.counters.unreadReplies.increment();
         }
-        session.peer.outboundLog.record("replies to " + session.id() + " not read: " + over + "; connection closed");
+        session.peer.logs.outboundLog.record("replies to " + session.id() + " not read: " + over + "; connection closed");
         ch.close();
         notWritten(ch, frame, listener, new java.io.IOException("not sent: the other side does not read its replies"));
         return true;

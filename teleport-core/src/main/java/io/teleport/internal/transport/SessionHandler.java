@@ -249,7 +249,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         long stallNanos = session.peer.limits.writeStallTimeout().toNanos();
         if (stallNanos > 0) {
             if (stallWatch == null) {
-                stallWatch = new WriteStallWatch(channel, stallNanos, session.peer.counters, session.peer.stalledLog);
+                stallWatch = new WriteStallWatch(channel, stallNanos, session.peer.counters, session.peer.logs.stalledLog);
             }
             stallWatch.bytesQueued();
         }
@@ -379,10 +379,10 @@ final class SessionHandler extends ChannelDuplexHandler {
             brokenBy = "closed by this side: the other side broke the protocol or a limit: " + why;
             String text = "disconnect(" + session.id() + ") when reading: " + why;
             log.debug(text);
-            session.peer.brokenProtocolLog.record(text);
+            session.peer.logs.brokenProtocolLog.record(text);
         } else {
             log.debug("disconnect({}) after an unexpected error", session.id(), c);
-            session.peer.unexpectedLog.record("disconnect(" + session.id() + "): " + LogText.safe(c.toString(), limit), c);
+            session.peer.logs.unexpectedLog.record("disconnect(" + session.id() + "): " + LogText.safe(c.toString(), limit), c);
         }
         if (brokenBy != null) {
             // Before the close, which fails the writes still queued: their callers learn why too.

@@ -53,7 +53,7 @@ final class TlsFailure {
         }
         String text = Addresses.format(channel.remoteAddress()) + ": " + LogText.safe(
                 message == null ? reason.getClass().getSimpleName() : message, session.peer.limits.logValueLimit());
-        (session.dialed() ? session.peer.dialedTlsLog : session.peer.acceptedTlsLog).record(text);
+        (session.dialed() ? session.peer.logs.dialedTlsLog : session.peer.logs.acceptedTlsLog).record(text);
     }
 
     /**
