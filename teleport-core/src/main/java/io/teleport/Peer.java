@@ -204,7 +204,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
                     bound.cause());
         }
         listeners.add(bound.channel());
-        log.info("listen ok (network:{}, addr:{})", network.goName(), bound.channel().localAddress());
+        log.info("listen ok (network:{}, addr:{}){}", network.goName(), bound.channel().localAddress(), Connections.sharing(context, network));
         return bound.channel().localAddress();
     }
 

@@ -48,6 +48,20 @@ class OutageLogTest {
         return server;
     }
 
+    @RegisterExtension
+    final LogCapture peerLog = LogCapture.of("io.teleport.Peer", Level.INFO);
+
+    @Test
+    void aListenerWithReusePortSaysAnotherProcessMayShareItsPort() throws IOException {
+        server(reserved.port());
+        Peer plain = peers.add(new Peer(PeerConfig.defaults()));
+        plain.listen("127.0.0.1:0", null);
+        assertThat(peerLog.lines("listen ok")).hasSize(2).satisfiesExactlyInAnyOrder(
+                line -> assertThat(line).endsWith("; reuse-port: another process may listen on this port too, and take"
+                        + " some of its new connections"),
+                line -> assertThat(line).doesNotContain("reuse-port"));
+    }
+
     @Test
     void aSessionSaysWhetherItWasDialedOrAccepted() throws IOException {
         Peer server = server(reserved.port());

@@ -67,6 +67,16 @@ public final class Connections {
     }
 
     /**
+     * What the listen line adds when the port may be shared: with SO_REUSEPORT another process (a second
+     * instance started by mistake as well as a restart's new one) binds it too, and takes some of its
+     * new connections, without an error on either side.
+     */
+    public static String sharing(PeerContext peer, Network network) {
+        return peer.config.reusePort() && network.isTcp()
+                ? "; reuse-port: another process may listen on this port too, and take some of its new connections" : "";
+    }
+
+    /**
      * Dials {@code address}. The future completes once the session is ready (TLS done, dial hooks
      * passed, in the hub) and fails with a {@link RerrorException}: 105 when the connection cannot
      * be made, or the error a dial hook returned.
