@@ -217,7 +217,10 @@ public final class Limits {
         return v.maxPendingPullsPerSession;
     }
 
-    /** The same over all sessions. Default: one per 4 KiB of the maximum heap, at least 16,384. */
+    /**
+     * The same over all sessions, counting the pulls beyond the first of each (sessions are bounded
+     * already). Default: one per 4 KiB of the maximum heap, at least 16,384.
+     */
     public long maxPendingPulls() {
         return v.maxPendingPulls;
     }

@@ -168,21 +168,26 @@ class PendingPullLimitTest {
         Session first = client.dial(silentAddress());
         Session second = client.dial(silentAddress());
 
+        // Beyond the first of each session: 3 of the first's, 2 of the second's.
         List<CompletableFuture<String>> firstHeld = pulls(first, 4, Duration.ofSeconds(30));
-        List<CompletableFuture<String>> secondHeld = pulls(second, 1, Duration.ofSeconds(30));
-        assertThat(client.stats().pendingPulls()).isEqualTo(5);
+        List<CompletableFuture<String>> secondHeld = pulls(second, 3, Duration.ofSeconds(30));
+        assertThat(client.stats().pendingPulls()).isEqualTo(7);
 
         CompletableFuture<String> past = second.pullAsync("/never", "x", String.class);
-        assertThat(failure(past).rerror().detail()).isEqualTo(
-                "not sent: 5 pulls of the peer await replies, its limit (limits.max-pending-pulls)");
-        assertThat(second.pendingPulls()).isEqualTo(1);
+        assertThat(failure(past).rerror().detail()).isEqualTo("not sent: 5 pulls of the peer beyond the first of each"
+                + " session await replies, its limit (limits.max-pending-pulls)");
+        assertThat(second.pendingPulls()).isEqualTo(3);
+        // A session's first pull needs no place of the peer's.
+        Session third = client.dial(silentAddress());
+        CompletableFuture<String> firstOfThird = third.pullAsync("/never", "x", String.class);
+        assertThat(firstOfThird).isNotDone();
 
         // The first session's pulls end: their places are the second session's to take.
         first.dropConnection("the test drops it").join();
         firstHeld.forEach(pull -> assertThat(failure(pull).code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED));
-        List<CompletableFuture<String>> more = pulls(second, 3, Duration.ofSeconds(30));
+        List<CompletableFuture<String>> more = pulls(second, 1, Duration.ofSeconds(30));
         assertThat(more).noneMatch(CompletableFuture::isDone);
-        assertThat(client.stats().pendingPulls()).isEqualTo(4);
+        assertThat(client.stats().pendingPulls()).isEqualTo(5);
         assertThat(client.stats().pendingPullsRefused()).isEqualTo(1);
         assertThat(secondHeld).noneMatch(CompletableFuture::isDone);
     }
@@ -264,6 +269,17 @@ class PendingPullLimitTest {
                     session.close().join();
                 }
             }
+            // No place was lost or given twice: the peer's places are exactly 40 again.
+            List<Session> fresh = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                fresh.add(client.dial(silentAddress()));
+                pulls(fresh.get(i), 14, Duration.ofSeconds(30));
+            }
+            long refusedBefore = client.stats().pendingPullsRefused();
+            assertThat(fresh.get(0).pullAsync("/never", "x", String.class)).as("seed %d: the 40th", seed).isNotDone();
+            assertThat(failure(fresh.get(1).pullAsync("/never", "x", String.class)).rerror().detail())
+                    .as("seed %d: the 41st", seed).contains("limits.max-pending-pulls)");
+            assertThat(client.stats().pendingPullsRefused()).isEqualTo(refusedBefore + 1);
         } finally {
             callers.shutdownNow();
         }

@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
  * reads pulls and never answers makes each one the application sends it wait out its timeout; without
  * places, as many as the application's rate times the timeout, until the heap runs out. A pull takes
  * a place before it is written and gives it back whichever way it ends; one that finds none fails at
- * once, not sent, and is counted.
+ * once, not sent, and is counted. The peer-wide bound counts the pulls beyond the first of each
+ * session: sessions are bounded already, and the common case (one pull at a time on each) then
+ * touches no counter that all sessions share.
  */
 public final class PendingPullPlaces {
 
@@ -24,7 +26,10 @@ public final class PendingPullPlaces {
 
     private final int perSession;
     private final long max;
-    private final AtomicLong taken = new AtomicLong();
+    /** Pulls beyond the first of their session, over all sessions: what {@link #max} bounds. */
+    private final AtomicLong beyondFirst = new AtomicLong();
+    /** All pulls waiting, for the gauge: adds that do not contend. */
+    private final LongAdder waiting = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final RefusalLog refusalLog;
 
@@ -44,17 +49,22 @@ public final class PendingPullPlaces {
             refused.increment();
             return perSession + " pulls of the session await replies, its limit (limits.max-pending-pulls-per-session)";
         }
-        if (taken.incrementAndGet() > max) {
-            taken.decrementAndGet();
+        if (sessionPulls > 1 && beyondFirst.incrementAndGet() > max) {
+            beyondFirst.decrementAndGet();
             refused.increment();
-            return max + " pulls of the peer await replies, its limit (limits.max-pending-pulls)";
+            return max + " pulls of the peer beyond the first of each session await replies, its limit"
+                    + " (limits.max-pending-pulls)";
         }
+        waiting.increment();
         return null;
     }
 
-    /** A pull that held a place ended. */
-    public void give() {
-        taken.decrementAndGet();
+    /** A pull that held a place ended; its session had {@code sessionPulls} waiting, counting it. */
+    public void give(int sessionPulls) {
+        waiting.decrement();
+        if (sessionPulls > 1) {
+            beyondFirst.decrementAndGet();
+        }
     }
 
     /** Records a refused pull ({@code what}: its URI and session) in the peer's log of refusals. */
@@ -63,7 +73,7 @@ public final class PendingPullPlaces {
     }
 
     long taken() {
-        return taken.get();
+        return waiting.sum();
     }
 
     long refused() {

@@ -164,8 +164,7 @@ final class PendingCalls {
 
     /** A pull left: its place goes back. */
     private void left() {
-        COUNT.decrementAndGet(this);
-        places.give();
+        places.give(COUNT.getAndDecrement(this));
     }
 
     /** Takes {@code pull} out of the slot if it is there (its place goes back); whether it was. */

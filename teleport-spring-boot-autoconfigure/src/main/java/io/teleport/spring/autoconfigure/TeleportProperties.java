@@ -212,8 +212,8 @@ public record TeleportProperties(
      *     balancer or a NAT clients may share one address
      * @param maxPendingPullsPerSession this side's pulls on one session awaiting replies; one more fails at
      *     once with 104, not sent, so that a peer that never answers cannot make this side hold them all
-     * @param maxPendingPulls the same over all sessions; unset for one per 4KB of the maximum heap, at
-     *     least 16384
+     * @param maxPendingPulls the same over all sessions, counting the pulls beyond the first of each;
+     *     unset for one per 4KB of the maximum heap, at least 16384
      * @param logValueLimit the most characters of a remote-controlled value (URI, metadata, error
      *     detail) in a log line
      * @param printBodyLimit the most bytes of a body that print-body prints; its size is always printed
