@@ -219,7 +219,8 @@ public final class Limits {
 
     /**
      * The same over all sessions, counting the pulls beyond the first of each (sessions are bounded
-     * already). Default: one per 4 KiB of the maximum heap, at least 16,384.
+     * already); past half of it, a session holds at most its share of that half, so that peers that never
+     * answer cannot take every place. Default: one per 4 KiB of the maximum heap, at least 16,384.
      */
     public long maxPendingPulls() {
         return v.maxPendingPulls;

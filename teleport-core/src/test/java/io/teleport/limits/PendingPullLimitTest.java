@@ -163,33 +163,37 @@ class PendingPullLimitTest {
     }
 
     @Test
-    void thePeersPlacesBoundAllItsSessionsTogether() {
-        Peer client = client(Limits.builder().maxPendingPullsPerSession(4).maxPendingPulls(5).build());
+    void sessionsWhosePeersNeverAnswerCannotTakeEveryPlaceOfThePeer() {
+        Peer client = client(Limits.builder().maxPendingPullsPerSession(100).maxPendingPulls(40).build());
         Session first = client.dial(silentAddress());
         Session second = client.dial(silentAddress());
 
-        // Beyond the first of each session: 3 of the first's, 2 of the second's.
-        List<CompletableFuture<String>> firstHeld = pulls(first, 4, Duration.ofSeconds(30));
-        List<CompletableFuture<String>> secondHeld = pulls(second, 3, Duration.ofSeconds(30));
-        assertThat(client.stats().pendingPulls()).isEqualTo(7);
+        // Under half of the 40 places beyond each session's first, a session takes what it wants; past half,
+        // its share of half of them: 20 for the one session holding any, then 10 each for two.
+        List<CompletableFuture<String>> firstHeld = pulls(first, 100, Duration.ofSeconds(30));
+        assertThat(first.pendingPulls()).isEqualTo(21);
+        assertThat(failure(firstHeld.get(21)).rerror().detail()).isEqualTo("not sent: 21 pulls of the session beyond its"
+                + " first await replies, its share of limits.max-pending-pulls while more than half of them are taken"
+                + " (1 sessions hold some)");
+        pulls(second, 100, Duration.ofSeconds(30));
+        assertThat(second.pendingPulls()).as("the other session still has places").isEqualTo(11);
+        assertThat(client.stats().pendingPulls()).isEqualTo(32);
+        assertThat(client.stats().pendingPullsRefused()).isEqualTo(79 + 89);
 
-        CompletableFuture<String> past = second.pullAsync("/never", "x", String.class);
-        assertThat(failure(past).rerror().detail()).isEqualTo("not sent: 5 pulls of the peer beyond the first of each"
-                + " session await replies, its limit (limits.max-pending-pulls)");
-        assertThat(second.pendingPulls()).isEqualTo(3);
-        // A session's first pull needs no place of the peer's.
-        Session third = client.dial(silentAddress());
-        CompletableFuture<String> firstOfThird = third.pullAsync("/never", "x", String.class);
-        assertThat(firstOfThird).isNotDone();
+        // Many sessions each within their share fill the places: then the limit itself refuses.
+        for (int i = 0; i < 4; i++) {
+            pulls(client.dial(silentAddress()), 3, Duration.ofSeconds(30));
+        }
+        Session last = client.dial(silentAddress());
+        List<CompletableFuture<String>> lastHeld = pulls(last, 4, Duration.ofSeconds(30));
+        assertThat(last.pendingPulls()).isEqualTo(3);
+        assertThat(failure(lastHeld.get(3)).rerror().detail()).isEqualTo("not sent: 40 pulls of the peer beyond the first"
+                + " of each session await replies, its limit (limits.max-pending-pulls)");
 
-        // The first session's pulls end: their places are the second session's to take.
+        // The first session's pulls end: their places are the others' to take.
         first.dropConnection("the test drops it").join();
-        firstHeld.forEach(pull -> assertThat(failure(pull).code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED));
-        List<CompletableFuture<String>> more = pulls(second, 1, Duration.ofSeconds(30));
-        assertThat(more).noneMatch(CompletableFuture::isDone);
-        assertThat(client.stats().pendingPulls()).isEqualTo(5);
-        assertThat(client.stats().pendingPullsRefused()).isEqualTo(1);
-        assertThat(secondHeld).noneMatch(CompletableFuture::isDone);
+        firstHeld.subList(0, 21).forEach(pull -> assertThat(failure(pull).code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED));
+        assertThat(last.pullAsync("/never", "x", String.class)).isNotDone();
     }
 
     @Test
@@ -269,17 +273,9 @@ class PendingPullLimitTest {
                     session.close().join();
                 }
             }
-            // No place was lost or given twice: the peer's places are exactly 40 again.
-            List<Session> fresh = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                fresh.add(client.dial(silentAddress()));
-                pulls(fresh.get(i), 14, Duration.ofSeconds(30));
-            }
-            long refusedBefore = client.stats().pendingPullsRefused();
-            assertThat(fresh.get(0).pullAsync("/never", "x", String.class)).as("seed %d: the 40th", seed).isNotDone();
-            assertThat(failure(fresh.get(1).pullAsync("/never", "x", String.class)).rerror().detail())
-                    .as("seed %d: the 41st", seed).contains("limits.max-pending-pulls)");
-            assertThat(client.stats().pendingPullsRefused()).isEqualTo(refusedBefore + 1);
+            // No place was lost or given twice, nor a holder.
+            assertThat(((io.teleport.internal.limits.Counters) client.stats()).pendingPulls.shared())
+                    .as("seed %d", seed).isEqualTo("0/0");
         } finally {
             callers.shutdownNow();
         }

@@ -143,7 +143,7 @@ final class PendingCalls {
     @Nullable String add(PendingPull pull, Timer timer) {
         String full = places.take(COUNT.incrementAndGet(this));
         if (full != null) {
-            COUNT.decrementAndGet(this);
+            left();
             return full;
         }
         if (!SLOT.compareAndSet(this, null, pull) && map().putIfAbsent(pull.key(), pull) != null) {
