@@ -7,6 +7,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -31,7 +32,7 @@ public final class PendingPullPlaces {
     /** Pulls beyond the first of their session, over all sessions: what {@link #max} bounds. */
     private final AtomicLong beyondFirst = new AtomicLong();
     /** Sessions holding places beyond their first: the share of each is counted by them. */
-    private final java.util.concurrent.atomic.AtomicInteger holders = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger holders = new AtomicInteger();
     /** All pulls waiting, for the gauge: adds that do not contend. */
     private final LongAdder waiting = new LongAdder();
     private final LongAdder refused = new LongAdder();
@@ -40,8 +41,8 @@ public final class PendingPullPlaces {
     public PendingPullPlaces(Limits limits, RefusalLogs logs) {
         this.perSession = limits.maxPendingPullsPerSession();
         this.max = limits.maxPendingPulls();
-        this.refusalLog = logs.open(log, "pulls not sent: too many awaiting replies (limits.max-pending-pulls"
-                + "[-per-session]), failed (104)");
+        this.refusalLog = logs.open(log, "pulls not sent while others await replies (limits.max-pending-pulls"
+                + "[-per-session], its share of it, or a seq still awaited), failed (104)");
     }
 
     /**

@@ -104,7 +104,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             String full = session.addPending(this);
             if (full != null) {
                 session.peer.counters.pendingPulls.logRefused(io.teleport.internal.log.LogText.safe(request.uri(),
-                        session.peer.limits.logValueLimit()) + " on " + session.id());
+                        session.peer.limits.logValueLimit()) + " on " + session.id() + ": " + full);
                 fail(new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: " + full));
                 return false;
             }
