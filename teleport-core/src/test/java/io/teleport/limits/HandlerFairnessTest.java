@@ -103,7 +103,10 @@ class HandlerFairnessTest {
             startedMeanwhile.add(quiet.pull("/fast", slowStarts.get(), Integer.class,
                     CallOptions.timeout(Duration.ofSeconds(10))));
         }
-        assertThat(startedMeanwhile).as("backlog calls started while a quiet call waited").allMatch(n -> n <= 3);
+        // In turn, every one would wait for about twelve. One of five may still: a pause of the whole JVM
+        // (a collection, the compiler on a busy machine) while it is in flight counts the calls started then.
+        assertThat(startedMeanwhile).as("backlog calls started while a quiet call waited")
+                .filteredOn(n -> n <= 3).hasSizeGreaterThanOrEqualTo(4);
         CompletableFuture.allOf(backlog.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
     }
 
