@@ -438,7 +438,9 @@ class HostilePeerTest {
             for (int i = 0; i < 10_000 && !victim.push("/data", "x").isCompletedExceptionally(); i++) {
                 fitted++;
             }
-            assertThat(fitted).as("small pushes that still fitted").isLessThan(200);
+            // The kernel may take a few more kilobytes between the fill above and this (235 once, on Java 25):
+            // what matters is that the room left is a message's worth, not the ten thousand asked for.
+            assertThat(fitted).as("small pushes that still fitted").isLessThan(1000);
             assertThat(victim.push("/data/counted-body", counted)).isCompletedExceptionally();
         }).get(5, TimeUnit.SECONDS);
         assertThat(counted.reads).as("times the refused body was read to marshal it").isZero();
