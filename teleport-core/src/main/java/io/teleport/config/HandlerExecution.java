@@ -5,7 +5,8 @@ public enum HandlerExecution {
     /**
      * On a bounded pool of platform threads (the default): handlers may block. The pool keeps one
      * thread per core and adds threads only while blocking handlers hold all of them up, up
-     * to {@link PeerConfig#handlerThreads()}.
+     * to {@link PeerConfig#handlerThreads()}, and a quarter more that only senders running few
+     * handlers at once may take, so that senders whose handlers block cannot hold every thread.
      */
     POOL,
     /**

@@ -36,6 +36,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * reference into any object of its own: in a long-running server those objects are old, and under G1
  * every such store marks a card that the collector's refinement threads must scan; one card per
  * session per call cost a server at 1,000 connections about 0.5 µs per call in refinement alone.
+ *
+ * <p>A lane whose turn comes while the {@link ThreadReserve} does not let it start another task is
+ * held aside, its first task kept, until threads come free; it goes back before the others then.
  */
 public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<Runnable> {
 
@@ -52,7 +55,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
          * The sender's tasks taken from the queue and not yet ended. Changed with atomic updates (a
          * task ends outside the lock); a primitive, so no card is marked in this old object.
          */
-        private volatile int running;
+        volatile int running;
     }
 
     private static final AtomicIntegerFieldUpdater<Lane> RUNNING =
@@ -64,20 +67,20 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     private final Lane shared = new Lane();
     // Guarded by lock: the tasks of no sender, taken before the turns.
     private final ArrayDeque<Runnable> sharedTasks = new ArrayDeque<>();
-    // Guarded by lock: the first task of each lane with work and a task running, in turn order.
-    private final ArrayDeque<Runnable> turns = new ArrayDeque<>();
-    // Guarded by lock: the first task of each lane with work and none running, in turn order.
-    private final ArrayDeque<Runnable> idleTurns = new ArrayDeque<>();
-    // Guarded by lock: whether the last task taken in turn came from idleTurns while turns had work.
-    private boolean busyPassedOver;
+    private final ThreadReserve reserve;
+    // Guarded by lock: the first task of each lane with work.
+    private final TurnOrder order;
     /** Written under the lock; read without it, since the pool asks whether it is empty on every task. */
     private volatile int count;
 
-    FairQueue(int capacity) {
+    /** A queue for a pool of at most {@code threads} threads (see {@link ThreadReserve}). */
+    FairQueue(int capacity, int threads) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity: " + capacity + " (expected: > 0)");
         }
         this.capacity = capacity;
+        this.reserve = new ThreadReserve(threads);
+        this.order = new TurnOrder(reserve);
     }
 
     private Lane laneOf(Object task) {
@@ -128,7 +131,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
             if (lane == shared) {
                 sharedTasks.addLast(task);
             } else if (lane.waiting == 0) {
-                (lane.running == 0 ? idleTurns : turns).addLast(task);
+                order.addFirstOfLane(task, lane.running == 0);
                 lane.waiting = 1;
             } else {
                 ArrayDeque<Runnable> backlog = lane.backlog;
@@ -156,25 +159,17 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     private @Nullable Runnable dequeue() {
         Runnable task = sharedTasks.pollFirst();
         if (task == null) {
-            boolean busyWaiting = !turns.isEmpty();
-            boolean idle = idleGoesFirst();
-            task = idle ? idleTurns.pollFirst() : turns.pollFirst();
+            task = order.poll();
             if (task == null) {
                 return null;
             }
-            busyPassedOver = idle && busyWaiting;
             Lane lane = laneOf(task);
             if (--lane.waiting > 0) {
-                turns.addLast(lane.backlog.pollFirst());
+                order.addNextOfLane(lane.backlog.pollFirst());
             }
         }
         count--;
         return task;
-    }
-
-    /** Whether the next task in turn comes from the lanes with nothing running. */
-    private boolean idleGoesFirst() {
-        return !idleTurns.isEmpty() && (turns.isEmpty() || !busyPassedOver);
     }
 
     /**
@@ -186,6 +181,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         Lane lane = laneOf(task);
         if (lane != shared) {
             RUNNING.incrementAndGet(lane);
+            reserve.started();
         }
     }
 
@@ -194,6 +190,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         Lane lane = laneOf(task);
         if (lane != shared) {
             RUNNING.decrementAndGet(lane);
+            reserve.ended();
         }
     }
 
@@ -207,7 +204,8 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         try {
             long oldest = fallback;
             boolean any = false;
-            for (Runnable head : new Runnable[] {sharedTasks.peekFirst(), idleTurns.peekFirst(), turns.peekFirst()}) {
+            Runnable[] heads = order.heads();
+            for (Runnable head : new Runnable[] {sharedTasks.peekFirst(), heads[0], heads[1]}) {
                 if (head instanceof HandlerPool.Queued queued && (!any || queued.queuedNanos() - oldest < 0)) {
                     oldest = queued.queuedNanos();
                     any = true;
@@ -234,13 +232,14 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         long nanos = unit.toNanos(timeout);
         lock.lockInterruptibly();
         try {
-            while (count == 0) {
+            Runnable task;
+            while ((task = dequeue()) == null) {
                 if (nanos <= 0) {
                     return null;
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
-            return dequeue();
+            return task;
         } finally {
             lock.unlock();
         }
@@ -250,10 +249,11 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     public Runnable take() throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            while (count == 0) {
+            Runnable task;
+            while ((task = dequeue()) == null) {
                 notEmpty.await();
             }
-            return dequeue();
+            return task;
         } finally {
             lock.unlock();
         }
@@ -267,7 +267,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
             if (first != null) {
                 return first;
             }
-            return idleGoesFirst() ? idleTurns.peekFirst() : turns.peekFirst();
+            return order.peek();
         } finally {
             lock.unlock();
         }
@@ -324,7 +324,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
                 // The lane's first task first, as a lane's own deque would be searched.
                 ArrayDeque<Runnable> backlog = lane.backlog;
                 Runnable next = lane.waiting > 1 ? backlog.peekFirst() : null;
-                if (replaceTurn(turns, lane, o, next) || replaceTurn(idleTurns, lane, o, next)) {
+                if (order.replace(lane, o, next)) {
                     if (next != null) {
                         backlog.pollFirst();
                     }
@@ -338,27 +338,6 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * Puts {@code replacement} where {@code lane}'s first task is in the turn order {@code turns}, or
-     * just takes that task out when it is null, if that task is {@code task}; false when it is not.
-     * Goes once round the whole order: removal is rare (a pool shutting down, an iterator), turns are not.
-     */
-    private boolean replaceTurn(ArrayDeque<Runnable> turns, Lane lane, Object task, @Nullable Runnable replacement) {
-        boolean found = false;
-        for (int i = turns.size(); i > 0; i--) {
-            Runnable t = turns.pollFirst();
-            if (!found && laneOf(t) == lane && task.equals(t)) {
-                found = true;
-                if (replacement != null) {
-                    turns.addLast(replacement);
-                }
-            } else {
-                turns.addLast(t);
-            }
-        }
-        return found;
     }
 
     @Override
@@ -389,8 +368,8 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         lock.lock();
         try {
             snapshot.addAll(sharedTasks);
-            for (ArrayDeque<Runnable> order : List.of(idleTurns, turns)) {
-                for (Runnable first : order) {
+            for (ArrayDeque<Runnable> turns : order.orders()) {
+                for (Runnable first : turns) {
                     snapshot.add(first);
                     ArrayDeque<Runnable> backlog = laneOf(first).backlog;
                     if (backlog != null) {

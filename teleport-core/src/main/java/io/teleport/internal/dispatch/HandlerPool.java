@@ -99,7 +99,8 @@ public final class HandlerPool extends ThreadPoolExecutor {
     /** With the caller's CPU reading: tests decide whether the threads compute. */
     HandlerPool(int baseThreads, int maxThreads, int queueCapacity, LongSupplier clock, @Nullable Timer timer,
             ThreadCpu cpu) {
-        super(baseThreads, maxThreads, 60, TimeUnit.SECONDS, new ShrinkingQueue(queueCapacity),
+        super(baseThreads, ThreadReserve.poolThreads(maxThreads), 60, TimeUnit.SECONDS,
+                new ShrinkingQueue(queueCapacity, maxThreads),
                 cpu.recording(new DefaultThreadFactory("teleport-handler", true)));
         this.cpu = cpu;
         ((ShrinkingQueue) getQueue()).pool = this;
@@ -111,7 +112,8 @@ public final class HandlerPool extends ThreadPoolExecutor {
     }
 
     /**
-     * A pool of one thread per core (at most {@code maxThreads}), growing to {@code maxThreads}, with
+     * A pool of one thread per core (at most {@code maxThreads}), growing to {@code maxThreads} and
+     * a quarter more kept for senders that run few handlers at once (see {@link ThreadReserve}), with
      * {@code queueCapacity} waiting tasks; {@code timer} drives the looks between submissions.
      */
     public static HandlerPool create(int maxThreads, int queueCapacity, Timer timer) {
@@ -317,8 +319,8 @@ public final class HandlerPool extends ThreadPoolExecutor {
 
         private @Nullable HandlerPool pool;
 
-        ShrinkingQueue(int capacity) {
-            super(capacity);
+        ShrinkingQueue(int capacity, int threads) {
+            super(capacity, threads);
         }
 
         @Override

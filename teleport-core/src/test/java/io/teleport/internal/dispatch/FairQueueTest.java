@@ -74,7 +74,7 @@ class FairQueueTest {
 
     @Test
     void sendersTakeTurnsAndEachKeepsItsOrder() {
-        FairQueue q = new FairQueue(100);
+        FairQueue q = new FairQueue(100, 1);
         FairQueue.Lane a = new FairQueue.Lane();
         FairQueue.Lane b = new FairQueue.Lane();
         for (int i = 1; i <= 4; i++) {
@@ -94,7 +94,7 @@ class FairQueueTest {
 
     @Test
     void aFullQueueRefusesAndTakesAgainOnceTaken() {
-        FairQueue q = new FairQueue(2);
+        FairQueue q = new FairQueue(2, 1);
         FairQueue.Lane a = new FairQueue.Lane();
         assertThat(q.offer(new Task("a1", a))).isTrue();
         assertThat(q.offer(new Task("a2", a))).isTrue();
@@ -107,7 +107,7 @@ class FairQueueTest {
 
     @Test
     void aFullQueueStillTakesOneTaskOfASenderWithNothingWaiting() {
-        FairQueue q = new FairQueue(2);
+        FairQueue q = new FairQueue(2, 1);
         FairQueue.Lane flooder = new FairQueue.Lane();
         FairQueue.Lane quiet = new FairQueue.Lane();
         assertThat(q.offer(new Task("f1", flooder))).isTrue();
@@ -122,7 +122,7 @@ class FairQueueTest {
 
     @Test
     void removeDrainAndIteratorKeepTheTurnOrderConsistent() {
-        FairQueue q = new FairQueue(100);
+        FairQueue q = new FairQueue(100, 1);
         FairQueue.Lane a = new FairQueue.Lane();
         FairQueue.Lane b = new FairQueue.Lane();
         FairQueue.Lane c = new FairQueue.Lane();
@@ -155,7 +155,7 @@ class FairQueueTest {
 
     @Test
     void removingATaskQueuedTwiceTakesItsFirstPlaceAndKeepsTheLanesTurn() {
-        FairQueue q = new FairQueue(100);
+        FairQueue q = new FairQueue(100, 1);
         FairQueue.Lane a = new FairQueue.Lane();
         FairQueue.Lane b = new FairQueue.Lane();
         Task x = new Task("x", a);
@@ -173,7 +173,7 @@ class FairQueueTest {
 
     @Test
     void aWaitingTakerWakesForAnOfferAndATimedPollGivesUp() throws Exception {
-        FairQueue q = new FairQueue(10);
+        FairQueue q = new FairQueue(10, 1);
         assertThat(q.poll(20, TimeUnit.MILLISECONDS)).isNull();
         AtomicReference<Runnable> taken = new AtomicReference<>();
         CountDownLatch done = new CountDownLatch(1);
@@ -198,7 +198,7 @@ class FairQueueTest {
     void randomOffersAndPollsLoseNothingAndKeepEachLanesOrder() {
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        FairQueue q = new FairQueue(50);
+        FairQueue q = new FairQueue(50, 1);
         FairQueue.Lane[] lanes = new FairQueue.Lane[5];
         int[] sent = new int[lanes.length];
         int[] got = new int[lanes.length];
@@ -233,27 +233,82 @@ class FairQueueTest {
     }
 
     /**
-     * Random offers, polls, ends and removes against a model of the turns (lanes in two rings, those with
-     * nothing running first but never twice in a row while the other has work, each lane first in first
-     * out, tasks of no lane before them): every poll takes exactly the task the model says.
+     * The turns as the queue should keep them: lanes in three rings (those with nothing running first but
+     * never twice in a row while the others have work; those the reserve holds back aside until it lets
+     * them start one, then first of the others), each lane first in first out, tasks of no lane first.
+     */
+    private static final class ModelTurns {
+        final ArrayDeque<Runnable> shared = new ArrayDeque<>();
+        final List<ArrayDeque<Runnable>> idle = new ArrayList<>();
+        final List<ArrayDeque<Runnable>> busy = new ArrayList<>();
+        final List<ArrayDeque<Runnable>> held = new ArrayList<>();
+        final Map<FairQueue.Lane, Integer> running = new HashMap<>();
+        final int heavyLimit;
+        final int light;
+        boolean busyPassedOver;
+
+        ModelTurns(int threads) {
+            heavyLimit = threads / 4 == 0 ? Integer.MAX_VALUE : threads;
+            light = Math.max(1, threads / 32);
+        }
+
+        boolean admits(ArrayDeque<Runnable> lane) {
+            int all = running.values().stream().mapToInt(Integer::intValue).sum();
+            return running.getOrDefault(((Task) lane.peekFirst()).lane, 0) < light || all < heavyLimit;
+        }
+
+        /** The task the queue must hand out next, started; null when none may start. */
+        Runnable poll() {
+            if (!shared.isEmpty()) {
+                return shared.pollFirst();
+            }
+            List<ArrayDeque<Runnable>> admitted = held.stream().filter(this::admits).toList();
+            held.removeAll(admitted);
+            busy.addAll(0, admitted);
+            for (;;) {
+                boolean busyWaiting = !busy.isEmpty();
+                boolean fromIdle = !idle.isEmpty() && (!busyWaiting || !busyPassedOver);
+                if (!fromIdle && !busyWaiting) {
+                    return null;
+                }
+                ArrayDeque<Runnable> lane = (fromIdle ? idle : busy).remove(0);
+                if (!fromIdle && !admits(lane)) {
+                    held.add(lane);
+                    continue;
+                }
+                busyPassedOver = fromIdle && busyWaiting;
+                Runnable task = lane.pollFirst();
+                running.merge(((Task) task).lane, 1, Integer::sum);
+                if (!lane.isEmpty()) {
+                    busy.add(lane);
+                }
+                return task;
+            }
+        }
+    }
+
+    /**
+     * Random offers, polls, ends and removes, with pools of every size, against {@link ModelTurns}:
+     * every poll takes exactly the task the model says, and one the reserve lets start.
      */
     @Test
     void randomOffersPollsEndsAndRemovesTakeExactlyInTurnOrder() {
         long seed = Long.getLong("teleport.fairqueue.seed", System.nanoTime());
         Random random = new Random(seed);
         int capacity = 40;
-        FairQueue q = new FairQueue(capacity);
+        int threads = new int[] {1, 4, 6, 8, 12, 64}[random.nextInt(6)];
+        FairQueue q = new FairQueue(capacity, threads);
         FairQueue.Lane[] lanes = new FairQueue.Lane[6];
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = new FairQueue.Lane();
         }
-        ArrayDeque<Runnable> modelShared = new ArrayDeque<>();
-        // The lanes with work in turn order, each with its waiting tasks: those with nothing running, the others.
-        List<ArrayDeque<Runnable>> modelIdle = new ArrayList<>();
-        List<ArrayDeque<Runnable>> modelBusy = new ArrayList<>();
-        boolean busyPassedOver = false;
+        ModelTurns model = new ModelTurns(threads);
+        ArrayDeque<Runnable> modelShared = model.shared;
+        // The lanes with work in turn order, each with its waiting tasks.
+        List<ArrayDeque<Runnable>> modelIdle = model.idle;
+        List<ArrayDeque<Runnable>> modelBusy = model.busy;
         Map<FairQueue.Lane, ArrayDeque<Runnable>> modelLanes = new HashMap<>();
-        Map<FairQueue.Lane, Integer> running = new HashMap<>();
+        Map<FairQueue.Lane, Integer> running = model.running;
         List<Runnable> queued = new ArrayList<>();
         List<Runnable> taken = new ArrayList<>();
         int made = 0;
@@ -291,21 +346,8 @@ class FairQueueTest {
                         }
                     }
                 } else if (action < 8) {
-                    Runnable expected = null;
-                    if (!modelShared.isEmpty()) {
-                        expected = modelShared.pollFirst();
-                    } else if (!modelIdle.isEmpty() || !modelBusy.isEmpty()) {
-                        boolean busyWaiting = !modelBusy.isEmpty();
-                        boolean idle = !modelIdle.isEmpty() && (!busyWaiting || !busyPassedOver);
-                        busyPassedOver = idle && busyWaiting;
-                        ArrayDeque<Runnable> lane = (idle ? modelIdle : modelBusy).remove(0);
-                        expected = lane.pollFirst();
-                        running.merge(((Task) expected).lane, 1, Integer::sum);
-                        if (!lane.isEmpty()) {
-                            modelBusy.add(lane);
-                        }
-                    }
-                    assertThat(take(q)).as("seed %d, step %d", seed, step).isSameAs(expected);
+                    Runnable expected = model.poll();
+                    assertThat(take(q)).as("seed %d, step %d, %d threads", seed, step, threads).isSameAs(expected);
                     if (expected != null) {
                         queued.remove(expected);
                         taken.add(expected);
@@ -325,6 +367,7 @@ class FairQueueTest {
                     if (!modelShared.remove(victim)) {
                         removeFromTurns(modelIdle, victim);
                         removeFromTurns(modelBusy, victim);
+                        removeFromTurns(model.held, victim);
                     }
                 }
                 assertThat(q.size()).as("seed %d", seed).isEqualTo(queued.size());
@@ -332,20 +375,14 @@ class FairQueueTest {
         } catch (RuntimeException e) {
             throw new AssertionError("seed " + seed + ", step " + step, e);
         }
-        // Nothing ends from here on, so the model's polls need no ends.
+        // Nothing ends from here on: what the reserve holds back stays, as it does in the model.
         List<String> expectedOrder = new ArrayList<>();
-        modelShared.forEach(t -> expectedOrder.add(t.toString()));
-        while (!modelIdle.isEmpty() || !modelBusy.isEmpty()) {
-            boolean busyWaiting = !modelBusy.isEmpty();
-            boolean idle = !modelIdle.isEmpty() && (!busyWaiting || !busyPassedOver);
-            busyPassedOver = idle && busyWaiting;
-            ArrayDeque<Runnable> lane = (idle ? modelIdle : modelBusy).remove(0);
-            expectedOrder.add(lane.pollFirst().toString());
-            if (!lane.isEmpty()) {
-                modelBusy.add(lane);
-            }
+        for (Runnable next; (next = model.poll()) != null; ) {
+            expectedOrder.add(next.toString());
         }
-        assertThat(drain(q)).as("seed %d", seed).containsExactlyElementsOf(expectedOrder);
+        assertThat(drain(q)).as("seed %d, %d threads", seed, threads).containsExactlyElementsOf(expectedOrder);
+        int heldBack = model.held.stream().mapToInt(ArrayDeque::size).sum();
+        assertThat(q.size()).as("seed %d, %d threads", seed, threads).isEqualTo(heldBack);
     }
 
     private static void removeFromTurns(List<ArrayDeque<Runnable>> turns, Runnable victim) {
@@ -361,7 +398,7 @@ class FairQueueTest {
 
     @Test
     void aTaskStartedWithoutBeingQueuedCountsAsRunningToo() {
-        FairQueue q = new FairQueue(100);
+        FairQueue q = new FairQueue(100, 1);
         FairQueue.Lane lane = new FairQueue.Lane();
         // Handed to a new thread directly (the pool's first tasks, and those past a full queue).
         Task direct = new Task("d", lane);
@@ -379,7 +416,7 @@ class FairQueueTest {
 
     @Test
     void theOldestWaitingOfTheTasksNextInTurnIsWhatTheGrowthCheckSees() {
-        FairQueue q = new FairQueue(100);
+        FairQueue q = new FairQueue(100, 1);
         assertThat(q.oldestQueuedNanos(42)).as("none waiting").isEqualTo(42);
         FairQueue.Lane busy = new FairQueue.Lane();
         q.offer(new Task("b0", busy, 10));
@@ -392,7 +429,7 @@ class FairQueueTest {
 
     @Test
     void aSenderWithNothingRunningGoesAheadOfTheBacklogsOfSendersWithTasksRunning() {
-        FairQueue q = new FairQueue(100);
+        FairQueue q = new FairQueue(100, 1);
         List<FairQueue.Lane> flooders = new ArrayList<>();
         for (int f = 0; f < 5; f++) {
             FairQueue.Lane lane = new FairQueue.Lane();
@@ -421,7 +458,7 @@ class FairQueueTest {
 
     @Test
     void sendersWithTasksRunningStillGetEveryOtherTurnAndAnEndedSenderIsIdleAgain() {
-        FairQueue q = new FairQueue(100);
+        FairQueue q = new FairQueue(100, 1);
         FairQueue.Lane busy = new FairQueue.Lane();
         for (int i = 0; i < 4; i++) {
             q.offer(new Task("b" + i, busy));

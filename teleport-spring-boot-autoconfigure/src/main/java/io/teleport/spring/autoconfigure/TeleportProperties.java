@@ -150,7 +150,7 @@ public record TeleportProperties(
      * @param execution pool (bounded platform threads), virtual (Java 21+) or inline (on the I/O
      *     thread, for handlers that never block); when unset, virtual if spring.threads.virtual.enabled
      *     is true and pool otherwise
-     * @param threads the most pool threads
+     * @param threads the most pool threads (and a quarter more kept for sessions running few handlers)
      * @param queueCapacity how many messages may wait for a pool thread, across all sessions, before
      *     pulls are refused with 503 and pushes dropped
      */
