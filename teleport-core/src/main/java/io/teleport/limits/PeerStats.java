@@ -109,4 +109,16 @@ public interface PeerStats {
 
     /** Connections closed at once because their address held {@link Limits#maxConnectionsPerAddress()}. */
     long connectionsRefusedPerAddress();
+
+    /**
+     * Threads of the handler pool now (with virtual threads, one per handler running); 0 when handlers
+     * run inline or on an application's executor that is not a {@code ThreadPoolExecutor}.
+     */
+    int handlerThreads();
+
+    /** Handlers running on the handler executor now (with the pool, its own short tasks too); 0 as above. */
+    int handlersRunning();
+
+    /** Messages waiting for a handler thread now (see {@code PeerConfig.handlerQueueCapacity()}); 0 as above. */
+    int handlersQueued();
 }

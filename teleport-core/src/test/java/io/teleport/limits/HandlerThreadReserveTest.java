@@ -30,6 +30,7 @@ class HandlerThreadReserveTest {
     private final CountDownLatch release = new CountDownLatch(1);
     private final AtomicInteger blocked = new AtomicInteger();
     private final AtomicInteger mostBlocked = new AtomicInteger();
+    private Peer server;
 
     @AfterEach
     void stop() {
@@ -45,7 +46,7 @@ class HandlerThreadReserveTest {
 
     /** A server of 16 threads (and 4 in reserve): a route that blocks until released, and one that answers at once. */
     private String server() throws Exception {
-        Peer server = peer(PeerConfig.builder().handlerThreads(16).build());
+        server = peer(PeerConfig.builder().handlerThreads(16).build());
         server.pullRouter().route("/block", String.class, (b, ctx) -> {
             mostBlocked.accumulateAndGet(blocked.incrementAndGet(), Math::max);
             try {
@@ -86,6 +87,10 @@ class HandlerThreadReserveTest {
         assertThat(pending).noneMatch(CompletableFuture::isDone);
         // Two threads may take a task in the same instant, each before the other's counts.
         assertThat(mostBlocked.get()).as("blocking calls running at once").isBetween(16, 17);
+        PeerStats stats = server.stats();
+        assertThat(stats.handlersRunning()).as("the blocked handlers are what runs").isBetween(16, 17);
+        assertThat(stats.handlersQueued()).as("the two sessions' other calls wait").isBetween(40 - 17, 40 - 16);
+        assertThat(stats.handlerThreads()).as("the configured 16 and the reserve of 4 at most").isBetween(16, 20);
 
         release.countDown();
         CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])).get(20, TimeUnit.SECONDS);

@@ -21,6 +21,11 @@ public final class BoundedExecutor implements Executor {
         this.max = max;
     }
 
+    /** Tasks running (or handed to the delegate to run) now. */
+    int running() {
+        return max - permits.availablePermits();
+    }
+
     @Override
     public void execute(Runnable task) {
         if (!permits.tryAcquire()) {

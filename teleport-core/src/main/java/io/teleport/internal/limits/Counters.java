@@ -4,7 +4,11 @@ import io.teleport.internal.log.RefusalLogs;
 import io.teleport.limits.Limits;
 import io.teleport.limits.PeerStats;
 
+import io.teleport.internal.dispatch.HandlerLoad;
+
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.LongAdder;
 
 /** The live {@link PeerStats} of one peer. Not part of the API. */
@@ -34,8 +38,12 @@ public final class Counters implements PeerStats {
     /** This side's pulls awaiting replies, and their bounds. */
     public final PendingPullPlaces pendingPulls;
 
-    public Counters(InboundBudget budget, Limits limits, RefusalLogs logs) {
+    /** The executor that runs handlers: made after the counters, which the connection gate needs first. */
+    private final Supplier<Executor> handlers;
+
+    public Counters(InboundBudget budget, Limits limits, RefusalLogs logs, Supplier<Executor> handlers) {
         this.budget = budget;
+        this.handlers = handlers;
         this.pendingPulls = new PendingPullPlaces(limits, logs);
     }
 
@@ -155,6 +163,21 @@ public final class Counters implements PeerStats {
     }
 
     @Override
+    public int handlerThreads() {
+        return HandlerLoad.threads(handlers.get());
+    }
+
+    @Override
+    public int handlersRunning() {
+        return HandlerLoad.running(handlers.get());
+    }
+
+    @Override
+    public int handlersQueued() {
+        return HandlerLoad.queued(handlers.get());
+    }
+
+    @Override
     public String toString() {
         return "PeerStats[readPauses=" + readPauses() + ", paused=" + pausedSessions() + ", inboundBytes="
                 + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused() + ", pushesDropped=" + pushesDropped()
@@ -165,6 +188,7 @@ public final class Counters implements PeerStats {
                 + ", writeStalls=" + writeStalls() + ", unreadReplyCloses=" + unreadReplyCloses()
                 + ", acceptedConnections=" + acceptedConnections() + ", acceptPauses=" + acceptPauses()
                 + ", connectionsRefused=" + connectionsRefused() + ", connectionsRefusedPerAddress="
-                + connectionsRefusedPerAddress() + "]";
+                + connectionsRefusedPerAddress() + ", handlerThreads=" + handlerThreads() + ", handlersRunning="
+                + handlersRunning() + ", handlersQueued=" + handlersQueued() + "]";
     }
 }

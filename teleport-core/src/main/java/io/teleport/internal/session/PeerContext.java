@@ -117,7 +117,7 @@ public final class PeerContext {
         this.waterMark = new io.netty.channel.WriteBufferWaterMark(limits.writeBufferLowWaterMark(),
                 limits.writeBufferHighWaterMark());
         this.budget = new InboundBudget(limits.maxInboundBytes());
-        this.counters = new Counters(budget, limits, logs.refusalLogs);
+        this.counters = new Counters(budget, limits, logs.refusalLogs, this::handlerExecutor);
         this.acceptGate = new AcceptGate(limits.maxConnections(), limits.maxConnectionsPerAddress(), counters,
                 logs.refusalLogs);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
@@ -178,6 +178,11 @@ public final class PeerContext {
 
     private static ExecutorService newPool(PeerConfig config, Timer timer) {
         return HandlerPool.create(config.handlerThreads(), config.handlerQueueCapacity(), timer);
+    }
+
+    /** The executor handlers run on; a method, so that the counters made before it can read it later. */
+    private Executor handlerExecutor() {
+        return executor;
     }
 
     /**

@@ -38,7 +38,10 @@ import java.util.function.ToLongFunction;
  * <li>{@code teleport.limits.pulls.pending} gauge: this side's pulls awaiting their replies now;</li>
  * <li>{@code teleport.limits.sessions.paused} gauge: sessions not being read now;</li>
  * <li>{@code teleport.limits.inbound.bytes} gauge: inbound frame bytes held now, and
- * {@code teleport.limits.inbound.max.bytes}, the peer's max-inbound-bytes, to graph it against.</li>
+ * {@code teleport.limits.inbound.max.bytes}, the peer's max-inbound-bytes, to graph it against;</li>
+ * <li>{@code teleport.handlers.threads}, {@code teleport.handlers.running} and
+ * {@code teleport.handlers.queued} gauges: the handler pool's threads, the handlers running and the
+ * messages waiting for a thread now (0 when handlers run inline).</li>
  * </ul>
  *
  * <p>The reason tags are this fixed set, so the meters stay bounded whatever the remote peers send.
@@ -106,6 +109,13 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         Gauge.builder("teleport.limits.inbound.max.bytes", stats, s -> max).baseUnit("bytes")
                 .description("The most bytes of inbound frames the peer holds at once (max-inbound-bytes)")
                 .register(registry);
+        Gauge.builder("teleport.handlers.threads", stats, PeerStats::handlerThreads)
+                .description("Threads of the handler pool now (with virtual threads, one per handler running)")
+                .register(registry);
+        Gauge.builder("teleport.handlers.running", stats, PeerStats::handlersRunning)
+                .description("Handlers running now").register(registry);
+        Gauge.builder("teleport.handlers.queued", stats, PeerStats::handlersQueued)
+                .description("Messages waiting for a handler thread now").register(registry);
     }
 
     private void counter(MeterRegistry registry, String name, String reason, ToLongFunction<PeerStats> value,

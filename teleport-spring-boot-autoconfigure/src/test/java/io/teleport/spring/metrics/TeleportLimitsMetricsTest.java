@@ -100,6 +100,9 @@ class TeleportLimitsMetricsTest {
             public long pushesDropped() { return 23; }
             public long pendingPulls() { return 24; }
             public long pendingPullsRefused() { return 25; }
+            public int handlerThreads() { return 26; }
+            public int handlersRunning() { return 27; }
+            public int handlersQueued() { return 28; }
         };
         new TeleportLimitsMetrics(stats, 13, 17).bindTo(registry);
 
@@ -128,6 +131,9 @@ class TeleportLimitsMetricsTest {
         assertThat(counter("teleport.limits.connections.closed", "tls")).isEqualTo(22);
         assertThat(gauge("teleport.limits.pulls.pending")).isEqualTo(24);
         assertThat(counter("teleport.limits.refused", "pending-pulls")).isEqualTo(25);
+        assertThat(gauge("teleport.handlers.threads")).isEqualTo(26);
+        assertThat(gauge("teleport.handlers.running")).isEqualTo(27);
+        assertThat(gauge("teleport.handlers.queued")).isEqualTo(28);
         assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(9);
         assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(8);
     }
@@ -149,6 +155,9 @@ class TeleportLimitsMetricsTest {
                 .until(() -> pulls.stream().filter(CompletableFuture::isCompletedExceptionally).count() >= 1);
         assertThat(counter("teleport.limits.refused", "pull-handlers-full")).isGreaterThanOrEqualTo(1);
         assertThat(gauge("teleport.limits.inbound.bytes")).as("the admitted pulls are held").isPositive();
+        assertThat(gauge("teleport.handlers.threads")).as("a pool of one thread").isEqualTo(1);
+        assertThat(gauge("teleport.handlers.running")).as("one pull runs").isEqualTo(1);
+        assertThat(gauge("teleport.handlers.queued")).as("and one waits").isEqualTo(1);
 
         hold.countDown();
         int ok = 0;
