@@ -175,8 +175,8 @@ public final class PeerConfig {
     /**
      * The most pool threads for {@link HandlerExecution#POOL}. Default 200. The pool runs one thread
      * per core and grows toward this only while blocking handlers hold it up; it may grow by a
-     * quarter more (from 4 threads up) for senders running fewer than a thirty-second of this many
-     * handlers at once, which senders running more never take.
+     * quarter more (from 4 threads up) for senders running fewer than {@code handlerThreads / 32}
+     * handlers at once (rounded down, at least one), which senders running more never take.
      */
     public int handlerThreads() {
         return settings.handlerThreads;

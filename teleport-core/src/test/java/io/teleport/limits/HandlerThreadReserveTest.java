@@ -85,11 +85,11 @@ class HandlerThreadReserveTest {
                     .isEqualTo("q" + i + "!");
         }
         assertThat(pending).noneMatch(CompletableFuture::isDone);
-        // Two threads may take a task in the same instant, each before the other's counts.
-        assertThat(mostBlocked.get()).as("blocking calls running at once").isBetween(16, 17);
+        // Threads that take a task in the same instant each do so before the others' count.
+        assertThat(mostBlocked.get()).as("blocking calls running at once").isBetween(16, 18);
         PeerStats stats = server.stats();
-        assertThat(stats.handlersRunning()).as("the blocked handlers are what runs").isBetween(16, 17);
-        assertThat(stats.handlersQueued()).as("the two sessions' other calls wait").isBetween(40 - 17, 40 - 16);
+        assertThat(stats.handlersRunning()).as("the blocked handlers are what runs").isBetween(16, 18);
+        assertThat(stats.handlersQueued()).as("the two sessions' other calls wait").isBetween(40 - 18, 40 - 16);
         assertThat(stats.handlerThreads()).as("the configured 16 and the reserve of 4 at most").isBetween(16, 20);
 
         release.countDown();
@@ -103,7 +103,7 @@ class HandlerThreadReserveTest {
         List<CompletableFuture<String>> pending = block(peer(PeerConfig.defaults()).dial(address), 30);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> blocked.get() >= 16);
         Thread.sleep(300);
-        assertThat(blocked.get()).isBetween(16, 17);
+        assertThat(blocked.get()).isBetween(16, 18);
 
         // Sessions with nothing running each still get a thread of the reserve for a blocking call.
         List<CompletableFuture<String>> light = new ArrayList<>();

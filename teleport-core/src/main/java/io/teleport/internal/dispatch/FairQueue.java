@@ -173,6 +173,15 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     }
 
     /**
+     * Whether the task's sender may start another task now (see {@link ThreadReserve}): if not, the
+     * task must wait in the queue rather than start on a thread of its own.
+     */
+    boolean mayStartNow(Runnable task) {
+        Lane lane = laneOf(task);
+        return lane == shared || reserve.admits(lane.running);
+    }
+
+    /**
      * Tells the queue that a task starts running, whether it was taken from the queue or handed to a
      * new thread directly (the pool's first tasks, and those past a full queue): its lane counts it
      * until {@link #ended}.

@@ -36,7 +36,9 @@ import java.util.function.LongSupplier;
  * It then grows by about half its size, so a burst of blocking handlers gets its threads within a
  * few tens of milliseconds; it shrinks back, after a minute, to the most threads busy at once
  * during it, and threads beyond that end as soon as they find no work. When the queue is full it
- * starts threads at once up to the maximum, and past that it refuses the task.
+ * starts threads at once up to the maximum, and past that it refuses the task; a task of a sender
+ * the {@link ThreadReserve} holds back is never started outside the queue, and is refused when the
+ * queue has no room for it.
  */
 public final class HandlerPool extends ThreadPoolExecutor {
 
@@ -129,7 +131,14 @@ public final class HandlerPool extends ThreadPoolExecutor {
     @Override
     public void execute(Runnable task) {
         if (!queuedToWakeLater(task)) {
-            super.execute(task);
+            FairQueue queue = (FairQueue) getQueue();
+            if (queue.mayStartNow(task)) {
+                super.execute(task);
+            } else if (!queue.offer(task) || (isShutdown() && remove(task))) {
+                // The executor's own way would start a thread for it past a full queue (or below the
+                // core size): one of those kept for the senders the reserve is for.
+                throw new RejectedExecutionException("handler queue full or shut down (" + queue.size() + " waiting)");
+            }
         }
         if (!getQueue().isEmpty()) {
             lookAfterQueueing();

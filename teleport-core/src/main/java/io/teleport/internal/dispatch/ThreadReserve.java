@@ -14,8 +14,10 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * fewer. Such a heavy sender's calls wait in the queue (and its session stops being read once its
  * in-flight limit is reached) instead of holding the threads every other sender needs. Senders
  * that each run many handlers still share all the configured threads between them, as before;
- * filling the reserve takes many senders with few calls each, which is a matter of connection limits.
- * Pools of fewer than four threads keep no reserve.
+ * filling the reserve takes many senders with few calls each, which is a matter of connection limits,
+ * or the peer's own tasks (hooks, completions: they name no sender and are not held back) blocking.
+ * Pools of fewer than four threads keep no reserve. A task taken while another thread takes one may
+ * pass before the other is counted: the bound is exact up to the threads taking at the same instant.
  */
 final class ThreadReserve {
 

@@ -241,6 +241,36 @@ class HandlerPoolTest {
     }
 
     @Test
+    void aSenderHeldBackByTheReserveIsRefusedPastAFullQueueRatherThanGivenAThread() {
+        // Four configured threads and one in reserve; a queue of one.
+        HandlerPool pool = pool(1, 4, 1);
+        FairQueue.Lane heavy = new FairQueue.Lane();
+        AtomicInteger heavyStarted = new AtomicInteger();
+        for (int i = 1; i <= 5; i++) {
+            pool.execute(inLane(heavy, () -> {
+                heavyStarted.incrementAndGet();
+                waitFor(release);
+            }));
+            // One at a time, so that each sees the last one counted as running.
+            int expected = i == 1 ? 1 : i - 1;
+            await().until(() -> heavyStarted.get() == expected);
+        }
+        assertThat(pool.getQueue()).as("the second waits in the queue").hasSize(1);
+        assertThat(pool.getPoolSize()).as("the others started threads past the full queue").isEqualTo(4);
+        // Past the configured four, the fifth thread would be the reserve's.
+        assertThatThrownBy(() -> pool.execute(inLane(heavy, () -> { }))).isInstanceOf(RejectedExecutionException.class);
+        assertThat(pool.getPoolSize()).isEqualTo(4);
+
+        AtomicInteger quietRan = new AtomicInteger();
+        pool.execute(inLane(new FairQueue.Lane(), quietRan::incrementAndGet));
+        look(pool);
+        look(pool);
+        look(pool);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> quietRan.get() == 1);
+        assertThat(heavyStarted.get()).as("the heavy sender's queued one still waits").isEqualTo(4);
+    }
+
+    @Test
     void extraThreadsEndAMinuteAfterTheyWereLastNeeded() throws Exception {
         HandlerPool pool = pool(2, 10, 100);
         CountDownLatch work = new CountDownLatch(1);
@@ -376,6 +406,26 @@ class HandlerPoolTest {
         public Set<Timeout> stop() {
             return wheel.stop();
         }
+    }
+
+    /** A task of the sender whose lane is {@code lane}. */
+    private static HandlerPool.Queued inLane(FairQueue.Lane lane, Runnable body) {
+        return new HandlerPool.Queued() {
+            @Override
+            public void run() {
+                body.run();
+            }
+
+            @Override
+            public long queuedNanos() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public FairQueue.Lane lane() {
+                return lane;
+            }
+        };
     }
 
     /** A task the pool takes as queued at {@code nanos} on its clock. */
