@@ -5,6 +5,7 @@ import io.netty.util.NettyRuntime;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import io.netty.util.TimerTask;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -410,26 +411,15 @@ class HandlerPoolTest {
 
     /** A task of the sender whose lane is {@code lane}. */
     private static HandlerPool.Queued inLane(FairQueue.Lane lane, Runnable body) {
-        return new HandlerPool.Queued() {
-            @Override
-            public void run() {
-                body.run();
-            }
-
-            @Override
-            public long queuedNanos() {
-                return System.nanoTime();
-            }
-
-            @Override
-            public FairQueue.Lane lane() {
-                return lane;
-            }
-        };
+        return task(System.nanoTime(), lane, body);
     }
 
     /** A task the pool takes as queued at {@code nanos} on its clock. */
     private static HandlerPool.Queued queuedAt(long nanos, Runnable body) {
+        return task(nanos, null, body);
+    }
+
+    private static HandlerPool.Queued task(long nanos, FairQueue.@Nullable Lane lane, Runnable body) {
         return new HandlerPool.Queued() {
             @Override
             public void run() {
@@ -439,6 +429,11 @@ class HandlerPoolTest {
             @Override
             public long queuedNanos() {
                 return nanos;
+            }
+
+            @Override
+            public FairQueue.@Nullable Lane lane() {
+                return lane;
             }
         };
     }
