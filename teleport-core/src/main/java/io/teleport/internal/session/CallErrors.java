@@ -41,6 +41,21 @@ public final class CallErrors {
         return ch.hasAttr(CLOSED_BECAUSE) ? ch.attr(CLOSED_BECAUSE).get() : null;
     }
 
+    /**
+     * What the pulls still waiting when {@code ch} closed are told: {@code rerror} (102: they may have
+     * run), except those not written on it yet, whose writes are queued behind its closing and will
+     * fail. Told 104 (not sent, safe to send again); the closing is seen on {@code ch}'s own thread,
+     * where those that were written say so ({@code sentOn}).
+     */
+    static java.util.function.Function<PendingPull, Rerror> onClose(Channel ch, Rerror rerror) {
+        if (!ch.eventLoop().inEventLoop()) {
+            return pull -> rerror;
+        }
+        return pull -> pull.sentOn != null ? rerror : new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
+                "not sent: the connection closed before the pull was written"
+                        + (rerror.detail().isEmpty() ? "" : " (" + rerror.detail() + ")"));
+    }
+
     static Rerror writeFailed(@Nullable Throwable cause) {
         return writeFailed(cause, null);
     }

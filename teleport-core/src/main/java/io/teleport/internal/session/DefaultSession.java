@@ -384,9 +384,9 @@ public final class DefaultSession implements Session {
         lifecycle.giveUp(error);
     }
 
-    /** Ends every pending pull with {@code rerror}. */
-    void failPending(Rerror rerror) {
-        pending.failAll(rerror);
+    /** Ends every pending pull with what {@code errorOf} says. */
+    void failPending(java.util.function.Function<PendingPull, Rerror> errorOf) {
+        pending.failAll(errorOf);
     }
 
     boolean drained() {

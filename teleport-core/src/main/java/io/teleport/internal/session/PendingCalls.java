@@ -365,19 +365,19 @@ final class PendingCalls {
         return slot == null && (map == null || map.isEmpty());
     }
 
-    /** Ends every waiting pull with 102: the connection is gone. */
-    void failAll(Rerror rerror) {
+    /** Ends every waiting pull with what {@code errorOf} says: the connection is gone. */
+    void failAll(java.util.function.Function<PendingPull, Rerror> errorOf) {
         handshake = null;
         for (PendingPull first = slot; first != null; first = slot) {
             if (unslot(first)) {
-                first.fail(rerror);
+                first.fail(errorOf.apply(first));
             }
         }
         ConcurrentHashMap<Long, PendingPull> map = bySeq;
         if (map != null) {
             for (PendingPull pull : map.values()) {
                 if (unmap(map, pull)) {
-                    pull.fail(rerror);
+                    pull.fail(errorOf.apply(pull));
                 }
             }
         }

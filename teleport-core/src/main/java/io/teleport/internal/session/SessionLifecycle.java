@@ -248,8 +248,8 @@ final class SessionLifecycle {
             everHeard = true;
         }
         boolean silent = !everHeard && !closedHere && state == State.OPEN && !peer.closing;
-        session.failPending(brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed", brokenBy)
-                : silent ? CallErrors.CLOSED_SILENTLY : CallErrors.CONNECTION_CLOSED);
+        session.failPending(CallErrors.onClose(ch, brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED,
+                "Connection Closed", brokenBy) : silent ? CallErrors.CLOSED_SILENTLY : CallErrors.CONNECTION_CLOSED));
         if (!redial) {
             if (lost) {
                 peer.logs.lostLines.warn(log, session.id(), "connection lost (network:{}, addr:{}, id:{}); redial is off",
@@ -332,7 +332,7 @@ final class SessionLifecycle {
         if (deadline != null) {
             deadline.cancel();
         }
-        session.failPending(CallErrors.CONNECTION_CLOSED);
+        session.failPending(pull -> CallErrors.CONNECTION_CLOSED);
         session.outbound().releaseWaiters();
         peer.slowReaders.update(session, false);
         if (startLane) {
@@ -390,7 +390,7 @@ final class SessionLifecycle {
         }
         long left = deadline - System.nanoTime();
         if (session.drained() || left <= 0) {
-            ch.close();
+            GracefulClose.close(ch, left);
             return;
         }
         // The last handler or pull to end closes it (closeIfDrained); the deadline closes it anyway.
@@ -414,7 +414,7 @@ final class SessionLifecycle {
     void closeIfDrained() {
         hooks.handlersMayHaveEnded();
         if (state == State.CLOSING && session.drained()) {
-            session.channel().close();
+            GracefulClose.close(session.channel(), GracefulClose.LINGER_NANOS);
         }
     }
 }

@@ -1,0 +1,95 @@
+package io.teleport.lifecycle;
+
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
+import io.teleport.session.CallOptions;
+import io.teleport.session.Session;
+import io.teleport.testing.TestPeers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A drain's last replies reach a remote that keeps sending: the connection's output is shut after
+ * them and what still comes in is dropped, where closing the socket with unread bytes reset the
+ * connection and lost replies on their way.
+ */
+class DrainCloseTest {
+
+    @RegisterExtension
+    final TestPeers peers = new TestPeers();
+
+    /** Five rounds: whether a reset overtakes the last replies depends on timing, each round about half the time. */
+    @Test
+    void pullsHandledDuringTheDrainGetTheirRepliesWhileTheCallerKeepsSending() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            drainWhileTheCallerSends(round);
+        }
+    }
+
+    private void drainWhileTheCallerSends(int round) throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        CountDownLatch handling = new CountDownLatch(8);
+        AtomicInteger handled = new AtomicInteger();
+        server.pullRouter().route("/work", Integer.class, (n, ctx) -> {
+            handling.countDown();
+            Thread.sleep(300);
+            handled.incrementAndGet();
+            return n * 2;
+        });
+        server.pushRouter().route("/noise", String.class, (body, ctx) -> { });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session client = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+
+        List<CompletableFuture<Integer>> work = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            work.add(client.pullAsync("/work", i, Integer.class, CallOptions.timeout(Duration.ofSeconds(10))));
+        }
+        assertThat(handling.await(5, TimeUnit.SECONDS)).isTrue();
+        // The caller keeps sending while the drain waits and closes: its bytes are unread at the close.
+        AtomicBoolean noisy = new AtomicBoolean(true);
+        String noise = "n".repeat(8192);
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Thread sender = new Thread(() -> {
+                while (noisy.get() && client.isHealthy()) {
+                    client.push("/noise", noise).exceptionally(e -> null).join();
+                }
+            });
+            sender.start();
+            senders.add(sender);
+        }
+        try {
+            server.shutdown(Duration.ofSeconds(5));
+        } finally {
+            noisy.set(false);
+            for (Thread sender : senders) {
+                sender.join(5000);
+            }
+        }
+
+        assertThat(handled.get()).as("the drain waited for every handler").isEqualTo(8);
+        for (int i = 0; i < 8; i++) {
+            try {
+                assertThat(work.get(i).get(5, TimeUnit.SECONDS)).as("reply %d", i).isEqualTo(i * 2);
+            } catch (ExecutionException e) {
+                Rerror rerror = ((RerrorException) e.getCause()).rerror();
+                throw new AssertionError("round " + round + ": pull " + i + " was handled, yet ended " + rerror, e);
+            }
+        }
+    }
+}
