@@ -92,4 +92,61 @@ class DrainCloseTest {
             }
         }
     }
+
+    /**
+     * A caller that saw the drain's 503 knows the rest of its pulls on that connection were never run
+     * there: those the close cuts off end with 104, safe to send again, not 102.
+     */
+    @Test
+    void pullsWrittenAfterADrainRefusalCameBackAreNotHandledAndEndSo() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        CountDownLatch holding = new CountDownLatch(1);
+        server.pullRouter().route("/hold", String.class, (body, ctx) -> {
+            holding.countDown();
+            Thread.sleep(400);
+            return body;
+        });
+        server.pullRouter().route("/fast", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session client = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        CompletableFuture<String> held = client.pullAsync("/hold", "h", String.class);
+        assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+
+        // Each caller pulls one at a time: once it has seen a 503, its next pulls were written after it came.
+        List<String> wrongAfterRefusal = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger cutOff = new AtomicInteger();
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread caller = new Thread(() -> {
+                boolean refused = false;
+                while (running.get() && client.isHealthy()) {
+                    try {
+                        client.pull("/fast", "x", String.class, CallOptions.timeout(Duration.ofSeconds(5)));
+                    } catch (RerrorException e) {
+                        if (refused && e.code() != Rerror.CODE_UNAVAILABLE) {
+                            if (e.code() == Rerror.CODE_WRITE_FAILED) {
+                                cutOff.incrementAndGet();
+                            } else {
+                                wrongAfterRefusal.add(e.rerror().toString());
+                            }
+                        }
+                        refused |= e.code() == Rerror.CODE_UNAVAILABLE;
+                    }
+                }
+            });
+            caller.start();
+            callers.add(caller);
+        }
+        Thread.sleep(50);
+        server.shutdown(Duration.ofSeconds(5));
+        running.set(false);
+        for (Thread caller : callers) {
+            caller.join(5000);
+        }
+
+        assertThat(held.get(5, TimeUnit.SECONDS)).isEqualTo("h");
+        assertThat(wrongAfterRefusal).as("pulls written after a 503 came back, told anything but 503 or 104").isEmpty();
+        assertThat(cutOff.get()).as("pulls cut off by the close after their caller saw a 503").isPositive();
+    }
 }

@@ -82,6 +82,7 @@ final class PendingCalls {
     /** Pulls waiting here, each holding one of the peer's {@link #places}. */
     private volatile int count;
     private final PendingPullPlaces places;
+    final RemoteDrain remoteDrain = new RemoteDrain();
     /** The session's timeout as armed last; null while none is. Replaced under this lock. */
     private volatile @Nullable Armed armed;
 

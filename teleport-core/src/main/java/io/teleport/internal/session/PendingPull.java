@@ -45,10 +45,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     final long seq;
     /** Completed with the reply's body, or with the whole {@link Reply} when that was asked for. */
     final CompletableFuture<@Nullable Object> future = new CompletableFuture<>();
-    /**
-     * The pull's timeout: the delay the session's timeout is armed with for it. One of centuries is
-     * cut to decades, so that any two deadlines stay comparable by their difference.
-     */
+    /** The delay its session's timeout is armed with for it: centuries cut to decades, to compare deadlines. */
     final long timeoutNanos;
     private final long startNanos = System.nanoTime();
     /**
@@ -63,6 +60,8 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     private volatile @Nullable HeldFrame held;
     /** The connection it was written on; set and read on that connection's I/O thread. */
     io.netty.channel.@Nullable Channel sentOn;
+    /** Its place in its session's order of writes ({@link RemoteDrain#wrote}), once written; same thread. */
+    long writeOrder;
     /** The reply, once it arrived. */
     private @Nullable Packet reply;
     /** The reply's body, once decoded. */
@@ -131,6 +130,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     public void operationComplete(ChannelFuture f) {
         if (f.isSuccess()) {
             sentOn = f.channel();
+            writeOrder = session.pending.remoteDrain.wrote();
             PluginChain plugins = session.peer.plugins;
             if (plugins.has(Hook.POST_WRITE_PULL)) {
                 synchronized (this) {
@@ -263,6 +263,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
         rerror = Rerror.fromMeta(reply.hasMeta() ? reply.meta() : null);
         if (rerror != null) {
             // The remote's own error reply: the caller gets it as it came.
+            session.pending.remoteDrain.replied(rerror, sentOn);
             end(null, rerror, reply);
             return;
         }

@@ -1,0 +1,51 @@
+package io.teleport.internal.session;
+
+import io.netty.channel.Channel;
+import io.teleport.message.Rerror;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Whether a session's remote said it is draining (a pull answered {@code 503} "shutting down"), and
+ * which of this side's pulls were written after it said so.
+ *
+ * <p>A draining peer starts no handler for a pull it reads once its drain began, and the connection
+ * delivers in order: a pull written after such a refusal came back was read, if at all, after the
+ * drain began, so it never ran there. When the connection then closes with it unanswered, it ends
+ * with 104 (safe to send again), not 102 (it may have run): a rolling restart's callers, sending all
+ * along, otherwise saw each pull in flight at the close end with an unknown outcome. Pulls written
+ * before the refusal came back may have been taken before the drain began, and keep 102.
+ */
+final class RemoteDrain {
+
+    /** The remote's first refusal on a connection: the writes counted when it was seen. */
+    private record Notice(Channel connection, long writes) {
+    }
+
+    /** Pulls written on the session's connections so far; counted on their I/O threads, one at a time. */
+    private volatile long writes;
+    private volatile @Nullable Notice notice;
+
+    /** A pull was written; returns its place in the order of writes. Called on the connection's I/O thread. */
+    long wrote() {
+        long n = writes + 1;
+        writes = n;
+        return n;
+    }
+
+    /** A reply came on {@code connection} with {@code rerror}: noted when it is a draining peer's refusal. */
+    void replied(Rerror rerror, @Nullable Channel connection) {
+        Notice seen = notice;
+        if (connection != null && rerror.code() == Rerror.CODE_UNAVAILABLE
+                && Rerror.DETAIL_SHUTTING_DOWN.equals(rerror.detail())
+                && (seen == null || seen.connection() != connection)) {
+            // The count when the refusal is seen here, or later: never fewer than were written before it came.
+            notice = new Notice(connection, writes);
+        }
+    }
+
+    /** Whether the pull written {@code writeOrder}-th, on {@code connection}, came after its remote said it drains. */
+    boolean writtenAfterNotice(long writeOrder, Channel connection) {
+        Notice seen = notice;
+        return seen != null && seen.connection() == connection && writeOrder > seen.writes();
+    }
+}
