@@ -44,6 +44,15 @@ class MissingTeleportBeanFailureAnalyzer extends AbstractFailureAnalyzer<NoSuchB
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, NoSuchBeanDefinitionException cause) {
+        FailureAnalysis analysis = analysis(cause);
+        String unknown = analysis == null ? "" : TeleportAutoConfiguration.unknownKeys(environment);
+        // The application stops before the warning that names them has its turn: a misspelt key is
+        // the likeliest reason a setting that was meant is missing.
+        return unknown.isEmpty() ? analysis : new FailureAnalysis(analysis.getDescription()
+                + " Set but not Teleport settings (misspelt?): " + unknown + ".", analysis.getAction(), cause);
+    }
+
+    private @Nullable FailureAnalysis analysis(NoSuchBeanDefinitionException cause) {
         Class<?> missing = cause.getBeanType();
         if (missing == null) {
             return null;

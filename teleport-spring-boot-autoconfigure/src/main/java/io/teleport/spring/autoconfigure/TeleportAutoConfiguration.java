@@ -73,6 +73,8 @@ import java.util.Set;
 public final class TeleportAutoConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(TeleportAutoConfiguration.class);
+    /** Keys that conditions read rather than TeleportProperties. */
+    private static final Set<String> READ_BY_CONDITIONS = Set.of("teleport.metrics.enabled", "teleport.observations.enabled");
 
     @Bean
     @ConditionalOnMissingBean
@@ -150,9 +152,12 @@ public final class TeleportAutoConfiguration {
     }
 
     static void warnOfUnknownKeys(Environment environment) {
-        // Keys that conditions read rather than TeleportProperties.
-        UnknownTeleportKeys.warn(environment, "teleport", TeleportProperties.class,
-                Set.of("teleport.metrics.enabled", "teleport.observations.enabled"));
+        UnknownTeleportKeys.warn(environment, "teleport", TeleportProperties.class, READ_BY_CONDITIONS);
+    }
+
+    /** The misspelt {@code teleport.*} keys, for a failure analysis (see {@link UnknownTeleportKeys#find}). */
+    static String unknownKeys(Environment environment) {
+        return UnknownTeleportKeys.find(environment, "teleport", TeleportProperties.class, READ_BY_CONDITIONS);
     }
 
     /** An application's own {@link AuthPlugin} bean replaces the one of {@code teleport.auth.*}: say so, as they are security settings. */

@@ -34,6 +34,17 @@ public final class UnknownTeleportKeys {
      * other than {@code readElsewhere} (keys that conditions read, not the properties class).
      */
     public static void warn(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
+        String keys = find(environment, prefix, type, readElsewhere);
+        if (!keys.isEmpty()) {
+            log.warn("not Teleport settings, ignored (misspelt?): {}", keys);
+        }
+    }
+
+    /**
+     * The keys {@link #warn} names, each with where it was set, separated by "; "; empty when there are
+     * none. For a failure analysis, where the application stops before the warning's turn comes.
+     */
+    public static String find(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
         try {
             // Not environment variables or system properties, as Boot's own check: a Kubernetes service
             // named teleport gives every pod TELEPORT_PORT and TELEPORT_SERVICE_HOST.
@@ -41,17 +52,15 @@ public final class UnknownTeleportKeys {
                     new NoUnboundElementsBindHandler(BindHandler.DEFAULT, new UnboundElementsSourceFilter()));
         } catch (BindException e) {
             if (e.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
-                String keys = unbound.getUnboundProperties().stream()
+                return unbound.getUnboundProperties().stream()
                         .filter(p -> !readElsewhere.contains(p.getName().toString()))
                         // An empty value is how a setting is left unset (${X:}): it binds to nothing.
                         .filter(p -> !"".equals(p.getValue()))
                         .map(UnknownTeleportKeys::describe).sorted().collect(Collectors.joining("; "));
-                if (!keys.isEmpty()) {
-                    log.warn("not Teleport settings, ignored (misspelt?): {}", keys);
-                }
             }
-            // Any other failure is the real binding's to report, and it already passed.
+            // Any other failure is the real binding's to report.
         }
+        return "";
     }
 
     private static String describe(ConfigurationProperty property) {

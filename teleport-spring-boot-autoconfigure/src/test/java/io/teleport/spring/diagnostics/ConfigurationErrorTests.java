@@ -243,6 +243,13 @@ class ConfigurationErrorTests {
     }
 
     @Test
+    void aMisspeltKeyIsNamedWhereTheApplicationStopsForWantOfTheSettingItMeant(CapturedOutput output) {
+        failsToStart(CallingApp.class, "SessionTemplate", "teleport.clinet.address=127.0.0.1:9090");
+        assertThat(output).contains("neither teleport.client.address nor teleport.client.service-id is set.")
+                .contains("Set but not Teleport settings (misspelt?): teleport.clinet.address");
+    }
+
+    @Test
     void anInjectedSessionTemplateWithoutAnyRemoteSaysWhichKeyMakesIt(CapturedOutput output) {
         failsToStart(CallingApp.class, "SessionTemplate");
         assertThat(output).contains("neither teleport.client.address nor teleport.client.service-id is set.")
