@@ -23,14 +23,20 @@ import java.util.concurrent.TimeUnit;
  * yet: a rolling restart's callers saw answered pulls, and the drain's own {@code 503}s, end with
  * 102 "connection closed". So once everything written so far is out, the output is shut (a FIN after
  * the last reply; TLS's close_notify first), what still comes in is read and dropped, and the
- * connection closes when the remote closes its end, or after the linger at most. Until the first
- * writes are out the session still reads: a pull that comes then is answered {@code 503} rather than
- * dropped.
+ * connection closes when the remote closes its end, or after the linger at most.
+ *
+ * <p>Before that the session goes on reading for {@link #GRACE_NANOS}, answering every pull
+ * {@code 503} "shutting down": a caller still sending learns that the peer drains, and the pulls it
+ * writes after it learnt it, which the close then cuts off, end with 104 there, safe to send again,
+ * rather than 102 (see {@code RemoteDrain}). Only what was on its way in the last instant, before the
+ * first refusal came back, still ends with 102.
  */
 final class GracefulClose {
 
     /** How long a connection whose output is shut waits for the remote to close its end. */
     static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long a drained session goes on refusing pulls before its output is shut: a few round trips. */
+    static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final String DISCARD_NAME = "teleport-discard";
     private static final AttributeKey<Boolean> STARTED = AttributeKey.valueOf("teleport.gracefulClose");
     private static final ChannelHandler DISCARD = new Discard();
@@ -44,8 +50,14 @@ final class GracefulClose {
             ch.close();
             return;
         }
+        if (ch.attr(STARTED).setIfAbsent(Boolean.TRUE) != null) {
+            // Closing this way since an earlier call.
+            return;
+        }
+        long grace = Math.min(GRACE_NANOS, lingerNanos / 2);
         try {
-            ch.eventLoop().execute(() -> shutOutput(ch, Math.min(lingerNanos, LINGER_NANOS)));
+            ch.eventLoop().schedule(() -> shutOutput(ch, Math.min(lingerNanos - grace, LINGER_NANOS)), grace,
+                    TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException stopping) {
             ch.close();
         }
@@ -53,8 +65,7 @@ final class GracefulClose {
 
     private static void shutOutput(Channel ch, long lingerNanos) {
         ChannelPipeline pipeline = ch.pipeline();
-        if (!ch.isActive() || ch.attr(STARTED).setIfAbsent(Boolean.TRUE) != null) {
-            // Closed already, or closing this way since an earlier call.
+        if (!ch.isActive()) {
             return;
         }
         ch.eventLoop().schedule(() -> ch.close(), lingerNanos, TimeUnit.NANOSECONDS);
