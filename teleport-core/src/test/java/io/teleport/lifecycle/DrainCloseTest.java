@@ -149,4 +149,41 @@ class DrainCloseTest {
         assertThat(wrongAfterRefusal).as("pulls written after a 503 came back, told anything but 503 or 104").isEmpty();
         assertThat(cutOff.get()).as("pulls cut off by the close after their caller saw a 503").isPositive();
     }
+
+    /** A handler's own 503 "shutting down" (or one a proxy passes on) is no drain: what runs after it may end 102. */
+    @Test
+    void aHandlersOwnShuttingDownRefusalSaysNothingOfThePullsAfterIt() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        server.pullRouter().route("/refuse", String.class, (body, ctx) -> {
+            throw new RerrorException(new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
+                    Rerror.DETAIL_SHUTTING_DOWN));
+        });
+        server.pullRouter().route("/run", String.class, (body, ctx) -> {
+            running.countDown();
+            release.await(10, TimeUnit.SECONDS);
+            return body;
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session client = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        try {
+            client.pull("/refuse", "x", String.class);
+            throw new AssertionError("refused");
+        } catch (RerrorException e) {
+            assertThat(e.code()).isEqualTo(Rerror.CODE_UNAVAILABLE);
+        }
+        CompletableFuture<String> ran = client.pullAsync("/run", "y", String.class);
+        assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+        server.sessions().forEach(s -> s.dropConnection("test"));
+        try {
+            ran.get(5, TimeUnit.SECONDS);
+            throw new AssertionError("the connection was dropped under it");
+        } catch (ExecutionException e) {
+            assertThat(((RerrorException) e.getCause()).code()).as("it ran: its outcome is unknown")
+                    .isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
+        } finally {
+            release.countDown();
+        }
+    }
 }

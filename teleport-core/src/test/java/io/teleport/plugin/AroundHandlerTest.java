@@ -89,6 +89,8 @@ class AroundHandlerTest {
 
         client.push("/note", "x").join();
         assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("scope");
+        // The handler has run; its scope closes as it returns, which the test's thread may overtake.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> events.size() == 2);
         assertThatThrownBy(() -> client.pull("/fail", "x", String.class)).hasMessageContaining("500");
         assertThat(events).containsExactly("open scope /note", "close scope", "open scope /fail", "close scope");
     }

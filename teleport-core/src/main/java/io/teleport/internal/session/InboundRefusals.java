@@ -89,6 +89,8 @@ final class InboundRefusals {
         log.debug("{} {} from {} refused: shutting down", pull ? "pull" : "push", message.safeUri(),
                 message.session.id());
         if (pull) {
+            // Marked, so that the caller knows its later pulls on this connection are not run here.
+            message.replyMeta().set(RemoteDrain.DRAINING_META, "1");
             message.reply(null, SHUTTING_DOWN);
         } else {
             message.finish();

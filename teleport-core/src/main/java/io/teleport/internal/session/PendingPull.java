@@ -263,7 +263,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
         rerror = Rerror.fromMeta(reply.hasMeta() ? reply.meta() : null);
         if (rerror != null) {
             // The remote's own error reply: the caller gets it as it came.
-            session.pending.remoteDrain.replied(rerror, sentOn);
+            session.pending.remoteDrain.replied(rerror, reply, sentOn);
             end(null, rerror, reply);
             return;
         }

@@ -1,12 +1,15 @@
 package io.teleport.internal.session;
 
 import io.netty.channel.Channel;
+import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Whether a session's remote said it is draining (a pull answered {@code 503} "shutting down"), and
- * which of this side's pulls were written after it said so.
+ * Whether a session's remote said it is draining (a pull answered {@code 503} "shutting down" by a
+ * draining peer of ours, which marks the refusal with {@link #DRAINING_META}), and which of this
+ * side's pulls were written after it said so. Only the mark counts: a handler, or a proxy passing on
+ * its backend's error, may answer the same 503 while its own peer runs pulls as usual.
  *
  * <p>A draining peer starts no handler for a pull it reads once its drain began, and the connection
  * delivers in order: a pull written after such a refusal came back was read, if at all, after the
@@ -16,6 +19,11 @@ import org.jspecify.annotations.Nullable;
  * before the refusal came back may have been taken before the drain began, and keep 102.
  */
 final class RemoteDrain {
+
+    /** The reply metadata a draining peer of ours adds to its refusals; a Go peer ignores it. */
+    static final String DRAINING_META = "X-Teleport-Draining";
+    private static final java.util.concurrent.atomic.AtomicLongFieldUpdater<RemoteDrain> WRITES =
+            java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(RemoteDrain.class, "writes");
 
     /** The remote's first refusal on a connection: the writes counted when it was seen. */
     private record Notice(Channel connection, long writes) {
@@ -27,17 +35,14 @@ final class RemoteDrain {
 
     /** A pull was written; returns its place in the order of writes. Called on the connection's I/O thread. */
     long wrote() {
-        long n = writes + 1;
-        writes = n;
-        return n;
+        return WRITES.incrementAndGet(this);
     }
 
-    /** A reply came on {@code connection} with {@code rerror}: noted when it is a draining peer's refusal. */
-    void replied(Rerror rerror, @Nullable Channel connection) {
+    /** {@code reply} came on {@code connection} with {@code rerror}: noted when it is a draining peer's refusal. */
+    void replied(Rerror rerror, Packet reply, @Nullable Channel connection) {
         Notice seen = notice;
-        if (connection != null && rerror.code() == Rerror.CODE_UNAVAILABLE
-                && Rerror.DETAIL_SHUTTING_DOWN.equals(rerror.detail())
-                && (seen == null || seen.connection() != connection)) {
+        if (connection != null && rerror.code() == Rerror.CODE_UNAVAILABLE && reply.hasMeta()
+                && reply.meta().peek(DRAINING_META) != null && (seen == null || seen.connection() != connection)) {
             // The count when the refusal is seen here, or later: never fewer than were written before it came.
             notice = new Notice(connection, writes);
         }
