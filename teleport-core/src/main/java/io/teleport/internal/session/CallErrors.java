@@ -44,11 +44,11 @@ public final class CallErrors {
     /**
      * What the pulls still waiting when {@code ch} closed are told: {@code rerror} (102: they may have
      * run), except, with 104 (safe to send again), those whose write this claims first (not yet handed
-     * to a connection: waiting for a redial, or for their hooks; they are never written now), and
-     * those written on it after its remote said it drains ({@link RemoteDrain}), which it never ran,
-     * seen on {@code ch}'s own thread, where the pulls' writes were counted ({@code sentOn},
-     * {@code writeOrder}). A pull handed to a connection and not yet written keeps 102: which
-     * connection takes it is not known here.
+     * to a connection: waiting for a redial, or for their hooks; they are never written now), those
+     * handed to {@code ch} and not written on it (their writes are queued behind its closing and fail),
+     * and those written on it after its remote said it drains ({@link RemoteDrain}), which it never
+     * ran. The last two are judged on {@code ch}'s own thread, where the pulls' writes completed
+     * ({@code sentOn}, {@code writeOrder}); a pull handed to no known connection yet keeps 102.
      */
     static java.util.function.Function<PendingPull, Rerror> onClose(Channel ch, Rerror rerror) {
         boolean onItsThread = ch.eventLoop().inEventLoop();
@@ -57,8 +57,8 @@ public final class CallErrors {
                 "not sent: the connection closed before the pull was written" + why);
         Rerror unhandled = new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
                 "not handled: the remote was shutting down (it had answered 503) when the pull was written" + why);
-        return pull -> pull.claimWrite() ? unwritten
-                : onItsThread && pull.sentOn == ch
+        return pull -> pull.claimWrite(null) || onItsThread && pull.sentOn == null && pull.handedTo == ch
+                ? unwritten : onItsThread && pull.sentOn == ch
                         && pull.session.pending.remoteDrain.writtenAfterNotice(pull.writeOrder, ch) ? unhandled : rerror;
     }
 

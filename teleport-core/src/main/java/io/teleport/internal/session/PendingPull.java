@@ -56,15 +56,15 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     long deadlineNanos;
     /** 1 once the pull was handed to a connection, or its timeout gave up waiting for one: the first decides. */
     private volatile int writeDecided;
+    /** The connection its write was handed to, once claimed for one; null when claimed for its end. */
+    volatile io.netty.channel.@Nullable Channel handedTo;
     /** The frame while it waits for a redial; null unless the session was redialing when it was sent. */
     private volatile @Nullable HeldFrame held;
     /** The connection it was written on; set and read on that connection's I/O thread. */
     io.netty.channel.@Nullable Channel sentOn;
     /** Its place in its session's order of writes ({@link RemoteDrain#wrote}), once written; same thread. */
     long writeOrder;
-    /** The reply, once it arrived. */
     private @Nullable Packet reply;
-    /** The reply's body, once decoded. */
     private @Nullable Object body;
     private boolean postWriteRunning;
     /** Set by the first {@link #end}: a hook that threw past the chain must not end the pull again. */
@@ -176,7 +176,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     private void endUntimed(@Nullable String refusal) {
         if (session.removePending(this)) {
             // Not written yet, waiting for the redial: the caller must know it was never sent.
-            boolean unsent = claimWrite();
+            boolean unsent = claimWrite(null);
             HeldFrame frame = held;
             if (unsent && frame != null) {
                 frame.drop();
@@ -199,12 +199,13 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
                 : "not sent before the pull's timeout of " + millis + " ms");
     }
 
-    /**
-     * Claims the pull for its write, or for its timeout; false when the other had it first. Once the
-     * timeout said "not sent", the pull must stay so.
-     */
-    boolean claimWrite() {
-        return WRITE_DECIDED.compareAndSet(this, 0, 1);
+    /** Claims the pull for its write, handed {@code to} a connection, or (null) for its end unsent; false if taken. */
+    boolean claimWrite(io.netty.channel.@Nullable Channel to) {
+        if (!WRITE_DECIDED.compareAndSet(this, 0, 1)) {
+            return false;
+        }
+        handedTo = to;
+        return true;
     }
 
     /** The pull's frame waits for a redial: its timeout frees it if it comes first. */

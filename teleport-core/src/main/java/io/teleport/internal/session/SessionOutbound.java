@@ -325,9 +325,8 @@ final class SessionOutbound {
     }
 
     /**
-     * Writes with the listener on the promise before the write starts. Added after, from a handler
-     * thread, it finds the write often done already by the I/O thread, and the promise then hands
-     * the listener back to that thread as one more task.
+     * Writes with the listener on the promise before the write starts: added after, from a handler
+     * thread, it finds the write often done, and the promise hands it back to the I/O thread as a task.
      */
     private static void writeAndFlush(Channel ch, Object frame, ChannelFutureListener listener) {
         if (ch.eventLoop().isShuttingDown()) {
@@ -380,11 +379,12 @@ final class SessionOutbound {
     void write(Object frame, ChannelFutureListener listener, @Nullable CompletableFuture<Void> waiting, long holdNanos) {
         markWritten();
         if (waiting == null) {
-            if (timedOutUnsent(listener)) {
+            Channel ch = session.channel();
+            if (timedOutUnsent(listener, ch)) {
                 ReferenceCountUtil.release(frame);
                 return;
             }
-            writeAndFlush(session.channel(), frame, listener);
+            writeAndFlush(ch, frame, listener);
             return;
         }
         HeldFrame held = new HeldFrame(this, frame, SenderEncoding.size(frame));
@@ -399,11 +399,11 @@ final class SessionOutbound {
                 // The pull timed out, or the push's wait passed, and freed its frame already.
                 return;
             }
-            if (timedOutUnsent(listener)) {
+            Channel ch = session.channel();
+            if (timedOutUnsent(listener, ch)) {
                 ReferenceCountUtil.release(f);
                 return;
             }
-            Channel ch = session.channel();
             if (error == null) {
                 writeAndFlush(ch, f, listener);
             } else {
@@ -413,8 +413,8 @@ final class SessionOutbound {
         });
     }
 
-    /** Whether {@code listener} is a pull whose timeout already ended it as not sent. */
-    private static boolean timedOutUnsent(ChannelFutureListener listener) {
-        return listener instanceof PendingPull && !((PendingPull) listener).claimWrite();
+    /** Whether {@code listener} is a pull that already ended as not sent; if not, it is claimed for {@code ch}. */
+    private static boolean timedOutUnsent(ChannelFutureListener listener, Channel ch) {
+        return listener instanceof PendingPull && !((PendingPull) listener).claimWrite(ch);
     }
 }
