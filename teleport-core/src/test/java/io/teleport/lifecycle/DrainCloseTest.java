@@ -150,13 +150,18 @@ class DrainCloseTest {
         assertThat(cutOff.get()).as("pulls cut off by the close after their caller saw a 503").isPositive();
     }
 
-    /** A handler's own 503 "shutting down" (or one a proxy passes on) is no drain: what runs after it may end 102. */
+    /**
+     * A handler's own 503 "shutting down", or one a proxy passes on with its backend's metadata (the
+     * drain's mark naming the proxy's connection, not the caller's), is no drain: what runs after it
+     * may end 102.
+     */
     @Test
     void aHandlersOwnShuttingDownRefusalSaysNothingOfThePullsAfterIt() throws Exception {
         Peer server = peers.add(new Peer(PeerConfig.defaults()));
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         server.pullRouter().route("/refuse", String.class, (body, ctx) -> {
+            ctx.replyMeta().set("X-Teleport-Draining", "10.9.8.7:6543");
             throw new RerrorException(new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
                     Rerror.DETAIL_SHUTTING_DOWN));
         });

@@ -90,7 +90,7 @@ final class InboundRefusals {
                 message.session.id());
         if (pull) {
             // Marked, so that the caller knows its later pulls on this connection are not run here.
-            message.replyMeta().set(RemoteDrain.DRAINING_META, "1");
+            message.replyMeta().set(RemoteDrain.DRAINING_META, RemoteDrain.mark(message.session.channel()));
             message.reply(null, SHUTTING_DOWN);
         } else {
             message.finish();

@@ -9,7 +9,10 @@ import org.jspecify.annotations.Nullable;
  * Whether a session's remote said it is draining (a pull answered {@code 503} "shutting down" by a
  * draining peer of ours, which marks the refusal with {@link #DRAINING_META}), and which of this
  * side's pulls were written after it said so. Only the mark counts: a handler, or a proxy passing on
- * its backend's error, may answer the same 503 while its own peer runs pulls as usual.
+ * its backend's error, may answer the same 503 while its own peer runs pulls as usual. The mark
+ * names the connection as the refusing peer sees it (this side's address), so that one passed on
+ * by a proxy that copies reply metadata (erpc's does, errors included) names the proxy's own
+ * connection, not this one, and is ignored; so is one across a NAT, which leaves 102 as before.
  *
  * <p>A draining peer starts no handler for a pull it reads once its drain began, and the connection
  * delivers in order: a pull written after such a refusal came back was read, if at all, after the
@@ -22,6 +25,11 @@ final class RemoteDrain {
 
     /** The reply metadata a draining peer of ours adds to its refusals; a Go peer ignores it. */
     static final String DRAINING_META = "X-Teleport-Draining";
+
+    /** The mark a draining peer puts on its refusals on {@code accepted}: the remote's address. */
+    static String mark(Channel accepted) {
+        return io.teleport.transport.Addresses.format(accepted.remoteAddress());
+    }
     private static final java.util.concurrent.atomic.AtomicLongFieldUpdater<RemoteDrain> WRITES =
             java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(RemoteDrain.class, "writes");
 
@@ -42,10 +50,17 @@ final class RemoteDrain {
     void replied(Rerror rerror, Packet reply, @Nullable Channel connection) {
         Notice seen = notice;
         if (connection != null && rerror.code() == Rerror.CODE_UNAVAILABLE && reply.hasMeta()
-                && reply.meta().peek(DRAINING_META) != null && (seen == null || seen.connection() != connection)) {
+                && isOwnMark(reply.meta().peek(DRAINING_META), connection)
+                && (seen == null || seen.connection() != connection)) {
             // The count when the refusal is seen here, or later: never fewer than were written before it came.
             notice = new Notice(connection, writes);
         }
+    }
+
+    /** Whether {@code mark} names {@code connection} as this side's end of it, as its remote saw it. */
+    private static boolean isOwnMark(@Nullable String mark, Channel connection) {
+        return mark != null && !mark.isEmpty()
+                && mark.equals(io.teleport.transport.Addresses.format(connection.localAddress()));
     }
 
     /** Whether the pull written {@code writeOrder}-th, on {@code connection}, came after its remote said it drains. */
