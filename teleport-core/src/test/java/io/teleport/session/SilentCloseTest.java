@@ -139,7 +139,8 @@ class SilentCloseTest {
         assertThatThrownBy(() -> client.pull("/echo", "x", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
-                    assertThat(e.rerror().detail()).contains("likely a peer on another protocol");
+                    assertThat(e.rerror().detail()).contains("likely a peer on another protocol")
+                            .contains("shutdown timeout");
                 });
     }
 }
