@@ -1,6 +1,7 @@
 package io.teleport.internal.session;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelId;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import org.jspecify.annotations.Nullable;
@@ -33,8 +34,11 @@ final class RemoteDrain {
     private static final java.util.concurrent.atomic.AtomicLongFieldUpdater<RemoteDrain> WRITES =
             java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(RemoteDrain.class, "writes");
 
-    /** The remote's first refusal on a connection: the writes counted when it was seen. */
-    private record Notice(Channel connection, long writes) {
+    /**
+     * The remote's first refusal on a connection: the writes counted when it was seen. The connection
+     * by its id, not itself: a session that redials keeps its notice, and would keep the dead channel.
+     */
+    private record Notice(ChannelId connection, long writes) {
     }
 
     /** Pulls written on the session's connections so far; counted on their I/O threads, one at a time. */
@@ -51,9 +55,9 @@ final class RemoteDrain {
         Notice seen = notice;
         if (connection != null && rerror.code() == Rerror.CODE_UNAVAILABLE && reply.hasMeta()
                 && isOwnMark(reply.meta().peek(DRAINING_META), connection)
-                && (seen == null || seen.connection() != connection)) {
+                && (seen == null || !seen.connection().equals(connection.id()))) {
             // The count when the refusal is seen here, or later: never fewer than were written before it came.
-            notice = new Notice(connection, writes);
+            notice = new Notice(connection.id(), writes);
         }
     }
 
@@ -66,6 +70,6 @@ final class RemoteDrain {
     /** Whether the pull written {@code writeOrder}-th, on {@code connection}, came after its remote said it drains. */
     boolean writtenAfterNotice(long writeOrder, Channel connection) {
         Notice seen = notice;
-        return seen != null && seen.connection() == connection && writeOrder > seen.writes();
+        return seen != null && seen.connection().equals(connection.id()) && writeOrder > seen.writes();
     }
 }
