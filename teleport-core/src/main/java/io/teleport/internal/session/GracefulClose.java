@@ -11,6 +11,8 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +41,7 @@ final class GracefulClose {
     static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final String DISCARD_NAME = "teleport-discard";
     private static final AttributeKey<Boolean> STARTED = AttributeKey.valueOf("teleport.gracefulClose");
+    private static final AttributeKey<Future<?>> LINGER = AttributeKey.valueOf("teleport.gracefulClose.linger");
     private static final ChannelHandler DISCARD = new Discard();
 
     private GracefulClose() {
@@ -68,7 +71,10 @@ final class GracefulClose {
         if (!ch.isActive()) {
             return;
         }
-        ch.eventLoop().schedule(() -> ch.close(), lingerNanos, TimeUnit.NANOSECONDS);
+        Future<?> linger = ch.eventLoop().schedule(() -> ch.close(), lingerNanos, TimeUnit.NANOSECONDS);
+        ch.attr(LINGER).set(linger);
+        // A remote that closes first must not leave the timer holding the closed channel for the linger.
+        ch.closeFuture().addListener(closed -> linger.cancel(false));
         // Everything written before this is out when it is: then nothing more is read as a message.
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
             if (!written.isSuccess() || !ch.isActive()) {
@@ -88,6 +94,11 @@ final class GracefulClose {
                 }
             });
         });
+    }
+
+    /** The linger's timer of a connection whose output was shut here; null before that. */
+    static @Nullable Future<?> lingerOf(Channel ch) {
+        return ch.attr(LINGER).get();
     }
 
     /** Drops what the remote still sends to a connection whose output is shut. */
