@@ -66,16 +66,12 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     long writeOrder;
     private @Nullable Packet reply;
     private @Nullable Object body;
-    private boolean postWriteRunning;
     /** Set by the first {@link #end}: a hook that threw past the chain must not end the pull again. */
     private boolean ended;
     /** Made by a handler of its session (see {@link NestedCalls}): counted there until it ends. */
     private boolean nested;
-    /** A reply that came while the pull's PostWritePull hooks still ran. */
-    private @Nullable Packet earlyReply;
-    /** What gives the early reply's bytes back to the inbound budget, once it is read; whether it was. */
-    private @Nullable Runnable earlyRelease;
-    private boolean earlyRead;
+    /** Set, before they run, when the pull has PostWritePull hooks: its reply may overtake them. */
+    private volatile @Nullable ReplyAfterHooks afterHooks;
 
     PendingPull(DefaultSession session, Packet request, Type replyType, boolean sync, boolean wholeReply,
             long timeoutNanos) {
@@ -133,25 +129,14 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
             writeOrder = session.pending.remoteDrain.wrote();
             PluginChain plugins = session.peer.plugins;
             if (plugins.has(Hook.POST_WRITE_PULL)) {
-                synchronized (this) {
-                    postWriteRunning = true;
-                }
+                ReplyAfterHooks after = new ReplyAfterHooks();
+                afterHooks = after;
                 session.peer.offIoThread(plugins.blocks(Hook.POST_WRITE_PULL), () -> {
                     SessionCalls.logHookError(plugins.run(Hook.POST_WRITE_PULL, this), "PostWritePull");
-                    Packet early;
-                    synchronized (this) {
-                        postWriteRunning = false;
-                        early = earlyReply;
-                        earlyReply = null;
-                    }
+                    Packet early = after.hooksDone();
                     if (early != null) {
                         onReply(early);
-                        Runnable release;
-                        synchronized (this) {
-                            earlyRead = true;
-                            release = earlyRelease;
-                            earlyRelease = null;
-                        }
+                        Runnable release = after.keptReplyRead();
                         if (release != null) {
                             release.run();
                         }
@@ -221,11 +206,9 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
      *     after them: its bytes go back through {@link #releaseAfterRead}, not at once
      */
     public boolean onReply(Packet reply) {
-        synchronized (this) {
-            if (postWriteRunning) {
-                earlyReply = reply;
-                return true;
-            }
+        ReplyAfterHooks after = afterHooks;
+        if (after != null && after.keep(reply)) {
+            return true;
         }
         try {
             readReply(reply);
@@ -241,13 +224,10 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
      * the other side chose how large it is.
      */
     public void releaseAfterRead(Runnable release) {
-        synchronized (this) {
-            if (!earlyRead) {
-                earlyRelease = release;
-                return;
-            }
+        ReplyAfterHooks after = afterHooks;
+        if (after == null || !after.holdRelease(release)) {
+            release.run();
         }
-        release.run();
     }
 
     private void readReply(Packet reply) {
