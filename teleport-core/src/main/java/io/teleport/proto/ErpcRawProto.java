@@ -164,6 +164,7 @@ public final class ErpcRawProto implements Proto {
                 throw new ProtoException("service method of " + smLen + " bytes (expected: <= "
                         + MAX_SERVICE_METHOD + ")");
             }
+            SendBounds.uri(smLen, ctx);
             out.setByte(smLenAt, smLen);
         }
         boolean reply = mtype == REPLY || mtype == AUTH_REPLY;
@@ -179,7 +180,9 @@ public final class ErpcRawProto implements Proto {
                 // The error travels in the status field, not as a pair.
                 meta = meta.copy().delete(Rerror.META_KEY);
             }
-            setU16("meta", out, metaLenAt, meta.writeTo(out));
+            int metaLen = meta.writeTo(out);
+            SendBounds.meta(metaLen, meta.size(), ctx);
+            setU16("meta", out, metaLenAt, metaLen);
         }
         if (error != null && mtype == REPLY) {
             out.writeByte(Packet.NO_CODEC);

@@ -86,11 +86,14 @@ public final class FastProto implements Proto {
         int uriLenAt = out.writerIndex();
         out.writeInt(0);
         int uriLen = out.writeCharSequence(packet.uri(), StandardCharsets.UTF_8);
+        SendBounds.uri(uriLen, ctx);
         out.setInt(uriLenAt, uriLen);
         int metaLenAt = out.writerIndex();
         out.writeInt(0);
         if (packet.hasMeta()) {
-            out.setInt(metaLenAt, packet.meta().writeTo(out));
+            int metaLen = packet.meta().writeTo(out);
+            SendBounds.meta(metaLen, packet.meta().size(), ctx);
+            out.setInt(metaLenAt, metaLen);
         }
         out.writeByte(packet.bodyCodec());
         ByteBuf encoded = packet.encodedBody();

@@ -21,7 +21,7 @@ public final class CallErrors {
             "the remote closed the connection without sending a frame on it; likely a peer on another"
                     + " protocol (teleport.protocol: teleport-v3 or erpc-v6 must match on both sides, or the server's"
                     + " be auto) or one that expects TLS (TLS on that side only), else one that refused the connection"
-                    + " (an accept hook) or a frame (over its size limit),"
+                    + " (an accept hook) or a frame (over its size, URI or metadata limits),"
                     + " or stopped (a drain whose shutdown timeout cut off a call that was the first on the"
                     + " connection reads the same); its log says which");
     private static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("teleport.closedBecause");

@@ -1,5 +1,6 @@
 package io.teleport.internal.session;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.EncoderException;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
@@ -87,7 +88,11 @@ final class PullReply {
     private static void build(InboundContext pull, @Nullable Object value, @Nullable Rerror rerror) {
         DefaultSession session = pull.session;
         Packet request = pull.request;
-        Packet reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(pull.replyFallback > 0 ? "" : pull.sentUri);
+        // A barer answer leaves out the echoed URI only when that may be what did not fit: erpc v6 tells
+        // an auth reply by it.
+        boolean withoutUri = pull.replyFallback > 0
+                && ByteBufUtil.utf8Bytes(pull.sentUri) > session.peer.limits.maxUriBytes();
+        Packet reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(withoutUri ? "" : pull.sentUri);
         pull.reply = reply;
         if (pull.replyFallback < FIXED_ERROR) {
             reply.xferPipe(request.xferPipe());
@@ -156,6 +161,7 @@ final class PullReply {
     private static void fill(InboundContext pull, Packet reply, @Nullable Object value, @Nullable Rerror rerror) {
         Packet request = pull.request;
         if (rerror != null) {
+            rerror = fitted(rerror, pull.session.peer.limits.maxMetaBytes());
             if (rerror == InboundContext.NOT_FOUND && pull.erpc()) {
                 // erpc's built-in 404 says cause= with nothing after it (vector E14).
                 reply.meta().set(Rerror.META_KEY, ErpcRawProto.withEmptyCause(rerror));
@@ -173,6 +179,32 @@ final class PullReply {
             // No body: codec 0 unless the handler chose one, as Teleport writes it (erpc v6 differs).
             reply.bodyCodec(erpcDefault(pull, pull.replyBodyCodec));
         }
+    }
+
+    /**
+     * The error cut to what a receiver with this peer's metadata bound takes: an application's error
+     * that quotes its input (a common habit) would otherwise fail the reply, or, written to a peer that
+     * holds frames to that bound, close the connection and every call on it. Escaped in the
+     * metadata's query form a char may take 12 bytes (four of UTF-8, each as %XX); erpc v6's status
+     * field holds 65,535.
+     */
+    static Rerror fitted(Rerror rerror, int maxMetaBytes) {
+        int room = Math.max(64, (Math.min(maxMetaBytes, 65_535) - 256) / 12);
+        String message = rerror.message();
+        String detail = rerror.detail();
+        if (message.length() + detail.length() <= room) {
+            return rerror;
+        }
+        int forMessage = Math.min(message.length(), Math.max(room / 2, room - detail.length()));
+        return new Rerror(rerror.code(), cut(message, forMessage), cut(detail, room - forMessage));
+    }
+
+    private static String cut(String text, int keep) {
+        if (text.length() <= keep) {
+            return text;
+        }
+        int end = keep > 0 && Character.isHighSurrogate(text.charAt(keep - 1)) ? keep - 1 : keep;
+        return text.substring(0, end) + "... (" + (text.length() - end) + " chars cut)";
     }
 
     /** The reply could not be built or framed: answered again more barely, or, past the barest, not at all. */
