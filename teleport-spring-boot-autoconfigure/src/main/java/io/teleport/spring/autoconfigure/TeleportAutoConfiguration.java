@@ -230,8 +230,9 @@ public final class TeleportAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    TeleportSessions teleportSessions(Peer peer) {
-        return new TeleportSessions(peer);
+    TeleportSessions teleportSessions(ObjectProvider<Peer> peer) {
+        // The peer at first use: plugin beans, which the peer is built from, may hold this one.
+        return new TeleportSessions(peer::getObject);
     }
 
     /** Each remote named by service-id gets a round-robin load balancer of its own. */

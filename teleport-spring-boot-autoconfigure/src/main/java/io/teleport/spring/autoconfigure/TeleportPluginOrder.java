@@ -5,6 +5,8 @@ import io.teleport.plugins.AuthPlugin;
 import io.teleport.plugins.HeartbeatPlugin;
 import io.teleport.plugins.ProxyPlugin;
 import io.teleport.plugins.ValidationPlugin;
+import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.BeanCurrentlyInCreationException;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -55,9 +57,31 @@ public final class TeleportPluginOrder {
      * order the beans were defined in.
      */
     static List<Plugin> sorted(ListableBeanFactory beans) {
-        List<Map.Entry<String, Plugin>> entries = new ArrayList<>(beans.getBeansOfType(Plugin.class).entrySet());
+        List<Map.Entry<String, Plugin>> entries = new ArrayList<>();
+        for (String name : beans.getBeanNamesForType(Plugin.class, true, true)) {
+            entries.add(Map.entry(name, plugin(beans, name)));
+        }
         entries.sort(Comparator.comparingInt(entry -> order(beans, entry.getKey(), entry.getValue())));
         return entries.stream().map(Map.Entry::getValue).toList();
+    }
+
+    /**
+     * The plugin bean {@code name}. One that needs the peer, directly or through other beans, cannot
+     * be made while the peer is being built from it: {@code getBeansOfType} would leave it out of the
+     * chain without a word, and its hooks would never run.
+     */
+    private static Plugin plugin(ListableBeanFactory beans, String name) {
+        try {
+            return beans.getBean(name, Plugin.class);
+        } catch (BeanCreationException e) {
+            if (e.contains(BeanCurrentlyInCreationException.class)) {
+                throw new IllegalStateException("Teleport plugin bean '" + name + "' depends, directly or through"
+                        + " other beans, on the Peer, which is built from the plugin beans, so its hooks could not"
+                        + " join the chain: inject ObjectProvider<Peer> (or of SessionTemplate, SessionTemplates)"
+                        + " and get it when a hook runs (TeleportSessions may be injected as it is)", e);
+            }
+            throw e;
+        }
     }
 
     private static int order(ListableBeanFactory beans, String name, Plugin plugin) {

@@ -3,11 +3,13 @@ package io.teleport.spring.server;
 import io.teleport.Peer;
 import io.teleport.session.CallOption;
 import io.teleport.session.Session;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Collection;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The live sessions of this application's peer, on either side: find one by id, push to the sessions
@@ -17,21 +19,41 @@ import java.util.function.Predicate;
  */
 public final class TeleportSessions {
 
-    private final Peer peer;
+    private final Supplier<Peer> source;
+    private volatile @Nullable Peer peer;
 
     /** The sessions of {@code peer}. */
     public TeleportSessions(Peer peer) {
         this.peer = peer;
+        this.source = () -> peer;
+    }
+
+    /**
+     * The sessions of the peer {@code peer} supplies, asked for at first use: the starter's own bean is
+     * made so, since plugin beans, which the peer is built from, may hold it (a presence list that a
+     * {@code PostDisconnect} hook keeps).
+     */
+    public TeleportSessions(Supplier<Peer> peer) {
+        this.source = peer;
+    }
+
+    private Peer peer() {
+        Peer p = peer;
+        if (p == null) {
+            p = source.get();
+            peer = p;
+        }
+        return p;
     }
 
     /** The live session with this id. */
     public Optional<Session> find(String id) {
-        return peer.session(id);
+        return peer().session(id);
     }
 
     /** A snapshot of the live sessions. */
     public Collection<Session> all() {
-        return peer.sessions();
+        return peer().sessions();
     }
 
     /**
@@ -39,7 +61,7 @@ public final class TeleportSessions {
      * accepted) are {@code peer.stats().acceptedConnections()}.
      */
     public int count() {
-        return peer.sessionCount();
+        return peer().sessionCount();
     }
 
     /**
@@ -57,6 +79,6 @@ public final class TeleportSessions {
      * been handed it or skipped.
      */
     public CompletableFuture<Integer> push(Predicate<Session> selector, String uri, Object body, CallOption... options) {
-        return peer.pushAll(uri, body, selector, options);
+        return peer().pushAll(uri, body, selector, options);
     }
 }

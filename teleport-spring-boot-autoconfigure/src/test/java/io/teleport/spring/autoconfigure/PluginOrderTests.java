@@ -15,6 +15,7 @@ import io.teleport.plugins.AuthPlugin;
 import io.teleport.plugins.ProxyPlugin;
 import io.teleport.session.Session;
 import io.teleport.spring.client.SessionTemplate;
+import io.teleport.spring.server.TeleportSessions;
 import io.teleport.testing.LogCapture;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,58 @@ class PluginOrderTests {
         public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
             return null;
         }
+    }
+
+    /** A presence list, as the README suggests: it holds the sessions bean, which holds the peer. */
+    static final class Presence implements PostReadPullHeader {
+        final TeleportSessions sessions;
+        final List<Integer> counts = new CopyOnWriteArrayList<>();
+
+        Presence(TeleportSessions sessions) {
+            this.sessions = sessions;
+        }
+
+        @Override
+        public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
+            counts.add(sessions.count());
+            return null;
+        }
+    }
+
+    /** A plugin that needs the peer itself, through the default remote's template. */
+    static final class NeedsTemplate implements PostReadPullHeader {
+        NeedsTemplate(SessionTemplate template) {
+        }
+
+        @Override
+        public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aPluginHoldingTheSessionsBeanJoinsTheChainAndSeesThePeersSessions() {
+        runner.withPropertyValues(SERVER).withBean(Presence.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            Peer server = ctx.getBean(Peer.class);
+            assertThat(server.plugins()).contains(ctx.getBean(Presence.class));
+            server.pullRouter().route("/who", String.class, (s, c) -> s);
+            int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+            try (Peer client = new Peer(PeerConfig.defaults())) {
+                assertThat(client.dial("127.0.0.1:" + port).pull("/who", "me", String.class)).isEqualTo("me");
+            }
+            assertThat(ctx.getBean(Presence.class).counts).containsExactly(1);
+        });
+    }
+
+    @Test
+    void aPluginThatNeedsThePeerFailsStartUpSayingSoInsteadOfBeingLeftOutOfTheChain() {
+        runner.withPropertyValues(SERVER, "teleport.client.address=127.0.0.1:1").withBean(NeedsTemplate.class)
+                .run(ctx -> assertThat(ctx).hasFailed().getFailure().rootCause().isInstanceOf(
+                        org.springframework.beans.factory.BeanCurrentlyInCreationException.class));
+        runner.withPropertyValues(SERVER, "teleport.client.address=127.0.0.1:1").withBean(NeedsTemplate.class)
+                .run(ctx -> assertThat(ctx.getStartupFailure()).hasStackTraceContaining(
+                        "Teleport plugin bean 'pluginOrderTests.NeedsTemplate' depends, directly or through other beans, on the Peer"));
     }
 
     @Test
