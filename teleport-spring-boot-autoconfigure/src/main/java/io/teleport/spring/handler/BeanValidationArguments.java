@@ -74,12 +74,12 @@ public final class BeanValidationArguments implements HandlerArgumentValidator {
         if (parameters.isEmpty()) {
             return null;
         }
-        if (validator == null) {
+        if (validator == null || !canValidate(validator)) {
             if (asksForValidation(method)) {
                 log.warn("{}#{} has @Valid or constraints on its parameters, but there is no jakarta.validation.Validator "
-                        + "bean (or several, none @Primary): they are not checked. Add spring-boot-starter-validation "
+                        + "bean (or several, none @Primary){}: they are not checked. Add spring-boot-starter-validation "
                         + "(Boot makes the Validator), or declare one.", method.getDeclaringClass().getSimpleName(),
-                        method.getName());
+                        method.getName(), validator == null ? "" : " that can validate (no Bean Validation provider)");
             }
             return null;
         }
@@ -114,6 +114,23 @@ public final class BeanValidationArguments implements HandlerArgumentValidator {
                 throw new InvalidArgumentsException(violations, describe(violations, labels));
             }
         };
+    }
+
+    /**
+     * Whether {@code validator} has a Bean Validation provider behind it. Spring's adapters set up
+     * without one (Spring MVC's own validator, when the application has the API but no provider) are
+     * beans all the same, and refuse every call: every controller would fail start-up, blamed.
+     */
+    private static boolean canValidate(Validator validator) {
+        try {
+            validator.unwrap(Validator.class);
+            return true;
+        } catch (IllegalStateException noProvider) {
+            return false;
+        } catch (RuntimeException unwrapNotSupported) {
+            // A provider of its own that does not unwrap to the interface: it validates.
+            return true;
+        }
     }
 
     private static @Nullable MethodDescriptor describe(Validator validator, Object target, Method method) {

@@ -283,6 +283,27 @@ class ValidationTests {
                 + "Add spring-boot-starter-validation");
     }
 
+    /**
+     * The API without a provider, beside Spring MVC: MVC's validator bean is an adapter with nothing
+     * behind it (its set-up failed), which refuses every call.
+     */
+    @Test
+    void aValidatorBeanWithoutAProviderIsTakenForNoneRatherThanFailingEveryController(CapturedOutput output) {
+        runner.withBean("mvcValidator", LocalValidatorFactoryBean.class, () -> new LocalValidatorFactoryBean() {
+            @Override
+            public void afterPropertiesSet() {
+                // As OptionalValidatorFactoryBean leaves it when no provider is found.
+            }
+        }).withBean(Orders.class).run(ctx -> {
+            assertThat(ctx).hasNotFailed();
+            withSession(ctx, session -> assertThat(session.pull("/orders/place",
+                    Map.of("customer", "", "items", List.of()), String.class)).isEqualTo("placed 0"));
+        });
+        assertThat(output).contains("Orders#place has @Valid or constraints on its parameters, but there is no "
+                + "jakarta.validation.Validator bean (or several, none @Primary) that can validate (no Bean Validation "
+                + "provider): they are not checked.");
+    }
+
     @Test
     void withoutJakartaValidationThereIsNoValidator() {
         runner.withClassLoader(new FilteredClassLoader("jakarta.validation.")).withBean(Orders.class).run(ctx -> {
