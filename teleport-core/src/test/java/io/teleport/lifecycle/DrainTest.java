@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -144,11 +145,45 @@ class DrainTest {
         Session client = dial(server);
         CompletableFuture<String> inFlight = slowPullStarted(client);
         server.shutdown(java.time.Duration.ofMillis(300));
-        assertThat(log.events(Level.INFO)).extracting(e -> e.getFormattedMessage()).anySatisfy(line -> assertThat(line)
-                .matches("drain of 1 sessions ended at its timeout of \\d+ ms, not finished; refused 0 new pulls.*"))
-                .noneMatch(l -> l.startsWith("drained"));
+        assertThat(log.events(Level.WARN)).extracting(e -> e.getFormattedMessage()).anySatisfy(line -> assertThat(line)
+                .matches("drain of 1 sessions ended at its timeout of \\d+ ms, not finished: cut off 1 handlers still"
+                        + " running .* and 0 pulls of this side awaiting replies .*; refused 0 new pulls.*"));
+        assertThat(log.events(Level.INFO)).extracting(e -> e.getFormattedMessage()).noneMatch(l -> l.startsWith("drained"));
         release.countDown();
         assertThat(inFlight).failsWithin(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Handlers that hold no thread (a future never completed) and this side's own pulls awaiting
+     * replies are what a drain cut off too: said at WARN, though no thread is left to abandon.
+     */
+    @Test
+    void aDrainCutShortSaysWhatItCutOffWhenNoThreadIsHeld() throws Exception {
+        Peer server = server();
+        CountDownLatch neverStarted = new CountDownLatch(1);
+        server.pullRouter().route("/never", String.class, (body, ctx) -> {
+            neverStarted.countDown();
+            return new CompletableFuture<String>();
+        });
+        Peer stalled = peers.add(new Peer(PeerConfig.defaults()));
+        stalled.pullRouter().route("/stall", String.class, (body, ctx) -> new CompletableFuture<String>());
+        stalled.listen("127.0.0.1:0", null);
+        Session client = dial(server);
+        CompletableFuture<String> never = client.pullAsync("/never", "x", String.class);
+        // The server's own pulls to a peer that never answers.
+        Session toStalled = server.dial("127.0.0.1:" + ((InetSocketAddress) stalled.listenAddresses().iterator().next()).getPort());
+        List<CompletableFuture<String>> awaiting = List.of(toStalled.pullAsync("/stall", "a", String.class),
+                toStalled.pullAsync("/stall", "b", String.class));
+        assertThat(neverStarted.await(5, TimeUnit.SECONDS)).isTrue();
+        await().until(() -> server.stats().pendingPulls() == 2);
+
+        server.shutdown(java.time.Duration.ofMillis(300));
+        assertThat(log.events(Level.WARN)).extracting(e -> e.getFormattedMessage()).anySatisfy(line -> assertThat(line)
+                .contains("not finished: cut off 1 handlers still running").contains("and 2 pulls of this side awaiting replies"));
+        assertThat(never).failsWithin(5, TimeUnit.SECONDS);
+        for (CompletableFuture<String> pull : awaiting) {
+            assertThat(pull).failsWithin(5, TimeUnit.SECONDS);
+        }
     }
 
     @Test

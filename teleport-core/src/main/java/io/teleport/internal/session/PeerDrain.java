@@ -1,5 +1,7 @@
 package io.teleport.internal.session;
 
+import io.netty.channel.Channel;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,9 @@ public final class PeerDrain {
     private final PeerContext peer;
     private final LongAdder refusedPulls = new LongAdder();
     private final LongAdder droppedPushes = new LongAdder();
+    /** What sessions still had in flight when their drain's deadline closed them. */
+    private final LongAdder cutHandlers = new LongAdder();
+    private final LongAdder cutPulls = new LongAdder();
 
     PeerDrain(PeerContext peer) {
         this.peer = peer;
@@ -38,6 +43,27 @@ public final class PeerDrain {
     /** Whether new work on {@code session} is refused: the peer drains, or the session is closing. */
     boolean refuses(DefaultSession session) {
         return peer.closing || !session.isOpen();
+    }
+
+    /**
+     * A closing session's deadline passed: what it still had in flight is cut off with its connection
+     * (closed here when {@code ch} is given), and counted for the drain's WARN when the peer shuts down.
+     */
+    void cutOff(DefaultSession session, @Nullable Channel ch) {
+        int handlers = session.activeHandlers();
+        int pulls = session.pendingPulls();
+        if (handlers + pulls == 0) {
+            // Drained after all: nothing cut off.
+        } else if (peer.closing) {
+            cutHandlers.add(handlers);
+            cutPulls.add(pulls);
+        } else {
+            log.debug("session {} closed at its drain's deadline: cut off {} handlers, {} pulls", session.id(),
+                    handlers, pulls);
+        }
+        if (ch != null) {
+            ch.close();
+        }
     }
 
     /** Counts a pull refused or a push dropped by the drain. */
@@ -75,11 +101,14 @@ public final class PeerDrain {
                         deadline + TimeUnit.SECONDS.toNanos(1));
             }
             long took = System.nanoTime() - start;
-            if (took >= timeout.toNanos() && handling + awaiting > 0) {
-                // Sessions close by force at the timeout: not a drain that finished. What it cut off is the
-                // one WARN of the shutdown (PeerContext), which follows.
-                log.info("drain of {} sessions ended at its timeout of {} ms, not finished; refused {} new pulls (503)"
-                        + " and dropped {} new pushes", sessions.size(), timeout.toMillis(), refusedPulls.sum(),
+            long cut = cutHandlers.sum() + cutPulls.sum();
+            if (cut > 0 || took >= timeout.toNanos() && handling + awaiting > 0) {
+                // Sessions closed by force at the timeout: not a drain that finished, whether or not the
+                // handlers cut off still hold threads (PeerContext's WARN then follows).
+                log.warn("drain of {} sessions ended at its timeout of {} ms, not finished: cut off {} handlers still"
+                        + " running (their pulls unanswered, ending 102 on the other side) and {} pulls of this side"
+                        + " awaiting replies (ended 102); refused {} new pulls (503) and dropped {} new pushes",
+                        sessions.size(), timeout.toMillis(), cutHandlers.sum(), cutPulls.sum(), refusedPulls.sum(),
                         droppedPushes.sum());
             } else {
                 log.info("drained {} sessions in {} ms; refused {} new pulls (503) and dropped {} new pushes",

@@ -382,20 +382,20 @@ final class SessionLifecycle {
     private void drainThenClose(long deadline) {
         Channel ch = session.channel();
         if (ch.eventLoop().isShuttingDown() || !ch.isActive()) {
-            // Its I/O thread is gone (a channel served from another group), or it never connected or is
-            // already gone: no channelInactive will come to finish it.
+            // Its I/O thread is gone (served from another group), or it never connected or is gone: no channelInactive comes.
             ch.close();
             finish();
             return;
         }
         long left = deadline - System.nanoTime();
         if (session.drained() || left <= 0) {
+            peer.drain.cutOff(session, null);
             GracefulClose.close(ch, left);
             return;
         }
         // The last handler or pull to end closes it (closeIfDrained); the deadline closes it anyway.
         try {
-            io.netty.util.Timeout timer = peer.timer.newTimeout(timeout -> ch.close(), left, TimeUnit.NANOSECONDS);
+            io.netty.util.Timeout timer = peer.timer.newTimeout(timeout -> peer.drain.cutOff(session, ch), left, TimeUnit.NANOSECONDS);
             closeDeadline = timer;
             if (state == State.CLOSED) {
                 // Ended while the deadline was being set: finish did not see it to cancel it.
