@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * An ordered, immutable list of plugins with, for each {@link Hook}, the plugins that have it, so
@@ -28,6 +31,9 @@ import java.util.Set;
 public final class PluginChain {
 
     private static final Logger log = LoggerFactory.getLogger(PluginChain.class);
+    private static final long FAILURE_LINE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final AtomicLong NEXT_FAILURE_LINE = new AtomicLong(System.nanoTime());
+    private static final LongAdder FAILURES = new LongAdder();
     private static final Plugin[] NONE = new Plugin[0];
     private static final int WHOLE_CHAIN = Integer.MAX_VALUE;
     private static final PluginChain EMPTY = new PluginChain(List.of());
@@ -121,6 +127,23 @@ public final class PluginChain {
         return of(joined);
     }
 
+    /**
+     * A plugin failed where a message passed: at ERROR with its stack, at most one line per
+     * {@link #FAILURE_LINE_NANOS} for the whole process (with how many failed since), each at DEBUG,
+     * since a remote peer may make a plugin fail on every message it sends.
+     */
+    private static void logFailure(Plugin p, Hook hook, Throwable e) {
+        FAILURES.increment();
+        long now = System.nanoTime();
+        long next = NEXT_FAILURE_LINE.get();
+        if (now - next >= 0 && NEXT_FAILURE_LINE.compareAndSet(next, now + FAILURE_LINE_NANOS)) {
+            log.error("{}-{}Plugin failed ({} plugin failures since the last such line; at most one line per 10 s,"
+                    + " each at DEBUG)", p.name(), hook.name(), FAILURES.sumThenReset(), e);
+        } else {
+            log.debug("{}-{}Plugin failed", p.name(), hook.name(), e);
+        }
+    }
+
     /** The plugins, in order. */
     public List<Plugin> plugins() {
         return all;
@@ -178,10 +201,10 @@ public final class PluginChain {
                         throw e instanceof RuntimeException runtime ? runtime
                                 : new IllegalStateException(p.name() + "-" + hook.name() + "Plugin failed: " + e, e);
                     case LOGS:
-                        log.error("{}-{}Plugin failed", p.name(), hook.name(), e);
+                        logFailure(p, hook, e);
                         continue;
                     default:
-                        log.error("{}-{}Plugin failed", p.name(), hook.name(), e);
+                        logFailure(p, hook, e);
                         // The remote caller learns which plugin failed, not its exception: class names
                         // and messages stay in this side's log.
                         r = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", p.name() + " failed");

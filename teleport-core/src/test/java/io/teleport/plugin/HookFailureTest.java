@@ -4,7 +4,9 @@ import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
+import io.teleport.testing.LogCapture;
 import io.teleport.testing.TestPeers;
+import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -65,6 +67,28 @@ class HookFailureTest {
                 pushes)).dial(address);
         assertThat(session.pullAsync("/echo", "x", String.class).get(5, TimeUnit.SECONDS)).isEqualTo("x");
         assertThat(session.push("/note", "x").get(5, TimeUnit.SECONDS)).isNull();
+    }
+
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(PluginChain.class.getName(), Level.DEBUG);
+
+    /** A remote may make a plugin fail on every message: one ERROR line per interval, each at DEBUG. */
+    @Test
+    void aPluginFailingOnEveryMessageWritesAtMostOneErrorLinePerInterval() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), (PostReadPullHeader) c -> {
+            throw new IllegalStateException("bug in the plugin");
+        }));
+        server.pullRouter().route("/echo", String.class, (b, ctx) -> b);
+        Session session = peers.add(new Peer(PeerConfig.defaults()))
+                .dial("127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort());
+        for (int i = 0; i < 50; i++) {
+            assertThatThrownBy(() -> session.pull("/echo", "x", String.class))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(500));
+        }
+        // Other tests of this JVM may have taken this interval's line: at most one here.
+        assertThat(log.events(Level.ERROR)).hasSizeLessThanOrEqualTo(1);
+        assertThat(log.events().stream().filter(e -> e.getFormattedMessage().contains("PostReadPullHeaderPlugin failed")))
+                .hasSize(50);
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
 import io.teleport.testing.LogCapture;
+import ch.qos.logback.classic.spi.IThrowableProxy;
 import io.teleport.testing.PullFailures;
 import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,9 @@ class HandlerErrorsTest {
         server.pullRouter().route("/boom", String.class, (body, ctx) -> {
             throw new IllegalStateException("password rejected by com.example.internal.Vault");
         });
+        server.pullRouter().route("/quoting", String.class, (body, ctx) -> {
+            throw new IllegalStateException("bad input: " + body, new IllegalArgumentException("again: " + body));
+        });
         server.pullRouter().route("/other_boom", String.class, (body, ctx) -> {
             throw new IllegalStateException("another bug");
         });
@@ -94,6 +98,24 @@ class HandlerErrorsTest {
         assertThat(log.events(Level.WARN)).singleElement().satisfies(e -> {
             assertThat(e.getFormattedMessage()).contains("failed on /boom");
             assertThat(e.getThrowableProxy().getMessage()).contains("Vault");
+        });
+    }
+
+    /** A handler's exception that quotes the remote's input cannot forge or flood a log line (hostile round 9). */
+    @Test
+    void anExceptionQuotingTheInputIsLoggedEscapedAndCutWithItsClassAndStack() {
+        Session session = connect(Peer.builder());
+        String forged = "x\r\n20:00:00.000 ERROR [main] io.teleport.Peer - FORGED \u001b[31m" + "y".repeat(10_000);
+        assertThat(PullFailures.of(session, "/quoting", forged).code()).isEqualTo(500);
+        await().until(() -> !log.events(Level.WARN).isEmpty());
+        assertThat(log.events(Level.WARN)).singleElement().satisfies(e -> {
+            IThrowableProxy logged = e.getThrowableProxy();
+            assertThat(logged.getMessage()).startsWith("java.lang.IllegalStateException: bad input: x\\r\\n20:00")
+                    .contains("\\u001b[31m").doesNotContain("\r", "\n", "\u001b").contains("more chars)")
+                    .hasSizeLessThan(4_200);
+            assertThat(logged.getStackTraceElementProxyArray()).isNotEmpty();
+            assertThat(logged.getCause().getMessage()).startsWith("java.lang.IllegalArgumentException: again: x\\r")
+                    .doesNotContain("\n");
         });
     }
 

@@ -78,7 +78,7 @@ public final class RefusalLog {
         if (cause == null) {
             log.warn(line, what, n, seconds, latest);
         } else {
-            log.warn(line, what, n, seconds, latest, cause);
+            log.warn(line, what, n, seconds, latest, LoggedThrowable.of(cause));
         }
         return true;
     }

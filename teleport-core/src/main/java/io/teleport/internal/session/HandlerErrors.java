@@ -1,6 +1,7 @@
 package io.teleport.internal.session;
 
 import io.teleport.internal.log.LogText;
+import io.teleport.internal.log.LoggedThrowable;
 import io.teleport.internal.log.RefusalLog;
 import io.teleport.internal.log.RefusalLogs;
 import io.teleport.message.PacketType;
@@ -132,7 +133,9 @@ final class HandlerErrors {
         // A remote peer can make a handler fail on every message it sends: the stack goes to the log at
         // most once per interval, with the count since; each one is at DEBUG.
         String what = "handler " + handlerName(ctx) + " failed on " + ctx.safeUri() + " from " + ctx.session.id();
-        log.debug(what, error);
+        if (log.isDebugEnabled()) {
+            log.debug(what, LoggedThrowable.of(error));
+        }
         failureLog(ctx).record(what, error);
         return internal(error);
     }
@@ -197,7 +200,7 @@ final class HandlerErrors {
             } catch (RerrorException e) {
                 return e.rerror();
             } catch (RuntimeException e) {
-                log.warn("exception mapper {} failed on {}", mapper, safe(error.toString()), e);
+                log.warn("exception mapper {} failed on {}", mapper, safe(error.toString()), LoggedThrowable.of(e));
             }
         }
         return null;
