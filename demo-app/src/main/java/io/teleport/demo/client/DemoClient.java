@@ -2,6 +2,7 @@ package io.teleport.demo.client;
 
 import io.teleport.demo.Args;
 import io.teleport.demo.DemoProperties;
+import io.teleport.demo.LogValues;
 import io.teleport.message.RerrorException;
 import io.teleport.spring.client.SessionTemplate;
 import io.teleport.xfer.GzipFilter;
@@ -65,7 +66,7 @@ public class DemoClient implements ApplicationRunner, ExitCodeGenerator {
                 test = teleport.pull("/group/home/test?peer_id=call-1", Map.of("bytes", TEST_BYTES), Map.class,
                         xfer(GzipFilter.ID), setMeta("set", "0"), addMeta("add", "1"), addMeta("add", "2"));
             } catch (RerrorException e) {
-                log.error("pull error: {}", e.rerror());
+                log.error("pull error: {}", LogValues.shown(e.rerror()));
                 Thread.sleep(demo.retryInterval().toMillis());
             }
         }
@@ -73,16 +74,16 @@ public class DemoClient implements ApplicationRunner, ExitCodeGenerator {
             return false;
         }
         replies.add(test);
-        log.info("test: {}", test);
+        log.info("test: {}", LogValues.shown(test));
         try {
             Args unknown = new Args(JsonNodeFactory.instance.objectNode().put("RawMessage", "test_unknown"), TEST_BYTES);
             Map<?, ?> reply = teleport.pull("/group/home/test_unknown?peer_id=call-2", unknown, Map.class,
                     xfer(GzipFilter.ID));
             replies.add(reply);
-            log.info("test_unknown: {}", reply);
+            log.info("test_unknown: {}", LogValues.shown(reply));
             return true;
         } catch (RerrorException e) {
-            log.error("pull error: {}", e.rerror());
+            log.error("pull error: {}", LogValues.shown(e.rerror()));
             return false;
         }
     }

@@ -1,6 +1,7 @@
 package io.teleport.demo.server;
 
 import io.teleport.demo.DemoProperties;
+import io.teleport.demo.LogValues;
 import io.teleport.router.PullContext;
 import io.teleport.spring.annotation.PullController;
 import org.slf4j.Logger;

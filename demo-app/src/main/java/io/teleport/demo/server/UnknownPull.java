@@ -1,5 +1,6 @@
 package io.teleport.demo.server;
 
+import io.teleport.demo.LogValues;
 import io.teleport.codec.CodecException;
 import io.teleport.demo.Args;
 import io.teleport.message.RerrorException;

@@ -1,4 +1,4 @@
-package io.teleport.demo.server;
+package io.teleport.demo;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,5 +13,6 @@ class LogValuesTest {
         String shown = LogValues.shown("x".repeat(1_000_000));
         assertThat(shown).hasSizeLessThan(LogValues.MAX + 40).endsWith("... (1000000 chars)");
         assertThat(LogValues.shown(null)).isEqualTo("null");
+        assertThat(LogValues.shown("a\u2028b\u202ec")).isEqualTo("a\\u2028b\\u202ec");
     }
 }
