@@ -12,6 +12,7 @@ import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.UnboundElementsSourceFilter;
 import org.springframework.core.env.Environment;
 
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -20,11 +21,15 @@ import java.util.stream.Collectors;
  * would otherwise be ignored without a word, and the application run with the default. A warning,
  * not a failure, so that a key of a later version in shared configuration does not stop an older
  * application; Boot's own unbound-elements check finds them, in the same sources (configuration
- * files and the command line, not the environment's variables).
+ * files and the command line, not the environment's variables). Under {@code teleport.auth} and
+ * {@code teleport.ssl} such a key fails start-up instead: {@code teleport.auth.accepted-token} for
+ * {@code accepted-tokens} would run a server that accepts anyone.
  */
 public final class UnknownTeleportKeys {
 
     private static final Logger log = LoggerFactory.getLogger(UnknownTeleportKeys.class);
+    /** Where a misspelt key fails start-up instead: settings whose absence opens the peer. */
+    private static final List<String> SECURITY = List.of("teleport.auth.", "teleport.ssl.");
 
     private UnknownTeleportKeys() {
     }
@@ -35,9 +40,20 @@ public final class UnknownTeleportKeys {
      */
     public static void warn(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
         String keys = find(environment, prefix, type, readElsewhere);
-        if (!keys.isEmpty()) {
-            log.warn("not Teleport settings, ignored (misspelt?): {}", keys);
+        if (keys.isEmpty()) {
+            return;
         }
+        for (String key : keys.split("; ")) {
+            if (SECURITY.stream().anyMatch(key::startsWith)) {
+                // Ignored, a misspelt security setting leaves the peer open: stop rather than warn.
+                String name = key.contains(" (") ? key.substring(0, key.indexOf(" (")) : key;
+                throw new TeleportConfigurationException(name, "not a Teleport setting (misspelt?)"
+                        + key.substring(name.length()) + "; ignored, it would leave the peer without the security"
+                        + " it asks for", "Correct the key (teleport.auth.token, teleport.auth.accepted-tokens,"
+                        + " teleport.auth.timeout, teleport.ssl.bundle, teleport.ssl.client-auth) or remove it.", null);
+            }
+        }
+        log.warn("not Teleport settings, ignored (misspelt?): {}", keys);
     }
 
     /**

@@ -150,6 +150,16 @@ class ConfigurationErrorTests {
                 .run(ctx -> assertThat(log.warnings("not Teleport settings")).as("known keys only").hasSize(1));
     }
 
+    /** A misspelt security key must not leave a server open to anyone (new-user trial 9). */
+    @Test
+    void aMisspeltAuthOrTlsKeyFailsStartUpInsteadOfRunningWithoutIt() {
+        assertAnalysis("teleport.server.listen-address=127.0.0.1:0,teleport.auth.accepted-token[0]=lobby-secret",
+                "Teleport cannot start with teleport.auth.accepted-token[0]: not a Teleport setting (misspelt?)",
+                "Correct the key (teleport.auth.token, teleport.auth.accepted-tokens");
+        assertAnalysis("teleport.server.listen-address=127.0.0.1:0,teleport.ssl.bunde=teleport",
+                "Teleport cannot start with teleport.ssl.bunde: not a Teleport setting (misspelt?)", "Correct the key");
+    }
+
     @Test
     void emptyValuesAndTheEnvironmentsVariablesAreNotUnknownKeys() {
         runner.withPropertyValues("teleport.client.address=127.0.0.1:9090", "teleport.limits.max-connections=",
