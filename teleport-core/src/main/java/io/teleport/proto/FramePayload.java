@@ -17,7 +17,7 @@ final class FramePayload {
 
     /** What a protocol mismatch error advises, whichever side noticed it. */
     static final String SAME_PROTOCOL = "both sides need the same protocol, and a server with AutoProto"
-            + " (teleport.protocol: auto) accepts both";
+            + " (teleport.protocol: auto) accepts both, one per connection: the one its first frame spoke";
     /** The first four bytes of HTTP requests. */
     private static final Set<String> HTTP_METHODS = Set.of("GET ", "POST", "PUT ", "HEAD", "DELE", "PATC", "OPTI", "CONN", "TRAC", "PRI ");
 

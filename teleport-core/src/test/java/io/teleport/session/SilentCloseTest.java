@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * A dialed connection the remote closes before sending a single frame ends its pulls with a 102 that
  * names the usual cause (the two sides on different protocols), since the caller's side has no other
- * clue; a connection that closes after frames came in ends them with the plain 102.
+ * clue; a connection the remote closes after frames came in ends them with a 102 saying the remote
+ * closed it, and one this side closes with the plain 102 or its reason.
  */
 class SilentCloseTest {
 
@@ -63,14 +64,15 @@ class SilentCloseTest {
     }
 
     @Test
-    void aConnectionClosedAfterFramesCameInEndsItsPullsWithThePlain102() {
+    void aConnectionTheRemoteClosedAfterFramesCameInSaysTheRemoteClosedIt() {
         int port = ((InetSocketAddress) peer().listen("127.0.0.1:0", null)).getPort();
         Session session = peer().dial("127.0.0.1:" + port);
         assertThat(session.pull("/echo", "x", String.class)).isEqualTo("x");
         assertThatThrownBy(() -> session.pull("/drop", "y", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
-                    assertThat(e.rerror().detail()).doesNotContain("protocol");
+                    assertThat(e.rerror().detail()).startsWith("the remote closed the connection: a frame of this"
+                            + " side's over its limits").doesNotContain("protocol");
                 });
     }
 
@@ -139,7 +141,8 @@ class SilentCloseTest {
         assertThatThrownBy(() -> client.pull("/echo", "x", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
-                    assertThat(e.rerror().detail()).contains("likely a peer on another protocol")
+                    assertThat(e.rerror().detail()).startsWith("the remote closed the connection without sending a"
+                            + " frame on it: it refused the connection").contains("it speaks another protocol")
                             .contains("shutdown timeout");
                 });
     }

@@ -247,9 +247,9 @@ final class SessionLifecycle {
         if (heardAny) {
             everHeard = true;
         }
-        boolean silent = !everHeard && !closedHere && state == State.OPEN && !peer.closing;
-        session.failPending(CallErrors.onClose(ch, brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED,
-                "Connection Closed", brokenBy) : silent ? CallErrors.CLOSED_SILENTLY : CallErrors.CONNECTION_CLOSED));
+        boolean byRemote = !closedHere && state == State.OPEN && !peer.closing;
+        session.failPending(CallErrors.onClose(ch, brokenBy != null ? new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
+                brokenBy) : !byRemote ? CallErrors.CONNECTION_CLOSED : everHeard ? CallErrors.CLOSED_BY_REMOTE : CallErrors.CLOSED_SILENTLY));
         if (!redial) {
             if (lost) {
                 peer.logs.lostLines.warn(log, session.id(), "connection lost (network:{}, addr:{}, id:{}); redial is off",
