@@ -132,15 +132,15 @@ public final class PluginChain {
      * {@link #FAILURE_LINE_NANOS} for the whole process (with how many failed since), each at DEBUG,
      * since a remote peer may make a plugin fail on every message it sends.
      */
-    private static void logFailure(Plugin p, Hook hook, Throwable e) {
+    private static void logFailure(String where, Throwable e) {
         FAILURES.increment();
         long now = System.nanoTime();
         long next = NEXT_FAILURE_LINE.get();
         if (now - next >= 0 && NEXT_FAILURE_LINE.compareAndSet(next, now + FAILURE_LINE_NANOS)) {
-            log.error("{}-{}Plugin failed ({} plugin failures since the last such line; at most one line per 10 s,"
-                    + " each at DEBUG)", p.name(), hook.name(), FAILURES.sumThenReset(), e);
+            log.error("{} failed ({} plugin failures since the last such line; at most one line per 10 s,"
+                    + " each at DEBUG)", where, FAILURES.sumThenReset(), e);
         } else {
-            log.debug("{}-{}Plugin failed", p.name(), hook.name(), e);
+            log.debug("{} failed", where, e);
         }
     }
 
@@ -201,10 +201,10 @@ public final class PluginChain {
                         throw e instanceof RuntimeException runtime ? runtime
                                 : new IllegalStateException(p.name() + "-" + hook.name() + "Plugin failed: " + e, e);
                     case LOGS:
-                        logFailure(p, hook, e);
+                        logFailure(p.name() + "-" + hook.name() + "Plugin", e);
                         continue;
                     default:
-                        logFailure(p, hook, e);
+                        logFailure(p.name() + "-" + hook.name() + "Plugin", e);
                         // The remote caller learns which plugin failed, not its exception: class names
                         // and messages stay in this side's log.
                         r = new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", p.name() + " failed");
@@ -242,7 +242,7 @@ public final class PluginChain {
                     opened[count++] = scope;
                 }
             } catch (RuntimeException e) {
-                log.error("{}-AroundHandlerPlugin failed", around[i].name(), e);
+                logFailure(around[i].name() + "-AroundHandlerPlugin", e);
             }
         }
         if (opened == null) {
@@ -255,7 +255,7 @@ public final class PluginChain {
                 try {
                     toClose[i].close();
                 } catch (RuntimeException e) {
-                    log.error("AroundHandler scope failed to close", e);
+                    logFailure("an AroundHandler scope's close", e);
                 }
             }
         };

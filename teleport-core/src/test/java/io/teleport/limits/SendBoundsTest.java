@@ -56,6 +56,47 @@ class SendBoundsTest {
         }
     }
 
+    /** Framed on the caller's thread (gzip covers the header too): the caller learns it there. */
+    @Test
+    void anOversizeCallFramedOnTheCallersThreadFailsThereWith104() throws Exception {
+        Session client = clientOf(FastProto.INSTANCE);
+        List<CompletableFuture<String>> beside = slowPulls(client);
+        assertThatThrownBy(() -> client.pullAsync("/echo/" + "u".repeat(20_000), "x", String.class,
+                CallOptions.xfer(io.teleport.xfer.GzipFilter.ID)).join())
+                .satisfies(e -> assertThat(e instanceof RerrorException r ? r : (RerrorException) e.getCause())
+                        .satisfies(r -> {
+                            assertThat(r.rerror().code()).isEqualTo(Rerror.CODE_WRITE_FAILED);
+                            assertThat(r.rerror().detail()).contains("uri of 20006 bytes exceeds the limit of 16384");
+                        }));
+        for (CompletableFuture<String> pull : beside) {
+            assertThat(pull.get(10, TimeUnit.SECONDS)).isEqualTo("slept");
+        }
+        assertThat(client.isHealthy()).isTrue();
+    }
+
+    /** A broadcast is framed once: past a bound, it reaches no session, and the sessions stay. */
+    @Test
+    void anOversizeBroadcastReachesNoSessionAndClosesNone() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Peer client = peers.add(new Peer(PeerConfig.defaults()));
+        java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
+        client.pushRouter().route("/news", String.class, (s, ctx) -> got.incrementAndGet());
+        Session session = client.dial("127.0.0.1:" + port);
+        org.awaitility.Awaitility.await().until(() -> server.sessionCount() == 1);
+        CompletableFuture<Integer> reached;
+        try {
+            reached = server.pushAll("/news", "x", s -> true, CallOptions.setMeta("big", "m".repeat(70_000)));
+        } catch (RuntimeException thrown) {
+            reached = CompletableFuture.failedFuture(thrown);
+        }
+        assertThat(reached.handle((n, e) -> e != null ? 0 : n).get(10, TimeUnit.SECONDS)).isZero();
+        Thread.sleep(200);
+        assertThat(got).hasValue(0);
+        assertThat(session.isHealthy()).isTrue();
+        assertThat(server.pushAll("/news", "y", s -> true).get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    }
+
     @Test
     void anErrorThatQuotesALargeInputIsCutSoThatItsReplyFitsAndKeepsItsCode() throws Exception {
         for (Proto proto : List.of(FastProto.INSTANCE, ErpcRawProto.INSTANCE)) {

@@ -166,7 +166,7 @@ class TlsTest {
         peers.add(plainClient);
         assertThatThrownBy(() -> plainClient.dial(tlsServer).pull("/secret", "x", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail())
-                        .contains("one that expects TLS"));
+                        .contains("expects TLS (TLS on that side only)"));
         await().until(() -> log.warnings("TLS with a connecting peer failed").size() == 1);
         assertThat(log.warnings("TLS with a connecting peer failed")).singleElement().asString()
                 .contains("the other side does not use TLS");

@@ -2,6 +2,7 @@ package io.teleport.internal.log;
 
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,7 +29,7 @@ public final class LoggedThrowable extends RuntimeException {
     /** {@code t}, or a copy of it safe to log when its messages are not; never throws. */
     public static Throwable of(Throwable t) {
         try {
-            return clean(t, Collections.newSetFromMap(new IdentityHashMap<>()), 0) ? t : copy(t, 0);
+            return clean(t, Collections.newSetFromMap(new IdentityHashMap<>()), 0) ? t : copy(t, 0, new IdentityHashMap<>());
         } catch (RuntimeException | StackOverflowError unexpected) {
             // A throwable whose own methods fail: logging it must not fail what logs it.
             return new LoggedThrowable(t.getClass().getName() + " (its message could not be read: " + unexpected + ")");
@@ -36,7 +37,11 @@ public final class LoggedThrowable extends RuntimeException {
     }
 
     private static boolean clean(Throwable t, Set<Throwable> seen, int depth) {
-        if (depth >= MAX_DEPTH || !seen.add(t)) {
+        if (depth >= MAX_DEPTH) {
+            // Deeper than is looked at: copied, and cut there.
+            return false;
+        }
+        if (!seen.add(t)) {
             return true;
         }
         String message = t.getMessage();
@@ -51,18 +56,27 @@ public final class LoggedThrowable extends RuntimeException {
         return t.getCause() == null || clean(t.getCause(), seen, depth + 1);
     }
 
-    private static Throwable copy(Throwable t, int depth) {
+    /** The copy of {@code t}; one reached again (a cause also suppressed) is copied once. */
+    private static Throwable copy(Throwable t, int depth, Map<Throwable, Throwable> copies) {
+        Throwable done = copies.get(t);
+        if (done != null) {
+            return done;
+        }
         String message = t.getMessage();
         LoggedThrowable copy = new LoggedThrowable(t.getClass().getName()
                 + (message == null ? "" : ": " + LogText.safe(message, MAX_MESSAGE)));
+        copies.put(t, copy);
         copy.setStackTrace(t.getStackTrace());
         if (depth + 1 < MAX_DEPTH) {
             Throwable cause = t.getCause();
-            if (cause != null && cause != t) {
-                copy.initCause(copy(cause, depth + 1));
+            if (cause != null && cause != t && !copies.containsKey(cause)) {
+                copy.initCause(copy(cause, depth + 1, copies));
             }
             for (Throwable s : t.getSuppressed()) {
-                copy.addSuppressed(copy(s, depth + 1));
+                Throwable suppressed = copy(s, depth + 1, copies);
+                if (suppressed != copy) {
+                    copy.addSuppressed(suppressed);
+                }
             }
         }
         return copy;

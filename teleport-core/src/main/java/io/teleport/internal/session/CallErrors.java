@@ -26,8 +26,9 @@ public final class CallErrors {
                     + " or expects TLS (TLS on that side only); its log says which");
     /** A connection the remote closed after frames came in on it. */
     static final Rerror CLOSED_BY_REMOTE = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
-            "the remote closed the connection: a frame of this side's over its limits (size, URI, metadata),"
-                    + " its drain's timeout, a stop or a crash; its log says which");
+            "the connection was closed from the remote end (by the peer, or reset on the way): a frame of this"
+                    + " side's over its limits (size, URI, metadata), its drain's timeout, a stop or a crash; its log"
+                    + " says which");
     private static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("teleport.closedBecause");
 
     private CallErrors() {

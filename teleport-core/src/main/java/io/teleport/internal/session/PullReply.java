@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A reply that cannot be built (a value its codec rejects, a size over the read limit), or whose
  * frame the encoder refuses on the I/O thread, is answered again, each time more barely: as an error
- * without the handler's metadata and filters, then without the echoed URI (which can outgrow the limit:
- * a URI of invalid UTF-8 triples in size when read as text), then as a fixed 500 without the pull's
+ * without the handler's metadata and filters, then, when the echoed URI is over the URI bound (a URI of
+ * invalid UTF-8 triples in size when read as text), without it, then as a fixed 500 without the pull's
  * transfer filters either. The puller matches a reply by its seq, so it hears back instead of waiting
  * for its timeout. A remote decides how often this happens,
  * so it is logged through a refusal log, not a line per pull.
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 final class PullReply {
 
     private static final Logger log = LoggerFactory.getLogger(PullReply.class);
-    /** {@link InboundContext#replyFallback}: the URI left out. */
+    /** {@link InboundContext#replyFallback}: the URI left out, when it is over the URI bound. */
     static final int WITHOUT_URI = 1;
     /** {@link InboundContext#replyFallback}: a fixed error, without the URI and the pull's filters. */
     static final int FIXED_ERROR = 2;
@@ -90,8 +90,7 @@ final class PullReply {
         Packet request = pull.request;
         // A barer answer leaves out the echoed URI only when that may be what did not fit: erpc v6 tells
         // an auth reply by it.
-        boolean withoutUri = pull.replyFallback > 0
-                && ByteBufUtil.utf8Bytes(pull.sentUri) > session.peer.limits.maxUriBytes();
+        boolean withoutUri = pull.replyFallback > 0 && uriOverBound(pull);
         Packet reply = new Packet(PacketType.REPLY).seq(request.seq()).uri(withoutUri ? "" : pull.sentUri);
         pull.reply = reply;
         if (pull.replyFallback < FIXED_ERROR) {
@@ -209,7 +208,7 @@ final class PullReply {
 
     /** The reply could not be built or framed: answered again more barely, or, past the barest, not at all. */
     private static void notBuilt(InboundContext pull, @Nullable Rerror rerror, String why) {
-        String uri = pull.replyFallback > 0 ? "(without its URI)" : pull.safeUri();
+        String uri = pull.replyFallback > 0 && uriOverBound(pull) ? "(without its URI)" : pull.safeUri();
         pull.session.peer.logs.unbuiltReplyLog.record("reply to " + uri + " (seq " + pull.request.seq() + ") from "
                 + pull.session.id() + ": " + pull.safeText(why));
         if (rerror == null || pull.replyMeta != null || pull.extraXfer != null) {
@@ -220,13 +219,19 @@ final class PullReply {
         } else if (pull.replyFallback < FIXED_ERROR) {
             // Without the URI; then, as the error's own text may quote it (a parse error does), a fixed
             // error without the pull's filters, which always fits.
-            pull.replyFallback++;
+            // Without the URI only when that is what may not fit: the same reply again otherwise.
+            pull.replyFallback = pull.replyFallback == 0 && uriOverBound(pull) ? WITHOUT_URI : FIXED_ERROR;
             send(pull, null, pull.replyFallback == FIXED_ERROR ? UNBUILDABLE : rerror);
         } else {
             pull.session.peer.messageLog.pullHandle(pull.session.remoteAddress(), pull.request, pull.reply,
                     pull.startNanos);
             pull.afterReply();
         }
+    }
+
+    /** Whether the URI a reply echoes is over the URI bound a receiver holds it to. */
+    private static boolean uriOverBound(InboundContext pull) {
+        return ByteBufUtil.utf8Bytes(pull.sentUri) > pull.session.peer.limits.maxUriBytes();
     }
 
     /** On erpc v6, a reply codec the handler did not choose follows erpc's rule, body or not. */

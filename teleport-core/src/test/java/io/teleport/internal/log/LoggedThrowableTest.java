@@ -28,15 +28,41 @@ class LoggedThrowableTest {
     }
 
     @Test
+    void aChainDeeperThanIsLookedAtIsCopiedAndCut() {
+        Throwable t = new RuntimeException("line\nbreak");
+        for (int i = 0; i < 20; i++) {
+            t = new RuntimeException("level " + i, t);
+        }
+        Throwable copy = LoggedThrowable.of(t);
+        assertThat(copy).isNotSameAs(t);
+        for (Throwable c = copy; c != null; c = c.getCause()) {
+            assertThat(c.getMessage()).doesNotContain("\n");
+        }
+        assertThat(depth(copy)).isLessThanOrEqualTo(16);
+    }
+
+    @Test
+    void aThrowableReachedTwiceIsCopiedOnce() {
+        RuntimeException shared = new RuntimeException("x\n");
+        RuntimeException top = new RuntimeException("top", shared);
+        top.addSuppressed(shared);
+        Throwable copy = LoggedThrowable.of(top);
+        assertThat(copy.getSuppressed()).singleElement().isSameAs(copy.getCause());
+    }
+
+    @Test
     void aCauseChainThatLoopsEnds() {
         RuntimeException a = new RuntimeException("a\n");
         RuntimeException b = new RuntimeException("b", a);
         a.initCause(b);
-        Throwable copy = LoggedThrowable.of(a);
+        assertThat(depth(LoggedThrowable.of(a))).isLessThanOrEqualTo(16);
+    }
+
+    private static int depth(Throwable t) {
         int depth = 0;
-        for (Throwable t = copy; t != null; t = t.getCause()) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
             depth++;
         }
-        assertThat(depth).isLessThanOrEqualTo(16);
+        return depth;
     }
 }

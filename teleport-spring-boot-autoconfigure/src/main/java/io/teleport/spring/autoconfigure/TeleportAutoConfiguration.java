@@ -96,8 +96,7 @@ public final class TeleportAutoConfiguration {
         warnIfAuthPropertiesUnused(beanFactory, properties.auth());
         Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
         PeerBuilder builder = Peer.builder().config(config);
-        TeleportPluginOrder.sorted(beanFactory).stream().filter(p -> scoped.stream().noneMatch(type -> type.isInstance(p)))
-                .forEach(builder::plugin);
+        TeleportPluginOrder.sorted(beanFactory, scoped).forEach(builder::plugin);
         codecBeans.orderedStream().forEach(builder::codec);
         filterBeans.orderedStream().forEach(builder::xferFilter);
         // teleport.protocol, unless the application has a Proto bean of its own.

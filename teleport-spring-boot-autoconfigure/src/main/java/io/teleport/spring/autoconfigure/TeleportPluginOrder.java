@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Where Teleport's own plugins sit in the peer's chain, so that an application can place its plugins
@@ -57,9 +58,24 @@ public final class TeleportPluginOrder {
      * order the beans were defined in.
      */
     static List<Plugin> sorted(ListableBeanFactory beans) {
+        return sorted(beans, Set.of());
+    }
+
+    /**
+     * {@link #sorted(ListableBeanFactory)}, leaving out the beans of {@code routeScoped} types, which
+     * controllers name for their own routes: they are made later, after the peer, and may need it.
+     */
+    static List<Plugin> sorted(ListableBeanFactory beans, Set<Class<?>> routeScoped) {
         List<Map.Entry<String, Plugin>> entries = new ArrayList<>();
         for (String name : beans.getBeanNamesForType(Plugin.class, true, true)) {
-            entries.add(Map.entry(name, plugin(beans, name)));
+            Class<?> type = beans.getType(name);
+            if (type != null && routeScoped.stream().anyMatch(scoped -> scoped.isAssignableFrom(type))) {
+                continue;
+            }
+            // A @Bean method may return null (a plugin switched off): no bean of its type then.
+            if (plugin(beans, name) instanceof Plugin plugin && routeScoped.stream().noneMatch(t -> t.isInstance(plugin))) {
+                entries.add(Map.entry(name, plugin));
+            }
         }
         entries.sort(Comparator.comparingInt(entry -> order(beans, entry.getKey(), entry.getValue())));
         return entries.stream().map(Map.Entry::getValue).toList();
@@ -70,11 +86,17 @@ public final class TeleportPluginOrder {
      * be made while the peer is being built from it: {@code getBeansOfType} would leave it out of the
      * chain without a word, and its hooks would never run.
      */
-    private static Plugin plugin(ListableBeanFactory beans, String name) {
+    private static Object plugin(ListableBeanFactory beans, String name) {
         try {
-            return beans.getBean(name, Plugin.class);
+            return beans.getBean(name);
         } catch (BeanCreationException e) {
-            if (e.contains(BeanCurrentlyInCreationException.class)) {
+            Throwable cycle = e;
+            while (cycle != null && !(cycle instanceof BeanCurrentlyInCreationException)) {
+                cycle = cycle.getCause();
+            }
+            // The plugin itself (made first, it asked for the peer) or the peer (asked for on the way).
+            if (cycle instanceof BeanCurrentlyInCreationException inCreation && (name.equals(inCreation.getBeanName())
+                    || List.of(beans.getBeanNamesForType(io.teleport.Peer.class, true, false)).contains(inCreation.getBeanName()))) {
                 throw new IllegalStateException("Teleport plugin bean '" + name + "' depends, directly or through"
                         + " other beans, on the Peer, which is built from the plugin beans, so its hooks could not"
                         + " join the chain: inject ObjectProvider<Peer> (or of SessionTemplate, SessionTemplates)"

@@ -114,6 +114,51 @@ class PluginOrderTests {
         }
     }
 
+    /** A route's own plugin may need the peer: it is made after it, and never joins the peer's chain. */
+    static final class RouteScoped implements io.teleport.plugin.PostReadPullBody {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        RouteScoped(SessionTemplate template) {
+        }
+
+        @Override
+        public @Nullable Rerror postReadPullBody(ReadContext ctx) {
+            seen.add(ctx.input().uri());
+            return null;
+        }
+    }
+
+    @io.teleport.spring.annotation.PullController(plugins = RouteScoped.class)
+    static final class Scoped {
+        public String who(String name) {
+            return name;
+        }
+    }
+
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static final class SwitchedOffPlugin {
+        @org.springframework.context.annotation.Bean
+        PostReadPullHeader audit() {
+            // A plugin a setting switches off.
+            return null;
+        }
+    }
+
+    @Test
+    void aRoutesOwnPluginThatNeedsThePeerAndANullPluginBeanStartAsBefore() {
+        runner.withPropertyValues(SERVER, "teleport.client.address=127.0.0.1:1").withBean(RouteScoped.class)
+                .withBean(Scoped.class).withUserConfiguration(SwitchedOffPlugin.class).run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    Peer server = ctx.getBean(Peer.class);
+                    assertThat(server.plugins()).doesNotContain(ctx.getBean(RouteScoped.class));
+                    int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+                    try (Peer client = new Peer(PeerConfig.defaults())) {
+                        assertThat(client.dial("127.0.0.1:" + port).pull("/scoped/who", "me", String.class)).isEqualTo("me");
+                    }
+                    assertThat(ctx.getBean(RouteScoped.class).seen).containsExactly("/scoped/who");
+                });
+    }
+
     @Test
     void aPluginHoldingTheSessionsBeanJoinsTheChainAndSeesThePeersSessions() {
         runner.withPropertyValues(SERVER).withBean(Presence.class).run(ctx -> {
