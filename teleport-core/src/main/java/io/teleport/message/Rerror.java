@@ -45,6 +45,12 @@ public record Rerror(int code, String message, String detail) {
      * not handled, and the peer will close; a caller may send it elsewhere and stop choosing this peer.
      */
     public static final String DETAIL_SHUTTING_DOWN = "shutting down";
+    /**
+     * The detail of the {@link #CODE_UNAVAILABLE} a session that closes (and not its peer: one the
+     * application closed, or an authentication refused) answers new pulls with: the pull was not
+     * handled, and this connection will close; a caller may send it again on another.
+     */
+    public static final String DETAIL_SESSION_CLOSING = "session closing";
 
     /** Null texts become empty: {@link #message()} and {@link #detail()} are never {@code null}. */
     public Rerror(int code, @Nullable String message, @Nullable String detail) {

@@ -133,7 +133,8 @@ class DrainTest {
         CompletableFuture<String> inFlight = slowPullStarted(client);
 
         CompletableFuture<Void> closed = server.sessions().iterator().next().close();
-        assertThat(PullFailures.of(client, "/fast", "y")).isEqualTo(SHUTTING_DOWN);
+        // The session closes, not the peer: it says so (an application's kick, an authentication refused).
+        assertThat(PullFailures.of(client, "/fast", "y")).isEqualTo(new Rerror(503, "Service Unavailable", "session closing"));
         release.countDown();
         assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("done x");
         closed.get(5, TimeUnit.SECONDS);

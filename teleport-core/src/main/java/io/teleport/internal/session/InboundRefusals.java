@@ -22,6 +22,8 @@ final class InboundRefusals {
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     private static final Rerror SHUTTING_DOWN = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
             Rerror.DETAIL_SHUTTING_DOWN);
+    private static final Rerror SESSION_CLOSING = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
+            Rerror.DETAIL_SESSION_CLOSING);
 
     private InboundRefusals() {
     }
@@ -75,7 +77,7 @@ final class InboundRefusals {
 
     /**
      * Refuses {@code message} if the peer is draining or the session closing ({@link PeerDrain}): a
-     * pull is answered 503 "shutting down", a push dropped.
+     * pull is answered 503 "shutting down" (or "session closing", when the peer is not), a push dropped.
      *
      * @return whether it was refused
      */
@@ -86,12 +88,12 @@ final class InboundRefusals {
         }
         boolean pull = message.request.type() == PacketType.PULL;
         drain.refused(pull);
-        log.debug("{} {} from {} refused: shutting down", pull ? "pull" : "push", message.safeUri(),
+        log.debug("{} {} from {} refused: draining", pull ? "pull" : "push", message.safeUri(),
                 message.session.id());
         if (pull) {
             // Marked, so that the caller knows its later pulls on this connection are not run here.
             message.replyMeta().set(RemoteDrain.DRAINING_META, RemoteDrain.mark(message.session.channel()));
-            message.reply(null, SHUTTING_DOWN);
+            message.reply(null, message.session.peer.closing ? SHUTTING_DOWN : SESSION_CLOSING);
         } else {
             message.finish();
         }

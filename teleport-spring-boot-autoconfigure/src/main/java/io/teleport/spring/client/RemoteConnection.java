@@ -289,10 +289,14 @@ final class RemoteConnection {
         return current.join().closeFuture().isDone();
     }
 
-    /** Whether a failure says the instance drains: the 503 a shutting-down peer answers new calls with. */
+    /**
+     * Whether a failure says the session drains: the 503 a shutting-down peer, or a closing session,
+     * answers new calls with (the call did not run there, and the connection will close).
+     */
     static boolean saysDraining(Throwable error) {
         return error instanceof RerrorException e && e.rerror().code() == Rerror.CODE_UNAVAILABLE
-                && Rerror.DETAIL_SHUTTING_DOWN.equals(e.rerror().detail());
+                && (Rerror.DETAIL_SHUTTING_DOWN.equals(e.rerror().detail())
+                        || Rerror.DETAIL_SESSION_CLOSING.equals(e.rerror().detail()));
     }
 
     String address() {

@@ -134,13 +134,14 @@ class ServiceTemplateTest {
         assertThat(served.get("busy").get()).isBetween(1, 20);
     }
 
-    @Test
-    void anInstanceThatSaysItIsShuttingDownIsNotChosenAgainUntilItsSessionIsNew() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {Rerror.DETAIL_SHUTTING_DOWN, Rerror.DETAIL_SESSION_CLOSING})
+    void anInstanceThatSaysItIsShuttingDownIsNotChosenAgainUntilItsSessionIsNew(String detail) {
         Peer client = peers.add(new Peer(PeerConfig.defaults()));
         RemoteInstances instances = inventory(client);
         instances.update(List.of(instance(server("draining", body -> {
-            // What a draining peer answers new pulls with.
-            throw new RerrorException(new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable", Rerror.DETAIL_SHUTTING_DOWN));
+            // What a draining peer, or a closing session, answers new pulls with.
+            throw new RerrorException(new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable", detail));
         })), instance(server("ok"))));
         SessionTemplate template = template(instances, RetryPolicy.DEFAULT);
         template.connect();
