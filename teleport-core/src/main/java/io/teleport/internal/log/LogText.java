@@ -5,7 +5,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Makes text that a remote peer chose (URIs, metadata, bodies, error details) safe for a log line:
  * control characters, line and paragraph separators are escaped, so no line can be forged, and the
- * text is cut at a bound with the size of what was left out.
+ * text is cut at a bound with the size of what was left out. Backslashes are left as they are (a JSON
+ * body's own escapes stay readable), so an escape written here reads the same as those characters sent
+ * as text.
  */
 public final class LogText {
 
@@ -49,6 +51,23 @@ public final class LogText {
             sb.append("...(").append(n - end).append(" more chars)");
         }
         return sb.toString();
+    }
+
+    /**
+     * Whether {@code text} can forge or hide nothing in a log line as it is, and is at most {@code max}
+     * characters: no control character, line or paragraph separator or bidi override.
+     */
+    public static boolean harmless(CharSequence text, int max) {
+        if (text.length() > max) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!printable(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean printable(char c) {

@@ -45,7 +45,7 @@ public final class LoggedThrowable extends RuntimeException {
             return true;
         }
         String message = t.getMessage();
-        if (message != null && !LogText.safe(message, MAX_MESSAGE).equals(message)) {
+        if (message != null && !LogText.harmless(message, MAX_MESSAGE)) {
             return false;
         }
         for (Throwable s : t.getSuppressed()) {
