@@ -7,12 +7,9 @@ import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.PostAccept;
 import io.teleport.plugin.PostDial;
-import io.teleport.plugin.PostReadPullHeader;
-import io.teleport.plugin.PostReadPushHeader;
-import io.teleport.plugin.PostReadReplyHeader;
 import io.teleport.plugin.PostWritePull;
 import io.teleport.plugin.PostWritePush;
-import io.teleport.plugin.ReadContext;
+import io.teleport.plugin.PreReadHeader;
 import io.teleport.plugin.WriteContext;
 import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.plugin.setup.PostNewPeer;
@@ -54,8 +51,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * that only receives does not ping. A session judged dead has its connection dropped
  * ({@link Session#dropConnection}): one this side dialed dials again when its redials allow.
  */
-public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader,
-        PostReadPushHeader, PostReadReplyHeader, PostWritePull, PostWritePush {
+public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept, PreReadHeader, PostWritePull,
+        PostWritePush {
 
     /** The heartbeat route. */
     public static final String URI = "/heart/beat";
@@ -327,19 +324,13 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         return touch(session);
     }
 
+    /**
+     * Any frame the remote sends says it is alive: a reply that comes too late for its pull (dropped
+     * before the reply hooks) too.
+     */
     @Override
-    public @Nullable Rerror postReadPullHeader(ReadContext ctx) {
-        return touch(ctx.session());
-    }
-
-    @Override
-    public @Nullable Rerror postReadPushHeader(ReadContext ctx) {
-        return touch(ctx.session());
-    }
-
-    @Override
-    public @Nullable Rerror postReadReplyHeader(ReadContext ctx) {
-        return touch(ctx.session());
+    public @Nullable Rerror preReadHeader(Session session) {
+        return touch(session);
     }
 
     @Override

@@ -453,6 +453,29 @@ class BuiltinPluginsTest {
                 .contains("give it a HeartbeatPlugin.pong"));
     }
 
+    /** A reply that comes too late for its pull still says the remote is alive: it is not pinged (trial 9). */
+    @Test
+    void lateRepliesCountAsHearingFromTheRemote() throws Exception {
+        Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(Duration.ofSeconds(1)));
+        int port = port(server, "127.0.0.1:0");
+        Peer client = peer(PeerConfig.defaults());
+        client.pullRouter().route("/late", String.class, (body, ctx) -> {
+            Thread.sleep(150);
+            return body;
+        });
+        // Without a pong: a ping would be answered 404 and close the session.
+        Session withoutPong = client.dial("127.0.0.1:" + port);
+        await().until(() -> server.sessionCount() == 1);
+        Session toClient = server.sessions().iterator().next();
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (System.nanoTime() - until < 0) {
+            toClient.pullAsync("/late", "x", String.class, CallOptions.timeout(Duration.ofMillis(50)));
+            Thread.sleep(100);
+        }
+        assertThat(withoutPong.isHealthy()).isTrue();
+        assertThat(heartbeatLog.lines("answers no heartbeats")).isEmpty();
+    }
+
     @Test
     void aDialWhoseTokenIsNeverAnsweredFailsWithinTheDialTimeoutNotThePullTimeout() throws Exception {
         try (SilentServer silent = new SilentServer()) {
