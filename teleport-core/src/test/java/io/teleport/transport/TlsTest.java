@@ -159,6 +159,44 @@ class TlsTest {
         }).isInstanceOf(RerrorException.class).hasMessageNotContaining("teleport.protocol");
     }
 
+    /**
+     * A plain client's first frame, which the TLS server cannot read, is its handshake's token or a
+     * body: Netty's error dumps it in hex, and neither side may log it (new-user trial 10).
+     */
+    @Test
+    void bytesThatAreNoTlsRecordAreDescribedNeverDumped() throws Exception {
+        String tlsServer = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());
+        Peer plainClient = new Peer(PeerConfig.builder().dialTimeout(Duration.ofSeconds(5)).build(),
+                io.teleport.plugins.AuthPlugin.client(() -> "SuperSecretToken123"));
+        peers.add(plainClient);
+        assertThatThrownBy(() -> plainClient.dial(tlsServer)).isInstanceOf(RerrorException.class);
+        await().until(() -> log.warnings("TLS with a connecting peer failed").size() == 1);
+        String secretInHex = io.netty.buffer.ByteBufUtil.hexDump("SuperSecret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(log.warnings("TLS with a connecting peer failed")).singleElement().asString()
+                .contains("the other side does not use TLS (its first bytes are no TLS record: binary, likely a"
+                        + " Teleport peer without TLS)").doesNotContain(secretInHex);
+
+        try (java.net.ServerSocket http = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread answering = new Thread(() -> {
+                try (java.net.Socket s = http.accept()) {
+                    s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes());
+                    s.getOutputStream().flush();
+                    s.getInputStream().read(new byte[4096]);
+                } catch (java.io.IOException e) {
+                    // The test has what it needs, or fails on its own.
+                }
+            });
+            answering.start();
+            String address = "127.0.0.1:" + http.getLocalPort();
+            assertThatThrownBy(() -> dial(address, SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build()))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail())
+                            .startsWith("dial " + address + ": the other side does not use TLS (its first bytes are no TLS"
+                                    + " record: \"HTTP\": an HTTP server)")
+                            .doesNotContain("48545450"));
+            answering.join(5000);
+        }
+    }
+
     @Test
     void tlsOnOneSideOnlyIsNamedOnBothSides() throws Exception {
         String tlsServer = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());

@@ -28,6 +28,7 @@ import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
+import io.teleport.transport.Addresses;
 import io.teleport.xfer.XferException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -142,7 +143,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             } else {
                 tlsFailure.report(channel, f.cause());
                 if (ready != null) {
-                    ready.completeExceptionally(Dialer.failed(String.valueOf(channel.remoteAddress()),
+                    ready.completeExceptionally(Dialer.failed(Addresses.format(channel.remoteAddress()),
                             tlsFailure.dialFailure(f.cause())));
                 }
                 channel.close();
@@ -359,7 +360,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             // the pulls already sent must say so (the alert's text), not only that the connection closed.
             tlsFailure.report(ctx.channel(), c);
             brokenBy = "closed by this side after a TLS error: "
-                    + LogText.safe(String.valueOf(TlsFailure.reason(c).getMessage()), limit);
+                    + LogText.safe(String.valueOf(TlsFailure.text(TlsFailure.reason(c))), limit);
         } else if (c instanceof ReadTimeoutException) {
             log.debug("disconnect({}) when reading: read idle timeout", session.id());
         } else if (c instanceof WriteTimeoutException) {

@@ -5,6 +5,7 @@ import io.netty.handler.ssl.NotSslRecordException;
 import io.teleport.internal.log.LogText;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.transport.Addresses;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,10 +48,7 @@ final class TlsFailure {
         }
         reported = true;
         session.peer.counters.tlsFailures.increment();
-        String message = reason.getMessage();
-        if (reason instanceof NotSslRecordException) {
-            message = "the other side does not use TLS (" + message + ")";
-        }
+        String message = text(reason);
         String text = Addresses.format(channel.remoteAddress()) + ": " + LogText.safe(
                 message == null ? reason.getClass().getSimpleName() : message, session.peer.limits.logValueLimit());
         (session.dialed() ? session.peer.logs.dialedTlsLog : session.peer.logs.acceptedTlsLog).record(text);
@@ -61,9 +59,40 @@ final class TlsFailure {
      * is what a peer that does not speak TLS does with a ClientHello.
      */
     Throwable dialFailure(Throwable cause) {
+        if (reason(cause) instanceof NotSslRecordException notTls) {
+            // Not its cause: what the dial says is made of its causes' texts, and this one's is the dump.
+            return new SSLException(text(notTls));
+        }
         return cause instanceof ClosedChannelException && !session.peer.closing
                 ? new SSLException("the other side closed the connection during the TLS handshake; likely a peer"
                         + " without TLS (TLS on this side only), else one that refused the connection")
                 : cause;
+    }
+
+    /**
+     * The text of a TLS error. Netty's for bytes that are no TLS record dumps them in hex: a plain
+     * client's first frame, its token or body, which the other side chose and this side must not
+     * log; only what its first four bytes look like is said.
+     */
+    static @Nullable String text(Throwable reason) {
+        if (!(reason instanceof NotSslRecordException)) {
+            return reason.getMessage();
+        }
+        String message = String.valueOf(reason.getMessage());
+        String hex = message.substring(message.lastIndexOf(' ') + 1);
+        StringBuilder first = new StringBuilder(4);
+        for (int i = 0; i + 1 < hex.length() && first.length() < 4; i += 2) {
+            int b = Character.digit(hex.charAt(i), 16) << 4 | Character.digit(hex.charAt(i + 1), 16);
+            if (b < 0x20 || b > 0x7e) {
+                first.setLength(0);
+                break;
+            }
+            first.append((char) b);
+        }
+        String start = first.length() == 4 ? first.toString() : "";
+        String what = start.isEmpty() ? "binary, likely a Teleport peer without TLS"
+                : start.equals("HTTP") ? "\"HTTP\": an HTTP server"
+                : "\"" + start + "\": text, not a Teleport peer";
+        return "the other side does not use TLS (its first bytes are no TLS record: " + what + ")";
     }
 }
