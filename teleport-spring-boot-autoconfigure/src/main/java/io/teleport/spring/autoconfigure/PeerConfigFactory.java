@@ -65,7 +65,8 @@ final class PeerConfigFactory {
         if (p.socket().sendBufferSize() != null) {
             b.sendBufferSize((int) p.socket().sendBufferSize().toBytes());
         }
-        if (p.ssl().bundle() != null) {
+        // An empty name is how TLS is left off (${BUNDLE:}), or switched off over a file's (a test slice).
+        if (p.ssl().bundle() != null && !p.ssl().bundle().isBlank()) {
             applySsl(b, p.ssl(), sslBundles);
         }
         customizers.forEach(c -> c.customize(b));

@@ -164,7 +164,8 @@ class ConfigurationErrorTests {
     void emptyValuesAndTheEnvironmentsVariablesAreNotUnknownKeys() {
         runner.withPropertyValues("teleport.client.address=127.0.0.1:9090", "teleport.limits.max-connections=",
                 "teleport.clients.billing.address=127.0.0.1:9091", "teleport.clients.billing.pull-timeout=",
-                "teleport.handler.execution=", "teleport.socket.receive-buffer-size=", "teleport.heartbeat.ping-rate=")
+                "teleport.handler.execution=", "teleport.socket.receive-buffer-size=", "teleport.heartbeat.ping-rate=",
+                "teleport.ssl.bundle=")
                 .withInitializer(ctx -> ctx.getEnvironment().getPropertySources().addLast(new SystemEnvironmentPropertySource(
                         StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
                         Map.of("TELEPORT_PORT", "tcp://10.0.0.1:9090", "TELEPORT_SERVICE_HOST", "10.0.0.1"))))
@@ -172,6 +173,8 @@ class ConfigurationErrorTests {
                     assertThat(ctx).hasNotFailed();
                     assertThat(ctx.getBean(io.teleport.Peer.class).plugins()).as("an empty rate is no heartbeat")
                             .noneMatch(p -> p instanceof io.teleport.plugins.HeartbeatPlugin);
+                    assertThat(ctx.getBean(io.teleport.Peer.class).config().clientSslContext()).as("an empty bundle is no TLS")
+                            .isNull();
                     assertThat(log.warnings("not Teleport settings")).isEmpty();
                 });
     }

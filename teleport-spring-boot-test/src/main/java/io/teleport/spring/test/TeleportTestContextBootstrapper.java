@@ -11,7 +11,8 @@ import java.util.List;
  * {@code @SpringBootConfiguration} and runs the context as {@code SpringApplication} would), with the
  * slice's properties first so that the test's own override them. Auto-configuration is off except
  * what {@link AutoConfigureTeleport} imports, and the peer listens on a local name of its own, unique
- * per context, so that cached contexts of several test classes never collide.
+ * per context, so that cached contexts of several test classes never collide, without TLS, which the
+ * test client does not do, whatever the application's files say.
  */
 public class TeleportTestContextBootstrapper extends SpringBootTestContextBootstrapper {
 
@@ -19,7 +20,10 @@ public class TeleportTestContextBootstrapper extends SpringBootTestContextBootst
     static final List<String> DEFAULTS = List.of(
             "spring.boot.enableautoconfiguration=false",
             "teleport.network=local",
-            "teleport.server.listen-address=teleport-test-${random.uuid}");
+            "teleport.server.listen-address=teleport-test-${random.uuid}",
+            // The test client does not do TLS: the application's files may ask for it, the slice does not.
+            "teleport.ssl.bundle=",
+            "teleport.ssl.client-auth=none");
 
     @Override
     protected String[] getProperties(Class<?> testClass) {
