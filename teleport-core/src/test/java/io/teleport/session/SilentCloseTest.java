@@ -8,6 +8,9 @@ import io.teleport.message.RerrorException;
 import io.teleport.proto.ErpcRawProto;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import ch.qos.logback.classic.Level;
+import io.teleport.testing.LogCapture;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -129,6 +132,21 @@ class SilentCloseTest {
                     });
             server.join(5000);
         }
+    }
+
+    @RegisterExtension
+    final LogCapture redialLog = LogCapture.of("io.teleport.internal.session.DefaultSession", Level.INFO);
+
+    /** The redialing client's log says what its 102s say: it only saw redials succeed (new-user trial 10). */
+    @Test
+    void aRedialingClientOnAnotherProtocolSaysWhyItsConnectionsAreLost() {
+        int erpc = ((InetSocketAddress) peer().listen("127.0.0.1:0", ErpcRawProto.INSTANCE)).getPort();
+        Session session = peer(PeerConfig.builder().redialTimes(-1).redialInterval(java.time.Duration.ofMillis(50))
+                .build()).dial("127.0.0.1:" + erpc);
+        assertThatThrownBy(() -> session.pull("/echo", "x", String.class)).isInstanceOf(RerrorException.class);
+        org.awaitility.Awaitility.await().until(() -> !redialLog.warnings("connection lost, redialing").isEmpty());
+        assertThat(redialLog.warnings("connection lost, redialing")).first().asString()
+                .contains("the remote closed it without sending a frame: another protocol or TLS on that side only");
     }
 
     @Test

@@ -51,8 +51,14 @@ final class Redialer {
         this.proto = proto;
     }
 
-    /** The connection made at {@code connectedAt} broke: start redialing. */
-    void start(Instant connectedAt) {
+    /**
+     * The connection made at {@code connectedAt} broke: start redialing. {@code silent}: the remote
+     * closed it with no frame ever come in on the session's connections, which the lines say, as a
+     * client on another protocol than its server's would otherwise only see redials that succeed.
+     */
+    void start(Instant connectedAt, boolean silent) {
+        String why = silent ? "; the remote closed it without sending a frame: another protocol or TLS on that side"
+                + " only, a refusal (a connection limit), or a stop; its log says which" : "";
         long upNanos = Duration.between(connectedAt, Instant.now()).toNanos();
         if (upNanos < 0) {
             // The wall clock stepped back meanwhile: how long it was up is unknown, so not "briefly".
@@ -61,14 +67,14 @@ final class Redialer {
         if (delayNanos == 0 || upNanos >= peer.config.redialMaxInterval().toNanos()) {
             failures = 0;
             delayNanos = peer.config.redialInterval().toNanos();
-            peer.logs.lostLines.warn(log, session.id(), "connection lost, redialing (network:{}, addr:{}, id:{})",
-                    network(), address, session.id());
+            peer.logs.lostLines.warn(log, session.id(), "connection lost, redialing (network:{}, addr:{}, id:{}){}",
+                    network(), address, session.id(), why);
             schedule();
             return;
         }
         // Up again only briefly: the same outage goes on.
         failed(new IllegalStateException("connected, then lost again after " + TimeUnit.NANOSECONDS.toMillis(upNanos)
-                + " ms"));
+                + " ms" + why));
     }
 
     /** A redial connected: the outage is over, though a connection that breaks again at once resumes it. */

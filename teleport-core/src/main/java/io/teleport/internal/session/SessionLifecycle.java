@@ -258,7 +258,7 @@ final class SessionLifecycle {
             finish();
             return;
         }
-        redialer.start(session.connectedAt());
+        redialer.start(session.connectedAt(), byRemote && !everHeard);
     }
 
     private Network network() {
