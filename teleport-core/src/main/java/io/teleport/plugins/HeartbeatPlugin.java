@@ -326,7 +326,8 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
 
     /**
      * Any frame the remote sends says it is alive: a reply that comes too late for its pull (dropped
-     * before the reply hooks) too.
+     * before the reply hooks) too, and, as this runs before any plugin sees the frame, one from a peer
+     * that has not authenticated yet (the auth plugin's own timeout closes such a session).
      */
     @Override
     public @Nullable Rerror preReadHeader(Session session) {

@@ -149,6 +149,22 @@ class SilentCloseTest {
                 .contains("the remote closed it without sending a frame: another protocol or TLS on that side only");
     }
 
+    /** A client that only pushes hears nothing either: its long-lived connection's loss blames no protocol. */
+    @Test
+    void aPushOnlyClientsLongLivedConnectionLostSaysNothingOfProtocols() throws Exception {
+        Peer server = peer();
+        server.pushRouter().route("/note", String.class, (body, ctx) -> { });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session session = peer(PeerConfig.builder().redialTimes(-1).redialInterval(java.time.Duration.ofMillis(50))
+                .redialMaxInterval(java.time.Duration.ofMillis(100)).build()).dial("127.0.0.1:" + port);
+        session.push("/note", "x").get(5, java.util.concurrent.TimeUnit.SECONDS);
+        Thread.sleep(300);
+        server.sessions().iterator().next().close().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        org.awaitility.Awaitility.await().until(() -> !redialLog.warnings("connection lost, redialing").isEmpty());
+        assertThat(redialLog.warnings("connection lost, redialing")).first().asString()
+                .doesNotContain("without sending a frame");
+    }
+
     @Test
     void aServerPullingAClientOnAnotherProtocolIsToldSoToo() {
         Peer server = peer();

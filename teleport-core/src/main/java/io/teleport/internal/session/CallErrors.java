@@ -62,7 +62,7 @@ public final class CallErrors {
         Rerror unwritten = new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
                 "not sent: the connection closed before the pull was written" + why);
         Rerror unhandled = new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
-                "not handled: the remote was shutting down (it had answered 503) when the pull was written" + why);
+                "not handled: the remote was draining (it had answered 503) when the pull was written" + why);
         return pull -> pull.claimWrite(null) || onItsThread && pull.sentOn == null && pull.handedTo == ch
                 ? unwritten : onItsThread && pull.sentOn == ch
                         && pull.session.pending.remoteDrain.writtenAfterNotice(pull.writeOrder, ch) ? unhandled : rerror;

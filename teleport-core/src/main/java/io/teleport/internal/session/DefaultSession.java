@@ -372,7 +372,7 @@ public final class DefaultSession implements Session {
         lifecycle.disconnected(ch, heardAny, closedHere, brokenBy != null ? brokenBy : CallErrors.reasonClosed(ch));
     }
 
-    @Nullable String dialAddress() {
+    public @Nullable String dialAddress() {
         return dialAddress;
     }
 

@@ -53,17 +53,19 @@ final class Redialer {
 
     /**
      * The connection made at {@code connectedAt} broke: start redialing. {@code silent}: the remote
-     * closed it with no frame ever come in on the session's connections, which the lines say, as a
-     * client on another protocol than its server's would otherwise only see redials that succeed.
+     * closed it with no frame come in on it; when it was up only briefly too, the lines say so, as a
+     * client on another protocol than its server's would otherwise only see redials that succeed (a
+     * client that only pushes hears nothing either, and its connection lives long).
      */
     void start(Instant connectedAt, boolean silent) {
-        String why = silent ? "; the remote closed it without sending a frame: another protocol or TLS on that side"
-                + " only, a refusal (a connection limit), or a stop; its log says which" : "";
         long upNanos = Duration.between(connectedAt, Instant.now()).toNanos();
         if (upNanos < 0) {
             // The wall clock stepped back meanwhile: how long it was up is unknown, so not "briefly".
             upNanos = Long.MAX_VALUE;
         }
+        String why = silent && upNanos < peer.config.redialMaxInterval().toNanos() ? "; the remote closed it"
+                + " without sending a frame: another protocol or TLS on that side only, a refusal (a connection"
+                + " limit), or a stop; its log says which" : "";
         if (delayNanos == 0 || upNanos >= peer.config.redialMaxInterval().toNanos()) {
             failures = 0;
             delayNanos = peer.config.redialInterval().toNanos();

@@ -258,7 +258,7 @@ final class SessionLifecycle {
             finish();
             return;
         }
-        redialer.start(session.connectedAt(), byRemote && !everHeard);
+        redialer.start(session.connectedAt(), byRemote && !heardAny);
     }
 
     private Network network() {

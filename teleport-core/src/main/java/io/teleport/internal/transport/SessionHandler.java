@@ -28,7 +28,6 @@ import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
-import io.teleport.transport.Addresses;
 import io.teleport.xfer.XferException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -143,7 +142,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             } else {
                 tlsFailure.report(channel, f.cause());
                 if (ready != null) {
-                    ready.completeExceptionally(Dialer.failed(Addresses.format(channel.remoteAddress()),
+                    ready.completeExceptionally(Dialer.failed(String.valueOf(session.dialAddress()),
                             tlsFailure.dialFailure(f.cause())));
                 }
                 channel.close();

@@ -40,7 +40,9 @@ public @interface TeleportTest {
 
     /**
      * Properties ({@code key=value}) added to the environment before the context starts; they take
-     * precedence over the slice's own ({@code teleport.network=local} and a local listen address).
+     * precedence over the slice's own ({@code teleport.network=local}, a local listen address, and no
+     * TLS: {@code teleport.ssl.bundle} empty, {@code teleport.ssl.client-auth=none}; a test that turns
+     * TLS back on sets both, and brings a client that does TLS).
      */
     String[] properties() default {};
 
