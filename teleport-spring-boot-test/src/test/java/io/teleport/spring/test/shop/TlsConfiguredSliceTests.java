@@ -10,8 +10,9 @@ import org.springframework.test.context.ActiveProfiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * An application whose files turn TLS on: the slice's peer and its test client talk without it, as the
- * test client does not do TLS (new-user trial 10: every slice test waited 10 s for a session and failed).
+ * An application whose files turn mutual TLS on, with a real bundle: the slice's peer and its test
+ * client talk without it, as the test client does not do TLS (new-user trial 10: every slice test
+ * waited 10 s for a session and failed).
  */
 @TeleportTest(controllers = Orders.class)
 @ActiveProfiles("tls")
@@ -25,8 +26,8 @@ class TlsConfiguredSliceTests {
 
     @Test
     void theSliceRunsWithoutTheApplicationsTls() {
-        assertThat(peer.config().serverSslContext()).isNull();
         client.push("/orders/place", new Item("apple", 2));
         assertThat(client.awaitPush("/orders/confirmed").body(Item.class)).isEqualTo(new Item("apple", 2));
+        assertThat(peer.config().serverSslContext()).isNull();
     }
 }
