@@ -63,9 +63,19 @@ public final class CallErrors {
                 "not sent: the connection closed before the pull was written" + why);
         Rerror unhandled = new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
                 "not handled: the remote was draining (it had answered 503) when the pull was written" + why);
-        return pull -> pull.claimWrite(null) || onItsThread && pull.sentOn == null && pull.handedTo == ch
-                ? unwritten : onItsThread && pull.sentOn == ch
-                        && pull.session.pending.remoteDrain.writtenAfterNotice(pull.writeOrder, ch) ? unhandled : rerror;
+        return pull -> {
+            if (pull.claimWrite(null)) {
+                return unwritten;
+            }
+            if (!onItsThread) {
+                return rerror;
+            }
+            if (pull.sentOn == null) {
+                return pull.handedTo == ch ? unwritten : rerror;
+            }
+            return pull.sentOn == ch && pull.session.pending.remoteDrain.writtenAfterNotice(pull.writeOrder, ch)
+                    ? unhandled : rerror;
+        };
     }
 
     static Rerror writeFailed(@Nullable Throwable cause) {

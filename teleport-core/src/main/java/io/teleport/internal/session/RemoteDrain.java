@@ -4,7 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelId;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
+import io.teleport.transport.Addresses;
 import org.jspecify.annotations.Nullable;
+
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * Whether a session's remote said it is draining (a pull answered {@code 503} "shutting down" by a
@@ -27,12 +30,8 @@ final class RemoteDrain {
     /** The reply metadata a draining peer of ours adds to its refusals; a Go peer ignores it. */
     static final String DRAINING_META = "X-Teleport-Draining";
 
-    /** The mark a draining peer puts on its refusals on {@code accepted}: the remote's address. */
-    static String mark(Channel accepted) {
-        return io.teleport.transport.Addresses.format(accepted.remoteAddress());
-    }
-    private static final java.util.concurrent.atomic.AtomicLongFieldUpdater<RemoteDrain> WRITES =
-            java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(RemoteDrain.class, "writes");
+    private static final AtomicLongFieldUpdater<RemoteDrain> WRITES =
+            AtomicLongFieldUpdater.newUpdater(RemoteDrain.class, "writes");
 
     /**
      * The remote's first refusal on a connection: the writes counted when it was seen. The connection
@@ -41,7 +40,7 @@ final class RemoteDrain {
     private record Notice(ChannelId connection, long writes) {
     }
 
-    /** Pulls written on the session's connections so far; counted on their I/O threads, one at a time. */
+    /** Pulls written on the session's connections so far, counted on their I/O threads (two at once across a redial). */
     private volatile long writes;
     private volatile @Nullable Notice notice;
 
@@ -61,10 +60,15 @@ final class RemoteDrain {
         }
     }
 
+    /** The mark a draining peer puts on its refusals on {@code accepted}: the remote's address. */
+    static String mark(Channel accepted) {
+        return Addresses.format(accepted.remoteAddress());
+    }
+
     /** Whether {@code mark} names {@code connection} as this side's end of it, as its remote saw it. */
     private static boolean isOwnMark(@Nullable String mark, Channel connection) {
         return mark != null && !mark.isEmpty()
-                && mark.equals(io.teleport.transport.Addresses.format(connection.localAddress()));
+                && mark.equals(Addresses.format(connection.localAddress()));
     }
 
     /** Whether the pull written {@code writeOrder}-th, on {@code connection}, came after its remote said it drains. */

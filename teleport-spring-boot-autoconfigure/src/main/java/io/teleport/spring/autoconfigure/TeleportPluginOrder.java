@@ -1,5 +1,6 @@
 package io.teleport.spring.autoconfigure;
 
+import io.teleport.Peer;
 import io.teleport.plugin.Plugin;
 import io.teleport.plugins.AuthPlugin;
 import io.teleport.plugins.HeartbeatPlugin;
@@ -96,7 +97,7 @@ public final class TeleportPluginOrder {
             }
             // The plugin itself (made first, it asked for the peer) or the peer (asked for on the way).
             if (cycle instanceof BeanCurrentlyInCreationException inCreation && (name.equals(inCreation.getBeanName())
-                    || List.of(beans.getBeanNamesForType(io.teleport.Peer.class, true, false)).contains(inCreation.getBeanName()))) {
+                    || List.of(beans.getBeanNamesForType(Peer.class, true, false)).contains(inCreation.getBeanName()))) {
                 throw new IllegalStateException("Teleport plugin bean '" + name + "' depends, directly or through"
                         + " other beans, on the Peer, which is built from the plugin beans, so its hooks could not"
                         + " join the chain: inject ObjectProvider<Peer> (or of SessionTemplate, SessionTemplates)"

@@ -12,6 +12,7 @@ import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.UnboundElementsSourceFilter;
 import org.springframework.core.env.Environment;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -39,21 +40,20 @@ public final class UnknownTeleportKeys {
      * other than {@code readElsewhere} (keys that conditions read, not the properties class).
      */
     public static void warn(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
-        String keys = find(environment, prefix, type, readElsewhere);
-        if (keys.isEmpty()) {
-            return;
-        }
-        for (String key : keys.split("; ")) {
-            if (SECURITY.stream().anyMatch(key::startsWith)) {
+        List<ConfigurationProperty> unknown = unbound(environment, prefix, type, readElsewhere);
+        for (ConfigurationProperty key : unknown) {
+            if (SECURITY.stream().anyMatch(key.getName().toString()::startsWith)) {
                 // Ignored, a misspelt security setting leaves the peer open: stop rather than warn.
-                String name = key.contains(" (") ? key.substring(0, key.indexOf(" (")) : key;
-                throw new TeleportConfigurationException(name, "not a Teleport setting (misspelt?)"
-                        + key.substring(name.length()) + "; ignored, it would leave the peer without the security"
-                        + " it asks for", "Correct the key (teleport.auth.token, teleport.auth.accepted-tokens,"
-                        + " teleport.auth.timeout, teleport.ssl.bundle, teleport.ssl.client-auth) or remove it.", null);
+                String origin = key.getOrigin() == null ? "" : " (" + key.getOrigin() + ")";
+                throw new TeleportConfigurationException(key.getName().toString(), "not a Teleport setting (misspelt?)"
+                        + origin + "; ignored, it would leave the peer without the security it asks for",
+                        "Correct the key (teleport.auth.token, teleport.auth.accepted-tokens, teleport.auth.timeout,"
+                                + " teleport.ssl.bundle, teleport.ssl.client-auth) or remove it.", null);
             }
         }
-        log.warn("not Teleport settings, ignored (misspelt?): {}", keys);
+        if (!unknown.isEmpty()) {
+            log.warn("not Teleport settings, ignored (misspelt?): {}", describe(unknown));
+        }
     }
 
     /**
@@ -61,6 +61,12 @@ public final class UnknownTeleportKeys {
      * none. For a failure analysis, where the application stops before the warning's turn comes.
      */
     public static String find(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
+        return describe(unbound(environment, prefix, type, readElsewhere));
+    }
+
+    /** The keys under {@code prefix} that bind to nothing of {@code type}, other than {@code readElsewhere}. */
+    private static List<ConfigurationProperty> unbound(Environment environment, String prefix, Class<?> type,
+            Set<String> readElsewhere) {
         try {
             // Not environment variables or system properties, as Boot's own check: a Kubernetes service
             // named teleport gives every pod TELEPORT_PORT and TELEPORT_SERVICE_HOST.
@@ -72,11 +78,15 @@ public final class UnknownTeleportKeys {
                         .filter(p -> !readElsewhere.contains(p.getName().toString()))
                         // An empty value is how a setting is left unset (${X:}): it binds to nothing.
                         .filter(p -> !"".equals(p.getValue()))
-                        .map(UnknownTeleportKeys::describe).sorted().collect(Collectors.joining("; "));
+                        .sorted(Comparator.comparing(p -> p.getName().toString())).toList();
             }
             // Any other failure is the real binding's to report.
         }
-        return "";
+        return List.of();
+    }
+
+    private static String describe(List<ConfigurationProperty> properties) {
+        return properties.stream().map(UnknownTeleportKeys::describe).collect(Collectors.joining("; "));
     }
 
     private static String describe(ConfigurationProperty property) {
