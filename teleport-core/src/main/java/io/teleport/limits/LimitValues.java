@@ -31,6 +31,7 @@ class LimitValues {
     int logValueLimit = 256;
     int printBodyLimit = 256;
     int messageLogRate = 1000;
+    int slowCallLogRate = 10;
 
     LimitValues() {
     }
@@ -60,6 +61,19 @@ class LimitValues {
         logValueLimit = v.logValueLimit;
         printBodyLimit = v.printBodyLimit;
         messageLogRate = v.messageLogRate;
+        slowCallLogRate = v.slowCallLogRate;
+    }
+
+    /** The values as {@link Limits#toString()} lists them. */
+    String describe() {
+        return "inflight=" + maxInflightPerSession + "/" + maxInflightBytesPerSession + " bytes, inboundBytes="
+                + maxInboundBytes + ", queueWait=" + maxQueueWait + ", handlers=" + maxConcurrentHandlers + ", waterMarks="
+                + writeBufferLowWaterMark + "/" + writeBufferHighWaterMark + ", outboundBytes=" + maxOutboundBytesPerSession
+                + "/" + maxOutboundBytes + " in all, uri=" + maxUriBytes + ", meta=" + maxMetaBytes + "/" + maxMetaPairs
+                + " pairs, unpacked=" + maxUnpackedBytes + ", frameRead=" + frameReadTimeout + ", handshake=" + handshakeTimeout
+                + ", writeStall=" + writeStallTimeout + ", connections=" + maxConnections + "/" + maxConnectionsPerAddress
+                + " per address, pendingPulls=" + maxPendingPullsPerSession + "/" + maxPendingPulls + " in all, messageLogRate="
+                + messageLogRate + "/s, slowCallLogRate=" + slowCallLogRate + "/s";
     }
 
     static int atLeast(int value, int min, String name) {

@@ -1,6 +1,5 @@
 package io.teleport.limits;
 
-import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
 
 import java.time.Duration;
@@ -90,7 +89,7 @@ public final class Limits {
     }
 
     /**
-     * The most handlers running at once on virtual threads ({@link HandlerExecution#VIRTUAL}); beyond
+     * The most handlers running at once on virtual threads ({@link io.teleport.config.HandlerExecution#VIRTUAL}); beyond
      * it pulls are answered {@code 503}. Default 10,000.
      */
     public int maxConcurrentHandlers() {
@@ -170,8 +169,9 @@ public final class Limits {
 
     /**
      * An accepted connection on which no frame was received and nothing was sent within this long is a
-     * stray: closed if its TLS handshake has not finished, or once half of {@link #maxConnections()} or
-     * more are open; until then it may be a client waiting for pushes, and stays. Zero: no bound. Default 10 s.
+     * stray: closed if its TLS handshake has not finished, or once half of {@link #maxConnections()} are
+     * open (all: once silent a tenth of this, at least 1 s); until then it may be a client waiting for
+     * pushes, and stays. Zero: no bound. Default 10 s.
      */
     public Duration handshakeTimeout() {
         return v.handshakeTimeout;
@@ -237,24 +237,25 @@ public final class Limits {
     }
 
     /**
-     * The most entries per second the per-message log ({@link PeerConfig#messageLogFormat()}, slow-call
-     * alarms included) writes, when it writes any; the rest are left out, counted in one WARN line per
-     * 10 s, so that a peer sending a flood of messages cannot fill the disk through it. Zero: every
-     * entry, as Go Teleport writes them. Default 1,000.
+     * The most entries per second the per-message log ({@link PeerConfig#messageLogFormat()}) writes,
+     * the rest counted in one WARN line per 10 s: a flood of messages cannot fill the disk. Zero: every
+     * entry, as in Go. Default 1,000. Slow-call alarms have their own, {@link #slowCallLogRate()}.
      */
     public int messageLogRate() {
         return v.messageLogRate;
     }
 
+    /**
+     * The most slow-call alarms ({@link PeerConfig#slowCometDuration()}) written per second, the rest counted
+     * in a WARN per 10 s: calls turn slow all at once, and their alarms would bury why. Zero: all. Default 10.
+     */
+    public int slowCallLogRate() {
+        return v.slowCallLogRate;
+    }
+
     @Override
     public String toString() {
-        return "Limits[inflight=" + v.maxInflightPerSession + "/" + v.maxInflightBytesPerSession + " bytes, inboundBytes="
-                + v.maxInboundBytes + ", queueWait=" + v.maxQueueWait + ", handlers=" + v.maxConcurrentHandlers + ", waterMarks="
-                + v.writeBufferLowWaterMark + "/" + v.writeBufferHighWaterMark + ", outboundBytes=" + v.maxOutboundBytesPerSession + "/"
-                + v.maxOutboundBytes + " in all, uri=" + v.maxUriBytes + ", meta=" + v.maxMetaBytes + "/" + v.maxMetaPairs
-                + " pairs, unpacked=" + v.maxUnpackedBytes + ", frameRead=" + v.frameReadTimeout + ", handshake=" + v.handshakeTimeout
-                + ", writeStall=" + v.writeStallTimeout + ", connections=" + v.maxConnections + "/" + v.maxConnectionsPerAddress
-                + " per address, pendingPulls=" + v.maxPendingPullsPerSession + "/" + v.maxPendingPulls + " in all, messageLogRate=" + v.messageLogRate + "/s]";
+        return "Limits[" + v.describe() + "]";
     }
 
     /** Builds {@link Limits}; every setter validates its argument at once. */
@@ -402,6 +403,12 @@ public final class Limits {
         /** See {@link Limits#messageLogRate()}; 0 for every entry. */
         public Builder messageLogRate(int entriesPerSecond) {
             this.messageLogRate = atLeast(entriesPerSecond, 0, "messageLogRate");
+            return this;
+        }
+
+        /** See {@link Limits#slowCallLogRate()}; 0 for every alarm. */
+        public Builder slowCallLogRate(int alarmsPerSecond) {
+            this.slowCallLogRate = atLeast(alarmsPerSecond, 0, "slowCallLogRate");
             return this;
         }
 

@@ -38,6 +38,11 @@ public record Rerror(int code, String message, String detail) {
     public static final int CODE_INTERNAL_ERROR = 500;
     /** A message kind the peer does not implement. */
     public static final int CODE_NOT_IMPLEMENTED = 501;
+    /**
+     * A call the handler made failed as its caller's own calls fail ({@code 102}, {@code 104},
+     * {@code 105}): answered so, as those codes would tell the caller that its own pull was not sent.
+     */
+    public static final int CODE_BAD_GATEWAY = 502;
     /** The handler executor refused the work: the peer is overloaded or shutting down. */
     public static final int CODE_UNAVAILABLE = 503;
     /**

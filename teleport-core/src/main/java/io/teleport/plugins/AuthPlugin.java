@@ -175,7 +175,13 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
                     CallOptions.timeout(dialTimeout));
             return null;
         } catch (RerrorException e) {
-            return e.rerror();
+            Rerror failed = e.rerror();
+            // erpc's dial fails so however its handshake did, the refusal's cause kept (a Go client's
+            // dial against a Go checker ends 105 "Dial Failed", cause "wrong auth info"); Teleport v3's
+            // dial ends with the handshake's own error.
+            return session.proto() instanceof ErpcRawProto && failed.code() != Rerror.CODE_DIAL_FAILED
+                    ? new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", failed.detail().isEmpty() ? failed.message() : failed.detail())
+                    : failed;
         }
     }
 

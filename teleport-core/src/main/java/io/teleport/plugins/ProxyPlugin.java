@@ -2,6 +2,7 @@ package io.teleport.plugins;
 
 import io.teleport.codec.PreEncoded;
 import io.teleport.message.Meta;
+import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.plugin.setup.PostNewPeer;
@@ -21,7 +22,9 @@ import java.util.function.Function;
 /**
  * Forwards pulls and pushes that have no route here to another peer, as they came: same URI, meta
  * and codec, the body bytes untouched, plus {@value #REAL_IP} naming the original sender. The
- * target's reply, or its error, goes back to the caller.
+ * target's reply, or its error, goes back to the caller; a pull this side could not send to the target
+ * or dial it for ({@code 104}, {@code 105}) is answered {@code 503}, which the caller may send elsewhere
+ * (nothing ran), and one whose connection broke after it was sent ({@code 102}) {@code 502}.
  */
 public final class ProxyPlugin implements PostNewPeer {
 
@@ -74,6 +77,17 @@ public final class ProxyPlugin implements PostNewPeer {
 
     private static RuntimeException unwrap(Throwable error) {
         Throwable c = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        return c instanceof RerrorException ? (RerrorException) c : new CompletionException(c);
+        if (!(c instanceof RerrorException)) {
+            return new CompletionException(c);
+        }
+        RerrorException e = (RerrorException) c;
+        Rerror r = e.rerror();
+        if (!e.fromReply() && (r.code() == Rerror.CODE_WRITE_FAILED || r.code() == Rerror.CODE_DIAL_FAILED)) {
+            // Its codes would tell the caller that the caller's own pull was not sent; the caller's was, and
+            // no handler ran it: as a draining or saturated peer's refusal, which may go elsewhere.
+            return new RerrorException(new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable", "the proxy could not"
+                    + " forward it: " + r.code() + " " + r.message() + (r.detail().isEmpty() ? "" : ": " + r.detail())), e);
+        }
+        return e;
     }
 }

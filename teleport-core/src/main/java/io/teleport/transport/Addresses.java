@@ -54,6 +54,12 @@ public final class Addresses {
             return null;
         }
         if (network == Network.UNIX) {
+            if (address.indexOf('/') < 0 && hostAndPort(address)) {
+                // A peer has one network, which its dials use too: a backend's TCP address would be
+                // taken for a file name, and fail only when dialed, blaming a missing file.
+                throw new IllegalArgumentException("address: " + address + " (expected: a socket file path: the"
+                        + " network unix is the peer's, for its dials too; host:port needs the network tcp)");
+            }
             return null;
         }
         int colon = address.lastIndexOf(':');
@@ -64,7 +70,11 @@ public final class Addresses {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        if (host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '[' || c == ']' || c == '/')) {
+        // A colon in a host not in brackets, or a comma (a property set twice, joined), is no host:
+        // as Go's SplitHostPort, so that the check before start-up catches what listening would.
+        boolean bracketed = host.length() != colon;
+        if (host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '[' || c == ']' || c == '/' || c == ','
+                || (c == ':' && !bracketed))) {
             throw new IllegalArgumentException("address: " + address + " (expected: host:port, or [v6]:port)");
         }
         int port;
@@ -98,6 +108,20 @@ public final class Addresses {
         String host = written == null ? "" : written.host();
         return !host.isEmpty() && !host.equalsIgnoreCase("localhost") && !NetUtil.isValidIpV4Address(host)
                 && !NetUtil.isValidIpV6Address(host);
+    }
+
+    /** Whether {@code address} reads as {@code host:port} (or {@code :port}): no spaces, a port number. */
+    private static boolean hostAndPort(String address) {
+        int colon = address.lastIndexOf(':');
+        if (colon < 0 || colon == address.length() - 1 || address.chars().anyMatch(Character::isWhitespace)) {
+            return false;
+        }
+        for (int i = colon + 1; i < address.length(); i++) {
+            if (!Character.isDigit(address.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The name of a local address, written {@code name} or {@code local:name}. */

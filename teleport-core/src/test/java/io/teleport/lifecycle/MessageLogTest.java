@@ -209,4 +209,28 @@ class MessageLogTest {
                 .anySatisfy(line -> assertThat(line).startsWith("message log entries left out past"
                         + " limits.message-log-rate (20 per second): 1 since the last report").endsWith("latest: push-handle /note)"));
     }
+
+    @Test
+    void slowCallAlarmsHaveARateOfTheirOwn() {
+        int rate = 5;
+        // Every call slow: what a server sees when what its handlers wait for slows down.
+        PeerConfig config = PeerConfig.builder().countTime(true).slowCometDuration(Duration.ofNanos(1))
+                .limits(Limits.builder().slowCallLogRate(rate).build()).build();
+        Session session = start(config);
+        long start = System.nanoTime();
+        int pulls = 200;
+        for (int i = 0; i < pulls; i++) {
+            session.pull("/fast", Map.of("i", i), Map.class);
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) + 1;
+
+        List<String> alarms = log.events().stream().filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).filter(line -> line.startsWith("kind=pull-")).toList();
+        // Two peers, each with its own rate: the client's launches, the server's handles.
+        assertThat(alarms).hasSizeGreaterThanOrEqualTo(2 * rate).hasSizeLessThanOrEqualTo((int) (2 * rate * (seconds + 1)));
+        assertThat(log.events()).filteredOn(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(line -> assertThat(line).startsWith("slow-call alarms left out past"
+                        + " limits.slow-call-log-rate (5 per second): 1 since the last report"));
+        assertThat(Limits.defaults().slowCallLogRate()).isEqualTo(10);
+    }
 }

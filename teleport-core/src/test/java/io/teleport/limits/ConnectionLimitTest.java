@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -91,6 +92,35 @@ class ConnectionLimitTest {
             s.close();
         }
         await().until(() -> server.stats().acceptedConnections() == 0);
+    }
+
+    @Test
+    void atTheBoundSilentConnectionsMakeRoomLongBeforeTheirHandshakeTimeout() throws Exception {
+        // A host that takes the last place with a connection that says nothing.
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxConnections(3)
+                .handshakeTimeout(Duration.ofSeconds(20)).build()).build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Socket spoke = served(port);
+        // The first bytes of a frame, the rest slow to come: the frame-read timeout's to judge, not a stray.
+        Socket slow = connect(port);
+        slow.getOutputStream().write(new byte[] {0, 0, 0});
+        await().until(() -> server.stats().acceptedConnections() == 2);
+        Socket silent = connect(port);
+        await().until(() -> server.stats().acceptedConnections() == 3);
+
+        long start = System.nanoTime();
+        Socket client = connect(port);
+        pull(client, 1);
+        assertThat(reply(client)).as("served once the silent one went").isEqualTo("replied");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a tenth of the handshake timeout, not all of it")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(silent.getInputStream().read()).as("closed").isEqualTo(-1);
+        assertThat(server.stats().handshakeTimeouts()).isEqualTo(1);
+        pull(spoke, 2);
+        assertThat(reply(spoke)).as("one that spoke keeps its place").isEqualTo("replied");
+        slow.setSoTimeout(300);
+        assertThatThrownBy(() -> slow.getInputStream().read()).as("still open").isInstanceOf(SocketTimeoutException.class);
     }
 
     /** NIO accepts a batch before the pause applies: those past the bound wait for places, none is closed. */

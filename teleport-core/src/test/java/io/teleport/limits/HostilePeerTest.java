@@ -288,19 +288,24 @@ class HostilePeerTest {
         assertThat(server.stats().expired()).isEqualTo(1);
     }
 
-    @Test
-    void virtualThreadHandlersAreCappedAndAnswer503Beyond() throws Exception {
+    /** A server whose handlers run on virtual threads, at most {@code slots}; its {@code /hold} waits for {@code hold}. */
+    private Peer onVirtualThreads(int slots, CountDownLatch hold, AtomicInteger running) {
         org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21");
-        Limits limits = Limits.builder().maxConcurrentHandlers(3).build();
-        Peer server = peer(PeerConfig.builder().limits(limits)
+        Peer server = peer(PeerConfig.builder().limits(Limits.builder().maxConcurrentHandlers(slots).build())
                 .handlerExecution(io.teleport.config.HandlerExecution.VIRTUAL).build());
-        CountDownLatch hold = new CountDownLatch(1);
-        AtomicInteger running = new AtomicInteger();
         server.pullRouter().route("/hold", String.class, (b, ctx) -> {
             running.incrementAndGet();
-            hold.await(5, TimeUnit.SECONDS);
+            hold.await(10, TimeUnit.SECONDS);
             return b;
         });
+        return server;
+    }
+
+    @Test
+    void virtualThreadHandlersAreCappedAndAnswer503Beyond() throws Exception {
+        CountDownLatch hold = new CountDownLatch(1);
+        AtomicInteger running = new AtomicInteger();
+        Peer server = onVirtualThreads(3, hold, running);
         Session session = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server));
         List<CompletableFuture<String>> pulls = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -311,6 +316,38 @@ class HostilePeerTest {
         hold.countDown();
         long ok = pulls.stream().filter(p -> p.handle((v, e) -> e == null).join()).count();
         assertThat(ok).isEqualTo(3);
+    }
+
+    @Test
+    void onVirtualThreadsOneSessionsBlockingCallsLeaveSlotsForSessionsRunningFew() throws Exception {
+        // 50 slots: past 40 in use, only a session running none yet gets one.
+        CountDownLatch hold = new CountDownLatch(1);
+        AtomicInteger running = new AtomicInteger();
+        Peer server = onVirtualThreads(50, hold, running);
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        try {
+            Session flooder = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server));
+            List<CompletableFuture<String>> flood = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                flood.add(flooder.pullAsync("/hold", "x", String.class));
+            }
+            await().until(() -> server.stats().pullsRefused() == 20);
+            assertThat(running.get()).as("four fifths of the slots").isEqualTo(40);
+            assertThat(flood.stream().filter(CompletableFuture::isCompletedExceptionally).findFirst().orElseThrow())
+                    .failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingCause()
+                    .withMessageContaining("\"code\":503");
+
+            // Sessions running nothing yet: each still starts one (a fast one, or one that blocks).
+            for (int i = 0; i < 3; i++) {
+                peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server)).pullAsync("/hold", "y", String.class);
+                int started = 41 + i;
+                await().until(() -> running.get() == started);
+            }
+            Session other = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(server));
+            assertThat(other.pull("/fast", "b", String.class)).isEqualTo("b!");
+        } finally {
+            hold.countDown();
+        }
     }
 
     @Test

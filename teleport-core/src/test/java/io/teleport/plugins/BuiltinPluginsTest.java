@@ -527,6 +527,14 @@ class BuiltinPluginsTest {
 
         client.push("/svc/note", "hello", io.teleport.session.CallOptions.bodyCodec((byte) 's')).join();
         assertThat(pushes.poll(5, TimeUnit.SECONDS)).startsWith("hello from 127.0.0.1:");
+
+        // The target gone: the forward is not sent, which the caller may send elsewhere, not its own 104.
+        toBackend.close().join();
+        assertThatThrownBy(() -> client.pull("/svc/echo", Map.of("a", 2), Map.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Rerror.CODE_UNAVAILABLE);
+                    assertThat(e.rerror().detail()).startsWith("the proxy could not forward it: 104 Write Failed");
+                });
     }
 
     /** A handler argument with constraints. */

@@ -127,6 +127,23 @@ class NetworksTest {
         Addresses.check(Network.TCP, "local:9090");
     }
 
+    @Test
+    void anAddressThatIsNoneOfItsNetworksFailsItsCheckNotItsDial() {
+        // A property given twice is joined with a comma; an IPv6 host needs its brackets.
+        assertThatThrownBy(() -> Addresses.check(Network.TCP, "127.0.0.1:0,127.0.0.1:9101"))
+                .hasMessage("address: 127.0.0.1:0,127.0.0.1:9101 (expected: host:port, or [v6]:port)");
+        assertThatThrownBy(() -> Addresses.check(Network.TCP, "::1:9101")).hasMessageContaining("[v6]:port");
+        Addresses.check(Network.TCP, "[::1]:9101");
+        Addresses.check(Network.TCP, ":9101");
+        // The network is the peer's, its dials' too: a TCP address on unix would be dialed as a file.
+        assertThatThrownBy(() -> Addresses.check(Network.UNIX, "127.0.0.1:9200"))
+                .hasMessageContaining("host:port needs the network tcp");
+        assertThatThrownBy(() -> Addresses.check(Network.UNIX, ":9090")).hasMessageContaining("needs the network tcp");
+        Addresses.check(Network.UNIX, "/run/gw.sock");
+        Addresses.check(Network.UNIX, "gw.sock");
+        Addresses.check(Network.UNIX, "./sockets/gw:1");
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void aUnixSocketARunningServerAnswersOnIsInUseAndAStaleOneIsReplaced(boolean nio, @TempDir Path dir)

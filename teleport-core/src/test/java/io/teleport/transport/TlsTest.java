@@ -77,6 +77,9 @@ class TlsTest {
             assertThat(silent.getInputStream().read()).as("closed by the server").isEqualTo(-1);
         }
         assertThat(peer.stats().handshakeTimeouts()).isEqualTo(1);
+        // Not only counted: thousands of stalled handshakes are something to see in the log.
+        assertThat(log.warnings("connections closed for no frame within handshake-timeout")).singleElement().asString()
+                .contains("(TLS handshake not finished)");
     }
 
     @Test

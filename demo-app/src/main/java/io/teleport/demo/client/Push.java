@@ -1,5 +1,6 @@
 package io.teleport.demo.client;
 
+import io.teleport.demo.LogSampler;
 import io.teleport.demo.LogValues;
 import io.teleport.router.PushContext;
 import io.teleport.spring.annotation.PushController;
@@ -16,9 +17,6 @@ public class Push {
 
     private static final Logger log = LoggerFactory.getLogger(Push.class);
 
-    /** Pushes logged each; after them, one line per thousand. */
-    static final int LOGGED = 100;
-
     private final PushLog pushes;
 
     Push(PushLog pushes) {
@@ -26,13 +24,13 @@ public class Push {
     }
 
     /**
-     * Logs a push from the server: each of the first {@value #LOGGED}, then one line per thousand, as a
-     * server decides how many come.
+     * Logs a push from the server: each of the first ones, then one line per thousand ({@link LogSampler}),
+     * as a server decides how many come.
      */
     public void test(Map<String, Object> args, PushContext ctx) {
         long n = pushes.add(ctx.uri() + " " + args);
-        if (n <= LOGGED || n % 1000 == 0) {
-            log.info("receive push({}){}:\nargs: {}\nquery: {}", ctx.remoteAddress(), n <= LOGGED ? "" : ", " + n + " in all",
+        if (LogSampler.logs(n)) {
+            log.info("receive push({}){}:\nargs: {}\nquery: {}", ctx.remoteAddress(), n <= LogSampler.FIRST ? "" : ", " + n + " in all",
                     LogValues.shown(args), LogValues.shown(ctx.query()));
         }
     }

@@ -1,6 +1,7 @@
 package io.teleport.demo.server;
 
 import io.teleport.demo.DemoProperties;
+import io.teleport.demo.LogSampler;
 import io.teleport.demo.LogValues;
 import io.teleport.router.PullContext;
 import io.teleport.spring.annotation.PullController;
@@ -18,6 +19,8 @@ import java.util.Map;
 public class Home {
 
     private static final Logger log = LoggerFactory.getLogger(Home.class);
+    /** A line for the first calls, then one per thousand: the callers decide how many come. */
+    private final LogSampler logged = new LogSampler();
 
     private final DemoProperties demo;
 
@@ -28,7 +31,10 @@ public class Home {
     /** Pushes {@code /push/test} back to the caller, logs the request meta, waits, and replies. */
     public Map<String, Object> test(Map<String, Object> args, PullContext ctx) throws InterruptedException {
         ctx.session().push("/push/test?tag=from home-test", Map.of("your_id", String.valueOf(ctx.queryValue("peer_id"))));
-        log.info("meta: {}", LogValues.shown(ctx.meta()));
+        long n = logged.next();
+        if (n > 0) {
+            log.info("meta{}: {}", LogSampler.ofAll(n), LogValues.shown(ctx.meta()));
+        }
         Thread.sleep(demo.delay().toMillis());
         return reply(args, ctx);
     }

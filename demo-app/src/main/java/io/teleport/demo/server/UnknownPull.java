@@ -1,5 +1,6 @@
 package io.teleport.demo.server;
 
+import io.teleport.demo.LogSampler;
 import io.teleport.demo.LogValues;
 import io.teleport.codec.CodecException;
 import io.teleport.demo.Args;
@@ -20,6 +21,8 @@ import java.util.Map;
 public class UnknownPull implements UnknownPullHandler {
 
     private static final Logger log = LoggerFactory.getLogger(UnknownPull.class);
+    /** Calls to unknown routes are the remote's to make: not a line each. */
+    private final LogSampler logged = new LogSampler();
 
     @Override
     public Object handle(UnknownPullContext ctx) {
@@ -29,10 +32,13 @@ public class UnknownPull implements UnknownPullHandler {
         } catch (CodecException e) {
             throw new RerrorException(1001, "bind error", e.getMessage());
         }
-        log.info("UnknownPullHandle: codec: {}, RawMessage: {}, bytes: {}", ctx.bodyCodec(),
-                args == null ? null : LogValues.shown(args.rawMessage()),
-                args == null || args.bytes() == null ? null
-                        : LogValues.shown(new String(args.bytes(), StandardCharsets.UTF_8)));
+        long n = logged.next();
+        if (n > 0) {
+            log.info("UnknownPullHandle{}: codec: {}, RawMessage: {}, bytes: {}", LogSampler.ofAll(n), ctx.bodyCodec(),
+                    args == null ? null : LogValues.shown(args.rawMessage()),
+                    args == null || args.bytes() == null ? null
+                            : LogValues.shown(new String(args.bytes(), StandardCharsets.UTF_8)));
+        }
         ctx.session().push("/push/test?tag=from home-test", Map.of("your_id", String.valueOf(ctx.queryValue("peer_id"))));
         return Home.reply(args, ctx);
     }

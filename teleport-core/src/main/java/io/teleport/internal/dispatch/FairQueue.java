@@ -56,6 +56,16 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
          * task ends outside the lock); a primitive, so no card is marked in this old object.
          */
         volatile int running;
+
+        /** One more of the sender's tasks runs (outside the queue: virtual threads); how many run now. */
+        int started() {
+            return RUNNING.incrementAndGet(this);
+        }
+
+        /** One of them {@link #started} has ended. */
+        void ended() {
+            RUNNING.decrementAndGet(this);
+        }
     }
 
     private static final AtomicIntegerFieldUpdater<Lane> RUNNING =

@@ -49,6 +49,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     static final int MAX_WAITING = 64;
 
     private static final Logger log = LoggerFactory.getLogger(AcceptGate.class);
+    private static final io.netty.util.AttributeKey<Boolean> ADMITTED = io.netty.util.AttributeKey.valueOf("teleport.admitted");
 
     private final int max;
     /** Connections one address may hold; 0 for no such bound. */
@@ -63,12 +64,18 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private final Map<InetAddress, Integer> byAddress = new HashMap<>();
     private final RefusalLog addressLog;
     private final RefusalLog acceptErrorLog;
+    /** The accepted connections that said nothing yet: closed to make room at the bound. */
+    public final StrayConnections strays;
+    /** Whether a sweep of {@link #strays} is running or scheduled. */
+    private final java.util.concurrent.atomic.AtomicBoolean sweeping = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** A connection accepted past the bound, the listener that accepted it, and its counted address. */
     private record Waiting(ChannelHandlerContext listener, Channel child, @Nullable InetAddress address) {
     }
 
-    public AcceptGate(int max, int perAddress, Counters counters, RefusalLogs logs) {
+    /** {@code strayAgeNanos}: how long an accepted connection says nothing before it is a stray at the bound. */
+    public AcceptGate(int max, int perAddress, long strayAgeNanos, Counters counters, RefusalLogs logs) {
+        this.strays = new StrayConnections(strayAgeNanos);
         this.pausedLog = logs.open(log, "listeners at limits.max-connections, not accepting until a connection closes");
         this.addressLog = logs.open(log, "connections refused at limits.max-connections-per-address");
         this.acceptErrorLog = logs.open(log, "listeners failed to accept (paused 1 s each time)");
@@ -124,6 +131,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
             counters.acceptPauses.increment();
             pausedLog.record(max + " open, latest from " + child.remoteAddress());
             reconcileAll();
+            startSweep(ctx.executor());
         } else if (!admit) {
             // Reading again although full: the acceptor's back-off after an accept error turned it on.
             reconcile(ctx.channel());
@@ -154,8 +162,50 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Whether {@code ch} holds one of the places (silent ones there may be closed as strays). */
+    public static boolean admitted(Channel ch) {
+        return ch.hasAttr(ADMITTED);
+    }
+
+    private synchronized boolean isFull() {
+        return full;
+    }
+
+    /** Sweeps the strays while the bound is reached, unless a sweep already does. */
+    private void startSweep(io.netty.util.concurrent.EventExecutor loop) {
+        if (strays.enabled() && sweeping.compareAndSet(false, true)) {
+            sweep(loop);
+        }
+    }
+
+    /**
+     * While the bound is reached, closes the strays, whose places go to the connections waiting, and
+     * looks again when the next silent one is old enough, or after a stray's age (a connection admitted
+     * since, the one that took the last place included, may be silent).
+     */
+    private void sweep(io.netty.util.concurrent.EventExecutor loop) {
+        try {
+            if (isFull()) {
+                long next = strays.sweep();
+                loop.schedule(() -> sweep(loop), next >= 0 ? next : strays.minAgeNanos(),
+                        java.util.concurrent.TimeUnit.NANOSECONDS);
+                return;
+            }
+        } catch (RejectedExecutionException e) {
+            // Shutting down: its connections are closing.
+            sweeping.set(false);
+            return;
+        }
+        sweeping.set(false);
+        // Full again between the look and the reset: that pause found the flag set and left it to us.
+        if (isFull()) {
+            startSweep(loop);
+        }
+    }
+
     /** Hands {@code child} to the acceptor; {@code address} is what it counts for, if anything. */
     private void admit(ChannelHandlerContext listener, Channel child, @Nullable InetAddress address) {
+        child.attr(ADMITTED).set(Boolean.TRUE);
         child.closeFuture().addListener((ChannelFutureListener) f -> childClosed(address));
         listener.fireChannelRead(child);
     }

@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How many lines of one kind a peer writes whole in each window; the rest are left out and counted
- * in a {@link RefusalLog} (one WARN line per 10 s). For lines whose number others decide: the message
- * log's entries (a remote's messages, {@link io.teleport.limits.Limits#messageLogRate()}), and the lines
+ * in a {@link RefusalLog} (one line per 10 s, at the level it was opened with). For lines whose number
+ * others decide: the message log's entries (a remote's messages, {@link
+ * io.teleport.limits.Limits#messageLogRate()}), its slow-call alarms, and the lines
  * said once per session as it dials and redials (a process of a thousand simulated devices loses a
  * thousand connections when its server restarts). A window restarts with the first line after it, so
  * up to twice the number may pass across the end of one window and the start of the next.

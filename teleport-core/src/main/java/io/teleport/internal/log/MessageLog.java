@@ -35,6 +35,7 @@ public final class MessageLog {
     private final MessageText credentialFormat;
     private final int valueLimit;
     private final LineRate rate;
+    private final LineRate slowRate;
 
     /** The log of a peer with {@code config}; {@code logs}: where its entries past the rate are counted. */
     public MessageLog(PeerConfig config, Codecs codecs, RefusalLogs logs) {
@@ -49,6 +50,9 @@ public final class MessageLog {
         this.rate = new LineRate(config.limits().messageLogRate(), java.util.concurrent.TimeUnit.SECONDS.toNanos(1),
                 logs.open(log, "message log entries left out past"
                 + " limits.message-log-rate (" + config.limits().messageLogRate() + " per second)"));
+        this.slowRate = new LineRate(config.limits().slowCallLogRate(), java.util.concurrent.TimeUnit.SECONDS.toNanos(1),
+                logs.open(log, "slow-call alarms left out past limits.slow-call-log-rate ("
+                + config.limits().slowCallLogRate() + " per second)"));
         this.format = new MessageText(countTime, printBody, valueLimit, bodyLimit, multiLine);
         this.credentialFormat = format.forCredentials();
     }
@@ -135,10 +139,10 @@ public final class MessageLog {
     private void write(MessageKind kind, SocketAddress remote, long start, Packet first, @Nullable Packet reply) {
         long cost = cost(start);
         if (cost >= slowNanos) {
-            if (log.isWarnEnabled() && admitted(kind, first)) {
+            if (log.isWarnEnabled() && admitted(slowRate, kind, first)) {
                 log.warn("{}", formatOf(first).format(kind, remote, first, reply, cost, true));
             }
-        } else if (normalEnabled() && admitted(kind, first)) {
+        } else if (normalEnabled() && admitted(rate, kind, first)) {
             String entry = formatOf(first).format(kind, remote, first, reply, cost, false);
             if (multiLine) {
                 log.info("{}", entry);
@@ -148,8 +152,8 @@ public final class MessageLog {
         }
     }
 
-    /** Whether the entry is within the rate; if not, it is counted as left out. */
-    private boolean admitted(MessageKind kind, Packet first) {
+    /** Whether the entry is within {@code rate}; if not, it is counted as left out. */
+    private boolean admitted(LineRate rate, MessageKind kind, Packet first) {
         if (rate.admit()) {
             return true;
         }

@@ -3,6 +3,7 @@ package io.teleport.internal.log;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One WARN line per interval for a kind of refusal, with how many there were since the last line,
+ * One line per interval (WARN, or the level of the lines it counts) for a kind of refusal, with how many there were since the last line,
  * instead of one line per refused message: a flood must not become a flood of log. What a burst
  * counts after its first line is written once the interval ends, even if nothing more comes; the
  * line is scheduled on Netty's global executor, whose one thread ends when it has nothing to do (it
@@ -23,6 +24,8 @@ public final class RefusalLog {
 
     private final Logger log;
     private final String what;
+    /** WARN for refusals; INFO for counts of lines left out that were INFO themselves. */
+    private final Level level;
     private final long intervalNanos;
     private final LongAdder count = new LongAdder();
     private final AtomicLong nextLineAt = new AtomicLong(System.nanoTime());
@@ -35,13 +38,23 @@ public final class RefusalLog {
     private volatile io.netty.util.concurrent.@Nullable Future<?> scheduled;
 
     public RefusalLog(Logger log, String what) {
-        this(log, what, INTERVAL_NANOS);
+        this(log, what, Level.WARN, INTERVAL_NANOS);
+    }
+
+    /** Lines at {@code level}. */
+    public RefusalLog(Logger log, String what, Level level) {
+        this(log, what, level, INTERVAL_NANOS);
     }
 
     /** With another interval: tests. */
     RefusalLog(Logger log, String what, long intervalNanos) {
+        this(log, what, Level.WARN, intervalNanos);
+    }
+
+    private RefusalLog(Logger log, String what, Level level, long intervalNanos) {
         this.log = log;
         this.what = what;
+        this.level = level;
         this.intervalNanos = intervalNanos;
     }
 
@@ -76,9 +89,9 @@ public final class RefusalLog {
         String line = "{}: {} since the last report (at most one line per {} s; latest: {})";
         long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(intervalNanos));
         if (cause == null) {
-            log.warn(line, what, n, seconds, latest);
+            log.atLevel(level).log(line, what, n, seconds, latest);
         } else {
-            log.warn(line, what, n, seconds, latest, LoggedThrowable.of(cause));
+            log.atLevel(level).setCause(LoggedThrowable.of(cause)).log(line, what, n, seconds, latest);
         }
         return true;
     }
@@ -92,7 +105,7 @@ public final class RefusalLog {
         }
         long n = count.sumThenReset();
         if (n > 0) {
-            log.warn("{}: {} since the last report (latest: {})", what, n, latest);
+            log.atLevel(level).log("{}: {} since the last report (latest: {})", what, n, latest);
         }
     }
 

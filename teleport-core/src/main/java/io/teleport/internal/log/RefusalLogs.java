@@ -18,7 +18,12 @@ public final class RefusalLogs {
 
     /** A refusal log of this peer; one made after {@link #close()} is closed at once. */
     public synchronized RefusalLog open(Logger log, String what) {
-        RefusalLog refusals = new RefusalLog(log, what);
+        return open(log, what, org.slf4j.event.Level.WARN);
+    }
+
+    /** {@link #open(Logger, String)} with lines at {@code level}. */
+    public synchronized RefusalLog open(Logger log, String what, org.slf4j.event.Level level) {
+        RefusalLog refusals = new RefusalLog(log, what, level);
         if (closed) {
             refusals.close();
         } else {

@@ -118,8 +118,11 @@ public final class PeerContext {
                 limits.writeBufferHighWaterMark());
         this.budget = new InboundBudget(limits.maxInboundBytes());
         this.counters = new Counters(budget, limits, logs.refusalLogs, this::handlerExecutor);
-        this.acceptGate = new AcceptGate(limits.maxConnections(), limits.maxConnectionsPerAddress(), counters,
-                logs.refusalLogs);
+        long handshake = limits.handshakeTimeout().toNanos();
+        // A tenth of the handshake timeout, at least a second (or all of a shorter timeout).
+        long strayAge = Math.min(handshake, Math.max(handshake / 10, TimeUnit.SECONDS.toNanos(1)));
+        this.acceptGate = new AcceptGate(limits.maxConnections(), limits.maxConnectionsPerAddress(), strayAge,
+                counters, logs.refusalLogs);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
         this.pullTimeoutNanos = config.pullTimeout().toNanos();

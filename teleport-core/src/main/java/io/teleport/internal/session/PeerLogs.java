@@ -5,6 +5,7 @@ import io.teleport.internal.log.RefusalLog;
 import io.teleport.internal.log.RefusalLogs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.util.concurrent.TimeUnit;
 
@@ -38,6 +39,11 @@ public final class PeerLogs {
     public final RefusalLog dialedTlsLog = refusalLogs.open(log, "TLS with a dialed peer failed");
     // Whoever reconnects to break the protocol again decides how often: one line per interval.
     public final RefusalLog brokenProtocolLog = refusalLogs.open(log, "connections closed for breaking the protocol or a limit");
+    /** Connections closed by the handshake timeout: silent ones while places are scarce, stalled TLS. */
+    public final RefusalLog silentLog = refusalLogs.open(log, "connections closed for no frame within handshake-timeout"
+            + " (a TLS handshake not finished, or silent while max-connections was half taken)");
+    /** Silent connections closed early to make room once max-connections are open. */
+    public final RefusalLog strayLog = refusalLogs.open(log, "silent connections closed to make room at max-connections");
     /** Connections closed by the write-stall timeout: a peer that reads nothing of what it is sent. */
     public final RefusalLog stalledLog = refusalLogs.open(log, "connections closed for reading nothing within write-stall-timeout");
     /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */
@@ -46,18 +52,19 @@ public final class PeerLogs {
     final RefusalLog idTakenLog = refusalLogs.open(log, "sessions closed because another session took their id (setId)");
 
     /** "dial ok". */
-    public final LineRate dialOkLines = sessionLines("dial ok");
+    public final LineRate dialOkLines = sessionLines("dial ok", Level.INFO);
     /** "connection lost, redialing" and "connection lost ...; redial is off". */
-    final LineRate lostLines = sessionLines("connection lost");
+    final LineRate lostLines = sessionLines("connection lost", Level.WARN);
     /** "redial attempt N failed". */
-    final LineRate redialFailedLines = sessionLines("redial attempt failed");
+    final LineRate redialFailedLines = sessionLines("redial attempt failed", Level.WARN);
     /** "redial ok". */
-    final LineRate redialOkLines = sessionLines("redial ok");
+    final LineRate redialOkLines = sessionLines("redial ok", Level.INFO);
     /** "redial fail": a session gave up. */
-    final LineRate gaveUpLines = sessionLines("redial fail");
+    final LineRate gaveUpLines = sessionLines("redial fail", Level.WARN);
 
-    private LineRate sessionLines(String kind) {
+    /** Lines of {@code kind}, which are at {@code level}: so is the count of those left out. */
+    private LineRate sessionLines(String kind, Level level) {
         return new LineRate(SESSION_LINES, TimeUnit.SECONDS.toNanos(10), refusalLogs.open(log, "'" + kind
-                + "' lines of more sessions left out (the first " + SESSION_LINES + " in 10 s are written)"));
+                + "' lines of more sessions left out (the first " + SESSION_LINES + " in 10 s are written)", level));
     }
 }

@@ -314,7 +314,8 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
         }
         session.peer.messageLog.pullLaunch(session.remoteAddress(), request, reply != null ? reply : seen,
                 startNanos);
-        RerrorException error = rerror == null ? null : rerror.toException();
+        // Told apart for callers that must know whether the remote handled the pull (a retry).
+        RerrorException error = rerror == null ? null : shown != null ? RerrorException.replied(rerror) : rerror.toException();
         PluginChain plugins = session.peer.plugins;
         if (!plugins.has(Hook.POST_PULL_END)) {
             deliver(value, error);

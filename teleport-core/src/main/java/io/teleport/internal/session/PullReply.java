@@ -112,7 +112,7 @@ final class PullReply {
             // The pull is matched by the reply's seq: hooks may change the reply, not what it answers.
             reply.seq(request.seq()).type(PacketType.REPLY);
             if (refused != null && rerror == null) {
-                rerror = refused;
+                rerror = HandlerErrors.asGateway(refused);
                 fill(pull, reply, null, rerror);
             }
         }

@@ -2,6 +2,7 @@ package io.teleport.internal.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.teleport.internal.limits.AcceptGate;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -84,6 +85,9 @@ public final class Pipelines {
                     new ReadTimeoutHandler(config.readIdleTimeout().toNanos(), TimeUnit.NANOSECONDS));
         }
         pipeline.addLast("teleport-session", new SessionHandler(session, ready, gate, decoder, peer.protoContext));
+        if (!session.dialed() && peer.acceptGate.strays.enabled() && AcceptGate.admitted(channel)) {
+            SilentConnection.watch(channel, session, peer.acceptGate.strays);
+        }
     }
 
     /**

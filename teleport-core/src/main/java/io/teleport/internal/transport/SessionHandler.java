@@ -177,6 +177,9 @@ final class SessionHandler extends ChannelDuplexHandler {
                 session.peer.counters.handshakeTimeouts.increment();
                 log.debug("closing {}: no frame within the handshake timeout of {} ms", channel.remoteAddress(),
                         TimeUnit.NANOSECONDS.toMillis(timeout));
+                // Counted in the log too, once per interval: thousands of them are a flood to see.
+                session.peer.logs.silentLog.record(String.valueOf(channel.remoteAddress())
+                        + (tlsPending ? " (TLS handshake not finished)" : ""));
                 channel.close();
             } else {
                 scheduleHandshakeLook(channel, timeout);

@@ -70,6 +70,53 @@ class BoundedExecutorTest {
         }
     }
 
+    /** A task of one sender's lane, as a session's messages are. */
+    private record OfLane(FairQueue.Lane lane, Runnable body) implements HandlerPool.Queued {
+        @Override
+        public long queuedNanos() {
+            return 0;
+        }
+
+        @Override
+        public void run() {
+            body.run();
+        }
+    }
+
+    @Test
+    void pastFourFifthsOfTheSlotsOnlySendersRunningFewStartMore() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Runnable blocking = () -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        // 10 slots: 8 for anyone, the last 2 for senders running fewer than 1.
+        BoundedExecutor bounded = new BoundedExecutor(task -> new Thread(task).start(), 10);
+        FairQueue.Lane heavy = new FairQueue.Lane();
+        try {
+            for (int i = 0; i < 8; i++) {
+                bounded.execute(new OfLane(heavy, blocking));
+            }
+            assertThatThrownBy(() -> bounded.execute(new OfLane(heavy, blocking)))
+                    .isInstanceOf(RejectedExecutionException.class)
+                    .hasMessage("this session runs 8 handlers and the last 2 of the 10 handler slots are kept for sessions"
+                            + " running fewer than 1");
+            assertThat(heavy.running).as("the refused one is not counted").isEqualTo(8);
+            FairQueue.Lane light = new FairQueue.Lane();
+            bounded.execute(new OfLane(light, blocking));
+            assertThatThrownBy(() -> bounded.execute(new OfLane(light, blocking))).isInstanceOf(RejectedExecutionException.class);
+            // The peer's own tasks name no sender and take any slot.
+            bounded.execute(blocking);
+            assertThatThrownBy(() -> bounded.execute(blocking)).hasMessage("all 10 handler slots are busy");
+        } finally {
+            release.countDown();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> bounded.running() == 0 && heavy.running == 0);
+    }
+
     @SuppressWarnings("unchecked")
     private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
         throw (T) t;

@@ -30,7 +30,7 @@ class AcceptGateTest {
     @RegisterExtension
     final LogCapture log = LogCapture.of(AcceptGate.class.getName(), Level.WARN);
     private final Counters counters = new Counters(new InboundBudget(1 << 20), Limits.defaults(), new RefusalLogs(), () -> Runnable::run);
-    private final AcceptGate gate = new AcceptGate(2, 0, counters, new RefusalLogs());
+    private final AcceptGate gate = new AcceptGate(2, 0, 0, counters, new RefusalLogs());
 
     /** {@code n} connections the listener accepts, one read each. */
     private static List<EmbeddedChannel> accept(EmbeddedChannel listener, int n) {
@@ -159,7 +159,7 @@ class AcceptGateTest {
     @Test
     void closesRacingWithAcceptsNeverLeaveTheListenerPausedWithNothingOpen() throws Exception {
         DefaultEventLoop loop = new DefaultEventLoop();
-        AcceptGate one = new AcceptGate(1, 0, counters, new RefusalLogs());
+        AcceptGate one = new AcceptGate(1, 0, 0, counters, new RefusalLogs());
         LocalServerChannel listener = new LocalServerChannel();
         listener.pipeline().addLast(one);
         loop.register(listener).sync();
@@ -227,7 +227,7 @@ class AcceptGateTest {
 
     @Test
     void anAddressAtItsBoundIsRefusedBeforeItTakesAPlaceOrASpotInTheLine() throws Exception {
-        AcceptGate bounded = new AcceptGate(3, 2, counters, new RefusalLogs());
+        AcceptGate bounded = new AcceptGate(3, 2, 0, counters, new RefusalLogs());
         EmbeddedChannel listener = new EmbeddedChannel(bounded);
         EmbeddedChannel a1 = from("10.0.0.1");
         EmbeddedChannel a2 = from("10.0.0.1");

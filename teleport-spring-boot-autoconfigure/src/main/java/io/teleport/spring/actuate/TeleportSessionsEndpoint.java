@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * The {@code teleport} actuator endpoint: shows the I/O transport in use, lists the live sessions (id, addresses, age, pulls in
- * flight; the first 100 by id unless {@code ?limit=} asks for more, with their total) and closes one on a DELETE of its id. Read-only unless
+ * flight, bytes queued to it and whether it takes more; the first 100 by id unless {@code ?limit=} asks for more, with their total) and closes one on a DELETE of its id. Read-only unless
  * {@code management.endpoint.teleport.access=unrestricted}, as Boot's own destructive operations.
  */
 @Endpoint(id = "teleport", defaultAccess = Access.READ_ONLY)
@@ -65,7 +65,7 @@ public class TeleportSessionsEndpoint {
     private static SessionDescriptor describe(String id, Session s, Instant now) {
         return new SessionDescriptor(id, String.valueOf(s.remoteAddress()), String.valueOf(s.localAddress()),
                 s.connectedAt(), Duration.between(s.connectedAt(), now).toSeconds(), s.pendingPulls(), s.isHealthy(),
-                s.dialed());
+                s.dialed(), s.outboundBytes(), s.isWritable());
     }
 
     /**
@@ -111,8 +111,12 @@ public class TeleportSessionsEndpoint {
      * @param pendingPulls this side's pulls waiting for a reply
      * @param healthy whether it is open and not closing
      * @param dialed whether this peer dialed it (a remote of its own) rather than accepted it (a client)
+     * @param outboundBytes bytes written to it and not yet taken by its socket: a peer that reads slowly,
+     *     or not at all, holds them
+     * @param writable whether it takes more (below its high water mark and outbound limit); a session
+     *     that is not is passed over by broadcasts and refuses new messages with {@code 104}
      */
     public record SessionDescriptor(String id, String remoteAddress, String localAddress, Instant connectedAt,
-            long ageSeconds, int pendingPulls, boolean healthy, boolean dialed) {
+            long ageSeconds, int pendingPulls, boolean healthy, boolean dialed, long outboundBytes, boolean writable) {
     }
 }

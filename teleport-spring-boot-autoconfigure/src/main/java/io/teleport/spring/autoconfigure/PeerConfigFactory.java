@@ -1,7 +1,6 @@
 package io.teleport.spring.autoconfigure;
 
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
@@ -104,6 +103,7 @@ final class PeerConfigFactory {
         set("log-value-limit", p.logValueLimit(), b::logValueLimit);
         setInt("print-body-limit", p.printBodyLimit(), b::printBodyLimit);
         set("message-log-rate", p.messageLogRate(), b::messageLogRate);
+        set("slow-call-log-rate", p.slowCallLogRate(), b::slowCallLogRate);
         return b.build();
     }
 
@@ -205,9 +205,9 @@ final class PeerConfigFactory {
                 server.ciphers(List.of(ciphers));
                 client.ciphers(List.of(ciphers));
             }
-            SslContext serverContext = server.build();
-            SslContext clientContext = client.build();
-            b.serverSslContext(serverContext).clientSslContext(clientContext);
+            // Built for the roles asked only: a client context also checks the bundle's trust material.
+            b.serverSslContext(ssl.roles().server() ? server.build() : null)
+                    .clientSslContext(ssl.roles().client() ? client.build() : null);
         } catch (SSLException e) {
             throw new IllegalStateException("teleport.ssl.bundle: " + ssl.bundle() + ": " + e.getMessage(), e);
         }

@@ -201,7 +201,8 @@ public record TeleportProperties(
      *     room in max-inbound-bytes included; past it the connection closes; 0 for no bound
      * @param handshakeTimeout an accepted connection on which no frame was received and nothing was sent
      *     within this long is closed if its TLS handshake has not finished, or once half of max-connections
-     *     or more are open (a silent one may be a client waiting for pushes); 0 for no bound
+     *     or more are open (a silent one may be a client waiting for pushes); once all are open, one that
+     *     sent not a byte for a tenth of this (at least 1s) is; 0 for no bound
      * @param writeStallTimeout a connection over its write high water mark whose reader takes none of
      *     its bytes for this long is closed; reading slowly is not stalling; 0 for no bound
      * @param maxConnections accepted connections open at once, over all listeners; at this many the
@@ -217,8 +218,10 @@ public record TeleportProperties(
      * @param logValueLimit the most characters of a remote-controlled value (URI, metadata, error
      *     detail) in a log line
      * @param printBodyLimit the most bytes of a body that print-body prints; its size is always printed
-     * @param messageLogRate the most entries per second the per-message log (slow-call alarms included)
-     *     writes; the rest are left out and counted in one WARN line per 10s; 0 for every entry
+     * @param messageLogRate the most entries per second the per-message log writes; the rest are left
+     *     out and counted in one WARN line per 10s; 0 for every entry
+     * @param slowCallLogRate the most slow-call alarms (WARN lines, see slow-comet-duration) written per
+     *     second; the rest are left out and counted in one WARN line per 10s; 0 for every alarm
      */
     public record Limits(
             @DefaultValue("128") int maxInflightPerSession,
@@ -243,7 +246,8 @@ public record TeleportProperties(
             Long maxPendingPulls,
             @DefaultValue("256") int logValueLimit,
             @DefaultValue("256B") DataSize printBodyLimit,
-            @DefaultValue("1000") int messageLogRate) {
+            @DefaultValue("1000") int messageLogRate,
+            @DefaultValue("10") int slowCallLogRate) {
     }
 
     /**
@@ -335,16 +339,28 @@ public record TeleportProperties(
     }
 
     /**
-     * TLS from a Spring Boot SSL bundle (spring.ssl.bundle.*), for both roles.
+     * TLS from a Spring Boot SSL bundle (spring.ssl.bundle.*), for both roles unless {@code roles} says
+     * one.
      *
      * @param bundle the bundle name; unset for plain TCP
      * @param clientAuth whether accepted sessions must present a certificate the bundle trusts: none,
      *     optional or require
+     * @param roles where TLS is used: both (the sessions this peer accepts and those it dials), server
+     *     (accepted ones only: a gateway with TLS to its clients and plain TCP to its backends) or client
+     *     (dialed ones only)
      */
-    public record Ssl(String bundle, @DefaultValue("none") ClientAuth clientAuth) {
+    public record Ssl(String bundle, @DefaultValue("none") ClientAuth clientAuth, @DefaultValue("both") SslRoles roles) {
 
         /** Refuses client authentication without TLS: it would start plain TCP, checking no one. */
         public Ssl {
+            // Left empty (roles=) it binds null: the default, as for an unset key.
+            roles = roles == null ? SslRoles.BOTH : roles;
+            if (roles == SslRoles.CLIENT && clientAuth != null && clientAuth != ClientAuth.NONE) {
+                throw new TeleportConfigurationException("teleport.ssl.client-auth", clientAuth.name().toLowerCase(
+                        java.util.Locale.ROOT) + " asks accepted sessions for a certificate, and with teleport.ssl.roles"
+                        + " client they have no TLS to ask it in", "Set teleport.ssl.roles to both or server, or leave"
+                        + " teleport.ssl.client-auth at none.", null);
+            }
             if (clientAuth != null && clientAuth != ClientAuth.NONE && (bundle == null || bundle.isBlank())) {
                 throw new TeleportConfigurationException("teleport.ssl.client-auth", clientAuth.name().toLowerCase(
                         java.util.Locale.ROOT) + " asks accepted sessions for a certificate, and without "
@@ -375,6 +391,24 @@ public record TeleportProperties(
         public Discovery {
             PropertyChecks.notNegative(deregisterDelay, "teleport.discovery.deregister-delay");
             PropertyChecks.positive(refreshInterval, "teleport.discovery.refresh-interval");
+        }
+    }
+
+    /** Which sessions TLS is used on. */
+    public enum SslRoles {
+        /** Those this peer accepts and those it dials. */
+        BOTH,
+        /** Those this peer accepts; those it dials are plain TCP. */
+        SERVER,
+        /** Those this peer dials; those it accepts are plain TCP. */
+        CLIENT;
+
+        boolean server() {
+            return this != CLIENT;
+        }
+
+        boolean client() {
+            return this != SERVER;
         }
     }
 

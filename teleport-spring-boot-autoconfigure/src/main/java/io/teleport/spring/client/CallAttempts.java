@@ -91,7 +91,7 @@ final class CallAttempts<T> {
     private void failed(RemoteConnection connection, Throwable error, boolean dial) {
         if (error instanceof RerrorException e && attempts < template.retries().maxAttempts()
                 && (deadline == null || deadline.remainingNanos() > 0)
-                && template.retries().retries(e.rerror().code(), uri, options)) {
+                && template.retries().retries(e, uri, options)) {
             if (tried == null) {
                 tried = new HashSet<>();
             }

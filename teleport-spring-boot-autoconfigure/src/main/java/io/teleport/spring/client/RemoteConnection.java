@@ -113,8 +113,9 @@ final class RemoteConnection {
 
     /**
      * Why a call fails without a dial: the last one failed, and the next is {@code waitNanos} away. A
-     * dial the remote answered with an error of its own (an auth plugin's refusal) keeps that code, so
-     * that a caller sees the same code on the call that dialed and on those held back after it.
+     * dial the remote answered with an error of its own (an auth plugin's refusal on Teleport v3) keeps
+     * that code, so that a caller sees the same code on the call that dialed and on those held back after
+     * it; on erpc v6 a refusal fails the dial with {@code 105}, as a Go client's, and stays {@code 105}.
      */
     private RerrorException heldDown(long waitNanos) {
         Throwable last = lastError;

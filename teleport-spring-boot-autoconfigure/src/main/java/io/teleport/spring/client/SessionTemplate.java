@@ -239,7 +239,7 @@ public class SessionTemplate {
             }
             RemoteConnection next = null;
             if (attempts < retries.maxAttempts() && deadline.remainingNanos() > 0
-                    && retries.retries(failure.rerror().code(), uri, all)) {
+                    && retries.retries(failure, uri, all)) {
                 tried = tried == null ? new HashSet<>() : tried;
                 tried.add(connection);
                 next = instances.choose(uri, tried);

@@ -43,12 +43,12 @@ public final class UnknownTeleportKeys {
         List<ConfigurationProperty> unknown = unbound(environment, prefix, type, readElsewhere);
         for (ConfigurationProperty key : unknown) {
             if (SECURITY.stream().anyMatch(key.getName().toString()::startsWith)) {
-                // Ignored, a misspelt security setting leaves the peer open: stop rather than warn.
-                String origin = key.getOrigin() == null ? "" : " (" + key.getOrigin() + ")";
-                throw new TeleportConfigurationException(key.getName().toString(), "not a Teleport setting (misspelt?)"
-                        + origin + "; ignored, it would leave the peer without the security it asks for",
+                // Ignored, a misspelt security setting leaves the peer open: stop rather than warn. The
+                // failure analysis adds where it was set.
+                throw new TeleportConfigurationException(key.getName().toString(), "not a Teleport setting (misspelt?);"
+                        + " the peer does not start, as without the setting meant it would lack the security asked for",
                         "Correct the key (teleport.auth.token, teleport.auth.accepted-tokens, teleport.auth.timeout,"
-                                + " teleport.ssl.bundle, teleport.ssl.client-auth) or remove it.", null);
+                                + " teleport.ssl.bundle, teleport.ssl.client-auth, teleport.ssl.roles) or remove it.", null);
             }
         }
         if (!unknown.isEmpty()) {

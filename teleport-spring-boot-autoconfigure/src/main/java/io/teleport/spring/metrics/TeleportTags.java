@@ -23,11 +23,12 @@ public final class TeleportTags {
 
     /**
      * The codes tagged as themselves: success (0), an error reply without a code (-1), and Teleport's
-     * codes (102, 104, 105, 400, 401, 403, 404, 408, 500, 501, 503); any other is {@link #OTHER}.
+     * codes (102, 104, 105, 400, 401, 403, 404, 408, 500, 501, 502, 503); any other is {@link #OTHER}.
      */
     public static final Set<Integer> KNOWN_CODES = Set.of(0, -1, Rerror.CODE_CONNECTION_CLOSED,
             Rerror.CODE_WRITE_FAILED, Rerror.CODE_DIAL_FAILED, Rerror.CODE_BAD_PACKET, 401, 403, Rerror.CODE_NOT_FOUND,
-            Rerror.CODE_PULL_TIMEOUT, Rerror.CODE_INTERNAL_ERROR, Rerror.CODE_NOT_IMPLEMENTED, Rerror.CODE_UNAVAILABLE);
+            Rerror.CODE_PULL_TIMEOUT, Rerror.CODE_INTERNAL_ERROR, Rerror.CODE_NOT_IMPLEMENTED, Rerror.CODE_BAD_GATEWAY,
+            Rerror.CODE_UNAVAILABLE);
     /** The route of a handled pull that no route took. */
     public static final String NOT_FOUND = "NOT_FOUND";
     /** A code outside {@link #KNOWN_CODES}, or a path past the bound of {@link BoundedPaths}. */

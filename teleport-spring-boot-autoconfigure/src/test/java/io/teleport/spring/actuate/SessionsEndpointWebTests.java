@@ -108,6 +108,32 @@ class SessionsEndpointWebTests {
     }
 
     @Test
+    void aSessionThatReadsNothingShowsWhatItHoldsAndThatItTakesNoMore() throws Exception {
+        runner.run(ctx -> {
+            Peer server = ctx.getBean(Peer.class);
+            int port = ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+            try (java.net.Socket silent = new java.net.Socket("127.0.0.1", port)) {
+                await().until(() -> server.sessionCount() == 1);
+                Session session = server.sessions().iterator().next();
+                String chunk = "x".repeat(256 * 1024);
+                // Until the session refuses more: the socket's buffers, which the kernel may grow, are full
+                // by then, so that what is queued here stays.
+                boolean refused = false;
+                for (int i = 0; i < 400 && !refused; i++) {
+                    // Refused at once (104) when it would pass the limit; written ones complete only once read.
+                    refused = session.push("/news", chunk).isCompletedExceptionally();
+                    Thread.sleep(2);
+                }
+                assertThat(refused).as("the outbound limit reached").isTrue();
+                TeleportSessionsEndpoint.SessionDescriptor shown = ctx.getBean(TeleportSessionsEndpoint.class).sessions(null)
+                        .sessions().get(0);
+                assertThat(shown.writable()).isFalse();
+                assertThat(shown.outboundBytes()).as("over the 1 MB high water mark").isGreaterThan(1024 * 1024);
+            }
+        });
+    }
+
+    @Test
     void withoutALimitTheFirstHundredAreListed() {
         Peer server = new Peer(PeerConfig.defaults());
         Peer client = new Peer(PeerConfig.defaults());

@@ -182,7 +182,7 @@ class TeleportAutoConfigurationTests {
                 "teleport.limits.write-stall-timeout=15s", "teleport.limits.max-connections=77",
                 "teleport.limits.print-body-limit=1KB", "teleport.limits.max-connections-per-address=5",
                 "teleport.limits.max-pending-pulls-per-session=300", "teleport.limits.max-pending-pulls=9000",
-                "teleport.limits.message-log-rate=0").run(ctx -> {
+                "teleport.limits.message-log-rate=0", "teleport.limits.slow-call-log-rate=3").run(ctx -> {
                     Limits limits = ctx.getBean(PeerConfig.class).limits();
                     assertThat(limits.maxInflightPerSession()).isEqualTo(7);
                     assertThat(limits.maxInflightBytesPerSession()).isEqualTo(2L * 1024 * 1024);
@@ -206,6 +206,7 @@ class TeleportAutoConfigurationTests {
                     assertThat(limits.logValueLimit()).isEqualTo(40);
                     assertThat(limits.printBodyLimit()).isEqualTo(1024);
                     assertThat(limits.messageLogRate()).isZero();
+                    assertThat(limits.slowCallLogRate()).isEqualTo(3);
                     assertThat(ctx.getBean(Peer.class).config().limits()).as("the peer runs with them").isSameAs(limits);
                 });
     }
@@ -552,21 +553,55 @@ class TeleportAutoConfigurationTests {
 
     @Test
     void tlsFromAnSslBundle(@TempDir Path dir) throws Exception {
+        runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class)).withPropertyValues(pemBundle(dir))
+                .withPropertyValues(SERVER, CLIENT, "teleport.ssl.bundle=tp", "teleport.ssl.client-auth=require")
+                .run(ctx -> {
+                    PeerConfig config = ctx.getBean(PeerConfig.class);
+                    assertThat(config.serverSslContext()).isNotNull();
+                    assertThat(config.clientSslContext()).isNotNull();
+                });
+    }
+
+    @Test
+    void tlsForOneRoleOnlyAGatewayWithTlsToItsClientsDialsAPlainBackend(@TempDir Path dir) throws Exception {
+        String[] bundle = pemBundle(dir);
+        Peer backend = new Peer(PeerConfig.defaults());
+        try {
+            backend.pullRouter().route("/stock", String.class, (sku, c) -> "plain " + sku);
+            int port = ((java.net.InetSocketAddress) backend.listen("127.0.0.1:0", null)).getPort();
+            runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class)).withPropertyValues(bundle)
+                    .withPropertyValues(SERVER, "teleport.ssl.bundle=tp", "teleport.ssl.roles=server",
+                            "teleport.clients.backend.address=127.0.0.1:" + port)
+                    .run(ctx -> {
+                        PeerConfig config = ctx.getBean(PeerConfig.class);
+                        assertThat(config.serverSslContext()).isNotNull();
+                        assertThat(config.clientSslContext()).isNull();
+                        assertThat(ctx.getBean(SessionTemplates.class).get("backend").pull("/stock", "a1", String.class))
+                                .isEqualTo("plain a1");
+                    });
+            runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class)).withPropertyValues(bundle)
+                    .withPropertyValues(CLIENT, "teleport.ssl.bundle=tp", "teleport.ssl.roles=client").run(ctx -> {
+                        assertThat(ctx.getBean(PeerConfig.class).serverSslContext()).isNull();
+                        assertThat(ctx.getBean(PeerConfig.class).clientSslContext()).isNotNull();
+                    });
+            runner.withPropertyValues(SERVER, "teleport.ssl.bundle=tp", "teleport.ssl.roles=client",
+                    "teleport.ssl.client-auth=require").run(ctx ->
+                    assertThat(ctx).getFailure().hasStackTraceContaining("with teleport.ssl.roles client they have no TLS"));
+        } finally {
+            backend.close();
+        }
+    }
+
+    /** A PEM bundle {@code tp} for localhost, issued by a CA it trusts, written into {@code dir}. */
+    private static String[] pemBundle(Path dir) throws Exception {
         X509Bundle ca = new CertificateBuilder().ecp256().subject("CN=ca").setIsCertificateAuthority(true).buildSelfSigned();
         X509Bundle cert = new CertificateBuilder().ecp256().subject("CN=localhost").addSanDnsName("localhost")
                 .addSanIpAddress("127.0.0.1").buildIssuedBy(ca);
         Path chain = Files.writeString(dir.resolve("cert.pem"), cert.getCertificatePEM());
         Path key = Files.writeString(dir.resolve("key.pem"), cert.getPrivateKeyPEM());
         Path trust = Files.writeString(dir.resolve("ca.pem"), ca.getCertificatePEM());
-        runner.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
-                .withPropertyValues(SERVER, CLIENT, "teleport.ssl.bundle=tp", "teleport.ssl.client-auth=require",
-                        "spring.ssl.bundle.pem.tp.keystore.certificate=" + chain.toUri(),
-                        "spring.ssl.bundle.pem.tp.keystore.private-key=" + key.toUri(),
-                        "spring.ssl.bundle.pem.tp.truststore.certificate=" + trust.toUri())
-                .run(ctx -> {
-                    PeerConfig config = ctx.getBean(PeerConfig.class);
-                    assertThat(config.serverSslContext()).isNotNull();
-                    assertThat(config.clientSslContext()).isNotNull();
-                });
+        return new String[] {"spring.ssl.bundle.pem.tp.keystore.certificate=" + chain.toUri(),
+                "spring.ssl.bundle.pem.tp.keystore.private-key=" + key.toUri(),
+                "spring.ssl.bundle.pem.tp.truststore.certificate=" + trust.toUri()};
     }
 }

@@ -65,7 +65,7 @@ class TeleportPropertiesMetadataTests {
         List<Method> settings = Arrays.stream(Limits.class.getDeclaredMethods())
                 .filter(m -> Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers()))
                 .filter(m -> m.getParameterCount() == 0 && !NOT_SETTINGS.contains(m.getName())).toList();
-        assertThat(settings).hasSize(23);
+        assertThat(settings).hasSize(24);
         for (Method setting : settings) {
             String key = "teleport.limits." + kebab(setting.getName());
             JsonNode property = properties.get(key);

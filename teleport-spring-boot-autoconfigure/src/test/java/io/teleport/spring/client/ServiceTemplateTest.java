@@ -134,6 +134,44 @@ class ServiceTemplateTest {
         assertThat(served.get("busy").get()).isBetween(1, 20);
     }
 
+    @Test
+    void aNotSentCodeInAnInstancesReplySaysItsHandlerRanAndIsNotTriedAgain() {
+        Peer client = peers.add(new Peer(PeerConfig.defaults()));
+        // As a Go peer answers whose handler returns the failure of a call of its own as it came.
+        Peer goLike = peers.add(new Peer(PeerConfig.defaults(), (io.teleport.plugin.PreWriteReply) ctx -> {
+            ctx.output().meta().set(Rerror.META_KEY, Rerror.of(Rerror.CODE_WRITE_FAILED, "Write Failed").toJson());
+            ctx.output().body(null);
+            return null;
+        }));
+        goLike.pullRouter().route("/who", String.class, (body, ctx) -> {
+            served.computeIfAbsent("go-like", l -> new AtomicInteger()).incrementAndGet();
+            return "ran";
+        });
+        goLike.listen("127.0.0.1:0", null);
+        RemoteInstances instances = inventory(client);
+        instances.update(List.of(instance(goLike), instance(server("ok"))));
+        SessionTemplate template = template(instances, RetryPolicy.DEFAULT);
+
+        int failed = 0;
+        int answered = 0;
+        for (int i = 0; i < 10; i++) {
+            try {
+                assertThat(i % 2 == 0 ? template.pull("/who", "", String.class)
+                        : template.pullAsync("/who", "", String.class).join()).isEqualTo("ok");
+                answered++;
+            } catch (RuntimeException e) {
+                RerrorException error = (RerrorException) (e instanceof RerrorException ? e : e.getCause());
+                assertThat(error.code()).isEqualTo(Rerror.CODE_WRITE_FAILED);
+                assertThat(error.fromReply()).isTrue();
+                failed++;
+            }
+        }
+        assertThat(failed).isPositive();
+        assertThat(served.get("go-like")).as("each 104 came from an instance that ran the pull: not tried again")
+                .hasValue(failed);
+        assertThat(served.get("ok")).hasValue(answered);
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {Rerror.DETAIL_SHUTTING_DOWN, Rerror.DETAIL_SESSION_CLOSING})
     void anInstanceThatSaysItIsShuttingDownIsNotChosenAgainUntilItsSessionIsNew(String detail) {

@@ -156,6 +156,10 @@ class ConfigurationErrorTests {
         assertAnalysis("teleport.server.listen-address=127.0.0.1:0,teleport.auth.accepted-token[0]=lobby-secret",
                 "Teleport cannot start with teleport.auth.accepted-token[0]: not a Teleport setting (misspelt?)",
                 "Correct the key (teleport.auth.token, teleport.auth.accepted-tokens");
+        runner.withPropertyValues("teleport.server.listen-address=127.0.0.1:0", "teleport.auth.accepted-token[0]=s")
+                .run(ctx -> assertThat(new TeleportFailureAnalyzer(null).analyze(ctx.getStartupFailure()).getDescription())
+                        .as("it is not ignored: start-up stops").doesNotContain("ignored")
+                        .contains("the peer does not start, as without the setting meant it would lack the security"));
         assertAnalysis("teleport.server.listen-address=127.0.0.1:0,teleport.ssl.bunde=teleport",
                 "Teleport cannot start with teleport.ssl.bunde: not a Teleport setting (misspelt?)", "Correct the key");
     }
