@@ -24,7 +24,9 @@ import java.util.function.Function;
  * and codec, the body bytes untouched, plus {@value #REAL_IP} naming the original sender. The
  * target's reply, or its error, goes back to the caller; a pull this side could not send to the target
  * or dial it for ({@code 104}, {@code 105}) is answered {@code 503}, which the caller may send elsewhere
- * (nothing ran), and one whose connection broke after it was sent ({@code 102}) {@code 502}.
+ * (nothing ran), and one whose connection broke after it was sent ({@code 102}), or that could not be
+ * framed at all (over the target's limits with the metadata added: no other instance would take it
+ * either), {@code 502}.
  */
 public final class ProxyPlugin implements PostNewPeer {
 
@@ -46,7 +48,14 @@ public final class ProxyPlugin implements PostNewPeer {
     @Override
     public void postNewPeer(PeerSetup peer) {
         peer.pullRouter().setUnknown(ctx -> {
-            CompletableFuture<Reply<PreEncoded>> forwarded = target.apply(ctx).pullReply(ctx.uri(),
+            Session to;
+            try {
+                to = target.apply(ctx);
+            } catch (RerrorException e) {
+                // A target picked by dialing it, which failed: nothing was sent.
+                throw unwrap(e);
+            }
+            CompletableFuture<Reply<PreEncoded>> forwarded = to.pullReply(ctx.uri(),
                     body(ctx.bodyBytes()), PreEncoded.class, forward(ctx));
             return forwarded.handle((reply, error) -> {
                 if (error != null) {

@@ -535,6 +535,19 @@ class BuiltinPluginsTest {
                     assertThat(e.code()).isEqualTo(Rerror.CODE_UNAVAILABLE);
                     assertThat(e.rerror().detail()).startsWith("the proxy could not forward it: 104 Write Failed");
                 });
+
+        // A target picked by dialing it, which fails: 503 too, not the dial's 105.
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        Peer dialing = peer(PeerConfig.defaults(), new ProxyPlugin(ctx -> gatewayClient.dial("127.0.0.1:" + closed)));
+        Session viaDialing = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port(dialing, "127.0.0.1:0"));
+        assertThatThrownBy(() -> viaDialing.pull("/svc/echo", Map.of("a", 3), Map.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Rerror.CODE_UNAVAILABLE);
+                    assertThat(e.rerror().detail()).startsWith("the proxy could not forward it: 105 Dial Failed");
+                });
     }
 
     /** A handler argument with constraints. */

@@ -131,7 +131,6 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
             counters.acceptPauses.increment();
             pausedLog.record(max + " open, latest from " + child.remoteAddress());
             reconcileAll();
-            startSweep(ctx.executor());
         } else if (!admit) {
             // Reading again although full: the acceptor's back-off after an accept error turned it on.
             reconcile(ctx.channel());
@@ -143,6 +142,10 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
             child.unsafe().closeForcibly();
         } else if (admit) {
             admit(ctx, child, address);
+        }
+        if (paused) {
+            // After the connection is handed on: nothing the sweep does may keep it from its place.
+            startSweep(ctx.executor());
         }
     }
 
@@ -185,14 +188,15 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
      */
     private void sweep(io.netty.util.concurrent.EventExecutor loop) {
         try {
-            if (isFull()) {
+            if (isFull() && !loop.isShuttingDown()) {
                 long next = strays.sweep();
                 loop.schedule(() -> sweep(loop), next >= 0 ? next : strays.minAgeNanos(),
                         java.util.concurrent.TimeUnit.NANOSECONDS);
                 return;
             }
-        } catch (RejectedExecutionException e) {
-            // Shutting down: its connections are closing.
+        } catch (RuntimeException e) {
+            // Whatever failed, the next pause at the bound must be able to sweep again.
+            log.warn("sweeping silent connections failed", e);
             sweeping.set(false);
             return;
         }

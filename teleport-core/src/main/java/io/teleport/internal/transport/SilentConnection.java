@@ -18,18 +18,20 @@ final class SilentConnection extends ChannelInboundHandlerAdapter implements Str
 
     private final Channel channel;
     private final DefaultSession session;
+    private final StrayConnections strays;
     private final long acceptedNanos = System.nanoTime();
     /** Written on the channel's event loop with the first bytes. */
     private volatile boolean heard;
 
-    private SilentConnection(Channel channel, DefaultSession session) {
+    private SilentConnection(Channel channel, DefaultSession session, StrayConnections strays) {
         this.channel = channel;
         this.session = session;
+        this.strays = strays;
     }
 
     /** Watches {@code channel}, admitted by a listener's gate, while it says nothing. */
     static void watch(Channel channel, DefaultSession session, StrayConnections strays) {
-        SilentConnection silent = new SilentConnection(channel, session);
+        SilentConnection silent = new SilentConnection(channel, session, strays);
         channel.pipeline().addFirst("teleport-silent", silent);
         strays.add(silent);
         channel.closeFuture().addListener(f -> strays.remove(silent));
@@ -38,6 +40,8 @@ final class SilentConnection extends ChannelInboundHandlerAdapter implements Str
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         heard = true;
+        // Out of the candidates at once: a peer that never reaches the bound would keep them all.
+        strays.remove(this);
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(msg);
     }
