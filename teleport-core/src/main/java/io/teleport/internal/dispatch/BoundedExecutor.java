@@ -1,5 +1,7 @@
 package io.teleport.internal.dispatch;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -53,8 +55,7 @@ public final class BoundedExecutor implements Executor {
             int runs = lane.started();
             // Counted before it looks, so that two tasks of one sender cannot both pass as its last.
             if (runs > light && running() > heavyLimit) {
-                lane.ended();
-                permits.release();
+                release(lane);
                 throw new RejectedExecutionException("this session runs " + (runs - 1) + " handlers and the last "
                         + (max - heavyLimit) + " of the " + max + " handler slots are kept for sessions running fewer than "
                         + light);
@@ -65,20 +66,22 @@ public final class BoundedExecutor implements Executor {
                 try {
                     task.run();
                 } finally {
-                    if (lane != null) {
-                        lane.ended();
-                    }
-                    permits.release();
+                    release(lane);
                 }
             });
         } catch (RuntimeException | Error e) {
             // Callers recover from an Error here too (no thread could start: the message gets a 503),
             // so the slot must come back or the bound shrinks for the life of the peer.
-            if (lane != null) {
-                lane.ended();
-            }
-            permits.release();
+            release(lane);
             throw e;
         }
+    }
+
+    /** A task started on a slot (of {@code lane}'s sender, if any) ended, or never ran. */
+    private void release(FairQueue.@Nullable Lane lane) {
+        if (lane != null) {
+            lane.ended();
+        }
+        permits.release();
     }
 }

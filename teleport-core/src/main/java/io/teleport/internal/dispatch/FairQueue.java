@@ -199,7 +199,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     void started(Runnable task) {
         Lane lane = laneOf(task);
         if (lane != shared) {
-            RUNNING.incrementAndGet(lane);
+            lane.started();
             reserve.started();
         }
     }
@@ -208,7 +208,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
     void ended(Runnable task) {
         Lane lane = laneOf(task);
         if (lane != shared) {
-            RUNNING.decrementAndGet(lane);
+            lane.ended();
             reserve.ended();
         }
     }

@@ -5,6 +5,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.EventExecutor;
 import io.teleport.internal.log.RefusalLog;
 import io.teleport.internal.log.RefusalLogs;
 import io.teleport.limits.Limits;
@@ -22,6 +24,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Bounds the connections remote peers hold open on a peer's listeners ({@link Limits#maxConnections()}).
@@ -49,7 +53,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     static final int MAX_WAITING = 64;
 
     private static final Logger log = LoggerFactory.getLogger(AcceptGate.class);
-    private static final io.netty.util.AttributeKey<Boolean> ADMITTED = io.netty.util.AttributeKey.valueOf("teleport.admitted");
+    private static final AttributeKey<Boolean> ADMITTED = AttributeKey.valueOf("teleport.admitted");
 
     private final int max;
     /** Connections one address may hold; 0 for no such bound. */
@@ -67,7 +71,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     /** The accepted connections that said nothing yet: closed to make room at the bound. */
     public final StrayConnections strays;
     /** Whether a sweep of {@link #strays} is running or scheduled. */
-    private final java.util.concurrent.atomic.AtomicBoolean sweeping = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean sweeping = new AtomicBoolean();
 
     /** A connection accepted past the bound, the listener that accepted it, and its counted address. */
     private record Waiting(ChannelHandlerContext listener, Channel child, @Nullable InetAddress address) {
@@ -161,7 +165,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         acceptErrorLog.record(listener.localAddress() + ": " + cause);
         if (listener.config().isAutoRead()) {
             listener.config().setAutoRead(false);
-            listener.eventLoop().schedule(() -> reconcile(listener), 1, java.util.concurrent.TimeUnit.SECONDS);
+            listener.eventLoop().schedule(() -> reconcile(listener), 1, TimeUnit.SECONDS);
         }
     }
 
@@ -175,7 +179,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     }
 
     /** Sweeps the strays while the bound is reached, unless a sweep already does. */
-    private void startSweep(io.netty.util.concurrent.EventExecutor loop) {
+    private void startSweep(EventExecutor loop) {
         if (strays.enabled() && sweeping.compareAndSet(false, true)) {
             sweep(loop);
         }
@@ -186,12 +190,12 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
      * looks again when the next silent one is old enough, or after a stray's age (a connection admitted
      * since, the one that took the last place included, may be silent).
      */
-    private void sweep(io.netty.util.concurrent.EventExecutor loop) {
+    private void sweep(EventExecutor loop) {
         try {
             if (isFull() && !loop.isShuttingDown()) {
                 long next = strays.sweep();
                 loop.schedule(() -> sweep(loop), next >= 0 ? next : strays.minAgeNanos(),
-                        java.util.concurrent.TimeUnit.NANOSECONDS);
+                        TimeUnit.NANOSECONDS);
                 return;
             }
         } catch (RuntimeException e) {

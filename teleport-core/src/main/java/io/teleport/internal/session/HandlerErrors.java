@@ -21,8 +21,8 @@ import java.util.concurrent.ExecutionException;
 /**
  * What a handler's failure becomes: the error its caller gets and the line the log gets. Answers
  * the application chose (a {@link Rerror} returned or thrown, an exception an {@link ExceptionMapper}
- * knows) go to the caller as they are, but for the codes that tell a caller how its own call ended
- * ({@link #asGateway}), and to the log as one DEBUG line; anything else is a bug, so
+ * knows) go to the caller as they are (but for the codes that tell a caller how its own call ended:
+ * {@link PullReply}), and to the log as one DEBUG line; anything else is a bug, so
  * the caller gets {@code 500} without this peer's class names or messages (unless the configuration
  * includes them) and the log gets the stack, once.
  */
@@ -175,8 +175,7 @@ final class HandlerErrors {
     }
 
     /** {@link #answered(Rerror, InboundContext)}, the error being a mapper's for {@code mapped}. */
-    private Rerror answered(Rerror chosen, @Nullable Throwable mapped, InboundContext ctx) {
-        Rerror rerror = asGateway(chosen);
+    private Rerror answered(Rerror rerror, @Nullable Throwable mapped, InboundContext ctx) {
         boolean push = ctx.request.type() == PacketType.PUSH;
         if (push || log.isDebugEnabled()) {
             String what = "handler " + handlerName(ctx) + " on " + ctx.safeUri() + " from " + ctx.session.id()
@@ -187,22 +186,6 @@ final class HandlerErrors {
             }
         }
         return rerror;
-    }
-
-    /**
-     * {@code rerror}, unless it is one of the codes that tell a caller how its own call ended ({@code 102}
-     * connection closed, {@code 104} not sent, {@code 105} dial failed): a handler that lets the failure of
-     * a call of its own through (or passes on a remote's) would tell its caller that the caller's pull
-     * was not sent, which a caller may send again, though the handler ran. Answered as {@code 502} Bad
-     * Gateway (erpc's code for it), the first error in the detail.
-     */
-    static Rerror asGateway(Rerror rerror) {
-        int code = rerror.code();
-        if (code != Rerror.CODE_CONNECTION_CLOSED && code != Rerror.CODE_WRITE_FAILED && code != Rerror.CODE_DIAL_FAILED) {
-            return rerror;
-        }
-        return new Rerror(Rerror.CODE_BAD_GATEWAY, "Bad Gateway", "a call the handler made failed: " + code + " "
-                + rerror.message() + (rerror.detail().isEmpty() ? "" : ": " + rerror.detail()));
     }
 
     /**

@@ -112,7 +112,7 @@ final class PullReply {
             // The pull is matched by the reply's seq: hooks may change the reply, not what it answers.
             reply.seq(request.seq()).type(PacketType.REPLY);
             if (refused != null && rerror == null) {
-                rerror = HandlerErrors.asGateway(refused);
+                rerror = refused;
                 fill(pull, reply, null, rerror);
             }
         }
@@ -160,7 +160,7 @@ final class PullReply {
     private static void fill(InboundContext pull, Packet reply, @Nullable Object value, @Nullable Rerror rerror) {
         Packet request = pull.request;
         if (rerror != null) {
-            rerror = fitted(rerror, pull.session.peer.limits.maxMetaBytes());
+            rerror = fitted(asGateway(rerror), pull.session.peer.limits.maxMetaBytes());
             if (rerror == InboundContext.NOT_FOUND && pull.erpc()) {
                 // erpc's built-in 404 says cause= with nothing after it (vector E14).
                 reply.meta().set(Rerror.META_KEY, ErpcRawProto.withEmptyCause(rerror));
@@ -178,6 +178,22 @@ final class PullReply {
             // No body: codec 0 unless the handler chose one, as Teleport writes it (erpc v6 differs).
             reply.bodyCodec(erpcDefault(pull, pull.replyBodyCodec));
         }
+    }
+
+    /**
+     * {@code rerror}, unless it is one of the codes that tell a caller how its own call ended ({@code 102}
+     * connection closed, {@code 104} not sent, {@code 105} dial failed): a handler (or a reply hook) that lets
+     * the failure of a call of its own through (or passes on a remote's) would tell its caller that the caller's pull
+     * was not sent, which a caller may send again, though the handler ran. Answered as {@code 502} Bad
+     * Gateway (erpc's code for it), the first error in the detail.
+     */
+    private static Rerror asGateway(Rerror rerror) {
+        int code = rerror.code();
+        if (code != Rerror.CODE_CONNECTION_CLOSED && code != Rerror.CODE_WRITE_FAILED && code != Rerror.CODE_DIAL_FAILED) {
+            return rerror;
+        }
+        return new Rerror(Rerror.CODE_BAD_GATEWAY, "Bad Gateway", "a call the handler made failed: " + code + " "
+                + rerror.message() + (rerror.detail().isEmpty() ? "" : ": " + rerror.detail()));
     }
 
     /**
