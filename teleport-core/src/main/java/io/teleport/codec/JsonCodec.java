@@ -19,6 +19,7 @@ import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.deser.bean.BeanDeserializerBase;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
 
 import java.lang.reflect.Type;
 import java.util.Collection;
@@ -88,7 +89,9 @@ public final class JsonCodec implements Codec {
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 // Go leaves a field that is missing or null at its zero value, and a Go struct tagged
                 // omitempty leaves zero numbers out: a missing or null int is 0, not a 400.
-                .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+                .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .addModule(new SimpleModule("teleport-bounded-decimals")
+                        .addDeserializer(java.math.BigDecimal.class, new BoundedDecimalDeserializer()));
     }
 
     private static JsonMapper goCompatibleMapper() {

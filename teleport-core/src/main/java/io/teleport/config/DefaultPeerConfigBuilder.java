@@ -38,6 +38,7 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
     HandlerExecution handlerExecution = HandlerExecution.POOL;
     int handlerThreads = 200;
     int handlerQueueCapacity = 10_000;
+    Duration asyncHandlerTimeout = Duration.ofSeconds(60);
     @Nullable Executor handlerExecutor;
     int ioThreads;
     boolean reusePort;
@@ -247,6 +248,12 @@ final class DefaultPeerConfigBuilder implements PeerConfig.Builder, Cloneable {
             throw new IllegalArgumentException("handlerQueueCapacity: " + handlerQueueCapacity + " (expected: >= 1)");
         }
         this.handlerQueueCapacity = handlerQueueCapacity;
+        return this;
+    }
+
+    @Override
+    public PeerConfig.Builder asyncHandlerTimeout(Duration timeout) {
+        this.asyncHandlerTimeout = DurationSettings.nonNegative(timeout, "asyncHandlerTimeout");
         return this;
     }
 

@@ -192,6 +192,18 @@ public final class PeerConfig {
     }
 
     /**
+     * How long a pull's handler may take to complete the {@link java.util.concurrent.CompletionStage} it
+     * returned: past it the pull is answered {@code 408} "Handle Timeout" (erpc's code for a handler out
+     * of time), no longer counts against the session's in-flight limit, and the stage's later result is
+     * dropped. A stage that never completes would otherwise hold its place for good, and enough of them
+     * stop the session being read. A handler that blocks its thread is not bounded by it. Zero: no bound.
+     * Default 60 s, twice the default {@link #pullTimeout()}.
+     */
+    public Duration asyncHandlerTimeout() {
+        return settings.asyncHandlerTimeout;
+    }
+
+    /**
      * An executor of the caller's for handlers, which the peer uses but does not shut down; null (the
      * default) to run them as {@link #handlerExecution()} says.
      */
@@ -349,6 +361,9 @@ public final class PeerConfig {
 
         /** See {@link PeerConfig#handlerQueueCapacity()}. */
         Builder handlerQueueCapacity(int handlerQueueCapacity);
+
+        /** See {@link PeerConfig#asyncHandlerTimeout()}; zero for no bound. */
+        Builder asyncHandlerTimeout(Duration timeout);
 
         /** See {@link PeerConfig#handlerExecutor()}. */
         Builder handlerExecutor(@Nullable Executor handlerExecutor);

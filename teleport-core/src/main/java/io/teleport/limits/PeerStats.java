@@ -44,6 +44,14 @@ public interface PeerStats {
     /** Pulls answered {@code 503} and pushes dropped because they waited longer than {@link Limits#maxQueueWait()}. */
     long expired();
 
+    /**
+     * Pulls answered {@code 408} because the stage their handler returned did not complete within
+     * {@link io.teleport.config.PeerConfig#asyncHandlerTimeout()}.
+     */
+    default long asyncHandlerTimeouts() {
+        return 0;
+    }
+
     /** Pulls dropped because their connection closed before a handler took them (nobody would get the reply). */
     long droppedClosed();
 
@@ -77,6 +85,15 @@ public interface PeerStats {
 
     /** Accepted connections closed because nothing happened on them within {@link Limits#handshakeTimeout()}. */
     long handshakeTimeouts();
+
+    /**
+     * Accepted connections closed at {@link Limits#maxConnections()} because their address held more than
+     * half of the places and they had done nothing (no frame either way, nothing in flight) for about a
+     * tenth of {@link Limits#handshakeTimeout()}, at least a second: room for the connections of others.
+     */
+    default long crowdedAddressCloses() {
+        return 0;
+    }
 
     /**
      * Connections whose TLS failed, on either side: a handshake refused (a certificate, a protocol) or

@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
  * A pull handler function.
  *
  * <p>The returned value is the reply body ({@code null} for none; a
- * {@link java.util.concurrent.CompletionStage} replies when it completes). Returning a
+ * {@link java.util.concurrent.CompletionStage} replies when it completes, or with {@code 408} once
+ * {@link io.teleport.config.PeerConfig#asyncHandlerTimeout()} passes first). Returning a
  * {@link io.teleport.message.Rerror} (Go's {@code (result, *Rerror)}) or throwing a
  * {@link io.teleport.message.RerrorException} replies with that error; any other exception replies
  * what an {@link ExceptionMapper} makes of it, or 500.

@@ -154,6 +154,35 @@ class CodecsTest {
                 .isInstanceOf(CodecException.class).hasMessageContaining("end-group tag");
     }
 
+    /** A decimal a handler's arithmetic can work with. */
+    public record Price(java.math.BigDecimal amount) {
+    }
+
+    /**
+     * Eleven bytes, {@code 1e-10000000}, made a handler's {@code add} run for seconds and fill a small
+     * heap (hostile round 11): a decimal's scale is bounded as its text is, either way.
+     */
+    @Test
+    void aDecimalWhoseScaleIsLargerThanANumbersTextMayBeIsRefusedAsPastAParserLimit() {
+        for (String number : new String[] {"1e-10000000", "1E+2000", "-5e1001"}) {
+            byte[] body = ("{\"amount\":" + number + "}").getBytes(StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, body, Price.class)).as(number)
+                    .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
+                            .startsWith("json: the body passes a parser limit: BigDecimal scale (")
+                            .contains("exceeds the maximum allowed (1000)"));
+            assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, number.getBytes(StandardCharsets.UTF_8),
+                    java.math.BigDecimal.class)).as(number).isInstanceOf(CodecException.class);
+        }
+        // What a number's text may hold stays valid, written out or with an exponent.
+        String tiny = "0." + "0".repeat(900) + "1";
+        assertThat(codecs.decode(JsonCodec.ID, ("{\"amount\":" + tiny + "}").getBytes(StandardCharsets.UTF_8), Price.class))
+                .isEqualTo(new Price(new java.math.BigDecimal(tiny)));
+        assertThat(codecs.decode(JsonCodec.ID, "{\"amount\":12.50}".getBytes(StandardCharsets.UTF_8), Price.class))
+                .isEqualTo(new Price(new java.math.BigDecimal("12.50")));
+        assertThat(codecs.decode(JsonCodec.ID, "1e-1000".getBytes(StandardCharsets.UTF_8), java.math.BigDecimal.class))
+                .isEqualTo(new java.math.BigDecimal("1e-1000"));
+    }
+
     @Test
     void aJsonBodyOfMoreTokensThanTheLimitIsRefusedAsPastAParserLimit() {
         JsonCodec json = new JsonCodec(JsonCodec.goCompatibleMapperBuilder(1_000_000).build());

@@ -46,9 +46,22 @@ class ConnectionLimitTest {
         return s;
     }
 
+    /** A connection from {@code localIp}, another loopback address than 127.0.0.1. */
+    private Socket connectFrom(String localIp, int port) throws IOException {
+        Socket s = new Socket();
+        sockets.add(s);
+        s.bind(new InetSocketAddress(localIp, 0));
+        s.connect(new InetSocketAddress("127.0.0.1", port));
+        s.setSoTimeout(5000);
+        return s;
+    }
+
     /** A connection that was served a pull. */
     private Socket served(int port) throws IOException {
-        Socket s = connect(port);
+        return served(connect(port));
+    }
+
+    private static Socket served(Socket s) throws IOException {
         pull(s, 1);
         assertThat(reply(s)).isEqualTo("replied");
         return s;
@@ -101,9 +114,10 @@ class ConnectionLimitTest {
                 .handshakeTimeout(Duration.ofSeconds(20)).build()).build()));
         server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        Socket spoke = served(port);
+        // Each from an address of its own: one holding over half the places would give back its idle ones.
+        Socket spoke = served(connectFrom("127.0.0.2", port));
         // The first bytes of a frame, the rest slow to come: the frame-read timeout's to judge, not a stray.
-        Socket slow = connect(port);
+        Socket slow = connectFrom("127.0.0.3", port);
         slow.getOutputStream().write(new byte[] {0, 0, 0});
         await().until(() -> server.stats().acceptedConnections() == 2);
         Socket silent = connect(port);
@@ -121,6 +135,63 @@ class ConnectionLimitTest {
         assertThat(reply(spoke)).as("one that spoke keeps its place").isEqualTo("replied");
         slow.setSoTimeout(300);
         assertThatThrownBy(() -> slow.getInputStream().read()).as("still open").isInstanceOf(SocketTimeoutException.class);
+    }
+
+    /**
+     * One host held every place with connections that each sent a frame (or a byte) and then nothing:
+     * new clients waited in the backlog for as long as it liked, since such connections are no strays
+     * (hostile round 11). At the bound, an address holding over half the places gives back its idle
+     * connections, down to half; one of its connections that keeps calling keeps its place, as does one
+     * whose large frame arrives slowly.
+     */
+    @Test
+    void atTheBoundAnAddressHoldingOverHalfThePlacesGivesBackItsIdleConnections() throws Exception {
+        Peer server = peers.add(new Peer(PeerConfig.builder().limits(Limits.builder().maxConnections(3)
+                .handshakeTimeout(Duration.ofSeconds(10)).build()).build()));
+        server.pullRouter().route("/echo", String.class, (body, ctx) -> body);
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        // All three places from one address: past half of them by two, so two would go were both idle.
+        Socket busy = served(port);
+        Socket dripping = connect(port);
+        // A frame whose body's bytes come one by one: its reads are activity.
+        byte[] slowFrame = Frames.encode(new Packet(PacketType.PULL, 1, "/echo", new PreEncoded(
+                ("\"" + "x".repeat(2000) + "\"").getBytes(StandardCharsets.UTF_8))).bodyCodec((byte) 'j'));
+        dripping.getOutputStream().write(slowFrame, 0, 40);
+        int dripped = 40;
+        // A frame's first bytes, and nothing more: idle.
+        Socket partial = connect(port);
+        partial.getOutputStream().write(new byte[] {0, 0, 3});
+        await().until(() -> server.stats().acceptedConnections() == 3);
+
+        long start = System.nanoTime();
+        Socket other = connectFrom("127.0.0.2", port);
+        other.setSoTimeout(8000);
+        pull(other, 1);
+        long seq = 2;
+        // Meanwhile the busy one calls on and the slow frame comes on: a look that finds them active leaves them.
+        while (other.getInputStream().available() == 0 && System.nanoTime() - start < 8_000_000_000L) {
+            pull(busy, seq++);
+            assertThat(reply(busy)).isEqualTo("replied");
+            dripping.getOutputStream().write(slowFrame[dripped++]);
+            Thread.sleep(100);
+        }
+        assertThat(reply(other)).as("another address's connection got a place").isEqualTo("replied");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+        assertThat(closedByServer(dripping)).as("the slow frame's connection kept its place").isFalse();
+        pull(busy, seq);
+        assertThat(reply(busy)).as("the busy one kept its place").isEqualTo("replied");
+        assertThat(closedByServer(partial)).as("the idle one went").isTrue();
+        assertThat(server.stats().crowdedAddressCloses()).isEqualTo(1);
+        assertThat(server.stats().toString()).contains("crowdedAddressCloses=1");
+    }
+
+    private static boolean closedByServer(Socket s) throws IOException {
+        s.setSoTimeout(500);
+        try {
+            return s.getInputStream().read() == -1;
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
+        }
     }
 
     /** NIO accepts a batch before the pause applies: those past the bound wait for places, none is closed. */

@@ -105,6 +105,13 @@ class ErpcInteropTest {
         assertThatThrownBy(() -> session.pull("/not/exist", Map.of(), Map.class))
                 .isInstanceOfSatisfying(RerrorException.class,
                         e -> assertThat(e.rerror()).isEqualTo(Rerror.of(404, "Not Found")));
+        // A service method that is no URI: erpc's words for a 400, the cause in the detail (hostile round 11).
+        assertThatThrownBy(() -> session.pull("/a%zz", Map.of(), Map.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.rerror().code()).isEqualTo(400);
+                    assertThat(e.rerror().message()).isEqualTo("Bad Message");
+                    assertThat(e.rerror().detail()).startsWith("parse ");
+                });
 
         Reply<String> accepted = session.<String>pullReply("/echo/name", Map.of("name", "codec"), String.class,
                 setMeta(ErpcRawProto.ACCEPT_BODY_CODEC, Integer.toString(StringCodec.ID))).join();

@@ -70,6 +70,8 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private final RefusalLog acceptErrorLog;
     /** The accepted connections that said nothing yet: closed to make room at the bound. */
     public final StrayConnections strays;
+    /** The accepted connections by address: an address holding over half the places gives back its idle ones at the bound. */
+    public final CrowdedAddresses crowds;
     /** Whether a sweep of {@link #strays} is running or scheduled. */
     private final AtomicBoolean sweeping = new AtomicBoolean();
 
@@ -80,6 +82,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     /** {@code strayAgeNanos}: how long an accepted connection says nothing before it is a stray at the bound. */
     public AcceptGate(int max, int perAddress, long strayAgeNanos, Counters counters, RefusalLogs logs) {
         this.strays = new StrayConnections(strayAgeNanos);
+        this.crowds = new CrowdedAddresses(strayAgeNanos);
         this.pausedLog = logs.open(log, "listeners at limits.max-connections, not accepting until a connection closes");
         this.addressLog = logs.open(log, "connections refused at limits.max-connections-per-address");
         this.acceptErrorLog = logs.open(log, "listeners failed to accept (paused 1 s each time)");
@@ -186,14 +189,16 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * While the bound is reached, closes the strays, whose places go to the connections waiting, and
-     * looks again when the next silent one is old enough, or after a stray's age (a connection admitted
-     * since, the one that took the last place included, may be silent).
+     * While the bound is reached, closes the strays and the idle connections of an address holding
+     * over half the places, whose places go to the connections waiting, and looks again when the next
+     * silent one is old enough, or after a stray's age (a connection admitted since, the one that took
+     * the last place included, may be silent).
      */
     private void sweep(EventExecutor loop) {
         try {
             if (isFull() && !loop.isShuttingDown()) {
                 long next = strays.sweep();
+                crowds.trim(max, System.nanoTime());
                 loop.schedule(() -> sweep(loop), next >= 0 ? next : strays.minAgeNanos(),
                         TimeUnit.NANOSECONDS);
                 return;

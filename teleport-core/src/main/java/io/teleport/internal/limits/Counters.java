@@ -21,12 +21,14 @@ public final class Counters implements PeerStats {
     public final LongAdder pushesDropped = new LongAdder();
     public final LongAdder drainRefused = new LongAdder();
     public final LongAdder expired = new LongAdder();
+    public final LongAdder asyncHandlerTimeouts = new LongAdder();
     public final LongAdder droppedClosed = new LongAdder();
     public final LongAdder outboundRefused = new LongAdder();
     public final LongAdder broadcastSkipped = new LongAdder();
     public final LongAdder badFrames = new LongAdder();
     public final LongAdder frameReadTimeouts = new LongAdder();
     public final LongAdder handshakeTimeouts = new LongAdder();
+    public final LongAdder crowdedAddressCloses = new LongAdder();
     public final LongAdder tlsFailures = new LongAdder();
     public final LongAdder writeStalls = new LongAdder();
     public final LongAdder unreadReplies = new LongAdder();
@@ -83,6 +85,11 @@ public final class Counters implements PeerStats {
     }
 
     @Override
+    public long asyncHandlerTimeouts() {
+        return asyncHandlerTimeouts.sum();
+    }
+
+    @Override
     public long droppedClosed() {
         return droppedClosed.sum();
     }
@@ -120,6 +127,11 @@ public final class Counters implements PeerStats {
     @Override
     public long handshakeTimeouts() {
         return handshakeTimeouts.sum();
+    }
+
+    @Override
+    public long crowdedAddressCloses() {
+        return crowdedAddressCloses.sum();
     }
 
     @Override
@@ -181,10 +193,10 @@ public final class Counters implements PeerStats {
     public String toString() {
         return "PeerStats[readPauses=" + readPauses() + ", paused=" + pausedSessions() + ", inboundBytes="
                 + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused() + ", pushesDropped=" + pushesDropped()
-                + ", expired=" + expired() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
+                + ", expired=" + expired() + ", asyncHandlerTimeouts=" + asyncHandlerTimeouts() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
                 + outboundRefused() + ", pendingPulls=" + pendingPulls() + ", pendingPullsRefused=" + pendingPullsRefused()
                 + ", broadcastSkipped=" + broadcastSkipped() + ", badFrames=" + badFrames()
-                + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts() + ", tlsFailures=" + tlsFailures()
+                + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts() + ", crowdedAddressCloses=" + crowdedAddressCloses() + ", tlsFailures=" + tlsFailures()
                 + ", writeStalls=" + writeStalls() + ", unreadReplyCloses=" + unreadReplyCloses()
                 + ", acceptedConnections=" + acceptedConnections() + ", acceptPauses=" + acceptPauses()
                 + ", connectionsRefused=" + connectionsRefused() + ", connectionsRefusedPerAddress="

@@ -47,6 +47,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     int replyFallback;
     /** Whether the reply's {@code PreWriteReply} hooks ran: once per pull, whatever the reply turned into. */
     boolean replyHooksRan;
+    /** Answered for a handler out of time: what the handler still sets on the reply (metadata, filters) is its own. */
+    boolean outOfTime;
     /** 1 once {@link #finish()} ran: the paths that give up on a reply after an Error may meet the usual one. */
     private volatile int finished;
     private static final AtomicIntegerFieldUpdater<InboundContext> FINISHED =
@@ -226,26 +228,14 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             NestedCalls.exit(outer);
         }
         if (result instanceof CompletionStage) {
-            ((CompletionStage<?>) result).whenComplete((value, error) -> {
-                try {
-                    if (error != null) {
-                        session.peer.errors.replyFailed(error, true, this);
-                    } else {
-                        // Completed on an I/O thread maybe (a push's future): PullReply moves hooks that may block off it.
-                        replyWith(value);
-                    }
-                } catch (Throwable t) {
-                    // Nothing would see it: the future's dependants are dropped.
-                    PullReply.answerFailure(this, t);
-                }
-            });
+            AsyncReply.await(this, (CompletionStage<?>) result);
         } else {
             replyWith(result);
         }
     }
 
     /** Replies with what the handler returned: a {@link Rerror} is an error reply, as in Go. */
-    private void replyWith(Object value) {
+    void replyWith(Object value) {
         if (value instanceof Rerror) {
             reply(null, session.peer.errors.answered((Rerror) value, this));
         } else {
@@ -268,8 +258,10 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         try {
             requestUri = RequestUri.parse(request.uri());
         } catch (IllegalArgumentException e) {
-            // Teleport splices the cause into the message rather than the detail: keep its wire form.
-            return Rerror.of(Rerror.CODE_BAD_PACKET, "Bad Packet" + e.getMessage());
+            // Teleport splices the cause into the message rather than the detail: keep its wire form;
+            // erpc v6 words its 400s as "Bad Message", the cause in the detail.
+            return erpc() ? new Rerror(Rerror.CODE_BAD_PACKET, "Bad Message", e.getMessage())
+                    : Rerror.of(Rerror.CODE_BAD_PACKET, "Bad Packet" + e.getMessage());
         }
         route = router.lookup(requestUri.path());
         if (route == null) {

@@ -28,6 +28,8 @@ public final class PeerLogs {
     final RefusalLog inflightLog = refusalLogs.open(log, "messages past a session's in-flight limit while this side "
             + "awaited replies on it, refused (503) or dropped");
     final RefusalLog expiredLog = refusalLogs.open(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
+    final RefusalLog asyncTimeoutLog = refusalLogs.open(log, "pulls whose handler's stage did not complete within "
+            + "async-handler-timeout, answered 408");
     final RefusalLog refusedPushLog = refusalLogs.open(log, "pushes refused before their handler (route, body, a plugin), dropped");
     final RefusalLog outboundLog = refusalLogs.open(log, "outbound bytes of a session at the limit, failed (104) or skipped");
     final RefusalLog unframedLog = refusalLogs.open(log, "broadcasts skipped sessions they could not frame for");
@@ -44,6 +46,9 @@ public final class PeerLogs {
             + " (a TLS handshake not finished, or silent while max-connections was half taken)");
     /** Silent connections closed early to make room once max-connections are open. */
     public final RefusalLog strayLog = refusalLogs.open(log, "silent connections closed to make room at max-connections");
+    /** Idle connections of an address that held over half of max-connections, closed at the bound. */
+    public final RefusalLog crowdedLog = refusalLogs.open(log, "idle connections of an address holding over half of "
+            + "max-connections closed to make room for others");
     /** Connections closed by the write-stall timeout: a peer that reads nothing of what it is sent. */
     public final RefusalLog stalledLog = refusalLogs.open(log, "connections closed for reading nothing within write-stall-timeout");
     /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */

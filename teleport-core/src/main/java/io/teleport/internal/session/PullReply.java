@@ -96,10 +96,11 @@ final class PullReply {
         if (pull.replyFallback < FIXED_ERROR) {
             reply.xferPipe(request.xferPipe());
         }
-        if (pull.extraXfer != null) {
+        // A handler out of time may still be setting them on another thread: its 408 leaves them out.
+        if (pull.extraXfer != null && !pull.outOfTime) {
             reply.appendXfer(pull.extraXfer);
         }
-        if (pull.replyMeta != null) {
+        if (pull.replyMeta != null && !pull.outOfTime) {
             reply.meta(pull.replyMeta);
         }
         fill(pull, reply, value, rerror);

@@ -186,14 +186,17 @@ final class SessionCalls {
      * Pushes a body already encoded with {@code codec}, from this session's I/O thread (a broadcast
      * batches its writes per thread), or from a thread that may block when push hooks may.
      *
-     * @return whether the frame was handed to the connection: not when the session is closed, refused
-     *     by a hook, or a slow reader (not writable)
+     * @return whether the frame was handed to the connection: not when the session or its connection is
+     *     closed, refused by a hook, or a slow reader (not writable)
      */
     boolean pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options) {
         Packet packet = new Packet(PacketType.PUSH, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
         OutgoingCall call = new OutgoingCall(session, packet, 0).apply(options);
         long seq = packet.seq();
-        if (!session.isOpen() || session.peer.plugins.run(Hook.PRE_WRITE_PUSH, call) != null) {
+        // A connection closed or closing (a redial's, the remote's close not yet seen) is no slow reader:
+        // passed by without a word, as a session already closed is.
+        if (!session.isOpen() || !session.channel().isActive()
+                || session.peer.plugins.run(Hook.PRE_WRITE_PUSH, call) != null) {
             return false;
         }
         packet.seq(seq).type(PacketType.PUSH);

@@ -87,6 +87,7 @@ public final class Pipelines {
         pipeline.addLast("teleport-session", new SessionHandler(session, ready, gate, decoder, peer.protoContext));
         if (!session.dialed() && peer.acceptGate.strays.enabled() && AcceptGate.admitted(channel)) {
             SilentConnection.watch(channel, session, peer.acceptGate.strays);
+            CrowdMember.join(channel, session, decoder, peer.acceptGate.crowds);
         }
     }
 

@@ -98,6 +98,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         Packet packet = msg instanceof PreparedPacket ? ((PreparedPacket) msg).packet()
                 : msg instanceof Packet ? (Packet) msg : null;
         gate.wrote();
+        decoder.wrote();
         if (packet == null) {
             ctx.write(msg, promise);
             return;

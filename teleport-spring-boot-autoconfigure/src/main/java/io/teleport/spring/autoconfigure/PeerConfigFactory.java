@@ -30,6 +30,7 @@ final class PeerConfigFactory {
 
     static PeerConfig create(TeleportProperties p, Environment environment, SslBundles sslBundles,
             List<TeleportPeerConfigCustomizer> customizers) {
+        UnitlessDurations.check(environment, "teleport", TeleportProperties.class);
         PeerConfig.Builder b = PeerConfig.builder()
                 .network(p.network())
                 .transport(TransportType.of(p.transport()))
@@ -54,6 +55,7 @@ final class PeerConfigFactory {
                 .handlerExecution(execution(p, environment))
                 .handlerThreads(p.handler().threads())
                 .handlerQueueCapacity(p.handler().queueCapacity())
+                .asyncHandlerTimeout(p.handler().asyncTimeout())
                 .redialTimes(p.redial().times())
                 .redialInterval(p.redial().interval())
                 .redialMaxInterval(p.redial().maxInterval())

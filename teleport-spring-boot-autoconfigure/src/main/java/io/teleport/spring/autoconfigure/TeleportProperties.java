@@ -153,14 +153,18 @@ public record TeleportProperties(
      * @param threads the most pool threads (and a quarter more kept for sessions running few handlers)
      * @param queueCapacity how many messages may wait for a pool thread, across all sessions, before
      *     pulls are refused with 503 and pushes dropped
+     * @param asyncTimeout how long a pull handler may take to complete the CompletionStage it returned,
+     *     after which the pull is answered 408 and its place in the session's in-flight count freed; 0
+     *     for no bound
      */
     public record Handler(HandlerExecution execution, @DefaultValue("200") int threads,
-            @DefaultValue("10000") int queueCapacity) {
+            @DefaultValue("10000") int queueCapacity, @DefaultValue("60s") Duration asyncTimeout) {
 
-        /** Checks the pool sizes. */
+        /** Checks the pool sizes and the timeout. */
         public Handler {
             PropertyChecks.atLeast(threads, 1, "teleport.handler.threads");
             PropertyChecks.atLeast(queueCapacity, 1, "teleport.handler.queue-capacity");
+            PropertyChecks.notNegative(asyncTimeout, "teleport.handler.async-timeout");
         }
     }
 

@@ -20,14 +20,18 @@ import java.util.function.ToLongFunction;
  * answered 503, no handler slot), {@code push-handlers-full} (pushes dropped, no handler slot),
  * {@code push-dropped} (pushes dropped before their handler: no route, a body that did not decode, a
  * plugin's refusal),
- * {@code draining} (pulls answered 503 and pushes dropped while the peer drained: a shutdown, not saturation),
+ * {@code draining} (pulls answered 503 and pushes dropped while the peer drained, or their session
+ * closed gracefully: a shutdown, or a session the application or the actuator closed, not saturation),
  * {@code queue-wait} (pulls answered 503 and pushes dropped after waiting past max-queue-wait),
+ * {@code async-timeout} (pulls answered 408: the stage their handler returned did not complete within
+ * handler.async-timeout),
  * {@code session-closed} (pulls dropped because their connection closed first), {@code outbound-full}
  * (this side's pulls and pushes failed with 104), {@code broadcast-skipped} (sessions a
  * broadcast skipped) and {@code pending-pulls} (this side's pulls failed with 104, not sent, at
  * max-pending-pulls-per-session or max-pending-pulls);</li>
  * <li>{@code teleport.limits.connections.closed} counter, tag {@code reason}: {@code bad-frame},
- * {@code frame-read-timeout}, {@code handshake-timeout}, {@code write-stall} (a reader that took
+ * {@code frame-read-timeout}, {@code handshake-timeout}, {@code crowded-address} (idle connections of
+ * an address that held over half of max-connections, closed at the bound), {@code write-stall} (a reader that took
  * nothing for write-stall-timeout), {@code replies-unread} (unread replies past
  * max-outbound-bytes-per-session), {@code max-connections} (accepted past the bound in one batch),
  * {@code max-connections-per-address} (refused: their address held max-connections-per-address);</li>
@@ -77,6 +81,7 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         counter(registry, refused, "push-dropped", PeerStats::pushesDropped, refusedHelp);
         counter(registry, refused, "draining", PeerStats::drainRefused, refusedHelp);
         counter(registry, refused, "queue-wait", PeerStats::expired, refusedHelp);
+        counter(registry, refused, "async-timeout", PeerStats::asyncHandlerTimeouts, refusedHelp);
         counter(registry, refused, "session-closed", PeerStats::droppedClosed, refusedHelp);
         counter(registry, refused, "outbound-full", PeerStats::outboundRefused, refusedHelp);
         counter(registry, refused, "broadcast-skipped", PeerStats::broadcastSkipped, refusedHelp);
@@ -86,6 +91,7 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         counter(registry, closed, "bad-frame", PeerStats::badFrames, closedHelp);
         counter(registry, closed, "frame-read-timeout", PeerStats::frameReadTimeouts, closedHelp);
         counter(registry, closed, "handshake-timeout", PeerStats::handshakeTimeouts, closedHelp);
+        counter(registry, closed, "crowded-address", PeerStats::crowdedAddressCloses, closedHelp);
         counter(registry, closed, "tls", PeerStats::tlsFailures, closedHelp);
         counter(registry, closed, "write-stall", PeerStats::writeStalls, closedHelp);
         counter(registry, closed, "replies-unread", PeerStats::unreadReplyCloses, closedHelp);

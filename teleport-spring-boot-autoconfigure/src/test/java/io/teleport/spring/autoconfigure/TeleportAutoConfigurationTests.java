@@ -218,7 +218,10 @@ class TeleportAutoConfigurationTests {
             assertThat(config.limits()).usingRecursiveComparison().isEqualTo(Limits.defaults());
             assertThat(config.readLimit()).isEqualTo(PeerConfig.DEFAULT_READ_LIMIT);
             assertThat(config.handlerQueueCapacity()).isEqualTo(PeerConfig.defaults().handlerQueueCapacity());
+            assertThat(config.asyncHandlerTimeout()).isEqualTo(PeerConfig.defaults().asyncHandlerTimeout());
         });
+        runner.withPropertyValues(CLIENT, "teleport.handler.async-timeout=5m").run(ctx ->
+                assertThat(ctx.getBean(PeerConfig.class).asyncHandlerTimeout()).isEqualTo(Duration.ofMinutes(5)));
         // An empty value keeps the core's default rather than failing or meaning zero.
         runner.withPropertyValues(CLIENT, "teleport.limits.max-uri-bytes=", "teleport.limits.max-inbound-bytes=",
                 "teleport.limits.max-queue-wait=").run(ctx -> {

@@ -104,6 +104,8 @@ class TeleportPropertiesMetadataTests {
                 .isEqualTo(PeerConfig.DEFAULT_READ_LIMIT);
         assertThat(properties.get("teleport.handler.queue-capacity").get("defaultValue").asInt())
                 .isEqualTo(PeerConfig.defaults().handlerQueueCapacity());
+        assertThat(java.time.Duration.parse("PT" + properties.get("teleport.handler.async-timeout").get("defaultValue").asString()
+                .toUpperCase(java.util.Locale.ROOT))).isEqualTo(PeerConfig.defaults().asyncHandlerTimeout());
     }
 
     /**

@@ -130,6 +130,28 @@ class ConfigurationErrorTests {
                 + "(1MB)", "Set teleport.limits.write-buffer-low-water-mark to");
         assertAnalysis(REMOTE + "teleport.shutdown-timeout=-90s", "Teleport cannot start with "
                 + "teleport.shutdown-timeout: -90s (expected: >= 0).", "Set teleport.shutdown-timeout to 0 or");
+        assertAnalysis(REMOTE + "teleport.handler.async-timeout=-1s", "Teleport cannot start with "
+                + "teleport.handler.async-timeout: -1s (expected: >= 0).", "Set teleport.handler.async-timeout to 0 or");
+    }
+
+    /**
+     * {@code pull-timeout: 30} is 30 milliseconds to Spring: it started without a word and failed pulls
+     * slower than that under load (new-user trial 12). Every duration, not only the heartbeat's rates.
+     */
+    @Test
+    void aDurationUnderASecondWrittenWithoutItsUnitFailsStartUp() {
+        assertAnalysis(REMOTE + "teleport.pull-timeout=30", "Teleport cannot start with teleport.pull-timeout: 30 has "
+                + "no unit, so it is 30 milliseconds", "Write the unit: 30s for seconds, or 30ms if milliseconds are meant.");
+        assertAnalysis(REMOTE + "teleport.limits.handshake-timeout=10,teleport.handler.async-timeout=60",
+                "Teleport cannot start with teleport.handler.async-timeout: 60 has no unit, so it is 60 milliseconds; "
+                        + "so are teleport.limits.handshake-timeout: 10", "Write the unit: 60s");
+        assertAnalysis("teleport.server.listen-address=127.0.0.1:0,teleport.clients.billing.address=127.0.0.1:9090,"
+                + "teleport.clients.billing.pull-timeout=5", "Teleport cannot start with teleport.clients.billing.pull-timeout: "
+                + "5 has no unit", "Write the unit: 5s");
+        // With a unit, or a second and more, or zero (off): meant as written.
+        runner.withPropertyValues(REMOTE.split(",")).withPropertyValues("teleport.pull-timeout=30000",
+                "teleport.dial-timeout=500ms", "teleport.shutdown-timeout=0", "teleport.redial.interval=50ms")
+                .run(ctx -> assertThat(ctx).hasNotFailed());
     }
 
     @RegisterExtension

@@ -103,6 +103,8 @@ class TeleportLimitsMetricsTest {
             public int handlerThreads() { return 26; }
             public int handlersRunning() { return 27; }
             public int handlersQueued() { return 28; }
+            public long asyncHandlerTimeouts() { return 29; }
+            public long crowdedAddressCloses() { return 30; }
         };
         new TeleportLimitsMetrics(stats, 13, 17).bindTo(registry);
 
@@ -134,8 +136,10 @@ class TeleportLimitsMetricsTest {
         assertThat(gauge("teleport.handlers.threads")).isEqualTo(26);
         assertThat(gauge("teleport.handlers.running")).isEqualTo(27);
         assertThat(gauge("teleport.handlers.queued")).isEqualTo(28);
-        assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(9);
-        assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(8);
+        assertThat(counter("teleport.limits.refused", "async-timeout")).isEqualTo(29);
+        assertThat(counter("teleport.limits.connections.closed", "crowded-address")).isEqualTo(30);
+        assertThat(registry.find("teleport.limits.refused").functionCounters()).as("a bounded set of reasons").hasSize(10);
+        assertThat(registry.find("teleport.limits.connections.closed").functionCounters()).hasSize(9);
     }
 
     @Test

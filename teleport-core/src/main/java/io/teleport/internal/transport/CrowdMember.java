@@ -1,0 +1,74 @@
+package io.teleport.internal.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.teleport.internal.limits.CrowdedAddresses;
+import io.teleport.internal.session.DefaultSession;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * An accepted connection among the others of its address, for {@link CrowdedAddresses}: idle while no
+ * byte arrives on it, no frame is written to it or waits to go out, and no message is in flight either way.
+ */
+final class CrowdMember implements CrowdedAddresses.Member {
+
+    private final Channel channel;
+    private final DefaultSession session;
+    private final PacketDecoder decoder;
+    private int seen = -1;
+
+    private CrowdMember(Channel channel, DefaultSession session, PacketDecoder decoder) {
+        this.channel = channel;
+        this.session = session;
+        this.decoder = decoder;
+    }
+
+    /** Counts {@code channel}, admitted by a listener's gate, with its address's until it closes; not a Unix socket's. */
+    static void join(Channel channel, DefaultSession session, PacketDecoder decoder, CrowdedAddresses crowds) {
+        if (!(channel.remoteAddress() instanceof InetSocketAddress remote) || remote.getAddress() == null) {
+            return;
+        }
+        InetAddress address = remote.getAddress();
+        CrowdMember member = new CrowdMember(channel, session, decoder);
+        crowds.add(address, member);
+        channel.closeFuture().addListener(f -> crowds.remove(address, member));
+    }
+
+    @Override
+    public int activity() {
+        return decoder.activity();
+    }
+
+    @Override
+    public int seen() {
+        return seen;
+    }
+
+    @Override
+    public void seen(int activity) {
+        seen = activity;
+    }
+
+    @Override
+    public void closeIfIdle(int seenActivity) {
+        try {
+            channel.eventLoop().execute(() -> {
+                // A pull answered slowly, this side's own awaiting its reply, or bytes still going out to a
+                // slow reader (write-stall-timeout judges one that takes none) are not idleness.
+                ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+                if (decoder.activity() != seenActivity || !channel.isActive() || session.activeHandlers() > 0
+                        || session.pendingPulls() > 0 || out != null && out.totalPendingWriteBytes() > 0) {
+                    return;
+                }
+                session.peer.counters.crowdedAddressCloses.increment();
+                session.peer.logs.crowdedLog.record(String.valueOf(channel.remoteAddress()));
+                channel.close();
+            });
+        } catch (RejectedExecutionException e) {
+            // Its I/O thread is stopping: the peer is shutting down and closes it anyway.
+        }
+    }
+}
