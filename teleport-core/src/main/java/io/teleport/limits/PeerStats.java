@@ -87,9 +87,10 @@ public interface PeerStats {
     long handshakeTimeouts();
 
     /**
-     * Accepted connections closed at {@link Limits#maxConnections()} because their address held more than
-     * half of the places and they had done nothing (no frame either way, nothing in flight) for about a
-     * tenth of {@link Limits#handshakeTimeout()}, at least a second: room for the connections of others.
+     * Connections closed at {@link Limits#maxConnections()} because their address held more than half of
+     * the places: idle ones (nothing received or sent, nothing in flight, between two looks a tenth of
+     * {@link Limits#handshakeTimeout()} apart, at least a second) to make room for other addresses'
+     * waiting connections, and new ones past a full waiting line or giving their spot in it to another's.
      */
     default long crowdedAddressCloses() {
         return 0;

@@ -46,6 +46,10 @@ class AsyncHandlerTimeoutTest {
         server.pullRouter().route("/late", String.class, (body, ctx) ->
                 CompletableFuture.supplyAsync(() -> "late " + body, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)));
         server.pullRouter().route("/ok", String.class, (body, ctx) -> "ok " + body);
+        // Minimal stages, which throw when asked whether they are done.
+        server.pullRouter().route("/ready", String.class, (body, ctx) -> CompletableFuture.completedStage("ready " + body));
+        server.pullRouter().route("/refused", String.class, (body, ctx) ->
+                CompletableFuture.failedStage(new RerrorException(1409, "Conflict", "taken: " + body)));
         this.server = server;
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
         return peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
@@ -89,6 +93,17 @@ class AsyncHandlerTimeoutTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> repliesWritten.get() == 2);
         Thread.sleep(200);
         assertThat(repliesWritten).as("the 408 and /ok, nothing for the late stage").hasValue(2);
+    }
+
+    /** A second review: asking a minimal stage whether it is done throws, and the pull was answered 500. */
+    @Test
+    void stagesDoneAlreadyAnswerAtOnceMinimalOnesIncluded() {
+        Session caller = callerOf(PeerConfig.defaults());
+        assertThat(caller.pull("/ready", "a", String.class)).isEqualTo("ready a");
+        assertThatThrownBy(() -> caller.pull("/refused", "b", String.class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror())
+                        .isEqualTo(new Rerror(1409, "Conflict", "taken: b")));
+        assertThat(server.stats().asyncHandlerTimeouts()).isZero();
     }
 
     @Test

@@ -45,6 +45,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>With {@link Limits#maxConnectionsPerAddress()} set, a connection from an address that holds that
  * many (admitted or waiting) is closed at once, before it takes a place or a spot in the line.
+ *
+ * <p>At the bound, an address holding over half of the places (admitted or waiting) crowds the others
+ * out: the listeners read on, so that other addresses' connections reach the line instead of waiting in
+ * the backlog behind its own (past a full line its new ones are closed, and its newest waiting one gives
+ * its spot to another's), freed places go to other addresses first, and each sweep closes as many of its
+ * idle connections as they have waiting ({@link CrowdedAddresses}). One alone in waiting (one NAT's) loses nothing.
  */
 @ChannelHandler.Sharable
 public final class AcceptGate extends ChannelInboundHandlerAdapter {
@@ -63,10 +69,15 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private final RefusalLog pausedLog;
     // Guarded by this, with the count of admitted connections (counters.acceptedConnections, written only here).
     private boolean full;
+    /** Whether the listeners should read: the decision last applied. */
+    private boolean reading = true;
+    /** The address holding more than half of the places (admitted or waiting), if one does. */
+    private @Nullable InetAddress crowd;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-    /** Connections held per remote address, when they are bounded; guarded by this. */
+    /** Connections held per remote address (admitted or waiting); guarded by this. */
     private final Map<InetAddress, Integer> byAddress = new HashMap<>();
     private final RefusalLog addressLog;
+    private final RefusalLog crowdLog;
     private final RefusalLog acceptErrorLog;
     /** The accepted connections that said nothing yet: closed to make room at the bound. */
     public final StrayConnections strays;
@@ -85,6 +96,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         this.crowds = new CrowdedAddresses(strayAgeNanos);
         this.pausedLog = logs.open(log, "listeners at limits.max-connections, not accepting until a connection closes");
         this.addressLog = logs.open(log, "connections refused at limits.max-connections-per-address");
+        this.crowdLog = logs.open(log, "connections refused at max-connections: their address held over half of the places");
         this.acceptErrorLog = logs.open(log, "listeners failed to accept (paused 1 s each time)");
         this.max = max;
         this.perAddress = perAddress;
@@ -111,8 +123,11 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         Channel child = (Channel) msg;
         boolean admit = false;
         boolean refuse = false;
+        boolean crowding = false;
+        Waiting evicted = null;
         boolean paused = false;
-        InetAddress address = perAddress > 0 ? addressOf(child) : null;
+        boolean readingChanged;
+        InetAddress address = addressOf(child);
         if (address != null && !countIn(address)) {
             counters.connectionsRefusedPerAddress.increment();
             addressLog.record(perAddress + " open from " + address.getHostAddress());
@@ -126,25 +141,43 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
                 admit = true;
             } else if (waiting.size() < MAX_WAITING) {
                 waiting.add(new Waiting(ctx, child, address));
+            } else if (address != null && crowd != null && !address.equals(crowd)
+                    && (evicted = newestWaitingOf(crowd)) != null) {
+                waiting.remove(evicted);
+                release(evicted.address());
+                waiting.add(new Waiting(ctx, child, address));
             } else {
                 refuse = true;
+                crowding = address != null && address.equals(crowd);
+                release(address);
             }
             if (!full && (open >= max || !waiting.isEmpty())) {
                 full = true;
                 paused = true;
             }
+            readingChanged = decideReading();
         }
         if (paused) {
             counters.acceptPauses.increment();
             pausedLog.record(max + " open, latest from " + child.remoteAddress());
+        }
+        if (paused || readingChanged) {
             reconcileAll();
         } else if (!admit) {
-            // Reading again although full: the acceptor's back-off after an accept error turned it on.
+            // Reading although it should not: the acceptor's back-off after an accept error turned it on.
             reconcile(ctx.channel());
         }
-        if (refuse) {
+        if (evicted != null) {
+            counters.crowdedAddressCloses.increment();
+            crowdLog.record(evicted.address().getHostAddress() + " (its place in the line went to " + address.getHostAddress() + ")");
+            evicted.child().unsafe().closeForcibly();
+        }
+        if (crowding) {
+            counters.crowdedAddressCloses.increment();
+            crowdLog.record(address.getHostAddress());
+            child.unsafe().closeForcibly();
+        } else if (refuse) {
             counters.connectionsRefused.increment();
-            release(address);
             // Not registered with an event loop yet: nothing of Teleport's has run on it.
             child.unsafe().closeForcibly();
         } else if (admit) {
@@ -198,7 +231,16 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         try {
             if (isFull() && !loop.isShuttingDown()) {
                 long next = strays.sweep();
-                crowds.trim(max, System.nanoTime());
+                InetAddress crowding;
+                int room;
+                synchronized (this) {
+                    crowding = crowd;
+                    room = crowding == null ? 0 : Math.min(byAddress.getOrDefault(crowding, 0) - max / 2,
+                            (int) waiting.stream().filter(w -> !crowd.equals(w.address())).count());
+                }
+                if (crowding != null) {
+                    crowds.trim(crowding, room, System.nanoTime());
+                }
                 loop.schedule(() -> sweep(loop), next >= 0 ? next : strays.minAgeNanos(),
                         TimeUnit.NANOSECONDS);
                 return;
@@ -223,6 +265,31 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         listener.fireChannelRead(child);
     }
 
+    /** {@code address}'s newest connection in the line, if any. Guarded by this. */
+    private @Nullable Waiting newestWaitingOf(InetAddress address) {
+        for (java.util.Iterator<Waiting> it = waiting.descendingIterator(); it.hasNext();) {
+            Waiting w = it.next();
+            if (address.equals(w.address())) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    /** The next in line: the oldest of another address than the crowding one, else the oldest. Guarded by this. */
+    private @Nullable Waiting nextWaiting() {
+        if (crowd != null) {
+            for (java.util.Iterator<Waiting> it = waiting.iterator(); it.hasNext();) {
+                Waiting w = it.next();
+                if (!crowd.equals(w.address())) {
+                    it.remove();
+                    return w;
+                }
+            }
+        }
+        return waiting.poll();
+    }
+
     /** A waiting connection takes a place, unless its listener closed since: then it is closed and the place freed. */
     private void admitWaiting(Waiting w) {
         if (w.listener().isRemoved() || !w.listener().channel().isOpen()) {
@@ -237,16 +304,16 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private void childClosed(@Nullable InetAddress address) {
         release(address);
         Waiting next;
-        boolean resume = false;
+        boolean readingChanged;
         synchronized (this) {
-            next = waiting.poll();
+            next = nextWaiting();
             if (next == null) {
                 int open = counters.acceptedConnections.decrementAndGet();
                 if (full && open < max) {
                     full = false;
-                    resume = true;
                 }
             }
+            readingChanged = decideReading();
         }
         if (next != null) {
             Waiting w = next;
@@ -258,7 +325,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
                 childClosed(w.address());
             }
         }
-        if (resume) {
+        if (readingChanged) {
             reconcileAll();
         }
     }
@@ -267,19 +334,22 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private void listenerClosed(Channel listener) {
         listeners.remove(listener);
         List<Waiting> dropped = new ArrayList<>();
+        boolean readingChanged;
         synchronized (this) {
             waiting.removeIf(w -> {
                 if (w.listener().channel() == listener) {
                     dropped.add(w);
+                    release(w.address());
                     return true;
                 }
                 return false;
             });
+            readingChanged = decideReading();
         }
-        dropped.forEach(w -> {
-            release(w.address());
-            w.child().unsafe().closeForcibly();
-        });
+        dropped.forEach(w -> w.child().unsafe().closeForcibly());
+        if (readingChanged) {
+            reconcileAll();
+        }
     }
 
     /** The remote IP address of an accepted connection; null for Unix sockets and local channels. */
@@ -290,10 +360,13 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     /** Counts one more connection for {@code address}; false, counting nothing, when it holds its bound. */
     private synchronized boolean countIn(InetAddress address) {
         int held = byAddress.getOrDefault(address, 0);
-        if (held >= perAddress) {
+        if (perAddress > 0 && held >= perAddress) {
             return false;
         }
         byAddress.put(address, held + 1);
+        if (held + 1 > max / 2) {
+            crowd = address;
+        }
         return true;
     }
 
@@ -303,7 +376,10 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
             return;
         }
         synchronized (this) {
-            byAddress.computeIfPresent(address, (a, held) -> held > 1 ? held - 1 : null);
+            Integer left = byAddress.computeIfPresent(address, (a, held) -> held > 1 ? held - 1 : null);
+            if (address.equals(crowd) && (left == null || left <= max / 2)) {
+                crowd = null;
+            }
         }
     }
 
@@ -321,10 +397,21 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Whether the listeners read: below the bound, or at it while an address crowds the others out and
+     * the line has room (see the class comment); true when that changed. Guarded by this.
+     */
+    private boolean decideReading() {
+        boolean read = !full || crowd != null && (waiting.size() < MAX_WAITING || newestWaitingOf(crowd) != null);
+        boolean changed = read != reading;
+        reading = read;
+        return changed;
+    }
+
     private void reconcile(Channel listener) {
         boolean accept;
         synchronized (this) {
-            accept = !full;
+            accept = reading;
         }
         if (listener.isOpen() && listener.config().isAutoRead() != accept) {
             listener.config().setAutoRead(accept);

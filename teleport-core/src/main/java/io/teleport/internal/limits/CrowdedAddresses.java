@@ -6,13 +6,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The accepted connections of each remote address, so that at {@code max-connections} an address
- * holding more than half of the places gives back those of its connections that do nothing, until it
- * holds half. Otherwise one host that opened a connection per place and sent a frame (or a byte) on
- * each kept every new client in the kernel's backlog for as long as it liked (hostile round 11), while
- * {@code max-connections-per-address} stays off by default for clients behind one NAT or balancer. An
- * address holding half or less loses nothing, and nor does a connection on which bytes arrived, or
- * to which a frame was written or still goes out, since the last look, or with a message in flight.
+ * The accepted connections of each remote address, so that at {@code max-connections} the address
+ * crowding the others out (see {@link AcceptGate}) gives back connections that do nothing, one for each
+ * connection of another address waiting for a place. An idle connection is one on which no byte
+ * arrived and to which no frame was written between two looks, with nothing in flight either way and
+ * nothing still going out.
  */
 public final class CrowdedAddresses {
 
@@ -21,6 +19,9 @@ public final class CrowdedAddresses {
 
         /** Reads and frames written on it so far: a hint off its I/O thread, checked again there. */
         int activity();
+
+        /** Whether a message is in flight on it, either way, or bytes wait to go out: a hint, as above. */
+        boolean busy();
 
         /** Its {@link #activity()} at the last look; {@code -1} before any. Read and set by the looks only. */
         int seen();
@@ -36,6 +37,7 @@ public final class CrowdedAddresses {
     private final long lookNanos;
     /** When the last look was; looks come from one sweep at a time. */
     private long lastLookNanos;
+    private boolean looked;
 
     /** Looks at most once per {@code lookNanos}: a connection is idle when two looks that far apart see it do nothing. */
     CrowdedAddresses(long lookNanos) {
@@ -60,28 +62,21 @@ public final class CrowdedAddresses {
     }
 
     /**
-     * At the bound of {@code max} places: when one address holds more than half of them, closes those
-     * of its connections idle since the last look, as many as it holds past half; a look within
-     * {@link #lookNanos} of the last does nothing.
+     * Looks at the connections of {@code crowd} and closes up to {@code room} of those idle since the
+     * last look; a look within {@link #lookNanos} of the last does nothing.
      *
      * @return how many it asked to close
      */
-    int trim(int max, long now) {
-        if (lastLookNanos != 0 && now - lastLookNanos < lookNanos) {
+    int trim(InetAddress crowd, int room, long now) {
+        if (looked && now - lastLookNanos < lookNanos) {
             return 0;
         }
+        looked = true;
         lastLookNanos = now;
-        Set<Member> crowd = null;
-        for (Set<Member> members : byAddress.values()) {
-            if (crowd == null || members.size() > crowd.size()) {
-                crowd = members;
-            }
-        }
-        int excess = crowd == null ? 0 : crowd.size() - max / 2;
         int closing = 0;
-        for (Member m : excess > 0 ? crowd : Set.<Member>of()) {
+        for (Member m : byAddress.getOrDefault(crowd, Set.of())) {
             int activity = m.activity();
-            if (m.seen() == activity && closing < excess) {
+            if (m.seen() == activity && closing < room && !m.busy()) {
                 closing++;
                 m.closeIfIdle(activity);
             } else {

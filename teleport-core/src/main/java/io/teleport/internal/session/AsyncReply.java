@@ -4,9 +4,10 @@ import io.netty.util.Timeout;
 import io.netty.util.TimerTask;
 import io.teleport.message.Rerror;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -21,6 +22,7 @@ import java.util.function.BiConsumer;
  */
 final class AsyncReply implements BiConsumer<Object, Throwable>, TimerTask {
 
+    private static final Logger log = LoggerFactory.getLogger(AsyncReply.class);
     private static final AtomicIntegerFieldUpdater<AsyncReply> ANSWERED =
             AtomicIntegerFieldUpdater.newUpdater(AsyncReply.class, "answered");
 
@@ -35,26 +37,36 @@ final class AsyncReply implements BiConsumer<Object, Throwable>, TimerTask {
     /** Replies to {@code pull} once {@code stage} completes, or its time is up. */
     static void await(InboundContext pull, CompletionStage<?> stage) {
         AsyncReply reply = new AsyncReply(pull);
-        long nanos = pull.session.peer.config.asyncHandlerTimeout().toNanos();
-        // A stage done already (a cached value) needs no timer entry.
-        if (nanos > 0 && !(stage instanceof Future<?> done && done.isDone())) {
-            try {
-                reply.deadline = pull.session.peer.timer.newTimeout(reply, nanos, TimeUnit.NANOSECONDS);
-            } catch (IllegalStateException stopped) {
-                // The peer's timer stopped: the peer is shutting down, and its drain bounds the wait.
-            } catch (RejectedExecutionException full) {
-                // An application's timer with a bound on its pending timeouts: this pull goes unbounded.
-                pull.session.peer.logs.asyncTimeoutLog.record("pull " + pull.safeUri() + " from " + pull.session.id()
-                        + ": no deadline, the timer refused it (" + full.getMessage() + ")");
-            }
-        }
+        // Registered first: a stage done already (a cached value, a minimal stage, which cannot even be
+        // asked whether it is done) answers here and needs no timer entry.
         stage.whenComplete(reply);
+        long nanos = pull.session.peer.config.asyncHandlerTimeout().toNanos();
+        if (nanos <= 0 || reply.answered != 0) {
+            return;
+        }
+        try {
+            Timeout t = pull.session.peer.timer.newTimeout(reply, nanos, TimeUnit.NANOSECONDS);
+            reply.deadline = t;
+            if (reply.answered != 0) {
+                // Completed while the entry was made: accept() found no deadline to cancel.
+                t.cancel();
+            }
+        } catch (IllegalStateException stopped) {
+            // The peer's timer stopped: the peer is shutting down, and its drain bounds the wait.
+        } catch (RejectedExecutionException full) {
+            // An application's timer with a bound on its pending timeouts: this pull goes unbounded.
+            pull.session.peer.logs.noDeadlineLog.record("pull " + pull.safeUri() + " from " + pull.session.id()
+                    + ": " + full.getMessage());
+        }
     }
 
     /** The stage completed: its value or failure is the reply, unless the time was up first. */
     @Override
     public void accept(Object value, Throwable error) {
         if (!ANSWERED.compareAndSet(this, 0, 1)) {
+            if (error != null) {
+                log.debug("pull {} from {}: its handler failed after its 408", pull.safeUri(), pull.session.id(), error);
+            }
             return;
         }
         Timeout t = deadline;

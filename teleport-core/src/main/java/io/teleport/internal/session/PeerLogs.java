@@ -30,6 +30,8 @@ public final class PeerLogs {
     final RefusalLog expiredLog = refusalLogs.open(log, "waited past max-queue-wait for a handler, refused (503) or dropped");
     final RefusalLog asyncTimeoutLog = refusalLogs.open(log, "pulls whose handler's stage did not complete within "
             + "async-handler-timeout, answered 408");
+    final RefusalLog noDeadlineLog = refusalLogs.open(log, "asynchronous pulls left without async-handler-timeout: "
+            + "the timer refused their entries");
     final RefusalLog refusedPushLog = refusalLogs.open(log, "pushes refused before their handler (route, body, a plugin), dropped");
     final RefusalLog outboundLog = refusalLogs.open(log, "outbound bytes of a session at the limit, failed (104) or skipped");
     final RefusalLog unframedLog = refusalLogs.open(log, "broadcasts skipped sessions they could not frame for");

@@ -1,6 +1,8 @@
 package io.teleport.internal.transport;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.teleport.internal.limits.CrowdedAddresses;
 import io.teleport.internal.session.DefaultSession;
@@ -10,14 +12,17 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * An accepted connection among the others of its address, for {@link CrowdedAddresses}: idle while no
- * byte arrives on it, no frame is written to it or waits to go out, and no message is in flight either way.
+ * An accepted connection among the others of its address, for {@link CrowdedAddresses}. First in the
+ * pipeline, it counts every read, so that a frame arriving slowly, or TLS records on their way to
+ * a whole one, are activity; the frames written are counted by the decoder.
  */
-final class CrowdMember implements CrowdedAddresses.Member {
+final class CrowdMember extends ChannelInboundHandlerAdapter implements CrowdedAddresses.Member {
 
     private final Channel channel;
     private final DefaultSession session;
     private final PacketDecoder decoder;
+    /** Reads; the I/O thread's own, read elsewhere only as a hint. */
+    private int reads;
     private int seen = -1;
 
     private CrowdMember(Channel channel, DefaultSession session, PacketDecoder decoder) {
@@ -33,13 +38,29 @@ final class CrowdMember implements CrowdedAddresses.Member {
         }
         InetAddress address = remote.getAddress();
         CrowdMember member = new CrowdMember(channel, session, decoder);
+        channel.pipeline().addFirst("teleport-crowd", member);
         crowds.add(address, member);
         channel.closeFuture().addListener(f -> crowds.remove(address, member));
     }
 
     @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reads++;
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
     public int activity() {
-        return decoder.activity();
+        return reads + decoder.written();
+    }
+
+    @Override
+    public boolean busy() {
+        // A pull answered slowly, this side's own awaiting its reply, or bytes still going out to a slow
+        // reader (write-stall-timeout judges one that takes none) are not idleness.
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        return session.activeHandlers() > 0 || session.pendingPulls() > 0
+                || out != null && out.totalPendingWriteBytes() > 0;
     }
 
     @Override
@@ -56,11 +77,7 @@ final class CrowdMember implements CrowdedAddresses.Member {
     public void closeIfIdle(int seenActivity) {
         try {
             channel.eventLoop().execute(() -> {
-                // A pull answered slowly, this side's own awaiting its reply, or bytes still going out to a
-                // slow reader (write-stall-timeout judges one that takes none) are not idleness.
-                ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-                if (decoder.activity() != seenActivity || !channel.isActive() || session.activeHandlers() > 0
-                        || session.pendingPulls() > 0 || out != null && out.totalPendingWriteBytes() > 0) {
+                if (activity() != seenActivity || !channel.isActive() || busy()) {
                     return;
                 }
                 session.peer.counters.crowdedAddressCloses.increment();

@@ -225,6 +225,51 @@ class AcceptGateTest {
         };
     }
 
+    /**
+     * An address holding over half of the places at the bound (hostile round 11): the listener reads on,
+     * its connections past a full line are closed, its newest waiting one gives its spot to another
+     * address's, and a freed place goes to another address first.
+     */
+    @Test
+    void atTheBoundAnAddressHoldingOverHalfThePlacesCannotKeepTheOthersOut() throws Exception {
+        EmbeddedChannel listener = new EmbeddedChannel(gate);
+        List<EmbeddedChannel> crowd = new ArrayList<>();
+        for (int i = 0; i < 2 + AcceptGate.MAX_WAITING; i++) {
+            EmbeddedChannel c = from("10.0.0.1");
+            crowd.add(c);
+            listener.writeInbound(c);
+        }
+        assertThat(counters.acceptedConnections()).isEqualTo(2);
+        assertThat(listener.config().isAutoRead()).as("reads on: another address may be waiting").isTrue();
+        EmbeddedChannel past = from("10.0.0.1");
+        listener.writeInbound(past);
+        assertThat(past.isOpen()).as("past a full line").isFalse();
+        assertThat(counters.crowdedAddressCloses()).isEqualTo(1);
+
+        EmbeddedChannel other = from("10.0.0.2");
+        listener.writeInbound(other);
+        assertThat(other.isOpen()).isTrue();
+        assertThat(crowd.get(crowd.size() - 1).isOpen()).as("gave its spot in the line").isFalse();
+        assertThat(crowd.get(crowd.size() - 2).isOpen()).isTrue();
+        assertThat(counters.crowdedAddressCloses()).isEqualTo(2);
+        assertThat(counters.connectionsRefused()).isZero();
+
+        assertThat(listener.<Object>readInbound()).isSameAs(crowd.get(0));
+        assertThat(listener.<Object>readInbound()).isSameAs(crowd.get(1));
+        crowd.get(0).close();
+        listener.runPendingTasks();
+        assertThat(listener.<Object>readInbound()).as("another address first, though it came last").isSameAs(other);
+        crowd.get(1).close();
+        listener.runPendingTasks();
+        assertThat(listener.<Object>readInbound()).as("then the crowd's oldest").isSameAs(crowd.get(2));
+        crowd.forEach(Channel::close);
+        other.close();
+        listener.runPendingTasks();
+        assertThat(counters.acceptedConnections()).isZero();
+        assertThat(listener.config().isAutoRead()).isTrue();
+        listener.finishAndReleaseAll();
+    }
+
     @Test
     void anAddressAtItsBoundIsRefusedBeforeItTakesAPlaceOrASpotInTheLine() throws Exception {
         AcceptGate bounded = new AcceptGate(3, 2, 0, counters, new RefusalLogs());

@@ -30,8 +30,8 @@ import java.util.function.ToLongFunction;
  * broadcast skipped) and {@code pending-pulls} (this side's pulls failed with 104, not sent, at
  * max-pending-pulls-per-session or max-pending-pulls);</li>
  * <li>{@code teleport.limits.connections.closed} counter, tag {@code reason}: {@code bad-frame},
- * {@code frame-read-timeout}, {@code handshake-timeout}, {@code crowded-address} (idle connections of
- * an address that held over half of max-connections, closed at the bound), {@code write-stall} (a reader that took
+ * {@code frame-read-timeout}, {@code handshake-timeout}, {@code crowded-address} (connections of an
+ * address holding over half of max-connections, closed at the bound for others' waiting ones), {@code write-stall} (a reader that took
  * nothing for write-stall-timeout), {@code replies-unread} (unread replies past
  * max-outbound-bytes-per-session), {@code max-connections} (accepted past the bound in one batch),
  * {@code max-connections-per-address} (refused: their address held max-connections-per-address);</li>
