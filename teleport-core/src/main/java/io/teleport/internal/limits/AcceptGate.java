@@ -18,9 +18,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -46,7 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>With {@link Limits#maxConnectionsPerAddress()} set, a connection from an address that holds that
  * many (admitted or waiting) is closed at once, before it takes a place or a spot in the line.
  *
- * <p>At the bound, an address holding over half of the places (admitted or waiting) crowds the others
+ * <p>At the bound, an address holding over half of the places (admitted: one at most) crowds the others
  * out: the listeners read on, so that other addresses' connections reach the line instead of waiting in
  * the backlog behind its own (past a full line its new ones are closed, and its newest waiting one gives
  * its spot to another's), freed places go to other addresses first, and each sweep closes as many of its
@@ -71,11 +69,9 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     private boolean full;
     /** Whether the listeners should read: the decision last applied. */
     private boolean reading = true;
-    /** The address holding more than half of the places (admitted or waiting), if one does. */
-    private @Nullable InetAddress crowd;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-    /** Connections held per remote address (admitted or waiting); guarded by this. */
-    private final Map<InetAddress, Integer> byAddress = new HashMap<>();
+    /** Connections held and admitted per remote address; guarded by this. */
+    private final AddressCounts byAddress;
     private final RefusalLog addressLog;
     private final RefusalLog crowdLog;
     private final RefusalLog acceptErrorLog;
@@ -100,6 +96,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         this.acceptErrorLog = logs.open(log, "listeners failed to accept (paused 1 s each time)");
         this.max = max;
         this.perAddress = perAddress;
+        this.byAddress = new AddressCounts(max, perAddress);
         this.counters = counters;
     }
 
@@ -136,20 +133,22 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         }
         synchronized (this) {
             int open = counters.acceptedConnections.get();
+            InetAddress crowd = byAddress.crowd();
             if (open < max && waiting.isEmpty()) {
                 counters.acceptedConnections.set(++open);
+                byAddress.admitted(address);
                 admit = true;
             } else if (waiting.size() < MAX_WAITING) {
                 waiting.add(new Waiting(ctx, child, address));
             } else if (address != null && crowd != null && !address.equals(crowd)
                     && (evicted = newestWaitingOf(crowd)) != null) {
                 waiting.remove(evicted);
-                release(evicted.address());
+                byAddress.release(evicted.address(), false);
                 waiting.add(new Waiting(ctx, child, address));
             } else {
                 refuse = true;
                 crowding = address != null && address.equals(crowd);
-                release(address);
+                byAddress.release(address, false);
             }
             if (!full && (open >= max || !waiting.isEmpty())) {
                 full = true;
@@ -234,9 +233,9 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
                 InetAddress crowding;
                 int room;
                 synchronized (this) {
-                    crowding = crowd;
-                    room = crowding == null ? 0 : Math.min(byAddress.getOrDefault(crowding, 0) - max / 2,
-                            (int) waiting.stream().filter(w -> !crowd.equals(w.address())).count());
+                    crowding = byAddress.crowd();
+                    room = crowding == null ? 0 : Math.min(byAddress.crowdExcess(),
+                            (int) waiting.stream().filter(w -> !crowding.equals(w.address())).count());
                 }
                 if (crowding != null) {
                     crowds.trim(crowding, room, System.nanoTime());
@@ -277,7 +276,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
     }
 
     /** The next in line: the oldest of another address than the crowding one, else the oldest. Guarded by this. */
-    private @Nullable Waiting nextWaiting() {
+    private @Nullable Waiting nextWaiting(@Nullable InetAddress crowd) {
         if (crowd != null) {
             for (java.util.Iterator<Waiting> it = waiting.iterator(); it.hasNext();) {
                 Waiting w = it.next();
@@ -302,12 +301,16 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
 
     /** An admitted connection closed: its place goes to the oldest waiting one, or frees the listeners. */
     private void childClosed(@Nullable InetAddress address) {
-        release(address);
         Waiting next;
         boolean readingChanged;
         synchronized (this) {
-            next = nextWaiting();
-            if (next == null) {
+            // Crowding until this close or not, the place goes to another address first.
+            InetAddress crowd = byAddress.crowd();
+            byAddress.release(address, true);
+            next = nextWaiting(crowd);
+            if (next != null) {
+                byAddress.admitted(next.address());
+            } else {
                 int open = counters.acceptedConnections.decrementAndGet();
                 if (full && open < max) {
                     full = false;
@@ -339,7 +342,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
             waiting.removeIf(w -> {
                 if (w.listener().channel() == listener) {
                     dropped.add(w);
-                    release(w.address());
+                    byAddress.release(w.address(), false);
                     return true;
                 }
                 return false;
@@ -359,28 +362,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
 
     /** Counts one more connection for {@code address}; false, counting nothing, when it holds its bound. */
     private synchronized boolean countIn(InetAddress address) {
-        int held = byAddress.getOrDefault(address, 0);
-        if (perAddress > 0 && held >= perAddress) {
-            return false;
-        }
-        byAddress.put(address, held + 1);
-        if (held + 1 > max / 2) {
-            crowd = address;
-        }
-        return true;
-    }
-
-    /** A connection counted for {@code address} (null: none) is gone. */
-    private void release(@Nullable InetAddress address) {
-        if (address == null) {
-            return;
-        }
-        synchronized (this) {
-            Integer left = byAddress.computeIfPresent(address, (a, held) -> held > 1 ? held - 1 : null);
-            if (address.equals(crowd) && (left == null || left <= max / 2)) {
-                crowd = null;
-            }
-        }
+        return byAddress.countIn(address);
     }
 
     private void reconcileAll() {
@@ -402,6 +384,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
      * the line has room (see the class comment); true when that changed. Guarded by this.
      */
     private boolean decideReading() {
+        InetAddress crowd = byAddress.crowd();
         boolean read = !full || crowd != null && (waiting.size() < MAX_WAITING || newestWaitingOf(crowd) != null);
         boolean changed = read != reading;
         reading = read;

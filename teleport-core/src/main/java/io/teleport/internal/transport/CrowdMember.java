@@ -57,9 +57,9 @@ final class CrowdMember extends ChannelInboundHandlerAdapter implements CrowdedA
     @Override
     public boolean busy() {
         // A pull answered slowly, this side's own awaiting its reply, or bytes still going out to a slow
-        // reader (write-stall-timeout judges one that takes none) are not idleness.
+        // reader (write-stall-timeout judges one that takes none) are not idleness; a closed one is going.
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        return session.activeHandlers() > 0 || session.pendingPulls() > 0
+        return !channel.isActive() || session.activeHandlers() > 0 || session.pendingPulls() > 0
                 || out != null && out.totalPendingWriteBytes() > 0;
     }
 

@@ -270,6 +270,48 @@ class AcceptGateTest {
         listener.finishAndReleaseAll();
     }
 
+    /**
+     * What crowds the others out is more than half of the places taken, not of the connections held:
+     * only one address can, and one with its connections waiting cannot take the label (third review).
+     */
+    @Test
+    void theCrowdingAddressIsTheOneHoldingOverHalfOfThePlacesAndLosesItWhenItHoldsHalf() throws Exception {
+        AcceptGate four = new AcceptGate(4, 0, 0, counters, new RefusalLogs());
+        EmbeddedChannel listener = new EmbeddedChannel(four);
+        EmbeddedChannel a1 = from("10.0.0.1");
+        EmbeddedChannel a2 = from("10.0.0.1");
+        EmbeddedChannel b1 = from("10.0.0.2");
+        EmbeddedChannel b2 = from("10.0.0.2");
+        listener.writeInbound(a1, a2, b1, b2);
+        assertThat(listener.config().isAutoRead()).as("full, two halves: no crowd, paused").isFalse();
+        // B's connections waiting in the line do not make it hold over half of the places.
+        EmbeddedChannel b3 = from("10.0.0.2");
+        EmbeddedChannel b4 = from("10.0.0.2");
+        listener.writeInbound(b3, b4);
+        assertThat(listener.config().isAutoRead()).as("still no crowd").isFalse();
+        a1.close();
+        listener.runPendingTasks();
+        // b3 took a1's place: B holds three of four.
+        assertThat(listener.config().isAutoRead()).as("B crowds: reading on for others").isTrue();
+        b1.close();
+        listener.runPendingTasks();
+        // b4 took b1's place: B still holds three.
+        assertThat(listener.config().isAutoRead()).isTrue();
+        b2.close();
+        listener.runPendingTasks();
+        assertThat(counters.acceptedConnections()).isEqualTo(3);
+        assertThat(listener.config().isAutoRead()).as("below the bound").isTrue();
+        EmbeddedChannel a3 = from("10.0.0.1");
+        listener.writeInbound(a3);
+        assertThat(listener.config().isAutoRead()).as("full again, two halves: paused").isFalse();
+        for (EmbeddedChannel c : List.of(a2, a3, b3, b4)) {
+            c.close();
+        }
+        listener.runPendingTasks();
+        assertThat(counters.acceptedConnections()).isZero();
+        listener.finishAndReleaseAll();
+    }
+
     @Test
     void anAddressAtItsBoundIsRefusedBeforeItTakesAPlaceOrASpotInTheLine() throws Exception {
         AcceptGate bounded = new AcceptGate(3, 2, 0, counters, new RefusalLogs());
