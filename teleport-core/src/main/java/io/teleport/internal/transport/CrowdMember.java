@@ -1,8 +1,6 @@
 package io.teleport.internal.transport;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.teleport.internal.limits.CrowdedAddresses;
 import io.teleport.internal.session.DefaultSession;
@@ -12,17 +10,16 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * An accepted connection among the others of its address, for {@link CrowdedAddresses}. First in the
- * pipeline, it counts every read, so that a frame arriving slowly, or TLS records on their way to
- * a whole one, are activity; the frames written are counted by the decoder.
+ * An accepted connection among the others of its address, for {@link CrowdedAddresses}; its decoder
+ * counts the reads (a frame arriving slowly counts with each, TLS as its records come whole) and the
+ * frames written. Not a handler of its own: an idle session, of which there may be a million, pays
+ * this object and its place in the address's set, not a pipeline stage.
  */
-final class CrowdMember extends ChannelInboundHandlerAdapter implements CrowdedAddresses.Member {
+final class CrowdMember implements CrowdedAddresses.Member {
 
     private final Channel channel;
     private final DefaultSession session;
     private final PacketDecoder decoder;
-    /** Reads; the I/O thread's own, read elsewhere only as a hint. */
-    private int reads;
     private int seen = -1;
 
     private CrowdMember(Channel channel, DefaultSession session, PacketDecoder decoder) {
@@ -38,20 +35,13 @@ final class CrowdMember extends ChannelInboundHandlerAdapter implements CrowdedA
         }
         InetAddress address = remote.getAddress();
         CrowdMember member = new CrowdMember(channel, session, decoder);
-        channel.pipeline().addFirst("teleport-crowd", member);
         crowds.add(address, member);
         channel.closeFuture().addListener(f -> crowds.remove(address, member));
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        reads++;
-        ctx.fireChannelRead(msg);
-    }
-
-    @Override
     public int activity() {
-        return reads + decoder.written();
+        return decoder.activity();
     }
 
     @Override

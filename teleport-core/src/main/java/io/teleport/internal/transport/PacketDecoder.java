@@ -66,8 +66,8 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private @Nullable ChannelHandlerContext ctx;
     /** Whether a whole frame was received: the connection has spoken. */
     private volatile boolean anyFrame;
-    /** Frames written; the I/O thread's own, read elsewhere only as a hint (see CrowdMember). */
-    private int written;
+    /** Reads and frames written; the I/O thread's own, read elsewhere only as a hint (see CrowdMember). */
+    private int activity;
     /** The large frame being gathered, from its first byte; null when none is. */
     private @Nullable ByteBuf gathering;
     /** The declared size of the frame being gathered. */
@@ -97,14 +97,14 @@ final class PacketDecoder extends ByteToMessageDecoder {
         return anyFrame;
     }
 
-    /** Frames written so far. */
-    int written() {
-        return written;
+    /** Reads (a frame arriving slowly counts with each) and frames written so far. */
+    int activity() {
+        return activity;
     }
 
     /** A frame is written (the I/O thread). */
     void wrote() {
-        written++;
+        activity++;
     }
 
     @Override
@@ -318,6 +318,12 @@ final class PacketDecoder extends ByteToMessageDecoder {
         }
         frameTimer = ctx.executor().schedule(this::checkFrame,
                 Math.max(1, frameReadTimeoutNanos - (now - partialSince)), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        activity++;
+        super.channelRead(ctx, msg);
     }
 
     /**
