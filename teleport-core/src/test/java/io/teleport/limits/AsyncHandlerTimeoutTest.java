@@ -37,6 +37,10 @@ class AsyncHandlerTimeoutTest {
     private final AtomicInteger repliesWritten = new AtomicInteger();
 
     private Session callerOf(PeerConfig config) {
+        return callerOf(config, peers.add(new Peer(PeerConfig.defaults())));
+    }
+
+    private Session callerOf(PeerConfig config, Peer client) {
         PostWriteReply counting = ctx -> {
             repliesWritten.incrementAndGet();
             return null;
@@ -52,7 +56,7 @@ class AsyncHandlerTimeoutTest {
                 CompletableFuture.failedStage(new RerrorException(1409, "Conflict", "taken: " + body)));
         this.server = server;
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
-        return peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        return client.dial("127.0.0.1:" + port);
     }
 
     private Peer server;
@@ -104,6 +108,26 @@ class AsyncHandlerTimeoutTest {
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror())
                         .isEqualTo(new Rerror(1409, "Conflict", "taken: b")));
         assertThat(server.stats().asyncHandlerTimeouts()).isZero();
+    }
+
+    /**
+     * Pulls whose stages never complete, of a connection that closed: they end with it, and what they held
+     * of the peer's inbound budget comes back at once, not at the deadline (hostile round 12: four such
+     * connections held the budget for a minute and stalled every other client).
+     */
+    @Test
+    void theStuckPullsOfAClosedConnectionGiveTheirBytesBackAtOnce() {
+        Peer client = peers.add(new Peer(PeerConfig.defaults()));
+        Session caller = callerOf(PeerConfig.defaults(), client);
+        String big = "x".repeat(100_000);
+        for (int i = 0; i < 8; i++) {
+            caller.pullAsync("/never", big, String.class);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.stats().inboundBytes() > 700_000);
+        // Cut, as a client that goes away does.
+        ((io.teleport.internal.session.DefaultSession) caller).channel().close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.stats().inboundBytes() == 0);
+        assertThat(server.stats().asyncHandlerTimeouts()).as("no deadline passed").isZero();
     }
 
     @Test

@@ -82,6 +82,27 @@ class TlsTest {
                 .contains("(TLS handshake not finished)");
     }
 
+    /**
+     * A TLS peer that ends its TLS ({@code close_notify}) and keeps its socket open: the other side's
+     * session stayed connected for good, every pull timing out (hostile round 12). It is a lost connection.
+     */
+    @Test
+    void aCloseNotifyWithTheSocketLeftOpenEndsTheConnection() throws Exception {
+        Peer serverPeer = new Peer(PeerConfig.builder()
+                .serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory()).build()).build());
+        peers.add(serverPeer);
+        serverPeer.pullRouter().route("/secret", String.class, (body, ctx) -> "told " + body);
+        String address = "127.0.0.1:" + ((InetSocketAddress) serverPeer.listen("127.0.0.1:0", null)).getPort();
+        Session session = dial(address, SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build());
+        assertThat(session.pull("/secret", "x", String.class)).isEqualTo("told x");
+        io.netty.channel.Channel accepted = ((io.teleport.internal.session.DefaultSession) serverPeer.sessions()
+                .iterator().next()).channel();
+        // close_notify only: Netty's closeOutbound leaves the socket open.
+        accepted.eventLoop().submit(() -> accepted.pipeline().get(io.netty.handler.ssl.SslHandler.class).closeOutbound())
+                .get(5, java.util.concurrent.TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> session.closeFuture().isDone());
+    }
+
     @Test
     void tlsBetweenTwoPeers() throws Exception {
         String address = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());

@@ -1,5 +1,7 @@
 package io.teleport.internal.session;
 
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.util.Timeout;
 import io.netty.util.TimerTask;
 import io.teleport.message.Rerror;
@@ -18,17 +20,24 @@ import java.util.function.BiConsumer;
  * or {@code 408} once {@link io.teleport.config.PeerConfig#asyncHandlerTimeout()} passes first; the
  * later of the two is dropped. Unbounded, a stage that never completes (a handler waiting for an event
  * that never comes) would keep its pull in the session's in-flight count for good, and enough of them
- * stop the session being read: replies to this side's own pulls there included.
+ * stop the session being read: replies to this side's own pulls there included. A pull whose connection
+ * closes first ends then: nobody can get its reply, and what it holds of the peer's inbound budget must
+ * not wait for the deadline (hostile round 12: four connections of 128 such pulls of 100 KB, closed at
+ * once, held the budget for a minute and stalled every other client).
  */
-final class AsyncReply implements BiConsumer<Object, Throwable>, TimerTask {
+final class AsyncReply implements BiConsumer<Object, Throwable>, TimerTask, ChannelFutureListener {
 
     private static final Logger log = LoggerFactory.getLogger(AsyncReply.class);
     private static final AtomicIntegerFieldUpdater<AsyncReply> ANSWERED =
             AtomicIntegerFieldUpdater.newUpdater(AsyncReply.class, "answered");
 
+    private static final Rerror CLOSED = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
+            "the connection closed before the handler's stage completed");
+
     private final InboundContext pull;
     private volatile int answered;
     private volatile @Nullable Timeout deadline;
+    private volatile boolean listening;
 
     private AsyncReply(InboundContext pull) {
         this.pull = pull;
@@ -38,25 +47,39 @@ final class AsyncReply implements BiConsumer<Object, Throwable>, TimerTask {
     static void await(InboundContext pull, CompletionStage<?> stage) {
         AsyncReply reply = new AsyncReply(pull);
         // Registered first: a stage done already (a cached value, a minimal stage, which cannot even be
-        // asked whether it is done) answers here and needs no timer entry.
+        // asked whether it is done) answers here and needs no timer entry nor a close listener.
         stage.whenComplete(reply);
-        long nanos = pull.session.peer.config.asyncHandlerTimeout().toNanos();
-        if (nanos <= 0 || reply.answered != 0) {
+        if (reply.answered != 0) {
             return;
         }
-        try {
-            Timeout t = pull.session.peer.timer.newTimeout(reply, nanos, TimeUnit.NANOSECONDS);
-            reply.deadline = t;
-            if (reply.answered != 0) {
-                // Completed while the entry was made: accept() found no deadline to cancel.
-                t.cancel();
+        reply.listening = true;
+        pull.channel.closeFuture().addListener(reply);
+        long nanos = pull.session.peer.config.asyncHandlerTimeout().toNanos();
+        if (nanos > 0) {
+            try {
+                reply.deadline = pull.session.peer.timer.newTimeout(reply, nanos, TimeUnit.NANOSECONDS);
+            } catch (IllegalStateException stopped) {
+                // The peer's timer stopped: the peer is shutting down, and its drain bounds the wait.
+            } catch (RejectedExecutionException full) {
+                // An application's timer with a bound on its pending timeouts: this pull goes unbounded.
+                pull.session.peer.logs.noDeadlineLog.record("pull " + pull.safeUri() + " from " + pull.session.id()
+                        + ": " + full.getMessage());
             }
-        } catch (IllegalStateException stopped) {
-            // The peer's timer stopped: the peer is shutting down, and its drain bounds the wait.
-        } catch (RejectedExecutionException full) {
-            // An application's timer with a bound on its pending timeouts: this pull goes unbounded.
-            pull.session.peer.logs.noDeadlineLog.record("pull " + pull.safeUri() + " from " + pull.session.id()
-                    + ": " + full.getMessage());
+        }
+        if (reply.answered != 0) {
+            // Answered while the entry and the listener were made: the answer found them not all there yet.
+            reply.release();
+        }
+    }
+
+    /** The deadline and the close listener are not needed any more. */
+    private void release() {
+        Timeout t = deadline;
+        if (t != null) {
+            t.cancel();
+        }
+        if (listening) {
+            pull.channel.closeFuture().removeListener(this);
         }
     }
 
@@ -65,14 +88,11 @@ final class AsyncReply implements BiConsumer<Object, Throwable>, TimerTask {
     public void accept(Object value, Throwable error) {
         if (!ANSWERED.compareAndSet(this, 0, 1)) {
             if (error != null) {
-                log.debug("pull {} from {}: its handler failed after its 408", pull.safeUri(), pull.session.id(), error);
+                log.debug("pull {} from {}: its handler failed after the pull ended", pull.safeUri(), pull.session.id(), error);
             }
             return;
         }
-        Timeout t = deadline;
-        if (t != null) {
-            t.cancel();
-        }
+        release();
         try {
             if (error != null) {
                 pull.session.peer.errors.replyFailed(error, true, pull);
@@ -86,11 +106,29 @@ final class AsyncReply implements BiConsumer<Object, Throwable>, TimerTask {
         }
     }
 
+    /** The pull's connection closed before the stage completed: it ends now, unanswered (its I/O thread). */
+    @Override
+    public void operationComplete(ChannelFuture closed) {
+        if (!ANSWERED.compareAndSet(this, 0, 1)) {
+            return;
+        }
+        Timeout t = deadline;
+        if (t != null) {
+            t.cancel();
+        }
+        pull.outOfTime = true;
+        // Through the reply's way (its hooks, off this thread when they may block), whose write fails here.
+        pull.reply(null, CLOSED);
+    }
+
     /** The time is up before the stage completed (the peer's timer thread). */
     @Override
     public void run(Timeout timeout) {
         if (!ANSWERED.compareAndSet(this, 0, 1)) {
             return;
+        }
+        if (listening) {
+            pull.channel.closeFuture().removeListener(this);
         }
         PeerContext peer = pull.session.peer;
         long millis = peer.config.asyncHandlerTimeout().toMillis();

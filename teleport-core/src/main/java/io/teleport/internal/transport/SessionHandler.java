@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.EncoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
@@ -186,6 +187,18 @@ final class SessionHandler extends ChannelDuplexHandler {
                 scheduleHandshakeLook(channel, timeout);
             }
         }, timeout, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The other side ended its TLS ({@code close_notify}): nothing more can come on the connection, whether
+     * or not it closes its socket, and a remote that keeps it open would hold the session connected for good.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslCloseCompletionEvent && ctx.channel().isActive()) {
+            ctx.close();
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
