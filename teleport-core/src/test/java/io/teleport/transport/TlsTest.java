@@ -103,6 +103,39 @@ class TlsTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> session.closeFuture().isDone());
     }
 
+    /**
+     * A close_notify that comes with frames the receiver holds undecoded (its in-flight limit reached): they
+     * are handled before the connection closes, as they would be before a FIN (a review).
+     */
+    @Test
+    void framesHeldWhenTheCloseNotifyComesAreStillHandled() throws Exception {
+        Peer serverPeer = new Peer(PeerConfig.builder()
+                .serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory()).build()).build());
+        peers.add(serverPeer);
+        String address = "127.0.0.1:" + ((InetSocketAddress) serverPeer.listen("127.0.0.1:0", null)).getPort();
+        Peer clientPeer = new Peer(PeerConfig.builder().limits(Limits.builder().maxInflightPerSession(1).build())
+                .clientSslContext(SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build()).build());
+        peers.add(clientPeer);
+        java.util.concurrent.atomic.AtomicInteger handled = new java.util.concurrent.atomic.AtomicInteger();
+        clientPeer.pushRouter().route("/note", String.class, (body, ctx) -> {
+            Thread.sleep(300);
+            handled.incrementAndGet();
+        });
+        Session session = clientPeer.dial(address);
+        assertThat(session.isHealthy()).isTrue();
+        Session accepted = await().until(() -> serverPeer.sessions().stream().findFirst().orElse(null), a -> a != null);
+        io.netty.channel.Channel ch = ((io.teleport.internal.session.DefaultSession) accepted).channel();
+        // Three pushes and the close_notify in one go: the client runs one push at a time, holding the others.
+        ch.eventLoop().submit(() -> {
+            for (int i = 0; i < 3; i++) {
+                accepted.push("/note", "n" + i);
+            }
+            ch.pipeline().get(io.netty.handler.ssl.SslHandler.class).closeOutbound();
+        }).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> handled.get() == 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> session.closeFuture().isDone());
+    }
+
     @Test
     void tlsBetweenTwoPeers() throws Exception {
         String address = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());

@@ -31,7 +31,8 @@ final class AsyncReply implements BiConsumer<Object, Throwable>, TimerTask, Chan
     private static final AtomicIntegerFieldUpdater<AsyncReply> ANSWERED =
             AtomicIntegerFieldUpdater.newUpdater(AsyncReply.class, "answered");
 
-    private static final Rerror CLOSED = new Rerror(Rerror.CODE_UNAVAILABLE, "Service Unavailable",
+    /** Never sent: what the reply's hooks, the message log and the metrics see of a pull whose connection closed. */
+    private static final Rerror CLOSED = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
             "the connection closed before the handler's stage completed");
 
     private final InboundContext pull;

@@ -161,7 +161,8 @@ final class PullReply {
     private static void fill(InboundContext pull, Packet reply, @Nullable Object value, @Nullable Rerror rerror) {
         Packet request = pull.request;
         if (rerror != null) {
-            rerror = fitted(asGateway(rerror), pull.session.peer.limits.maxMetaBytes());
+            // A pull ended by this side (its connection closed, its time up) says so as it is.
+            rerror = fitted(pull.outOfTime ? rerror : asGateway(rerror), pull.session.peer.limits.maxMetaBytes());
             if (rerror == InboundContext.NOT_FOUND && pull.erpc()) {
                 // erpc's built-in 404 says cause= with nothing after it (vector E14).
                 reply.meta().set(Rerror.META_KEY, ErpcRawProto.withEmptyCause(rerror));

@@ -97,6 +97,11 @@ final class PacketDecoder extends ByteToMessageDecoder {
         return anyFrame;
     }
 
+    /** Whether received bytes wait here undecoded (the gate holds them, or a frame is not whole yet). */
+    boolean holdsBytes() {
+        return actualReadableBytes() > 0;
+    }
+
     /** Reads (a frame arriving slowly counts with each) and frames written so far. */
     int activity() {
         return activity;

@@ -190,15 +190,23 @@ final class SessionHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * The other side ended its TLS ({@code close_notify}): nothing more can come on the connection, whether
-     * or not it closes its socket, and a remote that keeps it open would hold the session connected for good.
+     * The other side ended its TLS ({@code close_notify}): nothing more can come, whether or not it closes its
+     * socket. Closed once what came before is decoded (the gate may hold a drained remote's last replies).
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslCloseCompletionEvent && ctx.channel().isActive()) {
-            ctx.close();
+            closeOnceDecoded(ctx.channel(), System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    private void closeOnceDecoded(Channel ch, long deadline) {
+        if (!decoder.holdsBytes() || System.nanoTime() - deadline >= 0) {
+            ch.close();
+        } else if (ch.isActive()) {
+            ch.eventLoop().schedule(() -> closeOnceDecoded(ch, deadline), 20, TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
