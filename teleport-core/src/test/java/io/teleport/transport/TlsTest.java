@@ -136,6 +136,28 @@ class TlsTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> session.closeFuture().isDone());
     }
 
+    /** Bytes that are no TLS record after the handshake: the other side uses TLS and broke it (hostile round 12). */
+    @Test
+    void garbageAfterTheHandshakeIsNotCalledAPeerWithoutTls() throws Exception {
+        Peer serverPeer = new Peer(PeerConfig.builder()
+                .serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory()).build()).build());
+        peers.add(serverPeer);
+        serverPeer.pullRouter().route("/secret", String.class, (body, ctx) -> "told " + body);
+        String address = "127.0.0.1:" + ((InetSocketAddress) serverPeer.listen("127.0.0.1:0", null)).getPort();
+        Session session = dial(address, SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build());
+        assertThat(session.pull("/secret", "x", String.class)).isEqualTo("told x");
+        io.netty.channel.Channel accepted = ((io.teleport.internal.session.DefaultSession) serverPeer.sessions()
+                .iterator().next()).channel();
+        // Past the TLS handler, straight to the socket.
+        accepted.eventLoop().submit(() -> accepted.pipeline().firstContext().writeAndFlush(
+                io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})))
+                .get(5, java.util.concurrent.TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> log.warnings("TLS with a dialed peer failed").size() == 1);
+        assertThat(log.warnings("TLS with a dialed peer failed")).singleElement().asString()
+                .contains("the other side sent bytes that are no TLS record after the TLS handshake finished")
+                .doesNotContain("does not use TLS");
+    }
+
     @Test
     void tlsBetweenTwoPeers() throws Exception {
         String address = listen(SslContextBuilder.forServer(server.toKeyManagerFactory()).build());

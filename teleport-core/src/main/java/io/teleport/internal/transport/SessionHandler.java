@@ -384,7 +384,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             // the pulls already sent must say so (the alert's text), not only that the connection closed.
             tlsFailure.report(ctx.channel(), c);
             brokenBy = "closed by this side after a TLS error: "
-                    + LogText.safe(String.valueOf(TlsFailure.text(TlsFailure.reason(c))), limit);
+                    + LogText.safe(String.valueOf(TlsFailure.text(ctx.channel(), TlsFailure.reason(c))), limit);
         } else if (c instanceof ReadTimeoutException) {
             log.debug("disconnect({}) when reading: read idle timeout", session.id());
         } else if (c instanceof WriteTimeoutException) {

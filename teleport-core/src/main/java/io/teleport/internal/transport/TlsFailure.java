@@ -2,6 +2,7 @@ package io.teleport.internal.transport;
 
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
 import io.teleport.internal.log.LogText;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.transport.Addresses;
@@ -48,7 +49,7 @@ final class TlsFailure {
         }
         reported = true;
         session.peer.counters.tlsFailures.increment();
-        String message = text(reason);
+        String message = text(channel, reason);
         String text = Addresses.format(channel.remoteAddress()) + ": " + LogText.safe(
                 message == null ? reason.getClass().getSimpleName() : message, session.peer.limits.logValueLimit());
         (session.dialed() ? session.peer.logs.dialedTlsLog : session.peer.logs.acceptedTlsLog).record(text);
@@ -67,6 +68,18 @@ final class TlsFailure {
                 ? new SSLException("the other side closed the connection during the TLS handshake; likely a peer"
                         + " without TLS (TLS on this side only), else one that refused the connection")
                 : cause;
+    }
+
+    /**
+     * {@link #text(Throwable)}, unless the bytes that are no TLS record came after the handshake finished:
+     * then the other side does use TLS, and broke it (hostile round 12: such garbage read as a peer without TLS).
+     */
+    static @Nullable String text(Channel channel, Throwable reason) {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (reason instanceof NotSslRecordException && tls != null && tls.handshakeFuture().isSuccess()) {
+            return "the other side sent bytes that are no TLS record after the TLS handshake finished";
+        }
+        return text(reason);
     }
 
     /**
