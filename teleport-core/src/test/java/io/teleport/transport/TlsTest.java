@@ -82,12 +82,11 @@ class TlsTest {
                 .contains("(TLS handshake not finished)");
     }
 
-    /**
-     * A TLS peer that ends its TLS ({@code close_notify}) and keeps its socket open: the other side's
-     * session stayed connected for good, every pull timing out (hostile round 12). It is a lost connection.
-     */
-    @Test
-    void aCloseNotifyWithTheSocketLeftOpenEndsTheConnection() throws Exception {
+    /** The server's side of the last {@link #connected()} session. */
+    private io.netty.channel.Channel acceptedChannel;
+
+    /** A TLS session that was served a pull; the server's connection in {@link #acceptedChannel}. */
+    private Session connected() throws Exception {
         Peer serverPeer = new Peer(PeerConfig.builder()
                 .serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory()).build()).build());
         peers.add(serverPeer);
@@ -95,8 +94,18 @@ class TlsTest {
         String address = "127.0.0.1:" + ((InetSocketAddress) serverPeer.listen("127.0.0.1:0", null)).getPort();
         Session session = dial(address, SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build());
         assertThat(session.pull("/secret", "x", String.class)).isEqualTo("told x");
-        io.netty.channel.Channel accepted = ((io.teleport.internal.session.DefaultSession) serverPeer.sessions()
-                .iterator().next()).channel();
+        acceptedChannel = ((io.teleport.internal.session.DefaultSession) serverPeer.sessions().iterator().next()).channel();
+        return session;
+    }
+
+    /**
+     * A TLS peer that ends its TLS ({@code close_notify}) and keeps its socket open: the other side's
+     * session stayed connected for good, every pull timing out (hostile round 12). It is a lost connection.
+     */
+    @Test
+    void aCloseNotifyWithTheSocketLeftOpenEndsTheConnection() throws Exception {
+        Session session = connected();
+        io.netty.channel.Channel accepted = acceptedChannel;
         // close_notify only: Netty's closeOutbound leaves the socket open.
         accepted.eventLoop().submit(() -> accepted.pipeline().get(io.netty.handler.ssl.SslHandler.class).closeOutbound())
                 .get(5, java.util.concurrent.TimeUnit.SECONDS);
@@ -139,15 +148,8 @@ class TlsTest {
     /** Bytes that are no TLS record after the handshake: the other side uses TLS and broke it (hostile round 12). */
     @Test
     void garbageAfterTheHandshakeIsNotCalledAPeerWithoutTls() throws Exception {
-        Peer serverPeer = new Peer(PeerConfig.builder()
-                .serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory()).build()).build());
-        peers.add(serverPeer);
-        serverPeer.pullRouter().route("/secret", String.class, (body, ctx) -> "told " + body);
-        String address = "127.0.0.1:" + ((InetSocketAddress) serverPeer.listen("127.0.0.1:0", null)).getPort();
-        Session session = dial(address, SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build());
-        assertThat(session.pull("/secret", "x", String.class)).isEqualTo("told x");
-        io.netty.channel.Channel accepted = ((io.teleport.internal.session.DefaultSession) serverPeer.sessions()
-                .iterator().next()).channel();
+        Session session = connected();
+        io.netty.channel.Channel accepted = acceptedChannel;
         // Past the TLS handler, straight to the socket.
         accepted.eventLoop().submit(() -> accepted.pipeline().firstContext().writeAndFlush(
                 io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})))
