@@ -1,12 +1,11 @@
 package io.teleport.internal.limits;
 
 import java.net.InetAddress;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The accepted connections of each remote address, so that at {@code max-connections} the address
+ * The accepted connections, each with its remote address, so that at {@code max-connections} the address
  * crowding the others out (see {@link AcceptGate}) gives back connections that do nothing, one for each
  * connection of another address waiting for a place. An idle connection is one on which no byte
  * arrived and to which no frame was written between two looks, with nothing in flight either way and
@@ -16,6 +15,9 @@ public final class CrowdedAddresses {
 
     /** An accepted connection, as the looks see it. */
     public interface Member {
+
+        /** Its remote address. */
+        InetAddress address();
 
         /** Reads and frames written on it so far: a hint off its I/O thread, checked again there. */
         int activity();
@@ -33,7 +35,11 @@ public final class CrowdedAddresses {
         void closeIfIdle(int seen);
     }
 
-    private final Map<InetAddress, Set<Member>> byAddress = new ConcurrentHashMap<>();
+    /**
+     * Every accepted connection with an address, in one set: a set per address would cost a map of its own
+     * for each of many clients, each from its own address, while only a look at the bound walks them.
+     */
+    private final Set<Member> members = ConcurrentHashMap.newKeySet();
     private final long lookNanos;
     /** When the last look was; looks come from one sweep at a time. */
     private long lastLookNanos;
@@ -44,21 +50,14 @@ public final class CrowdedAddresses {
         this.lookNanos = lookNanos;
     }
 
-    /** {@code m}, from {@code address}, was admitted. */
-    public void add(InetAddress address, Member m) {
-        byAddress.compute(address, (a, members) -> {
-            Set<Member> set = members != null ? members : ConcurrentHashMap.newKeySet();
-            set.add(m);
-            return set;
-        });
+    /** {@code m} was admitted. */
+    public void add(Member m) {
+        members.add(m);
     }
 
     /** {@code m} closed. */
-    public void remove(InetAddress address, Member m) {
-        byAddress.computeIfPresent(address, (a, members) -> {
-            members.remove(m);
-            return members.isEmpty() ? null : members;
-        });
+    public void remove(Member m) {
+        members.remove(m);
     }
 
     /**
@@ -74,7 +73,10 @@ public final class CrowdedAddresses {
         looked = true;
         lastLookNanos = now;
         int closing = 0;
-        for (Member m : byAddress.getOrDefault(crowd, Set.of())) {
+        for (Member m : members) {
+            if (!crowd.equals(m.address())) {
+                continue;
+            }
             int activity = m.activity();
             if (m.seen() == activity && closing < room && !m.busy()) {
                 closing++;

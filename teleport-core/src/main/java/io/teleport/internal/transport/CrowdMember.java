@@ -13,19 +13,21 @@ import java.util.concurrent.RejectedExecutionException;
  * An accepted connection among the others of its address, for {@link CrowdedAddresses}; its decoder
  * counts the reads (a frame arriving slowly counts with each, TLS as its records come whole) and the
  * frames written. Not a handler of its own: an idle session, of which there may be a million, pays
- * this object and its place in the address's set, not a pipeline stage.
+ * this object and its place in the set of accepted connections, not a pipeline stage.
  */
 final class CrowdMember implements CrowdedAddresses.Member {
 
     private final Channel channel;
     private final DefaultSession session;
     private final PacketDecoder decoder;
+    private final InetAddress address;
     private int seen = -1;
 
-    private CrowdMember(Channel channel, DefaultSession session, PacketDecoder decoder) {
+    private CrowdMember(Channel channel, DefaultSession session, PacketDecoder decoder, InetAddress address) {
         this.channel = channel;
         this.session = session;
         this.decoder = decoder;
+        this.address = address;
     }
 
     /** Counts {@code channel}, admitted by a listener's gate, with its address's until it closes; not a Unix socket's. */
@@ -33,10 +35,14 @@ final class CrowdMember implements CrowdedAddresses.Member {
         if (!(channel.remoteAddress() instanceof InetSocketAddress remote) || remote.getAddress() == null) {
             return;
         }
-        InetAddress address = remote.getAddress();
-        CrowdMember member = new CrowdMember(channel, session, decoder);
-        crowds.add(address, member);
-        channel.closeFuture().addListener(f -> crowds.remove(address, member));
+        CrowdMember member = new CrowdMember(channel, session, decoder, remote.getAddress());
+        crowds.add(member);
+        channel.closeFuture().addListener(f -> crowds.remove(member));
+    }
+
+    @Override
+    public InetAddress address() {
+        return address;
     }
 
     @Override
