@@ -335,10 +335,8 @@ public final class TeleportAutoConfiguration {
                 return;
             }
             String written = Binder.get(environment).bind(key, String.class).orElse("").strip();
-            if (!written.isEmpty() && written.chars().allMatch(Character::isDigit)) {
-                throw new TeleportConfigurationException(key, written + " has no unit, so it is " + written
-                        + " milliseconds: " + effect, "Write the unit: " + written + "s for seconds, or "
-                        + written + "ms if milliseconds are meant.", null);
+            if (UnitlessDurations.digitsOnly(written)) {
+                throw UnitlessDurations.unitless(key, written, ": " + effect);
             }
             log.warn("{} is {}: {}. A number without a unit is in milliseconds; write 30s for seconds", key,
                     PropertyChecks.written(rate), effect);

@@ -47,13 +47,18 @@ final class UnitlessDurations {
             return;
         }
         ConfigurationProperty first = bare.get(0);
-        String written = text(first.getValue());
-        throw new TeleportConfigurationException(first.getName().toString(), written + " has no unit, so it is "
-                + written + " milliseconds" + (bare.size() > 1 ? "; so are " + names(bare.subList(1, bare.size())) : ""),
-                "Write the unit: " + written + "s for seconds, or " + written + "ms if milliseconds are meant.", null);
+        throw unitless(first.getName().toString(), text(first.getValue()),
+                bare.size() > 1 ? "; so are " + names(bare.subList(1, bare.size())) : "");
     }
 
-    private static boolean digitsOnly(@Nullable Object value) {
+    /** The failure of {@code key}, written {@code written} without a unit; {@code more} follows the problem. */
+    static TeleportConfigurationException unitless(String key, String written, String more) {
+        return new TeleportConfigurationException(key, written + " has no unit, so it is " + written + " milliseconds"
+                + more, "Write the unit: " + written + "s for seconds, or " + written + "ms if milliseconds are meant.", null);
+    }
+
+    /** Whether {@code value} is a bare number, which Spring reads as milliseconds. */
+    static boolean digitsOnly(@Nullable Object value) {
         String text = text(value);
         return !text.isEmpty() && text.chars().allMatch(Character::isDigit);
     }
