@@ -109,7 +109,8 @@ public final class Peer implements PeerSetup, AutoCloseable {
         this.network = Network.of(this.config.network());
         this.context = new PeerContext(this.config, this.codecs, this.xferFilters, pullRouter, pushRouter, this.plugins,
                 Objects.requireNonNull(defaultProto, "defaultProto"), transport(this.config), timer, exceptionMappers);
-        this.context.dialer = (address, proto, session) -> Connections.dial(context, network, address, proto, session);
+        this.context.dialer = (address, proto, session, attributes) -> Connections.dial(context, network, address, proto, session,
+                attributes);
         log.info("transport {} (configured: {})", context.transport().type().configName(), this.config.transport().configName());
         try {
             for (Plugin plugin : this.plugins.plugins()) {
@@ -245,12 +246,22 @@ public final class Peer implements PeerSetup, AutoCloseable {
      * {@link RerrorException}. Refused for {@link AutoProto}: the dialing side speaks first.
      */
     public CompletableFuture<Session> dialAsync(String address, @Nullable Proto proto) {
+        return dialAsync(address, proto, Map.of());
+    }
+
+    /**
+     * {@link #dialAsync(String, Proto)} with {@code attributes} in the new session's
+     * {@linkplain Session#attributes() attributes} from its start: the {@code PostDial} plugins see them,
+     * and they stay through redials (per-connection credentials: {@link io.teleport.plugins.AuthPlugin#TOKEN}).
+     */
+    public CompletableFuture<Session> dialAsync(String address, @Nullable Proto proto, Map<String, ?> attributes) {
+        Map<String, ?> initial = Map.copyOf(attributes);
         ensureOpen();
         if ((proto != null ? proto : context.defaultProto) instanceof AutoProto) {
             throw new IllegalArgumentException("dial " + address + ": protocol 'auto' is for accepting sides only;"
                     + " a dialing side speaks first and must name its protocol (FastProto or ErpcRawProto)");
         }
-        return context.dialer.dial(address, proto, null).thenApply(session -> {
+        return context.dialer.dial(address, proto, null, initial).thenApply(session -> {
             context.logs.dialOkLines.info(log, session.id(), "dial ok (network:{}, addr:{}, id:{})", network.goName(), address, session.id());
             return session;
         });
@@ -263,26 +274,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
      */
     public Session serve(Channel channel, @Nullable Proto proto) {
         ensureOpen();
-        Objects.requireNonNull(channel, "channel");
-        if (!channel.isActive()) {
-            throw new IllegalArgumentException("channel: not connected");
-        }
-        if (channel.eventLoop().inEventLoop()) {
-            return Pipelines.serve(context, channel, proto);
-        }
-        CompletableFuture<Session> installed = new CompletableFuture<>();
-        channel.eventLoop().execute(() -> {
-            try {
-                installed.complete(Pipelines.serve(context, channel, proto));
-            } catch (RuntimeException e) {
-                installed.completeExceptionally(e);
-            }
-        });
-        try {
-            return installed.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
-        }
+        return Pipelines.serve(context, channel, proto);
     }
 
     /** The live session with this id. */

@@ -47,12 +47,21 @@ import java.util.function.Supplier;
  * do not see {@value #URI} messages on either side, as in Go, where the handshake is read before the
  * session's other hooks run. Put it first in the chain, so that no other plugin acts on a message
  * from a peer that has not authenticated.
+ *
+ * <p>A dialed session whose attributes hold a {@link #TOKEN} sends that token instead of the plugin's
+ * own ({@code peer.dialAsync(address, null, Map.of(AuthPlugin.TOKEN, "..."))}): one peer can dial
+ * backends that accept different tokens, each session sending its own after every redial.
  */
 public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader, PostReadPushHeader,
         PrivatePaths {
 
     /** The authentication route. */
     public static final String URI = ErpcRawProto.AUTH_URI;
+    /**
+     * The session attribute holding the token that session sends, in place of the plugin's own: set
+     * it when dialing ({@code Peer.dialAsync(address, proto, attributes)}), before the dial hooks run.
+     */
+    public static final String TOKEN = AuthPlugin.class.getName() + ".token";
 
     private static final Logger log = LoggerFactory.getLogger(AuthPlugin.class);
     private static final String VERIFIED = AuthPlugin.class.getName() + ".verified";
@@ -61,7 +70,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "this peer takes calls only after "
             + "the handshake " + URI + ": the caller has no token, or it was refused (with Spring Boot, teleport.auth.token)");
 
-    private final @Nullable Supplier<String> token;
+    private final @Nullable Supplier<@Nullable String> token;
     private final @Nullable SessionVerifier verifier;
     private final @Nullable Duration timeout;
     private final AuthRefusals refusals = new AuthRefusals(log);
@@ -80,7 +89,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
         @Nullable Rerror verify(Session session, String token);
     }
 
-    private AuthPlugin(@Nullable Supplier<String> token, @Nullable SessionVerifier verifier,
+    private AuthPlugin(@Nullable Supplier<@Nullable String> token, @Nullable SessionVerifier verifier,
             @Nullable Duration timeout) {
         this.token = token;
         this.verifier = verifier;
@@ -89,9 +98,10 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
 
     /**
      * The dialing side: sends {@code token} after every dial and redial, to be answered within the
-     * peer's dial timeout (an instance per peer: it takes its peer's).
+     * peer's dial timeout (an instance per peer: it takes its peer's). A supplier that returns
+     * {@code null} sends nothing, but for the sessions dialed with a {@link #TOKEN} of their own.
      */
-    public static AuthPlugin client(Supplier<String> token) {
+    public static AuthPlugin client(Supplier<@Nullable String> token) {
         return new AuthPlugin(Objects.requireNonNull(token, "token"), null, null);
     }
 
@@ -166,12 +176,13 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
 
     @Override
     public @Nullable Rerror postDial(Session session) {
-        if (token == null) {
+        String sent = session.attributes().get(TOKEN) instanceof String own ? own : token != null ? token.get() : null;
+        if (sent == null) {
             return null;
         }
         try {
             // Part of the dial: a peer that accepts and never answers fails it within the dial's time.
-            session.pull(URI, token.get(), String.class, CallOptions.bodyCodec(StringCodec.ID),
+            session.pull(URI, sent, String.class, CallOptions.bodyCodec(StringCodec.ID),
                     CallOptions.timeout(dialTimeout));
             return null;
         } catch (RerrorException e) {

@@ -293,6 +293,39 @@ class BuiltinPluginsTest {
     }
 
     @Test
+    void aSessionDialedWithItsOwnTokenSendsItInsteadOfThePluginsAfterEveryRedial() {
+        Peer secret = authServer("127.0.0.1:0");
+        int secretPort = ((InetSocketAddress) secret.listenAddresses().iterator().next()).getPort();
+        Peer other = otherTokenServer(0);
+        int otherPort = ((InetSocketAddress) other.listenAddresses().iterator().next()).getPort();
+        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(20))
+                .redialMaxInterval(Duration.ofMillis(200)).build(), AuthPlugin.client(() -> "secret"));
+
+        assertThat(client.dial("127.0.0.1:" + secretPort).pull("/hello", "a", String.class)).isEqualTo("hello a");
+        assertThatThrownBy(() -> client.dial("127.0.0.1:" + otherPort))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(401));
+        Session own = client.dialAsync("127.0.0.1:" + otherPort, null, Map.of(AuthPlugin.TOKEN, "other")).join();
+        assertThat(own.pull("/hello", "b", String.class)).isEqualTo("other b");
+
+        other.shutdown(Duration.ofSeconds(1));
+        await().until(() -> !own.isHealthy());
+        otherTokenServer(otherPort);
+        assertThat(own.pull("/hello", "c", String.class)).isEqualTo("other c");
+        // A peer that only verifies tokens has none of its own to send, and still sends a session's.
+        Peer verifying = peer(PeerConfig.defaults(), serverAuth());
+        assertThat(verifying.dialAsync("127.0.0.1:" + otherPort, null, Map.of(AuthPlugin.TOKEN, "other")).join()
+                .pull("/hello", "d", String.class)).isEqualTo("other d");
+    }
+
+    private Peer otherTokenServer(int port) {
+        Peer server = peer(PeerConfig.defaults(), AuthPlugin.server(
+                token -> token.equals("other") ? null : new Rerror(401, "Unauthorized", "bad token"), Duration.ofSeconds(2)));
+        server.pullRouter().route("/hello", String.class, (b, ctx) -> "other " + b);
+        port(server, "127.0.0.1:" + port);
+        return server;
+    }
+
+    @Test
     void heartbeatPingsLookLikeTpExtsAndKeepSessionsAlive() throws Exception {
         BlockingQueue<Packet> pings = new LinkedBlockingQueue<>();
         PostReadPullHeader spy = ctx -> {

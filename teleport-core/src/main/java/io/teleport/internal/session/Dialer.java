@@ -5,6 +5,7 @@ import io.teleport.message.RerrorException;
 import io.teleport.proto.Proto;
 import org.jspecify.annotations.Nullable;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,8 +22,11 @@ public interface Dialer {
      *
      * @param proto the connection's protocol, or {@code null} for the peer's default
      * @param session the session to rebind on a redial, or {@code null} for a new one
+     * @param attributes what a new session holds from its start, before the dial hooks run (a redial's
+     *     session keeps its own)
      */
-    CompletableFuture<DefaultSession> dial(String address, @Nullable Proto proto, @Nullable DefaultSession session);
+    CompletableFuture<DefaultSession> dial(String address, @Nullable Proto proto, @Nullable DefaultSession session,
+            Map<String, ?> attributes);
 
     /** The error of a dial that did not connect, worded as Go Teleport words it. */
     static RerrorException failed(String address, Throwable cause) {

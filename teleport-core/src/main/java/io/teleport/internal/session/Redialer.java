@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -106,7 +107,7 @@ final class Redialer {
                     session.giveUp(new IllegalStateException("session closed"));
                     return;
                 }
-                peer.dialer.dial(address, proto, session).whenComplete((connected, error) -> {
+                peer.dialer.dial(address, proto, session, Map.of()).whenComplete((connected, error) -> {
                     if (error != null) {
                         failed(error);
                     }

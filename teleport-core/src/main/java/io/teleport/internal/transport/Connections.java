@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -84,9 +85,10 @@ public final class Connections {
      * @param proto the connection's protocol, or {@code null} for the peer's default
      * @param session the session to attach the new connection to (a redial), or {@code null} for a
      *     new one
+     * @param attributes a new session's attributes from its start, before the dial hooks run
      */
     public static CompletableFuture<DefaultSession> dial(PeerContext peer, Network network, String address,
-            @Nullable Proto proto, @Nullable DefaultSession session) {
+            @Nullable Proto proto, @Nullable DefaultSession session, Map<String, ?> attributes) {
         if (peer.inIoThread() || Addresses.needsLookup(network, address)) {
             // Looking a host name up blocks: never on an I/O thread, and not on the caller's, whose dial
             // is asynchronous (an application's async call must not wait seconds for a slow name service).
@@ -94,7 +96,7 @@ public final class Connections {
             try {
                 peer.lookupExecutor().execute(() -> {
                     try {
-                        connect(peer, network, address, proto, session).whenComplete((s, e) -> {
+                        connect(peer, network, address, proto, session, attributes).whenComplete((s, e) -> {
                             if (e == null) {
                                 dialed.complete(s);
                             } else {
@@ -115,12 +117,12 @@ public final class Connections {
             }
             return dialed;
         }
-        return connect(peer, network, address, proto, session);
+        return connect(peer, network, address, proto, session, attributes);
     }
 
     /** Resolves the address here, then connects. */
     private static CompletableFuture<DefaultSession> connect(PeerContext peer, Network network, String address,
-            @Nullable Proto proto, @Nullable DefaultSession session) {
+            @Nullable Proto proto, @Nullable DefaultSession session, Map<String, ?> attributes) {
         CompletableFuture<DefaultSession> ready = new CompletableFuture<>();
         SocketAddress remote;
         try {
@@ -137,7 +139,13 @@ public final class Connections {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        DefaultSession s = session != null ? session : new DefaultSession(peer, ch, address, proto);
+                        DefaultSession s = session;
+                        if (s == null) {
+                            s = new DefaultSession(peer, ch, address, proto);
+                            if (!attributes.isEmpty()) {
+                                s.attributes().putAll(attributes);
+                            }
+                        }
                         Pipelines.install(peer, ch, proto, s, ready, remote);
                     }
                 });

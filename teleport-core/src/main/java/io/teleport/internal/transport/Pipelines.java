@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -92,10 +94,33 @@ public final class Pipelines {
     }
 
     /**
-     * Installs the handlers on a channel that is already connected and active, and admits its
-     * session as an accepted one.
+     * Installs the handlers on a channel that is already connected and registered, on its I/O thread
+     * (waiting for it there when called from another), and admits its session as an accepted one.
      */
     public static DefaultSession serve(PeerContext peer, Channel channel, @Nullable Proto proto) {
+        Objects.requireNonNull(channel, "channel");
+        if (!channel.isActive()) {
+            throw new IllegalArgumentException("channel: not connected");
+        }
+        if (channel.eventLoop().inEventLoop()) {
+            return serveHere(peer, channel, proto);
+        }
+        CompletableFuture<DefaultSession> installed = new CompletableFuture<>();
+        channel.eventLoop().execute(() -> {
+            try {
+                installed.complete(serveHere(peer, channel, proto));
+            } catch (RuntimeException e) {
+                installed.completeExceptionally(e);
+            }
+        });
+        try {
+            return installed.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause() : e;
+        }
+    }
+
+    private static DefaultSession serveHere(PeerContext peer, Channel channel, @Nullable Proto proto) {
         DefaultSession session = new DefaultSession(peer, channel, null, proto);
         install(peer, channel, proto, session, null, null);
         if (!channel.isActive()) {

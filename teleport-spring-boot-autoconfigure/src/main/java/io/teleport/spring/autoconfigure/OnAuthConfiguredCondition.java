@@ -7,8 +7,15 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
-/** Matches when {@code teleport.auth.token} (not empty) or {@code teleport.auth.accepted-tokens} is set. */
+/**
+ * Matches when {@code teleport.auth.token} (not empty) or {@code teleport.auth.accepted-tokens} is set, or a
+ * remote's own {@code auth-token} ({@code teleport.client.auth-token}, {@code teleport.clients.<name>.auth-token}).
+ */
 class OnAuthConfiguredCondition extends SpringBootCondition {
+
+    /** Only the remote's token, bound from its properties; the rest of them are the remote's own concern. */
+    record RemoteToken(String authToken) {
+    }
 
     @Override
     public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
@@ -18,7 +25,17 @@ class OnAuthConfiguredCondition extends SpringBootCondition {
         boolean token = binder.bind("teleport.auth.token", String.class).map(t -> !t.isEmpty()).orElse(false);
         boolean accepted = binder.bind("teleport.auth.accepted-tokens", Bindable.listOf(String.class))
                 .map(list -> !list.isEmpty()).orElse(false);
-        return token || accepted ? ConditionOutcome.match("teleport.auth is configured")
-                : ConditionOutcome.noMatch("no teleport.auth.token or teleport.auth.accepted-tokens");
+        if (token || accepted) {
+            return ConditionOutcome.match("teleport.auth is configured");
+        }
+        boolean remote = binder.bind("teleport.client", RemoteToken.class).map(OnAuthConfiguredCondition::hasToken)
+                .orElse(false) || binder.bind("teleport.clients", Bindable.mapOf(String.class, RemoteToken.class))
+                .map(remotes -> remotes.values().stream().anyMatch(OnAuthConfiguredCondition::hasToken)).orElse(false);
+        return remote ? ConditionOutcome.match("a remote has its own auth-token")
+                : ConditionOutcome.noMatch("no teleport.auth.token, teleport.auth.accepted-tokens or remote auth-token");
+    }
+
+    private static boolean hasToken(RemoteToken remote) {
+        return remote.authToken() != null && !remote.authToken().isEmpty();
     }
 }

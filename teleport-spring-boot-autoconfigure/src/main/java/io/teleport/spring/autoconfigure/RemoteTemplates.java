@@ -2,6 +2,7 @@ package io.teleport.spring.autoconfigure;
 
 import io.teleport.Peer;
 import io.teleport.codec.Codec;
+import io.teleport.plugins.AuthPlugin;
 import io.teleport.proto.FastProto;
 import io.teleport.proto.Proto;
 import io.teleport.session.CallOption;
@@ -20,6 +21,7 @@ import org.springframework.util.ClassUtils;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds a {@link SessionTemplate} from its {@code teleport.client} or {@code teleport.clients.<name>}
@@ -52,6 +54,8 @@ final class RemoteTemplates {
             }
             defaults.add(CallOptions.bodyCodec(codec.id()));
         }
+        // The remote's own token rides on its sessions, so that the peer's AuthPlugin sends it after every redial.
+        Map<String, ?> dialAttributes = client.authToken() == null ? Map.of() : Map.of(AuthPlugin.TOKEN, client.authToken());
         RemoteInstances instances;
         if (client.discovered()) {
             if (!ClassUtils.isPresent(DISCOVERY_CLIENT, classLoader)) {
@@ -61,9 +65,9 @@ final class RemoteTemplates {
                         + "for spring.cloud.discovery.client.simple), or set " + key + ".address instead.", null);
             }
             instances = RemoteInstances.discovered(peer, name, client.serviceId(),
-                    balancers.create(name, client.serviceId()), proto);
+                    balancers.create(name, client.serviceId()), proto, dialAttributes);
         } else {
-            instances = RemoteInstances.fixed(peer, name, client.address(), proto);
+            instances = RemoteInstances.fixed(peer, name, client.address(), proto, dialAttributes);
         }
         return new SessionTemplate(instances, defaults, undialed,
                 new RetryPolicy(client.maxAttempts(), client.idempotentPaths()));

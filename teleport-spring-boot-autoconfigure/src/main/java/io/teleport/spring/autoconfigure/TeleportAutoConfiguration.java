@@ -296,11 +296,12 @@ public final class TeleportAutoConfiguration {
             TeleportProperties.Auth auth = properties.auth();
             List<String> accepted = auth.acceptedTokens();
             Rerror refused = new Rerror(401, "Unauthorized", "invalid token");
-            if (auth.token() != null && !accepted.isEmpty()) {
-                return AuthPlugin.both(auth::token, t -> accepted.contains(t) ? null : refused, auth.timeout());
+            if (accepted.isEmpty()) {
+                // Its own token, or none: then only the remotes with an auth-token of their own send one.
+                return AuthPlugin.client(auth::token);
             }
             if (auth.token() != null) {
-                return AuthPlugin.client(auth::token);
+                return AuthPlugin.both(auth::token, t -> accepted.contains(t) ? null : refused, auth.timeout());
             }
             return AuthPlugin.server(t -> accepted.contains(t) ? null : refused, auth.timeout());
         }

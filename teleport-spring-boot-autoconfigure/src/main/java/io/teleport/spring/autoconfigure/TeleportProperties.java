@@ -466,21 +466,25 @@ public record TeleportProperties(
      *     bean's name); unset for teleport.default-body-codec
      * @param protocol the wire protocol of this remote: teleport-v3 or erpc-v6 (auto is for listening
      *     only); unset for teleport.protocol
+     * @param authToken the token sent to this remote after every dial and redial, in place of
+     *     teleport.auth.token (for remotes that accept different tokens); unset or empty for teleport.auth.token
      */
     public record Client(String address, String serviceId, @DefaultValue("3") int maxAttempts,
             List<String> idempotentPaths, Connect connect, Duration pullTimeout, String bodyCodec,
-            Protocol protocol) {
+            Protocol protocol, String authToken) {
 
-        /** Copies the list; the values are checked with their keys named (see {@link #checkAttempts}). */
+        /** Copies the list, and an empty token is none; the values are checked with their keys named (see {@link #checkAttempts}). */
         public Client {
             idempotentPaths = idempotentPaths == null ? List.of() : List.copyOf(idempotentPaths);
+            authToken = authToken == null || authToken.isEmpty() ? null : authToken;
         }
 
         /**
          * Checks the values whose keys the record does not know ({@code prefix}.max-attempts,
-         * {@code prefix}.pull-timeout), whichever role the application has.
+         * {@code prefix}.pull-timeout, {@code prefix}.auth-token), whichever role the application has.
          */
         void checkAttempts(String prefix) {
+            PropertyChecks.resolved(authToken, prefix + ".auth-token");
             if (pullTimeout != null) {
                 PropertyChecks.positive(pullTimeout, prefix + ".pull-timeout");
             }

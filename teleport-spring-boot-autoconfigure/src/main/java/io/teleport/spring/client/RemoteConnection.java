@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -53,16 +54,19 @@ final class RemoteConnection {
 
     /** The protocol dials use; {@code null} for the peer's default. */
     private final @Nullable Proto proto;
+    /** What each session it dials holds from its start: the remote's own token ({@code AuthPlugin.TOKEN}). */
+    private final Map<String, ?> dialAttributes;
     /** {@link System#nanoTime()} before which a call does not dial again after a failed dial. Guarded by this. */
     private long nextDialNanos;
     /** The wait after the next failed dial; the peer's redial interval after a success. Guarded by this. */
     private long backoffNanos;
 
-    RemoteConnection(Peer peer, String name, String address, @Nullable Proto proto) {
+    RemoteConnection(Peer peer, String name, String address, @Nullable Proto proto, Map<String, ?> dialAttributes) {
         this.peer = peer;
         this.name = name;
         this.address = address;
         this.proto = proto;
+        this.dialAttributes = dialAttributes;
     }
 
     /**
@@ -93,7 +97,7 @@ final class RemoteConnection {
             }
             try {
                 // The stage after the bookkeeping: no caller sees the dial done before its backoff is set.
-                current = peer.dialAsync(address, proto).whenComplete(this::dialed);
+                current = peer.dialAsync(address, proto, dialAttributes).whenComplete(this::dialed);
             } catch (IllegalStateException closedMeanwhile) {
                 return shuttingDown();
             }

@@ -32,14 +32,17 @@ public final class RemoteInstances {
     private final TeleportLoadBalancer balancer;
     /** The protocol its connections dial with; {@code null} for the peer's default. */
     private final @Nullable Proto proto;
+    /** What each session its connections dial holds from its start (see {@code Peer.dialAsync}). */
+    private final Map<String, ?> dialAttributes;
     /** Replaced whole on each change, so that a call reads one consistent list without a lock. */
     private volatile List<Member> members;
     private boolean connecting;
     private volatile boolean listed;
 
     private RemoteInstances(Peer peer, String remote, @Nullable String serviceId, TeleportLoadBalancer balancer,
-            List<Member> members, @Nullable Proto proto) {
+            List<Member> members, @Nullable Proto proto, Map<String, ?> dialAttributes) {
         this.proto = proto;
+        this.dialAttributes = dialAttributes;
         this.peer = Objects.requireNonNull(peer, "peer");
         this.remote = Objects.requireNonNull(remote, "remote");
         this.serviceId = serviceId;
@@ -55,9 +58,20 @@ public final class RemoteInstances {
 
     /** The one instance at {@code address}, dialed with {@code proto} ({@code null} for the peer's default). */
     public static RemoteInstances fixed(Peer peer, String remote, String address, @Nullable Proto proto) {
+        return fixed(peer, remote, address, proto, Map.of());
+    }
+
+    /**
+     * As {@link #fixed(Peer, String, String, Proto)}, each session dialed holding {@code dialAttributes}
+     * from its start (see {@code Peer.dialAsync}: the remote's own token, {@code AuthPlugin.TOKEN}).
+     */
+    public static RemoteInstances fixed(Peer peer, String remote, String address, @Nullable Proto proto,
+            Map<String, ?> dialAttributes) {
+        Map<String, ?> attributes = Map.copyOf(dialAttributes);
         TeleportInstance instance = TeleportInstance.of(address);
         return new RemoteInstances(peer, remote, null, (uri, candidates) -> candidates.get(0),
-                List.of(new Member(instance, new RemoteConnection(peer, remote, address, proto))), proto);
+                List.of(new Member(instance, new RemoteConnection(peer, remote, address, proto, attributes))), proto,
+                attributes);
     }
 
     /**
@@ -71,8 +85,14 @@ public final class RemoteInstances {
     /** As {@link #discovered(Peer, String, String, TeleportLoadBalancer)}, dialing with {@code proto}. */
     public static RemoteInstances discovered(Peer peer, String remote, String serviceId, TeleportLoadBalancer balancer,
             @Nullable Proto proto) {
+        return discovered(peer, remote, serviceId, balancer, proto, Map.of());
+    }
+
+    /** As {@link #discovered(Peer, String, String, TeleportLoadBalancer, Proto)}, with {@code dialAttributes} as in {@link #fixed(Peer, String, String, Proto, Map)}. */
+    public static RemoteInstances discovered(Peer peer, String remote, String serviceId, TeleportLoadBalancer balancer,
+            @Nullable Proto proto, Map<String, ?> dialAttributes) {
         return new RemoteInstances(peer, remote, Objects.requireNonNull(serviceId, "serviceId"), balancer, List.of(),
-                proto);
+                proto, Map.copyOf(dialAttributes));
     }
 
     /** The service whose instances these are, or {@code null} for a fixed address. */
@@ -132,7 +152,7 @@ public final class RemoteInstances {
                     continue;
                 }
                 RemoteConnection connection = kept != null ? kept.connection
-                        : new RemoteConnection(peer, remote, instance.address(), proto);
+                        : new RemoteConnection(peer, remote, instance.address(), proto, dialAttributes);
                 if (kept == null) {
                     joined.add(connection);
                 }

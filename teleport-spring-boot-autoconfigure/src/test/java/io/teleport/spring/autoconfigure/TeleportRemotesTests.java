@@ -226,6 +226,43 @@ class TeleportRemotesTests {
     }
 
     @Test
+    void eachRemoteSendsItsOwnAuthTokenOrThePeersAfterEveryRedial() {
+        Peer orders = server(0, tokenChecker("orders-token"));
+        Peer stock = server(0, tokenChecker("stock-token"));
+        Peer shared = server(0, tokenChecker("shared-token"));
+        runner.withPropertyValues("teleport.auth.token=shared-token",
+                "teleport.clients.orders.address=" + address(orders), "teleport.clients.orders.auth-token=orders-token",
+                "teleport.clients.stock.address=" + address(stock), "teleport.clients.stock.auth-token=stock-token",
+                "teleport.clients.shared.address=" + address(shared), "teleport.clients.plain.address=" + address(stock),
+                "teleport.redial.interval=20ms", "teleport.redial.max-interval=200ms").run(ctx -> {
+                    SessionTemplates templates = ctx.getBean(SessionTemplates.class);
+                    assertThat(templates.get("orders").pull("/echo", "o", String.class)).isEqualTo("o");
+                    assertThat(templates.get("stock").pull("/echo", "s", String.class)).isEqualTo("s");
+                    assertThat(templates.get("shared").pull("/echo", "p", String.class)).isEqualTo("p");
+                    assertThatThrownBy(() -> templates.get("plain").pull("/echo", "x", String.class))
+                            .as("no token of its own: the peer's, which the stock server refuses")
+                            .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(1401));
+
+                    // The stock server restarts on its port: the session redials and sends its own token again.
+                    int port = ((InetSocketAddress) stock.listenAddresses().iterator().next()).getPort();
+                    Session session = templates.get("stock").session();
+                    stock.shutdown(Duration.ofSeconds(1));
+                    await().until(() -> !session.isHealthy());
+                    server(port, tokenChecker("stock-token"));
+                    await().until(session::isHealthy);
+                    assertThat(templates.get("stock").pull("/echo", "again", String.class)).isEqualTo("again");
+                });
+        // No teleport.auth at all: a remote's own token still makes the auth plugin, and is sent.
+        runner.withPropertyValues("teleport.client.address=" + address(orders), "teleport.client.auth-token=orders-token")
+                .run(ctx -> assertThat(ctx.getBean(SessionTemplate.class).pull("/echo", "d", String.class)).isEqualTo("d"));
+    }
+
+    private static io.teleport.plugins.AuthPlugin tokenChecker(String accepted) {
+        return io.teleport.plugins.AuthPlugin.server(token -> accepted.equals(token) ? null
+                : new Rerror(1401, "Bad Token", "token refused"), Duration.ofSeconds(5));
+    }
+
+    @Test
     void callsHeldBackAfterARefusedTokenGetTheRefusalsCodeAsTheCallThatDialedDid() {
         server(reserved.port(), io.teleport.plugins.AuthPlugin.server(
                 token -> "good".equals(token) ? null : new Rerror(1401, "Bad Token", "token refused"), Duration.ofSeconds(5)));
