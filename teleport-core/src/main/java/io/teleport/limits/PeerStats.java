@@ -52,6 +52,15 @@ public interface PeerStats {
         return 0;
     }
 
+    /**
+     * Replies dropped because their pull had ended without them, at its timeout mostly: the remote
+     * answered, later than this side waited. A few per session (one per pull that ended so, and
+     * a handful more for a Go peer's after a redial) are let pass; any more close the connection.
+     */
+    default long lateReplies() {
+        return 0;
+    }
+
     /** Pulls dropped because their connection closed before a handler took them (nobody would get the reply). */
     long droppedClosed();
 

@@ -22,6 +22,7 @@ public final class Counters implements PeerStats {
     public final LongAdder drainRefused = new LongAdder();
     public final LongAdder expired = new LongAdder();
     public final LongAdder asyncHandlerTimeouts = new LongAdder();
+    public final LongAdder lateReplies = new LongAdder();
     public final LongAdder droppedClosed = new LongAdder();
     public final LongAdder outboundRefused = new LongAdder();
     public final LongAdder broadcastSkipped = new LongAdder();
@@ -87,6 +88,11 @@ public final class Counters implements PeerStats {
     @Override
     public long asyncHandlerTimeouts() {
         return asyncHandlerTimeouts.sum();
+    }
+
+    @Override
+    public long lateReplies() {
+        return lateReplies.sum();
     }
 
     @Override
@@ -193,7 +199,7 @@ public final class Counters implements PeerStats {
     public String toString() {
         return "PeerStats[readPauses=" + readPauses() + ", paused=" + pausedSessions() + ", inboundBytes="
                 + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused() + ", pushesDropped=" + pushesDropped()
-                + ", expired=" + expired() + ", asyncHandlerTimeouts=" + asyncHandlerTimeouts() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
+                + ", expired=" + expired() + ", asyncHandlerTimeouts=" + asyncHandlerTimeouts() + ", lateReplies=" + lateReplies() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
                 + outboundRefused() + ", pendingPulls=" + pendingPulls() + ", pendingPullsRefused=" + pendingPullsRefused()
                 + ", broadcastSkipped=" + broadcastSkipped() + ", badFrames=" + badFrames()
                 + ", frameReadTimeouts=" + frameReadTimeouts() + ", handshakeTimeouts=" + handshakeTimeouts() + ", crowdedAddressCloses=" + crowdedAddressCloses() + ", tlsFailures=" + tlsFailures()

@@ -45,10 +45,9 @@ import javax.net.ssl.SSLException;
  * connection's {@link ReadGate}. It also closes an accepted connection on which nothing happens
  * within the handshake timeout.
  *
- * <p>On the way out it encodes packets into frames with the connection's protocol, asked of the
- * session each time (a connection that detects its protocol from the first frame knows it only
- * then). One handler rather than a separate encoder: an idle session is mostly its pipeline, and
- * each handler costs a context.
+ * <p>On the way out it encodes packets into frames with the connection's protocol, asked of the session each
+ * time (a connection that detects its protocol from the first frame knows it only then). One handler rather
+ * than a separate encoder: an idle session is mostly its pipeline, and each handler costs a context.
  */
 final class SessionHandler extends ChannelDuplexHandler {
 
@@ -324,6 +323,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             throw unasked;
         }
         if (pull == null) {
+            session.peer.counters.lateReplies.increment();
             if (log.isDebugEnabled()) {
                 log.debug("not found pull cmd (late reply), dropped: seq {} uri {}", reply.seq(),
                         LogText.safe(reply.uri(), session.peer.limits.logValueLimit()));

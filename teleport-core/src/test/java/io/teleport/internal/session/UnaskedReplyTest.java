@@ -70,6 +70,7 @@ class UnaskedReplyTest {
             await().until(() -> server.sessionCount() == 1);
             await().during(Duration.ofMillis(200)).until(() -> server.sessionCount() == 1);
             assertThat(server.stats().badFrames()).isZero();
+            assertThat(server.stats().lateReplies()).isEqualTo(STRAY_REPLIES);
 
             out.write(stray(99, "one too many"));
             assertThat(closedByPeer(attacker.getInputStream())).isTrue();
@@ -108,6 +109,7 @@ class UnaskedReplyTest {
             out.write(Frames.encode(new Packet(PacketType.PUSH, 2, "/hello", null)));
             await().during(Duration.ofMillis(200)).until(session::isHealthy);
             assertThat(server.stats().badFrames()).isZero();
+            assertThat(server.stats().lateReplies()).as("the late reply and the strays, dropped").isEqualTo(1 + STRAY_REPLIES);
 
             out.write(stray(pull.seq(), "again"));
             assertThat(closedByPeer(client.getInputStream())).isTrue();

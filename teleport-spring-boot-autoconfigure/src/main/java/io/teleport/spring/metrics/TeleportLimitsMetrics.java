@@ -35,6 +35,8 @@ import java.util.function.ToLongFunction;
  * nothing for write-stall-timeout), {@code replies-unread} (unread replies past
  * max-outbound-bytes-per-session), {@code max-connections} (accepted past the bound in one batch),
  * {@code max-connections-per-address} (refused: their address held max-connections-per-address);</li>
+ * <li>{@code teleport.limits.replies.late} counter: replies dropped because their pull had ended without
+ * them, at its timeout mostly (the remote answered later than this side waited);</li>
  * <li>{@code teleport.limits.accept.pauses} counter: times the listeners stopped accepting at
  * max-connections;</li>
  * <li>{@code teleport.limits.connections.accepted} gauge: accepted connections open now, and
@@ -97,6 +99,8 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         counter(registry, closed, "replies-unread", PeerStats::unreadReplyCloses, closedHelp);
         counter(registry, closed, "max-connections", PeerStats::connectionsRefused, closedHelp);
         counter(registry, closed, "max-connections-per-address", PeerStats::connectionsRefusedPerAddress, closedHelp);
+        counter(registry, "teleport.limits.replies.late", null, PeerStats::lateReplies,
+                "Replies dropped because their pull had ended without them, at its timeout mostly");
         counter(registry, "teleport.limits.accept.pauses", null, PeerStats::acceptPauses,
                 "Times the listeners stopped accepting because max-connections were open");
         Gauge.builder("teleport.limits.connections.accepted", stats, PeerStats::acceptedConnections)

@@ -105,6 +105,7 @@ class TeleportLimitsMetricsTest {
             public int handlersQueued() { return 28; }
             public long asyncHandlerTimeouts() { return 29; }
             public long crowdedAddressCloses() { return 30; }
+            public long lateReplies() { return 31; }
         };
         new TeleportLimitsMetrics(stats, 13, 17).bindTo(registry);
 
@@ -125,6 +126,7 @@ class TeleportLimitsMetricsTest {
         assertThat(gauge("teleport.limits.inbound.max.bytes")).isEqualTo(13);
         assertThat(gauge("teleport.limits.connections.accepted")).isEqualTo(14);
         assertThat(registry.get("teleport.limits.accept.pauses").functionCounter().count()).isEqualTo(15);
+        assertThat(registry.get("teleport.limits.replies.late").functionCounter().count()).isEqualTo(31);
         assertThat(counter("teleport.limits.connections.closed", "max-connections")).isEqualTo(16);
         assertThat(gauge("teleport.limits.connections.max")).isEqualTo(17);
         assertThat(counter("teleport.limits.connections.closed", "write-stall")).isEqualTo(18);
