@@ -32,6 +32,7 @@ import io.teleport.router.Route;
 import io.teleport.session.CallOption;
 import io.teleport.session.Session;
 import io.teleport.transport.Network;
+import io.teleport.transport.TlsContexts;
 import io.teleport.transport.Transport;
 import io.teleport.transport.TransportType;
 import io.teleport.xfer.XferFilters;
@@ -178,6 +179,11 @@ public final class Peer implements PeerSetup, AutoCloseable {
     /** The network in use. */
     public Network network() {
         return network;
+    }
+
+    /** The TLS contexts of new connections, replaceable while the peer runs (renewed certificates). */
+    public TlsContexts tls() {
+        return context.tls;
     }
 
     /**

@@ -251,12 +251,12 @@ public final class PeerConfig {
         return settings.shutdownTimeout;
     }
 
-    /** TLS for accepted connections; {@code null} for plain TCP. */
+    /** TLS for accepted connections; {@code null} for plain TCP. The peer's at start: see {@code Peer.tls()}. */
     public @Nullable SslContext serverSslContext() {
         return settings.serverSslContext;
     }
 
-    /** TLS for dialed connections; {@code null} for plain TCP. */
+    /** TLS for dialed connections; {@code null} for plain TCP. The peer's at start: see {@code Peer.tls()}. */
     public @Nullable SslContext clientSslContext() {
         return settings.clientSslContext;
     }

@@ -82,6 +82,48 @@ class TlsTest {
                 .contains("(TLS handshake not finished)");
     }
 
+    /** The subject of the certificate the other side of {@code session} presented. */
+    private static String peerSubject(Session session) throws Exception {
+        io.netty.handler.ssl.SslHandler tls = ((io.teleport.internal.session.DefaultSession) session).channel().pipeline()
+                .get(io.netty.handler.ssl.SslHandler.class);
+        return ((java.security.cert.X509Certificate) tls.engine().getSession().getPeerCertificates()[0])
+                .getSubjectX500Principal().getName();
+    }
+
+    @Test
+    void replacedContextsServeTheNewConnectionsWhileOpenOnesKeepTheirs() throws Exception {
+        X509Bundle renewed = new CertificateBuilder().ecp256().notAfter(java.time.Instant.now().plus(Duration.ofDays(1)))
+                .subject("CN=renewed").addSanDnsName("localhost").addSanIpAddress("127.0.0.1")
+                .addExtendedKeyUsageServerAuth().buildIssuedBy(ca);
+        Peer serverPeer = new Peer(PeerConfig.builder()
+                .serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory()).build()).build());
+        peers.add(serverPeer);
+        serverPeer.pullRouter().route("/secret", String.class, (body, ctx) -> "told " + body);
+        String address = "127.0.0.1:" + ((InetSocketAddress) serverPeer.listen("127.0.0.1:0", null)).getPort();
+        SslContext trusting = SslContextBuilder.forClient().trustManager(ca.toTrustManagerFactory()).build();
+        Peer clientPeer = new Peer(PeerConfig.builder().clientSslContext(trusting).dialTimeout(Duration.ofSeconds(5)).build());
+        peers.add(clientPeer);
+        Session before = clientPeer.dial(address);
+        assertThat(peerSubject(before)).isEqualTo("CN=localhost");
+
+        serverPeer.tls().replace(SslContextBuilder.forServer(renewed.toKeyManagerFactory()).build(), null);
+        Session after = clientPeer.dial(address);
+        assertThat(after.pull("/secret", "a", String.class)).isEqualTo("told a");
+        assertThat(peerSubject(after)).isEqualTo("CN=renewed");
+        assertThat(before.pull("/secret", "b", String.class)).isEqualTo("told b");
+        assertThat(peerSubject(before)).as("an open connection keeps its handshake's").isEqualTo("CN=localhost");
+
+        // The dialing side's too: trusting only a stranger now, its next dial fails.
+        clientPeer.tls().replace(null, SslContextBuilder.forClient().trustManager(stranger.toTrustManagerFactory()).build());
+        assertThatThrownBy(() -> clientPeer.dial(address)).isInstanceOfSatisfying(RerrorException.class,
+                e -> assertThat(e.code()).isEqualTo(105));
+        assertThat(before.pull("/secret", "c", String.class)).isEqualTo("told c");
+
+        assertThatThrownBy(() -> serverPeer.tls().replace(null, trusting)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("plain TCP");
+        assertThatThrownBy(() -> serverPeer.tls().replace(trusting, null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     /** The server's side of the last {@link #connected()} session. */
     private io.netty.channel.Channel acceptedChannel;
 

@@ -22,6 +22,7 @@ import io.teleport.router.ExceptionMapper;
 import io.teleport.router.PullRouter;
 import io.teleport.router.PushRouter;
 import io.teleport.transport.Network;
+import io.teleport.transport.TlsContexts;
 import io.teleport.transport.Transport;
 import io.teleport.xfer.XferFilters;
 import org.jspecify.annotations.Nullable;
@@ -98,12 +99,15 @@ public final class PeerContext {
     public final PendingDials dials = new PendingDials();
     /** The graceful shutdown of the sessions, and what it refused. */
     public final PeerDrain drain = new PeerDrain(this);
+    /** The TLS contexts new connections use: the configuration's, until replaced. */
+    public final TlsContexts tls;
 
     /** Creates the shared state and starts the I/O threads. */
     public PeerContext(PeerConfig config, Codecs codecs, XferFilters xferFilters, PullRouter pullRouter,
             PushRouter pushRouter, PluginChain plugins, Proto defaultProto, Transport transport,
             @Nullable Timer timer, List<ExceptionMapper> exceptionMappers) {
         this.config = config;
+        this.tls = new TlsContexts(config.serverSslContext(), config.clientSslContext());
         this.codecs = codecs;
         this.xferFilters = xferFilters;
         this.pullRouter = pullRouter;

@@ -53,7 +53,7 @@ public final class Pipelines {
         channel.config().setWriteBufferWaterMark(peer.waterMark);
         ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits, () -> session.pendingPulls() > 0,
                 session::awaitsNestedReplies);
-        SslContext ssl = session.dialed() ? config.clientSslContext() : config.serverSslContext();
+        SslContext ssl = session.dialed() ? peer.tls.client() : peer.tls.server();
         if (ssl != null) {
             SslHandler tls;
             if (dialed instanceof InetSocketAddress) {

@@ -1,14 +1,11 @@
 package io.teleport.spring.autoconfigure;
 
-import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.teleport.config.HandlerExecution;
 import io.teleport.config.PeerConfig;
 import io.teleport.limits.Limits;
 import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import io.teleport.transport.TransportType;
 import org.jspecify.annotations.Nullable;
-import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.thread.Threading;
 import org.springframework.core.env.Environment;
@@ -18,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
-import javax.net.ssl.SSLException;
 
 /** Builds the {@link PeerConfig} from {@link TeleportProperties}, the environment and the customizers. */
 final class PeerConfigFactory {
@@ -68,7 +64,7 @@ final class PeerConfigFactory {
         }
         // An empty name is how TLS is left off (${BUNDLE:}), or switched off over a file's (a test slice).
         if (p.ssl().bundle() != null && !p.ssl().bundle().isBlank()) {
-            applySsl(b, p.ssl(), sslBundles);
+            SslBundleTls.apply(b, p.ssl(), sslBundles);
         }
         customizers.forEach(c -> c.customize(b));
         return b.build();
@@ -175,43 +171,5 @@ final class PeerConfigFactory {
             return Threading.VIRTUAL.isActive(environment) ? HandlerExecution.VIRTUAL : HandlerExecution.POOL;
         }
         return configured;
-    }
-
-    private static void applySsl(PeerConfig.Builder b, TeleportProperties.Ssl ssl, SslBundles sslBundles) {
-        String action = "Define the bundle under spring.ssl.bundle (jks or pem, with its key store or certificate), "
-                + "or remove teleport.ssl.bundle for plain TCP.";
-        if (sslBundles == null) {
-            throw new TeleportConfigurationException("teleport.ssl.bundle", ssl.bundle() + " is set but there are no SSL bundles",
-                    action, null);
-        }
-        SslBundle bundle;
-        try {
-            bundle = sslBundles.getBundle(ssl.bundle());
-        } catch (RuntimeException e) {
-            throw new TeleportConfigurationException("teleport.ssl.bundle", e.getMessage(), action, e);
-        }
-        try {
-            SslContextBuilder server = SslContextBuilder.forServer(bundle.getManagers().getKeyManagerFactory())
-                    .trustManager(bundle.getManagers().getTrustManagerFactory())
-                    .clientAuth(ClientAuth.valueOf(ssl.clientAuth().name()));
-            SslContextBuilder client = SslContextBuilder.forClient()
-                    .keyManager(bundle.getManagers().getKeyManagerFactory())
-                    .trustManager(bundle.getManagers().getTrustManagerFactory());
-            String[] protocols = bundle.getOptions().getEnabledProtocols();
-            if (protocols != null) {
-                server.protocols(protocols);
-                client.protocols(protocols);
-            }
-            String[] ciphers = bundle.getOptions().getCiphers();
-            if (ciphers != null) {
-                server.ciphers(List.of(ciphers));
-                client.ciphers(List.of(ciphers));
-            }
-            // Built for the roles asked only: a client context also checks the bundle's trust material.
-            b.serverSslContext(ssl.roles().server() ? server.build() : null)
-                    .clientSslContext(ssl.roles().client() ? client.build() : null);
-        } catch (SSLException e) {
-            throw new IllegalStateException("teleport.ssl.bundle: " + ssl.bundle() + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -92,7 +92,7 @@ public final class TeleportAutoConfiguration {
     @ConditionalOnMissingBean
     Peer teleportPeer(PeerConfig config, TeleportProperties properties, ListableBeanFactory beanFactory,
             ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto,
-            ObjectProvider<ExceptionMapper> exceptionMappers) {
+            ObjectProvider<ExceptionMapper> exceptionMappers, ObjectProvider<SslBundles> sslBundles) {
         warnIfAuthPropertiesUnused(beanFactory, properties.auth());
         Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
         PeerBuilder builder = Peer.builder().config(config);
@@ -103,8 +103,9 @@ public final class TeleportAutoConfiguration {
         builder.defaultProto(properties.protocol().proto());
         proto.ifAvailable(builder::defaultProto);
         exceptionMappers.orderedStream().forEach(builder::exceptionMapper);
+        Peer peer;
         try {
-            return builder.build();
+            peer = builder.build();
         } catch (IllegalArgumentException e) {
             if (String.valueOf(e.getMessage()).startsWith("body codec: ")) {
                 // Known only now: Codec beans count, and protobuf is there only with protobuf-java.
@@ -117,6 +118,12 @@ public final class TeleportAutoConfiguration {
             throw new IllegalStateException("teleport: " + e.getMessage() + " (check teleport.network and the plugin "
                     + "beans)", e);
         }
+        String bundle = properties.ssl().bundle();
+        SslBundles bundles = sslBundles.getIfAvailable();
+        if (bundle != null && !bundle.isBlank() && bundles != null) {
+            SslBundleTls.followUpdates(peer, properties.ssl(), bundles);
+        }
+        return peer;
     }
 
     /**

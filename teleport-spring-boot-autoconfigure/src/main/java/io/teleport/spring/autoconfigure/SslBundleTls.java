@@ -1,0 +1,102 @@
+package io.teleport.spring.autoconfigure;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.teleport.Peer;
+import io.teleport.config.PeerConfig;
+import io.teleport.spring.diagnostics.TeleportConfigurationException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+
+import java.util.List;
+import javax.net.ssl.SSLException;
+
+/**
+ * The peer's TLS contexts from the SSL bundle {@code teleport.ssl.bundle} names, for the roles
+ * {@code teleport.ssl.roles} gives it; built again when the bundle is updated (a renewed certificate,
+ * with {@code spring.ssl.bundle.<kind>.<name>.reload-on-update: true}), so that new connections use it
+ * without a restart, as Boot's own web servers do.
+ */
+final class SslBundleTls {
+
+    private static final Logger log = LoggerFactory.getLogger(SslBundleTls.class);
+
+    private SslBundleTls() {
+    }
+
+    /** Sets the contexts of {@code ssl}'s bundle into {@code b}. */
+    static void apply(PeerConfig.Builder b, TeleportProperties.Ssl ssl, @Nullable SslBundles sslBundles) {
+        String action = "Define the bundle under spring.ssl.bundle (jks or pem, with its key store or certificate), "
+                + "or remove teleport.ssl.bundle for plain TCP.";
+        if (sslBundles == null) {
+            throw new TeleportConfigurationException("teleport.ssl.bundle", ssl.bundle() + " is set but there are no SSL bundles",
+                    action, null);
+        }
+        SslBundle bundle;
+        try {
+            bundle = sslBundles.getBundle(ssl.bundle());
+        } catch (RuntimeException e) {
+            throw new TeleportConfigurationException("teleport.ssl.bundle", e.getMessage(), action, e);
+        }
+        try {
+            b.serverSslContext(server(bundle, ssl)).clientSslContext(client(bundle, ssl));
+        } catch (SSLException e) {
+            throw new IllegalStateException("teleport.ssl.bundle: " + ssl.bundle() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Has {@code peer}'s new connections use the bundle's contents each time it is updated. A bundle that
+     * no longer makes a context (a certificate that does not match its key) leaves the previous one in
+     * use, with a WARN.
+     */
+    static void followUpdates(Peer peer, TeleportProperties.Ssl ssl, SslBundles sslBundles) {
+        sslBundles.addBundleUpdateHandler(ssl.bundle(), bundle -> {
+            try {
+                peer.tls().replace(server(bundle, ssl), client(bundle, ssl));
+                log.info("SSL bundle '{}' updated: new connections use it (open ones keep theirs)", ssl.bundle());
+            } catch (SSLException | RuntimeException e) {
+                log.warn("SSL bundle '{}' updated, but it makes no TLS context ({}): new connections still use the "
+                        + "previous one", ssl.bundle(), e.getMessage());
+            }
+        });
+    }
+
+    /** The context of accepted connections, built only when the bundle serves that role. */
+    private static @Nullable SslContext server(SslBundle bundle, TeleportProperties.Ssl ssl) throws SSLException {
+        if (!ssl.roles().server()) {
+            return null;
+        }
+        SslContextBuilder server = SslContextBuilder.forServer(bundle.getManagers().getKeyManagerFactory())
+                .trustManager(bundle.getManagers().getTrustManagerFactory())
+                .clientAuth(ClientAuth.valueOf(ssl.clientAuth().name()));
+        return options(server, bundle).build();
+    }
+
+    /** The context of dialed connections; only for that role, as it also checks the bundle's trust material. */
+    private static @Nullable SslContext client(SslBundle bundle, TeleportProperties.Ssl ssl) throws SSLException {
+        if (!ssl.roles().client()) {
+            return null;
+        }
+        SslContextBuilder client = SslContextBuilder.forClient()
+                .keyManager(bundle.getManagers().getKeyManagerFactory())
+                .trustManager(bundle.getManagers().getTrustManagerFactory());
+        return options(client, bundle).build();
+    }
+
+    private static SslContextBuilder options(SslContextBuilder builder, SslBundle bundle) {
+        String[] protocols = bundle.getOptions().getEnabledProtocols();
+        if (protocols != null) {
+            builder.protocols(protocols);
+        }
+        String[] ciphers = bundle.getOptions().getCiphers();
+        if (ciphers != null) {
+            builder.ciphers(List.of(ciphers));
+        }
+        return builder;
+    }
+}
