@@ -144,7 +144,7 @@ public final class Limits {
         return v.maxMetaBytes;
     }
 
-    /** The most metadata pairs a frame may carry, counted before parsing; more closes the connection. Default 256. */
+    /** The most metadata pairs a frame may carry (more closes the connection), and query pairs a handler reads (more: 400). Default 256. */
     public int maxMetaPairs() {
         return v.maxMetaPairs;
     }

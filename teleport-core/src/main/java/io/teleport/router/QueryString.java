@@ -34,6 +34,26 @@ public final class QueryString {
     }
 
     /**
+     * How many pairs {@link #parse} reads from {@code rawQuery} at most (the non-empty pieces between
+     * separators), counted without allocating: a pair can be two characters of a URI and a hundred
+     * times that once parsed, so a bound is checked before parsing.
+     */
+    public static int countPairs(String rawQuery) {
+        int pairs = 0;
+        boolean inPair = false;
+        for (int i = 0; i < rawQuery.length(); i++) {
+            char c = rawQuery.charAt(i);
+            if (c == '&' || c == ';') {
+                inPair = false;
+            } else if (!inPair) {
+                inPair = true;
+                pairs++;
+            }
+        }
+        return pairs;
+    }
+
+    /**
      * Parses a raw query (the text after {@code ?}, without it).
      *
      * @return the values of each key in order, keys in the order they first appear; unmodifiable

@@ -164,6 +164,9 @@ class ControllerBindingTest {
 
         assertThat(session.pull("/echo/show?q=1", null, String.class, setMeta("m", "x"))).isEqualTo("1,x,/echo/show");
         assertThat(session.pull("/echo/show", null, String.class)).isEqualTo("null,null,/echo/show");
+        assertThatThrownBy(() -> session.pull("/echo/show?" + "p&".repeat(300), null, String.class))
+                .as("past max-meta-pairs: not parsed").isInstanceOfSatisfying(RerrorException.class, e ->
+                        assertThat(e.rerror().detail()).isEqualTo("the query has more than 256 pairs (limits.max-meta-pairs)"));
         assertThatThrownBy(() -> session.pull("/failing/refuse", "no", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(1001));
         assertThatThrownBy(() -> session.pull("/failing/broken", "full", String.class))

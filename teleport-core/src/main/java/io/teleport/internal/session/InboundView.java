@@ -2,6 +2,8 @@ package io.teleport.internal.session;
 
 import io.teleport.message.Meta;
 import io.teleport.message.Packet;
+import io.teleport.message.Rerror;
+import io.teleport.message.RerrorException;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.WriteContext;
 import io.teleport.router.QueryString;
@@ -74,7 +76,14 @@ abstract class InboundView implements UnknownPullContext, UnknownPushContext, Re
     @Override
     public Map<String, List<String>> query() {
         if (query == null) {
-            query = QueryString.parse(rawQuery());
+            String raw = rawQuery();
+            // Parsed, a pair costs about 40 times its bytes in the URI: bounded as metadata pairs are.
+            int most = session.peer.limits.maxMetaPairs();
+            if (QueryString.countPairs(raw) > most) {
+                throw new RerrorException(new Rerror(Rerror.CODE_BAD_PACKET, "Bad Packet",
+                        "the query has more than " + most + " pairs (limits.max-meta-pairs)"));
+            }
+            query = QueryString.parse(raw);
         }
         return query;
     }

@@ -197,8 +197,8 @@ public record TeleportProperties(
      *     a broadcast skips the session
      * @param maxUriBytes the longest URI a frame may carry; a longer one closes the connection
      * @param maxMetaBytes the most metadata a frame may carry; more closes the connection
-     * @param maxMetaPairs the most metadata pairs a frame may carry, counted before parsing; more closes
-     *     the connection
+     * @param maxMetaPairs the most metadata pairs a frame may carry, counted before parsing (more closes
+     *     the connection), and the most pairs of a URI's query a handler reads (more is answered 400)
      * @param maxUnpackedBytes the largest payload a transfer filter (gzip) may expand a frame into; past
      *     it the connection closes
      * @param frameReadTimeout how long a frame may take to arrive once its first bytes have, waits for
