@@ -292,6 +292,40 @@ class BuiltinPluginsTest {
         assertThat(session.pull("/hello", "three", String.class)).isEqualTo("hello three");
     }
 
+    /**
+     * Pushes held for a redial that fill the session's outbound limit do not keep the redial's own
+     * handshake out: it went first to the limit and was refused, so that a device pushing through a
+     * gateway's outage came back only once those pushes timed out (new-user trial 13).
+     */
+    @Test
+    void pushesHeldForTheRedialDoNotKeepItsHandshakeOut() {
+        Peer first = authServer("127.0.0.1:0");
+        int port = ((InetSocketAddress) first.listenAddresses().iterator().next()).getPort();
+        Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(20))
+                .redialMaxInterval(Duration.ofMillis(100)).limits(io.teleport.limits.Limits.builder()
+                        .maxOutboundBytesPerSession(64 * 1024).build()).build(), AuthPlugin.client(() -> "secret"));
+        Session session = client.dial("127.0.0.1:" + port);
+        first.shutdown(Duration.ofSeconds(1));
+        await().until(() -> !session.isHealthy());
+        CompletableFuture<Void> refused = null;
+        for (int i = 0; i < 10_000 && refused == null; i++) {
+            // Smaller than the handshake's frame, so that what is left under the limit cannot take that.
+            CompletableFuture<Void> push = session.push("/t", null, io.teleport.session.CallOptions.timeout(Duration.ofMinutes(1)));
+            refused = push.isCompletedExceptionally() ? push : null;
+        }
+        assertThat(refused).as("the held pushes fill the limit").isNotNull();
+        assertThat(refused).failsWithin(Duration.ZERO).withThrowableThat().havingCause()
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail())
+                        .contains("of them wait for the session to reconnect"));
+
+        AtomicInteger received = new AtomicInteger();
+        Peer back = authServer("127.0.0.1:" + port);
+        back.pushRouter().route("/t", String.class, (body, ctx) -> received.incrementAndGet());
+        await().atMost(Duration.ofSeconds(10)).until(session::isHealthy);
+        assertThat(session.pull("/hello", "back", String.class)).isEqualTo("hello back");
+        await().until(() -> received.get() > 100);
+    }
+
     @Test
     void aSessionDialedWithItsOwnTokenSendsItInsteadOfThePluginsAfterEveryRedial() {
         Peer secret = authServer("127.0.0.1:0");

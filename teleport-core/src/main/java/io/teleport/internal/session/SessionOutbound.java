@@ -12,9 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.channels.ClosedChannelException;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -40,7 +38,7 @@ final class SessionOutbound {
     // tens of thousands, should cost little.
     private volatile long waitingBytes;
     /** Created by the first waiter; most sessions never have one. */
-    private volatile @Nullable Queue<CompletableFuture<Void>> writableWaiters;
+    private volatile @Nullable WritableWaiters writableWaiters;
     /** {@link #WROTE} once this side wrote. */
     private volatile int flags;
     /**
@@ -64,8 +62,18 @@ final class SessionOutbound {
 
     /** Bytes of this side's frames queued and not yet written to the socket. */
     long bytes() {
+        return queuedAhead(false);
+    }
+
+    /**
+     * Bytes a frame written now waits behind: a redial's dial hooks (its handshake) write before the
+     * frames held for the redial, which must not keep them out ({@code dialHook} asks whether this may be one).
+     */
+    private long queuedAhead(boolean dialHook) {
+        long held = waitingBytes;
         ChannelOutboundBuffer buffer = session.channel().unsafe().outboundBuffer();
-        return waitingBytes + (buffer == null ? 0 : buffer.totalPendingWriteBytes());
+        long written = buffer == null ? 0 : buffer.totalPendingWriteBytes();
+        return held > 0 && dialHook && ConnectionHooks.inDialHooks(session) ? written : held + written;
     }
 
     /** Below the high water mark and the session's outbound limit. */
@@ -100,7 +108,7 @@ final class SessionOutbound {
      */
     @Nullable Rerror refuse(Object frame, Packet packet) {
         PeerContext peer = session.peer;
-        long queued = bytes();
+        long queued = queuedAhead(true);
         long max = peer.limits.maxOutboundBytesPerSession();
         int size = SenderEncoding.size(frame);
         String over = null;
@@ -123,7 +131,7 @@ final class SessionOutbound {
      * nothing does not pay for each refused body. Only a session holding half its limit is looked at.
      */
     @Nullable Rerror refuseWhenFull(Packet packet) {
-        long queued = bytes();
+        long queued = queuedAhead(true);
         long max = session.peer.limits.maxOutboundBytesPerSession();
         // Filters (gzip) may make the frame much smaller than its body: only the frame can tell.
         if (queued <= max / 2 || packet.xferPipe().length > 0) {
@@ -144,8 +152,9 @@ final class SessionOutbound {
         peer.counters.outboundRefused.increment();
         peer.logs.outboundLog.record(packet.type() + " " + LogText.safe(packet.uri(), peer.limits.logValueLimit())
                 + " to " + session.id());
-        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", over
-                + " (the other side reads too slowly; see Session.whenWritable)");
+        long held = waitingBytes;
+        return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", over + (held > 0 ? " (" + held + " of them wait for the"
+                + " session to reconnect)" : " (the other side reads too slowly; see Session.whenWritable)"));
     }
 
     /**
@@ -223,33 +232,19 @@ final class SessionOutbound {
         return (flags & WROTE) != 0;
     }
 
-    private Queue<CompletableFuture<Void>> waiters() {
-        Queue<CompletableFuture<Void>> q = writableWaiters;
-        if (q == null) {
+    /** See {@link io.teleport.session.Session#whenWritable()}. */
+    CompletableFuture<Void> whenWritable() {
+        WritableWaiters w = writableWaiters;
+        if (w == null) {
             synchronized (this) {
-                q = writableWaiters;
-                if (q == null) {
-                    q = new ConcurrentLinkedQueue<>();
-                    writableWaiters = q;
+                w = writableWaiters;
+                if (w == null) {
+                    w = new WritableWaiters();
+                    writableWaiters = w;
                 }
             }
         }
-        return q;
-    }
-
-    /** See {@link io.teleport.session.Session#whenWritable()}. */
-    CompletableFuture<Void> whenWritable() {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        if (session.isFinished()) {
-            f.completeExceptionally(CallErrors.writeFailed(null).toException());
-            return f;
-        }
-        waiters().add(f);
-        // Writable already, or became so (or closed) before the waiter was visible: settle it now.
-        if (session.channel().isWritable() || session.isFinished()) {
-            releaseWaiters();
-        }
-        return f;
+        return w.add(session);
     }
 
     /** The outbound buffer crossed a water mark (I/O thread): waiters are user code, run off it. */
@@ -275,7 +270,7 @@ final class SessionOutbound {
                 }, SLOW_GRACE_NANOS, TimeUnit.NANOSECONDS);
             }
         }
-        Queue<CompletableFuture<Void>> waiters = writableWaiters;
+        WritableWaiters waiters = writableWaiters;
         if (ch.isWritable() && waiters != null && !waiters.isEmpty()) {
             session.peer.offIoThread(true, this::releaseWaiters);
         }
@@ -295,25 +290,19 @@ final class SessionOutbound {
 
     /** Completes every waiter: writable, or failed with {@code 104} once the session is finished. */
     void releaseWaiters() {
-        boolean closed = session.isFinished();
-        CompletableFuture<Void> f;
-        Queue<CompletableFuture<Void>> waiters = writableWaiters;
-        while (waiters != null && (f = waiters.poll()) != null) {
-            if (closed) {
-                f.completeExceptionally(CallErrors.writeFailed(null).toException());
-            } else {
-                f.complete(null);
-            }
+        WritableWaiters waiters = writableWaiters;
+        if (waiters != null) {
+            waiters.release(session.isFinished());
         }
     }
 
     /**
-     * Writes a reply's frame on {@code ch}, the connection its pull came in on (after a redial the
-     * session's new connection knows nothing of it: the write fails as the old one is closed): allowed
-     * while the session closes gracefully, so that pulls in flight get answered. Reading stops at the high water mark, but each pull admitted before still
-     * answers; a reply that would take the session past its outbound limit while the connection
-     * cannot take more means the other side keeps pulling without reading the replies: the connection
-     * is closed (its pulls end with 102 there) rather than hold replies without bound.
+     * Writes a reply's frame on {@code ch}, the connection its pull came in on (after a redial the session's new
+     * connection knows nothing of it: the write fails as the old one is closed): allowed while the session closes
+     * gracefully, so that pulls in flight get answered. Reading stops at the high water mark, but each pull admitted
+     * before still answers; a reply that would take the session past its outbound limit while the connection cannot
+     * take more means the other side keeps pulling without reading the replies: the connection is closed (its pulls
+     * end with 102 there) rather than hold replies without bound.
      */
     void writeReply(Channel ch, Object frame, ChannelFutureListener listener) {
         markWritten();
