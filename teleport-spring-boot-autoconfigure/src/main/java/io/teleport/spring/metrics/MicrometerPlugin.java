@@ -180,7 +180,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         return null;
     }
 
-    /** Counts a received push when its handler has returned or thrown. */
+    /** Counts a received push when its handler has returned or thrown, and in {@code teleport.calls.slow} when slow. */
     @Override
     public Scope aroundHandler(ReadContext ctx) {
         if (ctx.input().type() != PacketType.PUSH) {
@@ -191,7 +191,12 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         PeerSetup setup = peer;
         RouteInfo route = ctx.route();
         String tag = route == null || setup == null || route == setup.pushRouter().unknown() ? TeleportTags.NOT_FOUND : route.path();
-        return counter("teleport.push.handle", tag)::increment;
+        Counter handled = counter("teleport.push.handle", tag);
+        return () -> {
+            handled.increment();
+            // As slow as the message log's push-handle alarm: from the push's arrival to its handler's return.
+            countIfSlow("push-handle", tag, System.nanoTime() - ctx.startNanos());
+        };
     }
 
     @Override
@@ -240,7 +245,11 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         if (timesPulls || !name.startsWith("teleport.pull")) {
             timer(name, route, code).record(cost, TimeUnit.NANOSECONDS);
         }
-        if (cost >= slowNanos) {
+        countIfSlow(kind, route, cost);
+    }
+
+    private void countIfSlow(String kind, String route, long costNanos) {
+        if (costNanos >= slowNanos) {
             counters.computeIfAbsent(new MeterKey("teleport.calls.slow:" + kind, route, 0), k -> Counter
                     .builder("teleport.calls.slow").tag("kind", kind).tag("route", route)
                     .description("Calls at least as slow as the slow-comet duration").register(registry)).increment();

@@ -89,6 +89,24 @@ class PushRouteTagsTest {
         assertThat(pushes(meters, "NOT_FOUND")).as("once each, not again by the unknown handler").isEqualTo(3);
     }
 
+    /** A slow push handler's alarm is counted as a slow pull's is (new-user trial 13: the log had it, the counter not). */
+    @Test
+    void aSlowPushHandlerIsCountedInCallsSlow() throws Exception {
+        MeterRegistry meters = new SimpleMeterRegistry();
+        Peer server = peers.add(new Peer(PeerConfig.builder().slowCometDuration(java.time.Duration.ofMillis(100)).build(),
+                new MicrometerPlugin(meters)));
+        server.pushRouter().route("/sluggish", String.class, (body, ctx) -> Thread.sleep(body.equals("slow") ? 300 : 0));
+        server.listen("127.0.0.1:0", null);
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial(PullOutcomes.address(server));
+
+        session.push("/sluggish", "fast").join();
+        session.push("/sluggish", "slow").join();
+        await().untilAsserted(() -> assertThat(pushes(meters, "/sluggish")).isEqualTo(2));
+        Counter slow = meters.find("teleport.calls.slow").tag("kind", "push-handle").tag("route", "/sluggish").counter();
+        assertThat(slow).isNotNull();
+        assertThat(slow.count()).as("the slow one only").isEqualTo(1);
+    }
+
     private static double pushes(MeterRegistry meters, String route) {
         Counter counter = meters.find("teleport.push.handle").tag("route", route).counter();
         return counter == null ? 0 : counter.count();
