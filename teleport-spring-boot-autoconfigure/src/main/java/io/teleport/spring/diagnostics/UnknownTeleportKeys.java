@@ -2,6 +2,8 @@ package io.teleport.spring.diagnostics;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.bind.BindContext;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -9,6 +11,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.UnboundElementsSourceFilter;
 import org.springframework.core.env.Environment;
 
@@ -70,8 +73,7 @@ public final class UnknownTeleportKeys {
         try {
             // Not environment variables or system properties, as Boot's own check: a Kubernetes service
             // named teleport gives every pod TELEPORT_PORT and TELEPORT_SERVICE_HOST.
-            Binder.get(environment).bind(prefix, Bindable.of(type),
-                    new NoUnboundElementsBindHandler(BindHandler.DEFAULT, new UnboundElementsSourceFilter()));
+            Binder.get(environment).bind(prefix, Bindable.of(type), new UnboundKeysHandler());
         } catch (BindException e) {
             if (e.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
                 return unbound.getUnboundProperties().stream()
@@ -83,6 +85,32 @@ public final class UnknownTeleportKeys {
             // Any other failure is the real binding's to report.
         }
         return List.of();
+    }
+
+    /**
+     * Boot's check of unbound keys, made also when the properties' own constructor refuses the values it
+     * was given: the keys that bound to nothing are the likeliest reason (a remote's address written
+     * {@code adress} is refused as empty). Not when a nested value failed: the keys after it were never
+     * tried, and would look unknown.
+     */
+    private static final class UnboundKeysHandler extends NoUnboundElementsBindHandler {
+
+        private boolean nestedFailed;
+
+        UnboundKeysHandler() {
+            super(BindHandler.DEFAULT, new UnboundElementsSourceFilter());
+        }
+
+        @Override
+        public @Nullable Object onFailure(ConfigurationPropertyName name, Bindable<?> target, BindContext context,
+                Exception error) throws Exception {
+            if (context.getDepth() > 0) {
+                nestedFailed = true;
+            } else if (!nestedFailed) {
+                onFinish(name, target, context, null);
+            }
+            return super.onFailure(name, target, context, error);
+        }
     }
 
     private static String describe(List<ConfigurationProperty> properties) {

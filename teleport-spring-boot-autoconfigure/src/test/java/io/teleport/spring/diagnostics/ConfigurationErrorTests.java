@@ -219,6 +219,19 @@ class ConfigurationErrorTests {
                 .run(ctx -> assertThat(log.warnings("teleport.pul-timeout")).hasSize(1));
     }
 
+    /** The misspelt key that makes start-up fail is named, with where it was set (new-user trial 13). */
+    @Test
+    void aMisspeltKeyIsNamedWhenItMakesStartUpFail(CapturedOutput output) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+                .properties("spring.main.banner-mode=off").run("--teleport.clients.gateway.adress=127.0.0.1:9090",
+                        "--teleport.clients.gateway.pull-timeout=5s"))
+                .isNotNull();
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Teleport cannot start with teleport.clients.gateway.address: empty")
+                .contains("not Teleport settings, ignored (misspelt?): teleport.clients.gateway.adress (\"teleport.clients"
+                        + ".gateway.adress\" from property source \"commandLineArgs\")");
+    }
+
     @Test
     void theAnalysisSaysWhereTheBadValueWasSet(CapturedOutput output) {
         assertThatThrownBy(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
