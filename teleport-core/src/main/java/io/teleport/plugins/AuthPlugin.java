@@ -69,6 +69,10 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private static final String DEADLINE = AuthPlugin.class.getName() + ".deadline";
     private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "this peer takes calls only after "
             + "the handshake " + URI + ": the caller has no token, or it was refused (with Spring Boot, teleport.auth.token)");
+    /** The handshake's pull was read already: a call behind it did not wait for its reply. */
+    private static final String HANDSHAKE_READ = AuthPlugin.class.getName() + ".handshakeRead";
+    private static final Rerror BEFORE_REPLY = new Rerror(401, "Unauthorized", "this peer takes calls only once it has "
+            + "answered the handshake " + URI + ": this one was sent before that reply");
 
     private final @Nullable Supplier<@Nullable String> token;
     private final @Nullable SessionVerifier verifier;
@@ -247,11 +251,13 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             path = "";
         }
         if (path.equals(URI)) {
+            ctx.session().attributes().put(HANDSHAKE_READ, Boolean.TRUE);
             return null;
         }
-        refusals.record(ctx.session(), "a pull before the handshake");
+        boolean pipelined = ctx.session().attributes().containsKey(HANDSHAKE_READ);
+        refusals.record(ctx.session(), pipelined ? "a pull sent before the handshake's reply" : "a pull before the handshake");
         closeSoon(ctx.session());
-        return UNAUTHORIZED;
+        return pipelined ? BEFORE_REPLY : UNAUTHORIZED;
     }
 
     /**

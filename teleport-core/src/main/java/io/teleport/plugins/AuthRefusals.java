@@ -3,17 +3,20 @@ package io.teleport.plugins;
 import io.teleport.session.Session;
 import org.slf4j.Logger;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What {@link AuthPlugin} refused: counted for meters, and logged at WARN once per interval with how
  * many since the last line, so that a client with a wrong token is visible at default log levels while
- * a peer that retries without end cannot flood the log. The core's own refusal logs
- * ({@code internal.log.RefusalLog}, closed with their peer) are not reachable from a plugin (see
- * {@code LayeringTest}); unlike them, a burst's count after its first line is written with the next
- * refusal, not when the interval ends.
+ * a peer that retries without end cannot flood the log. The refusals of a burst after its first line
+ * are written when the interval ends (a security signal must not read "1 time" when there were 3).
+ * The core's own refusal logs ({@code internal.log.RefusalLog}, closed with their peer) are not
+ * reachable from a plugin (see {@code LayeringTest}): the line at the interval's end is written from
+ * the JDK's delaying thread, and a peer that stopped meanwhile may still have it written.
  */
 final class AuthRefusals {
 
@@ -26,6 +29,10 @@ final class AuthRefusals {
     private final AtomicLong nextLineAt = new AtomicLong(System.nanoTime());
     /** The count the last line was written at; written only by the thread that won the line. */
     private volatile long countAtLastLine;
+    /** The latest refusal, for the line that reports it. */
+    private volatile String latest = "";
+    /** Whether a line is due at the interval's end for refusals not written yet. */
+    private final AtomicBoolean lineScheduled = new AtomicBoolean();
 
     AuthRefusals(Logger log) {
         this.log = log;
@@ -36,21 +43,35 @@ final class AuthRefusals {
         return count.sum();
     }
 
-    /** Counts a refusal on {@code session}, and writes a line if the interval since the last one has passed. */
+    /** Counts a refusal on {@code session}, and writes a line now or at the end of the interval. */
     void record(Session session, String why) {
         count.increment();
         String detail = why.length() > MAX_DETAIL ? why.substring(0, MAX_DETAIL) + "..." : why;
-        long now = System.nanoTime();
-        long due = nextLineAt.get();
-        if (now - due < 0 || !nextLineAt.compareAndSet(due, now + INTERVAL_NANOS)) {
+        latest = "session " + session.id() + " from " + session.remoteAddress() + ": " + detail;
+        if (!writeLineIfDue()) {
             log.debug("auth refused {} ({}): {}", session.id(), session.remoteAddress(), detail);
-            return;
+            if (lineScheduled.compareAndSet(false, true)) {
+                long wait = Math.max(0, nextLineAt.get() - System.nanoTime());
+                CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> {
+                    lineScheduled.set(false);
+                    writeLineIfDue();
+                });
+            }
+        }
+    }
+
+    /** Writes the line of the refusals since the last one, if the interval has passed and there are any. */
+    private boolean writeLineIfDue() {
+        long due = nextLineAt.get();
+        if (System.nanoTime() - due < 0 || count.sum() == countAtLastLine
+                || !nextLineAt.compareAndSet(due, System.nanoTime() + INTERVAL_NANOS)) {
+            return false;
         }
         long total = count.sum();
         long since = total - countAtLastLine;
         countAtLastLine = total;
-        log.warn("auth refused {} time(s) since the last line (one line per {} s at most); the latest: session {} "
-                + "from {}: {}", since, TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS), session.id(),
-                session.remoteAddress(), detail);
+        log.warn("auth refused {} time(s) since the last line (one line per {} s at most); the latest: {}", since,
+                TimeUnit.NANOSECONDS.toSeconds(INTERVAL_NANOS), latest);
+        return true;
     }
 }

@@ -198,6 +198,10 @@ class BuiltinPluginsTest {
         assertThat(warnings).as("the first at once, the rest counted for the next line").hasSize(1);
         assertThat(warnings.get(0)).contains("auth refused 1 time(s)").contains("token refused")
                 .contains("bad token").contains("127.0.0.1");
+        // The rest when the interval ends, with no refusal after them to carry the line (new-user trial 13).
+        await().atMost(Duration.ofSeconds(15)).until(() -> authLog.events(Level.WARN).size() == 2);
+        assertThat(authLog.events(Level.WARN).get(1).getFormattedMessage()).contains("auth refused 4 time(s)")
+                .contains("no handshake within 1500 ms");
     }
 
     @Test
@@ -274,6 +278,27 @@ class BuiltinPluginsTest {
             assertThat(guess).failsWithin(Duration.ofSeconds(5));
         }
         assertThat(verified).hasValue(1);
+    }
+
+    /** A call pipelined behind the handshake is told so, not that its token was missing (hostile round 13). */
+    @Test
+    void aPullSentBeforeTheHandshakesReplyIsRefusedSayingSo() {
+        Peer server = peer(PeerConfig.defaults(), AuthPlugin.server(token -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return token.equals("secret") ? null : new Rerror(401, "Unauthorized", "bad token");
+        }, Duration.ofSeconds(2)));
+        server.pullRouter().route("/hello", String.class, (b, ctx) -> "hello " + b);
+        int port = port(server, "127.0.0.1:0");
+        Session eager = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
+        CompletableFuture<String> handshake = eager.pullAsync(AuthPlugin.URI, "secret", String.class,
+                CallOptions.bodyCodec(StringCodec.ID));
+        assertThatThrownBy(() -> eager.pull("/hello", "now", String.class)).isInstanceOfSatisfying(RerrorException.class,
+                e -> assertThat(e.rerror().detail()).endsWith("this one was sent before that reply"));
+        assertThat(handshake).succeedsWithin(Duration.ofSeconds(5));
     }
 
     @Test
