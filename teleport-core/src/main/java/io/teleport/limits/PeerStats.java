@@ -53,9 +53,10 @@ public interface PeerStats {
     }
 
     /**
-     * Replies dropped because their pull had ended without them, at its timeout mostly: the remote
-     * answered, later than this side waited. A few per session (one per pull that ended so, and
-     * a handful more for a Go peer's after a redial) are let pass; any more close the connection.
+     * Replies dropped because no pull of this side's waits for them: late ones, whose pull ended at its
+     * timeout (the remote answered later than this side waited), and the few strays each session lets
+     * pass (a Go peer writes the replies of a broken connection's pulls on the one it redialed). Past
+     * those allowances such replies close the connection.
      */
     default long lateReplies() {
         return 0;

@@ -58,8 +58,9 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     /** The authentication route. */
     public static final String URI = ErpcRawProto.AUTH_URI;
     /**
-     * The session attribute holding the token that session sends, in place of the plugin's own: set
-     * it when dialing ({@code Peer.dialAsync(address, proto, attributes)}), before the dial hooks run.
+     * The session attribute holding the token that session sends, in place of the plugin's own (an
+     * empty one: none): set it when dialing ({@code Peer.dialAsync(address, proto, attributes)}), before
+     * the dial hooks run.
      */
     public static final String TOKEN = AuthPlugin.class.getName() + ".token";
 
@@ -103,7 +104,8 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     /**
      * The dialing side: sends {@code token} after every dial and redial, to be answered within the
      * peer's dial timeout (an instance per peer: it takes its peer's). A supplier that returns
-     * {@code null} sends nothing, but for the sessions dialed with a {@link #TOKEN} of their own.
+     * {@code null} or an empty token sends nothing, but for the sessions dialed with a {@link #TOKEN} of
+     * their own.
      */
     public static AuthPlugin client(Supplier<@Nullable String> token) {
         return new AuthPlugin(Objects.requireNonNull(token, "token"), null, null);
@@ -165,6 +167,8 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             }
             Rerror refused = verifier.verify(ctx.session(), offered == null ? "" : offered);
             if (refused != null) {
+                // Answered: a call after it was not sent before the reply, it came after a refusal.
+                ctx.session().attributes().remove(HANDSHAKE_READ);
                 refusals.record(ctx.session(), "token refused: " + refused.toJson());
                 closeSoon(ctx.session());
                 throw refused.toException();
@@ -181,7 +185,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     @Override
     public @Nullable Rerror postDial(Session session) {
         String sent = session.attributes().get(TOKEN) instanceof String own ? own : token != null ? token.get() : null;
-        if (sent == null) {
+        if (sent == null || sent.isEmpty()) {
             return null;
         }
         try {

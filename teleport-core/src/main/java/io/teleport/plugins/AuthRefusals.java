@@ -50,13 +50,21 @@ final class AuthRefusals {
         latest = "session " + session.id() + " from " + session.remoteAddress() + ": " + detail;
         if (!writeLineIfDue()) {
             log.debug("auth refused {} ({}): {}", session.id(), session.remoteAddress(), detail);
-            if (lineScheduled.compareAndSet(false, true)) {
-                long wait = Math.max(0, nextLineAt.get() - System.nanoTime());
-                CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> {
-                    lineScheduled.set(false);
-                    writeLineIfDue();
-                });
-            }
+            scheduleLine();
+        }
+    }
+
+    /** A line at the end of the interval, unless one is due already; again then if refusals came meanwhile. */
+    private void scheduleLine() {
+        if (lineScheduled.compareAndSet(false, true)) {
+            long wait = Math.max(0, nextLineAt.get() - System.nanoTime());
+            CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS).execute(() -> {
+                lineScheduled.set(false);
+                // A refusal that found this line scheduled, after the one that wrote the last line, waits for the next.
+                if (!writeLineIfDue() && count.sum() != countAtLastLine) {
+                    scheduleLine();
+                }
+            });
         }
     }
 

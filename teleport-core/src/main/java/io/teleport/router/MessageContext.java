@@ -40,10 +40,17 @@ public interface MessageContext {
     /**
      * The decoded query parameters, read as {@link QueryString#parse} reads them: in order; repeated
      * keys keep every value.
+     *
+     * @throws io.teleport.message.RerrorException {@code 400} for a query of more pairs than
+     *     {@code Limits.maxMetaPairs()}, which is not parsed; thrown on from a handler, it is the pull's reply
      */
     Map<String, List<String>> query();
 
-    /** The first value of a query parameter, or {@code null}. */
+    /**
+     * The first value of a query parameter, or {@code null}.
+     *
+     * @throws io.teleport.message.RerrorException as {@link #query()}
+     */
     default @Nullable String queryValue(String name) {
         List<String> values = query().get(name);
         return values == null || values.isEmpty() ? null : values.get(0);

@@ -9,6 +9,7 @@ import io.teleport.spring.diagnostics.TeleportConfigurationException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 
@@ -50,14 +51,24 @@ final class SslBundleTls {
     }
 
     /**
-     * Has {@code peer}'s new connections use the bundle's contents each time it is updated. A bundle that
-     * no longer makes a context (a certificate that does not match its key) leaves the previous one in
-     * use, with a WARN.
+     * Has the peer's new connections use the bundle's contents each time it is updated, with the
+     * application's customizers run over them as at start-up (one may replace a context). A bundle that no
+     * longer makes a context (a certificate that does not match its key) leaves the previous one in use,
+     * with a WARN; a peer not made yet, or closed, is left alone.
      */
-    static void followUpdates(Peer peer, TeleportProperties.Ssl ssl, SslBundles sslBundles) {
+    static void followUpdates(ObjectProvider<Peer> peers, TeleportProperties.Ssl ssl, SslBundles sslBundles,
+            List<TeleportPeerConfigCustomizer> customizers) {
         sslBundles.addBundleUpdateHandler(ssl.bundle(), bundle -> {
             try {
-                peer.tls().replace(server(bundle, ssl), client(bundle, ssl));
+                Peer peer = peers.getIfAvailable();
+                if (peer == null || peer.isClosed()) {
+                    return;
+                }
+                PeerConfig.Builder b = PeerConfig.builder().serverSslContext(server(bundle, ssl))
+                        .clientSslContext(client(bundle, ssl));
+                customizers.forEach(c -> c.customize(b));
+                PeerConfig renewed = b.build();
+                peer.tls().replace(renewed.serverSslContext(), renewed.clientSslContext());
                 log.info("SSL bundle '{}' updated: new connections use it (open ones keep theirs)", ssl.bundle());
             } catch (SSLException | RuntimeException e) {
                 log.warn("SSL bundle '{}' updated, but it makes no TLS context ({}): new connections still use the "

@@ -79,9 +79,17 @@ public final class TeleportAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     PeerConfig teleportPeerConfig(TeleportProperties properties, Environment environment,
-            ObjectProvider<SslBundles> sslBundles, ObjectProvider<TeleportPeerConfigCustomizer> customizers) {
-        return PeerConfigFactory.create(properties, environment, sslBundles.getIfAvailable(),
-                customizers.orderedStream().toList());
+            ObjectProvider<SslBundles> sslBundles, ObjectProvider<TeleportPeerConfigCustomizer> customizers,
+            ObjectProvider<Peer> peer) {
+        List<TeleportPeerConfigCustomizer> ordered = customizers.orderedStream().toList();
+        SslBundles bundles = sslBundles.getIfAvailable();
+        PeerConfig config = PeerConfigFactory.create(properties, environment, bundles, ordered);
+        String bundle = properties.ssl().bundle();
+        if (bundle != null && !bundle.isBlank() && bundles != null) {
+            // Here, not with the peer: a PeerConfig bean of the application's owns its TLS, renewals included.
+            SslBundleTls.followUpdates(peer, properties.ssl(), bundles, ordered);
+        }
+        return config;
     }
 
     /**
@@ -92,7 +100,7 @@ public final class TeleportAutoConfiguration {
     @ConditionalOnMissingBean
     Peer teleportPeer(PeerConfig config, TeleportProperties properties, ListableBeanFactory beanFactory,
             ObjectProvider<Codec> codecBeans, ObjectProvider<XferFilter> filterBeans, ObjectProvider<Proto> proto,
-            ObjectProvider<ExceptionMapper> exceptionMappers, ObjectProvider<SslBundles> sslBundles) {
+            ObjectProvider<ExceptionMapper> exceptionMappers) {
         warnIfAuthPropertiesUnused(beanFactory, properties.auth());
         Set<Class<?>> scoped = controllerScopedPlugins(beanFactory);
         PeerBuilder builder = Peer.builder().config(config);
@@ -103,9 +111,8 @@ public final class TeleportAutoConfiguration {
         builder.defaultProto(properties.protocol().proto());
         proto.ifAvailable(builder::defaultProto);
         exceptionMappers.orderedStream().forEach(builder::exceptionMapper);
-        Peer peer;
         try {
-            peer = builder.build();
+            return builder.build();
         } catch (IllegalArgumentException e) {
             if (String.valueOf(e.getMessage()).startsWith("body codec: ")) {
                 // Known only now: Codec beans count, and protobuf is there only with protobuf-java.
@@ -118,12 +125,6 @@ public final class TeleportAutoConfiguration {
             throw new IllegalStateException("teleport: " + e.getMessage() + " (check teleport.network and the plugin "
                     + "beans)", e);
         }
-        String bundle = properties.ssl().bundle();
-        SslBundles bundles = sslBundles.getIfAvailable();
-        if (bundle != null && !bundle.isBlank() && bundles != null) {
-            SslBundleTls.followUpdates(peer, properties.ssl(), bundles);
-        }
-        return peer;
     }
 
     /**
@@ -159,6 +160,11 @@ public final class TeleportAutoConfiguration {
 
     static void warnOfUnknownKeys(Environment environment) {
         UnknownTeleportKeys.warn(environment, "teleport", TeleportProperties.class, READ_BY_CONDITIONS);
+    }
+
+    /** Every misspelt {@code teleport.*} key, security ones too, without failing: for a start-up that failed. */
+    static void warnOfAllUnknownKeys(Environment environment) {
+        UnknownTeleportKeys.warnAll(environment, "teleport", TeleportProperties.class, READ_BY_CONDITIONS);
     }
 
     /** The misspelt {@code teleport.*} keys, for a failure analysis (see {@link UnknownTeleportKeys#find}). */

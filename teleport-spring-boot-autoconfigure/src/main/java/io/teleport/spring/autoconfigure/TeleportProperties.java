@@ -467,16 +467,17 @@ public record TeleportProperties(
      * @param protocol the wire protocol of this remote: teleport-v3 or erpc-v6 (auto is for listening
      *     only); unset for teleport.protocol
      * @param authToken the token sent to this remote after every dial and redial, in place of
-     *     teleport.auth.token (for remotes that accept different tokens); unset or empty for teleport.auth.token
+     *     teleport.auth.token (for remotes that accept different tokens); unset for teleport.auth.token, empty
+     *     for none (so that ${PARTNER_TOKEN:} with the variable undefined sends this remote no token, not the
+     *     peer's)
      */
     public record Client(String address, String serviceId, @DefaultValue("3") int maxAttempts,
             List<String> idempotentPaths, Connect connect, Duration pullTimeout, String bodyCodec,
             Protocol protocol, String authToken) {
 
-        /** Copies the list, and an empty token is none; the values are checked with their keys named (see {@link #checkAttempts}). */
+        /** Copies the list; the values are checked with their keys named (see {@link #checkAttempts}). */
         public Client {
             idempotentPaths = idempotentPaths == null ? List.of() : List.copyOf(idempotentPaths);
-            authToken = authToken == null || authToken.isEmpty() ? null : authToken;
         }
 
         /**

@@ -17,11 +17,8 @@ final class UnknownKeysOnFailedStart implements ApplicationListener<ApplicationF
     public void onApplicationEvent(ApplicationFailedEvent event) {
         ConfigurableApplicationContext context = event.getApplicationContext();
         if (context != null) {
-            try {
-                TeleportAutoConfiguration.warnOfUnknownKeys(context.getEnvironment());
-            } catch (RuntimeException misspeltSecurityKey) {
-                // A misspelt security key is a failure of its own, reported as such when it is the cause.
-            }
+            // Security keys too: one misspelt may be the failure, and must not hide the others.
+            TeleportAutoConfiguration.warnOfAllUnknownKeys(context.getEnvironment());
         }
     }
 }

@@ -45,18 +45,45 @@ public final class UnknownTeleportKeys {
     public static void warn(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
         List<ConfigurationProperty> unknown = unbound(environment, prefix, type, readElsewhere);
         for (ConfigurationProperty key : unknown) {
-            if (SECURITY.stream().anyMatch(key.getName().toString()::startsWith)) {
+            if (security(key.getName().toString())) {
                 // Ignored, a misspelt security setting leaves the peer open: stop rather than warn. The
                 // failure analysis adds where it was set.
                 throw new TeleportConfigurationException(key.getName().toString(), "not a Teleport setting (misspelt?);"
                         + " the peer does not start, as without the setting meant it would lack the security asked for",
                         "Correct the key (teleport.auth.token, teleport.auth.accepted-tokens, teleport.auth.timeout,"
-                                + " teleport.ssl.bundle, teleport.ssl.client-auth, teleport.ssl.roles) or remove it.", null);
+                                + " teleport.ssl.bundle, teleport.ssl.client-auth, teleport.ssl.roles, a remote's"
+                                + " auth-token) or remove it.", null);
             }
         }
         if (!unknown.isEmpty()) {
             log.warn("not Teleport settings, ignored (misspelt?): {}", describe(unknown));
         }
+    }
+
+    /**
+     * As {@link #warn}, without failing for security keys: for an application that failed to start
+     * already, whose every misspelt key is worth naming.
+     */
+    public static void warnAll(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
+        List<ConfigurationProperty> unknown = unbound(environment, prefix, type, readElsewhere);
+        if (!unknown.isEmpty()) {
+            log.warn("not Teleport settings, ignored (misspelt?): {}", describe(unknown));
+        }
+    }
+
+    /**
+     * Whether a misspelling of {@code key} would leave out a security setting: TLS, the peer's tokens, or a
+     * remote's own token ({@code teleport.clients.partner.auth-tokn} would send it the peer's instead).
+     */
+    private static boolean security(String key) {
+        if (SECURITY.stream().anyMatch(key::startsWith) || key.startsWith("teleport.client.auth")) {
+            return true;
+        }
+        if (!key.startsWith("teleport.clients.")) {
+            return false;
+        }
+        int nameEnd = key.indexOf('.', "teleport.clients.".length());
+        return nameEnd > 0 && key.startsWith("auth", nameEnd + 1);
     }
 
     /**

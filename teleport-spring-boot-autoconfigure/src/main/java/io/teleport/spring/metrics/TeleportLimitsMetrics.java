@@ -35,8 +35,8 @@ import java.util.function.ToLongFunction;
  * nothing for write-stall-timeout), {@code replies-unread} (unread replies past
  * max-outbound-bytes-per-session), {@code max-connections} (accepted past the bound in one batch),
  * {@code max-connections-per-address} (refused: their address held max-connections-per-address);</li>
- * <li>{@code teleport.limits.replies.late} counter: replies dropped because their pull had ended without
- * them, at its timeout mostly (the remote answered later than this side waited);</li>
+ * <li>{@code teleport.limits.replies.late} counter: replies dropped because no pull waits for them: late
+ * ones (the remote answered after the pull's timeout), and the few strays a session lets pass;</li>
  * <li>{@code teleport.limits.accept.pauses} counter: times the listeners stopped accepting at
  * max-connections;</li>
  * <li>{@code teleport.limits.connections.accepted} gauge: accepted connections open now, and
@@ -100,7 +100,7 @@ public final class TeleportLimitsMetrics implements MeterBinder {
         counter(registry, closed, "max-connections", PeerStats::connectionsRefused, closedHelp);
         counter(registry, closed, "max-connections-per-address", PeerStats::connectionsRefusedPerAddress, closedHelp);
         counter(registry, "teleport.limits.replies.late", null, PeerStats::lateReplies,
-                "Replies dropped because their pull had ended without them, at its timeout mostly");
+                "Replies dropped because no pull waits for them: after its timeout, or strays");
         counter(registry, "teleport.limits.accept.pauses", null, PeerStats::acceptPauses,
                 "Times the listeners stopped accepting because max-connections were open");
         Gauge.builder("teleport.limits.connections.accepted", stats, PeerStats::acceptedConnections)

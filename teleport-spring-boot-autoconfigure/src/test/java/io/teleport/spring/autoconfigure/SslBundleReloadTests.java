@@ -1,6 +1,7 @@
 package io.teleport.spring.autoconfigure;
 
 import ch.qos.logback.classic.Level;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.pkitesting.CertificateBuilder;
@@ -65,6 +66,33 @@ class SslBundleReloadTests {
         } finally {
             session.close();
         }
+    }
+
+    /** A customizer that sets its own server context keeps it through renewals, as it did at start-up (a review). */
+    @Test
+    void aCustomizersContextStaysThroughAnUpdate(@TempDir Path dir) throws Exception {
+        writeCertificate(dir, "first");
+        X509Bundle custom = new CertificateBuilder().ecp256().subject("CN=custom").addSanIpAddress("127.0.0.1").buildIssuedBy(CA);
+        SslContext customContext = SslContextBuilder.forServer(custom.toKeyManagerFactory()).build();
+        Path ca = Files.writeString(dir.resolve("ca.pem"), CA.getCertificatePEM());
+        runner.withBean(TeleportPeerConfigCustomizer.class, () -> b -> b.serverSslContext(customContext))
+                .withPropertyValues("spring.ssl.bundle.pem.tp.keystore.certificate=" + dir.resolve("cert.pem").toUri(),
+                "spring.ssl.bundle.pem.tp.keystore.private-key=" + dir.resolve("key.pem").toUri(),
+                "spring.ssl.bundle.pem.tp.truststore.certificate=" + ca.toUri(),
+                "spring.ssl.bundle.pem.tp.reload-on-update=true", "spring.ssl.bundle.watch.file.quiet-period=200ms",
+                "teleport.server.listen-address=127.0.0.1:0", "teleport.ssl.bundle=tp").run(ctx -> {
+                    Peer server = ctx.getBean(Peer.class);
+                    String address = "127.0.0.1:" + ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+                    try (Peer client = new Peer(PeerConfig.builder().dialTimeout(Duration.ofSeconds(5))
+                            .clientSslContext(SslContextBuilder.forClient().trustManager(CA.toTrustManagerFactory()).build())
+                            .build())) {
+                        assertThat(presented(client, address)).isEqualTo("CN=custom");
+                        writeCertificate(dir, "renewed");
+                        await().atMost(Duration.ofSeconds(20)).until(() -> log.events(Level.INFO).stream()
+                                .anyMatch(e -> e.getFormattedMessage().contains("SSL bundle 'tp' updated")));
+                        assertThat(presented(client, address)).isEqualTo("CN=custom");
+                    }
+                });
     }
 
     @Test

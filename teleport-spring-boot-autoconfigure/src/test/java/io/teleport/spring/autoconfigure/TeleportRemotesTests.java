@@ -234,6 +234,7 @@ class TeleportRemotesTests {
                 "teleport.clients.orders.address=" + address(orders), "teleport.clients.orders.auth-token=orders-token",
                 "teleport.clients.stock.address=" + address(stock), "teleport.clients.stock.auth-token=stock-token",
                 "teleport.clients.shared.address=" + address(shared), "teleport.clients.plain.address=" + address(stock),
+                "teleport.clients.none.address=" + address(shared), "teleport.clients.none.auth-token=",
                 "teleport.redial.interval=20ms", "teleport.redial.max-interval=200ms").run(ctx -> {
                     SessionTemplates templates = ctx.getBean(SessionTemplates.class);
                     assertThat(templates.get("orders").pull("/echo", "o", String.class)).isEqualTo("o");
@@ -242,6 +243,9 @@ class TeleportRemotesTests {
                     assertThatThrownBy(() -> templates.get("plain").pull("/echo", "x", String.class))
                             .as("no token of its own: the peer's, which the stock server refuses")
                             .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(1401));
+                    assertThatThrownBy(() -> templates.get("none").pull("/echo", "y", String.class))
+                            .as("an empty token of its own (an undefined variable): none sent, not the peer's")
+                            .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(401));
 
                     // The stock server restarts on its port: the session redials and sends its own token again.
                     int port = ((InetSocketAddress) stock.listenAddresses().iterator().next()).getPort();

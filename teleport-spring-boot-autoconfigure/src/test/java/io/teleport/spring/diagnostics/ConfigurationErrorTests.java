@@ -184,6 +184,12 @@ class ConfigurationErrorTests {
                         .contains("the peer does not start, as without the setting meant it would lack the security"));
         assertAnalysis("teleport.server.listen-address=127.0.0.1:0,teleport.ssl.bunde=teleport",
                 "Teleport cannot start with teleport.ssl.bunde: not a Teleport setting (misspelt?)", "Correct the key");
+        // A remote's own token misspelt would send it the peer's (a review).
+        assertAnalysis("teleport.auth.token=internal,teleport.clients.partner.address=127.0.0.1:1,"
+                + "teleport.clients.partner.auth-tokn=p", "Teleport cannot start with teleport.clients.partner.auth-tokn: "
+                + "not a Teleport setting (misspelt?)", "Correct the key");
+        assertAnalysis("teleport.client.address=127.0.0.1:1,teleport.client.auth-tokens=p",
+                "Teleport cannot start with teleport.client.auth-tokens: not a Teleport setting (misspelt?)", "Correct the key");
     }
 
     @Test
