@@ -68,24 +68,36 @@ class SslBundleReloadTests {
         }
     }
 
-    /** A customizer that sets its own server context keeps it through renewals, as it did at start-up (a review). */
-    @Test
-    void aCustomizersContextStaysThroughAnUpdate(@TempDir Path dir) throws Exception {
+    /** A server on the bundle {@code tp} of {@code dir}'s files, reloaded on update, listening on loopback. */
+    private static String[] serverWithBundle(Path dir) throws Exception {
         writeCertificate(dir, "first");
-        X509Bundle custom = new CertificateBuilder().ecp256().subject("CN=custom").addSanIpAddress("127.0.0.1").buildIssuedBy(CA);
-        SslContext customContext = SslContextBuilder.forServer(custom.toKeyManagerFactory()).build();
         Path ca = Files.writeString(dir.resolve("ca.pem"), CA.getCertificatePEM());
-        runner.withBean(TeleportPeerConfigCustomizer.class, () -> b -> b.serverSslContext(customContext))
-                .withPropertyValues("spring.ssl.bundle.pem.tp.keystore.certificate=" + dir.resolve("cert.pem").toUri(),
+        return new String[] {"spring.ssl.bundle.pem.tp.keystore.certificate=" + dir.resolve("cert.pem").toUri(),
                 "spring.ssl.bundle.pem.tp.keystore.private-key=" + dir.resolve("key.pem").toUri(),
                 "spring.ssl.bundle.pem.tp.truststore.certificate=" + ca.toUri(),
                 "spring.ssl.bundle.pem.tp.reload-on-update=true", "spring.ssl.bundle.watch.file.quiet-period=200ms",
-                "teleport.server.listen-address=127.0.0.1:0", "teleport.ssl.bundle=tp").run(ctx -> {
-                    Peer server = ctx.getBean(Peer.class);
-                    String address = "127.0.0.1:" + ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
-                    try (Peer client = new Peer(PeerConfig.builder().dialTimeout(Duration.ofSeconds(5))
-                            .clientSslContext(SslContextBuilder.forClient().trustManager(CA.toTrustManagerFactory()).build())
-                            .build())) {
+                "teleport.server.listen-address=127.0.0.1:0", "teleport.ssl.bundle=tp"};
+    }
+
+    /** A client peer that trusts the CA. */
+    private static Peer trustingClient() throws Exception {
+        return new Peer(PeerConfig.builder().dialTimeout(Duration.ofSeconds(5))
+                .clientSslContext(SslContextBuilder.forClient().trustManager(CA.toTrustManagerFactory()).build()).build());
+    }
+
+    private static String address(Peer server) {
+        return "127.0.0.1:" + ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
+    }
+
+    /** A customizer that sets its own server context keeps it through renewals, as it did at start-up (a review). */
+    @Test
+    void aCustomizersContextStaysThroughAnUpdate(@TempDir Path dir) throws Exception {
+        X509Bundle custom = new CertificateBuilder().ecp256().subject("CN=custom").addSanIpAddress("127.0.0.1").buildIssuedBy(CA);
+        SslContext customContext = SslContextBuilder.forServer(custom.toKeyManagerFactory()).build();
+        runner.withBean(TeleportPeerConfigCustomizer.class, () -> b -> b.serverSslContext(customContext))
+                .withPropertyValues(serverWithBundle(dir)).run(ctx -> {
+                    String address = address(ctx.getBean(Peer.class));
+                    try (Peer client = trustingClient()) {
                         assertThat(presented(client, address)).isEqualTo("CN=custom");
                         writeCertificate(dir, "renewed");
                         await().atMost(Duration.ofSeconds(20)).until(() -> log.events(Level.INFO).stream()
@@ -97,27 +109,18 @@ class SslBundleReloadTests {
 
     @Test
     void aRenewedCertificateServesTheNewConnections(@TempDir Path dir) throws Exception {
-        writeCertificate(dir, "first");
-        Path ca = Files.writeString(dir.resolve("ca.pem"), CA.getCertificatePEM());
-        runner.withPropertyValues("spring.ssl.bundle.pem.tp.keystore.certificate=" + dir.resolve("cert.pem").toUri(),
-                "spring.ssl.bundle.pem.tp.keystore.private-key=" + dir.resolve("key.pem").toUri(),
-                "spring.ssl.bundle.pem.tp.truststore.certificate=" + ca.toUri(),
-                "spring.ssl.bundle.pem.tp.reload-on-update=true", "spring.ssl.bundle.watch.file.quiet-period=200ms",
-                "teleport.server.listen-address=127.0.0.1:0", "teleport.ssl.bundle=tp").run(ctx -> {
-                    Peer server = ctx.getBean(Peer.class);
-                    String address = "127.0.0.1:" + ((InetSocketAddress) server.listenAddresses().iterator().next()).getPort();
-                    try (Peer client = new Peer(PeerConfig.builder().dialTimeout(Duration.ofSeconds(5))
-                            .clientSslContext(SslContextBuilder.forClient().trustManager(CA.toTrustManagerFactory()).build())
-                            .build())) {
-                        assertThat(presented(client, address)).isEqualTo("CN=first");
-                        Session open = client.dial(address);
+        runner.withPropertyValues(serverWithBundle(dir)).run(ctx -> {
+            String address = address(ctx.getBean(Peer.class));
+            try (Peer client = trustingClient()) {
+                assertThat(presented(client, address)).isEqualTo("CN=first");
+                Session open = client.dial(address);
 
-                        writeCertificate(dir, "renewed");
-                        await().atMost(Duration.ofSeconds(20)).until(() -> presented(client, address).equals("CN=renewed"));
-                        assertThat(log.events(Level.INFO)).anySatisfy(e -> assertThat(e.getFormattedMessage())
-                                .contains("SSL bundle 'tp' updated: new connections use it"));
-                        assertThat(open.isHealthy()).as("an open connection stays").isTrue();
-                    }
-                });
+                writeCertificate(dir, "renewed");
+                await().atMost(Duration.ofSeconds(20)).until(() -> presented(client, address).equals("CN=renewed"));
+                assertThat(log.events(Level.INFO)).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                        .contains("SSL bundle 'tp' updated: new connections use it"));
+                assertThat(open.isHealthy()).as("an open connection stays").isTrue();
+            }
+        });
     }
 }
