@@ -137,6 +137,15 @@ public final class Addresses {
         };
     }
 
+    /**
+     * {@link #format}, for a log line: a unix socket client's unnamed end, which formats as nothing, is
+     * said to be one.
+     */
+    public static String describe(@Nullable SocketAddress address) {
+        String formatted = format(address);
+        return formatted.isEmpty() ? "a unix socket client" : formatted;
+    }
+
     /** The Go form of an address; {@code "null"} for none, as Netty gives for a channel not connected. */
     public static String format(@Nullable SocketAddress address) {
         if (address instanceof InetSocketAddress) {

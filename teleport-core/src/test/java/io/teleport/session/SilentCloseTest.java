@@ -74,8 +74,8 @@ class SilentCloseTest {
         assertThatThrownBy(() -> session.pull("/drop", "y", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
-                    assertThat(e.rerror().detail()).startsWith("the connection was closed from the remote end (by the"
-                            + " peer, or reset on the way): a frame of this side's over its limits").doesNotContain("protocol");
+                    assertThat(e.rerror().detail()).startsWith("the remote closed the connection (its drain, a stop or"
+                            + " crash, a reset on the way, or a frame of this side's over its limits").doesNotContain("protocol");
                 });
     }
 

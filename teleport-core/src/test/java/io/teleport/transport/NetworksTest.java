@@ -82,6 +82,9 @@ class NetworksTest {
         Session toOther = client.dial(other);
         assertThat(List.of(session.id(), second.id(), toFirst.id(), toOther.id())).doesNotHaveDuplicates()
                 .allSatisfy(id -> assertThat(id).startsWith("@"));
+        // Log lines name the unnamed end as one, not as nothing ("latest from )": hostile round 13).
+        assertThat(Addresses.describe(server.sessions().iterator().next().remoteAddress())).isEqualTo("a unix socket client");
+        assertThat(Addresses.describe(session.remoteAddress())).isEqualTo(path);
         // The server lists an accepted session once its own side is up, a moment after the client's dial returns.
         await().atMost(java.time.Duration.ofSeconds(5)).until(() -> server.sessionCount() == 3);
         assertThat(client.sessionCount()).isEqualTo(2);

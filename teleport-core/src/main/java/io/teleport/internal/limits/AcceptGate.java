@@ -10,6 +10,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.teleport.internal.log.RefusalLog;
 import io.teleport.internal.log.RefusalLogs;
 import io.teleport.limits.Limits;
+import io.teleport.transport.Addresses;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -158,7 +159,7 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         }
         if (paused) {
             counters.acceptPauses.increment();
-            pausedLog.record(max + " open, latest from " + child.remoteAddress());
+            pausedLog.record(max + " open, latest from " + Addresses.describe(child.remoteAddress()));
         }
         if (paused || readingChanged) {
             reconcileAll();

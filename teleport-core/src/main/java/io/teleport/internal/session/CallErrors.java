@@ -26,9 +26,8 @@ public final class CallErrors {
                     + " or expects TLS (TLS on that side only); its log says which");
     /** A connection the remote closed after frames came in on it. */
     static final Rerror CLOSED_BY_REMOTE = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
-            "the connection was closed from the remote end (by the peer, or reset on the way): a frame of this"
-                    + " side's over its limits (size, URI, metadata), its drain's timeout, a stop or a crash; its log"
-                    + " says which");
+            "the remote closed the connection (its drain, a stop or crash, a reset on the way, or a frame of this"
+                    + " side's over its limits; its log says which)");
     private static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("teleport.closedBecause");
 
     private CallErrors() {
@@ -58,7 +57,7 @@ public final class CallErrors {
      */
     static java.util.function.Function<PendingPull, Rerror> onClose(Channel ch, Rerror rerror) {
         boolean onItsThread = ch.eventLoop().inEventLoop();
-        String why = rerror.detail().isEmpty() ? "" : " (" + rerror.detail() + ")";
+        String why = rerror.detail().isEmpty() ? "" : "; " + rerror.detail();
         Rerror unwritten = new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",
                 "not sent: the connection closed before the pull was written" + why);
         Rerror unhandled = new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed",

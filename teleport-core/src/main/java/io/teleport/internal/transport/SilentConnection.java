@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.teleport.internal.limits.StrayConnections;
 import io.teleport.internal.session.DefaultSession;
+import io.teleport.transport.Addresses;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +66,7 @@ final class SilentConnection extends ChannelInboundHandlerAdapter implements Str
                     return;
                 }
                 session.peer.counters.handshakeTimeouts.increment();
-                session.peer.logs.strayLog.record(channel.remoteAddress() + ", silent for "
+                session.peer.logs.strayLog.record(Addresses.describe(channel.remoteAddress()) + ", silent for "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos) + " ms");
                 channel.close();
             });

@@ -50,7 +50,7 @@ final class TlsFailure {
         reported = true;
         session.peer.counters.tlsFailures.increment();
         String message = text(channel, reason);
-        String text = Addresses.format(channel.remoteAddress()) + ": " + LogText.safe(
+        String text = Addresses.describe(channel.remoteAddress()) + ": " + LogText.safe(
                 message == null ? reason.getClass().getSimpleName() : message, session.peer.limits.logValueLimit());
         (session.dialed() ? session.peer.logs.dialedTlsLog : session.peer.logs.acceptedTlsLog).record(text);
     }
