@@ -103,13 +103,21 @@ class UnbuildableReplyTest {
         assertThat(ran).hasValue(1);
     }
 
+    /**
+     * The caller chose the codec, and the route's value does not fit it: a 400 that names the codec, not a
+     * bare 500 that reads as the server's fault (new-user trial 13); the handler's own choice stays a 500.
+     */
     @Test
-    void aValueTheRequestsCodecCannotWriteIsA500LoggedOncePerInterval() throws Exception {
+    void aValueTheRequestsCodecCannotWriteIsA400NamingTheCodecLoggedOncePerInterval() throws Exception {
         Peer server = peers.add(new Peer(PeerConfig.defaults()));
         // An empty body in the string codec to a JSON-shaped route: the handler's record cannot be a string.
         record Item(String name) {
         }
         server.pullRouter().route("/item", Item.class, (body, ctx) -> new Item("apple"));
+        server.pullRouter().route("/chosen", Item.class, (body, ctx) -> {
+            ctx.replyBodyCodec(StringCodec.ID);
+            return new Item("pear");
+        });
         try (Socket s = new Socket("127.0.0.1", listen(server))) {
             s.setSoTimeout(5000);
             DataInputStream in = new DataInputStream(s.getInputStream());
@@ -117,8 +125,14 @@ class UnbuildableReplyTest {
                 s.getOutputStream().write(rawPull(seq, "/item".getBytes(), StringCodec.ID, new byte[0]));
                 Packet reply = Frames.read(in);
                 assertThat(reply.seq()).isEqualTo(seq);
-                assertThat(Rerror.fromMeta(reply.meta()).code()).isEqualTo(Rerror.CODE_INTERNAL_ERROR);
+                Rerror error = Rerror.fromMeta(reply.meta());
+                assertThat(error.code()).isEqualTo(Rerror.CODE_BAD_PACKET);
+                assertThat(error.detail()).isEqualTo("the reply cannot be encoded with the codec the pull was sent with"
+                        + " (string): send it with another");
             }
+            s.getOutputStream().write(rawPull(21, "/chosen".getBytes(), (byte) 'j', "{}".getBytes()));
+            assertThat(Rerror.fromMeta(Frames.read(in).meta()).code()).as("the handler's codec: the server's fault")
+                    .isEqualTo(Rerror.CODE_INTERNAL_ERROR);
         }
         assertThat(logs.events(Level.WARN)).hasSize(1);
         assertThat(logs.warnings("replies that could not be built")).hasSize(1);

@@ -280,7 +280,7 @@ public final class DefaultSession implements Session {
             peer.messageLog.capture(packet);
             return prepared;
         } catch (RuntimeException e) {
-            throw CallErrors.writeFailed(e).toException();
+            throw new RerrorException(CallErrors.writeFailed(e), e);
         }
     }
 

@@ -2,6 +2,8 @@ package io.teleport.internal.session;
 
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.EncoderException;
+import io.teleport.codec.Codec;
+import io.teleport.codec.CodecException;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
@@ -121,7 +123,7 @@ final class PullReply {
         try {
             frame = session.encode(reply);
         } catch (RerrorException e) {
-            notBuilt(pull, rerror, e.rerror().detail());
+            notBuilt(pull, rerror, e.rerror().detail(), rerror == null ? callersCodec(pull, e) : null);
             return;
         }
         Rerror answered = rerror;
@@ -226,6 +228,11 @@ final class PullReply {
 
     /** The reply could not be built or framed: answered again more barely, or, past the barest, not at all. */
     private static void notBuilt(InboundContext pull, @Nullable Rerror rerror, String why) {
+        notBuilt(pull, rerror, why, null);
+    }
+
+    /** {@link #notBuilt}, a value that could not be built answered {@code instead} when given, else {@code 500}. */
+    private static void notBuilt(InboundContext pull, @Nullable Rerror rerror, String why, @Nullable Rerror instead) {
         String uri = pull.replyFallback > 0 && uriOverBound(pull) ? "(without its URI)" : pull.safeUri();
         pull.session.peer.logs.unbuiltReplyLog.record("reply to " + uri + " (seq " + pull.request.seq() + ") from "
                 + pull.session.id() + ": " + pull.safeText(why));
@@ -233,7 +240,7 @@ final class PullReply {
             // As a bare error: the handler's value, reply metadata or filters may be what did not fit.
             pull.replyMeta = null;
             pull.extraXfer = null;
-            send(pull, null, rerror != null ? rerror : pull.session.peer.errors.internal("reply: " + why));
+            send(pull, null, rerror != null ? rerror : instead != null ? instead : pull.session.peer.errors.internal("reply: " + why));
         } else if (pull.replyFallback < FIXED_ERROR) {
             // Without the URI; then, as the error's own text may quote it (a parse error does), a fixed
             // error without the pull's filters, which always fits.
@@ -245,6 +252,24 @@ final class PullReply {
                     pull.startNanos);
             pull.afterReply();
         }
+    }
+
+    /**
+     * {@code 400} when the reply's value does not fit the codec the caller chose for its pull, which the
+     * reply took (the handler chose none): a protobuf pull to a route that returns a number. {@code null}
+     * for any other failure, a {@code 500}: the handler's own codec, or the peer's default, is the
+     * server's to fit.
+     */
+    private static @Nullable Rerror callersCodec(InboundContext pull, RerrorException unencoded) {
+        // The codec the reply took: the pull's, or on erpc v6 the one it asked its reply in.
+        byte codec = pull.reply != null ? pull.reply.bodyCodec() : pull.request.bodyCodec();
+        Codec chosen = pull.session.peer.codecs.get(codec);
+        if (!(unencoded.getCause() instanceof CodecException) || pull.replyBodyCodec != Packet.NO_CODEC
+                || codec == Packet.NO_CODEC || codec == pull.session.peer.defaultCodecId || chosen == null) {
+            return null;
+        }
+        return new Rerror(Rerror.CODE_BAD_PACKET, pull.erpc() ? "Bad Message" : "Bad Packet", "the reply cannot be "
+                + "encoded with the codec the pull was sent with (" + chosen.name() + "): send it with another");
     }
 
     /** Whether the URI a reply echoes is over the URI bound a receiver holds it to. */
