@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
 import java.lang.reflect.Type;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -102,7 +101,7 @@ public final class DefaultSession implements Session {
 
     @Override
     public void setId(String newId) {
-        Objects.requireNonNull(newId, "newId");
+        SessionHub.checkId(newId);
         DefaultSession evicted = null;
         synchronized (this) {
             String oldId = id();

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -18,6 +19,16 @@ public final class SessionHub {
     private static final Logger log = LoggerFactory.getLogger(SessionHub.class);
 
     private final ConcurrentHashMap<String, DefaultSession> sessions = new ConcurrentHashMap<>();
+    /** The longest id a session may be given (see {@code Session.setId}). */
+    static final int MAX_ID_LENGTH = 1024;
+
+    /** Checks an id a session is to be given: not null, and at most {@value #MAX_ID_LENGTH} characters. */
+    static void checkId(String id) {
+        if (Objects.requireNonNull(id, "newId").length() > MAX_ID_LENGTH) {
+            throw new IllegalArgumentException("newId: " + id.length() + " characters (expected: at most "
+                    + MAX_ID_LENGTH + ")");
+        }
+    }
 
     /** Where {@link #add} listed a session, and the different session that held that id, to be closed. */
     record Listing(String id, @Nullable DefaultSession evicted) {

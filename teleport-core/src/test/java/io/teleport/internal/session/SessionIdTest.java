@@ -33,6 +33,26 @@ class SessionIdTest {
         }
     }
 
+    /**
+     * An id taken from what a remote sent (a player's name) is bounded: 40 clients with 8 MB names held most
+     * of a 256 MB heap, in the hub, the actuator's answer and log lines (hostile round 14).
+     */
+    @Test
+    void anIdLongerThanTheBoundIsRefusedAndTheSessionKeepsItsOwn() {
+        Peer server = peers.add(new Peer(PeerConfig.defaults()));
+        server.pullRouter().route("/join", String.class, (name, ctx) -> {
+            ctx.session().setId(name);
+            return ctx.session().id();
+        });
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session client = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        String longest = "p".repeat(SessionHub.MAX_ID_LENGTH);
+        assertThat(client.pull("/join", longest, String.class)).isEqualTo(longest);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.pull("/join", longest + "p", String.class))
+                .isInstanceOf(io.teleport.message.RerrorException.class);
+        assertThat(server.session(longest)).as("still under the id it had").isPresent();
+    }
+
     @Test
     void anAcceptHookSettingTheDefaultIdListsTheSessionUnderIt() {
         Peer server = peers.add(new Peer(PeerConfig.defaults(), new KeepsTheDefaultId()));

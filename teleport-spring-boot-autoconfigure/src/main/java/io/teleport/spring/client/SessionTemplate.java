@@ -176,6 +176,16 @@ public class SessionTemplate {
         return null;
     }
 
+    /**
+     * {@link #lastError()}'s message as it may be shown (health, an endpoint): cut to 256 characters, control
+     * characters replaced, since its words may be the remote's own (a refusal's detail); {@code null} when
+     * there is no error.
+     */
+    public @Nullable String lastErrorText() {
+        Throwable error = lastError();
+        return error == null ? null : RemoteConnection.remoteText(error.getMessage());
+    }
+
     /** How many dials in a row have failed; for a service, the most of any instance. */
     public int failedDials() {
         int most = 0;

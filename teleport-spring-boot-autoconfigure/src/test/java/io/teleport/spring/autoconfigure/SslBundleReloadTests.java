@@ -107,6 +107,33 @@ class SslBundleReloadTests {
                 });
     }
 
+    /**
+     * A certificate written without its key (a renewal whose files came further apart than the watch's quiet
+     * period) is not served: every handshake would fail (hostile round 14). The previous pair stays, with a WARN.
+     */
+    @Test
+    void aCertificateThatDoesNotMatchItsKeyKeepsThePreviousPair(@TempDir Path dir) throws Exception {
+        runner.withPropertyValues(serverWithBundle(dir)).run(ctx -> {
+            String address = address(ctx.getBean(Peer.class));
+            try (Peer client = trustingClient()) {
+                assertThat(presented(client, address)).isEqualTo("CN=first");
+                X509Bundle alone = new CertificateBuilder().ecp256().subject("CN=alone").addSanIpAddress("127.0.0.1")
+                        .buildIssuedBy(CA);
+                Files.writeString(dir.resolve("cert.pem"), alone.getCertificatePEM());
+                await().atMost(Duration.ofSeconds(20)).until(() -> log.events(Level.WARN).stream().anyMatch(e ->
+                        e.getFormattedMessage().contains("does not match its private key")));
+                assertThat(presented(client, address)).isEqualTo("CN=first");
+            }
+        });
+        // At start-up, such a pair is refused at once, naming the bundle.
+        Path other = Files.createDirectories(dir.resolve("other"));
+        String[] bundle = serverWithBundle(other);
+        Files.writeString(other.resolve("cert.pem"), new CertificateBuilder().ecp256().subject("CN=stray")
+                .buildIssuedBy(CA).getCertificatePEM());
+        runner.withPropertyValues(bundle).run(ctx -> assertThat(ctx).getFailure()
+                .hasStackTraceContaining("teleport.ssl.bundle").hasStackTraceContaining("does not match its private key"));
+    }
+
     @Test
     void aRenewedCertificateServesTheNewConnections(@TempDir Path dir) throws Exception {
         runner.withPropertyValues(serverWithBundle(dir)).run(ctx -> {

@@ -266,6 +266,20 @@ class TeleportRemotesTests {
                 : new Rerror(1401, "Bad Token", "token refused"), Duration.ofSeconds(5));
     }
 
+    /** A remote's refusal is its own text: the health shows it cut, as the log does (hostile round 14: 60 KB). */
+    @Test
+    void aRemotesLongRefusalIsCutInItsHealth() {
+        server(reserved.port(), io.teleport.plugins.AuthPlugin.server(
+                token -> new Rerror(1401, "Bad Token", "x".repeat(60_000)), Duration.ofSeconds(5)));
+        runner.withPropertyValues("teleport.clients.locked.address=" + reserved.address(), "teleport.auth.token=bad")
+                .run(ctx -> {
+                    assertThatThrownBy(() -> ctx.getBean(SessionTemplates.class).get("locked").pull("/echo", "a", String.class))
+                            .isInstanceOf(RerrorException.class);
+                    String shown = String.valueOf(remote(ctx, "locked").getDetails().get("lastError"));
+                    assertThat(shown).hasSizeLessThan(400).contains("xxx").endsWith("chars)");
+                });
+    }
+
     @Test
     void callsHeldBackAfterARefusedTokenGetTheRefusalsCodeAsTheCallThatDialedDid() {
         server(reserved.port(), io.teleport.plugins.AuthPlugin.server(
