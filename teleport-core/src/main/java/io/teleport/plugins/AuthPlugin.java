@@ -198,9 +198,13 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             // erpc's dial fails so however its handshake did, the refusal's cause kept (a Go client's
             // dial against a Go checker ends 105 "Dial Failed", cause "wrong auth info"); Teleport v3's
             // dial ends with the handshake's own error.
-            return session.proto() instanceof ErpcRawProto && failed.code() != Rerror.CODE_DIAL_FAILED
-                    ? new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", failed.detail().isEmpty() ? failed.message() : failed.detail())
-                    : failed;
+            if (!(session.proto() instanceof ErpcRawProto) || failed.code() == Rerror.CODE_DIAL_FAILED) {
+                return failed;
+            }
+            // A status with no words (code=200, code=403&msg=) still says what the server answered.
+            String cause = !failed.detail().isEmpty() ? failed.detail() : !failed.message().isEmpty() ? failed.message()
+                    : "the server refused the handshake with code " + failed.code() + " and no message";
+            return new Rerror(Rerror.CODE_DIAL_FAILED, "Dial Failed", cause);
         }
     }
 

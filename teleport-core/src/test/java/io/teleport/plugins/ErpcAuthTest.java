@@ -171,6 +171,17 @@ class ErpcAuthTest {
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror()).isEqualTo(DIAL_REFUSED));
     }
 
+    /** A refusal with a code and no words still says what the server answered (hostile round 14). */
+    @Test
+    void aRefusalWithoutWordsNamesItsCode() {
+        Peer server = peers.add(Peer.builder().plugin(AuthPlugin.server(token -> new Rerror(1403, "", ""),
+                Duration.ofSeconds(5))).build());
+        String address = "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", ErpcRawProto.INSTANCE)).getPort();
+        assertThatThrownBy(() -> client("any").dial(address, ErpcRawProto.INSTANCE))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror()).isEqualTo(new Rerror(105,
+                        "Dial Failed", "the server refused the handshake with code 1403 and no message")));
+    }
+
     private static Packet decode(byte[] frame) {
         var in = Unpooled.wrappedBuffer(frame);
         return ErpcRawProto.INSTANCE.decode(in, new ProtoContext(Codecs.defaults(), XferFilters.defaults(), 1 << 16),
