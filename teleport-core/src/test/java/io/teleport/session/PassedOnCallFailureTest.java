@@ -55,6 +55,12 @@ class PassedOnCallFailureTest {
             // The pull's failure comes wrapped in a CompletionException.
             return toBackend.pullAsync("/refuse", body, String.class).join();
         });
+        backend.pullRouter().route("/slow", String.class, (body, ctx) -> {
+            Thread.sleep(1000);
+            return body;
+        });
+        gateway.pullRouter().route("/timed-out", String.class, (body, ctx) -> gateway.dial(backendAddress)
+                .pull("/slow", body, String.class, io.teleport.session.CallOptions.timeout(java.time.Duration.ofMillis(100))));
         gateway.pullRouter().route("/remote-error", String.class, (body, ctx) ->
                 gateway.dial(backendAddress).pull("/refuse", body, String.class));
         int port = ((InetSocketAddress) gateway.listen("127.0.0.1:0", null)).getPort();
@@ -83,6 +89,16 @@ class PassedOnCallFailureTest {
                 () -> caller.pull("/undialable", "a", String.class));
         assertThat(undialable.code()).isEqualTo(Rerror.CODE_BAD_GATEWAY);
         assertThat(undialable.rerror().detail()).startsWith("a call the handler made failed: 105 Dial Failed");
+    }
+
+    /** A backend too slow for the mid-tier is not the mid-tier too slow for its caller (new-user trial 14). */
+    @Test
+    void aHandlerPassingOnItsOwnCallsTimeoutAnswers502NotTheCallersOwn408() {
+        start();
+        RerrorException timedOut = catchThrowableOfType(RerrorException.class,
+                () -> caller.pull("/timed-out", "a", String.class));
+        assertThat(timedOut.code()).isEqualTo(Rerror.CODE_BAD_GATEWAY);
+        assertThat(timedOut.rerror().detail()).startsWith("a call the handler made failed: 408 Pull Timeout");
     }
 
     @Test

@@ -186,14 +186,16 @@ final class PullReply {
 
     /**
      * {@code rerror}, unless it is one of the codes that tell a caller how its own call ended ({@code 102}
-     * connection closed, {@code 104} not sent, {@code 105} dial failed): a handler (or a reply hook) that lets
-     * the failure of a call of its own through (or passes on a remote's) would tell its caller that the caller's pull
-     * was not sent, which a caller may send again, though the handler ran. Answered as {@code 502} Bad
-     * Gateway (erpc's code for it), the first error in the detail.
+     * connection closed, {@code 104} not sent, {@code 105} dial failed, {@code 408} no reply in time): a handler
+     * (or a reply hook) that lets the failure of a call of its own through (or passes on a remote's) would tell
+     * its caller that the caller's pull was not sent, which a caller may send again, though the handler ran, or
+     * that the caller's own timeout passed (a mid-tier's backend too slow read as the mid-tier not answering:
+     * new-user trial 14). Answered as {@code 502} Bad Gateway (erpc's code for it), the first error in the detail.
      */
     private static Rerror asGateway(Rerror rerror) {
         int code = rerror.code();
-        if (code != Rerror.CODE_CONNECTION_CLOSED && code != Rerror.CODE_WRITE_FAILED && code != Rerror.CODE_DIAL_FAILED) {
+        if (code != Rerror.CODE_CONNECTION_CLOSED && code != Rerror.CODE_WRITE_FAILED && code != Rerror.CODE_DIAL_FAILED
+                && code != Rerror.CODE_PULL_TIMEOUT) {
             return rerror;
         }
         return new Rerror(Rerror.CODE_BAD_GATEWAY, "Bad Gateway", "a call the handler made failed: " + code + " "

@@ -486,6 +486,16 @@ public record TeleportProperties(
          */
         void checkAttempts(String prefix) {
             PropertyChecks.resolved(authToken, prefix + ".auth-token");
+            for (int i = 0; i < idempotentPaths.size(); i++) {
+                String pattern = idempotentPaths.get(i);
+                if (pattern == null || !pattern.startsWith("/")) {
+                    // Matched against paths, which all start with /: such a pattern never matches, and the
+                    // retries it was meant for silently stop (new-user trial 14).
+                    throw new TeleportConfigurationException(prefix + ".idempotent-paths[" + i + "]", pattern
+                            + " (expected: a path pattern starting with /)", "Write it as /" + (pattern == null ? ""
+                            : pattern) + ", as the paths it is matched against start.", null);
+                }
+            }
             if (pullTimeout != null) {
                 PropertyChecks.positive(pullTimeout, prefix + ".pull-timeout");
             }

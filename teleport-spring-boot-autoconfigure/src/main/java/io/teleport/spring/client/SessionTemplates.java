@@ -27,7 +27,8 @@ public final class SessionTemplates {
         if (template == null) {
             throw new NoSuchElementException("no remote '" + name + "' under teleport.clients (known: "
                     + templates.keySet() + ")" + ("default".equals(name)
-                    ? "; teleport.client's remote, 'default' in logs and health, is the SessionTemplate bean" : ""));
+                    ? "; teleport.client's remote, 'default' in logs and health, is the SessionTemplate bean"
+                    : "; a remote whose only key is misspelt (adress) is none: see the start-up WARN 'not Teleport settings'"));
         }
         return template;
     }

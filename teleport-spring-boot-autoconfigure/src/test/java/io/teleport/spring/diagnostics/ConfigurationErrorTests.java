@@ -101,6 +101,10 @@ class ConfigurationErrorTests {
                 "Set teleport.default-body-codec to one of those, add com.google.protobuf:protobuf-java for protobuf");
         assertAnalysis("teleport.client.address=127.0.0.1:9090,teleport.client.max-attempts=0",
                 "Teleport cannot start with teleport.client.max-attempts: 0", "Set teleport.client.max-attempts to 1");
+        // A pattern that can never match a path: the retries it was meant for would silently stop (new-user trial 14).
+        assertAnalysis("teleport.clients.tax.address=127.0.0.1:9090,teleport.clients.tax.idempotent-paths=tax/rates",
+                "Teleport cannot start with teleport.clients.tax.idempotent-paths[0]: tax/rates (expected: a path pattern "
+                        + "starting with /).", "Write it as /tax/rates");
     }
 
     @Test
