@@ -34,8 +34,9 @@ import java.util.function.Supplier;
  *
  * <p>The dialing side pulls {@value #URI} with its token (string codec) from its {@code PostDial}
  * hook, so it runs again after every redial. The accepting side answers that pull, and until it has
- * accepted a token it refuses every other message of the session with 401 and closes it; a session
- * that does not authenticate within the timeout is closed. One plugin can play both roles.
+ * accepted a token it answers every other pull of the session 401 (a push, which has no reply to carry
+ * it, closes the session; so does a refused token); a session that does not authenticate within the
+ * timeout is closed. One plugin can play both roles.
  *
  * <p>On an erpc v6 session the same pull and its reply are erpc's AUTH_CALL and AUTH_REPLY
  * ({@link ErpcRawProto} maps this URI to them): the dialing side's first frame carries the token, and a
@@ -264,7 +265,9 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
         }
         boolean pipelined = ctx.session().attributes().containsKey(HANDSHAKE_READ);
         refusals.record(ctx.session(), pipelined ? "a pull sent before the handshake's reply" : "a pull before the handshake");
-        closeSoon(ctx.session());
+        // Not closed here: its other pulls get this 401 too, until the handshake or the timeout (which
+        // closes it). Closed at once, those already sent were answered 503 "session closing" and 104
+        // "draining", and a client without a token saw a shutdown, not what it lacks (new-user trial 14).
         return pipelined ? BEFORE_REPLY : UNAUTHORIZED;
     }
 
