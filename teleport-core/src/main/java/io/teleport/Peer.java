@@ -402,7 +402,9 @@ public final class Peer implements PeerSetup, AutoCloseable {
         context.awaitQueuedIo(1_000);
         context.drain.run(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         context.shutdown(1_000);
-        log.info("peer shut down (network:{})", network.goName());
+        if (context.used) {
+            log.info("peer shut down (network:{})", network.goName());
+        }
     }
 
     /** Whether {@link #close()} was called. */

@@ -66,6 +66,19 @@ class DrainTest {
         return peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
     }
 
+    /**
+     * A peer that never listened nor dialed (an application that failed to start) stops without saying it
+     * drained: two trials read "draining 0 sessions" and "peer shut down" under "the peer does not start".
+     */
+    @Test
+    void aPeerNeverUsedStopsQuietlyAndAUsedOneSaysItDrained() {
+        new Peer(PeerConfig.defaults()).shutdown(Duration.ofSeconds(1));
+        assertThat(log.events(Level.INFO)).isEmpty();
+        Peer server = server();
+        server.shutdown(Duration.ofSeconds(1));
+        assertThat(log.lines("draining 0 sessions")).hasSize(1);
+    }
+
     @Test
     void newPullsAreRefusedWhileThoseInFlightFinishAndIdleSessionsCloseFirst() throws Exception {
         Peer server = server();

@@ -93,6 +93,8 @@ public final class PeerContext {
     public final PeerLogs logs = new PeerLogs();
     /** Set once the peer shuts down ({@link #markClosing}); written only there. */
     public volatile boolean closing;
+    /** Whether it ever listened, dialed or served a connection: one that never did (a failed start-up) stops quietly. */
+    public volatile boolean used;
     /** When the drain must end ({@link System#nanoTime()}); written before {@link #closing}. */
     private volatile long drainDeadline;
     /** Dials in progress: failed by {@link #shutdown(long)} if the stopped I/O threads left them unsettled. */

@@ -86,6 +86,11 @@ public final class PeerDrain {
             handling += session.activeHandlers();
             awaiting += session.pendingPulls();
         }
+        if (!peer.used) {
+            // Never listened nor dialed (an application that failed to start): nothing to drain or to say.
+            log.debug("draining nothing: the peer never listened, dialed or served a connection");
+            return;
+        }
         log.info("draining {} sessions / {} pulls and pushes in flight ({} being handled here, {} awaiting replies), "
                 + "timeout {} ms", sessions.size(), handling + awaiting, handling, awaiting, timeout.toMillis());
         long deadline = start + timeout.toNanos();

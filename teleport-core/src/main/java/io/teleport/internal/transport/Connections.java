@@ -34,6 +34,7 @@ public final class Connections {
 
     /** Binds a listener; accepted connections get sessions with {@code proto} (the default when null). */
     public static ChannelFuture listen(PeerContext peer, Network network, SocketAddress local, @Nullable Proto proto) {
+        peer.used = true;
         PeerConfig config = peer.config;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(peer.group)
@@ -89,6 +90,7 @@ public final class Connections {
      */
     public static CompletableFuture<DefaultSession> dial(PeerContext peer, Network network, String address,
             @Nullable Proto proto, @Nullable DefaultSession session, Map<String, ?> attributes) {
+        peer.used = true;
         if (peer.inIoThread() || Addresses.needsLookup(network, address)) {
             // Looking a host name up blocks: never on an I/O thread, and not on the caller's, whose dial
             // is asynchronous (an application's async call must not wait seconds for a slow name service).

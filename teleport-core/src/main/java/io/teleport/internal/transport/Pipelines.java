@@ -99,6 +99,7 @@ public final class Pipelines {
      */
     public static DefaultSession serve(PeerContext peer, Channel channel, @Nullable Proto proto) {
         Objects.requireNonNull(channel, "channel");
+        peer.used = true;
         if (!channel.isActive()) {
             throw new IllegalArgumentException("channel: not connected");
         }
