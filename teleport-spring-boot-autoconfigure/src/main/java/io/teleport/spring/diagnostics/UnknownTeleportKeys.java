@@ -43,9 +43,20 @@ public final class UnknownTeleportKeys {
      * other than {@code readElsewhere} (keys that conditions read, not the properties class).
      */
     public static void warn(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
-        List<ConfigurationProperty> unknown = unbound(environment, prefix, type, readElsewhere);
+        warn(unbound(environment, prefix, type, readElsewhere), true);
+    }
+
+    /**
+     * As {@link #warn}, without failing for security keys: for an application that failed to start
+     * already, whose every misspelt key is worth naming.
+     */
+    public static void warnAll(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
+        warn(unbound(environment, prefix, type, readElsewhere), false);
+    }
+
+    private static void warn(List<ConfigurationProperty> unknown, boolean failOnSecurityKeys) {
         for (ConfigurationProperty key : unknown) {
-            if (security(key.getName().toString())) {
+            if (failOnSecurityKeys && security(key.getName().toString())) {
                 // Ignored, a misspelt security setting leaves the peer open: stop rather than warn. The
                 // failure analysis adds where it was set.
                 throw new TeleportConfigurationException(key.getName().toString(), "not a Teleport setting (misspelt?);"
@@ -55,17 +66,6 @@ public final class UnknownTeleportKeys {
                                 + " auth-token) or remove it.", null);
             }
         }
-        if (!unknown.isEmpty()) {
-            log.warn("not Teleport settings, ignored (misspelt?): {}", describe(unknown));
-        }
-    }
-
-    /**
-     * As {@link #warn}, without failing for security keys: for an application that failed to start
-     * already, whose every misspelt key is worth naming.
-     */
-    public static void warnAll(Environment environment, String prefix, Class<?> type, Set<String> readElsewhere) {
-        List<ConfigurationProperty> unknown = unbound(environment, prefix, type, readElsewhere);
         if (!unknown.isEmpty()) {
             log.warn("not Teleport settings, ignored (misspelt?): {}", describe(unknown));
         }
