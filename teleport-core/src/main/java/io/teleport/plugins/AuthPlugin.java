@@ -71,10 +71,6 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private static final String DEADLINE = AuthPlugin.class.getName() + ".deadline";
     private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "this peer takes calls only after "
             + "the handshake " + URI + ": the caller has no token, or it was refused (with Spring Boot, teleport.auth.token)");
-    /** The handshake's pull was read already: a call behind it did not wait for its reply. */
-    private static final String HANDSHAKE_READ = AuthPlugin.class.getName() + ".handshakeRead";
-    private static final Rerror BEFORE_REPLY = new Rerror(401, "Unauthorized", "this peer takes calls only once it has "
-            + "answered the handshake " + URI + ": this one was sent before that reply");
 
     private final @Nullable Supplier<@Nullable String> token;
     private final @Nullable SessionVerifier verifier;
@@ -168,8 +164,6 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             }
             Rerror refused = verifier.verify(ctx.session(), offered == null ? "" : offered);
             if (refused != null) {
-                // Answered: a call after it was not sent before the reply, it came after a refusal.
-                ctx.session().attributes().remove(HANDSHAKE_READ);
                 refusals.record(ctx.session(), "token refused: " + refused.toJson());
                 closeSoon(ctx.session());
                 throw refused.toException();
@@ -260,15 +254,13 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
             path = "";
         }
         if (path.equals(URI)) {
-            ctx.session().attributes().put(HANDSHAKE_READ, Boolean.TRUE);
             return null;
         }
-        boolean pipelined = ctx.session().attributes().containsKey(HANDSHAKE_READ);
-        refusals.record(ctx.session(), pipelined ? "a pull sent before the handshake's reply" : "a pull before the handshake");
+        refusals.record(ctx.session(), "a pull before the handshake");
         // Not closed here: its other pulls get this 401 too, until the handshake or the timeout (which
         // closes it). Closed at once, those already sent were answered 503 "session closing" and 104
         // "draining", and a client without a token saw a shutdown, not what it lacks (new-user trial 14).
-        return pipelined ? BEFORE_REPLY : UNAUTHORIZED;
+        return UNAUTHORIZED;
     }
 
     /**

@@ -290,27 +290,6 @@ class BuiltinPluginsTest {
         assertThat(verified).hasValue(1);
     }
 
-    /** A call pipelined behind the handshake is told so, not that its token was missing (hostile round 13). */
-    @Test
-    void aPullSentBeforeTheHandshakesReplyIsRefusedSayingSo() {
-        Peer server = peer(PeerConfig.defaults(), AuthPlugin.server(token -> {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return token.equals("secret") ? null : new Rerror(401, "Unauthorized", "bad token");
-        }, Duration.ofSeconds(2)));
-        server.pullRouter().route("/hello", String.class, (b, ctx) -> "hello " + b);
-        int port = port(server, "127.0.0.1:0");
-        Session eager = peer(PeerConfig.defaults()).dial("127.0.0.1:" + port);
-        CompletableFuture<String> handshake = eager.pullAsync(AuthPlugin.URI, "secret", String.class,
-                CallOptions.bodyCodec(StringCodec.ID));
-        assertThatThrownBy(() -> eager.pull("/hello", "now", String.class)).isInstanceOfSatisfying(RerrorException.class,
-                e -> assertThat(e.rerror().detail()).endsWith("this one was sent before that reply"));
-        assertThat(handshake).succeedsWithin(Duration.ofSeconds(5));
-    }
-
     @Test
     void authRunsAgainAfterARedialToARestartedServer() {
         Peer first = authServer("127.0.0.1:0");
@@ -357,8 +336,10 @@ class BuiltinPluginsTest {
         Peer back = authServer("127.0.0.1:" + port);
         back.pushRouter().route("/t", String.class, (body, ctx) -> received.incrementAndGet());
         await().atMost(Duration.ofSeconds(10)).until(session::isHealthy);
-        assertThat(session.pull("/hello", "back", String.class)).isEqualTo("hello back");
         await().until(() -> received.get() > 100);
+        // The held pushes flushed may fill the limit a moment longer, until the server has read them.
+        await().ignoreExceptions().untilAsserted(() ->
+                assertThat(session.pull("/hello", "back", String.class)).isEqualTo("hello back"));
     }
 
     @Test
