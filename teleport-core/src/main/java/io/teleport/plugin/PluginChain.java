@@ -52,6 +52,8 @@ public final class PluginChain {
     private final boolean aroundBlocks;
     /** Each private path and where its plugin is in {@link #all}; empty in most chains. */
     private final Map<String, Integer> privatePaths = new LinkedHashMap<>();
+    /** The smallest {@link UnverifiedReadLimit} of the chain; {@code Integer.MAX_VALUE} for none. */
+    private final int unverifiedReadLimit;
 
     private PluginChain(List<Plugin> all) {
         this.all = all;
@@ -82,13 +84,26 @@ public final class PluginChain {
         around = wrapping.stream().map(all::get).toArray(AroundHandler[]::new);
         aroundAt = wrapping.stream().mapToInt(Integer::intValue).toArray();
         aroundBlocks = Arrays.stream(around).anyMatch(p -> !p.nonBlocking());
+        int smallest = Integer.MAX_VALUE;
         for (int i = 0; i < all.size(); i++) {
             if (all.get(i) instanceof PrivatePaths) {
                 for (String path : ((PrivatePaths) all.get(i)).privatePaths()) {
                     privatePaths.putIfAbsent(path, i);
                 }
             }
+            if (all.get(i) instanceof UnverifiedReadLimit limited) {
+                smallest = Math.min(smallest, limited.unverifiedReadLimit());
+            }
         }
+        unverifiedReadLimit = smallest;
+    }
+
+    /**
+     * The largest frame an accepted session may send until a plugin has verified it: the smallest
+     * {@link UnverifiedReadLimit} in the chain, {@code Integer.MAX_VALUE} when no plugin holds one.
+     */
+    public int unverifiedReadLimit() {
+        return unverifiedReadLimit;
     }
 
     /** The chain with no plugin. */

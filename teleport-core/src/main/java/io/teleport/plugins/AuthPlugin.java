@@ -10,6 +10,7 @@ import io.teleport.plugin.PostDial;
 import io.teleport.plugin.PostReadPullHeader;
 import io.teleport.plugin.PostReadPushHeader;
 import io.teleport.plugin.PrivatePaths;
+import io.teleport.plugin.UnverifiedReadLimit;
 import io.teleport.plugin.ReadContext;
 import io.teleport.plugin.setup.PeerSetup;
 import io.teleport.plugin.setup.PostNewPeer;
@@ -52,9 +53,14 @@ import java.util.function.Supplier;
  * <p>A dialed session whose attributes hold a {@link #TOKEN} sends that token instead of the plugin's
  * own ({@code peer.dialAsync(address, null, Map.of(AuthPlugin.TOKEN, "..."))}): one peer can dial
  * backends that accept different tokens, each session sending its own after every redial.
+ *
+ * <p>Until it has authenticated, an accepted session may send frames of at most
+ * {@value #DEFAULT_UNVERIFIED_READ_LIMIT} bytes ({@link #withUnverifiedReadLimit}), its handshake
+ * included; a larger one closes the connection. Its token accepted, it may send up to the peer's read
+ * limit: a peer that has proved nothing cannot make this one buffer and decode 16 MiB frames.
  */
 public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, PostReadPullHeader, PostReadPushHeader,
-        PrivatePaths {
+        PrivatePaths, UnverifiedReadLimit {
 
     /** The authentication route. */
     public static final String URI = ErpcRawProto.AUTH_URI;
@@ -64,6 +70,8 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
      * the dial hooks run.
      */
     public static final String TOKEN = AuthPlugin.class.getName() + ".token";
+    /** The largest frame an accepted session may send before its handshake is accepted, by default: 64 KiB. */
+    public static final int DEFAULT_UNVERIFIED_READ_LIMIT = 64 * 1024;
 
     private static final Logger log = LoggerFactory.getLogger(AuthPlugin.class);
     private static final String VERIFIED = AuthPlugin.class.getName() + ".verified";
@@ -75,9 +83,12 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private final @Nullable Supplier<@Nullable String> token;
     private final @Nullable SessionVerifier verifier;
     private final @Nullable Duration timeout;
+    private final int unverifiedReadLimit;
     private final AuthRefusals refusals = new AuthRefusals(log);
     /** The peer's dial timeout, which the dialing side's token must be answered within. */
     private volatile Duration dialTimeout = PeerConfig.defaults().dialTimeout();
+    /** The peer's read limit, which an accepted session may send up to once authenticated. */
+    private volatile int readLimit = PeerConfig.defaults().readLimit();
 
     /**
      * Decides on a token with the session it came on, so that what the token proves can stay with the
@@ -92,10 +103,11 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     }
 
     private AuthPlugin(@Nullable Supplier<@Nullable String> token, @Nullable SessionVerifier verifier,
-            @Nullable Duration timeout) {
+            @Nullable Duration timeout, int unverifiedReadLimit) {
         this.token = token;
         this.verifier = verifier;
         this.timeout = timeout;
+        this.unverifiedReadLimit = unverifiedReadLimit;
     }
 
     /**
@@ -105,7 +117,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
      * their own.
      */
     public static AuthPlugin client(Supplier<@Nullable String> token) {
-        return new AuthPlugin(Objects.requireNonNull(token, "token"), null, null);
+        return new AuthPlugin(Objects.requireNonNull(token, "token"), null, null, DEFAULT_UNVERIFIED_READ_LIMIT);
     }
 
     /**
@@ -118,7 +130,8 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
 
     /** The accepting side, with a verifier that is also given the session: see {@link SessionVerifier}. */
     public static AuthPlugin server(SessionVerifier verifier, Duration timeout) {
-        return new AuthPlugin(null, Objects.requireNonNull(verifier, "verifier"), DurationSettings.positive(timeout, "timeout"));
+        return new AuthPlugin(null, Objects.requireNonNull(verifier, "verifier"), DurationSettings.positive(timeout, "timeout"),
+                DEFAULT_UNVERIFIED_READ_LIMIT);
     }
 
     /** Both roles in one peer. */
@@ -130,7 +143,25 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     /** Both roles in one peer, with a verifier that is also given the session. */
     public static AuthPlugin both(Supplier<String> token, SessionVerifier verifier, Duration timeout) {
         return new AuthPlugin(Objects.requireNonNull(token, "token"), Objects.requireNonNull(verifier, "verifier"),
-                DurationSettings.positive(timeout, "timeout"));
+                DurationSettings.positive(timeout, "timeout"), DEFAULT_UNVERIFIED_READ_LIMIT);
+    }
+
+    /**
+     * This plugin, with the largest frame an accepted session may send before its handshake is
+     * accepted set to {@code bytes} (at least 24, the smallest frame; the peer's read limit applies
+     * when lower): room for the token, and for a pull that gets {@code 401}.
+     */
+    public AuthPlugin withUnverifiedReadLimit(int bytes) {
+        if (bytes < 24) {
+            throw new IllegalArgumentException("unverifiedReadLimit: " + bytes + " (expected: >= 24, the smallest frame)");
+        }
+        return new AuthPlugin(token, verifier, timeout, bytes);
+    }
+
+    /** The largest frame an accepted session may send before its handshake is accepted; unbounded on the dialing side alone. */
+    @Override
+    public int unverifiedReadLimit() {
+        return verifier == null ? Integer.MAX_VALUE : unverifiedReadLimit;
     }
 
     private static SessionVerifier tokenOnly(Function<String, @Nullable Rerror> verifier) {
@@ -152,6 +183,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     @Override
     public void postNewPeer(PeerSetup peer) {
         dialTimeout = peer.config().dialTimeout();
+        readLimit = peer.config().readLimit();
         if (verifier == null) {
             return;
         }
@@ -169,6 +201,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
                 throw refused.toException();
             }
             ctx.session().attributes().put(VERIFIED, Boolean.TRUE);
+            ctx.session().setReadLimit(readLimit);
             Object deadline = ctx.session().attributes().remove(DEADLINE);
             if (deadline instanceof CompletableFuture<?> pending) {
                 pending.complete(null);

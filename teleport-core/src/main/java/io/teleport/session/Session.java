@@ -92,6 +92,22 @@ public interface Session {
     CompletableFuture<Void> whenWritable();
 
     /**
+     * The largest frame, length prefix included, this session reads from the other side: the peer's
+     * {@link io.teleport.config.PeerConfig#readLimit()}, or less. An accepted session starts at the
+     * smallest {@link io.teleport.plugin.UnverifiedReadLimit} of the peer's plugins, if any (the
+     * authentication handshake's), until its plugin lifts it. A larger frame closes the connection.
+     */
+    int readLimit();
+
+    /**
+     * Sets {@link #readLimit()} for the frames that start arriving from now on: lower it for a peer not
+     * yet trusted, raise it once that peer has proved itself.
+     *
+     * @throws IllegalArgumentException below 24 bytes (the smallest frame) or over the peer's read limit
+     */
+    void setReadLimit(int bytes);
+
+    /**
      * Per-session attributes for the application and plugins; they live as long as the session.
      */
     ConcurrentMap<String, Object> attributes();

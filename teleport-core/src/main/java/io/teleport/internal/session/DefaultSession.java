@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.teleport.internal.dispatch.FairQueue;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
-import io.teleport.message.RerrorException;
 import io.teleport.proto.ErpcRawProto;
 import io.teleport.proto.ProtoException;
 import io.teleport.proto.Proto;
@@ -54,6 +53,8 @@ public final class DefaultSession implements Session {
     private volatile boolean customId;
     private volatile @Nullable ConcurrentHashMap<String, Object> attributes;
     private volatile long connectedAt = System.currentTimeMillis(); // epoch ms: no Instant per idle session
+    /** The largest frame read from the other side: the peer's read limit, or less (see {@link #setReadLimit}). */
+    private volatile int readLimit;
     /** Connections coming up and breaking, redial, graceful close. */
     private final SessionLifecycle lifecycle;
     /** Queued bytes, the outbound limit, writability waiters. */
@@ -69,6 +70,7 @@ public final class DefaultSession implements Session {
         this.dialAddress = dialAddress;
         this.proto = proto;
         this.wireProto = proto != null ? proto : peer.defaultProto;
+        this.readLimit = dialAddress == null ? peer.acceptedReadLimit : peer.protoContext.readLimit();
         this.pending = new PendingCalls(peer.counters.pendingPulls);
         this.lifecycle = new SessionLifecycle(this, peer,
                 dialAddress == null ? null : new Redialer(this, peer, dialAddress, proto));
@@ -144,6 +146,21 @@ public final class DefaultSession implements Session {
             }
         }
         return a;
+    }
+
+    @Override
+    public int readLimit() {
+        return readLimit;
+    }
+
+    @Override
+    public void setReadLimit(int bytes) {
+        int most = peer.protoContext.readLimit();
+        if (bytes < 24 || bytes > most) {
+            throw new IllegalArgumentException("readLimit: " + bytes + " (expected: 24, the smallest frame, to "
+                    + most + ", the peer's read limit)");
+        }
+        readLimit = bytes;
     }
 
     /** The current Netty channel; for integrations such as plugins and tests. */
@@ -262,25 +279,6 @@ public final class DefaultSession implements Session {
     /** A pull now waits for its reply, and for its timeout (as {@link PendingCalls#add} says); else why not. */
     @Nullable String addPending(PendingPull pull) {
         return pending.add(pull, peer.timer);
-    }
-
-    /**
-     * Marshals a packet's body on the calling thread (see {@link SenderEncoding}), so that codecs and
-     * filters never run on an I/O thread and the caller owns its body only until the call returns.
-     *
-     * @return what to write: the packet, or its whole frame when it has transfer filters
-     * @throws RerrorException {@code 104} when the body cannot be marshalled or is over the read limit
-     */
-    Object encode(Packet packet) {
-        try {
-            Channel ch = channel;
-            Object prepared = SenderEncoding.prepare(packet, wireProto,
-                    peer.protoContext, ch.alloc(), ch.eventLoop().inEventLoop());
-            peer.messageLog.capture(packet);
-            return prepared;
-        } catch (RuntimeException e) {
-            throw new RerrorException(CallErrors.writeFailed(e), e);
-        }
     }
 
     /**

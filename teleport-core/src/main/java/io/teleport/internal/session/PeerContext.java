@@ -103,6 +103,8 @@ public final class PeerContext {
     public final PeerDrain drain = new PeerDrain(this);
     /** The TLS contexts new connections use: the configuration's, until replaced. */
     public final TlsContexts tls;
+    /** The read limit accepted sessions start with: the plugins' {@code UnverifiedReadLimit}, at most the peer's. */
+    public final int acceptedReadLimit;
 
     /** Creates the shared state and starts the I/O threads. */
     public PeerContext(PeerConfig config, Codecs codecs, XferFilters xferFilters, PullRouter pullRouter,
@@ -131,6 +133,7 @@ public final class PeerContext {
                 counters, logs.refusalLogs);
         this.protoContext = new ProtoContext(codecs, xferFilters, config.readLimit(), limits.maxUriBytes(),
                 limits.maxMetaBytes(), limits.maxMetaPairs(), limits.maxUnpackedBytes());
+        this.acceptedReadLimit = Math.max(24, Math.min(config.readLimit(), plugins.unverifiedReadLimit()));
         this.pullTimeoutNanos = config.pullTimeout().toNanos();
         this.messageLog = new MessageLog(config, codecs, logs.refusalLogs);
         this.errors = new HandlerErrors(exceptionMappers, config.includeErrorMessage(), limits.logValueLimit(),

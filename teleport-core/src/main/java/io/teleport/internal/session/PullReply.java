@@ -121,7 +121,7 @@ final class PullReply {
         }
         Object frame;
         try {
-            frame = session.encode(reply);
+            frame = SenderEncoding.encode(session, reply);
         } catch (RerrorException e) {
             notBuilt(pull, rerror, e.rerror().detail(), rerror == null ? callersCodec(pull, e) : null);
             return;

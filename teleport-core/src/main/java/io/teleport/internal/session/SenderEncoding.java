@@ -4,11 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.MessageSizeEstimator;
 import io.teleport.codec.CodecException;
 import io.teleport.codec.Codecs;
 import io.teleport.codec.PreEncoded;
 import io.teleport.message.Packet;
+import io.teleport.message.RerrorException;
 import io.teleport.proto.Proto;
 import io.teleport.proto.ProtoContext;
 import io.teleport.proto.ProtoException;
@@ -38,6 +40,26 @@ public final class SenderEncoding {
     private static final int INITIAL_BODY = 256;
 
     private SenderEncoding() {
+    }
+
+    /**
+     * Marshals a packet of {@code session}'s on the calling thread, so that codecs and filters never
+     * run on an I/O thread and the caller owns its body only until the call returns; captures it for
+     * the message log.
+     *
+     * @return what to write: the packet, or its whole frame when it has transfer filters
+     * @throws RerrorException {@code 104} when the body cannot be marshalled or is over the read limit
+     */
+    static Object encode(DefaultSession session, Packet packet) {
+        try {
+            Channel ch = session.channel();
+            Object prepared = prepare(packet, session.proto(), session.peer.protoContext, ch.alloc(),
+                    ch.eventLoop().inEventLoop());
+            session.peer.messageLog.capture(packet);
+            return prepared;
+        } catch (RuntimeException e) {
+            throw new RerrorException(CallErrors.writeFailed(e), e);
+        }
     }
 
     /**

@@ -90,7 +90,7 @@ final class SessionCalls {
         }
         Object frame;
         try {
-            frame = session.encode(packet);
+            frame = SenderEncoding.encode(session, packet);
         } catch (RerrorException unwritable) {
             // Thrown to the caller, as documented; ended here too, so that it is seen and logged.
             pull.failThrown(unwritable.rerror());
@@ -158,7 +158,7 @@ final class SessionCalls {
             done.completeExceptionally(full.toException());
             return done;
         }
-        Object frame = session.encode(packet);
+        Object frame = SenderEncoding.encode(session, packet);
         full = session.outbound().refuse(frame, packet);
         if (full != null) {
             done.completeExceptionally(full.toException());
@@ -202,7 +202,7 @@ final class SessionCalls {
         packet.seq(seq).type(PacketType.PUSH);
         Object frame;
         try {
-            frame = session.encode(packet);
+            frame = SenderEncoding.encode(session, packet);
         } catch (RerrorException e) {
             // A session under teleport.protocol: auto that has said nothing yet, or a hook's bad metadata.
             session.peer.counters.broadcastSkipped.increment();

@@ -151,6 +151,11 @@ final class PacketDecoder extends ByteToMessageDecoder {
                 session.protoDetected(detected);
             }
             long size = proto.frameSize(in, protoContext);
+            if (size > session.readLimit()) {
+                // Lower than the peer's (which frameSize checked): a plugin has not verified the session yet.
+                throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
+                        + session.readLimit() + " for this session until it is verified, as by its auth handshake)");
+            }
             if (size > in.readableBytes() && in.readableBytes() >= GATHER_OVER) {
                 startGathering(ctx, in, (int) size, out);
                 return;

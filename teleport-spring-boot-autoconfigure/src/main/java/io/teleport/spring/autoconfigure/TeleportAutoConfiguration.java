@@ -313,10 +313,13 @@ public final class TeleportAutoConfiguration {
                 // Its own token, or none: then only the remotes with an auth-token of their own send one.
                 return AuthPlugin.client(auth::token);
             }
+            int unverified = (int) auth.unverifiedReadLimit().toBytes();
             if (auth.token() != null) {
-                return AuthPlugin.both(auth::token, t -> accepted.contains(t) ? null : refused, auth.timeout());
+                return AuthPlugin.both(auth::token, t -> accepted.contains(t) ? null : refused, auth.timeout())
+                        .withUnverifiedReadLimit(unverified);
             }
-            return AuthPlugin.server(t -> accepted.contains(t) ? null : refused, auth.timeout());
+            return AuthPlugin.server(t -> accepted.contains(t) ? null : refused, auth.timeout())
+                    .withUnverifiedReadLimit(unverified);
         }
 
         @Bean

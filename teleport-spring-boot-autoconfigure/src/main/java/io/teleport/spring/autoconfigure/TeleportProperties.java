@@ -323,8 +323,12 @@ public record TeleportProperties(
      *     that {@code ${TELEPORT_TOKEN:}} sends none when the variable is not defined)
      * @param acceptedTokens the tokens this peer accepts from the sessions it accepts; empty for no check
      * @param timeout how long an accepted session may take to authenticate
+     * @param unverifiedReadLimit the largest frame an accepted session may send before its token is
+     *     accepted, the token's own included; a larger one closes the connection (a peer that has proved
+     *     nothing cannot make this one buffer frames up to {@code teleport.read-limit})
      */
-    public record Auth(String token, List<String> acceptedTokens, @DefaultValue("5s") Duration timeout) {
+    public record Auth(String token, List<String> acceptedTokens, @DefaultValue("5s") Duration timeout,
+            @DefaultValue("64KB") DataSize unverifiedReadLimit) {
 
         /**
          * Checks the timeout and that no token is a placeholder left unresolved or an accepted token
@@ -332,6 +336,7 @@ public record TeleportProperties(
          */
         public Auth {
             PropertyChecks.positive(timeout, "teleport.auth.timeout");
+            PropertyChecks.sizeWithin(unverifiedReadLimit, 24, "teleport.auth.unverified-read-limit");
             PropertyChecks.resolved(token, "teleport.auth.token");
             token = token == null || token.isEmpty() ? null : token;
             acceptedTokens = acceptedTokens == null ? List.of() : List.copyOf(acceptedTokens);

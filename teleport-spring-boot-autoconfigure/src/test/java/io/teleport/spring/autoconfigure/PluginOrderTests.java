@@ -32,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The built-in plugins run first, authentication before all, in {@link TeleportPluginOrder}; the
@@ -231,6 +232,26 @@ class PluginOrderTests {
                 .contains("spring.lifecycle.timeout-per-shutdown-phase (30s)"));
         runner.withPropertyValues(SERVER, "teleport.shutdown-timeout=60s", "spring.lifecycle.timeout-per-shutdown-phase=70s")
                 .run(ctx -> assertThat(log.warnings("is cut to")).as("only the first context's").hasSize(1));
+    }
+
+    @Test
+    void aPeerNotYetAuthenticatedMaySendFramesOfTheUnverifiedReadLimitAtMost() {
+        runner.withPropertyValues(SERVER, "teleport.auth.accepted-tokens=secret").run(ctx -> assertThat(ctx
+                .getBean(AuthPlugin.class).unverifiedReadLimit()).isEqualTo(AuthPlugin.DEFAULT_UNVERIFIED_READ_LIMIT));
+        runner.withPropertyValues(SERVER, "teleport.auth.accepted-tokens=secret", "teleport.auth.token=secret",
+                "teleport.auth.unverified-read-limit=1KB").run(ctx -> {
+                    Peer client = new Peer(PeerConfig.defaults());
+                    try {
+                        Session session = client.dial("127.0.0.1:" + port(ctx));
+                        assertThatThrownBy(() -> session.pull("/anything", "x".repeat(500), String.class))
+                                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(401));
+                        assertThatThrownBy(() -> session.pull("/anything", "x".repeat(2000), String.class))
+                                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isNotEqualTo(401));
+                        await().until(() -> !session.isHealthy());
+                    } finally {
+                        client.close();
+                    }
+                });
     }
 
     @Test

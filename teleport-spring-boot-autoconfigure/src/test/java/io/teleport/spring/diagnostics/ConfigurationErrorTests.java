@@ -19,6 +19,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.core.env.StandardEnvironment;
+import org.springframework.util.unit.DataSize;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -117,6 +118,8 @@ class ConfigurationErrorTests {
                 + "teleport.heartbeat.pong-rate: -1500ms (expected: > 0).", "Set teleport.heartbeat.pong-rate to");
         assertAnalysis(REMOTE + "teleport.auth.timeout=0ms", "Teleport cannot start with teleport.auth.timeout: 0s",
                 "Set teleport.auth.timeout to a duration above zero");
+        assertAnalysis(REMOTE + "teleport.auth.unverified-read-limit=16B", "Teleport cannot start with "
+                + "teleport.auth.unverified-read-limit: 16B (expected: 24B to 2GB).", "Set teleport.auth.unverified-read-limit to");
         assertAnalysis(REMOTE + "teleport.socket.send-buffer-size=-1KB", "Teleport cannot start with "
                 + "teleport.socket.send-buffer-size: -1KB (expected: 1B to 2GB).", "Set teleport.socket.send-buffer-size to");
         assertAnalysis(REMOTE + "teleport.read-limit=3GB", "Teleport cannot start with teleport.read-limit: 3GB "
@@ -491,8 +494,8 @@ class ConfigurationErrorTests {
     @Test
     void anEmptyTokenIsNoneAndABlankAcceptedTokenFailsStartUp() {
         // ${TELEPORT_TOKEN:} with the variable undefined: no token sent, rather than an empty one.
-        assertThat(new TeleportProperties.Auth("", List.of(), Duration.ofSeconds(5)).token()).isNull();
-        assertThatThrownBy(() -> new TeleportProperties.Auth(null, List.of("secret", " "), Duration.ofSeconds(5)))
+        assertThat(new TeleportProperties.Auth("", List.of(), Duration.ofSeconds(5), DataSize.ofKilobytes(64)).token()).isNull();
+        assertThatThrownBy(() -> new TeleportProperties.Auth(null, List.of("secret", " "), Duration.ofSeconds(5), DataSize.ofKilobytes(64)))
                 .isInstanceOfSatisfying(TeleportConfigurationException.class,
                         e -> assertThat(e.getMessage()).contains("teleport.auth.accepted-tokens[1]").contains("blank"));
     }
