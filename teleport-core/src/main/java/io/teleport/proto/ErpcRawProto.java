@@ -32,7 +32,8 @@ import java.nio.charset.StandardCharsets;
  *       seq alone, so a decoded reply has an empty URI.
  *   <li>AUTH_CALL (4) and AUTH_REPLY (5), which carry no service method either, are a PULL and a REPLY
  *       whose URI is {@value #AUTH_URI}, the path of the core's auth handshake: on this protocol that
- *       handshake <em>is</em> erpc's, and no other pull can use the path.
+ *       handshake <em>is</em> erpc's, and no other pull can use the path: a CALL or PUSH to it is refused
+ *       as a bad frame (its reply would be an AUTH_REPLY, which a CALL does not expect).
  * </ul>
  *
  * <p>The seq is the sender's int32 counter written with {@code strconv.FormatInt(seq, 36)}; here it is
@@ -150,6 +151,9 @@ public final class ErpcRawProto implements Proto {
         out.writeByte(seq.length());
         out.writeCharSequence(seq, StandardCharsets.US_ASCII);
         boolean auth = AUTH_URI.equals(packet.uri());
+        if (auth && packet.type() == PacketType.PUSH) {
+            throw new ProtoException("a push to " + AUTH_URI + ": on erpc v6 that path is the handshake's, an AUTH_CALL");
+        }
         byte mtype = switch (packet.type()) {
             case PULL -> auth ? AUTH_CALL : CALL;
             case REPLY -> auth ? AUTH_REPLY : REPLY;

@@ -51,6 +51,12 @@ final class ErpcRawReader {
                     + " (erpc writes none in REPLY, AUTH_CALL and AUTH_REPLY)");
         }
         String uri = p.toString(i, smLen, StandardCharsets.UTF_8);
+        if (request && uri.equals(ErpcRawProto.AUTH_URI)) {
+            // Its reply would be an AUTH_REPLY, which the caller's CALL does not expect (hostile round 13);
+            // written otherwise (a query, escapes) it is answered with a REPLY, as the reply keeps its URI.
+            throw new ProtoException("a " + (mtype == ErpcRawProto.CALL ? "CALL" : "PUSH") + " to "
+                    + ErpcRawProto.AUTH_URI + ": on erpc v6 that path is the handshake's, an AUTH_CALL");
+        }
         i += smLen;
         int statusLen = p.getUnsignedShort(i);
         i += 2;

@@ -171,6 +171,51 @@ class ErpcAuthTest {
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror()).isEqualTo(DIAL_REFUSED));
     }
 
+    /**
+     * A CALL to the handshake's path was answered with an AUTH_REPLY, which an erpc client reading the
+     * CALL's REPLY does not expect (hostile round 13): a CALL or PUSH there is a bad frame, and this side
+     * does not send one.
+     */
+    @Test
+    void aCallOrPushToTheHandshakesPathIsRefused() throws Exception {
+        Peer server = peers.add(Peer.builder().plugin(AuthPlugin.server(ErpcAuthTest::check, Duration.ofSeconds(5)))
+                .build());
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", ErpcRawProto.INSTANCE)).getPort();
+        for (String path : List.of(ErpcRawProto.AUTH_URI)) {
+            for (PacketType type : List.of(PacketType.PULL, PacketType.PUSH)) {
+                long before = server.stats().badFrames();
+                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    socket.setSoTimeout(5000);
+                    socket.getOutputStream().write(ErpcGoldenFrames.get("E35").frame());
+                    assertThat(decode(readFrame(socket.getInputStream())).uri()).isEqualTo(ErpcRawProto.AUTH_URI);
+                    socket.getOutputStream().write(frame(type, path));
+                    assertThat(socket.getInputStream().read()).as("%s %s: closed, unanswered", type, path).isEqualTo(-1);
+                }
+                await().until(() -> server.stats().badFrames() == before + 1);
+            }
+        }
+        Session ok = client("client-auth-info-12345").dial("127.0.0.1:" + port, ErpcRawProto.INSTANCE);
+        assertThat(ok.push(ErpcRawProto.AUTH_URI, "x", bodyCodec(StringCodec.ID))).failsWithin(Duration.ofSeconds(5))
+                .withThrowableThat().havingCause().isInstanceOfSatisfying(RerrorException.class,
+                        e -> assertThat(e.rerror().detail()).contains("the handshake's"));
+        assertThat(ok.isHealthy()).isTrue();
+    }
+
+    /** A frame whose service method is written as given, as a peer other than this one may. */
+    private static byte[] frame(PacketType type, String path) {
+        Packet packet = new Packet(type, 2, "/x" + "_".repeat(path.length() - 2), "token").bodyCodec((byte) 's');
+        var buf = ErpcRawProto.INSTANCE.encode(packet, new ProtoContext(Codecs.defaults(), XferFilters.defaults(), 1 << 16),
+                ByteBufAllocator.DEFAULT);
+        try {
+            byte[] bytes = new byte[buf.readableBytes()];
+            buf.readBytes(bytes);
+            String text = new String(bytes, StandardCharsets.ISO_8859_1).replace("/x" + "_".repeat(path.length() - 2), path);
+            return text.getBytes(StandardCharsets.ISO_8859_1);
+        } finally {
+            buf.release();
+        }
+    }
+
     /** A refusal with a code and no words still says what the server answered (hostile round 14). */
     @Test
     void aRefusalWithoutWordsNamesItsCode() {
