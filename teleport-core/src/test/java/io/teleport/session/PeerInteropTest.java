@@ -274,7 +274,7 @@ class PeerInteropTest {
         assertThatThrownBy(() -> session.pull("/group/home/test", Map.of(), Map.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.code()).isEqualTo(104);
-                    assertThat(e.rerror().detail()).isEqualTo("connection is closed");
+                    assertThat(e.rerror().detail()).isEqualTo("not sent: the connection is closed");
                 });
     }
 

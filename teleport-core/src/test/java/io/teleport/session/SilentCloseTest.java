@@ -96,7 +96,7 @@ class SilentCloseTest {
         assertThatThrownBy(() -> limited.pull("/echo", "z", String.class))
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_WRITE_FAILED);
-                    assertThat(e.rerror().detail()).startsWith("connection is closed; closed by this side: the other"
+                    assertThat(e.rerror().detail()).startsWith("not sent: the connection is closed; closed by this side: the other"
                             + " side broke the protocol or a limit: ").contains("Size of package exceeds limit");
                 });
         // This side's read-idle timeout closes the connection while the first pull waits.

@@ -89,7 +89,7 @@ public final class CallErrors {
     static Rerror writeFailed(@Nullable Throwable cause, @Nullable Channel ch) {
         Throwable c = cause instanceof EncoderException && cause.getCause() != null ? cause.getCause() : cause;
         boolean closed = c instanceof ClosedChannelException || c == null || c.getMessage() == null;
-        String detail = closed ? "connection is closed" : c.getMessage();
+        String detail = closed ? "not sent: the connection is closed" : c.getMessage();
         // Whatever the write failed with (TLS says "SSLEngine closed already"), the reason follows.
         if (ch != null && ch.hasAttr(CLOSED_BECAUSE)) {
             detail = detail + "; " + ch.attr(CLOSED_BECAUSE).get();
