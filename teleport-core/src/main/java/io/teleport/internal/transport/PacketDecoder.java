@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * steps, keeps its capacity while pipelined bytes follow the frame, and is not what the budget counts
  * (4 connections sending 16 MiB frames held 500 MiB of direct memory against a 128 MiB budget). The
  * gathering buffer grows by doubling up to the declared size, and each growth is reserved before it
- * is allocated, so what the budget counts is what the frame holds.
+ * is allocated, so what the budget counts is what the frame holds (and the cumulation, see {@link HeldBytes}).
  */
 final class PacketDecoder extends ByteToMessageDecoder {
 
@@ -76,6 +76,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private int turnWork;
     /** Set when the turn's share is used up with frames left, until the next turn decodes them. */
     private boolean turnSpent;
+    private final HeldBytes held = new HeldBytes();
 
     PacketDecoder(Proto proto, ProtoContext protoContext, DefaultSession session, ReadGate gate,
             long frameReadTimeoutNanos) {
@@ -85,6 +86,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         this.gate = gate;
         this.frameReadTimeoutNanos = frameReadTimeoutNanos;
         gate.onResume(this::retry);
+        setCumulator(held);
     }
 
     @Override
@@ -95,6 +97,11 @@ final class PacketDecoder extends ByteToMessageDecoder {
     /** Whether at least one whole frame arrived on this connection. */
     boolean anyFrame() {
         return anyFrame;
+    }
+
+    /** The capacity of the buffer holding what waits undecoded. */
+    int heldCapacity() {
+        return internalBuffer().capacity();
     }
 
     /** Whether received bytes wait here undecoded (the gate holds them, or a frame is not whole yet). */
@@ -118,7 +125,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (turnSpent) {
+        if (turnSpent || held.compacting) {
             return;
         }
         if (gate.holdsDecoding()) {
@@ -344,6 +351,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        held.compact(this, ctx, internalBuffer());
         if (!turnSpent) {
             // What was read is decoded (or waits for its rest, or for the gate): the next read has a whole share.
             turnWork = 0;
