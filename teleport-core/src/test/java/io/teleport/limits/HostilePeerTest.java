@@ -635,6 +635,85 @@ class HostilePeerTest {
         assertServed(good);
     }
 
+    /**
+     * Peers that pull and never read hold the budget with the pulls whose replies wait to be written,
+     * each under its high water mark (hostile round 16: 2,000 such connections held a whole budget, and
+     * no other connection was read for as long as they stayed): while others wait for room, one that
+     * reads nothing and holds some is closed after two seconds, and the well-behaved client is served.
+     */
+    @Test
+    void pullersThatNeverReadCannotHoldTheBudgetOthersWaitFor() throws Exception {
+        Peer server = peer(PeerConfig.builder().limits(Limits.builder().maxInboundBytes(1024 * 1024).build()).build());
+        server.pullRouter().route("/echo", String.class, (b, ctx) -> b);
+        server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
+        int port = port(server);
+        Session good = wellBehaved(port);
+        byte[] frame = pull(1, "/echo", "\"" + "e".repeat(16_000) + "\"");
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(40);
+        try {
+            for (int i = 0; i < 40; i++) {
+                Socket attacker = raw(port);
+                attacker.setReceiveBufferSize(4096);
+                writers.execute(() -> {
+                    try {
+                        OutputStream out = attacker.getOutputStream();
+                        for (int n = 0; n < 300; n++) {
+                            out.write(frame);
+                        }
+                    } catch (IOException closed) {
+                        // the server closed it, or the test did
+                    }
+                });
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.stats().writeStalls() > 0);
+            for (int i = 0; i < 5; i++) {
+                assertServed(good);
+            }
+            assertThat(logged()).extracting(ILoggingEvent::getFormattedMessage)
+                    .anyMatch(m -> m.startsWith("inbound budget (max-inbound-bytes) full"))
+                    .anyMatch(m -> m.contains("while its pulls held inbound budget other connections waited for"));
+        } finally {
+            writers.shutdownNow();
+        }
+    }
+
+    /**
+     * A drain waited until its timeout for the replies of a peer that reads none (hostile round 16: a
+     * server that pulled its client and never read made every shutdown of the client take its whole
+     * 15 s, the line blaming handlers still running): the connection is closed once it has read
+     * nothing for two seconds of the drain.
+     */
+    @Test
+    void aDrainDoesNotWaitItsTimeoutForRepliesAPeerNeverReads() throws Exception {
+        Peer client = peer(PeerConfig.defaults());
+        client.pullRouter().route("/echo", String.class, (b, ctx) -> b);
+        try (java.net.ServerSocket hostile = new java.net.ServerSocket()) {
+            hostile.setReceiveBufferSize(4096);
+            hostile.bind(new InetSocketAddress("127.0.0.1", 0));
+            CompletableFuture<Session> dialed = client.dialAsync("127.0.0.1:" + hostile.getLocalPort(), null);
+            Socket server = hostile.accept();
+            sockets.add(server);
+            dialed.get(5, TimeUnit.SECONDS);
+            byte[] frame = pull(1, "/echo", "\"" + "e".repeat(2_000) + "\"");
+            CompletableFuture.runAsync(() -> {
+                try {
+                    for (int n = 0; n < 20_000; n++) {
+                        server.getOutputStream().write(frame);
+                    }
+                } catch (IOException closed) {
+                    // closed by the drain
+                }
+            });
+            await().until(() -> client.stats().inboundBytes() > 100_000);
+            Thread.sleep(500);
+            long start = System.nanoTime();
+            client.shutdown(Duration.ofSeconds(15));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the drain, against its 15 s timeout")
+                    .isLessThan(Duration.ofSeconds(8));
+            assertThat(client.stats().writeStalls()).isEqualTo(1);
+        }
+    }
+
     /** A connection that pipelines {@code pulls} pulls of {@code /list} and reads none of the replies. */
     private Socket nonReader(int port, int pulls) throws IOException {
         Socket s = raw(port);

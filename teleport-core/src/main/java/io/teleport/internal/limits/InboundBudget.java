@@ -1,5 +1,6 @@
 package io.teleport.internal.limits;
 
+import io.teleport.internal.log.RefusalLog;
 import io.teleport.limits.Limits;
 import org.jspecify.annotations.Nullable;
 
@@ -34,13 +35,25 @@ public final class InboundBudget {
     static final int SMALL_FRAME = 64 * 1024;
 
     private final long max;
+    /** Each time the budget fills up, one line per interval at most: with it, no connection whose frame does not fit is read. */
+    private final @Nullable RefusalLog full;
     private final AtomicLong used = new AtomicLong();
     private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     /** The waiter whose frame may go past its share, if any (see {@link #overdraw}). */
     private final AtomicReference<@Nullable Overdraft> overdraft = new AtomicReference<>();
 
     public InboundBudget(long max) {
+        this(max, null);
+    }
+
+    public InboundBudget(long max, @Nullable RefusalLog full) {
         this.max = max;
+        this.full = full;
+    }
+
+    /** Whether connections wait for room: reading them stopped until another gives some back. */
+    public boolean othersWait() {
+        return !waiters.isEmpty();
     }
 
     /**
@@ -77,7 +90,11 @@ public final class InboundBudget {
         if (tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter)) {
             return true;
         }
+        boolean first = waiters.isEmpty();
         waiters.add(waiter);
+        if (first && full != null) {
+            full.record(used.get() + " of " + max + " bytes held; a frame of " + frameSize + " bytes waits");
+        }
         // Room freed between the failed try and the queueing would wake nobody: look once more.
         if (tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter)) {
             waiters.remove(waiter);

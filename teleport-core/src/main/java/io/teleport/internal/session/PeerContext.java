@@ -124,7 +124,7 @@ public final class PeerContext {
         this.limits = config.limits();
         this.waterMark = new io.netty.channel.WriteBufferWaterMark(limits.writeBufferLowWaterMark(),
                 limits.writeBufferHighWaterMark());
-        this.budget = new InboundBudget(limits.maxInboundBytes());
+        this.budget = new InboundBudget(limits.maxInboundBytes(), logs.budgetFullLog);
         this.counters = new Counters(budget, limits, logs.refusalLogs, this::handlerExecutor);
         long handshake = limits.handshakeTimeout().toNanos();
         // A tenth of the handshake timeout, at least a second (or all of a shorter timeout).

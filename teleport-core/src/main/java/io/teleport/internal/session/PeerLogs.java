@@ -52,7 +52,11 @@ public final class PeerLogs {
     public final RefusalLog crowdedLog = refusalLogs.open(log, "idle connections of an address holding over half of "
             + "max-connections closed to make room for others");
     /** Connections closed by the write-stall timeout: a peer that reads nothing of what it is sent. */
-    public final RefusalLog stalledLog = refusalLogs.open(log, "connections closed for reading nothing within write-stall-timeout");
+    public final RefusalLog stalledLog = refusalLogs.open(log, "connections closed for reading nothing within "
+            + "write-stall-timeout, or within 2 s while their pulls held inbound budget others waited for or they drained");
+    /** The inbound budget full: connections whose next frame does not fit are not read until room is freed. */
+    public final RefusalLog budgetFullLog = refusalLogs.open(log, "inbound budget (max-inbound-bytes) full, reading "
+            + "paused for the connections whose frames do not fit");
     /** Out of memory, or a bug a remote can trigger again: a stack per interval, not per connection. */
     public final RefusalLog unexpectedLog = refusalLogs.open(log, "connections closed after an unexpected error");
     /** Peers that claim one id (a cloned device) take it from each other at every redial. */

@@ -273,7 +273,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         long stallNanos = session.peer.limits.writeStallTimeout().toNanos();
         if (stallNanos > 0) {
             if (stallWatch == null) {
-                stallWatch = new WriteStallWatch(channel, stallNanos, session.peer.counters, session.peer.logs.stalledLog);
+                stallWatch = new WriteStallWatch(channel, session, gate::pullsWaiting);
             }
             stallWatch.bytesQueued();
         }

@@ -4,12 +4,15 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.internal.limits.Counters;
+import io.teleport.internal.limits.InboundBudget;
 import io.teleport.internal.log.RefusalLog;
+import io.teleport.internal.session.DefaultSession;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Closes a connection whose outbound buffer keeps bytes while the other side reads none of them for
@@ -23,6 +26,13 @@ import java.util.concurrent.TimeUnit;
  * Netty's {@code IdleStateHandler} observes output. Watching starts when the connection is not
  * writable, or when a flush leaves bytes the kernel did not take while pulls of the other side wait
  * for their replies, and ends once nothing is queued.
+ *
+ * <p>While other connections wait for room in the inbound budget, a connection that holds some of it
+ * (pulls whose replies wait here) and has read nothing for {@link #PRESSED_NANOS} is closed without
+ * waiting for the timeout: thousands of peers that pull and never read held a whole budget that way,
+ * tens of kilobytes each under the high water mark, and no other connection was read for as long as
+ * they stayed (hostile round 16). So is one of a session that drains, which would otherwise wait for
+ * its replies until the drain's timeout. A reader that reads, however slowly, is not closed.
  * Made on the first such moment; used on its event loop only.
  */
 final class WriteStallWatch implements Runnable {
@@ -30,9 +40,14 @@ final class WriteStallWatch implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(WriteStallWatch.class);
     /** Looks per timeout: a stall is closed within a quarter of the timeout after it is due. */
     private static final int LOOKS = 4;
+    /** How long a connection may read nothing while it holds inbound budget other connections wait for. */
+    static final long PRESSED_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Channel channel;
     private final long timeoutNanos;
+    private final long pressedNanos;
+    /** Whether other connections wait for room in the inbound budget and this one holds some of it. */
+    private final BooleanSupplier pressed;
     private final Counters counters;
     /** Each close at DEBUG, and at WARN once per interval with how many: the other side decides how often. */
     private final RefusalLog stalls;
@@ -43,11 +58,27 @@ final class WriteStallWatch implements Runnable {
     private long pendingBytes;
     private long sinceNanos;
 
-    WriteStallWatch(Channel channel, long timeoutNanos, Counters counters, RefusalLog stalls) {
+    WriteStallWatch(Channel channel, long timeoutNanos, Counters counters, RefusalLog stalls, BooleanSupplier pressed) {
         this.channel = channel;
         this.timeoutNanos = timeoutNanos;
+        this.pressedNanos = Math.min(timeoutNanos, PRESSED_NANOS);
         this.counters = counters;
         this.stalls = stalls;
+        this.pressed = pressed;
+    }
+
+    /** The watch of {@code session}'s connection, whose pulls waiting for their replies {@code pullsWaiting} tells. */
+    WriteStallWatch(Channel channel, DefaultSession session, BooleanSupplier pullsWaiting) {
+        this(channel, session.peer.limits.writeStallTimeout().toNanos(), session.peer.counters,
+                session.peer.logs.stalledLog, pressure(session, session.peer.budget, pullsWaiting));
+    }
+
+    /**
+     * Pulls waiting here for replies their remote does not read, while others wait for the budget they
+     * hold, or while the session drains (a drain would wait for them until its timeout: hostile round 16).
+     */
+    private static BooleanSupplier pressure(DefaultSession session, InboundBudget budget, BooleanSupplier pullsWaiting) {
+        return () -> pullsWaiting.getAsBoolean() && (budget.othersWait() || !session.isHealthy());
     }
 
     /** The connection's writability changed, or a flush left bytes queued: watch while any are. */
@@ -75,12 +106,14 @@ final class WriteStallWatch implements Runnable {
             // Nothing waits to be read: the next unwritable moment or unfinished flush watches again.
             return;
         }
-        if (moved(out)) {
+        long stalled = moved(out) ? 0 : channel.eventLoop().ticker().nanoTime() - sinceNanos;
+        if (stalled == 0) {
             observe(out);
-        } else if (channel.eventLoop().ticker().nanoTime() - sinceNanos >= timeoutNanos) {
+        } else if (stalled >= timeoutNanos || stalled >= pressedNanos && pressed.getAsBoolean()) {
             counters.writeStalls.increment();
             String what = channel.remoteAddress() + ": " + out.totalPendingWriteBytes() + " bytes queued and none read for "
-                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms";
+                    + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms" + (stalled >= timeoutNanos ? ""
+                    : ", while its pulls held inbound budget other connections waited for, or it drained");
             log.debug("closing {}", what);
             stalls.record(what);
             channel.close();
@@ -107,6 +140,6 @@ final class WriteStallWatch implements Runnable {
     }
 
     private void schedule() {
-        timer = channel.eventLoop().schedule(this, Math.max(1, timeoutNanos / LOOKS), TimeUnit.NANOSECONDS);
+        timer = channel.eventLoop().schedule(this, Math.max(1, pressedNanos / LOOKS), TimeUnit.NANOSECONDS);
     }
 }

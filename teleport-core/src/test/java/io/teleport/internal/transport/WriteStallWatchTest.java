@@ -34,8 +34,10 @@ class WriteStallWatchTest {
     final io.teleport.testing.LogCapture log = io.teleport.testing.LogCapture.of(WriteStallWatchTest.class.getName(),
             Level.WARN);
     private final io.teleport.internal.log.RefusalLogs logs = new io.teleport.internal.log.RefusalLogs();
+    /** Whether other connections wait for inbound room that this one holds. */
+    private boolean pressed;
     private final WriteStallWatch watch = new WriteStallWatch(ch, TimeUnit.SECONDS.toNanos(60), counters,
-            logs.open(org.slf4j.LoggerFactory.getLogger(WriteStallWatchTest.class), "stalled"));
+            logs.open(org.slf4j.LoggerFactory.getLogger(WriteStallWatchTest.class), "stalled"), () -> pressed);
 
     @org.junit.jupiter.api.AfterEach
     void release() {
@@ -68,6 +70,43 @@ class WriteStallWatchTest {
             queue(bytes);
         }
         watch.bytesQueued();
+    }
+
+    /**
+     * Thousands of peers that pull and never read held a whole inbound budget, no other connection
+     * read while they stayed (hostile round 16): holding budget others wait for, a connection that
+     * reads nothing is closed after two seconds, not the timeout; one that reads is not.
+     */
+    @Test
+    void whileOthersWaitForTheBudgetItHoldsAConnectionReadingNothingIsClosedInTwoSeconds() {
+        stalledWith(256, 256);
+        pressed = true;
+        ch.advanceTimeBy(1, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        ch.unsafe().outboundBuffer().remove();
+        ch.advanceTimeBy(1500, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).as("it read within the two seconds").isTrue();
+        for (int i = 0; i < 5; i++) {
+            ch.advanceTimeBy(500, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+        }
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(counters.writeStalls()).isEqualTo(1);
+    }
+
+    @Test
+    void withoutPressureAConnectionReadingNothingHasTheWholeTimeout() {
+        stalledWith(256);
+        for (int i = 0; i < 100; i++) {
+            ch.advanceTimeBy(500, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+        }
+        assertThat(ch.isOpen()).as("50 s of 60").isTrue();
+        pressed = true;
+        ch.advanceTimeBy(500, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).as("stalled for longer than two seconds once others wait").isFalse();
     }
 
     @Test
