@@ -78,7 +78,7 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private static final String TRIED = AuthPlugin.class.getName() + ".tried";
     private static final String DEADLINE = AuthPlugin.class.getName() + ".deadline";
     private static final Rerror UNAUTHORIZED = new Rerror(401, "Unauthorized", "this peer takes calls only after "
-            + "the handshake " + URI + ": the caller has no token, or it was refused (with Spring Boot, teleport.auth.token)");
+            + "the handshake " + URI + ": the caller has no token, or it was refused");
 
     private final @Nullable Supplier<@Nullable String> token;
     private final @Nullable SessionVerifier verifier;

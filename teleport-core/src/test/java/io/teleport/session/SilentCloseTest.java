@@ -62,7 +62,7 @@ class SilentCloseTest {
                 .isInstanceOfSatisfying(RerrorException.class, e -> {
                     assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
                     assertThat(e.rerror().detail()).contains("without sending a frame")
-                            .contains("teleport.protocol: teleport-v3 or erpc-v6 must match");
+                            .contains("teleport.protocol must match");
                 });
     }
 

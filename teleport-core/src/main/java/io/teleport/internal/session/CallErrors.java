@@ -18,12 +18,11 @@ public final class CallErrors {
     static final Rerror CONNECTION_CLOSED = Rerror.of(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed");
     /** A connection the remote closed before any frame came in on the session. */
     static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
-            "the remote closed the connection without sending a frame on it: it refused the connection (a"
-                    + " connection limit such as max-connections-per-address, an accept hook) or a frame of this side's"
-                    + " (over its size, URI or metadata limits), or it stopped (a drain whose shutdown timeout cut off"
-                    + " a call that was the first on the connection reads the same), or it speaks another protocol"
-                    + " (teleport.protocol: teleport-v3 or erpc-v6 must match on both sides, or the server's be auto)"
-                    + " or expects TLS (TLS on that side only); its log says which");
+            "the remote closed the connection without sending a frame on it: it refused the connection or a"
+                    + " frame of this side's (a connection limit, an accept hook, a frame over its limits), it stopped (or"
+                    + " its drain's shutdown timeout cut this first call off),"
+                    + " it speaks another protocol (teleport.protocol must match, or the server's be auto) or it"
+                    + " expects TLS (TLS on that side only); its log says which");
     /** A connection the remote closed after frames came in on it. */
     static final Rerror CLOSED_BY_REMOTE = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
             "the remote closed the connection (its drain, a stop or crash, a reset on the way, or a frame of this"

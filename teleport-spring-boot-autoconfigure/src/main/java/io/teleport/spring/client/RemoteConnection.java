@@ -30,8 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RemoteConnection {
 
-    /** The most characters of a failure's text logged: the default of {@code limits.log-value-limit}. */
-    static final int MAX_REMOTE_TEXT = 256;
+    /**
+     * The most characters of a failure's text logged or shown: room for this side's longest explanation
+     * (a connection closed before any frame, about 450 with its JSON), which 256 cut before its causes
+     * (new-user trial 15), and still a bound on a remote's own words.
+     */
+    static final int MAX_REMOTE_TEXT = 512;
     private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("\\p{Cntrl}");
     private static final Logger log = LoggerFactory.getLogger(SessionTemplate.class);
     /** After the first failed dial in a row, one line per this many. */

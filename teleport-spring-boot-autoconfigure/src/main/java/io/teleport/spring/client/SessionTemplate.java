@@ -177,7 +177,7 @@ public class SessionTemplate {
     }
 
     /**
-     * {@link #lastError()}'s message as it may be shown (health, an endpoint): cut to 256 characters, control
+     * {@link #lastError()}'s message as it may be shown (health, an endpoint): cut to 512 characters, control
      * characters replaced, since its words may be the remote's own (a refusal's detail); {@code null} when
      * there is no error.
      */

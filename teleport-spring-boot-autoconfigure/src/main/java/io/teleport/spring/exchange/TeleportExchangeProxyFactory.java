@@ -7,8 +7,11 @@ import org.springframework.core.convert.ConversionService;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -45,6 +48,7 @@ public final class TeleportExchangeProxyFactory {
         if (!ExchangeRoutes.isExchange(type)) {
             throw new IllegalArgumentException(type.getName() + " is not an interface annotated with @TeleportExchange");
         }
+        checkReachable(type);
         Map<Method, ExchangeMethod> calls = new HashMap<>();
         for (Method method : type.getMethods()) {
             if (!ExchangeRoutes.isRoute(method)) {
@@ -61,6 +65,33 @@ public final class TeleportExchangeProxyFactory {
         }
         InvocationHandler handler = (proxy, method, args) -> invoke(type, template, calls, proxy, method, args);
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+    }
+
+    /**
+     * The JDK makes the proxy of a public interface outside the interface's package, where a type that
+     * is not public cannot be reached: every call then failed with {@code IllegalAccessError} (a record
+     * written next to the interface without {@code public}, new-user trial 15). Refused at start-up.
+     */
+    private static void checkReachable(Class<?> type) {
+        if (!Modifier.isPublic(type.getModifiers())) {
+            return;
+        }
+        for (Method method : type.getMethods()) {
+            List<Class<?>> used = new ArrayList<>(List.of(method.getParameterTypes()));
+            used.add(method.getReturnType());
+            used.addAll(List.of(method.getExceptionTypes()));
+            for (Class<?> c : used) {
+                while (c.isArray()) {
+                    c = c.getComponentType();
+                }
+                if (!c.isPrimitive() && !Modifier.isPublic(c.getModifiers())) {
+                    throw new IllegalStateException(type.getName() + ": " + method.getDeclaringClass().getSimpleName()
+                            + "." + method.getName() + " uses " + c.getName() + ", which is not public, and the proxy of"
+                            + " a public interface is made outside its package: make " + c.getSimpleName()
+                            + " public, or " + type.getSimpleName() + " package-private");
+                }
+            }
+        }
     }
 
     private static @Nullable Object invoke(Class<?> type, SessionTemplate template, Map<Method, ExchangeMethod> calls,

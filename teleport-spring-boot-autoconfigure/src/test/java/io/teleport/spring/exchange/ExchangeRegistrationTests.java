@@ -283,6 +283,21 @@ class ExchangeRegistrationTests {
         java.util.concurrent.FutureTask<String> call(String a);
     }
 
+    /** Public, so that its proxy is made outside this package, where {@link Secret} is out of reach. */
+    @TeleportExchange
+    public interface UsesHiddenTypes {
+        Secret call(String a);
+    }
+
+    record Secret(String value) {
+    }
+
+    /** Package-private: its proxy is made in this package, and reaches {@link Secret}. */
+    @TeleportExchange
+    interface HiddenToo {
+        Secret call(Secret a);
+    }
+
     /** A plain parent: its method has no exchange to name its route. */
     interface Crud<T> {
         T get(String id);
@@ -322,6 +337,11 @@ class ExchangeRegistrationTests {
                 .hasMessageContaining("TaskFuture.call returns java.util.concurrent.FutureTask, which the proxy cannot give");
         assertThatThrownBy(() -> factory.create(Items.class, unreachable))
                 .hasMessageContaining("Crud.get is declared by an interface that is not a @TeleportExchange");
+        // Made, it failed every call with IllegalAccessError (new-user trial 15).
+        assertThatThrownBy(() -> factory.create(UsesHiddenTypes.class, unreachable))
+                .hasMessageContaining("UsesHiddenTypes.call uses " + Secret.class.getName() + ", which is not public")
+                .hasMessageContaining("make Secret public, or UsesHiddenTypes package-private");
+        assertThat(factory.create(HiddenToo.class, unreachable)).isNotNull();
     }
 
     @Test
