@@ -100,7 +100,7 @@ class UnverifiedReadLimitTest {
         Peer client = peer(AuthPlugin.client(() -> "x".repeat(70 * 1024)));
         assertThatThrownBy(() -> client.dial("127.0.0.1:" + port))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.rerror().detail())
-                        .as("points at the frame's size").contains("over its size"));
+                        .as("points at the frame's size").contains("a frame over its limits"));
     }
 
     @Test
