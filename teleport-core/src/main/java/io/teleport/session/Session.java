@@ -100,10 +100,11 @@ public interface Session {
     int readLimit();
 
     /**
-     * Sets {@link #readLimit()} for the frames that start arriving from now on: lower it for a peer not
-     * yet trusted, raise it once that peer has proved itself.
+     * Sets {@link #readLimit()} for the frames not yet whole (a frame over 64 KiB already being gathered
+     * keeps the limit it started with): lower it for a peer not yet trusted, raise it once that peer has
+     * proved itself. Above the peer's read limit, the peer's applies ({@code Integer.MAX_VALUE}: the peer's).
      *
-     * @throws IllegalArgumentException below 24 bytes (the smallest frame) or over the peer's read limit
+     * @throws IllegalArgumentException below 24 bytes, the smallest frame
      */
     void setReadLimit(int bytes);
 

@@ -681,7 +681,7 @@ class HostilePeerTest {
      * A drain waited until its timeout for the replies of a peer that reads none (hostile round 16: a
      * server that pulled its client and never read made every shutdown of the client take its whole
      * 15 s, the line blaming handlers still running): the connection is closed once it has read
-     * nothing for two seconds of the drain.
+     * nothing for five seconds while the session drains.
      */
     @Test
     void aDrainDoesNotWaitItsTimeoutForRepliesAPeerNeverReads() throws Exception {
@@ -693,7 +693,7 @@ class HostilePeerTest {
             CompletableFuture<Session> dialed = client.dialAsync("127.0.0.1:" + hostile.getLocalPort(), null);
             Socket server = hostile.accept();
             sockets.add(server);
-            dialed.get(5, TimeUnit.SECONDS);
+            DefaultSession session = (DefaultSession) dialed.get(5, TimeUnit.SECONDS);
             byte[] frame = pull(1, "/echo", "\"" + "e".repeat(2_000) + "\"");
             CompletableFuture.runAsync(() -> {
                 try {
@@ -704,13 +704,12 @@ class HostilePeerTest {
                     // closed by the drain
                 }
             });
-            await().until(() -> client.stats().inboundBytes() > 100_000);
-            Thread.sleep(500);
+            // Replies the kernel's buffers cannot take any more wait here, their pulls counted as handled.
+            await().until(() -> session.activeHandlers() >= 64);
             long start = System.nanoTime();
             client.shutdown(Duration.ofSeconds(15));
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the drain, against its 15 s timeout")
-                    .isLessThan(Duration.ofSeconds(8));
-            assertThat(client.stats().writeStalls()).isEqualTo(1);
+                    .isLessThan(Duration.ofSeconds(11));
         }
     }
 

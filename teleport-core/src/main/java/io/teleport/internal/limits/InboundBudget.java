@@ -51,9 +51,13 @@ public final class InboundBudget {
         this.full = full;
     }
 
-    /** Whether connections wait for room: reading them stopped until another gives some back. */
+    /**
+     * Whether connections wait for room while a small frame that is not whole yet would not fit (the
+     * budget within one such frame of its last eighth): not a large frame waiting for its share while
+     * small ones go on.
+     */
     public boolean othersWait() {
-        return !waiters.isEmpty();
+        return !waiters.isEmpty() && used.get() + SMALL_FRAME > max - max / 8;
     }
 
     /**

@@ -155,12 +155,10 @@ public final class DefaultSession implements Session {
 
     @Override
     public void setReadLimit(int bytes) {
-        int most = peer.protoContext.readLimit();
-        if (bytes < 24 || bytes > most) {
-            throw new IllegalArgumentException("readLimit: " + bytes + " (expected: 24, the smallest frame, to "
-                    + most + ", the peer's read limit)");
+        if (bytes < 24) {
+            throw new IllegalArgumentException("readLimit: " + bytes + " (expected: >= 24, the smallest frame)");
         }
-        readLimit = bytes;
+        readLimit = Math.min(bytes, peer.protoContext.readLimit());
     }
 
     /** The current Netty channel; for integrations such as plugins and tests. */
@@ -267,7 +265,8 @@ public final class DefaultSession implements Session {
         return lifecycle.isOpen();
     }
 
-    boolean isClosing() {
+    /** Whether the session drains: closing gracefully, its handlers finishing and its pulls waiting for replies. */
+    public boolean isClosing() {
         return lifecycle.isClosing();
     }
 

@@ -7,17 +7,18 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
 /**
- * How a connection's bytes that wait to be decoded are held: in a buffer of about their own size,
- * never of the largest burst the connection once sent.
+ * How a connection's bytes that wait to be decoded are held: in a buffer of at most about twice their
+ * size, never of the largest burst the connection once sent.
  *
  * <p>Netty's merging cumulation appends each read in place and drops decoded bytes only at the end of
  * a read loop, without ever shrinking: a burst of sixteen 64 KiB reads grew it to a megabyte, which
  * stayed while the first hundred bytes of one more frame waited. The inbound budget counts the
  * frame's hundred bytes; 300 connections doing so held all of a 256 MB server's direct memory, and
  * the allocations failing on the I/O threads stalled every other connection (hostile round 15). Here
- * a read that does not fit goes with the bytes still undecoded into a new buffer of their size, and
- * after a read loop a buffer with more than {@link #SLACK} bytes of room is rebuilt at the size of
- * what it holds, so that what a connection holds is what the budget counts, give or take the slack.
+ * a read that does not fit goes with the bytes still undecoded into a new buffer of twice their size
+ * (at most 64 KiB more: a frame of more than that is gathered apart), so that a frame arriving in many
+ * small reads is not copied whole at each; and after a read loop a buffer with more than {@link #SLACK}
+ * bytes of room and over twice what it holds is rebuilt at about the size of what it holds.
  */
 final class HeldBytes implements ByteToMessageDecoder.Cumulator {
 
@@ -43,7 +44,8 @@ final class HeldBytes implements ByteToMessageDecoder.Cumulator {
             // Held past the read loop, a small buffer of the allocator's would keep the chunk it was cut from:
             // rebuilt on the heap, it holds no more than itself.
             int size = cumulation.readableBytes() + adding;
-            ByteBuf merged = compacting ? Unpooled.buffer(size) : alloc.buffer(size);
+            ByteBuf merged = compacting ? Unpooled.buffer(size + Math.min(size, SLACK))
+                    : alloc.buffer(size + Math.min(size, 64 * 1024));
             try {
                 merged.writeBytes(cumulation).writeBytes(in);
             } catch (RuntimeException e) {
@@ -58,11 +60,12 @@ final class HeldBytes implements ByteToMessageDecoder.Cumulator {
     }
 
     /**
-     * After a read loop: rebuilds {@code decoder}'s cumulation at the size of what it holds when it has
-     * more than {@link #SLACK} bytes of room, by an empty read through the decoder.
+     * After a read loop: rebuilds {@code decoder}'s cumulation at about the size of what it holds when it
+     * has more than {@link #SLACK} bytes of room and more room than bytes, by an empty read through the decoder.
      */
     void compact(PacketDecoder decoder, ChannelHandlerContext ctx, ByteBuf held) throws Exception {
-        if (!held.isReadable() || held.capacity() - held.readableBytes() <= SLACK) {
+        int room = held.capacity() - held.readableBytes();
+        if (!held.isReadable() || room <= SLACK || room <= held.readableBytes()) {
             return;
         }
         compacting = true;

@@ -28,11 +28,12 @@ import java.util.function.BooleanSupplier;
  * for their replies, and ends once nothing is queued.
  *
  * <p>While other connections wait for room in the inbound budget, a connection that holds some of it
- * (pulls whose replies wait here) and has read nothing for {@link #PRESSED_NANOS} is closed without
- * waiting for the timeout: thousands of peers that pull and never read held a whole budget that way,
- * tens of kilobytes each under the high water mark, and no other connection was read for as long as
- * they stayed (hostile round 16). So is one of a session that drains, which would otherwise wait for
- * its replies until the drain's timeout. A reader that reads, however slowly, is not closed.
+ * (pulls whose replies wait here) and has read nothing since is closed {@link #PRESSED_NANOS} after the
+ * pressure began, without waiting for the timeout: thousands of peers that pull and never read held a
+ * whole budget that way, tens of kilobytes each under the high water mark, and no other connection was
+ * read for as long as they stayed (hostile round 16). One of a session that drains is closed once it
+ * has read nothing for {@link #DRAINING_NANOS}, rather than holding the drain until its timeout. A
+ * reader that reads, however slowly, is not closed.
  * Made on the first such moment; used on its event loop only.
  */
 final class WriteStallWatch implements Runnable {
@@ -42,12 +43,17 @@ final class WriteStallWatch implements Runnable {
     private static final int LOOKS = 4;
     /** How long a connection may read nothing while it holds inbound budget other connections wait for. */
     static final long PRESSED_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** How long one may read nothing while its session drains: a reader on a slow link shows progress less often. */
+    static final long DRAINING_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final Channel channel;
     private final long timeoutNanos;
-    private final long pressedNanos;
-    /** Whether other connections wait for room in the inbound budget and this one holds some of it. */
+    /** Whether other connections wait for room in the inbound budget that this one holds some of. */
     private final BooleanSupplier pressed;
+    /** Whether the connection's session drains while its pulls wait for their replies here. */
+    private final BooleanSupplier draining;
+    /** When the pressure on a connection that reads nothing began; 0 while there is none. */
+    private long pressedSince;
     private final Counters counters;
     /** Each close at DEBUG, and at WARN once per interval with how many: the other side decides how often. */
     private final RefusalLog stalls;
@@ -58,27 +64,26 @@ final class WriteStallWatch implements Runnable {
     private long pendingBytes;
     private long sinceNanos;
 
-    WriteStallWatch(Channel channel, long timeoutNanos, Counters counters, RefusalLog stalls, BooleanSupplier pressed) {
+    WriteStallWatch(Channel channel, long timeoutNanos, Counters counters, RefusalLog stalls, BooleanSupplier pressed,
+            BooleanSupplier draining) {
         this.channel = channel;
         this.timeoutNanos = timeoutNanos;
-        this.pressedNanos = Math.min(timeoutNanos, PRESSED_NANOS);
         this.counters = counters;
         this.stalls = stalls;
         this.pressed = pressed;
+        this.draining = draining;
     }
 
     /** The watch of {@code session}'s connection, whose pulls waiting for their replies {@code pullsWaiting} tells. */
     WriteStallWatch(Channel channel, DefaultSession session, BooleanSupplier pullsWaiting) {
         this(channel, session.peer.limits.writeStallTimeout().toNanos(), session.peer.counters,
-                session.peer.logs.stalledLog, pressure(session, session.peer.budget, pullsWaiting));
+                session.peer.logs.stalledLog, pressure(session.peer.budget, pullsWaiting),
+                () -> pullsWaiting.getAsBoolean() && session.isClosing());
     }
 
-    /**
-     * Pulls waiting here for replies their remote does not read, while others wait for the budget they
-     * hold, or while the session drains (a drain would wait for them until its timeout: hostile round 16).
-     */
-    private static BooleanSupplier pressure(DefaultSession session, InboundBudget budget, BooleanSupplier pullsWaiting) {
-        return () -> pullsWaiting.getAsBoolean() && (budget.othersWait() || !session.isHealthy());
+    /** Pulls waiting here for replies their remote does not read, while others wait for the budget they hold. */
+    private static BooleanSupplier pressure(InboundBudget budget, BooleanSupplier pullsWaiting) {
+        return () -> pullsWaiting.getAsBoolean() && budget.othersWait();
     }
 
     /** The connection's writability changed, or a flush left bytes queued: watch while any are. */
@@ -106,10 +111,16 @@ final class WriteStallWatch implements Runnable {
             // Nothing waits to be read: the next unwritable moment or unfinished flush watches again.
             return;
         }
-        long stalled = moved(out) ? 0 : channel.eventLoop().ticker().nanoTime() - sinceNanos;
+        long now = channel.eventLoop().ticker().nanoTime();
+        long stalled = moved(out) ? 0 : now - sinceNanos;
+        // Pressure counts from when it began, not from the last progress: a reader quiet for a while under
+        // the timeout gets its two seconds once others start waiting.
+        pressedSince = stalled == 0 || !pressed.getAsBoolean() ? 0 : pressedSince != 0 ? pressedSince : now;
+        boolean cut = stalled >= timeoutNanos || pressedSince != 0 && now - pressedSince >= PRESSED_NANOS
+                || stalled >= DRAINING_NANOS && draining.getAsBoolean();
         if (stalled == 0) {
             observe(out);
-        } else if (stalled >= timeoutNanos || stalled >= pressedNanos && pressed.getAsBoolean()) {
+        } else if (cut) {
             counters.writeStalls.increment();
             String what = channel.remoteAddress() + ": " + out.totalPendingWriteBytes() + " bytes queued and none read for "
                     + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms" + (stalled >= timeoutNanos ? ""
@@ -140,6 +151,8 @@ final class WriteStallWatch implements Runnable {
     }
 
     private void schedule() {
-        timer = channel.eventLoop().schedule(this, Math.max(1, pressedNanos / LOOKS), TimeUnit.NANOSECONDS);
+        // At least once a second, for the pressure that may begin meanwhile.
+        long every = Math.min(timeoutNanos / LOOKS, PRESSED_NANOS / 2);
+        timer = channel.eventLoop().schedule(this, Math.max(1, every), TimeUnit.NANOSECONDS);
     }
 }

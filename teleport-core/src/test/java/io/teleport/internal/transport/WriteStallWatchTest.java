@@ -36,8 +36,11 @@ class WriteStallWatchTest {
     private final io.teleport.internal.log.RefusalLogs logs = new io.teleport.internal.log.RefusalLogs();
     /** Whether other connections wait for inbound room that this one holds. */
     private boolean pressed;
+    /** Whether the connection's session drains. */
+    private boolean draining;
     private final WriteStallWatch watch = new WriteStallWatch(ch, TimeUnit.SECONDS.toNanos(60), counters,
-            logs.open(org.slf4j.LoggerFactory.getLogger(WriteStallWatchTest.class), "stalled"), () -> pressed);
+            logs.open(org.slf4j.LoggerFactory.getLogger(WriteStallWatchTest.class), "stalled"), () -> pressed,
+            () -> draining);
 
     @org.junit.jupiter.api.AfterEach
     void release() {
@@ -72,41 +75,61 @@ class WriteStallWatchTest {
         watch.bytesQueued();
     }
 
+    /** One look of the watch, a second later. */
+    private void tick() {
+        ch.advanceTimeBy(1, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+    }
+
     /**
      * Thousands of peers that pull and never read held a whole inbound budget, no other connection
      * read while they stayed (hostile round 16): holding budget others wait for, a connection that
-     * reads nothing is closed after two seconds, not the timeout; one that reads is not.
+     * reads nothing is closed two seconds after the pressure began, not at the timeout; reading starts
+     * the count again.
      */
     @Test
     void whileOthersWaitForTheBudgetItHoldsAConnectionReadingNothingIsClosedInTwoSeconds() {
         stalledWith(256, 256);
         pressed = true;
-        ch.advanceTimeBy(1, TimeUnit.SECONDS);
-        ch.runScheduledPendingTasks();
+        tick();
+        tick();
+        assertThat(ch.isOpen()).as("pressed for a second").isTrue();
         ch.unsafe().outboundBuffer().remove();
-        ch.advanceTimeBy(1500, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
-        assertThat(ch.isOpen()).as("it read within the two seconds").isTrue();
-        for (int i = 0; i < 5; i++) {
-            ch.advanceTimeBy(500, TimeUnit.MILLISECONDS);
-            ch.runScheduledPendingTasks();
-        }
+        tick();
+        tick();
+        tick();
+        assertThat(ch.isOpen()).as("a second of pressure since it last read").isTrue();
+        tick();
         assertThat(ch.isOpen()).isFalse();
         assertThat(counters.writeStalls()).isEqualTo(1);
     }
 
     @Test
-    void withoutPressureAConnectionReadingNothingHasTheWholeTimeout() {
+    void aReaderQuietUnderTheTimeoutGetsItsTwoSecondsOnceThePressureBegins() {
         stalledWith(256);
-        for (int i = 0; i < 100; i++) {
-            ch.advanceTimeBy(500, TimeUnit.MILLISECONDS);
-            ch.runScheduledPendingTasks();
+        for (int i = 0; i < 50; i++) {
+            tick();
         }
-        assertThat(ch.isOpen()).as("50 s of 60").isTrue();
+        assertThat(ch.isOpen()).as("50 s of 60, no pressure").isTrue();
         pressed = true;
-        ch.advanceTimeBy(500, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
-        assertThat(ch.isOpen()).as("stalled for longer than two seconds once others wait").isFalse();
+        tick();
+        tick();
+        assertThat(ch.isOpen()).as("a second after the pressure was seen").isTrue();
+        tick();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    /** A drain waited its whole timeout for replies a peer never read (hostile round 16). */
+    @Test
+    void whileItsSessionDrainsAConnectionReadingNothingIsClosedAfterFiveSeconds() {
+        stalledWith(256);
+        draining = true;
+        for (int i = 0; i < 4; i++) {
+            tick();
+        }
+        assertThat(ch.isOpen()).as("4 s").isTrue();
+        tick();
+        assertThat(ch.isOpen()).isFalse();
     }
 
     @Test

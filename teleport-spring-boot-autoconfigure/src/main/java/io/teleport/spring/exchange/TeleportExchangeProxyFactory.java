@@ -77,14 +77,23 @@ public final class TeleportExchangeProxyFactory {
             return;
         }
         for (Method method : type.getMethods()) {
-            List<Class<?>> used = new ArrayList<>(List.of(method.getParameterTypes()));
-            used.add(method.getReturnType());
-            used.addAll(List.of(method.getExceptionTypes()));
+            if (Modifier.isStatic(method.getModifiers())) {
+                continue;
+            }
+            // What the proxy's code names: the return type it casts to and the checked exceptions it
+            // rethrows (a parameter's type is only in its descriptor, which resolves).
+            List<Class<?>> used = new ArrayList<>(List.of(method.getReturnType()));
+            for (Class<?> thrown : method.getExceptionTypes()) {
+                if (!RuntimeException.class.isAssignableFrom(thrown) && !Error.class.isAssignableFrom(thrown)) {
+                    used.add(thrown);
+                }
+            }
             for (Class<?> c : used) {
                 while (c.isArray()) {
                     c = c.getComponentType();
                 }
-                if (!c.isPrimitive() && !Modifier.isPublic(c.getModifiers())) {
+                // A protected member type is public to the JVM.
+                if (!c.isPrimitive() && !Modifier.isPublic(c.getModifiers()) && !Modifier.isProtected(c.getModifiers())) {
                     throw new IllegalStateException(type.getName() + ": " + method.getDeclaringClass().getSimpleName()
                             + "." + method.getName() + " uses " + c.getName() + ", which is not public, and the proxy of"
                             + " a public interface is made outside its package: make " + c.getSimpleName()

@@ -289,6 +289,12 @@ class ExchangeRegistrationTests {
         Secret call(String a);
     }
 
+    /** Public, but {@link Secret} is only a parameter: the proxy's code never names it. */
+    @TeleportExchange
+    public interface TakesHiddenType {
+        String call(Secret a);
+    }
+
     record Secret(String value) {
     }
 
@@ -342,6 +348,7 @@ class ExchangeRegistrationTests {
                 .hasMessageContaining("UsesHiddenTypes.call uses " + Secret.class.getName() + ", which is not public")
                 .hasMessageContaining("make Secret public, or UsesHiddenTypes package-private");
         assertThat(factory.create(HiddenToo.class, unreachable)).isNotNull();
+        assertThat(factory.create(TakesHiddenType.class, unreachable)).isNotNull();
     }
 
     @Test
