@@ -745,19 +745,21 @@ class HostilePeerTest {
             senders.add(raw(port));
         }
         int half = frame.length / 2;
+        CountDownLatch halvesSent = new CountDownLatch(4);
         for (Socket sender : senders) {
-            sender.getOutputStream().write(frame, 0, half);
-        }
-        Thread.sleep(300);
-        for (Socket sender : senders) {
-            // Another thread each: a sender the server does not read blocks in write.
-            CompletableFuture.runAsync(() -> {
+            // A thread each: a sender the server does not read now blocks in write, the first half too
+            // when the kernel's buffers do not take what the server leaves (seen under a loaded machine).
+            new Thread(() -> {
                 try {
+                    sender.getOutputStream().write(frame, 0, half);
+                    halvesSent.countDown();
+                    halvesSent.await(5, TimeUnit.SECONDS);
+                    Thread.sleep(300);
                     sender.getOutputStream().write(frame, half, frame.length - half);
-                } catch (IOException closed) {
+                } catch (IOException | InterruptedException closed) {
                     // the assertion below says what happened
                 }
-            });
+            }).start();
         }
         for (int i = 0; i < 4; i++) {
             assertThat(handled.poll(15, TimeUnit.SECONDS)).as("frame %d handled", i).isEqualTo(3 << 20);
@@ -1084,6 +1086,25 @@ class HostilePeerTest {
         assertThat(server.stats().handshakeTimeouts()).isEqualTo(1);
         quiet.setSoTimeout(500);
         assertThat(drainUntilClosed(quiet.getInputStream())).as("a connection that spoke stays open").isFalse();
+    }
+
+    /**
+     * Connections whose frames the server had stopped reading (its budget full) were closed as silent
+     * and logged as such (hostile round 17): one that sent bytes spoke, whole frame or not.
+     */
+    @Test
+    void whenConnectionsAreScarceOneThatSentPartOfAFrameIsNotClosedAsSilent() throws Exception {
+        Limits limits = Limits.builder().handshakeTimeout(Duration.ofMillis(500)).maxConnections(4)
+                .frameReadTimeout(Duration.ofSeconds(30)).build();
+        Peer server = peer(PeerConfig.builder().limits(limits).build());
+        int port = port(server);
+        Socket silent = raw(port);
+        Socket partial = raw(port);
+        partial.getOutputStream().write(new byte[] {0, 0, 1, 0, 'f'});
+        assertThat(drainUntilClosed(silent.getInputStream())).isTrue();
+        partial.setSoTimeout(1500);
+        assertThat(drainUntilClosed(partial.getInputStream())).as("it spoke: open until frame-read-timeout").isFalse();
+        assertThat(server.stats().handshakeTimeouts()).isEqualTo(1);
     }
 
     @Test

@@ -152,11 +152,10 @@ final class SessionHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * An accepted connection that neither spoke (one whole frame) nor was spoken to within the
-     * handshake timeout holds a descriptor and memory for whoever opened it. It is closed when its
-     * TLS handshake has not finished, or when accepted connections are scarce (half of
-     * {@code maxConnections} or more are open); otherwise it may be a client that only waits for
-     * pushes, and it is looked at again after another timeout.
+     * An accepted connection that neither spoke (a byte) nor was spoken to within the handshake timeout
+     * holds a descriptor and memory for whoever opened it. It is closed when its TLS handshake has not
+     * finished, or when half of {@code maxConnections} or more are open; otherwise it may be a client
+     * that only waits for pushes, and it is looked at again after another timeout.
      */
     void armHandshakeTimer(Channel channel) {
         long timeout = session.peer.limits.handshakeTimeout().toNanos();
@@ -174,7 +173,8 @@ final class SessionHandler extends ChannelDuplexHandler {
             }
             SslHandler tls = channel.pipeline().get(SslHandler.class);
             boolean tlsPending = tls != null && !tls.handshakeFuture().isDone();
-            if (tlsPending || session.peer.acceptGate.placesScarce()) {
+            // Bytes but no whole frame (reading paused for a full budget): frame-read-timeout's (hostile round 17).
+            if (tlsPending || session.peer.acceptGate.placesScarce() && decoder.activity() == 0) {
                 session.peer.counters.handshakeTimeouts.increment();
                 log.debug("closing {}: no frame within the handshake timeout of {} ms", channel.remoteAddress(),
                         TimeUnit.NANOSECONDS.toMillis(timeout));
