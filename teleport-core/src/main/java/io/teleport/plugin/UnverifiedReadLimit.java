@@ -6,8 +6,9 @@ package io.teleport.plugin;
  * frames up to the peer's read limit (16 MiB by default), each buffered whole and decoded before any
  * plugin can refuse it. The smallest such limit in the chain applies from an accepted connection's
  * first byte, and a larger frame closes the connection; the plugin lifts it with
- * {@link io.teleport.session.Session#setReadLimit} once the session has proved itself. Sessions the
- * peer dials start at the peer's read limit.
+ * {@link io.teleport.session.Session#setReadLimit} once the session has proved itself (one limit per
+ * session: the first plugin to lift it lifts it for all). Sessions the peer dials start at the peer's
+ * read limit.
  */
 public interface UnverifiedReadLimit extends Plugin {
 

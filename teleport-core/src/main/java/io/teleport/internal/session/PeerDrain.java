@@ -110,8 +110,8 @@ public final class PeerDrain {
                 // Sessions closed by force at the timeout with work in flight: not a drain that finished,
                 // whether or not the handlers cut off still hold threads (PeerContext's WARN then follows).
                 log.warn("drain of {} sessions ended at its timeout of {} ms, not finished: cut off {} handlers still"
-                        + " running or replies their remote did not read (a pull's caller gets 102) and {} pulls of this side awaiting replies (ended 102);"
-                        + " refused {} new pulls (503) and dropped {} new pushes",
+                        + " running or replies their remote did not read (a pull's caller gets 102) and {} pulls of"
+                        + " this side awaiting replies (ended 102); refused {} new pulls (503) and dropped {} new pushes",
                         sessions.size(), timeout.toMillis(), cutHandlers.sum(), cutPulls.sum(), refusedPulls.sum(),
                         droppedPushes.sum());
             } else {

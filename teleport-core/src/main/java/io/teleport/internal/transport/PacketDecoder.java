@@ -161,7 +161,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
             if (size > session.readLimit()) {
                 // Lower than the peer's (which frameSize checked): a plugin has not verified the session yet.
                 throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
-                        + session.readLimit() + " for this session until it is verified, as by its auth handshake)");
+                        + session.readLimit() + " for this session, until a plugin lifts it: auth, after the handshake)");
             }
             if (size > in.readableBytes() && in.readableBytes() >= GATHER_OVER) {
                 startGathering(ctx, in, (int) size, out);

@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.teleport.internal.limits.Counters;
-import io.teleport.internal.limits.InboundBudget;
 import io.teleport.internal.log.RefusalLog;
 import io.teleport.internal.session.DefaultSession;
 import org.jspecify.annotations.Nullable;
@@ -48,9 +47,11 @@ final class WriteStallWatch implements Runnable {
 
     private final Channel channel;
     private final long timeoutNanos;
-    /** Whether other connections wait for room in the inbound budget that this one holds some of. */
-    private final BooleanSupplier pressed;
-    /** Whether the connection's session drains while its pulls wait for their replies here. */
+    /** Whether pulls of the other side wait here for their replies, holding inbound budget. */
+    private final BooleanSupplier holdsBudget;
+    /** Whether other connections wait for room in the inbound budget. */
+    private final BooleanSupplier othersWait;
+    /** Whether the connection's session drains. */
     private final BooleanSupplier draining;
     /** When the pressure on a connection that reads nothing began; 0 while there is none. */
     private long pressedSince;
@@ -64,26 +65,21 @@ final class WriteStallWatch implements Runnable {
     private long pendingBytes;
     private long sinceNanos;
 
-    WriteStallWatch(Channel channel, long timeoutNanos, Counters counters, RefusalLog stalls, BooleanSupplier pressed,
-            BooleanSupplier draining) {
+    WriteStallWatch(Channel channel, long timeoutNanos, Counters counters, RefusalLog stalls,
+            BooleanSupplier holdsBudget, BooleanSupplier othersWait, BooleanSupplier draining) {
         this.channel = channel;
         this.timeoutNanos = timeoutNanos;
         this.counters = counters;
         this.stalls = stalls;
-        this.pressed = pressed;
+        this.holdsBudget = holdsBudget;
+        this.othersWait = othersWait;
         this.draining = draining;
     }
 
     /** The watch of {@code session}'s connection, whose pulls waiting for their replies {@code pullsWaiting} tells. */
     WriteStallWatch(Channel channel, DefaultSession session, BooleanSupplier pullsWaiting) {
         this(channel, session.peer.limits.writeStallTimeout().toNanos(), session.peer.counters,
-                session.peer.logs.stalledLog, pressure(session.peer.budget, pullsWaiting),
-                () -> pullsWaiting.getAsBoolean() && session.isClosing());
-    }
-
-    /** Pulls waiting here for replies their remote does not read, while others wait for the budget they hold. */
-    private static BooleanSupplier pressure(InboundBudget budget, BooleanSupplier pullsWaiting) {
-        return () -> pullsWaiting.getAsBoolean() && budget.othersWait();
+                session.peer.logs.stalledLog, pullsWaiting, session.peer.budget::othersWait, session::isClosing);
     }
 
     /** The connection's writability changed, or a flush left bytes queued: watch while any are. */
@@ -111,26 +107,47 @@ final class WriteStallWatch implements Runnable {
             // Nothing waits to be read: the next unwritable moment or unfinished flush watches again.
             return;
         }
+        if (moved(out)) {
+            observe(out);
+            pressedSince = 0;
+            schedule();
+            return;
+        }
         long now = channel.eventLoop().ticker().nanoTime();
-        long stalled = moved(out) ? 0 : now - sinceNanos;
+        long stalled = now - sinceNanos;
+        boolean holding = stalled < timeoutNanos && holdsBudget.getAsBoolean();
         // Pressure counts from when it began, not from the last progress: a reader quiet for a while under
         // the timeout gets its two seconds once others start waiting.
-        pressedSince = stalled == 0 || !pressed.getAsBoolean() ? 0 : pressedSince != 0 ? pressedSince : now;
-        boolean cut = stalled >= timeoutNanos || pressedSince != 0 && now - pressedSince >= PRESSED_NANOS
-                || stalled >= DRAINING_NANOS && draining.getAsBoolean();
-        if (stalled == 0) {
-            observe(out);
-        } else if (cut) {
+        if (!holding || !othersWait.getAsBoolean()) {
+            pressedSince = 0;
+        } else if (pressedSince == 0) {
+            pressedSince = now;
+        }
+        String why = cutBecause(now, stalled, holding);
+        if (why != null) {
             counters.writeStalls.increment();
             String what = channel.remoteAddress() + ": " + out.totalPendingWriteBytes() + " bytes queued and none read for "
-                    + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms" + (stalled >= timeoutNanos ? ""
-                    : ", while its pulls held inbound budget other connections waited for, or it drained");
+                    + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms" + why;
             log.debug("closing {}", what);
             stalls.record(what);
             channel.close();
             return;
         }
         schedule();
+    }
+
+    /** Why a connection that read nothing for {@code stalled} is closed now ("": the timeout), or null. */
+    private @Nullable String cutBecause(long now, long stalled, boolean holding) {
+        if (stalled >= timeoutNanos) {
+            return "";
+        }
+        if (pressedSince != 0 && now - pressedSince >= PRESSED_NANOS) {
+            return ", while its pulls held inbound budget other connections waited for";
+        }
+        if (holding && stalled >= DRAINING_NANOS && draining.getAsBoolean()) {
+            return ", while its session drained";
+        }
+        return null;
     }
 
     /**

@@ -34,13 +34,13 @@ class WriteStallWatchTest {
     final io.teleport.testing.LogCapture log = io.teleport.testing.LogCapture.of(WriteStallWatchTest.class.getName(),
             Level.WARN);
     private final io.teleport.internal.log.RefusalLogs logs = new io.teleport.internal.log.RefusalLogs();
-    /** Whether other connections wait for inbound room that this one holds. */
+    /** Whether other connections wait for inbound room (the queued bytes stand for replies holding some). */
     private boolean pressed;
     /** Whether the connection's session drains. */
     private boolean draining;
     private final WriteStallWatch watch = new WriteStallWatch(ch, TimeUnit.SECONDS.toNanos(60), counters,
-            logs.open(org.slf4j.LoggerFactory.getLogger(WriteStallWatchTest.class), "stalled"), () -> pressed,
-            () -> draining);
+            logs.open(org.slf4j.LoggerFactory.getLogger(WriteStallWatchTest.class), "stalled"), () -> true,
+            () -> pressed, () -> draining);
 
     @org.junit.jupiter.api.AfterEach
     void release() {
@@ -75,10 +75,12 @@ class WriteStallWatchTest {
         watch.bytesQueued();
     }
 
-    /** One look of the watch, a second later. */
-    private void tick() {
-        ch.advanceTimeBy(1, TimeUnit.SECONDS);
-        ch.runScheduledPendingTasks();
+    /** {@code seconds} looks of the watch, a second apart. */
+    private void ticks(int seconds) {
+        for (int i = 0; i < seconds; i++) {
+            ch.advanceTimeBy(1, TimeUnit.SECONDS);
+            ch.runScheduledPendingTasks();
+        }
     }
 
     /**
@@ -91,15 +93,12 @@ class WriteStallWatchTest {
     void whileOthersWaitForTheBudgetItHoldsAConnectionReadingNothingIsClosedInTwoSeconds() {
         stalledWith(256, 256);
         pressed = true;
-        tick();
-        tick();
+        ticks(2);
         assertThat(ch.isOpen()).as("pressed for a second").isTrue();
         ch.unsafe().outboundBuffer().remove();
-        tick();
-        tick();
-        tick();
+        ticks(3);
         assertThat(ch.isOpen()).as("a second of pressure since it last read").isTrue();
-        tick();
+        ticks(1);
         assertThat(ch.isOpen()).isFalse();
         assertThat(counters.writeStalls()).isEqualTo(1);
     }
@@ -107,15 +106,12 @@ class WriteStallWatchTest {
     @Test
     void aReaderQuietUnderTheTimeoutGetsItsTwoSecondsOnceThePressureBegins() {
         stalledWith(256);
-        for (int i = 0; i < 50; i++) {
-            tick();
-        }
+        ticks(50);
         assertThat(ch.isOpen()).as("50 s of 60, no pressure").isTrue();
         pressed = true;
-        tick();
-        tick();
+        ticks(2);
         assertThat(ch.isOpen()).as("a second after the pressure was seen").isTrue();
-        tick();
+        ticks(1);
         assertThat(ch.isOpen()).isFalse();
     }
 
@@ -124,11 +120,9 @@ class WriteStallWatchTest {
     void whileItsSessionDrainsAConnectionReadingNothingIsClosedAfterFiveSeconds() {
         stalledWith(256);
         draining = true;
-        for (int i = 0; i < 4; i++) {
-            tick();
-        }
+        ticks(4);
         assertThat(ch.isOpen()).as("4 s").isTrue();
-        tick();
+        ticks(1);
         assertThat(ch.isOpen()).isFalse();
     }
 
