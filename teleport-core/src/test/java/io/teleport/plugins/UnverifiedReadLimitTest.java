@@ -4,7 +4,9 @@ import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
+import io.teleport.session.CallOptions;
 import io.teleport.session.Session;
+import io.teleport.xfer.GzipFilter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -91,6 +93,24 @@ class UnverifiedReadLimitTest {
         Session verified = peer(AuthPlugin.client(() -> "secret")).dial("127.0.0.1:" + port);
         assertThat(verified.pull("/size", new byte[4 << 20], Integer.class)).isEqualTo(4 << 20);
         assertThat(verified.isHealthy()).isTrue();
+    }
+
+    /**
+     * A gzip frame under the limit inflated to {@code max-unpacked-bytes} (4 MiB) for a peer that had proved
+     * nothing (review of the limit): until the session is verified, filters may not inflate past the limit.
+     */
+    @Test
+    void anUnverifiedSessionsFramesMayNotInflatePastTheLimit() {
+        int port = server(serverAuth());
+        Session anonymous = peer().dial("127.0.0.1:" + port);
+        // A megabyte of zeros: about 1.4 MB of JSON, a few KB gzipped.
+        assertThatThrownBy(() -> anonymous.pull("/size", new byte[1 << 20], Integer.class, CallOptions.xfer(GzipFilter.ID)))
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code())
+                        .as(e.rerror().toJson()).isNotEqualTo(401));
+        await().until(() -> !anonymous.isHealthy());
+        Session verified = peer(AuthPlugin.client(() -> "secret")).dial("127.0.0.1:" + port);
+        assertThat(verified.pull("/size", new byte[1 << 20], Integer.class, CallOptions.xfer(GzipFilter.ID)))
+                .isEqualTo(1 << 20);
     }
 
     @Test

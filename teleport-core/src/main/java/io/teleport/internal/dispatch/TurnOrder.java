@@ -71,6 +71,11 @@ final class TurnOrder {
         }
     }
 
+    /** Lanes with a task waiting. */
+    int lanes() {
+        return turns.size() + idleTurns.size() + held.size();
+    }
+
     /** The task {@link #poll} would look at first, held lanes aside. */
     @Nullable Runnable peek() {
         return idleGoesFirst() ? idleTurns.peekFirst() : turns.peekFirst();

@@ -8,6 +8,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The bytes of inbound frames one peer holds across all its connections: frames being received,
@@ -16,13 +17,25 @@ import java.util.concurrent.atomic.AtomicReference;
  * another releases room.
  *
  * <p>Frames over {@link Limits#LARGE_FRAME} may only fill half the budget, and frames over
- * {@link #SMALL_FRAME}, or small ones not yet whole, seven eighths, so that senders of large frames
- * (or of frames they never finish, until the frame-read timeout closes them) leave room for
- * everyone else's small ones that arrive whole: calls go on while the budget is held. An empty budget admits any frame, so one larger than the share still gets
- * through, alone; and one frame at a time may take the rest of itself past its share (see
- * {@link #overdraw}), so that frames that hold the share between them, none whole, cannot all wait
- * for one another. That one frame holds bytes not yet sent, against the rule that a header
- * holds only what has arrived: the price of one frame finishing, for one frame at a time.
+ * {@link #SMALL_FRAME} less than small ones, those not yet whole less than those whole, so that
+ * senders of large frames (or of frames they never finish, until the frame-read timeout closes them)
+ * leave room for everyone else's calls: calls go on while the budget is held. An empty budget admits
+ * any frame, so one larger than the share still gets through, alone; and one frame at a time may take
+ * the rest of itself past its share (see {@link #overdraw}), so that frames that hold the share between
+ * them, none whole, cannot all wait for one another. That one frame holds bytes not yet sent, against
+ * the rule that a header holds only what has arrived: the price of one frame finishing, for one frame
+ * at a time.
+ *
+ * <p>When room is short, a connection that holds much less than the others goes first. One that holds,
+ * besides the frame it receives, more than a quarter of an even split of the budget among the
+ * connections holding any of it (heavy) may fill the budget to thirteen sixteenths with small frames
+ * that arrive whole and to three quarters with other frames; one that holds less (light) to the end
+ * with small whole frames, to fifteen sixteenths with small ones arriving, and to seven eighths with
+ * medium ones. Without that, six hundred peers that each kept their allowance of pulls queued to a
+ * 50 ms route held the whole budget, every other connection waited with them for each freed frame's
+ * room, and a bystander's calls all timed out (hostile round 17). Holding little, the bystander now
+ * finds room at once. A new connection is light for its first frames too: one that has just connected
+ * holds nothing, which is as much as the bystander.
  */
 public final class InboundBudget {
 
@@ -38,6 +51,8 @@ public final class InboundBudget {
     /** Each time the budget fills up, one line per interval at most: with it, no connection whose frame does not fit is read. */
     private final @Nullable RefusalLog full;
     private final AtomicLong used = new AtomicLong();
+    /** Connections holding any of the budget: changed as often as connections start and end calls, read when room is short. */
+    private final LongAdder holders = new LongAdder();
     private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     /** The waiter whose frame may go past its share, if any (see {@link #overdraw}). */
     private final AtomicReference<@Nullable Overdraft> overdraft = new AtomicReference<>();
@@ -52,27 +67,34 @@ public final class InboundBudget {
     }
 
     /**
-     * Whether connections wait for room while a small frame that is not whole yet would not fit (the
-     * budget within one such frame of its last eighth): not a large frame waiting for its share while
-     * small ones go on.
+     * Whether connections wait for room while a small frame that is not whole yet would not fit a heavy
+     * connection (the budget within one such frame of its last quarter): not a large frame waiting for
+     * its share while small ones go on.
      */
     public boolean othersWait() {
-        return !waiters.isEmpty() && used.get() + SMALL_FRAME > max - max / 8;
+        return !waiters.isEmpty() && used.get() + SMALL_FRAME > max - max / 4;
     }
 
     /**
-     * Takes {@code bytes} more for a frame of {@code frameSize} that holds {@code held} already, if they
-     * fit: its share is half the budget when it is large; alone, it fits whatever its size.
+     * Takes {@code bytes} more for a frame of {@code frameSize} that holds {@code held} already, on a
+     * connection holding {@code holds} in all (that frame's included), if they fit: its share is half
+     * the budget when it is large, else it depends on whether the frame is whole and the connection
+     * light; alone, it fits whatever its size.
      */
-    boolean tryReserve(long bytes, long frameSize, long held) {
-        // A small frame that is whole with these bytes may take the last eighth; one still arriving may
-        // not, so that thousands of small frames held one byte short of whole cannot leave no room for
-        // the calls that arrive whole.
-        long share = frameSize > Limits.LARGE_FRAME ? max / 2
-                : frameSize > SMALL_FRAME || held + bytes < frameSize ? max - max / 8 : max;
+    boolean tryReserve(long bytes, long frameSize, long held, long holds) {
+        // A small frame that is whole with these bytes may take more than one still arriving, so that
+        // thousands of small frames held one byte short of whole cannot leave no room for the calls that
+        // arrive whole.
+        boolean small = frameSize <= SMALL_FRAME;
+        boolean whole = small && held + bytes >= frameSize;
+        long heavyShare = frameSize > Limits.LARGE_FRAME ? max / 2 : whole ? max - max / 16 * 3 : max - max / 4;
+        // Medium frames stay under what one frame past its share may reach (see overdraw); a small one
+        // arriving ends in a whole one's room, which is where it is held up no longer than its last bytes.
+        long lightShare = frameSize > Limits.LARGE_FRAME ? max / 2 : whole ? max : small ? max - max / 16 : max - max / 8;
         for (;;) {
             long now = used.get();
-            if (now != held && now + bytes > share) {
+            // Who holds what is looked at only between the two shares: rarely, and never on an idle budget.
+            if (now != held && now + bytes > heavyShare && (now + bytes > lightShare || !light(holds - held))) {
                 return false;
             }
             if (used.compareAndSet(now, now + bytes)) {
@@ -82,25 +104,41 @@ public final class InboundBudget {
     }
 
     /**
-     * Takes {@code bytes} if they fit; otherwise queues {@code waiter}, which is called once room may
-     * have been freed (it then tries again, and may queue again).
+     * Whether a connection holding {@code bytes} besides the frame it receives holds at most a quarter of an
+     * even split among the holders: the frame itself does not count, or a bystander's one 60 KB call
+     * arriving in pieces would turn it heavy half-way.
      */
-    boolean reserveOrWait(long bytes, long frameSize, long held, Waiter waiter) {
+    private boolean light(long bytes) {
+        return bytes <= max / (4 * Math.max(1, holders.sum()));
+    }
+
+    /** One more connection holds some of the budget ({@code +1}), or one holds none any more ({@code -1}). */
+    void holders(int change) {
+        holders.add(change);
+    }
+
+    /**
+     * Takes {@code bytes} for a frame of {@code frameSize} holding {@code held}, on a connection holding
+     * {@code holds}, if they fit; otherwise queues {@code waiter}, which is called once room may have been
+     * freed (it then tries again, and may queue again).
+     */
+    boolean reserveOrWait(long bytes, long frameSize, long held, long holds, Waiter waiter) {
         Overdraft own = overdraft.get();
         if (own != null && own.waiter == waiter && own.take(bytes)) {
             // The frame past its share grows into what it took, not into the budget again.
             return true;
         }
-        if (tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter)) {
+        if (tryReserve(bytes, frameSize, held, holds) || overdraw(bytes, frameSize, held, waiter)) {
             return true;
         }
         boolean first = waiters.isEmpty();
         waiters.add(waiter);
         if (first && full != null) {
-            full.record(used.get() + " of " + max + " bytes held; a frame of " + frameSize + " bytes waits");
+            full.record(used.get() + " of " + max + " bytes held by " + holders.sum() + " connections; a frame of "
+                    + frameSize + " bytes waits");
         }
         // Room freed between the failed try and the queueing would wake nobody: look once more.
-        if (tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter)) {
+        if (tryReserve(bytes, frameSize, held, holds) || overdraw(bytes, frameSize, held, waiter)) {
             waiters.remove(waiter);
             return true;
         }
@@ -210,6 +248,10 @@ public final class InboundBudget {
 
     long used() {
         return used.get();
+    }
+
+    long holderCount() {
+        return holders.sum();
     }
 
     long max() {

@@ -50,7 +50,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
 
     /** The connection's protocol; {@link AutoProto} until the first frame shows which one it is. */
     private Proto proto;
-    private final ProtoContext protoContext;
+    private final DecodeBounds bounds;
     private final DefaultSession session;
     private final ReadGate gate;
     private final long frameReadTimeoutNanos;
@@ -81,7 +81,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
     PacketDecoder(Proto proto, ProtoContext protoContext, DefaultSession session, ReadGate gate,
             long frameReadTimeoutNanos) {
         this.proto = proto;
-        this.protoContext = protoContext;
+        this.bounds = new DecodeBounds(protoContext);
         this.session = session;
         this.gate = gate;
         this.frameReadTimeoutNanos = frameReadTimeoutNanos;
@@ -157,7 +157,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
                 proto = detected;
                 session.protoDetected(detected);
             }
-            long size = proto.frameSize(in, protoContext);
+            long size = proto.frameSize(in, bounds.peer());
             if (size > session.readLimit()) {
                 // Lower than the peer's (which frameSize checked): a plugin has not verified the session yet.
                 throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
@@ -177,7 +177,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
                 }
                 reserved = arrived;
             }
-            Packet packet = proto.decode(in, protoContext, ctx.alloc());
+            Packet packet = proto.decode(in, bounds.forLimit(session.readLimit()), ctx.alloc());
             if (packet == null) {
                 armPartial(in);
                 return;
@@ -198,7 +198,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
     /** A whole frame became a packet: its reservation becomes its charge. */
     private void decoded(Packet packet, ByteBuf in, List<Object> out) {
         long charge = MessageCharge.of(packet);
-        gate.settle(reserved, charge);
+        gate.share().settle(reserved, charge);
         reserved = 0;
         partialSince = in.isReadable() ? System.nanoTime() : 0;
         headerHooksRan = false;
@@ -265,7 +265,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         gathering = null;
         Packet packet;
         try {
-            packet = proto.decode(frame, protoContext, ctx.alloc());
+            packet = proto.decode(frame, bounds.forLimit(session.readLimit()), ctx.alloc());
         } finally {
             frame.release();
         }
@@ -330,7 +330,8 @@ final class PacketDecoder extends ByteToMessageDecoder {
             partialSince = now;
         } else if (now - partialSince >= frameReadTimeoutNanos) {
             session.peer.counters.frameReadTimeouts.increment();
-            ctx.fireExceptionCaught(new FrameReadTimeoutException(TimeUnit.NANOSECONDS.toMillis(frameReadTimeoutNanos)));
+            ctx.fireExceptionCaught(new FrameReadTimeoutException(TimeUnit.NANOSECONDS.toMillis(frameReadTimeoutNanos),
+                    gate.paused()));
             return;
         }
         frameTimer = ctx.executor().schedule(this::checkFrame,
@@ -393,7 +394,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
 
     private void unreserve() {
         if (reserved > 0) {
-            gate.unreserve(reserved);
+            gate.share().unreserve(reserved);
             reserved = 0;
         }
     }
@@ -405,16 +406,6 @@ final class PacketDecoder extends ByteToMessageDecoder {
 
         HookRefusal(Rerror rerror) {
             super(rerror.toJson());
-        }
-    }
-
-    /** A frame that started arriving did not finish within the frame-read timeout. */
-    static final class FrameReadTimeoutException extends ProtoException {
-
-        private static final long serialVersionUID = 1L;
-
-        FrameReadTimeoutException(long millis) {
-            super("frame not complete within " + millis + " ms of its first bytes");
         }
     }
 }

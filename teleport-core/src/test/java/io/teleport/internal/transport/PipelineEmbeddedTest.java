@@ -127,6 +127,41 @@ class PipelineEmbeddedTest {
         assertThat(peer.stats().badFrames()).isEqualTo(1);
     }
 
+    /**
+     * A frame closed at the frame-read timeout while it waited for room in the budget says so: its sender
+     * may not be slow at all (hostile round 17: 71 connections closed so were read as slow senders).
+     */
+    @Test
+    void aFrameTimedOutWhileItWaitedForRoomSaysSo() throws Exception {
+        start(Limits.builder().maxInboundBytes(64 * 1024).frameReadTimeout(Duration.ofMillis(300)).build());
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.teleport");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        try {
+            // Three held pulls of 15 KB: the connection holds more than a quarter of the budget.
+            for (int i = 1; i <= 3; i++) {
+                channel.writeInbound(Unpooled.wrappedBuffer(pull(i, "/held", "h".repeat(15_000))));
+            }
+            byte[] next = pull(4, "/echo", "n".repeat(20_000));
+            channel.writeInbound(Unpooled.wrappedBuffer(next, 0, 2_000));
+            channel.writeInbound(Unpooled.wrappedBuffer(next, 2_000, 12_000));
+            assertThat(peer.stats().pausedSessions()).as("no room for the rest of what arrived").isEqualTo(1);
+            Thread.sleep(400);
+            channel.runScheduledPendingTasks();
+            channel.runPendingTasks();
+            assertThat(channel.isActive()).isFalse();
+            synchronized (logged) {
+                assertThat(logged.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                        .anyMatch(m -> m.contains("frame not complete within 300 ms of its first bytes, while it waited"
+                                + " for room in the inbound budget"));
+            }
+        } finally {
+            log.detachAppender(logged);
+        }
+    }
+
     @Test
     void atTheInflightLimitBufferedFramesWaitUndecodedUntilOneFinishes() {
         start(Limits.builder().maxInflightPerSession(1).build());
