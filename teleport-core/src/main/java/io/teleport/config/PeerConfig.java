@@ -187,7 +187,8 @@ public final class PeerConfig {
      * with 503 and pushes dropped. Default 10,000: the per-session limits ({@link Limits}) stop
      * reading a session long before one session alone could fill it. When it is full, a session with
      * fewer messages waiting than an even split of it among the sessions with any waiting still queues
-     * its next: the refusals go to the sessions that fill it.
+     * its next, up to half the capacity again (then only one with none waiting): the refusals go to the
+     * sessions that fill it.
      */
     public int handlerQueueCapacity() {
         return settings.handlerQueueCapacity;

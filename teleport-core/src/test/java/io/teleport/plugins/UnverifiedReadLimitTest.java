@@ -102,12 +102,14 @@ class UnverifiedReadLimitTest {
     @Test
     void anUnverifiedSessionsFramesMayNotInflatePastTheLimit() {
         int port = server(serverAuth());
+        Peer server = peers.get(0);
         Session anonymous = peer().dial("127.0.0.1:" + port);
         // A megabyte of zeros: about 1.4 MB of JSON, a few KB gzipped.
         assertThatThrownBy(() -> anonymous.pull("/size", new byte[1 << 20], Integer.class, CallOptions.xfer(GzipFilter.ID)))
                 .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code())
                         .as(e.rerror().toJson()).isNotEqualTo(401));
         await().until(() -> !anonymous.isHealthy());
+        assertThat(server.stats().badFrames()).as("refused as a frame that expands too far").isEqualTo(1);
         Session verified = peer(AuthPlugin.client(() -> "secret")).dial("127.0.0.1:" + port);
         assertThat(verified.pull("/size", new byte[1 << 20], Integer.class, CallOptions.xfer(GzipFilter.ID)))
                 .isEqualTo(1 << 20);

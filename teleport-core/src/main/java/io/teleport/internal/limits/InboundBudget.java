@@ -35,16 +35,22 @@ import java.util.concurrent.atomic.LongAdder;
  * 50 ms route held the whole budget, every other connection waited with them for each freed frame's
  * room, and a bystander's calls all timed out (hostile round 17). Holding little, the bystander now
  * finds room at once. A new connection is light for its first frames too: one that has just connected
- * holds nothing, which is as much as the bystander.
+ * holds nothing, which is as much as the bystander. So is a connection holding the budget alone (no
+ * one to leave room to), and one this side awaits replies on (see {@link #light}).
  */
 public final class InboundBudget {
 
     /** Someone waiting for room: called, from any thread, when room may have been freed. */
     interface Waiter {
         void roomFreed();
+
+        /** Whether this side awaits replies on the waiter's connection: then it counts as light (see {@link #tryReserve}). */
+        default boolean awaitsReplies() {
+            return false;
+        }
     }
 
-    /** Frames up to this size may use the last eighth of the budget, which larger ones leave. */
+    /** Frames up to this size may use more of the budget than larger ones (see {@link #tryReserve}). */
     static final int SMALL_FRAME = 64 * 1024;
 
     private final long max;
@@ -67,12 +73,12 @@ public final class InboundBudget {
     }
 
     /**
-     * Whether connections wait for room while a small frame that is not whole yet would not fit a heavy
-     * connection (the budget within one such frame of its last quarter): not a large frame waiting for
-     * its share while small ones go on.
+     * Whether connections wait for room while the budget is within a small frame of its last eighth:
+     * past what heavy connections may take (see {@link #tryReserve}), so not while only they wait, nor
+     * while a large frame waits for its share and small ones go on.
      */
     public boolean othersWait() {
-        return !waiters.isEmpty() && used.get() + SMALL_FRAME > max - max / 4;
+        return !waiters.isEmpty() && used.get() + SMALL_FRAME > max - max / 8;
     }
 
     /**
@@ -81,7 +87,7 @@ public final class InboundBudget {
      * the budget when it is large, else it depends on whether the frame is whole and the connection
      * light; alone, it fits whatever its size.
      */
-    boolean tryReserve(long bytes, long frameSize, long held, long holds) {
+    boolean tryReserve(long bytes, long frameSize, long held, long holds, Waiter waiter) {
         // A small frame that is whole with these bytes may take more than one still arriving, so that
         // thousands of small frames held one byte short of whole cannot leave no room for the calls that
         // arrive whole.
@@ -94,7 +100,7 @@ public final class InboundBudget {
         for (;;) {
             long now = used.get();
             // Who holds what is looked at only between the two shares: rarely, and never on an idle budget.
-            if (now != held && now + bytes > heavyShare && (now + bytes > lightShare || !light(holds - held))) {
+            if (now != held && now + bytes > heavyShare && (now + bytes > lightShare || !light(holds - held, waiter))) {
                 return false;
             }
             if (used.compareAndSet(now, now + bytes)) {
@@ -104,12 +110,15 @@ public final class InboundBudget {
     }
 
     /**
-     * Whether a connection holding {@code bytes} besides the frame it receives holds at most a quarter of an
-     * even split among the holders: the frame itself does not count, or a bystander's one 60 KB call
-     * arriving in pieces would turn it heavy half-way.
+     * Whether a connection holding {@code others} besides the frame it receives is light: it holds at most
+     * a quarter of an even split among the holders (the frame itself does not count, or a bystander's
+     * one 60 KB call arriving in pieces would turn it heavy half-way), or it holds the budget alone (no
+     * one to leave room to), or this side awaits replies there: a reply may be what lets the pulls it
+     * holds finish (a handler's nested call back over the same session).
      */
-    private boolean light(long bytes) {
-        return bytes <= max / (4 * Math.max(1, holders.sum()));
+    private boolean light(long others, Waiter waiter) {
+        long n = holders.sum();
+        return n <= 1 || others <= max / (4 * n) || waiter.awaitsReplies();
     }
 
     /** One more connection holds some of the budget ({@code +1}), or one holds none any more ({@code -1}). */
@@ -128,7 +137,7 @@ public final class InboundBudget {
             // The frame past its share grows into what it took, not into the budget again.
             return true;
         }
-        if (tryReserve(bytes, frameSize, held, holds) || overdraw(bytes, frameSize, held, waiter)) {
+        if (tryReserve(bytes, frameSize, held, holds, waiter) || overdraw(bytes, frameSize, held, waiter)) {
             return true;
         }
         boolean first = waiters.isEmpty();
@@ -138,7 +147,7 @@ public final class InboundBudget {
                     + frameSize + " bytes waits");
         }
         // Room freed between the failed try and the queueing would wake nobody: look once more.
-        if (tryReserve(bytes, frameSize, held, holds) || overdraw(bytes, frameSize, held, waiter)) {
+        if (tryReserve(bytes, frameSize, held, holds, waiter) || overdraw(bytes, frameSize, held, waiter)) {
             waiters.remove(waiter);
             return true;
         }

@@ -98,6 +98,11 @@ public final class ReadGate implements InboundBudget.Waiter {
         return false;
     }
 
+    @Override
+    public boolean awaitsReplies() {
+        return awaitingReplies.getAsBoolean();
+    }
+
     /** What the connection holds of the budget, given back through it as frames and replies are done with. */
     public BudgetShare share() {
         return share;

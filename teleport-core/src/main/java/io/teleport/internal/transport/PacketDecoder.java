@@ -58,6 +58,8 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private boolean headerHooksRan;
     /** Bytes reserved for the frame being received; 0 when none is. */
     private long reserved;
+    /** Whether the frame being received waited for room in the budget: a timeout then says so. */
+    private boolean waitedForRoom;
     /** When the frame being received started arriving (or reading resumed); 0 when none is partial. */
     private long partialSince;
     /** The frame-read timeout's next look, while one is scheduled. */
@@ -173,6 +175,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
             if (size > 0 && arrived > reserved) {
                 if (!gate.reserveFrame(arrived - reserved, size, reserved)) {
                     // No room: the connection is paused; retry() comes back once room may be free.
+                    waitedForRoom = true;
                     return;
                 }
                 reserved = arrived;
@@ -200,6 +203,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         long charge = MessageCharge.of(packet);
         gate.share().settle(reserved, charge);
         reserved = 0;
+        waitedForRoom = false;
         partialSince = in.isReadable() ? System.nanoTime() : 0;
         headerHooksRan = false;
         if (!anyFrame) {
@@ -229,6 +233,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         int capacity = (int) Math.min(size, 2L * in.readableBytes());
         if (capacity > reserved && !gate.reserveFrame(capacity - reserved, size, reserved)) {
             // No room: the connection is paused; retry() comes back once room may be free.
+            waitedForRoom = true;
             return;
         }
         reserved = Math.max(reserved, capacity);
@@ -249,6 +254,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
             int capacity = (int) Math.min(gatheringSize, Math.max(have + take, 2L * frame.capacity()));
             if (!gate.reserveFrame(capacity - reserved, gatheringSize, reserved)) {
                 // Paused until room may be free; what has arrived stays in the cumulation meanwhile.
+                waitedForRoom = true;
                 return;
             }
             reserved = capacity;
@@ -331,7 +337,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         } else if (now - partialSince >= frameReadTimeoutNanos) {
             session.peer.counters.frameReadTimeouts.increment();
             ctx.fireExceptionCaught(new FrameReadTimeoutException(TimeUnit.NANOSECONDS.toMillis(frameReadTimeoutNanos),
-                    gate.paused()));
+                    waitedForRoom));
             return;
         }
         frameTimer = ctx.executor().schedule(this::checkFrame,

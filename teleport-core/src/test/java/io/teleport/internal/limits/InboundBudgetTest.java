@@ -173,7 +173,7 @@ class InboundBudgetTest {
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
             BudgetShare shared = connection(budget);
-            Thread thread = new Thread(() -> {
+            Runnable calls = () -> {
                 // Two threads per connection, as a connection's frames (its I/O thread) and its finished
                 // messages (handler threads) move its holding across zero at once.
                 BudgetShare own = connection(budget);
@@ -183,9 +183,9 @@ class InboundBudgetTest {
                     shared.release(100);
                     own.release(100);
                 }
-            });
-            threads.add(thread);
-            threads.add(new Thread(thread::run));
+            };
+            threads.add(new Thread(calls));
+            threads.add(new Thread(calls));
         }
         threads.forEach(Thread::start);
         for (Thread thread : threads) {
@@ -193,6 +193,40 @@ class InboundBudgetTest {
         }
         assertThat(budget.used()).isZero();
         assertThat(budget.holderCount()).isZero();
+    }
+
+    @Test
+    void aConnectionAloneOrAwaitingRepliesIsLightWhateverItHolds() {
+        InboundBudget budget = new InboundBudget(MIB);
+        long frame = 16 * 1024;
+        BudgetShare alone = connection(budget);
+        for (int i = 0; i < 64; i++) {
+            assertThat(alone.reserveOrWait(frame, frame, 0)).as("no one to leave room to").isTrue();
+        }
+        assertThat(budget.used()).isEqualTo(MIB);
+        alone.release(MIB / 2);
+        // Two connections, each holding far more than a quarter of an even split: one of them awaits
+        // replies there (a nested call's reply may be what lets its pulls finish), so its frames fit.
+        BudgetShare other = connection(budget);
+        for (int i = 0; i < 20; i++) {
+            assertThat(other.reserveOrWait(frame, frame, 0)).isTrue();
+        }
+        assertThat(alone.reserveOrWait(frame, frame, 0)).as("heavy, past thirteen sixteenths").isFalse();
+        BudgetShare awaiting = new BudgetShare(budget, new InboundBudget.Waiter() {
+            @Override
+            public void roomFreed() {
+            }
+
+            @Override
+            public boolean awaitsReplies() {
+                return true;
+            }
+        });
+        // Past six frames it holds more than a quarter of an even split among three (87 KB), as the others do.
+        for (int i = 0; i < 8; i++) {
+            assertThat(awaiting.reserveOrWait(frame, frame, 0)).as("frame %d, past thirteen sixteenths", i).isTrue();
+        }
+        assertThat(budget.used()).isGreaterThan(MIB / 16 * 13 + 7 * frame);
     }
 
     private static BudgetShare connection(InboundBudget budget) {

@@ -139,10 +139,20 @@ class PipelineEmbeddedTest {
                 new ch.qos.logback.core.read.ListAppender<>();
         logged.start();
         log.addAppender(logged);
+        // Another address: a session of the same id would replace the first.
+        EmbeddedChannel other = new EmbeddedChannel() {
+            @Override
+            protected java.net.SocketAddress remoteAddress0() {
+                return new java.net.InetSocketAddress("192.0.2.1", 1);
+            }
+        };
+        peer.serve(other, null);
         try {
-            // Three held pulls of 15 KB: the connection holds more than a quarter of the budget.
-            for (int i = 1; i <= 3; i++) {
-                channel.writeInbound(Unpooled.wrappedBuffer(pull(i, "/held", "h".repeat(15_000))));
+            // Two connections with two held pulls of 10 KB each: each holds more than a quarter of an
+            // even split, so the second's next frame stops at three quarters.
+            for (int i = 1; i <= 2; i++) {
+                other.writeInbound(Unpooled.wrappedBuffer(pull(i, "/held", "o".repeat(10_000))));
+                channel.writeInbound(Unpooled.wrappedBuffer(pull(i, "/held", "h".repeat(10_000))));
             }
             byte[] next = pull(4, "/echo", "n".repeat(20_000));
             channel.writeInbound(Unpooled.wrappedBuffer(next, 0, 2_000));
@@ -159,6 +169,7 @@ class PipelineEmbeddedTest {
             }
         } finally {
             log.detachAppender(logged);
+            other.finishAndReleaseAll();
         }
     }
 
