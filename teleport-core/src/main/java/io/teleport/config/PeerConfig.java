@@ -185,10 +185,7 @@ public final class PeerConfig {
     /**
      * How many messages may wait for a pool thread, across all sessions, before pulls are refused
      * with 503 and pushes dropped. Default 10,000: the per-session limits ({@link Limits}) stop
-     * reading a session long before one session alone could fill it. When it is full, a session with
-     * fewer messages waiting than an even split of it among the sessions with any waiting still queues
-     * its next, up to half the capacity again (then only one with none waiting): the refusals go to the
-     * sessions that fill it.
+     * reading a session long before one session alone could fill it.
      */
     public int handlerQueueCapacity() {
         return settings.handlerQueueCapacity;

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Sessions take turns for handler threads: peers that keep a backlog of slow calls queued delay
@@ -28,7 +27,6 @@ class HandlerFairnessTest {
 
     @AfterEach
     void stop() {
-        release.countDown();
         peers.forEach(p -> p.shutdown(Duration.ofSeconds(1)));
     }
 
@@ -112,35 +110,26 @@ class HandlerFairnessTest {
         CompletableFuture.allOf(backlog.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
     }
 
-    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    private final List<CompletableFuture<String>> flood = new ArrayList<>();
-    private Peer server;
-
-    /**
-     * A server of two handler threads and a queue of {@code capacity} that one session fills with calls
-     * held until {@link #release}: both threads held, the queue full, its next call refused (and it is
-     * not read for a while).
-     */
-    private String flooded(int capacity) {
-        server = peer(PeerConfig.builder().handlerThreads(2).handlerQueueCapacity(capacity).build());
+    @Test
+    void aFullQueueRefusesTheSessionsThatFillItNotOneWithNothingWaiting() throws Exception {
+        Peer server = peer(PeerConfig.builder().handlerThreads(2).handlerQueueCapacity(4).build());
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         server.pullRouter().route("/slow", String.class, (b, ctx) -> {
-            // Untimed: a slow machine must not see them end early (stop() releases them).
-            release.await();
+            release.await(10, TimeUnit.SECONDS);
             return b;
         });
         server.pullRouter().route("/fast", String.class, (b, ctx) -> b + "!");
         String address = "127.0.0.1:" + ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+
+        // One session holds both threads and fills the queue; its next call is refused (and it is not
+        // read for a while).
         Session flooder = peer(PeerConfig.defaults()).dial(address);
+        List<CompletableFuture<String>> flood = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             flood.add(flooder.pullAsync("/slow", "x", String.class, CallOptions.timeout(Duration.ofSeconds(20))));
         }
         org.awaitility.Awaitility.await().until(() -> server.stats().pullsRefused() >= 1);
-        return address;
-    }
 
-    @Test
-    void aFullQueueRefusesTheSessionsThatFillItNotOneWithNothingWaiting() throws Exception {
-        String address = flooded(4);
         // Another session's call takes its turn, though the queue is full.
         Session quiet = peer(PeerConfig.defaults()).dial(address);
         CompletableFuture<String> call = quiet.pullAsync("/fast", "q", String.class, CallOptions.timeout(Duration.ofSeconds(20)));
@@ -152,31 +141,6 @@ class HandlerFairnessTest {
                 .get(20, TimeUnit.SECONDS);
         assertThat(flood).filteredOn(CompletableFuture::isCompletedExceptionally)
                 .hasSize((int) server.stats().pullsRefused());
-    }
-
-    /**
-     * Hostile round 17: with the queue kept full by six hundred peers, a bystander whose next call came
-     * while one waited for its turn was refused, 42-91 % of its calls. A session with fewer waiting than
-     * an even split of the queue among the sessions with any waiting (here 8 / 2) still queues.
-     */
-    @Test
-    void aSessionWithAFewCallsWaitingStillQueuesWhenTheQueueIsFull() throws Exception {
-        String address = flooded(8);
-        Session quiet = peer(PeerConfig.defaults()).dial(address);
-        List<CompletableFuture<String>> calls = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            calls.add(quiet.pullAsync("/fast", "q" + i, String.class, CallOptions.timeout(Duration.ofSeconds(20))));
-        }
-        org.awaitility.Awaitility.await().until(() -> calls.get(4).isDone() && calls.get(5).isDone());
-        assertThat(calls.subList(0, 4)).as("queued, not refused").noneMatch(CompletableFuture::isDone);
-        assertThatThrownBy(() -> calls.get(4).join()).hasRootCauseInstanceOf(io.teleport.message.RerrorException.class)
-                .rootCause().hasMessageContaining("503");
-        release.countDown();
-        for (int i = 0; i < 4; i++) {
-            assertThat(calls.get(i).get(10, TimeUnit.SECONDS)).isEqualTo("q" + i + "!");
-        }
-        CompletableFuture.allOf(flood.stream().map(f -> f.exceptionally(e -> null)).toArray(CompletableFuture[]::new))
-                .get(20, TimeUnit.SECONDS);
     }
 
     @Test

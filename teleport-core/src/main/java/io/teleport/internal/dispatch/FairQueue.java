@@ -20,20 +20,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * peer's call by one call per lane ahead of it, not by its whole backlog, as a single line would.
  * Tasks that name no lane (the peer's own: hooks that finish a message and free its slot, completions)
  * share one, which goes before the turns: taking its turn among many busy lanes, it would free slots
- * more slowly than handlers fill them. At most {@code capacity} tasks wait in all; past that, up to
- * half as many again of lanes that have fewer waiting than an even split of the capacity among the
- * lanes with work, and then one more for each lane that had none waiting (see {@link #offer}).
+ * more slowly than handlers fill them. At most {@code capacity} tasks wait in all, and past that one
+ * more for each lane that had none waiting (see {@link #offer}).
  *
  * <p>Turns alone do not help a sender whose calls wait while every thread is held by the others:
  * with sixty senders keeping a blocking route's calls queued, its call waited for sixty of theirs to
- * start, about a second on 200 threads that each hold a call for two seconds. So a lane that runs
- * fewer than a few tasks ({@link #started} and not yet {@link #ended}: the reserve's light senders, one
- * in pools under 64 threads) and has one waiting queues it in a second turn order, which goes first,
- * except that it never goes first twice in a row while the other has work: such a call starts with
- * the first or second thread to come free, and neither order starves the other. A lane with more
- * waiting takes its turns in the first order: six hundred peers that kept seven pulls each queued to a
- * 50 ms route otherwise took 600 of every 610 turns from a bystander of ten sessions, which got 77 of
- * the 200 calls a second it made (hostile round 18).
+ * start, about a second on 200 threads that each hold a call for two seconds. So a lane none of whose
+ * tasks is running ({@link #started} and not yet {@link #ended}) queues its first task in a second turn order,
+ * which goes first, except that it never goes first twice in a row while the other has work: such a
+ * call starts with the first or second thread to come free, and neither order starves the other.
  *
  * <p>The turn order holds each waiting lane's first task itself, in one array of the queue's, and a
  * lane keeps only a count and, for a sender with more than one task waiting, the ones after the
@@ -137,22 +132,16 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
         Lane lane = laneOf(task);
         lock.lock();
         try {
-            if (count >= capacity && (lane == shared || lane.waiting > 0
-                    && (count >= capacity + capacity / 2 || lane.waiting >= capacity / order.lanes()))) {
-                // Full: refused to the senders that fill it. A sender with fewer waiting than an even
-                // split still gets a place, so that a quiet peer's call is queued in its turn rather than
-                // refused for the backlogs of others; such places end at half the capacity again (the split
-                // shrinks as lanes join, but each lane's places are counted when it joins), and past that a
-                // lane with none waiting still gets one, bounded as sessions are. One place
-                // (for a lane with none waiting) was not enough: six hundred peers keeping the queue full
-                // of tiny pulls to a 50 ms route had a bystander's calls wait 120 ms for their turns while
-                // its next came, and 42-91 % of them were refused (hostile round 17).
+            if (count >= capacity && (lane == shared || lane.waiting > 0)) {
+                // Full: refused to the senders that fill it. A sender with nothing waiting still gets
+                // its one place, so that a quiet peer's call is queued in its turn rather than refused
+                // for the backlogs of others; such places are one per lane, bounded as sessions are.
                 return false;
             }
             if (lane == shared) {
                 sharedTasks.addLast(task);
             } else if (lane.waiting == 0) {
-                order.add(task, reserve.light(lane.running));
+                order.addFirstOfLane(task, lane.running == 0);
                 lane.waiting = 1;
             } else {
                 ArrayDeque<Runnable> backlog = lane.backlog;
@@ -175,7 +164,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
 
     /**
      * Takes the first task of the lane whose turn it is; the lane's next task, if any, goes to the back
-     * of the turns: of quiet lanes when it is the last one waiting and the lane runs few.
+     * of the turns of lanes with a task running, as this lane is about to have.
      */
     private @Nullable Runnable dequeue() {
         Runnable task = sharedTasks.pollFirst();
@@ -186,8 +175,7 @@ public class FairQueue extends AbstractQueue<Runnable> implements BlockingQueue<
             }
             Lane lane = laneOf(task);
             if (--lane.waiting > 0) {
-                // The task taken is about to run: counted with those running.
-                order.add(lane.backlog.pollFirst(), lane.waiting == 1 && reserve.light(lane.running + 1));
+                order.addNextOfLane(lane.backlog.pollFirst());
             }
         }
         count--;

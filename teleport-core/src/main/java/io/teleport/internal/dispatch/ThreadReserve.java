@@ -45,11 +45,6 @@ final class ThreadReserve {
         return threads + threads / 4;
     }
 
-    /** Whether a sender that runs {@code laneRunning} handlers counts as light. */
-    boolean light(int laneRunning) {
-        return laneRunning < light;
-    }
-
     /** Whether a sender that runs {@code laneRunning} handlers may start another now. */
     boolean admits(int laneRunning) {
         return laneRunning < light || running < heavyLimit;

@@ -7,16 +7,16 @@ import java.util.List;
 
 /**
  * Which sender's task a {@link FairQueue} hands out next: the first task of each sender with work,
- * in one of three orders. Quiet senders (few running, one waiting) go first, but never twice in a row
- * while the others have work (see {@link FairQueue}); senders whose turn came while the {@link ThreadReserve}
+ * in one of three orders. Senders with nothing running go first, but never twice in a row while the
+ * others have work (see {@link FairQueue}); senders whose turn came while the {@link ThreadReserve}
  * would not let them start another are held aside, and go back to the front of the turns once it
  * would. Guarded by the queue's lock.
  */
 final class TurnOrder {
 
-    // The first task of each other lane with work, in turn order.
+    // The first task of each lane with work and a task running, in turn order.
     private final ArrayDeque<Runnable> turns = new ArrayDeque<>();
-    // The first task of each quiet lane with work (few running, one waiting), in turn order.
+    // The first task of each lane with work and none running, in turn order.
     private final ArrayDeque<Runnable> idleTurns = new ArrayDeque<>();
     // The first task of each lane with work that the reserve held back, in turn order.
     private final ArrayDeque<Runnable> held = new ArrayDeque<>();
@@ -33,9 +33,14 @@ final class TurnOrder {
         return ((HandlerPool.Queued) task).lane();
     }
 
-    /** Queues a lane's first waiting task: of a lane that had none waiting, or whose task was just taken. */
-    void add(Runnable firstOfLane, boolean quiet) {
-        (quiet ? idleTurns : turns).addLast(firstOfLane);
+    /** Queues the first task of a lane that had none waiting. */
+    void addFirstOfLane(Runnable task, boolean laneRunsNone) {
+        (laneRunsNone ? idleTurns : turns).addLast(task);
+    }
+
+    /** Queues the next task of a lane whose task was just taken, behind the lanes with a task running. */
+    void addNextOfLane(Runnable task) {
+        turns.addLast(task);
     }
 
     /**
@@ -64,11 +69,6 @@ final class TurnOrder {
             // Looked at again on the next take: a task's end brings the thread that ran it back here.
             held.addLast(task);
         }
-    }
-
-    /** Lanes with a task waiting. */
-    int lanes() {
-        return turns.size() + idleTurns.size() + held.size();
     }
 
     /** The task {@link #poll} would look at first, held lanes aside. */

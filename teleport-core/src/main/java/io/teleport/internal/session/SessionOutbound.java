@@ -192,7 +192,7 @@ final class SessionOutbound {
             return false;
         }
         session.peer.counters.unreadReplies.increment();
-        session.peer.logs.outboundLog.record("replies to " + session.id() + " not read: it holds " + bytes()
+        session.peer.logs.outboundLog.record("what is sent to " + session.id() + " not read: it holds " + bytes()
                 + " bytes and has read too slowly for " + TimeUnit.NANOSECONDS.toMillis(
                 System.nanoTime() - slowSinceNanos) + " ms, the longest of the " + count + " sessions that do, which hold "
                 + queued + " bytes against the peer's limit of " + max + "; connection closed");
@@ -355,9 +355,9 @@ final class SessionOutbound {
         if (markClosedUnread(ch)) {
             session.peer.counters.unreadReplies.increment();
         }
-        session.peer.logs.outboundLog.record("replies to " + session.id() + " not read: " + over + "; connection closed");
+        session.peer.logs.outboundLog.record("what is sent to " + session.id() + " not read: " + over + "; connection closed");
         ch.close();
-        notWritten(ch, frame, listener, new java.io.IOException("not sent: the other side does not read its replies"));
+        notWritten(ch, frame, listener, new java.io.IOException("not sent: the other side does not read what this side sends"));
         return true;
     }
 
