@@ -73,7 +73,7 @@ public final class Limits {
      * them, or the buffer a large one is gathered in) and messages waiting for or in their handler. A
      * connection whose next frame does not fit is not read until room is freed; frames larger than
      * {@link #LARGE_FRAME} may take only half and frames over 64 KiB seven eighths, so that large
-     * senders cannot starve small ones; a connection holding far more than others stops at 3/4.
+     * senders cannot starve small ones.
      * Default: a quarter of the maximum heap, at least 64 MiB.
      */
     public long maxInboundBytes() {

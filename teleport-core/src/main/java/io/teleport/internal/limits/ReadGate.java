@@ -31,7 +31,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     private static final long OVERLOAD_PAUSE_MS = 50;
 
     private final Channel channel;
-    private final BudgetShare share;
+    private final InboundBudget budget;
     private final Counters counters;
     private final int maxInflight;
     private final long maxInflightBytes;
@@ -69,7 +69,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     public ReadGate(Channel channel, InboundBudget budget, Counters counters, Limits limits,
             BooleanSupplier awaitingReplies, BooleanSupplier handlerAwaits) {
         this.channel = channel;
-        this.share = new BudgetShare(budget, this);
+        this.budget = budget;
         this.counters = counters;
         this.maxInflight = limits.maxInflightPerSession();
         this.maxInflightBytes = limits.maxInflightBytesPerSession();
@@ -90,22 +90,12 @@ public final class ReadGate implements InboundBudget.Waiter {
      * decoding is tried again once room may have been freed.
      */
     public boolean reserveFrame(long bytes, long frameSize, long held) {
-        if (share.reserveOrWait(bytes, frameSize, held)) {
+        if (budget.reserveOrWait(bytes, frameSize, held, this)) {
             resume(NO_ROOM);
             return true;
         }
         pause(NO_ROOM);
         return false;
-    }
-
-    @Override
-    public boolean awaitsReplies() {
-        return awaitingReplies.getAsBoolean();
-    }
-
-    /** What the connection holds of the budget, given back through it as frames and replies are done with. */
-    public BudgetShare share() {
-        return share;
     }
 
     /** Room may have been freed: try the waiting frame again (it reserves, or waits again). */
@@ -125,6 +115,20 @@ public final class ReadGate implements InboundBudget.Waiter {
         } catch (RejectedExecutionException shutDown) {
             // The connection's event loop is gone, and so is the connection.
         }
+    }
+
+    /** Takes what a decoded frame holds beyond its reservation (an inflated body). */
+    public void settle(long reserved, long charge) {
+        if (charge > reserved) {
+            budget.force(charge - reserved);
+        }
+        budget.endOverdraft(this);
+    }
+
+    /** Gives back a reservation whose frame will never be handled (the connection failed or closed). */
+    public void unreserve(long bytes) {
+        budget.release(bytes);
+        budget.endOverdraft(this);
     }
 
     // ---------------------------------------------------------------- messages
@@ -156,7 +160,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     /** A message refused past the limit gives back its bytes at once: its refusal may wait behind a peer that does not read. */
     public void givenBack(long charge) {
         INFLIGHT_BYTES.addAndGet(this, -charge);
-        share.release(charge);
+        budget.release(charge);
     }
 
     private void stopForInflight() {
@@ -198,7 +202,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     public void finished(long charge, boolean pull) {
         long c = COUNTS.addAndGet(this, pull ? -PULL : -1);
         INFLIGHT_BYTES.addAndGet(this, -charge);
-        share.release(charge);
+        budget.release(charge);
         Runnable room = deferredRoom;
         if (room != null) {
             runOnLoop(room);
@@ -369,7 +373,7 @@ public final class ReadGate implements InboundBudget.Waiter {
             return;
         }
         closed = true;
-        share.cancel();
+        budget.cancel(this);
         if (reasons != 0) {
             reasons = 0;
             counters.pausedSessions.decrementAndGet();
@@ -389,7 +393,7 @@ public final class ReadGate implements InboundBudget.Waiter {
         unwritablePaused = (reasons & UNWRITABLE) != 0;
         if ((reason & (INFLIGHT | UNWRITABLE | OVERLOAD | READING_REPLY)) != 0) {
             // Not read now, its frame's clock not running: a frame past its share must not hold the slot.
-            share.endOverdraft();
+            budget.endOverdraft(this);
         }
     }
 

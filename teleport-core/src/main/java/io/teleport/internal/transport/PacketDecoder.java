@@ -201,7 +201,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
     /** A whole frame became a packet: its reservation becomes its charge. */
     private void decoded(Packet packet, ByteBuf in, List<Object> out) {
         long charge = MessageCharge.of(packet);
-        gate.share().settle(reserved, charge);
+        gate.settle(reserved, charge);
         reserved = 0;
         waitedForRoom = false;
         partialSince = in.isReadable() ? System.nanoTime() : 0;
@@ -400,7 +400,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
 
     private void unreserve() {
         if (reserved > 0) {
-            gate.share().unreserve(reserved);
+            gate.unreserve(reserved);
             reserved = 0;
         }
     }

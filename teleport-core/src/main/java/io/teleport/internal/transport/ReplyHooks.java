@@ -1,6 +1,6 @@
 package io.teleport.internal.transport;
 
-import io.teleport.internal.limits.BudgetShare;
+import io.teleport.internal.limits.InboundBudget;
 import io.teleport.internal.limits.ReadGate;
 import io.teleport.internal.session.LargeBodyDecodes;
 import io.teleport.internal.session.PeerContext;
@@ -28,13 +28,13 @@ final class ReplyHooks implements Runnable {
 
     private final PendingPull pull;
     private final Packet reply;
-    private final BudgetShare budget;
+    private final InboundBudget budget;
     private final long charge;
     /** The connection's gate, paused until the reply is read; null when it is read on. */
     private final @Nullable ReadGate paused;
     private volatile int ran;
 
-    private ReplyHooks(PendingPull pull, Packet reply, BudgetShare budget, long charge, @Nullable ReadGate paused) {
+    private ReplyHooks(PendingPull pull, Packet reply, InboundBudget budget, long charge, @Nullable ReadGate paused) {
         this.pull = pull;
         this.reply = reply;
         this.budget = budget;
@@ -52,7 +52,7 @@ final class ReplyHooks implements Runnable {
         if (!peer.inline && (plugins.blocks(Hook.POST_READ_REPLY_HEADER) || plugins.blocks(Hook.PRE_READ_REPLY_BODY)
                 || plugins.blocks(Hook.POST_READ_REPLY_BODY))) {
             // Reply hooks are user code that may block: keep them off the I/O thread.
-            start(peer, gate, pull, reply, charge);
+            start(peer, pull, reply, charge);
             return true;
         }
         if (LargeBodyDecodes.large(reply.bodyBytes())) {
@@ -60,7 +60,7 @@ final class ReplyHooks implements Runnable {
             return true;
         }
         if (pull.onReply(reply)) {
-            BudgetShare budget = gate.share();
+            InboundBudget budget = peer.budget;
             pull.releaseAfterRead(() -> budget.release(charge));
             return true;
         }
@@ -68,8 +68,8 @@ final class ReplyHooks implements Runnable {
     }
 
     /** Hands the reply, which holds {@code charge} of the budget until its hooks end, to a thread that may block. */
-    private static void start(PeerContext peer, ReadGate gate, PendingPull pull, Packet reply, long charge) {
-        ReplyHooks hooks = new ReplyHooks(pull, reply, gate.share(), charge, null);
+    private static void start(PeerContext peer, PendingPull pull, Packet reply, long charge) {
+        ReplyHooks hooks = new ReplyHooks(pull, reply, peer.budget, charge, null);
         try {
             peer.runBlocking(hooks);
         } catch (RuntimeException | Error noThread) {
@@ -85,7 +85,7 @@ final class ReplyHooks implements Runnable {
      */
     private static void startLarge(PeerContext peer, ReadGate gate, PendingPull pull, Packet reply, long charge) {
         gate.pauseForReply();
-        ReplyHooks read = new ReplyHooks(pull, reply, gate.share(), charge, gate);
+        ReplyHooks read = new ReplyHooks(pull, reply, peer.budget, charge, gate);
         try {
             LargeBodyDecodes.readOffIoThread(read);
         } catch (RuntimeException | Error noThread) {

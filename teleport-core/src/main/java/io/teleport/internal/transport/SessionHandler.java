@@ -290,7 +290,7 @@ final class SessionHandler extends ChannelDuplexHandler {
         long charge = MessageCharge.of(packet);
         if (brokenBy != null) {
             // Read with the message that broke the protocol or a limit (counted): not handled, nor counted.
-            gate.share().unreserve(charge);
+            gate.unreserve(charge);
             return;
         }
         if (packet.type() == PacketType.REPLY) {
@@ -300,7 +300,7 @@ final class SessionHandler extends ChannelDuplexHandler {
             } finally {
                 if (!handedOver) {
                     // Handled: this side's own pull came back, and its bytes are free again.
-                    gate.share().unreserve(charge);
+                    gate.unreserve(charge);
                 }
             }
         } else {

@@ -165,7 +165,7 @@ class ReadGateTest {
         long mib = 1 << 20;
         InboundBudget big = new InboundBudget(64 * mib);
         ReadGate holder = new ReadGate(channel, big, new Counters(big, Limits.defaults(), new RefusalLogs(), () -> Runnable::run), Limits.builder().maxInflightPerSession(1).build(), () -> false, () -> false);
-        assertThat(big.reserveOrWait(32 * mib, 40 * mib, 0, 0, () -> { })).isTrue();
+        assertThat(big.reserveOrWait(32 * mib, 40 * mib, 0, () -> { })).isTrue();
         // A 16 MiB frame half here takes its rest (8 MiB) past the large frames' share.
         assertThat(holder.reserveFrame(1024, 16 * mib, 8 * mib)).isTrue();
         assertThat(big.used()).isEqualTo(40 * mib);
@@ -175,7 +175,7 @@ class ReadGateTest {
         assertThat(channel.config().isAutoRead()).isFalse();
         assertThat(big.used()).isEqualTo(32 * mib + 1024);
         InboundBudget.Waiter other = () -> { };
-        assertThat(big.reserveOrWait(1024, 16 * mib, 8 * mib, 0, other)).as("the slot is free for another").isTrue();
+        assertThat(big.reserveOrWait(1024, 16 * mib, 8 * mib, other)).as("the slot is free for another").isTrue();
     }
 
     @Test
@@ -220,8 +220,8 @@ class ReadGateTest {
         InboundBudget small = new InboundBudget(1000);
         ReadGate one = new ReadGate(channel, small, new Counters(small, Limits.defaults(), new RefusalLogs(), () -> Runnable::run),
                 Limits.builder().maxInflightPerSession(1).build(), () -> true, () -> false);
-        assertThat(small.reserveOrWait(300, 300, 0, 0, one)).isTrue();
-        assertThat(small.reserveOrWait(300, 300, 0, 0, one)).isTrue();
+        assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();
+        assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();
         assertThat(one.admit(300, true)).isEqualTo(Admission.WITHIN);
         assertThat(one.admit(300, true)).as("past the limit").isEqualTo(Admission.WAITS);
         one.givenBack(300);
