@@ -160,10 +160,11 @@ final class PacketDecoder extends ByteToMessageDecoder {
                 session.protoDetected(detected);
             }
             long size = proto.frameSize(in, bounds.peer());
-            if (size > session.readLimit()) {
+            int limit = session.readLimit();
+            if (size > limit) {
                 // Lower than the peer's (which frameSize checked): a plugin has not verified the session yet.
                 throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: "
-                        + session.readLimit() + " for this session, until a plugin lifts it: auth, after the handshake)");
+                        + limit + " for this session, until a plugin lifts it: auth, after the handshake)");
             }
             if (size > in.readableBytes() && in.readableBytes() >= GATHER_OVER) {
                 startGathering(ctx, in, (int) size, out);
@@ -173,14 +174,12 @@ final class PacketDecoder extends ByteToMessageDecoder {
             // five bytes and must not hold a megabyte of every connection's budget.
             long arrived = Math.min(size, in.readableBytes());
             if (size > 0 && arrived > reserved) {
-                if (!gate.reserveFrame(arrived - reserved, size, reserved)) {
-                    // No room: the connection is paused; retry() comes back once room may be free.
-                    waitedForRoom = true;
+                if (!reserve(arrived - reserved, size)) {
                     return;
                 }
                 reserved = arrived;
             }
-            Packet packet = proto.decode(in, bounds.forLimit(session.readLimit()), ctx.alloc());
+            Packet packet = proto.decode(in, bounds.forLimit(limit), ctx.alloc());
             if (packet == null) {
                 armPartial(in);
                 return;
@@ -225,15 +224,20 @@ final class PacketDecoder extends ByteToMessageDecoder {
         retry();
     }
 
+    /** Reserves {@code bytes} more for the frame of {@code size}; false: no room, paused until retry() may find some. */
+    private boolean reserve(long bytes, long size) {
+        boolean fits = gate.reserveFrame(bytes, size, reserved);
+        waitedForRoom |= !fits;
+        return fits;
+    }
+
     /**
      * Starts gathering a large frame: its first buffer (twice what has arrived, at most the frame) is
      * reserved before it is allocated.
      */
     private void startGathering(ChannelHandlerContext ctx, ByteBuf in, int size, List<Object> out) {
         int capacity = (int) Math.min(size, 2L * in.readableBytes());
-        if (capacity > reserved && !gate.reserveFrame(capacity - reserved, size, reserved)) {
-            // No room: the connection is paused; retry() comes back once room may be free.
-            waitedForRoom = true;
+        if (capacity > reserved && !reserve(capacity - reserved, size)) {
             return;
         }
         reserved = Math.max(reserved, capacity);
@@ -252,9 +256,8 @@ final class PacketDecoder extends ByteToMessageDecoder {
         int take = Math.min(gatheringSize - have, in.readableBytes());
         if (have + take > frame.capacity()) {
             int capacity = (int) Math.min(gatheringSize, Math.max(have + take, 2L * frame.capacity()));
-            if (!gate.reserveFrame(capacity - reserved, gatheringSize, reserved)) {
+            if (!reserve(capacity - reserved, gatheringSize)) {
                 // Paused until room may be free; what has arrived stays in the cumulation meanwhile.
-                waitedForRoom = true;
                 return;
             }
             reserved = capacity;
