@@ -199,12 +199,7 @@ public final class ErpcRawProto implements Proto {
             codec = AUTH_CODEC;
         }
         out.writeByte(codec);
-        ByteBuf encoded = packet.encodedBody();
-        if (encoded != null) {
-            out.writeBytes(encoded, encoded.readerIndex(), encoded.readableBytes());
-        } else {
-            ctx.codecs().encode(packet.bodyCodec(), packet.body(), out);
-        }
+        FramePayload.writeBody(packet, ctx, out);
     }
 
     private static void setU16(String field, ByteBuf out, int at, int length) {

@@ -96,12 +96,7 @@ public final class FastProto implements Proto {
             out.setInt(metaLenAt, metaLen);
         }
         out.writeByte(packet.bodyCodec());
-        ByteBuf encoded = packet.encodedBody();
-        if (encoded != null) {
-            out.writeBytes(encoded, encoded.readerIndex(), encoded.readableBytes());
-        } else {
-            ctx.codecs().encode(packet.bodyCodec(), packet.body(), out);
-        }
+        FramePayload.writeBody(packet, ctx, out);
     }
 
     @Override

@@ -138,6 +138,22 @@ final class FramePayload {
         }
     }
 
+    /**
+     * Writes the packet's body: its bytes marshalled already by the sender when it has them, else
+     * through its codec into {@code out}.
+     */
+    static void writeBody(Packet packet, ProtoContext ctx, ByteBuf out) {
+        ByteBuf encoded = packet.encodedBody();
+        if (encoded == null) {
+            ctx.codecs().encode(packet.bodyCodec(), packet.body(), out);
+        } else if (encoded.hasArray()) {
+            // From the array: a pooled frame copies it in place, where from a buffer it makes a view per frame.
+            out.writeBytes(encoded.array(), encoded.arrayOffset() + encoded.readerIndex(), encoded.readableBytes());
+        } else {
+            out.writeBytes(encoded, encoded.readerIndex(), encoded.readableBytes());
+        }
+    }
+
     /** The packet's transfer filter ids, refused before a frame is allocated when there are more than {@code max}. */
     static byte[] boundedPipe(Packet packet, int max) {
         byte[] pipe = packet.xferPipe();

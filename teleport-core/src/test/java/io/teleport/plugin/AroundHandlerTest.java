@@ -1,11 +1,16 @@
 package io.teleport.plugin;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
 import io.teleport.session.Session;
 import io.teleport.testing.TestPeers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -93,6 +98,53 @@ class AroundHandlerTest {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> events.size() == 2);
         assertThatThrownBy(() -> client.pull("/fail", "x", String.class)).hasMessageContaining("500");
         assertThat(events).containsExactly("open scope /note", "close scope", "open scope /fail", "close scope");
+    }
+
+    @Test
+    void aFailingHandlersWarnIsLoggedInsideItsScopes() throws Exception {
+        // A tracing plugin's scope puts the trace id in the log's MDC: the framework's line about the
+        // handler's failure must carry it, as the handler's own lines do.
+        AroundHandler tracing = new AroundHandler() {
+            @Override
+            public Scope aroundHandler(ReadContext ctx) {
+                MDC.put("traceId", "trace-" + ctx.input().uri());
+                return () -> MDC.remove("traceId");
+            }
+
+            @Override
+            public String name() {
+                return "tracing";
+            }
+        };
+        Logger logger = (Logger) LoggerFactory.getLogger(io.teleport.internal.session.InboundContext.class);
+        BlockingQueue<String> warned = new LinkedBlockingQueue<>();
+        AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                // Read on the logging thread, as an asynchronous appender would capture it.
+                warned.add(event.getFormattedMessage() + " mdc=" + event.getMDCPropertyMap().get("traceId"));
+            }
+        };
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            Peer server = peers.add(new Peer(PeerConfig.defaults(), tracing));
+            server.pullRouter().route("/boom", String.class, (body, ctx) -> {
+                throw new IllegalStateException("boom");
+            });
+            server.pushRouter().route("/lost", String.class, (body, ctx) -> {
+                throw new IllegalStateException("lost");
+            });
+            Session client = dial(server);
+
+            assertThatThrownBy(() -> client.pull("/boom", "x", String.class)).hasMessageContaining("500");
+            assertThat(warned.poll(10, TimeUnit.SECONDS)).contains("failed on /boom").endsWith("mdc=trace-/boom");
+            client.push("/lost", "x").join();
+            assertThat(warned.poll(10, TimeUnit.SECONDS)).contains("failed on /lost").endsWith("mdc=trace-/lost");
+            assertThat(MDC.get("traceId")).isNull();
+        } finally {
+            logger.detachAppender(appender);
+        }
     }
 
     private Session dial(Peer server) {

@@ -2,6 +2,7 @@ package io.teleport.internal.log;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.teleport.codec.Codecs;
 import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
@@ -10,8 +11,6 @@ import io.teleport.proto.ErpcRawProto;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.net.SocketAddress;
 
 /**
  * The per-message log on the logger {@code io.teleport.message}: one entry per pull launched or
@@ -117,33 +116,34 @@ public final class MessageLog {
     }
 
     /** A pull of this side got its reply. */
-    public void pullLaunch(SocketAddress remote, Packet request, Packet reply, long start) {
-        write(MessageKind.PULL_LAUNCH, remote, start, request, reply);
+    public void pullLaunch(Channel channel, Packet request, Packet reply, long start) {
+        write(MessageKind.PULL_LAUNCH, channel, start, request, reply);
     }
 
     /** A pull from the other side was answered. */
-    public void pullHandle(SocketAddress remote, Packet request, Packet reply, long start) {
-        write(MessageKind.PULL_HANDLE, remote, start, request, reply);
+    public void pullHandle(Channel channel, Packet request, Packet reply, long start) {
+        write(MessageKind.PULL_HANDLE, channel, start, request, reply);
     }
 
     /** A push of this side was written. */
-    public void pushLaunch(SocketAddress remote, Packet push, long start) {
-        write(MessageKind.PUSH_LAUNCH, remote, start, push, null);
+    public void pushLaunch(Channel channel, Packet push, long start) {
+        write(MessageKind.PUSH_LAUNCH, channel, start, push, null);
     }
 
     /** A push from the other side was handled. */
-    public void pushHandle(SocketAddress remote, Packet push, long start) {
-        write(MessageKind.PUSH_HANDLE, remote, start, push, null);
+    public void pushHandle(Channel channel, Packet push, long start) {
+        write(MessageKind.PUSH_HANDLE, channel, start, push, null);
     }
 
-    private void write(MessageKind kind, SocketAddress remote, long start, Packet first, @Nullable Packet reply) {
+    // The channel, not its remote address: the address is read only for an entry that is written.
+    private void write(MessageKind kind, Channel channel, long start, Packet first, @Nullable Packet reply) {
         long cost = cost(start);
         if (cost >= slowNanos) {
             if (log.isWarnEnabled() && admitted(slowRate, kind, first)) {
-                log.warn("{}", formatOf(first).format(kind, remote, first, reply, cost, true));
+                log.warn("{}", formatOf(first).format(kind, channel.remoteAddress(), first, reply, cost, true));
             }
         } else if (normalEnabled() && admitted(rate, kind, first)) {
-            String entry = formatOf(first).format(kind, remote, first, reply, cost, false);
+            String entry = formatOf(first).format(kind, channel.remoteAddress(), first, reply, cost, false);
             if (multiLine) {
                 log.info("{}", entry);
             } else {

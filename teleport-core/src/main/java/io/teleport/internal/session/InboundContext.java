@@ -1,5 +1,7 @@
 package io.teleport.internal.session;
 
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.teleport.codec.CodecException;
 import io.teleport.internal.dispatch.FairQueue;
 import io.teleport.internal.dispatch.HandlerPool;
@@ -10,7 +12,6 @@ import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
-import io.teleport.plugin.AroundHandler;
 import io.teleport.plugin.Hook;
 import io.teleport.proto.ErpcRawProto;
 import io.teleport.router.RequestUri;
@@ -28,7 +29,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * routing, body decoding, the handler, and the reply. The contexts the handler and the plugins see
  * are its {@link InboundView}.
  */
-public final class InboundContext extends InboundView implements HandlerPool.Queued {
+public final class InboundContext extends InboundView implements HandlerPool.Queued, ChannelFutureListener {
 
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
     static final Rerror NOT_FOUND = Rerror.of(Rerror.CODE_NOT_FOUND, "Not Found");
@@ -53,6 +54,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     private volatile int finished;
     private static final AtomicIntegerFieldUpdater<InboundContext> FINISHED =
             AtomicIntegerFieldUpdater.newUpdater(InboundContext.class, "finished");
+    /** The error the reply being written carries, if any: a fallback reply, should it not be written, keeps it. */
+    @Nullable Rerror answered;
     /** Started on the I/O thread, for a route that may be {@link io.teleport.router.NonBlocking}. */
     private boolean onIoThread;
     /** The header hook ran and the route is found: what is left runs from there. */
@@ -217,15 +220,9 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             return;
         }
         releaseBodyBytes();
-        Object result;
-        DefaultSession outer = NestedCalls.enter(session);
-        try (AroundHandler.Scope scope = openHandlerScopes()) {
-            result = route.invoke(body, this);
-        } catch (Throwable t) {
-            session.peer.errors.replyFailed(t, false, this);
+        Object result = HandlerInvocation.run(this);
+        if (result == HandlerInvocation.FAILED) {
             return;
-        } finally {
-            NestedCalls.exit(outer);
         }
         if (result instanceof CompletionStage) {
             AsyncReply.await(this, (CompletionStage<?>) result);
@@ -296,8 +293,19 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         PullReply.reply(this, value, rerror);
     }
 
+    /** The reply's write ended (see {@link PullReply#written}). */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        PullReply.written(this, future);
+    }
+
     /** PostWriteReply, once for every pull this side answered or tried to (plugins pair it with PostReadPullHeader). */
     void afterReply() {
+        if (!ScopedHooks.has(session.peer.plugins, route, Hook.POST_WRITE_REPLY)) {
+            // Nothing to run: no task, and no hand-off to another thread when hooks would block.
+            finish();
+            return;
+        }
         try {
             session.peer.offIoThread(ScopedHooks.blocks(session.peer.plugins, route, Hook.POST_WRITE_REPLY), () -> {
                 try {
@@ -353,12 +361,9 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 session.peer.counters.pushesDropped.increment();
                 return;
             }
-            Object result;
-            DefaultSession outer = NestedCalls.enter(session);
-            try (AroundHandler.Scope scope = openHandlerScopes()) {
-                result = route.invoke(body, this);
-            } finally {
-                NestedCalls.exit(outer);
+            Object result = HandlerInvocation.run(this);
+            if (result == HandlerInvocation.FAILED) {
+                return;
             }
             if (result instanceof CompletionStage) {
                 ((CompletionStage<?>) result).whenComplete((v, error) -> {
@@ -375,7 +380,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             session.peer.errors.pushFailed(t, false, this);
         } finally {
             if (!handedOff) {
-                session.peer.messageLog.pushHandle(session.remoteAddress(), request, startNanos);
+                session.peer.messageLog.pushHandle(session.channel(), request, startNanos);
                 finish();
             }
         }
@@ -393,9 +398,5 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
 
     <C> @Nullable Rerror scoped(Hook<?, C> hook, C context) {
         return ScopedHooks.run(session.peer.plugins, route, hook, context);
-    }
-
-    private AroundHandler.Scope openHandlerScopes() {
-        return ScopedHooks.open(session.peer.plugins, route, this);
     }
 }

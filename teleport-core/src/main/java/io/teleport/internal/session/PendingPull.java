@@ -312,7 +312,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
                 rerror.writeTo(reply.meta());
             }
         }
-        session.peer.messageLog.pullLaunch(session.remoteAddress(), request, reply != null ? reply : seen,
+        session.peer.messageLog.pullLaunch(session.channel(), request, reply != null ? reply : seen,
                 startNanos);
         // Told apart for callers that must know whether the remote handled the pull (a retry).
         RerrorException error = rerror == null ? null : shown != null ? RerrorException.replied(rerror) : rerror.toException();

@@ -1,6 +1,7 @@
 package io.teleport.internal.session;
 
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.EncoderException;
 import io.teleport.codec.Codec;
 import io.teleport.codec.CodecException;
@@ -126,24 +127,28 @@ final class PullReply {
             notBuilt(pull, rerror, e.rerror().detail(), rerror == null ? callersCodec(pull, e) : null);
             return;
         }
-        Rerror answered = rerror;
-        session.outbound().writeReply(pull.channel, frame, f -> {
-            if (!f.isSuccess() && (f.cause() instanceof EncoderException || f.cause() instanceof OutOfMemoryError)
-                    && f.channel().isActive()) {
-                // Within the sender's estimate, over a limit once framed, or no memory to frame it: as if
-                // it could not be built (a bare error reply is small), so that the caller is answered.
-                notBuiltOrAbandon(pull, answered, f.cause().getCause() != null ? f.cause().getCause() : f.cause(), false);
-                return;
+        // The pull is the write's listener, rather than a lambda made on this thread for the I/O thread.
+        pull.answered = rerror;
+        session.outbound().writeReply(pull.channel, frame, pull);
+    }
+
+    /** The reply's write ended: on the connection's I/O thread. */
+    static void written(InboundContext pull, ChannelFuture f) {
+        if (!f.isSuccess() && (f.cause() instanceof EncoderException || f.cause() instanceof OutOfMemoryError)
+                && f.channel().isActive()) {
+            // Within the sender's estimate, over a limit once framed, or no memory to frame it: as if
+            // it could not be built (a bare error reply is small), so that the caller is answered.
+            notBuiltOrAbandon(pull, pull.answered, f.cause().getCause() != null ? f.cause().getCause() : f.cause(), false);
+            return;
+        }
+        try {
+            if (!f.isSuccess()) {
+                log.debug("reply to {} (seq {}) not written: {}", pull.safeUri(), pull.request.seq(), String.valueOf(f.cause()));
             }
-            try {
-                if (!f.isSuccess()) {
-                    log.debug("reply to {} (seq {}) not written: {}", pull.safeUri(), request.seq(), String.valueOf(f.cause()));
-                }
-                session.peer.messageLog.pullHandle(session.remoteAddress(), request, reply, pull.startNanos);
-            } finally {
-                pull.afterReply();
-            }
-        });
+            pull.session.peer.messageLog.pullHandle(pull.session.channel(), pull.request, pull.reply, pull.startNanos);
+        } finally {
+            pull.afterReply();
+        }
     }
 
     /**
@@ -250,7 +255,7 @@ final class PullReply {
             pull.replyFallback = pull.replyFallback == 0 && uriOverBound(pull) ? WITHOUT_URI : FIXED_ERROR;
             send(pull, null, pull.replyFallback == FIXED_ERROR ? UNBUILDABLE : rerror);
         } else {
-            pull.session.peer.messageLog.pullHandle(pull.session.remoteAddress(), pull.request, pull.reply,
+            pull.session.peer.messageLog.pullHandle(pull.session.channel(), pull.request, pull.reply,
                     pull.startNanos);
             pull.afterReply();
         }

@@ -26,6 +26,11 @@ final class ScopedHooks {
         return rerror;
     }
 
+    /** Whether a plugin of the peer's or of the route's has {@code hook}. */
+    static boolean has(PluginChain peer, @Nullable Route route, Hook<?, ?> hook) {
+        return peer.has(hook) || (route != null && route.plugins().has(hook));
+    }
+
     /** Whether a plugin of the peer's or of the route's may block in {@code hook}. */
     static boolean blocks(PluginChain peer, @Nullable Route route, Hook<?, ?> hook) {
         return peer.blocks(hook) || (route != null && route.plugins().blocks(hook));
