@@ -24,4 +24,13 @@ public interface WriteContext {
      * launched): the start of its cost, for plugins that time calls.
      */
     long startNanos();
+
+    /**
+     * For a REPLY, what its pull's handler threw (or the stage it returned failed with), unwrapped, when
+     * the reply answers that: a mapped exception too, as the reply's error does not say which it was.
+     * Observations record it as their error. {@code null} otherwise.
+     */
+    default @Nullable Throwable handlerFailure() {
+        return null;
+    }
 }

@@ -129,6 +129,7 @@ final class HandlerErrors {
      * logged as it deserves.
      */
     Rerror handlerFailed(Throwable error, InboundContext ctx) {
+        ctx.handlerFailure = error;
         if (error instanceof RerrorException) {
             return answered(((RerrorException) error).rerror(), ctx);
         }

@@ -42,6 +42,7 @@ abstract class InboundView implements UnknownPullContext, UnknownPushContext, Re
     byte replyBodyCodec;
     byte @Nullable [] extraXfer;
     @Nullable Packet reply;
+    @Nullable Throwable handlerFailure;
 
     InboundView(DefaultSession session, Packet request) {
         this.session = session;
@@ -172,5 +173,10 @@ abstract class InboundView implements UnknownPullContext, UnknownPushContext, Re
     @Override
     public long startNanos() {
         return startNanos;
+    }
+
+    @Override
+    public @Nullable Throwable handlerFailure() {
+        return handlerFailure;
     }
 }

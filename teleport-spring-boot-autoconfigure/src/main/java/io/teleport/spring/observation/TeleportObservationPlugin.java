@@ -38,7 +38,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * child of the current one) and the propagator writes the trace context into its metadata, until
  * {@code PostPullEnd}, which every pull reaches however it ended; an undialed pull ({@code 105}) is
  * observed when its template reports it. A pull that ended with an error (a reply's, or this side's
- * 408, 102, 104, 105) ends its observation with that error as a {@link RerrorException}.</li>
+ * 408, 102, 104, 105) ends its observation with that error as a {@link RerrorException}; a pull answered
+ * here with an error because its handler threw, with what the handler threw.</li>
  * </ul>
  *
  * <p>A pull refused before this plugin's first hook (by an earlier plugin, such as auth, or a full
@@ -134,7 +135,10 @@ public final class TeleportObservationPlugin implements PostNewPeer, PostReadPul
         context.route(TeleportTags.handledRoute(ctx, peer));
         Packet reply = ctx.output();
         context.code(TeleportTags.code(reply));
-        stop(observation, TeleportTags.rerror(reply));
+        Rerror rerror = TeleportTags.rerror(reply);
+        Throwable failure = ctx.handlerFailure();
+        // What the handler threw rather than the error it became: the span and the error tag name it.
+        stop(observation, rerror == null ? null : failure != null ? failure : new RerrorException(rerror));
         return null;
     }
 
@@ -187,8 +191,12 @@ public final class TeleportObservationPlugin implements PostNewPeer, PostReadPul
 
     /** Ends an observation, with the error its pull ended with, if any. */
     private static void stop(Observation observation, @Nullable Rerror rerror) {
-        if (rerror != null) {
-            observation.error(new RerrorException(rerror));
+        stop(observation, rerror == null ? null : new RerrorException(rerror));
+    }
+
+    private static void stop(Observation observation, @Nullable Throwable error) {
+        if (error != null) {
+            observation.error(error);
         }
         observation.stop();
     }

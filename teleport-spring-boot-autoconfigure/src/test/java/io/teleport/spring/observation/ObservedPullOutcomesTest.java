@@ -7,6 +7,7 @@ import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.teleport.Peer;
 import io.teleport.config.PeerConfig;
+import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.session.Session;
 import io.teleport.spring.metrics.MicrometerPlugin;
@@ -98,6 +99,28 @@ class ObservedPullOutcomesTest {
         assertThat(meters.get("teleport.pull.handle").tag("route", "/echo").tag("code", "401").timer().count()).isEqualTo(1);
         assertThat(meters.get("teleport.pull.handle").tag("route", "NOT_FOUND").tag("outcome", "ERROR").timer().count())
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aPullWhoseHandlerThrewEndsWithWhatItThrew() {
+        Peer server = server();
+        server.pullRouter().route("/boom", String.class, (body, ctx) -> {
+            throw new IllegalStateException("a bug");
+        });
+        server.pullRouter().route("/refuse", String.class, (body, ctx) -> new Rerror(1404, "No Such Thing", body));
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial(PullOutcomes.address(server));
+        assertThatThrownBy(() -> session.pull("/boom", "x", String.class)).hasMessageContaining("500");
+        assertThatThrownBy(() -> session.pull("/refuse", "x", String.class)).hasMessageContaining("1404");
+
+        await().until(() -> answered.size() == 2);
+        assertThat(answered.get(0).getError()).as("the handler's own exception, not the 500 it became")
+                .isInstanceOf(IllegalStateException.class).hasMessage("a bug");
+        assertThat(answered.get(1).getError()).as("an error the handler returned")
+                .isInstanceOfSatisfying(RerrorException.class, e -> assertThat(e.code()).isEqualTo(1404));
+        assertThat(meters.get("teleport.pull.handle").tag("route", "/boom").tag("error", "IllegalStateException")
+                .timer().count()).isEqualTo(1);
+        assertThat(meters.get("teleport.pull.handle").tag("route", "/refuse").tag("error", "RerrorException")
+                .timer().count()).isEqualTo(1);
     }
 
     @Test
