@@ -256,7 +256,8 @@ public final class PluginChain {
                     }
                     opened[count++] = scope;
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // An Error too: the scopes opened before it must still close, on a thread that runs other calls next.
                 logFailure(around[i].name() + "-AroundHandlerPlugin", e);
             }
         }
@@ -269,7 +270,8 @@ public final class PluginChain {
             for (int i = n - 1; i >= 0; i--) {
                 try {
                     toClose[i].close();
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
+                    // As on opening: the scopes after it still close, and closing throws nothing (Scope#close).
                     logFailure("an AroundHandler scope's close", e);
                 }
             }

@@ -27,8 +27,9 @@ public interface WriteContext {
 
     /**
      * For a REPLY, what its pull's handler threw (or the stage it returned failed with), unwrapped, when
-     * the reply answers that: a mapped exception too, as the reply's error does not say which it was.
-     * Observations record it as their error. {@code null} otherwise.
+     * the reply answers that: an exception an exception mapper turned into an error too, as the reply's
+     * error does not say which it was. Observations record it as their error. {@code null} otherwise,
+     * and for a {@link io.teleport.message.RerrorException}, whose error the reply carries.
      */
     default @Nullable Throwable handlerFailure() {
         return null;

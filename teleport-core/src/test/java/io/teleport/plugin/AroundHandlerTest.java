@@ -101,6 +101,35 @@ class AroundHandlerTest {
     }
 
     @Test
+    void aScopeThatThrowsAnErrorLeavesTheOthersToCloseAndTheHandlerToRun() {
+        AroundHandler erring = new AroundHandler() {
+            @Override
+            public Scope aroundHandler(ReadContext ctx) {
+                if (ctx.input().uri().contains("open")) {
+                    throw new AssertionError("broken open");
+                }
+                return () -> {
+                    throw new AssertionError("broken close");
+                };
+            }
+
+            @Override
+            public String name() {
+                return "erring";
+            }
+        };
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), scoping("outer"), erring, scoping("inner")));
+        server.pullRouter().route("/current", String.class, (body, ctx) -> String.valueOf(CURRENT.get()));
+        Session client = dial(server);
+
+        assertThat(client.pull("/current?open", "x", String.class)).as("answered by its handler").isEqualTo("inner");
+        assertThat(client.pull("/current?close", "x", String.class)).isEqualTo("inner");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> events.size() == 8);
+        assertThat(events).containsExactly("open outer /current?open", "open inner /current?open", "close inner",
+                "close outer", "open outer /current?close", "open inner /current?close", "close inner", "close outer");
+    }
+
+    @Test
     void aFailingHandlersWarnIsLoggedInsideItsScopes() throws Exception {
         // A tracing plugin's scope puts the trace id in the log's MDC: the framework's line about the
         // handler's failure must carry it, as the handler's own lines do.

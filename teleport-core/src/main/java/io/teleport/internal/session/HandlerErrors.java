@@ -129,10 +129,10 @@ final class HandlerErrors {
      * logged as it deserves.
      */
     Rerror handlerFailed(Throwable error, InboundContext ctx) {
-        ctx.handlerFailure = error;
         if (error instanceof RerrorException) {
             return answered(((RerrorException) error).rerror(), ctx);
         }
+        ctx.handlerFailure = error;
         if (error instanceof InterruptedException && ctx.session.peer.closing) {
             // Abandoned by a shutdown past its timeout, which says so once for all.
             log.debug("handler {} interrupted by the shutdown on {}", handlerName(ctx), ctx.safeUri());

@@ -5,8 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Runs an inbound message's handler inside its plugins' {@link AroundHandler} scopes, and handles the
- * handler's failure there too (a pull's error reply, a push's log line): so that the failure's WARN and
- * the exception mappers see what the scopes set, a trace id in the log's MDC.
+ * handler's failure there too (a pull's error reply, a push's log line), so that the failure's WARN
+ * carries what the scopes set on the handler's thread, such as a trace id in the log's MDC.
  */
 final class HandlerInvocation {
 
@@ -16,34 +16,28 @@ final class HandlerInvocation {
     private HandlerInvocation() {
     }
 
-    /** The handler's result, or {@link #FAILED}. */
+    /**
+     * The handler's result, or {@link #FAILED}. What the handling of a failure throws (out of memory for
+     * the hand-off to an exception mapper's thread) is thrown on, to the caller's guard, which answers
+     * the pull or finishes the message.
+     */
     static @Nullable Object run(InboundContext ctx) {
-        boolean failed = false;
         DefaultSession outer = NestedCalls.enter(ctx.session);
+        // The scopes neither open nor close with an exception (the plugin chain logs theirs): a failure the
+        // handler's is answered once, here.
         try (AroundHandler.Scope scope = ScopedHooks.open(ctx.session.peer.plugins, ctx.route, ctx)) {
             try {
                 return ctx.route.invoke(ctx.body, ctx);
             } catch (Throwable t) {
-                failed = true;
-                failed(ctx, t);
+                if (ctx.isPull()) {
+                    ctx.session.peer.errors.replyFailed(t, false, ctx);
+                } else {
+                    ctx.session.peer.errors.pushFailed(t, false, ctx);
+                }
                 return FAILED;
             }
-        } catch (Throwable t) {
-            // The scopes' own Error, opening or closing: handled once, should the handler have failed too.
-            if (!failed) {
-                failed(ctx, t);
-            }
-            return FAILED;
         } finally {
             NestedCalls.exit(outer);
-        }
-    }
-
-    private static void failed(InboundContext ctx, Throwable t) {
-        if (ctx.isPull()) {
-            ctx.session.peer.errors.replyFailed(t, false, ctx);
-        } else {
-            ctx.session.peer.errors.pushFailed(t, false, ctx);
         }
     }
 }

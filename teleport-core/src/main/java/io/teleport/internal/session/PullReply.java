@@ -132,7 +132,10 @@ final class PullReply {
         session.outbound().writeReply(pull.channel, frame, pull);
     }
 
-    /** The reply's write ended: on the connection's I/O thread. */
+    /**
+     * The reply's write ended: on the connection's I/O thread, or on the writing thread when the write
+     * could not start (the connection closed, or over its outbound limit).
+     */
     static void written(InboundContext pull, ChannelFuture f) {
         if (!f.isSuccess() && (f.cause() instanceof EncoderException || f.cause() instanceof OutOfMemoryError)
                 && f.channel().isActive()) {
