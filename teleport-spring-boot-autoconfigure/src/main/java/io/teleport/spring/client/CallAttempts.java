@@ -79,7 +79,7 @@ final class CallAttempts<T> {
                     result.complete(value);
                     return;
                 }
-                Throwable cause = SessionTemplate.unwrap(error);
+                Throwable cause = fresh ? SessionTemplate.unwrap(error) : deadline.explained(SessionTemplate.unwrap(error));
                 if (RemoteConnection.saysDraining(cause)) {
                     connection.draining(session);
                 }

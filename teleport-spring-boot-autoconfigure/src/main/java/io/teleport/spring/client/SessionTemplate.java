@@ -232,16 +232,17 @@ public class SessionTemplate {
             }
             attempts++;
             RerrorException failure;
+            boolean fresh = true;
             boolean dialFailed = false;
             Session session = null;
             try {
                 CompletableFuture<Session> dialing = connection.session();
                 // Waited for a dial, or tried before: the pull gets what is left of the call's time.
-                boolean fresh = attempts == 1 && dialing.isDone();
+                fresh = attempts == 1 && dialing.isDone();
                 session = join(deadline.bound(dialing, connection.address()));
                 return session.pull(uri, body, replyType, fresh ? all : deadline.forRetry(all));
             } catch (RerrorException e) {
-                failure = e;
+                failure = fresh || session == null ? e : (RerrorException) deadline.explained(e);
                 dialFailed = session == null;
                 if (session != null && RemoteConnection.saysDraining(e)) {
                     connection.draining(session);

@@ -175,11 +175,16 @@ class InstanceRecoveryTest {
         SessionTemplate template = template(client, List.of(a, b, c));
 
         assertThatThrownBy(() -> template.pull("/who", "", String.class, CallOptions.timeout(Duration.ofSeconds(1))))
-                .isInstanceOfSatisfying(RerrorException.class,
-                        e -> assertThat(e.code()).as("the second attempt ran out of the call's time").isEqualTo(Rerror.CODE_PULL_TIMEOUT));
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).as("the second attempt ran out of the call's time").isEqualTo(Rerror.CODE_PULL_TIMEOUT);
+                    assertThat(e.rerror().detail()).as("the attempt's own timeout, and the call's")
+                            .containsPattern("within [1-4][0-9]{2} ms \\(what was left of the call's timeout of 1000 ms after its dial");
+                });
         assertThat(template.pullAsync("/who", "", String.class, CallOptions.timeout(Duration.ofSeconds(1))))
                 .failsWithin(Duration.ofSeconds(10)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
-                .havingCause().isInstanceOfSatisfying(RerrorException.class,
-                        e -> assertThat(e.code()).isEqualTo(Rerror.CODE_PULL_TIMEOUT));
+                .havingCause().isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Rerror.CODE_PULL_TIMEOUT);
+                    assertThat(e.rerror().detail()).contains("(what was left of the call's timeout of 1000 ms");
+                });
     }
 }
