@@ -216,6 +216,7 @@ final class SessionCalls {
             session.outbound().skipBroadcast(uri, "");
             return false;
         }
+        session.outbound().wroteBroadcast();
         session.write(frame, f -> {
             if (f.isSuccess()) {
                 session.peer.messageLog.pushLaunch(session.channel(), packet, call.startNanos());

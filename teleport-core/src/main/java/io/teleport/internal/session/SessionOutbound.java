@@ -50,6 +50,8 @@ final class SessionOutbound {
     volatile long slowSinceNanos;
     /** How long a reader that reads has to drain a frame that alone took it over its high water mark. */
     private static final long SLOW_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** When a broadcast last handed this session a frame ({@link #wroteBroadcast}); 0 if never. */
+    private volatile long broadcastNanos;
     private static final int WROTE = 1;
     private static final AtomicIntegerFieldUpdater<SessionOutbound> FLAGS =
             AtomicIntegerFieldUpdater.newUpdater(SessionOutbound.class, "flags");
@@ -84,6 +86,11 @@ final class SessionOutbound {
     /** Whether a broadcast should pass this session by: a slow reader. */
     boolean isSlowReader(Object frame) {
         return !session.channel().isWritable() || !fits(bytes(), SenderEncoding.size(frame));
+    }
+
+    /** A broadcast hands this session a frame (see {@link #writabilityChanged}). */
+    void wroteBroadcast() {
+        broadcastNanos = System.nanoTime() | 1;
     }
 
     /** A broadcast passes this session by ({@code why} follows its id): counted, logged once per interval. */
@@ -259,7 +266,11 @@ final class SessionOutbound {
             // be): a peer that reads nothing holds its first reply, however large, and a thousand such
             // peers a thousand. Looked at again once a reader that reads would have drained, or at once
             // past twice the bound, as many such replies can come within that time.
-            if (queued - max > max) {
+            // Not at once, though, within the grace of a broadcast: one larger than the high water mark makes
+            // every reader it reaches slow together, and readers drain it in milliseconds; it is this side's
+            // own frame, not one a remote made it queue (new-user trial 16).
+            long sinceBroadcast = System.nanoTime() - broadcastNanos;
+            if (queued - max > max && (broadcastNanos == 0 || sinceBroadcast > SLOW_GRACE_NANOS)) {
                 enforcePeerLimit(0);
             } else if (queued > max) {
                 long since = slowSinceNanos;
