@@ -523,7 +523,7 @@ class BuiltinPluginsTest {
     }
 
     @Test
-    void aPingTheOtherSideHasNoRouteForClosesTheSessionAndSaysWhyAtInfo() {
+    void aPingTheOtherSideHasNoRouteForClosesTheSessionAndSaysWhyAtWarn() {
         // tp-ext closes on any failed ping, a 404 included; the line says what is missing where.
         Peer server = peer(PeerConfig.defaults(), HeartbeatPlugin.ping(Duration.ofSeconds(1)));
         int port = port(server, "127.0.0.1:0");
@@ -531,7 +531,7 @@ class BuiltinPluginsTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> !withoutPong.isHealthy());
         await().atMost(Duration.ofSeconds(5)).until(() -> !heartbeatLog.lines("answers no heartbeats").isEmpty());
-        assertThat(heartbeatLog.events(Level.INFO)).anySatisfy(e -> assertThat(e.getFormattedMessage())
+        assertThat(heartbeatLog.events(Level.WARN)).anySatisfy(e -> assertThat(e.getFormattedMessage())
                 .startsWith("heartbeat to ").contains("failed (code 404), closing it")
                 .contains("give it a HeartbeatPlugin.pong"));
     }
