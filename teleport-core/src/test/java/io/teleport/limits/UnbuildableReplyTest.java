@@ -195,6 +195,25 @@ class UnbuildableReplyTest {
     }
 
     @Test
+    void aReplyOverTheReadLimitIsA500ThatSaysSo() {
+        int limit = 64 * 1024;
+        Peer server = peers.add(new Peer(PeerConfig.builder().readLimit(limit).build()));
+        server.pullRouter().route("/big", Void.class, (body, ctx) -> {
+            ctx.replyBodyCodec(StringCodec.ID);
+            return new byte[limit + 10];
+        });
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + listen(server));
+
+        assertThatThrownBy(() -> session.pull("/big", null, byte[].class))
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_INTERNAL_ERROR);
+                    assertThat(e.rerror().detail()).startsWith("the reply could not be sent: ")
+                            .contains("body of " + (limit + 10) + " bytes (limit: " + limit + ")");
+                });
+        assertThat(session.isHealthy()).isTrue();
+    }
+
+    @Test
     void aReplyTheFrameEncoderRefusesOnTheIoThreadIsA500() throws Exception {
         int limit = 64 * 1024;
         Peer server = peers.add(new Peer(PeerConfig.builder().readLimit(limit).build()));

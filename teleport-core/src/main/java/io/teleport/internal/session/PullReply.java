@@ -11,6 +11,7 @@ import io.teleport.message.Rerror;
 import io.teleport.message.RerrorException;
 import io.teleport.plugin.Hook;
 import io.teleport.proto.ErpcRawProto;
+import io.teleport.proto.ProtoException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,7 +125,7 @@ final class PullReply {
         try {
             frame = SenderEncoding.encode(session, reply);
         } catch (RerrorException e) {
-            notBuilt(pull, rerror, e.rerror().detail(), rerror == null ? callersCodec(pull, e) : null);
+            notBuilt(pull, rerror, e.rerror().detail(), rerror == null ? unencodable(pull, e) : null);
             return;
         }
         // The pull is the write's listener, rather than a lambda made on this thread for the I/O thread.
@@ -262,6 +263,19 @@ final class PullReply {
                     pull.startNanos);
             pull.afterReply();
         }
+    }
+
+    /**
+     * What a reply whose value could not be written answers instead: {@link #callersCodec}'s {@code 400},
+     * or a {@code 500} that says the reply was over the protocol's bounds (the read limit), which is no
+     * secret of the server's and tells the caller why; {@code null} for a bare {@code 500}.
+     */
+    private static @Nullable Rerror unencodable(InboundContext pull, RerrorException unencoded) {
+        if (unencoded.getCause() instanceof ProtoException) {
+            return new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", "the reply could not be sent: "
+                    + unencoded.rerror().detail());
+        }
+        return callersCodec(pull, unencoded);
     }
 
     /**
