@@ -60,6 +60,11 @@ class OutageLogTest {
                 line -> assertThat(line).endsWith("; reuse-port: another process may listen on this port too, and take"
                         + " some of its new connections"),
                 line -> assertThat(line).doesNotContain("reuse-port"));
+        assertThat(peerLog.lines("listen ok")).as("where handlers run, as in effect")
+                .allSatisfy(line -> assertThat(line).contains(", handlers: a pool of 200 threads, 50 more in reserve)"));
+        Peer inline = peers.add(new Peer(PeerConfig.builder().handlerExecution(io.teleport.config.HandlerExecution.INLINE).build()));
+        inline.listen("127.0.0.1:0", null);
+        assertThat(peerLog.lines("listen ok")).anySatisfy(line -> assertThat(line).contains("handlers: on the I/O threads (inline)"));
     }
 
     @Test
