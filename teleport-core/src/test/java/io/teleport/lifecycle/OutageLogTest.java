@@ -168,9 +168,10 @@ class OutageLogTest {
         await().until(() -> timer.pendingOf("Redialer") == 30);
 
         assertThat(log.warnings("connection lost, redialing")).hasSize(10);
-        // The first left out is said at once, the others with the count when the interval ends.
+        // The first left out is said at once, the others with the count when the interval ends; the client's
+        // I/O threads may each count one before the first line is written.
         assertThat(log.warnings("'connection lost' lines of more sessions left out (the first 10 in 10 s are written)"))
-                .singleElement().asString().contains(": 1 since the last report");
+                .singleElement().asString().containsPattern(": [1-9][0-9]* since the last report");
         // At the level of the lines it counts: successful dials are no warning.
         assertThat(log.warnings("'dial ok' lines of more sessions left out")).isEmpty();
         assertThat(log.events(Level.INFO).stream().map(e -> e.getFormattedMessage())
