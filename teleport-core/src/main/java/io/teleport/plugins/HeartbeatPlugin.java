@@ -212,9 +212,9 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
     }
 
     /**
-     * Closes a session whose ping failed, as tp-ext does for any error. Said at INFO at most once per
-     * {@link #INFO_EVERY_NANOS} (the remote decides how often), else at DEBUG, with the error's code and
-     * not its text, which the remote wrote; a 404 most often means a side without heartbeats.
+     * Closes a session whose ping failed, as tp-ext does for any error. Said at INFO (at WARN for a 404,
+     * which most often means a side without heartbeats) at most once per {@link #INFO_EVERY_NANOS} (the
+     * remote decides how often), else at DEBUG, with the error's code and not its text, which the remote wrote.
      */
     private void closeUnanswered(Session session, Throwable error) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null

@@ -14,11 +14,15 @@ public final class HandlerModes {
 
     /**
      * {@code executor} as a peer runs handlers on it: {@code inline} when they run on its I/O threads,
-     * {@code threads} the pool's configured size, {@code maxConcurrent} the bound of virtual threads.
+     * {@code own} when the peer made it, {@code threads} its pool's configured size, {@code maxConcurrent}
+     * the bound of virtual threads.
      */
-    public static String describe(Executor executor, boolean inline, int threads, int maxConcurrent) {
+    public static String describe(Executor executor, boolean inline, boolean own, int threads, int maxConcurrent) {
         if (inline) {
             return "on the I/O threads (inline)";
+        }
+        if (!own) {
+            return "the application's executor";
         }
         if (executor instanceof HandlerPool) {
             int reserve = ((HandlerPool) executor).getMaximumPoolSize() - threads;

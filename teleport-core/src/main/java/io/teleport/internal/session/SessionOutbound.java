@@ -41,17 +41,14 @@ final class SessionOutbound {
     private volatile @Nullable WritableWaiters writableWaiters;
     /** {@link #WROTE} once this side wrote. */
     private volatile int flags;
-    /**
-     * The connection that replies left unread closed, so that its close is counted once however many
-     * replies met it; a redial's next connection is judged afresh.
-     */
+    /** The connection unread replies closed: counted once however many met it (a redial's next is new). */
     private volatile @Nullable Channel closedUnreadOn;
     /** When the session last went over its high water mark; 0 while it is under it. */
     volatile long slowSinceNanos;
     /** How long a reader that reads has to drain a frame that alone took it over its high water mark. */
     private static final long SLOW_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** When a broadcast last handed this session a frame ({@link #wroteBroadcast}); 0 if never. */
-    private volatile long broadcastNanos;
+    /** Whether a broadcast's frame is the last this side wrote but for application calls: no reply since. */
+    private volatile boolean broadcastLast;
     private static final int WROTE = 1;
     private static final AtomicIntegerFieldUpdater<SessionOutbound> FLAGS =
             AtomicIntegerFieldUpdater.newUpdater(SessionOutbound.class, "flags");
@@ -90,7 +87,7 @@ final class SessionOutbound {
 
     /** A broadcast hands this session a frame (see {@link #writabilityChanged}). */
     void wroteBroadcast() {
-        broadcastNanos = System.nanoTime() | 1;
+        broadcastLast = true;
     }
 
     /** A broadcast passes this session by ({@code why} follows its id): counted, logged once per interval. */
@@ -266,11 +263,10 @@ final class SessionOutbound {
             // be): a peer that reads nothing holds its first reply, however large, and a thousand such
             // peers a thousand. Looked at again once a reader that reads would have drained, or at once
             // past twice the bound, as many such replies can come within that time.
-            // Not at once, though, within the grace of a broadcast: one larger than the high water mark makes
+            // Not at once, though, when a broadcast's frame did it: one larger than the high water mark makes
             // every reader it reaches slow together, and readers drain it in milliseconds; it is this side's
-            // own frame, not one a remote made it queue (new-user trial 16).
-            long sinceBroadcast = System.nanoTime() - broadcastNanos;
-            if (queued - max > max && (broadcastNanos == 0 || sinceBroadcast > SLOW_GRACE_NANOS)) {
+            // own frame, not one a remote made it queue, as a reply is (new-user trial 16).
+            if (queued - max > max && !broadcastLast) {
                 enforcePeerLimit(0);
             } else if (queued > max) {
                 long since = slowSinceNanos;
@@ -317,6 +313,9 @@ final class SessionOutbound {
      */
     void writeReply(Channel ch, Object frame, ChannelFutureListener listener) {
         markWritten();
+        if (broadcastLast) {
+            broadcastLast = false;
+        }
         // Writable is the common case, and one volatile read: sizes are summed only when it is not.
         if (!ch.isWritable() && closedForUnreadReplies(ch, frame, listener)) {
             return;
