@@ -238,7 +238,7 @@ public final class HeartbeatPlugin implements PostNewPeer, PostDial, PostAccept,
         long last = lastInfoNanos.get();
         if (now - last >= INFO_EVERY_NANOS && lastInfoNanos.compareAndSet(last, now)) {
             // A peer without a pong is a deployment's mistake, met on every session it has, not a passing state.
-            log.atLevel(hint.isEmpty() ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.WARN).log(
+            log.atLevel(code == Rerror.CODE_NOT_FOUND ? org.slf4j.event.Level.WARN : org.slf4j.event.Level.INFO).log(
                     "heartbeat to {} failed ({}), {}{}; more such in the next 10 s at DEBUG", session.id(), why, action, hint);
         } else {
             log.debug("heartbeat to {} failed ({}), {}{}", session.id(), why, action, hint);

@@ -28,9 +28,7 @@ public final class HandlerModes {
             int reserve = ((HandlerPool) executor).getMaximumPoolSize() - threads;
             return "a pool of " + threads + " threads" + (reserve > 0 ? ", " + reserve + " more in reserve" : "");
         }
-        if (executor instanceof BoundedExecutor) {
-            return "virtual threads, at most " + maxConcurrent + " at once";
-        }
-        return "the application's executor";
+        // The peer makes a pool, or virtual threads (bounded); an inline peer has no executor of its own.
+        return "virtual threads, at most " + maxConcurrent + " at once";
     }
 }

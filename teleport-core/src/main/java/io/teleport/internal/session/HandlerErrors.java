@@ -29,7 +29,7 @@ import java.util.concurrent.ExecutionException;
 final class HandlerErrors {
 
     private static final Logger log = LoggerFactory.getLogger(InboundContext.class);
-    private static final String INTERNAL = "Internal Server Error";
+    static final String INTERNAL = "Internal Server Error";
 
     /** Handlers with a failure log of their own at most: past them, they share one per kind. */
     static final int MAX_HANDLER_LOGS = 256;

@@ -272,7 +272,7 @@ final class PullReply {
      */
     private static @Nullable Rerror unencodable(InboundContext pull, RerrorException unencoded) {
         if (unencoded.getCause() instanceof ProtoException) {
-            return new Rerror(Rerror.CODE_INTERNAL_ERROR, "Internal Server Error", "the reply could not be sent: "
+            return new Rerror(Rerror.CODE_INTERNAL_ERROR, HandlerErrors.INTERNAL, "the reply could not be sent: "
                     + unencoded.rerror().detail());
         }
         return callersCodec(pull, unencoded);

@@ -79,7 +79,10 @@ final class CallAttempts<T> {
                     result.complete(value);
                     return;
                 }
-                Throwable cause = fresh ? SessionTemplate.unwrap(error) : deadline.explained(SessionTemplate.unwrap(error));
+                Throwable cause = SessionTemplate.unwrap(error);
+                if (!fresh && cause instanceof RerrorException timedOut) {
+                    cause = deadline.explained(timedOut);
+                }
                 if (RemoteConnection.saysDraining(cause)) {
                     connection.draining(session);
                 }

@@ -71,13 +71,13 @@ final class CallDeadline {
     }
 
     /**
-     * {@code error} as the caller learns it from an attempt that had only what was left of the call's time:
+     * {@code e} as the caller learns it from an attempt that had only what was left of the call's time:
      * this side's {@code 408} names the call's whole timeout too, as "within 1408 ms" alone reads like a
      * timeout set wrong when the dial or an earlier attempt took the rest of 2000.
      */
-    Throwable explained(Throwable error) {
-        if (!(error instanceof RerrorException e) || e.code() != Rerror.CODE_PULL_TIMEOUT || e.fromReply()) {
-            return error;
+    RerrorException explained(RerrorException e) {
+        if (e.code() != Rerror.CODE_PULL_TIMEOUT || e.fromReply()) {
+            return e;
         }
         Rerror rerror = e.rerror();
         return new RerrorException(rerror.withDetail(rerror.detail() + " (what was left of the call's timeout of "

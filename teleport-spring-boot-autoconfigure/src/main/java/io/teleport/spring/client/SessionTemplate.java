@@ -242,7 +242,7 @@ public class SessionTemplate {
                 session = join(deadline.bound(dialing, connection.address()));
                 return session.pull(uri, body, replyType, fresh ? all : deadline.forRetry(all));
             } catch (RerrorException e) {
-                failure = fresh || session == null ? e : (RerrorException) deadline.explained(e);
+                failure = fresh || session == null ? e : deadline.explained(e);
                 dialFailed = session == null;
                 if (session != null && RemoteConnection.saysDraining(e)) {
                     connection.draining(session);
