@@ -97,6 +97,8 @@ class AroundHandlerTest {
         // The handler has run; its scope closes as it returns, which the test's thread may overtake.
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> events.size() == 2);
         assertThatThrownBy(() -> client.pull("/fail", "x", String.class)).hasMessageContaining("500");
+        // A failure is answered inside the scope (its WARN carries what the scope set): the 500 may arrive first.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> events.size() == 4);
         assertThat(events).containsExactly("open scope /note", "close scope", "open scope /fail", "close scope");
     }
 
