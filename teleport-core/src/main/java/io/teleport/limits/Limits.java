@@ -123,7 +123,7 @@ public final class Limits {
 
     /**
      * Outbound bytes all sessions over their high water mark (not reading as fast as they are
-     * written to) may have queued together: without it, each of thousands of sessions that pull and
+     * written to) may have queued together, the body a broadcast's frames share counted once: without it, each of thousands of sessions that pull and
      * never read could hold {@link #maxOutboundBytesPerSession()}. Past it, of the sessions holding
      * more than their share (this bound over their number), the one over its mark the longest is closed
      * (most likely its peer reads nothing), or the one written to, when it is that one: a reply then

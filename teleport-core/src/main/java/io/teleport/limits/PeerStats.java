@@ -18,6 +18,13 @@ public interface PeerStats {
     /** Bytes of inbound frames held now (see {@link Limits#maxInboundBytes()}). */
     long inboundBytes();
 
+    /**
+     * Bytes of outbound frames held now: what the sessions have queued and not yet written to their
+     * sockets, or hold for a redial, with the body a broadcast's frames share counted once (see
+     * {@link Limits#maxOutboundBytes()}). Summed over the sessions when read: for metrics, not a hot path.
+     */
+    long outboundBytes();
+
     /** Pulls answered {@code 503} because no handler slot was free (queue full or shut down). */
     long pullsRefused();
 

@@ -128,7 +128,9 @@ public final class Packet {
      * I/O thread. {@link #body()} keeps the value, for the hooks that see the packet after it is written.
      *
      * <p>The buffer belongs to whoever prepared the packet, who releases it once the frame is written:
-     * read its readable bytes without moving its indexes, and do not release it.
+     * read its readable bytes without moving its indexes, and do not release it. A frame may hold a
+     * retained slice of it instead of a copy, as the built-in protocols' frames do of a body in direct
+     * memory (a broadcast's, one buffer for all the sessions it reaches).
      */
     public @Nullable ByteBuf encodedBody() {
         return encodedBody;

@@ -137,7 +137,9 @@ public final class ErpcRawProto implements Proto {
 
     private static int bodySizeHint(Packet packet, ProtoContext ctx) {
         ByteBuf encoded = packet.encodedBody();
-        int hint = encoded != null ? encoded.readableBytes() : ctx.codecs().sizeHint(packet.bodyCodec(), packet.body());
+        // A shared body is not copied in: the buffer is the header's alone.
+        int hint = encoded == null ? ctx.codecs().sizeHint(packet.bodyCodec(), packet.body())
+                : FramePayload.sharesBody(packet) ? 0 : encoded.readableBytes();
         return Math.max(hint, 0) + (packet.hasMeta() ? 64 : 0);
     }
 

@@ -67,7 +67,9 @@ public final class FastProto implements Proto {
     /** The frame size when it can be known up front, so that the buffer is not grown while writing. */
     private static int capacityFor(Packet packet, ProtoContext ctx) {
         ByteBuf encoded = packet.encodedBody();
-        int body = encoded != null ? encoded.readableBytes() : ctx.codecs().sizeHint(packet.bodyCodec(), packet.body());
+        // A shared body is not copied in: the buffer is the header's alone.
+        int body = encoded == null ? ctx.codecs().sizeHint(packet.bodyCodec(), packet.body())
+                : FramePayload.sharesBody(packet) ? 0 : encoded.readableBytes();
         if (body < 0) {
             return INITIAL_CAPACITY;
         }

@@ -105,6 +105,9 @@ final class FramePayload {
             byte[] pipe = packet.xferPipe();
             if (pipe.length == 0) {
                 writer.write(packet, ctx, frame);
+                if (sharesBody(packet)) {
+                    return withSharedBody(frame, packet, ctx, alloc);
+                }
             } else {
                 ByteBuf payload = alloc.buffer(INITIAL_PAYLOAD);
                 try {
@@ -144,6 +147,10 @@ final class FramePayload {
      */
     static void writeBody(Packet packet, ProtoContext ctx, ByteBuf out) {
         ByteBuf encoded = packet.encodedBody();
+        if (sharesBody(packet)) {
+            // Follows the payload as a slice of its own (see withSharedBody).
+            return;
+        }
         if (encoded == null) {
             ctx.codecs().encode(packet.bodyCodec(), packet.body(), out);
         } else if (encoded.hasArray()) {
@@ -152,6 +159,33 @@ final class FramePayload {
         } else {
             out.writeBytes(encoded, encoded.readerIndex(), encoded.readableBytes());
         }
+    }
+
+    /**
+     * Whether the frame takes the packet's marshalled body as it is rather than a copy: a body in direct
+     * memory, which only a broadcast makes (one buffer for the frames of all the sessions it reaches), when
+     * no filter has to pass over it. The body is the last field of both built-in formats.
+     */
+    static boolean sharesBody(Packet packet) {
+        ByteBuf encoded = packet.encodedBody();
+        return encoded != null && encoded.isDirect() && packet.xferPipe().length == 0;
+    }
+
+    /**
+     * The frame whose header is {@code header}: the header followed by a retained slice of the packet's
+     * body, sized and checked as a whole.
+     *
+     * @throws ProtoException when the frame exceeds the read limit; {@code header} is released then
+     */
+    private static ByteBuf withSharedBody(ByteBuf header, Packet packet, ProtoContext ctx, ByteBufAllocator alloc) {
+        ByteBuf body = packet.encodedBody();
+        long size = (long) header.readableBytes() + body.readableBytes();
+        if (size > ctx.readLimit()) {
+            throw new ProtoException("Size of package exceeds limit: " + size + " bytes (limit: " + ctx.readLimit() + ")");
+        }
+        header.setInt(0, (int) size);
+        packet.size((int) size);
+        return alloc.compositeDirectBuffer(2).addComponents(true, header, body.retainedSlice());
     }
 
     /** The packet's transfer filter ids, refused before a frame is allocated when there are more than {@code max}. */

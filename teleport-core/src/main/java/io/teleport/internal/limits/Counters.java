@@ -8,6 +8,7 @@ import io.teleport.internal.dispatch.HandlerLoad;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -43,10 +44,14 @@ public final class Counters implements PeerStats {
 
     /** The executor that runs handlers: made after the counters, which the connection gate needs first. */
     private final Supplier<Executor> handlers;
+    /** What the sessions hold to write, summed when asked. */
+    private final LongSupplier outboundBytes;
 
-    public Counters(InboundBudget budget, Limits limits, RefusalLogs logs, Supplier<Executor> handlers) {
+    public Counters(InboundBudget budget, Limits limits, RefusalLogs logs, Supplier<Executor> handlers,
+            LongSupplier outboundBytes) {
         this.budget = budget;
         this.handlers = handlers;
+        this.outboundBytes = outboundBytes;
         this.pendingPulls = new PendingPullPlaces(limits, logs);
     }
 
@@ -63,6 +68,11 @@ public final class Counters implements PeerStats {
     @Override
     public long inboundBytes() {
         return budget.used();
+    }
+
+    @Override
+    public long outboundBytes() {
+        return outboundBytes.getAsLong();
     }
 
     @Override
@@ -198,7 +208,7 @@ public final class Counters implements PeerStats {
     @Override
     public String toString() {
         return "PeerStats[readPauses=" + readPauses() + ", paused=" + pausedSessions() + ", inboundBytes="
-                + inboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused() + ", pushesDropped=" + pushesDropped()
+                + inboundBytes() + ", outboundBytes=" + outboundBytes() + ", pullsRefused=" + pullsRefused() + ", pushesRefused=" + pushesRefused() + ", pushesDropped=" + pushesDropped()
                 + ", expired=" + expired() + ", asyncHandlerTimeouts=" + asyncHandlerTimeouts() + ", lateReplies=" + lateReplies() + ", droppedClosed=" + droppedClosed() + ", outboundRefused="
                 + outboundRefused() + ", pendingPulls=" + pendingPulls() + ", pendingPullsRefused=" + pendingPullsRefused()
                 + ", broadcastSkipped=" + broadcastSkipped() + ", badFrames=" + badFrames()

@@ -82,6 +82,8 @@ public final class Broadcast {
             result.complete(0);
             return result;
         }
+        // One buffer for the body of every frame (a large body), freed once the last frame's write has ended.
+        SharedBody shared = SharedBody.of(encoded.bytes(), context.slowReaders);
         // Counted per I/O thread and summed once per thread: a shared counter per session would bounce
         // its cache line between the threads ten thousand times for one broadcast.
         AtomicInteger loopsLeft = new AtomicInteger(byLoop.size());
@@ -90,7 +92,8 @@ public final class Broadcast {
         // session that has not written out what it holds is passed by. Each may hold up to its high
         // water mark unnoticed, and thousands of peers that read nothing would hold all memory together.
         AtomicLong queued = new AtomicLong();
-        long frameSize = SenderEncoding.FRAME_OVERHEAD + uri.length() + encoded.bytes().length;
+        // What each frame adds to what the sessions hold: its header only, when the body is shared and counted once.
+        long frameSize = SenderEncoding.FRAME_OVERHEAD + uri.length() + (shared == null ? encoded.bytes().length : 0);
         // Push hooks of plugins that may block run where blocking is allowed, as a single push's do:
         // then each thread's sessions are handed their frames from a blocking-allowed thread instead.
         boolean hooksBlock = context.plugins.blocks(Hook.PRE_WRITE_PUSH);
@@ -106,7 +109,7 @@ public final class Broadcast {
                             if (behind(context, s, queued, frameSize, uri)) {
                                 continue;
                             }
-                            handed += pushTo(s, uri, encoded, options) ? 1 : 0;
+                            handed += pushTo(s, uri, encoded, shared, options) ? 1 : 0;
                         }
                     } catch (OutOfMemoryError e) {
                         // No direct memory left for a frame: the rest of this thread's sessions are skipped.
@@ -115,36 +118,44 @@ public final class Broadcast {
                                 + " skipped " + (sessions.size() - i) + " sessions: " + e.getMessage());
                     } finally {
                         written.addAndGet(handed);
-                        if (loopsLeft.decrementAndGet() == 0) {
-                            result.complete(written.get());
-                        }
+                        loopDone(loopsLeft, shared, result, written);
                     }
                 });
             } catch (RejectedExecutionException e) {
                 // A stopped I/O thread (the peer shutting down): its sessions are closing and get nothing,
                 // while the other threads' sessions still do and the future still completes.
-                if (loopsLeft.decrementAndGet() == 0) {
-                    result.complete(written.get());
-                }
+                loopDone(loopsLeft, shared, result, written);
             }
         });
         return result;
     }
 
+    /** One I/O thread's sessions have their frames: after the last, the body is the frames' alone. */
+    private static void loopDone(AtomicInteger loopsLeft, @Nullable SharedBody shared, CompletableFuture<Integer> result,
+            AtomicInteger written) {
+        if (loopsLeft.decrementAndGet() == 0) {
+            if (shared != null) {
+                shared.release();
+            }
+            result.complete(written.get());
+        }
+    }
+
     /**
      * Whether {@code session} is passed by: it holds bytes not yet written out, which with what the
      * sessions this push reached hold pass the peer's outbound bound ({@code Limits.maxOutboundBytes}).
+     * Broadcast bodies that frames share count once (see {@link SharedBody}).
      */
     private static boolean behind(PeerContext context, DefaultSession session, AtomicLong queued, long frameSize,
             String uri) {
-        long holds = session.outbound().bytes();
+        long holds = session.outbound().ownBytes();
         if (holds == 0) {
             // Wrote out all it had: its frame most likely goes straight to the socket. Nothing shared is touched.
             return false;
         }
         // Counted whether or not it is passed by: what it holds is held all the same.
         long before = queued.getAndAdd(holds);
-        if (before + holds > context.limits.maxOutboundBytes()) {
+        if (before + holds + context.slowReaders.sharedBodyBytes() > context.limits.maxOutboundBytes()) {
             session.outbound().skipBroadcast(uri, ": it holds " + holds + " bytes unwritten, and the sessions "
                     + "reached hold over " + context.limits.maxOutboundBytes());
             return true;
@@ -153,9 +164,10 @@ public final class Broadcast {
         return false;
     }
 
-    private static boolean pushTo(DefaultSession session, String uri, PreEncoded encoded, CallOption[] options) {
+    private static boolean pushTo(DefaultSession session, String uri, PreEncoded encoded, @Nullable SharedBody shared,
+            CallOption[] options) {
         try {
-            return session.pushEncoded(uri, encoded, options);
+            return session.pushEncoded(uri, encoded, shared, options);
         } catch (RuntimeException e) {
             // One session's failure (a call option that throws for it) must not end the broadcast for the rest.
             log.warn("broadcast to {} failed", session.id(), e);

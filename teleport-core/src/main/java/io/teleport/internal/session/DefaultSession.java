@@ -239,10 +239,11 @@ public final class DefaultSession implements Session {
 
     /**
      * Pushes a body already encoded with the default codec, from this session's I/O thread (a
-     * broadcast batches its writes per thread); whether the frame was handed to the connection.
+     * broadcast batches its writes per thread), its frame holding {@code shared} when there is one;
+     * whether the frame was handed to the connection.
      */
-    public boolean pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options) {
-        return calls.pushEncoded(uri, body, options);
+    boolean pushEncoded(String uri, io.teleport.codec.PreEncoded body, @Nullable SharedBody shared, CallOption[] options) {
+        return calls.pushEncoded(uri, body, shared, options);
     }
 
     /** The next seq for a pull or push of this side, as the connection's protocol counts. */

@@ -125,7 +125,7 @@ public final class PeerContext {
         this.waterMark = new io.netty.channel.WriteBufferWaterMark(limits.writeBufferLowWaterMark(),
                 limits.writeBufferHighWaterMark());
         this.budget = new InboundBudget(limits.maxInboundBytes(), logs.budgetFullLog);
-        this.counters = new Counters(budget, limits, logs.refusalLogs, this::handlerExecutor);
+        this.counters = new Counters(budget, limits, logs.refusalLogs, this::handlerExecutor, () -> slowReaders.heldBytes(live));
         long handshake = limits.handshakeTimeout().toNanos();
         // A tenth of the handshake timeout, at least a second (or all of a shorter timeout).
         long strayAge = Math.min(handshake, Math.max(handshake / 10, TimeUnit.SECONDS.toNanos(1)));

@@ -75,7 +75,8 @@ public final class SenderEncoding {
             // written and freed by one thread anyway: build it whole, with no copy of the body.
             return proto.encode(packet, ctx, alloc);
         }
-        ByteBuf body = marshal(ctx.codecs(), packet);
+        // A broadcast's shared body (SharedBody) comes marshalled: the prepared packet holds its own reference.
+        ByteBuf body = packet.encodedBody() != null ? packet.encodedBody().retainedDuplicate() : marshal(ctx.codecs(), packet);
         try {
             int bodyLength = body == null ? 0 : body.readableBytes();
             if (bodyLength > ctx.readLimit()) {

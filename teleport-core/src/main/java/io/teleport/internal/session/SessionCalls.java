@@ -1,5 +1,6 @@
 package io.teleport.internal.session;
 
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import io.teleport.internal.log.LogText;
 import io.teleport.message.Packet;
@@ -186,10 +187,13 @@ final class SessionCalls {
      * Pushes a body already encoded with {@code codec}, from this session's I/O thread (a broadcast
      * batches its writes per thread), or from a thread that may block when push hooks may.
      *
+     * <p>With {@code shared}, the frame holds a slice of that buffer for its body rather than a copy,
+     * unless a hook gives it transfer filters.
+     *
      * @return whether the frame was handed to the connection: not when the session or its connection is
      *     closed, refused by a hook, or a slow reader (not writable)
      */
-    boolean pushEncoded(String uri, io.teleport.codec.PreEncoded body, CallOption[] options) {
+    boolean pushEncoded(String uri, io.teleport.codec.PreEncoded body, @Nullable SharedBody shared, CallOption[] options) {
         Packet packet = new Packet(PacketType.PUSH, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
         OutgoingCall call = new OutgoingCall(session, packet, 0).apply(options);
         long seq = packet.seq();
@@ -202,13 +206,18 @@ final class SessionCalls {
         packet.seq(seq).type(PacketType.PUSH);
         Object frame;
         try {
-            frame = SenderEncoding.encode(session, packet);
+            frame = SenderEncoding.encode(session, packet.encodedBody(shared == null ? null : shared.buffer()));
         } catch (RerrorException e) {
+            packet.encodedBody(null);
             // A session under teleport.protocol: auto that has said nothing yet, or a hook's bad metadata.
             session.peer.counters.broadcastSkipped.increment();
             session.peer.logs.unframedLog.record("broadcast " + LogText.safe(uri, session.peer.limits.logValueLimit())
                     + " skipped " + session.id() + ": " + e.rerror().detail());
             return false;
+        }
+        if (!(frame instanceof PreparedPacket)) {
+            // Framed already; the hooks that see the packet later must not reach a buffer freed by then.
+            packet.encodedBody(null);
         }
         if (session.outbound().isSlowReader(frame)) {
             // A slow reader: a broadcast goes on without it rather than queue more for it.
@@ -217,7 +226,18 @@ final class SessionCalls {
             return false;
         }
         session.outbound().wroteBroadcast();
+        // Counted as the frame's only when it holds the body: not when a hook's filters made it copy it.
+        SharedBody held = shared != null && packet.xferPipe().length == 0
+                && (frame instanceof PreparedPacket || frame instanceof CompositeByteBuf) ? shared : null;
+        if (held != null) {
+            held.hold();
+            session.outbound().holdingShared(held.size());
+        }
         session.write(frame, f -> {
+            if (held != null) {
+                session.outbound().holdingShared(-held.size());
+                held.release();
+            }
             if (f.isSuccess()) {
                 session.peer.messageLog.pushLaunch(session.channel(), packet, call.startNanos());
                 if (session.peer.plugins.has(Hook.POST_WRITE_PUSH)) {

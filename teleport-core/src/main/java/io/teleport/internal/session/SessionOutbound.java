@@ -8,8 +8,6 @@ import io.teleport.internal.log.LogText;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CompletableFuture;
@@ -29,14 +27,16 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  */
 final class SessionOutbound {
 
-    private static final Logger log = LoggerFactory.getLogger(SessionOutbound.class);
-
     private final DefaultSession session;
     private static final AtomicLongFieldUpdater<SessionOutbound> WAITING_BYTES =
             AtomicLongFieldUpdater.newUpdater(SessionOutbound.class, "waitingBytes");
     // Fields rather than an AtomicLong and an eager queue: an idle session, of which there may be
     // tens of thousands, should cost little.
     private volatile long waitingBytes;
+    /** Bytes of shared broadcast bodies in the frames queued (see {@link SharedBody}). */
+    private volatile long sharedBytes;
+    private static final AtomicLongFieldUpdater<SessionOutbound> SHARED_BYTES =
+            AtomicLongFieldUpdater.newUpdater(SessionOutbound.class, "sharedBytes");
     /** Created by the first waiter; most sessions never have one. */
     private volatile @Nullable WritableWaiters writableWaiters;
     /** {@link #WROTE} once this side wrote. */
@@ -62,6 +62,20 @@ final class SessionOutbound {
     /** Bytes of this side's frames queued and not yet written to the socket. */
     long bytes() {
         return queuedAhead(false);
+    }
+
+    /**
+     * {@link #bytes()} but for the broadcast bodies its frames share with other sessions' (the peer counts
+     * each once): what the peer holds for this session alone.
+     */
+    long ownBytes() {
+        // Netty counts a frame until its write has ended, and the share only then goes: never below, but for a moment.
+        return Math.max(0, bytes() - sharedBytes);
+    }
+
+    /** A frame holding a shared broadcast body of {@code size} bytes is queued (or, negative, its write ended). */
+    void holdingShared(int size) {
+        SHARED_BYTES.addAndGet(this, size);
     }
 
     /**
@@ -258,7 +272,7 @@ final class SessionOutbound {
             boolean slow = !ch.isWritable() && ch.isActive();
             session.peer.slowReaders.update(session, slow);
             long max = session.peer.limits.maxOutboundBytes();
-            long queued = slow ? session.peer.slowReaders.queuedBytes(session, bytes()) : 0;
+            long queued = slow ? session.peer.slowReaders.queuedBytes(session, ownBytes()) : 0;
             // The frame that made it slow was written while it was writable, unchecked (one always may
             // be): a peer that reads nothing holds its first reply, however large, and a thousand such
             // peers a thousand. Looked at again once a reader that reads would have drained, or at once
@@ -291,7 +305,7 @@ final class SessionOutbound {
         SlowReaders slow = session.peer.slowReaders;
         long max = session.peer.limits.maxOutboundBytes();
         if (slow.overLimit(session, 0, max, graceNanos) != null) {
-            closeStalled(slow.count(session), slow.queuedBytes(session, bytes()), max);
+            closeStalled(slow.count(session), slow.queuedBytes(session, ownBytes()), max);
         }
     }
 
@@ -320,38 +334,14 @@ final class SessionOutbound {
         if (!ch.isWritable() && closedForUnreadReplies(ch, frame, listener)) {
             return;
         }
-        writeAndFlush(ch, frame, listener);
-    }
-
-    /**
-     * Writes with the listener on the promise before the write starts: added after, from a handler
-     * thread, it finds the write often done, and the promise hands it back to the I/O thread as a task.
-     */
-    private static void writeAndFlush(Channel ch, Object frame, ChannelFutureListener listener) {
-        if (ch.eventLoop().isShuttingDown()) {
-            // A stopping I/O thread (a handler that outlived the shutdown's timeout): the connection is
-            // closed, and Netty would log an error with a stack for each write, whose listener it never runs.
-            notWritten(ch, frame, listener, new ClosedChannelException());
-            return;
-        }
-        ch.writeAndFlush(frame, ch.newPromise().addListener(listener));
-    }
-
-    /** Frees a frame that is not written, and tells its listener why. */
-    private static void notWritten(Channel ch, Object frame, ChannelFutureListener listener, Throwable why) {
-        ReferenceCountUtil.release(frame);
-        try {
-            listener.operationComplete(ch.newFailedFuture(why));
-        } catch (Exception e) {
-            log.debug("write listener failed", e);
-        }
+        FrameWrites.writeAndFlush(ch, frame, listener);
     }
 
     /** Closes the connection when {@code frame} would take it past its outbound limit; false when it fits. */
     private boolean closedForUnreadReplies(Channel ch, Object frame, ChannelFutureListener listener) {
         if (!ch.isActive() || closedUnread()) {
             // Not writable because it is closed, or being closed for unread replies: nothing more to count.
-            notWritten(ch, frame, listener, new ClosedChannelException());
+            FrameWrites.notWritten(ch, frame, listener, new ClosedChannelException());
             return true;
         }
         long queued = bytes();
@@ -367,7 +357,7 @@ final class SessionOutbound {
         }
         session.peer.logs.outboundLog.record("what is sent to " + session.id() + " not read: " + over + "; connection closed");
         ch.close();
-        notWritten(ch, frame, listener, new java.io.IOException("not sent: the other side does not read what this side sends"));
+        FrameWrites.notWritten(ch, frame, listener, new java.io.IOException("not sent: the other side does not read what this side sends"));
         return true;
     }
 
@@ -383,14 +373,14 @@ final class SessionOutbound {
                 ReferenceCountUtil.release(frame);
                 return;
             }
-            writeAndFlush(ch, frame, listener);
+            FrameWrites.writeAndFlush(ch, frame, listener);
             return;
         }
         HeldFrame held = new HeldFrame(this, frame, SenderEncoding.size(frame));
         if (listener instanceof PendingPull) {
             ((PendingPull) listener).holding(held);
         } else {
-            held.expireAfter(session.peer.timer, holdNanos, (f, why) -> notWritten(session.channel(), f, listener, why));
+            held.expireAfter(session.peer.timer, holdNanos, (f, why) -> FrameWrites.notWritten(session.channel(), f, listener, why));
         }
         waiting.whenComplete((ok, error) -> {
             Object f = held.take();
@@ -404,10 +394,10 @@ final class SessionOutbound {
                 return;
             }
             if (error == null) {
-                writeAndFlush(ch, f, listener);
+                FrameWrites.writeAndFlush(ch, f, listener);
             } else {
                 // Never written: say so, as "connection is closed" also ends pulls that were.
-                notWritten(ch, f, listener, new java.io.IOException("not sent: the session did not reconnect"));
+                FrameWrites.notWritten(ch, f, listener, new java.io.IOException("not sent: the session did not reconnect"));
             }
         });
     }

@@ -4,6 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The sessions of a peer that are over their write high water mark: their remote reads more slowly
@@ -15,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SlowReaders {
 
     private final Set<DefaultSession> sessions = ConcurrentHashMap.newKeySet();
+    /** Broadcast bodies that frames still hold, each counted once however many sessions hold it. */
+    private final AtomicLong sharedBodyBytes = new AtomicLong();
 
     /** The session's writability changed, or it closed (I/O thread). */
     void update(DefaultSession session, boolean slow) {
@@ -41,7 +44,7 @@ final class SlowReaders {
      */
     @Nullable String overLimit(DefaultSession writing, int size, long max, long graceNanos) {
         SessionOutbound out = writing.outbound();
-        long mine = out.bytes();
+        long mine = out.ownBytes();
         long queued = queuedBytes(writing, mine);
         if (queued + size <= max) {
             return null;
@@ -78,7 +81,7 @@ final class SlowReaders {
         for (DefaultSession s : sessions) {
             SessionOutbound out = s.outbound();
             long t = out.slowSinceNanos;
-            if (s == except || t == 0 || out.closedUnread() || s.isFinished() || out.bytes() <= share) {
+            if (s == except || t == 0 || out.closedUnread() || s.isFinished() || out.ownBytes() <= share) {
                 continue;
             }
             if (stalest == null || t - since < 0) {
@@ -91,17 +94,36 @@ final class SlowReaders {
 
     /**
      * Bytes the slow sessions have queued, together, {@code writing} counted with its {@code bytes}
-     * even before its writability event has run.
+     * even before its writability event has run; the broadcast bodies their frames share, once.
      */
     long queuedBytes(DefaultSession writing, long bytes) {
-        long sum = sessions.contains(writing) ? 0 : bytes;
+        long sum = (sessions.contains(writing) ? 0 : bytes) + sharedBodyBytes.get();
         for (DefaultSession s : sessions) {
             // One closed for its unread replies frees them as soon as its I/O thread closes it.
             if (!s.outbound().closedUnread()) {
-                sum += s.outbound().bytes();
+                sum += s.outbound().ownBytes();
             }
         }
         return sum;
+    }
+
+    /** A broadcast's shared body is made ({@code delta} its size), or freed (minus it). */
+    void sharedBodies(long delta) {
+        sharedBodyBytes.addAndGet(delta);
+    }
+
+    /** What {@code live}, all the peer's sessions, hold to write: {@link io.teleport.limits.PeerStats#outboundBytes()}. */
+    long heldBytes(Iterable<DefaultSession> live) {
+        long sum = sharedBodyBytes.get();
+        for (DefaultSession s : live) {
+            sum += s.outbound().ownBytes();
+        }
+        return sum;
+    }
+
+    /** The bytes of the broadcast bodies that frames still hold, each counted once (see {@link SharedBody}). */
+    long sharedBodyBytes() {
+        return sharedBodyBytes.get();
     }
 
     /** Whether {@code session} is among the slow readers. */

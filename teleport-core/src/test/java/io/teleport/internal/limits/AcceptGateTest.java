@@ -29,7 +29,7 @@ class AcceptGateTest {
 
     @RegisterExtension
     final LogCapture log = LogCapture.of(AcceptGate.class.getName(), Level.WARN);
-    private final Counters counters = new Counters(new InboundBudget(1 << 20), Limits.defaults(), new RefusalLogs(), () -> Runnable::run);
+    private final Counters counters = new Counters(new InboundBudget(1 << 20), Limits.defaults(), new RefusalLogs(), () -> Runnable::run, () -> 0);
     private final AcceptGate gate = new AcceptGate(2, 0, 0, counters, new RefusalLogs());
 
     /** {@code n} connections the listener accepts, one read each. */

@@ -19,7 +19,7 @@ class ReadGateTest {
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final InboundBudget budget = new InboundBudget(1 << 20);
-    private final Counters counters = new Counters(budget, Limits.defaults(), new RefusalLogs(), () -> Runnable::run);
+    private final Counters counters = new Counters(budget, Limits.defaults(), new RefusalLogs(), () -> Runnable::run, () -> 0);
     private final ReadGate gate = new ReadGate(channel, budget, counters, Limits.defaults(), () -> false, () -> false);
 
     @AfterEach
@@ -164,7 +164,7 @@ class ReadGateTest {
     void aConnectionThatStopsBeingReadGivesUpTheOverdraftItsFrameHeld() {
         long mib = 1 << 20;
         InboundBudget big = new InboundBudget(64 * mib);
-        ReadGate holder = new ReadGate(channel, big, new Counters(big, Limits.defaults(), new RefusalLogs(), () -> Runnable::run), Limits.builder().maxInflightPerSession(1).build(), () -> false, () -> false);
+        ReadGate holder = new ReadGate(channel, big, new Counters(big, Limits.defaults(), new RefusalLogs(), () -> Runnable::run, () -> 0), Limits.builder().maxInflightPerSession(1).build(), () -> false, () -> false);
         assertThat(big.reserveOrWait(32 * mib, 40 * mib, 0, () -> { })).isTrue();
         // A 16 MiB frame half here takes its rest (8 MiB) past the large frames' share.
         assertThat(holder.reserveFrame(1024, 16 * mib, 8 * mib)).isTrue();
@@ -218,7 +218,7 @@ class ReadGateTest {
     @Test
     void aRefusedMessageGivesItsBytesBackAtOnce() {
         InboundBudget small = new InboundBudget(1000);
-        ReadGate one = new ReadGate(channel, small, new Counters(small, Limits.defaults(), new RefusalLogs(), () -> Runnable::run),
+        ReadGate one = new ReadGate(channel, small, new Counters(small, Limits.defaults(), new RefusalLogs(), () -> Runnable::run, () -> 0),
                 Limits.builder().maxInflightPerSession(1).build(), () -> true, () -> false);
         assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();
         assertThat(small.reserveOrWait(300, 300, 0, one)).isTrue();

@@ -28,7 +28,7 @@ class WriteStallWatchTest {
         }
     }
 
-    private final Counters counters = new Counters(new InboundBudget(1 << 20), Limits.defaults(), new RefusalLogs(), () -> Runnable::run);
+    private final Counters counters = new Counters(new InboundBudget(1 << 20), Limits.defaults(), new RefusalLogs(), () -> Runnable::run, () -> 0);
     private final HeldChannel ch = new HeldChannel();
     @org.junit.jupiter.api.extension.RegisterExtension
     final io.teleport.testing.LogCapture log = io.teleport.testing.LogCapture.of(WriteStallWatchTest.class.getName(),

@@ -45,6 +45,8 @@ import java.util.function.ToLongFunction;
  * <li>{@code teleport.limits.sessions.paused} gauge: sessions not being read now;</li>
  * <li>{@code teleport.limits.inbound.bytes} gauge: inbound frame bytes held now, and
  * {@code teleport.limits.inbound.max.bytes}, the peer's max-inbound-bytes, to graph it against;</li>
+ * <li>{@code teleport.limits.outbound.bytes} gauge: bytes of outbound frames the sessions hold to write
+ * now, the body a broadcast's frames share counted once;</li>
  * <li>{@code teleport.handlers.threads}, {@code teleport.handlers.running} and
  * {@code teleport.handlers.queued} gauges: the handler pool's threads, the handlers running and the
  * messages waiting for a thread now (0 when handlers run inline).</li>
@@ -115,6 +117,9 @@ public final class TeleportLimitsMetrics implements MeterBinder {
                 .description("Sessions not being read now").register(registry);
         Gauge.builder("teleport.limits.inbound.bytes", stats, PeerStats::inboundBytes).baseUnit("bytes")
                 .description("Bytes of inbound frames the peer holds now").register(registry);
+        Gauge.builder("teleport.limits.outbound.bytes", stats, PeerStats::outboundBytes).baseUnit("bytes")
+                .description("Bytes of outbound frames the sessions hold to write now, a broadcast's shared body once")
+                .register(registry);
         long max = maxInboundBytes;
         Gauge.builder("teleport.limits.inbound.max.bytes", stats, s -> max).baseUnit("bytes")
                 .description("The most bytes of inbound frames the peer holds at once (max-inbound-bytes)")

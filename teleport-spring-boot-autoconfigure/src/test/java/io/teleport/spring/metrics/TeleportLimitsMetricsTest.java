@@ -106,12 +106,14 @@ class TeleportLimitsMetricsTest {
             public long asyncHandlerTimeouts() { return 29; }
             public long crowdedAddressCloses() { return 30; }
             public long lateReplies() { return 31; }
+            public long outboundBytes() { return 32; }
         };
         new TeleportLimitsMetrics(stats, 13, 17).bindTo(registry);
 
         assertThat(registry.get("teleport.limits.read.pauses").functionCounter().count()).isEqualTo(1);
         assertThat(gauge("teleport.limits.sessions.paused")).isEqualTo(2);
         assertThat(gauge("teleport.limits.inbound.bytes")).isEqualTo(3);
+        assertThat(gauge("teleport.limits.outbound.bytes")).isEqualTo(32);
         assertThat(counter("teleport.limits.refused", "pull-handlers-full")).isEqualTo(4);
         assertThat(counter("teleport.limits.refused", "push-handlers-full")).isEqualTo(5);
         assertThat(counter("teleport.limits.refused", "push-dropped")).isEqualTo(23);
