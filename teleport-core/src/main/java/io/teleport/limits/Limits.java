@@ -159,9 +159,9 @@ public final class Limits {
 
     /**
      * How long a frame may take to arrive once its first bytes have; past it the connection closes.
-     * Its clock starts again when this side stops reading the session for its own load, not while it
-     * waits for room in {@link #maxInboundBytes()}. Runs even when the idle timeout is off. Zero: no
-     * bound. Default 10 s.
+     * Its clock starts again when this side stops reading the session for its own load, and stops
+     * while the frame waits for room in {@link #maxInboundBytes()}. Runs even when the idle timeout is
+     * off. Zero: no bound. Default 10 s.
      */
     public Duration frameReadTimeout() {
         return v.frameReadTimeout;

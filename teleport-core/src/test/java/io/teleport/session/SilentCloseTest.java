@@ -180,4 +180,35 @@ class SilentCloseTest {
                             .contains("shutdown timeout");
                 });
     }
+
+    /**
+     * A frame this side's frame-read timeout gave up on may have waited for this side's own inbound budget
+     * (new-user trial 17: hundreds of slow but honest connections): its pulls are told what happened,
+     * without the "broke the protocol" blame.
+     */
+    @Test
+    void aFrameReadTimeoutIsToldWithoutBlame() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread stalling = new Thread(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    // Declares a frame of 1 KiB, sends its first bytes, and stalls.
+                    s.getOutputStream().write(java.nio.ByteBuffer.allocate(16).putInt(1024).put((byte) 'f').array());
+                    Thread.sleep(5000);
+                } catch (Exception e) {
+                    // closed by the test
+                }
+            });
+            stalling.start();
+            Session session = peer(PeerConfig.builder().limits(io.teleport.limits.Limits.builder()
+                    .frameReadTimeout(java.time.Duration.ofMillis(300)).build()).build())
+                    .dial("127.0.0.1:" + server.getLocalPort());
+            assertThatThrownBy(() -> session.pull("/echo", "x", String.class))
+                    .isInstanceOfSatisfying(RerrorException.class, e -> {
+                        assertThat(e.rerror().code()).isEqualTo(Rerror.CODE_CONNECTION_CLOSED);
+                        assertThat(e.rerror().detail()).startsWith("closed by this side: frame not complete within 300 ms")
+                                .doesNotContain("broke");
+                    });
+            stalling.interrupt();
+        }
+    }
 }

@@ -114,7 +114,7 @@ public final class Broadcast {
                     } catch (OutOfMemoryError e) {
                         // No direct memory left for a frame: the rest of this thread's sessions are skipped.
                         context.counters.broadcastSkipped.add(sessions.size() - i);
-                        context.logs.outboundLog.record("broadcast " + LogText.safe(uri, context.limits.logValueLimit())
+                        context.logs.unframedLog.record("broadcast " + LogText.safe(uri, context.limits.logValueLimit())
                                 + " skipped " + (sessions.size() - i) + " sessions: " + e.getMessage());
                     } finally {
                         written.addAndGet(handed);

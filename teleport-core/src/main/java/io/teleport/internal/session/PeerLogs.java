@@ -34,7 +34,8 @@ public final class PeerLogs {
             + "the timer refused their entries");
     final RefusalLog refusedPushLog = refusalLogs.open(log, "pushes refused before their handler (route, body, a plugin), dropped");
     final RefusalLog outboundLog = refusalLogs.open(log, "outbound bytes of a session at the limit, failed (104) or skipped");
-    final RefusalLog unframedLog = refusalLogs.open(log, "broadcasts skipped sessions they could not frame for");
+    final RefusalLog unframedLog = refusalLogs.open(log, "broadcasts skipped sessions they could not frame for "
+            + "(no direct memory left, no protocol spoken yet, a hook's bad metadata)");
     final RefusalLog unbuiltReplyLog = refusalLogs.open(log, "replies that could not be built, answered more barely");
     final RefusalLog unexpectedPullLog = refusalLogs.open(log, "pulls that failed outside their handler, answered 500");
     final RefusalLog afterReplyLog = refusalLogs.open(log, "PostWriteReply hooks that could not run or failed with an Error");

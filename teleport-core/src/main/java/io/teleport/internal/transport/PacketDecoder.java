@@ -60,8 +60,8 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private long reserved;
     /** Whether the frame being received waited for room in the budget: a timeout then says so. */
     private boolean waitedForRoom;
-    /** When the frame being received started arriving (or reading resumed); 0 when none is partial. */
-    private long partialSince;
+    /** The frame-read timeout's count for the frame being received. */
+    private final FrameClock clock = new FrameClock();
     /** The frame-read timeout's next look, while one is scheduled. */
     private @Nullable ScheduledFuture<?> frameTimer;
     /** Set once the decoder is in the pipeline. */
@@ -133,8 +133,8 @@ final class PacketDecoder extends ByteToMessageDecoder {
         if (gate.holdsDecoding()) {
             // Not reading for this session's own load: what is buffered waits, and is decoded when
             // reading resumes. A frame that waits for budget room goes on: that is how it tries again.
-            if (in.isReadable() && partialSince == 0) {
-                partialSince = System.nanoTime();
+            if (in.isReadable()) {
+                clock.startIfIdle();
             }
             return;
         }
@@ -203,7 +203,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         gate.settle(reserved, charge);
         reserved = 0;
         waitedForRoom = false;
-        partialSince = in.isReadable() ? System.nanoTime() : 0;
+        clock.reset(in.isReadable());
         headerHooksRan = false;
         if (!anyFrame) {
             // Volatile: set once, not fenced again on every frame after.
@@ -228,6 +228,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private boolean reserve(long bytes, long size) {
         boolean fits = gate.reserveFrame(bytes, size, reserved);
         waitedForRoom |= !fits;
+        clock.roomWait(!fits);
         return fits;
     }
 
@@ -265,9 +266,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         }
         frame.writeBytes(in, take);
         if (frame.writerIndex() < gatheringSize) {
-            if (partialSince == 0) {
-                partialSince = System.nanoTime();
-            }
+            clock.startIfIdle();
             armFrameTimer();
             return;
         }
@@ -299,9 +298,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
      */
     private void armPartial(ByteBuf in) {
         if (in.isReadable()) {
-            if (partialSince == 0) {
-                partialSince = System.nanoTime();
-            }
+            clock.startIfIdle();
             armFrameTimer();
         }
     }
@@ -328,23 +325,23 @@ final class PacketDecoder extends ByteToMessageDecoder {
 
     private void checkFrame() {
         frameTimer = null;
-        if (partialSince == 0 || failed || !ctx.channel().isActive()) {
+        if (!clock.started() || failed || !ctx.channel().isActive()) {
             return;
         }
         long now = System.nanoTime();
         if (gate.holdsDecoding() || gate.paused() && reserved == 0) {
             // This side stopped reading for this session's own load, or the frame waits for room and
-            // holds none: the sender is not late, so its clock starts again. A frame that holds budget
-            // and waits for more keeps counting: frames that never end would keep every connection waiting.
-            partialSince = now;
-        } else if (now - partialSince >= frameReadTimeoutNanos) {
+            // holds none: the sender is not late, so its clock starts again. One that holds budget and
+            // waits for more does not count that wait either (FrameClock), and counts again once read.
+            clock.restart(now);
+        } else if (clock.counted(now) >= frameReadTimeoutNanos) {
             session.peer.counters.frameReadTimeouts.increment();
             ctx.fireExceptionCaught(new FrameReadTimeoutException(TimeUnit.NANOSECONDS.toMillis(frameReadTimeoutNanos),
                     waitedForRoom));
             return;
         }
         frameTimer = ctx.executor().schedule(this::checkFrame,
-                Math.max(1, frameReadTimeoutNanos - (now - partialSince)), TimeUnit.NANOSECONDS);
+                Math.max(1, frameReadTimeoutNanos - clock.counted(now)), TimeUnit.NANOSECONDS);
     }
 
     @Override

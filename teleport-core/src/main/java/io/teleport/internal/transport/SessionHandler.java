@@ -397,11 +397,11 @@ final class SessionHandler extends ChannelDuplexHandler {
             log.debug("disconnect({}): {}", session.id(), brokenBy);
         } else if (c instanceof ProtoException || c instanceof XferException || c instanceof CodecException
                 || c instanceof DecoderException) {
-            // The other side broke the protocol or a limit: each at DEBUG, at WARN once per interval for
-            // all connections (a peer that reconnects to do it again must not flood the log); a stack
-            // would only say where it was noticed.
+            // The other side broke the protocol or a limit: each at DEBUG, at WARN once per interval for all connections
+            // (a peer that reconnects to do it again must not flood the log); a stack would only say where it was noticed.
             String why = LogText.safe(c.getMessage(), limit);
-            brokenBy = "closed by this side: the other side broke the protocol or a limit: " + why;
+            // A frame that timed out (maybe waiting for this side's budget) is told as it is, without the blame.
+            brokenBy = "closed by this side: " + (c instanceof FrameReadTimeoutException ? "" : "the other side broke the protocol or a limit: ") + why;
             String text = "disconnect(" + session.id() + ") when reading: " + why;
             log.debug(text);
             session.peer.logs.brokenProtocolLog.record(text);

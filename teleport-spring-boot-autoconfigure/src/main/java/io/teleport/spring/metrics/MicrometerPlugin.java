@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.teleport.message.Packet;
 import io.teleport.message.PacketType;
 import io.teleport.message.Rerror;
@@ -48,7 +51,10 @@ import java.util.concurrent.TimeUnit;
  * {@code teleport.sessions.closed} counters;</li>
  * <li>{@code teleport.bytes.read} and {@code teleport.bytes.written} counters (frame bytes);</li>
  * <li>the {@code teleport.limits.*} meters of {@link TeleportLimitsMetrics}: sessions paused, messages
- * refused and connections closed by the peer's limits.</li>
+ * refused and connections closed by the peer's limits;</li>
+ * <li>Micrometer's {@code netty.allocator.*} meters of Netty's default allocator, which holds the frames:
+ * {@code netty.allocator.memory.used} (tag {@code memory.type}) is the direct memory Netty counts itself,
+ * which {@code jvm.buffer.memory.used} does not see.</li>
  * </ul>
  *
  * <p>The route tag is the path without the query, never the raw URI; handled pulls and received
@@ -131,6 +137,10 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         Gauge.builder("teleport.sessions.active", peer, PeerSetup::sessionCount).description("Live sessions")
                 .register(registry);
         new TeleportLimitsMetrics(peer).bindTo(registry);
+        // Where the frames' direct memory shows: Netty counts its own, which jvm.buffer.memory.used does not see.
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
+            new NettyAllocatorMetrics(allocator).bindTo(registry);
+        }
     }
 
     @Override

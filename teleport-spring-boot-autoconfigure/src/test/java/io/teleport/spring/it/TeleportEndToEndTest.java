@@ -112,6 +112,8 @@ class TeleportEndToEndTest {
             assertThat(meters.get("teleport.sessions.active").gauge().value()).isEqualTo(1.0);
             assertThat(meters.get("teleport.sessions.opened").counter().count()).isGreaterThanOrEqualTo(1.0);
             assertThat(meters.get("teleport.bytes.read").counter().count()).isPositive();
+            // Netty's direct memory, which it counts itself (the frames' buffers are its default allocator's).
+            assertThat(meters.get("netty.allocator.memory.used").tag("memory.type", "direct").gauge().value()).isPositive();
         });
         assertThat(meters.find("teleport.pull.handle").tag("route", "/group/home/test?peer_id=call-1").timer()).isNull();
         // Boot's observation and metrics auto-configuration make these timers from observations.
