@@ -160,8 +160,8 @@ public final class Limits {
     /**
      * How long a frame may take to arrive once its first bytes have; past it the connection closes.
      * Its clock starts again when this side stops reading the session for its own load, and stops
-     * while the frame waits for room in {@link #maxInboundBytes()}. Runs even when the idle timeout is
-     * off. Zero: no bound. Default 10 s.
+     * while the frame waits for room in {@link #maxInboundBytes()}, unless none is freed that long.
+     * Runs even when the idle timeout is off. Zero: no bound. Default 10 s.
      */
     public Duration frameReadTimeout() {
         return v.frameReadTimeout;

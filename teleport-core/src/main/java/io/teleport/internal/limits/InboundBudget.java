@@ -41,6 +41,8 @@ public final class InboundBudget {
     private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     /** The waiter whose frame may go past its share, if any (see {@link #overdraw}). */
     private final AtomicReference<@Nullable Overdraft> overdraft = new AtomicReference<>();
+    /** See {@link #lastRelease()}. */
+    private volatile long lastRelease = System.nanoTime();
 
     public InboundBudget(long max) {
         this(max, null);
@@ -49,6 +51,11 @@ public final class InboundBudget {
     public InboundBudget(long max, @Nullable RefusalLog full) {
         this.max = max;
         this.full = full;
+    }
+
+    /** Whether connections wait for room: reads are then kept small (what a waiting one read is held uncounted). */
+    public boolean contended() {
+        return !waiters.isEmpty();
     }
 
     /**
@@ -199,7 +206,19 @@ public final class InboundBudget {
             return;
         }
         used.addAndGet(-bytes);
+        if (!waiters.isEmpty()) {
+            // Only while anyone waits: the common release writes nothing shared.
+            lastRelease = System.nanoTime();
+        }
         wakeWaiters();
+    }
+
+    /**
+     * When room was last given back while connections waited ({@code System.nanoTime()}): frames that wait
+     * for room do not count the wait against the frame-read timeout unless none has been for that long.
+     */
+    public long lastRelease() {
+        return lastRelease;
     }
 
     /** Forgets a waiter whose connection is gone. */

@@ -1,19 +1,30 @@
 package io.teleport.internal.transport;
 
+import io.teleport.internal.limits.InboundBudget;
+
 /**
  * How long the frame being received has taken to arrive, for the frame-read timeout: from its first
  * bytes, but not while it waits for room in the inbound budget. That wait is this side's, not the
  * sender's: with the clock running through it, a backlog far larger than the budget (new-user trial
  * 17: 2,000 connections, each with 200 KB pushes queued) had hundreds of honest connections closed as
  * slow senders. A frame that never ends still meets the timeout: whenever room is freed it is read
- * again, and then its clock runs. One connection's state, used on its I/O thread only.
+ * again, and then its clock runs. And when no room has been freed for as long as the timeout, the
+ * wait counts after all: frames that each hold part of the budget and wait for more (none whole, none
+ * releasing) would otherwise wait for one another for ever. One connection's state, used on its I/O
+ * thread only.
  */
 final class FrameClock {
+
+    private final InboundBudget budget;
 
     /** When the frame started arriving, moved on by the time it waited for room; 0 while none is partial. */
     private long since;
     /** When the frame started waiting for room; 0 while it does not. */
     private long waitingSince;
+
+    FrameClock(InboundBudget budget) {
+        this.budget = budget;
+    }
 
     /** Whether a frame is partial. */
     boolean started() {
@@ -56,11 +67,15 @@ final class FrameClock {
         }
     }
 
-    /** The time counted against the frame-read timeout at {@code now}. */
-    long counted(long now) {
+    /**
+     * The time counted against the frame-read timeout ({@code timeout}) at {@code now}: the wait for room
+     * too once the budget has freed none for that long.
+     */
+    long counted(long now, long timeout) {
         if (since == 0) {
             return 0;
         }
-        return Math.max(0, (waitingSince != 0 ? waitingSince : now) - since);
+        boolean stalled = waitingSince != 0 && now - Math.max(waitingSince, budget.lastRelease()) >= timeout;
+        return Math.max(0, (waitingSince != 0 && !stalled ? waitingSince : now) - since);
     }
 }

@@ -61,7 +61,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
     /** Whether the frame being received waited for room in the budget: a timeout then says so. */
     private boolean waitedForRoom;
     /** The frame-read timeout's count for the frame being received. */
-    private final FrameClock clock = new FrameClock();
+    private final FrameClock clock;
     /** The frame-read timeout's next look, while one is scheduled. */
     private @Nullable ScheduledFuture<?> frameTimer;
     /** Set once the decoder is in the pipeline. */
@@ -87,6 +87,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         this.session = session;
         this.gate = gate;
         this.frameReadTimeoutNanos = frameReadTimeoutNanos;
+        this.clock = new FrameClock(session.peer.budget);
         gate.onResume(this::retry);
         setCumulator(held);
     }
@@ -334,14 +335,14 @@ final class PacketDecoder extends ByteToMessageDecoder {
             // holds none: the sender is not late, so its clock starts again. One that holds budget and
             // waits for more does not count that wait either (FrameClock), and counts again once read.
             clock.restart(now);
-        } else if (clock.counted(now) >= frameReadTimeoutNanos) {
+        } else if (clock.counted(now, frameReadTimeoutNanos) >= frameReadTimeoutNanos) {
             session.peer.counters.frameReadTimeouts.increment();
             ctx.fireExceptionCaught(new FrameReadTimeoutException(TimeUnit.NANOSECONDS.toMillis(frameReadTimeoutNanos),
                     waitedForRoom));
             return;
         }
         frameTimer = ctx.executor().schedule(this::checkFrame,
-                Math.max(1, frameReadTimeoutNanos - clock.counted(now)), TimeUnit.NANOSECONDS);
+                Math.max(1, frameReadTimeoutNanos - clock.counted(now, frameReadTimeoutNanos)), TimeUnit.NANOSECONDS);
     }
 
     @Override

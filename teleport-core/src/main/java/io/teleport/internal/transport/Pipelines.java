@@ -51,6 +51,7 @@ public final class Pipelines {
         ChannelPipeline pipeline = channel.pipeline();
         channel.config().setMessageSizeEstimator(SenderEncoding.ESTIMATOR);
         channel.config().setWriteBufferWaterMark(peer.waterMark);
+        channel.config().setRecvByteBufAllocator(new BudgetReads(peer.budget));
         ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits, () -> session.pendingPulls() > 0,
                 session::awaitsNestedReplies);
         SslContext ssl = session.dialed() ? peer.tls.client() : peer.tls.server();
