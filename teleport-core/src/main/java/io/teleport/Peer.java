@@ -211,7 +211,7 @@ public final class Peer implements PeerSetup, AutoCloseable {
                     bound.cause());
         }
         listeners.add(bound.channel());
-        log.info("listen ok (network:{}, addr:{}, handlers: {}){}", network.goName(), bound.channel().localAddress(), io.teleport.internal.dispatch.HandlerModes.describe(context.executor, context.inline, config.handlerExecutor() == null, config.handlerThreads(), context.limits.maxConcurrentHandlers()), Connections.sharing(context, network));
+        log.info("listen ok (network:{}, addr:{}{}", network.goName(), bound.channel().localAddress(), Connections.listening(context, network));
         return bound.channel().localAddress();
     }
 

@@ -48,4 +48,23 @@ class BroadcastPushHooksTest {
         assertThat(all.get(10, TimeUnit.SECONDS)).isEqualTo(20);
         assertThat(mute.threads).isNotEmpty().noneMatch(t -> t.startsWith("teleport-io"));
     }
+
+    /** Which sessions a broadcast reached: a PostWritePush plugin sees each frame written, with its session. */
+    @Test
+    void aPostWritePushPluginSeesEachSessionABroadcastReached() throws Exception {
+        Set<String> reached = ConcurrentHashMap.newKeySet();
+        PostWritePush seen = c -> {
+            reached.add(c.session().id());
+            return null;
+        };
+        Peer server = peers.add(new Peer(PeerConfig.builder().listenAddress("127.0.0.1:0").build(), seen));
+        String addr = server.listen().toString().replace("/", "");
+        for (int i = 0; i < 5; i++) {
+            peers.add(new Peer(PeerConfig.defaults())).dial(addr);
+        }
+        org.awaitility.Awaitility.await().until(() -> server.sessions().size() == 5);
+        assertThat(server.pushAll("/news", "hello", s -> true).get(10, TimeUnit.SECONDS)).isEqualTo(5);
+        org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(reached)
+                .containsExactlyInAnyOrderElementsOf(server.sessions().stream().map(Session::id).toList()));
+    }
 }

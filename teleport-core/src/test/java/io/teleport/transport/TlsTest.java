@@ -36,6 +36,8 @@ class TlsTest {
     private final List<Peer> peers = new ArrayList<>();
     @RegisterExtension
     final LogCapture log = LogCapture.of("io.teleport.internal.session", Level.WARN);
+    @RegisterExtension
+    final LogCapture peerLog = LogCapture.of("io.teleport.Peer", Level.INFO);
 
     @BeforeAll
     static void certificates() throws Exception {
@@ -72,6 +74,8 @@ class TlsTest {
                 .serverSslContext(SslContextBuilder.forServer(server.toKeyManagerFactory()).build()).build());
         peers.add(peer);
         int port = ((InetSocketAddress) peer.listen("127.0.0.1:0", null)).getPort();
+        // The listen line says it speaks TLS (new-user trial 17 had to ask openssl).
+        assertThat(peerLog.lines("listen ok")).singleElement().asString().contains(":" + port + ", tls, handlers: ");
         try (java.net.Socket silent = new java.net.Socket("127.0.0.1", port)) {
             silent.setSoTimeout(5000);
             assertThat(silent.getInputStream().read()).as("closed by the server").isEqualTo(-1);

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.teleport.config.PeerConfig;
+import io.teleport.internal.dispatch.HandlerModes;
 import io.teleport.internal.session.DefaultSession;
 import io.teleport.internal.session.Dialer;
 import io.teleport.internal.session.PeerContext;
@@ -69,13 +70,17 @@ public final class Connections {
     }
 
     /**
-     * What the listen line adds when the port may be shared: with SO_REUSEPORT another process (a second
-     * instance started by mistake as well as a restart's new one) binds it too, and takes some of its
-     * new connections, without an error on either side.
+     * The rest of the listen line after the address: whether it speaks TLS, where handlers run (as in
+     * effect), and a warning when the port may be shared: with SO_REUSEPORT another process (a second
+     * instance started by mistake as well as a restart's new one) binds it too, and takes some of its new
+     * connections, without an error on either side.
      */
-    public static String sharing(PeerContext peer, Network network) {
-        return peer.config.reusePort() && network.isTcp()
-                ? "; reuse-port: another process may listen on this port too, and take some of its new connections" : "";
+    public static String listening(PeerContext peer, Network network) {
+        PeerConfig config = peer.config;
+        return (peer.tls.server() != null ? ", tls" : "") + ", handlers: " + HandlerModes.describe(peer.executor, peer.inline,
+                config.handlerExecutor() == null, config.handlerThreads(), peer.limits.maxConcurrentHandlers()) + ")"
+                + (config.reusePort() && network.isTcp()
+                ? "; reuse-port: another process may listen on this port too, and take some of its new connections" : "");
     }
 
     /**

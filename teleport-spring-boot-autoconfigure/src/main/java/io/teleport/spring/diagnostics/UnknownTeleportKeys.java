@@ -59,7 +59,7 @@ public final class UnknownTeleportKeys {
             if (failOnSecurityKeys && security(key.getName().toString())) {
                 // Ignored, a misspelt security setting leaves the peer open: stop rather than warn. The
                 // failure analysis adds where it was set.
-                throw new TeleportConfigurationException(key.getName().toString(), "not a Teleport setting (misspelt?);"
+                throw new TeleportConfigurationException(written(key), "not a Teleport setting (misspelt?);"
                         + " the peer does not start, as without the setting meant it would lack the security asked for",
                         "Correct the key (teleport.auth.token, teleport.auth.accepted-tokens, teleport.auth.timeout,"
                                 + " teleport.ssl.bundle, teleport.ssl.client-auth, teleport.ssl.roles, a remote's"
@@ -67,7 +67,8 @@ public final class UnknownTeleportKeys {
             }
         }
         if (!unknown.isEmpty()) {
-            log.warn("not Teleport settings, ignored (misspelt?): {}", describe(unknown));
+            // Ignored by a peer that starts; one that failed to start already ignores nothing.
+            log.warn("not Teleport settings{} (misspelt?): {}", failOnSecurityKeys ? ", ignored" : "", describe(unknown));
         }
     }
 
@@ -141,10 +142,21 @@ public final class UnknownTeleportKeys {
     }
 
     private static String describe(List<ConfigurationProperty> properties) {
-        return properties.stream().map(UnknownTeleportKeys::describe).collect(Collectors.joining("; "));
+        // A list's elements are one key as written: named once, where its first element was set.
+        return properties.stream().collect(Collectors.toMap(UnknownTeleportKeys::written, UnknownTeleportKeys::describe,
+                (first, next) -> first, java.util.LinkedHashMap::new)).values().stream().collect(Collectors.joining("; "));
     }
 
     private static String describe(ConfigurationProperty property) {
-        return property.getName() + (property.getOrigin() == null ? "" : " (" + property.getOrigin() + ")");
+        return written(property) + (property.getOrigin() == null ? "" : " (" + property.getOrigin() + ")");
+    }
+
+    /** The key as it was written: {@code accepted-token}, not its elements {@code accepted-token[0]} (trial 17). */
+    private static String written(ConfigurationProperty property) {
+        ConfigurationPropertyName name = property.getName();
+        while (name.isLastElementIndexed() && name.getNumberOfElements() > 1) {
+            name = name.getParent();
+        }
+        return name.toString();
     }
 }
