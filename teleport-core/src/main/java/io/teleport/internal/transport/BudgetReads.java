@@ -8,16 +8,11 @@ import io.netty.util.UncheckedBooleanSupplier;
 import io.teleport.internal.limits.InboundBudget;
 
 /**
- * Sizes a connection's reads by the inbound budget: while connections wait for room in it, a read
- * takes at most {@link #CONTENDED_READ} bytes. What a connection has read but cannot reserve it keeps
- * while it waits, uncounted; with reads of up to 64 KiB, 2,000 connections resumed with backlogs held
- * about 150 KB each so, and ran out of direct memory between them (new-user trial 17). Otherwise reads
- * are Netty's adaptive ones.
+ * Sizes a connection's reads by the inbound budget ({@link InboundBudget#readSize}): while connections
+ * wait for room in it, what each has read but cannot reserve, which it holds uncounted while it waits,
+ * stays small. Otherwise reads are Netty's adaptive ones.
  */
 final class BudgetReads extends AdaptiveRecvByteBufAllocator {
-
-    /** The largest read while the budget has connections waiting for room. */
-    static final int CONTENDED_READ = 4096;
 
     private final InboundBudget budget;
 
@@ -46,8 +41,7 @@ final class BudgetReads extends AdaptiveRecvByteBufAllocator {
 
         @Override
         public int guess() {
-            int guess = adaptive.guess();
-            return budget.contended() ? Math.min(guess, CONTENDED_READ) : guess;
+            return budget.readSize(adaptive.guess());
         }
 
         @Override
