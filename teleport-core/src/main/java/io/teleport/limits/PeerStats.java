@@ -22,8 +22,11 @@ public interface PeerStats {
      * Bytes of outbound frames held now: what the sessions have queued and not yet written to their
      * sockets, or hold for a redial, with the body a broadcast's frames share counted once (see
      * {@link Limits#maxOutboundBytes()}). Summed over the sessions when read: for metrics, not a hot path.
+     * 0 where it is not counted.
      */
-    long outboundBytes();
+    default long outboundBytes() {
+        return 0;
+    }
 
     /** Pulls answered {@code 503} because no handler slot was free (queue full or shut down). */
     long pullsRefused();

@@ -106,7 +106,12 @@ final class FramePayload {
             if (pipe.length == 0) {
                 writer.write(packet, ctx, frame);
                 if (sharesBody(packet)) {
-                    return withSharedBody(frame, packet, ctx, alloc);
+                    if (frame.isDirect()) {
+                        return withSharedBody(frame, packet, ctx, alloc);
+                    }
+                    // A heap header (no direct buffers here) would have the transport copy the whole frame anyway.
+                    ByteBuf body = packet.encodedBody();
+                    frame.writeBytes(body, body.readerIndex(), body.readableBytes());
                 }
             } else {
                 ByteBuf payload = alloc.buffer(INITIAL_PAYLOAD);

@@ -106,6 +106,62 @@ class BroadcastSharedBodyTest {
         await().atMost(10, TimeUnit.SECONDS).until(() -> server.stats().outboundBytes() == 0);
     }
 
+    /**
+     * Under TLS each frame is encrypted into a buffer of the session's own as it is written, so a shared
+     * body saves nothing there and, counted once, would hide what each session holds: TLS sessions get
+     * frames of their own, counted each (a review).
+     */
+    @Test
+    void tlsSessionsThatHaveNotReadABroadcastAreCountedEach() throws Exception {
+        io.netty.pkitesting.X509Bundle cert = new io.netty.pkitesting.CertificateBuilder().ecp256().subject("CN=localhost")
+                .addSanIpAddress("127.0.0.1").setIsCertificateAuthority(true).buildSelfSigned();
+        Peer server = peers.add(new Peer(PeerConfig.builder().sendBufferSize(64 * 1024).serverSslContext(
+                io.netty.handler.ssl.SslContextBuilder.forServer(cert.toKeyManagerFactory()).build()).build()));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, cert.toTrustManagerFactory().getTrustManagers(), null);
+        List<Socket> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket();
+                s.setReceiveBufferSize(4096);
+                s.connect(new InetSocketAddress("127.0.0.1", port));
+                s.startHandshake();
+                silent.add(s);
+            }
+            await().until(() -> server.sessions().size() == 8);
+            assertThat(server.pushAll("/big", "x".repeat(BODY), s -> true).get(10, TimeUnit.SECONDS)).isEqualTo(8);
+            // Each holds its own encrypted frame, less what its socket took.
+            assertThat(server.stats().outboundBytes()).as("held to write").isGreaterThan(8L * BODY / 2);
+        } finally {
+            for (Socket s : silent) {
+                s.close();
+            }
+        }
+        await().atMost(10, TimeUnit.SECONDS).until(() -> server.stats().outboundBytes() == 0);
+    }
+
+    /** A push hook that changes a broadcast's body for a session has its body sent, not the shared one (a review). */
+    @Test
+    void aHookThatChangesTheBodyHasItsBodySent() throws Exception {
+        PreWritePush redact = ctx -> {
+            ctx.output().body("redacted");
+            return null;
+        };
+        Peer server = peers.add(new Peer(PeerConfig.defaults(), redact));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Queue<String> got = new ConcurrentLinkedQueue<>();
+        for (int i = 0; i < 3; i++) {
+            Peer reader = peers.add(new Peer(PeerConfig.defaults()));
+            reader.pushRouter().route("/big", String.class, (b, ctx) -> got.add(b));
+            reader.dial("127.0.0.1:" + port);
+        }
+        await().until(() -> server.sessions().size() == 3);
+        assertThat(server.pushAll("/big", "x".repeat(BODY), s -> true).get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> got.size() == 3);
+        assertThat(got).containsOnly("redacted");
+    }
+
     /** Gzips every other push; does not claim to be non-blocking, so broadcasts run it off the I/O threads. */
     static final class GzipEveryOther implements PreWritePush {
         private final AtomicInteger n = new AtomicInteger();

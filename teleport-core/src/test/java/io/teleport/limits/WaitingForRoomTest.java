@@ -49,17 +49,19 @@ class WaitingForRoomTest {
     @Test
     void aFrameWaitingForRoomPastTheTimeoutIsReadOnceThereIsRoomWhileOneThatNeverEndsIsClosed() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Peer server = holdingServer(Limits.builder().maxInboundBytes(1024 * 1024).frameReadTimeout(Duration.ofSeconds(1)), release);
+        Peer server = holdingServer(Limits.builder().maxInboundBytes(1024 * 1024).frameReadTimeout(Duration.ofSeconds(3)), release);
         int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
         byte[] honest = frame(1, 300_000);
         byte[] endless = frame(2, 300_000);
+        // Dialed first, so that nothing slow happens between the frames' first bytes and the wait.
+        Session filler = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        Session ticker = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
         try (Socket a = new Socket("127.0.0.1", port); Socket b = new Socket("127.0.0.1", port)) {
             // Both frames start arriving: a third of each, reserved as it comes.
             a.getOutputStream().write(honest, 0, FIRST_PART);
             b.getOutputStream().write(endless, 0, FIRST_PART);
             await().atMost(5, TimeUnit.SECONDS).until(() -> server.stats().inboundBytes() >= 2L * FIRST_PART);
             // Pulls whose handlers hold their bytes fill the medium frames' share of the budget.
-            Session filler = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
             for (int i = 0; i < 7; i++) {
                 filler.pullAsync("/hold", "y".repeat(FIRST_PART), String.class);
             }
@@ -67,8 +69,7 @@ class WaitingForRoomTest {
             // The rest of the honest frame, which does not fit now; the endless one sends no more. Small calls
             // go on meanwhile (the budget's last eighth): room is freed now and then, so the budget is not stalled.
             a.getOutputStream().write(honest, FIRST_PART, honest.length - FIRST_PART);
-            Session ticker = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(6500);
             while (System.nanoTime() < until) {
                 assertThat(ticker.pull("/size", "tick", String.class)).isEqualTo("4");
                 Thread.sleep(100);

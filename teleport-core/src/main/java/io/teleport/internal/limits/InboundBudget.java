@@ -44,8 +44,8 @@ public final class InboundBudget {
     private final AtomicInteger waiting = new AtomicInteger();
     /** The waiter whose frame may go past its share, if any (see {@link #overdraw}). */
     private final AtomicReference<@Nullable Overdraft> overdraft = new AtomicReference<>();
-    /** See {@link #lastRelease()}. */
-    private volatile long lastRelease = System.nanoTime();
+    /** See {@link #lastProgress()}. */
+    private volatile long lastProgress = System.nanoTime();
 
     public InboundBudget(long max) {
         this(max, null);
@@ -180,7 +180,7 @@ public final class InboundBudget {
         if (current != null && current.waiter == waiter && overdraft.compareAndSet(current, null)) {
             long left = current.left.getAndSet(0);
             if (left > 0) {
-                used.addAndGet(-left);
+                freed(used.addAndGet(-left));
             }
             wakeWaiters();
         }
@@ -223,20 +223,30 @@ public final class InboundBudget {
         if (bytes == 0) {
             return;
         }
-        used.addAndGet(-bytes);
-        if (!waiters.isEmpty()) {
-            // Only while anyone waits: the common release writes nothing shared.
-            lastRelease = System.nanoTime();
-        }
+        freed(used.addAndGet(-bytes));
         wakeWaiters();
     }
 
     /**
-     * When room was last given back while connections waited ({@code System.nanoTime()}): frames that wait
-     * for room do not count the wait against the frame-read timeout unless none has been for that long.
+     * Room was given back, {@code left} still in use: it counts as room a waiting frame may use (see
+     * {@link #lastProgress()}) once under the share of frames still arriving. Small whole frames coming and
+     * going in the last eighth free nothing for frames that never end, holding the rest, to leave to others
+     * (a review). Only while anyone waits: the common release writes nothing shared.
      */
-    public long lastRelease() {
-        return lastRelease;
+    private void freed(long left) {
+        if (left < max - max / 8 && !waiters.isEmpty()) {
+            lastProgress = System.nanoTime();
+        }
+    }
+
+    /**
+     * When room that frames still arriving may use was last given back while connections waited ({@code
+     * System.nanoTime()}): frames that wait for room do not count the wait against the frame-read timeout
+     * unless none has been for that long (they would all be waiting for one another, or for frames that
+     * never end).
+     */
+    public long lastProgress() {
+        return lastProgress;
     }
 
     /** Forgets a waiter whose connection is gone. */

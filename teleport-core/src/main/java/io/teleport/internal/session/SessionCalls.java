@@ -1,6 +1,7 @@
 package io.teleport.internal.session;
 
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.teleport.internal.log.LogText;
 import io.teleport.message.Packet;
@@ -197,6 +198,7 @@ final class SessionCalls {
         Packet packet = new Packet(PacketType.PUSH, session.nextSeq(), uri, body).bodyCodec(session.peer.defaultCodecId);
         OutgoingCall call = new OutgoingCall(session, packet, 0).apply(options);
         long seq = packet.seq();
+        byte codec = packet.bodyCodec();
         // A connection closed or closing (a redial's, the remote's close not yet seen) is no slow reader:
         // passed by without a word, as a session already closed is.
         if (!session.isOpen() || !session.channel().isActive()
@@ -204,9 +206,14 @@ final class SessionCalls {
             return false;
         }
         packet.seq(seq).type(PacketType.PUSH);
+        // Not when a hook changed the body or its codec for this session, nor under TLS, whose handler
+        // encrypts each frame into a buffer of its own at once: there a shared body saves nothing, and
+        // counted once it would hide what each session holds (a review).
+        SharedBody usable = shared != null && packet.body() == body && packet.bodyCodec() == codec
+                && session.channel().pipeline().get(SslHandler.class) == null ? shared : null;
         Object frame;
         try {
-            frame = SenderEncoding.encode(session, packet.encodedBody(shared == null ? null : shared.buffer()));
+            frame = SenderEncoding.encode(session, packet.encodedBody(usable == null ? null : usable.buffer()));
         } catch (RerrorException e) {
             packet.encodedBody(null);
             // A session under teleport.protocol: auto that has said nothing yet, or a hook's bad metadata.
@@ -227,8 +234,8 @@ final class SessionCalls {
         }
         session.outbound().wroteBroadcast();
         // Counted as the frame's only when it holds the body: not when a hook's filters made it copy it.
-        SharedBody held = shared != null && packet.xferPipe().length == 0
-                && (frame instanceof PreparedPacket || frame instanceof CompositeByteBuf) ? shared : null;
+        SharedBody held = usable != null && packet.xferPipe().length == 0
+                && (frame instanceof PreparedPacket || frame instanceof CompositeByteBuf) ? usable : null;
         if (held != null) {
             held.hold();
             session.outbound().holdingShared(held.size());

@@ -8,14 +8,15 @@ import io.teleport.internal.limits.InboundBudget;
  * sender's: with the clock running through it, a backlog far larger than the budget (new-user trial
  * 17: 2,000 connections, each with 200 KB pushes queued) had hundreds of honest connections closed as
  * slow senders. A frame that never ends still meets the timeout: whenever room is freed it is read
- * again, and then its clock runs. And when no room has been freed for as long as the timeout, the
- * wait counts after all: frames that each hold part of the budget and wait for more (none whole, none
- * releasing) would otherwise wait for one another for ever. One connection's state, used on its I/O
- * thread only.
+ * again, and then its clock runs. And when no room such frames may use has been freed for as long as
+ * the timeout, the wait counts after all: frames that each hold part of the budget and wait for more
+ * (none whole, none releasing), or wait behind frames that never end, would otherwise wait for ever. One connection's state, used on its I/O thread only.
  */
 final class FrameClock {
 
     private final InboundBudget budget;
+    /** The soonest a waiting frame's clock is looked at again. */
+    private static final long MIN_LOOK = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
 
     /** When the frame started arriving, moved on by the time it waited for room; 0 while none is partial. */
     private long since;
@@ -75,7 +76,19 @@ final class FrameClock {
         if (since == 0) {
             return 0;
         }
-        boolean stalled = waitingSince != 0 && now - Math.max(waitingSince, budget.lastRelease()) >= timeout;
-        return Math.max(0, (waitingSince != 0 && !stalled ? waitingSince : now) - since);
+        return Math.max(0, (waitingSince != 0 && !stalled(now, timeout) ? waitingSince : now) - since);
+    }
+
+    /** How long until the timeout may be reached, at the soonest: a wait for room is looked at again when it could stall. */
+    long untilNextLook(long now, long timeout) {
+        if (waitingSince != 0 && !stalled(now, timeout)) {
+            // Not every nanosecond while a frame that came close to its timeout waits (a review).
+            return Math.max(MIN_LOOK, Math.max(waitingSince, budget.lastProgress()) + timeout - now);
+        }
+        return Math.max(1, timeout - counted(now, timeout));
+    }
+
+    private boolean stalled(long now, long timeout) {
+        return now - Math.max(waitingSince, budget.lastProgress()) >= timeout;
     }
 }

@@ -342,7 +342,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
             return;
         }
         frameTimer = ctx.executor().schedule(this::checkFrame,
-                Math.max(1, frameReadTimeoutNanos - clock.counted(now, frameReadTimeoutNanos)), TimeUnit.NANOSECONDS);
+                clock.untilNextLook(now, frameReadTimeoutNanos), TimeUnit.NANOSECONDS);
     }
 
     @Override

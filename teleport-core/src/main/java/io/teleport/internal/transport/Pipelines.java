@@ -51,7 +51,9 @@ public final class Pipelines {
         ChannelPipeline pipeline = channel.pipeline();
         channel.config().setMessageSizeEstimator(SenderEncoding.ESTIMATOR);
         channel.config().setWriteBufferWaterMark(peer.waterMark);
-        channel.config().setRecvByteBufAllocator(new BudgetReads(peer.budget));
+        // With the transport's reads per readiness (16 for sockets): a new allocator would bring 1.
+        channel.config().setRecvByteBufAllocator(new BudgetReads(peer.budget)
+                .maxMessagesPerRead(channel.metadata().defaultMaxMessagesPerRead()));
         ReadGate gate = new ReadGate(channel, peer.budget, peer.counters, limits, () -> session.pendingPulls() > 0,
                 session::awaitsNestedReplies);
         SslContext ssl = session.dialed() ? peer.tls.client() : peer.tls.server();
