@@ -240,10 +240,21 @@ public final class InboundBudget {
     }
 
     /**
-     * When room that frames still arriving may use was last given back while connections waited ({@code
-     * System.nanoTime()}): frames that wait for room do not count the wait against the frame-read timeout
-     * unless none has been for that long (they would all be waiting for one another, or for frames that
-     * never end).
+     * A frame of {@code frameSize} that waited for room got some: room for frames still arriving moved
+     * (see {@link #lastProgress()}), however full the budget stays. Not small frames, which come and go in
+     * the last eighth while frames that never end may hold the rest.
+     */
+    public void waitedAndGotRoom(long frameSize) {
+        if (frameSize > SMALL_FRAME) {
+            lastProgress = System.nanoTime();
+        }
+    }
+
+    /**
+     * When room that frames still arriving may use was last given back while connections waited, or such
+     * a frame got the room it waited for ({@code System.nanoTime()}): frames that wait for room do not count
+     * the wait against the frame-read timeout unless neither has happened for that long (they would all be
+     * waiting for one another, or for frames that never end).
      */
     public long lastProgress() {
         return lastProgress;

@@ -8,9 +8,11 @@ import io.teleport.internal.limits.InboundBudget;
  * sender's: with the clock running through it, a backlog far larger than the budget (new-user trial
  * 17: 2,000 connections, each with 200 KB pushes queued) had hundreds of honest connections closed as
  * slow senders. A frame that never ends still meets the timeout: whenever room is freed it is read
- * again, and then its clock runs. And when no room such frames may use has been freed for as long as
- * the timeout, the wait counts after all: frames that each hold part of the budget and wait for more
- * (none whole, none releasing), or wait behind frames that never end, would otherwise wait for ever. One connection's state, used on its I/O thread only.
+ * again, and then its clock runs. And when no room such frames may use has been freed, and no such
+ * frame has got the room it waited for, in as long as the timeout, the wait counts after all: frames
+ * that each hold part of the budget and wait for more (none whole, none releasing), or wait behind
+ * frames that never end, would otherwise wait for ever. One connection's state, used on its I/O thread
+ * only.
  */
 final class FrameClock {
 
@@ -53,8 +55,8 @@ final class FrameClock {
         }
     }
 
-    /** Whether the frame now waits for room in the budget (its bytes did not fit) or got it. */
-    void roomWait(boolean waiting) {
+    /** Whether the frame (of {@code frameSize}) now waits for room in the budget (its bytes did not fit) or got it. */
+    void roomWait(boolean waiting, long frameSize) {
         if (waiting) {
             if (waitingSince == 0) {
                 waitingSince = System.nanoTime();
@@ -65,6 +67,7 @@ final class FrameClock {
                 since += now - Math.max(since, waitingSince);
             }
             waitingSince = 0;
+            budget.waitedAndGotRoom(frameSize);
         }
     }
 

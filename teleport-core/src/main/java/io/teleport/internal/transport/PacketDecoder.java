@@ -229,7 +229,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
     private boolean reserve(long bytes, long size) {
         boolean fits = gate.reserveFrame(bytes, size, reserved);
         waitedForRoom |= !fits;
-        clock.roomWait(!fits);
+        clock.roomWait(!fits, size);
         return fits;
     }
 
