@@ -57,7 +57,7 @@ public final class InboundBudget {
     }
 
     /** The smallest read while connections wait for room (see {@link #readSize}). */
-    public static final int MIN_CONTENDED_READ = 4096;
+    private static final int MIN_CONTENDED_READ = 4096;
 
     /**
      * How much a connection may read at once ({@code guess}, Netty's, or less): what a connection has read
