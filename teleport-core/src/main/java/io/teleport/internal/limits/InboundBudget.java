@@ -4,17 +4,14 @@ import io.teleport.internal.log.RefusalLog;
 import io.teleport.limits.Limits;
 import org.jspecify.annotations.Nullable;
 
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The bytes of inbound frames one peer holds across all its connections: frames being received,
  * reserved as their bytes arrive (up to the size their header declares), and messages waiting for
- * or in their handler. A connection whose next frame does not fit stops being read and waits here until
- * another releases room.
+ * or in their handler. A connection whose next frame does not fit stops being read and waits in line
+ * here ({@link WaitingLine}) until room is given back and served to it in its turn.
  *
  * <p>Frames over {@link Limits#LARGE_FRAME} may only fill half the budget, and frames over
  * {@link #SMALL_FRAME}, or small ones not yet whole, seven eighths, so that senders of large frames
@@ -27,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class InboundBudget {
 
-    /** Someone waiting for room: called, from any thread, when room may have been freed. */
+    /** A frame waiting for room: called, from any thread, once room was reserved for it in its turn (see {@link WaitingLine}). */
     interface Waiter {
         void roomFreed();
     }
@@ -39,9 +36,8 @@ public final class InboundBudget {
     /** Each time the budget fills up, one line per interval at most: with it, no connection whose frame does not fit is read. */
     private final @Nullable RefusalLog full;
     private final AtomicLong used = new AtomicLong();
-    private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
-    /** How many wait: the queue's own size is counted by walking it. */
-    private final AtomicInteger waiting = new AtomicInteger();
+    /** The frames waiting for room, served in turn. */
+    private final WaitingLine line = new WaitingLine(this);
     /** The waiter whose frame may go past its share, if any (see {@link #overdraw}). */
     private final AtomicReference<@Nullable Overdraft> overdraft = new AtomicReference<>();
     /** See {@link #lastProgress()}. */
@@ -68,8 +64,17 @@ public final class InboundBudget {
      * hostile ones (hostile round 19).
      */
     public int readSize(int guess) {
-        int n = waiting.get();
+        int n = line.waiting();
         return n == 0 ? guess : (int) Math.min(guess, Math.max(MIN_CONTENDED_READ, max / 16 / n));
+    }
+
+    /**
+     * How much a frame's gathering buffer of {@code capacity} grows by at once: it doubles, but while frames
+     * wait for room by at most {@link #SMALL_FRAME}, so that a growth asks for little more than has arrived
+     * and fits the room freed soon (a growth of half a megabyte waited while calls took the room in turn).
+     */
+    public long growth(long capacity) {
+        return line.waiting() == 0 ? capacity : Math.min(capacity, SMALL_FRAME);
     }
 
     /**
@@ -78,7 +83,29 @@ public final class InboundBudget {
      * small ones go on.
      */
     public boolean othersWait() {
-        return !waiters.isEmpty() && used.get() + SMALL_FRAME > max - max / 8;
+        return line.waiting() > 0 && used.get() + SMALL_FRAME > max - max / 8;
+    }
+
+    /** A small frame these bytes make whole: it may use the whole budget (see {@link #shareOf}). */
+    static final int WHOLE = 0;
+    /** A frame still arriving, or over {@link #SMALL_FRAME}: seven eighths. */
+    static final int ARRIVING = 1;
+    /** A frame over {@link Limits#LARGE_FRAME}: half. */
+    static final int LARGE = 2;
+
+    /**
+     * Which share of the budget {@code bytes} more for a frame of {@code frameSize} holding {@code held} may
+     * use. A small frame that is whole with them may take the last eighth; one still arriving may not, so
+     * that thousands of small frames held one byte short of whole cannot leave no room for the calls that
+     * arrive whole.
+     */
+    static int shareOf(long bytes, long frameSize, long held) {
+        return frameSize > Limits.LARGE_FRAME ? LARGE
+                : frameSize > SMALL_FRAME || held + bytes < frameSize ? ARRIVING : WHOLE;
+    }
+
+    private long share(int which) {
+        return which == LARGE ? max / 2 : which == ARRIVING ? max - max / 8 : max;
     }
 
     /**
@@ -86,11 +113,7 @@ public final class InboundBudget {
      * fit: its share is half the budget when it is large; alone, it fits whatever its size.
      */
     boolean tryReserve(long bytes, long frameSize, long held) {
-        // A small frame that is whole with these bytes may take the last eighth; one still arriving may
-        // not, so that thousands of small frames held one byte short of whole cannot leave no room for
-        // the calls that arrive whole.
-        long share = frameSize > Limits.LARGE_FRAME ? max / 2
-                : frameSize > SMALL_FRAME || held + bytes < frameSize ? max - max / 8 : max;
+        long share = share(shareOf(bytes, frameSize, held));
         for (;;) {
             long now = used.get();
             if (now != held && now + bytes > share) {
@@ -103,32 +126,55 @@ public final class InboundBudget {
     }
 
     /**
-     * Takes {@code bytes} if they fit; otherwise queues {@code waiter}, which is called once room may
-     * have been freed (it then tries again, and may queue again).
+     * Takes {@code bytes} if they fit once frames in line before it (nearer to whole) had the room they fit;
+     * otherwise puts {@code waiter} in line (see {@link WaitingLine}): once room it fits is given back in its
+     * turn, it is reserved for it and the waiter called (it then asks again, and gets it).
      */
     boolean reserveOrWait(long bytes, long frameSize, long held, Waiter waiter) {
-        Overdraft own = overdraft.get();
-        if (own != null && own.waiter == waiter && own.take(bytes)) {
-            // The frame past its share grows into what it took, not into the budget again.
-            return true;
+        if (!line.holdsServedRoom()) {
+            Overdraft own = overdraft.get();
+            if (own != null && own.waiter == waiter && own.take(bytes)) {
+                // The frame past its share grows into what it took, not into the budget again.
+                return true;
+            }
+            // Nobody waiting: the lock-free way (the count first, see WaitingLine.serveLocked).
+            if (line.waiting() == 0 && !line.holdsServedRoom() && take(bytes, frameSize, held, waiter)) {
+                return true;
+            }
         }
-        if (tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter)) {
-            return true;
-        }
-        boolean first = waiters.isEmpty();
-        waiters.add(waiter);
-        waiting.incrementAndGet();
-        if (first && full != null) {
+        int taken = line.take(bytes, frameSize, held, waiter);
+        if (taken < 0 && full != null) {
             full.record(used.get() + " of " + max + " bytes held; a frame of " + frameSize + " bytes waits");
         }
-        // Room freed between the failed try and the queueing would wake nobody: look once more.
-        if (tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter)) {
-            if (waiters.remove(waiter)) {
-                waiting.decrementAndGet();
-            }
-            return true;
+        return taken > 0;
+    }
+
+    /** The room left in share {@code which} (negative past it). */
+    long roomIn(int which) {
+        return share(which) - used.get();
+    }
+
+    /** Whether no frame is past its share: one may go (see {@link #overdraw}). */
+    boolean mayOverdraw() {
+        return overdraft.get() == null;
+    }
+
+    /**
+     * Room served to {@code waiter} that it did not take: back into its overdraft if it is the frame past
+     * its share (the room may have come out of it), returning 0; else returns {@code bytes}, to release.
+     */
+    long refund(Waiter waiter, long bytes) {
+        Overdraft own = overdraft.get();
+        if (bytes > 0 && own != null && own.waiter == waiter) {
+            own.left.addAndGet(bytes);
+            return 0;
         }
-        return false;
+        return bytes;
+    }
+
+    /** Takes {@code bytes} if they fit its share, or past it as the one frame that may (the line's turns come here). */
+    boolean take(long bytes, long frameSize, long held, Waiter waiter) {
+        return tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter);
     }
 
     /**
@@ -141,7 +187,7 @@ public final class InboundBudget {
      * medium one (small frames keep a sixteenth), so that it finishes and releases: it cannot trickle
      * further. Its later growth comes out of what it took.
      */
-    private boolean overdraw(long bytes, long frameSize, long held, Waiter waiter) {
+    boolean overdraw(long bytes, long frameSize, long held, Waiter waiter) {
         Overdraft current = overdraft.get();
         if (current != null) {
             return current.waiter == waiter && current.take(bytes);
@@ -159,9 +205,9 @@ public final class InboundBudget {
         for (;;) {
             long now = used.get();
             if (now + rest > cap) {
-                // Taken meanwhile: the slot goes back, and whoever queued behind this claim looks again.
+                // Taken meanwhile: the slot goes back, and whoever queued behind this claim is served.
                 overdraft.set(null);
-                wakeWaiters();
+                line.roomMoved();
                 return false;
             }
             if (used.compareAndSet(now, now + rest)) {
@@ -180,18 +226,19 @@ public final class InboundBudget {
         if (current != null && current.waiter == waiter && overdraft.compareAndSet(current, null)) {
             long left = current.left.getAndSet(0);
             if (left > 0) {
-                freed(used.addAndGet(-left));
+                used.addAndGet(-left);
             }
-            wakeWaiters();
+            line.roomMoved();
         }
     }
 
-    private void wakeWaiters() {
-        Waiter w;
-        while ((w = waiters.poll()) != null) {
-            waiting.decrementAndGet();
-            w.roomFreed();
-        }
+    /**
+     * The frame of {@code waiter} ended, whole or failed, or its connection stopped being read for another
+     * reason: it leaves the line, room served to it and not taken comes back, and so does its overdraft.
+     */
+    void frameEnded(Waiter waiter) {
+        line.leave(waiter);
+        endOverdraft(waiter);
     }
 
     /** The frame going past its share, and what of its rest it has not grown into yet: one object, swapped whole. */
@@ -218,31 +265,23 @@ public final class InboundBudget {
         used.addAndGet(bytes);
     }
 
-    /** Gives back {@code bytes} and wakes whoever waits for room. */
+    /** Gives back {@code bytes}, and serves them to frames waiting in line that they fit. */
     public void release(long bytes) {
         if (bytes == 0) {
             return;
         }
-        freed(used.addAndGet(-bytes));
-        wakeWaiters();
-    }
-
-    /**
-     * Room was given back, {@code left} still in use: it counts as room a waiting frame may use (see
-     * {@link #lastProgress()}) once under the share of frames still arriving. Small whole frames coming and
-     * going in the last eighth free nothing for frames that never end, holding the rest, to leave to others
-     * (a review). Only while anyone waits: the common release writes nothing shared.
-     */
-    private void freed(long left) {
-        if (left < max - max / 8 && !waiters.isEmpty()) {
-            lastProgress = System.nanoTime();
+        used.addAndGet(-bytes);
+        if (line.waiting() > 0) {
+            line.serve();
         }
     }
 
     /**
      * A frame of {@code frameSize} that waited for room got some: room for frames still arriving moved
      * (see {@link #lastProgress()}), however full the budget stays. Not small frames, which come and go in
-     * the last eighth while frames that never end may hold the rest.
+     * the last eighth while frames that never end may hold the rest; nor room given back that no frame in
+     * line could use (a review, and hostile round 19: small calls' releases, the budget a few KB under the
+     * share of frames still arriving, kept frames that never end, all in line, from ever being timed out).
      */
     public void waitedAndGotRoom(long frameSize) {
         if (frameSize > SMALL_FRAME) {
@@ -251,10 +290,9 @@ public final class InboundBudget {
     }
 
     /**
-     * When room that frames still arriving may use was last given back while connections waited, or such
-     * a frame got the room it waited for ({@code System.nanoTime()}): frames that wait for room do not count
-     * the wait against the frame-read timeout unless neither has happened for that long (they would all be
-     * waiting for one another, or for frames that never end).
+     * When a frame over {@link #SMALL_FRAME} that waited for room last got some ({@code System.nanoTime()}):
+     * frames that wait for room do not count the wait against the frame-read timeout unless none has for
+     * that long (they would all be waiting for one another, or for frames that never end).
      */
     public long lastProgress() {
         return lastProgress;
@@ -262,10 +300,7 @@ public final class InboundBudget {
 
     /** Forgets a waiter whose connection is gone. */
     void cancel(Waiter waiter) {
-        if (waiters.remove(waiter)) {
-            waiting.decrementAndGet();
-        }
-        endOverdraft(waiter);
+        frameEnded(waiter);
     }
 
     long used() {

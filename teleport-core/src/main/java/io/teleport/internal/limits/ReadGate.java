@@ -87,7 +87,7 @@ public final class ReadGate implements InboundBudget.Waiter {
     /**
      * Reserves {@code bytes} more for the frame being received, whose header declares {@code frameSize}
      * and which holds {@code held} already; when there is no room, stops reading and returns false:
-     * decoding is tried again once room may have been freed.
+     * decoding is tried again once room is served to it in its turn.
      */
     public boolean reserveFrame(long bytes, long frameSize, long held) {
         if (budget.reserveOrWait(bytes, frameSize, held, this)) {
@@ -98,7 +98,7 @@ public final class ReadGate implements InboundBudget.Waiter {
         return false;
     }
 
-    /** Room may have been freed: try the waiting frame again (it reserves, or waits again). */
+    /** Room was reserved for the waiting frame in its turn: decoding takes it (or waits on, held otherwise). */
     @Override
     public void roomFreed() {
         runOnLoop(() -> {
@@ -122,13 +122,13 @@ public final class ReadGate implements InboundBudget.Waiter {
         if (charge > reserved) {
             budget.force(charge - reserved);
         }
-        budget.endOverdraft(this);
+        budget.frameEnded(this);
     }
 
     /** Gives back a reservation whose frame will never be handled (the connection failed or closed). */
     public void unreserve(long bytes) {
         budget.release(bytes);
-        budget.endOverdraft(this);
+        budget.frameEnded(this);
     }
 
     // ---------------------------------------------------------------- messages
@@ -392,8 +392,8 @@ public final class ReadGate implements InboundBudget.Waiter {
         reasons |= reason;
         unwritablePaused = (reasons & UNWRITABLE) != 0;
         if ((reason & (INFLIGHT | UNWRITABLE | OVERLOAD | READING_REPLY)) != 0) {
-            // Not read now, its frame's clock not running: a frame past its share must not hold the slot.
-            budget.endOverdraft(this);
+            // Not read now, its clock stopped: it must not hold the slot past its share, nor room served in line.
+            budget.frameEnded(this);
         }
     }
 

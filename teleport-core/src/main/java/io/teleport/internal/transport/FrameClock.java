@@ -7,12 +7,12 @@ import io.teleport.internal.limits.InboundBudget;
  * bytes, but not while it waits for room in the inbound budget. That wait is this side's, not the
  * sender's: with the clock running through it, a backlog far larger than the budget (new-user trial
  * 17: 2,000 connections, each with 200 KB pushes queued) had hundreds of honest connections closed as
- * slow senders. A frame that never ends still meets the timeout: whenever room is freed it is read
- * again, and then its clock runs. And when no room such frames may use has been freed, and no such
- * frame has got the room it waited for, in as long as the timeout, the wait counts after all: frames
- * that each hold part of the budget and wait for more (none whole, none releasing), or wait behind
- * frames that never end, would otherwise wait for ever. One connection's state, used on its I/O thread
- * only.
+ * slow senders. A frame that never ends still meets the timeout: served room in its turn (see the
+ * inbound budget's waiting line), it holds all its sender sent and waits no more, and its clock runs.
+ * And when no frame over 64 KiB that waited has been served room in as long as the timeout, the wait
+ * counts after all: frames that each hold part of the budget and wait for more (none whole, none
+ * releasing), or wait behind frames that never end, would otherwise wait for ever. One connection's
+ * state, used on its I/O thread only.
  */
 final class FrameClock {
 

@@ -31,6 +31,20 @@ class ReadGateTest {
         channel.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
     }
 
+    /** Room served in line to a connection that then stops being read for its own load is not held meanwhile (a review). */
+    @Test
+    void roomServedToAConnectionThatStopsBeingReadForItsOwnLoadComesBack() {
+        assertThat(budget.reserveOrWait(896 * 1024, 900 * 1024, 0, () -> { })).isTrue();
+        assertThat(gate.reserveFrame(10 * 1024, 500 * 1024, 10 * 1024)).as("waits in line").isFalse();
+        budget.release(10 * 1024);
+        assertThat(budget.used()).as("served to it").isEqualTo(896 * 1024);
+        gate.admit(0, true);
+        writable(false);
+        gate.writabilityChanged(false);
+        assertThat(channel.config().isAutoRead()).isFalse();
+        assertThat(budget.used()).as("given back as reading stopped").isEqualTo(886 * 1024);
+    }
+
     @Test
     void overTheHighWaterMarkReadingStopsUntilWritableAgain() {
         gate.admit(0, true);
