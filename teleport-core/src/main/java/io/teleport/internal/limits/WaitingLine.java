@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -45,6 +46,12 @@ final class WaitingLine {
     private final InboundBudget budget;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<TreeSet<Wait>> lines = List.of(new TreeSet<>(ORDER), new TreeSet<>(ORDER), new TreeSet<>(ORDER));
+    /** Per line, how many frames in it ask for how many bytes: the least is what room given back must reach. */
+    private final List<TreeMap<Long, Integer>> asks = List.of(new TreeMap<>(), new TreeMap<>(), new TreeMap<>());
+    /** Per line, the frames in it that may take their rest past their share (started, over 64 KiB), in order. */
+    private final List<TreeSet<Wait>> started = List.of(new TreeSet<>(ORDER), new TreeSet<>(ORDER), new TreeSet<>(ORDER));
+    /** How many frames in line hold how many bytes: one that holds all the budget's bytes is alone, and fits. */
+    private final TreeMap<Long, Integer> helds = new TreeMap<>();
     private final Map<InboundBudget.Waiter, Wait> inLine = new IdentityHashMap<>();
     /** Room reserved for waiters that were served and have not come back for it yet. */
     private final Map<InboundBudget.Waiter, Long> served = new IdentityHashMap<>();
@@ -184,7 +191,7 @@ final class WaitingLine {
     private void leaveLine(InboundBudget.Waiter waiter, boolean counted) {
         Wait w = inLine.remove(waiter);
         if (w != null) {
-            lines.get(w.line).remove(w);
+            out(w);
         }
         if (w != null || counted) {
             waiting.decrementAndGet();
@@ -202,33 +209,65 @@ final class WaitingLine {
                 waiting.incrementAndGet();
             }
         } else {
-            lines.get(w.line).remove(w);
+            out(w);
         }
         w.line = line(bytes, frameSize, held);
         w.bytes = bytes;
         w.frameSize = frameSize;
         w.held = held;
         lines.get(w.line).add(w);
+        asks.get(w.line).merge(bytes, 1, Integer::sum);
+        helds.merge(held, 1, Integer::sum);
+        if (held > 0 && frameSize > InboundBudget.SMALL_FRAME) {
+            started.get(w.line).add(w);
+        }
+    }
+
+    /** Takes {@code w} out of its line (it stays in {@link #inLine}). */
+    private void out(Wait w) {
+        lines.get(w.line).remove(w);
+        counted(w);
+    }
+
+    private void counted(Wait w) {
+        started.get(w.line).remove(w);
+        asks.get(w.line).computeIfPresent(w.bytes, (b, n) -> n == 1 ? null : n - 1);
+        helds.computeIfPresent(w.held, (b, n) -> n == 1 ? null : n - 1);
     }
 
     /**
      * Serves each frame in line, in order, that the room now free fits: one that does not fit holds up
      * none behind it (hostile round 19 again: small calls that arrived in two reads waited seconds behind a
-     * large frame's growth that did not fit).
+     * large frame's growth that did not fit). Thousands may wait (as many as a peer cares to open
+     * connections for) and every release looks, so a line is looked along only while its room reaches the
+     * least any frame in it asks for (or a frame in line holds all the budget holds, so is alone); and of
+     * those that may take their rest past their share, only the first in order is looked at, its rest
+     * being the least (see {@link InboundBudget#overdraw}).
      */
     private @Nullable List<InboundBudget.Waiter> serveLocked(@Nullable List<InboundBudget.Waiter> woken) {
         do {
             again = false;
             for (int n = 0; n < lines.size(); n++) {
-                for (Iterator<Wait> it = lines.get(n).iterator(); it.hasNext(); ) {
+                TreeSet<Wait> line = lines.get(n);
+                if (budget.mayOverdraw() && !started.get(n).isEmpty()) {
+                    Wait first = started.get(n).first();
+                    if (budget.overdraw(first.bytes, first.frameSize, first.held, first.waiter)) {
+                        line.remove(first);
+                        counted(first);
+                        woken = served(first, woken);
+                    }
+                }
+                for (Iterator<Wait> it = line.iterator(); it.hasNext(); ) {
                     long room = budget.roomIn(n);
-                    if (room <= 0 && !budget.mayOverdraw()) {
+                    long used = budget.used();
+                    if ((asks.get(n).isEmpty() || room < asks.get(n).firstKey()) && (helds.isEmpty() || helds.lastKey() != used)) {
                         break;
                     }
                     Wait w = it.next();
-                    // The look at the room first: thousands may wait, and every release looks.
-                    if ((w.bytes <= room || budget.mayOverdraw()) && budget.take(w.bytes, w.frameSize, w.held, w.waiter)) {
+                    // Alone, a frame fits whatever its size (see InboundBudget.tryReserve).
+                    if ((w.bytes <= room || w.held == used) && budget.tryReserve(w.bytes, w.frameSize, w.held)) {
                         it.remove();
+                        counted(w);
                         woken = served(w, woken);
                     }
                 }

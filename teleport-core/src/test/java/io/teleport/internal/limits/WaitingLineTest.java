@@ -86,6 +86,18 @@ class WaitingLineTest {
     }
 
     @Test
+    void aFrameLargerThanItsShareIsServedOnceItIsAloneAgain() {
+        Gate large = new Gate();
+        long size = 2000 * KIB;
+        assertThat(budget.reserveOrWait(600 * KIB, size, 0, large)).as("alone: past the large frames' half").isTrue();
+        assertThat(budget.reserveOrWait(10 * KIB, 10 * KIB, 0, new Gate())).isTrue();
+        assertThat(budget.reserveOrWait(100 * KIB, size, 600 * KIB, large)).as("no longer alone").isFalse();
+        budget.release(10 * KIB);
+        assertThat(large.woken).as("alone again").hasValue(1);
+        assertThat(budget.reserveOrWait(100 * KIB, size, 600 * KIB, large)).isTrue();
+    }
+
+    @Test
     void theFramePastItsShareTakesOutOfItsOwnWhileRoomServedToAnotherIsNotYetTaken() {
         Gate big = new Gate();
         Gate past = new Gate();
