@@ -69,15 +69,6 @@ public final class InboundBudget {
     }
 
     /**
-     * How much a frame's gathering buffer of {@code capacity} grows by at once: it doubles, but while frames
-     * wait for room by at most {@link #SMALL_FRAME}, so that a growth asks for little more than has arrived
-     * and fits the room freed soon (a growth of half a megabyte waited while calls took the room in turn).
-     */
-    public long growth(long capacity) {
-        return line.waiting() == 0 ? capacity : Math.min(capacity, SMALL_FRAME);
-    }
-
-    /**
      * Whether connections wait for room while a small frame that is not whole yet would not fit (the
      * budget within one such frame of its last eighth): not a large frame waiting for its share while
      * small ones go on.
@@ -137,7 +128,7 @@ public final class InboundBudget {
                 // The frame past its share grows into what it took, not into the budget again.
                 return true;
             }
-            // Nobody waiting: the lock-free way (the count first, see WaitingLine.serveLocked).
+            // Nobody waiting: the lock-free way (the count read first, see WaitingLine.served).
             if (line.waiting() == 0 && !line.holdsServedRoom() && take(bytes, frameSize, held, waiter)) {
                 return true;
             }
@@ -172,7 +163,7 @@ public final class InboundBudget {
         return bytes;
     }
 
-    /** Takes {@code bytes} if they fit its share, or past it as the one frame that may (the line's turns come here). */
+    /** Takes {@code bytes} if they fit its share, or past it as the one frame that may. */
     boolean take(long bytes, long frameSize, long held, Waiter waiter) {
         return tryReserve(bytes, frameSize, held) || overdraw(bytes, frameSize, held, waiter);
     }

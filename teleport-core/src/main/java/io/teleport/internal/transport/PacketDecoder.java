@@ -257,7 +257,7 @@ final class PacketDecoder extends ByteToMessageDecoder {
         int have = frame.writerIndex();
         int take = Math.min(gatheringSize - have, in.readableBytes());
         if (have + take > frame.capacity()) {
-            int capacity = (int) Math.min(gatheringSize, Math.max(have + take, frame.capacity() + session.peer.budget.growth(frame.capacity())));
+            int capacity = (int) Math.min(gatheringSize, Math.max(have + take, 2L * frame.capacity()));
             if (!reserve(capacity - reserved, gatheringSize)) {
                 // Paused until room may be free; what has arrived stays in the cumulation meanwhile.
                 return;
