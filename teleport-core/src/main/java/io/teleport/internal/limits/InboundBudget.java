@@ -224,8 +224,9 @@ public final class InboundBudget {
     }
 
     /**
-     * The frame of {@code waiter} ended, whole or failed, or its connection stopped being read for another
-     * reason: it leaves the line, room served to it and not taken comes back, and so does its overdraft.
+     * The frame of {@code waiter} ended, whole or failed, its connection is gone, or it stopped being read
+     * for another reason: it leaves the line, room served to it and not taken comes back, and so does its
+     * overdraft.
      */
     void frameEnded(Waiter waiter) {
         line.leave(waiter);
@@ -289,10 +290,6 @@ public final class InboundBudget {
         return lastProgress;
     }
 
-    /** Forgets a waiter whose connection is gone. */
-    void cancel(Waiter waiter) {
-        frameEnded(waiter);
-    }
 
     long used() {
         return used.get();

@@ -373,7 +373,7 @@ public final class ReadGate implements InboundBudget.Waiter {
             return;
         }
         closed = true;
-        budget.cancel(this);
+        budget.frameEnded(this);
         if (reasons != 0) {
             reasons = 0;
             counters.pausedSessions.decrementAndGet();

@@ -77,8 +77,8 @@ final class WaitingLine {
     }
 
     /**
-     * Takes {@code bytes} for the frame of {@code waiter}, in its turn: out of room served to it, else at
-     * once if it is first in its line and they fit, else it waits in line.
+     * Takes {@code bytes} for the frame of {@code waiter}: out of room served to it, else at once if they
+     * fit (every release while frames wait has served those before it all that fits), else it waits in line.
      * @return 1 when they were taken, 0 when it waits, -1 when it is the first to wait (the budget logs it)
      */
     int take(long bytes, long frameSize, long held, InboundBudget.Waiter waiter) {
@@ -95,9 +95,9 @@ final class WaitingLine {
                     waiting.getAndIncrement(); // before the look, as below
                 }
                 if (bytes <= room) {
-                    // It asks for less than it was served (its growth asks less while frames wait): the rest
-                    // goes back, into its overdraft if the room came out of it (a review: given to the budget,
-                    // the frame past its share could not finish out of what it took).
+                    // It asks for less than it was served: the rest goes back, into its overdraft if the room
+                    // came out of it (a review: given to the budget, the frame past its share could not finish
+                    // out of what it took).
                     leaveLine(waiter, false);
                     left = budget.refund(waiter, room - bytes);
                     result = 1;
@@ -211,7 +211,7 @@ final class WaitingLine {
         } else {
             out(w);
         }
-        w.line = line(bytes, frameSize, held);
+        w.line = InboundBudget.shareOf(bytes, frameSize, held);
         w.bytes = bytes;
         w.frameSize = frameSize;
         w.held = held;
@@ -297,16 +297,13 @@ final class WaitingLine {
         }
     }
 
-    /** Which line: 0 for a small frame these bytes make whole, 1 for one still arriving, 2 for a large one (see {@link InboundBudget#tryReserve}). */
-    private static int line(long bytes, long frameSize, long held) {
-        return InboundBudget.shareOf(bytes, frameSize, held);
-    }
 
     /** One frame in line, and what it waits for: one object per waiting connection, its fields changed out of line. */
     private static final class Wait {
         final InboundBudget.Waiter waiter;
         /** Set (with the fields below) only while out of its line: they order it there. */
         long seq;
+        /** Its share of the budget ({@link InboundBudget#shareOf}), the line it waits in. */
         int line;
         long bytes;
         long frameSize;

@@ -43,7 +43,7 @@ class InboundBudgetTest {
         assertThat(budget.used()).isEqualTo(32 * MIB + 7 * MIB);
         // Its connection closed half-way: what it took beyond what it grew into comes back.
         budget.release(MIB);
-        budget.cancel(a);
+        budget.frameEnded(a);
         assertThat(budget.used()).isEqualTo(32 * MIB);
     }
 
@@ -65,7 +65,7 @@ class InboundBudgetTest {
                     budget.release(64 * 1024);
                 }
                 budget.endOverdraft(gate);
-                budget.cancel(gate);
+                budget.frameEnded(gate);
             }
         };
         Thread a = new Thread(frames);

@@ -97,13 +97,18 @@ class WaitingLineTest {
         assertThat(budget.reserveOrWait(100 * KIB, size, 600 * KIB, large)).isTrue();
     }
 
+    /** 850 KiB of one frame held, and 40 KiB of a 100 KiB one, whose rest (60 KiB) may go past the share. */
+    private Gate mediumFrameBesideALargeOne() {
+        Gate past = new Gate();
+        assertThat(budget.reserveOrWait(850 * KIB, 900 * KIB, 0, new Gate())).isTrue();
+        assertThat(budget.reserveOrWait(40 * KIB, 100 * KIB, 0, past)).isTrue();
+        return past;
+    }
+
     @Test
     void theFramePastItsShareTakesOutOfItsOwnWhileRoomServedToAnotherIsNotYetTaken() {
-        Gate big = new Gate();
-        Gate past = new Gate();
+        Gate past = mediumFrameBesideALargeOne();
         Gate other = new Gate();
-        assertThat(budget.reserveOrWait(850 * KIB, 900 * KIB, 0, big)).isTrue();
-        assertThat(budget.reserveOrWait(40 * KIB, 100 * KIB, 0, past)).isTrue();
         assertThat(budget.reserveOrWait(6 * KIB, FRAME, 0, other)).isTrue();
         assertThat(budget.reserveOrWait(10 * KIB, FRAME, 6 * KIB, other)).isFalse();
         assertThat(budget.reserveOrWait(10 * KIB, 100 * KIB, 40 * KIB, past)).as("takes its rest past the share").isTrue();
@@ -116,49 +121,33 @@ class WaitingLineTest {
 
     @Test
     void roomServedOutOfTheOverdraftAndAskedForLessGoesBackIntoIt() {
-        Gate big = new Gate();
-        Gate past = new Gate();
-        assertThat(budget.reserveOrWait(850 * KIB, 900 * KIB, 0, big)).isTrue();
-        assertThat(budget.reserveOrWait(40 * KIB, 100 * KIB, 0, past)).isTrue();
+        Gate past = mediumFrameBesideALargeOne();
         // A small whole frame in the last eighth, then no room for the rest of the medium frame.
         assertThat(budget.reserveOrWait(60 * KIB, 60 * KIB, 0, new Gate())).isTrue();
         assertThat(budget.reserveOrWait(20 * KIB, 100 * KIB, 40 * KIB, past)).isFalse();
         budget.release(60 * KIB);
         assertThat(past.woken).as("served out of its rest, taken past the share").hasValue(1);
-        // Back, it asks for less (a growth asks less while frames wait): its last 50 KiB still come out of what it took.
+        // Back, it asks for less: its last 50 KiB still come out of what it took.
         assertThat(budget.reserveOrWait(10 * KIB, 100 * KIB, 40 * KIB, past)).isTrue();
         assertThat(budget.reserveOrWait(50 * KIB, 100 * KIB, 50 * KIB, past)).isTrue();
         assertThat(budget.used()).isEqualTo(850 * KIB + 100 * KIB);
     }
 
+    /** Its connection closed, or its gate stopped reading it for its own load (too much in flight, say): the same. */
     @Test
-    void roomServedToAConnectionNotReadForAnotherReasonComesBack() {
+    void roomServedToAConnectionThatClosedOrStoppedBeingReadComesBackAndGoesToTheNext() {
         fillShare();
-        Gate paused = new Gate();
+        Gate gone = new Gate();
         Gate next = new Gate();
-        assertThat(budget.reserveOrWait(10 * KIB, FRAME, 400 * KIB, paused)).isFalse();
+        assertThat(budget.reserveOrWait(10 * KIB, FRAME, 400 * KIB, gone)).isFalse();
         assertThat(budget.reserveOrWait(10 * KIB, FRAME, 10 * KIB, next)).isFalse();
         budget.release(10 * KIB);
-        assertThat(paused.woken).hasValue(1);
-        // Its gate stops reading it for its own load (too much in flight, say) before it takes the room.
-        budget.frameEnded(paused);
-        assertThat(next.woken).as("the room, given back, served to the next").hasValue(1);
-        assertThat(budget.readSize(1000)).as("nobody left in line").isEqualTo(1000);
-    }
-
-    @Test
-    void roomServedToAConnectionThatClosedComesBackAndGoesToTheNext() {
-        fillShare();
-        Gate closing = new Gate();
-        Gate next = new Gate();
-        assertThat(budget.reserveOrWait(10 * KIB, FRAME, 400 * KIB, closing)).isFalse();
-        assertThat(budget.reserveOrWait(10 * KIB, FRAME, 10 * KIB, next)).isFalse();
-        budget.release(10 * KIB);
-        assertThat(closing.woken).hasValue(1);
-        budget.cancel(closing);
+        assertThat(gone.woken).hasValue(1);
+        budget.frameEnded(gone);
         assertThat(next.woken).as("its room, given back, served to the next").hasValue(1);
         assertThat(budget.reserveOrWait(10 * KIB, FRAME, 10 * KIB, next)).isTrue();
         assertThat(budget.used()).isEqualTo(share);
+        assertThat(budget.readSize(1000)).as("nobody left in line").isEqualTo(1000);
     }
 
     @Test
@@ -224,7 +213,7 @@ class WaitingLineTest {
                         java.util.concurrent.locks.LockSupport.parkNanos(random.nextInt(200_000));
                         small.release(held);
                     }
-                    small.cancel(gate);
+                    small.frameEnded(gate);
                     done.incrementAndGet();
                 } catch (Throwable e) {
                     failures.add(e);
