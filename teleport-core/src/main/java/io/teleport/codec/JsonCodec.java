@@ -8,6 +8,7 @@ import tools.jackson.core.JsonToken;
 import tools.jackson.core.SerializableString;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.io.CharacterEscapes;
@@ -16,10 +17,16 @@ import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.deser.AbstractDeserializer;
 import tools.jackson.databind.deser.bean.BeanDeserializerBase;
+import tools.jackson.databind.exc.InvalidDefinitionException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.type.LogicalType;
 
 import java.lang.reflect.Type;
 import java.util.Collection;
@@ -32,7 +39,10 @@ import java.util.Objects;
  * <p>Reads and writes JSON the way Go's {@code encoding/json} does, so that Java and Go peers agree on
  * bodies: byte arrays are base64 strings, map keys are sorted, {@code < > &} and U+2028/U+2029 are
  * written as six-character unicode escapes, bean properties keep their declaration order, and on decode
- * property names match case-insensitively and unknown properties are ignored.
+ * property names match case-insensitively and unknown properties are ignored. A value of the wrong JSON
+ * kind is refused as Go refuses it, not converted: a fraction or a string into an integer, a number or a
+ * boolean into a string, a number or a string into a boolean, a number into an enum, {@code "NaN"} into a
+ * {@code double}; an integer into a floating-point field is read, as Go reads it.
  */
 public final class JsonCodec implements Codec {
 
@@ -90,6 +100,15 @@ public final class JsonCodec implements Codec {
                 // Go leaves a field that is missing or null at its zero value, and a Go struct tagged
                 // omitempty leaves zero numbers out: a missing or null int is 0, not a 400.
                 .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                // Go's scalars are strict: 2.9 is no int (nor is 2.0), "7" no number, 5 no string, 1 no bool.
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .enable(tools.jackson.databind.cfg.EnumFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+                .withCoercionConfig(LogicalType.Textual, text -> text
+                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                .addModule(FloatingPointDeserializers.module())
                 .addModule(new SimpleModule("teleport-bounded-decimals")
                         .addDeserializer(java.math.BigDecimal.class, new BoundedDecimalDeserializer()));
     }
@@ -140,6 +159,27 @@ public final class JsonCodec implements Codec {
         tools.jackson.databind.JavaType javaType = mapper.constructType(type);
         mapper.readerFor(javaType);
         mapper.writerFor(javaType);
+        String unreadable = unreadable(javaType.getRawClass(),
+                mapper._deserializationContext().findRootValueDeserializer(javaType));
+        if (unreadable != null) {
+            // Jackson builds a reader for such a type and fails on every value it reads: said once, here.
+            throw new UnreadableTypeException("json: cannot make a " + type.getTypeName() + " from JSON: " + unreadable, null);
+        }
+    }
+
+    /** Why a reader Jackson built can never make a value, in words that say what to change; null when it can. */
+    private static @Nullable String unreadable(Class<?> type, ValueDeserializer<Object> reader) {
+        if (reader instanceof AbstractDeserializer) {
+            return "an interface or abstract class, with no concrete type mapped for it";
+        }
+        if (!(reader instanceof BeanDeserializerBase bean) || bean.getValueInstantiator().canInstantiate()) {
+            return null;
+        }
+        if (type.getEnclosingClass() != null && !java.lang.reflect.Modifier.isStatic(type.getModifiers())) {
+            return "a non-static inner class (make it static, or a record)";
+        }
+        return "no constructor Jackson can use (add one without arguments, compile with -parameters, or mark one"
+                + " @JsonCreator)";
     }
 
     /**
@@ -184,6 +224,9 @@ public final class JsonCodec implements Codec {
         }
         try {
             return mapper.readValue(bytes, mapper.constructType(type));
+        } catch (InvalidDefinitionException e) {
+            throw new UnreadableTypeException("json: cannot make a " + type.getTypeName() + " from JSON: "
+                    + e.getOriginalMessage(), e);
         } catch (JacksonException e) {
             throw new CodecException("json: cannot unmarshal into " + type.getTypeName() + ": "
                     + e.getOriginalMessage(), publicMessage(e), e);
@@ -196,7 +239,11 @@ public final class JsonCodec implements Codec {
      */
     private static String publicMessage(JacksonException e) {
         StringBuilder sb = new StringBuilder(64);
-        if (e instanceof StreamReadException) {
+        if (e instanceof InputCoercionException) {
+            // Valid JSON, a number past what its field holds: the body does not fit, as for any other field.
+            sb.append("json: the body does not fit the route's type: a number out of its field's range");
+            appendPath(sb, e);
+        } else if (e instanceof StreamReadException) {
             sb.append("json: malformed body: ").append(e.getOriginalMessage());
         } else if (e instanceof StreamConstraintsException) {
             // Nesting too deep, too many tokens, a number or string too long: the parser's bounds, not
@@ -212,23 +259,28 @@ public final class JsonCodec implements Codec {
                     sb.append(": expected ").append(expected).append(", found ").append(found);
                 }
             }
-            StringBuilder path = new StringBuilder();
-            for (JacksonException.Reference ref : e.getPath()) {
-                if (ref.getPropertyName() != null) {
-                    path.append('.').append(ref.getPropertyName());
-                } else if (ref.getIndex() >= 0) {
-                    path.append('[').append(ref.getIndex()).append(']');
-                }
-            }
-            if (!path.isEmpty()) {
-                sb.append(" at $").append(path, 0, Math.min(path.length(), MAX_PATH));
-            }
+            appendPath(sb, e);
         }
         TokenStreamLocation at = e.getLocation();
         if (at != null && at.getLineNr() > 0) {
             sb.append(" (line ").append(at.getLineNr()).append(", column ").append(at.getColumnNr()).append(')');
         }
         return sb.toString();
+    }
+
+    /** Appends where in the body the error is, as a JSON path ({@code $.items[1].count}), when Jackson knows. */
+    private static void appendPath(StringBuilder sb, JacksonException e) {
+        StringBuilder path = new StringBuilder();
+        for (JacksonException.Reference ref : e.getPath()) {
+            if (ref.getPropertyName() != null) {
+                path.append('.').append(ref.getPropertyName());
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        if (!path.isEmpty()) {
+            sb.append(" at $").append(path, 0, Math.min(path.length(), MAX_PATH));
+        }
     }
 
     /** The JSON a value of {@code type} is read from, in words that name no class; null when it is not plain. */
@@ -249,6 +301,10 @@ public final class JsonCodec implements Codec {
         if (type == Boolean.class || type == boolean.class) {
             return "a boolean";
         }
+        if (type == int.class || type == long.class || type == short.class || type == byte.class || type == Integer.class
+                || type == Long.class || type == Short.class || type == Byte.class || type == java.math.BigInteger.class) {
+            return "an integer";
+        }
         if (Number.class.isAssignableFrom(type) || type.isPrimitive() && type != char.class && type != void.class) {
             return "a number";
         }
@@ -264,7 +320,8 @@ public final class JsonCodec implements Codec {
             case START_OBJECT -> "an object";
             case START_ARRAY -> "an array";
             case VALUE_STRING -> "a string";
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_NUMBER_INT -> "an integer";
+            case VALUE_NUMBER_FLOAT -> "a number with a fraction or an exponent";
             case VALUE_TRUE, VALUE_FALSE -> "a boolean";
             case VALUE_NULL -> "null";
             default -> null;

@@ -65,6 +65,9 @@ public final class MethodRoutes {
      * @param contextType the class of the contexts of the router the route joins
      * @throws IllegalArgumentException for a method that cannot be a handler, naming it
      */
+    /** Names of getters and setters, which a controller may hold for its own configuration. */
+    private static final java.util.regex.Pattern ACCESSOR = java.util.regex.Pattern.compile("(get|set|is)[A-Z].*");
+
     public Route route(Object controller, Class<?> controllerClass, Method method, String path,
             Class<? extends MessageContext> contextType) {
         BoundHandler<MessageContext> handler = binder.bind(controller, controllerClass, method, contextType);
@@ -73,7 +76,13 @@ public final class MethodRoutes {
         if (PushContext.class.isAssignableFrom(contextType) && returned != void.class && returned != Void.class
                 && !CompletionStage.class.isAssignableFrom(returned) && !Future.class.isAssignableFrom(returned)) {
             log.warn("push handler {} returns {}, which nobody receives: a push has no reply (return void, or a "
-                    + "CompletionStage to say when it is done)", name, returned.getSimpleName());
+                    + "CompletionStage to say when it is done; or, if it is no handler, mark it @NotRoute)", name,
+                    returned.getSimpleName());
+        }
+        if (ACCESSOR.matcher(method.getName()).matches() && method.getParameterCount() <= 1) {
+            // A getter or setter left public is a route anyone connected may call (trial 18: a setter of a limit).
+            log.warn("{} looks like an accessor and is the route {}: every public method of a controller is a "
+                    + "route, as in Go; if it is none, mark it @NotRoute or make it non-public", name, path);
         }
         boolean nonBlocking = method.isAnnotationPresent(NonBlocking.class)
                 || method.getDeclaringClass().isAnnotationPresent(NonBlocking.class)

@@ -76,6 +76,21 @@ class MessageLogTest {
         assertThat(lines("kind=push-handle")).hasSize(1);
     }
 
+    /** A session named by the application (a player, a device) is named in its lines too (new-user trial 18). */
+    @Test
+    void aSessionWithAnIdOfItsOwnIsNamedInItsLines() {
+        Session session = start(PeerConfig.builder().build());
+        session.pull("/fast", Map.of(), Map.class);
+        session.setId("player 7");
+        session.pull("/fast", Map.of(), Map.class);
+        await().until(() -> lines("kind=pull-launch").size() == 2 && lines("kind=pull-handle").size() == 2);
+        assertThat(lines("kind=pull-launch")).extracting(ILoggingEvent::getFormattedMessage)
+                .satisfiesExactly(first -> assertThat(first).doesNotContain(" id="),
+                        named -> assertThat(named).matches("kind=pull-launch remote=\\S+ id=\"player 7\" seq=1 .*"));
+        assertThat(lines("kind=pull-handle")).as("the accepting side's session keeps its address as its id")
+                .allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(" id="));
+    }
+
     @Test
     void nothingAtInfoUnlessSlow() {
         log.level(Level.INFO);
@@ -145,6 +160,18 @@ class MessageLogTest {
                 .matches("(?s)\\[push-launch] remote-ip: \\S+ \\| seq: 2 \\| cost-time: \\S+ \\| uri: /note {25} \\|\nSEND:\n"
                         + " size: \\d+\n body-json: \\{\"c\":3}");
         assertThat(lines("[push-handle]").get(0).getFormattedMessage()).contains("\nRECV:\n size: ");
+    }
+
+    @RegisterExtension
+    final LogCapture configLog = LogCapture.of("io.teleport.internal.log.MessageLog", null);
+
+    /** A slow-call alarm that count-time keeps off is said to be off (new-user trial 18: no line, no warning). */
+    @Test
+    void aSlowCometDurationWithoutCountTimeIsWarnedOfOnce() {
+        peers.add(new Peer(PeerConfig.builder().slowCometDuration(Duration.ofMillis(100)).build()));
+        peers.add(new Peer(PeerConfig.builder().slowCometDuration(Duration.ofMillis(100)).countTime(true).build()));
+        assertThat(configLog.events(Level.WARN)).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                .startsWith("slow-comet-duration (100ms) is set but count-time is off"));
     }
 
     @Test

@@ -46,9 +46,8 @@ class ReconnectingPullTest {
         return peer;
     }
 
-    @Test
-    void aPullWhoseTimeoutPassesWhileRedialingEndsAsNotSentAndIsNeverSentLater() throws IOException {
-        int port = reservePort();
+    /** A client session, redialing every 50 to 100 ms, whose server on {@code port} has stopped. */
+    private Session redialingAfterItsServerStopped(int port) {
         Peer first = peer(sharingThePort());
         first.listen("127.0.0.1:" + port, null);
         Peer client = peer(PeerConfig.builder().redialTimes(-1).redialInterval(Duration.ofMillis(50))
@@ -58,6 +57,13 @@ class ReconnectingPullTest {
         await().until(() -> first.sessionCount() == 1);
         first.shutdown(Duration.ofSeconds(1));
         await().until(() -> !session.isHealthy());
+        return session;
+    }
+
+    @Test
+    void aPullWhoseTimeoutPassesWhileRedialingEndsAsNotSentAndIsNeverSentLater() throws IOException {
+        int port = reservePort();
+        Session session = redialingAfterItsServerStopped(port);
 
         // Redialing a dead port: the pull waits for a connection that does not come.
         assertThatThrownBy(() -> session.pull("/hello", "early", String.class, CallOptions.timeout(Duration.ofMillis(300))))
@@ -78,6 +84,28 @@ class ReconnectingPullTest {
         await().until(session::isHealthy);
         assertThat(session.pull("/hello", "late", String.class)).isEqualTo("late");
         assertThat(handled).as("the pull given up as not sent stayed unsent").hasValue(1);
+    }
+
+    /** A pull sent late, after a redial, and then timed out says where its time went (new-user trial 18). */
+    @Test
+    void aPullSentAfterARedialThatThenTimesOutSaysItWaitedForTheReconnect() throws Exception {
+        int port = reservePort();
+        Session session = redialingAfterItsServerStopped(port);
+
+        java.util.concurrent.CompletableFuture<String> pull = session.pullAsync("/slow", "x", String.class,
+                CallOptions.timeout(Duration.ofMillis(1500))).toCompletableFuture();
+        Peer second = peer(sharingThePort());
+        second.pullRouter().route("/slow", String.class, (body, ctx) -> {
+            Thread.sleep(3000);
+            return body;
+        });
+        second.listen("127.0.0.1:" + port, null);
+        assertThatThrownBy(pull::join).hasCauseInstanceOf(RerrorException.class).cause()
+                .isInstanceOfSatisfying(RerrorException.class, e -> {
+                    assertThat(e.code()).isEqualTo(408);
+                    assertThat(e.rerror().detail()).isEqualTo("no reply to /slow within 1500 ms (sent only once the"
+                            + " session had reconnected, which took part of that time)");
+                });
     }
 
     @Test

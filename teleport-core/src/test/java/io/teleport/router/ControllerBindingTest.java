@@ -299,7 +299,38 @@ class ControllerBindingTest {
         server.pushRouter().register(new Presence());
         assertThat(routesLog.events()).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
                 .isEqualTo("push handler Presence#typing returns String, which nobody receives: a push has no reply "
-                        + "(return void, or a CompletionStage to say when it is done)"));
+                        + "(return void, or a CompletionStage to say when it is done; or, if it is no handler, mark it "
+                        + "@NotRoute)"));
+    }
+
+    /** A push controller holding a setting of its own, left public. */
+    public static final class Tunable {
+        private int maxPlayers = 8;
+
+        /** A handler. */
+        public void join(String user) {
+        }
+
+        /** Not meant as a handler, but public: a route all the same. */
+        public void setMaxPlayers(int maxPlayers) {
+            this.maxPlayers = maxPlayers;
+        }
+
+        /** Kept off the routes. */
+        @NotRoute
+        public int getMaxPlayers() {
+            return maxPlayers;
+        }
+    }
+
+    /** A public accessor is a route anyone connected may call: said at registration (new-user trial 18). */
+    @Test
+    void aPublicAccessorOfAControllerIsNamedAtWarnUnlessMarkedNotRoute() {
+        server.pushRouter().register(new Tunable());
+        assertThat(routesLog.events()).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                .isEqualTo("Tunable#setMaxPlayers looks like an accessor and is the route /tunable/set_max_players: "
+                        + "every public method of a controller is a route, as in Go; if it is none, mark it @NotRoute "
+                        + "or make it non-public"));
     }
 
     /** Declares the binding of its parameters once, for every implementation. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -162,6 +163,33 @@ class HandlerErrorsTest {
         assertThat(hidden.detail()).startsWith("json: the body does not fit the route's type").doesNotContain("Sku");
         Rerror told = failure(connect(Peer.builder().configure(c -> c.includeErrorMessage(true))), "/typed");
         assertThat(told.detail()).startsWith("json: cannot unmarshal into " + Sku.class.getTypeName());
+    }
+
+    @RegisterExtension
+    final LogCapture codecLog = LogCapture.of("io.teleport.codec.Codecs", null);
+
+    /** A body type no JSON can make a value of: it is not static. */
+    public class Unmakeable {
+        public int x;
+    }
+
+    /**
+     * A route whose body type JSON can never make is this side's mistake, not its callers' (new-user
+     * trial 18: every call was answered 400 "does not fit", correct bodies too, and nothing was logged):
+     * a warning as it is registered, a 500 for each call with the reason in this side's log.
+     */
+    @Test
+    void aRouteTakingATypeNoJsonCanMakeIsWarnedOfAndItsCallsAre500NotTheCallersFault() {
+        Session session = connect(Peer.builder());
+        server.pullRouter().route("/unmakeable", Unmakeable.class, (body, ctx) -> "made");
+        assertThat(codecLog.events(Level.WARN)).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                .contains(Unmakeable.class.getTypeName()).contains("a non-static inner class")
+                .contains("answered 500"));
+        Rerror rerror = PullFailures.of(session, "/unmakeable", Map.of("x", 1));
+        assertThat(rerror).isEqualTo(new Rerror(500, "Internal Server Error", ""));
+        await().until(() -> peerLog.events(Level.WARN).stream().anyMatch(e -> e.getFormattedMessage().contains("/unmakeable")));
+        assertThat(peerLog.events(Level.WARN)).filteredOn(e -> e.getFormattedMessage().contains("/unmakeable"))
+                .first().satisfies(e -> assertThat(e.getFormattedMessage()).contains("non-static inner class"));
     }
 
     @Test

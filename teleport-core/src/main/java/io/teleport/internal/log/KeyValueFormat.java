@@ -10,7 +10,8 @@ import java.net.SocketAddress;
 /**
  * One line per message in logfmt's {@code key=value} form, which log pipelines parse without a
  * pattern and which stays one event with structured logging:
- * {@code kind=pull-launch remote=127.0.0.1:9090 seq=0 uri=/home/test status=ok cost=1.2ms size=40 reply-size=31}.
+ * {@code kind=pull-launch remote=127.0.0.1:9090 seq=0 uri=/home/test status=ok cost=1.2ms size=40 reply-size=31},
+ * with {@code id=} after the address when the session has an id of its own (see {@code Session.setId}).
  * A failed pull has {@code status=<code> reason="<message>"} (and {@code detail}); values with
  * spaces, quotes or {@code =} are quoted.
  */
@@ -20,12 +21,16 @@ final class KeyValueFormat {
     }
 
     /** See {@link MessageText#format}. */
-    static String format(MessageText text, MessageKind kind, SocketAddress remote, Packet first,
+    static String format(MessageText text, MessageKind kind, SocketAddress remote, @Nullable String id, Packet first,
             @Nullable Packet reply, long cost, boolean slow) {
         int valueLimit = text.valueLimit;
         boolean pull = kind == MessageKind.PULL_LAUNCH || kind == MessageKind.PULL_HANDLE;
         StringBuilder sb = new StringBuilder(128).append("kind=").append(kind.text);
         value(sb, "remote", Addresses.format(remote));
+        if (id != null) {
+            // An id an auth verifier or the application gave it (setId): the player, device or service (trial 18).
+            value(sb, "id", LogText.safe(id, valueLimit));
+        }
         sb.append(" seq=").append(Long.toUnsignedString(first.seq()));
         value(sb, "uri", LogText.safe(first.uri(), valueLimit));
         if (pull) {

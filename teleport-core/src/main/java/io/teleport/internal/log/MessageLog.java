@@ -2,12 +2,13 @@ package io.teleport.internal.log;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.teleport.codec.Codecs;
 import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Packet;
 import io.teleport.proto.ErpcRawProto;
+import io.teleport.session.Session;
+import io.teleport.transport.Addresses;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,12 @@ public final class MessageLog {
         this.multiLine = config.messageLogFormat() == MessageLogFormat.MULTI_LINE;
         long slow = config.slowCometDuration().toNanos();
         this.slowNanos = slow <= 0 ? Long.MAX_VALUE : slow;
+        if (slow > 0 && !countTime) {
+            // As in Go, the alarm needs the time counted; said once, or a setting quietly does nothing (trial 18).
+            LoggerFactory.getLogger(MessageLog.class).warn("slow-comet-duration ({}) is set but count-time is off: slow"
+                    + " calls are counted in the meters but not logged; set count-time to true for the alarms",
+                    GoDuration.format(slow));
+        }
         this.valueLimit = config.limits().logValueLimit();
         this.rate = new LineRate(config.limits().messageLogRate(), java.util.concurrent.TimeUnit.SECONDS.toNanos(1),
                 logs.open(log, "message log entries left out past"
@@ -116,34 +123,44 @@ public final class MessageLog {
     }
 
     /** A pull of this side got its reply. */
-    public void pullLaunch(Channel channel, Packet request, Packet reply, long start) {
-        write(MessageKind.PULL_LAUNCH, channel, start, request, reply);
+    public void pullLaunch(Session session, Packet request, Packet reply, long start) {
+        write(MessageKind.PULL_LAUNCH, session, start, request, reply);
     }
 
     /** A pull from the other side was answered. */
-    public void pullHandle(Channel channel, Packet request, Packet reply, long start) {
-        write(MessageKind.PULL_HANDLE, channel, start, request, reply);
+    public void pullHandle(Session session, Packet request, Packet reply, long start) {
+        write(MessageKind.PULL_HANDLE, session, start, request, reply);
     }
 
     /** A push of this side was written. */
-    public void pushLaunch(Channel channel, Packet push, long start) {
-        write(MessageKind.PUSH_LAUNCH, channel, start, push, null);
+    public void pushLaunch(Session session, Packet push, long start) {
+        write(MessageKind.PUSH_LAUNCH, session, start, push, null);
     }
 
     /** A push from the other side was handled. */
-    public void pushHandle(Channel channel, Packet push, long start) {
-        write(MessageKind.PUSH_HANDLE, channel, start, push, null);
+    public void pushHandle(Session session, Packet push, long start) {
+        write(MessageKind.PUSH_HANDLE, session, start, push, null);
     }
 
-    // The channel, not its remote address: the address is read only for an entry that is written.
-    private void write(MessageKind kind, Channel channel, long start, Packet first, @Nullable Packet reply) {
+    /**
+     * The session's id when it has one of its own (an auth verifier's or the application's {@code setId}),
+     * null when it is the default: the remote's address for an accepted session, the local one for a dialed.
+     */
+    private static @Nullable String ownId(Session session) {
+        String id = session.id();
+        String defaultId = Addresses.format(session.dialed() ? session.localAddress() : session.remoteAddress());
+        return id.equals(defaultId) ? null : id;
+    }
+
+    // The session, not its address and id: they are read only for an entry that is written.
+    private void write(MessageKind kind, Session session, long start, Packet first, @Nullable Packet reply) {
         long cost = cost(start);
         if (cost >= slowNanos) {
             if (log.isWarnEnabled() && admitted(slowRate, kind, first)) {
-                log.warn("{}", formatOf(first).format(kind, channel.remoteAddress(), first, reply, cost, true));
+                log.warn("{}", formatOf(first).format(kind, session.remoteAddress(), ownId(session), first, reply, cost, true));
             }
         } else if (normalEnabled() && admitted(rate, kind, first)) {
-            String entry = formatOf(first).format(kind, channel.remoteAddress(), first, reply, cost, false);
+            String entry = formatOf(first).format(kind, session.remoteAddress(), ownId(session), first, reply, cost, false);
             if (multiLine) {
                 log.info("{}", entry);
             } else {

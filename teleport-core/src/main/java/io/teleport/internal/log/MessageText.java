@@ -46,10 +46,11 @@ final class MessageText {
      *
      * @param cost nanoseconds, 0 when time is not counted
      */
-    String format(MessageKind kind, SocketAddress remote, Packet first, @Nullable Packet reply, long cost,
+    String format(MessageKind kind, SocketAddress remote, @Nullable String id, Packet first, @Nullable Packet reply, long cost,
             boolean slow) {
+        // Go's lines name the remote address only; ours name the session too when it has an id of its own.
         return multiLine ? MultiLineFormat.format(this, kind, remote, first, reply, cost, slow)
-                : KeyValueFormat.format(this, kind, remote, first, reply, cost, slow);
+                : KeyValueFormat.format(this, kind, remote, id, first, reply, cost, slow);
     }
 
     /** The raw error JSON a reply carries, safe to log; {@code null} for a reply without error. */

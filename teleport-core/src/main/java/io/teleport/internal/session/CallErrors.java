@@ -19,7 +19,8 @@ public final class CallErrors {
     /** A connection the remote closed before any frame came in on the session. */
     static final Rerror CLOSED_SILENTLY = new Rerror(Rerror.CODE_CONNECTION_CLOSED, "Connection Closed",
             "the remote closed the connection without sending a frame on it: it refused the connection or a"
-                    + " frame of this side's (a connection limit, an accept hook, a frame over its limits), it stopped (or"
+                    + " frame of this side's (a connection limit, an accept hook, its auth plugin: a push before this side's"
+                    + " handshake, a frame over its limits), it stopped (or"
                     + " its drain's shutdown timeout cut this first call off),"
                     + " it speaks another protocol (teleport.protocol must match, or the server's be auto) or it"
                     + " expects TLS (TLS on that side only); its log says which");

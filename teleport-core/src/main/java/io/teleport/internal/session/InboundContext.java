@@ -3,6 +3,7 @@ package io.teleport.internal.session;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.teleport.codec.CodecException;
+import io.teleport.codec.UnreadableTypeException;
 import io.teleport.internal.dispatch.FairQueue;
 import io.teleport.internal.dispatch.HandlerPool;
 import io.teleport.internal.limits.ReadGate;
@@ -274,6 +275,15 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
         try {
             body = LargeBodyDecodes.decode(session.peer, request.bodyCodec(), request.bodyBytes(), route.bodyType());
             return null;
+        } catch (UnreadableTypeException e) {
+            // This side's type, not the sender's bytes: a 500, its reason in this side's log (a push's
+            // error is only logged, with the message).
+            if (!isPull()) {
+                return new Rerror(Rerror.CODE_INTERNAL_ERROR, HandlerErrors.INTERNAL, e.getMessage());
+            }
+            session.peer.logs.unexpectedPullLog.record("pull " + safeUri() + " from " + session.id() + ": "
+                    + e.getMessage());
+            return session.peer.errors.internal(e);
         } catch (CodecException e) {
             // erpc v6 words it as its own decoder does (vector E25).
             return new Rerror(Rerror.CODE_BAD_PACKET, erpc() ? "Bad Message" : "Bad Packet",
@@ -380,7 +390,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             session.peer.errors.pushFailed(t, false, this);
         } finally {
             if (!handedOff) {
-                session.peer.messageLog.pushHandle(session.channel(), request, startNanos);
+                session.peer.messageLog.pushHandle(session, request, startNanos);
                 finish();
             }
         }

@@ -173,8 +173,10 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
     private Rerror untimely(boolean unsent, boolean wasHeld, @Nullable String refusal) {
         long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
         if (!unsent) {
-            return new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout",
-                    refusal != null ? refusal : "no reply to " + request.uri() + " within " + millis + " ms");
+            // Held for a redial, then sent: part of the time went to reconnecting, not to the remote (trial 18).
+            return new Rerror(Rerror.CODE_PULL_TIMEOUT, "Pull Timeout", refusal != null ? refusal
+                    : "no reply to " + request.uri() + " within " + millis + " ms" + (wasHeld
+                            ? " (sent only once the session had reconnected, which took part of that time)" : ""));
         }
         if (refusal != null) {
             return new Rerror(Rerror.CODE_WRITE_FAILED, "Write Failed", "not sent: " + refusal);
@@ -312,7 +314,7 @@ public final class PendingPull implements ChannelFutureListener, WriteContext, R
                 rerror.writeTo(reply.meta());
             }
         }
-        session.peer.messageLog.pullLaunch(session.channel(), request, reply != null ? reply : seen,
+        session.peer.messageLog.pullLaunch(session, request, reply != null ? reply : seen,
                 startNanos);
         // Told apart for callers that must know whether the remote handled the pull (a retry).
         RerrorException error = rerror == null ? null : shown != null ? RerrorException.replied(rerror) : rerror.toException();

@@ -149,7 +149,7 @@ final class PullReply {
             if (!f.isSuccess()) {
                 log.debug("reply to {} (seq {}) not written: {}", pull.safeUri(), pull.request.seq(), String.valueOf(f.cause()));
             }
-            pull.session.peer.messageLog.pullHandle(pull.session.channel(), pull.request, pull.reply, pull.startNanos);
+            pull.session.peer.messageLog.pullHandle(pull.session, pull.request, pull.reply, pull.startNanos);
         } finally {
             pull.afterReply();
         }
@@ -259,7 +259,7 @@ final class PullReply {
             pull.replyFallback = pull.replyFallback == 0 && uriOverBound(pull) ? WITHOUT_URI : FIXED_ERROR;
             send(pull, null, pull.replyFallback == FIXED_ERROR ? UNBUILDABLE : rerror);
         } else {
-            pull.session.peer.messageLog.pullHandle(pull.session.channel(), pull.request, pull.reply,
+            pull.session.peer.messageLog.pullHandle(pull.session, pull.request, pull.reply,
                     pull.startNanos);
             pull.afterReply();
         }

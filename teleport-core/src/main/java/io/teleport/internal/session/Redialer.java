@@ -66,7 +66,8 @@ final class Redialer {
         }
         String why = silent && upNanos < peer.config.redialMaxInterval().toNanos() ? "; the remote closed it"
                 + " without sending a frame: another protocol or TLS on that side only, a refusal (a connection"
-                + " limit), or a stop; its log says which" : "";
+                + " limit, or its auth plugin: a push before this side's handshake, or no handshake in time), or a"
+                + " stop; its log says which" : "";
         if (delayNanos == 0 || upNanos >= peer.config.redialMaxInterval().toNanos()) {
             failures = 0;
             delayNanos = peer.config.redialInterval().toNanos();

@@ -168,7 +168,7 @@ final class SessionCalls {
         }
         session.write(frame, f -> {
             if (f.isSuccess()) {
-                session.peer.messageLog.pushLaunch(session.channel(), packet, call.startNanos());
+                session.peer.messageLog.pushLaunch(session, packet, call.startNanos());
                 if (session.peer.plugins.has(Hook.POST_WRITE_PUSH)) {
                     session.peer.offIoThread(session.peer.plugins.blocks(Hook.POST_WRITE_PUSH), () -> {
                         logHookError(session.peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush");
@@ -246,7 +246,7 @@ final class SessionCalls {
                 held.release();
             }
             if (f.isSuccess()) {
-                session.peer.messageLog.pushLaunch(session.channel(), packet, call.startNanos());
+                session.peer.messageLog.pushLaunch(session, packet, call.startNanos());
                 if (session.peer.plugins.has(Hook.POST_WRITE_PUSH)) {
                     session.peer.offIoThread(session.peer.plugins.blocks(Hook.POST_WRITE_PUSH),
                             () -> logHookError(session.peer.plugins.run(Hook.POST_WRITE_PUSH, call), "PostWritePush"));

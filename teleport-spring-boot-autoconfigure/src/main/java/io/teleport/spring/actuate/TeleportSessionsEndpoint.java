@@ -3,6 +3,8 @@ package io.teleport.spring.actuate;
 import io.teleport.Peer;
 import io.teleport.session.Session;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -21,6 +23,8 @@ import java.util.Map;
  */
 @Endpoint(id = "teleport", defaultAccess = Access.READ_ONLY)
 public class TeleportSessionsEndpoint {
+
+    private static final Logger log = LoggerFactory.getLogger(TeleportSessionsEndpoint.class);
 
     /** Sessions listed when no {@code limit} is given. */
     public static final int DEFAULT_LIMIT = 100;
@@ -75,7 +79,12 @@ public class TeleportSessionsEndpoint {
      */
     @DeleteOperation
     public CloseDescriptor close(@Selector String id) {
-        return new CloseDescriptor(id, peer.session(id).map(Session::close).isPresent());
+        boolean closed = peer.session(id).map(Session::close).isPresent();
+        if (closed) {
+            // An operator's act that ends a client's connection: the log says who closed it (trial 18).
+            log.info("session {} closed through the actuator endpoint", id.replaceAll("\\p{Cntrl}", "?"));
+        }
+        return new CloseDescriptor(id, closed);
     }
 
     /**

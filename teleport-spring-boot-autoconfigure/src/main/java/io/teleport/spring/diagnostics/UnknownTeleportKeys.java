@@ -142,13 +142,19 @@ public final class UnknownTeleportKeys {
     }
 
     private static String describe(List<ConfigurationProperty> properties) {
+        if (properties.isEmpty()) {
+            return "";
+        }
+        KeySuggestions suggestions = KeySuggestions.from(Thread.currentThread().getContextClassLoader(), "teleport.");
         // A list's elements are one key as written: named once, where its first element was set.
-        return properties.stream().collect(Collectors.toMap(UnknownTeleportKeys::written, UnknownTeleportKeys::describe,
+        return properties.stream().collect(Collectors.toMap(UnknownTeleportKeys::written, p -> describe(p, suggestions),
                 (first, next) -> first, java.util.LinkedHashMap::new)).values().stream().collect(Collectors.joining("; "));
     }
 
-    private static String describe(ConfigurationProperty property) {
-        return written(property) + (property.getOrigin() == null ? "" : " (" + property.getOrigin() + ")");
+    private static String describe(ConfigurationProperty property, KeySuggestions suggestions) {
+        String meant = suggestions.nearest(written(property));
+        return written(property) + (meant == null ? "" : " (did you mean " + meant + "?)")
+                + (property.getOrigin() == null ? "" : " (" + property.getOrigin() + ")");
     }
 
     /** The key as it was written: {@code accepted-token}, not its elements {@code accepted-token[0]} (trial 17). */

@@ -49,7 +49,7 @@ import java.util.concurrent.TimeUnit;
  * as the peer's slow-comet duration;</li>
  * <li>{@code teleport.sessions.active} gauge, {@code teleport.sessions.opened} and
  * {@code teleport.sessions.closed} counters;</li>
- * <li>{@code teleport.bytes.read} and {@code teleport.bytes.written} counters (frame bytes);</li>
+ * <li>{@code teleport.data.read} and {@code teleport.data.written} counters (frame bytes);</li>
  * <li>the {@code teleport.limits.*} meters of {@link TeleportLimitsMetrics}: sessions paused, messages
  * refused and connections closed by the peer's limits;</li>
  * <li>Micrometer's {@code netty.allocator.*} meters of Netty's default allocator, which holds the frames:
@@ -112,9 +112,9 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         this.timesPulls = timesPulls;
         this.opened = Counter.builder("teleport.sessions.opened").description("Sessions opened").register(registry);
         this.closed = Counter.builder("teleport.sessions.closed").description("Sessions closed").register(registry);
-        this.bytesRead = Counter.builder("teleport.bytes.read").baseUnit("bytes").description("Frame bytes read")
+        this.bytesRead = Counter.builder("teleport.data.read").baseUnit("bytes").description("Frame bytes read")
                 .register(registry);
-        this.bytesWritten = Counter.builder("teleport.bytes.written").baseUnit("bytes").description("Frame bytes written")
+        this.bytesWritten = Counter.builder("teleport.data.written").baseUnit("bytes").description("Frame bytes written")
                 .register(registry);
     }
 
@@ -185,7 +185,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         PeerSetup setup = peer;
         if (setup != null && setup.pushRouter().unknown() == null
                 && TeleportTags.NOT_FOUND.equals(TeleportTags.namedPushRoute(ctx.input().uri(), setup))) {
-            counter("teleport.push.handle", TeleportTags.NOT_FOUND).increment();
+            pushesHandled(TeleportTags.NOT_FOUND).increment();
         }
         return null;
     }
@@ -201,7 +201,7 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         PeerSetup setup = peer;
         RouteInfo route = ctx.route();
         String tag = route == null || setup == null || route == setup.pushRouter().unknown() ? TeleportTags.NOT_FOUND : route.path();
-        Counter handled = counter("teleport.push.handle", tag);
+        Counter handled = pushesHandled(tag);
         return () -> {
             handled.increment();
             // As slow as the message log's push-handle alarm: from the push's arrival to its handler's return.
@@ -277,9 +277,9 @@ public final class MicrometerPlugin implements PostNewPeer, PostDial, PostAccept
         });
     }
 
-    private Counter counter(String name, String route) {
-        return counters.computeIfAbsent(new MeterKey(name, route, 0),
-                k -> Counter.builder(name).tag("route", route).register(registry));
+    private Counter pushesHandled(String route) {
+        return counters.computeIfAbsent(new MeterKey("teleport.push.handle", route, 0), k -> Counter
+                .builder("teleport.push.handle").tag("route", route).description("Pushes handled").register(registry));
     }
 
     private static int code(Packet reply) {

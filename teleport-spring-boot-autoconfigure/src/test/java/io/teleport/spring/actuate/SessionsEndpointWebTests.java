@@ -35,7 +35,8 @@ class SessionsEndpointWebTests {
             .withPropertyValues("teleport.server.listen-address=127.0.0.1:0");
 
     @Test
-    void deletingAnUnknownSessionIs404AndAKnownOneIsClosed() {
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void deletingAnUnknownSessionIs404AndAKnownOneIsClosed(org.springframework.boot.test.system.CapturedOutput output) {
         runner.run(ctx -> {
             WebOperation delete = deleteOperation(ctx);
             assertThat(delete.getRequestPredicate().getPath()).isEqualTo("teleport/{id}");
@@ -54,6 +55,8 @@ class SessionsEndpointWebTests {
                     assertThat(response.getBody()).isEqualTo(new TeleportSessionsEndpoint.CloseDescriptor(id, true));
                 });
                 await().until(() -> dialed.closeFuture().isDone());
+                assertThat(output).as("an operator's close leaves a line (new-user trial 18)")
+                        .contains("session " + id + " closed through the actuator endpoint");
             } finally {
                 client.close();
             }

@@ -172,7 +172,10 @@ class ConfigurationErrorTests {
                     assertThat(ctx).hasNotFailed();
                     assertThat(log.warnings("not Teleport settings")).singleElement().asString()
                             .contains("teleport.pul-timeout").contains("teleport.clients.billing.pul-timeout")
-                            .contains("teleport.limits.max-conections").doesNotContain("metrics");
+                            .contains("teleport.limits.max-conections").doesNotContain("metrics")
+                            // The nearest known key, from the starter's configuration metadata (new-user trial 18).
+                            .contains("teleport.pul-timeout (did you mean teleport.pull-timeout?)")
+                            .contains("teleport.limits.max-conections (did you mean teleport.limits.max-connections?)");
                 });
         runner.withPropertyValues("teleport.client.address=127.0.0.1:9090", "teleport.pull-timeout=3s", "teleport.clients.billing.address=127.0.0.1:9091",
                 "teleport.observations.enabled=false", "teleport.limits.max-connections=5")

@@ -111,7 +111,7 @@ class TeleportEndToEndTest {
             assertThat(meters.get("teleport.push.launch").tag("route", "/push/test").timer().count()).isEqualTo(2);
             assertThat(meters.get("teleport.sessions.active").gauge().value()).isEqualTo(1.0);
             assertThat(meters.get("teleport.sessions.opened").counter().count()).isGreaterThanOrEqualTo(1.0);
-            assertThat(meters.get("teleport.bytes.read").counter().count()).isPositive();
+            assertThat(meters.get("teleport.data.read").counter().count()).isPositive();
             // Netty's direct memory, which it counts itself (the frames' buffers are its default allocator's).
             assertThat(meters.get("netty.allocator.memory.used").tag("memory.type", "direct").gauge().value()).isPositive();
         });

@@ -49,7 +49,8 @@ class PushRouteTagsTest {
         await().untilAsserted(() -> assertThat(pushes(meters, "NOT_FOUND")).isEqualTo(junk));
         await().untilAsserted(() -> assertThat(pushes(meters, "/news")).isEqualTo(2));
         assertThat(meters.find("teleport.push.handle").counters()).as("one series per route, one for no route")
-                .hasSize(2);
+                .hasSize(2).allSatisfy(c -> assertThat(c.getId().getDescription()).as("Prometheus' HELP line")
+                        .isEqualTo("Pushes handled"));
 
         server.sessions().forEach(s -> s.push("/out", "to the client").join());
         assertThat(out.await(10, TimeUnit.SECONDS)).isTrue();
