@@ -42,7 +42,9 @@ import java.util.Objects;
  * property names match case-insensitively and unknown properties are ignored. A value of the wrong JSON
  * kind is refused as Go refuses it, not converted: a fraction or a string into an integer, a number or a
  * boolean into a string, a number or a string into a boolean, a number into an enum, {@code "NaN"} into a
- * {@code double}; an integer into a floating-point field is read, as Go reads it.
+ * {@code double}, a number past its type's range; an integer into a floating-point field is read, as Go
+ * reads it, and so is a decimal string into a {@code BigDecimal} (Go's decimal types write one). NaN and
+ * the infinities are not written, as Go does not marshal them.
  */
 public final class JsonCodec implements Codec {
 
@@ -108,7 +110,13 @@ public final class JsonCodec implements Codec {
                         .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                         .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                         .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
-                .addModule(FloatingPointDeserializers.module())
+                // Go's decimal types (shopspring/decimal, big.Float) and json.Number write or read a decimal
+                // as a string: a number's text in one is read; anything else in it still is not.
+                .withCoercionConfig(java.math.BigDecimal.class, decimal -> decimal
+                        .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert))
+                .withCoercionConfig(Number.class, number -> number
+                        .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert))
+                .addModule(FiniteFloatingPoint.module())
                 .addModule(new SimpleModule("teleport-bounded-decimals")
                         .addDeserializer(java.math.BigDecimal.class, new BoundedDecimalDeserializer()));
     }
@@ -159,11 +167,18 @@ public final class JsonCodec implements Codec {
         tools.jackson.databind.JavaType javaType = mapper.constructType(type);
         mapper.readerFor(javaType);
         mapper.writerFor(javaType);
-        String unreadable = unreadable(javaType.getRawClass(),
-                mapper._deserializationContext().findRootValueDeserializer(javaType));
+        String unreadable;
+        try {
+            unreadable = unreadable(javaType.getRawClass(),
+                    mapper._deserializationContext().findRootValueDeserializer(javaType));
+        } catch (InvalidDefinitionException e) {
+            // A local or anonymous class, say: Jackson will not even build a reader.
+            unreadable = e.getOriginalMessage();
+        }
         if (unreadable != null) {
             // Jackson builds a reader for such a type and fails on every value it reads: said once, here.
-            throw new UnreadableTypeException("json: cannot make a " + type.getTypeName() + " from JSON: " + unreadable, null);
+            throw new UnreadableTypeException("json: cannot make a " + type.getTypeName() + " from JSON: " + unreadable,
+                    null);
         }
     }
 
@@ -225,8 +240,14 @@ public final class JsonCodec implements Codec {
         try {
             return mapper.readValue(bytes, mapper.constructType(type));
         } catch (InvalidDefinitionException e) {
-            throw new UnreadableTypeException("json: cannot make a " + type.getTypeName() + " from JSON: "
-                    + e.getOriginalMessage(), e);
+            if (e.getType() == null || e.getType().getRawClass() == mapper.constructType(type).getRawClass()) {
+                throw new UnreadableTypeException("json: cannot make a " + type.getTypeName() + " from JSON: "
+                        + e.getOriginalMessage(), e);
+            }
+            // A type the body named (a polymorphic type id) or a field's: the sender's choice may be at fault,
+            // and must not make this side log its own mistake; a 400 as for any body that does not fit.
+            throw new CodecException("json: cannot unmarshal into " + type.getTypeName() + ": "
+                    + e.getOriginalMessage(), "json: the body does not fit the route's type", e);
         } catch (JacksonException e) {
             throw new CodecException("json: cannot unmarshal into " + type.getTypeName() + ": "
                     + e.getOriginalMessage(), publicMessage(e), e);
@@ -253,7 +274,7 @@ public final class JsonCodec implements Codec {
         } else {
             sb.append("json: the body does not fit the route's type");
             if (e instanceof MismatchedInputException m) {
-                String expected = kindOf(m.getTargetType());
+                String expected = kindOf(elementOrSelf(m.getTargetType(), e));
                 String found = kindOf(m.getCurrentToken());
                 if (expected != null && found != null && !expected.equals(found)) {
                     sb.append(": expected ").append(expected).append(", found ").append(found);
@@ -283,12 +304,21 @@ public final class JsonCodec implements Codec {
         }
     }
 
+    /** An array's element type when the error is at one of its elements (the path ends in an index). */
+    private static @Nullable Class<?> elementOrSelf(@Nullable Class<?> type, JacksonException e) {
+        if (type == null || !type.isArray() || e.getPath().isEmpty()) {
+            return type;
+        }
+        return e.getPath().get(e.getPath().size() - 1).getIndex() >= 0 ? type.getComponentType() : type;
+    }
+
     /** The JSON a value of {@code type} is read from, in words that name no class; null when it is not plain. */
     private static @Nullable String kindOf(@Nullable Class<?> type) {
         if (type == null) {
             return null;
         }
-        if (type == byte[].class || type == String.class || type.isEnum()) {
+        if (type == byte[].class || type == String.class || type.isEnum() || type == char.class
+                || type == Character.class) {
             // byte[] as base64, as Go writes []byte.
             return "a string";
         }

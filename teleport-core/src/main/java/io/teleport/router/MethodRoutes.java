@@ -65,9 +65,6 @@ public final class MethodRoutes {
      * @param contextType the class of the contexts of the router the route joins
      * @throws IllegalArgumentException for a method that cannot be a handler, naming it
      */
-    /** Names of getters and setters, which a controller may hold for its own configuration. */
-    private static final java.util.regex.Pattern ACCESSOR = java.util.regex.Pattern.compile("(get|set|is)[A-Z].*");
-
     public Route route(Object controller, Class<?> controllerClass, Method method, String path,
             Class<? extends MessageContext> contextType) {
         BoundHandler<MessageContext> handler = binder.bind(controller, controllerClass, method, contextType);
@@ -79,7 +76,7 @@ public final class MethodRoutes {
                     + "CompletionStage to say when it is done; or, if it is no handler, mark it @NotRoute)", name,
                     returned.getSimpleName());
         }
-        if (ACCESSOR.matcher(method.getName()).matches() && method.getParameterCount() <= 1) {
+        if (accessorOfAField(controllerClass, method)) {
             // A getter or setter left public is a route anyone connected may call (trial 18: a setter of a limit).
             log.warn("{} looks like an accessor and is the route {}: every public method of a controller is a "
                     + "route, as in Go; if it is none, mark it @NotRoute or make it non-public", name, path);
@@ -88,5 +85,34 @@ public final class MethodRoutes {
                 || method.getDeclaringClass().isAnnotationPresent(NonBlocking.class)
                 || controllerClass.isAnnotationPresent(NonBlocking.class);
         return new Route(path, handler.bodyType(), name, handler::invoke).withNonBlocking(nonBlocking);
+    }
+
+    /**
+     * Whether {@code method} reads or writes a field of the controller as a bean's accessor does: a getter
+     * ({@code getX}, {@code isX}: no parameter, a value) or a setter ({@code setX}: one parameter, no value)
+     * of a field named {@code x}. A handler named {@code getInfo} for a Go caller's {@code /get_info} takes its
+     * body, or has no field of that name, and is not one.
+     */
+    private static boolean accessorOfAField(Class<?> controllerClass, Method method) {
+        String name = method.getName();
+        int prefix = name.startsWith("is") ? 2 : name.startsWith("get") || name.startsWith("set") ? 3 : 0;
+        if (prefix == 0 || name.length() == prefix || !Character.isUpperCase(name.charAt(prefix))) {
+            return false;
+        }
+        boolean setter = name.startsWith("set");
+        boolean shape = setter ? method.getParameterCount() == 1 && method.getReturnType() == void.class
+                : method.getParameterCount() == 0 && method.getReturnType() != void.class;
+        if (!shape) {
+            return false;
+        }
+        String field = Character.toLowerCase(name.charAt(prefix)) + name.substring(prefix + 1);
+        for (Class<?> c = controllerClass; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                if (f.getName().equals(field)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

@@ -31,9 +31,10 @@ public interface Session {
     /**
      * Changes the id. A session already holding {@code newId} in the same peer is closed.
      *
-     * @throws IllegalArgumentException for an id longer than 1,024 characters: ids are in log lines, the
+     * @throws IllegalArgumentException for an id longer than 1,024 characters, or with a control or
+     *     formatting character (a line break, an escape, a bidi override): ids are in log lines, the
      *     actuator and memory for as long as the session lives, and one taken from what a remote sent
-     *     (a player's name) must not make them any size the remote likes
+     *     (a player's name) must not make them any size the remote likes, nor forge a line of the log
      */
     void setId(String newId);
 

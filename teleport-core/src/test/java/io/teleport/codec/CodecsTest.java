@@ -117,14 +117,103 @@ class CodecsTest {
         refused.put("{\"d\":\"1.5\"}", "expected a number, found a string at $.d");
         refused.put("{\"color\":0}", "expected a string, found an integer at $.color");
         refused.put("{\"i\":3000000000}", "a number out of its field's range at $.i");
-        refused.forEach((json, why) -> assertThatThrownBy(
-                () -> codecs.decode(JsonCodec.ID, json.getBytes(StandardCharsets.UTF_8), Scalars.class))
-                .as(json).isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
-                        .startsWith("json: the body does not fit the route's type: " + why + " (line 1, column ")));
+        refused.put("{\"d\":1e400}", "a number out of its field's range at $.d");
+        refused.put("{\"f\":1e39}", "a number out of its field's range at $.f");
+        assertRefused(refused, Scalars.class);
         byte[] accepted = "{\"s\":null,\"i\":null,\"l\":9007199254740993,\"b\":true,\"d\":5,\"f\":1,\"boxed\":7,\"color\":\"RED\"}"
                 .getBytes(StandardCharsets.UTF_8);
         assertThat(codecs.decode(JsonCodec.ID, accepted, Scalars.class))
                 .isEqualTo(new Scalars(null, 0, 9007199254740993L, true, 5.0, 1.0f, 7, Color.RED));
+    }
+
+    /** Arrays of numbers, whose elements Jackson reads with deserializers of their own. */
+    public record Series(double[] doubles, float[] floats, int[] ints) {
+    }
+
+    /** A decimal, and any number, as Go's decimal types and json.Number write them: in a string. */
+    public record Money(java.math.BigDecimal amount, Number rate) {
+    }
+
+    /**
+     * Elements of arrays follow the same rules, NaN and the infinities are neither read nor written (Go
+     * refuses both; Jackson wrote them as strings its own reader then refused), and a decimal may come in
+     * a string, as Go's decimal types write it (the review of trial 18's change).
+     */
+    @Test
+    void arraysFollowTheSameRulesNonFiniteNumbersAreNeverWrittenAndDecimalsMayComeAsStrings() {
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("{\"doubles\":[1,\"NaN\"]}", "expected a number, found a string at $.doubles[1]");
+        refused.put("{\"floats\":[\"Infinity\"]}", "expected a number, found a string at $.floats[0]");
+        refused.put("{\"doubles\":[1e400]}", "a number out of its field's range at $.doubles[0]");
+        refused.put("{\"ints\":[1,\"x\"]}", "expected an integer, found a string at $.ints[1]");
+        refused.put("{\"doubles\":5}", "expected an array, found an integer at $.doubles");
+        assertRefused(refused, Series.class);
+        Series read = (Series) codecs.decode(JsonCodec.ID,
+                "{\"doubles\":[1,null,2.5],\"floats\":[0.5],\"ints\":[3]}".getBytes(StandardCharsets.UTF_8), Series.class);
+        assertThat(read.doubles()).containsExactly(1.0, 0.0, 2.5);
+        assertThat(read.floats()).containsExactly(0.5f);
+
+        for (Object nonFinite : List.<Object>of(new Scalars("s", 0, 0, false, Double.NaN, 1f, 1, Color.RED),
+                new Scalars("s", 0, 0, false, 1, Float.POSITIVE_INFINITY, 1, Color.RED),
+                new Series(new double[] {1, Double.NEGATIVE_INFINITY}, new float[0], new int[0]),
+                new Series(new double[0], new float[] {Float.NaN}, new int[0]))) {
+            ByteBuf buf = Unpooled.buffer();
+            try {
+                assertThatThrownBy(() -> codecs.encode(JsonCodec.ID, nonFinite, buf)).as(nonFinite.toString())
+                        .isInstanceOf(CodecException.class).hasMessageContaining("unsupported value: ");
+            } finally {
+                buf.release();
+            }
+        }
+        assertThat(encode(JsonCodec.ID, new Series(new double[] {0.5, 3}, new float[] {1.5f}, new int[] {2})))
+                .isEqualTo("{\"doubles\":[0.5,3.0],\"floats\":[1.5],\"ints\":[2]}");
+
+        Money money = (Money) codecs.decode(JsonCodec.ID, "{\"amount\":\"12.50\",\"rate\":\"1.5\"}"
+                .getBytes(StandardCharsets.UTF_8), Money.class);
+        assertThat(money.amount()).isEqualTo(new java.math.BigDecimal("12.50"));
+        assertThat(money.rate().doubleValue()).isEqualTo(1.5);
+        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, "{\"amount\":\"twelve\"}".getBytes(StandardCharsets.UTF_8),
+                Money.class)).isInstanceOf(CodecException.class);
+    }
+
+    /** A type the body names: its sender picks it, so an abstract one is the body's fault, not this side's. */
+    @com.fasterxml.jackson.annotation.JsonTypeInfo(use = com.fasterxml.jackson.annotation.JsonTypeInfo.Id.NAME,
+            property = "kind")
+    @com.fasterxml.jackson.annotation.JsonSubTypes({
+            @com.fasterxml.jackson.annotation.JsonSubTypes.Type(value = Mid.class, name = "mid"),
+            @com.fasterxml.jackson.annotation.JsonSubTypes.Type(value = Leaf.class, name = "leaf")})
+    public abstract static class Shape {
+    }
+
+    /** Abstract: named by a body, nothing can be made of it. */
+    public abstract static class Mid extends Shape {
+    }
+
+    /** Concrete. */
+    public static final class Leaf extends Mid {
+        public int x;
+    }
+
+    @Test
+    void anAbstractTypeTheBodyNamesIsTheSendersFaultAndALocalClassIsUnreadable() {
+        assertThat(codecs.decode(JsonCodec.ID, "{\"kind\":\"leaf\",\"x\":1}".getBytes(StandardCharsets.UTF_8),
+                Shape.class)).isInstanceOf(Leaf.class);
+        assertThatThrownBy(() -> codecs.decode(JsonCodec.ID, "{\"kind\":\"mid\"}".getBytes(StandardCharsets.UTF_8),
+                Shape.class)).isInstanceOf(CodecException.class).isNotInstanceOf(UnreadableTypeException.class);
+        new JsonCodec().prepare(Shape.class);
+
+        class Local {
+            public int x;
+        }
+        assertThatThrownBy(() -> new JsonCodec().prepare(Local.class)).isInstanceOf(UnreadableTypeException.class);
+    }
+
+    /** Each body (a key) is refused as not fitting {@code type}, for the reason (its value) at its position. */
+    private void assertRefused(Map<String, String> refused, Class<?> type) {
+        refused.forEach((json, why) -> assertThatThrownBy(
+                () -> codecs.decode(JsonCodec.ID, json.getBytes(StandardCharsets.UTF_8), type))
+                .as(json).isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.publicMessage())
+                        .startsWith("json: the body does not fit the route's type: " + why + " (line 1, column ")));
     }
 
     /** Jackson can make none of it: it is not static, so each needs an instance of the test. */

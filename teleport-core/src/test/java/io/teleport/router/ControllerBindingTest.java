@@ -303,12 +303,22 @@ class ControllerBindingTest {
                         + "@NotRoute)"));
     }
 
-    /** A push controller holding a setting of its own, left public. */
+    /** A controller holding a setting of its own, left public. */
     public static final class Tunable {
         private int maxPlayers = 8;
 
         /** A handler. */
         public void join(String user) {
+        }
+
+        /** A handler named for a Go caller's /get_info: it takes a body, and no field is called info. */
+        public String getInfo(String who) {
+            return who;
+        }
+
+        /** A handler without a body, whose name no field shares. */
+        public int getScore() {
+            return maxPlayers;
         }
 
         /** Not meant as a handler, but public: a route all the same. */
@@ -326,7 +336,7 @@ class ControllerBindingTest {
     /** A public accessor is a route anyone connected may call: said at registration (new-user trial 18). */
     @Test
     void aPublicAccessorOfAControllerIsNamedAtWarnUnlessMarkedNotRoute() {
-        server.pushRouter().register(new Tunable());
+        server.pullRouter().register(new Tunable());
         assertThat(routesLog.events()).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
                 .isEqualTo("Tunable#setMaxPlayers looks like an accessor and is the route /tunable/set_max_players: "
                         + "every public method of a controller is a route, as in Go; if it is none, mark it @NotRoute "

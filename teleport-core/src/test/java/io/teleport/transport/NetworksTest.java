@@ -33,6 +33,10 @@ class NetworksTest {
 
     private final List<Peer> peers = new ArrayList<>();
 
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final io.teleport.testing.LogCapture messages = io.teleport.testing.LogCapture.of("io.teleport.message",
+            ch.qos.logback.classic.Level.DEBUG);
+
     @AfterEach
     void closeAll() {
         peers.forEach(Peer::close);
@@ -71,6 +75,10 @@ class NetworksTest {
         peer("unix").listen(path, null);
         Session session = peer("unix").dial(path);
         assertThat(session.pull("/echo", "over unix", String.class)).startsWith("over unix via");
+        // Unnamed ends have ids of their own making ("@..."), not ones an application gave: no id= in the lines.
+        await().until(() -> messages.startingWith("kind=pull-handle").size() == 1);
+        assertThat(messages.startingWith("kind=pull-")).hasSize(2)
+                .allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(" id="));
 
         // Clients' ends are unnamed: each session still has an id of its own, on both sides.
         Peer server = peers.get(0);

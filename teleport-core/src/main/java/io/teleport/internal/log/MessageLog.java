@@ -149,7 +149,8 @@ public final class MessageLog {
     private static @Nullable String ownId(Session session) {
         String id = session.id();
         String defaultId = Addresses.format(session.dialed() ? session.localAddress() : session.remoteAddress());
-        return id.equals(defaultId) ? null : id;
+        // An unnamed end of a unix socket formats as nothing: its default id is "@" and the channel's id.
+        return id.equals(defaultId) || defaultId.isEmpty() && id.startsWith("@") ? null : id;
     }
 
     // The session, not its address and id: they are read only for an entry that is written.

@@ -22,11 +22,24 @@ public final class SessionHub {
     /** The longest id a session may be given (see {@code Session.setId}). */
     static final int MAX_ID_LENGTH = 1024;
 
-    /** Checks an id a session is to be given: not null, and at most {@value #MAX_ID_LENGTH} characters. */
+    /**
+     * Checks an id a session is to be given: not null, at most {@value #MAX_ID_LENGTH} characters, and
+     * none that would rewrite a log line (controls, line and paragraph separators, formatting characters
+     * such as bidi overrides): ids go into log lines as they are, and one a verifier took from a token
+     * forged whole lines (hostile round 21).
+     */
     static void checkId(String id) {
         if (Objects.requireNonNull(id, "newId").length() > MAX_ID_LENGTH) {
             throw new IllegalArgumentException("newId: " + id.length() + " characters (expected: at most "
                     + MAX_ID_LENGTH + ")");
+        }
+        for (int i = 0; i < id.length(); i++) {
+            int type = Character.getType(id.charAt(i));
+            if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR) {
+                throw new IllegalArgumentException("newId: a control or formatting character (U+"
+                        + String.format("%04X", (int) id.charAt(i)) + ") at " + i + " (expected: printable text)");
+            }
         }
     }
 

@@ -20,6 +20,8 @@ import java.util.List;
 final class KeySuggestions {
 
     private static final String METADATA = "META-INF/spring-configuration-metadata.json";
+    private static final String CLIENTS = "teleport.clients.";
+    private static final String CLIENT = "teleport.client.";
 
     private final List<String> known;
 
@@ -51,8 +53,24 @@ final class KeySuggestions {
         return new KeySuggestions(keys);
     }
 
-    /** The known key nearest to {@code key}, if near enough to be what was meant. */
+    /**
+     * The known key nearest to {@code key}, if near enough to be what was meant. A named remote's key
+     * ({@code teleport.clients.billing.pul-timeout}) is matched against the one remote's settings, which
+     * the named ones share, and suggested under its name.
+     */
     @Nullable String nearest(String key) {
+        if (key.startsWith(CLIENTS)) {
+            int nameEnd = key.indexOf('.', CLIENTS.length());
+            if (nameEnd > 0) {
+                String meant = nearestKnown(CLIENT + key.substring(nameEnd + 1));
+                return meant == null || !meant.startsWith(CLIENT) ? null
+                        : key.substring(0, nameEnd + 1) + meant.substring(CLIENT.length());
+            }
+        }
+        return nearestKnown(key);
+    }
+
+    private @Nullable String nearestKnown(String key) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : known) {

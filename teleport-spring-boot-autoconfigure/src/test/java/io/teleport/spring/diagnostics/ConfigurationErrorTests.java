@@ -175,6 +175,7 @@ class ConfigurationErrorTests {
                             .contains("teleport.limits.max-conections").doesNotContain("metrics")
                             // The nearest known key, from the starter's configuration metadata (new-user trial 18).
                             .contains("teleport.pul-timeout (did you mean teleport.pull-timeout?)")
+                            .contains("teleport.clients.billing.pul-timeout (did you mean teleport.clients.billing.pull-timeout?)")
                             .contains("teleport.limits.max-conections (did you mean teleport.limits.max-connections?)");
                 });
         runner.withPropertyValues("teleport.client.address=127.0.0.1:9090", "teleport.pull-timeout=3s", "teleport.clients.billing.address=127.0.0.1:9091",
@@ -251,8 +252,9 @@ class ConfigurationErrorTests {
                 .isNotNull();
         assertThat(output).contains("APPLICATION FAILED TO START")
                 .contains("Teleport cannot start with teleport.clients.gateway.address: empty")
-                .contains("not Teleport settings (misspelt?): teleport.clients.gateway.adress (\"teleport.clients"
-                        + ".gateway.adress\" from property source \"commandLineArgs\")");
+                .contains("not Teleport settings (misspelt?): teleport.clients.gateway.adress (did you mean"
+                        + " teleport.clients.gateway.address?) (\"teleport.clients.gateway.adress\" from property source"
+                        + " \"commandLineArgs\")");
     }
 
     @Test
