@@ -44,7 +44,8 @@ import java.util.Objects;
  * boolean into a string, a number or a string into a boolean, a number into an enum, {@code "NaN"} into a
  * {@code double}, a number past its type's range; an integer into a floating-point field is read, as Go
  * reads it, and so is a decimal string into a {@code BigDecimal} (Go's decimal types write one). NaN and
- * the infinities are not written, as Go does not marshal them.
+ * the infinities are not written, as Go does not marshal them. A {@code Duration} is a number of
+ * nanoseconds, as Go's {@code time.Duration}.
  */
 public final class JsonCodec implements Codec {
 
@@ -117,6 +118,7 @@ public final class JsonCodec implements Codec {
                 .withCoercionConfig(Number.class, number -> number
                         .setCoercion(CoercionInputShape.String, CoercionAction.TryConvert))
                 .addModule(FiniteFloatingPoint.module())
+                .addModule(GoDurations.module())
                 .addModule(new SimpleModule("teleport-bounded-decimals")
                         .addDeserializer(java.math.BigDecimal.class, new BoundedDecimalDeserializer()));
     }
@@ -330,6 +332,9 @@ public final class JsonCodec implements Codec {
         }
         if (type == Boolean.class || type == boolean.class) {
             return "a boolean";
+        }
+        if (type == java.time.Duration.class) {
+            return "an integer (nanoseconds)";
         }
         if (type == int.class || type == long.class || type == short.class || type == byte.class || type == Integer.class
                 || type == Long.class || type == Short.class || type == Byte.class || type == java.math.BigInteger.class) {

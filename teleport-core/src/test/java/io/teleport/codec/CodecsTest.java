@@ -208,6 +208,34 @@ class CodecsTest {
         assertThatThrownBy(() -> new JsonCodec().prepare(Local.class)).isInstanceOf(UnreadableTypeException.class);
     }
 
+    /** A Go struct's {@code time.Duration} field. */
+    public record Timing(java.time.Duration timeout) {
+    }
+
+    /**
+     * A duration is Go's: nanoseconds, both ways. Jackson read a Go peer's 1500000000 (1.5 s) as seconds,
+     * 47 years, and wrote "PT1.5S", which no Go peer reads (the review of trial 18's change).
+     */
+    @Test
+    void aDurationIsANumberOfNanosecondsAsGoWritesIt() {
+        assertThat(codecs.decode(JsonCodec.ID, "{\"timeout\":1500000000}".getBytes(StandardCharsets.UTF_8), Timing.class))
+                .isEqualTo(new Timing(java.time.Duration.ofMillis(1500)));
+        assertThat(encode(JsonCodec.ID, new Timing(java.time.Duration.ofMillis(1500)))).isEqualTo("{\"timeout\":1500000000}");
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("{\"timeout\":\"PT1.5S\"}", "expected an integer (nanoseconds), found a string at $.timeout");
+        refused.put("{\"timeout\":1.5}",
+                "expected an integer (nanoseconds), found a number with a fraction or an exponent at $.timeout");
+        refused.put("{\"timeout\":99999999999999999999}", "a number out of its field's range at $.timeout");
+        assertRefused(refused, Timing.class);
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            assertThatThrownBy(() -> codecs.encode(JsonCodec.ID, new Timing(java.time.Duration.ofDays(365L * 300)), buf))
+                    .isInstanceOf(CodecException.class).hasMessageContaining("past Go's time.Duration");
+        } finally {
+            buf.release();
+        }
+    }
+
     /** Each body (a key) is refused as not fitting {@code type}, for the reason (its value) at its position. */
     private void assertRefused(Map<String, String> refused, Class<?> type) {
         refused.forEach((json, why) -> assertThatThrownBy(
