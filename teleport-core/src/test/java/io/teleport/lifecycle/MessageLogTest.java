@@ -237,6 +237,35 @@ class MessageLogTest {
                         + " limits.message-log-rate (20 per second): 1 since the last report").endsWith("latest: push-handle /note)"));
     }
 
+    /**
+     * Pulls refused before their handler (a 404 here; the auth gate's 401 in hostile round 21, where peers
+     * that never authenticated kept the log at its whole rate) get a tenth of it; handled ones keep theirs.
+     */
+    @Test
+    void pullsRefusedBeforeTheirHandlerGetATenthOfTheRate() {
+        int rate = 40;
+        PeerConfig config = PeerConfig.builder().limits(Limits.builder().messageLogRate(rate).build()).build();
+        Peer server = peers.add(new Peer(config));
+        server.pullRouter().route("/fast", Map.class, (body, ctx) -> Map.of("ok", true));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+
+        long start = System.nanoTime();
+        int pulls = 100;
+        for (int i = 0; i < pulls; i++) {
+            assertThatThrownBy(() -> session.pull("/missing", Map.of(), Map.class)).isInstanceOf(RerrorException.class);
+        }
+        session.pull("/fast", Map.of(), Map.class);
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) + 1;
+        await().until(() -> lines("kind=pull-handle").stream().anyMatch(e -> e.getFormattedMessage().contains("/fast")));
+
+        assertThat(lines("kind=pull-handle")).filteredOn(e -> e.getFormattedMessage().contains("/missing"))
+                .hasSizeGreaterThanOrEqualTo(rate / 10).hasSizeLessThanOrEqualTo((int) (rate / 10 * (seconds + 1)));
+        await().until(() -> log.events().stream().anyMatch(e -> e.getLevel() == Level.WARN && e.getFormattedMessage()
+                .startsWith("message log entries of pulls refused before their handler left out past a tenth of"
+                        + " limits.message-log-rate (4 per second)")));
+    }
+
     @Test
     void slowCallAlarmsHaveARateOfTheirOwn() {
         int rate = 5;

@@ -49,6 +49,8 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
     int replyFallback;
     /** Whether the reply's {@code PreWriteReply} hooks ran: once per pull, whatever the reply turned into. */
     boolean replyHooksRan;
+    /** Whether the pull reached its handler: one answered before is a refusal, logged at a tenth of the rate. */
+    boolean handlerCalled;
     /** Answered for a handler out of time: what the handler still sets on the reply (metadata, filters) is its own. */
     boolean outOfTime;
     /** 1 once {@link #finish()} ran: the paths that give up on a reply after an Error may meet the usual one. */
@@ -221,6 +223,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             return;
         }
         releaseBodyBytes();
+        handlerCalled = true;
         Object result = HandlerInvocation.run(this);
         if (result == HandlerInvocation.FAILED) {
             return;

@@ -149,7 +149,8 @@ final class PullReply {
             if (!f.isSuccess()) {
                 log.debug("reply to {} (seq {}) not written: {}", pull.safeUri(), pull.request.seq(), String.valueOf(f.cause()));
             }
-            pull.session.peer.messageLog.pullHandle(pull.session, pull.request, pull.reply, pull.startNanos);
+            pull.session.peer.messageLog.pullHandle(pull.session, pull.request, pull.reply, pull.startNanos,
+                    !pull.handlerCalled);
         } finally {
             pull.afterReply();
         }
@@ -260,7 +261,7 @@ final class PullReply {
             send(pull, null, pull.replyFallback == FIXED_ERROR ? UNBUILDABLE : rerror);
         } else {
             pull.session.peer.messageLog.pullHandle(pull.session, pull.request, pull.reply,
-                    pull.startNanos);
+                    pull.startNanos, !pull.handlerCalled);
             pull.afterReply();
         }
     }
