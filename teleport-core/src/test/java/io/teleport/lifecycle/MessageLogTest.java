@@ -266,6 +266,19 @@ class MessageLogTest {
                         + " limits.message-log-rate (4 per second)")));
     }
 
+    /** A rate of 0 is every entry (as Go writes them), refused pulls' too. */
+    @Test
+    void aRateOfZeroWritesEveryRefusedPullToo() {
+        PeerConfig config = PeerConfig.builder().limits(Limits.builder().messageLogRate(0).build()).build();
+        Peer server = peers.add(new Peer(config));
+        int port = ((InetSocketAddress) server.listen("127.0.0.1:0", null)).getPort();
+        Session session = peers.add(new Peer(PeerConfig.defaults())).dial("127.0.0.1:" + port);
+        for (int i = 0; i < 30; i++) {
+            assertThatThrownBy(() -> session.pull("/missing", Map.of(), Map.class)).isInstanceOf(RerrorException.class);
+        }
+        await().until(() -> lines("kind=pull-handle").size() == 30);
+    }
+
     @Test
     void slowCallAlarmsHaveARateOfTheirOwn() {
         int rate = 5;

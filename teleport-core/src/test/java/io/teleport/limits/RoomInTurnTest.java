@@ -80,7 +80,7 @@ class RoomInTurnTest {
 
         int ok = 0;
         int failed = 0;
-        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (System.nanoTime() < end) {
             try {
                 bystander.pull("/echo", body, String.class, CallOptions.timeout(Duration.ofSeconds(4)));
@@ -90,8 +90,10 @@ class RoomInTurnTest {
             }
         }
         assertThat(opened.get()).as("the attack went on: its connections were closed and reopened").isGreaterThan(2 * ATTACKERS);
-        // Nearest to whole first, 33 to 38 here; raced for by everyone woken, 13 to 15.
-        assertThat(ok).as("the bystander's pulls answered in 10 s (%d failed)", failed).isGreaterThanOrEqualTo(22);
+        // Nearest to whole first: 33 to 38 in 10 s on an Intel Xeon, 18 to 21 on an AMD EPYC while the build
+        // or other work shared its cores; raced for by everyone woken, 13 to 15 (the Xeon). Over 15 s, so
+        // that one slow stretch of a shared machine moves the count less.
+        assertThat(ok).as("the bystander's pulls answered in 15 s (%d failed)", failed).isGreaterThanOrEqualTo(25);
     }
 
     /** Sends most of a pull, never the rest, waits to be closed, and does it again. */

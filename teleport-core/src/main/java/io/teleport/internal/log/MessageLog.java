@@ -62,7 +62,9 @@ public final class MessageLog {
         this.rate = new LineRate(config.limits().messageLogRate(), java.util.concurrent.TimeUnit.SECONDS.toNanos(1),
                 logs.open(log, "message log entries left out past"
                 + " limits.message-log-rate (" + config.limits().messageLogRate() + " per second)"));
-        int refusedPerSecond = Math.max(1, config.limits().messageLogRate() / 10);
+        // Zero is every entry, refused pulls' too.
+        int perSecond = config.limits().messageLogRate();
+        int refusedPerSecond = perSecond == 0 ? 0 : Math.max(1, perSecond / 10);
         this.refusedRate = new LineRate(refusedPerSecond, java.util.concurrent.TimeUnit.SECONDS.toNanos(1),
                 logs.open(log, "message log entries of pulls refused before their handler left out past a tenth of"
                 + " limits.message-log-rate (" + refusedPerSecond + " per second)"));
@@ -172,7 +174,8 @@ public final class MessageLog {
         long cost = cost(start);
         if (cost >= slowNanos) {
             if (log.isWarnEnabled() && admitted(slowRate, kind, first)) {
-                log.warn("{}", formatOf(first).format(kind, session.remoteAddress(), ownId(session), first, reply, cost, true));
+                log.warn("{}", formatOf(first).format(kind, session.remoteAddress(), ownId(session), first, reply, cost,
+                        true));
             }
         } else if (normalEnabled() && admitted(refused ? refusedRate : rate, kind, first)) {
             String entry = formatOf(first).format(kind, session.remoteAddress(), ownId(session), first, reply, cost, false);
