@@ -189,6 +189,12 @@ final class FiniteFloatingPoint {
         }
 
         @Override
+        public boolean isEmpty(SerializationContext ctxt, T value) {
+            // As Jackson's own array writers: an empty array is left out under @JsonInclude(NON_EMPTY).
+            return java.lang.reflect.Array.getLength(value) == 0;
+        }
+
+        @Override
         public void serialize(T value, JsonGenerator gen, SerializationContext ctxt) throws JacksonException {
             if (value instanceof double[] doubles) {
                 for (double d : doubles) {

@@ -130,6 +130,11 @@ class CodecsTest {
     public record Series(double[] doubles, float[] floats, int[] ints) {
     }
 
+    /** Arrays a Go struct tags omitempty: left out when empty. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+    public record Sparse(double[] doubles, float[] floats) {
+    }
+
     /** A decimal, and any number, as Go's decimal types and json.Number write them: in a string. */
     public record Money(java.math.BigDecimal amount, Number rate) {
     }
@@ -167,6 +172,8 @@ class CodecsTest {
         }
         assertThat(encode(JsonCodec.ID, new Series(new double[] {0.5, 3}, new float[] {1.5f}, new int[] {2})))
                 .isEqualTo("{\"doubles\":[0.5,3.0],\"floats\":[1.5],\"ints\":[2]}");
+        out.clear();
+        assertThat(encode(JsonCodec.ID, new Sparse(new double[0], new float[] {2f}))).isEqualTo("{\"floats\":[2.0]}");
 
         Money money = (Money) codecs.decode(JsonCodec.ID, "{\"amount\":\"12.50\",\"rate\":\"1.5\"}"
                 .getBytes(StandardCharsets.UTF_8), Money.class);

@@ -7,8 +7,6 @@ import io.teleport.config.MessageLogFormat;
 import io.teleport.config.PeerConfig;
 import io.teleport.message.Packet;
 import io.teleport.proto.ErpcRawProto;
-import io.teleport.session.Session;
-import io.teleport.transport.Addresses;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,7 +133,7 @@ public final class MessageLog {
     }
 
     /** A pull of this side got its reply. */
-    public void pullLaunch(Session session, Packet request, Packet reply, long start) {
+    public void pullLaunch(MessageSource session, Packet request, Packet reply, long start) {
         write(MessageKind.PULL_LAUNCH, session, start, request, reply, false);
     }
 
@@ -143,42 +141,31 @@ public final class MessageLog {
      * A pull from the other side was answered; {@code refused}: before its handler ran, and so within a
      * tenth of the log's rate.
      */
-    public void pullHandle(Session session, Packet request, Packet reply, long start, boolean refused) {
+    public void pullHandle(MessageSource session, Packet request, Packet reply, long start, boolean refused) {
         write(MessageKind.PULL_HANDLE, session, start, request, reply, refused);
     }
 
     /** A push of this side was written. */
-    public void pushLaunch(Session session, Packet push, long start) {
+    public void pushLaunch(MessageSource session, Packet push, long start) {
         write(MessageKind.PUSH_LAUNCH, session, start, push, null, false);
     }
 
     /** A push from the other side was handled. */
-    public void pushHandle(Session session, Packet push, long start) {
+    public void pushHandle(MessageSource session, Packet push, long start) {
         write(MessageKind.PUSH_HANDLE, session, start, push, null, false);
     }
 
-    /**
-     * The session's id when it has one of its own (an auth verifier's or the application's {@code setId}),
-     * null when it is the default: the remote's address for an accepted session, the local one for a dialed.
-     */
-    private static @Nullable String ownId(Session session) {
-        String id = session.id();
-        String defaultId = Addresses.format(session.dialed() ? session.localAddress() : session.remoteAddress());
-        // An unnamed end of a unix socket formats as nothing: its default id is "@" and the channel's id.
-        return id.equals(defaultId) || defaultId.isEmpty() && id.startsWith("@") ? null : id;
-    }
-
     // The session, not its address and id: they are read only for an entry that is written.
-    private void write(MessageKind kind, Session session, long start, Packet first, @Nullable Packet reply,
+    private void write(MessageKind kind, MessageSource session, long start, Packet first, @Nullable Packet reply,
             boolean refused) {
         long cost = cost(start);
         if (cost >= slowNanos) {
             if (log.isWarnEnabled() && admitted(slowRate, kind, first)) {
-                log.warn("{}", formatOf(first).format(kind, session.remoteAddress(), ownId(session), first, reply, cost,
+                log.warn("{}", formatOf(first).format(kind, session.remoteAddress(), session.ownId(), first, reply, cost,
                         true));
             }
         } else if (normalEnabled() && admitted(refused ? refusedRate : rate, kind, first)) {
-            String entry = formatOf(first).format(kind, session.remoteAddress(), ownId(session), first, reply, cost, false);
+            String entry = formatOf(first).format(kind, session.remoteAddress(), session.ownId(), first, reply, cost, false);
             if (multiLine) {
                 log.info("{}", entry);
             } else {

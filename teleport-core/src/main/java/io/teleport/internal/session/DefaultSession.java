@@ -3,6 +3,7 @@ package io.teleport.internal.session;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.teleport.internal.dispatch.FairQueue;
+import io.teleport.internal.log.MessageSource;
 import io.teleport.message.Packet;
 import io.teleport.message.Rerror;
 import io.teleport.proto.ErpcRawProto;
@@ -29,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * The session of one connection, on either end; a dialed session may outlive its connection by
  * redialing. Not part of the API: use {@link Session}.
  */
-public final class DefaultSession implements Session {
+public final class DefaultSession implements Session, MessageSource {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultSession.class);
     private static final AtomicLongFieldUpdater<DefaultSession> SEQ =
@@ -92,6 +93,11 @@ public final class DefaultSession implements Session {
     public String id() {
         String current = id;
         return current != null ? current : defaultId();
+    }
+
+    @Override
+    public @Nullable String ownId() {
+        return customId ? id : null;
     }
 
     /** Teleport's: the remote address if accepted, else the local one; a unix socket's unnamed end {@code @id}. */
@@ -237,11 +243,7 @@ public final class DefaultSession implements Session {
         return calls.push(uri, body, options);
     }
 
-    /**
-     * Pushes a body already encoded with the default codec, from this session's I/O thread (a
-     * broadcast batches its writes per thread), its frame holding {@code shared} when there is one;
-     * whether the frame was handed to the connection.
-     */
+    /** A broadcast's push, from this session's I/O thread, holding {@code shared} if any; whether it was handed over. */
     boolean pushEncoded(String uri, io.teleport.codec.PreEncoded body, @Nullable SharedBody shared, CallOption[] options) {
         return calls.pushEncoded(uri, body, shared, options);
     }

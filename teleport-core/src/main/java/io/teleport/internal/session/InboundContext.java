@@ -284,7 +284,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
             if (!isPull()) {
                 return new Rerror(Rerror.CODE_INTERNAL_ERROR, HandlerErrors.INTERNAL, e.getMessage());
             }
-            session.peer.logs.unexpectedPullLog.record("pull " + safeUri() + " from " + safeText(session.id())
+            session.peer.logs.unexpectedPullLog.record("pull " + safeUri() + " from " + session.id()
                     + ": " + e.getMessage());
             return session.peer.errors.internal(e);
         } catch (CodecException e) {
@@ -368,7 +368,7 @@ public final class InboundContext extends InboundView implements HandlerPool.Que
                 releaseBodyBytes();
             } else {
                 // Pushes have no reply to carry the error: the log and a count do, bounded (a peer may send many).
-                String what = safeText(rerror.toJson()) + " push " + safeUri() + " from " + safeText(session.id());
+                String what = safeText(rerror.toJson()) + " push " + safeUri() + " from " + session.id();
                 log.debug(what);
                 session.peer.logs.refusedPushLog.record(what);
                 session.peer.counters.pushesDropped.increment();

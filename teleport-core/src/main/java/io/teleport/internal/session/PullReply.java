@@ -62,7 +62,7 @@ final class PullReply {
     static void answerFailure(InboundContext pull, Throwable t) {
         try {
             pull.session.peer.logs.unexpectedPullLog.record("pull " + pull.safeUri() + " from "
-                    + pull.safeText(pull.session.id()) + " failed outside its handler", t);
+                    + pull.session.id() + " failed outside its handler", t);
             send(pull, null, pull.session.peer.errors.internal(t));
         } catch (Throwable again) {
             pull.finish();
@@ -247,7 +247,7 @@ final class PullReply {
     private static void notBuilt(InboundContext pull, @Nullable Rerror rerror, String why, @Nullable Rerror instead) {
         String uri = pull.replyFallback > 0 && uriOverBound(pull) ? "(without its URI)" : pull.safeUri();
         pull.session.peer.logs.unbuiltReplyLog.record("reply to " + uri + " (seq " + pull.request.seq() + ") from "
-                + pull.safeText(pull.session.id()) + ": " + pull.safeText(why));
+                + pull.session.id() + ": " + pull.safeText(why));
         if (rerror == null || pull.replyMeta != null || pull.extraXfer != null) {
             // As a bare error: the handler's value, reply metadata or filters may be what did not fit.
             pull.replyMeta = null;
